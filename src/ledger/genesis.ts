@@ -1,0 +1,85 @@
+/**
+ * Genesis: the document every node and every offline verifier starts from.
+ * It fixes the chain id, the first validator set and the consensus
+ * parameters. Its hash (SHA-256 over canonical JSON) is the `prevHash` of
+ * block 1, so a receipt verified against a genesis cannot come from another
+ * chain. See spec/blocks.md.
+ */
+import { canonicalHash } from '../crypto/canonical-json.js';
+import { isHex, toHex } from '../crypto/bytes.js';
+import { CHAIN_ID_RE } from './transaction.js';
+import { PolityError } from './errors.js';
+
+export interface Validator {
+  /** Display name of the operating organisation. */
+  name: string;
+  /** Ed25519 public key, 32 bytes hex. */
+  pubKey: string;
+  power: number;
+}
+
+export interface ChainParams {
+  /** Most transactions a block may hold. */
+  blockTxsMax: number;
+  /** Most canonical-JSON bytes of transactions a block may hold. */
+  blockBytesMax: number;
+  /** Most hashes one notary aggregation batch may anchor. */
+  notaryBatchHashesMax: number;
+}
+
+export interface Genesis {
+  v: 1;
+  chainId: string;
+  /** Milliseconds since the Unix epoch; block 1's time is later than this. */
+  genesisTime: number;
+  validators: Validator[];
+  params: ChainParams;
+}
+
+export const DEFAULT_PARAMS: ChainParams = {
+  blockTxsMax: 20_000,
+  blockBytesMax: 16 * 1024 * 1024,
+  notaryBatchHashesMax: 4_000_000,
+};
+
+export function genesisHash(genesis: Genesis): string {
+  return toHex(canonicalHash(genesis));
+}
+
+/** Hash of a validator set, as committed in every block header. */
+export function validatorSetHash(validators: readonly Validator[]): string {
+  return toHex(canonicalHash(validators.map((v) => ({ pubKey: v.pubKey, power: v.power }))));
+}
+
+export function totalPower(validators: readonly Validator[]): number {
+  return validators.reduce((sum, v) => sum + v.power, 0);
+}
+
+/** Validate an untrusted genesis document; throws `PolityError('BAD_REQUEST')` saying what is wrong. */
+export function parseGenesis(value: unknown): Genesis {
+  const bad = (message: string): never => {
+    throw new PolityError('BAD_REQUEST', `genesis: ${message}`);
+  };
+  if (typeof value !== 'object' || value === null) return bad('expected an object');
+  const g = value as Record<string, unknown>;
+  if (g.v !== 1) bad('v: expected 1');
+  if (typeof g.chainId !== 'string' || !CHAIN_ID_RE.test(g.chainId)) bad('chainId: expected lowercase letters, digits and dashes');
+  if (!Number.isSafeInteger(g.genesisTime) || (g.genesisTime as number) < 0) bad('genesisTime: expected milliseconds since the epoch');
+  if (!Array.isArray(g.validators) || g.validators.length === 0) bad('validators: expected at least one');
+  const seen = new Set<string>();
+  for (const [i, v] of (g.validators as unknown[]).entries()) {
+    const val = v as Record<string, unknown>;
+    if (typeof val !== 'object' || val === null) bad(`validators[${i}]: expected an object`);
+    if (typeof val.name !== 'string' || val.name.length === 0 || val.name.length > 128) bad(`validators[${i}].name: expected 1-128 characters`);
+    if (!isHex(val.pubKey, 32)) bad(`validators[${i}].pubKey: expected a 32-byte key in hex`);
+    if (!Number.isSafeInteger(val.power) || (val.power as number) < 1) bad(`validators[${i}].power: expected a positive integer`);
+    if (seen.has(val.pubKey as string)) bad(`validators[${i}].pubKey: listed twice`);
+    seen.add(val.pubKey as string);
+  }
+  const p = g.params as Record<string, unknown>;
+  if (typeof p !== 'object' || p === null) bad('params: expected an object');
+  for (const key of Object.keys(DEFAULT_PARAMS) as (keyof ChainParams)[]) {
+    if (!Number.isSafeInteger(p[key]) || (p[key] as number) < 1) bad(`params.${key}: expected a positive integer`);
+  }
+  return value as Genesis;
+}

@@ -1,0 +1,5 @@
+/** The service modules every Polity chain runs, in registration order. */
+import type { ModuleDefinition } from '../runtime/module.js';
+import { notaryModule } from './notary/notary.js';
+
+export const builtinModules: readonly ModuleDefinition[] = [notaryModule];
