@@ -1,0 +1,293 @@
+/**
+ * The HTTP API and web pages of a node.
+ *
+ * The HTTP layer is the first contact with untrusted data. Every route
+ * declares TypeBox schemas; Fastify validates requests with them and the
+ * OpenAPI document (/openapi.json) is generated from the same objects. Every
+ * rejected input is answered with a 4xx and `{code, message}` (codes in
+ * spec/errors.md, statuses in error-status.ts); only a bug answers 500.
+ *
+ * Tests call the app in-process (`app.inject`) without opening a socket.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { Type } from '@sinclair/typebox';
+import { PolityError } from '../ledger/errors.js';
+import type { PolityNode, TxStatus } from '../node/node.js';
+import { statusOf } from './error-status.js';
+import * as S from './schemas.js';
+import { registerStatic } from './static.js';
+
+export interface ApiOptions {
+  /** Largest request body accepted, bytes. */
+  bodyLimitBytes?: number;
+  /** Serve the web pages (explorer, verify). */
+  web?: boolean;
+}
+
+const json = { 'content-type': 'application/json; charset=utf-8' };
+
+export async function createApi(node: PolityNode, options: ApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024,
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+    return503OnClosing: true,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Polity node API',
+        version: '1',
+        description: 'A Polity node: transactions, blocks, authenticated state and the notary service. Every error body is {code, message}.',
+      },
+      components: {},
+    },
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof PolityError) {
+      return reply.status(statusOf(error.code)).headers(json).send(error.toJSON());
+    }
+    if (error.validation) {
+      const first = error.validation[0];
+      const where = first ? `${error.validationContext ?? 'request'}${first.instancePath || ''}` : 'request';
+      return reply.status(400).send({ code: 'SCHEMA_INVALID', message: `${where}: ${first?.message ?? 'invalid'}` });
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.status(413).send({ code: 'BODY_TOO_LARGE', message: `request body is larger than ${app.initialConfig.bodyLimit} bytes` });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.status(415).send({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' });
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return reply.status(400).send({ code: 'MALFORMED_JSON', message: 'the request body is empty; expected JSON' });
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return reply.status(400).send({ code: 'BAD_REQUEST', message: 'content-length does not match the body' });
+    }
+    if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return reply.status(400).send({ code: 'MALFORMED_JSON', message: 'the request body is not valid JSON' });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send({ code: 'BAD_REQUEST', message: error.message.slice(0, 200) });
+    }
+    node.log.error('api.internal', { route: request.routeOptions.url ?? 'unknown', error: error.message.slice(0, 200) });
+    return reply.status(500).send({ code: 'INTERNAL', message: 'internal error' });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 100)}` }),
+  );
+
+  const errors = { 400: S.ErrorBody, 404: S.ErrorBody };
+
+  // --- node -----------------------------------------------------------------
+  app.get('/v1/status', { schema: { tags: ['node'], summary: 'Node status: chain, height, latest block, mempool.' } }, async () => node.status());
+  app.get('/v1/genesis', { schema: { tags: ['node'], summary: 'The genesis document (what offline verifiers need).' } }, async () => node.genesis);
+
+  // --- transactions ---------------------------------------------------------
+  const waitFor = async (txId: string, wait: string | undefined, timeoutMs: number | undefined): Promise<TxStatus | undefined> =>
+    wait === 'commit' ? node.waitForTx(txId, timeoutMs ?? 10_000) : undefined;
+
+  const submitOne = async (tx: unknown, query: { wait?: string; timeoutMs?: number }, reply: import('fastify').FastifyReply) => {
+    const [outcome] = await node.submitTxs([tx]);
+    if (!outcome || outcome.status === 'rejected') {
+      const code = outcome?.code ?? 'TX_MALFORMED';
+      return reply.status(statusOf(code)).send({ code, message: outcome?.message ?? 'rejected' });
+    }
+    const status = await waitFor(outcome.txId, query.wait, query.timeoutMs);
+    if (status?.status === 'committed') return reply.status(200).send(status);
+    return reply.status(202).send(status ?? { txId: outcome.txId, status: 'pending' });
+  };
+
+  app.post(
+    '/v1/tx',
+    { schema: { tags: ['transactions'], summary: 'Submit one signed transaction.', body: S.SignedTx, querystring: S.WaitQuery, response: errors } },
+    async (request, reply) => submitOne(request.body, request.query as { wait?: string; timeoutMs?: number }, reply),
+  );
+
+  app.post(
+    '/v1/txs',
+    {
+      schema: {
+        tags: ['transactions'],
+        summary: 'Submit up to 2,000 signed transactions; each gets its own outcome.',
+        description: '202 when at least one was accepted (see each outcome); 400 TX_REJECTED with the outcomes when none was.',
+        body: S.TxBatch,
+        response: { 202: Type.Unknown(), 400: S.ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { txs } = request.body as { txs: unknown[] };
+      const results = await node.submitTxs(txs);
+      if (results.every((r) => r.status === 'rejected')) {
+        return reply.status(400).send({ code: 'TX_REJECTED', message: 'no transaction in the batch was accepted', details: { results } });
+      }
+      return reply.status(202).send({ results });
+    },
+  );
+
+  app.get(
+    '/v1/txs/:id',
+    { schema: { tags: ['transactions'], summary: 'Status of a transaction, with the transaction once committed.', params: S.TxIdParams, response: errors } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const status = await node.txStatus(id);
+      if (status.status === 'unknown') return reply.status(404).send({ code: 'NOT_FOUND', message: 'no such transaction on this node' });
+      if (status.status === 'pending') return status;
+      const block = await node.getBlock(status.height);
+      return { ...status, blockHash: block?.certificate.blockHash, time: block?.header.time, tx: block?.txs[status.index] };
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:key',
+    { schema: { tags: ['transactions'], summary: "A signer's next nonce.", params: Type.Object({ key: S.Hex32 }), response: errors } },
+    async (request) => {
+      const { key } = request.params as { key: string };
+      return { key, nonce: node.nextNonce(key) };
+    },
+  );
+
+  // --- blocks -----------------------------------------------------------------
+  app.get(
+    '/v1/blocks',
+    { schema: { tags: ['blocks'], summary: 'Latest block headers, newest first.', querystring: S.BlocksQuery, response: errors } },
+    async (request) => {
+      const { limit = 20, before } = request.query as { limit?: number; before?: number };
+      const top = Math.min(before !== undefined ? before - 1 : node.height, node.height);
+      const heights: number[] = [];
+      for (let h = top; h >= 1 && heights.length < limit; h--) heights.push(h);
+      const blocks = await Promise.all(heights.map((h) => node.getBlock(h)));
+      return {
+        height: node.height,
+        blocks: blocks.filter((b) => b !== undefined).map((b) => ({ hash: b.certificate.blockHash, header: b.header, signatures: b.certificate.signatures.length })),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/blocks/:ref',
+    { schema: { tags: ['blocks'], summary: 'A block with its transactions, results and commit certificate.', params: S.BlockRefParams, response: errors } },
+    async (request, reply) => {
+      const { ref } = request.params as { ref: string };
+      const block = ref === 'latest' ? await node.getBlock(node.height) : ref.length === 64 ? await node.getBlockByHash(ref) : await node.getBlock(Number(ref));
+      if (!block) return reply.status(404).send({ code: 'NOT_FOUND', message: `no block ${ref} on this node` });
+      const results = await node.getResults(block.header.height);
+      return { hash: block.certificate.blockHash, ...block, results };
+    },
+  );
+
+  app.get(
+    '/v1/blocks/:height/inclusion',
+    {
+      schema: {
+        tags: ['blocks'],
+        summary: "RFC 9162 proof that a block is in a later block's history root.",
+        params: S.HeightParams,
+        querystring: S.InclusionQuery,
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { height } = request.params as { height: number };
+      const { head } = request.query as { head: number };
+      const proof = await node.historyInclusion(height, head);
+      const [block, headBlock] = await Promise.all([node.getBlock(height), node.getBlock(head)]);
+      return { ...proof, blockHash: block!.certificate.blockHash, head: { header: headBlock!.header, certificate: headBlock!.certificate } };
+    },
+  );
+
+  app.get(
+    '/v1/history/consistency',
+    {
+      schema: {
+        tags: ['blocks'],
+        summary: "RFC 9162 consistency proof: the later head's history extends the earlier one's.",
+        querystring: S.ConsistencyQuery,
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { from, to } = request.query as { from: number; to: number };
+      const proof = await node.historyConsistency(from, to);
+      const [a, b] = await Promise.all([node.getBlock(from), node.getBlock(to)]);
+      return { ...proof, from: { header: a!.header, certificate: a!.certificate }, to: { header: b!.header, certificate: b!.certificate } };
+    },
+  );
+
+  // --- state ------------------------------------------------------------------
+  app.get(
+    '/v1/state',
+    {
+      schema: {
+        tags: ['state'],
+        summary: 'Read a state key, optionally with an inclusion or non-inclusion proof against the latest block.',
+        querystring: S.StateQuery,
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { key, proof } = request.query as { key: string; proof?: boolean };
+      return node.readState(key, proof === true);
+    },
+  );
+
+  // --- notary -----------------------------------------------------------------
+  app.post(
+    '/v1/notary/anchor',
+    {
+      schema: {
+        tags: ['notary'],
+        summary: 'Anchor one document hash with a signed notary.anchor transaction.',
+        body: S.NotaryAnchorBody,
+        querystring: S.WaitQuery,
+        response: errors,
+      },
+    },
+    async (request, reply) => submitOne(request.body, request.query as { wait?: string; timeoutMs?: number }, reply),
+  );
+
+  app.post(
+    '/v1/notary/batch',
+    {
+      schema: {
+        tags: ['notary'],
+        summary: 'Queue up to 100,000 document hashes for the next aggregated anchoring.',
+        description: 'Each hash is answered "pending" (its receipt is ready once the next block commits) or "anchored" (with its height).',
+        body: S.NotaryBatchBody,
+        response: { 202: Type.Unknown(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { hashes } = request.body as { hashes: string[] };
+      const results = await node.submitHashes(hashes);
+      return reply.status(202).send({ results });
+    },
+  );
+
+  app.get(
+    '/v1/notary/hashes/:hash',
+    { schema: { tags: ['notary'], summary: 'When and in which block a hash was anchored.', params: S.HashParams, response: errors } },
+    async (request) => node.receipts.lookup((request.params as { hash: string }).hash),
+  );
+
+  app.get(
+    '/v1/notary/receipts/:hash',
+    { schema: { tags: ['notary'], summary: 'The offline-verifiable receipt of an anchored hash.', params: S.HashParams, response: errors } },
+    async (request) => node.receipts.receipt((request.params as { hash: string }).hash),
+  );
+
+  app.post(
+    '/v1/notary/receipts',
+    { schema: { tags: ['notary'], summary: 'Receipts of up to 1,000 hashes.', body: S.NotaryReceiptsBody, response: errors } },
+    async (request) => ({ receipts: await node.receipts.receipts((request.body as { hashes: string[] }).hashes) }),
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  if (options.web !== false) await registerStatic(app);
+  return app;
+}

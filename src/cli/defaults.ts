@@ -1,0 +1,2 @@
+/** Defaults shared by every command. */
+export const DEFAULT_PORT_FALLBACK = 8700;

@@ -1,0 +1,164 @@
+/**
+ * `polity`: the command-line tool.
+ *
+ *   polity init      create keys and a one-node genesis in a data directory
+ *   polity start     run a node: solo consensus, embedded storage, API and web pages
+ *   polity keys      show or create your signing key
+ *   polity status    a node's height and latest block
+ *   polity notarize  hash files locally, anchor the hashes, write a receipt per file
+ *   polity verify    check a file against its receipt, offline
+ *
+ * Human output by default, `--json` for scripts. Exit codes: 0 success,
+ * 1 the check or operation failed, 2 bad usage, 3 the node could not be reached.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PolityApiError } from '../sdk/client.js';
+import { runInit, runStart } from './run-node.js';
+import { runKeys } from './keys.js';
+import { runStatus } from './status.js';
+import { runNotarize } from './notarize.js';
+import { runVerify } from './verify.js';
+import { UsageError, type Io, defaultIo } from './io.js';
+
+export { DEFAULT_PORT_FALLBACK as DEFAULT_PORT } from "./defaults.js";
+export const DEFAULT_DATA = './data';
+
+const COMMON = {
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+const NODE_TARGET = {
+  data: { type: 'string', default: DEFAULT_DATA },
+  port: { type: 'string' },
+  api: { type: 'string' },
+} as const;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: ParseArgsConfig['options'];
+  positionals?: { min: number; max?: number };
+  run(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  init: {
+    summary: 'create keys and a one-node genesis in a data directory',
+    usage: 'polity init [--data DIR] [--chain-id ID] [--org NAME]',
+    options: { ...COMMON, data: NODE_TARGET.data, 'chain-id': { type: 'string' }, org: { type: 'string' } },
+    positionals: { min: 0, max: 0 },
+    run: runInit,
+  },
+  start: {
+    summary: 'run a node: solo consensus, embedded storage, API and web pages on localhost',
+    usage: 'polity start [--data DIR] [--port N] [--host ADDR] [--init] [--block-interval-ms MS]',
+    options: {
+      ...COMMON,
+      data: NODE_TARGET.data,
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      init: { type: 'boolean', default: false },
+      'block-interval-ms': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+    },
+    positionals: { min: 0, max: 0 },
+    run: runStart,
+  },
+  keys: {
+    summary: 'show your signing key, or create one with `keys new`',
+    usage: 'polity keys [show|new] [--key FILE] [--force]',
+    options: { ...COMMON, key: { type: 'string' }, force: { type: 'boolean', default: false } },
+    positionals: { min: 0, max: 1 },
+    run: runKeys,
+  },
+  status: {
+    summary: "a node's chain, height and latest block",
+    usage: 'polity status [--port N | --api URL]',
+    options: { ...COMMON, ...NODE_TARGET },
+    positionals: { min: 0, max: 0 },
+    run: runStatus,
+  },
+  notarize: {
+    summary: 'hash files locally, anchor the hashes, write <file>.receipt.json for each',
+    usage:
+      'polity notarize <files...> [--port N | --api URL] [--out DIR] [--sign [--key FILE] [--type T] [--ref R] [--org O]] [--timeout-ms MS]',
+    options: {
+      ...COMMON,
+      ...NODE_TARGET,
+      out: { type: 'string' },
+      sign: { type: 'boolean', default: false },
+      key: { type: 'string' },
+      type: { type: 'string' },
+      ref: { type: 'string' },
+      org: { type: 'string' },
+      'timeout-ms': { type: 'string', default: '60000' },
+    },
+    positionals: { min: 1 },
+    run: runNotarize,
+  },
+  verify: {
+    summary: 'check a file against its receipt, offline, with the chain genesis',
+    usage: 'polity verify <file> <receipt> [--genesis FILE | --data DIR | --api URL]',
+    options: { ...COMMON, ...NODE_TARGET, genesis: { type: 'string' } },
+    positionals: { min: 2, max: 2 },
+    run: runVerify,
+  },
+};
+
+function usage(io: Io): void {
+  io.out('Polity — a permissioned blockchain for public services\n');
+  io.out('usage: polity <command> [options]\n');
+  for (const [name, c] of Object.entries(COMMANDS)) io.out(`  ${name.padEnd(9)} ${c.summary}`);
+  io.out('\nEvery command that talks to a node takes --port N (default 8700) or --api URL; --json prints JSON.');
+  io.out('Run `polity <command> --help` for its options.');
+}
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    usage(io);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`polity: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return 2;
+  }
+  let values: Record<string, unknown>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: rest, options: command.options!, allowPositionals: true, strict: true }));
+  } catch (e) {
+    io.err(`polity ${name}: ${(e as Error).message.split('\n')[0]}`);
+    io.err(`usage: ${command.usage}`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(`usage: ${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  const p = command.positionals ?? { min: 0, max: 0 };
+  if (positionals.length < p.min || (p.max !== undefined && positionals.length > p.max)) {
+    io.err(`polity ${name}: expected ${p.max === p.min ? p.min : p.max === undefined ? `at least ${p.min}` : `${p.min} to ${p.max}`} argument(s), got ${positionals.length}`);
+    io.err(`usage: ${command.usage}`);
+    return 2;
+  }
+  try {
+    return await command.run(values, positionals, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`polity ${name}: ${e.message}`);
+      io.err(`usage: ${command.usage}`);
+      return 2;
+    }
+    if (e instanceof PolityApiError) {
+      if (values.json) io.out(JSON.stringify({ ok: false, code: e.code, message: e.message }));
+      io.err(`polity ${name}: ${e.message}${e.code && e.code !== 'NODE_UNREACHABLE' ? ` (${e.code})` : ''}`);
+      return e.code === 'NODE_UNREACHABLE' ? 3 : 1;
+    }
+    if (values.json) io.out(JSON.stringify({ ok: false, message: (e as Error).message }));
+    io.err(`polity ${name}: ${(e as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,85 @@
+/** `polity init` and `polity start`. */
+import { resolve } from 'node:path';
+import { createApi } from '../api/server.js';
+import { createNode } from '../node/node.js';
+import { initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
+import { createLogger, type LogLevel } from '../node/log.js';
+import { type Io, parsePort, parsePositiveInt, UsageError } from './io.js';
+
+export async function runInit(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
+  const dir = values.data as string;
+  const chainId = values['chain-id'] as string | undefined;
+  if (chainId !== undefined && !/^[a-z0-9][a-z0-9-]{0,47}$/.test(chainId)) {
+    throw new UsageError('--chain-id: expected 1-48 lowercase letters, digits and dashes');
+  }
+  if (await isInitialised(dir)) throw new Error(`${dir} is already initialised; use another --data directory`);
+  const created = await initDataDir(dir, { ...(chainId ? { chainId } : {}), ...(values.org ? { organisation: values.org as string } : {}) });
+  if (values.json) {
+    io.out(JSON.stringify({ ok: true, data: resolve(dir), chainId: created.genesis.chainId, nodeKey: created.nodeKey.publicKey }));
+  } else {
+    io.out(`initialised ${resolve(dir)}`);
+    io.out(`  chain      ${created.genesis.chainId} (one validator, solo consensus)`);
+    io.out(`  node key   ${created.nodeKey.publicKey}`);
+    io.out(`  genesis    ${resolve(dir, 'genesis.json')} (give this file to anyone who verifies receipts)`);
+    io.out(`next: polity start --data ${dir}`);
+  }
+  return 0;
+}
+
+export async function runStart(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
+  const dir = values.data as string;
+  const port = parsePort(values.port);
+  const host = values.host as string;
+  const level = values['log-level'] as string;
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) throw new UsageError('--log-level: expected debug, info, warn, error or silent');
+  const blockIntervalMs = values['block-interval-ms'] === undefined ? undefined : parsePositiveInt('block-interval-ms', values['block-interval-ms'], 60_000);
+  if (!(await isInitialised(dir))) {
+    if (!values.init) throw new Error(`${dir} is not initialised; run \`polity init --data ${dir}\` first (or pass --init)`);
+    const created = await initDataDir(dir);
+    io.err(`initialised a new one-node chain ${created.genesis.chainId} in ${resolve(dir)}`);
+  }
+  const data = await loadDataDir(dir);
+  const log = createLogger(level as LogLevel | 'silent');
+  const node = await createNode({
+    dataDir: dir,
+    genesis: data.genesis,
+    nodeSecretKey: data.nodeKey.secretKey,
+    log,
+    ...(blockIntervalMs ? { blockIntervalMs } : {}),
+  });
+  const app = await createApi(node);
+  try {
+    await app.listen({ port, host });
+  } catch (e) {
+    await node.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${port} on ${host} is already in use; pick another with --port`);
+    throw e;
+  }
+  await node.start();
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const status = node.status();
+  if (values.json) {
+    io.out(JSON.stringify({ ok: true, url, chainId: status.chainId, height: status.height, data: resolve(dir) }));
+  } else {
+    io.out(`Polity node running — chain ${status.chainId}, height ${status.height}`);
+    io.out(`  explorer   ${url}/`);
+    io.out(`  verify     ${url}/verify`);
+    io.out(`  API        ${url}/v1/status   (OpenAPI: ${url}/openapi.json)`);
+    io.out(`  data       ${resolve(dir)}`);
+    io.out('press Ctrl+C to stop');
+  }
+  await new Promise<void>((resolveStop) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolveStop();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  io.err('stopping…');
+  await app.close();
+  await node.close();
+  return 0;
+}

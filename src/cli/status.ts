@@ -1,0 +1,20 @@
+/** `polity status`: what a node reports about itself. */
+import { createClient } from '../sdk/client.js';
+import { apiUrl, type Io } from './io.js';
+
+export async function runStatus(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
+  const client = createClient({ url: apiUrl(values), timeoutMs: 10_000 });
+  const s = await client.status();
+  if (values.json) {
+    io.out(JSON.stringify(s));
+    return 0;
+  }
+  io.out(`chain        ${s.chainId} (${s.consensus} consensus, ${s.validators.length} validator${s.validators.length === 1 ? '' : 's'})`);
+  io.out(`height       ${s.height}`);
+  io.out(`latest block ${s.latestBlockHash}`);
+  io.out(`block time   ${s.height ? new Date(s.latestBlockTime).toISOString() : '(no block yet)'}`);
+  io.out(`state root   ${s.stateRoot} (${s.stateKeys} keys)`);
+  io.out(`waiting      ${s.mempoolTxs} transactions, ${s.notaryPendingHashes} notary hashes`);
+  io.out(`node         ${client.url}`);
+  return 0;
+}

@@ -1,0 +1,176 @@
+/**
+ * Builds notary receipts and answers look-ups.
+ *
+ * A receipt is assembled from what the node stores: the anchoring
+ * transaction's block, its results, the block's certificate, and — for an
+ * aggregated hash — the batch's leaves. Transaction and result trees of
+ * recently used blocks are cached, so receipts of many hashes in one block
+ * cost array look-ups rather than re-hashing (see spec/receipts.md).
+ */
+import { toHex } from '../crypto/bytes.js';
+import { canonicalBytes } from '../crypto/canonical-json.js';
+import { buildMerkleTree, leafHash, type MerkleTree } from '../crypto/merkle.js';
+import type { Block, TxResult } from '../ledger/block.js';
+import { PolityError } from '../ledger/errors.js';
+import { RECEIPT_TYPE, type Receipt } from '../ledger/receipt.js';
+import { txIdBytes } from '../ledger/transaction.js';
+import { docKey, type AnchorRecord } from '../modules/notary/notary.js';
+import type { PolityNode } from './node.js';
+
+export interface LookupResult {
+  hash: string;
+  status: 'anchored' | 'pending' | 'unknown';
+  mode?: 'signed' | 'batch';
+  height?: number;
+  time?: number;
+  blockHash?: string;
+  txId?: string;
+  signer?: string;
+  meta?: AnchorRecord['meta'];
+}
+
+export interface ReceiptService {
+  lookup(hash: string): Promise<LookupResult>;
+  /** The receipt of an anchored hash; throws NOTARY_PENDING or NOTARY_NOT_ANCHORED otherwise. */
+  receipt(hash: string): Promise<Receipt>;
+  receipts(hashes: readonly string[]): Promise<(Receipt | { hash: string; code: string; message: string })[]>;
+}
+
+interface BlockProofs {
+  block: Block;
+  results: TxResult[];
+  txTree: MerkleTree;
+  resultsTree: MerkleTree;
+}
+
+const BLOCK_CACHE_MAX = 32;
+
+export function createReceiptService(node: PolityNode): ReceiptService {
+  const blocks = new Map<number, Promise<BlockProofs>>();
+
+  const blockProofs = (height: number): Promise<BlockProofs> => {
+    let entry = blocks.get(height);
+    if (!entry) {
+      entry = (async () => {
+        const [block, results] = await Promise.all([node.getBlock(height), node.getResults(height)]);
+        if (!block || !results) throw new PolityError('RECEIPT_UNAVAILABLE', `block ${height} is not stored on this node`);
+        return {
+          block,
+          results,
+          txTree: buildMerkleTree(block.txs.map((t) => leafHash(txIdBytes(t.body)))),
+          resultsTree: buildMerkleTree(results.map((r) => leafHash(canonicalBytes(r)))),
+        };
+      })();
+      entry.catch(() => blocks.delete(height));
+      blocks.set(height, entry);
+      if (blocks.size > BLOCK_CACHE_MAX) blocks.delete(blocks.keys().next().value!);
+    }
+    return entry;
+  };
+
+  const batchTree = async (txId: string): Promise<MerkleTree> => {
+    const cached = node.aggregator.cachedTree(txId);
+    if (cached) return cached;
+    const leaves = await node.store.getBatchLeaves(txId);
+    if (!leaves) throw new PolityError('RECEIPT_UNAVAILABLE', 'the leaves of this aggregation batch are not stored on this node');
+    const hashes: Uint8Array[] = [];
+    for (let i = 0; i < leaves.length; i += 32) hashes.push(leafHash(leaves.subarray(i, i + 32)));
+    const tree = buildMerkleTree(hashes);
+    node.aggregator.remember(txId, tree);
+    return tree;
+  };
+
+  /** Where a hash was first anchored: by a signed transaction, in a batch, or both (earliest wins). */
+  const locate = async (
+    hashes: readonly string[],
+  ): Promise<({ mode: 'signed'; height: number; txIndex: number } | { mode: 'batch'; height: number; txIndex: number; leafIndex: number } | undefined)[]> => {
+    const batchLocs = await node.store.getNotaryLocations(hashes);
+    return Promise.all(
+      hashes.map(async (hash, i) => {
+        const record = node.getState(docKey(hash)) as AnchorRecord | undefined;
+        const b = batchLocs[i];
+        if (record && (!b || record.height <= b.height)) {
+          const loc = await node.store.getTxLocation(record.txId);
+          if (!loc) throw new Error(`invariant broken: anchored transaction ${record.txId} has no location`);
+          return { mode: 'signed' as const, height: loc.height, txIndex: loc.index };
+        }
+        if (b) return { mode: 'batch' as const, height: b.height, txIndex: b.txIndex, leafIndex: b.leafIndex };
+        return undefined;
+      }),
+    );
+  };
+
+  const build = async (hash: string, loc: NonNullable<Awaited<ReturnType<typeof locate>>[number]>): Promise<Receipt> => {
+    const proofs = await blockProofs(loc.height);
+    const { block, results } = proofs;
+    const tx = block.txs[loc.txIndex]!;
+    const receipt: Receipt = {
+      type: RECEIPT_TYPE,
+      v: 1,
+      hash,
+      chainId: node.chainId,
+      genesisHash: node.genesisHash,
+      tx,
+      txIndex: loc.txIndex,
+      txPath: proofs.txTree.proof(loc.txIndex).map(toHex),
+      result: results[loc.txIndex]!,
+      resultPath: proofs.resultsTree.proof(loc.txIndex).map(toHex),
+      header: block.header,
+      certificate: block.certificate,
+      validators: node.genesis.validators,
+    };
+    if (loc.mode === 'batch') {
+      const txId = results[loc.txIndex]!.txId;
+      const tree = await batchTree(txId);
+      receipt.batch = { root: toHex(tree.root), index: loc.leafIndex, size: tree.size, path: tree.proof(loc.leafIndex).map(toHex) };
+    }
+    return receipt;
+  };
+
+  const missing = (hash: string): PolityError =>
+    node.aggregator.isPending(hash)
+      ? new PolityError('NOTARY_PENDING', 'the hash waits for the next block; its receipt is ready once that block commits')
+      : new PolityError('NOTARY_NOT_ANCHORED', 'this hash has not been anchored on this chain');
+
+  return {
+    async lookup(hash) {
+      const [loc] = await locate([hash]);
+      if (!loc) return { hash, status: node.aggregator.isPending(hash) ? 'pending' : 'unknown' };
+      const { block, results } = await blockProofs(loc.height);
+      const tx = block.txs[loc.txIndex]!;
+      const out: LookupResult = {
+        hash,
+        status: 'anchored',
+        mode: loc.mode,
+        height: loc.height,
+        time: block.header.time,
+        blockHash: block.certificate.blockHash,
+        txId: results[loc.txIndex]!.txId,
+        signer: tx.body.signer,
+      };
+      if (loc.mode === 'signed') {
+        const meta = (node.getState(docKey(hash)) as AnchorRecord | undefined)?.meta;
+        if (meta) out.meta = meta;
+      }
+      return out;
+    },
+    async receipt(hash) {
+      const [loc] = await locate([hash]);
+      if (!loc) throw missing(hash);
+      return build(hash, loc);
+    },
+    async receipts(hashes) {
+      const locs = await locate(hashes);
+      return Promise.all(
+        hashes.map(async (hash, i) => {
+          const loc = locs[i];
+          if (!loc) {
+            const err = missing(hash);
+            return { hash, code: err.code, message: err.message };
+          }
+          return build(hash, loc);
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,275 @@
+/**
+ * The node end to end through its HTTP API, in-process (app.inject): signed
+ * anchors, aggregated anchors, receipts that verify offline, state proofs,
+ * history proofs, and a bad-input table covering every route — each answered
+ * with a 4xx `{code, message}` and no change to the node.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPair } from '../src/crypto/ed25519.js';
+import { fromHex, utf8Encode } from '../src/crypto/bytes.js';
+import { leafHash, verifyConsistency, verifyInclusion } from '../src/crypto/merkle.js';
+import { verifyStateProof } from '../src/ledger/state-tree.js';
+import { verifyReceipt } from '../src/ledger/receipt-verify.js';
+import { signTx } from '../src/ledger/sign.js';
+import { txId } from '../src/ledger/transaction.js';
+import { canonicalBytes } from '../src/crypto/canonical-json.js';
+import { anchorTx, randomHash, startTestNode, until, type TestNode } from './helpers.js';
+
+let t: TestNode;
+const user = generateKeyPair();
+let nonce = 0;
+
+before(async () => {
+  t = await startTestNode();
+});
+after(async () => {
+  await t.close();
+});
+
+async function inject(method: 'GET' | 'POST' | 'DELETE' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = {}) {
+  const res = await t.app.inject({
+    method,
+    url,
+    ...(payload === undefined ? {} : { payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload) }),
+    headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
+  });
+  let body: any;
+  try {
+    body = res.json();
+  } catch {
+    body = res.body;
+  }
+  return { status: res.statusCode, body };
+}
+
+async function quiescent(): Promise<void> {
+  await until(() => {
+    const s = t.node.status();
+    return s.mempoolTxs === 0 && s.notaryPendingHashes === 0 ? true : undefined;
+  }, 10_000, 'an idle node');
+  await new Promise((r) => setTimeout(r, 60));
+}
+
+test('a signed anchor commits and its receipt verifies offline', async () => {
+  const hash = randomHash();
+  const tx = anchorTx(t.genesis, user, nonce++, hash, { args: { hash, meta: { docType: 'permit', reference: 'P-2026-001' } } });
+  const res = await inject('POST', '/v1/tx?wait=commit&timeoutMs=5000', tx);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.status, 'committed');
+  assert.equal(res.body.result.code, 'OK');
+
+  const receipt = await inject('GET', `/v1/notary/receipts/${hash}`);
+  assert.equal(receipt.status, 200);
+  const check = verifyReceipt(receipt.body, t.genesis, { documentHash: hash });
+  assert.ok(check.ok, check.ok ? '' : check.reason);
+  assert.equal(check.facts.mode, 'signed');
+  assert.equal(check.facts.signer, user.publicKey);
+  assert.deepEqual(check.facts.meta, { docType: 'permit', reference: 'P-2026-001' });
+
+  const lookup = await inject('GET', `/v1/notary/hashes/${hash}`);
+  assert.equal(lookup.body.status, 'anchored');
+  assert.equal(lookup.body.height, res.body.height);
+
+  // Anchoring the same hash again is a committed, failed transaction that changes nothing.
+  const again = await inject('POST', '/v1/tx?wait=commit', anchorTx(t.genesis, user, nonce++, hash));
+  assert.equal(again.status, 200);
+  assert.equal(again.body.result.code, 'NOTARY_ALREADY_ANCHORED');
+  const lookup2 = await inject('GET', `/v1/notary/hashes/${hash}`);
+  assert.equal(lookup2.body.height, res.body.height);
+});
+
+test('aggregated hashes each get a receipt that verifies; a tampered receipt does not', async () => {
+  const hashes = Array.from({ length: 37 }, randomHash);
+  const res = await inject('POST', '/v1/notary/batch', { hashes });
+  assert.equal(res.status, 202);
+  assert.ok(res.body.results.every((r: any) => r.status === 'pending'));
+  const receipts = await until(async () => {
+    const r = await inject('POST', '/v1/notary/receipts', { hashes });
+    return r.body.receipts.every((x: any) => x.type === 'polity.notary.receipt') ? r.body.receipts : undefined;
+  });
+  const cache = new Set<string>();
+  for (const [i, r] of receipts.entries()) {
+    const check = verifyReceipt(r, t.genesis, { documentHash: hashes[i], cache });
+    assert.ok(check.ok, check.ok ? '' : check.reason);
+    assert.equal(check.facts.mode, 'batch');
+  }
+  // Negative controls: each link of the chain is checked.
+  const r0 = receipts[0];
+  const bad = (mutate: (r: any) => void, expect: RegExp) => {
+    const copy = structuredClone(r0);
+    mutate(copy);
+    const check = verifyReceipt(copy, t.genesis, { documentHash: copy.hash });
+    assert.equal(check.ok, false, `expected failure for ${expect}`);
+    assert.match((check as { reason: string }).reason, expect);
+  };
+  bad((r) => (r.batch.path[0] = '00'.repeat(32)), /batch path/);
+  bad((r) => (r.hash = hashes[1]), /batch path/);
+  bad((r) => (r.header.time += 1), /certificate is not for this block header/);
+  bad((r) => (r.txPath = r.txPath.concat(['11'.repeat(32)])), /transaction path|not in the block/);
+  bad((r) => (r.result.code = 'TX_EXPIRED'), /failed on chain/);
+  bad((r) => (r.certificate.signatures[0].sig = 'ab'.repeat(64)), /bad signature/);
+  bad((r) => (r.certificate.signatures = []), /more than two thirds/);
+  bad((r) => (r.chainId = 'other-chain'), /chain/);
+  const otherHash = randomHash();
+  const mismatch = verifyReceipt(r0, t.genesis, { documentHash: otherHash });
+  assert.equal(mismatch.ok, false);
+  assert.match((mismatch as { reason: string }).reason, /does not match/);
+  // Resubmitting an anchored hash reports where it is anchored.
+  const again = await inject('POST', '/v1/notary/batch', { hashes: [hashes[0]] });
+  assert.equal(again.body.results[0].status, 'anchored');
+});
+
+test('state reads carry inclusion and non-inclusion proofs against the header', async () => {
+  await quiescent();
+  const hash = randomHash();
+  await inject('POST', '/v1/tx?wait=commit', anchorTx(t.genesis, user, nonce++, hash));
+  const key = `notary/doc/${hash}`;
+  const read = await inject('GET', `/v1/state?key=${encodeURIComponent(key)}&proof=true`);
+  assert.equal(read.status, 200);
+  assert.equal(read.body.stateRoot, read.body.header.stateRoot);
+  const root = fromHex(read.body.stateRoot, 32);
+  assert.ok(verifyStateProof(root, utf8Encode(key), canonicalBytes(read.body.value), read.body.proof));
+  assert.equal(verifyStateProof(root, utf8Encode(key), canonicalBytes({ ...read.body.value, height: 1 }), read.body.proof), false);
+
+  const missing = await inject('GET', `/v1/state?key=${encodeURIComponent('notary/doc/' + randomHash())}&proof=true`);
+  assert.equal(missing.body.value, null);
+  assert.ok(verifyStateProof(fromHex(missing.body.stateRoot, 32), utf8Encode(missing.body.key), null, missing.body.proof));
+});
+
+test('history proofs: an old block is in a later head, and heads are consistent', async () => {
+  for (let i = 0; i < 4; i++) await inject('POST', '/v1/tx?wait=commit', anchorTx(t.genesis, user, nonce++, randomHash()));
+  const head = t.node.height;
+  assert.ok(head >= 5);
+  const inc = await inject('GET', `/v1/blocks/2/inclusion?head=${head}`);
+  assert.equal(inc.status, 200);
+  const ok = verifyInclusion(
+    leafHash(fromHex(inc.body.blockHash, 32)),
+    inc.body.leafIndex,
+    inc.body.treeSize,
+    inc.body.path.map((h: string) => fromHex(h, 32)),
+    fromHex(inc.body.head.header.historyRoot, 32),
+  );
+  assert.ok(ok);
+  const cons = await inject('GET', `/v1/history/consistency?from=3&to=${head}`);
+  assert.equal(cons.status, 200);
+  assert.ok(
+    verifyConsistency(
+      cons.body.fromSize,
+      cons.body.toSize,
+      fromHex(cons.body.from.header.historyRoot, 32),
+      fromHex(cons.body.to.header.historyRoot, 32),
+      cons.body.path.map((h: string) => fromHex(h, 32)),
+    ),
+  );
+});
+
+test('explorer reads: blocks, a block, a transaction, status, genesis, OpenAPI', async () => {
+  const blocks = await inject('GET', '/v1/blocks?limit=3');
+  assert.equal(blocks.status, 200);
+  assert.equal(blocks.body.blocks.length, 3);
+  const b = await inject('GET', `/v1/blocks/${blocks.body.blocks[0].hash}`);
+  assert.equal(b.status, 200);
+  assert.equal(b.body.header.height, blocks.body.blocks[0].header.height);
+  const txId = b.body.results[0].txId;
+  const tx = await inject('GET', `/v1/txs/${txId}`);
+  assert.equal(tx.status, 200);
+  assert.equal(tx.body.status, 'committed');
+  assert.equal((await inject('GET', '/v1/status')).body.chainId, t.genesis.chainId);
+  assert.deepEqual((await inject('GET', '/v1/genesis')).body, t.genesis);
+  const api = await inject('GET', '/openapi.json');
+  assert.equal(api.status, 200);
+  assert.ok(api.body.paths['/v1/tx'].post.requestBody, 'request schemas are in the OpenAPI document');
+  assert.ok(api.body.paths['/v1/notary/batch'].post);
+});
+
+test('every route refuses bad input with a 4xx {code, message} and changes nothing', async () => {
+  await quiescent();
+  const committed = anchorTx(t.genesis, user, nonce - 1, randomHash()); // its nonce is used
+  const good = () => anchorTx(t.genesis, user, nonce, randomHash());
+  const stranger = generateKeyPair();
+  const withSig = (tx: any, sig: string) => ({ ...tx, sig });
+  const tooBig = 'x'.repeat(9 * 1024 * 1024);
+  const cases: [string, 'GET' | 'POST' | 'DELETE', string, unknown, number, string, Record<string, string>?][] = [
+    ['malformed JSON', 'POST', '/v1/tx', '{"body": ', 400, 'MALFORMED_JSON'],
+    ['empty body', 'POST', '/v1/tx', '', 400, 'MALFORMED_JSON'],
+    ['not JSON content type', 'POST', '/v1/tx', 'hello', 415, 'UNSUPPORTED_MEDIA_TYPE', { 'content-type': 'text/plain' }],
+    ['oversized body', 'POST', '/v1/tx', JSON.stringify({ pad: tooBig }), 413, 'BODY_TOO_LARGE'],
+    ['wrong type', 'POST', '/v1/tx', { ...good(), body: { ...good().body, nonce: 'seven' } }, 400, 'SCHEMA_INVALID'],
+    ['extra field', 'POST', '/v1/tx', { ...good(), extra: 1 }, 400, 'SCHEMA_INVALID'],
+    ['bad signature', 'POST', '/v1/tx', withSig(good(), 'ab'.repeat(64)), 401, 'TX_BAD_SIGNATURE'],
+    ['signature of another key', 'POST', '/v1/tx', withSig(good(), anchorTx(t.genesis, stranger, 0, randomHash()).sig), 401, 'TX_BAD_SIGNATURE'],
+    ['replayed transaction', 'POST', '/v1/tx', committed, 409, 'TX_NONCE_USED'],
+    ['nonce far ahead', 'POST', '/v1/tx', anchorTx(t.genesis, user, nonce + 1_000_000, randomHash()), 409, 'TX_NONCE_TOO_FAR'],
+    ['another chain', 'POST', '/v1/tx', anchorTx({ ...t.genesis, chainId: 'other-chain' }, user, nonce, randomHash()), 400, 'TX_WRONG_CHAIN'],
+    ['expired', 'POST', '/v1/tx', anchorTx(t.genesis, user, nonce, randomHash(), { expiresAt: 1 }), 410, 'TX_EXPIRED'],
+    ['unknown module', 'POST', '/v1/tx', signTx({ v: 1, chainId: t.genesis.chainId, module: 'lottery', action: 'draw', args: {}, signer: user.publicKey, nonce }, user.secretKey), 400, 'TX_UNKNOWN_MODULE'],
+    ['unknown action', 'POST', '/v1/tx', signTx({ v: 1, chainId: t.genesis.chainId, module: 'notary', action: 'erase', args: {}, signer: user.publicKey, nonce }, user.secretKey), 400, 'TX_UNKNOWN_ACTION'],
+    ['invalid args', 'POST', '/v1/tx', signTx({ v: 1, chainId: t.genesis.chainId, module: 'notary', action: 'anchor', args: { hash: 'nothex' }, signer: user.publicKey, nonce }, user.secretKey), 400, 'TX_ARGS_INVALID'],
+    ['batch: empty', 'POST', '/v1/txs', { txs: [] }, 400, 'SCHEMA_INVALID'],
+    ['batch: all rejected', 'POST', '/v1/txs', { txs: [committed] }, 400, 'TX_REJECTED'],
+    ['tx status: bad id', 'GET', '/v1/txs/xyz', undefined, 400, 'SCHEMA_INVALID'],
+    ['tx status: unknown', 'GET', `/v1/txs/${randomHash()}`, undefined, 404, 'NOT_FOUND'],
+    ['account: bad key', 'GET', '/v1/accounts/12', undefined, 400, 'SCHEMA_INVALID'],
+    ['blocks: bad limit', 'GET', '/v1/blocks?limit=many', undefined, 400, 'SCHEMA_INVALID'],
+    ['blocks: limit too large', 'GET', '/v1/blocks?limit=1000', undefined, 400, 'SCHEMA_INVALID'],
+    ['block: bad ref', 'GET', '/v1/blocks/abc', undefined, 400, 'SCHEMA_INVALID'],
+    ['block: unknown height', 'GET', '/v1/blocks/999999', undefined, 404, 'NOT_FOUND'],
+    ['block: unknown hash', 'GET', `/v1/blocks/${randomHash()}`, undefined, 404, 'NOT_FOUND'],
+    ['inclusion: head missing', 'GET', '/v1/blocks/1/inclusion', undefined, 400, 'SCHEMA_INVALID'],
+    ['inclusion: head beyond chain', 'GET', '/v1/blocks/1/inclusion?head=999999', undefined, 400, 'BAD_REQUEST'],
+    ['consistency: from > to', 'GET', '/v1/history/consistency?from=5&to=3', undefined, 400, 'BAD_REQUEST'],
+    ['state: no key', 'GET', '/v1/state', undefined, 400, 'SCHEMA_INVALID'],
+    ['state: key too long', 'GET', `/v1/state?key=${'k'.repeat(300)}`, undefined, 400, 'SCHEMA_INVALID'],
+    ['notary anchor: other action', 'POST', '/v1/notary/anchor', signTx({ v: 1, chainId: t.genesis.chainId, module: 'notary', action: 'anchorBatch', args: { root: randomHash(), count: 1 }, signer: user.publicKey, nonce }, user.secretKey), 400, 'SCHEMA_INVALID'],
+    ['notary batch: not hex', 'POST', '/v1/notary/batch', { hashes: ['zz'] }, 400, 'SCHEMA_INVALID'],
+    ['notary batch: empty', 'POST', '/v1/notary/batch', { hashes: [] }, 400, 'SCHEMA_INVALID'],
+    ['notary batch: wrong type', 'POST', '/v1/notary/batch', { hashes: 'abc' }, 400, 'SCHEMA_INVALID'],
+    ['notary receipts: too many', 'POST', '/v1/notary/receipts', { hashes: Array.from({ length: 1001 }, () => '00'.repeat(32)) }, 400, 'SCHEMA_INVALID'],
+    ['receipt: unknown hash', 'GET', `/v1/notary/receipts/${randomHash()}`, undefined, 404, 'NOTARY_NOT_ANCHORED'],
+    ['receipt: bad hash', 'GET', '/v1/notary/receipts/123', undefined, 400, 'SCHEMA_INVALID'],
+    ['lookup: bad hash', 'GET', '/v1/notary/hashes/G'.padEnd(40, 'G'), undefined, 400, 'SCHEMA_INVALID'],
+    ['unknown route', 'GET', '/v1/nothing', undefined, 404, 'NOT_FOUND'],
+    ['wrong method', 'DELETE', '/v1/tx', undefined, 404, 'NOT_FOUND'],
+    ['path traversal', 'GET', '/web/../package.json', undefined, 404, 'NOT_FOUND'],
+    ['lib outside allow-list', 'GET', '/lib/node/node.js', undefined, 404, 'NOT_FOUND'],
+  ];
+  const before = t.node.status();
+  for (const [name, method, url, payload, status, code, headers] of cases) {
+    const res = await inject(method, url, payload, headers);
+    assert.equal(res.status, status, `${name}: expected ${status}, got ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    assert.equal(res.body.code, code, `${name}: expected code ${code}, got ${JSON.stringify(res.body).slice(0, 200)}`);
+    assert.equal(typeof res.body.message, 'string', `${name}: a message`);
+  }
+  await new Promise((r) => setTimeout(r, 80));
+  const after = t.node.status();
+  assert.equal(after.height, before.height, 'no block was cut');
+  assert.equal(after.stateRoot, before.stateRoot, 'state unchanged');
+  assert.equal(after.mempoolTxs, 0, 'nothing waits');
+  assert.equal(after.notaryPendingHashes, 0, 'no hash waits');
+  assert.equal(t.node.nextNonce(user.publicKey), nonce, 'the signer nonce did not move');
+  // ... and the node still works.
+  const ok = await inject('POST', '/v1/tx?wait=commit', good());
+  assert.equal(ok.body.result.code, 'OK');
+  nonce++;
+});
+
+test('a duplicate of a waiting transaction is refused', async () => {
+  await quiescent();
+  const tx = anchorTx(t.genesis, user, nonce + 1, randomHash()); // waits for nonce `nonce`
+  assert.equal((await inject('POST', '/v1/tx', tx)).status, 202);
+  const dup = await inject('POST', '/v1/tx', tx);
+  assert.equal(dup.status, 409);
+  assert.equal(dup.body.code, 'TX_DUPLICATE');
+  const sameNonce = await inject('POST', '/v1/tx', anchorTx(t.genesis, user, nonce + 1, randomHash()));
+  assert.equal(sameNonce.body.code, 'TX_NONCE_USED');
+  // Fill the gap: both commit, in nonce order.
+  const first = await inject('POST', '/v1/tx?wait=commit', anchorTx(t.genesis, user, nonce, randomHash()));
+  assert.equal(first.body.result.code, 'OK');
+  const second = await until(async () => {
+    const s = await inject('GET', `/v1/txs/${txId(tx)}`);
+    return s.body.status === 'committed' ? s.body : undefined;
+  });
+  assert.equal(second.result.code, 'OK');
+  nonce += 2;
+});
