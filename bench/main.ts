@@ -1,0 +1,279 @@
+/**
+ * `npm run bench` — Polity's throughput on this machine, printed beside the
+ * machine's own ceilings measured in the same run, so the ratios mean the
+ * same thing on any machine:
+ *
+ *   ceilings   Ed25519 verifications/s (one core, all cores), SHA-256 hashes/s
+ *   notary     signed notary transactions committed/s on one node, through
+ *              HTTP, signature checks, mempool, execution and synced storage
+ *   aggregate  document hashes anchored/s through the batch endpoint, until
+ *              every hash's receipt can be served
+ *   receipts   receipts served/s by the node; receipts verified/s offline
+ *
+ * `npm run bench -- --json` prints the same figures as one JSON object.
+ * `--quick` runs smaller samples (for a smoke test).
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { hash as nodeHash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { generateKeyPair, signBytes, verifyBytes } from '../src/crypto/ed25519.js';
+import { utf8Encode } from '../src/crypto/bytes.js';
+import { createApi } from '../src/api/server.js';
+import { initDataDir } from '../src/node/data-dir.js';
+import { createLogger } from '../src/node/log.js';
+import { createNode } from '../src/node/node.js';
+import { signTx } from '../src/ledger/sign.js';
+import { verifyReceipt } from '../src/ledger/receipt-verify.js';
+import type { Receipt } from '../src/ledger/receipt.js';
+import { tempDir } from '../test/helpers.js';
+
+const args = new Set(process.argv.slice(2));
+const JSON_OUT = args.has('--json');
+const QUICK = args.has('--quick');
+const say = (line: string): void => {
+  if (!JSON_OUT) process.stdout.write(line + '\n');
+};
+const now = (): number => performance.now();
+const rate = (n: number, ms: number): number => Math.round((n / ms) * 1000);
+const fmt = (n: number): string => n.toLocaleString('en-US');
+const ratio = (a: number, b: number): string => `${((a / b) * 100).toFixed(1)}%`;
+
+// --- ceilings --------------------------------------------------------------
+
+function ed25519OneCore(n: number): number {
+  const k = generateKeyPair();
+  const msg = utf8Encode('polity bench message of about the size of a tx id..');
+  const sig = signBytes(k.secretKey, msg);
+  verifyBytes(k.publicKey, msg, sig);
+  const t0 = now();
+  for (let i = 0; i < n; i++) if (!verifyBytes(k.publicKey, msg, sig)) throw new Error('verify failed');
+  return rate(n, now() - t0);
+}
+
+const WORKER_SRC = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { generateKeyPairSync, sign, verify } = require('node:crypto');
+const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+const msg = Buffer.from('polity bench message of about the size of a tx id..');
+const sig = sign(null, msg, privateKey);
+parentPort.once('message', () => {
+  for (let i = 0; i < workerData.n; i++) if (!verify(null, msg, publicKey, sig)) throw new Error('bad');
+  parentPort.postMessage('done');
+});
+parentPort.postMessage('ready');
+`;
+
+async function ed25519AllCores(nPerCore: number): Promise<number> {
+  const cores = availableParallelism();
+  const workers = Array.from({ length: cores }, () => new Worker(WORKER_SRC, { eval: true, workerData: { n: nPerCore } }));
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+  const t0 = now();
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise((r) => {
+          w.once('message', r);
+          w.postMessage('go');
+        }),
+    ),
+  );
+  const ms = now() - t0;
+  await Promise.all(workers.map((w) => w.terminate()));
+  return rate(nPerCore * cores, ms);
+}
+
+function sha256PerSecond(n: number): number {
+  const buf = randomBytes(33);
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    buf[0] = i & 0xff;
+    nodeHash('sha256', buf, 'buffer');
+  }
+  return rate(n, now() - t0);
+}
+
+// --- node under load ---------------------------------------------------------
+
+async function withNode<T>(fn: (url: string, node: Awaited<ReturnType<typeof createNode>>, genesis: Awaited<ReturnType<typeof initDataDir>>['genesis']) => Promise<T>): Promise<T> {
+  const dir = await tempDir('polity-bench-');
+  const created = await initDataDir(dir);
+  const node = await createNode({
+    dataDir: dir,
+    genesis: created.genesis,
+    nodeSecretKey: created.nodeKey.secretKey,
+    log: createLogger('silent'),
+    blockIntervalMs: 200,
+    mempool: { txsMax: 400_000, bytesMax: 512 * 1024 * 1024, perSignerMax: 100_000, nonceWindow: 100_000 },
+    notaryPendingMax: 16_000_000,
+  });
+  const app = await createApi(node, { bodyLimitBytes: 64 * 1024 * 1024 });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  await node.start();
+  const { port } = app.server.address() as { port: number };
+  try {
+    return await fn(`http://127.0.0.1:${port}`, node, created.genesis);
+  } finally {
+    await app.close();
+    await node.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function post(url: string, body: string): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const data = await res.json();
+  if (res.status >= 400) throw new Error(`${res.status} ${JSON.stringify(data).slice(0, 300)}`);
+  return data;
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+async function signedTxThroughput(total: number): Promise<{ txsPerSecond: number; blocks: number; txs: number }> {
+  return withNode(async (url, node, genesis) => {
+    const signerCount = 64;
+    const perSigner = Math.ceil(total / signerCount);
+    const keys = Array.from({ length: signerCount }, () => generateKeyPair());
+    // Signing is the clients' work: done before the clock starts.
+    const txs = [];
+    for (let n = 0; n < perSigner; n++) {
+      for (const k of keys) {
+        txs.push(signTx({ v: 1, chainId: genesis.chainId, module: 'notary', action: 'anchor', args: { hash: randomBytes(32).toString('hex') }, signer: k.publicKey, nonce: n }, k.secretKey));
+      }
+    }
+    const bodies: string[] = [];
+    for (let i = 0; i < txs.length; i += 1000) bodies.push(JSON.stringify({ txs: txs.slice(i, i + 1000) }));
+    const startHeight = node.height;
+    let committedTxs = 0;
+    let lastCommitAt = 0;
+    const off = node.onCommit((block) => {
+      committedTxs += block.txs.length;
+      lastCommitAt = now();
+    });
+    const t0 = now();
+    await pool(bodies, 4, async (body) => {
+      const r = await post(`${url}/v1/txs`, body);
+      const rejected = r.results.filter((x: any) => x.status !== 'accepted');
+      if (rejected.length) throw new Error(`rejected: ${JSON.stringify(rejected[0])}`);
+    });
+    while (committedTxs < txs.length) await new Promise((r) => setTimeout(r, 5));
+    off();
+    return { txsPerSecond: rate(committedTxs, lastCommitAt - t0), blocks: node.height - startHeight, txs: committedTxs };
+  });
+}
+
+async function aggregatedThroughput(total: number): Promise<{
+  hashesPerSecond: number;
+  receiptsServedPerSecond: number;
+  receiptsVerifiedPerSecond: number;
+  receiptsVerifiedUncachedPerSecond: number;
+  blocks: number;
+}> {
+  return withNode(async (url, node, genesis) => {
+    const chunk = 50_000;
+    const all = Array.from({ length: total }, () => randomBytes(32).toString('hex'));
+    const bodies: string[] = [];
+    for (let i = 0; i < all.length; i += chunk) bodies.push(JSON.stringify({ hashes: all.slice(i, i + chunk) }));
+    const startHeight = node.height;
+    let anchored = 0;
+    let lastCommitAt = 0;
+    const off = node.onCommit((block, results) => {
+      const first = block.txs[0];
+      if (first?.body.action === 'anchorBatch' && results[0]?.code === 'OK') anchored += first.body.args.count as number;
+      lastCommitAt = now();
+    });
+    const t0 = now();
+    await pool(bodies, 2, async (body) => {
+      await post(`${url}/v1/notary/batch`, body);
+    });
+    while (anchored < total) await new Promise((r) => setTimeout(r, 5));
+    off();
+    const anchorMs = lastCommitAt - t0;
+    // Receipts are then available: fetch a sample of them from the node.
+    const sample = all.filter((_, i) => i % Math.max(1, Math.floor(total / 20_000)) === 0).slice(0, 20_000);
+    const receipts: Receipt[] = [];
+    const t1 = now();
+    for (let i = 0; i < sample.length; i += 1000) {
+      const r = await post(`${url}/v1/notary/receipts`, JSON.stringify({ hashes: sample.slice(i, i + 1000) }));
+      receipts.push(...r.receipts);
+    }
+    const servedPerSecond = rate(receipts.length, now() - t1);
+    // Offline verification, as an auditor does: certificates cached per block.
+    const cache = new Set<string>();
+    const t2 = now();
+    for (const r of receipts) {
+      const v = verifyReceipt(r, genesis, { documentHash: r.hash, cache });
+      if (!v.ok) throw new Error(`receipt failed: ${v.reason}`);
+    }
+    const verifiedPerSecond = rate(receipts.length, now() - t2);
+    const uncachedN = Math.min(receipts.length, 5_000);
+    const t3 = now();
+    for (let i = 0; i < uncachedN; i++) {
+      const r = receipts[i]!;
+      if (!verifyReceipt(r, genesis, { documentHash: r.hash }).ok) throw new Error('receipt failed');
+    }
+    const uncached = rate(uncachedN, now() - t3);
+    return {
+      hashesPerSecond: rate(total, anchorMs),
+      receiptsServedPerSecond: servedPerSecond,
+      receiptsVerifiedPerSecond: verifiedPerSecond,
+      receiptsVerifiedUncachedPerSecond: uncached,
+      blocks: node.height - startHeight,
+    };
+  });
+}
+
+async function main(): Promise<void> {
+  const cores = availableParallelism();
+  say(`Polity benchmark — ${cores} cores, Node ${process.version}${QUICK ? ' (quick sample)' : ''}`);
+  say('');
+  const verifyOne = ed25519OneCore(QUICK ? 5_000 : 30_000);
+  const verifyAll = await ed25519AllCores(QUICK ? 5_000 : 30_000);
+  const sha = sha256PerSecond(QUICK ? 200_000 : 2_000_000);
+  say('machine ceilings (this run)');
+  say(`  Ed25519 verify, one core            ${fmt(verifyOne).padStart(12)} /s`);
+  say(`  Ed25519 verify, all ${cores} cores          ${fmt(verifyAll).padStart(12)} /s`);
+  say(`  SHA-256 (33-byte inputs), one core  ${fmt(sha).padStart(12)} /s`);
+  say('');
+
+  const signed = await signedTxThroughput(QUICK ? 10_000 : 120_000);
+  say('signed notary transactions, one node (HTTP -> verify workers -> mempool -> execute -> synced LevelDB)');
+  say(`  committed                           ${fmt(signed.txsPerSecond).padStart(12)} tx/s   = ${ratio(signed.txsPerSecond, verifyAll)} of all-core Ed25519 verify (target >= 50%)`);
+  say(`  (${fmt(signed.txs)} transactions in ${signed.blocks} blocks)`);
+  say('');
+
+  const agg = await aggregatedThroughput(QUICK ? 100_000 : 2_000_000);
+  say('aggregated anchoring (batch endpoint -> one RFC 9162 tree per block -> receipts)');
+  say(`  anchored with receipts              ${fmt(agg.hashesPerSecond).padStart(12)} hashes/s  = ${ratio(agg.hashesPerSecond, sha)} of one-core SHA-256 (target >= 300,000/s)`);
+  say(`  (${agg.blocks} blocks)`);
+  say(`  receipts served by the node         ${fmt(agg.receiptsServedPerSecond).padStart(12)} /s`);
+  say(`  receipts verified offline           ${fmt(agg.receiptsVerifiedPerSecond).padStart(12)} /s   = ${(agg.receiptsVerifiedPerSecond / verifyOne).toFixed(2)}x one-core Ed25519 verify (target >= 20,000/s; certificates cached per block)`);
+  say(`  ... each certificate re-verified    ${fmt(agg.receiptsVerifiedUncachedPerSecond).padStart(12)} /s   = ${ratio(agg.receiptsVerifiedUncachedPerSecond, verifyOne)} of one-core Ed25519 verify`);
+
+  if (JSON_OUT) {
+    process.stdout.write(
+      JSON.stringify({
+        machine: { cores, node: process.version },
+        ceilings: { ed25519VerifyOneCorePerSecond: verifyOne, ed25519VerifyAllCoresPerSecond: verifyAll, sha256PerSecond: sha },
+        notarySignedTxsPerSecond: signed.txsPerSecond,
+        notarySignedRatioToAllCoreVerify: signed.txsPerSecond / verifyAll,
+        aggregatedHashesPerSecond: agg.hashesPerSecond,
+        aggregatedRatioToSha256: agg.hashesPerSecond / sha,
+        receiptsServedPerSecond: agg.receiptsServedPerSecond,
+        receiptsVerifiedPerSecond: agg.receiptsVerifiedPerSecond,
+        receiptsVerifiedUncachedPerSecond: agg.receiptsVerifiedUncachedPerSecond,
+        receiptsVerifiedRatioToOneCoreVerify: agg.receiptsVerifiedPerSecond / verifyOne,
+        quick: QUICK,
+      }) + '\n',
+    );
+  }
+}
+
+await main();

@@ -1,0 +1,168 @@
+/**
+ * The `polity` command as a person uses it: init and start a node, check its
+ * status, notarize files (aggregated and signed), verify them offline, see a
+ * changed file fail — through real processes. Then every command's bad input:
+ * a clear error and a non-zero exit, nothing written.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile, rm, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../src/cli/main.js';
+import type { Io } from '../src/cli/io.js';
+import { freePort, startTestNode, tempDir, type TestNode } from './helpers.js';
+
+const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function runInProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), progress: () => {}, isTty: false };
+  const code = await main(args, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+let t: TestNode;
+let api: string;
+let work: string;
+
+before(async () => {
+  t = await startTestNode({ listen: true });
+  const addr = t.app.server.address() as { port: number };
+  api = `http://127.0.0.1:${addr.port}`;
+  work = await tempDir('polity-cli-');
+});
+after(async () => {
+  await t.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+test('init then start: the node prints its URL, answers, and stops on SIGTERM', async () => {
+  const data = join(work, 'node-a');
+  const init = await run(['init', '--data', data, '--chain-id', 'test-chain', '--json']);
+  assert.equal(init.code, 0, init.stderr);
+  assert.equal(JSON.parse(init.stdout).chainId, 'test-chain');
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'start', '--data', data, '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const deadline = Date.now() + 15_000;
+  while (!stdout.includes('explorer') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.match(stdout, new RegExp(`explorer\\s+http://127\\.0\\.0\\.1:${port}/`));
+  const page = await fetch(`http://127.0.0.1:${port}/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<html/i);
+  const status = await run(['status', '--port', String(port)]);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /chain\s+test-chain/);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
+
+test('notarize many files, verify each offline; a changed byte fails verification', async () => {
+  const dir = join(work, 'docs');
+  await mkdir(dir);
+  const files: string[] = [];
+  for (let i = 0; i < 25; i++) {
+    const f = join(dir, `doc-${i}.txt`);
+    await writeFile(f, `document number ${i}\n`);
+    files.push(f);
+  }
+  const res = await run(['notarize', ...files, '--api', api]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /25 of 25 files notarized/);
+  const genesisFile = join(work, 'genesis.json');
+  await writeFile(genesisFile, JSON.stringify(t.genesis));
+
+  const ok = await run(['verify', files[3]!, `${files[3]}.receipt.json`, '--genesis', genesisFile]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^verified: .*doc-3\.txt was anchored in block \d+ at \d{4}-\d\d-\d\dT/m);
+
+  // One byte changed: verification fails and says why.
+  const content = await readFile(files[3]!);
+  content[0] = content[0]! ^ 1;
+  await writeFile(files[3]!, content);
+  const bad = await run(['verify', files[3]!, `${files[3]}.receipt.json`, '--genesis', genesisFile]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /NOT verified/);
+  assert.match(bad.stderr, /does not match the receipt/);
+
+  // The receipt of another file does not verify this one.
+  const swapped = await run(['verify', files[4]!, `${files[5]}.receipt.json`, '--genesis', genesisFile, '--json']);
+  assert.equal(swapped.code, 1);
+  assert.equal(JSON.parse(swapped.stdout).ok, false);
+});
+
+test('notarize --sign with metadata writes receipts into --out, naming the signer', async () => {
+  const keyFile = join(work, 'me.json');
+  const k = await run(['keys', 'new', '--key', keyFile, '--json']);
+  assert.equal(k.code, 0, k.stderr);
+  const pub = JSON.parse(k.stdout).publicKey;
+  const f = join(work, 'contract.pdf');
+  await writeFile(f, 'a contract');
+  const out = join(work, 'receipts');
+  const res = await run(['notarize', f, '--api', api, '--key', keyFile, '--type', 'contract', '--ref', 'C-17', '--out', out, '--json']);
+  assert.equal(res.code, 0, res.stderr);
+  const summary = JSON.parse(res.stdout);
+  assert.equal(summary.files[0].mode, 'signed');
+  assert.deepEqual(await readdir(out), ['contract.pdf.receipt.json']);
+  const v = await run(['verify', f, join(out, 'contract.pdf.receipt.json'), '--api', api, '--json']);
+  assert.equal(v.code, 0, v.stderr);
+  const facts = JSON.parse(v.stdout);
+  assert.equal(facts.signer, pub);
+  assert.deepEqual(facts.meta, { docType: 'contract', reference: 'C-17' });
+});
+
+test('every command refuses bad input with a clear error and a non-zero exit', async () => {
+  const f = join(work, 'plain.txt');
+  await writeFile(f, 'plain');
+  const unreachable = 'http://127.0.0.1:9'; // discard port: nothing listens
+  const initialised = join(work, 'node-b');
+  assert.equal((await runInProcess(['init', '--data', initialised])).code, 0);
+  const notJson = join(work, 'not-json.receipt.json');
+  await writeFile(notJson, 'this is not json');
+  const cases: [string[], number, RegExp][] = [
+    [[], 2, /usage/],
+    [['frobnicate'], 2, /unknown command/],
+    [['init', '--data', join(work, 'x'), '--chain-id', 'Bad Id!'], 2, /chain-id/],
+    [['init', '--data', initialised], 1, /already initialised/],
+    [['init', '--bogus'], 2, /Unknown option/],
+    [['start', '--data', join(work, 'empty'), '--port', '0'], 2, /port/],
+    [['start', '--data', join(work, 'empty'), '--port', 'eighty'], 2, /port/],
+    [['start', '--data', join(work, 'empty')], 1, /not initialised/],
+    [['keys', 'rotate'], 2, /unknown subcommand/],
+    [['keys', 'show', '--key', join(work, 'nope.json')], 1, /no key/],
+    [['status', '--api', 'not a url'], 2, /--api/],
+    [['status', '--api', unreachable], 3, /cannot reach the node/],
+    [['notarize'], 2, /expected at least 1/],
+    [['notarize', join(work, 'missing.pdf'), '--api', api], 1, /cannot read/],
+    [['notarize', f, '--api', unreachable], 3, /cannot reach the node/],
+    [['notarize', f, '--api', api, '--type', 'x'.repeat(65)], 2, /--type/],
+    [['notarize', f, '--api', api, '--sign', '--key', join(work, 'nope.json')], 1, /no key/],
+    [['notarize', f, '--api', api, '--timeout-ms', '-5'], 2, /timeout-ms/],
+    [['verify', f], 2, /expected 2/],
+    [['verify', f, notJson, '--data', work], 1, /not JSON/],
+    [['verify', f, join(work, 'missing.json')], 1, /cannot read the receipt/],
+    [['verify', f, notJson, '--data', join(work, 'nowhere')], 1, /not JSON/],
+  ];
+  for (const [args, code, pattern] of cases) {
+    const res = await runInProcess(args);
+    assert.equal(res.code, code, `polity ${args.join(' ')}: expected exit ${code}, got ${res.code}: ${res.err}`);
+    assert.match(res.err + res.out, pattern, `polity ${args.join(' ')}`);
+  }
+  // Nothing was written for the refused commands.
+  assert.deepEqual((await readdir(work)).filter((n) => n === 'x' || n === 'empty'), []);
+  // No receipt written for the failed notarization.
+  await assert.rejects(readFile(`${join(work, 'missing.pdf')}.receipt.json`));
+});
