@@ -19,6 +19,8 @@ import { validatorSetHash } from '/lib/ledger/genesis.js';
 
 const REFRESH_MS = 3000;
 const BLOCKS_PAGE = 20;
+/** Rows of a block's transaction table drawn at first; a block may hold 20,000. */
+const TXS_SHOWN = 200;
 const HEX32_RE = /^[0-9a-f]{64}$/;
 
 const view = document.getElementById('view');
@@ -244,6 +246,8 @@ async function renderHome(current) {
   blockRows.clear();
   for (const b of list.blocks) blockRows.set(b.header.height, b);
   seenTopHeight = list.height;
+  /** How many rows to keep: a page, plus a page per "Show older blocks". Bounds memory on a page left open for days. */
+  let rowsWanted = BLOCKS_PAGE;
 
   const summary = h('div', { class: 'cards', id: 'summary' });
   const tbody = h('tbody', { id: 'blocks-body' });
@@ -270,13 +274,14 @@ async function renderHome(current) {
     try {
       const older = await api(`/v1/blocks?limit=${BLOCKS_PAGE}&before=${oldest}`);
       for (const b of older.blocks) blockRows.set(b.header.height, b);
+      rowsWanted = blockRows.size;
       paintRows(tbody, new Set());
-      more.hidden = older.blocks.length < BLOCKS_PAGE || Math.min(...blockRows.keys()) <= 1;
+      more.hidden = older.blocks.length === 0 || Math.min(...blockRows.keys()) <= 1;
     } finally {
       more.disabled = false;
     }
   });
-  more.hidden = list.blocks.length < BLOCKS_PAGE;
+  more.hidden = list.blocks.length === 0 || list.blocks[list.blocks.length - 1].header.height <= 1;
 
   paintSummary(summary);
   paintRows(tbody, new Set());
@@ -290,6 +295,12 @@ async function renderHome(current) {
       blockRows.set(b.header.height, b);
     }
     seenTopHeight = Math.max(seenTopHeight, latest.height);
+    const heights = [...blockRows.keys()].sort((a, b) => b - a);
+    for (const height of heights.slice(rowsWanted)) blockRows.delete(height);
+    if (blockRows.size > 0 && Math.min(...blockRows.keys()) > 1) {
+      more.hidden = false;
+      more.parentElement.hidden = false;
+    }
     paintSummary(summary);
     paintRows(tbody, fresh);
   };
@@ -327,7 +338,42 @@ async function renderHome(current) {
           tbody,
         ),
       ),
-      h('p', { class: 'panel-foot' }, more),
+      h('p', { class: 'panel-foot', hidden: more.hidden }, more),
+    ),
+    validatorsPanel(),
+  );
+}
+
+/** Who signs the blocks: the validators of the latest status, with their voting power. */
+function validatorsPanel() {
+  const total = status.validators.reduce((sum, v) => sum + v.power, 0);
+  return h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'validators-title' },
+    h('h2', { id: 'validators-title' }, 'Validators'),
+    h('p', { class: 'muted' }, 'The organisations whose nodes sign every block. A block is final once validators holding more than two thirds of the voting power have signed it.'),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'table', id: 'validators-table' },
+        h('caption', { class: 'visually-hidden' }, 'Validators and their voting power'),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Organisation'), h('th', { scope: 'col', class: 'col-hash' }, 'Public key'), h('th', { scope: 'col', class: 'num' }, 'Voting power'))),
+        h(
+          'tbody',
+          {},
+          status.validators.map((v) =>
+            h(
+              'tr',
+              {},
+              h('td', { class: 'strong' }, v.name),
+              h('td', { class: 'col-hash' }, hashText(v.pubKey, { short: true })),
+              h('td', { class: 'num' }, `${numberFormat.format(v.power)} `, h('span', { class: 'muted' }, `(${Math.round((v.power / total) * 100)}%)`)),
+            ),
+          ),
+        ),
+      ),
     ),
   );
 }
@@ -342,9 +388,13 @@ function paintSummary(container) {
     card(
       'Validators',
       numberFormat.format(status.validators.length),
-      `${status.consensus === 'solo' ? 'Single-node' : 'BFT'} consensus · total power ${numberFormat.format(totalPower)}`,
+      `${status.consensus === 'solo' ? 'Single-node' : 'BFT'} consensus · voting power ${numberFormat.format(totalPower)}`,
     ),
-    card('Waiting', `${numberFormat.format(status.mempoolTxs)} ${status.mempoolTxs === 1 ? 'transaction' : 'transactions'}`, `${numberFormat.format(status.notaryPendingHashes)} document hashes for the next batch`),
+    card(
+      'Waiting',
+      numberFormat.format(status.mempoolTxs),
+      `${status.mempoolTxs === 1 ? 'transaction' : 'transactions'} for the next block · ${numberFormat.format(status.notaryPendingHashes)} document ${status.notaryPendingHashes === 1 ? 'hash' : 'hashes'} queued`,
+    ),
   );
 }
 
@@ -436,8 +486,16 @@ const notFoundAs = (value) => (e) => {
   throw e;
 };
 
-function transactionsTable(block) {
+function transactionsTable(block, shown = TXS_SHOWN) {
   if (block.txs.length === 0) return h('p', { class: 'muted' }, 'This block holds no transactions.');
+  const wrap = h('div', {});
+  const rest = block.txs.length - shown;
+  const showAll = rest > 0 ? h('button', { type: 'button', class: 'button button-secondary' }, `Show the other ${numberFormat.format(rest)} transactions`) : null;
+  showAll?.addEventListener('click', () => wrap.replaceWith(transactionsTable(block, block.txs.length)));
+  return append(wrap, [txsTableOf(block, shown), showAll ? h('p', { class: 'panel-foot' }, showAll) : null]);
+}
+
+function txsTableOf(block, shown) {
   return h(
     'div',
     { class: 'table-wrap' },
@@ -451,7 +509,7 @@ function transactionsTable(block) {
         h(
           'tr',
           {},
-          h('th', { scope: 'col', class: 'num' }, '#'),
+          h('th', { scope: 'col', class: 'num col-optional' }, '#'),
           h('th', { scope: 'col' }, 'Transaction'),
           h('th', { scope: 'col' }, 'Action'),
           h('th', { scope: 'col', class: 'col-optional' }, 'Signer'),
@@ -461,13 +519,13 @@ function transactionsTable(block) {
       h(
         'tbody',
         {},
-        block.txs.map((tx, i) => {
+        block.txs.slice(0, shown).map((tx, i) => {
           const result = block.results?.[i];
           const id = result?.txId;
           return h(
             'tr',
             {},
-            h('td', { class: 'num muted' }, String(i)),
+            h('td', { class: 'num muted col-optional' }, String(i)),
             h('td', {}, id ? h('a', { href: `#/tx/${id}` }, hashText(id, { short: true })) : '—'),
             h('td', {}, h('code', { class: 'action' }, `${tx.body.module}.${tx.body.action}`)),
             h('td', { class: 'col-optional' }, validatorName(tx.body.signer) ? validatorLabel(tx.body.signer) : hashText(tx.body.signer, { short: true })),
@@ -551,7 +609,7 @@ function paintCertificate(container, block, check) {
         h(
           'thead',
           {},
-          h('tr', {}, h('th', { scope: 'col' }, 'Validator'), h('th', { scope: 'col', class: 'num' }, 'Power'), h('th', { scope: 'col' }, 'Signed at'), h('th', { scope: 'col', class: 'col-optional' }, 'Signature'), h('th', { scope: 'col' }, 'Check')),
+          h('tr', {}, h('th', { scope: 'col' }, 'Validator'), h('th', { scope: 'col', class: 'num col-optional' }, 'Power'), h('th', { scope: 'col' }, 'Signed at'), h('th', { scope: 'col', class: 'col-optional' }, 'Signature'), h('th', { scope: 'col' }, 'Check')),
         ),
         h(
           'tbody',
@@ -562,7 +620,7 @@ function paintCertificate(container, block, check) {
               'tr',
               {},
               h('td', {}, validatorLabel(s.validator)),
-              h('td', { class: 'num' }, numberFormat.format(powerOf.get(s.validator) ?? 0)),
+              h('td', { class: 'num col-optional' }, numberFormat.format(powerOf.get(s.validator) ?? 0)),
               h('td', {}, h('time', { datetime: new Date(s.time).toISOString() }, formatTime(s.time))),
               h('td', { class: 'col-optional' }, hashText(s.sig, { short: true })),
               h('td', {}, ok === undefined ? h('span', { class: 'muted' }, '—') : ok ? badge('Valid', 'ok') : badge('Invalid', 'error')),
@@ -677,10 +735,7 @@ async function search(raw) {
   searchMessage.textContent = '';
   searchMessage.className = 'search-message';
   if (q === '') return;
-  if (/^\d{1,15}$/.test(q) || q === 'latest') {
-    location.hash = `#/block/${q}`;
-    return;
-  }
+  if (/^\d{1,15}$/.test(q) || q === 'latest') return go(`#/block/${q}`);
   if (!HEX32_RE.test(q)) {
     say('Enter a block height, or a 64-character hash: a block hash, a transaction id or the SHA-256 of a document.');
     return;
@@ -708,6 +763,7 @@ function say(message) {
 
 function go(hash) {
   searchMessage.textContent = '';
+  searchInput.value = '';
   if (location.hash === hash) render({ focus: true });
   else location.hash = hash;
 }

@@ -291,6 +291,7 @@ function showFailed(reason, { title = 'Not verified', hint, details } = {}) {
     details ? fields(details) : null,
   );
   result.dataset.status = 'failed';
+  revealResult();
 }
 
 function showVerified(facts, { signedPower, totalPower, signers, genesis, genesisLabel, docName }) {
@@ -331,6 +332,16 @@ function showVerified(facts, { signedPower, totalPower, signers, genesis, genesi
     ]),
   );
   result.dataset.status = 'verified';
+  revealResult();
+}
+
+/** On a small screen the result may be below the fold: bring its top into view. */
+function revealResult() {
+  const top = result.getBoundingClientRect().top;
+  if (top > window.innerHeight - 120) {
+    const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    result.scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
+  }
 }
 
 // --- the check -----------------------------------------------------------------------
@@ -388,7 +399,7 @@ async function update() {
     return showFailed(check.reason, {
       title: mismatch ? 'Not verified — the document does not match its receipt' : 'Not verified',
       hint: mismatch
-        ? 'The file’s fingerprint differs from the one anchored on the ledger: the file was changed (even one byte is enough), or the receipt belongs to another file.'
+        ? 'Changing even one byte of a file changes its fingerprint completely. Compare the two fingerprints below.'
         : otherChain
           ? 'This receipt is from another chain. To check it, load that chain’s genesis file.'
           : 'The receipt was altered or damaged, or it does not come from this chain. The ledger itself is unaffected.',

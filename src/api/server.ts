@@ -35,6 +35,9 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
     return503OnClosing: true,
   });
 
+  // JSON only: any other content type is answered 415.
+  app.removeContentTypeParser('text/plain');
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

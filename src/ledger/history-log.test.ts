@@ -60,7 +60,7 @@ function sample(from: number, to: number, seed: number, count = 40): number[] {
   const out = new Set([from, from + 1, to - 1, to]);
   let x = seed >>> 0 || 1;
   while (out.size < count) {
-    x = (x * 1103515245 + 12345) >>> 0;
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
     out.add(from + (x % (to - from + 1)));
   }
   return [...out];
@@ -74,10 +74,11 @@ describe('history log: agrees with merkle.ts', () => {
         const store = memoryStore();
         const log = createHistoryLog();
         assert.equal(toHex(log.root()), toHex(EMPTY_ROOT));
+        const checked = new Set(sample(1, n, seed, 30));
         for (let i = 0; i < n; i++) {
           appendAll(log, store, [leaves[i]!]);
           assert.equal(log.size, i + 1);
-          assert.equal(toHex(log.root()), toHex(merkleRoot(leaves.slice(0, i + 1))), `root at size ${i + 1}`);
+          if (checked.has(i + 1)) assert.equal(toHex(log.root()), toHex(merkleRoot(leaves.slice(0, i + 1))), `root at size ${i + 1}`);
         }
         // Every perfect subtree is stored, with its MTH, and nothing else.
         let expectedNodes = 0;
@@ -172,7 +173,7 @@ describe('history log: agrees with merkle.ts', () => {
 });
 
 describe('history log: O(log n) reads', () => {
-  it('root, inclusion and consistency read at most 4·log2(n)+4 nodes for n = 100,000', async () => {
+  it('root, inclusion and consistency read at most 4·log2(n)+4 nodes for n = 100,000', async (t) => {
     const n = 100_000;
     const leaves = makeLeaves(n, 77);
     const store = memoryStore();
@@ -203,6 +204,7 @@ describe('history log: O(log n) reads', () => {
     }
     // Negative control for the counter itself: the reads were really counted.
     assert.ok(maxReads > Math.log2(n), `max ${maxReads} reads`);
+    t.diagnostic(`most reads for one call: ${maxReads} (bound ${bound.toFixed(1)})`);
   });
 });
 

@@ -311,7 +311,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     assert(p && p.hash === hash && p.header.height === height, 'commit of a block that was not proposed');
     proposal = undefined;
     const block: Block = { header: p.header, txs: p.txs.map((t) => t.tx), certificate };
-    const historyNodes = history.append(fromHex(hash, 32)).map((n) => ({ level: n.level, index: n.index, hash: toHex(n.hash) }));
+    const historyNodes = history.append(leafHash(fromHex(hash, 32))).map((n) => ({ level: n.level, index: n.index, hash: toHex(n.hash) }));
     const snap = history.snapshot();
     const newHead: Head = {
       height,
