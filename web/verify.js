@@ -288,8 +288,8 @@ function showFailed(reason, { title = 'Not verified', hint, details } = {}) {
       h('span', { class: 'result-icon', 'aria-hidden': 'true' }, '✗'),
       h('div', {}, h('h2', { class: 'result-title' }, title), h('p', { class: 'result-reason', id: 'verify-reason' }, sentence(reason)), hint ? h('p', { class: 'result-hint' }, hint) : null),
     ),
-    details ? fields(details) : null,
   );
+  if (details) result.append(fields(details));
   result.dataset.status = 'failed';
   revealResult();
 }

@@ -7,8 +7,8 @@ import { signTx } from '../ledger/sign.js';
 import { createMempool } from './mempool.js';
 
 const keys = Array.from({ length: 4 }, () => generateKeyPair());
-const tx = (k: number, nonce: number, expiresAt?: number) =>
-  decodeTx(signTx({ v: 1, chainId: 'c', module: 'notary', action: 'anchor', args: { hash: String(nonce).padStart(64, '0') }, signer: keys[k]!.publicKey, nonce, ...(expiresAt ? { expiresAt } : {}) }, keys[k]!.secretKey));
+const tx = (k: number, nonce: number, expiresAt?: number, salt = 0) =>
+  decodeTx(signTx({ v: 1, chainId: 'c', module: 'notary', action: 'anchor', args: { hash: String(nonce * 1000 + salt).padStart(64, '0') }, signer: keys[k]!.publicKey, nonce, ...(expiresAt ? { expiresAt } : {}) }, keys[k]!.secretKey));
 
 test('reaps gap-free nonces per signer, round robin across signers', () => {
   const m = createMempool({ txsMax: 100, bytesMax: 1e6, perSignerMax: 10, nonceWindow: 10 });
@@ -27,7 +27,8 @@ test('refuses duplicates, used nonces, far nonces and overflow; update drops inc
   const a = tx(0, 0);
   m.add(a, 0);
   assert.throws(() => m.add(a, 0), /already waiting/);
-  assert.throws(() => m.add(tx(0, 0), 1), /already used/);
+  assert.throws(() => m.add(tx(0, 0, undefined, 1), 0), /already used by another waiting/);
+  assert.throws(() => m.add(tx(0, 0, undefined, 2), 1), /already used; the signer's next nonce is 1/);
   assert.throws(() => m.add(tx(0, 5), 0), /more than 5 ahead/);
   m.add(tx(0, 1), 0);
   assert.throws(() => m.add(tx(0, 2), 0), /already has 2/);
