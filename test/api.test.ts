@@ -83,7 +83,7 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
   const hashes = Array.from({ length: 37 }, randomHash);
   const res = await inject('POST', '/v1/notary/batch', { hashes });
   assert.equal(res.status, 202);
-  assert.ok(res.body.results.every((r: any) => r.status === 'pending'));
+  assert.deepEqual(res.body, { status: 'pending', count: 37 });
   const receipts = await until(async () => {
     const r = await inject('POST', '/v1/notary/receipts', { hashes });
     return r.body.receipts.every((x: any) => x.type === 'polity.notary.receipt') ? r.body.receipts : undefined;
@@ -115,9 +115,14 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
   const mismatch = verifyReceipt(r0, t.genesis, { documentHash: otherHash });
   assert.equal(mismatch.ok, false);
   assert.match((mismatch as { reason: string }).reason, /does not match/);
-  // Resubmitting an anchored hash reports where it is anchored.
+  // A hash anchored again keeps its earliest anchoring in look-ups and receipts.
+  const firstHeight = r0.header.height;
   const again = await inject('POST', '/v1/notary/batch', { hashes: [hashes[0]] });
-  assert.equal(again.body.results[0].status, 'anchored');
+  assert.equal(again.body.status, 'pending');
+  await quiescent();
+  assert.ok(t.node.height > firstHeight, 'the repeat was anchored in a later block');
+  assert.equal((await inject('GET', `/v1/notary/hashes/${hashes[0]}`)).body.height, firstHeight);
+  assert.equal((await inject('GET', `/v1/notary/receipts/${hashes[0]}`)).body.header.height, firstHeight);
 });
 
 test('state reads carry inclusion and non-inclusion proofs against the header', async () => {
@@ -196,6 +201,7 @@ test('every route refuses bad input with a 4xx {code, message} and changes nothi
     ['not JSON content type', 'POST', '/v1/tx', 'hello', 415, 'UNSUPPORTED_MEDIA_TYPE', { 'content-type': 'text/plain' }],
     ['oversized body', 'POST', '/v1/tx', JSON.stringify({ pad: tooBig }), 413, 'BODY_TOO_LARGE'],
     ['wrong type', 'POST', '/v1/tx', { ...good(), body: { ...good().body, nonce: 'seven' } }, 400, 'SCHEMA_INVALID'],
+    ['number sent as a string is not coerced', 'POST', '/v1/tx', { ...good(), body: { ...good().body, nonce: String(nonce) } }, 400, 'SCHEMA_INVALID'],
     ['extra field', 'POST', '/v1/tx', { ...good(), extra: 1 }, 400, 'SCHEMA_INVALID'],
     ['bad signature', 'POST', '/v1/tx', withSig(good(), 'ab'.repeat(64)), 401, 'TX_BAD_SIGNATURE'],
     ['signature of another key', 'POST', '/v1/tx', withSig(good(), anchorTx(t.genesis, stranger, 0, randomHash()).sig), 401, 'TX_BAD_SIGNATURE'],

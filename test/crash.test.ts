@@ -75,7 +75,11 @@ test('SIGKILL while transactions stream in loses nothing committed', async () =>
           await Promise.all([client.submitTxs(txs), client.notaryBatch(hashes)]);
           // Learn what committed (as a client would, by asking).
           const last = txs[txs.length - 1]!;
-          const s = await client.txStatus(txId(last));
+          let s = await client.txStatus(txId(last));
+          for (let i = 0; i < 100 && s.status !== 'committed'; i++) {
+            await new Promise((r) => setTimeout(r, 10));
+            s = await client.txStatus(txId(last));
+          }
           if (s.status === 'committed') {
             for (const tx of txs) {
               const st = await client.txStatus(txId(tx));

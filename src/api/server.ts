@@ -17,6 +17,7 @@ import type { PolityNode, TxStatus } from '../node/node.js';
 import { statusOf } from './error-status.js';
 import * as S from './schemas.js';
 import { registerStatic } from './static.js';
+import { RequestValidationError, typeboxValidatorCompiler } from './validator.js';
 
 export interface ApiOptions {
   /** Largest request body accepted, bytes. */
@@ -31,10 +32,10 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024,
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     return503OnClosing: true,
   });
 
+  app.setValidatorCompiler(typeboxValidatorCompiler);
   // JSON only: any other content type is answered 415.
   app.removeContentTypeParser('text/plain');
 
@@ -54,10 +55,8 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
     if (error instanceof PolityError) {
       return reply.status(statusOf(error.code)).headers(json).send(error.toJSON());
     }
-    if (error.validation) {
-      const first = error.validation[0];
-      const where = first ? `${error.validationContext ?? 'request'}${first.instancePath || ''}` : 'request';
-      return reply.status(400).send({ code: 'SCHEMA_INVALID', message: `${where}: ${first?.message ?? 'invalid'}` });
+    if (error instanceof RequestValidationError || error.validation) {
+      return reply.status(400).send({ code: 'SCHEMA_INVALID', message: error.message.slice(0, 300) });
     }
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -259,15 +258,16 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
       schema: {
         tags: ['notary'],
         summary: 'Queue up to 100,000 document hashes for the next aggregated anchoring.',
-        description: 'Each hash is answered "pending" (its receipt is ready once the next block commits) or "anchored" (with its height).',
+        description:
+          'Answers how many hashes were queued. Each receipt is ready once the next block commits (POST /v1/notary/receipts). A hash anchored before is anchored again; look-ups and receipts report its earliest anchoring.',
         body: S.NotaryBatchBody,
         response: { 202: Type.Unknown(), ...errors },
       },
     },
     async (request, reply) => {
       const { hashes } = request.body as { hashes: string[] };
-      const results = await node.submitHashes(hashes);
-      return reply.status(202).send({ results });
+      await node.submitHashes(hashes);
+      return reply.status(202).send({ status: 'pending', count: hashes.length });
     },
   );
 

@@ -29,14 +29,26 @@ export function isHex(value: unknown, bytes?: number): value is string {
  */
 export function fromHex(value: string, bytes?: number): Uint8Array {
   if (typeof value !== 'string') throw new TypeError(`expected a hex string, got ${typeof value}`);
-  if (!HEX_RE.test(value)) throw new TypeError('expected lowercase hex of an even length');
+  if (value.length % 2 !== 0) throw new TypeError('expected lowercase hex of an even length');
   if (bytes !== undefined && value.length !== bytes * 2) {
     throw new TypeError(`expected ${bytes} bytes of hex, got ${value.length / 2}`);
   }
   const out = new Uint8Array(value.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(value.substr(i * 2, 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const hi = NIBBLE[value.charCodeAt(i * 2)] ?? -1;
+    const lo = NIBBLE[value.charCodeAt(i * 2 + 1)] ?? -1;
+    if (hi < 0 || lo < 0) throw new TypeError('expected lowercase hex of an even length');
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
+/** Character code -> nibble value for 0-9a-f, -1 for anything else. */
+const NIBBLE: Int8Array = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) t[97 + i] = 10 + i;
+  return t;
+})();
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let length = 0;

@@ -98,27 +98,32 @@ export function buildMerkleTree(leafHashes: readonly Uint8Array[]): MerkleTree {
   checkHashList(leafHashes);
   const size = leafHashes.length;
   const levels: Uint8Array[] = [];
-  const counts: number[] = [];
   if (size > 0) {
     let level = packHashes(leafHashes);
-    let count = size;
     levels.push(level);
-    counts.push(count);
-    while (count > 1) {
-      const pairs = Math.floor(count / 2);
-      const nextCount = pairs + (count % 2);
-      const next = new Uint8Array(nextCount * HASH_BYTES);
-      for (let i = 0; i < pairs; i++) {
-        next.set(hashChildren(level, 2 * i * HASH_BYTES, level, (2 * i + 1) * HASH_BYTES), i * HASH_BYTES);
-      }
-      // Odd count: the last node is promoted unchanged (RFC 9162 split, not padding).
-      if (count % 2 === 1) next.set(level.subarray((count - 1) * HASH_BYTES, count * HASH_BYTES), pairs * HASH_BYTES);
-      levels.push(next);
-      counts.push(nextCount);
-      level = next;
-      count = nextCount;
+    while (level.length > HASH_BYTES) {
+      level = nextLevel(level);
+      levels.push(level);
     }
   }
+  return merkleTreeFromLevels(levels, size);
+}
+
+/**
+ * A tree from levels computed elsewhere (worker threads build large
+ * aggregation trees in aligned chunks): `levels[0]` holds the `size` leaf
+ * hashes packed 32 bytes each, each next level pairs the previous one with
+ * the odd last node promoted, and the last level holds the root alone.
+ */
+export function merkleTreeFromLevels(levels: readonly Uint8Array[], size: number): MerkleTree {
+  const counts: number[] = [];
+  let count = size;
+  for (let l = 0; l < levels.length; l++) {
+    if (levels[l]!.length !== count * HASH_BYTES) throw new RangeError(`level ${l} holds ${levels[l]!.length} bytes, expected ${count * HASH_BYTES}`);
+    counts.push(count);
+    count = Math.ceil(count / 2);
+  }
+  if (size > 0 && counts[counts.length - 1] !== 1) throw new RangeError('the last level must hold the root alone');
   const root = size === 0 ? copyBytes(EMPTY_ROOT) : levels[levels.length - 1]!.slice(0, HASH_BYTES);
 
   function proof(index: number): Uint8Array[] {
@@ -135,6 +140,16 @@ export function buildMerkleTree(leafHashes: readonly Uint8Array[]): MerkleTree {
   }
 
   return { size, root, proof };
+}
+
+/** The next level up: pairs hashed, the odd last node promoted unchanged. */
+export function nextLevel(level: Uint8Array): Uint8Array {
+  const count = level.length / HASH_BYTES;
+  const pairs = Math.floor(count / 2);
+  const next = new Uint8Array((pairs + (count % 2)) * HASH_BYTES);
+  for (let i = 0; i < pairs; i++) next.set(hashChildren(level, 2 * i * HASH_BYTES, level, (2 * i + 1) * HASH_BYTES), i * HASH_BYTES);
+  if (count % 2 === 1) next.set(level.subarray((count - 1) * HASH_BYTES, count * HASH_BYTES), pairs * HASH_BYTES);
+  return next;
 }
 
 /** RFC 9162 2.1.3.1: PATH(index, D[n]), the audit path, deepest sibling first. */

@@ -37,14 +37,25 @@
  * SHA-256 preimage of zero), so the terminal is the true content of that
  * subtree and a proof of a false statement needs a SHA-256 collision.
  *
+ * In memory: a Patricia trie (single-child chains collapsed) whose nodes
+ * cache their hashes. A branch stores the bit its children split on, its
+ * hash at that depth and a one-entry cache of its hash as seen from its
+ * parent's depth (the padding levels of the definition). Updates copy the
+ * path from the root to each changed key (copy-on-write); a batch is applied
+ * in one recursive pass over the sorted key hashes, so a node above several
+ * changed keys is rebuilt and rehashed once.
+ *
+ * Cost: a batch of k changes in a tree of n random keys needs 3 hashes per
+ * changed key (key, value, leaf) plus one per level of every changed path,
+ * about k·log2(n) but shared near the root: ~120,000 SHA-256 calls for
+ * 10,000 changes in 1M keys. That is the floor of this definition; the time
+ * is mostly those calls (see bench/trees.ts).
+ *
  * Memory layout: a trie of 1M entries has about 2M nodes, so the layout is
- * chosen for the garbage collector. Hash bytes live in shared 16 KiB slabs
- * and nodes point at them by (slab, offset): no typed-array object per hash.
- * A leaf holds keyHash | SHA-256(value) | leaf hash (96 bytes); a branch its
- * split bit, children, entry count, its hash at its own depth and a one-entry
- * cache of its hash as seen from its parent's depth (the padded form above).
- * A slab lives while any node in it does; updates allocate from fresh slabs,
- * so long-lived trees keep at most one slab per surviving node group.
+ * chosen for the garbage collector: hash bytes live in shared slabs and nodes
+ * point at them by (slab, offset), with no typed-array object per hash. A
+ * leaf holds keyHash | SHA-256(value) | leaf hash (96 bytes), a branch 32
+ * bytes plus 32 for its cache. See `reserve` for the slab sizes.
  *
  * Pure: no I/O; hashing through crypto/sha256.js.
  */
@@ -121,6 +132,7 @@ export function buildStateTree(entries: Iterable<StateEntry>): StateTree {
     throw new TypeError(`expected an iterable of state entries, got ${describe(entries)}`);
   }
   bulk = true;
+  slabUsed = Infinity; // start a bulk slab
   try {
     const leaves: Leaf[] = [];
     let i = 0;
@@ -142,6 +154,7 @@ export function buildStateTree(entries: Iterable<StateEntry>): StateTree {
     return handle(buildFromLeaves(sorted, 0, sorted.length));
   } finally {
     bulk = false;
+    slabUsed = Infinity; // updates never share a slab with the bulk build
   }
 }
 
@@ -508,27 +521,24 @@ function copyHash(target: Uint8Array, to: number, source: Uint8Array, from: numb
 }
 
 /**
- * Where hash bytes go. A bulk build packs them into 64 KiB slabs (one
- * ArrayBuffer per ~600 nodes instead of one per node: the build runs ~25%
- * faster). Updates give each node its own small array instead: a slab stays
- * alive while any node in it does, and under random updates a few
- * long-lived leaves would pin every slab an update ever filled. The bulk
- * slabs can only be pinned up to their own (start-up) size.
+ * Where hash bytes go: into shared slabs, one ArrayBuffer per many nodes
+ * (one per node makes updates ~40% slower and gives the GC twice the
+ * objects). A slab lives while any node in it does, so its size bounds the
+ * waste: a bulk build fills 64 KiB slabs (they can only ever pin the
+ * start-up state's own size), updates fill 1 KiB slabs (at most ~1 KiB kept
+ * per surviving node; under uniform random updates about 3-4x the live hash
+ * bytes, which is what a separate typed array per node costs anyway).
  */
-const SLAB_BYTES = 64 * 1024;
+const BULK_SLAB_BYTES = 64 * 1024;
+const UPDATE_SLAB_BYTES = 1024;
 let bulk = false;
 let slab = new Uint8Array(0);
 let slabUsed = 0;
 
 /** Reserve `bytes` (in `slab` after the call) and return their offset. */
 function reserve(bytes: number): number {
-  if (!bulk) {
-    slab = new Uint8Array(bytes);
-    slabUsed = bytes;
-    return 0;
-  }
   if (slabUsed + bytes > slab.length) {
-    slab = new Uint8Array(SLAB_BYTES);
+    slab = new Uint8Array(bulk ? BULK_SLAB_BYTES : UPDATE_SLAB_BYTES);
     slabUsed = 0;
   }
   const at = slabUsed;

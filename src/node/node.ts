@@ -30,6 +30,7 @@ import { createChainStore, type ChainStore, type Head } from '../storage/chain-s
 import { createMempool, DEFAULT_MEMPOOL, type Mempool, type MempoolOptions } from './mempool.js';
 import { createVerifyPool, type VerifyPool } from './verify-pool.js';
 import { createNotaryAggregator, type NotaryAggregator, type SealedBatch } from './notary-aggregator.js';
+import { createMerklePool } from './merkle-pool.js';
 import { createReceiptService, type ReceiptService } from './receipts.js';
 import { createLogger, type Logger } from './log.js';
 
@@ -90,7 +91,8 @@ interface Proposal {
   txs: DecodedTx[];
   exec: BlockExecution;
   tree: StateTree;
-  batch?: { sealed: SealedBatch; tx: DecodedTx };
+  batches: { sealed: SealedBatch; tx: DecodedTx }[];
+  timings?: { sealMs: number; buildMs: number };
 }
 
 export interface PolityNode {
@@ -122,7 +124,7 @@ export interface PolityNode {
   historyInclusion(height: number, headHeight: number): Promise<{ leafIndex: number; treeSize: number; path: string[] }>;
   historyConsistency(fromHeight: number, toHeight: number): Promise<{ fromSize: number; toSize: number; path: string[] }>;
   /** Queue document hashes for the next aggregation batch. */
-  submitHashes(hashes: readonly string[]): Promise<{ hash: string; status: 'pending' | 'anchored'; height?: number }[]>;
+  submitHashes(hashes: readonly string[]): Promise<void>;
   onCommit(listener: CommitListener): () => void;
 }
 
@@ -159,7 +161,16 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   const stateReader = { get: (key: string) => state.get(key) };
   const mempool: Mempool = createMempool(options.mempool ?? DEFAULT_MEMPOOL);
   const verifyPool: VerifyPool = createVerifyPool(options.verifyWorkers);
-  const aggregator = createNotaryAggregator({ pendingMax: options.notaryPendingMax ?? 8_000_000, cacheLeavesMax: 8_000_000 });
+  const merklePool = createMerklePool(2);
+  const aggregator = createNotaryAggregator(
+    {
+      pendingMax: options.notaryPendingMax ?? 8_000_000,
+      batchHashesMax: genesis.params.notaryBatchHashesMax,
+      eagerHashesMin: 20_000,
+      cacheLeavesMax: 8_000_000,
+    },
+    merklePool,
+  );
 
   const isValidator = genesis.validators.some((v) => v.pubKey === nodeKey);
   if (genesis.validators.length !== 1) throw new Error('this node runs solo consensus: the genesis must list exactly one validator');
@@ -192,7 +203,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     if (!pumping) void pump();
   };
 
-  const pendingWork = (): number => mempool.size + aggregator.pendingCount;
+  const pendingWork = (): number => mempool.size + aggregator.pendingCount + aggregator.readyCount;
 
   const signalTxs = (): void => {
     if (txsSignalQueued) return;
@@ -240,9 +251,14 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         }
         case 'buildProposal': {
           let built: Proposal | undefined;
+          const t0 = performance.now();
+          const sealed = await aggregator.take();
+          const t1 = performance.now();
           try {
-            built = buildProposal(effect.height, effect.timeMs);
+            built = buildProposal(effect.height, effect.timeMs, sealed);
+            if (built) built.timings = { sealMs: Math.round(t1 - t0), buildMs: Math.round(performance.now() - t1) };
           } catch (e) {
+            for (const b of sealed) aggregator.unseal(b);
             await handle(engine.step({ type: 'proposalFailed', nowMs: clock(), height: effect.height, round: effect.round, reason: (e as Error).message }));
             throw e;
           }
@@ -268,20 +284,24 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     }
   }
 
-  function buildProposal(height: number, timeMs: number): Proposal | undefined {
+  function buildProposal(height: number, timeMs: number, sealed: SealedBatch[]): Proposal | undefined {
     mempool.dropExpired(height);
     const params = genesis.params;
-    let batch: Proposal['batch'];
-    const sealed = aggregator.seal(params.notaryBatchHashesMax);
-    if (sealed) {
+    // Aggregation batches first, signed with the node key. Transactions signed
+    // with the node key by anyone else cannot reach the mempool in between:
+    // the node key is this node's secret.
+    const batches: { sealed: SealedBatch; tx: DecodedTx }[] = [];
+    let nonce = nextNonce(stateReader, nodeKey);
+    for (const b of sealed) {
       const tx = signTx(
-        { v: 1, chainId, module: 'notary', action: 'anchorBatch', args: { root: toHex(sealed.tree.root), count: sealed.hashes.length }, signer: nodeKey, nonce: nextNonce(stateReader, nodeKey) },
+        { v: 1, chainId, module: 'notary', action: 'anchorBatch', args: { root: toHex(b.tree.root), count: b.hashes.length }, signer: nodeKey, nonce: nonce++ },
         options.nodeSecretKey,
       );
-      batch = { sealed, tx: decodeTx(tx) };
+      batches.push({ sealed: b, tx: decodeTx(tx) });
     }
-    const reaped = mempool.reap(params.blockTxsMax - (batch ? 1 : 0), params.blockBytesMax);
-    const txs = batch ? [batch.tx, ...reaped] : reaped;
+    const batchBytes = batches.reduce((sum, b) => sum + b.tx.bytes, 0);
+    const reaped = mempool.reap(params.blockTxsMax - batches.length, params.blockBytesMax - batchBytes);
+    const txs = [...batches.map((b) => b.tx), ...reaped];
     if (txs.length === 0) return undefined;
     const exec = executeBlock(registry, stateReader, { chainId, height, time: timeMs }, txs);
     const changes: { key: Uint8Array; value: Uint8Array | null }[] = [];
@@ -301,9 +321,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       validatorSetHash: validatorSetHash(genesis.validators),
       proposer: nodeKey,
     };
-    const built: Proposal = { header, hash: blockHash(header), txs, exec, tree: nextTree };
-    if (batch) built.batch = batch;
-    return built;
+    return { header, hash: blockHash(header), txs, exec, tree: nextTree, batches };
   }
 
   async function commit(height: number, hash: string, certificate: CommitCertificate): Promise<void> {
@@ -320,12 +338,14 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       stateRoot: p.header.stateRoot,
       history: { size: snap.size, frontier: snap.frontier.map(toHex) },
     };
-    const batchResult = p.batch ? p.exec.results[0] : undefined;
-    const notary =
-      p.batch && batchResult?.code === 'OK'
-        ? { batchTxId: p.batch.tx.id, txIndex: 0, leaves: p.batch.sealed.leaves, hashes: p.batch.sealed.hashes }
-        : undefined;
-    await store.commitBlock({ block, results: p.exec.results, stateChanges: p.exec.changes, historyNodes, head: newHead, ...(notary ? { notary } : {}) });
+    // Batch i is transaction i; only a successful anchoring indexes its hashes.
+    const notary = p.batches
+      .map((b, i) => ({ b, i }))
+      .filter(({ i }) => p.exec.results[i]?.code === 'OK')
+      .map(({ b, i }) => ({ batchTxId: b.tx.id, txIndex: i, leaves: b.sealed.leaves }));
+    const storeStart = performance.now();
+    await store.commitBlock({ block, results: p.exec.results, stateChanges: p.exec.changes, historyNodes, head: newHead, notary });
+    const storeMs = Math.round(performance.now() - storeStart);
 
     // The block is durable: make it the node's view.
     for (const [key, value] of p.exec.changes) {
@@ -335,10 +355,15 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     tree = p.tree;
     head = newHead;
     lastBlock = block;
-    if (p.batch) {
-      if (notary) aggregator.committed(p.batch.sealed, p.batch.tx.id);
-      else aggregator.unseal(p.batch.sealed);
-    }
+    p.batches.forEach((b, i) => {
+      const result = p.exec.results[i]!;
+      if (result.code === 'OK') aggregator.committed(b.sealed, b.tx.id);
+      else {
+        // Only an identical, already anchored root can fail here: its hashes are anchored.
+        aggregator.discard(b.sealed);
+        log.warn('notary.batchFailed', { height, code: result.code, hashes: b.sealed.hashes.length });
+      }
+    });
     const nonces = new Map<string, number>();
     for (const t of p.txs) nonces.set(t.tx.body.signer, nextNonce(stateReader, t.tx.body.signer));
     mempool.update(nonces, p.txs.map((t) => t.id));
@@ -350,7 +375,15 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         for (const resolve of list) resolve({ txId: result.txId, status: 'committed', height, index: i, result });
       }
     }
-    log.debug('block.committed', { height, txs: p.txs.length, hash: hash.slice(0, 16) });
+    log.debug('block.committed', {
+      height,
+      txs: p.txs.length,
+      hashes: p.batches.reduce((sum, b) => sum + b.sealed.hashes.length, 0),
+      sealMs: p.timings?.sealMs,
+      buildMs: p.timings?.buildMs,
+      storeMs,
+      hash: hash.slice(0, 16),
+    });
     for (const l of listeners) l(block, p.exec.results);
   }
 
@@ -388,6 +421,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       for (const [txId, list] of waiters) for (const resolve of list) resolve({ txId, status: mempool.has(txId) ? 'pending' : 'unknown' });
       waiters.clear();
       await verifyPool.close();
+      await merklePool.close();
       await store.close();
     },
     status() {
@@ -519,22 +553,10 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     },
     async submitHashes(hashes) {
       if (fatal) throw new PolityError('NODE_NOT_READY', 'the node has stopped after an internal failure');
-      const unique = [...new Set(hashes)];
-      const locations = await store.getNotaryLocations(unique);
-      const out = new Map<string, { hash: string; status: 'pending' | 'anchored'; height?: number }>();
-      const fresh: string[] = [];
-      for (let i = 0; i < unique.length; i++) {
-        const h = unique[i]!;
-        const loc = locations[i];
-        if (loc) out.set(h, { hash: h, status: 'anchored', height: loc.height });
-        else {
-          fresh.push(h);
-          out.set(h, { hash: h, status: 'pending' });
-        }
-      }
-      aggregator.add(fresh);
-      if (fresh.length > 0) signalTxs();
-      return hashes.map((h) => out.get(h)!);
+      // No index read here: a hash anchored before is simply anchored again,
+      // and look-ups and receipts report its earliest anchoring.
+      aggregator.add(hashes);
+      signalTxs();
     },
     onCommit(listener) {
       listeners.add(listener);

@@ -1,10 +1,15 @@
 /**
  * High-volume notary aggregation, as Guardtime KSI does it: hashes submitted
- * through the batch endpoint wait here; when the node builds a block it seals
- * every waiting hash into one RFC 9162 tree, anchors the root with one
+ * through the batch endpoint wait here and are sealed into RFC 9162 trees
+ * built on worker threads; each sealed tree's root is anchored by one
  * `notary.anchorBatch` transaction signed by the node's key, and after the
  * block commits each hash's receipt is its path to that root plus the
  * block's own proof.
+ *
+ * Sealing runs ahead of blocks: while a block is being stored, the hashes
+ * that arrived meanwhile are already being hashed into the next tree, so tree
+ * building and block commits overlap. A block anchors every batch that is
+ * ready when it is built (one transaction each).
  *
  * The leaves and a hash -> (height, tx, leaf) index are written in the same
  * atomic batch as the block (chain-store.ts), so a receipt can be rebuilt
@@ -16,8 +21,9 @@
  * a consortium see only the root. Receipts for aggregated hashes therefore
  * come from the node that took them (as a KSI gateway serves its clients).
  */
-import { buildMerkleTree, leafHash, type MerkleTree } from '../crypto/merkle.js';
+import type { MerkleTree } from '../crypto/merkle.js';
 import { PolityError } from '../ledger/errors.js';
+import type { MerklePool } from './merkle-pool.js';
 
 export interface SealedBatch {
   hashes: string[];
@@ -31,11 +37,18 @@ export interface NotaryAggregator {
   isPending(hash: string): boolean;
   /** Queue hashes (already validated and checked against the index); returns how many were new. */
   add(hashes: readonly string[]): number;
-  /** Take up to `hashesMax` waiting hashes into a sealed batch, or undefined when none wait. */
-  seal(hashesMax: number): SealedBatch | undefined;
+  /**
+   * Every sealed batch ready for a block. Seals what still waits (when no
+   * seal is already running) and waits for a running seal to finish.
+   */
+  take(): Promise<SealedBatch[]>;
+  /** Batches sealed and not yet taken or committed. */
+  readonly readyCount: number;
   /** The sealed batch's block committed: keep its tree for receipts. */
   committed(batch: SealedBatch, batchTxId: string): void;
-  /** The sealed batch's block did not commit: its hashes wait again. */
+  /** The batch's anchoring failed on chain: forget it. */
+  discard(batch: SealedBatch): void;
+  /** The sealed batch's block was not built: it is ready again for the next block. */
   unseal(batch: SealedBatch): void;
   /** A recently committed batch's tree, if still cached. */
   cachedTree(batchTxId: string): MerkleTree | undefined;
@@ -45,13 +58,18 @@ export interface NotaryAggregator {
 export interface AggregatorOptions {
   /** Most hashes that may wait for a block. */
   pendingMax: number;
+  /** Most hashes in one batch (the chain's notaryBatchHashesMax). */
+  batchHashesMax: number;
+  /** Seal in the background as soon as this many hashes wait. */
+  eagerHashesMin: number;
   /** Most leaves kept in cached trees (memory bound, ~100 bytes per leaf). */
   cacheLeavesMax: number;
 }
 
-export function createNotaryAggregator(options: AggregatorOptions): NotaryAggregator {
+export function createNotaryAggregator(options: AggregatorOptions, pool: MerklePool): NotaryAggregator {
   let pending = new Set<string>();
-  const sealed = new Set<string>();
+  /** Hash sets of sealed batches whose block has not committed yet (usually one). */
+  const sealed = new Map<SealedBatch, Set<string>>();
   const cache = new Map<string, MerkleTree>();
   let cachedLeaves = 0;
 
@@ -65,49 +83,86 @@ export function createNotaryAggregator(options: AggregatorOptions): NotaryAggreg
       cachedLeaves -= t.size;
     }
   };
+  let ready: SealedBatch[] = [];
+  let sealing: Promise<void> | undefined;
+
+  /** Seal up to batchHashesMax waiting hashes on the worker pool; the batch joins `ready`. */
+  const sealOnce = (): Promise<void> => {
+    let set: Set<string>;
+    if (pending.size <= options.batchHashesMax) {
+      set = pending;
+      pending = new Set();
+    } else {
+      set = new Set();
+      for (const h of pending) {
+        if (set.size >= options.batchHashesMax) break;
+        set.add(h);
+      }
+      for (const h of set) pending.delete(h);
+    }
+    const hashes = [...set];
+    const leaves = Buffer.from(hashes.join(''), 'hex');
+    const placeholder = {} as SealedBatch;
+    sealed.set(placeholder, set);
+    return pool.build(leaves).then((tree) => {
+      const batch: SealedBatch = { hashes, tree, leaves };
+      sealed.delete(placeholder);
+      sealed.set(batch, set);
+      ready.push(batch);
+    });
+  };
+
+  /** Keep one seal running while enough hashes wait. */
+  const kick = (): void => {
+    if (sealing || pending.size < options.eagerHashesMin) return;
+    sealing = sealOnce().finally(() => {
+      sealing = undefined;
+      kick();
+    });
+  };
+
+  async function take(): Promise<SealedBatch[]> {
+    if (sealing) await sealing;
+    if (pending.size > 0) await sealOnce();
+    const out = ready;
+    ready = [];
+    kick();
+    return out;
+  }
+
+  const isSealed = (hash: string): boolean => {
+    for (const set of sealed.values()) if (set.has(hash)) return true;
+    return false;
+  };
 
   return {
     get pendingCount() {
       return pending.size;
     },
-    isPending: (hash) => pending.has(hash) || sealed.has(hash),
+    isPending: (hash) => pending.has(hash) || isSealed(hash),
     add(hashes) {
       if (pending.size + hashes.length > options.pendingMax) {
         throw new PolityError('NOTARY_BATCH_FULL', `at most ${options.pendingMax} hashes may wait for a block; retry shortly`);
       }
       const before = pending.size;
-      for (const h of hashes) if (!sealed.has(h)) pending.add(h);
+      for (const h of hashes) pending.add(h);
+      kick();
       return pending.size - before;
     },
-    seal(hashesMax) {
-      if (pending.size === 0) return undefined;
-      let hashes: string[];
-      if (pending.size <= hashesMax) {
-        hashes = [...pending];
-        pending = new Set();
-      } else {
-        hashes = [];
-        for (const h of pending) {
-          if (hashes.length >= hashesMax) break;
-          hashes.push(h);
-        }
-        for (const h of hashes) pending.delete(h);
-      }
-      const leaves = Buffer.from(hashes.join(''), 'hex');
-      const leafHashes = new Array<Uint8Array>(hashes.length);
-      for (let i = 0; i < hashes.length; i++) leafHashes[i] = leafHash(leaves.subarray(i * 32, i * 32 + 32));
-      for (const h of hashes) sealed.add(h);
-      return { hashes, tree: buildMerkleTree(leafHashes), leaves };
+    take,
+    get readyCount() {
+      return ready.length;
     },
     committed(batch, batchTxId) {
-      for (const h of batch.hashes) sealed.delete(h);
+      sealed.delete(batch);
       remember(batchTxId, batch.tree);
     },
+    discard(batch) {
+      sealed.delete(batch);
+    },
     unseal(batch) {
-      for (const h of batch.hashes) {
-        sealed.delete(h);
-        pending.add(h);
-      }
+      sealed.delete(batch);
+      ready.unshift(batch);
     },
     cachedTree: (id) => cache.get(id),
     remember,

@@ -70,7 +70,7 @@ export interface Client {
   txStatus(txId: string): Promise<TxStatus>;
   blocks(options?: { limit?: number; before?: number }): Promise<{ height: number; blocks: { hash: string; header: BlockHeader; signatures: number }[] }>;
   block(ref: number | string): Promise<Block & { hash: string; results: TxResult[] }>;
-  notaryBatch(hashes: string[]): Promise<{ hash: string; status: 'pending' | 'anchored'; height?: number }[]>;
+  notaryBatch(hashes: string[]): Promise<{ status: 'pending'; count: number }>;
   receipt(hash: string): Promise<Receipt>;
   receipts(hashes: string[]): Promise<ReceiptOrError[]>;
   lookup(hash: string): Promise<LookupResult>;
@@ -138,7 +138,7 @@ export function createClient(options: { url: string; timeoutMs?: number }): Clie
       return request('GET', `/v1/blocks${q.size ? `?${q}` : ''}`);
     },
     block: (ref) => request('GET', `/v1/blocks/${ref}`),
-    notaryBatch: async (hashes) => (await request<{ results: { hash: string; status: 'pending' | 'anchored'; height?: number }[] }>('POST', '/v1/notary/batch', { hashes })).results,
+    notaryBatch: (hashes) => request('POST', '/v1/notary/batch', { hashes }),
     receipt: (hash) => request('GET', `/v1/notary/receipts/${hash}`),
     receipts: async (hashes) => (await request<{ receipts: ReceiptOrError[] }>('POST', '/v1/notary/receipts', { hashes })).receipts,
     lookup: (hash) => request('GET', `/v1/notary/hashes/${hash}`),
