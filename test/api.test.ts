@@ -125,6 +125,18 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
   assert.equal((await inject('GET', `/v1/notary/receipts/${hashes[0]}`)).body.header.height, firstHeight);
 });
 
+test('a single large submission is anchored with no further traffic (background sealing wakes consensus)', async () => {
+  await quiescent();
+  const hashes = Array.from({ length: 25_000 }, randomHash); // above the eager-sealing threshold
+  assert.equal((await inject('POST', '/v1/notary/batch', { hashes })).status, 202);
+  const last = hashes[hashes.length - 1]!;
+  const receipt = await until(async () => {
+    const r = await inject('GET', `/v1/notary/receipts/${last}`);
+    return r.status === 200 ? r.body : undefined;
+  }, 10_000, 'the batch to be anchored');
+  assert.ok(verifyReceipt(receipt, t.genesis, { documentHash: last }).ok);
+});
+
 test('state reads carry inclusion and non-inclusion proofs against the header', async () => {
   await quiescent();
   const hash = randomHash();

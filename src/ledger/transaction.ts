@@ -52,6 +52,8 @@ export interface DecodedTx {
 
 export const TX_SIGN_DOMAIN = utf8Encode('polity/tx/v1\u0000');
 export const TX_BYTES_MAX = 16 * 1024;
+/** Bytes a signed transaction adds around its body: `{"body":` + `,"sig":"` + 128 hex + `"}`. */
+const SIGNED_TX_OVERHEAD_BYTES = 8 + 8 + 128 + 2;
 export const NAME_RE = /^[a-z][a-zA-Z0-9]{0,31}$/;
 export const CHAIN_ID_RE = /^[a-z0-9][a-z0-9-]{0,47}$/;
 
@@ -96,18 +98,19 @@ export function decodeTx(value: unknown): DecodedTx {
   if (b.expiresAt !== undefined && (!Number.isSafeInteger(b.expiresAt) || (b.expiresAt as number) < 1)) {
     bad('body.expiresAt: expected a positive integer height');
   }
-  let encoded: Uint8Array;
+  let bodyBytes: Uint8Array;
   try {
-    encoded = canonicalBytes(value);
+    bodyBytes = canonicalBytes(body);
   } catch (e) {
     return bad(`not canonical JSON: ${(e as Error).message}`);
   }
-  if (encoded.length > TX_BYTES_MAX) {
-    throw new PolityError('TX_TOO_LARGE', `transaction is ${encoded.length} bytes, at most ${TX_BYTES_MAX} allowed`);
+  // Canonical size of {"body":<body>,"sig":"<128 hex>"}: the body is encoded once, for id and size alike.
+  const size = bodyBytes.length + SIGNED_TX_OVERHEAD_BYTES;
+  if (size > TX_BYTES_MAX) {
+    throw new PolityError('TX_TOO_LARGE', `transaction is ${size} bytes, at most ${TX_BYTES_MAX} allowed`);
   }
-  const tx = value as SignedTx;
-  const idBytes = txIdBytes(tx.body);
-  return { tx, id: toHex(idBytes), idBytes, bytes: encoded.length };
+  const idBytes = sha256(bodyBytes);
+  return { tx: value as SignedTx, id: toHex(idBytes), idBytes, bytes: size };
 }
 
 export function sigBytes(tx: SignedTx): Uint8Array {

@@ -11,7 +11,7 @@
  * The node knows nothing of HTTP: src/api/ calls the methods below.
  */
 import { fromHex, toHex, utf8Encode } from '../crypto/bytes.js';
-import { canonicalBytes, type Json } from '../crypto/canonical-json.js';
+import { canonicalBytes, canonicalJson, type Json } from '../crypto/canonical-json.js';
 import { publicKeyOf, signBytes } from '../crypto/ed25519.js';
 import { leafHash, merkleRoot } from '../crypto/merkle.js';
 import { blockHash, type Block, type BlockHeader, type CommitCertificate, type TxResult } from '../ledger/block.js';
@@ -91,6 +91,10 @@ interface Proposal {
   txs: DecodedTx[];
   exec: BlockExecution;
   tree: StateTree;
+  /** The block's state writes, canonical JSON bytes (null = deleted). */
+  encoded: Map<string, Uint8Array | null>;
+  /** The results as stored: a JSON array of their canonical encodings. */
+  resultsJson: string;
   batches: { sealed: SealedBatch; tx: DecodedTx }[];
   timings?: { sealMs: number; buildMs: number };
 }
@@ -168,6 +172,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       batchHashesMax: genesis.params.notaryBatchHashesMax,
       eagerHashesMin: 20_000,
       cacheLeavesMax: 8_000_000,
+      onReady: () => signalTxs(),
     },
     merklePool,
   );
@@ -203,7 +208,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     if (!pumping) void pump();
   };
 
-  const pendingWork = (): number => mempool.size + aggregator.pendingCount + aggregator.readyCount;
+  const pendingWork = (): number => mempool.size + aggregator.pendingCount + aggregator.sealingCount;
 
   const signalTxs = (): void => {
     if (txsSignalQueued) return;
@@ -305,7 +310,14 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     if (txs.length === 0) return undefined;
     const exec = executeBlock(registry, stateReader, { chainId, height, time: timeMs }, txs);
     const changes: { key: Uint8Array; value: Uint8Array | null }[] = [];
-    for (const [key, value] of exec.changes) changes.push({ key: utf8Encode(key), value: value === null ? null : canonicalBytes(value) });
+    // Each changed value is encoded once: for the state tree here and for the store at commit.
+    const encoded = new Map<string, Uint8Array | null>();
+    for (const [key, value] of exec.changes) {
+      const bytes = value === null ? null : canonicalBytes(value);
+      encoded.set(key, bytes);
+      changes.push({ key: utf8Encode(key), value: bytes });
+    }
+    const resultTexts = exec.results.map((r) => canonicalJson(r));
     const nextTree = applyStateChanges(tree, changes);
     const header: BlockHeader = {
       v: 1,
@@ -315,13 +327,13 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       prevHash: head ? head.blockHash : gHash,
       txRoot: toHex(merkleRoot(txs.map((t) => leafHash(t.idBytes)))),
       txCount: txs.length,
-      resultsRoot: toHex(merkleRoot(exec.results.map((r) => leafHash(canonicalBytes(r))))),
+      resultsRoot: toHex(merkleRoot(resultTexts.map((t) => leafHash(utf8Encode(t))))),
       stateRoot: toHex(stateRoot(nextTree)),
       historyRoot: toHex(history.root()),
       validatorSetHash: validatorSetHash(genesis.validators),
       proposer: nodeKey,
     };
-    return { header, hash: blockHash(header), txs, exec, tree: nextTree, batches };
+    return { header, hash: blockHash(header), txs, exec, encoded, resultsJson: `[${resultTexts.join(',')}]`, tree: nextTree, batches };
   }
 
   async function commit(height: number, hash: string, certificate: CommitCertificate): Promise<void> {
@@ -344,7 +356,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       .filter(({ i }) => p.exec.results[i]?.code === 'OK')
       .map(({ b, i }) => ({ batchTxId: b.tx.id, txIndex: i, leaves: b.sealed.leaves }));
     const storeStart = performance.now();
-    await store.commitBlock({ block, results: p.exec.results, stateChanges: p.exec.changes, historyNodes, head: newHead, notary });
+    await store.commitBlock({ block, results: p.exec.results, resultsJson: p.resultsJson, stateChanges: p.encoded, historyNodes, head: newHead, notary });
     const storeMs = Math.round(performance.now() - storeStart);
 
     // The block is durable: make it the node's view.
@@ -436,7 +448,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         stateRoot: toHex(stateRoot(tree)),
         stateKeys: stateTreeSize(tree),
         mempoolTxs: mempool.size,
-        notaryPendingHashes: aggregator.pendingCount,
+        notaryPendingHashes: aggregator.pendingCount + aggregator.sealingCount,
         validators: genesis.validators.map((v) => ({ name: v.name, pubKey: v.pubKey, power: v.power })),
       };
     },

@@ -42,8 +42,8 @@ export interface NotaryAggregator {
    * seal is already running) and waits for a running seal to finish.
    */
   take(): Promise<SealedBatch[]>;
-  /** Batches sealed and not yet taken or committed. */
-  readonly readyCount: number;
+  /** Hashes in batches being sealed or sealed and not yet taken: work a block is owed. */
+  readonly sealingCount: number;
   /** The sealed batch's block committed: keep its tree for receipts. */
   committed(batch: SealedBatch, batchTxId: string): void;
   /** The batch's anchoring failed on chain: forget it. */
@@ -62,6 +62,8 @@ export interface AggregatorOptions {
   batchHashesMax: number;
   /** Seal in the background as soon as this many hashes wait. */
   eagerHashesMin: number;
+  /** Called when a background seal has made a batch ready (the host then asks for a block). */
+  onReady?: () => void;
   /** Most leaves kept in cached trees (memory bound, ~100 bytes per leaf). */
   cacheLeavesMax: number;
 }
@@ -84,6 +86,8 @@ export function createNotaryAggregator(options: AggregatorOptions, pool: MerkleP
     }
   };
   let ready: SealedBatch[] = [];
+  /** Batches handed to a block being built or stored. */
+  const taken = new WeakSet<SealedBatch>();
   let sealing: Promise<void> | undefined;
 
   /** Seal up to batchHashesMax waiting hashes on the worker pool; the batch joins `ready`. */
@@ -109,6 +113,7 @@ export function createNotaryAggregator(options: AggregatorOptions, pool: MerkleP
       sealed.delete(placeholder);
       sealed.set(batch, set);
       ready.push(batch);
+      options.onReady?.();
     });
   };
 
@@ -126,6 +131,7 @@ export function createNotaryAggregator(options: AggregatorOptions, pool: MerkleP
     if (pending.size > 0) await sealOnce();
     const out = ready;
     ready = [];
+    for (const b of out) taken.add(b);
     kick();
     return out;
   }
@@ -150,8 +156,10 @@ export function createNotaryAggregator(options: AggregatorOptions, pool: MerkleP
       return pending.size - before;
     },
     take,
-    get readyCount() {
-      return ready.length;
+    get sealingCount() {
+      let n = 0;
+      for (const [batch, set] of sealed) if (!taken.has(batch)) n += set.size;
+      return n;
     },
     committed(batch, batchTxId) {
       sealed.delete(batch);
@@ -161,7 +169,7 @@ export function createNotaryAggregator(options: AggregatorOptions, pool: MerkleP
       sealed.delete(batch);
     },
     unseal(batch) {
-      sealed.delete(batch);
+      taken.delete(batch);
       ready.unshift(batch);
     },
     cachedTree: (id) => cache.get(id),

@@ -33,8 +33,6 @@
  *                       earliest anchoring is the first key of the prefix.
  */
 import { ClassicLevel } from 'classic-level';
-import type { Json } from '../crypto/canonical-json.js';
-import { canonicalJson } from '../crypto/canonical-json.js';
 import type { Block, TxResult } from '../ledger/block.js';
 
 export interface Head {
@@ -48,7 +46,10 @@ export interface Head {
 export interface BlockCommit {
   block: Block;
   results: TxResult[];
-  stateChanges: ReadonlyMap<string, Json | null>;
+  /** `results` as stored (canonical encodings, already computed for the results root). */
+  resultsJson: string;
+  /** State writes as canonical JSON bytes; null deletes. */
+  stateChanges: ReadonlyMap<string, Uint8Array | null>;
   historyNodes: { level: number; index: number; hash: string }[];
   head: Head;
   /** Aggregation batches anchored by the block, each with its transaction's index. */
@@ -168,11 +169,11 @@ export function createChainStore(path: string): ChainStore {
       const batch = db.batch();
       batch.put(`b/${pad(height)}`, JSON.stringify(block));
       batch.put(`bh/${head.blockHash}`, String(height));
-      batch.put(`r/${pad(height)}`, JSON.stringify(results));
+      batch.put(`r/${pad(height)}`, commit.resultsJson);
       for (let i = 0; i < results.length; i++) batch.put(`t/${results[i]!.txId}`, `${height}:${i}`);
       for (const [key, value] of commit.stateChanges) {
         if (value === null) batch.del(`s/${key}`);
-        else batch.put(`s/${key}`, canonicalJson(value));
+        else batch.put(`s/${key}`, value);
       }
       for (const n of commit.historyNodes) batch.put(`m/${n.level}/${n.index}`, n.hash);
       for (const { batchTxId, txIndex, leaves } of commit.notary) {
