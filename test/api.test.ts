@@ -10,7 +10,7 @@ import { generateKeyPair } from '../src/crypto/ed25519.js';
 import { fromHex, utf8Encode } from '../src/crypto/bytes.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/crypto/merkle.js';
 import { verifyStateProof } from '../src/ledger/state-tree.js';
-import { verifyReceipt } from '../src/ledger/receipt-verify.js';
+import { createReceiptCache, verifyReceipt } from '../src/ledger/receipt-verify.js';
 import { signTx } from '../src/ledger/sign.js';
 import { txId } from '../src/ledger/transaction.js';
 import { canonicalBytes } from '../src/crypto/canonical-json.js';
@@ -88,7 +88,7 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
     const r = await inject('POST', '/v1/notary/receipts', { hashes });
     return r.body.receipts.every((x: any) => x.type === 'polity.notary.receipt') ? r.body.receipts : undefined;
   });
-  const cache = new Set<string>();
+  const cache = createReceiptCache();
   for (const [i, r] of receipts.entries()) {
     const check = verifyReceipt(r, t.genesis, { documentHash: hashes[i], cache });
     assert.ok(check.ok, check.ok ? '' : check.reason);
@@ -96,14 +96,21 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
   }
   // Negative controls: each link of the chain is checked.
   const r0 = receipts[0];
+  // ... with a fresh verifier, and with the warm cache of the session above.
   const bad = (mutate: (r: any) => void, expect: RegExp) => {
-    const copy = structuredClone(r0);
-    mutate(copy);
-    const check = verifyReceipt(copy, t.genesis, { documentHash: copy.hash });
-    assert.equal(check.ok, false, `expected failure for ${expect}`);
-    assert.match((check as { reason: string }).reason, expect);
+    for (const session of [undefined, cache]) {
+      const copy = structuredClone(r0);
+      mutate(copy);
+      const check = verifyReceipt(copy, t.genesis, { documentHash: copy.hash, ...(session ? { cache: session } : {}) });
+      assert.equal(check.ok, false, `expected failure for ${expect} (${session ? 'warm cache' : 'no cache'})`);
+      assert.match((check as { reason: string }).reason, expect);
+    }
   };
   bad((r) => (r.batch.path[0] = '00'.repeat(32)), /batch path/);
+  bad((r) => (r.batch.path[r.batch.path.length - 1] = '00'.repeat(32)), /batch path/);
+  bad((r) => (r.batch.index = (r.batch.index + 1) % r.batch.size), /batch path/);
+  bad((r) => (r.tx.body.nonce += 1), /batch root is not|not in the block/);
+  bad((r) => (r.header.stateRoot = '00'.repeat(32)), /certificate is not for this block header/);
   bad((r) => (r.hash = hashes[1]), /batch path/);
   bad((r) => (r.header.time += 1), /certificate is not for this block header/);
   bad((r) => (r.txPath = r.txPath.concat(['11'.repeat(32)])), /transaction path|not in the block/);

@@ -16,7 +16,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Genesis } from '../ledger/genesis.js';
 import type { Receipt } from '../ledger/receipt.js';
-import { verifyReceipt } from '../ledger/receipt-verify.js';
+import { createReceiptCache, verifyReceipt } from '../ledger/receipt-verify.js';
 import { signTx } from '../ledger/sign.js';
 import type { SignedTx } from '../ledger/transaction.js';
 import { createClient, isReceipt, type Client } from '../sdk/client.js';
@@ -98,7 +98,7 @@ export async function runNotarize(values: Record<string, unknown>, files: string
 
   // 4. Check each receipt offline and write it.
   if (outDir) await mkdir(outDir, { recursive: true });
-  const cache = new Set<string>();
+  const cache = createReceiptCache();
   for (const e of entries) {
     const receipt = receipts.get(e.hash);
     if (!receipt) {

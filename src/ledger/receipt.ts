@@ -19,7 +19,7 @@
  */
 import { fromHex, isHex, toHex } from '../crypto/bytes.js';
 import { canonicalBytes } from '../crypto/canonical-json.js';
-import { leafHash, verifyInclusion } from '../crypto/merkle.js';
+import { leafHash, nodeHash, verifyInclusion } from '../crypto/merkle.js';
 import { blockHash, certificateChecks, type BlockHeader, type CommitCertificate, type TxResult } from './block.js';
 import { genesisHash, validatorSetHash, type Genesis, type Validator } from './genesis.js';
 import { txIdBytes, type SignedTx } from './transaction.js';
@@ -71,14 +71,33 @@ export type ReceiptCheck =
   | {
       ok: true;
       facts: ReceiptFacts;
-      /** Signatures that must all verify, carrying more than two thirds of `totalPower`. */
-      signatures: { pubKey: string; message: Uint8Array; sig: string; power: number }[];
-      totalPower: number;
+      /** Signatures that must all verify, carrying more than two thirds of `totalPower` (computed on first access). */
+      readonly signatures: { pubKey: string; message: Uint8Array; sig: string; power: number }[];
+      readonly totalPower: number;
+      /** Set when the certificate is malformed (unknown or repeated signer). */
+      readonly certificateError: string | undefined;
     };
 
 /**
- * Check every hash link of a receipt against a genesis. Never throws: any
- * malformed field is a failed check with the reason.
+ * What one verification session has already proven, so that verifying many
+ * receipts (an auditor's bulk check) does not redo it:
+ *
+ * - `nodes`: for each tree (root and size), the subtree hashes at (level,
+ *   index) that were shown to lead to that root, each with the siblings
+ *   above it. Climbing a new path stops at such a node when both the hash
+ *   computed for the position and the rest of the receipt's path equal what
+ *   was proven: the rest of the climb would redo exactly the same hashes. The
+ *   verdict is therefore the one a fresh verifier reaches, only faster.
+ * - `headers`: block hash -> the header already hashed to it; an identical
+ *   header (field by field) needs no re-hashing.
+ * - `placed`: "block hash:tx index" -> the transaction, result and paths
+ *   already shown to sit at that index; an identical set needs no re-hashing.
+ * - `certificates`: block hash -> the certificate whose signatures were
+ *   checked (by the signature-checking caller); an identical certificate
+ *   needs no second check.
+ *
+ * A cache only ever holds facts proven against the same genesis; create one
+ * per genesis.
  */
 /** Hashes derived from a genesis, computed once per genesis object (verifiers check many receipts). */
 interface GenesisFacts {
@@ -95,9 +114,24 @@ function factsOf(genesis: Genesis): GenesisFacts {
   return facts;
 }
 
-export function checkReceipt(receipt: unknown, genesis: Genesis, documentHash?: string): ReceiptCheck {
+export interface ReceiptCache {
+  nodes: Map<string, Map<string, string>>;
+  headers: Map<string, BlockHeader>;
+  placed: Map<string, { tx: SignedTx; result: TxResult; txPath: string[]; resultPath: string[] }>;
+  certificates: Map<string, CommitCertificate>;
+}
+
+export function createReceiptCache(): ReceiptCache {
+  return { nodes: new Map(), headers: new Map(), placed: new Map(), certificates: new Map() };
+}
+
+/**
+ * Check every hash link of a receipt against a genesis. Never throws: any
+ * malformed field is a failed check with the reason.
+ */
+export function checkReceipt(receipt: unknown, genesis: Genesis, documentHash?: string, cache?: ReceiptCache): ReceiptCheck {
   try {
-    return checkReceiptUnsafe(receipt as Receipt, genesis, documentHash);
+    return checkReceiptUnsafe(receipt as Receipt, genesis, documentHash, cache);
   } catch (e) {
     return { ok: false, reason: `malformed receipt (${(e as Error).message})` };
   }
@@ -113,7 +147,89 @@ function paths(list: unknown): Uint8Array[] | undefined {
   return list.map((h) => fromHex(h as string, 32));
 }
 
-function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash?: string): ReceiptCheck {
+/** Deep equality of two JSON values (cheaper than canonicalising and hashing both). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * RFC 9162 inclusion verification (section 2.1.3.2), with the session cache:
+ * each intermediate hash is the root of the subtree at (level, index); when
+ * that position is already proven for this tree, the climb stops there.
+ */
+function includedWithCache(leaf: Uint8Array, index: number, size: number, path: string[], root: string, cache: ReceiptCache | undefined): boolean {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+  if (!Array.isArray(path) || path.length > 64 || !isHex(root, 32)) return false;
+  if (!cache) {
+    const p = paths(path);
+    return p !== undefined && verifyInclusion(leaf, index, size, p, fromHex(root, 32));
+  }
+  const treeKey = `${root}:${size}`;
+  let proven = cache.nodes.get(treeKey);
+  // Each proven position remembers its hash and the rest of the path above it, so a
+  // cache hit accepts exactly what a full climb would: the same hash, the same siblings.
+  const seen: [string, string, number][] = [];
+  let fn = index;
+  let sn = size - 1;
+  let level = 0;
+  let r = leaf;
+  // suffix[i]: the siblings from step i upwards, built once (string concatenation is cheap).
+  const suffix: string[] = new Array(path.length + 1);
+  suffix[path.length] = '';
+  for (let i = path.length - 1; i >= 0; i--) suffix[i] = i === path.length - 1 ? path[i]! : `${path[i]},${suffix[i + 1]}`;
+  const known = (step: number): boolean | undefined => {
+    const at = `${level}:${fn}`;
+    const entry = proven?.get(at);
+    const hex = toHex(r);
+    if (entry !== undefined) return entry === `${hex}|${suffix[step]}`;
+    seen.push([at, hex, step]);
+    return undefined;
+  };
+  let hit = known(0);
+  if (hit !== undefined) return hit;
+  for (let step = 0; step < path.length; step++) {
+    const siblingHex = path[step];
+    if (sn === 0 || !isHex(siblingHex, 32)) return false;
+    const p = fromHex(siblingHex, 32);
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+          level++;
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+    level++;
+    hit = known(step + 1);
+    if (hit === false) return false;
+    if (hit === true) break;
+  }
+  if (hit !== true && (sn !== 0 || toHex(r) !== root)) return false;
+  if (!proven) {
+    proven = new Map();
+    cache.nodes.set(treeKey, proven);
+  }
+  for (const [at, hex, step] of seen) proven.set(at, `${hex}|${suffix[step]}`);
+  return true;
+}
+
+function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash: string | undefined, cache: ReceiptCache | undefined): ReceiptCheck {
   if (typeof r !== 'object' || r === null) return fail('receipt is not a JSON object');
   if (r.type !== RECEIPT_TYPE || r.v !== 1) return fail(`not a Polity notary receipt (expected type ${RECEIPT_TYPE}, v 1)`);
   if (!isHex(r.hash, 32)) return fail('receipt.hash is not a SHA-256 hash in hex');
@@ -126,6 +242,19 @@ function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash?: string)
   const h = r.header;
   if (typeof h !== 'object' || h === null || h.chainId !== genesis.chainId) return fail('block header is missing or for another chain');
   if (h.height === 1 && h.prevHash !== r.genesisHash) return fail('block 1 does not follow this genesis');
+  const c = r.certificate;
+  if (typeof c !== 'object' || c === null) return fail('the commit certificate is missing');
+
+  // 4 first (cheap with the cache): header -> block hash named by the certificate.
+  const cachedHeader = cache?.headers.get(c.blockHash);
+  const hash = cachedHeader && sameJson(cachedHeader, h) ? c.blockHash : blockHash(h);
+  if (c.blockHash !== hash || c.height !== h.height) {
+    return fail('the commit certificate is not for this block header (header was altered)');
+  }
+  // The receipt's own validator list is informational: the verifier trusts only its genesis.
+  if (h.validatorSetHash !== g.validatorSetHash) {
+    return fail('the block was signed by a validator set other than the genesis set; this receipt needs a validator-set history to verify');
+  }
 
   // 1. Document hash -> anchored value.
   const { tx } = r;
@@ -135,12 +264,11 @@ function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash?: string)
   if (r.batch !== undefined) {
     mode = 'batch';
     const b = r.batch;
-    const path = paths(b.path);
-    if (!path || !isHex(b.root, 32)) return fail('batch path is malformed');
+    if (typeof b !== 'object' || b === null || !isHex(b.root, 32)) return fail('batch path is malformed');
     if (tx.body.action !== 'anchorBatch' || tx.body.args.root !== b.root || tx.body.args.count !== b.size) {
       return fail('the batch root is not what the transaction anchored');
     }
-    if (!verifyInclusion(leafHash(fromHex(r.hash, 32)), b.index, b.size, path, fromHex(b.root, 32))) {
+    if (!includedWithCache(leafHash(fromHex(r.hash, 32)), b.index, b.size, b.path, b.root, cache)) {
       return fail('the document hash is not in the anchored batch (batch path does not lead to the root)');
     }
   } else {
@@ -148,38 +276,40 @@ function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash?: string)
     if (tx.body.action !== 'anchor' || tx.body.args.hash !== r.hash) return fail('the transaction did not anchor this hash');
   }
 
-  // 2. Transaction -> header.txRoot.
-  const txPath = paths(r.txPath);
-  if (!txPath) return fail('transaction path is malformed');
-  const txLeaf = leafHash(txIdBytes(tx.body));
-  if (!verifyInclusion(txLeaf, r.txIndex, h.txCount, txPath, fromHex(h.txRoot, 32))) {
-    return fail('the anchoring transaction is not in the block (transaction path does not lead to the header)');
+  // 2 and 3. Transaction -> header.txRoot; its result (code OK) -> header.resultsRoot.
+  if (r.result?.code !== 'OK') return fail(`the anchoring transaction failed on chain (${r.result?.code})`);
+  const placeKey = `${hash}:${r.txIndex}`;
+  const placed = cache?.placed.get(placeKey);
+  if (!(placed && sameJson(placed.tx, tx) && sameJson(placed.result, r.result) && sameJson(placed.txPath, r.txPath) && sameJson(placed.resultPath, r.resultPath))) {
+    const idBytes = txIdBytes(tx.body);
+    if (!includedWithCache(leafHash(idBytes), r.txIndex, h.txCount, r.txPath, h.txRoot, cache)) {
+      return fail('the anchoring transaction is not in the block (transaction path does not lead to the header)');
+    }
+    if (r.result.txId !== toHex(idBytes)) return fail('the result is of another transaction');
+    if (!includedWithCache(leafHash(canonicalBytes(r.result)), r.txIndex, h.txCount, r.resultPath, h.resultsRoot, cache)) {
+      return fail('the transaction result is not in the block (result path does not lead to the header)');
+    }
+    cache?.placed.set(placeKey, { tx, result: r.result, txPath: r.txPath, resultPath: r.resultPath });
   }
-
-  // 3. Result OK -> header.resultsRoot.
-  const resultPath = paths(r.resultPath);
-  if (!resultPath) return fail('result path is malformed');
-  if (r.result.txId !== toHex(txIdBytes(tx.body))) return fail('the result is of another transaction');
-  if (r.result.code !== 'OK') return fail(`the anchoring transaction failed on chain (${r.result.code})`);
-  if (!verifyInclusion(leafHash(canonicalBytes(r.result)), r.txIndex, h.txCount, resultPath, fromHex(h.resultsRoot, 32))) {
-    return fail('the transaction result is not in the block (result path does not lead to the header)');
-  }
-
-  // 4. Header -> certificate, signed by the genesis validator set.
-  const hash = blockHash(h);
-  const c = r.certificate;
-  if (typeof c !== 'object' || c === null || c.blockHash !== hash || c.height !== h.height) {
-    return fail('the commit certificate is not for this block header (header was altered)');
-  }
-  // The receipt's own validator list is informational: the verifier trusts only its genesis.
-  if (h.validatorSetHash !== g.validatorSetHash) {
-    return fail('the block was signed by a validator set other than the genesis set; this receipt needs a validator-set history to verify');
-  }
-  const { checks, totalPower, error } = certificateChecks(genesis.chainId, c, genesis.validators);
-  if (error) return fail(`commit certificate: ${error}`);
+  if (cache && !cachedHeader) cache.headers.set(hash, h);
 
   const facts: ReceiptFacts = { hash: r.hash, height: h.height, time: h.time, blockHash: hash, mode, signer: tx.body.signer };
   const meta = tx.body.args.meta;
   if (mode === 'signed' && meta && typeof meta === 'object' && !Array.isArray(meta)) facts.meta = meta as Record<string, unknown>;
-  return { ok: true, facts, signatures: checks, totalPower };
+  let checks: ReturnType<typeof certificateChecks> | undefined;
+  const certificate = (): ReturnType<typeof certificateChecks> => (checks ??= certificateChecks(genesis.chainId, c, genesis.validators));
+  // Signatures are prepared only when a caller asks (a cached certificate needs none).
+  return {
+    ok: true,
+    facts,
+    get signatures() {
+      return certificate().checks;
+    },
+    get totalPower() {
+      return certificate().totalPower;
+    },
+    get certificateError() {
+      return certificate().error;
+    },
+  };
 }
