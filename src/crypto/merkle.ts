@@ -37,7 +37,7 @@
  * Pure: imports only ./sha256.js and ./bytes.js.
  */
 import { equalBytes } from './bytes.js';
-import { sha256 } from './sha256.js';
+import { sha256, sha256Into } from './sha256.js';
 
 export const HASH_BYTES = 32;
 
@@ -147,7 +147,10 @@ export function nextLevel(level: Uint8Array): Uint8Array {
   const count = level.length / HASH_BYTES;
   const pairs = Math.floor(count / 2);
   const next = new Uint8Array((pairs + (count % 2)) * HASH_BYTES);
-  for (let i = 0; i < pairs; i++) next.set(hashChildren(level, 2 * i * HASH_BYTES, level, (2 * i + 1) * HASH_BYTES), i * HASH_BYTES);
+  for (let i = 0; i < pairs; i++) {
+    nodeInput.set(level.subarray(2 * i * HASH_BYTES, (2 * i + 2) * HASH_BYTES), 1);
+    sha256Into(nodeInput, next, i * HASH_BYTES);
+  }
   if (count % 2 === 1) next.set(level.subarray((count - 1) * HASH_BYTES, count * HASH_BYTES), pairs * HASH_BYTES);
   return next;
 }

@@ -5,8 +5,8 @@
  * nodes promoted), and hands every level back as a transferable buffer.
  */
 import { parentPort } from 'node:worker_threads';
-import { hash } from 'node:crypto';
 import { nextLevel } from '../crypto/merkle.js';
+import { sha256Into } from '../crypto/sha256.js';
 
 parentPort?.on('message', (msg: { id: number; leaves: ArrayBuffer; levelsMax: number }) => {
   const docs = new Uint8Array(msg.leaves);
@@ -15,7 +15,7 @@ parentPort?.on('message', (msg: { id: number; leaves: ArrayBuffer; levelsMax: nu
   const input = new Uint8Array(n * 33);
   for (let i = 0; i < n; i++) input.set(docs.subarray(i * 32, i * 32 + 32), i * 33 + 1);
   let level: Uint8Array = new Uint8Array(n * 32);
-  for (let i = 0; i < n; i++) level.set(hash('sha256', input.subarray(i * 33, i * 33 + 33), 'buffer'), i * 32);
+  for (let i = 0; i < n; i++) sha256Into(input.subarray(i * 33, i * 33 + 33), level, i * 32);
   const levels: Uint8Array[] = [level];
   for (let l = 0; l < msg.levelsMax && level.length > 32; l++) {
     level = nextLevel(level);

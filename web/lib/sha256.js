@@ -26,3 +26,8 @@ export function sha256Concat(...parts) {
   }
   return hasher.digest();
 }
+
+/** SHA-256 of `data` written into `out` at `offset` (same export as the Node module). */
+export function sha256Into(data, out, offset) {
+  out.set(sha256(data), offset);
+}
