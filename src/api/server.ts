@@ -79,9 +79,8 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
     return reply.status(500).send({ code: 'INTERNAL', message: 'internal error' });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 100)}` }),
-  );
+  // The message names no part of the URL: a path may carry data a client should not have put there.
+  app.setNotFoundHandler((_request, reply) => reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route; see /openapi.json' }));
 
   const errors = { 400: S.ErrorBody, 404: S.ErrorBody };
 

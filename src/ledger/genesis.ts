@@ -55,6 +55,10 @@ export function totalPower(validators: readonly Validator[]): number {
   return validators.reduce((sum, v) => sum + v.power, 0);
 }
 
+const GENESIS_KEYS = new Set(['v', 'chainId', 'genesisTime', 'validators', 'params']);
+/** Bound on total voting power so that quorum arithmetic (signed * 3 > total * 2) stays exact in doubles. */
+export const TOTAL_POWER_MAX = 2 ** 50;
+
 /** Validate an untrusted genesis document; throws `PolityError('BAD_REQUEST')` saying what is wrong. */
 export function parseGenesis(value: unknown): Genesis {
   const bad = (message: string): never => {
@@ -62,11 +66,13 @@ export function parseGenesis(value: unknown): Genesis {
   };
   if (typeof value !== 'object' || value === null) return bad('expected an object');
   const g = value as Record<string, unknown>;
+  for (const key of Object.keys(g)) if (!GENESIS_KEYS.has(key)) bad(`unexpected member ${JSON.stringify(key.slice(0, 40))}`);
   if (g.v !== 1) bad('v: expected 1');
   if (typeof g.chainId !== 'string' || !CHAIN_ID_RE.test(g.chainId)) bad('chainId: expected lowercase letters, digits and dashes');
   if (!Number.isSafeInteger(g.genesisTime) || (g.genesisTime as number) < 0) bad('genesisTime: expected milliseconds since the epoch');
   if (!Array.isArray(g.validators) || g.validators.length === 0) bad('validators: expected at least one');
   const seen = new Set<string>();
+  let power = 0;
   for (const [i, v] of (g.validators as unknown[]).entries()) {
     const val = v as Record<string, unknown>;
     if (typeof val !== 'object' || val === null) bad(`validators[${i}]: expected an object`);
@@ -74,8 +80,10 @@ export function parseGenesis(value: unknown): Genesis {
     if (!isHex(val.pubKey, 32)) bad(`validators[${i}].pubKey: expected a 32-byte key in hex`);
     if (!Number.isSafeInteger(val.power) || (val.power as number) < 1) bad(`validators[${i}].power: expected a positive integer`);
     if (seen.has(val.pubKey as string)) bad(`validators[${i}].pubKey: listed twice`);
+    power += val.power as number;
     seen.add(val.pubKey as string);
   }
+  if (power > TOTAL_POWER_MAX) bad(`validators: total voting power ${power} exceeds ${TOTAL_POWER_MAX}`);
   const p = g.params as Record<string, unknown>;
   if (typeof p !== 'object' || p === null) bad('params: expected an object');
   for (const key of Object.keys(DEFAULT_PARAMS) as (keyof ChainParams)[]) {
