@@ -109,6 +109,9 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
   bad((r) => (r.batch.path[0] = '00'.repeat(32)), /batch path/);
   bad((r) => (r.batch.path[r.batch.path.length - 1] = '00'.repeat(32)), /batch path/);
   bad((r) => (r.batch.index = (r.batch.index + 1) % r.batch.size), /batch path/);
+  bad((r) => (r.batch.path = [`${r.batch.path[0]},${r.batch.path[1]}`, ...r.batch.path.slice(2)]), /batch path/);
+  bad((r) => (r.batch.path = [[r.batch.path[0]], ...r.batch.path.slice(1)]), /batch path/);
+  bad((r) => (r.certificate.signatures = [...r.certificate.signatures, r.certificate.signatures[0]]), /signed twice/);
   bad((r) => (r.tx.body.nonce += 1), /batch root is not|not in the block/);
   bad((r) => (r.header.stateRoot = '00'.repeat(32)), /certificate is not for this block header/);
   bad((r) => (r.hash = hashes[1]), /batch path/);

@@ -60,7 +60,7 @@ if (!existsSync(CHROMIUM)) {
     /** Console errors, page errors and failed requests seen since the last check. */
     let problems: string[] = [];
 
-    const files = {} as Record<'signedDoc' | 'signedReceipt' | 'batchDoc' | 'batchReceipt' | 'changedDoc' | 'tamperedReceipt' | 'forgedReceipt' | 'genesis', string>;
+    const files = {} as Record<'signedDoc' | 'signedReceipt' | 'batchDoc' | 'batchReceipt' | 'changedDoc' | 'tamperedReceipt' | 'forgedReceipt' | 'doubledReceipt' | 'genesis', string>;
     let signedHash: string;
     let signedHeight: number;
     let batchHeight: number;
@@ -154,6 +154,10 @@ if (!existsSync(CHROMIUM)) {
       const forgedSig = (sig[0] === '0' ? '1' : '0') + sig.slice(1);
       const forged = { ...signedReceipt, certificate: { ...signedReceipt.certificate, signatures: [{ ...signedReceipt.certificate.signatures[0], sig: forgedSig }] } };
       await writeFile(files.forgedReceipt, JSON.stringify(forged));
+      // A certificate listing the same validator twice: malformed even though each signature is valid.
+      files.doubledReceipt = join(dir, 'doubled.receipt.json');
+      const sigs = signedReceipt.certificate.signatures;
+      await writeFile(files.doubledReceipt, JSON.stringify({ ...signedReceipt, certificate: { ...signedReceipt.certificate, signatures: [...sigs, sigs[0]] } }));
 
       const { chromium } = await import('playwright-core');
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -322,6 +326,10 @@ if (!existsSync(CHROMIUM)) {
       const forged = await verify(files.signedDoc, files.forgedReceipt);
       assert.equal(forged.status, 'failed', forged.text);
       assert.match(forged.text, /signature of validator Civil Registry is not valid/);
+
+      const doubled = await verify(files.signedDoc, files.doubledReceipt);
+      assert.equal(doubled.status, 'failed', doubled.text);
+      assert.match(doubled.text, /signed twice/);
       assertNoProblems();
     });
 

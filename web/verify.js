@@ -412,6 +412,8 @@ async function update() {
     });
   }
 
+  // A malformed certificate (unknown or repeated signer) fails before any signature is checked.
+  if (check.certificateError) return showFailed(`commit certificate: ${check.certificateError}`);
   // Every signature of the certificate, with WebCrypto Ed25519.
   if (!globalThis.crypto?.subtle) {
     return showFailed('this page was not opened over HTTPS (or from localhost), so the browser cannot check the validators’ signatures');

@@ -258,15 +258,15 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
         tags: ['notary'],
         summary: 'Queue up to 100,000 document hashes for the next aggregated anchoring.',
         description:
-          'Answers how many hashes were queued. Each receipt is ready once the next block commits (POST /v1/notary/receipts). A hash anchored before is anchored again; look-ups and receipts report its earliest anchoring.',
+          'Answers how many distinct new hashes were queued (repeats of a waiting hash are not counted). Each receipt is ready once the next block commits (POST /v1/notary/receipts). A hash anchored before is anchored again; look-ups and receipts report its earliest anchoring.',
         body: S.NotaryBatchBody,
         response: { 202: Type.Unknown(), ...errors },
       },
     },
     async (request, reply) => {
       const { hashes } = request.body as { hashes: string[] };
-      await node.submitHashes(hashes);
-      return reply.status(202).send({ status: 'pending', count: hashes.length });
+      const queued = await node.submitHashes(hashes);
+      return reply.status(202).send({ status: 'pending', count: queued });
     },
   );
 

@@ -1,6 +1,6 @@
 /**
  * The block-history log: an append-only RFC 9162 Merkle tree over block
- * hashes (leaf i = the hash of block i+1, used as the leaf hash as is).
+ * hashes (leaf i is block i+1: its RFC 9162 leaf hash is SHA-256(0x00 || block hash), which the caller computes).
  *
  * Why: every block header commits to the root over all earlier block hashes,
  * so proving that an old block belongs to the chain, or that one chain head

@@ -170,6 +170,9 @@ export function sameJson(a: unknown, b: unknown): boolean {
 function includedWithCache(leaf: Uint8Array, index: number, size: number, path: string[], root: string, cache: ReceiptCache | undefined): boolean {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
   if (!Array.isArray(path) || path.length > 64 || !isHex(root, 32)) return false;
+  // Every element is checked first, so a cache hit (which compares the joined text of the
+  // remaining path) can never accept an element a fresh verifier would refuse.
+  for (const element of path) if (!isHex(element, 32)) return false;
   if (!cache) {
     const p = paths(path);
     return p !== undefined && verifyInclusion(leaf, index, size, p, fromHex(root, 32));

@@ -128,7 +128,8 @@ export interface PolityNode {
   historyInclusion(height: number, headHeight: number): Promise<{ leafIndex: number; treeSize: number; path: string[] }>;
   historyConsistency(fromHeight: number, toHeight: number): Promise<{ fromSize: number; toSize: number; path: string[] }>;
   /** Queue document hashes for the next aggregation batch. */
-  submitHashes(hashes: readonly string[]): Promise<void>;
+  /** Returns how many distinct hashes were newly queued. */
+  submitHashes(hashes: readonly string[]): Promise<number>;
   onCommit(listener: CommitListener): () => void;
 }
 
@@ -567,8 +568,9 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       if (fatal) throw new PolityError('NODE_NOT_READY', 'the node has stopped after an internal failure');
       // No index read here: a hash anchored before is simply anchored again,
       // and look-ups and receipts report its earliest anchoring.
-      aggregator.add(hashes);
+      const queued = aggregator.add(hashes);
       signalTxs();
+      return queued;
     },
     onCommit(listener) {
       listeners.add(listener);
