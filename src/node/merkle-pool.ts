@@ -38,7 +38,10 @@ export function createMerklePool(workerCount: number): MerklePool {
       resolve?.(msg.levels);
     });
     w.on('error', (err) => {
-      throw err;
+      // A crashed tree worker is a bug: fail loudly rather than leave seals waiting forever.
+      process.nextTick(() => {
+        throw err;
+      });
     });
   }
   let turn = 0;

@@ -298,14 +298,23 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     // the node key is this node's secret.
     const batches: { sealed: SealedBatch; tx: DecodedTx }[] = [];
     let nonce = nextNonce(stateReader, nodeKey);
+    let batchBytes = 0;
     for (const b of sealed) {
-      const tx = signTx(
-        { v: 1, chainId, module: 'notary', action: 'anchorBatch', args: { root: toHex(b.tree.root), count: b.hashes.length }, signer: nodeKey, nonce: nonce++ },
-        options.nodeSecretKey,
+      const tx = decodeTx(
+        signTx(
+          { v: 1, chainId, module: 'notary', action: 'anchorBatch', args: { root: toHex(b.tree.root), count: b.hashes.length }, signer: nodeKey, nonce },
+          options.nodeSecretKey,
+        ),
       );
-      batches.push({ sealed: b, tx: decodeTx(tx) });
+      // Batches obey the block's limits like any transaction; the rest wait for the next block.
+      if (batches.length + 1 > params.blockTxsMax || batchBytes + tx.bytes > params.blockBytesMax) {
+        aggregator.unseal(b);
+        continue;
+      }
+      nonce++;
+      batchBytes += tx.bytes;
+      batches.push({ sealed: b, tx });
     }
-    const batchBytes = batches.reduce((sum, b) => sum + b.tx.bytes, 0);
     const reaped = mempool.reap(params.blockTxsMax - batches.length, params.blockBytesMax - batchBytes);
     const txs = [...batches.map((b) => b.tx), ...reaped];
     if (txs.length === 0) return undefined;
