@@ -27,6 +27,7 @@ import { executeBlock, nextNonce, type BlockExecution } from '../runtime/executo
 import { createModuleRegistry, type ModuleRegistry } from '../runtime/registry.js';
 import { builtinModules } from '../modules/index.js';
 import { createChainStore, type ChainStore, type Head } from '../storage/chain-store.js';
+import { createNotaryIndex, type IndexedBatch, type NotaryLocation } from '../storage/notary-index.js';
 import { createMempool, DEFAULT_MEMPOOL, type Mempool, type MempoolOptions } from './mempool.js';
 import { createVerifyPool, type VerifyPool } from './verify-pool.js';
 import { createNotaryAggregator, type NotaryAggregator, type SealedBatch } from './notary-aggregator.js';
@@ -130,6 +131,8 @@ export interface PolityNode {
   /** Queue document hashes for the next aggregation batch. */
   /** Returns how many distinct hashes were newly queued. */
   submitHashes(hashes: readonly string[]): Promise<number>;
+  /** Where each hash was first anchored in an aggregation batch, if it was. */
+  notaryLocations(hashes: readonly string[]): Promise<(NotaryLocation | undefined)[]>;
   onCommit(listener: CommitListener): () => void;
 }
 
@@ -143,6 +146,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   const registry: ModuleRegistry = createModuleRegistry(builtinModules);
   const store = createChainStore(`${options.dataDir}/chain`);
   await store.open(gHash);
+  const notaryIndex = createNotaryIndex(`${options.dataDir}/notary-index`);
+  await notaryIndex.open();
 
   // --- committed state, rebuilt from the store ------------------------------
   const state = new Map<string, Json>();
@@ -162,6 +167,28 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     head ? { size: head.history.size, frontier: head.history.frontier.map((h) => fromHex(h, 32)) } : { size: 0, frontier: [] },
   );
   let lastBlock: Block | undefined = head ? await store.getBlock(head.height) : undefined;
+
+  /** The aggregation batches a stored block anchored successfully, with their leaves. */
+  const storedBatches = async (height: number): Promise<IndexedBatch[]> => {
+    const [block, results] = await Promise.all([store.getBlock(height), store.getResults(height)]);
+    assert(block && results, `block ${height} is missing from the store`);
+    const out: IndexedBatch[] = [];
+    for (let i = 0; i < block.txs.length; i++) {
+      if (block.txs[i]!.body.action !== 'anchorBatch' || block.txs[i]!.body.module !== 'notary' || results[i]!.code !== 'OK') continue;
+      const leaves = await store.getBatchLeaves(results[i]!.txId);
+      assert(leaves, `leaves of the batch in block ${height} are missing`);
+      out.push({ txIndex: i, leaves });
+    }
+    return out;
+  };
+  // The hash index is written after each commit; blocks stored but not yet indexed
+  // when the node stopped are indexed again from their stored leaves.
+  for (let h = (await notaryIndex.indexedHeight()) + 1; head && h <= head.height; h++) {
+    await notaryIndex.write(h, await storedBatches(h));
+  }
+  /** Committed blocks whose batches the index has not taken yet: height -> batches with their hashes. */
+  const unindexed = new Map<number, { txIndex: number; hashes: readonly string[]; positions?: Map<string, number> }[]>();
+  let indexing: Promise<void> = Promise.resolve();
 
   const stateReader = { get: (key: string) => state.get(key) };
   const mempool: Mempool = createMempool(options.mempool ?? DEFAULT_MEMPOOL);
@@ -367,6 +394,26 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       .map(({ b, i }) => ({ batchTxId: b.tx.id, txIndex: i, leaves: b.sealed.leaves }));
     const storeStart = performance.now();
     await store.commitBlock({ block, results: p.exec.results, resultsJson: p.resultsJson, stateChanges: p.encoded, historyNodes, head: newHead, notary });
+    // The block is durable; its hashes reach the index in the background, in height order.
+    const indexed: IndexedBatch[] = notary.map((n) => ({ txIndex: n.txIndex, leaves: n.leaves }));
+    if (indexed.length > 0) {
+      unindexed.set(
+        height,
+        p.batches.filter((_, i) => p.exec.results[i]?.code === 'OK').map((b) => ({ txIndex: p.batches.indexOf(b), hashes: b.sealed.hashes })),
+      );
+    }
+    indexing = indexing
+      .then(() => notaryIndex.write(height, indexed))
+      .then(() => {
+        unindexed.delete(height);
+      })
+      .catch((e: Error) => {
+        // The index cannot be written: stop rather than serve look-ups that silently miss hashes.
+        log.error('notary.indexFailed', { height, error: e.message });
+        setImmediate(() => {
+          throw e;
+        });
+      });
     const storeMs = Math.round(performance.now() - storeStart);
 
     // The block is durable: make it the node's view.
@@ -444,6 +491,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       waiters.clear();
       await verifyPool.close();
       await merklePool.close();
+      await indexing;
+      await notaryIndex.close();
       await store.close();
     },
     status() {
@@ -580,6 +629,22 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       const queued = aggregator.add(hashes);
       signalTxs();
       return queued;
+    },
+    async notaryLocations(hashes) {
+      const found = await notaryIndex.lookup(hashes);
+      // The index holds every batch below the not-yet-indexed heights, so its answer is the earliest.
+      return hashes.map((hash, i) => {
+        const loc = found[i];
+        if (loc) return loc;
+        for (const [h, batches] of unindexed) {
+          for (const b of batches) {
+            if (!b.positions) b.positions = new Map(b.hashes.map((x, j) => [x, j]));
+            const leafIndex = b.positions.get(hash);
+            if (leafIndex !== undefined) return { height: h, txIndex: b.txIndex, leafIndex };
+          }
+        }
+        return undefined;
+      });
     },
     onCommit(listener) {
       listeners.add(listener);

@@ -84,7 +84,7 @@ export function createReceiptService(node: PolityNode): ReceiptService {
   const locate = async (
     hashes: readonly string[],
   ): Promise<({ mode: 'signed'; height: number; txIndex: number } | { mode: 'batch'; height: number; txIndex: number; leafIndex: number } | undefined)[]> => {
-    const batchLocs = await node.store.getNotaryLocations(hashes);
+    const batchLocs = await node.notaryLocations(hashes);
     return Promise.all(
       hashes.map(async (hash, i) => {
         const record = node.getState(docKey(hash)) as AnchorRecord | undefined;

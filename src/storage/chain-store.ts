@@ -26,11 +26,10 @@
  *   s/<state key>       canonical JSON value
  *   m/<level>/<index>   history-log node, hex
  *   nl/<txId>           leaves of an aggregation batch, raw bytes (32 each)
- *   0x01 || docHash (32 bytes) || height (u32 BE)  ->  txIndex (u32 BE) || leafIndex (u32 BE)
- *                       the aggregated-hash index, binary. A hash anchored
- *                       again in a later batch gets a second entry instead of
- *                       overwriting the first (no read before write); the
- *                       earliest anchoring is the first key of the prefix.
+ *
+ * The index from each aggregated hash to its batch is derived from the `nl/`
+ * leaves and kept in a LevelDB of its own, written off the commit path
+ * (notary-index.ts).
  */
 import { ClassicLevel } from 'classic-level';
 import type { Block, TxResult } from '../ledger/block.js';
@@ -61,14 +60,8 @@ export interface TxLocation {
   index: number;
 }
 
-export interface NotaryLocation {
-  height: number;
-  txIndex: number;
-  leafIndex: number;
-}
 
 const pad = (height: number): string => height.toString().padStart(12, '0');
-const NOTARY_INDEX_PREFIX = 0x01;
 
 export interface ChainStore {
   readonly path: string;
@@ -83,7 +76,6 @@ export interface ChainStore {
   getResults(height: number): Promise<TxResult[] | undefined>;
   getTxLocation(txId: string): Promise<TxLocation | undefined>;
   getHistoryNode(level: number, index: number): Promise<Uint8Array | undefined>;
-  getNotaryLocations(hashes: readonly string[]): Promise<(NotaryLocation | undefined)[]>;
   getBatchLeaves(txId: string): Promise<Uint8Array | undefined>;
   commitBlock(commit: BlockCommit): Promise<void>;
 }
@@ -150,22 +142,6 @@ export function createChainStore(path: string): ChainStore {
       const text = await get(`m/${level}/${index}`);
       return text === undefined ? undefined : Buffer.from(text, 'hex');
     },
-    async getNotaryLocations(hashes) {
-      return Promise.all(
-        hashes.map(async (hash) => {
-          const from = Buffer.alloc(37);
-          from[0] = NOTARY_INDEX_PREFIX;
-          from.write(hash, 1, 'hex');
-          const to = Buffer.from(from);
-          to.fill(0xff, 33);
-          const entries = (await db.iterator({ gte: from, lte: to, limit: 1 }).all()) as unknown as [Buffer, Buffer][];
-          const first = entries[0];
-          if (!first) return undefined;
-          const [key, value] = first;
-          return { height: key.readUInt32BE(33), txIndex: value.readUInt32BE(0), leafIndex: value.readUInt32BE(4) };
-        }),
-      );
-    },
     async getBatchLeaves(txId) {
       return ((await db.get(`nl/${txId}`)) as unknown as Buffer | undefined) ?? undefined;
     },
@@ -182,21 +158,7 @@ export function createChainStore(path: string): ChainStore {
         else batch.put(`s/${key}`, value);
       }
       for (const n of commit.historyNodes) batch.put(`m/${n.level}/${n.index}`, n.hash);
-      for (const { batchTxId, txIndex, leaves } of commit.notary) {
-        batch.put(`nl/${batchTxId}`, leaves);
-        const count = leaves.length / 32;
-        // One buffer for all index keys and one for all values; each entry is a view into them.
-        const keys = Buffer.allocUnsafe(count * 37);
-        const values = Buffer.allocUnsafe(count * 8);
-        for (let i = 0; i < count; i++) {
-          keys[i * 37] = NOTARY_INDEX_PREFIX;
-          keys.set(leaves.subarray(i * 32, i * 32 + 32), i * 37 + 1);
-          keys.writeUInt32BE(height, i * 37 + 33);
-          values.writeUInt32BE(txIndex, i * 8);
-          values.writeUInt32BE(i, i * 8 + 4);
-          batch.put(keys.subarray(i * 37, i * 37 + 37), values.subarray(i * 8, i * 8 + 8));
-        }
-      }
+      for (const { batchTxId, leaves } of commit.notary) batch.put(`nl/${batchTxId}`, leaves);
       batch.put('meta/head', JSON.stringify(head));
       await batch.write({ sync: true });
     },
