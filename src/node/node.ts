@@ -631,12 +631,15 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       return queued;
     },
     async notaryLocations(hashes) {
+      // Snapshot first: a block's entry leaves `unindexed` only after its index write has
+      // landed, so every block is in the snapshot or visible to the look-up below, or both.
+      const pending = [...unindexed];
       const found = await notaryIndex.lookup(hashes);
       // The index holds every batch below the not-yet-indexed heights, so its answer is the earliest.
       return hashes.map((hash, i) => {
         const loc = found[i];
         if (loc) return loc;
-        for (const [h, batches] of unindexed) {
+        for (const [h, batches] of pending) {
           for (const b of batches) {
             if (!b.positions) b.positions = new Map(b.hashes.map((x, j) => [x, j]));
             const leafIndex = b.positions.get(hash);
