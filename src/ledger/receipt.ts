@@ -17,7 +17,7 @@
  *
  * See spec/receipts.md.
  */
-import { fromHex, isHex, toHex } from '../crypto/bytes.js';
+import { equalBytes, fromHex, isHex, toHex } from '../crypto/bytes.js';
 import { canonicalBytes } from '../crypto/canonical-json.js';
 import { leafHash, nodeHash, verifyInclusion } from '../crypto/merkle.js';
 import { blockHash, certificateChecks, type BlockHeader, type CommitCertificate, type TxResult } from './block.js';
@@ -83,11 +83,11 @@ export type ReceiptCheck =
  * receipts (an auditor's bulk check) does not redo it:
  *
  * - `nodes`: for each tree (root and size), the subtree hashes at (level,
- *   index) that were shown to lead to that root, each with the siblings
- *   above it. Climbing a new path stops at such a node when both the hash
- *   computed for the position and the rest of the receipt's path equal what
- *   was proven: the rest of the climb would redo exactly the same hashes. The
- *   verdict is therefore the one a fresh verifier reaches, only faster.
+ *   index) that were shown to lead to that root, each with the sibling the
+ *   proven climb used from there. Where a receipt reaches a proven position
+ *   with the same hash and uses the same sibling, the next position's hash is
+ *   the proven one and is not recomputed; any other sibling is hashed as a
+ *   fresh verifier would. The verdict is therefore the fresh verifier's.
  * - `headers`: block hash -> the header already hashed to it; an identical
  *   header (field by field) needs no re-hashing.
  * - `placed`: "block hash:tx index" -> the transaction, result and paths
@@ -115,7 +115,7 @@ function factsOf(genesis: Genesis): GenesisFacts {
 }
 
 export interface ReceiptCache {
-  nodes: Map<string, Map<string, string>>;
+  nodes: Map<string, Map<number, { hash: Uint8Array; sibling: string | undefined }>>;
   headers: Map<string, BlockHeader>;
   placed: Map<string, { tx: SignedTx; result: TxResult; txPath: string[]; resultPath: string[] }>;
   certificates: Map<string, CommitCertificate>;
@@ -178,57 +178,53 @@ function includedWithCache(leaf: Uint8Array, index: number, size: number, path: 
     return p !== undefined && verifyInclusion(leaf, index, size, p, fromHex(root, 32));
   }
   const treeKey = `${root}:${size}`;
-  let proven = cache.nodes.get(treeKey);
-  // Each proven position remembers its hash and the rest of the path above it, so a
-  // cache hit accepts exactly what a full climb would: the same hash, the same siblings.
-  const seen: [string, string, number][] = [];
+  let tree = cache.nodes.get(treeKey);
+  if (!tree) {
+    tree = new Map();
+    cache.nodes.set(treeKey, tree);
+  }
+  // A position is level * 2^32 + index. A proven position keeps its hash and the sibling the
+  // proven climb used from there (undefined at the root): when this receipt reaches the same
+  // hash and uses the same sibling, the next position's hash is the proven one, unhashed.
+  const seen: [number, Uint8Array, string | undefined][] = [];
   let fn = index;
   let sn = size - 1;
   let level = 0;
   let r = leaf;
-  // suffix[i]: the siblings from step i upwards, built once (string concatenation is cheap).
-  const suffix: string[] = new Array(path.length + 1);
-  suffix[path.length] = '';
-  for (let i = path.length - 1; i >= 0; i--) suffix[i] = i === path.length - 1 ? path[i]! : `${path[i]},${suffix[i + 1]}`;
-  const known = (step: number): boolean | undefined => {
-    const at = `${level}:${fn}`;
-    const entry = proven?.get(at);
-    const hex = toHex(r);
-    if (entry !== undefined) return entry === `${hex}|${suffix[step]}`;
-    seen.push([at, hex, step]);
-    return undefined;
-  };
-  let hit = known(0);
-  if (hit !== undefined) return hit;
-  for (let step = 0; step < path.length; step++) {
-    const siblingHex = path[step];
-    if (sn === 0 || !isHex(siblingHex, 32)) return false;
-    const p = fromHex(siblingHex, 32);
-    if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-          level++;
-        }
+  let step = 0;
+  for (;;) {
+    const position = level * 4294967296 + fn;
+    const entry = tree.get(position);
+    if (entry === undefined) seen.push([position, r, path[step]]);
+    else if (!equalBytes(entry.hash, r)) return false;
+    if (step === path.length) {
+      if (sn !== 0 || (entry === undefined && toHex(r) !== root)) return false;
+      if (entry !== undefined && entry.sibling !== undefined) return false;
+      break;
+    }
+    if (sn === 0) return false;
+    const sibling = path[step]!;
+    const left = fn % 2 === 1 || fn === sn;
+    // Climb one step: RFC 9162 section 2.1.3.2.
+    if (left && fn % 2 === 0) {
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+        level++;
       }
-    } else {
-      r = nodeHash(r, p);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
     level++;
-    hit = known(step + 1);
-    if (hit === false) return false;
-    if (hit === true) break;
+    step++;
+    const next = entry !== undefined && entry.sibling === sibling ? tree.get(level * 4294967296 + fn) : undefined;
+    if (next !== undefined) r = next.hash;
+    else {
+      const p = fromHex(sibling, 32);
+      r = left ? nodeHash(p, r) : nodeHash(r, p);
+    }
   }
-  if (hit !== true && (sn !== 0 || toHex(r) !== root)) return false;
-  if (!proven) {
-    proven = new Map();
-    cache.nodes.set(treeKey, proven);
-  }
-  for (const [at, hex, step] of seen) proven.set(at, `${hex}|${suffix[step]}`);
+  for (const [position, hash, sibling] of seen) tree.set(position, { hash, sibling });
   return true;
 }
 
