@@ -106,11 +106,12 @@ export function createNotaryAggregator(options: AggregatorOptions, pool: MerkleP
     }
     const hashes = [...set];
     const leaves = Buffer.from(hashes.join(''), 'hex');
-    const placeholder = {} as SealedBatch;
-    sealed.set(placeholder, set);
+    // Stands for the batch in `sealed` while its tree is built, so isPending() sees its hashes.
+    const building = {} as SealedBatch;
+    sealed.set(building, set);
     return pool.build(leaves).then((tree) => {
       const batch: SealedBatch = { hashes, tree, leaves };
-      sealed.delete(placeholder);
+      sealed.delete(building);
       sealed.set(batch, set);
       ready.push(batch);
       options.onReady?.();
