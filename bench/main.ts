@@ -17,17 +17,14 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { hash as nodeHash, randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { generateKeyPair, signBytes, verifyBytes } from '../src/crypto/ed25519.js';
 import { utf8Encode } from '../src/crypto/bytes.js';
-import { createApi } from '../src/api/server.js';
-import { initDataDir } from '../src/node/data-dir.js';
-import { createLogger } from '../src/node/log.js';
-import { createNode } from '../src/node/node.js';
 import { signTx } from '../src/ledger/sign.js';
 import { createReceiptCache, verifyReceipt } from '../src/ledger/receipt-verify.js';
 import type { Receipt } from '../src/ledger/receipt.js';
-import { tempDir } from '../test/helpers.js';
+import { startTestNode } from '../test/helpers.js';
+import type { PolityNode } from '../src/node/node.js';
+import type { Genesis } from '../src/ledger/genesis.js';
 
 const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
@@ -102,28 +99,20 @@ function sha256PerSecond(n: number): number {
 
 // --- node under load ---------------------------------------------------------
 
-async function withNode<T>(fn: (url: string, node: Awaited<ReturnType<typeof createNode>>, genesis: Awaited<ReturnType<typeof initDataDir>>['genesis']) => Promise<T>): Promise<T> {
-  const dir = await tempDir('polity-bench-');
-  const created = await initDataDir(dir);
-  const node = await createNode({
-    dataDir: dir,
-    genesis: created.genesis,
-    nodeSecretKey: created.nodeKey.secretKey,
-    log: createLogger('silent'),
+async function withNode<T>(fn: (url: string, node: PolityNode, genesis: Genesis) => Promise<T>): Promise<T> {
+  const t = await startTestNode({
+    listen: true,
+    api: { bodyLimitBytes: 64 * 1024 * 1024 },
     blockIntervalMs: 200,
+    verifyWorkers: availableParallelism(),
     mempool: { txsMax: 400_000, bytesMax: 512 * 1024 * 1024, perSignerMax: 100_000, nonceWindow: 100_000 },
     notaryPendingMax: 16_000_000,
   });
-  const app = await createApi(node, { bodyLimitBytes: 64 * 1024 * 1024 });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  await node.start();
-  const { port } = app.server.address() as { port: number };
+  const { port } = t.app.server.address() as { port: number };
   try {
-    return await fn(`http://127.0.0.1:${port}`, node, created.genesis);
+    return await fn(`http://127.0.0.1:${port}`, t.node, t.genesis);
   } finally {
-    await app.close();
-    await node.close();
-    await rm(dir, { recursive: true, force: true });
+    await t.close();
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
-import { createApi } from '../src/api/server.js';
+import { createApi, type ApiOptions } from '../src/api/server.js';
 import { initDataDir } from '../src/node/data-dir.js';
 import { createLogger } from '../src/node/log.js';
 import { createNode, type NodeOptions, type PolityNode } from '../src/node/node.js';
@@ -25,7 +25,8 @@ export interface TestNode {
   close(): Promise<void>;
 }
 
-export async function startTestNode(options: Partial<NodeOptions> & { listen?: boolean } = {}): Promise<TestNode> {
+export async function startTestNode(options: Partial<NodeOptions> & { listen?: boolean; api?: ApiOptions } = {}): Promise<TestNode> {
+  const { listen, api, ...nodeOptions } = options;
   const dir = await tempDir();
   const created = await initDataDir(dir);
   const node = await createNode({
@@ -35,10 +36,10 @@ export async function startTestNode(options: Partial<NodeOptions> & { listen?: b
     log: createLogger('silent'),
     blockIntervalMs: 20,
     verifyWorkers: 1,
-    ...options,
+    ...nodeOptions,
   });
-  const app = await createApi(node);
-  if (options.listen) await app.listen({ port: 0, host: '127.0.0.1' });
+  const app = await createApi(node, api);
+  if (listen) await app.listen({ port: 0, host: '127.0.0.1' });
   await node.start();
   return {
     dir,

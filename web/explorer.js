@@ -14,6 +14,7 @@
  * the page only ever sets them with textContent, never as HTML.
  */
 import { fromHex } from '/lib/crypto/bytes.js';
+import { ed25519Verify } from '/web/lib/webcrypto.js';
 import { blockHash, certificateChecks, hasQuorum } from '/lib/ledger/block.js';
 import { validatorSetHash } from '/lib/ledger/genesis.js';
 
@@ -559,15 +560,6 @@ async function checkCertificate(block) {
     if (ok) signedPower += c.power;
   }
   return { valid, signedPower, totalPower, quorum: hasQuorum(signedPower, totalPower) };
-}
-
-async function ed25519Verify(pubKeyHex, message, sigHex) {
-  try {
-    const key = await crypto.subtle.importKey('raw', fromHex(pubKeyHex, 32), { name: 'Ed25519' }, false, ['verify']);
-    return await crypto.subtle.verify({ name: 'Ed25519' }, key, fromHex(sigHex, 64), message);
-  } catch {
-    return false;
-  }
 }
 
 function paintCertificate(container, block, check) {

@@ -15,6 +15,7 @@
  * "failed" once a check has finished, and no data-status otherwise.
  */
 import { fromHex, toHex } from '/lib/crypto/bytes.js';
+import { ed25519Verify } from '/web/lib/webcrypto.js';
 import { hasQuorum } from '/lib/ledger/block.js';
 import { genesisHash, parseGenesis } from '/lib/ledger/genesis.js';
 import { checkReceipt } from '/lib/ledger/receipt.js';
@@ -121,15 +122,6 @@ async function hashFile(file) {
   }
   const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
   return toHex(new Uint8Array(digest));
-}
-
-async function ed25519Verify(pubKeyHex, message, sigHex) {
-  try {
-    const key = await crypto.subtle.importKey('raw', fromHex(pubKeyHex, 32), { name: 'Ed25519' }, false, ['verify']);
-    return await crypto.subtle.verify({ name: 'Ed25519' }, key, fromHex(sigHex, 64), message);
-  } catch {
-    return false;
-  }
 }
 
 // --- chain status and the node's genesis ------------------------------------------

@@ -69,16 +69,5 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Lexicographic comparison of two byte strings (-1, 0, 1). */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
-}
-
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 export const utf8Encode = (s: string): Uint8Array => encoder.encode(s);
-export const utf8Decode = (b: Uint8Array): string => decoder.decode(b);

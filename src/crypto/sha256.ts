@@ -25,7 +25,3 @@ export function sha256Into(data: Uint8Array, out: Uint8Array, offset: number): v
   for (let i = 0; i < 32; i++) out[offset + i] = s.charCodeAt(i);
 }
 
-/** SHA-256 of the concatenation of `parts`. */
-export function sha256Concat(...parts: Uint8Array[]): Uint8Array {
-  return sha256(Buffer.concat(parts));
-}

@@ -112,7 +112,3 @@ export function decodeTx(value: unknown): DecodedTx {
   const idBytes = sha256(bodyBytes);
   return { tx: value as SignedTx, id: toHex(idBytes), idBytes, bytes: size };
 }
-
-export function sigBytes(tx: SignedTx): Uint8Array {
-  return fromHex(tx.sig, 64);
-}

@@ -70,7 +70,6 @@ export interface ChainStore {
   loadHead(): Promise<Head | undefined>;
   /** Every state entry, for building the in-memory state tree at start-up. */
   loadState(): AsyncIterable<[string, string]>;
-  getBlockJson(height: number): Promise<string | undefined>;
   getBlock(height: number): Promise<Block | undefined>;
   getHeightByHash(hash: string): Promise<number | undefined>;
   getResults(height: number): Promise<TxResult[] | undefined>;
@@ -119,7 +118,6 @@ export function createChainStore(path: string): ChainStore {
         yield [(key as unknown as Buffer).toString('utf8', 2), (value as unknown as Buffer).toString("utf8")];
       }
     },
-    getBlockJson: (height) => get(`b/${pad(height)}`),
     async getBlock(height) {
       const text = await get(`b/${pad(height)}`);
       return text === undefined ? undefined : (JSON.parse(text) as Block);

@@ -17,16 +17,6 @@ export function sha256(data) {
   return nobleSha256(data);
 }
 
-/** SHA-256 of the concatenation of `parts`, hashed incrementally without building it. */
-export function sha256Concat(...parts) {
-  const hasher = nobleSha256.create();
-  for (const part of parts) {
-    if (!(part instanceof Uint8Array)) throw new TypeError(`sha256Concat: expected Uint8Array parts, got ${typeof part}`);
-    hasher.update(part);
-  }
-  return hasher.digest();
-}
-
 /** SHA-256 of `data` written into `out` at `offset` (same export as the Node module). */
 export function sha256Into(data, out, offset) {
   out.set(sha256(data), offset);
