@@ -2,7 +2,7 @@
  * Static files for the web pages: the pages and their scripts (web/), the
  * browser-safe ledger modules compiled from src/ (served under /lib/ so the
  * "verify a document" page checks receipts with the very code Node uses), and
- * the two libraries those modules import (canonicalize, @noble/hashes).
+ * the library those modules import for SHA-256 (@noble/hashes).
  *
  * Only allow-listed folders are served, paths are normalised and must stay
  * inside their folder, and nothing is listed.
@@ -48,7 +48,6 @@ export async function registerStatic(app: FastifyInstance): Promise<void> {
     web: join(PACKAGE_ROOT, 'web') + sep,
     lib: join(PACKAGE_ROOT, 'dist', 'src') + sep,
     'vendor/noble-hashes': moduleDir('@noble/hashes/sha2.js'),
-    'vendor/canonicalize': moduleDir('canonicalize'),
   };
 
   const send = async (root: string, relative: string, reply: import('fastify').FastifyReply) => {
@@ -78,5 +77,4 @@ export async function registerStatic(app: FastifyInstance): Promise<void> {
   app.get('/vendor/noble-hashes/*', { schema: { hide: true } }, async (request, reply) =>
     send(roots['vendor/noble-hashes']!, (request.params as { '*': string })['*'], reply),
   );
-  app.get('/vendor/canonicalize.js', { schema: { hide: true } }, async (_request, reply) => send(roots['vendor/canonicalize']!, 'canonicalize.js', reply));
 }

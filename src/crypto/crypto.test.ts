@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { fromHex, toHex, isHex, utf8Encode } from './bytes.js';
 import { publicKeyOf, signBytes, verifyBytes, generateKeyPair } from './ed25519.js';
 import { canonicalJson } from './canonical-json.js';
+import canonicalizeReference from 'canonicalize';
 import { sha256 } from './sha256.js';
 
 const RFC8032 = [
@@ -142,6 +143,29 @@ test('canonical JSON refuses what JSON cannot carry', () => {
   let deep: unknown = 1;
   for (let i = 0; i < 100; i++) deep = [deep];
   assert.throws(() => canonicalJson(deep), /deeper/);
+});
+
+test('canonical JSON equals the reference implementation on random JSON (differential property)', () => {
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 6 }), fc.string({ unit: 'binary' }), (value, text) => {
+      assert.equal(canonicalJson(value), canonicalizeReference(value));
+      assert.equal(canonicalJson({ [text]: text }), canonicalizeReference({ [text]: text }));
+    }),
+    { numRuns: 2000 },
+  );
+  // Negative control: the comparison notices one changed character.
+  assert.notEqual(canonicalJson({ a: 'x' }), canonicalizeReference({ a: 'y' }));
+});
+
+test('canonical JSON refuses lone surrogates and accepts pairs; depth 64 is the limit', () => {
+  assert.equal(canonicalJson('\ud83d\ude00'), '"\ud83d\ude00"');
+  assert.throws(() => canonicalJson('a\ud83d'), /lone surrogate/);
+  assert.throws(() => canonicalJson({ ['\ude00']: 1 }), /lone surrogate in a member name/);
+  assert.throws(() => canonicalJson([1, , 2]), /\$\[1\]: undefined/);
+  let ok: unknown = 1;
+  for (let i = 0; i < 64; i++) ok = [ok];
+  assert.equal(canonicalJson(ok).length, 64 * 2 + 1);
+  assert.throws(() => canonicalJson([ok]), /deeper than 64/);
 });
 
 test('canonical JSON is stable under key order and re-parsing (property)', () => {
