@@ -9,7 +9,7 @@ import { fromHex, toHex, isHex, utf8Encode } from './bytes.js';
 import { publicKeyOf, signBytes, verifyBytes, generateKeyPair } from './ed25519.js';
 import { canonicalJson } from './canonical-json.js';
 import canonicalizeReference from 'canonicalize';
-import { sha256 } from './sha256.js';
+import { sha256, sha256Utf8 } from './sha256.js';
 
 const RFC8032 = [
   {
@@ -183,4 +183,16 @@ test('hex codec: round trip and precise errors', () => {
   assert.throws(() => fromHex('abc'), /even length/);
   assert.throws(() => fromHex('ABCD'), /lowercase/);
   assert.throws(() => fromHex('ab'.repeat(31), 32), /expected 32 bytes of hex, got 31/);
+});
+
+test('sha256Utf8 equals SHA-256 over the UTF-8 bytes, and counts them', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary' }), (text) => {
+      const bytes = utf8Encode(text);
+      const r = sha256Utf8(text);
+      assert.deepEqual(r.hash, sha256(bytes));
+      assert.equal(r.bytes, bytes.length);
+    }),
+  );
+  assert.notDeepEqual(sha256Utf8('a').hash, sha256(utf8Encode('b'))); // negative control
 });

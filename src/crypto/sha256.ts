@@ -25,3 +25,15 @@ export function sha256Into(data: Uint8Array, out: Uint8Array, offset: number): v
   for (let i = 0; i < 32; i++) out[offset + i] = s.charCodeAt(i);
 }
 
+
+/**
+ * SHA-256 of the UTF-8 encoding of `text`, and that encoding's length in bytes:
+ * `node:crypto` encodes the string natively, so no byte array is built (the
+ * transaction id path: the canonical body text is hashed once on arrival).
+ */
+export function sha256Utf8(text: string): { hash: Uint8Array; bytes: number } {
+  const s = hash('sha256', text, 'binary');
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = s.charCodeAt(i);
+  return { hash: out, bytes: Buffer.byteLength(text, 'utf8') };
+}

@@ -15,9 +15,9 @@
  *
  * See spec/transactions.md.
  */
-import { canonicalBytes, type Json } from '../crypto/canonical-json.js';
+import { canonicalBytes, canonicalJson, type Json } from '../crypto/canonical-json.js';
 import { concatBytes, fromHex, isHex, toHex, utf8Encode } from '../crypto/bytes.js';
-import { sha256 } from '../crypto/sha256.js';
+import { sha256, sha256Utf8 } from '../crypto/sha256.js';
 import { PolityError } from './errors.js';
 
 export interface TxBody {
@@ -98,17 +98,17 @@ export function decodeTx(value: unknown): DecodedTx {
   if (b.expiresAt !== undefined && (!Number.isSafeInteger(b.expiresAt) || (b.expiresAt as number) < 1)) {
     bad('body.expiresAt: expected a positive integer height');
   }
-  let bodyBytes: Uint8Array;
+  let bodyText: string;
   try {
-    bodyBytes = canonicalBytes(body);
+    bodyText = canonicalJson(body);
   } catch (e) {
     return bad(`not canonical JSON: ${(e as Error).message}`);
   }
+  const { hash: idBytes, bytes: bodyBytes } = sha256Utf8(bodyText);
   // Canonical size of {"body":<body>,"sig":"<128 hex>"}: the body is encoded once, for id and size alike.
-  const size = bodyBytes.length + SIGNED_TX_OVERHEAD_BYTES;
+  const size = bodyBytes + SIGNED_TX_OVERHEAD_BYTES;
   if (size > TX_BYTES_MAX) {
     throw new PolityError('TX_TOO_LARGE', `transaction is ${size} bytes, at most ${TX_BYTES_MAX} allowed`);
   }
-  const idBytes = sha256(bodyBytes);
   return { tx: value as SignedTx, id: toHex(idBytes), idBytes, bytes: size };
 }

@@ -21,3 +21,9 @@ export function sha256(data) {
 export function sha256Into(data, out, offset) {
   out.set(sha256(data), offset);
 }
+
+/** SHA-256 of the UTF-8 encoding of `text`, and that encoding's length (same export as the Node module). */
+export function sha256Utf8(text) {
+  const bytes = new TextEncoder().encode(text);
+  return { hash: nobleSha256(bytes), bytes: bytes.length };
+}
