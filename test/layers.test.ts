@@ -27,6 +27,7 @@ export const RANK: Record<string, number> = {
   modules: 3,
   node: 4,
   sdk: 4,
+  sim: 4,
   api: 5,
   cli: 6,
 };

@@ -15,6 +15,7 @@
  */
 import type { BlockHeader, CommitCertificate } from '../ledger/block.js';
 import type { Validator } from '../ledger/genesis.js';
+import type { ConsensusMessage, Evidence, VerifyFn } from '../ledger/votes.js';
 
 export type TimerName = 'block' | 'propose' | 'prevote' | 'precommit' | 'commit';
 
@@ -25,19 +26,46 @@ export interface BuiltProposal {
 }
 
 export type EngineInput =
-  | { type: 'start'; nowMs: number; height: number; lastBlockTimeMs: number; pendingTxs: number }
+  /**
+   * Begin deciding `height` (the stored head + 1), at start-up or after catching up.
+   * BFT: `lastCertificate` is the stored certificate of `height - 1` (block time derives
+   * from it), `ownMessages` the messages this validator signed for `height` before a restart.
+   */
+  | {
+      type: 'start';
+      nowMs: number;
+      height: number;
+      lastBlockTimeMs: number;
+      pendingTxs: number;
+      lastCertificate?: CommitCertificate;
+      ownMessages?: readonly ConsensusMessage[];
+    }
   | { type: 'timeout'; nowMs: number; timer: TimerName; height: number; round: number; pendingTxs: number }
   | { type: 'txsAvailable'; nowMs: number; pendingTxs: number }
   | { type: 'proposalBuilt'; nowMs: number; height: number; round: number; proposal: BuiltProposal }
   | { type: 'proposalFailed'; nowMs: number; height: number; round: number; reason: string }
+  /** BFT: the host's verdict on a proposed block it was asked to validate (valid(v) of the paper), with the block's time. */
+  | { type: 'proposalValidated'; nowMs: number; height: number; round: number; blockHash: string; valid: boolean; timeMs: number }
   | { type: 'peerMessage'; nowMs: number; from: string; message: unknown };
 
 export type EngineEffect =
   | { type: 'setTimer'; timer: TimerName; height: number; round: number; delayMs: number }
-  /** Build a block for `height` from the mempool with header time `timeMs`, execute it, answer `proposalBuilt`. */
-  | { type: 'buildProposal'; height: number; round: number; timeMs: number }
-  /** Durably record a signed vote; the host must finish this before any later effect of the same step. */
-  | { type: 'persistVote'; height: number; round: number; blockHash: string; signature: string }
+  /**
+   * Build a block for `height` from the mempool with header time `timeMs`, execute it, answer `proposalBuilt`.
+   * BFT: the block must carry `lastCertificate` (the certificate `timeMs` derives from).
+   */
+  | { type: 'buildProposal'; height: number; round: number; timeMs: number; lastCertificate?: CommitCertificate }
+  /**
+   * Durably record a signed vote (BFT: or proposal, the whole `message`); the host must
+   * finish this before any later effect of the same step. `blockHash` null is a nil vote.
+   */
+  | { type: 'persistVote'; height: number; round: number; blockHash: string | null; signature: string; message?: ConsensusMessage }
+  /** BFT: check the block with this hash (it came with a proposal) and answer `proposalValidated`. */
+  | { type: 'validateProposal'; height: number; round: number; blockHash: string }
+  /** BFT: +2/3 precommitted a block this node does not hold: fetch it (with its certificate) from peers. */
+  | { type: 'fetchBlock'; height: number; blockHash: string }
+  /** BFT: a validator signed two conflicting messages; submit the evidence to the chain. */
+  | { type: 'evidence'; evidence: Evidence }
   | { type: 'broadcast'; message: unknown }
   | { type: 'commit'; height: number; blockHash: string; certificate: CommitCertificate };
 
@@ -56,4 +84,6 @@ export interface EngineOptions {
   selfPubKey: string | undefined;
   /** Deterministic signer of vote bytes (Ed25519 is deterministic). */
   sign: (message: Uint8Array) => string;
+  /** BFT: signature check for peers' messages (deterministic; may cache verdicts). */
+  verify?: VerifyFn;
 }

@@ -99,6 +99,7 @@ export function createSoloEngine(options: SoloOptions): ConsensusEngine {
           return effects;
         }
         case 'peerMessage':
+        case 'proposalValidated':
           return []; // a solo validator has no peers
       }
     },

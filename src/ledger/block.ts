@@ -48,6 +48,11 @@ export interface BlockHeader {
   validatorSetHash: string;
   /** Public key of the validator that proposed the block. */
   proposer: string;
+  /**
+   * BFT blocks only: hash (SHA-256 of canonical JSON) of the commit certificate of
+   * block height-1 that the block carries and its time derives from (spec/consensus.md §5).
+   */
+  lastCommitHash?: string;
 }
 
 export interface CommitSignature {
@@ -68,6 +73,8 @@ export interface Block {
   header: BlockHeader;
   txs: SignedTx[];
   certificate: CommitCertificate;
+  /** BFT blocks only: the certificate of block height-1 named by `header.lastCommitHash`. */
+  lastCommit?: CommitCertificate;
 }
 
 export interface TxEvent {

@@ -1,0 +1,576 @@
+/**
+ * The BFT engine: Tendermint, Algorithm 1 of Buchman, Kwon and Milosevic,
+ * "The latest gossip on BFT consensus" (2018), behind the pure engine
+ * interface (interface.ts). spec/consensus.md is the design; the rule names
+ * in comments (L22, L28, ...) are the paper's line numbers.
+ *
+ * Shape: every input records what it brings (a message, a verdict, a timer)
+ * and then `progress()` fires the "upon" rules until none applies, so the
+ * order in which messages arrive never matters, only the set received.
+ * Values are block hashes; the host holds the blocks, decides valid(v)
+ * (validateProposal → proposalValidated) and builds proposals.
+ *
+ * Safety-critical details, each from the spec:
+ *   - one vote per (validator, type, round) is counted; a second, different
+ *     one becomes evidence and is not counted (§8);
+ *   - a validator never signs two messages of one type in one round, even
+ *     across a restart: the host restores what it signed (`ownMessages`) and
+ *     the engine re-sends those instead of signing anew, and restores its
+ *     lock from its latest non-nil precommit (§7);
+ *   - quorums are integer power sums, 3p > 2·total (§1);
+ *   - a faulty peer cannot make it store unbounded data: heights h and h+1
+ *     only, rounds at most ROUND_WINDOW ahead, bounded future buffer (§11).
+ *
+ * Pure: no clock, I/O or randomness. Time comes in with each input;
+ * signatures are made and checked by the functions given at creation.
+ */
+import { hasQuorum, type CommitCertificate } from '../ledger/block.js';
+import type { Validator } from '../ledger/genesis.js';
+import { proposerOf } from '../ledger/proposer.js';
+import {
+  decodeConsensusMessage,
+  proposalSignBytes,
+  signBytesOf,
+  signerOf,
+  voteSignBytes,
+  weightedMedianTime,
+  type ConsensusMessage,
+  type ProposalMessage,
+  type VerifyFn,
+  type Vote,
+  type VoteType,
+} from '../ledger/votes.js';
+import type { ConsensusEngine, EngineEffect, EngineInput, EngineOptions, TimerName } from './interface.js';
+
+export interface Timeouts {
+  proposeMs: number;
+  proposeDeltaMs: number;
+  prevoteMs: number;
+  prevoteDeltaMs: number;
+  precommitMs: number;
+  precommitDeltaMs: number;
+  /** Pause after a commit before the next height starts (paces blocks, gathers late precommits). */
+  commitMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  proposeMs: 1000,
+  proposeDeltaMs: 500,
+  prevoteMs: 500,
+  prevoteDeltaMs: 250,
+  precommitMs: 500,
+  precommitDeltaMs: 250,
+  commitMs: 500,
+};
+
+export interface ValidatorSetAt {
+  validators: readonly Validator[];
+  /** Height from which this set is in force (proposer rotation restarts there). */
+  since: number;
+}
+
+export interface TendermintOptions extends EngineOptions {
+  verify: VerifyFn;
+  /** The set in force at `height`; must answer for h + 1 once h - 1 is committed. Default: `validators` since height 1. */
+  validatorSet?: (height: number) => ValidatorSetAt;
+  timeouts?: Partial<Timeouts>;
+}
+
+/** Messages for rounds further ahead than this are dropped (spec §11). */
+export const ROUND_WINDOW = 100;
+const NIL = 'nil';
+
+/**
+ * The votes of one type in one round. Each validator's first vote counts
+ * towards "+2/3 of any vote" (the timer rules); towards a given value, every
+ * validator that signed a vote for it counts once — as in the paper, where a
+ * Byzantine process that sends two votes is counted in both tallies. A
+ * conflicting vote is kept only for nil or a value proposed at this height
+ * (bounding what an equivocator can make a node store), and is evidence.
+ */
+interface VoteSet {
+  first: Map<string, Vote>;
+  anyPower: number;
+  byValue: Map<string, { voters: Map<string, Vote>; power: number }>;
+}
+
+interface RoundState {
+  proposal?: ProposalMessage;
+  prevotes: VoteSet;
+  precommits: VoteSet;
+  /** Validators with any message in this round, and their power (rule L55). */
+  senders: Set<string>;
+  senderPower: number;
+  prevoteTimerSet: boolean;
+  precommitTimerSet: boolean;
+  l36Done: boolean;
+}
+
+const emptyVoteSet = (): VoteSet => ({ first: new Map(), anyPower: 0, byValue: new Map() });
+const powerFor = (set: VoteSet, value: string | null): number => set.byValue.get(value ?? NIL)?.power ?? 0;
+
+type Step = 'propose' | 'prevote' | 'precommit';
+
+export interface TendermintEngine extends ConsensusEngine {
+  readonly round: number;
+  readonly phase: Step | 'committed' | 'stopped';
+  /** For tracing: lock, valid value and what has been received per round. */
+  describe(): string;
+}
+
+export function createTendermintEngine(options: TendermintOptions): TendermintEngine {
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const setAt = options.validatorSet ?? ((): ValidatorSetAt => ({ validators: options.validators, since: 1 }));
+  const self = options.selfPubKey;
+
+  // --- state of the height being decided -------------------------------------
+  let started = false;
+  let height = 0;
+  let round = 0;
+  let step: Step = 'propose';
+  let decided = false;
+  let lockedValue: string | null = null;
+  let lockedRound = -1;
+  let validValue: string | null = null;
+  let validRound = -1;
+  let set: ValidatorSetAt = { validators: [], since: 1 };
+  let powerOf = new Map<string, number>();
+  let totalPower = 0;
+  let rounds = new Map<number, RoundState>();
+  /** valid(v) as answered by the host, with the block's time. */
+  let validity = new Map<string, { valid: boolean; timeMs: number }>();
+  let validating = new Set<string>();
+  let fetching = new Set<string>();
+  let building: { height: number; round: number } | undefined;
+  /** Messages this validator signed at this height, by `${type}/${round}`. */
+  let own = new Map<string, ConsensusMessage>();
+  let evidenceSent = new Set<string>();
+  /** Raw messages for height + 1, replayed when it starts. */
+  let future: unknown[] = [];
+  let lastBlockTimeMs = 0;
+  let lastCertificate: CommitCertificate | undefined;
+  let committedCertificate: CommitCertificate | undefined;
+
+  // --- per-step context --------------------------------------------------------
+  let out: EngineEffect[] = [];
+  let now = 0;
+
+  const quorum = (power: number): boolean => hasQuorum(power, totalPower);
+  const oneThird = (power: number): boolean => power * 3 > totalPower;
+  const isValidator = (): boolean => self !== undefined && powerOf.has(self);
+  const proposerAt = (r: number): string => proposerOf(set.validators, set.since, height, r).pubKey;
+
+  const roundState = (r: number): RoundState => {
+    let rs = rounds.get(r);
+    if (!rs) {
+      rs = {
+        prevotes: emptyVoteSet(),
+        precommits: emptyVoteSet(),
+        senders: new Set(),
+        senderPower: 0,
+        prevoteTimerSet: false,
+        precommitTimerSet: false,
+        l36Done: false,
+      };
+      rounds.set(r, rs);
+    }
+    return rs;
+  };
+
+  const setTimer = (timer: TimerName, r: number, delayMs: number): void => {
+    out.push({ type: 'setTimer', timer, height, round: r, delayMs });
+  };
+
+  // --- recording messages ------------------------------------------------------
+
+  const noteSender = (rs: RoundState, signer: string): void => {
+    if (rs.senders.has(signer)) return;
+    rs.senders.add(signer);
+    rs.senderPower += powerOf.get(signer) ?? 0;
+  };
+
+  const requestValidation = (r: number, blockHash: string): void => {
+    if (validity.has(blockHash) || validating.has(blockHash)) return;
+    validating.add(blockHash);
+    out.push({ type: 'validateProposal', height, round: r, blockHash });
+  };
+
+  /** Hashes proposed at this height: conflicting votes for them are still tallied. */
+  let proposed = new Set<string>();
+
+  const tally = (votes: VoteSet, m: Vote): void => {
+    const key = m.blockHash ?? NIL;
+    let t = votes.byValue.get(key);
+    if (!t) {
+      t = { voters: new Map(), power: 0 };
+      votes.byValue.set(key, t);
+    }
+    if (t.voters.has(m.validator)) return;
+    t.voters.set(m.validator, m);
+    t.power += powerOf.get(m.validator) ?? 0;
+  };
+
+  /** Count a message whose signature is known good. */
+  const record = (m: ConsensusMessage): void => {
+    const rs = roundState(m.round);
+    const signer = signerOf(m);
+    noteSender(rs, signer);
+    if (m.type === 'proposal') {
+      rs.proposal = m;
+      proposed.add(m.blockHash);
+      requestValidation(m.round, m.blockHash);
+      return;
+    }
+    const votes = m.type === 'prevote' ? rs.prevotes : rs.precommits;
+    const first = votes.first.get(signer);
+    if (!first) {
+      votes.first.set(signer, m);
+      votes.anyPower += powerOf.get(signer) ?? 0;
+      tally(votes, m);
+    } else if (m.blockHash === null || proposed.has(m.blockHash)) {
+      tally(votes, m);
+    }
+  };
+
+  const reportEvidence = (first: ConsensusMessage, second: ConsensusMessage): void => {
+    const key = `${first.type}/${signerOf(first)}/${first.round}`;
+    if (evidenceSent.has(key)) return;
+    evidenceSent.add(key);
+    out.push({ type: 'evidence', evidence: { first, second } });
+  };
+
+  /** A message from the network (or replayed from the future buffer). */
+  const receive = (raw: unknown): void => {
+    const decoded = decodeConsensusMessage(raw);
+    if ('error' in decoded) return;
+    const m = decoded.message;
+    if (m.chainId !== options.chainId) return;
+    if (m.height === height + 1) {
+      if (future.length < 64 + 8 * set.validators.length) future.push(raw);
+      return;
+    }
+    if (m.height !== height || decided) return;
+    if (m.round > round + ROUND_WINDOW) return;
+    const signer = signerOf(m);
+    if (!powerOf.has(signer)) return;
+    const rs = roundState(m.round);
+    if (m.type === 'proposal') {
+      if (signer !== proposerAt(m.round)) return;
+      const existing = rs.proposal;
+      if (existing) {
+        if (existing.sig === m.sig) return;
+        if (!options.verify(signer, proposalSignBytes(m), m.sig)) return;
+        if (existing.blockHash !== m.blockHash || existing.polRound !== m.polRound) reportEvidence(existing, m);
+        return;
+      }
+      if (!options.verify(signer, proposalSignBytes(m), m.sig)) return;
+      record(m);
+      return;
+    }
+    const votes = m.type === 'prevote' ? rs.prevotes : rs.precommits;
+    if (votes.byValue.get(m.blockHash ?? NIL)?.voters.has(signer)) return; // already counted for this value
+    const first = votes.first.get(signer);
+    if (!options.verify(signer, signBytesOf(m), m.sig)) return;
+    if (first && first.blockHash !== m.blockHash) reportEvidence(first, m);
+    record(m);
+  };
+
+  // --- signing (never twice per type and round) --------------------------------
+
+  const emitOwn = (m: ConsensusMessage, fresh: boolean): void => {
+    if (fresh) {
+      out.push({ type: 'persistVote', height, round: m.round, blockHash: m.blockHash, signature: m.sig, message: m });
+    }
+    out.push({ type: 'broadcast', message: m });
+    const rs = roundState(m.round);
+    const counted = m.type === 'proposal' ? rs.proposal : (m.type === 'prevote' ? rs.prevotes : rs.precommits).first.get(self!);
+    if (!counted) record(m);
+  };
+
+  const vote = (type: VoteType, blockHash: string | null): void => {
+    if (!isValidator()) return;
+    const key = `${type}/${round}`;
+    const signed = own.get(key);
+    if (signed) {
+      emitOwn(signed, false); // re-send what was signed before a restart, never a second vote
+      return;
+    }
+    const blockTime = blockHash ? validity.get(blockHash)?.timeMs ?? 0 : 0;
+    const body = { type, chainId: options.chainId, height, round, blockHash, time: Math.max(now, lastBlockTimeMs + 1, blockTime + 1) };
+    const m: Vote = { ...body, validator: self!, sig: options.sign(voteSignBytes(body)) };
+    own.set(key, m);
+    emitOwn(m, true);
+  };
+
+  /**
+   * Propose (or re-send the recorded proposal). A proposal of a block from an
+   * earlier round travels with the +2/3 prevotes of that round (its "proof of
+   * lock"), so that nodes that missed them — cut off, restarted, or shown a
+   * different vote by an equivocator — can apply rule L28.
+   */
+  const propose = (blockHash: string, polRound: number): void => {
+    const key = `proposal/${round}`;
+    let m = own.get(key) as ProposalMessage | undefined;
+    const fresh = !m;
+    if (!m) {
+      const body = { type: 'proposal' as const, chainId: options.chainId, height, round, blockHash, polRound };
+      m = { ...body, proposer: self!, sig: options.sign(proposalSignBytes(body)) };
+      own.set(key, m);
+    }
+    emitOwn(m, fresh);
+    if (m.polRound >= 0) {
+      const pol = rounds.get(m.polRound)?.prevotes.byValue.get(m.blockHash);
+      for (const v of pol?.voters.values() ?? []) if (v.validator !== self) out.push({ type: 'broadcast', message: v });
+    }
+  };
+
+  // --- rounds and heights --------------------------------------------------------
+
+  const nextBlockTime = (): number => {
+    if (!lastCertificate) return lastBlockTimeMs + 1;
+    const prevSet = setAt(height - 1).validators;
+    return Math.max(weightedMedianTime(lastCertificate.signatures, prevSet), lastBlockTimeMs + 1);
+  };
+
+  /** StartRound(r) of the paper. */
+  const startRound = (r: number): void => {
+    round = r;
+    step = 'propose';
+    building = undefined;
+    roundState(r);
+    if (isValidator() && proposerAt(r) === self) {
+      if (own.has(`proposal/${r}`)) propose('', -1); // re-send the recorded proposal
+      else if (validValue !== null) propose(validValue, validRound);
+      else {
+        building = { height, round: r };
+        out.push({ type: 'buildProposal', height, round: r, timeMs: nextBlockTime(), ...(lastCertificate ? { lastCertificate } : {}) });
+      }
+    }
+    setTimer('propose', r, timeouts.proposeMs + r * timeouts.proposeDeltaMs);
+  };
+
+  const beginHeight = (h: number, restored: readonly ConsensusMessage[]): void => {
+    height = h;
+    round = 0;
+    step = 'propose';
+    decided = false;
+    lockedValue = null;
+    lockedRound = -1;
+    validValue = null;
+    validRound = -1;
+    set = setAt(h);
+    powerOf = new Map(set.validators.map((v) => [v.pubKey, v.power]));
+    totalPower = set.validators.reduce((s, v) => s + v.power, 0);
+    rounds = new Map();
+    proposed = new Set();
+    validity = new Map();
+    validating = new Set();
+    fetching = new Set();
+    building = undefined;
+    own = new Map();
+    evidenceSent = new Set();
+    committedCertificate = undefined;
+    let startAt = 0;
+    for (const m of restored) {
+      if (m.height !== h || m.chainId !== options.chainId || signerOf(m) !== self) continue;
+      own.set(`${m.type}/${m.round}`, m);
+      record(m);
+      startAt = Math.max(startAt, m.round);
+      // The lock survives the restart: the latest round with a non-nil precommit.
+      if (m.type === 'precommit' && m.blockHash !== null && m.round > lockedRound) {
+        lockedRound = m.round;
+        lockedValue = m.blockHash;
+        validRound = m.round;
+        validValue = m.blockHash;
+      }
+    }
+    const pending = future;
+    future = [];
+    for (const raw of pending) receive(raw);
+    startRound(startAt);
+  };
+
+  const commitDecision = (r: number, blockHash: string, timeMs: number): void => {
+    const rs = roundState(r);
+    const order = new Map(set.validators.map((v, i) => [v.pubKey, i]));
+    const signatures = [...(rs.precommits.byValue.get(blockHash)?.voters.values() ?? [])]
+      .sort((a, b) => order.get(a.validator)! - order.get(b.validator)!)
+      .map((v) => ({ validator: v.validator, time: v.time, sig: v.sig }));
+    const certificate: CommitCertificate = { height, round: r, blockHash, signatures };
+    decided = true;
+    building = undefined;
+    committedCertificate = certificate;
+    lastBlockTimeMs = timeMs;
+    out.push({ type: 'commit', height, blockHash, certificate });
+    setTimer('commit', r, timeouts.commitMs);
+  };
+
+  // --- the upon rules ----------------------------------------------------------------
+
+  /** Fire one applicable rule; true if one fired (call again until false). */
+  const fireOne = (): boolean => {
+    if (decided) return false;
+    // L49: a decision, from any round.
+    for (const [r, rs] of rounds) {
+      for (const [key, { power }] of rs.precommits.byValue) {
+        if (key === NIL || !quorum(power)) continue;
+        const verdict = validity.get(key);
+        if (verdict?.valid) {
+          commitDecision(r, key, verdict.timeMs);
+          return true;
+        }
+        if (!verdict && !validating.has(key) && !fetching.has(key)) {
+          fetching.add(key);
+          out.push({ type: 'fetchBlock', height, blockHash: key });
+        }
+      }
+    }
+    // L55: +1/3 of the power is already in a later round.
+    for (const [r, rs] of rounds) {
+      if (r > round && oneThird(rs.senderPower)) {
+        startRound(r);
+        return true;
+      }
+    }
+    const rs = roundState(round);
+    const p = rs.proposal;
+    // L22 and L28: the proposal of this round, once its validity is known.
+    if (step === 'propose' && p) {
+      const verdict = validity.get(p.blockHash);
+      if (verdict) {
+        if (p.polRound === -1) {
+          vote('prevote', verdict.valid && (lockedRound === -1 || lockedValue === p.blockHash) ? p.blockHash : null);
+          step = 'prevote';
+          return true;
+        }
+        const pol = rounds.get(p.polRound);
+        if (pol && quorum(powerFor(pol.prevotes, p.blockHash))) {
+          vote('prevote', verdict.valid && (lockedRound <= p.polRound || lockedValue === p.blockHash) ? p.blockHash : null);
+          step = 'prevote';
+          return true;
+        }
+      }
+    }
+    // L34
+    if (step === 'prevote' && !rs.prevoteTimerSet && quorum(rs.prevotes.anyPower)) {
+      rs.prevoteTimerSet = true;
+      setTimer('prevote', round, timeouts.prevoteMs + round * timeouts.prevoteDeltaMs);
+      return true;
+    }
+    // L36
+    if (p && !rs.l36Done && step !== 'propose' && validity.get(p.blockHash)?.valid && quorum(powerFor(rs.prevotes, p.blockHash))) {
+      rs.l36Done = true;
+      if (step === 'prevote') {
+        lockedValue = p.blockHash;
+        lockedRound = round;
+        vote('precommit', p.blockHash);
+        step = 'precommit';
+      }
+      validValue = p.blockHash;
+      validRound = round;
+      return true;
+    }
+    // L44
+    if (step === 'prevote' && quorum(powerFor(rs.prevotes, null))) {
+      vote('precommit', null);
+      step = 'precommit';
+      return true;
+    }
+    // L47
+    if (!rs.precommitTimerSet && quorum(rs.precommits.anyPower)) {
+      rs.precommitTimerSet = true;
+      setTimer('precommit', round, timeouts.precommitMs + round * timeouts.precommitDeltaMs);
+      return true;
+    }
+    return false;
+  };
+
+  const progress = (): void => {
+    for (let guard = 0; fireOne(); guard++) {
+      if (guard > 10_000) throw new Error('invariant broken: consensus rules do not settle');
+    }
+  };
+
+  // --- inputs --------------------------------------------------------------------------
+
+  const onTimeout = (timer: TimerName, h: number, r: number): void => {
+    if (h !== height) return;
+    if (timer === 'commit') {
+      if (!decided) return;
+      lastCertificate = committedCertificate;
+      beginHeight(height + 1, []);
+      return;
+    }
+    if (decided || r !== round) return;
+    if (timer === 'propose' && step === 'propose') {
+      vote('prevote', null);
+      step = 'prevote';
+    } else if (timer === 'prevote' && step === 'prevote') {
+      vote('precommit', null);
+      step = 'precommit';
+    } else if (timer === 'precommit') {
+      startRound(round + 1);
+    }
+  };
+
+  return {
+    kind: 'bft',
+    get height() {
+      return height;
+    },
+    get round() {
+      return round;
+    },
+    describe() {
+      const rs = [...rounds.entries()].map(([r, x]) => {
+        const pv = [...x.prevotes.byValue.entries()].map(([k, t]) => `${k.slice(0, 4)}:${t.power}`).join(',');
+        const pc = [...x.precommits.byValue.entries()].map(([k, t]) => `${k.slice(0, 4)}:${t.power}`).join(',');
+        const pr = x.proposal ? `${x.proposal.blockHash.slice(0, 4)}/${x.proposal.polRound}${validity.has(x.proposal.blockHash) ? (validity.get(x.proposal.blockHash)!.valid ? '+' : '-') : '?'}` : '-';
+        return `r${r}[p ${pr} pv ${pv} pc ${pc}]`;
+      });
+      return `locked ${lockedValue?.slice(0, 4) ?? '-'}@${lockedRound} valid ${validValue?.slice(0, 4) ?? '-'}@${validRound} total ${totalPower} ${rs.join(' ')}`;
+    },
+    get phase() {
+      return !started ? 'stopped' : decided ? 'committed' : step;
+    },
+    step(input: EngineInput): EngineEffect[] {
+      out = [];
+      now = input.nowMs;
+      switch (input.type) {
+        case 'start':
+          started = true;
+          lastBlockTimeMs = input.lastBlockTimeMs;
+          lastCertificate = input.lastCertificate;
+          future = [];
+          beginHeight(input.height, input.ownMessages ?? []);
+          break;
+        case 'timeout':
+          if (started) onTimeout(input.timer, input.height, input.round);
+          break;
+        case 'txsAvailable':
+          break; // blocks come at the consensus pace, not on demand
+        case 'proposalBuilt': {
+          const b = building;
+          if (!b || b.height !== input.height || b.round !== input.round || decided || input.round !== round) break;
+          building = undefined;
+          validity.set(input.proposal.hash, { valid: true, timeMs: input.proposal.header.time });
+          propose(input.proposal.hash, -1);
+          break;
+        }
+        case 'proposalFailed':
+          if (building && building.height === input.height && building.round === input.round) building = undefined;
+          break; // the propose timer will move the round on
+        case 'proposalValidated':
+          if (input.height !== height) break;
+          validating.delete(input.blockHash);
+          if (!validity.has(input.blockHash)) validity.set(input.blockHash, { valid: input.valid, timeMs: input.timeMs });
+          break;
+        case 'peerMessage':
+          if (started) receive(input.message);
+          break;
+      }
+      if (started) progress();
+      return out;
+    },
+  };
+}

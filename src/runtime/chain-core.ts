@@ -1,0 +1,188 @@
+/**
+ * Building and checking blocks over a chain head — the part of a node that
+ * is the same on every node and must give the same answer everywhere:
+ * execute the transactions, derive the header, and, for a block proposed by
+ * someone else, decide whether it is valid (valid(v) of spec/consensus.md §4).
+ *
+ * Pure and synchronous: the node wraps it with storage and the network, the
+ * simulator with its simulated disk. Signatures of transactions are checked
+ * by the caller's `txVerified` (each is verified once per node; a verdict
+ * may be cached), of certificates by `verify`.
+ */
+import { canonicalHash, canonicalJson, type Json } from '../crypto/canonical-json.js';
+import { fromHex, toHex, utf8Encode } from '../crypto/bytes.js';
+import { leafHash, merkleRoot } from '../crypto/merkle.js';
+import { blockHash, certificateChecks, hasQuorum, type BlockHeader, type CommitCertificate } from '../ledger/block.js';
+import { validatorSetHash, type ChainParams, type Validator } from '../ledger/genesis.js';
+import { createHistoryLog, type HistoryLogState } from '../ledger/history-log.js';
+import { applyStateChanges, stateRoot, type StateTree } from '../ledger/state-tree.js';
+import { decodeTx, type DecodedTx, type SignedTx } from '../ledger/transaction.js';
+import { weightedMedianTime, type VerifyFn } from '../ledger/votes.js';
+import { executeBlock, type BlockExecution } from './executor.js';
+import type { ModuleRegistry } from './registry.js';
+
+export interface ChainContext {
+  chainId: string;
+  genesisHash: string;
+  genesisTime: number;
+  params: ChainParams;
+  registry: ModuleRegistry;
+  /** The validator set in force at a height. */
+  validatorsAt(height: number): readonly Validator[];
+}
+
+/** A committed chain head and the state after it. Treat as immutable except through `commitBuilt`. */
+export interface ChainHead {
+  height: number;
+  blockHash: string;
+  time: number;
+  state: Map<string, Json>;
+  tree: StateTree;
+  history: HistoryLogState;
+}
+
+/** A block as proposed: what travels with a proposal. */
+export interface BlockBody {
+  header: BlockHeader;
+  txs: SignedTx[];
+  lastCommit?: CommitCertificate;
+}
+
+export interface BuiltBlock {
+  body: BlockBody;
+  hash: string;
+  txs: DecodedTx[];
+  exec: BlockExecution;
+  tree: StateTree;
+}
+
+const stateReaderOf = (head: ChainHead) => ({ get: (key: string) => head.state.get(key) });
+
+function execute(ctx: ChainContext, head: ChainHead, height: number, time: number, txs: DecodedTx[]): { exec: BlockExecution; tree: StateTree; resultsRoot: string; stateRoot: string } {
+  const exec = executeBlock(ctx.registry, stateReaderOf(head), { chainId: ctx.chainId, height, time }, txs);
+  const changes: { key: Uint8Array; value: Uint8Array | null }[] = [];
+  for (const [key, value] of exec.changes) changes.push({ key: utf8Encode(key), value: value === null ? null : utf8Encode(canonicalJson(value)) });
+  const tree = applyStateChanges(head.tree, changes);
+  const resultsRoot = toHex(merkleRoot(exec.results.map((r) => leafHash(utf8Encode(canonicalJson(r))))));
+  return { exec, tree, resultsRoot, stateRoot: toHex(stateRoot(tree)) };
+}
+
+/** BFT time of the block after `head` (spec/consensus.md §5). */
+export function bftTime(ctx: ChainContext, head: ChainHead, lastCommit: CommitCertificate | undefined): number {
+  if (head.height === 0 || !lastCommit) return ctx.genesisTime + 1;
+  return weightedMedianTime(lastCommit.signatures, ctx.validatorsAt(head.height));
+}
+
+/** Build the block after `head` from transactions already verified. */
+export function buildBlock(
+  ctx: ChainContext,
+  head: ChainHead,
+  args: { txs: DecodedTx[]; time: number; proposer: string; lastCommit?: CommitCertificate },
+): BuiltBlock {
+  const height = head.height + 1;
+  const { exec, tree, resultsRoot, stateRoot: root } = execute(ctx, head, height, args.time, args.txs);
+  const header: BlockHeader = {
+    v: 1,
+    chainId: ctx.chainId,
+    height,
+    time: args.time,
+    prevHash: head.height === 0 ? ctx.genesisHash : head.blockHash,
+    txRoot: toHex(merkleRoot(args.txs.map((t) => leafHash(t.idBytes)))),
+    txCount: args.txs.length,
+    resultsRoot,
+    stateRoot: root,
+    historyRoot: toHex(createHistoryLog(head.history).root()),
+    validatorSetHash: validatorSetHash(ctx.validatorsAt(height)),
+    proposer: args.proposer,
+    ...(args.lastCommit ? { lastCommitHash: toHex(canonicalHash(args.lastCommit)) } : {}),
+  };
+  const body: BlockBody = { header, txs: args.txs.map((t) => t.tx), ...(args.lastCommit ? { lastCommit: args.lastCommit } : {}) };
+  return { body, hash: blockHash(header), txs: args.txs, exec, tree };
+}
+
+/** Check a certificate against a validator set: shape, signatures, +2/3 of the power. */
+export function checkCertificate(chainId: string, certificate: CommitCertificate, validators: readonly Validator[], verify: VerifyFn): string | undefined {
+  const { checks, totalPower, error } = certificateChecks(chainId, certificate, validators);
+  if (error) return error;
+  let signed = 0;
+  for (const c of checks) {
+    if (!verify(c.pubKey, c.message, c.sig)) return `bad signature from ${c.pubKey.slice(0, 16)}…`;
+    signed += c.power;
+  }
+  return hasQuorum(signed, totalPower) ? undefined : `certificate signers hold ${signed} of ${totalPower} power`;
+}
+
+/**
+ * Is `body`, proposed as the block after `head`, valid (spec/consensus.md §4)?
+ * Returns the executed block, or the first reason it is not valid.
+ */
+export function validateBlock(
+  ctx: ChainContext,
+  head: ChainHead,
+  body: unknown,
+  txVerified: (tx: DecodedTx) => boolean,
+  verify: VerifyFn,
+): { ok: true; built: BuiltBlock } | { ok: false; reason: string } {
+  const bad = (reason: string) => ({ ok: false as const, reason });
+  if (typeof body !== 'object' || body === null) return bad('block: expected an object');
+  const { header, txs, lastCommit } = body as BlockBody;
+  if (typeof header !== 'object' || header === null || !Array.isArray(txs)) return bad('block: expected {header, txs}');
+  const height = head.height + 1;
+  if (header.height !== height) return bad(`height ${header.height}, expected ${height}`);
+  if (header.chainId !== ctx.chainId) return bad('another chain');
+  const set = ctx.validatorsAt(height);
+  if (!set.some((v) => v.pubKey === header.proposer)) return bad('proposer is not a validator');
+  if (txs.length > ctx.params.blockTxsMax) return bad('too many transactions');
+  // The previous block's certificate, and the time derived from it.
+  if (head.height > 0) {
+    if (!lastCommit) return bad('missing the certificate of the previous block');
+    if (lastCommit.height !== head.height || lastCommit.blockHash !== head.blockHash) return bad('lastCommit is not for the previous block');
+    const err = checkCertificate(ctx.chainId, lastCommit, ctx.validatorsAt(head.height), verify);
+    if (err) return bad(`lastCommit: ${err}`);
+  } else if (lastCommit !== undefined) {
+    return bad('block 1 carries no lastCommit');
+  }
+  const time = bftTime(ctx, head, lastCommit);
+  if (header.time !== time) return bad(`time ${header.time} is not the BFT time ${time}`);
+  if (head.height > 0 && time <= head.time) return bad('time does not increase');
+  const decoded: DecodedTx[] = [];
+  let bytes = 0;
+  for (const [i, raw] of txs.entries()) {
+    let d: DecodedTx;
+    try {
+      d = decodeTx(raw);
+    } catch (e) {
+      return bad(`transaction ${i}: ${(e as Error).message}`);
+    }
+    if (!txVerified(d)) return bad(`transaction ${i}: bad signature`);
+    bytes += d.bytes;
+    decoded.push(d);
+  }
+  if (bytes > ctx.params.blockBytesMax) return bad('too many bytes of transactions');
+  const built = buildBlock(ctx, head, { txs: decoded, time, proposer: header.proposer, ...(lastCommit ? { lastCommit } : {}) });
+  const expected = built.body.header;
+  for (const key of ['prevHash', 'txRoot', 'txCount', 'resultsRoot', 'stateRoot', 'historyRoot', 'validatorSetHash', 'lastCommitHash', 'v'] as const) {
+    if (expected[key] !== header[key]) return bad(`header ${key} does not match the block's content`);
+  }
+  const extra = Object.keys(header).find((k) => !(k in expected));
+  if (extra) return bad(`unexpected header member ${JSON.stringify(extra.slice(0, 32))}`);
+  return { ok: true, built };
+}
+
+/** The head after committing `built` on `head`; mutates head.state in place (the caller owns it). */
+export function commitBuilt(head: ChainHead, built: BuiltBlock): ChainHead {
+  for (const [key, value] of built.exec.changes) {
+    if (value === null) head.state.delete(key);
+    else head.state.set(key, value);
+  }
+  const history = createHistoryLog(head.history);
+  history.append(leafHash(fromHex(built.hash, 32)));
+  return {
+    height: built.body.header.height,
+    blockHash: built.hash,
+    time: built.body.header.time,
+    state: head.state,
+    tree: built.tree,
+    history: history.snapshot(),
+  };
+}
