@@ -7,6 +7,7 @@
  *   polity status    a node's height and latest block
  *   polity notarize  hash files locally, anchor the hashes, write a receipt per file
  *   polity verify    check a file against its receipt, offline
+ *   polity simulate  run the deterministic consensus simulator over many seeds
  *
  * Human output by default, `--json` for scripts. Exit codes: 0 success,
  * 1 the check or operation failed, 2 bad usage, 3 the node could not be reached.
@@ -18,6 +19,7 @@ import { runKeys } from './keys.js';
 import { runStatus } from './status.js';
 import { runNotarize } from './notarize.js';
 import { runVerify } from './verify.js';
+import { runSimulate } from './simulate.js';
 import { UsageError, type Io, defaultIo } from './io.js';
 
 export { DEFAULT_PORT_FALLBACK as DEFAULT_PORT } from "./defaults.js";
@@ -103,6 +105,23 @@ const COMMANDS: Record<string, Command> = {
     options: { ...COMMON, ...NODE_TARGET, genesis: { type: 'string' } },
     positionals: { min: 2, max: 2 },
     run: runVerify,
+  },
+  simulate: {
+    summary: 'run the deterministic consensus simulator: seeded faults and Byzantine validators, safety and liveness checks',
+    usage: 'polity simulate [--seeds N [--from S] [--workers W] | --seed S [--trace]] [--validators K] [--byzantine B] [--control]',
+    options: {
+      ...COMMON,
+      seeds: { type: 'string' },
+      seed: { type: 'string' },
+      from: { type: 'string' },
+      workers: { type: 'string' },
+      validators: { type: 'string' },
+      byzantine: { type: 'string' },
+      control: { type: 'boolean', default: false },
+      trace: { type: 'boolean', default: false },
+    },
+    positionals: { min: 0, max: 0 },
+    run: runSimulate,
   },
 };
 
