@@ -23,7 +23,8 @@ import { applyStateChanges, buildStateTree, proveState, stateRoot, stateTreeSize
 import { decodeTx, type DecodedTx } from '../ledger/transaction.js';
 import { createSoloEngine } from '../consensus/solo.js';
 import type { ConsensusEngine, EngineEffect, EngineInput, TimerName } from '../consensus/interface.js';
-import { executeBlock, nextNonce, type BlockExecution } from '../runtime/executor.js';
+import { nextNonce } from '../runtime/executor.js';
+import { buildBlock, type BuiltBlock, type ChainContext, type ChainHead } from '../runtime/chain-core.js';
 import { createModuleRegistry, type ModuleRegistry } from '../runtime/registry.js';
 import { builtinModules } from '../modules/index.js';
 import { createChainStore, type ChainStore, type Head } from '../storage/chain-store.js';
@@ -87,15 +88,8 @@ export interface StateRead {
 type CommitListener = (block: Block, results: TxResult[]) => void;
 
 interface Proposal {
-  header: BlockHeader;
-  hash: string;
-  txs: DecodedTx[];
-  exec: BlockExecution;
-  tree: StateTree;
-  /** The block's state writes, canonical JSON bytes (null = deleted). */
-  encoded: Map<string, Uint8Array | null>;
-  /** The results as stored: a JSON array of their canonical encodings. */
-  resultsJson: string;
+  built: BuiltBlock;
+  /** Aggregation batches this node sealed into the block (only in blocks it built). */
   batches: { sealed: SealedBatch; tx: DecodedTx }[];
   timings?: { sealMs: number; buildMs: number };
 }
@@ -191,6 +185,22 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   let indexing: Promise<void> = Promise.resolve();
 
   const stateReader = { get: (key: string) => state.get(key) };
+  const chainCtx: ChainContext = {
+    chainId,
+    genesisHash: gHash,
+    genesisTime: genesis.genesisTime,
+    params: genesis.params,
+    registry,
+    validatorsAt: () => genesis.validators,
+  };
+  const headView = (): ChainHead => ({
+    height: head?.height ?? 0,
+    blockHash: head?.blockHash ?? gHash,
+    time: head?.time ?? genesis.genesisTime,
+    state,
+    tree,
+    history: history.snapshot(),
+  });
   const mempool: Mempool = createMempool(options.mempool ?? DEFAULT_MEMPOOL);
   const verifyPool: VerifyPool = createVerifyPool(options.verifyWorkers);
   const merklePool = createMerklePool(2);
@@ -220,7 +230,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   // --- waiters and listeners -------------------------------------------------
   const waiters = new Map<string, ((s: TxStatus) => void)[]>();
   const listeners = new Set<CommitListener>();
-  let proposal: Proposal | undefined;
+  /** Blocks for the height being decided that this node built or validated, by hash. */
+  const candidates = new Map<string, Proposal>();
   let closed = false;
   const timers = new Map<TimerName, NodeJS.Timeout>();
 
@@ -288,7 +299,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
           const sealed = await aggregator.take();
           const t1 = performance.now();
           try {
-            built = buildProposal(effect.height, effect.timeMs, sealed);
+            built = buildProposal(effect.height, effect.timeMs, sealed, effect.lastCertificate, engine.kind === 'bft');
             if (built) built.timings = { sealMs: Math.round(t1 - t0), buildMs: Math.round(performance.now() - t1) };
           } catch (e) {
             for (const b of sealed) aggregator.unseal(b);
@@ -299,8 +310,10 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
             await handle(engine.step({ type: 'proposalFailed', nowMs: clock(), height: effect.height, round: effect.round, reason: 'nothing to propose' }));
             break;
           }
-          proposal = built;
-          await handle(engine.step({ type: 'proposalBuilt', nowMs: clock(), height: effect.height, round: effect.round, proposal: { header: built.header, hash: built.hash } }));
+          candidates.set(built.built.hash, built);
+          await handle(
+            engine.step({ type: 'proposalBuilt', nowMs: clock(), height: effect.height, round: effect.round, proposal: { header: built.built.body.header, hash: built.built.hash } }),
+          );
           break;
         }
         case 'persistVote':
@@ -317,7 +330,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     }
   }
 
-  function buildProposal(height: number, timeMs: number, sealed: SealedBatch[]): Proposal | undefined {
+  function buildProposal(height: number, timeMs: number, sealed: SealedBatch[], lastCommit: CommitCertificate | undefined, allowEmpty: boolean): Proposal | undefined {
     mempool.dropExpired(height);
     const params = genesis.params;
     // Aggregation batches first, signed with the node key. Transactions signed
@@ -344,62 +357,49 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     }
     const reaped = mempool.reap(params.blockTxsMax - batches.length, params.blockBytesMax - batchBytes);
     const txs = [...batches.map((b) => b.tx), ...reaped];
-    if (txs.length === 0) return undefined;
-    const exec = executeBlock(registry, stateReader, { chainId, height, time: timeMs }, txs);
-    const changes: { key: Uint8Array; value: Uint8Array | null }[] = [];
-    // Each changed value is encoded once: for the state tree here and for the store at commit.
-    const encoded = new Map<string, Uint8Array | null>();
-    for (const [key, value] of exec.changes) {
-      const bytes = value === null ? null : canonicalBytes(value);
-      encoded.set(key, bytes);
-      changes.push({ key: utf8Encode(key), value: bytes });
-    }
-    const resultTexts = exec.results.map((r) => canonicalJson(r));
-    const nextTree = applyStateChanges(tree, changes);
-    const header: BlockHeader = {
-      v: 1,
-      chainId,
-      height,
-      time: timeMs,
-      prevHash: head ? head.blockHash : gHash,
-      txRoot: toHex(merkleRoot(txs.map((t) => leafHash(t.idBytes)))),
-      txCount: txs.length,
-      resultsRoot: toHex(merkleRoot(resultTexts.map((t) => leafHash(utf8Encode(t))))),
-      stateRoot: toHex(stateRoot(nextTree)),
-      historyRoot: toHex(history.root()),
-      validatorSetHash: validatorSetHash(genesis.validators),
-      proposer: nodeKey,
-    };
-    return { header, hash: blockHash(header), txs, exec, encoded, resultsJson: `[${resultTexts.join(',')}]`, tree: nextTree, batches };
+    if (txs.length === 0 && !allowEmpty) return undefined;
+    const built = buildBlock(chainCtx, headView(), { txs, time: timeMs, proposer: nodeKey, ...(lastCommit ? { lastCommit } : {}) });
+    return { built, batches };
   }
 
   async function commit(height: number, hash: string, certificate: CommitCertificate): Promise<void> {
-    const p = proposal;
-    assert(p && p.hash === hash && p.header.height === height, 'commit of a block that was not proposed');
-    proposal = undefined;
-    const block: Block = { header: p.header, txs: p.txs.map((t) => t.tx), certificate };
+    const p = candidates.get(hash);
+    assert(p && p.built.body.header.height === height, 'commit of a block this node does not hold');
+    // Batches this node sealed into other candidates of this height go back to the queue.
+    for (const [h, other] of candidates) if (h !== hash) for (const b of other.batches) aggregator.unseal(b.sealed);
+    candidates.clear();
+    const { body } = p.built;
+    const block: Block = { header: body.header, txs: body.txs, certificate, ...(body.lastCommit ? { lastCommit: body.lastCommit } : {}) };
     const historyNodes = history.append(leafHash(fromHex(hash, 32))).map((n) => ({ level: n.level, index: n.index, hash: toHex(n.hash) }));
     const snap = history.snapshot();
     const newHead: Head = {
       height,
       blockHash: hash,
-      time: p.header.time,
-      stateRoot: p.header.stateRoot,
+      time: body.header.time,
+      stateRoot: body.header.stateRoot,
       history: { size: snap.size, frontier: snap.frontier.map(toHex) },
     };
     // Batch i is transaction i; only a successful anchoring indexes its hashes.
     const notary = p.batches
       .map((b, i) => ({ b, i }))
-      .filter(({ i }) => p.exec.results[i]?.code === 'OK')
+      .filter(({ i }) => p.built.exec.results[i]?.code === 'OK')
       .map(({ b, i }) => ({ batchTxId: b.tx.id, txIndex: i, leaves: b.sealed.leaves }));
     const storeStart = performance.now();
-    await store.commitBlock({ block, results: p.exec.results, resultsJson: p.resultsJson, stateChanges: p.encoded, historyNodes, head: newHead, notary });
+    await store.commitBlock({
+      block,
+      results: p.built.exec.results,
+      resultsJson: `[${p.built.resultTexts.join(',')}]`,
+      stateChanges: p.built.encoded,
+      historyNodes,
+      head: newHead,
+      notary,
+    });
     // The block is durable; its hashes reach the index in the background, in height order.
     const indexed: IndexedBatch[] = notary.map((n) => ({ txIndex: n.txIndex, leaves: n.leaves }));
     if (indexed.length > 0) {
       unindexed.set(
         height,
-        p.batches.filter((_, i) => p.exec.results[i]?.code === 'OK').map((b) => ({ txIndex: p.batches.indexOf(b), hashes: b.sealed.hashes })),
+        p.batches.filter((_, i) => p.built.exec.results[i]?.code === 'OK').map((b) => ({ txIndex: p.batches.indexOf(b), hashes: b.sealed.hashes })),
       );
     }
     indexing = indexing
@@ -417,15 +417,15 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     const storeMs = Math.round(performance.now() - storeStart);
 
     // The block is durable: make it the node's view.
-    for (const [key, value] of p.exec.changes) {
+    for (const [key, value] of p.built.exec.changes) {
       if (value === null) state.delete(key);
       else state.set(key, value);
     }
-    tree = p.tree;
+    tree = p.built.tree;
     head = newHead;
     lastBlock = block;
     p.batches.forEach((b, i) => {
-      const result = p.exec.results[i]!;
+      const result = p.built.exec.results[i]!;
       if (result.code === 'OK') aggregator.committed(b.sealed, b.tx.id);
       else {
         // Only an identical, already anchored root can fail here: its hashes are anchored.
@@ -434,10 +434,10 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       }
     });
     const nonces = new Map<string, number>();
-    for (const t of p.txs) nonces.set(t.tx.body.signer, nextNonce(stateReader, t.tx.body.signer));
-    mempool.update(nonces, p.txs.map((t) => t.id));
-    for (let i = 0; i < p.exec.results.length; i++) {
-      const result = p.exec.results[i]!;
+    for (const t of p.built.txs) nonces.set(t.tx.body.signer, nextNonce(stateReader, t.tx.body.signer));
+    mempool.update(nonces, p.built.txs.map((t) => t.id));
+    for (let i = 0; i < p.built.exec.results.length; i++) {
+      const result = p.built.exec.results[i]!;
       const list = waiters.get(result.txId);
       if (list) {
         waiters.delete(result.txId);
@@ -446,14 +446,14 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     }
     log.debug('block.committed', {
       height,
-      txs: p.txs.length,
+      txs: p.built.txs.length,
       hashes: p.batches.reduce((sum, b) => sum + b.sealed.hashes.length, 0),
       sealMs: p.timings?.sealMs,
       buildMs: p.timings?.buildMs,
       storeMs,
       hash: hash.slice(0, 16),
     });
-    for (const l of listeners) l(block, p.exec.results);
+    for (const l of listeners) l(block, p.built.exec.results);
   }
 
   async function txStatus(txId: string): Promise<TxStatus> {

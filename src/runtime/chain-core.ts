@@ -54,17 +54,27 @@ export interface BuiltBlock {
   txs: DecodedTx[];
   exec: BlockExecution;
   tree: StateTree;
+  /** The block's state writes as canonical JSON bytes (null = deleted), encoded once for tree and store. */
+  encoded: Map<string, Uint8Array | null>;
+  /** Each result's canonical JSON, as hashed into the results root and stored. */
+  resultTexts: string[];
 }
 
 const stateReaderOf = (head: ChainHead) => ({ get: (key: string) => head.state.get(key) });
 
-function execute(ctx: ChainContext, head: ChainHead, height: number, time: number, txs: DecodedTx[]): { exec: BlockExecution; tree: StateTree; resultsRoot: string; stateRoot: string } {
+function execute(ctx: ChainContext, head: ChainHead, height: number, time: number, txs: DecodedTx[]) {
   const exec = executeBlock(ctx.registry, stateReaderOf(head), { chainId: ctx.chainId, height, time }, txs);
   const changes: { key: Uint8Array; value: Uint8Array | null }[] = [];
-  for (const [key, value] of exec.changes) changes.push({ key: utf8Encode(key), value: value === null ? null : utf8Encode(canonicalJson(value)) });
+  const encoded = new Map<string, Uint8Array | null>();
+  for (const [key, value] of exec.changes) {
+    const bytes = value === null ? null : utf8Encode(canonicalJson(value));
+    encoded.set(key, bytes);
+    changes.push({ key: utf8Encode(key), value: bytes });
+  }
   const tree = applyStateChanges(head.tree, changes);
-  const resultsRoot = toHex(merkleRoot(exec.results.map((r) => leafHash(utf8Encode(canonicalJson(r))))));
-  return { exec, tree, resultsRoot, stateRoot: toHex(stateRoot(tree)) };
+  const resultTexts = exec.results.map((r) => canonicalJson(r));
+  const resultsRoot = toHex(merkleRoot(resultTexts.map((t) => leafHash(utf8Encode(t)))));
+  return { exec, tree, resultsRoot, stateRoot: toHex(stateRoot(tree)), encoded, resultTexts };
 }
 
 /** BFT time of the block after `head` (spec/consensus.md §5). */
@@ -80,7 +90,7 @@ export function buildBlock(
   args: { txs: DecodedTx[]; time: number; proposer: string; lastCommit?: CommitCertificate },
 ): BuiltBlock {
   const height = head.height + 1;
-  const { exec, tree, resultsRoot, stateRoot: root } = execute(ctx, head, height, args.time, args.txs);
+  const { exec, tree, resultsRoot, stateRoot: root, encoded, resultTexts } = execute(ctx, head, height, args.time, args.txs);
   const header: BlockHeader = {
     v: 1,
     chainId: ctx.chainId,
@@ -97,7 +107,7 @@ export function buildBlock(
     ...(args.lastCommit ? { lastCommitHash: toHex(canonicalHash(args.lastCommit)) } : {}),
   };
   const body: BlockBody = { header, txs: args.txs.map((t) => t.tx), ...(args.lastCommit ? { lastCommit: args.lastCommit } : {}) };
-  return { body, hash: blockHash(header), txs: args.txs, exec, tree };
+  return { body, hash: blockHash(header), txs: args.txs, exec, tree, encoded, resultTexts };
 }
 
 /** Check a certificate against a validator set: shape, signatures, +2/3 of the power. */
