@@ -86,6 +86,11 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
 
   // --- node -----------------------------------------------------------------
   app.get('/v1/status', { schema: { tags: ['node'], summary: 'Node status: chain, height, latest block, mempool.' } }, async () => node.status());
+  app.get(
+    '/v1/evidence',
+    { schema: { tags: ['consensus'], summary: 'Equivocation evidence recorded on the chain: validators that signed two conflicting consensus messages.' } },
+    async () => ({ evidence: node.listEvidence() }),
+  );
   app.get('/v1/genesis', { schema: { tags: ['node'], summary: 'The genesis document (what offline verifiers need).' } }, async () => node.genesis);
 
   // --- transactions ---------------------------------------------------------

@@ -20,6 +20,8 @@ import { runStatus } from './status.js';
 import { runNotarize } from './notarize.js';
 import { runVerify } from './verify.js';
 import { runSimulate } from './simulate.js';
+import { runGenesis, runInitNetwork, runNodeKey, runPeers } from './network-init.js';
+import { runLocalnet } from './localnet.js';
 import { UsageError, type Io, defaultIo } from './io.js';
 
 export { DEFAULT_PORT_FALLBACK as DEFAULT_PORT } from "./defaults.js";
@@ -46,11 +48,25 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   init: {
-    summary: 'create keys and a one-node genesis in a data directory',
-    usage: 'polity init [--data DIR] [--chain-id ID] [--org NAME]',
-    options: { ...COMMON, data: NODE_TARGET.data, 'chain-id': { type: 'string' }, org: { type: 'string' } },
+    summary: 'create keys and a genesis: a one-node chain, or with --validators N a network of N departments',
+    usage:
+      'polity init [--data DIR] [--chain-id ID] [--org NAME]\n       polity init --validators N [--data DIR] [--orgs "A,B,..."] [--chain-id ID] [--host H] [--base-port P] [--api-base-port A]',
+    options: {
+      ...COMMON,
+      data: NODE_TARGET.data,
+      'chain-id': { type: 'string' },
+      org: { type: 'string' },
+      validators: { type: 'string' },
+      orgs: { type: 'string' },
+      host: { type: 'string' },
+      'base-port': { type: 'string' },
+      'api-base-port': { type: 'string' },
+    },
     positionals: { min: 0, max: 0 },
-    run: runInit,
+    run: (values, positionals, io) =>
+      ['validators', 'orgs', 'host', 'base-port', 'api-base-port'].some((k) => values[k] !== undefined)
+        ? runInitNetwork(values, positionals, io)
+        : runInit(values, positionals, io),
   },
   start: {
     summary: 'run a node: solo consensus, embedded storage, API and web pages on localhost',
@@ -68,11 +84,57 @@ const COMMANDS: Record<string, Command> = {
     run: runStart,
   },
   keys: {
-    summary: 'show your signing key, or create one with `keys new`',
-    usage: 'polity keys [show|new] [--key FILE] [--force]',
-    options: { ...COMMON, key: { type: 'string' }, force: { type: 'boolean', default: false } },
+    summary: 'show your signing key, or create one with `keys new`; --node: the node key in --data',
+    usage: 'polity keys [show|new] [--key FILE] [--force]\n       polity keys [show|new] --node [--data DIR]',
+    options: {
+      ...COMMON,
+      key: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      node: { type: 'boolean', default: false },
+      data: { type: 'string', default: DEFAULT_DATA },
+    },
     positionals: { min: 0, max: 1 },
-    run: runKeys,
+    run: (values, positionals, io) => (values.node ? runNodeKey(values, positionals, io) : runKeys(values, positionals, io)),
+  },
+  genesis: {
+    summary: "write a network's genesis from the departments' node keys (the coordinator's step)",
+    usage: 'polity genesis --validator "NAME:PUBKEY[:POWER]" [--validator ...] [--chain-id ID] [--out FILE]',
+    options: { ...COMMON, validator: { type: 'string', multiple: true }, 'chain-id': { type: 'string' }, out: { type: 'string', default: 'genesis.json' } },
+    positionals: { min: 0, max: 0 },
+    run: runGenesis,
+  },
+  peers: {
+    summary: "list or change the peers a node dials (<data>/network.json)",
+    usage:
+      'polity peers [list] [--data DIR]\n       polity peers add --name NAME --key PUBKEY --addr HOST:PORT [--listen HOST:PORT] [--api-addr HOST:PORT] [--data DIR]\n       polity peers remove --key PUBKEY [--data DIR]',
+    options: {
+      ...COMMON,
+      data: NODE_TARGET.data,
+      name: { type: 'string' },
+      key: { type: 'string' },
+      addr: { type: 'string' },
+      listen: { type: 'string' },
+      'api-addr': { type: 'string' },
+    },
+    positionals: { min: 0, max: 1 },
+    run: runPeers,
+  },
+  localnet: {
+    summary: 'run a network of N departments on this machine, one node process each (development)',
+    usage:
+      'polity localnet [--validators N] [--data DIR] [--orgs "A,B,..."] [--chain-id ID] [--base-port P] [--api-base-port A] [--log-level L]',
+    options: {
+      ...COMMON,
+      data: { type: 'string', default: './localnet' },
+      validators: { type: 'string' },
+      orgs: { type: 'string' },
+      'chain-id': { type: 'string' },
+      'base-port': { type: 'string' },
+      'api-base-port': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+    },
+    positionals: { min: 0, max: 0 },
+    run: runLocalnet,
   },
   status: {
     summary: "a node's chain, height and latest block",

@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { createApi } from '../api/server.js';
 import { createNode } from '../node/node.js';
-import { initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
+import { exists, initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
+import { networkPath, readNetworkFile } from './network-init.js';
 import { createLogger, type LogLevel } from '../node/log.js';
 import { type Io, parsePort, parsePositiveInt, UsageError } from './io.js';
 
@@ -28,8 +29,8 @@ export async function runInit(values: Record<string, unknown>, _positionals: str
 
 export async function runStart(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
   const dir = values.data as string;
-  const port = parsePort(values.port);
   const host = values.host as string;
+  const explicitPort = values.port !== undefined ? parsePort(values.port) : undefined;
   const level = values['log-level'] as string;
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) throw new UsageError('--log-level: expected debug, info, warn, error or silent');
   const blockIntervalMs = values['block-interval-ms'] === undefined ? undefined : parsePositiveInt('block-interval-ms', values['block-interval-ms'], 60_000);
@@ -39,6 +40,9 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     io.err(`initialised a new one-node chain ${created.genesis.chainId} in ${resolve(dir)}`);
   }
   const data = await loadDataDir(dir);
+  // A network of departments: P2P settings (and the API port) from <data>/network.json.
+  const network = (await exists(networkPath(dir))) ? await readNetworkFile(dir) : undefined;
+  const port = explicitPort ?? network?.api?.port ?? parsePort(undefined);
   const log = createLogger(level as LogLevel | 'silent');
   const node = await createNode({
     dataDir: dir,
@@ -46,6 +50,15 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     nodeSecretKey: data.nodeKey.secretKey,
     log,
     ...(blockIntervalMs ? { blockIntervalMs } : {}),
+    ...(network
+      ? {
+          p2p: {
+            listen: network.listen,
+            peers: network.peers.map((p) => ({ pubKey: p.pubKey, host: p.host, port: p.port })),
+            ...(network.observers ? { observers: network.observers } : {}),
+          },
+        }
+      : {}),
   });
   const app = await createApi(node);
   try {
@@ -62,7 +75,8 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
   if (values.json) {
     io.out(JSON.stringify({ ok: true, url, chainId: status.chainId, height: status.height, data: resolve(dir) }));
   } else {
-    io.out(`Polity node running — chain ${status.chainId}, height ${status.height}`);
+    io.out(`Polity node running — chain ${status.chainId}, height ${status.height}, ${status.consensus === 'bft' ? `BFT consensus, ${status.validators.length} validators` : 'solo consensus'}`);
+    if (network) io.out(`  peers      listening on ${network.listen.host}:${network.listen.port}, dialling ${network.peers.length}`);
     io.out(`  explorer   ${url}/`);
     io.out(`  verify     ${url}/verify`);
     io.out(`  API        ${url}/v1/status   (OpenAPI: ${url}/openapi.json)`);

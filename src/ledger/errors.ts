@@ -33,6 +33,8 @@ export type ErrorCode =
   // execution (a committed transaction whose result is a failure)
   | 'NOTARY_ALREADY_ANCHORED'
   | 'NOTARY_BATCH_EMPTY'
+  | 'EVIDENCE_INVALID'
+  | 'EVIDENCE_DUPLICATE'
   | 'EXECUTION_LIMIT'
   // notary service
   | 'NOTARY_BATCH_FULL'

@@ -1,5 +1,6 @@
 /** The service modules every Polity chain runs, in registration order. */
 import type { ModuleDefinition } from '../runtime/module.js';
 import { notaryModule } from './notary/notary.js';
+import { evidenceModule } from './evidence/evidence.js';
 
-export const builtinModules: readonly ModuleDefinition[] = [notaryModule];
+export const builtinModules: readonly ModuleDefinition[] = [notaryModule, evidenceModule];

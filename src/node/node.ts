@@ -12,7 +12,7 @@
  */
 import { fromHex, toHex, utf8Encode } from '../crypto/bytes.js';
 import { canonicalBytes, canonicalJson, type Json } from '../crypto/canonical-json.js';
-import { publicKeyOf, signBytes } from '../crypto/ed25519.js';
+import { publicKeyOf, signBytes, verifyBytes } from '../crypto/ed25519.js';
 import { leafHash, merkleRoot } from '../crypto/merkle.js';
 import { blockHash, type Block, type BlockHeader, type CommitCertificate, type TxResult } from '../ledger/block.js';
 import { assert, PolityError } from '../ledger/errors.js';
@@ -24,9 +24,13 @@ import { decodeTx, type DecodedTx } from '../ledger/transaction.js';
 import { createSoloEngine } from '../consensus/solo.js';
 import type { ConsensusEngine, EngineEffect, EngineInput, TimerName } from '../consensus/interface.js';
 import { nextNonce } from '../runtime/executor.js';
-import { buildBlock, type BuiltBlock, type ChainContext, type ChainHead } from '../runtime/chain-core.js';
+import { buildBlock, checkCertificate, validateBlock, type BlockBody, type BuiltBlock, type ChainContext, type ChainHead } from '../runtime/chain-core.js';
+import { createTendermintEngine, type TendermintEngine, type Timeouts } from '../consensus/tendermint.js';
+import type { ConsensusMessage, Evidence } from '../ledger/votes.js';
+import { createP2PNetwork, type P2PNetwork, type PeerAddress, type Topic } from '../p2p/network.js';
 import { createModuleRegistry, type ModuleRegistry } from '../runtime/registry.js';
 import { builtinModules } from '../modules/index.js';
+import { evidenceKey } from '../modules/evidence/evidence.js';
 import { createChainStore, type ChainStore, type Head } from '../storage/chain-store.js';
 import { createNotaryIndex, type IndexedBatch, type NotaryLocation } from '../storage/notary-index.js';
 import { createMempool, DEFAULT_MEMPOOL, type Mempool, type MempoolOptions } from './mempool.js';
@@ -51,6 +55,11 @@ export interface NodeOptions {
   log?: Logger;
   /** Milliseconds since the epoch; injectable for tests. */
   clock?: () => number;
+  /** BFT: where to listen for peers and whom to dial (from <data>/network.json). */
+  p2p?: { listen: { host: string; port: number }; peers: PeerAddress[]; observers?: string[] };
+  consensusTimeouts?: Partial<Timeouts>;
+  /** BFT: how often this node re-sends its messages of the current height (default 1000 ms). */
+  resendIntervalMs?: number;
 }
 
 export type SubmitOutcome = { txId: string; status: 'accepted' } | { txId?: string; status: 'rejected'; code: string; message: string };
@@ -73,6 +82,11 @@ export interface NodeStatus {
   mempoolTxs: number;
   notaryPendingHashes: number;
   validators: { name: string; pubKey: string; power: number }[];
+  /** BFT: the node keys of the peers connected now. */
+  peers: string[];
+  /** BFT: the round and step of the height being decided. */
+  round?: number;
+  step?: string;
 }
 
 export interface StateRead {
@@ -108,7 +122,7 @@ export interface PolityNode {
   status(): NodeStatus;
   readonly height: number;
   /** Validate, verify and queue transactions. Every element gets an outcome; bad ones change nothing. */
-  submitTxs(values: readonly unknown[]): Promise<SubmitOutcome[]>;
+  submitTxs(values: readonly unknown[], options?: { fromPeer?: boolean }): Promise<SubmitOutcome[]>;
   txStatus(txId: string): Promise<TxStatus>;
   /** Resolves when the transaction commits, or with its current status after `timeoutMs`. */
   waitForTx(txId: string, timeoutMs: number): Promise<TxStatus>;
@@ -128,6 +142,8 @@ export interface PolityNode {
   /** Where each hash was first anchored in an aggregation batch, if it was. */
   notaryLocations(hashes: readonly string[]): Promise<(NotaryLocation | undefined)[]>;
   onCommit(listener: CommitListener): () => void;
+  /** Equivocation evidence recorded on the chain, oldest first. */
+  listEvidence(): Json[];
 }
 
 export async function createNode(options: NodeOptions): Promise<PolityNode> {
@@ -138,6 +154,11 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   const gHash = genesisHash(genesis);
   const nodeKey = publicKeyOf(options.nodeSecretKey);
   const registry: ModuleRegistry = createModuleRegistry(builtinModules);
+  const isValidator = genesis.validators.some((v) => v.pubKey === nodeKey);
+  const solo = genesis.validators.length === 1;
+  // Checked before anything is opened, so a misconfigured node exits at once.
+  if (solo && !isValidator) throw new Error('the node key is not the genesis validator (a one-validator chain runs solo consensus on its validator)');
+  if (!solo && !options.p2p) throw new Error('a chain with several validators needs network settings (<data>/network.json: listen address and peers)');
   const store = createChainStore(`${options.dataDir}/chain`);
   await store.open(gHash);
   const notaryIndex = createNotaryIndex(`${options.dataDir}/notary-index`);
@@ -215,17 +236,65 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     merklePool,
   );
 
-  const isValidator = genesis.validators.some((v) => v.pubKey === nodeKey);
-  if (genesis.validators.length !== 1) throw new Error('this node runs solo consensus: the genesis must list exactly one validator');
-  if (!isValidator) throw new Error('the node key is not the genesis validator');
-  const engine: ConsensusEngine = createSoloEngine({
-    chainId,
-    validators: genesis.validators,
-    selfPubKey: nodeKey,
-    sign: (message) => signBytes(options.nodeSecretKey, message),
-    blockIntervalMs: options.blockIntervalMs ?? 250,
-    blockTxsTrigger: options.blockTxsTrigger ?? Math.min(5_000, genesis.params.blockTxsMax),
-  });
+  const engine: ConsensusEngine & Partial<Pick<TendermintEngine, 'round' | 'phase' | 'describe'>> = solo
+    ? createSoloEngine({
+        chainId,
+        validators: genesis.validators,
+        selfPubKey: nodeKey,
+        sign: (message) => signBytes(options.nodeSecretKey, message),
+        blockIntervalMs: options.blockIntervalMs ?? 250,
+        blockTxsTrigger: options.blockTxsTrigger ?? Math.min(5_000, genesis.params.blockTxsMax),
+      })
+    : createTendermintEngine({
+        chainId,
+        validators: genesis.validators,
+        selfPubKey: isValidator ? nodeKey : undefined,
+        sign: (message) => signBytes(options.nodeSecretKey, message),
+        verify: (pubKey, message, sig) => verifyBytes(pubKey, message, sig),
+        ...(options.consensusTimeouts ? { timeouts: options.consensusTimeouts } : {}),
+      });
+
+  // --- BFT: peers, proposed blocks, catching up ---------------------------------
+  /** Bodies of blocks proposed by peers for the next height, by hash (bounded). */
+  const received = new Map<string, BlockBody>();
+  /** Blocks the engine asked to validate before their body arrived: hash -> round. */
+  const awaitingBody = new Map<string, number>();
+  /** Transaction ids whose signatures this node verified (mempool admission): not verified again in a block. */
+  const verifiedTxIds = new Set<string>();
+  const rememberVerified = (id: string): void => {
+    if (verifiedTxIds.size >= 1_000_000) verifiedTxIds.clear();
+    verifiedTxIds.add(id);
+  };
+  let syncing = false;
+  /**
+   * What this node sent for the height being decided, re-sent to every peer
+   * each second: a peer that restarted, caught up or was cut off missed them,
+   * and the rules wait for +2/3 of the votes (gossip must eventually deliver
+   * every message, spec/consensus.md §4). Sent direct, past the gossip dedup.
+   */
+  const resend: Uint8Array[] = [];
+  const resendTimer = solo
+    ? undefined
+    : setInterval(() => {
+        if (!p2p) return;
+        for (const peer of p2p.connectedPeers()) for (const bytes of resend) p2p.send(peer, 'consensus', bytes);
+      }, options.resendIntervalMs ?? 1000);
+  resendTimer?.unref();
+  /** Equivocations the engine caught, until the chain records them. */
+  const evidenceSeen: Evidence[] = [];
+  /** State keys of recorded evidence, oldest first. */
+  const evidenceKeys: string[] = [...state.keys()].filter((k) => k.startsWith('evidence/'));
+  const p2p: P2PNetwork | undefined = solo
+    ? undefined
+    : createP2PNetwork({
+        nodeSecretKey: options.nodeSecretKey,
+        listen: options.p2p!.listen,
+        peers: options.p2p!.peers,
+        isAllowed: (pubKey) => genesis.validators.some((v) => v.pubKey === pubKey) || (options.p2p!.observers ?? []).includes(pubKey),
+        onMessage: (from, topic, data) => onPeerMessage(from, topic, data),
+        onRequest: (from, protocol, data) => onPeerRequest(from, protocol, data),
+        log: (event, fields) => log.debug(`p2p.${event}`, fields as Record<string, string | number | boolean | undefined>),
+      });
 
   // --- waiters and listeners -------------------------------------------------
   const waiters = new Map<string, ((s: TxStatus) => void)[]>();
@@ -236,16 +305,18 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   const timers = new Map<TimerName, NodeJS.Timeout>();
 
   // --- the serial engine queue ----------------------------------------------
-  const inputs: (() => EngineInput)[] = [];
+  const tasks: (() => Promise<void>)[] = [];
   let pumping = false;
   let fatal: Error | undefined;
   let txsSignalQueued = false;
 
-  const enqueue = (make: () => EngineInput): void => {
+  /** Run `task` on the serial queue, after everything queued before it. */
+  const enqueueTask = (task: () => Promise<void>): void => {
     if (closed) return;
-    inputs.push(make);
+    tasks.push(task);
     if (!pumping) void pump();
   };
+  const enqueue = (make: () => EngineInput): void => enqueueTask(() => handle(engine.step(make())));
 
   const pendingWork = (): number => mempool.size + aggregator.pendingCount + aggregator.sealingCount;
 
@@ -261,10 +332,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   async function pump(): Promise<void> {
     pumping = true;
     try {
-      while (inputs.length > 0 && !closed) {
-        const input = inputs.shift()!();
-        await handle(engine.step(input));
-      }
+      while (tasks.length > 0 && !closed) await tasks.shift()!();
     } catch (e) {
       fatal = e as Error;
       log.error('node.fatal', { error: (e as Error).message });
@@ -319,8 +387,31 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         case 'persistVote':
           // Solo commits in the same step it votes: the vote is stored inside the
           // block's certificate by the commit that follows, in one synced batch.
+          // BFT: the signed message is on disk before the broadcast that follows.
+          if (effect.message) await store.putWal(effect.message);
           break;
-        case 'broadcast':
+        case 'broadcast': {
+          const message = effect.message as ConsensusMessage;
+          const block = message.type === 'proposal' ? (candidates.get(message.blockHash)?.built.body ?? received.get(message.blockHash)) : undefined;
+          const bytes = utf8Encode(JSON.stringify(block ? { message, block } : { message }));
+          p2p?.broadcast('consensus', bytes);
+          if (resend.length < 256) resend.push(bytes);
+          break;
+        }
+        case 'validateProposal':
+          await validateCandidate(effect.blockHash, effect.round);
+          break;
+        case 'fetchBlock':
+          void fetchBody(effect.blockHash, effect.height);
+          break;
+        case 'evidence':
+          if (evidenceSeen.length < 1000) evidenceSeen.push(effect.evidence);
+          log.warn('consensus.equivocation', {
+            validator: (effect.evidence.first.type === 'proposal' ? effect.evidence.first.proposer : effect.evidence.first.validator).slice(0, 16),
+            height: effect.evidence.first.height,
+            round: effect.evidence.first.round,
+            type: effect.evidence.first.type,
+          });
           break;
         case 'commit':
           await commit(effect.height, effect.blockHash, effect.certificate);
@@ -355,8 +446,16 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       batchBytes += tx.bytes;
       batches.push({ sealed: b, tx });
     }
-    const reaped = mempool.reap(params.blockTxsMax - batches.length, params.blockBytesMax - batchBytes);
-    const txs = [...batches.map((b) => b.tx), ...reaped];
+    // Evidence of equivocation this node caught and the chain has not recorded yet.
+    const evidenceTxs: DecodedTx[] = [];
+    for (const ev of evidenceSeen) {
+      if (state.has(evidenceKey(ev.first)) || evidenceTxs.length >= 16) continue;
+      evidenceTxs.push(
+        decodeTx(signTx({ v: 1, chainId, module: 'evidence', action: 'submit', args: { first: ev.first, second: ev.second } as never, signer: nodeKey, nonce: nonce++ }, options.nodeSecretKey)),
+      );
+    }
+    const reaped = mempool.reap(params.blockTxsMax - batches.length - evidenceTxs.length, params.blockBytesMax - batchBytes);
+    const txs = [...batches.map((b) => b.tx), ...evidenceTxs, ...reaped];
     if (txs.length === 0 && !allowEmpty) return undefined;
     const built = buildBlock(chainCtx, headView(), { txs, time: timeMs, proposer: nodeKey, ...(lastCommit ? { lastCommit } : {}) });
     return { built, batches };
@@ -368,6 +467,9 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     // Batches this node sealed into other candidates of this height go back to the queue.
     for (const [h, other] of candidates) if (h !== hash) for (const b of other.batches) aggregator.unseal(b.sealed);
     candidates.clear();
+    received.clear();
+    awaitingBody.clear();
+    resend.length = 0;
     const { body } = p.built;
     const block: Block = { header: body.header, txs: body.txs, certificate, ...(body.lastCommit ? { lastCommit: body.lastCommit } : {}) };
     const historyNodes = history.append(leafHash(fromHex(hash, 32))).map((n) => ({ level: n.level, index: n.index, hash: toHex(n.hash) }));
@@ -415,6 +517,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         });
       });
     const storeMs = Math.round(performance.now() - storeStart);
+    if (!solo) await store.pruneWal(height);
 
     // The block is durable: make it the node's view.
     for (const [key, value] of p.built.exec.changes) {
@@ -422,6 +525,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       else state.set(key, value);
     }
     tree = p.built.tree;
+    for (const key of p.built.exec.changes.keys()) if (key.startsWith('evidence/') && !evidenceKeys.includes(key)) evidenceKeys.push(key);
+    for (let i = evidenceSeen.length - 1; i >= 0; i--) if (state.has(evidenceKey(evidenceSeen[i]!.first))) evidenceSeen.splice(i, 1);
     head = newHead;
     lastBlock = block;
     p.batches.forEach((b, i) => {
@@ -456,6 +561,189 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     for (const l of listeners) l(block, p.built.exec.results);
   }
 
+
+  // --- BFT host duties -------------------------------------------------------------
+
+  /** Check a proposed block (valid(v)): signatures once per node, then re-execution by the chain core. */
+  async function validateBody(body: unknown): Promise<{ ok: true; built: BuiltBlock } | { ok: false; reason: string }> {
+    const txs = (body as BlockBody | undefined)?.txs;
+    if (Array.isArray(txs)) {
+      const checks: Promise<void>[] = [];
+      for (const raw of txs) {
+        let d: DecodedTx;
+        try {
+          d = decodeTx(raw);
+        } catch {
+          continue; // validateBlock names the malformed transaction
+        }
+        if (verifiedTxIds.has(d.id)) continue;
+        const tx = d;
+        checks.push(verifyPool.verify(tx).then((ok) => void (ok && rememberVerified(tx.id))));
+      }
+      await Promise.all(checks);
+    }
+    return validateBlock(chainCtx, headView(), body, (d) => verifiedTxIds.has(d.id), (k, m, sig) => verifyBytes(k, m, sig));
+  }
+
+  async function validateCandidate(hash: string, round: number): Promise<void> {
+    const height = (head?.height ?? 0) + 1;
+    const own = candidates.get(hash);
+    if (own) {
+      await handle(engine.step({ type: 'proposalValidated', nowMs: clock(), height, round, blockHash: hash, valid: true, timeMs: own.built.body.header.time }));
+      return;
+    }
+    const body = received.get(hash);
+    if (!body) {
+      awaitingBody.set(hash, round);
+      void fetchBody(hash, height);
+      return;
+    }
+    awaitingBody.delete(hash);
+    const verdict = await validateBody(body);
+    const valid = verdict.ok && verdict.built.hash === hash;
+    if (verdict.ok && valid) candidates.set(hash, { built: verdict.built, batches: [] });
+    if (!verdict.ok) log.warn('consensus.invalidProposal', { height, round, reason: verdict.reason.slice(0, 200) });
+    await handle(engine.step({ type: 'proposalValidated', nowMs: clock(), height, round, blockHash: hash, valid, timeMs: body.header.time }));
+  }
+
+  /** Ask peers for a proposed block's body (it should have come with the proposal). */
+  async function fetchBody(hash: string, height: number): Promise<void> {
+    if (!p2p) return;
+    for (const peer of p2p.connectedPeers()) {
+      try {
+        const reply = JSON.parse(new TextDecoder().decode(await p2p.request(peer, 'block', utf8Encode(JSON.stringify({ hash })), 3000))) as { body?: BlockBody };
+        if (!reply.body || blockHash(reply.body.header) !== hash || reply.body.header.height !== height) continue;
+        enqueueTask(async () => {
+          if ((head?.height ?? 0) + 1 !== height || received.has(hash)) return;
+          received.set(hash, reply.body!);
+          await validateCandidate(hash, awaitingBody.get(hash) ?? engine.height);
+        });
+        return;
+      } catch {
+        // try the next peer
+      }
+    }
+  }
+
+  function onPeerMessage(from: string, topic: Topic, data: Uint8Array): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(data));
+    } catch {
+      return;
+    }
+    if (topic === 'tx') {
+      if (Array.isArray(parsed)) void node.submitTxs(parsed.slice(0, 10_000), { fromPeer: true }).catch(() => undefined);
+      return;
+    }
+    if (topic !== 'consensus' || typeof parsed !== 'object' || parsed === null) return;
+    const { message, block } = parsed as { message?: { type?: unknown; height?: unknown; blockHash?: unknown }; block?: BlockBody };
+    if (typeof message !== 'object' || message === null || typeof message.height !== 'number') return;
+    const next = (head?.height ?? 0) + 1;
+    // A peer two heights ahead has blocks this node lacks: catch up from it.
+    if (message.height >= next + 1) requestSync(from);
+    if (block && message.type === 'proposal' && message.height === next && typeof message.blockHash === 'string' && !received.has(message.blockHash)) {
+      let ok = false;
+      try {
+        ok = blockHash(block.header) === message.blockHash && block.header.height === next;
+      } catch {
+        ok = false;
+      }
+      if (ok && received.size < 64) {
+        received.set(message.blockHash, block);
+        const waiting = awaitingBody.get(message.blockHash);
+        if (waiting !== undefined) enqueueTask(() => validateCandidate(message.blockHash as string, waiting));
+      }
+    }
+    enqueue(() => ({ type: 'peerMessage', nowMs: clock(), from, message }));
+  }
+
+  async function onPeerRequest(_from: string, protocol: string, data: Uint8Array): Promise<Uint8Array> {
+    const request = JSON.parse(new TextDecoder().decode(data)) as { from?: unknown; hash?: unknown };
+    if (protocol === 'sync' && Number.isSafeInteger(request.from) && (request.from as number) >= 1) {
+      const blocks: Block[] = [];
+      for (let h = request.from as number; h <= (head?.height ?? 0) && blocks.length < 20; h++) {
+        const b = await store.getBlock(h);
+        if (b) blocks.push(b);
+      }
+      return utf8Encode(JSON.stringify({ blocks }));
+    }
+    if (protocol === 'block' && typeof request.hash === 'string') {
+      const body = candidates.get(request.hash)?.built.body ?? received.get(request.hash);
+      return utf8Encode(JSON.stringify(body ? { body } : {}));
+    }
+    throw new Error('unknown request');
+  }
+
+  /** Fetch committed blocks from `peer`, then apply them on the serial queue. */
+  function requestSync(peer: string): void {
+    if (syncing || !p2p) return;
+    syncing = true;
+    const from = (head?.height ?? 0) + 1;
+    void p2p
+      .request(peer, 'sync', utf8Encode(JSON.stringify({ from })), 10_000)
+      .then((bytes) => {
+        const { blocks } = JSON.parse(new TextDecoder().decode(bytes)) as { blocks?: Block[] };
+        enqueueTask(async () => {
+          try {
+            await applySynced(Array.isArray(blocks) ? blocks : []);
+          } finally {
+            syncing = false;
+          }
+        });
+      })
+      .catch((e: Error) => {
+        syncing = false;
+        log.debug('sync.failed', { peer: peer.slice(0, 16), error: e.message });
+      });
+  }
+
+  /** Apply blocks a peer sent, each checked against its certificate and re-executed; then restart the engine at the new height. */
+  async function applySynced(blocks: Block[]): Promise<void> {
+    let applied = 0;
+    for (const b of blocks) {
+      const height = (head?.height ?? 0) + 1;
+      if (b?.header?.height !== height) continue;
+      let hash: string;
+      try {
+        hash = blockHash(b.header);
+      } catch {
+        return;
+      }
+      if (b.certificate?.blockHash !== hash || b.certificate.height !== height) return;
+      const certError = checkCertificate(chainId, b.certificate, genesis.validators, (k, m, sig) => verifyBytes(k, m, sig));
+      if (certError) {
+        log.warn('sync.badCertificate', { height, reason: certError });
+        return;
+      }
+      const verdict = await validateBody({ header: b.header, txs: b.txs, ...(b.lastCommit ? { lastCommit: b.lastCommit } : {}) });
+      if (!verdict.ok || verdict.built.hash !== hash) {
+        log.warn('sync.invalidBlock', { height, reason: verdict.ok ? 'hash mismatch' : verdict.reason.slice(0, 200) });
+        return;
+      }
+      candidates.set(hash, { built: verdict.built, batches: [] });
+      await commit(height, hash, b.certificate);
+      applied++;
+    }
+    if (applied > 0) {
+      log.info('sync.applied', { blocks: applied, height: head?.height ?? 0 });
+      await handle(engine.step(await startInput()));
+    }
+  }
+
+  async function startInput(): Promise<EngineInput> {
+    const height = (head?.height ?? 0) + 1;
+    return {
+      type: 'start',
+      nowMs: clock(),
+      height,
+      lastBlockTimeMs: head?.time ?? genesis.genesisTime,
+      pendingTxs: pendingWork(),
+      ...(lastBlock ? { lastCertificate: lastBlock.certificate } : {}),
+      ...(solo ? {} : { ownMessages: (await store.loadWal(height)) as ConsensusMessage[] }),
+    };
+  }
+
   async function txStatus(txId: string): Promise<TxStatus> {
     if (mempool.has(txId)) return { txId, status: 'pending' };
     const loc = await store.getTxLocation(txId);
@@ -479,7 +767,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       return head?.height ?? 0;
     },
     async start() {
-      enqueue(() => ({ type: 'start', nowMs: clock(), height: (head?.height ?? 0) + 1, lastBlockTimeMs: head?.time ?? genesis.genesisTime, pendingTxs: pendingWork() }));
+      if (p2p) await p2p.start();
+      enqueueTask(async () => handle(engine.step(await startInput())));
       log.info('node.started', { chainId, height: head?.height ?? 0, stateKeys: state.size });
     },
     async close() {
@@ -489,6 +778,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       while (pumping) await new Promise((r) => setTimeout(r, 5));
       for (const [txId, list] of waiters) for (const resolve of list) resolve({ txId, status: mempool.has(txId) ? 'pending' : 'unknown' });
       waiters.clear();
+      if (resendTimer) clearInterval(resendTimer);
+      await p2p?.stop();
       await verifyPool.close();
       await merklePool.close();
       await indexing;
@@ -509,11 +800,14 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         mempoolTxs: mempool.size,
         notaryPendingHashes: aggregator.pendingCount + aggregator.sealingCount,
         validators: genesis.validators.map((v) => ({ name: v.name, pubKey: v.pubKey, power: v.power })),
+        peers: p2p?.connectedPeers() ?? [],
+        ...(engine.kind === 'bft' ? { round: engine.round ?? 0, step: engine.phase ?? 'stopped' } : {}),
       };
     },
-    async submitTxs(values) {
+    async submitTxs(values, submitOptions) {
       if (fatal) throw new PolityError('NODE_NOT_READY', 'the node has stopped after an internal failure');
       const outcomes: SubmitOutcome[] = new Array(values.length);
+      const gossip: unknown[] = [];
       const checks: Promise<void>[] = [];
       for (let i = 0; i < values.length; i++) {
         let decoded: DecodedTx;
@@ -546,9 +840,11 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
               outcomes[i] = { txId: d.id, status: 'rejected', code: 'TX_BAD_SIGNATURE', message: 'the signature does not verify against body.signer' };
               return;
             }
+            rememberVerified(d.id);
             try {
               mempool.add(d, nextNonce(stateReader, d.tx.body.signer));
               outcomes[i] = { txId: d.id, status: 'accepted' };
+              if (p2p) gossip.push(d.tx);
             } catch (e) {
               const err = e as PolityError;
               outcomes[i] = { txId: d.id, status: 'rejected', code: err.code, message: err.message };
@@ -557,6 +853,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         );
       }
       await Promise.all(checks);
+      // Accepted transactions go to the peers; the network relays them, so a peer's do not go back out.
+      if (p2p && gossip.length > 0 && !submitOptions?.fromPeer) p2p.broadcast('tx', utf8Encode(JSON.stringify(gossip)));
       if (outcomes.some((o) => o.status === 'accepted')) signalTxs();
       return outcomes;
     },
@@ -653,6 +951,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    listEvidence: () => evidenceKeys.map((k) => state.get(k)).filter((v): v is Json => v !== undefined),
   };
   (node as { receipts: ReceiptService }).receipts = createReceiptService(node);
   return node;

@@ -63,7 +63,7 @@ export interface BuiltBlock {
 const stateReaderOf = (head: ChainHead) => ({ get: (key: string) => head.state.get(key) });
 
 function execute(ctx: ChainContext, head: ChainHead, height: number, time: number, txs: DecodedTx[]) {
-  const exec = executeBlock(ctx.registry, stateReaderOf(head), { chainId: ctx.chainId, height, time }, txs);
+  const exec = executeBlock(ctx.registry, stateReaderOf(head), { chainId: ctx.chainId, height, time, validators: ctx.validatorsAt(height) }, txs);
   const changes: { key: Uint8Array; value: Uint8Array | null }[] = [];
   const encoded = new Map<string, Uint8Array | null>();
   for (const [key, value] of exec.changes) {

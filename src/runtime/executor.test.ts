@@ -33,7 +33,7 @@ const tx = (nonce: number, args: object, over: object = {}) =>
 const empty = { get: () => undefined };
 
 test('a failed transaction changes no module state, but its nonce advances', () => {
-  const exec = executeBlock(registry, empty, { chainId: 'c', height: 1, time: 1 }, [tx(0, { by: 4 }), tx(1, { by: 9 }), tx(2, { by: 3 })]);
+  const exec = executeBlock(registry, empty, { chainId: 'c', height: 1, time: 1, validators: [] }, [tx(0, { by: 4 }), tx(1, { by: 9 }), tx(2, { by: 3 })]);
   assert.deepEqual(exec.results.map((r) => r.code), ['OK', 'EXECUTION_LIMIT', 'OK']);
   assert.equal(exec.changes.get('counter'), 7);
   assert.equal(exec.changes.has('log/1'), false, 'writes of the failed transaction are discarded');
@@ -51,15 +51,15 @@ test('wrong nonce, wrong chain, expiry, unknown module/action and bad args are f
     decodeTx(signTx({ v: 1, chainId: 'c', module: 'counter', action: 'nope', args: {}, signer: k.publicKey, nonce: 1 }, k.secretKey)),
     tx(2, { by: 0 }),
   ];
-  const exec = executeBlock(registry, empty, { chainId: 'c', height: 2, time: 1 }, bad);
+  const exec = executeBlock(registry, empty, { chainId: 'c', height: 2, time: 1, validators: [] }, bad);
   assert.deepEqual(exec.results.map((r) => r.code), ['TX_NONCE_USED', 'TX_WRONG_CHAIN', 'TX_EXPIRED', 'TX_UNKNOWN_MODULE', 'TX_UNKNOWN_ACTION', 'TX_ARGS_INVALID']);
   assert.equal(exec.changes.has('counter'), false);
 });
 
 test('execution is deterministic: same block, same results and writes', () => {
   const txs = [tx(0, { by: 2 }), tx(1, { by: 20 }), tx(2, { by: 1 })];
-  const a = executeBlock(registry, empty, { chainId: 'c', height: 3, time: 9 }, txs);
-  const b = executeBlock(registry, empty, { chainId: 'c', height: 3, time: 9 }, txs);
+  const a = executeBlock(registry, empty, { chainId: 'c', height: 3, time: 9, validators: [] }, txs);
+  const b = executeBlock(registry, empty, { chainId: 'c', height: 3, time: 9, validators: [] }, txs);
   assert.deepEqual(a, b);
 });
 
@@ -68,5 +68,5 @@ test('a bug in a module (a non-domain error) crashes rather than diverging', () 
     { name: 'buggy', description: '', actions: { go: defineAction({ args: Type.Object({}), description: '', execute: () => { throw new TypeError('oops'); } }) } },
   ]);
   const t = decodeTx(signTx({ v: 1, chainId: 'c', module: 'buggy', action: 'go', args: {}, signer: k.publicKey, nonce: 0 }, k.secretKey));
-  assert.throws(() => executeBlock(buggy, empty, { chainId: 'c', height: 1, time: 1 }, [t]), /oops/);
+  assert.throws(() => executeBlock(buggy, empty, { chainId: 'c', height: 1, time: 1, validators: [] }, [t]), /oops/);
 });

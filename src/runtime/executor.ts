@@ -17,6 +17,7 @@
  */
 import type { Json } from '../crypto/canonical-json.js';
 import type { TxEvent, TxResult } from '../ledger/block.js';
+import type { Validator } from '../ledger/genesis.js';
 import { isPolityError, PolityError } from '../ledger/errors.js';
 import type { DecodedTx } from '../ledger/transaction.js';
 import type { ActionContext } from './module.js';
@@ -27,6 +28,8 @@ export interface BlockContext {
   chainId: string;
   height: number;
   time: number;
+  /** The validator set that signs the block (modules that check consensus signatures need it). */
+  validators: readonly Validator[];
 }
 
 export interface BlockExecution {
@@ -87,6 +90,7 @@ function executeTx(registry: ModuleRegistry, blockOverlay: Overlay, block: Block
     txId,
     txIndex,
     signer: body.signer,
+    validators: block.validators,
     get: (key) => overlay.get(key),
     has: (key) => overlay.get(key) !== undefined,
     set: (key, value) => {

@@ -11,6 +11,7 @@
 import type { TSchema, Static } from '@sinclair/typebox';
 import type { Json } from '../crypto/canonical-json.js';
 import type { TxEvent } from '../ledger/block.js';
+import type { Validator } from '../ledger/genesis.js';
 
 export interface ActionContext {
   readonly chainId: string;
@@ -20,6 +21,8 @@ export interface ActionContext {
   readonly txId: string;
   readonly txIndex: number;
   readonly signer: string;
+  /** The validator set that signs this block. */
+  readonly validators: readonly Validator[];
   get(key: string): Json | undefined;
   has(key: string): boolean;
   set(key: string, value: Json): void;

@@ -26,6 +26,9 @@
  *   s/<state key>       canonical JSON value
  *   m/<level>/<index>   history-log node, hex
  *   nl/<txId>           leaves of an aggregation batch, raw bytes (32 each)
+ *   w/<height:012>/<type>/<round:06>
+ *                       BFT write-ahead log: a proposal or vote this validator signed,
+ *                       written (synced) before it is sent; pruned once the height commits
  *
  * The index from each aggregated hash to its batch is derived from the `nl/`
  * leaves and kept in a LevelDB of its own, written off the commit path
@@ -77,6 +80,12 @@ export interface ChainStore {
   getHistoryNode(level: number, index: number): Promise<Uint8Array | undefined>;
   getBatchLeaves(txId: string): Promise<Uint8Array | undefined>;
   commitBlock(commit: BlockCommit): Promise<void>;
+  /** Durably record a consensus message this validator signed (synced before it is sent). */
+  putWal(message: { type: string; height: number; round: number }): Promise<void>;
+  /** The messages this validator signed at `height`. */
+  loadWal(height: number): Promise<unknown[]>;
+  /** Forget the log of heights up to `height` (they are committed). */
+  pruneWal(height: number): Promise<void>;
 }
 
 export function createChainStore(path: string): ChainStore {
@@ -142,6 +151,19 @@ export function createChainStore(path: string): ChainStore {
     },
     async getBatchLeaves(txId) {
       return ((await db.get(`nl/${txId}`)) as unknown as Buffer | undefined) ?? undefined;
+    },
+    async putWal(message) {
+      await db.put(`w/${pad(message.height)}/${message.type}/${String(message.round).padStart(6, '0')}`, JSON.stringify(message), { sync: true });
+    },
+    async loadWal(height) {
+      const out: unknown[] = [];
+      for await (const value of db.values({ gte: `w/${pad(height)}/`, lt: `w/${pad(height)}0` })) {
+        out.push(JSON.parse((value as unknown as Buffer).toString('utf8')));
+      }
+      return out;
+    },
+    async pruneWal(height) {
+      await db.clear({ gte: 'w/', lt: `w/${pad(height + 1)}` });
     },
     async commitBlock(commit) {
       const { block, results, head } = commit;

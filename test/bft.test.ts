@@ -1,0 +1,178 @@
+/**
+ * Four departments, one record: end-to-end BFT with real `polity start`
+ * processes on loopback, under a stream of signed transactions.
+ *
+ *   1. four validators start and commit;
+ *   2. SIGKILL one: the chain goes on; restart it: it catches up to the same blocks;
+ *   3. cut one off (SIGSTOP) and heal it (SIGCONT): it catches up;
+ *   4. stop two of four: the chain stops committing, with no fork;
+ *      restart them: it resumes;
+ *   5. every transaction a node ever reported committed is committed, at the
+ *      same height, on every node; every node holds the same blocks.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
+import type { Genesis } from '../src/ledger/genesis.js';
+import { decodeTx } from '../src/ledger/transaction.js';
+import { runInitNetwork } from '../src/cli/network-init.js';
+import type { Io } from '../src/cli/io.js';
+import { anchorTx, freePort, randomHash, tempDir } from './helpers.js';
+
+const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+const quietIo: Io = { out: () => {}, err: () => {}, progress: () => {}, isTty: false };
+
+interface Dept {
+  name: string;
+  dir: string;
+  api: string;
+  proc?: ChildProcess;
+  log: string[];
+}
+
+function startNode(d: Dept): void {
+  const proc = spawn(process.execPath, [BIN, 'start', '--data', d.dir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (b: Buffer) => d.log.push(b.toString()));
+  proc.stderr!.on('data', (b: Buffer) => d.log.push(b.toString()));
+  children.add(proc);
+  proc.on('exit', () => children.delete(proc));
+  d.proc = proc;
+}
+
+async function get(d: Dept, path: string): Promise<any> {
+  const res = await fetch(d.api + path, { signal: AbortSignal.timeout(2000) });
+  return res.json();
+}
+async function status(d: Dept): Promise<{ height: number; latestBlockHash: string; stateRoot: string } | undefined> {
+  try {
+    return await get(d, '/v1/status');
+  } catch {
+    return undefined;
+  }
+}
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const heightOf = async (d: Dept): Promise<number> => (await status(d))?.height ?? -1;
+
+test('four validators: crash, partition and loss of quorum lose nothing and fork nothing', { timeout: 240_000 }, async () => {
+  const root = await tempDir('polity-bft-');
+  const p2pBase = await freePort();
+  const apiBase = await freePort();
+  const code = await runInitNetwork(
+    { validators: '4', data: root, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), orgs: 'Tax Office,Land Registry,Health Department,University', json: false },
+    [],
+    quietIo,
+  );
+  assert.equal(code, 0);
+  const genesis = JSON.parse(await readFile(join(root, 'tax-office', 'genesis.json'), 'utf8')) as Genesis;
+  const depts: Dept[] = ['tax-office', 'land-registry', 'health-department', 'university'].map((slug, i) => ({
+    name: slug,
+    dir: join(root, slug),
+    api: `http://127.0.0.1:${apiBase + i}`,
+    log: [],
+  }));
+  for (const d of depts) startNode(d);
+  const [a, b, c, dd] = depts as [Dept, Dept, Dept, Dept];
+  try {
+    await waitFor('all four nodes to commit block 2', async () => (await Promise.all(depts.map(heightOf))).every((h) => h >= 2), 60_000);
+
+    // A stream of signed anchors to random nodes; remember what each node accepted.
+    const clients: { key: KeyPair; nonce: number }[] = Array.from({ length: 3 }, () => ({ key: generateKeyPair(), nonce: 0 }));
+    const accepted: string[] = [];
+    let streaming = true;
+    const stream = (async () => {
+      let i = 0;
+      while (streaming) {
+        const client = clients[i % clients.length]!;
+        const target = depts[i % depts.length]!;
+        i++;
+        const tx = anchorTx(genesis, client.key, client.nonce, randomHash());
+        try {
+          const res = await fetch(`${target.api}/v1/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx), signal: AbortSignal.timeout(1000) });
+          if (res.status === 202 || res.status === 200) {
+            accepted.push(decodeTx(tx).id);
+            client.nonce++;
+          }
+        } catch {
+          // the target is down or stopped: try the next one
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+
+    // 2. SIGKILL one; the other three go on.
+    const h0 = await heightOf(a);
+    dd.proc!.kill('SIGKILL');
+    await waitFor('the chain to go on without the killed node', async () => (await heightOf(a)) >= h0 + 3);
+    startNode(dd);
+    const target1 = await heightOf(a);
+    await waitFor('the restarted node to catch up', async () => (await heightOf(dd)) >= target1);
+
+    // 3. Cut one off and heal it.
+    c.proc!.kill('SIGSTOP');
+    const h1 = await heightOf(a);
+    await waitFor('the chain to go on while one node is cut off', async () => (await heightOf(a)) >= h1 + 2);
+    c.proc!.kill('SIGCONT');
+    const target2 = await heightOf(a);
+    await waitFor('the healed node to catch up', async () => (await heightOf(c)) >= target2);
+
+    // 4. Stop two of four: no quorum, no commits, no fork.
+    a.proc!.kill('SIGKILL');
+    b.proc!.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500));
+    const stalled = await heightOf(c);
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.ok((await heightOf(c)) <= stalled + 1, 'without two thirds of the power the chain stops');
+    assert.ok((await heightOf(dd)) <= stalled + 1);
+    startNode(a);
+    startNode(b);
+    await waitFor('the chain to resume with quorum back', async () => (await heightOf(c)) >= stalled + 3, 60_000);
+
+    // 5. Nothing committed is lost, nothing forks.
+    streaming = false;
+    await stream;
+    const top = Math.min(...(await Promise.all(depts.map(heightOf))));
+    for (let h = 1; h <= top; h++) {
+      const hashes = await Promise.all(depts.map(async (d) => (await get(d, `/v1/blocks/${h}`)).header?.stateRoot + '/' + (await get(d, `/v1/blocks/${h}`)).header?.prevHash));
+      assert.equal(new Set(hashes).size, 1, `every node holds the same block ${h}`);
+    }
+    const sample = accepted.filter((_, i) => i % 5 === 0);
+    let committed = 0;
+    for (const id of sample) {
+      const seen = await Promise.all(depts.map((d) => get(d, `/v1/txs/${id}`)));
+      const places = new Set(seen.filter((s) => s.status === 'committed').map((s) => `${s.height}:${s.index}`));
+      assert.ok(places.size <= 1, `transaction ${id.slice(0, 12)} committed at one place on every node`);
+      if (seen.some((s) => s.status === 'committed')) {
+        committed++;
+        for (const s of seen) if (s.height !== undefined && s.height <= top) assert.equal(s.status, 'committed');
+      }
+    }
+    assert.ok(committed > 0, 'transactions of the stream committed');
+  } catch (e) {
+    for (const d of depts) {
+      const s = (await status(d)) as Record<string, unknown> | undefined;
+      const brief = s && { height: s.height, round: s.round, step: s.step, peers: (s.peers as string[]).length, mempool: s.mempoolTxs };
+      process.stderr.write(`--- ${d.name} ${JSON.stringify(brief)}\n${d.log.join('').slice(-4000)}\n`);
+    }
+    throw e;
+  } finally {
+    for (const d of depts) if (d.proc && d.proc.exitCode === null) d.proc.kill('SIGCONT');
+    for (const d of depts) if (d.proc && d.proc.exitCode === null) d.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await rm(root, { recursive: true, force: true });
+  }
+});
