@@ -29,7 +29,8 @@ import { createNode, type PolityNode } from '../src/node/node.js';
 import { createLogger } from '../src/node/log.js';
 import { createApi } from '../src/api/server.js';
 import { signTx } from '../src/ledger/sign.js';
-import { generateKeyPair } from '../src/crypto/ed25519.js';
+import { generateKeyPair, signBytes } from '../src/crypto/ed25519.js';
+import { voteSignBytes } from '../src/ledger/votes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
@@ -62,6 +63,7 @@ if (!existsSync(CHROMIUM)) {
 
     const files = {} as Record<'signedDoc' | 'signedReceipt' | 'batchDoc' | 'batchReceipt' | 'changedDoc' | 'tamperedReceipt' | 'forgedReceipt' | 'doubledReceipt' | 'genesis', string>;
     let signedHash: string;
+    let validatorSecret: string;
     let signedHeight: number;
     let batchHeight: number;
 
@@ -101,6 +103,7 @@ if (!existsSync(CHROMIUM)) {
       await mkdir(OUTPUT, { recursive: true });
       dir = await mkdtemp(join(tmpdir(), 'polity-web-'));
       const data = await initDataDir(join(dir, 'data'), { organisation: 'Civil Registry' });
+      validatorSecret = data.nodeKey.secretKey;
       node = await createNode({ dataDir: data.path, genesis: data.genesis, nodeSecretKey: data.nodeKey.secretKey, log: createLogger('silent'), blockIntervalMs: 50 });
       app = await createApi(node);
       await app.listen({ port: 0, host: '127.0.0.1' });
@@ -180,6 +183,29 @@ if (!existsSync(CHROMIUM)) {
       await sleep(50);
       assert.ok(problems.some((p) => p.includes('planted error')), 'a planted console error is caught');
       problems = [];
+    });
+
+    it('explorer lists evidence of equivocation recorded on the chain', async () => {
+      // The validator signed two different prevotes for one round: anyone may put that on the chain.
+      const genesis = node.genesis;
+      const vote = (blockHash: string | null) => {
+        const body = { type: 'prevote' as const, chainId: genesis.chainId, height: 3, round: 0, blockHash, time: genesis.genesisTime + 10 };
+        return { ...body, validator: genesis.validators[0]!.pubKey, sig: signBytes(validatorSecret, voteSignBytes(body)) };
+      };
+      const reporter = generateKeyPair();
+      const tx = signTx(
+        { v: 1, chainId: genesis.chainId, module: 'evidence', action: 'submit', args: { first: vote(sha256Hex('block a')), second: vote(null) }, signer: reporter.publicKey, nonce: 0 },
+        reporter.secretKey,
+      );
+      const submitted = await api('/v1/tx?wait=commit', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+      assert.equal(submitted.body.result?.code, 'OK', JSON.stringify(submitted.body));
+      await page.goto(`${base}/`);
+      const row = page.locator('#evidence-table tbody tr').first();
+      await row.waitFor();
+      assert.match((await row.textContent())!, /Civil Registry.*two different prevotes/s);
+      await page.locator('#evidence-title').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUTPUT, 'explorer-evidence.png'), fullPage: true });
+      assertNoProblems();
     });
 
     it('explorer shows the latest blocks, with live updates', async () => {

@@ -242,7 +242,7 @@ let seenTopHeight = 0;
 
 async function renderHome(current) {
   document.title = 'Explorer · Polity';
-  const [, list] = await Promise.all([refreshStatus(), api(`/v1/blocks?limit=${BLOCKS_PAGE}`)]);
+  const [, list, { evidence }] = await Promise.all([refreshStatus(), api(`/v1/blocks?limit=${BLOCKS_PAGE}`), api('/v1/evidence')]);
   if (!current()) return null;
   blockRows.clear();
   for (const b of list.blocks) blockRows.set(b.header.height, b);
@@ -342,6 +342,48 @@ async function renderHome(current) {
       h('p', { class: 'panel-foot', hidden: more.hidden }, more),
     ),
     validatorsPanel(),
+    evidencePanel(evidence),
+  );
+}
+
+/** Equivocation recorded on the chain: validators that signed two conflicting consensus messages. */
+function evidencePanel(list) {
+  const nameOf = (key) => status.validators.find((v) => v.pubKey === key)?.name ?? 'unknown validator';
+  return h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'evidence-title' },
+    h('h2', { id: 'evidence-title' }, 'Evidence of misbehaviour'),
+    list.length === 0
+      ? h('p', { class: 'muted', id: 'evidence-none' }, 'No validator has been caught signing two conflicting votes.')
+      : h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'table', id: 'evidence-table' },
+            h('caption', { class: 'visually-hidden' }, 'Recorded equivocations'),
+            h(
+              'thead',
+              {},
+              h('tr', {}, h('th', { scope: 'col' }, 'Validator'), h('th', { scope: 'col', class: 'num' }, 'Height'), h('th', { scope: 'col', class: 'num' }, 'Round'), h('th', { scope: 'col' }, 'Message'), h('th', { scope: 'col', class: 'num' }, 'Recorded in block')),
+            ),
+            h(
+              'tbody',
+              {},
+              list.map((e) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', { class: 'strong' }, nameOf(e.validator), ' ', hashText(e.validator, { short: true })),
+                  h('td', { class: 'num' }, numberFormat.format(e.height)),
+                  h('td', { class: 'num' }, numberFormat.format(e.round)),
+                  h('td', {}, `two different ${e.type}s`),
+                  h('td', { class: 'num' }, h('a', { href: `#/block/${e.recordedAt}` }, numberFormat.format(e.recordedAt))),
+                ),
+              ),
+            ),
+          ),
+        ),
   );
 }
 
@@ -352,7 +394,13 @@ function validatorsPanel() {
     'section',
     { class: 'panel', 'aria-labelledby': 'validators-title' },
     h('h2', { id: 'validators-title' }, 'Validators'),
-    h('p', { class: 'muted' }, 'The organisations whose nodes sign every block. A block is final once validators holding more than two thirds of the voting power have signed it.'),
+    h(
+      'p',
+      { class: 'muted', id: 'consensus-kind' },
+      status.consensus === 'bft'
+        ? `Byzantine-fault-tolerant consensus (Tendermint) among ${status.validators.length} organisations: a block is final once validators holding more than two thirds of the voting power have signed it, so the record holds even if fewer than a third of them fail or lie. This node is linked to ${status.peers.length} of its peers.`
+        : 'One organisation signs every block (solo consensus, for pilots). A block is final once its validator has signed it.',
+    ),
     h(
       'div',
       { class: 'table-wrap' },

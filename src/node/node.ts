@@ -288,6 +288,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     ? undefined
     : createP2PNetwork({
         nodeSecretKey: options.nodeSecretKey,
+        // Nodes of another chain cannot even complete a handshake with this one.
+        networkId: gHash,
         listen: options.p2p!.listen,
         peers: options.p2p!.peers,
         isAllowed: (pubKey) => genesis.validators.some((v) => v.pubKey === pubKey) || (options.p2p!.observers ?? []).includes(pubKey),
