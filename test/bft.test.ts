@@ -13,13 +13,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { decodeTx } from '../src/ledger/transaction.js';
-import { runInitNetwork } from '../src/cli/network-init.js';
+import { readNetworkFile, runInitNetwork, writeNetworkFile } from '../src/cli/network-init.js';
 import type { Io } from '../src/cli/io.js';
 import { anchorTx, freePort, randomHash, tempDir } from './helpers.js';
 
@@ -172,6 +173,67 @@ test('four validators: crash, partition and loss of quorum lose nothing and fork
   } finally {
     for (const d of depts) if (d.proc && d.proc.exitCode === null) d.proc.kill('SIGCONT');
     for (const d of depts) if (d.proc && d.proc.exitCode === null) d.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a full node follows the chain without voting: same blocks, served from its own API', { timeout: 120_000 }, async () => {
+  const root = await tempDir('polity-full-');
+  const p2pBase = await freePort();
+  const apiBase = await freePort();
+  assert.equal(await runInitNetwork({ validators: '4', data: root, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
+  const slugs = ['department-1', 'department-2', 'department-3', 'department-4'];
+  // An observer: its own key, the same genesis, the validators as peers; each validator lets it in.
+  const observerKey = generateKeyPair();
+  const fullDir = join(root, 'archive');
+  await mkdir(fullDir, { recursive: true });
+  await writeFile(join(fullDir, 'node-key.json'), JSON.stringify(observerKey), { mode: 0o600 });
+  await writeFile(join(fullDir, 'genesis.json'), await readFile(join(root, slugs[0]!, 'genesis.json')));
+  const fullApi = await freePort();
+  const fullP2p = await freePort();
+  const validatorsNet = await Promise.all(slugs.map((s) => readNetworkFile(join(root, s))));
+  await writeNetworkFile(fullDir, {
+    listen: { host: '127.0.0.1', port: fullP2p },
+    api: { host: '127.0.0.1', port: fullApi },
+    peers: validatorsNet.map((n, i) => ({ name: slugs[i]!, pubKey: JSON.parse(readFileSync(join(root, slugs[i]!, 'node-key.json'), 'utf8')).publicKey, host: '127.0.0.1', port: n.listen.port })),
+  });
+  for (const [i, s] of slugs.entries()) await writeNetworkFile(join(root, s), { ...validatorsNet[i]!, observers: [observerKey.publicKey] }, { overwrite: true });
+
+  const depts: Dept[] = slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] }));
+  const full: Dept = { name: 'archive', dir: fullDir, api: `http://127.0.0.1:${fullApi}`, log: [] };
+  for (const d of [...depts, full]) startNode(d);
+  try {
+    await waitFor('the full node to reach height 4', async () => (await heightOf(full)) >= 4, 60_000);
+    const s = (await status(full)) as unknown as { validators: { pubKey: string }[]; nodeKey: string; consensus: string };
+    assert.equal(s.consensus, 'bft');
+    assert.ok(!s.validators.some((v) => v.pubKey === s.nodeKey), 'the full node is not a validator');
+    for (let h = 1; h <= 4; h++) {
+      const mine = await get(full, `/v1/blocks/${h}`);
+      const theirs = await get(depts[0]!, `/v1/blocks/${h}`);
+      assert.deepEqual(mine.header, theirs.header, `block ${h}`);
+      assert.ok(!mine.certificate.signatures.some((x: { validator: string }) => x.validator === observerKey.publicKey), 'it never signs');
+    }
+    // Negative control: a node whose key no validator lists is refused, and so never follows.
+    const stranger = generateKeyPair();
+    const strangerDir = join(root, 'stranger');
+    await mkdir(strangerDir, { recursive: true });
+    await writeFile(join(strangerDir, 'node-key.json'), JSON.stringify(stranger), { mode: 0o600 });
+    await writeFile(join(strangerDir, 'genesis.json'), await readFile(join(root, slugs[0]!, 'genesis.json')));
+    const strangerApi = await freePort();
+    await writeNetworkFile(strangerDir, { listen: { host: '127.0.0.1', port: await freePort() }, api: { host: '127.0.0.1', port: strangerApi }, peers: (await readNetworkFile(fullDir)).peers });
+    const strangerNode: Dept = { name: 'stranger', dir: strangerDir, api: `http://127.0.0.1:${strangerApi}`, log: [] };
+    startNode(strangerNode);
+    await waitFor('the stranger to answer', async () => (await status(strangerNode)) !== undefined);
+    await new Promise((r) => setTimeout(r, 3000));
+    const st = (await status(strangerNode)) as unknown as { height: number; peers: string[] };
+    assert.equal(st.height, 0, 'a non-member learns nothing');
+    assert.equal(st.peers.length, 0);
+  } catch (e) {
+    for (const d of [...depts, full]) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
+    throw e;
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     await rm(root, { recursive: true, force: true });
   }
