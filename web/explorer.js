@@ -516,6 +516,7 @@ async function renderBlock(ref, current) {
         ['State root', hashText(hd.stateRoot), 'Root of the state after this block'],
         ['History root', hashText(hd.historyRoot), 'Merkle root of all earlier block hashes'],
         ['Validator set', hashText(hd.validatorSetHash), 'Hash of the validators that sign this block'],
+        ...(hd.lastCommitHash ? [['Previous certificate', hashText(hd.lastCommitHash), 'Hash of the commit certificate of the previous block, which this block carries; its median vote time is this block\'s time']] : []),
         ['Proposer', validatorLabel(hd.proposer)],
         ['Format version', String(hd.v)],
       ]),
