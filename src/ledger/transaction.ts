@@ -16,7 +16,7 @@
  * See spec/transactions.md.
  */
 import { canonicalBytes, canonicalJson, type Json } from '../crypto/canonical-json.js';
-import { concatBytes, fromHex, isHex, toHex, utf8Encode } from '../crypto/bytes.js';
+import { concatBytes, isHex, toHex, utf8Encode } from '../crypto/bytes.js';
 import { sha256, sha256Utf8 } from '../crypto/sha256.js';
 import { PolityError } from './errors.js';
 

@@ -11,15 +11,15 @@
  * The node knows nothing of HTTP: src/api/ calls the methods below.
  */
 import { fromHex, toHex, utf8Encode } from '../crypto/bytes.js';
-import { canonicalBytes, canonicalJson, type Json } from '../crypto/canonical-json.js';
+import type { Json } from '../crypto/canonical-json.js';
 import { publicKeyOf, signBytes, verifyBytes } from '../crypto/ed25519.js';
-import { leafHash, merkleRoot } from '../crypto/merkle.js';
+import { leafHash } from '../crypto/merkle.js';
 import { blockHash, type Block, type BlockHeader, type CommitCertificate, type TxResult } from '../ledger/block.js';
 import { assert, PolityError } from '../ledger/errors.js';
-import { genesisHash, validatorSetHash, type Genesis } from '../ledger/genesis.js';
+import { genesisHash, type Genesis } from '../ledger/genesis.js';
 import { createHistoryLog, historyConsistencyProof, historyInclusionProof } from '../ledger/history-log.js';
 import { signTx } from '../ledger/sign.js';
-import { applyStateChanges, buildStateTree, proveState, stateRoot, stateTreeSize, type StateProof, type StateTree } from '../ledger/state-tree.js';
+import { buildStateTree, proveState, stateRoot, stateTreeSize, type StateProof } from '../ledger/state-tree.js';
 import { decodeTx, type DecodedTx } from '../ledger/transaction.js';
 import { createSoloEngine } from '../consensus/solo.js';
 import type { ConsensusEngine, EngineEffect, EngineInput, TimerName } from '../consensus/interface.js';
