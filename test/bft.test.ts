@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { decodeTx } from '../src/ledger/transaction.js';
+import { signTx } from '../src/ledger/sign.js';
 import { readNetworkFile, runInitNetwork, writeNetworkFile } from '../src/cli/network-init.js';
 import type { Io } from '../src/cli/io.js';
 import { anchorTx, freePort, randomHash, tempDir } from './helpers.js';
@@ -231,6 +232,82 @@ test('a full node follows the chain without voting: same blocks, served from its
     assert.equal(st.peers.length, 0);
   } catch (e) {
     for (const d of [...depts, full]) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
+    throw e;
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('the chain changes its own validator set: two thirds approve a fifth department, which then signs blocks; fewer approvals change nothing', { timeout: 120_000 }, async () => {
+  const root = await tempDir('polity-valset-');
+  const p2pBase = await freePort();
+  const apiBase = await freePort();
+  assert.equal(await runInitNetwork({ validators: '4', data: root, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
+  const slugs = ['department-1', 'department-2', 'department-3', 'department-4'];
+  const keyOf = (slug: string): KeyPair => JSON.parse(readFileSync(join(root, slug, 'node-key.json'), 'utf8')) as KeyPair;
+  const genesis = JSON.parse(await readFile(join(root, slugs[0]!, 'genesis.json'), 'utf8')) as Genesis;
+  // The fifth department starts as an observer every validator lets in.
+  const fifth = generateKeyPair();
+  const fifthDir = join(root, 'department-5');
+  await mkdir(fifthDir, { recursive: true });
+  await writeFile(join(fifthDir, 'node-key.json'), JSON.stringify(fifth), { mode: 0o600 });
+  await writeFile(join(fifthDir, 'genesis.json'), JSON.stringify(genesis));
+  const fifthApi = await freePort();
+  const nets = await Promise.all(slugs.map((s) => readNetworkFile(join(root, s))));
+  await writeNetworkFile(fifthDir, {
+    listen: { host: '127.0.0.1', port: await freePort() },
+    api: { host: '127.0.0.1', port: fifthApi },
+    peers: nets.map((n, i) => ({ name: slugs[i]!, pubKey: keyOf(slugs[i]!).publicKey, host: '127.0.0.1', port: n.listen.port })),
+  });
+  for (const [i, s] of slugs.entries()) await writeNetworkFile(join(root, s), { ...nets[i]!, observers: [fifth.publicKey] }, { overwrite: true });
+  const depts: Dept[] = [...slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] as string[] })), { name: 'department-5', dir: fifthDir, api: `http://127.0.0.1:${fifthApi}`, log: [] }];
+  for (const d of depts) startNode(d);
+  const submit = async (signer: KeyPair, action: string, args: Record<string, unknown>): Promise<string> => {
+    const { nonce } = await get(depts[0]!, `/v1/accounts/${signer.publicKey}`);
+    const tx = signTx({ v: 1, chainId: genesis.chainId, module: 'validators', action, args: args as never, signer: signer.publicKey, nonce }, signer.secretKey);
+    const res = await fetch(`${depts[0]!.api}/v1/tx?wait=commit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+    const body = (await res.json()) as { result?: { code: string }; txId?: string };
+    return `${body.result?.code}:${decodeTx(tx).id}`;
+  };
+  try {
+    await waitFor('the network to commit block 2', async () => (await Promise.all(depts.map(heightOf))).every((h) => h >= 2), 60_000);
+    const newSet = [...genesis.validators, { name: 'Department 5', pubKey: fifth.publicKey, power: 1 }];
+
+    // Not a validator: refused, nothing pending.
+    assert.match(await submit(generateKeyPair(), 'propose', { validators: newSet }), /^VALIDATORS_NOT_AUTHORISED:/);
+    // Short of two thirds: one proposer plus one approval (2 of 4) changes nothing.
+    const shrink = genesis.validators.slice(0, 3);
+    const [, shrinkId] = (await submit(keyOf('department-4'), 'propose', { validators: shrink })).split(':');
+    assert.match(await submit(keyOf('department-3'), 'approve', { id: shrinkId }), /^OK:/);
+    // Two thirds: proposer + two approvals (3 of 4) schedule the five-department set.
+    const [code, id] = (await submit(keyOf('department-1'), 'propose', { validators: newSet })).split(':');
+    assert.equal(code, 'OK');
+    assert.match(await submit(keyOf('department-2'), 'approve', { id }), /^OK:/);
+    assert.match(await submit(keyOf('department-1'), 'approve', { id }), /^VALIDATORS_ALREADY_APPROVED:/);
+    assert.match(await submit(keyOf('department-3'), 'approve', { id }), /^OK:/);
+
+    await waitFor('five validators in force', async () => ((await status(depts[0]!)) as unknown as { validators: unknown[] })?.validators.length === 5, 30_000);
+    const start = await heightOf(depts[0]!);
+    await waitFor('a block signed by the fifth department', async () => {
+      const top = await heightOf(depts[0]!);
+      for (let h = start; h <= top; h++) {
+        const b = await get(depts[0]!, `/v1/blocks/${h}`);
+        if (b.certificate?.signatures.some((s: { validator: string }) => s.validator === fifth.publicKey)) return true;
+      }
+      return false;
+    }, 30_000);
+    const s = (await status(depts[4]!)) as unknown as { validators: { pubKey: string }[] };
+    assert.ok(s.validators.some((v) => v.pubKey === fifth.publicKey));
+    assert.ok(s.validators.some((v) => v.pubKey === keyOf('department-4').publicKey), 'the change short of approvals did not remove department 4');
+    // Every node still agrees, and the header names the new set.
+    const top = Math.min(...(await Promise.all(depts.map(heightOf))));
+    const headers = await Promise.all(depts.map((d) => get(d, `/v1/blocks/${top}`)));
+    assert.equal(new Set(headers.map((b) => JSON.stringify(b.header))).size, 1);
+    assert.notEqual(headers[0].header.validatorSetHash, (await get(depts[0]!, '/v1/blocks/1')).header.validatorSetHash);
+  } catch (e) {
+    for (const d of depts) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
     throw e;
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');

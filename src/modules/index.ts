@@ -2,5 +2,6 @@
 import type { ModuleDefinition } from '../runtime/module.js';
 import { notaryModule } from './notary/notary.js';
 import { evidenceModule } from './evidence/evidence.js';
+import { validatorsModule } from './validators/validators.js';
 
-export const builtinModules: readonly ModuleDefinition[] = [notaryModule, evidenceModule];
+export const builtinModules: readonly ModuleDefinition[] = [notaryModule, evidenceModule, validatorsModule];

@@ -16,7 +16,7 @@ import { publicKeyOf, signBytes, verifyBytes } from '../crypto/ed25519.js';
 import { leafHash } from '../crypto/merkle.js';
 import { blockHash, type Block, type BlockHeader, type CommitCertificate, type TxResult } from '../ledger/block.js';
 import { assert, PolityError } from '../ledger/errors.js';
-import { genesisHash, type Genesis } from '../ledger/genesis.js';
+import { genesisHash, type Genesis, type Validator } from '../ledger/genesis.js';
 import { createHistoryLog, historyConsistencyProof, historyInclusionProof } from '../ledger/history-log.js';
 import { signTx } from '../ledger/sign.js';
 import { buildStateTree, proveState, stateRoot, stateTreeSize, type StateProof } from '../ledger/state-tree.js';
@@ -31,6 +31,7 @@ import { createP2PNetwork, type P2PNetwork, type PeerAddress, type Topic } from 
 import { createModuleRegistry, type ModuleRegistry } from '../runtime/registry.js';
 import { builtinModules } from '../modules/index.js';
 import { evidenceKey } from '../modules/evidence/evidence.js';
+import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../modules/validators/validators.js';
 import { createChainStore, type ChainStore, type Head } from '../storage/chain-store.js';
 import { createNotaryIndex, type IndexedBatch, type NotaryLocation } from '../storage/notary-index.js';
 import { createMempool, DEFAULT_MEMPOOL, type Mempool, type MempoolOptions } from './mempool.js';
@@ -206,13 +207,25 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   let indexing: Promise<void> = Promise.resolve();
 
   const stateReader = { get: (key: string) => state.get(key) };
+  /**
+   * The validator set in force at a height, from the committed schedule
+   * (validators module): known for head + 1 and head + 2, since a change takes
+   * effect two blocks after the block that scheduled it. The same array object
+   * is returned for the same set, so proposer rotation stays cached.
+   */
+  let setsMemo: { source: unknown; sets: ScheduledSet[] } = { source: undefined, sets: [] };
+  const setAt = (height: number): { validators: readonly Validator[]; since: number } => {
+    const source = state.get(SETS_KEY);
+    if (source !== setsMemo.source) setsMemo = { source, sets: ((source as unknown as { sets: ScheduledSet[] } | undefined)?.sets ?? []).map((x) => ({ ...x })) };
+    return validatorSetAt({ sets: setsMemo.sets }, genesis.validators, height);
+  };
   const chainCtx: ChainContext = {
     chainId,
     genesisHash: gHash,
     genesisTime: genesis.genesisTime,
     params: genesis.params,
     registry,
-    validatorsAt: () => genesis.validators,
+    validatorsAt: (height) => setAt(height).validators,
   };
   const headView = (): ChainHead => ({
     height: head?.height ?? 0,
@@ -248,7 +261,9 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     : createTendermintEngine({
         chainId,
         validators: genesis.validators,
-        selfPubKey: isValidator ? nodeKey : undefined,
+        // The engine decides at each height whether this node is in the set of that height.
+        selfPubKey: nodeKey,
+        validatorSet: (height) => setAt(height),
         sign: (message) => signBytes(options.nodeSecretKey, message),
         verify: (pubKey, message, sig) => verifyBytes(pubKey, message, sig),
         ...(options.consensusTimeouts ? { timeouts: options.consensusTimeouts } : {}),
@@ -292,7 +307,10 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         networkId: gHash,
         listen: options.p2p!.listen,
         peers: options.p2p!.peers,
-        isAllowed: (pubKey) => genesis.validators.some((v) => v.pubKey === pubKey) || (options.p2p!.observers ?? []).includes(pubKey),
+        isAllowed: (pubKey) => {
+          const next = (head?.height ?? 0) + 1;
+          return [setAt(next), setAt(next + 1)].some((s) => s.validators.some((v) => v.pubKey === pubKey)) || (options.p2p!.observers ?? []).includes(pubKey);
+        },
         onMessage: (from, topic, data) => onPeerMessage(from, topic, data),
         onRequest: (from, protocol, data) => onPeerRequest(from, protocol, data),
         log: (event, fields) => log.debug(`p2p.${event}`, fields as Record<string, string | number | boolean | undefined>),
@@ -527,6 +545,10 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       else state.set(key, value);
     }
     tree = p.built.tree;
+    if (p.built.exec.changes.has(SETS_KEY)) {
+      log.info('consensus.validatorSetScheduled', { height });
+      p2p?.refreshMembership();
+    }
     for (const key of p.built.exec.changes.keys()) if (key.startsWith('evidence/') && !evidenceKeys.includes(key)) evidenceKeys.push(key);
     for (let i = evidenceSeen.length - 1; i >= 0; i--) if (state.has(evidenceKey(evidenceSeen[i]!.first))) evidenceSeen.splice(i, 1);
     head = newHead;
@@ -713,7 +735,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         return;
       }
       if (b.certificate?.blockHash !== hash || b.certificate.height !== height) return;
-      const certError = checkCertificate(chainId, b.certificate, genesis.validators, (k, m, sig) => verifyBytes(k, m, sig));
+      const certError = checkCertificate(chainId, b.certificate, setAt(height).validators, (k, m, sig) => verifyBytes(k, m, sig));
       if (certError) {
         log.warn('sync.badCertificate', { height, reason: certError });
         return;
@@ -801,7 +823,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         stateKeys: stateTreeSize(tree),
         mempoolTxs: mempool.size,
         notaryPendingHashes: aggregator.pendingCount + aggregator.sealingCount,
-        validators: genesis.validators.map((v) => ({ name: v.name, pubKey: v.pubKey, power: v.power })),
+        validators: setAt((head?.height ?? 0) + 1).validators.map((v) => ({ name: v.name, pubKey: v.pubKey, power: v.power })),
         peers: p2p?.connectedPeers() ?? [],
         ...(engine.kind === 'bft' ? { round: engine.round ?? 0, step: engine.phase ?? 'stopped' } : {}),
       };

@@ -1,0 +1,122 @@
+/**
+ * Changing the validator set by the chain itself (spec/consensus.md §9).
+ *
+ * A validator proposes a whole new set; validators of the current set
+ * approve it; once the approvers hold more than two thirds of the current
+ * voting power, the new set is scheduled to take effect two blocks after the
+ * block that completed the approval — never earlier, so that every node knows
+ * the set of height h + 1 once block h - 1 is committed, before anyone votes
+ * on h + 1. No single key can change the consortium. (Organisation-level
+ * governance, which will propose and vote on such changes, comes with the
+ * membership layer; it will call the same schedule.)
+ *
+ * State:
+ *   consensus/sets           -> { sets: [{ since, validators }] }, sorted by `since`;
+ *                               absent while the genesis set is in force
+ *   consensus/change/<txId>  -> { validators, approvals, proposer, proposedAt, expiresAt }
+ *
+ * A one-validator chain runs solo consensus and cannot change its set here:
+ * it would have to become a BFT network, which is a new genesis.
+ */
+import { Type } from '@sinclair/typebox';
+import { PolityError } from '../../ledger/errors.js';
+import { TOTAL_POWER_MAX, type Validator } from '../../ledger/genesis.js';
+import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
+
+export const SETS_KEY = 'consensus/sets';
+export const changeKey = (id: string): string => `consensus/change/${id}`;
+/** Blocks a proposed change may wait for approvals. */
+export const CHANGE_LIFETIME = 10_000;
+/** Blocks between the approval that completes a change and the first block the new set signs. */
+export const SET_CHANGE_DELAY = 2;
+
+const ValidatorSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    pubKey: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    power: Type.Integer({ minimum: 1, maximum: TOTAL_POWER_MAX }),
+  },
+  { additionalProperties: false },
+);
+export const ProposeArgs = Type.Object({ validators: Type.Array(ValidatorSchema, { minItems: 2, maxItems: 100 }) }, { additionalProperties: false });
+export const ApproveArgs = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, { additionalProperties: false });
+
+export interface ScheduledSet {
+  since: number;
+  validators: Validator[];
+}
+
+interface Change {
+  validators: Validator[];
+  approvals: string[];
+  proposer: string;
+  proposedAt: number;
+  expiresAt: number;
+}
+
+/** The set in force at `height` and the height it took effect, from the state's schedule. */
+export function validatorSetAt(schedule: { sets: ScheduledSet[] } | undefined, genesis: readonly Validator[], height: number): { validators: readonly Validator[]; since: number } {
+  let found: { validators: readonly Validator[]; since: number } = { validators: genesis, since: 1 };
+  for (const s of schedule?.sets ?? []) if (s.since <= height) found = s;
+  return found;
+}
+
+function requireValidator(ctx: ActionContext): void {
+  if (ctx.validators.length < 2) throw new PolityError('VALIDATORS_SOLO_CHAIN', 'a one-validator chain runs solo consensus; its validator set is fixed by its genesis');
+  if (!ctx.validators.some((v) => v.pubKey === ctx.signer)) throw new PolityError('VALIDATORS_NOT_AUTHORISED', 'only a validator of the current set may propose or approve a change of the set');
+}
+
+function powerOf(validators: readonly Validator[], keys: readonly string[]): number {
+  return validators.filter((v) => keys.includes(v.pubKey)).reduce((s, v) => s + v.power, 0);
+}
+
+/** Schedule `change` if its approvers hold more than two thirds of the current power; true when scheduled. */
+function maybeSchedule(ctx: ActionContext, id: string, change: Change): boolean {
+  const total = ctx.validators.reduce((s, v) => s + v.power, 0);
+  if (powerOf(ctx.validators, change.approvals) * 3 <= total * 2) {
+    ctx.set(changeKey(id), change as never);
+    return false;
+  }
+  const since = ctx.height + SET_CHANGE_DELAY;
+  const schedule = (ctx.get(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined) ?? { sets: [] };
+  const sets = schedule.sets.filter((s) => s.since !== since);
+  sets.push({ since, validators: change.validators });
+  sets.sort((a, b) => a.since - b.since);
+  ctx.set(SETS_KEY, { sets } as never);
+  ctx.delete(changeKey(id));
+  ctx.emit({ type: 'validators.scheduled', id, since, validators: change.validators.length });
+  return true;
+}
+
+export const validatorsModule: ModuleDefinition = {
+  name: 'validators',
+  description: 'Change the validator set: a validator proposes a new set, validators with more than two thirds of the power approve it, it takes effect two blocks later.',
+  actions: {
+    propose: defineAction({
+      args: ProposeArgs,
+      description: 'Propose a new validator set (the whole set); counts as the proposer’s approval. Its id is this transaction’s id.',
+      execute(ctx, args) {
+        requireValidator(ctx);
+        const keys = new Set(args.validators.map((v) => v.pubKey));
+        if (keys.size !== args.validators.length) throw new PolityError('VALIDATORS_INVALID_SET', 'a validator is listed twice');
+        const total = args.validators.reduce((s, v) => s + v.power, 0);
+        if (total > TOTAL_POWER_MAX) throw new PolityError('VALIDATORS_INVALID_SET', `total voting power over ${TOTAL_POWER_MAX}`);
+        const change: Change = { validators: args.validators, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height, expiresAt: ctx.height + CHANGE_LIFETIME };
+        ctx.emit({ type: 'validators.proposed', id: ctx.txId, validators: args.validators.length });
+        maybeSchedule(ctx, ctx.txId, change);
+      },
+    }),
+    approve: defineAction({
+      args: ApproveArgs,
+      description: 'Approve a proposed validator set; the last approval needed schedules it.',
+      execute(ctx, args) {
+        requireValidator(ctx);
+        const change = ctx.get(changeKey(args.id)) as unknown as Change | undefined;
+        if (!change) throw new PolityError('VALIDATORS_CHANGE_UNKNOWN', 'no pending change of the validator set has this id');
+        if (ctx.height > change.expiresAt) throw new PolityError('VALIDATORS_CHANGE_EXPIRED', `the change expired at height ${change.expiresAt}`);
+        if (change.approvals.includes(ctx.signer)) throw new PolityError('VALIDATORS_ALREADY_APPROVED', 'this validator already approved the change');
+        maybeSchedule(ctx, args.id, { ...change, approvals: [...change.approvals, ctx.signer] });
+      },
+    }),
+  },
+};
