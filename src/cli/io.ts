@@ -14,8 +14,20 @@ export interface Io {
   isTty: boolean;
 }
 
+let pipeGuarded = false;
+
 export function defaultIo(): Io {
   const tty = Boolean(process.stderr.isTTY);
+  // Output piped into a reader that stops early (`polity … | head`): stop quietly, not with a stack trace.
+  if (!pipeGuarded) {
+    pipeGuarded = true;
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+        throw e;
+      });
+    }
+  }
   let progressShown = false;
   return {
     out: (line) => {

@@ -10,6 +10,7 @@ export async function runStatus(values: Record<string, unknown>, _positionals: s
     return 0;
   }
   io.out(`chain        ${s.chainId} (${s.consensus} consensus, ${s.validators.length} validator${s.validators.length === 1 ? '' : 's'})`);
+  io.out(`genesis      ${s.genesisHash}`);
   io.out(`height       ${s.height}`);
   io.out(`latest block ${s.latestBlockHash}`);
   io.out(`block time   ${s.height ? new Date(s.latestBlockTime).toISOString() : '(no block yet)'}`);
