@@ -23,6 +23,7 @@ import { decodeTx } from '../src/ledger/transaction.js';
 import { signTx } from '../src/ledger/sign.js';
 import { readNetworkFile, runInitNetwork, writeNetworkFile } from '../src/cli/network-init.js';
 import type { Io } from '../src/cli/io.js';
+import { main } from '../src/cli/main.js';
 import { anchorTx, freePort, randomHash, tempDir } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
@@ -284,11 +285,24 @@ test('the chain changes its own validator set: two thirds approve a fifth depart
     // Two thirds: proposer + two approvals (3 of 4) schedule the five-department set.
     const [code, id] = (await submit(keyOf('department-1'), 'propose', { validators: newSet })).split(':');
     assert.equal(code, 'OK');
-    assert.match(await submit(keyOf('department-2'), 'approve', { id }), /^OK:/);
+    // The others approve with the CLI, signing with their node keys.
+    const cli = async (...argv: string[]): Promise<{ code: number; out: string }> => {
+      const lines: string[] = [];
+      const io: Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), progress: () => {}, isTty: false };
+      const code = await main(argv, io);
+      return { code, out: lines.join('\n') };
+    };
+    const second = await cli('validators', 'approve', id!, '--data', join(root, 'department-2'), '--api', depts[0]!.api);
+    assert.equal(second.code, 0, second.out);
+    assert.match(second.out, /waiting for approvals/);
     assert.match(await submit(keyOf('department-1'), 'approve', { id }), /^VALIDATORS_ALREADY_APPROVED:/);
-    assert.match(await submit(keyOf('department-3'), 'approve', { id }), /^OK:/);
+    const third = await cli('validators', 'approve', id!, '--data', join(root, 'department-3'), '--api', depts[0]!.api);
+    assert.equal(third.code, 0, third.out);
+    assert.match(third.out, /two thirds approved: the new set takes effect at height \d+/);
 
     await waitFor('five validators in force', async () => ((await status(depts[0]!)) as unknown as { validators: unknown[] })?.validators.length === 5, 30_000);
+    const listed = await cli('validators', 'list', '--api', depts[4]!.api);
+    assert.match(listed.out, /^5 validator\(s\)/);
     const start = await heightOf(depts[0]!);
     await waitFor('a block signed by the fifth department', async () => {
       const top = await heightOf(depts[0]!);

@@ -20,6 +20,7 @@ import { runStatus } from './status.js';
 import { runNotarize } from './notarize.js';
 import { runVerify } from './verify.js';
 import { runSimulate } from './simulate.js';
+import { runValidators } from './validators.js';
 import { runGenesis, runInitNetwork, runNodeKey, runPeers } from './network-init.js';
 import { runLocalnet } from './localnet.js';
 import { UsageError, type Io, defaultIo } from './io.js';
@@ -167,6 +168,13 @@ const COMMANDS: Record<string, Command> = {
     options: { ...COMMON, ...NODE_TARGET, genesis: { type: 'string' } },
     positionals: { min: 2, max: 2 },
     run: runVerify,
+  },
+  validators: {
+    summary: 'list the validator set, or propose and approve a change of it (signed with the node key in --data)',
+    usage: 'polity validators [list] [--port N | --api URL]\n       polity validators propose [--add "NAME:PUBKEY[:POWER]" ...] [--remove PUBKEY ...] [--data DIR]\n       polity validators approve <id> [--data DIR]',
+    options: { ...COMMON, ...NODE_TARGET, add: { type: 'string', multiple: true }, remove: { type: 'string', multiple: true } },
+    positionals: { min: 0, max: 2 },
+    run: runValidators,
   },
   simulate: {
     summary: 'run the deterministic consensus simulator: seeded faults and Byzantine validators, safety and liveness checks',

@@ -1,0 +1,81 @@
+/**
+ * `polity validators`: see and change the validator set of a BFT network
+ * (spec/consensus.md §9). Changes are transactions signed with the node key
+ * of a validating department (`--data DIR`), since a validator's node key is
+ * its validator key:
+ *
+ *   polity validators list                                   the set in force now
+ *   polity validators propose --add "Name:PUBKEY[:POWER]"    propose the current set plus/minus departments
+ *                             --remove PUBKEY                (prints the change id for the others)
+ *   polity validators approve <id>                           approve a proposed change
+ *
+ * A change takes effect two blocks after validators holding more than two
+ * thirds of the power have approved it.
+ */
+import { signTx } from '../ledger/sign.js';
+import { isHex } from '../crypto/bytes.js';
+import { decodeTx } from '../ledger/transaction.js';
+import type { Validator } from '../ledger/genesis.js';
+import { loadDataDir } from '../node/data-dir.js';
+import { createClient } from '../sdk/client.js';
+import { apiUrl, UsageError, type Io } from './io.js';
+import { parseValidatorSpec } from './network-init.js';
+
+const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [String(v)]);
+
+export async function runValidators(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number> {
+  const [verb = 'list', ...rest] = positionals;
+  const client = createClient({ url: apiUrl(values), timeoutMs: 30_000 });
+  if (verb === 'list') {
+    if (rest.length > 0) throw new UsageError('list takes no arguments');
+    const s = await client.status();
+    if (values.json) io.out(JSON.stringify({ height: s.height, consensus: s.consensus, validators: s.validators }));
+    else {
+      const total = s.validators.reduce((sum, v) => sum + v.power, 0);
+      io.out(`${s.validators.length} validator(s) at height ${s.height} (${s.consensus} consensus), total power ${total}:`);
+      for (const v of s.validators) io.out(`  ${v.name.padEnd(28)} ${v.pubKey}  power ${v.power}`);
+    }
+    return 0;
+  }
+  if (verb !== 'propose' && verb !== 'approve') throw new UsageError(`unknown action ${JSON.stringify(verb)}; expected list, propose or approve`);
+  // Arguments first, so bad usage is refused before anything is read or sent.
+  const adds = verb === 'propose' ? list(values.add).map(parseValidatorSpec) : [];
+  const removes = verb === 'propose' ? list(values.remove) : [];
+  if (verb === 'propose') {
+    if (rest.length > 0) throw new UsageError('propose takes --add and --remove, no arguments');
+    for (const r of removes) if (!isHex(r, 32)) throw new UsageError(`--remove: expected a 64-hex-digit node key, got ${JSON.stringify(String(r).slice(0, 70))}`);
+    if (adds.length + removes.length === 0) throw new UsageError('give at least one --add "Name:PUBKEY[:POWER]" or --remove PUBKEY');
+  } else if (rest.length !== 1 || !isHex(rest[0], 32)) {
+    throw new UsageError('approve takes the change id (64 hex digits) printed by propose');
+  }
+  const data = await loadDataDir(values.data as string);
+  const key = data.nodeKey;
+  let args: Record<string, unknown>;
+  if (verb === 'propose') {
+    const current = (await client.status()).validators as Validator[];
+    for (const r of removes) if (!current.some((v) => v.pubKey === r)) throw new UsageError(`--remove: ${r.slice(0, 16)}… is not a validator now`);
+    for (const a of adds) if (current.some((v) => v.pubKey === a.pubKey)) throw new UsageError(`--add: ${a.pubKey.slice(0, 16)}… is already a validator`);
+    args = { validators: [...current.filter((v) => !removes.includes(v.pubKey)).map(({ name, pubKey, power }) => ({ name, pubKey, power })), ...adds] };
+  } else {
+    args = { id: rest[0] };
+  }
+  const g = await client.genesis();
+  const tx = signTx({ v: 1, chainId: g.chainId, module: 'validators', action: verb, args: args as never, signer: key.publicKey, nonce: await client.nonce(key.publicKey) }, key.secretKey);
+  const id = decodeTx(tx).id;
+  const outcome = await client.submitTx(tx, { wait: true, timeoutMs: 20_000 });
+  const result = outcome.status === 'committed' ? outcome.result : undefined;
+  const ok = result?.code === 'OK';
+  const scheduled = result?.events.find((e) => e.type === 'validators.scheduled');
+  if (values.json) {
+    io.out(JSON.stringify({ ok, status: outcome.status, code: result?.code, message: result?.message, ...(verb === 'propose' ? { id } : {}), ...(scheduled ? { since: scheduled.since } : {}) }));
+  } else if (!result) {
+    io.err(`not committed yet (${outcome.status}); check later with: polity status`);
+  } else if (!ok) {
+    io.err(`refused: ${result.code}: ${result.message}`);
+  } else {
+    if (verb === 'propose') io.out(`proposed a set of ${(args.validators as unknown[]).length} validator(s); change id ${id}`);
+    else io.out(`approved change ${args.id as string}`);
+    io.out(scheduled ? `two thirds approved: the new set takes effect at height ${scheduled.since}` : 'waiting for approvals from validators holding more than two thirds of the power: polity validators approve <id>');
+  }
+  return ok ? 0 : 1;
+}
