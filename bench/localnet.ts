@@ -19,9 +19,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { generateKeyPair, signBytes, verifyBytes } from '../src/crypto/ed25519.js';
-import { utf8Encode } from '../src/crypto/bytes.js';
+import { ed25519AllCores, ed25519OneCore } from './ceilings.js';
+import { generateKeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { decodeTx, type SignedTx } from '../src/ledger/transaction.js';
 import { runInitNetwork } from '../src/cli/network-init.js';
@@ -39,32 +38,6 @@ const COLOCATED_WORKER = fileURLToPath(new URL('./colocated-worker.js', import.m
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // --- ceilings ---------------------------------------------------------------------
-
-function ed25519OneCore(n: number): number {
-  const k = generateKeyPair();
-  const msg = utf8Encode('polity bench message of about the size of a tx id..');
-  const sig = signBytes(k.secretKey, msg);
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) if (!verifyBytes(k.publicKey, msg, sig)) throw new Error('verify failed');
-  return (n / (performance.now() - t0)) * 1000;
-}
-
-async function ed25519AllCores(nPerCore: number): Promise<number> {
-  const src = `const { parentPort, workerData } = require('node:worker_threads');
-const { generateKeyPairSync, sign, verify } = require('node:crypto');
-const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-const msg = Buffer.from('polity bench message of about the size of a tx id..');
-const sig = sign(null, msg, privateKey);
-parentPort.once('message', () => { for (let i = 0; i < workerData.n; i++) verify(null, msg, publicKey, sig); parentPort.postMessage('done'); });
-parentPort.postMessage('ready');`;
-  const workers = Array.from({ length: availableParallelism() }, () => new Worker(src, { eval: true, workerData: { n: nPerCore } }));
-  await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
-  const t0 = performance.now();
-  await Promise.all(workers.map((w) => new Promise((r) => (w.once('message', r), w.postMessage('go')))));
-  const ms = performance.now() - t0;
-  await Promise.all(workers.map((w) => w.terminate()));
-  return ((nPerCore * workers.length) / ms) * 1000;
-}
 
 /** Four processes that each decode, verify and store (synced, per batch) every transaction: the floor of what 4 co-located validators do. */
 async function colocatedCeiling(txs: SignedTx[], dir: string): Promise<number> {

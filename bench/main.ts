@@ -14,11 +14,10 @@
  * `--quick` runs smaller samples (for a smoke test); `--only signed` or
  * `--only aggregate` runs one part.
  */
-import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { hash as nodeHash, randomBytes } from 'node:crypto';
-import { generateKeyPair, signBytes, verifyBytes } from '../src/crypto/ed25519.js';
-import { utf8Encode } from '../src/crypto/bytes.js';
+import { randomBytes } from 'node:crypto';
+import { ed25519AllCores, ed25519OneCore, sha256PerSecond } from './ceilings.js';
+import { generateKeyPair } from '../src/crypto/ed25519.js';
 import { signTx } from '../src/ledger/sign.js';
 import { createReceiptCache, verifyReceipt } from '../src/ledger/receipt-verify.js';
 import type { Receipt } from '../src/ledger/receipt.js';
@@ -41,61 +40,6 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 const ratio = (a: number, b: number): string => `${((a / b) * 100).toFixed(1)}%`;
 
 // --- ceilings --------------------------------------------------------------
-
-function ed25519OneCore(n: number): number {
-  const k = generateKeyPair();
-  const msg = utf8Encode('polity bench message of about the size of a tx id..');
-  const sig = signBytes(k.secretKey, msg);
-  verifyBytes(k.publicKey, msg, sig);
-  const t0 = now();
-  for (let i = 0; i < n; i++) if (!verifyBytes(k.publicKey, msg, sig)) throw new Error('verify failed');
-  return rate(n, now() - t0);
-}
-
-const WORKER_SRC = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { generateKeyPairSync, sign, verify } = require('node:crypto');
-const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-const msg = Buffer.from('polity bench message of about the size of a tx id..');
-const sig = sign(null, msg, privateKey);
-parentPort.once('message', () => {
-  for (let i = 0; i < workerData.n; i++) if (!verify(null, msg, publicKey, sig)) throw new Error('bad');
-  parentPort.postMessage('done');
-});
-parentPort.postMessage('ready');
-`;
-
-async function ed25519AllCores(nPerCore: number): Promise<number> {
-  const cores = availableParallelism();
-  const workers = Array.from({ length: cores }, () => new Worker(WORKER_SRC, { eval: true, workerData: { n: nPerCore } }));
-  await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
-  const t0 = now();
-  await Promise.all(
-    workers.map(
-      (w) =>
-        new Promise((r) => {
-          w.once('message', r);
-          w.postMessage('go');
-        }),
-    ),
-  );
-  const ms = now() - t0;
-  await Promise.all(workers.map((w) => w.terminate()));
-  return rate(nPerCore * cores, ms);
-}
-
-/** The machine's best one-core SHA-256 rate on 33-byte inputs (node:crypto one-shot, 'binary' output: the fastest form measured). */
-function sha256PerSecond(n: number): number {
-  const buf = randomBytes(33);
-  let sink = 0;
-  const t0 = now();
-  for (let i = 0; i < n; i++) {
-    buf[0] = i & 0xff;
-    sink ^= nodeHash('sha256', buf, 'binary').charCodeAt(0);
-  }
-  const perSecond = rate(n, now() - t0);
-  return sink === -1 ? 0 : perSecond;
-}
 
 // --- node under load ---------------------------------------------------------
 

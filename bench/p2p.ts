@@ -17,7 +17,8 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { generateKeyPair, signBytes, verifyBytes, type KeyPair } from '../src/crypto/ed25519.js';
+import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
+import { ed25519OneCore } from './ceilings.js';
 import { createP2PNetwork, type P2PNetwork, type PeerAddress } from '../src/p2p/network.js';
 
 const NODES = 4;
@@ -228,19 +229,9 @@ function summary(placement: string, delivered: number, seconds: number, droppedF
   };
 }
 
-function ed25519VerifyOneCore(n: number): number {
-  const k = generateKeyPair();
-  const msg = new TextEncoder().encode('polity bench message of about the size of a tx id..');
-  const sig = signBytes(k.secretKey, msg);
-  verifyBytes(k.publicKey, msg, sig);
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) if (!verifyBytes(k.publicKey, msg, sig)) throw new Error('verify failed');
-  return Math.round((n / (performance.now() - t0)) * 1000);
-}
-
 async function main(): Promise<void> {
   const say = (line: string): void => void (JSON_OUT || process.stdout.write(line + '\n'));
-  const verifyPerSecond = ed25519VerifyOneCore(QUICK ? 5_000 : 30_000);
+  const verifyPerSecond = ed25519OneCore(QUICK ? 5_000 : 30_000);
   say(`ceiling    Ed25519 verify, one core: ${fmt(verifyPerSecond)}/s`);
   const results: Result[] = [];
   for (const [name, run] of [

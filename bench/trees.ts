@@ -12,7 +12,7 @@
  * - ledger/state-tree.ts: build from 1M entries, apply 10,000 changes, proofs.
  */
 import { performance } from 'node:perf_hooks';
-import { buildMerkleTree, leafHash, verifyInclusion } from '../src/crypto/merkle.js';
+import { buildMerkleTree, verifyInclusion } from '../src/crypto/merkle.js';
 import { sha256 } from '../src/crypto/sha256.js';
 import { createHistoryLog, historyConsistencyProof, historyInclusionProof } from '../src/ledger/history-log.js';
 import { applyStateChanges, buildStateTree, proveState, stateRoot, verifyStateProof } from '../src/ledger/state-tree.js';

@@ -180,6 +180,29 @@ test('four validators: crash, partition and loss of quorum lose nothing and fork
   }
 });
 
+/**
+ * A node directory beside the four departments of `root`: a fresh node key,
+ * the network's genesis, the validators as its peers. With `admit`, every
+ * validator lists its key as an observer (a full node or a department about
+ * to join); without it, nobody does (a stranger).
+ */
+async function extraNode(root: string, slugs: readonly string[], name: string, admit: boolean): Promise<{ key: KeyPair; dept: Dept }> {
+  const key = generateKeyPair();
+  const dir = join(root, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'node-key.json'), JSON.stringify(key), { mode: 0o600 });
+  await writeFile(join(dir, 'genesis.json'), await readFile(join(root, slugs[0]!, 'genesis.json')));
+  const api = await freePort();
+  const nets = await Promise.all(slugs.map((s) => readNetworkFile(join(root, s))));
+  await writeNetworkFile(dir, {
+    listen: { host: '127.0.0.1', port: await freePort() },
+    api: { host: '127.0.0.1', port: api },
+    peers: nets.map((n, i) => ({ name: slugs[i]!, pubKey: JSON.parse(readFileSync(join(root, slugs[i]!, 'node-key.json'), 'utf8')).publicKey, host: '127.0.0.1', port: n.listen.port })),
+  });
+  if (admit) for (const [i, s] of slugs.entries()) await writeNetworkFile(join(root, s), { ...nets[i]!, observers: [...(nets[i]!.observers ?? []), key.publicKey] }, { overwrite: true });
+  return { key, dept: { name, dir, api: `http://127.0.0.1:${api}`, log: [] } };
+}
+
 test('a full node follows the chain without voting: same blocks, served from its own API', { timeout: 120_000 }, async () => {
   const root = await tempDir('polity-full-');
   const p2pBase = await freePort();
@@ -187,23 +210,8 @@ test('a full node follows the chain without voting: same blocks, served from its
   assert.equal(await runInitNetwork({ validators: '4', data: root, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
   const slugs = ['department-1', 'department-2', 'department-3', 'department-4'];
   // An observer: its own key, the same genesis, the validators as peers; each validator lets it in.
-  const observerKey = generateKeyPair();
-  const fullDir = join(root, 'archive');
-  await mkdir(fullDir, { recursive: true });
-  await writeFile(join(fullDir, 'node-key.json'), JSON.stringify(observerKey), { mode: 0o600 });
-  await writeFile(join(fullDir, 'genesis.json'), await readFile(join(root, slugs[0]!, 'genesis.json')));
-  const fullApi = await freePort();
-  const fullP2p = await freePort();
-  const validatorsNet = await Promise.all(slugs.map((s) => readNetworkFile(join(root, s))));
-  await writeNetworkFile(fullDir, {
-    listen: { host: '127.0.0.1', port: fullP2p },
-    api: { host: '127.0.0.1', port: fullApi },
-    peers: validatorsNet.map((n, i) => ({ name: slugs[i]!, pubKey: JSON.parse(readFileSync(join(root, slugs[i]!, 'node-key.json'), 'utf8')).publicKey, host: '127.0.0.1', port: n.listen.port })),
-  });
-  for (const [i, s] of slugs.entries()) await writeNetworkFile(join(root, s), { ...validatorsNet[i]!, observers: [observerKey.publicKey] }, { overwrite: true });
-
+  const { key: observerKey, dept: full } = await extraNode(root, slugs, 'archive', true);
   const depts: Dept[] = slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] }));
-  const full: Dept = { name: 'archive', dir: fullDir, api: `http://127.0.0.1:${fullApi}`, log: [] };
   for (const d of [...depts, full]) startNode(d);
   try {
     await waitFor('the full node to reach height 4', async () => (await heightOf(full)) >= 4, 60_000);
@@ -217,14 +225,7 @@ test('a full node follows the chain without voting: same blocks, served from its
       assert.ok(!mine.certificate.signatures.some((x: { validator: string }) => x.validator === observerKey.publicKey), 'it never signs');
     }
     // Negative control: a node whose key no validator lists is refused, and so never follows.
-    const stranger = generateKeyPair();
-    const strangerDir = join(root, 'stranger');
-    await mkdir(strangerDir, { recursive: true });
-    await writeFile(join(strangerDir, 'node-key.json'), JSON.stringify(stranger), { mode: 0o600 });
-    await writeFile(join(strangerDir, 'genesis.json'), await readFile(join(root, slugs[0]!, 'genesis.json')));
-    const strangerApi = await freePort();
-    await writeNetworkFile(strangerDir, { listen: { host: '127.0.0.1', port: await freePort() }, api: { host: '127.0.0.1', port: strangerApi }, peers: (await readNetworkFile(fullDir)).peers });
-    const strangerNode: Dept = { name: 'stranger', dir: strangerDir, api: `http://127.0.0.1:${strangerApi}`, log: [] };
+    const { dept: strangerNode } = await extraNode(root, slugs, 'stranger', false);
     startNode(strangerNode);
     await waitFor('the stranger to answer', async () => (await status(strangerNode)) !== undefined);
     await new Promise((r) => setTimeout(r, 3000));
@@ -250,20 +251,8 @@ test('the chain changes its own validator set: two thirds approve a fifth depart
   const keyOf = (slug: string): KeyPair => JSON.parse(readFileSync(join(root, slug, 'node-key.json'), 'utf8')) as KeyPair;
   const genesis = JSON.parse(await readFile(join(root, slugs[0]!, 'genesis.json'), 'utf8')) as Genesis;
   // The fifth department starts as an observer every validator lets in.
-  const fifth = generateKeyPair();
-  const fifthDir = join(root, 'department-5');
-  await mkdir(fifthDir, { recursive: true });
-  await writeFile(join(fifthDir, 'node-key.json'), JSON.stringify(fifth), { mode: 0o600 });
-  await writeFile(join(fifthDir, 'genesis.json'), JSON.stringify(genesis));
-  const fifthApi = await freePort();
-  const nets = await Promise.all(slugs.map((s) => readNetworkFile(join(root, s))));
-  await writeNetworkFile(fifthDir, {
-    listen: { host: '127.0.0.1', port: await freePort() },
-    api: { host: '127.0.0.1', port: fifthApi },
-    peers: nets.map((n, i) => ({ name: slugs[i]!, pubKey: keyOf(slugs[i]!).publicKey, host: '127.0.0.1', port: n.listen.port })),
-  });
-  for (const [i, s] of slugs.entries()) await writeNetworkFile(join(root, s), { ...nets[i]!, observers: [fifth.publicKey] }, { overwrite: true });
-  const depts: Dept[] = [...slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] as string[] })), { name: 'department-5', dir: fifthDir, api: `http://127.0.0.1:${fifthApi}`, log: [] }];
+  const { key: fifth, dept: fifthDept } = await extraNode(root, slugs, 'department-5', true);
+  const depts: Dept[] = [...slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] as string[] })), fifthDept];
   for (const d of depts) startNode(d);
   const submit = async (signer: KeyPair, action: string, args: Record<string, unknown>): Promise<string> => {
     const { nonce } = await get(depts[0]!, `/v1/accounts/${signer.publicKey}`);

@@ -87,3 +87,8 @@ export function parsePositiveInt(name: string, value: unknown, max = Number.MAX_
   if (!/^[0-9]{1,15}$/.test(String(value)) || n < 1 || n > max) throw new UsageError(`--${name}: expected a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
   return n;
 }
+
+/** The values of an option that may be given several times (`--add A --add B`), as a list. */
+export function optionList(value: unknown): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
+}

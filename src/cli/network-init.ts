@@ -26,7 +26,7 @@ import { isHex } from '../crypto/bytes.js';
 import { DEFAULT_PARAMS, genesisHash, parseGenesis, type Genesis, type Validator } from '../ledger/genesis.js';
 import { CHAIN_ID_RE } from '../ledger/transaction.js';
 import { exists, genesisPath, loadGenesisFile, loadKeyFile, nodeKeyPath } from '../node/data-dir.js';
-import { type Io, parsePositiveInt, UsageError } from './io.js';
+import { type Io, optionList, parsePositiveInt, UsageError } from './io.js';
 
 // --- limits and defaults -------------------------------------------------------
 
@@ -546,7 +546,7 @@ export function parseValidatorSpec(spec: string): Validator {
 }
 
 export async function runGenesis(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
-  const raw = values.validator === undefined ? [] : Array.isArray(values.validator) ? (values.validator as string[]) : [String(values.validator)];
+  const raw = optionList(values.validator);
   if (raw.length === 0) throw new UsageError('expected one --validator NAME:PUBKEY[:POWER] per validating department');
   if (raw.length > VALIDATORS_MAX) throw new UsageError(`--validator: at most ${VALIDATORS_MAX}, got ${raw.length}`);
   const validators = raw.map(parseValidatorSpec);

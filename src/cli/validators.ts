@@ -18,10 +18,9 @@ import { decodeTx } from '../ledger/transaction.js';
 import type { Validator } from '../ledger/genesis.js';
 import { loadDataDir } from '../node/data-dir.js';
 import { createClient } from '../sdk/client.js';
-import { apiUrl, UsageError, type Io } from './io.js';
+import { apiUrl, optionList, UsageError, type Io } from './io.js';
 import { parseValidatorSpec } from './network-init.js';
 
-const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [String(v)]);
 
 export async function runValidators(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number> {
   const [verb = 'list', ...rest] = positionals;
@@ -39,8 +38,8 @@ export async function runValidators(values: Record<string, unknown>, positionals
   }
   if (verb !== 'propose' && verb !== 'approve') throw new UsageError(`unknown action ${JSON.stringify(verb)}; expected list, propose or approve`);
   // Arguments first, so bad usage is refused before anything is read or sent.
-  const adds = verb === 'propose' ? list(values.add).map(parseValidatorSpec) : [];
-  const removes = verb === 'propose' ? list(values.remove) : [];
+  const adds = verb === 'propose' ? optionList(values.add).map(parseValidatorSpec) : [];
+  const removes = verb === 'propose' ? optionList(values.remove) : [];
   if (verb === 'propose') {
     if (rest.length > 0) throw new UsageError('propose takes --add and --remove, no arguments');
     for (const r of removes) if (!isHex(r, 32)) throw new UsageError(`--remove: expected a 64-hex-digit node key, got ${JSON.stringify(String(r).slice(0, 70))}`);

@@ -339,7 +339,8 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
     building = undefined;
     roundState(r);
     if (isValidator() && proposerAt(r) === self) {
-      if (own.has(`proposal/${r}`)) propose('', -1); // re-send the recorded proposal
+      const recorded = own.get(`proposal/${r}`) as ProposalMessage | undefined;
+      if (recorded) propose(recorded.blockHash, recorded.polRound); // re-send what was signed before a restart
       else if (validValue !== null) propose(validValue, validRound);
       else {
         building = { height, round: r };

@@ -216,7 +216,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   let setsMemo: { source: unknown; sets: ScheduledSet[] } = { source: undefined, sets: [] };
   const setAt = (height: number): { validators: readonly Validator[]; since: number } => {
     const source = state.get(SETS_KEY);
-    if (source !== setsMemo.source) setsMemo = { source, sets: ((source as unknown as { sets: ScheduledSet[] } | undefined)?.sets ?? []).map((x) => ({ ...x })) };
+    if (source !== setsMemo.source) setsMemo = { source, sets: (source as unknown as { sets: ScheduledSet[] } | undefined)?.sets ?? [] };
     return validatorSetAt({ sets: setsMemo.sets }, genesis.validators, height);
   };
   const chainCtx: ChainContext = {
@@ -274,9 +274,14 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   const received = new Map<string, BlockBody>();
   /** Blocks the engine asked to validate before their body arrived: hash -> round. */
   const awaitingBody = new Map<string, number>();
-  /** Transaction ids whose signatures this node verified (mempool admission): not verified again in a block. */
+  /**
+   * Transaction ids whose signatures this node verified (mempool admission):
+   * not verified again in a peer's block. Solo nodes validate no one else's
+   * blocks, so they keep none.
+   */
   const verifiedTxIds = new Set<string>();
   const rememberVerified = (id: string): void => {
+    if (solo) return;
     if (verifiedTxIds.size >= 1_000_000) verifiedTxIds.clear();
     verifiedTxIds.add(id);
   };

@@ -273,13 +273,19 @@ test('nodes of different networks (networkId in the Noise prologue) cannot conne
   await waitFor('same network connects', () => connected(a, c));
 });
 
-test('a link cut on the wire is redialled, and gossip flows again', async (t) => {
-  t.after(stopAll);
+/** Node A dialling node B through a TCP proxy the test controls; linked when it returns. */
+async function linkedThroughProxy(t: { after: (fn: () => unknown) => void }): Promise<{ a: TestNode; b: TestNode; proxy: Proxy }> {
   const b = await startNode();
   const proxy = await startProxy(b.at.port);
   t.after(() => proxy.close());
   const a = await startNode({ peers: [{ ...b.at, port: proxy.port }] });
   await waitFor('linked through the proxy', () => connected(a, b));
+  return { a, b, proxy };
+}
+
+test('a link cut on the wire is redialled, and gossip flows again', async (t) => {
+  t.after(stopAll);
+  const { a, b, proxy } = await linkedThroughProxy(t);
   proxy.killAll();
   await waitFor('the cut is noticed', () => logged(a, 'peer.disconnected'));
   await waitFor('reconnected', () => connected(a, b));
@@ -313,11 +319,7 @@ test('a frame over the receiver\'s limit drops the peer, and is not delivered; o
 
 test('a flipped ciphertext byte on the wire is detected: the link drops and nothing forged is delivered', async (t) => {
   t.after(stopAll);
-  const b = await startNode();
-  const proxy = await startProxy(b.at.port);
-  t.after(() => proxy.close());
-  const a = await startNode({ peers: [{ ...b.at, port: proxy.port }] });
-  await waitFor('linked through the proxy', () => connected(a, b));
+  const { a, b, proxy } = await linkedThroughProxy(t);
   a.net.broadcast('tx', text('intact')); // control: the proxy itself changes nothing
   await waitFor('intact arrives', () => b.got.length === 1);
   await sleep(50);

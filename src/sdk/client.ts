@@ -7,7 +7,7 @@
  * Every failure is a `PolityApiError` carrying the node's `{code, message}`,
  * or code `NODE_UNREACHABLE` when no node answered.
  */
-import type { Block, BlockHeader, CommitCertificate, TxResult } from '../ledger/block.js';
+import type { Block, BlockHeader, TxResult } from '../ledger/block.js';
 import type { Genesis } from '../ledger/genesis.js';
 import type { Receipt } from '../ledger/receipt.js';
 import type { SignedTx } from '../ledger/transaction.js';
