@@ -13,7 +13,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +21,11 @@ import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { decodeTx } from '../src/ledger/transaction.js';
 import { signTx } from '../src/ledger/sign.js';
+import { verifyReceipt } from '../src/ledger/receipt-verify.js';
 import { readNetworkFile, runInitNetwork, writeNetworkFile } from '../src/cli/network-init.js';
 import type { Io } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
-import { anchorTx, freePort, randomHash, tempDir } from './helpers.js';
+import { anchorTx, CHROMIUM, CHROMIUM_ARGS, freePort, randomHash, tempDir } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
 const children = new Set<ChildProcess>();
@@ -309,6 +310,47 @@ test('the chain changes its own validator set: two thirds approve a fifth depart
     const headers = await Promise.all(depts.map((d) => get(d, `/v1/blocks/${top}`)));
     assert.equal(new Set(headers.map((b) => JSON.stringify(b.header))).size, 1);
     assert.notEqual(headers[0].header.validatorSetHash, (await get(depts[0]!, '/v1/blocks/1')).header.validatorSetHash);
+
+    // Offline verification follows the set from genesis: the last block the old set signed hands over to the new one.
+    const sets = (await get(depts[0]!, '/v1/validator-sets')) as { current: { since: number }; handovers: { since: number; header: { height: number; nextValidatorSetHash?: string } }[] };
+    assert.equal(sets.handovers.length, 1);
+    const since = sets.handovers[0]!.since;
+    assert.equal(sets.current.since, since);
+    assert.equal((await get(depts[0]!, `/v1/blocks/${since - 1}`)).header.nextValidatorSetHash, headers[0].header.validatorSetHash, 'the handover block names the new set');
+    assert.equal((await get(depts[0]!, `/v1/blocks/${since - 2}`)).header.nextValidatorSetHash, undefined, 'only the last block of a set carries it');
+    const citizen = generateKeyPair();
+    const docHash = randomHash();
+    const posted = await fetch(`${depts[4]!.api}/v1/tx?wait=commit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(anchorTx(genesis, citizen, 0, docHash)) });
+    assert.equal(posted.status, 200, await posted.text());
+    const receipt = await get(depts[4]!, `/v1/notary/receipts/${docHash}`);
+    assert.ok(receipt.header.height >= since);
+    assert.equal(receipt.validatorSets.length, 1);
+    const verified = verifyReceipt(receipt, genesis, { documentHash: docHash });
+    assert.ok(verified.ok, JSON.stringify(verified));
+    // Negative controls: without the history, or with a handover naming another set, it does not verify.
+    const bare = { ...receipt };
+    delete bare.validatorSets;
+    assert.match((verifyReceipt(bare, genesis) as { reason: string }).reason, /no validator-set history/);
+    const forged = structuredClone(receipt);
+    forged.validatorSets[0].validators[4].power = 100;
+    assert.match((verifyReceipt(forged, genesis) as { reason: string }).reason, /does not hand over to the listed set/);
+    const skipped = structuredClone(receipt);
+    skipped.validatorSets[0].certificate.signatures = skipped.validatorSets[0].certificate.signatures.slice(0, 2);
+    assert.match((verifyReceipt(skipped, genesis) as { reason: string }).reason, /handover at block \d+: signers hold 2 of 4/);
+
+    // The explorer checks the certificate of a block signed by the new set in the browser, through the handover.
+    if (existsSync(CHROMIUM)) {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${depts[0]!.api}/explorer#/block/${receipt.header.height}`);
+        await page.getByText('through 1 validator-set change').waitFor({ timeout: 15_000 });
+        assert.match((await page.locator('.check').first().textContent()) ?? '', /every signature is valid/);
+      } finally {
+        await browser.close();
+      }
+    }
   } catch (e) {
     for (const d of depts) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
     throw e;

@@ -82,3 +82,7 @@ export async function until<T>(fn: () => Promise<T | undefined> | T | undefined,
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Debian's Chromium, driven by playwright-core in the browser tests, with the flags a sandboxed CI machine needs. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];

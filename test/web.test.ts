@@ -31,9 +31,8 @@ import { createApi } from '../src/api/server.js';
 import { signTx } from '../src/ledger/sign.js';
 import { generateKeyPair, signBytes } from '../src/crypto/ed25519.js';
 import { voteSignBytes } from '../src/ledger/votes.js';
+import { CHROMIUM, CHROMIUM_ARGS } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUTPUT = join(ROOT, 'test-output');
 const WAIT_MS = 10_000;

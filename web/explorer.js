@@ -17,6 +17,7 @@ import { fromHex } from '/lib/crypto/bytes.js';
 import { ed25519Verify } from '/web/lib/webcrypto.js';
 import { blockHash, certificateChecks, hasQuorum } from '/lib/ledger/block.js';
 import { validatorSetHash } from '/lib/ledger/genesis.js';
+import { followSets, setHashOf } from '/lib/ledger/set-history.js';
 
 const REFRESH_MS = 3000;
 const BLOCKS_PAGE = 20;
@@ -158,9 +159,30 @@ function genesis() {
   return genesisPromise;
 }
 
+/** Names of every validator this page has seen: the current set, and every earlier set of the history. */
+const knownNames = new Map();
+
 function validatorName(pubKey) {
-  return status?.validators.find((v) => v.pubKey === pubKey)?.name;
+  return status?.validators.find((v) => v.pubKey === pubKey)?.name ?? knownNames.get(pubKey);
 }
+
+let setsPromise;
+/** The node's validator-set history (/v1/validator-sets), fetched again when a block is newer than what it covers. */
+function setHistory(height) {
+  setsPromise = (setsPromise ?? Promise.resolve(undefined)).then((known) =>
+    known && known.height + 1 >= height
+      ? known
+      : api('/v1/validator-sets').then((sets) => {
+          for (const ho of sets.handovers) for (const v of ho.validators) knownNames.set(v.pubKey, v.name);
+          return sets;
+        }),
+  );
+  setsPromise.catch(() => (setsPromise = undefined));
+  return setsPromise;
+}
+
+/** Handover certificates already checked in this page, by block hash. */
+const handoversChecked = new Map();
 
 function validatorLabel(pubKey) {
   const name = validatorName(pubKey);
@@ -516,6 +538,7 @@ async function renderBlock(ref, current) {
         ['State root', hashText(hd.stateRoot), 'Root of the state after this block'],
         ['History root', hashText(hd.historyRoot), 'Merkle root of all earlier block hashes'],
         ['Validator set', hashText(hd.validatorSetHash), 'Hash of the validators that sign this block'],
+        ...(hd.nextValidatorSetHash ? [['Next validator set', hashText(hd.nextValidatorSetHash), 'The last block this set signs: it hands the chain over to the set with this hash']] : []),
         ...(hd.lastCommitHash ? [['Previous certificate', hashText(hd.lastCommitHash), 'Hash of the commit certificate of the previous block, which this block carries; its median vote time is this block\'s time']] : []),
         ['Proposer', validatorLabel(hd.proposer)],
         ['Format version', String(hd.v)],
@@ -595,11 +618,29 @@ async function checkCertificate(block) {
   if (recomputed !== block.hash || recomputed !== block.certificate.blockHash) {
     return { error: 'the header does not hash to the certified block hash' };
   }
-  if (validatorSetHash(g.validators) !== hd.validatorSetHash) {
-    return { error: 'this block was signed by a validator set other than the genesis set; its signatures are not checked on this page' };
-  }
   if (!globalThis.crypto?.subtle) return { error: 'this page is not in a secure context (HTTPS or localhost), so the browser cannot check signatures' };
-  const { checks, totalPower, error } = certificateChecks(g.chainId, block.certificate, g.validators);
+  // The set that signs this block: the genesis set, or the one reached through the handovers
+  // (each certified by the outgoing set, whose signatures are checked here too).
+  let validators = g.validators;
+  let handovers = 0;
+  if (validatorSetHash(g.validators) !== hd.validatorSetHash) {
+    const sets = await setHistory(hd.height);
+    const followed = followSets(g.chainId, g.validators, sets.handovers, hd.height);
+    if (!followed.ok) return { error: followed.reason };
+    for (const c of followed.handovers) {
+      if (!handoversChecked.has(c.blockHash)) {
+        const prepared = certificateChecks(g.chainId, c.certificate, c.validators);
+        let power = 0;
+        for (const x of prepared.checks) if (await ed25519Verify(x.pubKey, x.message, x.sig)) power += x.power;
+        handoversChecked.set(c.blockHash, !prepared.error && hasQuorum(power, prepared.totalPower));
+      }
+      if (!handoversChecked.get(c.blockHash)) return { error: `the validator-set handover at block ${c.height} does not hold` };
+    }
+    if (setHashOf(followed.validators) !== hd.validatorSetHash) return { error: 'this block was not signed by the validator set the chain handed over to' };
+    validators = followed.validators;
+    handovers = followed.handovers.length;
+  }
+  const { checks, totalPower, error } = certificateChecks(g.chainId, block.certificate, validators);
   if (error) return { error };
   const valid = new Map();
   let signedPower = 0;
@@ -608,12 +649,12 @@ async function checkCertificate(block) {
     valid.set(c.pubKey, ok);
     if (ok) signedPower += c.power;
   }
-  return { valid, signedPower, totalPower, quorum: hasQuorum(signedPower, totalPower) };
+  return { valid, signedPower, totalPower, validators, handovers, quorum: hasQuorum(signedPower, totalPower) };
 }
 
 function paintCertificate(container, block, check) {
   const cert = block.certificate;
-  const validators = status?.validators ?? [];
+  const validators = check?.validators ?? status?.validators ?? [];
   const powerOf = new Map(validators.map((v) => [v.pubKey, v.power]));
   const totalPower = check?.totalPower ?? validators.reduce((sum, v) => sum + v.power, 0);
   const claimedPower = cert.signatures.reduce((sum, s) => sum + (powerOf.get(s.validator) ?? 0), 0);
@@ -624,7 +665,7 @@ function paintCertificate(container, block, check) {
   if (!check) verdict = h('p', { class: 'check check-pending', role: 'status' }, 'Checking the signatures in your browser…');
   else if (check.error) verdict = h('p', { class: 'check check-warn', role: 'status' }, `Not checked in your browser: ${check.error}.`);
   else if (check.quorum && [...check.valid.values()].every(Boolean)) {
-    verdict = h('p', { class: 'check check-ok', role: 'status' }, h('span', { 'aria-hidden': 'true' }, '✓ '), 'Checked in your browser: the header hashes to the block hash, and every signature is valid.');
+    verdict = h('p', { class: 'check check-ok', role: 'status' }, h('span', { 'aria-hidden': 'true' }, '✓ '), 'Checked in your browser: the header hashes to the block hash, and every signature is valid.', check.handovers ? ` The signing set was followed from the genesis set through ${check.handovers} validator-set ${check.handovers === 1 ? 'change' : 'changes'}, each signed by the outgoing validators.` : '');
   } else verdict = h('p', { class: 'check check-error', role: 'status' }, h('span', { 'aria-hidden': 'true' }, '✗ '), 'The certificate does not hold: some signatures are invalid or the signers lack a two-thirds majority.');
 
   container.replaceChildren(

@@ -6,7 +6,9 @@
  *   2. `checkReceipt` — the very module the node runs, served compiled from
  *      /lib/ — redoes every hash link of the receipt against the genesis;
  *   3. each commit-certificate signature is checked with WebCrypto Ed25519,
- *      and the signers must hold more than two thirds of the voting power.
+ *      and the signers must hold more than two thirds of the voting power —
+ *      for the block, and for each validator-set handover that leads to its
+ *      set from the genesis set.
  *
  * The genesis (the validator set to trust) comes from this node by default,
  * or from a file for a check that trusts no node.
@@ -16,7 +18,7 @@
  */
 import { fromHex, toHex } from '/lib/crypto/bytes.js';
 import { ed25519Verify } from '/web/lib/webcrypto.js';
-import { hasQuorum } from '/lib/ledger/block.js';
+import { certificateChecks, hasQuorum } from '/lib/ledger/block.js';
 import { genesisHash, parseGenesis } from '/lib/ledger/genesis.js';
 import { checkReceipt } from '/lib/ledger/receipt.js';
 
@@ -286,8 +288,8 @@ function showFailed(reason, { title = 'Not verified', hint, details } = {}) {
   revealResult();
 }
 
-function showVerified(facts, { signedPower, totalPower, signers, genesis, genesisLabel, docName }) {
-  const names = new Map(genesis.validators.map((v) => [v.pubKey, v.name]));
+function showVerified(facts, { signedPower, totalPower, signers, validators, handovers, genesis, genesisLabel, docName }) {
+  const names = new Map([...genesis.validators, ...validators].map((v) => [v.pubKey, v.name]));
   const when = timeFormat.format(new Date(facts.time));
   const meta = facts.meta ? Object.entries(facts.meta) : [];
   result.className = 'result result-verified';
@@ -320,7 +322,7 @@ function showVerified(facts, { signedPower, totalPower, signers, genesis, genesi
         'Signatures',
         `${signers.length} valid ${signers.length === 1 ? 'signature' : 'signatures'} (${signers.map((k) => names.get(k) ?? shortHex(k)).join(', ')}) holding ${signedPower} of ${totalPower} voting power; more than two thirds needed.`,
       ],
-      ['Validators from', genesisLabel],
+      ['Validators from', handovers > 0 ? `${genesisLabel}, followed through ${handovers} validator-set ${handovers === 1 ? 'change' : 'changes'} signed by the outgoing validators` : genesisLabel],
     ]),
   );
   result.dataset.status = 'verified';
@@ -404,30 +406,41 @@ async function update() {
     });
   }
 
-  // A malformed certificate (unknown or repeated signer) fails before any signature is checked.
-  if (check.certificateError) return showFailed(`commit certificate: ${check.certificateError}`);
-  // Every signature of the certificate, with WebCrypto Ed25519.
+  // Every signature of every certificate, with WebCrypto Ed25519: the validator-set handovers
+  // from genesis (when the chain changed its set), then the block's own certificate, last.
   if (!globalThis.crypto?.subtle) {
     return showFailed('this page was not opened over HTTPS (or from localhost), so the browser cannot check the validators’ signatures');
   }
   let signedPower = 0;
-  const signers = [];
-  for (const s of check.signatures) {
-    const ok = await ed25519Verify(s.pubKey, s.message, s.sig);
-    if (!current()) return;
-    if (!ok) {
-      const name = genesis.validators.find((v) => v.pubKey === s.pubKey)?.name;
-      return showFailed(`commit certificate: the signature of validator ${name ?? shortHex(s.pubKey)} is not valid for this block`, {
-        hint: 'The block header or its certificate was altered.',
-      });
+  let totalPower = 0;
+  let signers = [];
+  let validators = genesis.validators;
+  for (const c of check.certificates) {
+    const what = c.blockHash === check.facts.blockHash ? 'commit certificate' : `validator-set handover at block ${c.height}`;
+    const prepared = certificateChecks(genesis.chainId, c.certificate, c.validators);
+    // A malformed certificate (unknown or repeated signer) fails before any signature is checked.
+    if (prepared.error) return showFailed(`${what}: ${prepared.error}`);
+    signedPower = 0;
+    totalPower = prepared.totalPower;
+    signers = [];
+    validators = c.validators;
+    for (const s of prepared.checks) {
+      const ok = await ed25519Verify(s.pubKey, s.message, s.sig);
+      if (!current()) return;
+      if (!ok) {
+        const name = c.validators.find((v) => v.pubKey === s.pubKey)?.name;
+        return showFailed(`${what}: the signature of validator ${name ?? shortHex(s.pubKey)} is not valid for this block`, {
+          hint: 'The block header or its certificate was altered.',
+        });
+      }
+      signedPower += s.power;
+      signers.push(s.pubKey);
     }
-    signedPower += s.power;
-    signers.push(s.pubKey);
+    if (!hasQuorum(signedPower, totalPower)) {
+      return showFailed(`${what}: the signers hold ${signedPower} of ${totalPower} voting power; more than two thirds is needed`);
+    }
   }
-  if (!hasQuorum(signedPower, check.totalPower)) {
-    return showFailed(`commit certificate: the signers hold ${signedPower} of ${check.totalPower} voting power; more than two thirds is needed`);
-  }
-  showVerified(check.facts, { signedPower, totalPower: check.totalPower, signers, genesis, genesisLabel, docName: doc.file.name });
+  showVerified(check.facts, { signedPower, totalPower, signers, validators, handovers: check.certificates.length - 1, genesis, genesisLabel, docName: doc.file.name });
 }
 
 // --- wiring ------------------------------------------------------------------------

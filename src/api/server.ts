@@ -92,6 +92,28 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
     async () => ({ evidence: node.listEvidence() }),
   );
   app.get('/v1/genesis', { schema: { tags: ['node'], summary: 'The genesis document (what offline verifiers need).' } }, async () => node.genesis);
+  app.get(
+    '/v1/validator-sets',
+    {
+      schema: {
+        tags: ['consensus'],
+        summary: 'The validator set in force, and every handover from the genesis set to it (what offline verifiers need to follow the set).',
+        description:
+          'Each handover is the header of the last block an outgoing set signed (carrying nextValidatorSetHash), its commit certificate, and the incoming set. Scheduled changes not yet in force are listed under `scheduled`.',
+      },
+    },
+    async () => {
+      const height = node.height;
+      const current = node.validatorSetAt(height + 1);
+      const next = node.validatorSetAt(height + 2);
+      return {
+        height,
+        current: { since: current.since, validators: current.validators },
+        scheduled: next.since > height + 1 ? [{ since: next.since, validators: next.validators }] : [],
+        handovers: await node.setHandovers(),
+      };
+    },
+  );
 
   // --- transactions ---------------------------------------------------------
   const waitFor = async (txId: string, wait: string | undefined, timeoutMs: number | undefined): Promise<TxStatus | undefined> =>

@@ -35,6 +35,7 @@ const LIB_ALLOWED = new Set([
   'ledger/errors.js',
   'ledger/genesis.js',
   'ledger/receipt.js',
+  'ledger/set-history.js',
   'ledger/transaction.js',
 ]);
 

@@ -46,6 +46,13 @@ export interface BlockHeader {
   historyRoot: string;
   /** Hash of the validator set that signs this block. */
   validatorSetHash: string;
+  /**
+   * Only on the last block a set signs: hash of the set that signs the next
+   * block. Signed by the outgoing set, it hands the chain over to the new one,
+   * so a verifier can follow the set from genesis to any block
+   * (spec/blocks.md §"Validator-set handovers").
+   */
+  nextValidatorSetHash?: string;
   /** Public key of the validator that proposed the block. */
   proposer: string;
   /**

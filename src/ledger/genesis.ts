@@ -70,24 +70,34 @@ export function parseGenesis(value: unknown): Genesis {
   if (g.v !== 1) bad('v: expected 1');
   if (typeof g.chainId !== 'string' || !CHAIN_ID_RE.test(g.chainId)) bad('chainId: expected lowercase letters, digits and dashes');
   if (!Number.isSafeInteger(g.genesisTime) || (g.genesisTime as number) < 0) bad('genesisTime: expected milliseconds since the epoch');
-  if (!Array.isArray(g.validators) || g.validators.length === 0) bad('validators: expected at least one');
-  const seen = new Set<string>();
-  let power = 0;
-  for (const [i, v] of (g.validators as unknown[]).entries()) {
-    const val = v as Record<string, unknown>;
-    if (typeof val !== 'object' || val === null) bad(`validators[${i}]: expected an object`);
-    if (typeof val.name !== 'string' || val.name.length === 0 || val.name.length > 128) bad(`validators[${i}].name: expected 1-128 characters`);
-    if (!isHex(val.pubKey, 32)) bad(`validators[${i}].pubKey: expected a 32-byte key in hex`);
-    if (!Number.isSafeInteger(val.power) || (val.power as number) < 1) bad(`validators[${i}].power: expected a positive integer`);
-    if (seen.has(val.pubKey as string)) bad(`validators[${i}].pubKey: listed twice`);
-    power += val.power as number;
-    seen.add(val.pubKey as string);
-  }
-  if (power > TOTAL_POWER_MAX) bad(`validators: total voting power ${power} exceeds ${TOTAL_POWER_MAX}`);
+  const listError = validatorListError(g.validators);
+  if (listError) bad(`validators${listError}`);
   const p = g.params as Record<string, unknown>;
   if (typeof p !== 'object' || p === null) bad('params: expected an object');
   for (const key of Object.keys(DEFAULT_PARAMS) as (keyof ChainParams)[]) {
     if (!Number.isSafeInteger(p[key]) || (p[key] as number) < 1) bad(`params.${key}: expected a positive integer`);
   }
   return value as Genesis;
+}
+
+/**
+ * What is wrong with an untrusted validator list, as a suffix to its name
+ * (`[2].pubKey: listed twice`, `: expected at least one`), or undefined.
+ */
+export function validatorListError(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return ': expected at least one';
+  const seen = new Set<string>();
+  let power = 0;
+  for (const [i, v] of value.entries()) {
+    const val = v as Record<string, unknown>;
+    if (typeof val !== 'object' || val === null) return `[${i}]: expected an object`;
+    if (typeof val.name !== 'string' || val.name.length === 0 || val.name.length > 128) return `[${i}].name: expected 1-128 characters`;
+    if (!isHex(val.pubKey, 32)) return `[${i}].pubKey: expected a 32-byte key in hex`;
+    if (!Number.isSafeInteger(val.power) || (val.power as number) < 1) return `[${i}].power: expected a positive integer`;
+    if (seen.has(val.pubKey as string)) return `[${i}].pubKey: listed twice`;
+    power += val.power as number;
+    seen.add(val.pubKey as string);
+  }
+  if (power > TOTAL_POWER_MAX) return `: total voting power ${power} exceeds ${TOTAL_POWER_MAX}`;
+  return undefined;
 }

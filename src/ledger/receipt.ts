@@ -10,7 +10,9 @@
  *   result (code OK) --(result path)--> header.resultsRoot
  *   header --(hash)--> certificate.blockHash, signed by > 2/3 of the validators
  *
- * and the validator set is tied to the verifier's genesis. This module only
+ * and the validator set is tied to the verifier's genesis: the genesis set,
+ * or the set reached from it through the receipt's validator-set handovers
+ * (`set-history.ts`) when the chain has changed its set. This module only
  * computes and compares hashes; it returns the signatures still to check, so
  * Node (node:crypto) and the browser (WebCrypto) each check them their own
  * way (`receipt-verify.ts` for Node). Pure: the browser loads it unchanged.
@@ -20,8 +22,9 @@
 import { equalBytes, fromHex, isHex, toHex } from '../crypto/bytes.js';
 import { canonicalBytes } from '../crypto/canonical-json.js';
 import { leafHash, nodeHash, verifyInclusion } from '../crypto/merkle.js';
-import { blockHash, certificateChecks, type BlockHeader, type CommitCertificate, type TxResult } from './block.js';
-import { genesisHash, validatorSetHash, type Genesis, type Validator } from './genesis.js';
+import { blockHash, type BlockHeader, type CommitCertificate, type TxResult } from './block.js';
+import { genesisHash, type Genesis, type Validator } from './genesis.js';
+import { followSets, setHashOf, type CertificateToCheck, type SetHandover } from './set-history.js';
 import { txIdBytes, type SignedTx } from './transaction.js';
 
 export const RECEIPT_TYPE = 'polity.notary.receipt';
@@ -52,7 +55,10 @@ export interface Receipt {
   resultPath: string[];
   header: BlockHeader;
   certificate: CommitCertificate;
+  /** The set that signed the block (informational: the verifier derives it from its genesis). */
   validators: Validator[];
+  /** Present when the chain changed its set before this block: every handover from genesis to it. */
+  validatorSets?: SetHandover[];
 }
 
 export interface ReceiptFacts {
@@ -71,11 +77,8 @@ export type ReceiptCheck =
   | {
       ok: true;
       facts: ReceiptFacts;
-      /** Signatures that must all verify, carrying more than two thirds of `totalPower` (computed on first access). */
-      readonly signatures: { pubKey: string; message: Uint8Array; sig: string; power: number }[];
-      readonly totalPower: number;
-      /** Set when the certificate is malformed (unknown or repeated signer). */
-      readonly certificateError: string | undefined;
+      /** Certificates still to check, each by its own set: the handovers from genesis, then the block's own, last. */
+      certificates: CertificateToCheck[];
     };
 
 /**
@@ -102,13 +105,12 @@ export type ReceiptCheck =
 /** Hashes derived from a genesis, computed once per genesis object (verifiers check many receipts). */
 interface GenesisFacts {
   hash: string;
-  validatorSetHash: string;
 }
 const genesisFacts = new WeakMap<Genesis, GenesisFacts>();
 function factsOf(genesis: Genesis): GenesisFacts {
   let facts = genesisFacts.get(genesis);
   if (!facts) {
-    facts = { hash: genesisHash(genesis), validatorSetHash: validatorSetHash(genesis.validators) };
+    facts = { hash: genesisHash(genesis) };
     genesisFacts.set(genesis, facts);
   }
   return facts;
@@ -250,9 +252,16 @@ function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash: string |
   if (c.blockHash !== hash || c.height !== h.height) {
     return fail('the commit certificate is not for this block header (header was altered)');
   }
-  // The receipt's own validator list is informational: the verifier trusts only its genesis.
-  if (h.validatorSetHash !== g.validatorSetHash) {
-    return fail('the block was signed by a validator set other than the genesis set; this receipt needs a validator-set history to verify');
+  // The receipt's own validator list is informational: the verifier trusts only its genesis,
+  // and the handovers that lead from its set to the block's.
+  const sets = followSets(genesis.chainId, genesis.validators, r.validatorSets, h.height);
+  if (!sets.ok) return fail(sets.reason);
+  if (h.validatorSetHash !== setHashOf(sets.validators)) {
+    return fail(
+      r.validatorSets === undefined
+        ? 'the block was signed by a validator set other than the genesis set, and the receipt carries no validator-set history to follow'
+        : 'the block was not signed by the validator set its validator-set history reaches',
+    );
   }
 
   // 1. Document hash -> anchored value.
@@ -295,20 +304,6 @@ function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash: string |
   const facts: ReceiptFacts = { hash: r.hash, height: h.height, time: h.time, blockHash: hash, mode, signer: tx.body.signer };
   const meta = tx.body.args.meta;
   if (mode === 'signed' && meta && typeof meta === 'object' && !Array.isArray(meta)) facts.meta = meta as Record<string, unknown>;
-  let checks: ReturnType<typeof certificateChecks> | undefined;
-  const certificate = (): ReturnType<typeof certificateChecks> => (checks ??= certificateChecks(genesis.chainId, c, genesis.validators));
-  // Signatures are prepared only when a caller asks (a cached certificate needs none).
-  return {
-    ok: true,
-    facts,
-    get signatures() {
-      return certificate().checks;
-    },
-    get totalPower() {
-      return certificate().totalPower;
-    },
-    get certificateError() {
-      return certificate().error;
-    },
-  };
+  return { ok: true, facts, certificates: [...sets.handovers, { height: h.height, blockHash: hash, certificate: c, validators: sets.validators }] };
+
 }

@@ -36,7 +36,7 @@ export function verifyCertificate(chainId: string, certificate: CommitCertificat
     signed += c.power;
   }
   if (!hasQuorum(signed, totalPower)) {
-    return { ok: false, reason: `signers hold ${signed} of ${totalPower} voting power, more than two thirds needed`, signedPower: signed, totalPower };
+    return { ok: false, reason: `signers hold ${signed} of ${totalPower} voting power; more than two thirds is needed`, signedPower: signed, totalPower };
   }
   return { ok: true, signedPower: signed, totalPower };
 }

@@ -17,6 +17,7 @@ import { leafHash } from '../crypto/merkle.js';
 import { blockHash, type Block, type BlockHeader, type CommitCertificate, type TxResult } from '../ledger/block.js';
 import { assert, PolityError } from '../ledger/errors.js';
 import { genesisHash, type Genesis, type Validator } from '../ledger/genesis.js';
+import type { SetHandover } from '../ledger/set-history.js';
 import { createHistoryLog, historyConsistencyProof, historyInclusionProof } from '../ledger/history-log.js';
 import { signTx } from '../ledger/sign.js';
 import { buildStateTree, proveState, stateRoot, stateTreeSize, type StateProof } from '../ledger/state-tree.js';
@@ -133,6 +134,14 @@ export interface PolityNode {
   getBlock(height: number): Promise<Block | undefined>;
   getBlockByHash(hash: string): Promise<Block | undefined>;
   getResults(height: number): Promise<TxResult[] | undefined>;
+  /**
+   * The validator-set handovers committed up to `height` (default: the head),
+   * oldest first: what a verifier needs to follow the set from genesis
+   * (ledger/set-history.ts).
+   */
+  setHandovers(height?: number): Promise<SetHandover[]>;
+  /** The validator set in force at a height up to head + 2, and the height it took effect. */
+  validatorSetAt(height: number): { validators: readonly Validator[]; since: number };
   lastCertificate(): CommitCertificate | undefined;
   lastHeader(): BlockHeader | undefined;
   historyInclusion(height: number, headHeight: number): Promise<{ leafIndex: number; treeSize: number; path: string[] }>;
@@ -219,6 +228,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     if (source !== setsMemo.source) setsMemo = { source, sets: (source as unknown as { sets: ScheduledSet[] } | undefined)?.sets ?? [] };
     return validatorSetAt({ sets: setsMemo.sets }, genesis.validators, height);
   };
+  /** Handovers already assembled, by the height the incoming set starts at (committed, so immutable). */
+  const handovers = new Map<number, SetHandover>();
   const chainCtx: ChainContext = {
     chainId,
     genesisHash: gHash,
@@ -931,6 +942,24 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       return height === undefined ? undefined : store.getBlock(height);
     },
     getResults: (height) => store.getResults(height),
+    async setHandovers(height) {
+      const upTo = Math.min(height ?? Infinity, (head?.height ?? 0) + 1);
+      setAt(upTo); // refreshes the schedule from state
+      const out: SetHandover[] = [];
+      for (const s of setsMemo.sets) {
+        if (s.since > upTo) break;
+        let handover = handovers.get(s.since);
+        if (!handover) {
+          const block = await store.getBlock(s.since - 1);
+          if (!block) throw new PolityError('RECEIPT_UNAVAILABLE', `block ${s.since - 1} is not stored on this node`);
+          handover = { since: s.since, validators: s.validators, header: block.header, certificate: block.certificate };
+          handovers.set(s.since, handover);
+        }
+        out.push(handover);
+      }
+      return out;
+    },
+    validatorSetAt: (height) => setAt(height),
     lastCertificate: () => lastBlock?.certificate,
     lastHeader: () => lastBlock?.header,
     async historyInclusion(height, headHeight) {

@@ -117,8 +117,10 @@ export function createReceiptService(node: PolityNode): ReceiptService {
       resultPath: proofs.resultsTree.proof(loc.txIndex).map(toHex),
       header: block.header,
       certificate: block.certificate,
-      validators: node.genesis.validators,
+      validators: [...node.validatorSetAt(loc.height).validators],
     };
+    const handovers = await node.setHandovers(loc.height);
+    if (handovers.length > 0) receipt.validatorSets = handovers;
     if (loc.mode === 'batch') {
       const txId = results[loc.txIndex]!.txId;
       const tree = await batchTree(txId);

@@ -91,6 +91,9 @@ export function buildBlock(
 ): BuiltBlock {
   const height = head.height + 1;
   const { exec, tree, resultsRoot, stateRoot: root, encoded, resultTexts } = execute(ctx, head, height, args.time, args.txs);
+  // The set of height + 1 is known once height - 1 is committed (a change takes effect two blocks after it is scheduled).
+  const setHash = validatorSetHash(ctx.validatorsAt(height));
+  const nextSetHash = validatorSetHash(ctx.validatorsAt(height + 1));
   const header: BlockHeader = {
     v: 1,
     chainId: ctx.chainId,
@@ -102,7 +105,8 @@ export function buildBlock(
     resultsRoot,
     stateRoot: root,
     historyRoot: toHex(createHistoryLog(head.history).root()),
-    validatorSetHash: validatorSetHash(ctx.validatorsAt(height)),
+    validatorSetHash: setHash,
+    ...(nextSetHash !== setHash ? { nextValidatorSetHash: nextSetHash } : {}),
     proposer: args.proposer,
     ...(args.lastCommit ? { lastCommitHash: toHex(canonicalHash(args.lastCommit)) } : {}),
   };
@@ -171,7 +175,7 @@ export function validateBlock(
   if (bytes > ctx.params.blockBytesMax) return bad('too many bytes of transactions');
   const built = buildBlock(ctx, head, { txs: decoded, time, proposer: header.proposer, ...(lastCommit ? { lastCommit } : {}) });
   const expected = built.body.header;
-  for (const key of ['prevHash', 'txRoot', 'txCount', 'resultsRoot', 'stateRoot', 'historyRoot', 'validatorSetHash', 'lastCommitHash', 'v'] as const) {
+  for (const key of ['prevHash', 'txRoot', 'txCount', 'resultsRoot', 'stateRoot', 'historyRoot', 'validatorSetHash', 'nextValidatorSetHash', 'lastCommitHash', 'v'] as const) {
     if (expected[key] !== header[key]) return bad(`header ${key} does not match the block's content`);
   }
   const extra = Object.keys(header).find((k) => !(k in expected));
