@@ -267,7 +267,7 @@ test('the chain changes its own validator set: two thirds approve a fifth depart
     const newSet = [...genesis.validators, { name: 'Department 5', pubKey: fifth.publicKey, power: 1 }];
 
     // Not a validator: refused, nothing pending.
-    assert.match(await submit(generateKeyPair(), 'propose', { validators: newSet }), /^VALIDATORS_NOT_AUTHORISED:/);
+    assert.match(await submit(generateKeyPair(), 'propose', { validators: newSet }), /^AUTH_NOT_VALIDATOR:/);
     // Short of two thirds: one proposer plus one approval (2 of 4) changes nothing.
     const shrink = genesis.validators.slice(0, 3);
     const [, shrinkId] = (await submit(keyOf('department-4'), 'propose', { validators: shrink })).split(':');

@@ -27,6 +27,32 @@ export interface ChainParams {
   notaryBatchHashesMax: number;
 }
 
+/** A member organisation as genesis lists it (spec/identity.md §2). */
+export interface GenesisOrganisation {
+  /** Stable id: lowercase letters, digits and dashes. */
+  id: string;
+  name: string;
+  /** Ed25519 keys (hex) of its admins. */
+  admins: string[];
+  /** Admin approvals an action of the organisation needs (m of n). */
+  threshold: number;
+  /** Node keys it runs; a validator's key must be listed by its organisation. */
+  nodes: string[];
+  /** Modules its officials may act in (default: every module). */
+  permissions?: string[];
+}
+
+/** How the consortium decides (spec/identity.md §5). */
+export interface GovernanceParams {
+  /** A proposal executes once approving organisations / active organisations >= numerator / denominator. */
+  approvalNumerator: number;
+  approvalDenominator: number;
+  /** Blocks a proposal stays open when its proposer sets no shorter time. */
+  votingBlocks: number;
+}
+
+export const DEFAULT_GOVERNANCE: GovernanceParams = { approvalNumerator: 2, approvalDenominator: 3, votingBlocks: 10_000 };
+
 export interface Genesis {
   v: 1;
   chainId: string;
@@ -34,6 +60,9 @@ export interface Genesis {
   genesisTime: number;
   validators: Validator[];
   params: ChainParams;
+  /** Member organisations (absent on chains made before membership; then no one holds a role). */
+  organisations?: GenesisOrganisation[];
+  governance?: GovernanceParams;
 }
 
 export const DEFAULT_PARAMS: ChainParams = {
@@ -55,7 +84,7 @@ export function totalPower(validators: readonly Validator[]): number {
   return validators.reduce((sum, v) => sum + v.power, 0);
 }
 
-const GENESIS_KEYS = new Set(['v', 'chainId', 'genesisTime', 'validators', 'params']);
+const GENESIS_KEYS = new Set(['v', 'chainId', 'genesisTime', 'validators', 'params', 'organisations', 'governance']);
 /** Bound on total voting power so that quorum arithmetic (signed * 3 > total * 2) stays exact in doubles. */
 export const TOTAL_POWER_MAX = 2 ** 50;
 
@@ -76,6 +105,16 @@ export function parseGenesis(value: unknown): Genesis {
   if (typeof p !== 'object' || p === null) bad('params: expected an object');
   for (const key of Object.keys(DEFAULT_PARAMS) as (keyof ChainParams)[]) {
     if (!Number.isSafeInteger(p[key]) || (p[key] as number) < 1) bad(`params.${key}: expected a positive integer`);
+  }
+  if (g.organisations !== undefined && (!Array.isArray(g.organisations) || g.organisations.some((o) => typeof o !== 'object' || o === null))) {
+    bad('organisations: expected a list of objects');
+  }
+  if (g.governance !== undefined) {
+    const gov = g.governance as Record<string, unknown>;
+    if (typeof gov !== 'object' || gov === null) bad('governance: expected an object');
+    for (const key of Object.keys(gov)) if (!(key in DEFAULT_GOVERNANCE)) bad(`governance: unexpected member ${JSON.stringify(key.slice(0, 40))}`);
+    for (const key of Object.keys(DEFAULT_GOVERNANCE)) if (!Number.isSafeInteger(gov[key]) || (gov[key] as number) < 1) bad(`governance.${key}: expected a positive integer`);
+    if ((gov.approvalNumerator as number) > (gov.approvalDenominator as number)) bad('governance: the approval share cannot exceed 1 (numerator <= denominator)');
   }
   return value as Genesis;
 }

@@ -1,7 +1,16 @@
 /** The service modules every Polity chain runs, in registration order. */
 import type { ModuleDefinition } from '../runtime/module.js';
+import { COMMON_ROLES } from '../runtime/membership.js';
 import { notaryModule } from './notary/notary.js';
 import { evidenceModule } from './evidence/evidence.js';
 import { validatorsModule } from './validators/validators.js';
+import { createOrgModule } from './org/org.js';
+import { createGovModule } from './gov/gov.js';
 
-export const builtinModules: readonly ModuleDefinition[] = [notaryModule, evidenceModule, validatorsModule];
+/** The modules that do not manage membership themselves. */
+const serviceModules: readonly ModuleDefinition[] = [notaryModule, evidenceModule, validatorsModule];
+const names = [...serviceModules.map((m) => m.name), 'org', 'gov'];
+/** Every role an official can hold: the common ones and those the modules define. */
+export const ROLES: readonly string[] = [...new Set([...COMMON_ROLES, ...serviceModules.flatMap((m) => m.roles ?? [])])];
+
+export const builtinModules: readonly ModuleDefinition[] = [...serviceModules, createOrgModule(ROLES), createGovModule(names)];

@@ -18,6 +18,7 @@ import { blockHash, type Block, type BlockHeader, type CommitCertificate, type T
 import { assert, PolityError } from '../ledger/errors.js';
 import { genesisHash, type Genesis, type Validator } from '../ledger/genesis.js';
 import type { SetHandover } from '../ledger/set-history.js';
+import { genesisState } from '../runtime/membership.js';
 import { createHistoryLog, historyConsistencyProof, historyInclusionProof } from '../ledger/history-log.js';
 import { signTx } from '../ledger/sign.js';
 import { buildStateTree, proveState, stateRoot, stateTreeSize, type StateProof } from '../ledger/state-tree.js';
@@ -169,6 +170,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   // Checked before anything is opened, so a misconfigured node exits at once.
   if (solo && !isValidator) throw new Error('the node key is not the genesis validator (a one-validator chain runs solo consensus on its validator)');
   if (!solo && !options.p2p) throw new Error('a chain with several validators needs network settings (<data>/network.json: listen address and peers)');
+  const initialState = genesisState(genesis, registry.modules.map((m) => m.name));
   const store = createChainStore(`${options.dataDir}/chain`);
   await store.open(gHash);
   const notaryIndex = createNotaryIndex(`${options.dataDir}/notary-index`);
@@ -237,6 +239,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     params: genesis.params,
     registry,
     validatorsAt: (height) => setAt(height).validators,
+    genesisState: initialState,
   };
   const headView = (): ChainHead => ({
     height: head?.height ?? 0,

@@ -27,8 +27,10 @@ export interface ChainContext {
   genesisTime: number;
   params: ChainParams;
   registry: ModuleRegistry;
-  /** The validator set in force at a height. */
+  /** The validator set in force at a height (known up to head + 2). */
   validatorsAt(height: number): readonly Validator[];
+  /** What block 1 writes before its first transaction (membership.ts `genesisState`). */
+  genesisState?: ReadonlyMap<string, Json>;
 }
 
 /** A committed chain head and the state after it. Treat as immutable except through `commitBuilt`. */
@@ -63,7 +65,7 @@ export interface BuiltBlock {
 const stateReaderOf = (head: ChainHead) => ({ get: (key: string) => head.state.get(key) });
 
 function execute(ctx: ChainContext, head: ChainHead, height: number, time: number, txs: DecodedTx[]) {
-  const exec = executeBlock(ctx.registry, stateReaderOf(head), { chainId: ctx.chainId, height, time, validators: ctx.validatorsAt(height) }, txs);
+  const exec = executeBlock(ctx.registry, stateReaderOf(head), { chainId: ctx.chainId, height, time, validators: ctx.validatorsAt(height), ...(ctx.genesisState ? { initial: ctx.genesisState } : {}) }, txs);
   const changes: { key: Uint8Array; value: Uint8Array | null }[] = [];
   const encoded = new Map<string, Uint8Array | null>();
   for (const [key, value] of exec.changes) {

@@ -14,6 +14,7 @@ const counter: ModuleDefinition = {
   description: 'test module',
   actions: {
     add: defineAction({
+      access: 'anyone',
       args: Type.Object({ by: Type.Integer({ minimum: 1 }) }),
       description: 'add, failing past 10 after writing',
       execute(ctx, args) {
@@ -65,7 +66,7 @@ test('execution is deterministic: same block, same results and writes', () => {
 
 test('a bug in a module (a non-domain error) crashes rather than diverging', () => {
   const buggy = createModuleRegistry([
-    { name: 'buggy', description: '', actions: { go: defineAction({ args: Type.Object({}), description: '', execute: () => { throw new TypeError('oops'); } }) } },
+    { name: 'buggy', description: '', actions: { go: defineAction({ access: 'anyone', args: Type.Object({}), description: '', execute: () => { throw new TypeError('oops'); } }) } },
   ]);
   const t = decodeTx(signTx({ v: 1, chainId: 'c', module: 'buggy', action: 'go', args: {}, signer: k.publicKey, nonce: 0 }, k.secretKey));
   assert.throws(() => executeBlock(buggy, empty, { chainId: 'c', height: 1, time: 1, validators: [] }, [t]), /oops/);

@@ -20,7 +20,8 @@ import type { TxEvent, TxResult } from '../ledger/block.js';
 import type { Validator } from '../ledger/genesis.js';
 import { isPolityError, PolityError } from '../ledger/errors.js';
 import type { DecodedTx } from '../ledger/transaction.js';
-import type { ActionContext } from './module.js';
+import type { Access, ActionContext, Caller } from './module.js';
+import { callerOf, getOrg } from './membership.js';
 import { firstSchemaError, type ModuleRegistry } from './registry.js';
 import { Overlay, STATE_KEY_MAX, type StateReader } from './state-view.js';
 
@@ -30,6 +31,8 @@ export interface BlockContext {
   time: number;
   /** The validator set that signs the block (modules that check consensus signatures need it). */
   validators: readonly Validator[];
+  /** Block 1 only: the genesis state (membership.ts `genesisState`), written before the first transaction. */
+  initial?: ReadonlyMap<string, Json>;
 }
 
 export interface BlockExecution {
@@ -50,6 +53,7 @@ export function nextNonce(state: StateReader, signer: string): number {
 
 export function executeBlock(registry: ModuleRegistry, base: StateReader, block: BlockContext, txs: readonly DecodedTx[]): BlockExecution {
   const blockOverlay = new Overlay(base);
+  if (block.height === 1) for (const [key, value] of block.initial ?? []) blockOverlay.set(key, value);
   const results: TxResult[] = [];
   for (let i = 0; i < txs.length; i++) {
     results.push(executeTx(registry, blockOverlay, block, txs[i]!, i));
@@ -83,6 +87,7 @@ function executeTx(registry: ModuleRegistry, blockOverlay: Overlay, block: Block
 
   const overlay = new Overlay(blockOverlay);
   const events: TxEvent[] = [];
+  let caller: Caller | undefined;
   const ctx: ActionContext = {
     chainId: block.chainId,
     height: block.height,
@@ -91,6 +96,9 @@ function executeTx(registry: ModuleRegistry, blockOverlay: Overlay, block: Block
     txIndex,
     signer: body.signer,
     validators: block.validators,
+    get caller() {
+      return (caller ??= callerOf((key) => overlay.get(key), body.signer));
+    },
     get: (key) => overlay.get(key),
     has: (key) => overlay.get(key) !== undefined,
     set: (key, value) => {
@@ -103,6 +111,7 @@ function executeTx(registry: ModuleRegistry, blockOverlay: Overlay, block: Block
     },
   };
   try {
+    authorise(action.definition.access, ctx, body.module);
     action.definition.execute(ctx, body.args as never);
   } catch (e) {
     if (isPolityError(e)) return failed(e);
@@ -110,4 +119,26 @@ function executeTx(registry: ModuleRegistry, blockOverlay: Overlay, block: Block
   }
   overlay.mergeInto(blockOverlay);
   return { txId, code: 'OK', events };
+}
+
+/**
+ * May the signer call an action with this access rule? Throws the AUTH_*
+ * refusal (spec/identity.md §4). Object-level rights of `anyone` actions are
+ * the action's own check.
+ */
+export function authorise(access: Access, ctx: ActionContext, module: string): void {
+  if (access === 'anyone') return;
+  if (access === 'validator') {
+    if (!ctx.validators.some((v) => v.pubKey === ctx.signer)) throw new PolityError('AUTH_NOT_VALIDATOR', `only a node key of the current validator set may call ${module} actions of this kind`);
+    return;
+  }
+  const caller = ctx.caller;
+  if (access === 'orgAdmin') {
+    if (!caller.admin) throw new PolityError('AUTH_NOT_ORG_ADMIN', 'only an admin of an active member organisation may do this');
+    return;
+  }
+  if (caller.org === undefined) throw new PolityError('AUTH_NOT_OFFICIAL', 'the signer is not an official of an active member organisation');
+  const org = getOrg((key) => ctx.get(key), caller.org)!;
+  if (!org.permissions.includes(module)) throw new PolityError('AUTH_ORG_NOT_PERMITTED', `organisation ${org.id} has no permission to act in module ${module}`);
+  if (!access.roles.some((r) => caller.roles.includes(r))) throw new PolityError('AUTH_ROLE_MISSING', `this needs the role ${access.roles.join(' or ')}; the signer holds ${caller.roles.length ? caller.roles.join(', ') : 'none'}`);
 }

@@ -23,6 +23,8 @@ export interface ActionContext {
   readonly signer: string;
   /** The validator set that signs this block. */
   readonly validators: readonly Validator[];
+  /** The signer's organisation and roles (computed on first use). */
+  readonly caller: Caller;
   get(key: string): Json | undefined;
   has(key: string): boolean;
   set(key: string, value: Json): void;
@@ -30,16 +32,46 @@ export interface ActionContext {
   emit(event: TxEvent): void;
 }
 
+/**
+ * Who may call an action, checked by the runtime before the action runs
+ * (spec/identity.md §4). A refusal is a failed transaction with an AUTH_*
+ * code, and nothing but the signer's nonce changes.
+ *
+ * - `anyone`: any key — a citizen, a business, a holder of a DID. The action
+ *   itself checks object-level rights (e.g. that the signer controls the DID
+ *   it changes) and says so in its description.
+ * - `validator`: a node key of the validator set that signs the block.
+ * - `orgAdmin`: an admin key of an active member organisation.
+ * - `{ roles }`: an official of an active member organisation that holds the
+ *   module's permission, with at least one of these roles (an organisation's
+ *   admins hold every role of their organisation).
+ */
+export type Access = 'anyone' | 'validator' | 'orgAdmin' | { roles: readonly string[] };
+
+/** The signer as the membership layer knows it, given to actions that need it. */
+export interface Caller {
+  /** The active organisation the key belongs to (as official or admin), if any. */
+  org?: string;
+  /** Roles the key holds there (admins: 'admin' plus every role). */
+  roles: readonly string[];
+  /** True for an admin key of `org`. */
+  admin: boolean;
+}
+
 export interface ActionDefinition<S extends TSchema = TSchema> {
   /** JSON schema of the arguments (also published in the OpenAPI document). */
   args: S;
   description: string;
+  /** Who may call it (checked before `execute`). */
+  access: Access;
   execute(ctx: ActionContext, args: Static<S>): void;
 }
 
 export interface ModuleDefinition {
   name: string;
   description: string;
+  /** Roles this module's actions use beyond the common ones (admin, registrar, issuer, approver, auditor). */
+  roles?: readonly string[];
   actions: Record<string, ActionDefinition<any>>;
 }
 

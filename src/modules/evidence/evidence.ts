@@ -38,6 +38,7 @@ export const evidenceModule: ModuleDefinition = {
   description: 'Record proof that a validator signed two conflicting consensus messages.',
   actions: {
     submit: defineAction({
+      access: 'anyone',
       args: SubmitEvidenceArgs,
       description: 'Submit two conflicting signed messages of one validator; both signatures are checked against the validator set.',
       execute(ctx, args) {

@@ -67,6 +67,7 @@ export const notaryModule: ModuleDefinition = {
   description: 'Anchor document hashes; receipts verify offline.',
   actions: {
     anchor: defineAction({
+      access: 'anyone',
       args: AnchorArgs,
       description: 'Anchor one document hash, with optional metadata, signed by the caller.',
       execute(ctx, args) {
@@ -82,6 +83,7 @@ export const notaryModule: ModuleDefinition = {
       },
     }),
     anchorBatch: defineAction({
+      access: 'anyone',
       args: AnchorBatchArgs,
       description: 'Anchor the RFC 9162 root of an aggregation tree of document hashes.',
       execute(ctx, args) {

@@ -63,7 +63,6 @@ export function validatorSetAt(schedule: { sets: ScheduledSet[] } | undefined, g
 
 function requireValidator(ctx: ActionContext): void {
   if (ctx.validators.length < 2) throw new PolityError('VALIDATORS_SOLO_CHAIN', 'a one-validator chain runs solo consensus; its validator set is fixed by its genesis');
-  if (!ctx.validators.some((v) => v.pubKey === ctx.signer)) throw new PolityError('VALIDATORS_NOT_AUTHORISED', 'only a validator of the current set may propose or approve a change of the set');
 }
 
 function powerOf(validators: readonly Validator[], keys: readonly string[]): number {
@@ -77,15 +76,35 @@ function maybeSchedule(ctx: ActionContext, id: string, change: Change): boolean 
     ctx.set(changeKey(id), change as never);
     return false;
   }
+  ctx.delete(changeKey(id));
+  scheduleSet(ctx, change.validators, id);
+  return true;
+}
+
+/** The latest set the schedule holds (in force, or scheduled to be). */
+export function latestSet(ctx: ActionContext): readonly Validator[] {
+  const sets = (ctx.get(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined)?.sets ?? [];
+  return sets.length > 0 ? sets[sets.length - 1]!.validators : ctx.validators; // no change yet: the genesis set signs
+}
+
+/**
+ * Schedule `validators` to sign from height + SET_CHANGE_DELAY: the one way
+ * the set changes, whether two thirds of the validators approved it here or
+ * the organisations decided it by governance (modules/gov).
+ */
+export function scheduleSet(ctx: ActionContext, validators: Validator[], id: string): number {
+  if (ctx.validators.length < 2) throw new PolityError('VALIDATORS_SOLO_CHAIN', 'a one-validator chain runs solo consensus; its validator set is fixed by its genesis');
+  const keys = new Set(validators.map((v) => v.pubKey));
+  if (validators.length < 2 || keys.size !== validators.length) throw new PolityError('VALIDATORS_INVALID_SET', 'a set needs at least two validators, each listed once');
+  if (validators.reduce((s, v) => s + v.power, 0) > TOTAL_POWER_MAX) throw new PolityError('VALIDATORS_INVALID_SET', `total voting power over ${TOTAL_POWER_MAX}`);
   const since = ctx.height + SET_CHANGE_DELAY;
   const schedule = (ctx.get(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined) ?? { sets: [] };
   const sets = schedule.sets.filter((s) => s.since !== since);
-  sets.push({ since, validators: change.validators });
+  sets.push({ since, validators });
   sets.sort((a, b) => a.since - b.since);
   ctx.set(SETS_KEY, { sets } as never);
-  ctx.delete(changeKey(id));
-  ctx.emit({ type: 'validators.scheduled', id, since, validators: change.validators.length });
-  return true;
+  ctx.emit({ type: 'validators.scheduled', id, since, validators: validators.length });
+  return since;
 }
 
 export const validatorsModule: ModuleDefinition = {
@@ -93,6 +112,7 @@ export const validatorsModule: ModuleDefinition = {
   description: 'Change the validator set: a validator proposes a new set, validators with more than two thirds of the power approve it, it takes effect two blocks later.',
   actions: {
     propose: defineAction({
+      access: 'validator',
       args: ProposeArgs,
       description: 'Propose a new validator set (the whole set); counts as the proposer’s approval. Its id is this transaction’s id.',
       execute(ctx, args) {
@@ -107,6 +127,7 @@ export const validatorsModule: ModuleDefinition = {
       },
     }),
     approve: defineAction({
+      access: 'validator',
       args: ApproveArgs,
       description: 'Approve a proposed validator set; the last approval needed schedules it.',
       execute(ctx, args) {

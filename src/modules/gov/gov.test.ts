@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPair } from '../../crypto/ed25519.js';
+import { builtinModules } from '../index.js';
+import { callerOf, getOrg, memberKey } from '../../runtime/membership.js';
+import { createTestChain, testGenesis, testOrg } from '../test-chain.js';
+import { proposalKey, statusAt, type Proposal } from './gov.js';
+import { SETS_KEY } from '../validators/validators.js';
+
+const newOrg = (id: string) => {
+  const admin = generateKeyPair();
+  const node = generateKeyPair();
+  return { admin, node, organisation: { id, name: `Department ${id}`, admins: [admin.publicKey], threshold: 1, nodes: [node.publicKey], permissions: ['notary'] } };
+};
+
+test('three organisations add a fourth by governance; its admin then acts for it; its node joins the validators by a second vote', () => {
+  const [a, b, c] = [testOrg('civil-registry'), testOrg('tax-bureau'), testOrg('land-registry')];
+  const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
+  const d = newOrg('health');
+  // Before: the newcomer's admin is nobody.
+  assert.equal(chain.run(d.admin, 'gov', 'propose', { change: { type: 'removeOrganisation', id: 'tax-bureau' } }).code, 'AUTH_NOT_ORG_ADMIN');
+
+  const proposed = chain.run(a.admins[0]!, 'gov', 'propose', { change: { type: 'addOrganisation', organisation: d.organisation } });
+  assert.equal(proposed.code, 'OK');
+  const id = proposed.txId;
+  assert.equal((chain.get(proposalKey(id)) as unknown as Proposal).status, 'open', '1 of 3 is short of two thirds');
+  assert.equal(chain.run(a.admins[0]!, 'gov', 'vote', { id, approve: true }).code, 'GOV_ALREADY_VOTED');
+  assert.equal(getOrg(chain.get, 'health'), undefined);
+  assert.equal(chain.run(b.admins[0]!, 'gov', 'vote', { id, approve: true }).code, 'OK');
+  const p = chain.get(proposalKey(id)) as unknown as Proposal;
+  assert.equal(p.status, 'executed');
+  assert.equal(getOrg(chain.get, 'health')?.status, 'active');
+  assert.deepEqual(callerOf(chain.get, d.admin.publicKey).org, 'health');
+  assert.equal(chain.run(c.admins[0]!, 'gov', 'vote', { id, approve: true }).code, 'GOV_PROPOSAL_CLOSED');
+
+  // The new member's node becomes a validator: now 3 of 4 organisations must approve.
+  const newSet = [...chain.genesis.validators, { name: 'health-0', pubKey: d.node.publicKey, power: 1 }];
+  const setId = chain.run(d.admin, 'gov', 'propose', { change: { type: 'setValidators', validators: newSet } }).txId;
+  assert.equal(chain.run(a.admins[0]!, 'gov', 'vote', { id: setId, approve: true }).code, 'OK');
+  assert.equal((chain.get(proposalKey(setId)) as unknown as Proposal).status, 'open', '2 of 4 is short of two thirds');
+  assert.equal(chain.get(SETS_KEY), undefined);
+  assert.equal(chain.run(c.admins[0]!, 'gov', 'vote', { id: setId, approve: true }).code, 'OK');
+  const sets = chain.get(SETS_KEY) as unknown as { sets: { since: number; validators: { pubKey: string }[] }[] };
+  assert.equal(sets.sets.length, 1);
+  assert.equal(sets.sets[0]!.since, chain.height + 2);
+  assert.ok(sets.sets[0]!.validators.some((v) => v.pubKey === d.node.publicKey));
+});
+
+test('a proposal with too few approvals expires without effect, and a no-majority rejects', () => {
+  const [a, b, c] = [testOrg('a'), testOrg('b'), testOrg('c')];
+  const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
+  const id = chain.run(a.admins[0]!, 'gov', 'propose', { change: { type: 'revokePermission', org: 'b', module: 'notary' }, votingBlocks: 3 }).txId;
+  chain.skip(2);
+  const p = chain.get(proposalKey(id)) as unknown as Proposal;
+  assert.equal(statusAt(p, chain.height + 1), 'open', 'a vote in its last block still counts');
+  chain.skip(1);
+  assert.equal(statusAt(p, chain.height + 1), 'expired');
+  assert.equal(chain.run(b.admins[0]!, 'gov', 'vote', { id, approve: true }).code, 'GOV_PROPOSAL_EXPIRED');
+  assert.ok(getOrg(chain.get, 'b')!.permissions.includes('notary'), 'nothing changed');
+  // Rejection: two of three say no, so two thirds can no longer approve.
+  const r = chain.run(a.admins[0]!, 'gov', 'propose', { change: { type: 'setParameter', name: 'votingBlocks', value: 50 } }).txId;
+  assert.equal(chain.run(b.admins[0]!, 'gov', 'vote', { id: r, approve: false }).code, 'OK');
+  assert.equal((chain.get(proposalKey(r)) as unknown as Proposal).status, 'open');
+  assert.equal(chain.run(c.admins[0]!, 'gov', 'vote', { id: r, approve: false }).code, 'OK');
+  assert.equal((chain.get(proposalKey(r)) as unknown as Proposal).status, 'rejected');
+});
+
+test('an organisation with two of three admins: its vote counts only when two agree', () => {
+  const a = testOrg('a', 3, 1, { threshold: 2 });
+  const [b, c] = [testOrg('b'), testOrg('c')];
+  const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
+  const id = chain.run(b.admins[0]!, 'gov', 'propose', { change: { type: 'setParameter', name: 'votingBlocks', value: 20 } }).txId;
+  assert.equal(chain.run(a.admins[0]!, 'gov', 'vote', { id, approve: true }).code, 'OK');
+  assert.equal((chain.get(proposalKey(id)) as unknown as Proposal).status, 'open', 'one admin of a 2-of-3 organisation does not decide it');
+  assert.equal(chain.run(a.admins[1]!, 'gov', 'vote', { id, approve: true }).code, 'OK');
+  assert.equal((chain.get(proposalKey(id)) as unknown as Proposal).status, 'executed');
+  assert.equal((chain.get('gov/params') as { votingBlocks: number }).votingBlocks, 20);
+});
+
+test('an organisation registers officials and rotates its admin keys with its threshold of admins', () => {
+  const a = testOrg('a', 2, 1, { threshold: 2 });
+  const chain = createTestChain(testGenesis([a, testOrg('b')]), builtinModules);
+  const official = generateKeyPair();
+  const id = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['registrar'] } }).txId;
+  assert.equal(chain.get(memberKey(official.publicKey)), undefined, 'one admin of two is not enough');
+  assert.equal(chain.run(a.admins[0]!, 'org', 'approve', { org: 'a', id }).code, 'ORG_ALREADY_APPROVED');
+  assert.equal(chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id }).code, 'OK');
+  assert.deepEqual(callerOf(chain.get, official.publicKey), { org: 'a', roles: ['registrar'], admin: false });
+  // Bad roles and keys already in use are refused.
+  assert.equal(chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'setRoles', key: official.publicKey, roles: ['wizard'] } }).code, 'ORG_ROLE_UNKNOWN');
+  assert.equal(chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['auditor'] } }).code, 'ORG_OFFICIAL_EXISTS');
+  // Rotate: a new admin key replaces the first; the old one loses its rights at once.
+  const fresh = generateKeyPair();
+  const rot = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'setAdmins', admins: [fresh.publicKey, a.admins[1]!.publicKey], threshold: 2 } }).txId;
+  assert.equal(chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id: rot }).code, 'OK');
+  assert.equal(callerOf(chain.get, a.admins[0]!.publicKey).admin, false);
+  assert.equal(callerOf(chain.get, fresh.publicKey).admin, true);
+  assert.equal(chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'removeOfficial', key: official.publicKey } }).code, 'AUTH_NOT_ORG_ADMIN');
+});
+
+test('a validator’s node key rotates without stopping the chain: the new key signs two blocks later, with the same power', () => {
+  const [a, b, c] = [testOrg('a'), testOrg('b'), testOrg('c')];
+  const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
+  const next = generateKeyPair();
+  const r = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'rotateNode', from: a.nodes[0]!.publicKey, to: next.publicKey } });
+  assert.equal(r.code, 'OK');
+  const sets = chain.get(SETS_KEY) as unknown as { sets: { since: number; validators: { pubKey: string; power: number }[] }[] };
+  assert.equal(sets.sets[0]!.since, chain.height + 2);
+  assert.ok(sets.sets[0]!.validators.some((v) => v.pubKey === next.publicKey && v.power === 1));
+  assert.ok(!sets.sets[0]!.validators.some((v) => v.pubKey === a.nodes[0]!.publicKey));
+  assert.deepEqual(getOrg(chain.get, 'a')!.nodes, [next.publicKey]);
+});

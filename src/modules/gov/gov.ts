@@ -1,0 +1,278 @@
+/**
+ * Consortium governance: the member organisations decide together
+ * (spec/identity.md §5; DESIGN.md decision 7, "no single administrator").
+ *
+ * An admin of a member organisation proposes a change; admins vote for their
+ * organisations. An organisation's vote counts once its own threshold of
+ * admins (m of n) voted the same way. The proposal executes in the block of
+ * the vote that brings the approving organisations to the configured share
+ * of the active organisations (genesis `governance`, by default at least two
+ * thirds); it is rejected once that share can no longer be reached; it
+ * expires, with no effect, when its voting period ends first.
+ *
+ * State:
+ *   gov/params            -> { approvalNumerator, approvalDenominator, votingBlocks }
+ *   gov/proposal/<id>     -> Proposal (kept for ever: the history is queryable)
+ *   gov/index             -> [id, …] newest last (bounded by INDEX_MAX)
+ *
+ * Changes a proposal can make:
+ *   addOrganisation {organisation}      a new member, its admins, nodes, permissions
+ *   removeOrganisation {id}             a member leaves (its validators must leave first)
+ *   setValidators {validators}          the validator set or a validator's power;
+ *                                       signs from two blocks after execution
+ *   grantPermission / revokePermission {org, module}
+ *   setParameter {name, value}          a governance parameter
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { Json } from '../../crypto/canonical-json.js';
+import { PolityError } from '../../ledger/errors.js';
+import { TOTAL_POWER_MAX, type GovernanceParams } from '../../ledger/genesis.js';
+import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
+import { activeOrgs, getOrg, GOV_PARAMS_KEY, memberKey, ORG_INDEX_KEY, ORGS_MAX, organisationError, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
+import { latestSet, scheduleSet } from '../validators/validators.js';
+
+export const proposalKey = (id: string): string => `gov/proposal/${id}`;
+export const GOV_INDEX_KEY = 'gov/index';
+const INDEX_MAX = 100_000;
+/** Bounds on a proposal's voting period, in blocks. */
+export const VOTING_BLOCKS_MIN = 2;
+export const VOTING_BLOCKS_MAX = 1_000_000;
+
+const Key = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const OrgId = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' });
+const ModuleName = Type.String({ pattern: '^[a-z][a-zA-Z0-9]{0,31}$' });
+
+export const GovChange = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('addOrganisation'),
+      organisation: Type.Object(
+        {
+          id: OrgId,
+          name: Type.String({ minLength: 1, maxLength: 128 }),
+          admins: Type.Array(Key, { minItems: 1, maxItems: 20 }),
+          threshold: Type.Integer({ minimum: 1, maximum: 20 }),
+          nodes: Type.Array(Key, { maxItems: 20 }),
+          permissions: Type.Array(ModuleName, { maxItems: 64 }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('removeOrganisation'), id: OrgId }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('setValidators'),
+      validators: Type.Array(
+        Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), pubKey: Key, power: Type.Integer({ minimum: 1, maximum: TOTAL_POWER_MAX }) }, { additionalProperties: false }),
+        { minItems: 2, maxItems: 100 },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('grantPermission'), org: OrgId, module: ModuleName }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('revokePermission'), org: OrgId, module: ModuleName }, { additionalProperties: false }),
+  Type.Object(
+    { type: Type.Literal('setParameter'), name: Type.Union([Type.Literal('approvalNumerator'), Type.Literal('approvalDenominator'), Type.Literal('votingBlocks')]), value: Type.Integer({ minimum: 1, maximum: VOTING_BLOCKS_MAX }) },
+    { additionalProperties: false },
+  ),
+]);
+export type GovChange = Static<typeof GovChange>;
+
+export type ProposalStatus = 'open' | 'executed' | 'rejected' | 'failed' | 'expired';
+
+export interface Proposal {
+  id: string;
+  change: GovChange;
+  proposer: { org: string; key: string };
+  proposedAt: number;
+  /** Last height at which a vote counts. */
+  expiresAt: number;
+  /** Per organisation, the admin keys that voted yes and no. */
+  votes: Record<string, { yes: string[]; no: string[] }>;
+  /** Organisations whose vote is decided (their threshold of admins agreed). */
+  decided: Record<string, 'yes' | 'no'>;
+  status: Exclude<ProposalStatus, 'expired'>;
+  closedAt?: number;
+  /** Why execution failed (an error code and sentence), for status `failed`. */
+  failure?: { code: string; message: string };
+}
+
+/**
+ * The status for a vote in block `height` (a reader at head h asks for h + 1):
+ * an open proposal past its period is expired (no transaction closes it).
+ */
+export function statusAt(p: Proposal, height: number): ProposalStatus {
+  return p.status === 'open' && height > p.expiresAt ? 'expired' : p.status;
+}
+
+export function govParams(get: (key: string) => Json | undefined): GovernanceParams {
+  return get(GOV_PARAMS_KEY) as unknown as GovernanceParams;
+}
+
+/** Can the change be made in the current state? Checked when proposed and again when it executes. */
+function checkChange(ctx: ActionContext, change: GovChange, modules: readonly string[]): void {
+  const get = ctx.get;
+  switch (change.type) {
+    case 'addOrganisation': {
+      const o = change.organisation;
+      const error = organisationError({ ...o, status: 'active', since: ctx.height }, modules);
+      if (error) throw new PolityError('GOV_INVALID', `organisation ${error}`);
+      if (getOrg(get, o.id)) throw new PolityError('ORG_EXISTS', `an organisation ${o.id} exists (or existed: ids are not reused)`);
+      if (((get(ORG_INDEX_KEY) as string[] | undefined) ?? []).length >= ORGS_MAX) throw new PolityError('GOV_INVALID', `at most ${ORGS_MAX} organisations`);
+      const all = [...o.admins, ...o.nodes];
+      if (new Set(all).size !== all.length) throw new PolityError('GOV_INVALID', 'a key is listed twice (an admin key and a node key are different keys)');
+      const used = new Set(activeOrgs(get).flatMap((x) => x.nodes));
+      for (const k of all) if (get(memberKey(k)) !== undefined || used.has(k)) throw new PolityError('ORG_OFFICIAL_EXISTS', `the key ${k.slice(0, 16)}… already acts for a member organisation`);
+      return;
+    }
+    case 'removeOrganisation': {
+      const org = getOrg(get, change.id);
+      if (!org || org.status !== 'active') throw new PolityError('ORG_UNKNOWN', `no active organisation ${change.id}`);
+      if (latestSet(ctx).some((v) => org.nodes.includes(v.pubKey))) throw new PolityError('ORG_HAS_VALIDATORS', `${change.id} runs validators; change the validator set first`);
+      if (activeOrgs(get).length <= 1) throw new PolityError('GOV_INVALID', 'the last organisation cannot be removed');
+      return;
+    }
+    case 'setValidators': {
+      const nodes = new Set(activeOrgs(get).flatMap((o) => o.nodes));
+      for (const v of change.validators) if (!nodes.has(v.pubKey)) throw new PolityError('GOV_INVALID', `validator ${JSON.stringify(v.name)} runs a node key no active organisation lists`);
+      if (ctx.validators.length < 2) throw new PolityError('VALIDATORS_SOLO_CHAIN', 'a one-validator chain runs solo consensus; its validator set is fixed by its genesis');
+      return;
+    }
+    case 'grantPermission':
+    case 'revokePermission': {
+      const org = getOrg(get, change.org);
+      if (!org || org.status !== 'active') throw new PolityError('ORG_UNKNOWN', `no active organisation ${change.org}`);
+      if (!modules.includes(change.module)) throw new PolityError('GOV_INVALID', `no module ${change.module}`);
+      const has = org.permissions.includes(change.module);
+      if (change.type === 'grantPermission' && has) throw new PolityError('GOV_INVALID', `${change.org} already holds the ${change.module} permission`);
+      if (change.type === 'revokePermission' && !has) throw new PolityError('GOV_INVALID', `${change.org} does not hold the ${change.module} permission`);
+      return;
+    }
+    case 'setParameter': {
+      const next = { ...govParams(get), [change.name]: change.value };
+      if (next.approvalNumerator > next.approvalDenominator) throw new PolityError('GOV_INVALID', 'the approval share cannot exceed 1');
+      if (next.votingBlocks < VOTING_BLOCKS_MIN) throw new PolityError('GOV_INVALID', `votingBlocks: at least ${VOTING_BLOCKS_MIN}`);
+      return;
+    }
+  }
+}
+
+function execute(ctx: ActionContext, change: GovChange, id: string): void {
+  const get = ctx.get;
+  switch (change.type) {
+    case 'addOrganisation': {
+      const o = change.organisation;
+      const org: Organisation = { ...o, status: 'active', since: ctx.height };
+      ctx.set(orgKey(o.id), org as unknown as Json);
+      ctx.set(ORG_INDEX_KEY, [...((get(ORG_INDEX_KEY) as string[] | undefined) ?? []), o.id]);
+      for (const k of o.admins) ctx.set(memberKey(k), { org: o.id, admin: true } satisfies Member as unknown as Json);
+      return;
+    }
+    case 'removeOrganisation': {
+      const org = getOrg(get, change.id)!;
+      ctx.set(orgKey(org.id), { ...org, status: 'removed', removedAt: ctx.height } as unknown as Json);
+      return; // its admins and officials lose every right with it (membership.ts callerOf)
+    }
+    case 'setValidators':
+      scheduleSet(ctx, change.validators, id);
+      return;
+    case 'grantPermission':
+    case 'revokePermission': {
+      const org = getOrg(get, change.org)!;
+      const permissions = change.type === 'grantPermission' ? [...org.permissions, change.module] : org.permissions.filter((m) => m !== change.module);
+      ctx.set(orgKey(org.id), { ...org, permissions } as unknown as Json);
+      return;
+    }
+    case 'setParameter':
+      ctx.set(GOV_PARAMS_KEY, { ...govParams(get), [change.name]: change.value } as unknown as Json);
+      return;
+  }
+}
+
+/** Record `key`'s vote and settle the proposal if the share is reached (or out of reach). */
+function vote(ctx: ActionContext, p: Proposal, approve: boolean, modules: readonly string[]): Proposal {
+  const orgId = ctx.caller.org!;
+  const org = getOrg(ctx.get, orgId)!;
+  const mine = p.votes[orgId] ?? { yes: [], no: [] };
+  if (mine.yes.includes(ctx.signer) || mine.no.includes(ctx.signer)) throw new PolityError('GOV_ALREADY_VOTED', 'this admin already voted on the proposal');
+  if (p.decided[orgId]) throw new PolityError('GOV_ALREADY_VOTED', `${orgId} has already decided (${p.decided[orgId]})`);
+  const votes = { ...p.votes, [orgId]: approve ? { yes: [...mine.yes, ctx.signer], no: mine.no } : { yes: mine.yes, no: [...mine.no, ctx.signer] } };
+  const decided = { ...p.decided };
+  const counted = votes[orgId]!;
+  if (counted.yes.filter((k) => org.admins.includes(k)).length >= org.threshold) decided[orgId] = 'yes';
+  else if (counted.no.filter((k) => org.admins.includes(k)).length > org.admins.length - org.threshold) decided[orgId] = 'no';
+  const next: Proposal = { ...p, votes, decided };
+
+  const active = activeOrgs(ctx.get).map((o) => o.id);
+  const { approvalNumerator: num, approvalDenominator: den } = govParams(ctx.get);
+  const yes = active.filter((id) => decided[id] === 'yes').length;
+  const notNo = active.filter((id) => decided[id] !== 'no').length;
+  if (yes * den >= active.length * num) {
+    try {
+      checkChange(ctx, p.change, modules);
+      execute(ctx, p.change, p.id);
+      ctx.emit({ type: 'gov.executed', id: p.id, change: p.change.type });
+      return { ...next, status: 'executed', closedAt: ctx.height };
+    } catch (e) {
+      if (!(e instanceof PolityError)) throw e;
+      ctx.emit({ type: 'gov.failed', id: p.id, code: e.code });
+      return { ...next, status: 'failed', closedAt: ctx.height, failure: { code: e.code, message: e.message } };
+    }
+  }
+  if (notNo * den < active.length * num) {
+    ctx.emit({ type: 'gov.rejected', id: p.id });
+    return { ...next, status: 'rejected', closedAt: ctx.height };
+  }
+  return next;
+}
+
+/** The gov module of a chain running `modules` (permissions name them). */
+export function createGovModule(modules: readonly string[]): ModuleDefinition {
+  return {
+    name: 'gov',
+    description: 'Consortium governance: member organisations propose and vote on changes to the consortium; a change executes once the configured share of organisations approved it.',
+    actions: {
+      propose: defineAction({
+        access: 'orgAdmin',
+        args: Type.Object({ change: GovChange, votingBlocks: Type.Optional(Type.Integer({ minimum: VOTING_BLOCKS_MIN, maximum: VOTING_BLOCKS_MAX })) }, { additionalProperties: false }),
+        description: 'An organisation admin proposes a change; it counts as that admin’s yes vote. Its id is this transaction’s id.',
+        execute(ctx, args) {
+          checkChange(ctx, args.change, modules);
+          const params = govParams(ctx.get);
+          const period = Math.min(args.votingBlocks ?? params.votingBlocks, params.votingBlocks);
+          const p: Proposal = {
+            id: ctx.txId,
+            change: args.change,
+            proposer: { org: ctx.caller.org!, key: ctx.signer },
+            proposedAt: ctx.height,
+            expiresAt: ctx.height + period,
+            votes: {},
+            decided: {},
+            status: 'open',
+          };
+          ctx.emit({ type: 'gov.proposed', id: ctx.txId, change: args.change.type, expiresAt: p.expiresAt });
+          const settled = vote(ctx, p, true, modules);
+          ctx.set(proposalKey(ctx.txId), settled as unknown as Json);
+          const index = (ctx.get(GOV_INDEX_KEY) as string[] | undefined) ?? [];
+          if (index.length >= INDEX_MAX) throw new PolityError('GOV_INVALID', `at most ${INDEX_MAX} proposals are kept`);
+          ctx.set(GOV_INDEX_KEY, [...index, ctx.txId]);
+        },
+      }),
+      vote: defineAction({
+        access: 'orgAdmin',
+        args: Type.Object({ id: Key, approve: Type.Boolean() }, { additionalProperties: false }),
+        description: 'An organisation admin votes yes or no; the vote that reaches the share executes the change.',
+        execute(ctx, args) {
+          const p = ctx.get(proposalKey(args.id)) as unknown as Proposal | undefined;
+          if (!p) throw new PolityError('GOV_PROPOSAL_UNKNOWN', `no proposal ${args.id.slice(0, 16)}…`);
+          const status = statusAt(p, ctx.height);
+          if (status === 'expired') throw new PolityError('GOV_PROPOSAL_EXPIRED', `voting closed at height ${p.expiresAt}; the proposal expired without effect`);
+          if (status !== 'open') throw new PolityError('GOV_PROPOSAL_CLOSED', `the proposal is ${status}`);
+          ctx.set(proposalKey(args.id), vote(ctx, p, args.approve, modules) as unknown as Json);
+        },
+      }),
+    },
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * An organisation manages itself: its admins register officials and give them
+ * roles, rotate their own admin keys and their nodes' keys (spec/identity.md §3).
+ *
+ * Every change is an *operation* that an admin proposes and that runs once
+ * the organisation's threshold of admins (m of n) has approved it; with a
+ * threshold of 1 it runs at once. No single key of a department can act for
+ * it when the department has said it needs two.
+ *
+ * State (beside runtime/membership.ts):
+ *   org-op/<orgId>/<opId> -> { op, approvals, proposer, proposedAt, expiresAt }
+ *   org-log/<orgId>       -> [{ height, txId, op summary }]   (bounded, newest last)
+ *
+ * Operations:
+ *   registerOfficial {key, roles}   a key becomes an official of the organisation
+ *   setRoles {key, roles}           an official's roles change
+ *   removeOfficial {key}            the key stops acting for the organisation
+ *   setAdmins {admins, threshold}   the admin keys and m of n rotate (no stop)
+ *   rotateNode {from, to}           a node key rotates; a validator's new key
+ *                                   signs from two blocks later, same power
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { PolityError } from '../../ledger/errors.js';
+import type { Json } from '../../crypto/canonical-json.js';
+import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
+import { ADMINS_MAX, getOrg, memberKey, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
+import { latestSet, scheduleSet } from '../validators/validators.js';
+
+export const opKey = (org: string, id: string): string => `org-op/${org}/${id}`;
+export const orgLogKey = (org: string): string => `org-log/${org}`;
+/** Blocks an operation may wait for the other admins' approvals. */
+export const OP_LIFETIME = 10_000;
+const LOG_MAX = 1_000;
+const ROLES_MAX = 16;
+
+const Key = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const OrgId = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' });
+const Roles = Type.Array(Type.String({ pattern: '^[a-z][a-z-]{1,31}$' }), { minItems: 1, maxItems: ROLES_MAX });
+
+export const OrgOp = Type.Union([
+  Type.Object({ type: Type.Literal('registerOfficial'), key: Key, roles: Roles }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('setRoles'), key: Key, roles: Roles }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('removeOfficial'), key: Key }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('setAdmins'), admins: Type.Array(Key, { minItems: 1, maxItems: ADMINS_MAX }), threshold: Type.Integer({ minimum: 1, maximum: ADMINS_MAX }) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('rotateNode'), from: Key, to: Key }, { additionalProperties: false }),
+]);
+export type OrgOp = Static<typeof OrgOp>;
+
+interface PendingOp {
+  op: OrgOp;
+  approvals: string[];
+  proposer: string;
+  proposedAt: number;
+  expiresAt: number;
+}
+
+/** The signer must be an admin of this very organisation (object-level check). */
+function adminOf(ctx: ActionContext, orgId: string): Organisation {
+  const org = getOrg(ctx.get, orgId);
+  if (!org) throw new PolityError('ORG_UNKNOWN', `no member organisation ${orgId}`);
+  if (org.status !== 'active') throw new PolityError('ORG_INACTIVE', `organisation ${orgId} was removed at height ${org.removedAt}`);
+  if (ctx.caller.org !== orgId || !ctx.caller.admin) throw new PolityError('AUTH_NOT_ORG_ADMIN', `only an admin of ${orgId} may act for it`);
+  return org;
+}
+
+/** Is the key free to join `orgId` (no other use anywhere: admin, official, node)? */
+function keyFree(ctx: ActionContext, key: string, orgId: string, allowOfficialOf?: string): void {
+  const m = ctx.get(memberKey(key)) as unknown as Member | undefined;
+  if (m && !(allowOfficialOf !== undefined && m.org === allowOfficialOf && !m.admin)) {
+    throw new PolityError('ORG_OFFICIAL_EXISTS', m.org === orgId ? `the key already acts for ${orgId}` : 'the key already acts for another organisation; a person who works for two uses two keys');
+  }
+}
+
+function checkRoles(roles: readonly string[], known: readonly string[]): void {
+  for (const r of roles) {
+    if (r === 'admin') throw new PolityError('ORG_ROLE_UNKNOWN', 'admins are set with setAdmins, not given as a role');
+    if (!known.includes(r)) throw new PolityError('ORG_ROLE_UNKNOWN', `no role ${r}; roles are ${known.filter((k) => k !== 'admin').join(', ')}`);
+  }
+  if (new Set(roles).size !== roles.length) throw new PolityError('ORG_ROLE_UNKNOWN', 'a role is listed twice');
+}
+
+/** Check an operation against the current state without applying it (at proposal and again when it runs). */
+function checkOp(ctx: ActionContext, org: Organisation, op: OrgOp, roles: readonly string[]): void {
+  switch (op.type) {
+    case 'registerOfficial':
+      checkRoles(op.roles, roles);
+      keyFree(ctx, op.key, org.id);
+      if (org.nodes.includes(op.key)) throw new PolityError('ORG_OFFICIAL_EXISTS', 'the key is one of the organisation’s node keys');
+      return;
+    case 'setRoles':
+    case 'removeOfficial': {
+      if (op.type === 'setRoles') checkRoles(op.roles, roles);
+      const m = ctx.get(memberKey(op.key)) as unknown as Member | undefined;
+      if (!m || m.org !== org.id || m.admin) throw new PolityError('ORG_OFFICIAL_UNKNOWN', `the key is not an official of ${org.id}`);
+      return;
+    }
+    case 'setAdmins':
+      if (new Set(op.admins).size !== op.admins.length) throw new PolityError('ORG_INVALID', 'an admin key is listed twice');
+      if (op.threshold > op.admins.length) throw new PolityError('ORG_INVALID', `threshold ${op.threshold} exceeds the ${op.admins.length} admins`);
+      for (const k of op.admins) {
+        if (org.admins.includes(k)) continue;
+        keyFree(ctx, k, org.id);
+        if (org.nodes.includes(k)) throw new PolityError('ORG_INVALID', 'a node key cannot be an admin key');
+      }
+      return;
+    case 'rotateNode':
+      if (!org.nodes.includes(op.from)) throw new PolityError('ORG_NODE_UNKNOWN', `the node key is not one of ${org.id}'s`);
+      if (ctx.get(memberKey(op.to)) !== undefined || org.nodes.includes(op.to)) throw new PolityError('ORG_INVALID', 'the new node key is already in use');
+      return;
+  }
+}
+
+function applyOp(ctx: ActionContext, org: Organisation, op: OrgOp, id: string): void {
+  switch (op.type) {
+    case 'registerOfficial':
+      ctx.set(memberKey(op.key), { org: org.id, roles: op.roles, since: ctx.height });
+      break;
+    case 'setRoles': {
+      const m = ctx.get(memberKey(op.key)) as unknown as Member & { since: number };
+      ctx.set(memberKey(op.key), { org: org.id, roles: op.roles, since: m.since });
+      break;
+    }
+    case 'removeOfficial':
+      ctx.delete(memberKey(op.key));
+      break;
+    case 'setAdmins':
+      for (const k of org.admins) if (!op.admins.includes(k)) ctx.delete(memberKey(k));
+      for (const k of op.admins) ctx.set(memberKey(k), { org: org.id, admin: true });
+      ctx.set(orgKey(org.id), { ...org, admins: op.admins, threshold: op.threshold } as unknown as Json);
+      break;
+    case 'rotateNode': {
+      ctx.set(orgKey(org.id), { ...org, nodes: org.nodes.map((k) => (k === op.from ? op.to : k)) } as unknown as Json);
+      const set = latestSet(ctx);
+      if (set.some((v) => v.pubKey === op.from)) {
+        scheduleSet(ctx, set.map((v) => (v.pubKey === op.from ? { ...v, pubKey: op.to } : v)), id);
+      }
+      break;
+    }
+  }
+  const log = (ctx.get(orgLogKey(org.id)) as unknown as { height: number; txId: string; op: Json }[] | undefined) ?? [];
+  ctx.set(orgLogKey(org.id), [...log.slice(-(LOG_MAX - 1)), { height: ctx.height, txId: id, op: op as unknown as Json }] as unknown as Json);
+  ctx.emit({ type: 'org.applied', org: org.id, op: op.type, id });
+}
+
+/** Run the operation if its approvals reach the organisation's threshold; otherwise keep it pending. */
+function maybeApply(ctx: ActionContext, org: Organisation, id: string, pending: PendingOp, roles: readonly string[]): void {
+  const approvals = pending.approvals.filter((k) => org.admins.includes(k));
+  if (approvals.length < org.threshold) {
+    ctx.set(opKey(org.id, id), pending as unknown as Json);
+    ctx.emit({ type: 'org.pending', org: org.id, op: pending.op.type, id, approvals: approvals.length, threshold: org.threshold });
+    return;
+  }
+  checkOp(ctx, org, pending.op, roles);
+  ctx.delete(opKey(org.id, id));
+  applyOp(ctx, org, pending.op, id);
+}
+
+/** The org module, for a chain whose modules define `roles` (common roles plus modules' own). */
+export function createOrgModule(roles: readonly string[]): ModuleDefinition {
+  return {
+    name: 'org',
+    description: 'A member organisation manages its officials, roles, admin keys and node keys; each change needs the organisation’s threshold of admins.',
+    actions: {
+      propose: defineAction({
+        access: 'orgAdmin',
+        args: Type.Object({ org: OrgId, op: OrgOp }, { additionalProperties: false }),
+        description: 'An admin proposes an operation for its own organisation (counts as its approval); it runs once the threshold of admins approved. Its id is this transaction’s id.',
+        execute(ctx, args) {
+          const org = adminOf(ctx, args.org);
+          checkOp(ctx, org, args.op, roles);
+          maybeApply(ctx, org, ctx.txId, { op: args.op, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height, expiresAt: ctx.height + OP_LIFETIME }, roles);
+        },
+      }),
+      approve: defineAction({
+        access: 'orgAdmin',
+        args: Type.Object({ org: OrgId, id: Key }, { additionalProperties: false }),
+        description: 'Another admin of the organisation approves a pending operation; the approval that reaches the threshold runs it.',
+        execute(ctx, args) {
+          const org = adminOf(ctx, args.org);
+          const pending = ctx.get(opKey(org.id, args.id)) as unknown as PendingOp | undefined;
+          if (!pending) throw new PolityError('ORG_OP_UNKNOWN', `no pending operation ${args.id.slice(0, 16)}… of ${org.id}`);
+          if (ctx.height > pending.expiresAt) throw new PolityError('ORG_OP_EXPIRED', `the operation expired at height ${pending.expiresAt}`);
+          if (pending.approvals.includes(ctx.signer)) throw new PolityError('ORG_ALREADY_APPROVED', 'this admin already approved the operation');
+          maybeApply(ctx, org, args.id, { ...pending, approvals: [...pending.approvals, ctx.signer] }, roles);
+        },
+      }),
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * An in-memory chain for module tests: the real registry, executor and
+ * genesis state, blocks of one or more transactions, and a state map that
+ * each block's writes are applied to. No storage, consensus or network.
+ * (Used by tests only; it lives beside the modules so their tests and the
+ * authorisation matrix share one harness.)
+ */
+import type { Json } from '../crypto/canonical-json.js';
+import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js';
+import type { TxResult } from '../ledger/block.js';
+import type { Genesis, GenesisOrganisation, Validator } from '../ledger/genesis.js';
+import { signTx } from '../ledger/sign.js';
+import { decodeTx } from '../ledger/transaction.js';
+import { executeBlock, nextNonce } from '../runtime/executor.js';
+import { genesisState } from '../runtime/membership.js';
+import type { ModuleDefinition } from '../runtime/module.js';
+import { createModuleRegistry } from '../runtime/registry.js';
+import { SETS_KEY, validatorSetAt, type ScheduledSet } from './validators/validators.js';
+
+export interface TestChain {
+  readonly genesis: Genesis;
+  readonly state: Map<string, Json>;
+  readonly height: number;
+  /** Sign `action` of `module` with `key` (the next nonce unless given) and commit it alone in a block. */
+  run(key: KeyPair, module: string, action: string, args: Record<string, unknown>, options?: { nonce?: number; chainId?: string }): TxResult;
+  /** Commit an empty block (time passes; proposals may expire). */
+  skip(blocks?: number): void;
+  get(key: string): Json | undefined;
+}
+
+export interface TestOrg {
+  id: string;
+  admins: KeyPair[];
+  nodes: KeyPair[];
+  threshold?: number;
+  permissions?: string[];
+}
+
+/** Genesis organisations from key pairs; every node of every organisation is a validator of power 1. */
+export function testGenesis(orgs: TestOrg[], extra: Partial<Genesis> = {}): Genesis {
+  const organisations: GenesisOrganisation[] = orgs.map((o) => ({
+    id: o.id,
+    name: `Department ${o.id}`,
+    admins: o.admins.map((k) => k.publicKey),
+    threshold: o.threshold ?? 1,
+    nodes: o.nodes.map((k) => k.publicKey),
+    ...(o.permissions ? { permissions: o.permissions } : {}),
+  }));
+  const validators: Validator[] = orgs.flatMap((o) => o.nodes.map((k, i) => ({ name: `${o.id}-${i}`, pubKey: k.publicKey, power: 1 })));
+  return { v: 1, chainId: 'polity-test', genesisTime: 1_700_000_000_000, validators, params: { blockTxsMax: 100, blockBytesMax: 1_000_000, notaryBatchHashesMax: 1000 }, organisations, ...extra };
+}
+
+export function testOrg(id: string, admins = 1, nodes = 1, more: Partial<TestOrg> = {}): TestOrg {
+  return { id, admins: Array.from({ length: admins }, () => generateKeyPair()), nodes: Array.from({ length: nodes }, () => generateKeyPair()), ...more };
+}
+
+export function createTestChain(genesis: Genesis, modules: readonly ModuleDefinition[]): TestChain {
+  const registry = createModuleRegistry(modules);
+  const initial = genesisState(genesis, modules.map((m) => m.name));
+  const state = new Map<string, Json>();
+  let height = 0;
+  const reader = { get: (key: string) => state.get(key) };
+  const block = (txs: ReturnType<typeof decodeTx>[]): TxResult[] => {
+    height++;
+    const sets = state.get(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined;
+    const validators = validatorSetAt(sets, genesis.validators, height).validators;
+    const exec = executeBlock(registry, reader, { chainId: genesis.chainId, height, time: genesis.genesisTime + height * 1000, validators, initial }, txs);
+    for (const [k, v] of exec.changes) {
+      if (v === null) state.delete(k);
+      else state.set(k, v);
+    }
+    return exec.results;
+  };
+  return {
+    genesis,
+    state,
+    get height() {
+      return height;
+    },
+    run(key, module, action, args, options = {}) {
+      const nonce = options.nonce ?? nextNonce(reader, key.publicKey);
+      const tx = signTx({ v: 1, chainId: options.chainId ?? genesis.chainId, module, action, args: args as never, signer: key.publicKey, nonce }, key.secretKey);
+      return block([decodeTx(tx)])[0]!;
+    },
+    skip(blocks = 1) {
+      for (let i = 0; i < blocks; i++) block([]);
+    },
+    get: (key) => state.get(key),
+  };
+}
