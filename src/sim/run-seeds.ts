@@ -20,6 +20,9 @@ export interface SeedsSummary {
   commits: number;
   evidence: number;
   byzantineSeeds: number;
+  /** Seeds whose run included a change of the validator set (by kind in `setChangeKinds`). */
+  setChanges: number;
+  setChangeKinds: Record<string, number>;
   ms: number;
 }
 
@@ -50,7 +53,11 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsSummary> {
   }
   results.sort((a, b) => a.seed - b.seed);
   const byChecker: Record<string, number> = {};
-  for (const r of results) for (const v of r.violations) byChecker[v.checker] = (byChecker[v.checker] ?? 0) + 1;
+  const setChangeKinds: Record<string, number> = {};
+  for (const r of results) {
+    for (const v of r.violations) byChecker[v.checker] = (byChecker[v.checker] ?? 0) + 1;
+    if (r.setChange) setChangeKinds[r.setChange.kind] = (setChangeKinds[r.setChange.kind] ?? 0) + 1;
+  }
   return {
     seeds: results.length,
     failed: results.filter((r) => r.violations.length > 0),
@@ -58,6 +65,8 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsSummary> {
     commits: results.reduce((s, r) => s + r.commits, 0),
     evidence: results.reduce((s, r) => s + r.evidence, 0),
     byzantineSeeds: results.filter((r) => r.byzantine > 0).length,
+    setChanges: results.filter((r) => r.setChange !== null).length,
+    setChangeKinds,
     ms: performance.now() - started,
   };
 }

@@ -1,7 +1,9 @@
 /**
- * The simulator in CI: a sample of 200 seeds with mixed faults and up to f
- * Byzantine validators must show no violation; the negative control (f+1
- * Byzantine twins) must show one in every seed; a seed replays exactly.
+ * The simulator in CI: a sample of 200 seeds with mixed faults, up to f
+ * Byzantine validators and, in about a third of them, a change of the
+ * validator set must show no violation; the negative control (f+1 Byzantine
+ * twins) must show one in every seed, and so must a set change that nodes
+ * ignore or that never gets its approvals; a seed replays exactly.
  * The full run (10,000 seeds) is `npm run simulate`.
  */
 import { test } from 'node:test';
@@ -9,19 +11,38 @@ import assert from 'node:assert/strict';
 import { runSeed } from './world.js';
 import { runSeeds } from './run-seeds.js';
 
-test('200 seeds with faults and up to f Byzantine validators: no safety or liveness violation', async () => {
+test('200 seeds with faults, up to f Byzantine validators and set changes: no safety or liveness violation', async () => {
   const summary = await runSeeds({ from: 1, count: 200, workers: 2 });
   const failed = summary.failed.map((r) => `seed ${r.seed}: ${r.violations[0]!.checker}: ${r.violations[0]!.message}`);
   assert.deepEqual(failed, []);
   assert.equal(summary.seeds, 200);
   assert.ok(summary.byzantineSeeds > 50, `Byzantine validators in ${summary.byzantineSeeds} seeds`);
   assert.ok(summary.evidence > 0, 'equivocation was caught as evidence');
+  assert.ok(summary.setChanges > 30, `validator-set changes in ${summary.setChanges} seeds`);
+  for (const kind of ['add', 'remove', 'power']) assert.ok((summary.setChangeKinds[kind] ?? 0) > 0, `a set change of kind ${kind} (${JSON.stringify(summary.setChangeKinds)})`);
 });
 
 test('negative control: with f+1 Byzantine validators the checkers find the fork, in every seed', async () => {
   const summary = await runSeeds({ from: 1, count: 8, control: true, workers: 2 });
   assert.equal(summary.failed.length, 8);
+  assert.equal(summary.setChanges, 0, 'no set change in the control');
   for (const r of summary.failed) assert.ok(r.violations.some((v) => v.checker === 'agreement'), `seed ${r.seed}`);
+});
+
+test('negative control of set changes: nodes that ignore the committed schedule are caught, in every seed', async () => {
+  const summary = await runSeeds({ from: 1, count: 6, setChangeFault: 'ignoreSchedule', workers: 2 });
+  assert.equal(summary.setChanges, 6);
+  assert.equal(summary.failed.length, 6);
+  for (const r of summary.failed) {
+    assert.ok(r.violations.some((v) => v.checker === 'setChange'), `seed ${r.seed}: ${r.setChange?.detail}`);
+    assert.ok(r.violations.some((v) => v.checker === 'certificate'), `seed ${r.seed}: ${r.setChange?.detail}`);
+  }
+});
+
+test('negative control of set changes: a change whose approvals are never sent is reported, in every seed', async () => {
+  const summary = await runSeeds({ from: 1, count: 6, setChangeFault: 'dropApprovals', workers: 2 });
+  assert.equal(summary.failed.length, 6);
+  for (const r of summary.failed) assert.deepEqual([...new Set(r.violations.map((v) => v.checker))], ['setChange'], `seed ${r.seed}`);
 });
 
 test('a seed replays exactly', () => {
@@ -29,4 +50,12 @@ test('a seed replays exactly', () => {
   const b = runSeed({ seed: 4242 });
   assert.deepEqual(a, b);
   assert.notDeepEqual(runSeed({ seed: 4243 }), a); // control: another seed is another run
+});
+
+test('a seed with a set change replays exactly, and the change took effect', () => {
+  const a = runSeed({ seed: 4242, setChange: true });
+  const b = runSeed({ seed: 4242, setChange: true });
+  assert.deepEqual(a, b);
+  assert.deepEqual(a.violations, []);
+  assert.ok(a.setChange && a.setChange.since !== null && a.setChange.firstHeight !== null && a.setChange.firstHeight >= a.setChange.since, JSON.stringify(a.setChange));
 });

@@ -12,17 +12,25 @@
  * replay old messages, forge signatures, or run the same key on two nodes
  * ("twins"). Honest faults all end at `healAt`; Byzantine ones never end.
  *
+ * Validator-set changes: in about a third of the seeds (never in the
+ * control) an honest client changes the set through the validators module —
+ * adds a spare node (a follower from the start) as a validator, removes a
+ * validator, or changes one's power — keeping the Byzantine power under a
+ * third of both sets. Each node follows the schedule committed in its own
+ * state (as node/node.ts does), for its engine and its ChainContext.
+ *
  * Checkers (honest nodes only): agreement, validity, equal state roots at
- * equal heights, valid certificates, evidence only against Byzantine
- * validators, and liveness once healed. Everything random comes from the
- * seed; virtual time only; so a seed replays a run exactly.
+ * equal heights, certificates valid for the set in force at their height,
+ * evidence only against Byzantine validators, liveness once healed, and that
+ * a planned set change took effect. Everything random comes from the seed;
+ * virtual time only; so a seed replays a run exactly.
  */
 import { toHex, utf8Encode } from '../crypto/bytes.js';
-import { canonicalHash } from '../crypto/canonical-json.js';
+import { canonicalHash, type Json } from '../crypto/canonical-json.js';
 import { publicKeyOf, signBytes, verifyBytes } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/sha256.js';
 import type { CommitCertificate } from '../ledger/block.js';
-import { genesisHash, type Genesis, type Validator } from '../ledger/genesis.js';
+import { genesisHash, validatorSetHash, type Genesis, type Validator } from '../ledger/genesis.js';
 import { emptyStateTree, stateRoot } from '../ledger/state-tree.js';
 import { decodeTx, txSignMessage, type DecodedTx } from '../ledger/transaction.js';
 import { signTx } from '../ledger/sign.js';
@@ -32,6 +40,7 @@ import type { EngineEffect, EngineInput, TimerName } from '../consensus/interfac
 import { buildBlock, checkCertificate, commitBuilt, validateBlock, type BlockBody, type BuiltBlock, type ChainContext, type ChainHead } from '../runtime/chain-core.js';
 import { createModuleRegistry } from '../runtime/registry.js';
 import { builtinModules } from '../modules/index.js';
+import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../modules/validators/validators.js';
 import { Prng } from './prng.js';
 
 export type Behaviour = 'twin' | 'equivocate' | 'conflictingProposal' | 'invalidBlock' | 'silent' | 'replay' | 'forge';
@@ -45,13 +54,33 @@ export interface SimOptions {
   byzantine?: number;
   /** The negative control: f + 1 Byzantine twins and a partition that splits the honest nodes. */
   control?: boolean;
+  /** A validator-set change in this seed: true forces one, false forbids it (default: about a third of the seeds; never in the control). */
+  setChange?: boolean;
+  /**
+   * Negative control of the set-change checkers (forces a change): nodes ignore
+   * the committed schedule and keep the genesis set, or the client never sends
+   * the approvals. Either must make the 'setChange' or 'certificate' checker fire.
+   */
+  setChangeFault?: SetChangeFault;
   /** Print a line per commit and fault. */
   trace?: (line: string) => void;
 }
 
+export type SetChangeKind = 'add' | 'remove' | 'power';
+export type SetChangeFault = 'ignoreSchedule' | 'dropApprovals';
+
 export interface Violation {
-  checker: 'agreement' | 'validity' | 'stateRoot' | 'certificate' | 'evidence' | 'liveness';
+  checker: 'agreement' | 'validity' | 'stateRoot' | 'certificate' | 'evidence' | 'liveness' | 'setChange';
   message: string;
+}
+
+export interface SetChangeReport {
+  kind: SetChangeKind;
+  detail: string;
+  /** Height from which the new set is in force, once scheduled. */
+  since: number | null;
+  /** Lowest height an honest node committed with a certificate of the new set. */
+  firstHeight: number | null;
 }
 
 export interface SimResult {
@@ -66,6 +95,8 @@ export interface SimResult {
   messages: number;
   evidence: number;
   virtualMs: number;
+  /** The validator-set change of this seed, or null. */
+  setChange: SetChangeReport | null;
   violations: Violation[];
 }
 
@@ -174,13 +205,45 @@ interface NodeSpec {
   clockOffsetMs: number;
 }
 
+interface CommitRecord {
+  height: number;
+  hash: string;
+  stateRoot: string;
+  headerStateRoot: string;
+  /** The header's validatorSetHash: the set the block says signs it. */
+  headerSetHash: string;
+  /** The header's nextValidatorSetHash (present on the last block of a set). */
+  headerNextSetHash: string | undefined;
+  txIds: string[];
+  certificate: CommitCertificate;
+  /** Virtual time of the commit. */
+  at: number;
+}
+
+/** A planned change of the validator set, signed by honest validators' keys. */
+interface SetChangePlan {
+  kind: SetChangeKind;
+  detail: string;
+  validators: Validator[];
+  setHash: string;
+  /** The validator added ('add'), who must sign a block after healing. */
+  added?: Validator;
+  /** Indices (genesis order) of the proposer and then the approvers. */
+  proposer: number;
+  approvers: number[];
+  at: number;
+}
+
 interface SimNode {
   readonly spec: NodeSpec;
   readonly disk: Disk;
-  readonly commits: { height: number; hash: string; stateRoot: string; headerStateRoot: string; txIds: string[]; certificate: CommitCertificate }[];
+  readonly commits: CommitRecord[];
   readonly evidence: { validator: string; height: number }[];
   readonly up: boolean;
   readonly height: number;
+  /** The committed schedule of validator sets (state `consensus/sets`). */
+  schedule(): { sets: ScheduledSet[] } | undefined;
+  hasCommitted(txId: string): boolean;
   boot(): void;
   crash(): void;
   restart(): void;
@@ -188,6 +251,52 @@ interface SimNode {
   deliver(from: SimNode, wire: Wire): void;
   regossip(): void;
   status(): string;
+}
+
+/**
+ * A change of the validator set that keeps the Byzantine power under a third
+ * of both the old and the new set: add the spare node, remove a validator, or
+ * change a validator's power. Proposer and approvers are honest validators of
+ * the genesis set whose power together is over two thirds of it.
+ */
+function planSetChange(rng: Prng, validators: readonly Validator[], byzantine: ReadonlySet<number>, sparePubKey: string, spareName: string): SetChangePlan {
+  const powerSum = (set: readonly Validator[]): number => set.reduce((s, v) => s + v.power, 0);
+  const byzKeys = new Set(validators.filter((_, i) => byzantine.has(i)).map((v) => v.pubKey));
+  const safe = (set: readonly Validator[]): boolean => set.length >= 2 && powerSum(set.filter((v) => byzKeys.has(v.pubKey))) * 3 < powerSum(set);
+  const tag = (i: number): string => `${validators[i]!.name}${byzantine.has(i) ? ' (Byzantine)' : ''}`;
+  type Option = { kind: SetChangeKind; detail: string; validators: Validator[]; added?: Validator };
+  const added: Validator = { name: spareName, pubKey: sparePubKey, power: rng.pick([10, 10, 20, 30]) };
+  const byKind: Record<SetChangeKind, Option[]> = {
+    add: [{ kind: 'add', detail: `add ${spareName} (power ${added.power})`, validators: [...validators, added], added }],
+    remove: [],
+    power: [],
+  };
+  validators.forEach((v, i) => {
+    const without = validators.filter((_, j) => j !== i);
+    if (safe(without)) byKind.remove.push({ kind: 'remove', detail: `remove ${tag(i)}`, validators: without });
+    for (const power of [10, 20, 30, 40]) {
+      if (power === v.power) continue;
+      const changed = validators.map((w, j) => (j === i ? { ...w, power } : w));
+      if (safe(changed)) byKind.power.push({ kind: 'power', detail: `power of ${tag(i)} ${v.power} -> ${power}`, validators: changed });
+    }
+  });
+  let options = byKind[rng.pick(['add', 'remove', 'power'] as const)];
+  if (options.length === 0) options = byKind.add;
+  const chosen = rng.pick(options);
+  const total = powerSum(validators);
+  const honest = rng.shuffle(validators.map((_, i) => i).filter((i) => !byzantine.has(i)));
+  const proposer = honest[0]!;
+  let approved = validators[proposer]!.power;
+  const approvers: number[] = [];
+  let k = 1;
+  for (; k < honest.length && approved * 3 <= total * 2; k++) {
+    approvers.push(honest[k]!);
+    approved += validators[honest[k]!]!.power;
+  }
+  if (approved * 3 <= total * 2) throw new Error('invariant broken: honest validators hold under two thirds of the power');
+  // Sometimes one approval more than needed: it arrives after the change is scheduled and fails.
+  if (k < honest.length && rng.chance(0.3)) approvers.push(honest[k]!);
+  return { ...chosen, setHash: validatorSetHash(chosen.validators), proposer, approvers, at: 0 };
 }
 
 export function runSeed(options: SimOptions): SimResult {
@@ -231,6 +340,18 @@ export function runSeed(options: SimOptions): SimResult {
     }
   }
 
+  // A validator-set change, from its own stream of the seed (seeds without one run as before).
+  const changeRng = new Prng((options.seed ^ 0x5e7c4a9d) >>> 0);
+  const fault = control ? undefined : options.setChangeFault;
+  const changeDrawn = changeRng.chance(1 / 3);
+  // A one-validator chain cannot change its set (solo consensus; validators module).
+  const wantChange = !control && n >= 2 && options.setChange !== false && (fault !== undefined || options.setChange === true || changeDrawn);
+  const spareKey = (() => {
+    const secretKey = toHex(sha256(utf8Encode(`polity-sim/${options.seed}/validator/${n}`)));
+    return { secretKey, pubKey: publicKeyOf(secretKey) };
+  })();
+  const plan = wantChange ? planSetChange(changeRng, validators, new Set(byzantineIdx), spareKey.pubKey, `dept-${n}`) : undefined;
+
   const genesis: Genesis = {
     v: 1,
     chainId: 'polity-sim',
@@ -238,13 +359,29 @@ export function runSeed(options: SimOptions): SimResult {
     validators,
     params: { blockTxsMax: 1000, blockBytesMax: 4 * 1024 * 1024, notaryBatchHashesMax: 1000 },
   };
-  const ctx: ChainContext = {
+  /** What every node shares; each node's own context adds `validatorsAt` from its committed schedule. */
+  const baseCtx: ChainContext = {
     chainId: genesis.chainId,
     genesisHash: genesisHash(genesis),
     genesisTime: GENESIS_TIME,
     params: genesis.params,
     registry: createModuleRegistry(builtinModules),
     validatorsAt: () => validators,
+  };
+  /**
+   * Schedules by content, shared by all nodes of the run: nodes holding the
+   * same schedule get the same set arrays (the proposer rotation caches by array).
+   */
+  const schedules = new Map<string, { sets: ScheduledSet[] }>();
+  const internSchedule = (source: unknown): { sets: ScheduledSet[] } | undefined => {
+    if (source === undefined) return undefined;
+    const key = JSON.stringify(source);
+    let s = schedules.get(key);
+    if (!s) {
+      s = { sets: (source as { sets: ScheduledSet[] }).sets };
+      schedules.set(key, s);
+    }
+    return s;
   };
 
   // Node instances: one per validator, two for a twin.
@@ -255,6 +392,8 @@ export function runSeed(options: SimOptions): SimResult {
     specs.push({ id: specs.length, ...keys[i]!, byzantine: b, clockOffsetMs: drift() });
     if (b.includes('twin')) specs.push({ id: specs.length, ...keys[i]!, byzantine: b, clockOffsetMs: drift() });
   }
+  // The spare node of an 'add' change: a follower from the start, with its own key.
+  if (plan?.kind === 'add') specs.push({ id: specs.length, ...spareKey, byzantine: [], clockOffsetMs: rng.int(-800, 800) });
   // Control: honest validators split into two halves, each twin has one copy on each side.
   if (control) {
     const honest = specs.filter((s) => s.byzantine.length === 0);
@@ -273,6 +412,7 @@ export function runSeed(options: SimOptions): SimResult {
   const dupRate = control ? 0 : rng.pick([0, 0.05, 0.2]);
   const delayMax = control ? 20 : rng.pick([20, 100, 400]);
   const faults: string[] = [];
+  if (plan) plan.at = changeRng.int(500, healAt);
   if (dropRate > 0) faults.push(`drop ${dropRate}`);
   if (dupRate > 0) faults.push(`duplicate ${dupRate}`);
   faults.push(`delay <= ${delayMax} ms`);
@@ -298,6 +438,7 @@ export function runSeed(options: SimOptions): SimResult {
     }
   }
   for (const c of crashes) faults.push(`crash node ${c.node} ${c.at}-${c.until} ms`);
+  if (plan) faults.push(`set change: ${plan.detail}, from ${plan.at} ms${fault ? ` (${fault})` : ''}`);
   for (const p of partitions) {
     agenda.at(p.at, () => {
       partition = p.sides;
@@ -319,7 +460,27 @@ export function runSeed(options: SimOptions): SimResult {
 
   // --- nodes ----------------------------------------------------------------------------
   let messages = 0;
+  /** What honest nodes' commits showed of the set change so far (for the trace and for when to stop). */
+  const changeSeen: { since?: number; newSetSigned: boolean; addedSigned: boolean } = { newSetSigned: false, addedSigned: false };
   const nodes: SimNode[] = specs.map((spec) => createSimNode(spec));
+  const honest = nodes.filter((x) => x.spec.byzantine.length === 0);
+
+  /** An honest node committed block `height` (which scheduled the change, in force from `since`, if given). */
+  function observeChange(p: SetChangePlan, node: number, height: number, since: number | undefined, headerSetHash: string, certificate: CommitCertificate): void {
+    if (since !== undefined && changeSeen.since === undefined) {
+      changeSeen.since = since;
+      trace?.(`${agenda.now} set change scheduled by block ${height}: the new set signs from height ${since} (node ${node})`);
+    }
+    if (headerSetHash !== p.setHash) return;
+    if (!changeSeen.newSetSigned && checkCertificate(baseCtx.chainId, certificate, p.validators, verify) === undefined) {
+      changeSeen.newSetSigned = true;
+      trace?.(`${agenda.now} first block signed by the new set: height ${height} round ${certificate.round}, ${certificate.signatures.length} signatures (node ${node})`);
+    }
+    if (p.added && !changeSeen.addedSigned && agenda.now >= healAt && certificate.signatures.some((s) => s.validator === p.added!.pubKey)) {
+      changeSeen.addedSigned = true;
+      trace?.(`${agenda.now} added validator ${p.added.name} signed block ${height} after healing (node ${node})`);
+    }
+  }
 
   function send(from: SimNode, to: SimNode, wire: Wire): void {
     if (from === to) return;
@@ -355,13 +516,27 @@ export function runSeed(options: SimOptions): SimResult {
     let syncAskedAt = -1e9;
     const seen: ConsensusMessage[] = []; // for replay attacks
     const evidence: { validator: string; height: number }[] = [];
-    const commits: { height: number; hash: string; stateRoot: string; headerStateRoot: string; txIds: string[]; certificate: CommitCertificate }[] = [];
+    const commits: CommitRecord[] = [];
     const now = (): number => GENESIS_TIME + agenda.now + spec.clockOffsetMs;
+
+    /**
+     * The set in force at a height, from the schedule committed in this node's
+     * own state (as node/node.ts's setAt): known for head + 1 and head + 2.
+     */
+    let setsMemo: { source: unknown; schedule: { sets: ScheduledSet[] } | undefined } = { source: undefined, schedule: undefined };
+    const genesisSet = { validators, since: 1 };
+    const setAt = (height: number): { validators: readonly Validator[]; since: number } => {
+      if (fault === 'ignoreSchedule') return genesisSet; // the negative control: a node that never follows the schedule
+      const source = head.state.get(SETS_KEY);
+      if (source !== setsMemo.source) setsMemo = { source, schedule: internSchedule(source) };
+      return validatorSetAt(setsMemo.schedule, validators, height);
+    };
+    const ctx: ChainContext = { ...baseCtx, validatorsAt: (height) => setAt(height).validators };
 
     const txVerified = (d: DecodedTx): boolean => verify(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig);
 
     const rebuild = (): void => {
-      head = { height: 0, blockHash: ctx.genesisHash, time: GENESIS_TIME, state: new Map(), tree: emptyStateTree(), history: { size: 0, frontier: [] } };
+      head = { height: 0, blockHash: baseCtx.genesisHash, time: GENESIS_TIME, state: new Map(), tree: emptyStateTree(), history: { size: 0, frontier: [] } };
       committedTxs = new Set();
       for (const b of disk.blocks) {
         const txs = b.body.txs.map((t) => decodeTx(t));
@@ -383,6 +558,8 @@ export function runSeed(options: SimOptions): SimResult {
       engine = createTendermintEngine({
         chainId: ctx.chainId,
         validators,
+        // The engine decides at each height whether this node is in the set of that height.
+        validatorSet: (height) => setAt(height),
         selfPubKey: spec.pubKey,
         sign: (m) => signBytes(spec.secretKey, m),
         verify,
@@ -497,9 +674,23 @@ export function runSeed(options: SimOptions): SimResult {
         committedTxs.add(t.id);
         mempool.delete(t.id);
       }
-      commits.push({ height, hash, stateRoot: toHex(stateRoot(head.tree)), headerStateRoot: c.body.header.stateRoot, txIds: built.txs.map((t) => t.id), certificate });
+      commits.push({
+        height,
+        hash,
+        stateRoot: toHex(stateRoot(head.tree)),
+        headerStateRoot: c.body.header.stateRoot,
+        headerSetHash: c.body.header.validatorSetHash,
+        headerNextSetHash: c.body.header.nextValidatorSetHash,
+        txIds: built.txs.map((t) => t.id),
+        certificate,
+        at: agenda.now,
+      });
       candidates = new Map([...candidates].filter(([, v]) => v.body.header.height > height));
       trace?.(`${agenda.now} node ${spec.id} committed ${height} ${hash.slice(0, 8)} txs ${built.txs.length} round ${certificate.round}`);
+      if (plan && spec.byzantine.length === 0) {
+        const since = built.exec.changes.has(SETS_KEY) ? node.schedule()?.sets.find((x) => validatorSetHash(x.validators) === plan.setHash)?.since : undefined;
+        observeChange(plan, spec.id, height, since, c.body.header.validatorSetHash, certificate);
+      }
     }
 
     function carryOut(e: EngineEffect): void {
@@ -602,6 +793,8 @@ export function runSeed(options: SimOptions): SimResult {
       get height() {
         return head.height;
       },
+      schedule: () => head.state.get(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined,
+      hasCommitted: (txId) => committedTxs.has(txId),
       boot,
       crash(): void {
         up = false;
@@ -685,7 +878,7 @@ export function runSeed(options: SimOptions): SimResult {
     agenda.at(at, () => {
       const client = rng.pick(clients);
       const tx = signTx(
-        { v: 1, chainId: ctx.chainId, module: 'notary', action: 'anchor', args: { hash: rng.hex32() }, signer: client.pubKey, nonce: client.nonce++ },
+        { v: 1, chainId: baseCtx.chainId, module: 'notary', action: 'anchor', args: { hash: rng.hex32() }, signer: client.pubKey, nonce: client.nonce++ },
         client.secretKey,
       );
       clientTxIds.add(decodeTx(tx).id);
@@ -702,20 +895,80 @@ export function runSeed(options: SimOptions): SimResult {
   };
   scheduleGossip(1000);
 
-  const honest = nodes.filter((x) => x.spec.byzantine.length === 0);
+  // The set change: an honest client holding the proposer's and approvers' node keys
+  // watches a node and re-sends what that node has not committed yet, once a second.
+  const proposalTxs: { tx: unknown; id: string }[] = [];
+  const approvalTxs: { tx: unknown; id: string }[] = [];
+  if (plan) {
+    const txOf = (i: number, action: string, args: { [key: string]: Json }): { tx: unknown; id: string } => {
+      const tx = signTx({ v: 1, chainId: baseCtx.chainId, module: 'validators', action, args, signer: keys[i]!.pubKey, nonce: 0 }, keys[i]!.secretKey);
+      return { tx, id: decodeTx(tx).id };
+    };
+    const proposal = txOf(plan.proposer, 'propose', { validators: plan.validators.map((v) => ({ name: v.name, pubKey: v.pubKey, power: v.power })) });
+    proposalTxs.push(proposal);
+    if (fault !== 'dropApprovals') for (const i of plan.approvers) approvalTxs.push(txOf(i, 'approve', { id: proposal.id }));
+    for (const t of [...proposalTxs, ...approvalTxs]) clientTxIds.add(t.id);
+    let proposed = false;
+    let approving = false;
+    const changeClient = (at: number): void => {
+      agenda.at(at, () => {
+        const up = honest.filter((x) => x.up);
+        if (up.length > 0) {
+          const watch = rng.pick(up);
+          if (watch.schedule()?.sets.some((x) => validatorSetHash(x.validators) === plan.setHash)) return; // scheduled: done
+          if (!watch.hasCommitted(proposal.id)) {
+            if (!proposed) trace?.(`${agenda.now} set change proposed by ${validators[plan.proposer]!.name}: ${plan.detail} (tx ${proposal.id.slice(0, 8)}, to node ${watch.spec.id})`);
+            proposed = true;
+            watch.submit(proposal.tx);
+          } else {
+            if (!approving) trace?.(`${agenda.now} set change proposal committed; approvals by ${plan.approvers.map((i) => validators[i]!.name).join(', ') || 'none'}${fault === 'dropApprovals' ? ' dropped' : ''}`);
+            approving = true;
+            for (const a of approvalTxs) if (!watch.hasCommitted(a.id)) watch.submit(a.tx);
+          }
+        }
+        if (agenda.now < endAt) changeClient(agenda.now + 1000);
+      });
+    };
+    changeClient(plan.at);
+  }
+
   let heightAtHeal = -1;
   const livenessTarget = (): boolean => heightAtHeal >= 0 && honest.every((x) => x.height >= heightAtHeal + 3);
+  /**
+   * The run also goes on until a planned change took effect, or until waiting
+   * cannot help: every honest node committed every change transaction, and the
+   * change was never scheduled or honest nodes are 10 blocks past both its
+   * start and the healing. (The checkers judge the change; this only decides when to stop.)
+   */
+  const changeSettled = (): boolean => {
+    if (!plan || (changeSeen.newSetSigned && (!plan.added || changeSeen.addedSigned))) return true;
+    if (!honest.every((x) => proposalTxs.every((t) => x.hasCommitted(t.id)) && approvalTxs.every((t) => x.hasCommitted(t.id)))) return false;
+    const since = changeSeen.since;
+    return since === undefined || honest.every((x) => x.height >= Math.max(since, heightAtHeal) + 10);
+  };
   agenda.at(healAt, () => {
     heightAtHeal = Math.max(...nodes.map((x) => x.height));
   });
   for (let e = agenda.pop(); e && e.at <= endAt; e = agenda.pop()) {
     e.run();
-    if (livenessTarget()) break;
+    if (livenessTarget() && changeSettled()) break;
   }
 
   if (trace) for (const x of nodes) trace(x.status());
   // --- checkers ----------------------------------------------------------------------------
   const violations: Violation[] = [];
+  // The set in force at each height, from the schedule in the committed state of the most
+  // advanced honest node (entries are only ever added, at heights above the block adding them,
+  // so the latest schedule answers for every height before it; equal state is checked below).
+  const reference = honest.reduce((a, b) => (b.height > a.height ? b : a));
+  const finalSchedule = reference.schedule();
+  const setHashes = new Map<readonly Validator[], string>();
+  const setOf = (height: number): { set: readonly Validator[]; hash: string } => {
+    const set = validatorSetAt(finalSchedule, validators, height).validators;
+    let hash = setHashes.get(set);
+    if (hash === undefined) setHashes.set(set, (hash = validatorSetHash(set)));
+    return { set, hash };
+  };
   const byHeight = new Map<number, { hash: string; stateRoot: string; node: number }>();
   for (const x of honest) {
     for (const c of x.commits) {
@@ -732,8 +985,13 @@ export function runSeed(options: SimOptions): SimResult {
       for (const id of c.txIds) {
         if (!clientTxIds.has(id)) violations.push({ checker: 'validity', message: `height ${c.height} node ${x.spec.id}: committed a transaction no client signed (${id.slice(0, 12)})` });
       }
-      const certErr = checkCertificate(ctx.chainId, c.certificate, validators, verify);
-      if (certErr || c.certificate.blockHash !== c.hash) violations.push({ checker: 'certificate', message: `height ${c.height} node ${x.spec.id}: ${certErr ?? 'certificate for another block'}` });
+      const inForce = setOf(c.height);
+      const certErr =
+        checkCertificate(baseCtx.chainId, c.certificate, inForce.set, verify) ??
+        (c.certificate.blockHash !== c.hash ? 'certificate for another block' : undefined) ??
+        (c.headerSetHash !== inForce.hash ? 'the header names another validator set than the one in force' : undefined) ??
+        ((c.headerNextSetHash ?? c.headerSetHash) !== setOf(c.height + 1).hash ? 'the header names another next validator set than the one scheduled' : undefined);
+      if (certErr) violations.push({ checker: 'certificate', message: `height ${c.height} node ${x.spec.id}: ${certErr}` });
     }
     for (const ev of x.evidence) {
       if (!nodes.some((y) => y.spec.pubKey === ev.validator && y.spec.byzantine.length > 0)) {
@@ -756,6 +1014,34 @@ export function runSeed(options: SimOptions): SimResult {
       message: `healed at ${healAt} ms at height ${heightAtHeal}; by ${agenda.now} ms honest nodes reached ${honest.map((x) => x.height).join(', ')} (needed ${heightAtHeal + 3})`,
     });
   }
+  // The planned set change took effect: scheduled, a block at or after `since` certified by
+  // the new set (and naming it), and an added validator signing a block after healing.
+  let setChange: SetChangeReport | null = null;
+  if (plan) {
+    const entry = finalSchedule?.sets.find((x) => validatorSetHash(x.validators) === plan.setHash);
+    const byNewSet = honest
+      .flatMap((x) => x.commits)
+      .filter((c) => entry && c.height >= entry.since && c.headerSetHash === plan.setHash && checkCertificate(baseCtx.chainId, c.certificate, entry.validators, verify) === undefined);
+    const firstHeight = byNewSet.length > 0 ? Math.min(...byNewSet.map((c) => c.height)) : null;
+    setChange = { kind: plan.kind, detail: plan.detail, since: entry?.since ?? null, firstHeight };
+    const where = `honest nodes reached ${honest.map((x) => x.height).join(', ')} by ${agenda.now} ms`;
+    if (!entry) {
+      const proposed = proposalTxs.some((t) => reference.hasCommitted(t.id));
+      const approved = approvalTxs.filter((t) => reference.hasCommitted(t.id)).length;
+      violations.push({
+        checker: 'setChange',
+        message: `the change (${plan.detail}) was never scheduled: proposal ${proposed ? '' : 'not '}committed, ${approved} of ${plan.approvers.length} approvals committed${fault === 'dropApprovals' ? ' (approvals dropped)' : ''}; ${where}`,
+      });
+    } else if (firstHeight === null) {
+      violations.push({ checker: 'setChange', message: `the change (${plan.detail}) was scheduled from height ${entry.since}, but no block from there on is certified by the new set; ${where}` });
+    } else if (plan.added) {
+      const key = plan.added.pubKey;
+      if (!byNewSet.some((c) => c.at >= healAt && c.certificate.signatures.some((x) => x.validator === key))) {
+        violations.push({ checker: 'setChange', message: `added validator ${plan.added.name} signed no block after healing (${healAt} ms); ${where}` });
+      }
+    }
+  }
+
   const minHeight = Math.min(...honest.map((x) => x.height));
   return {
     seed: options.seed,
@@ -768,6 +1054,7 @@ export function runSeed(options: SimOptions): SimResult {
     messages,
     evidence: honest.reduce((s, x) => s + x.evidence.length, 0),
     virtualMs: agenda.now,
+    setChange,
     violations,
   };
 }
