@@ -360,3 +360,82 @@ test('the chain changes its own validator set: two thirds approve a fifth depart
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('governance on a localnet: three organisations add a fourth, whose node becomes a validator and signs blocks; a proposal short of approvals expires without effect', { timeout: 150_000 }, async () => {
+  const root = await tempDir('polity-gov-');
+  const p2pBase = await freePort();
+  const apiBase = await freePort();
+  assert.equal(await runInitNetwork({ validators: '3', data: root, orgs: 'Civil Registry,Tax Bureau,Land Registry', 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
+  const slugs = ['civil-registry', 'tax-bureau', 'land-registry'];
+  // The Health Department prepares its node (admitted as an observer until it is a member) and its admin key.
+  const { key: healthNode, dept: health } = await extraNode(root, slugs, 'health', true);
+  const healthAdmin = generateKeyPair();
+  await writeFile(join(root, 'health', 'admin-key.json'), JSON.stringify(healthAdmin), { mode: 0o600 });
+  const depts: Dept[] = [...slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] as string[] })), health];
+  for (const d of depts) startNode(d);
+  const polity = async (...argv: string[]): Promise<{ code: number; out: string }> => {
+    const lines: string[] = [];
+    const io: Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), progress: () => {}, isTty: false };
+    const code = await main([...argv, '--api', depts[0]!.api], io);
+    return { code, out: lines.join('\n') };
+  };
+  const adminOf = (slug: string): string[] => ['--key', join(root, slug, 'admin-key.json')];
+  const idOf = (out: string): string => /proposal id ([0-9a-f]{64})/.exec(out)![1]!;
+  try {
+    await waitFor('the network to commit block 2', async () => (await Promise.all(depts.slice(0, 3).map(heightOf))).every((h) => h >= 2), 60_000);
+
+    // 1. Civil Registry proposes the new member; one of three is short of two thirds.
+    const add = await polity('gov', 'propose', 'add-org', '--id', 'health', '--name', 'Health Department', '--admin', healthAdmin.publicKey, '--node', healthNode.publicKey, '--permission', 'notary', ...adminOf('civil-registry'));
+    assert.equal(add.code, 0, add.out);
+    assert.match(add.out, /open until block \d+/);
+    const addId = idOf(add.out);
+    // 2. Tax Bureau approves: two of three organisations, the share is reached and Health is a member.
+    const yes = await polity('gov', 'vote', addId, '--yes', ...adminOf('tax-bureau'));
+    assert.equal(yes.code, 0, yes.out);
+    assert.match(yes.out, /the change is executed/);
+    const orgs = await polity('org', 'list', '--json');
+    assert.ok((JSON.parse(orgs.out) as { organisations: { id: string; status: string }[] }).organisations.some((o) => o.id === 'health' && o.status === 'active'));
+
+    // 3. Health, now a member, proposes its own node as a validator; with four members three must approve.
+    const val = await polity('gov', 'propose', 'validators', '--add', `Health Department:${healthNode.publicKey}`, ...adminOf('health'));
+    assert.equal(val.code, 0, val.out);
+    const valId = idOf(val.out);
+    assert.match((await polity('gov', 'vote', valId, '--yes', ...adminOf('land-registry'))).out, /open/);
+    assert.match((await polity('gov', 'vote', valId, '--yes', ...adminOf('civil-registry'))).out, /the change is executed/);
+    const start = await heightOf(depts[0]!);
+    await waitFor('a block signed by the Health Department’s node', async () => {
+      const top = await heightOf(depts[0]!);
+      for (let h = start; h <= top; h++) {
+        const b = await get(depts[0]!, `/v1/blocks/${h}`);
+        if (b.certificate?.signatures.some((s: { validator: string }) => s.validator === healthNode.publicKey)) return true;
+      }
+      return false;
+    }, 45_000);
+    const st = (await status(health)) as unknown as { validators: { pubKey: string }[]; nodeKey: string };
+    assert.ok(st.validators.some((v) => v.pubKey === st.nodeKey), 'the fourth node is a validator');
+
+    // 4. A proposal with too few approvals: only its proposer votes; it expires and changes nothing.
+    const before = (await get(depts[0]!, '/v1/orgs')).governance;
+    const lone = await polity('gov', 'propose', 'param', '--name', 'votingBlocks', '--value', '42', '--voting-blocks', '3', ...adminOf('land-registry'));
+    assert.equal(lone.code, 0, lone.out);
+    const loneId = idOf(lone.out);
+    const expiresAt = Number(/until block (\d+)/.exec(lone.out)![1]);
+    await waitFor('the voting period to end', async () => (await heightOf(depts[0]!)) >= expiresAt, 30_000);
+    const shown = await polity('gov', 'show', loneId);
+    assert.match(shown.out, / expired /);
+    const late = await polity('gov', 'vote', loneId, '--yes', ...adminOf('tax-bureau'));
+    assert.equal(late.code, 1);
+    assert.match(late.out, /GOV_PROPOSAL_EXPIRED/);
+    assert.deepEqual((await get(depts[0]!, '/v1/orgs')).governance, before, 'the parameter is unchanged');
+    const listed = await polity('gov', 'list');
+    assert.match(listed.out, /3 proposal\(s\)/);
+    assert.match(listed.out, /executed\s+add organisation health/);
+  } catch (e) {
+    for (const d of depts) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
+    throw e;
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await rm(root, { recursive: true, force: true });
+  }
+});

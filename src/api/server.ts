@@ -17,6 +17,7 @@ import type { PolityNode, TxStatus } from '../node/node.js';
 import { statusOf } from './error-status.js';
 import * as S from './schemas.js';
 import { registerStatic } from './static.js';
+import { registerMembershipRoutes } from './membership-routes.js';
 import { RequestValidationError, typeboxValidatorCompiler } from './validator.js';
 
 export interface ApiOptions {
@@ -314,6 +315,8 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
     { schema: { tags: ['notary'], summary: 'Receipts of up to 1,000 hashes.', body: S.NotaryReceiptsBody, response: errors } },
     async (request) => ({ receipts: await node.receipts.receipts((request.body as { hashes: string[] }).hashes) }),
   );
+
+  registerMembershipRoutes(app, node);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -21,6 +21,8 @@ import { runNotarize } from './notarize.js';
 import { runVerify } from './verify.js';
 import { runSimulate } from './simulate.js';
 import { runValidators } from './validators.js';
+import { runOrg } from './org.js';
+import { runGov } from './gov.js';
 import { runGenesis, runInitNetwork, runNodeKey, runPeers } from './network-init.js';
 import { runLocalnet } from './localnet.js';
 import { UsageError, type Io, defaultIo } from './io.js';
@@ -99,8 +101,8 @@ const COMMANDS: Record<string, Command> = {
   },
   genesis: {
     summary: "write a network's genesis from the departments' node keys (the coordinator's step)",
-    usage: 'polity genesis --validator "NAME:PUBKEY[:POWER]" [--validator ...] [--chain-id ID] [--out FILE]',
-    options: { ...COMMON, validator: { type: 'string', multiple: true }, 'chain-id': { type: 'string' }, out: { type: 'string', default: 'genesis.json' } },
+    usage: 'polity genesis --validator "NAME:PUBKEY[:POWER]" [--validator ...] [--admin "NAME:PUBKEY" ...] [--chain-id ID] [--out FILE]',
+    options: { ...COMMON, validator: { type: 'string', multiple: true }, admin: { type: 'string', multiple: true }, 'chain-id': { type: 'string' }, out: { type: 'string', default: 'genesis.json' } },
     positionals: { min: 0, max: 0 },
     run: runGenesis,
   },
@@ -175,6 +177,53 @@ const COMMANDS: Record<string, Command> = {
     options: { ...COMMON, ...NODE_TARGET, add: { type: 'string', multiple: true }, remove: { type: 'string', multiple: true } },
     positionals: { min: 0, max: 2 },
     run: runValidators,
+  },
+  org: {
+    summary: 'member organisations: list, show; an admin registers officials and roles, rotates admin and node keys (signed with --key)',
+    usage:
+      'polity org [list] | show ID\n       polity org official add|roles --org ID --official KEY --role R [--role R ...] [--key FILE]\n       polity org official remove --org ID --official KEY [--key FILE]\n       polity org admins --org ID --admin KEY [--admin KEY ...] --threshold N [--key FILE]\n       polity org rotate-node --org ID --from KEY --to KEY [--key FILE]\n       polity org approve OPID --org ID [--key FILE]',
+    options: {
+      ...COMMON,
+      ...NODE_TARGET,
+      key: { type: 'string' },
+      org: { type: 'string' },
+      official: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      admin: { type: 'string', multiple: true },
+      threshold: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+    },
+    positionals: { min: 0, max: 2 },
+    run: runOrg,
+  },
+  gov: {
+    summary: 'consortium governance: list and show proposals; organisation admins propose and vote (signed with --key)',
+    usage:
+      'polity gov [list [--status S]] | show ID\n       polity gov propose add-org --id ID --name NAME --admin KEY [--threshold N] [--node KEY ...] [--permission MODULE ...]\n       polity gov propose remove-org --id ID\n       polity gov propose validators [--add "NAME:KEY[:POWER]" ...] [--remove KEY ...] [--power "KEY:POWER" ...]\n       polity gov propose grant|revoke --org ID --module MODULE\n       polity gov propose param --name NAME --value N\n       polity gov vote ID --yes|--no\n       (propose takes --voting-blocks N; propose and vote take --key FILE, an admin key)',
+    options: {
+      ...COMMON,
+      ...NODE_TARGET,
+      key: { type: 'string' },
+      status: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      admin: { type: 'string', multiple: true },
+      threshold: { type: 'string' },
+      node: { type: 'string', multiple: true },
+      permission: { type: 'string', multiple: true },
+      add: { type: 'string', multiple: true },
+      remove: { type: 'string', multiple: true },
+      power: { type: 'string', multiple: true },
+      org: { type: 'string' },
+      module: { type: 'string' },
+      value: { type: 'string' },
+      'voting-blocks': { type: 'string' },
+      yes: { type: 'boolean', default: false },
+      no: { type: 'boolean', default: false },
+    },
+    positionals: { min: 0, max: 2 },
+    run: runGov,
   },
   simulate: {
     summary: 'run the deterministic consensus simulator: seeded faults and Byzantine validators, safety and liveness checks',

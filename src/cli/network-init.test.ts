@@ -68,8 +68,12 @@ test('init --validators 4: a directory per organisation, one genesis, keys 0600,
   const networks: NetworkFile[] = [];
   for (const [i, slug] of slugs.entries()) {
     const dir = join(root, slug);
-    assert.deepEqual((await readdir(dir)).sort(), ['genesis.json', 'network.json', 'node-key.json']);
+    assert.deepEqual((await readdir(dir)).sort(), ['admin-key.json', 'genesis.json', 'network.json', 'node-key.json']);
     assert.equal(await mode(join(dir, 'node-key.json')), 0o600, 'the node key is readable by its owner only');
+    assert.equal(await mode(join(dir, 'admin-key.json')), 0o600, 'so is the admin key');
+    const admin = (await readJson(join(dir, 'admin-key.json'))) as { publicKey: string };
+    // Each department is a member organisation: its admin key, its node.
+    assert.deepEqual(genesis.organisations![i], { id: slug, name: summary.nodes[i].name, admins: [admin.publicKey], threshold: 1, nodes: [genesis.validators[i]!.pubKey] });
     assert.equal(await mode(dir), 0o700);
     const key = (await readJson(join(dir, 'node-key.json'))) as { publicKey: string; secretKey: string };
     assert.equal(publicKeyOf(key.secretKey), key.publicKey);

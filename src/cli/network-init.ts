@@ -25,7 +25,9 @@ import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js';
 import { isHex } from '../crypto/bytes.js';
 import { DEFAULT_PARAMS, genesisHash, parseGenesis, type Genesis, type Validator } from '../ledger/genesis.js';
 import { CHAIN_ID_RE } from '../ledger/transaction.js';
-import { exists, genesisPath, loadGenesisFile, loadKeyFile, nodeKeyPath } from '../node/data-dir.js';
+import { genesisState, slugOf } from '../runtime/membership.js';
+import { builtinModules } from '../modules/index.js';
+import { adminKeyPath, exists, genesisPath, loadGenesisFile, loadKeyFile, nodeKeyPath } from '../node/data-dir.js';
 import { type Io, optionList, parsePositiveInt, UsageError } from './io.js';
 
 // --- limits and defaults -------------------------------------------------------
@@ -249,17 +251,7 @@ function parsePortOption(name: string, value: unknown, fallback: number): number
   return port;
 }
 
-/** A directory name for an organisation: "Tax Office" -> "tax-office"; "" when nothing usable is left. */
-export function slugOf(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+/, '')
-    .slice(0, 48)
-    .replace(/-+$/, '');
-}
+export { slugOf };
 
 // --- planning a network on one machine ---------------------------------------------
 
@@ -281,6 +273,8 @@ export interface PlannedNode {
   /** Directory name under the network's root. */
   slug: string;
   nodeKey: KeyPair;
+  /** The organisation's first admin key (it signs membership and governance transactions). */
+  adminKey: KeyPair;
   network: NetworkFile;
 }
 
@@ -342,6 +336,7 @@ export function planNetwork(options: NetworkOptions, generateKey: () => KeyPair 
       name,
       slug,
       nodeKey: generateKey(),
+      adminKey: generateKey(),
       listen: { host: options.host, port: options.p2pBasePort + i },
       api: { host: DEFAULT_HOST, port: options.apiBasePort + i },
     };
@@ -352,6 +347,7 @@ export function planNetwork(options: NetworkOptions, generateKey: () => KeyPair 
     genesisTime: options.genesisTime,
     validators: drafts.map((d) => ({ name: d.name, pubKey: d.nodeKey.publicKey, power: 1 })),
     params: { ...DEFAULT_PARAMS },
+    organisations: drafts.map((d) => ({ id: d.slug, name: d.name, admins: [d.adminKey.publicKey], threshold: 1, nodes: [d.nodeKey.publicKey] })),
   };
   parseGenesis(genesis);
   const nodes = drafts.map((d): PlannedNode => {
@@ -360,7 +356,7 @@ export function planNetwork(options: NetworkOptions, generateKey: () => KeyPair 
       api: d.api,
       peers: drafts.filter((o) => o !== d).map((o) => ({ name: o.name, pubKey: o.nodeKey.publicKey, host: o.listen.host, port: o.listen.port })),
     };
-    return { name: d.name, slug: d.slug, nodeKey: d.nodeKey, network: parseNetworkFile(network) };
+    return { name: d.name, slug: d.slug, nodeKey: d.nodeKey, adminKey: d.adminKey, network: parseNetworkFile(network) };
   });
   return { genesis, nodes };
 }
@@ -373,16 +369,20 @@ async function isEmptyDir(path: string): Promise<boolean> {
   }
 }
 
-/** Write a node key: mode 0600, never over an existing file. */
-export async function saveNodeKey(dir: string, key: KeyPair): Promise<void> {
-  const path = nodeKeyPath(dir);
+/** Write a secret key file: mode 0600, never over an existing file. */
+export async function saveSecretKey(path: string, key: KeyPair): Promise<void> {
   try {
     await writeFile(path, JSON.stringify(key, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${path} already exists; refusing to overwrite a node key`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${path} already exists; refusing to overwrite a key`);
     throw e;
   }
   await chmod(path, 0o600); // the umask may have narrowed nothing, but may not widen either: set it exactly
+}
+
+/** Write a node key: mode 0600, never over an existing file. */
+export async function saveNodeKey(dir: string, key: KeyPair): Promise<void> {
+  await saveSecretKey(nodeKeyPath(dir), key);
 }
 
 /**
@@ -417,6 +417,8 @@ export async function saveNetwork(root: string, plan: NetworkPlan): Promise<void
       }
       await saveNodeKey(dir, n.nodeKey);
       created.push(nodeKeyPath(dir));
+      await saveSecretKey(adminKeyPath(dir), n.adminKey);
+      created.push(adminKeyPath(dir));
       await writeFile(genesisPath(dir), genesisText, { flag: 'wx' });
       created.push(genesisPath(dir));
       await writeNetworkFile(dir, n.network);
@@ -449,9 +451,11 @@ function networkReadme(root: string, plan: NetworkPlan): string {
     '',
     ...plan.nodes.map((n) => `    polity start --data ${join(root, n.slug)} --port ${n.network.api!.port}`),
     '',
-    "Each directory holds its node's secret key (`node-key.json`, mode 0600). On a real",
-    'deployment every department keeps its own directory on its own machine; see',
-    '`spec/deployment.md`.',
+    "Each directory holds its node's secret key (`node-key.json`, mode 0600) and the",
+    "department's first admin key (`admin-key.json`, mode 0600), which signs membership",
+    'and governance transactions (`polity org …`, `polity gov …`). On a real deployment',
+    'every department keeps its own directory on its own machine, and its admin key',
+    'with its administrator rather than on the server; see `spec/deployment.md`.',
     '',
   ];
   return lines.join('\n');
@@ -558,11 +562,36 @@ export async function runGenesis(values: Record<string, unknown>, _positionals: 
     names.add(v.name.toLowerCase());
     keys.add(v.pubKey);
   }
+  // Each department's admin key (`polity keys new --key admin-key.json` on the admin's machine).
+  const admins = new Map<string, string[]>();
+  for (const spec of optionList(values.admin)) {
+    const at = spec.lastIndexOf(':');
+    const name = spec.slice(0, at);
+    const key = spec.slice(at + 1);
+    if (at < 1 || !isHex(key, 32)) throw new UsageError(`--admin: expected NAME:PUBKEY with a 64-hex-digit key (from \`polity keys new\`), got ${describe(spec)}`);
+    const v = validators.find((x) => x.name.toLowerCase() === name.toLowerCase());
+    if (!v) throw new UsageError(`--admin: ${JSON.stringify(name)} is not the name of a --validator department`);
+    admins.set(v.name, [...(admins.get(v.name) ?? []), key]);
+  }
+  if (admins.size > 0 && admins.size < validators.length) {
+    const missing = validators.filter((v) => !admins.has(v.name)).map((v) => v.name);
+    throw new UsageError(`--admin: give at least one admin key for every department (missing: ${missing.join(', ')})`);
+  }
   const chainId = parseChainId(values['chain-id']);
   const out = typeof values.out === 'string' ? values.out : 'genesis.json';
-  const genesis: Genesis = { v: 1, chainId, genesisTime: Date.now(), validators, params: { ...DEFAULT_PARAMS } };
+  const genesis: Genesis = {
+    v: 1,
+    chainId,
+    genesisTime: Date.now(),
+    validators,
+    params: { ...DEFAULT_PARAMS },
+    ...(admins.size > 0
+      ? { organisations: validators.map((v, i) => ({ id: slugOf(v.name) || `org-${i + 1}`, name: v.name, admins: admins.get(v.name)!, threshold: 1, nodes: [v.pubKey] })) }
+      : {}),
+  };
   try {
     parseGenesis(genesis);
+    genesisState(genesis, builtinModules.map((m) => m.name));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -3,25 +3,32 @@
  *
  *   <data>/genesis.json    the chain's genesis (public; give it to verifiers)
  *   <data>/node-key.json   the node's Ed25519 key (secret; mode 0600)
+ *   <data>/admin-key.json  the organisation's first admin key (secret; mode 0600;
+ *                          it signs membership and governance transactions, and
+ *                          belongs with the department's administrator, not the server)
  *   <data>/chain/          the LevelDB store
  *
  * `initDataDir` creates a one-validator chain (solo consensus) whose
- * validator is the node's own key.
+ * validator is the node's own key, run by one member organisation.
  */
 import { mkdir, readFile, writeFile, access, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPair, publicKeyOf, type KeyPair } from '../crypto/ed25519.js';
 import { isHex } from '../crypto/bytes.js';
 import { DEFAULT_PARAMS, parseGenesis, type Genesis } from '../ledger/genesis.js';
+import { slugOf } from '../runtime/membership.js';
 
 export interface DataDir {
   path: string;
   genesis: Genesis;
   nodeKey: KeyPair;
+  /** Present when the directory was just created. */
+  adminKey?: KeyPair;
 }
 
 export const genesisPath = (dir: string): string => join(dir, 'genesis.json');
 export const nodeKeyPath = (dir: string): string => join(dir, 'node-key.json');
+export const adminKeyPath = (dir: string): string => join(dir, 'admin-key.json');
 
 export async function exists(path: string): Promise<boolean> {
   try {
@@ -47,18 +54,23 @@ export async function initDataDir(dir: string, options: InitOptions = {}): Promi
   if (await exists(genesisPath(dir))) throw new Error(`${dir} already holds a genesis; refusing to overwrite it`);
   await mkdir(dir, { recursive: true });
   const nodeKey = generateKeyPair();
+  const adminKey = generateKeyPair();
+  const name = options.organisation ?? 'Local department';
   const genesis: Genesis = {
     v: 1,
     chainId: options.chainId ?? 'polity-local',
     genesisTime: options.genesisTime ?? Date.now(),
-    validators: [{ name: options.organisation ?? 'Local department', pubKey: nodeKey.publicKey, power: 1 }],
+    validators: [{ name, pubKey: nodeKey.publicKey, power: 1 }],
     params: { ...DEFAULT_PARAMS },
+    organisations: [{ id: slugOf(name) || 'local-department', name, admins: [adminKey.publicKey], threshold: 1, nodes: [nodeKey.publicKey] }],
   };
   parseGenesis(genesis);
-  await writeFile(nodeKeyPath(dir), JSON.stringify(nodeKey, null, 2) + '\n', { mode: 0o600 });
-  await chmod(nodeKeyPath(dir), 0o600);
+  for (const [path, key] of [[nodeKeyPath(dir), nodeKey], [adminKeyPath(dir), adminKey]] as const) {
+    await writeFile(path, JSON.stringify(key, null, 2) + '\n', { mode: 0o600 });
+    await chmod(path, 0o600);
+  }
   await writeFile(genesisPath(dir), JSON.stringify(genesis, null, 2) + '\n');
-  return { path: dir, genesis, nodeKey };
+  return { path: dir, genesis, nodeKey, adminKey };
 }
 
 export async function loadGenesisFile(path: string): Promise<Genesis> {

@@ -925,7 +925,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         });
       });
     },
-    getState: (key) => state.get(key),
+    // Before block 1 the genesis state is what block 1 will write first: reads see it already.
+    getState: (key) => (head ? state.get(key) : state.get(key) ?? initialState.get(key)),
     readState(key, withProof) {
       const value = state.get(key);
       const read: StateRead = { key, value: value ?? null, height: head?.height ?? 0, stateRoot: toHex(stateRoot(tree)) };

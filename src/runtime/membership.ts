@@ -123,3 +123,15 @@ export function genesisState(genesis: Genesis, modules: readonly string[]): Map<
   out.set(GOV_PARAMS_KEY, { ...(genesis.governance ?? DEFAULT_GOVERNANCE) } as unknown as Json);
   return out;
 }
+
+/** An id for an organisation from its name: "Tax Office" -> "tax-office"; "" when nothing usable is left. */
+export function slugOf(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 48)
+    .replace(/-+$/, '');
+}

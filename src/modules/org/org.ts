@@ -9,7 +9,9 @@
  *
  * State (beside runtime/membership.ts):
  *   org-op/<orgId>/<opId> -> { op, approvals, proposer, proposedAt, expiresAt }
- *   org-log/<orgId>       -> [{ height, txId, op summary }]   (bounded, newest last)
+ *   org-ops/<orgId>       -> [opId, …] pending operations (bounded by PENDING_MAX)
+ *   org-officials/<orgId> -> [pubKey, …] the organisation's officials (bounded by OFFICIALS_MAX)
+ *   org-log/<orgId>       -> [{ height, txId, op }]   applied operations (bounded, newest last)
  *
  * Operations:
  *   registerOfficial {key, roles}   a key becomes an official of the organisation
@@ -28,6 +30,10 @@ import { latestSet, scheduleSet } from '../validators/validators.js';
 
 export const opKey = (org: string, id: string): string => `org-op/${org}/${id}`;
 export const orgLogKey = (org: string): string => `org-log/${org}`;
+export const pendingOpsKey = (org: string): string => `org-ops/${org}`;
+export const officialsKey = (org: string): string => `org-officials/${org}`;
+const PENDING_MAX = 200;
+const OFFICIALS_MAX = 10_000;
 /** Blocks an operation may wait for the other admins' approvals. */
 export const OP_LIFETIME = 10_000;
 const LOG_MAX = 1_000;
@@ -112,9 +118,13 @@ function checkOp(ctx: ActionContext, org: Organisation, op: OrgOp, roles: readon
 
 function applyOp(ctx: ActionContext, org: Organisation, op: OrgOp, id: string): void {
   switch (op.type) {
-    case 'registerOfficial':
+    case 'registerOfficial': {
+      const list = (ctx.get(officialsKey(org.id)) as string[] | undefined) ?? [];
+      if (list.length >= OFFICIALS_MAX) throw new PolityError('ORG_INVALID', `at most ${OFFICIALS_MAX} officials per organisation`);
       ctx.set(memberKey(op.key), { org: org.id, roles: op.roles, since: ctx.height });
+      ctx.set(officialsKey(org.id), [...list, op.key]);
       break;
+    }
     case 'setRoles': {
       const m = ctx.get(memberKey(op.key)) as unknown as Member & { since: number };
       ctx.set(memberKey(op.key), { org: org.id, roles: op.roles, since: m.since });
@@ -122,6 +132,7 @@ function applyOp(ctx: ActionContext, org: Organisation, op: OrgOp, id: string): 
     }
     case 'removeOfficial':
       ctx.delete(memberKey(op.key));
+      ctx.set(officialsKey(org.id), ((ctx.get(officialsKey(org.id)) as string[] | undefined) ?? []).filter((k) => k !== op.key));
       break;
     case 'setAdmins':
       for (const k of org.admins) if (!op.admins.includes(k)) ctx.delete(memberKey(k));
@@ -145,13 +156,22 @@ function applyOp(ctx: ActionContext, org: Organisation, op: OrgOp, id: string): 
 /** Run the operation if its approvals reach the organisation's threshold; otherwise keep it pending. */
 function maybeApply(ctx: ActionContext, org: Organisation, id: string, pending: PendingOp, roles: readonly string[]): void {
   const approvals = pending.approvals.filter((k) => org.admins.includes(k));
+  const pendingIds = (ctx.get(pendingOpsKey(org.id)) as string[] | undefined) ?? [];
   if (approvals.length < org.threshold) {
+    if (!pendingIds.includes(id)) {
+      // Expired operations leave the index as new ones arrive.
+      const live = pendingIds.filter((x) => ((ctx.get(opKey(org.id, x)) as unknown as PendingOp | undefined)?.expiresAt ?? 0) >= ctx.height);
+      if (live.length >= PENDING_MAX) throw new PolityError('ORG_INVALID', `at most ${PENDING_MAX} operations may wait for approval; approve or let some expire`);
+      for (const x of pendingIds) if (!live.includes(x)) ctx.delete(opKey(org.id, x));
+      ctx.set(pendingOpsKey(org.id), [...live, id]);
+    }
     ctx.set(opKey(org.id, id), pending as unknown as Json);
     ctx.emit({ type: 'org.pending', org: org.id, op: pending.op.type, id, approvals: approvals.length, threshold: org.threshold });
     return;
   }
   checkOp(ctx, org, pending.op, roles);
   ctx.delete(opKey(org.id, id));
+  if (pendingIds.includes(id)) ctx.set(pendingOpsKey(org.id), pendingIds.filter((x) => x !== id));
   applyOp(ctx, org, pending.op, id);
 }
 

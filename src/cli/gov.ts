@@ -1,0 +1,187 @@
+/**
+ * `polity gov`: consortium governance. Admins of member organisations
+ * propose changes and vote for their organisations (signing with their admin
+ * key file, `--key`); a change executes once the configured share of
+ * organisations approved it, and expires otherwise.
+ *
+ *   polity gov list [--status open|executed|rejected|failed|expired]
+ *   polity gov show ID
+ *   polity gov propose add-org --id ID --name NAME --admin KEY [--admin KEY…] [--threshold N] [--node KEY…] [--permission MODULE…]
+ *   polity gov propose remove-org --id ID
+ *   polity gov propose validators [--add "NAME:KEY[:POWER]"…] [--remove KEY…] [--power "KEY:POWER"…]
+ *   polity gov propose grant|revoke --org ID --module MODULE
+ *   polity gov propose param --name approvalNumerator|approvalDenominator|votingBlocks --value N
+ *   polity gov vote ID --yes | --no
+ *   (every propose takes --voting-blocks N)
+ */
+import { isHex } from '../crypto/bytes.js';
+import type { Validator } from '../ledger/genesis.js';
+import { createClient } from '../sdk/client.js';
+import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from './io.js';
+import { loadUserKey } from './keys.js';
+import { parseValidatorSpec } from './network-init.js';
+import { eventOf, submitSigned } from './submit.js';
+
+const ORG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const STATUSES = ['open', 'executed', 'rejected', 'failed', 'expired'];
+
+interface ProposalView {
+  id: string;
+  change: { type: string } & Record<string, unknown>;
+  proposer: { org: string; key: string };
+  proposedAt: number;
+  expiresAt: number;
+  decided: Record<string, 'yes' | 'no'>;
+  status: string;
+  closedAt?: number;
+  failure?: { code: string; message: string };
+}
+
+const hexKey = (name: string, v: unknown): string => {
+  if (!isHex(v, 32)) throw new UsageError(`--${name}: expected a 64-hex-digit public key, got ${JSON.stringify(String(v ?? '').slice(0, 70))}`);
+  return v as string;
+};
+const org = (name: string, v: unknown): string => {
+  if (typeof v !== 'string' || !ORG_RE.test(v)) throw new UsageError(`--${name}: expected an organisation id (lowercase letters, digits, dashes), got ${JSON.stringify(v ?? null)}`);
+  return v;
+};
+
+function describeChange(c: ProposalView['change']): string {
+  switch (c.type) {
+    case 'addOrganisation':
+      return `add organisation ${(c.organisation as { id: string }).id}`;
+    case 'removeOrganisation':
+      return `remove organisation ${c.id as string}`;
+    case 'setValidators':
+      return `validator set of ${(c.validators as unknown[]).length}`;
+    case 'grantPermission':
+    case 'revokePermission':
+      return `${c.type === 'grantPermission' ? 'grant' : 'revoke'} ${c.module as string} for ${c.org as string}`;
+    case 'setParameter':
+      return `set ${c.name as string} = ${c.value as number}`;
+    default:
+      return c.type;
+  }
+}
+
+function line(p: ProposalView): string {
+  const yes = Object.values(p.decided).filter((d) => d === 'yes').length;
+  const no = Object.values(p.decided).filter((d) => d === 'no').length;
+  const when = p.status === 'open' ? `until block ${p.expiresAt}` : p.status === 'expired' ? `expired after block ${p.expiresAt}` : `at block ${p.closedAt}`;
+  return `${p.id}  ${p.status.padEnd(8)}  ${describeChange(p.change).padEnd(36)} ${yes} yes, ${no} no  ${when}${p.failure ? `  (${p.failure.code})` : ''}`;
+}
+
+export async function runGov(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number> {
+  const [verb = 'list', ...rest] = positionals;
+  const client = createClient({ url: apiUrl(values), timeoutMs: 30_000 });
+  const json = values.json === true;
+  if (verb === 'list') {
+    if (rest.length > 0) throw new UsageError('list takes no arguments');
+    if (values.status !== undefined && !STATUSES.includes(String(values.status))) throw new UsageError(`--status: expected one of ${STATUSES.join(', ')}`);
+    const r = await client.request<{ height: number; proposals: ProposalView[]; total: number }>('GET', `/v1/gov/proposals${values.status ? `?status=${String(values.status)}` : ''}`);
+    if (json) io.out(JSON.stringify(r));
+    else {
+      io.out(`${r.proposals.length} proposal(s)${values.status ? ` ${String(values.status)}` : ''} at height ${r.height} (${r.total} in all):`);
+      for (const p of r.proposals) io.out(`  ${line(p)}`);
+    }
+    return 0;
+  }
+  if (verb === 'show') {
+    if (rest.length !== 1 || !isHex(rest[0], 32)) throw new UsageError('show takes a proposal id (64 hex digits)');
+    const r = await client.request<{ proposal: ProposalView & { votes: Record<string, { yes: string[]; no: string[] }> } }>('GET', `/v1/gov/proposals/${rest[0]}`);
+    if (json) io.out(JSON.stringify(r));
+    else {
+      const p = r.proposal;
+      io.out(line(p));
+      io.out(`  proposed by ${p.proposer.org} (${p.proposer.key}) at block ${p.proposedAt}`);
+      io.out(`  change: ${JSON.stringify(p.change)}`);
+      for (const [o, v] of Object.entries(p.votes)) io.out(`  ${o.padEnd(24)} ${p.decided[o] ?? 'undecided'}  (${v.yes.length} admin yes, ${v.no.length} admin no)`);
+    }
+    return 0;
+  }
+  if (verb === 'vote') {
+    if (rest.length !== 1 || !isHex(rest[0], 32)) throw new UsageError('vote takes a proposal id (64 hex digits) and --yes or --no');
+    if (values.yes === values.no) throw new UsageError('give exactly one of --yes or --no');
+    const key = await loadUserKey(values);
+    const s = await submitSigned(client, key, 'gov', 'vote', { id: rest[0], approve: values.yes === true });
+    return report(io, json, s, `voted ${values.yes ? 'yes' : 'no'} on ${rest[0]}`);
+  }
+  if (verb !== 'propose') throw new UsageError(`unknown action ${JSON.stringify(verb)}; expected list, show, propose or vote`);
+
+  const [kind] = rest;
+  let change: Record<string, unknown>;
+  switch (kind) {
+    case 'add-org': {
+      const admins = optionList(values.admin).map((k) => hexKey('admin', k));
+      if (admins.length === 0) throw new UsageError('add-org needs at least one --admin KEY');
+      if (typeof values.name !== 'string' || values.name.length === 0 || values.name.length > 128) throw new UsageError('--name: the organisation’s name, 1-128 characters');
+      change = {
+        type: 'addOrganisation',
+        organisation: {
+          id: org('id', values.id),
+          name: values.name,
+          admins,
+          threshold: values.threshold === undefined ? 1 : parsePositiveInt('threshold', values.threshold, admins.length),
+          nodes: optionList(values.node).map((k) => hexKey('node', k)),
+          permissions: optionList(values.permission),
+        },
+      };
+      break;
+    }
+    case 'remove-org':
+      change = { type: 'removeOrganisation', id: org('id', values.id) };
+      break;
+    case 'validators': {
+      const adds = optionList(values.add).map(parseValidatorSpec);
+      const removes = optionList(values.remove).map((k) => hexKey('remove', k));
+      const powers = optionList(values.power).map((spec) => {
+        const [k, p] = spec.split(':');
+        return { pubKey: hexKey('power', k), power: parsePositiveInt('power', p) };
+      });
+      if (adds.length + removes.length + powers.length === 0) throw new UsageError('give --add "NAME:KEY[:POWER]", --remove KEY or --power "KEY:POWER"');
+      const current = (await client.request<{ current: { validators: Validator[] } }>('GET', '/v1/validator-sets')).current.validators;
+      for (const r of [...removes, ...powers.map((p) => p.pubKey)]) if (!current.some((v) => v.pubKey === r)) throw new UsageError(`${r.slice(0, 16)}… is not a validator now`);
+      const validators = [
+        ...current.filter((v) => !removes.includes(v.pubKey)).map(({ name, pubKey, power }) => ({ name, pubKey, power: powers.find((p) => p.pubKey === pubKey)?.power ?? power })),
+        ...adds,
+      ];
+      change = { type: 'setValidators', validators };
+      break;
+    }
+    case 'grant':
+    case 'revoke':
+      if (typeof values.module !== 'string') throw new UsageError('--module: the module to grant or revoke (e.g. notary, did)');
+      change = { type: kind === 'grant' ? 'grantPermission' : 'revokePermission', org: org('org', values.org), module: values.module };
+      break;
+    case 'param':
+      if (!['approvalNumerator', 'approvalDenominator', 'votingBlocks'].includes(String(values.name))) throw new UsageError('--name: approvalNumerator, approvalDenominator or votingBlocks');
+      change = { type: 'setParameter', name: values.name, value: parsePositiveInt('value', values.value) };
+      break;
+    default:
+      throw new UsageError('propose takes add-org, remove-org, validators, grant, revoke or param');
+  }
+  const args: Record<string, unknown> = { change };
+  if (values['voting-blocks'] !== undefined) args.votingBlocks = parsePositiveInt('voting-blocks', values['voting-blocks'], 1_000_000);
+  const key = await loadUserKey(values);
+  const s = await submitSigned(client, key, 'gov', 'propose', args);
+  return report(io, json, s, `proposed: ${describeChange(change as ProposalView['change'])}; proposal id ${s.id}`);
+}
+
+function report(io: Io, json: boolean, s: Awaited<ReturnType<typeof submitSigned>>, what: string): number {
+  const executed = eventOf(s, 'gov.executed');
+  const failed = eventOf(s, 'gov.failed');
+  const rejected = eventOf(s, 'gov.rejected');
+  const proposed = eventOf(s, 'gov.proposed');
+  const outcome = executed ? 'executed' : failed ? 'failed' : rejected ? 'rejected' : 'open';
+  if (json) io.out(JSON.stringify({ ok: s.ok, id: s.id, status: s.status, code: s.result?.code, message: s.result?.message, outcome, ...(proposed ? { expiresAt: proposed.expiresAt } : {}) }));
+  else if (!s.result) io.err(`not committed yet (${s.status}); check with: polity gov list`);
+  else if (!s.ok) io.err(`refused: ${s.result.code}: ${s.result.message}`);
+  else {
+    io.out(what);
+    if (executed) io.out('the share of organisations was reached: the change is executed');
+    else if (failed) io.out(`the share was reached but the change could not be made: ${String(failed.code)}`);
+    else if (rejected) io.out('enough organisations said no: the proposal is rejected');
+    else io.out(`open${proposed ? ` until block ${String(proposed.expiresAt)}` : ''}; other organisations' admins vote with: polity gov vote <id> --yes`);
+  }
+  return s.ok ? 0 : 1;
+}

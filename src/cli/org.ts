@@ -1,0 +1,114 @@
+/**
+ * `polity org`: member organisations. Reads are open; changes are operations
+ * an admin of the organisation signs (with its admin key file, `--key`) and
+ * that run once the organisation's threshold of admins approved them.
+ *
+ *   polity org list
+ *   polity org show ID
+ *   polity org official add    --org ID --official KEY --role R [--role R…]
+ *   polity org official roles  --org ID --official KEY --role R [--role R…]
+ *   polity org official remove --org ID --official KEY
+ *   polity org admins          --org ID --admin KEY [--admin KEY…] --threshold N
+ *   polity org rotate-node     --org ID --from KEY --to KEY
+ *   polity org approve OPID    --org ID
+ */
+import { isHex } from '../crypto/bytes.js';
+import { createClient } from '../sdk/client.js';
+import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from './io.js';
+import { loadUserKey } from './keys.js';
+import { eventOf, submitSigned, type Submitted } from './submit.js';
+
+const ORG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+function orgId(values: Record<string, unknown>): string {
+  const v = values.org;
+  if (typeof v !== 'string' || !ORG_RE.test(v)) throw new UsageError(`--org: expected an organisation id (lowercase letters, digits, dashes; see \`polity org list\`), got ${JSON.stringify(v ?? null)}`);
+  return v;
+}
+
+function hexKey(name: string, v: unknown): string {
+  if (!isHex(v, 32)) throw new UsageError(`--${name}: expected a 64-hex-digit public key, got ${JSON.stringify(String(v ?? '').slice(0, 70))}`);
+  return v as string;
+}
+
+function roles(values: Record<string, unknown>): string[] {
+  const list = optionList(values.role);
+  if (list.length === 0) throw new UsageError('give at least one --role (registrar, issuer, approver, auditor, …)');
+  return list;
+}
+
+/** Print what an operation did: applied, or waiting for more admins. */
+export function reportOp(io: Io, json: boolean, s: Submitted, what: string): number {
+  const applied = eventOf(s, 'org.applied');
+  const pending = eventOf(s, 'org.pending');
+  if (json) io.out(JSON.stringify({ ok: s.ok, id: s.id, status: s.status, code: s.result?.code, message: s.result?.message, applied: !!applied, ...(pending ? { approvals: pending.approvals, threshold: pending.threshold } : {}) }));
+  else if (!s.result) io.err(`not committed yet (${s.status}); check with: polity org show`);
+  else if (!s.ok) io.err(`refused: ${s.result.code}: ${s.result.message}`);
+  else if (applied) io.out(`${what}: done (operation ${s.id})`);
+  else io.out(`${what}: waiting for approvals (${String(pending?.approvals)} of ${String(pending?.threshold)}); other admins run: polity org approve ${s.id} --org ${String(pending?.org)}`);
+  return s.ok ? 0 : 1;
+}
+
+export async function runOrg(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number> {
+  const [verb = 'list', ...rest] = positionals;
+  const client = createClient({ url: apiUrl(values), timeoutMs: 30_000 });
+  const json = values.json === true;
+  if (verb === 'list') {
+    if (rest.length > 0) throw new UsageError('list takes no arguments');
+    const r = await client.request<{ height: number; organisations: { id: string; name: string; status: string; admins: string[]; threshold: number; nodes: string[]; permissions: string[] }[] }>('GET', '/v1/orgs');
+    if (json) io.out(JSON.stringify(r));
+    else {
+      io.out(`${r.organisations.length} organisation(s) at height ${r.height}:`);
+      for (const o of r.organisations) io.out(`  ${o.id.padEnd(24)} ${o.name.padEnd(28)} ${o.status.padEnd(8)} admins ${o.threshold} of ${o.admins.length}, ${o.nodes.length} node(s), modules ${o.permissions.join(',') || '—'}`);
+    }
+    return 0;
+  }
+  if (verb === 'show') {
+    if (rest.length !== 1 || !ORG_RE.test(rest[0]!)) throw new UsageError('show takes an organisation id');
+    const r = await client.request<{ organisation: { id: string; name: string; status: string; admins: string[]; threshold: number; nodes: string[]; permissions: string[] }; officials: { key: string; roles: string[]; since: number }[]; pending: { id: string; op: { type: string }; approvals: string[]; expiresAt: number }[] }>('GET', `/v1/orgs/${rest[0]}`);
+    if (json) io.out(JSON.stringify(r));
+    else {
+      const o = r.organisation;
+      io.out(`${o.name} (${o.id}), ${o.status}`);
+      io.out(`  admins (${o.threshold} of ${o.admins.length} must approve):`);
+      for (const a of o.admins) io.out(`    ${a}`);
+      io.out(`  nodes: ${o.nodes.join(', ') || '—'}`);
+      io.out(`  modules: ${o.permissions.join(', ') || '—'}`);
+      io.out(`  officials (${r.officials.length}):`);
+      for (const f of r.officials) io.out(`    ${f.key}  ${f.roles.join(', ')}  since block ${f.since}`);
+      if (r.pending.length) io.out(`  waiting for approval:`);
+      for (const p of r.pending) io.out(`    ${p.id}  ${p.op.type}  ${p.approvals.length} approval(s), until block ${p.expiresAt}`);
+    }
+    return 0;
+  }
+
+  // Changes: arguments first, so bad usage is refused before a key is read or anything is sent.
+  let op: Record<string, unknown>;
+  let what: string;
+  if (verb === 'official') {
+    const [sub] = rest;
+    const key = hexKey('official', values.official);
+    if (sub === 'add') ((op = { type: 'registerOfficial', key, roles: roles(values) }), (what = 'register the official'));
+    else if (sub === 'roles') ((op = { type: 'setRoles', key, roles: roles(values) }), (what = 'change the official’s roles'));
+    else if (sub === 'remove') ((op = { type: 'removeOfficial', key }), (what = 'remove the official'));
+    else throw new UsageError('official takes add, roles or remove');
+  } else if (verb === 'admins') {
+    const admins = optionList(values.admin).map((k) => hexKey('admin', k));
+    if (admins.length === 0) throw new UsageError('give the full new list of admin keys with --admin KEY (repeat it)');
+    op = { type: 'setAdmins', admins, threshold: parsePositiveInt('threshold', values.threshold, admins.length) };
+    what = 'replace the admin keys';
+  } else if (verb === 'rotate-node') {
+    op = { type: 'rotateNode', from: hexKey('from', values.from), to: hexKey('to', values.to) };
+    what = 'rotate the node key';
+  } else if (verb === 'approve') {
+    if (rest.length !== 1 || !isHex(rest[0], 32)) throw new UsageError('approve takes the operation id (64 hex digits) printed when it was proposed');
+    const org = orgId(values);
+    const key = await loadUserKey(values);
+    return reportOp(io, json, await submitSigned(client, key, 'org', 'approve', { org, id: rest[0] }), 'approve');
+  } else {
+    throw new UsageError(`unknown action ${JSON.stringify(verb)}; expected list, show, official, admins, rotate-node or approve`);
+  }
+  const org = orgId(values);
+  const key = await loadUserKey(values);
+  return reportOp(io, json, await submitSigned(client, key, 'org', 'propose', { org, op }), what);
+}
