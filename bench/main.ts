@@ -18,6 +18,7 @@ import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ed25519AllCores, ed25519OneCore, sha256PerSecond } from './ceilings.js';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
+import { signRequest } from '../src/sdk/http-auth.js';
 import { signTx } from '../src/ledger/sign.js';
 import { createReceiptCache, verifyReceipt } from '../src/ledger/receipt-verify.js';
 import type { Receipt } from '../src/ledger/receipt.js';
@@ -60,8 +61,12 @@ async function withNode<T>(fn: (url: string, node: PolityNode, genesis: Genesis)
   }
 }
 
+/** The bench client's key: it signs every request (RFC 9421), as `polity notarize` does. */
+const requester = generateKeyPair();
+
 async function post(url: string, body: string): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const headers = { 'content-type': 'application/json' };
+  const res = await fetch(url, { method: 'POST', headers: { ...headers, ...signRequest({ method: 'POST', url, headers, body, keyId: requester.publicKey, secretKey: requester.secretKey }) }, body });
   const data = await res.json();
   if (res.status >= 400) throw new Error(`${res.status} ${JSON.stringify(data).slice(0, 300)}`);
   return data;

@@ -6,6 +6,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
 import { fromHex, utf8Encode } from '../src/crypto/bytes.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/crypto/merkle.js';
@@ -15,6 +17,9 @@ import { signTx } from '../src/ledger/sign.js';
 import { txId } from '../src/ledger/transaction.js';
 import { canonicalBytes } from '../src/crypto/canonical-json.js';
 import { anchorTx, randomHash, startTestNode, until, type TestNode } from './helpers.js';
+import { signRequest } from '../src/sdk/http-auth.js';
+import { signBytes } from '../src/crypto/ed25519.js';
+import { sessionMessage } from '../src/api/sessions.js';
 
 let t: TestNode;
 const user = generateKeyPair();
@@ -26,6 +31,17 @@ before(async () => {
 after(async () => {
   await t.close();
 });
+
+/** A key that signs requests (RFC 9421), as `polity notarize` does with the user's key. */
+const requester = generateKeyPair();
+const HOST = '127.0.0.1:8700';
+
+/** A request signed with `requester`: the headers a client adds for the URL it uses. */
+function signedHeaders(method: string, url: string, payload: unknown, key = requester): Record<string, string> {
+  const body = JSON.stringify(payload);
+  return { host: HOST, ...signRequest({ method, url: `http://${HOST}${url}`, headers: { 'content-type': 'application/json' }, body, keyId: key.publicKey, secretKey: key.secretKey }) };
+}
+const signedPost = (url: string, payload: unknown) => inject('POST', url, payload, signedHeaders('POST', url, payload));
 
 async function inject(method: 'GET' | 'POST' | 'DELETE' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = {}) {
   const res = await t.app.inject({
@@ -81,7 +97,7 @@ test('a signed anchor commits and its receipt verifies offline', async () => {
 
 test('aggregated hashes each get a receipt that verifies; a tampered receipt does not', async () => {
   const hashes = Array.from({ length: 37 }, randomHash);
-  const res = await inject('POST', '/v1/notary/batch', { hashes });
+  const res = await signedPost('/v1/notary/batch', { hashes });
   assert.equal(res.status, 202);
   assert.deepEqual(res.body, { status: 'pending', count: 37 });
   const receipts = await until(async () => {
@@ -127,7 +143,7 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
   assert.match((mismatch as { reason: string }).reason, /does not match/);
   // A hash anchored again keeps its earliest anchoring in look-ups and receipts.
   const firstHeight = r0.header.height;
-  const again = await inject('POST', '/v1/notary/batch', { hashes: [hashes[0]] });
+  const again = await signedPost('/v1/notary/batch', { hashes: [hashes[0]] });
   assert.equal(again.body.status, 'pending');
   await quiescent();
   assert.ok(t.node.height > firstHeight, 'the repeat was anchored in a later block');
@@ -138,7 +154,7 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
 test('a single large submission is anchored with no further traffic (background sealing wakes consensus)', async () => {
   await quiescent();
   const hashes = Array.from({ length: 25_000 }, randomHash); // above the eager-sealing threshold
-  assert.equal((await inject('POST', '/v1/notary/batch', { hashes })).status, 202);
+  assert.equal((await signedPost('/v1/notary/batch', { hashes })).status, 202);
   const last = hashes[hashes.length - 1]!;
   const receipt = await until(async () => {
     const r = await inject('GET', `/v1/notary/receipts/${last}`);
@@ -300,4 +316,52 @@ test('a duplicate of a waiting transaction is refused', async () => {
   });
   assert.equal(second.result.code, 'OK');
   nonce += 2;
+});
+
+test('writes without a transaction signature need a signed request: none, replayed or altered ones are refused and queue nothing', async () => {
+  const hashes = [randomHash()];
+  const none = await t.app.inject({ method: 'POST', url: '/v1/notary/batch', payload: JSON.stringify({ hashes }), headers: { 'content-type': 'application/json' } });
+  assert.equal(none.statusCode, 401);
+  assert.equal(none.json().code, 'AUTH_REQUIRED');
+  assert.equal(none.headers['www-authenticate'], 'Bearer');
+  assert.match(String(none.headers['accept-signature']), /alg="ed25519"/);
+  const headers = signedHeaders('POST', '/v1/notary/batch', { hashes });
+  assert.equal((await inject('POST', '/v1/notary/batch', { hashes }, headers)).status, 202, 'control: the signed request is taken');
+  const replayed = await inject('POST', '/v1/notary/batch', { hashes }, headers);
+  assert.deepEqual([replayed.status, replayed.body.code], [401, 'AUTH_REPLAYED']);
+  const other = [randomHash()];
+  const altered = await inject('POST', '/v1/notary/batch', { hashes: other }, signedHeaders('POST', '/v1/notary/batch', { hashes }));
+  assert.deepEqual([altered.status, altered.body.code], [400, 'AUTH_DIGEST_MISMATCH']);
+  const lookup = await inject('GET', `/v1/notary/hashes/${other[0]}`);
+  assert.equal(lookup.body.status, 'unknown', 'the altered request queued nothing');
+  const forged = signedHeaders('POST', '/v1/notary/batch', { hashes: other });
+  forged.signature = forged.signature!.replace(/:(.)/, (_, c: string) => `:${c === 'A' ? 'B' : 'A'}`);
+  assert.equal((await inject('POST', '/v1/notary/batch', { hashes: other }, forged)).body.code, 'AUTH_BAD_SIGNATURE');
+});
+
+test('a session by challenge-response: the key signs the challenge, the token authenticates, a reused challenge or closed token is refused', async () => {
+  const key = generateKeyPair();
+  const { challenge } = (await inject('POST', '/v1/auth/challenge', { subject: key.publicKey })).body;
+  const signature = signBytes(key.secretKey, sessionMessage(t.genesis.chainId, key.publicKey, challenge));
+  const opened = await inject('POST', '/v1/auth/session', { subject: key.publicKey, challenge, signature });
+  assert.equal(opened.status, 200, JSON.stringify(opened.body));
+  const bearer = { authorization: `Bearer ${opened.body.token}` };
+  const me = await inject('GET', '/v1/auth/whoami', undefined, bearer);
+  assert.equal(me.status, 200);
+  assert.equal(me.body.publicKey, key.publicKey);
+  assert.deepEqual(me.body.roles, []);
+  assert.equal((await inject('POST', '/v1/auth/session', { subject: key.publicKey, challenge, signature })).body.code, 'AUTH_REPLAYED');
+  const wrong = generateKeyPair();
+  const c2 = (await inject('POST', '/v1/auth/challenge', { subject: key.publicKey })).body.challenge;
+  const badSig = signBytes(wrong.secretKey, sessionMessage(t.genesis.chainId, key.publicKey, c2));
+  assert.equal((await inject('POST', '/v1/auth/session', { subject: key.publicKey, challenge: c2, signature: badSig })).body.code, 'AUTH_BAD_SIGNATURE');
+  assert.equal((await inject('DELETE', '/v1/auth/session', undefined, bearer)).status, 204);
+  assert.equal((await inject('GET', '/v1/auth/whoami', undefined, bearer)).body.code, 'AUTH_EXPIRED');
+  assert.equal((await inject('GET', '/v1/auth/whoami')).body.code, 'AUTH_REQUIRED');
+  // The admin key of the node's organisation is known as such.
+  const admin = JSON.parse(await readFile(join(t.dir, 'admin-key.json'), 'utf8'));
+  const whoHeaders = { host: HOST, ...signRequest({ method: 'GET', url: `http://${HOST}/v1/auth/whoami`, headers: {}, keyId: admin.publicKey, secretKey: admin.secretKey }) };
+  const adminMe = await inject('GET', '/v1/auth/whoami', undefined, whoHeaders);
+  assert.equal(adminMe.body.admin, true);
+  assert.equal(adminMe.body.org, 'local-department');
 });

@@ -41,6 +41,9 @@ before(async () => {
   const addr = t.app.server.address() as { port: number };
   api = `http://127.0.0.1:${addr.port}`;
   work = await tempDir('polity-cli-');
+  // The user's key (polity notarize signs its requests with it), for in-process and spawned runs alike.
+  process.env.POLITY_KEY = join(work, 'user-key.json');
+  assert.equal((await runInProcess(['keys', 'new'])).code, 0);
 });
 after(async () => {
   await t.close();

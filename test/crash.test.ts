@@ -39,7 +39,7 @@ test('SIGKILL while transactions stream in loses nothing committed', async () =>
   const data = await tempDir('polity-crash-');
   const { genesis } = await initDataDir(data);
   const port = await freePort();
-  const client = createClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 5_000 });
+  const client = createClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 5_000, key: generateKeyPair() });
   const signers = Array.from({ length: 4 }, () => ({ key: generateKeyPair(), nonce: 0 }));
   const committed = new Map<string, { height: number; code: string }>();
   const blockHashes = new Map<number, string>();

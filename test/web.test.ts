@@ -32,6 +32,7 @@ import { signTx } from '../src/ledger/sign.js';
 import { generateKeyPair, signBytes } from '../src/crypto/ed25519.js';
 import { voteSignBytes } from '../src/ledger/votes.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './helpers.js';
+import { signedFetch } from '../src/sdk/http-auth.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUTPUT = join(ROOT, 'test-output');
@@ -66,8 +67,10 @@ if (!existsSync(CHROMIUM)) {
     let signedHeight: number;
     let batchHeight: number;
 
+    const requester = generateKeyPair();
+    /** Every request is signed (RFC 9421), as a client of the batch endpoint must. */
     const api = async (path: string, init?: RequestInit): Promise<{ status: number; body: any }> => {
-      const response = await fetch(base + path, init);
+      const response = await signedFetch(base + path, init, { keyId: requester.publicKey, secretKey: requester.secretKey });
       return { status: response.status, body: await response.json() };
     };
 

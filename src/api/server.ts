@@ -18,11 +18,21 @@ import { statusOf } from './error-status.js';
 import * as S from './schemas.js';
 import { registerStatic } from './static.js';
 import { registerMembershipRoutes } from './membership-routes.js';
+import { createKeyIdResolver, registerRawBody, requirePrincipal, type AuthenticateDeps } from './authenticate.js';
+import { createReplayGuard } from './http-signatures.js';
+import { createSessionStore } from './sessions.js';
+import { registerAuthRoutes } from './auth-routes.js';
 import { RequestValidationError, typeboxValidatorCompiler } from './validator.js';
 
 export interface ApiOptions {
   /** Largest request body accepted, bytes. */
   bodyLimitBytes?: number;
+  /**
+   * scheme://authority clients use to reach this node when it differs from
+   * what the node sees (behind a TLS-terminating proxy): signed requests
+   * cover the URL the client used (spec/api-auth.md).
+   */
+  publicOrigin?: string;
   /** Serve the web pages (explorer, verify). */
   web?: boolean;
 }
@@ -37,8 +47,16 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
   });
 
   app.setValidatorCompiler(typeboxValidatorCompiler);
-  // JSON only: any other content type is answered 415.
+  // JSON only: any other content type is answered 415. The raw bytes are kept for Content-Digest.
   app.removeContentTypeParser('text/plain');
+  registerRawBody(app);
+  const auth: AuthenticateDeps = {
+    resolveKey: createKeyIdResolver(async (did) => node.didKey?.(did)),
+    sessions: createSessionStore({ ttlMs: 15 * 60_000, challengeTtlMs: 60_000, max: 100_000 }),
+    replay: createReplayGuard(360),
+    now: () => Date.now(),
+    ...(options.publicOrigin ? { origin: options.publicOrigin } : {}),
+  };
 
   await app.register(swagger, {
     openapi: {
@@ -54,7 +72,12 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof PolityError) {
-      return reply.status(statusOf(error.code)).headers(json).send(error.toJSON());
+      const status = statusOf(error.code);
+      // RFC 9110 §11.6.1 / RFC 9421 §5.1: say how to authenticate.
+      if (status === 401 && error.code.startsWith('AUTH_')) {
+        reply.header('www-authenticate', 'Bearer').header('accept-signature', 'sig1=("@method" "@target-uri");alg="ed25519";tag="polity"');
+      }
+      return reply.status(status).headers(json).send(error.toJSON());
     }
     if (error instanceof RequestValidationError || error.validation) {
       return reply.status(400).send({ code: 'SCHEMA_INVALID', message: error.message.slice(0, 300) });
@@ -284,16 +307,20 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
     {
       schema: {
         tags: ['notary'],
-        summary: 'Queue up to 100,000 document hashes for the next aggregated anchoring.',
+        summary: 'Queue up to 100,000 document hashes for the next aggregated anchoring (a signed request: RFC 9421, or a session).',
         description:
-          'Answers how many distinct new hashes were queued (repeats of a waiting hash are not counted). Each receipt is ready once the next block commits (POST /v1/notary/receipts). A hash anchored before is anchored again; look-ups and receipts report its earliest anchoring.',
+          'The request must be signed with HTTP Message Signatures (RFC 9421, Ed25519, covering @method, @target-uri, content-digest and content-type) or carry a session token (POST /v1/auth/session); see spec/api-auth.md. Answers how many distinct new hashes were queued (repeats of a waiting hash are not counted). Each receipt is ready once the next block commits (POST /v1/notary/receipts). A hash anchored before is anchored again; look-ups and receipts report its earliest anchoring.',
         body: S.NotaryBatchBody,
         response: { 202: Type.Unknown(), ...errors },
       },
     },
     async (request, reply) => {
+      // A write without a transaction signature: the request itself must be signed (or carry a session).
+      // Aggregated anchoring is a public service like a signed anchor; the principal is accountable for it.
+      const principal = await requirePrincipal(request, auth);
       const { hashes } = request.body as { hashes: string[] };
       const queued = await node.submitHashes(hashes);
+      node.log.debug('notary.batch', { by: principal.publicKey.slice(0, 16), count: queued });
       return reply.status(202).send({ status: 'pending', count: queued });
     },
   );
@@ -317,6 +344,7 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
   );
 
   registerMembershipRoutes(app, node);
+  registerAuthRoutes(app, node, auth);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -6,6 +6,7 @@
  * Two ways to anchor:
  * - default: the node's aggregation endpoint (KSI-style): thousands of hashes
  *   per request, one transaction per block; the receipt proves existence.
+ *   The requests are signed with your key (RFC 9421, spec/api-auth.md).
  * - `--sign` (implied by --type/--ref/--org): one `notary.anchor`
  *   transaction per file signed with your key, carrying the metadata; the
  *   receipt also names you as the signer.
@@ -14,6 +15,7 @@
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { KeyPair } from '../crypto/ed25519.js';
 import type { Genesis } from '../ledger/genesis.js';
 import type { Receipt } from '../ledger/receipt.js';
 import { createReceiptCache, verifyReceipt } from '../ledger/receipt-verify.js';
@@ -47,7 +49,9 @@ export async function runNotarize(values: Record<string, unknown>, files: string
   }
   const signed = Boolean(values.sign) || Object.keys(meta).length > 0;
   const outDir = values.out as string | undefined;
-  const client = createClient({ url: apiUrl(values), timeoutMs: 60_000 });
+  // Your key signs the requests (RFC 9421), or with --sign the anchoring transactions themselves.
+  const key = await loadUserKey(values);
+  const client = createClient({ url: apiUrl(values), timeoutMs: 60_000, key });
 
   // 1. Hash locally.
   const entries: FileEntry[] = [];
@@ -66,7 +70,7 @@ export async function runNotarize(values: Record<string, unknown>, files: string
 
   // 2. Anchor.
   const unique = [...new Set(entries.map((e) => e.hash))];
-  if (signed) await anchorSigned(client, genesis, unique, meta, values, io);
+  if (signed) await anchorSigned(client, genesis, unique, meta, key, io);
   else {
     for (let i = 0; i < unique.length; i += SUBMIT_CHUNK) {
       io.progress(progressBar(i, unique.length, 'hashes submitted'));
@@ -136,8 +140,7 @@ export async function runNotarize(values: Record<string, unknown>, files: string
   return failed.length === 0 ? 0 : 1;
 }
 
-async function anchorSigned(client: Client, genesis: Genesis, hashes: string[], meta: Record<string, string>, values: Record<string, unknown>, io: Io): Promise<void> {
-  const key = await loadUserKey(values);
+async function anchorSigned(client: Client, genesis: Genesis, hashes: string[], meta: Record<string, string>, key: KeyPair, io: Io): Promise<void> {
   let nonce = await client.nonce(key.publicKey);
   const txs: SignedTx[] = hashes.map((hash) =>
     signTx(

@@ -141,6 +141,8 @@ export interface PolityNode {
    * (ledger/set-history.ts).
    */
   setHandovers(height?: number): Promise<SetHandover[]>;
+  /** The key currently valid for a `did:polity` DID of this chain (undefined when unknown or deactivated). */
+  didKey?(did: string): Promise<string | undefined>;
   /** The validator set in force at a height up to head + 2, and the height it took effect. */
   validatorSetAt(height: number): { validators: readonly Validator[]; since: number };
   lastCertificate(): CommitCertificate | undefined;

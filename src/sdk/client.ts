@@ -11,6 +11,7 @@ import type { Block, BlockHeader, TxResult } from '../ledger/block.js';
 import type { Genesis } from '../ledger/genesis.js';
 import type { Receipt } from '../ledger/receipt.js';
 import type { SignedTx } from '../ledger/transaction.js';
+import { signRequest } from './http-auth.js';
 
 export class PolityApiError extends Error {
   readonly status: number;
@@ -61,7 +62,7 @@ export type ReceiptOrError = Receipt | { hash: string; code: string; message: st
 
 export interface Client {
   readonly url: string;
-  request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
+  request<T>(method: 'GET' | 'POST', path: string, body?: unknown, options?: { signed?: boolean }): Promise<T>;
   status(): Promise<NodeStatus>;
   genesis(): Promise<Genesis>;
   nonce(signer: string): Promise<number>;
@@ -76,17 +77,25 @@ export interface Client {
   lookup(hash: string): Promise<LookupResult>;
 }
 
-export function createClient(options: { url: string; timeoutMs?: number }): Client {
+/**
+ * A client of one node. With `key`, requests that need a principal (the
+ * notary batch endpoint, `signed: true`) carry an RFC 9421 signature made
+ * with it (spec/api-auth.md); every other request is sent as is.
+ */
+export function createClient(options: { url: string; timeoutMs?: number; key?: { publicKey: string; secretKey: string } }): Client {
   const base = options.url.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 60_000;
 
-  async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, o: { signed?: boolean } = {}): Promise<T> {
     let response: Response;
     try {
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const headers: Record<string, string> = text === undefined ? {} : { 'content-type': 'application/json' };
+      if (o.signed && options.key) Object.assign(headers, signRequest({ method, url: base + path, headers, ...(text === undefined ? {} : { body: text }), keyId: options.key.publicKey, secretKey: options.key.secretKey }));
       response = await fetch(base + path, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? null : JSON.stringify(body),
+        headers,
+        body: text ?? null,
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
@@ -138,7 +147,7 @@ export function createClient(options: { url: string; timeoutMs?: number }): Clie
       return request('GET', `/v1/blocks${q.size ? `?${q}` : ''}`);
     },
     block: (ref) => request('GET', `/v1/blocks/${ref}`),
-    notaryBatch: (hashes) => request('POST', '/v1/notary/batch', { hashes }),
+    notaryBatch: (hashes) => request('POST', '/v1/notary/batch', { hashes }, { signed: true }),
     receipt: (hash) => request('GET', `/v1/notary/receipts/${hash}`),
     receipts: async (hashes) => (await request<{ receipts: ReceiptOrError[] }>('POST', '/v1/notary/receipts', { hashes })).receipts,
     lookup: (hash) => request('GET', `/v1/notary/hashes/${hash}`),

@@ -1,0 +1,72 @@
+/**
+ * Sessions by challenge-response (spec/api-auth.md §5), and "who am I".
+ *
+ *   POST   /v1/auth/challenge {subject}                      -> {challenge, expiresAt}
+ *   POST   /v1/auth/session   {subject, challenge, signature} -> {token, expiresAt}
+ *   DELETE /v1/auth/session   (Authorization: Bearer <token>)
+ *   GET    /v1/auth/whoami    (signed or with a session)     -> the principal and its roles
+ *
+ * The subject is a 64-hex public key, a `did:key`, or a `did:polity` DID whose
+ * current key (on this chain) signs the challenge. A session is a bearer
+ * token for reads and writes that need a principal; transactions still carry
+ * their own signatures.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { PolityNode } from '../node/node.js';
+import { callerOf } from '../runtime/membership.js';
+import { authError } from './http-signatures.js';
+import { authenticate, requirePrincipal, type AuthenticateDeps } from './authenticate.js';
+import { isSubject } from './sessions.js';
+import * as S from './schemas.js';
+
+const Subject = Type.String({ minLength: 1, maxLength: 256, description: 'a 64-hex Ed25519 public key, a did:key or a did:polity DID' });
+
+export function registerAuthRoutes(app: FastifyInstance, node: PolityNode, auth: AuthenticateDeps): void {
+  const errors = { 400: S.ErrorBody, 401: S.ErrorBody };
+  const subjectOf = (value: unknown): string => {
+    if (!isSubject(value)) throw authError('AUTH_MALFORMED', 'subject: expected a 64-hex public key or a DID');
+    return value;
+  };
+
+  app.post(
+    '/v1/auth/challenge',
+    { schema: { tags: ['auth'], summary: 'A single-use challenge for a subject to sign (opens a session with POST /v1/auth/session).', body: Type.Object({ subject: Subject }, { additionalProperties: false }), response: errors } },
+    async (request) => auth.sessions.challenge(subjectOf((request.body as { subject: string }).subject)),
+  );
+
+  app.post(
+    '/v1/auth/session',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Open a session: the subject’s current key signs "polity-session:v1:<chainId>:<subject>:<challenge>".',
+        body: Type.Object({ subject: Subject, challenge: Type.String({ maxLength: 64 }), signature: S.Hex64 }, { additionalProperties: false }),
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { subject, challenge, signature } = request.body as { subject: string; challenge: string; signature: string };
+      const publicKey = await auth.resolveKey(subjectOf(subject));
+      if (!publicKey) throw authError('AUTH_UNKNOWN_KEY', 'no current key is known for this subject');
+      return auth.sessions.open(subject, challenge, signature, publicKey, node.chainId);
+    },
+  );
+
+  app.delete('/v1/auth/session', { schema: { tags: ['auth'], summary: 'Close the session whose token authorises this request.', response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
+    const principal = await authenticate(request, auth);
+    const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (!principal || principal.via !== 'session' || !token) throw authError('AUTH_REQUIRED', 'send the session token to close as "Authorization: Bearer <token>"');
+    auth.sessions.close(token);
+    return reply.status(204).send();
+  });
+
+  app.get(
+    '/v1/auth/whoami',
+    { schema: { tags: ['auth'], summary: 'The principal of a signed request or session, with its organisation and roles on this chain.', response: errors } },
+    async (request) => {
+      const principal = await requirePrincipal(request, auth);
+      return { ...principal, ...callerOf((key) => node.getState(key), principal.publicKey) };
+    },
+  );
+}

@@ -1,0 +1,173 @@
+/**
+ * Who sent this request? The glue between Fastify and the two ways a client
+ * proves it holds a key (spec/api-auth.md): an RFC 9421 signature on the
+ * request (http-signatures.ts), or a session token from a challenge-response
+ * (sessions.ts).
+ *
+ * `authenticate` answers a Principal, undefined when the request carries no
+ * credentials at all (a public read), or throws a PolityError with an AUTH_*
+ * code when it carries credentials that do not hold: a bad credential is
+ * never silently treated as none, so a client learns why it was refused.
+ * Whether a principal may do what it asks is authorisation, a separate
+ * question (AUTH_FORBIDDEN, decided by the route and the chain's state).
+ *
+ * Call it once the body is parsed (a `preHandler` hook, or the handler): the
+ * Content-Digest check needs the body's bytes exactly as received, which
+ * `registerRawBody` keeps on `request.rawBody`. Fastify otherwise hands out
+ * only the parsed JSON, and re-serialising it would not give the bytes back.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { assert } from '../ledger/errors.js';
+import { toHex } from '../crypto/bytes.js';
+import { authError, verifyRequest, type ReplayGuard } from './http-signatures.js';
+import type { SessionStore } from './sessions.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request body exactly as received; set by registerRawBody for JSON bodies. */
+    rawBody: Buffer | null;
+  }
+}
+
+export interface Principal {
+  /** The Ed25519 public key, 64 hex, that proved itself. */
+  publicKey: string;
+  /** The keyid of the signature, or the subject of the session. */
+  keyId: string;
+  via: 'signature' | 'session';
+  /** Set when keyId is a DID. */
+  did?: string;
+}
+
+export interface AuthenticateDeps {
+  /** The public key currently valid for a keyid (see createKeyIdResolver). */
+  resolveKey(keyId: string): Promise<string | undefined>;
+  sessions: SessionStore;
+  replay: ReplayGuard;
+  /** ms since the epoch. */
+  now(): number;
+  /**
+   * scheme://authority clients use to reach this node, when it differs from
+   * what the node sees (behind a TLS-terminating proxy). Default: the
+   * request's protocol and Host header. @target-uri is checked against it.
+   */
+  origin?: string;
+  maxAgeSeconds?: number;
+  clockSkewSeconds?: number;
+  requiredComponents?: readonly string[];
+}
+
+const BEARER_RE = /^Bearer ([A-Za-z0-9_-]{43})$/i;
+
+/**
+ * The principal of a request, undefined when it carries no credentials, or
+ * a thrown PolityError (AUTH_*, or RATE_LIMITED when the replay guard is full).
+ */
+export async function authenticate(request: FastifyRequest, deps: AuthenticateDeps): Promise<Principal | undefined> {
+  const headers = request.headers;
+  const authorization = headers.authorization;
+  const signed = headers['signature-input'] !== undefined || headers.signature !== undefined;
+  if (authorization === undefined && !signed) return undefined;
+  if (authorization !== undefined && signed) throw authError('AUTH_MALFORMED', 'send either a session token or a request signature, not both');
+
+  if (authorization !== undefined) {
+    const m = BEARER_RE.exec(authorization);
+    if (!m) throw authError('AUTH_MALFORMED', 'expected "Authorization: Bearer <token>" with a 43-character session token');
+    const session = deps.sessions.lookup(m[1]!);
+    if (!session) throw authError('AUTH_EXPIRED', 'the session token is unknown, closed or expired; open a new session');
+    return { publicKey: session.publicKey, keyId: session.subject, via: 'session', ...didOf(session.subject) };
+  }
+
+  // A parsed body without its raw bytes means registerRawBody was not called: a wiring bug.
+  assert(request.body === undefined || request.body === null || request.rawBody, 'authenticate needs registerRawBody(app) to check Content-Digest');
+  const origin = deps.origin ?? `${request.protocol}://${request.host}`;
+  const result = await verifyRequest(
+    { method: request.method, url: origin + request.url, headers, ...(request.rawBody ? { body: request.rawBody } : {}) },
+    {
+      resolveKey: deps.resolveKey,
+      now: deps.now(),
+      replay: deps.replay,
+      ...(deps.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: deps.maxAgeSeconds }),
+      ...(deps.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: deps.clockSkewSeconds }),
+      ...(deps.requiredComponents === undefined ? {} : { requiredComponents: deps.requiredComponents }),
+    },
+  );
+  if (!result.ok) throw authError(result.code, result.message);
+  return { publicKey: result.publicKey, keyId: result.keyId, via: 'signature', ...didOf(result.keyId) };
+}
+
+/** authenticate, but a request without credentials is refused with AUTH_REQUIRED. */
+export async function requirePrincipal(request: FastifyRequest, deps: AuthenticateDeps): Promise<Principal> {
+  const principal = await authenticate(request, deps);
+  if (!principal) throw authError('AUTH_REQUIRED', 'this route needs a signed request (RFC 9421) or a session token; see spec/api-auth.md');
+  return principal;
+}
+
+function didOf(id: string): { did?: string } {
+  return id.startsWith('did:') ? { did: id } : {};
+}
+
+/**
+ * Keep the raw bytes of JSON bodies on `request.rawBody`, parsing them with
+ * Fastify's own JSON parser (same prototype-poisoning protection, same
+ * empty/invalid-body errors). Replaces the application/json parser: call it
+ * once on the instance, before routes are registered.
+ */
+export function registerRawBody(app: FastifyInstance): void {
+  if (!app.hasRequestDecorator('rawBody')) app.decorateRequest('rawBody', null);
+  const parseJson = app.getDefaultJsonParser(app.initialConfig.onProtoPoisoning ?? 'error', app.initialConfig.onConstructorPoisoning ?? 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    request.rawBody = bytes;
+    parseJson(request, bytes.toString('utf8'), done);
+  });
+}
+
+// --- keyid forms -----------------------------------------------------------------------------
+
+const HEX_KEY_RE = /^[0-9a-f]{64}$/;
+
+/**
+ * A resolver for the keyid forms of spec/api-auth.md §3: a 64-hex public key
+ * stands for itself, `did:key:` carries its key (W3C did:key, Ed25519), and
+ * any other DID (`did:polity:…`) is asked of `resolveDid`, which answers the
+ * key currently valid on the chain. Malformed keyids resolve to nothing.
+ */
+export function createKeyIdResolver(resolveDid?: (did: string) => Promise<string | undefined>): (keyId: string) => Promise<string | undefined> {
+  return async (keyId) => {
+    if (HEX_KEY_RE.test(keyId)) return keyId;
+    if (keyId.startsWith('did:key:')) return publicKeyOfDidKey(keyId);
+    if (keyId.startsWith('did:') && resolveDid) return resolveDid(keyId);
+    return undefined;
+  };
+}
+
+/** The Ed25519 key of a `did:key:z…` (multibase base58btc, multicodec 0xed 0x01), or undefined. */
+export function publicKeyOfDidKey(did: string): string | undefined {
+  if (!did.startsWith('did:key:z') || did.length > 128) return undefined;
+  const bytes = base58Decode(did.slice('did:key:z'.length));
+  if (!bytes || bytes.length !== 34 || bytes[0] !== 0xed || bytes[1] !== 0x01) return undefined;
+  return toHex(bytes.subarray(2));
+}
+
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+function base58Decode(text: string): Uint8Array | undefined {
+  let n = 0n;
+  for (const c of text) {
+    const digit = BASE58.indexOf(c);
+    if (digit < 0) return undefined;
+    n = n * 58n + BigInt(digit);
+  }
+  const out: number[] = [];
+  while (n > 0n) {
+    out.push(Number(n & 0xffn));
+    n >>= 8n;
+  }
+  for (const c of text) {
+    if (c !== '1') break;
+    out.push(0);
+  }
+  return Uint8Array.from(out.reverse());
+}

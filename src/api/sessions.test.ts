@@ -1,0 +1,174 @@
+/**
+ * Sessions by challenge-response: the happy path, each refusal (reused,
+ * expired, foreign and forged challenges; wrong chain), token expiry and
+ * closing, the memory bounds, and a property test against a model.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { generateKeyPair, signBytes } from '../crypto/ed25519.js';
+import { createSessionStore, sessionMessage, type SessionStoreOptions } from './sessions.js';
+
+const CHAIN = 'polity-test';
+
+function harness(options: Partial<SessionStoreOptions> = {}) {
+  let t = 1_000_000;
+  const store = createSessionStore({ ttlMs: 60_000, challengeTtlMs: 10_000, max: 100, ...options }, { now: () => t });
+  return { store, advance: (ms: number) => (t += ms) };
+}
+
+function sign(secretKey: string, subject: string, challenge: string, chainId = CHAIN): string {
+  return signBytes(secretKey, sessionMessage(chainId, subject, challenge));
+}
+
+const codeOf = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code ?? String(e);
+  }
+  return 'ok';
+};
+
+test('the signed message is the UTF-8 of polity-session:v1:<chainId>:<subject>:<challenge>', () => {
+  assert.equal(Buffer.from(sessionMessage('polity-main', 'did:polity:abc', 'xyz')).toString('utf8'), 'polity-session:v1:polity-main:did:polity:abc:xyz');
+});
+
+test('open, look up and close a session (hex subject and DID subject)', () => {
+  const { store, advance } = harness();
+  const key = generateKeyPair();
+  for (const subject of [key.publicKey, 'did:polity:0a1b2c3d4e5f60718293a4b5c6d7e8f9']) {
+    const { challenge, expiresAt } = store.challenge(subject);
+    assert.match(challenge, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(expiresAt, 1_000_000 + 10_000);
+    const opened = store.open(subject, challenge, sign(key.secretKey, subject, challenge), key.publicKey, CHAIN);
+    assert.match(opened.token, /^[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(store.lookup(opened.token), { subject, publicKey: key.publicKey, expiresAt: opened.expiresAt });
+    assert.equal(store.close(opened.token), true);
+    assert.equal(store.lookup(opened.token), undefined);
+    assert.equal(store.close(opened.token), false);
+  }
+  // Expiry: valid until expiresAt, gone at it.
+  const { challenge } = store.challenge(key.publicKey);
+  const { token, expiresAt } = store.open(key.publicKey, challenge, sign(key.secretKey, key.publicKey, challenge), key.publicKey, CHAIN);
+  advance(59_999);
+  assert.ok(store.lookup(token));
+  advance(1);
+  assert.equal(expiresAt, 1_000_000 + 60_000);
+  assert.equal(store.lookup(token), undefined);
+  assert.equal(store.sizes.sessions, 0);
+});
+
+test('refusals: reused, expired, foreign and forged challenges; wrong chain; mismatched key', () => {
+  const { store, advance } = harness();
+  const key = generateKeyPair();
+  const other = generateKeyPair();
+  const s = key.publicKey;
+  const fresh = () => store.challenge(s).challenge;
+
+  // Reused: a challenge opens one session only.
+  const c1 = fresh();
+  assert.equal(codeOf(() => store.open(s, c1, sign(key.secretKey, s, c1), s, CHAIN)), 'ok');
+  assert.equal(codeOf(() => store.open(s, c1, sign(key.secretKey, s, c1), s, CHAIN)), 'AUTH_REPLAYED');
+  // Never issued.
+  const invented = Buffer.alloc(32, 7).toString('base64url');
+  assert.equal(codeOf(() => store.open(s, invented, sign(key.secretKey, s, invented), s, CHAIN)), 'AUTH_REPLAYED');
+  // Expired.
+  const c2 = fresh();
+  advance(10_000);
+  assert.equal(codeOf(() => store.open(s, c2, sign(key.secretKey, s, c2), s, CHAIN)), 'AUTH_EXPIRED');
+  // Bound to its subject: another subject cannot use it, even with a valid signature of its own.
+  const c3 = fresh();
+  assert.equal(codeOf(() => store.open(other.publicKey, c3, sign(other.secretKey, other.publicKey, c3), other.publicKey, CHAIN)), 'AUTH_BAD_SIGNATURE');
+  // ...and the failed attempt consumed it.
+  assert.equal(codeOf(() => store.open(s, c3, sign(key.secretKey, s, c3), s, CHAIN)), 'AUTH_REPLAYED');
+  // Signed by another key; signed for another chain; a hex subject with another key.
+  const c4 = fresh();
+  assert.equal(codeOf(() => store.open(s, c4, sign(other.secretKey, s, c4), s, CHAIN)), 'AUTH_BAD_SIGNATURE');
+  const c5 = fresh();
+  assert.equal(codeOf(() => store.open(s, c5, sign(key.secretKey, s, c5, 'polity-other'), s, CHAIN)), 'AUTH_BAD_SIGNATURE');
+  const c6 = fresh();
+  assert.equal(codeOf(() => store.open(s, c6, sign(other.secretKey, s, c6), other.publicKey, CHAIN)), 'AUTH_BAD_SIGNATURE');
+  // Malformed input.
+  assert.equal(codeOf(() => store.challenge('alice')), 'AUTH_MALFORMED');
+  for (const bad of [`did:polity:${'x'.repeat(250)}`, 'did:polity:', 'did:polity:abc:', 'did:Polity:abc', 'did:polity:a b', 'did:polity:%zz', key.publicKey.toUpperCase()]) {
+    assert.equal(codeOf(() => store.challenge(bad)), 'AUTH_MALFORMED', bad);
+  }
+  assert.equal(codeOf(() => store.challenge('did:web:example.org:user%20x')), 'ok');
+  const c7 = fresh();
+  assert.equal(codeOf(() => store.open(s, c7, 'abcd', s, CHAIN)), 'AUTH_MALFORMED');
+  assert.equal(codeOf(() => store.open(s, c7, sign(key.secretKey, s, c7), 'zz', CHAIN)), 'AUTH_MALFORMED');
+  // Nothing but the one good attempt opened a session.
+  assert.equal(store.sizes.sessions, 1);
+  // Lookups of garbage are just unknown.
+  for (const bad of ['', 'x', 'a'.repeat(43), '%'.repeat(43), undefined as unknown as string]) assert.equal(store.lookup(bad), undefined);
+});
+
+test('bounds: challenges drop the oldest; sessions per subject drop the oldest; a full table refuses', () => {
+  const { store, advance } = harness({ max: 3, perSubjectMax: 2 });
+  const keys = [generateKeyPair(), generateKeyPair(), generateKeyPair(), generateKeyPair()];
+  // Challenges: a fourth drops the first.
+  const cs = [0, 1, 2, 3].map(() => store.challenge(keys[0]!.publicKey).challenge);
+  assert.equal(store.sizes.challenges, 3);
+  const k0 = keys[0]!;
+  assert.equal(codeOf(() => store.open(k0.publicKey, cs[0]!, sign(k0.secretKey, k0.publicKey, cs[0]!), k0.publicKey, CHAIN)), 'AUTH_REPLAYED');
+
+  const openFor = (k: (typeof keys)[number]) => {
+    const { challenge } = store.challenge(k.publicKey);
+    return store.open(k.publicKey, challenge, sign(k.secretKey, k.publicKey, challenge), k.publicKey, CHAIN).token;
+  };
+  // Per subject: a third session of the same subject closes its first.
+  const [t1, t2, t3] = [openFor(k0), openFor(k0), openFor(k0)];
+  assert.equal(store.lookup(t1!), undefined);
+  assert.ok(store.lookup(t2!) && store.lookup(t3!));
+  // Global: one more subject fills the table; the next is refused rather than closing someone else's session.
+  const t4 = openFor(keys[1]!);
+  assert.equal(codeOf(() => openFor(keys[2]!)), 'RATE_LIMITED');
+  assert.ok(store.lookup(t2!) && store.lookup(t3!) && store.lookup(t4));
+  // Once sessions expire, there is room again.
+  advance(60_000);
+  assert.equal(codeOf(() => openFor(keys[3]!)), 'ok');
+});
+
+test('property: the store agrees with a model over random operations', () => {
+  const keys = [generateKeyPair(), generateKeyPair(), generateKeyPair()];
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('open' as const), who: fc.nat(2), forge: fc.boolean() }),
+    fc.record({ kind: fc.constant('close' as const), index: fc.nat(20) }),
+    fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 40_000 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+      const { store, advance } = harness({ max: 1000, perSubjectMax: 1000 });
+      let now = 1_000_000;
+      const model: { token: string; subject: string; expiresAt: number; closed: boolean }[] = [];
+      for (const o of ops) {
+        if (o.kind === 'open') {
+          const k = keys[o.who]!;
+          const { challenge } = store.challenge(k.publicKey);
+          const signer = o.forge ? keys[(o.who + 1) % 3]! : k;
+          const code = codeOf(() => {
+            const { token, expiresAt } = store.open(k.publicKey, challenge, sign(signer.secretKey, k.publicKey, challenge), k.publicKey, CHAIN);
+            model.push({ token, subject: k.publicKey, expiresAt, closed: false });
+          });
+          assert.equal(code, o.forge ? 'AUTH_BAD_SIGNATURE' : 'ok');
+        } else if (o.kind === 'close') {
+          const entry = model[o.index];
+          if (entry) {
+            assert.equal(store.close(entry.token), !entry.closed && entry.expiresAt > now);
+            entry.closed = true;
+          }
+        } else {
+          now = advance(o.ms);
+        }
+        for (const m of model) {
+          const live = !m.closed && m.expiresAt > now;
+          const found = store.lookup(m.token);
+          assert.equal(found?.subject, live ? m.subject : undefined);
+          if (!live) m.closed = true;
+        }
+      }
+    }),
+    { numRuns: 100 },
+  );
+});
