@@ -14,6 +14,7 @@ import { builtinModules } from '../src/modules/index.js';
 import { accountKey } from '../src/runtime/executor.js';
 import { createModuleRegistry } from '../src/runtime/registry.js';
 import { createTestChain, testGenesis, testOrg, type TestChain } from '../src/modules/test-chain.js';
+import { didPolityFromKey } from '../src/modules/did/method.js';
 
 type Who = 'stranger' | 'auditorOfA' | 'registrarOfA' | 'adminOfB' | 'registrarOfC' | 'nodeOfA';
 interface Row {
@@ -26,6 +27,10 @@ interface Row {
 
 const hex = (): string => generateKeyPair().publicKey;
 const someId = hex();
+const holder = generateKeyPair();
+const holderDid = didPolityFromKey('polity-test', holder.publicKey);
+const notController: Partial<Record<Who, string>> = { stranger: 'DID_NOT_CONTROLLER', registrarOfA: 'DID_NOT_CONTROLLER', adminOfB: 'DID_NOT_CONTROLLER', nodeOfA: 'DID_NOT_CONTROLLER' };
+const notRegistrar: Partial<Record<Who, string>> = { stranger: 'AUTH_NOT_OFFICIAL', nodeOfA: 'AUTH_NOT_OFFICIAL', auditorOfA: 'AUTH_ROLE_MISSING', registrarOfC: 'AUTH_ORG_NOT_PERMITTED' };
 
 const MATRIX: Record<string, Row> = {
   'notary.anchor': { args: { hash: hex() }, refused: {}, public: 'a timestamp of a hash reveals nothing; the receipt names the signer' },
@@ -45,6 +50,12 @@ const MATRIX: Record<string, Row> = {
     args: { change: { type: 'setParameter', name: 'votingBlocks', value: 99 } },
     refused: { stranger: 'AUTH_NOT_ORG_ADMIN', auditorOfA: 'AUTH_NOT_ORG_ADMIN', registrarOfC: 'AUTH_NOT_ORG_ADMIN', nodeOfA: 'AUTH_NOT_ORG_ADMIN' },
   },
+  'did.create': { args: {}, refused: {}, public: "a holder creates the DID of its own key: the identifier is derived from the signer's key, so nobody can create another key's DID" },
+  'did.rotate': { args: { did: holderDid, publicKey: hex() }, refused: notController },
+  'did.update': { args: { did: holderDid, services: [] }, refused: notController },
+  'did.deactivate': { args: { did: holderDid }, refused: notController },
+  'did.recover': { args: { did: holderDid, publicKey: hex(), reason: 'lost-key' }, refused: notRegistrar },
+  'did.registrarDeactivate': { args: { did: holderDid, reason: 'subject-ceased' }, refused: notRegistrar },
   'gov.vote': { args: { id: someId, approve: true }, refused: { stranger: 'AUTH_NOT_ORG_ADMIN', auditorOfA: 'AUTH_NOT_ORG_ADMIN', nodeOfA: 'AUTH_NOT_ORG_ADMIN' } },
 };
 
@@ -65,6 +76,7 @@ function setup(): { chain: TestChain; who: Record<Who, KeyPair> } {
   register(a.admins[0]!, 'a', who.auditorOfA, 'auditor');
   register(a.admins[0]!, 'a', who.registrarOfA, 'registrar');
   register(c.admins[0]!, 'c', who.registrarOfC, 'registrar');
+  assert.equal(chain.run(holder, 'did', 'create', {}).code, 'OK');
   return { chain, who };
 }
 

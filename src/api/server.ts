@@ -22,6 +22,7 @@ import { createKeyIdResolver, registerRawBody, requirePrincipal, type Authentica
 import { createReplayGuard } from './http-signatures.js';
 import { createSessionStore } from './sessions.js';
 import { registerAuthRoutes } from './auth-routes.js';
+import { registerDidRoutes } from './did-routes.js';
 import { RequestValidationError, typeboxValidatorCompiler } from './validator.js';
 
 export interface ApiOptions {
@@ -345,6 +346,7 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
 
   registerMembershipRoutes(app, node);
   registerAuthRoutes(app, node, auth);
+  registerDidRoutes(app, node);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

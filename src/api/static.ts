@@ -67,6 +67,8 @@ export async function registerStatic(app: FastifyInstance): Promise<void> {
   app.get('/', { schema: { hide: true } }, page('explorer.html'));
   app.get('/explorer', { schema: { hide: true } }, page('explorer.html'));
   app.get('/verify', { schema: { hide: true } }, page('verify.html'));
+  app.get('/did', { schema: { hide: true } }, page('did.html'));
+  app.get('/console', { schema: { hide: true } }, page('console.html'));
   app.get('/favicon.ico', { schema: { hide: true } }, page('favicon.svg'));
 
   app.get('/web/*', { schema: { hide: true } }, async (request, reply) => send(roots.web!, (request.params as { '*': string })['*'], reply));

@@ -23,6 +23,7 @@ import { runSimulate } from './simulate.js';
 import { runValidators } from './validators.js';
 import { runOrg } from './org.js';
 import { runGov } from './gov.js';
+import { didCommand } from './did.js';
 import { runGenesis, runInitNetwork, runNodeKey, runPeers } from './network-init.js';
 import { runLocalnet } from './localnet.js';
 import { UsageError, type Io, defaultIo } from './io.js';
@@ -225,6 +226,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: { min: 0, max: 2 },
     run: runGov,
   },
+  did: didCommand,
   simulate: {
     summary: 'run the deterministic consensus simulator: seeded faults and Byzantine validators, safety and liveness checks',
     usage: 'polity simulate [--seeds N [--from S] [--workers W] | --seed S [--trace]] [--validators K] [--byzantine B] [--control]',

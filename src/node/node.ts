@@ -19,6 +19,7 @@ import { assert, PolityError } from '../ledger/errors.js';
 import { genesisHash, type Genesis, type Validator } from '../ledger/genesis.js';
 import type { SetHandover } from '../ledger/set-history.js';
 import { genesisState } from '../runtime/membership.js';
+import { currentDidKey } from '../modules/did/did.js';
 import { createHistoryLog, historyConsistencyProof, historyInclusionProof } from '../ledger/history-log.js';
 import { signTx } from '../ledger/sign.js';
 import { buildStateTree, proveState, stateRoot, stateTreeSize, type StateProof } from '../ledger/state-tree.js';
@@ -927,6 +928,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         });
       });
     },
+    didKey: async (did) => currentDidKey((key) => state.get(key), did),
     // Before block 1 the genesis state is what block 1 will write first: reads see it already.
     getState: (key) => (head ? state.get(key) : state.get(key) ?? initialState.get(key)),
     readState(key, withProof) {
