@@ -18,9 +18,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assert } from '../ledger/errors.js';
-import { toHex } from '../crypto/bytes.js';
 import { authError, verifyRequest, type ReplayGuard } from './http-signatures.js';
 import type { SessionStore } from './sessions.js';
+import { publicKeyFromDidKey } from '../modules/did/method.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -143,31 +143,11 @@ export function createKeyIdResolver(resolveDid?: (did: string) => Promise<string
   };
 }
 
-/** The Ed25519 key of a `did:key:z…` (multibase base58btc, multicodec 0xed 0x01), or undefined. */
+/** The Ed25519 key of a `did:key:z…` (multibase base58btc, multicodec 0xed 0x01), or undefined (did-method.md, one codec for the node). */
 export function publicKeyOfDidKey(did: string): string | undefined {
-  if (!did.startsWith('did:key:z') || did.length > 128) return undefined;
-  const bytes = base58Decode(did.slice('did:key:z'.length));
-  if (!bytes || bytes.length !== 34 || bytes[0] !== 0xed || bytes[1] !== 0x01) return undefined;
-  return toHex(bytes.subarray(2));
-}
-
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-
-function base58Decode(text: string): Uint8Array | undefined {
-  let n = 0n;
-  for (const c of text) {
-    const digit = BASE58.indexOf(c);
-    if (digit < 0) return undefined;
-    n = n * 58n + BigInt(digit);
+  try {
+    return publicKeyFromDidKey(did);
+  } catch {
+    return undefined;
   }
-  const out: number[] = [];
-  while (n > 0n) {
-    out.push(Number(n & 0xffn));
-    n >>= 8n;
-  }
-  for (const c of text) {
-    if (c !== '1') break;
-    out.push(0);
-  }
-  return Uint8Array.from(out.reverse());
 }

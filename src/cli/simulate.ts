@@ -62,7 +62,7 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
   if (values.json) {
     io.out(JSON.stringify({ ...summary, failed: summary.failed.map((r) => ({ seed: r.seed, violations: r.violations })) }));
   } else {
-    io.out(`${summary.seeds} seeds (${from}..${from + count - 1}) in ${(summary.ms / 1000).toFixed(1)} s: ${summary.byzantineSeeds} with Byzantine validators, ${summary.commits} commits, ${summary.evidence} pieces of evidence`);
+    io.out(`${summary.seeds} seeds (${from}..${from + count - 1}) in ${(summary.ms / 1000).toFixed(1)} s: ${summary.byzantineSeeds} with Byzantine validators, ${summary.setChanges} with validator-set changes, ${summary.commits} commits, ${summary.evidence} pieces of evidence`);
     if (control) io.out(`negative control (f+1 Byzantine twins): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
     else io.out(`violations: ${caught === 0 ? 'none' : `${caught} seeds ${JSON.stringify(summary.byChecker)}`}`);
     for (const r of summary.failed.slice(0, control ? 0 : 20)) {
