@@ -28,6 +28,7 @@
  * finished, for tests and assistive technology alike.
  */
 import { KeyFileError, KEY_FILE_BYTES_MAX, loadSigningKey, signTransaction } from '/web/lib/tx-sign.js';
+import { h, ApiError, numberFormat, shortHex, badge, sentence, fields } from '/web/lib/ui.js';
 
 /** Roles an organisation gives its officials (runtime/membership.ts COMMON_ROLES, without admin). */
 const ROLES = [
@@ -61,32 +62,6 @@ const $ = (id) => document.getElementById(id);
 
 // --- small helpers ------------------------------------------------------------
 
-/** Build an element. `attrs` are properties or attributes; children are nodes or text (null/false skipped). */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') el.className = value;
-    else if (key === 'text') el.textContent = value;
-    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
-    else if (key in el && typeof value !== 'string') el[key] = value;
-    else el.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
 async function request(path, init) {
   let response;
   try {
@@ -101,33 +76,12 @@ async function request(path, init) {
 
 const api = async (path) => (await request(path)).body;
 
-const numberFormat = new Intl.NumberFormat();
-const shortHex = (hex) => (typeof hex === 'string' && hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : String(hex));
 const plural = (n, one, many = `${one}s`) => `${numberFormat.format(n)} ${n === 1 ? one : many}`;
 
 /** A key in monospace; the short form shows the full value on hover and to screen readers. */
 function keyText(hex, { short = true } = {}) {
   if (!short) return h('code', { class: 'hash hash-full' }, hex);
   return h('code', { class: 'hash', title: hex, 'aria-label': hex }, shortHex(hex));
-}
-
-function badge(text, tone) {
-  return h('span', { class: `badge badge-${tone}` }, text);
-}
-
-/** First letter up, full stop at the end: the ledger's messages are sentence fragments. */
-function sentence(text) {
-  const s = String(text ?? '').trim();
-  if (s === '') return s;
-  return s[0].toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? '' : '.');
-}
-
-function fields(rows) {
-  return h(
-    'dl',
-    { class: 'fields' },
-    rows.filter((row) => row && row[1] !== null && row[1] !== undefined).map(([label, value]) => h('div', { class: 'field' }, h('dt', {}, label), h('dd', {}, value))),
-  );
 }
 
 function table(id, caption, head, rows, empty) {

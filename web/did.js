@@ -10,6 +10,7 @@
  * Values from the chain are untrusted text: the page sets them with
  * textContent only, and shows service endpoints as text, not as links.
  */
+import { h, numberFormat, formatTime, shortHex, hashText, copyButton, badge, fields, notice } from '/web/lib/ui.js';
 
 const DID_RE = /^did:[a-z0-9]+:(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$/;
 const DID_LENGTH_MAX = 256;
@@ -23,23 +24,6 @@ const message = document.getElementById('form-message');
 const result = document.getElementById('result');
 
 // --- small helpers (as in the explorer) -------------------------------------------
-
-/** Build an element. `attrs` are properties or attributes; children are nodes or text (null/false skipped). */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') el.className = value;
-    else if (key === 'text') el.textContent = value;
-    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
 
 /** GET a JSON answer: `{status, body}`, whatever the status (410 and the errors carry a resolution result). */
 async function getJson(path) {
@@ -58,50 +42,10 @@ async function getJson(path) {
   return { status: response.status, body };
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-const numberFormat = new Intl.NumberFormat();
-const formatTime = (value) => dateFormat.format(new Date(value));
-const shortHex = (hex) => (typeof hex === 'string' && hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : String(hex));
 const shortMultibase = (mb) => (mb.length > 20 ? `${mb.slice(0, 12)}…${mb.slice(-6)}` : mb);
-
-function hashText(text, { short = false, shorten = shortHex } = {}) {
-  if (!short) return h('code', { class: 'hash hash-full' }, text);
-  return h('code', { class: 'hash', title: text, 'aria-label': text }, shorten(text));
-}
-
-function copyButton(text, what) {
-  if (!navigator.clipboard) return null;
-  const b = h('button', { type: 'button', class: 'button-link copy', 'aria-label': `Copy ${what}` }, 'Copy');
-  b.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      b.textContent = 'Copied';
-    } catch {
-      b.textContent = 'Copy failed';
-    }
-    setTimeout(() => (b.textContent = 'Copy'), 1500);
-  });
-  return b;
-}
-
-const badge = (text, tone) => h('span', { class: `badge badge-${tone}` }, text);
-
-function fields(rows) {
-  return h(
-    'dl',
-    { class: 'fields' },
-    rows
-      .filter((row) => row && row[1] !== null && row[1] !== undefined)
-      .map(([label, value, help]) => h('div', { class: 'field' }, h('dt', {}, label, help ? h('span', { class: 'help' }, help) : null), h('dd', {}, value))),
-  );
-}
 
 function panel(id, title, ...children) {
   return h('section', { class: 'panel', 'aria-labelledby': id }, h('h2', { id }, title), children);
-}
-
-function notice(tone, title, ...children) {
-  return h('div', { class: `notice notice-${tone}`, role: tone === 'error' ? 'alert' : null }, title ? h('p', { class: 'notice-title' }, title) : null, children);
 }
 
 const blockLink = (height) => h('a', { href: `/explorer#/block/${height}` }, numberFormat.format(height));

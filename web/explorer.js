@@ -18,6 +18,7 @@ import { ed25519Verify } from '/web/lib/webcrypto.js';
 import { blockHash, certificateChecks, hasQuorum } from '/lib/ledger/block.js';
 import { validatorSetHash } from '/lib/ledger/genesis.js';
 import { followSets, setHashOf } from '/lib/ledger/set-history.js';
+import { h, append, ApiError, numberFormat, formatTime, shortHex, hashText, copyButton, badge, fields, notice } from '/web/lib/ui.js';
 
 const REFRESH_MS = 3000;
 const BLOCKS_PAGE = 20;
@@ -32,37 +33,6 @@ const searchInput = document.getElementById('search-input');
 const searchMessage = document.getElementById('search-message');
 
 // --- small helpers ----------------------------------------------------------
-
-/** Build an element. `attrs` are properties or attributes; children are nodes or text (null/false skipped). */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') el.className = value;
-    else if (key === 'text') el.textContent = value;
-    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
-    else if (key in el && typeof value !== 'string') el[key] = value;
-    else el.setAttribute(key, value === true ? '' : String(value));
-  }
-  append(el, children);
-  return el;
-}
-
-function append(el, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
 
 async function api(path) {
   let response;
@@ -81,12 +51,7 @@ async function api(path) {
   return body;
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-const numberFormat = new Intl.NumberFormat();
-
-const formatTime = (ms) => dateFormat.format(new Date(ms));
-
 function formatAgo(ms) {
   const seconds = Math.round((ms - Date.now()) / 1000);
   const abs = Math.abs(seconds);
@@ -96,54 +61,12 @@ function formatAgo(ms) {
   return relativeFormat.format(Math.round(seconds / 86400), 'day');
 }
 
-const shortHex = (hex) => (typeof hex === 'string' && hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : String(hex));
-
-/** A hash in monospace; short form shows the full value on hover and to screen readers. */
-function hashText(hex, { short = false } = {}) {
-  if (!short) return h('code', { class: 'hash hash-full' }, hex);
-  return h('code', { class: 'hash', title: hex, 'aria-label': hex }, shortHex(hex));
-}
-
-function copyButton(text, what) {
-  if (!navigator.clipboard) return null;
-  const button = h('button', { type: 'button', class: 'button-link copy', 'aria-label': `Copy ${what}` }, 'Copy');
-  button.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      button.textContent = 'Copied';
-    } catch {
-      button.textContent = 'Copy failed';
-    }
-    setTimeout(() => (button.textContent = 'Copy'), 1500);
-  });
-  return button;
-}
-
-function badge(text, tone) {
-  return h('span', { class: `badge badge-${tone}` }, text);
-}
-
 function resultBadge(code) {
   return code === 'OK' ? badge('OK', 'ok') : badge(code ?? '—', 'error');
 }
 
-/** A definition list laid out as a two-column grid; rows whose value is null are left out. */
-function fields(rows) {
-  return h(
-    'dl',
-    { class: 'fields' },
-    rows
-      .filter((row) => row && row[1] !== null && row[1] !== undefined)
-      .map(([label, value, help]) => h('div', { class: 'field' }, h('dt', {}, label, help ? h('span', { class: 'help' }, help) : null), h('dd', {}, value))),
-  );
-}
-
 function section(title, ...children) {
   return h('section', { class: 'panel' }, h('h2', {}, title), children);
-}
-
-function notice(tone, title, ...children) {
-  return h('div', { class: `notice notice-${tone}`, role: tone === 'error' ? 'alert' : null }, title ? h('p', { class: 'notice-title' }, title) : null, children);
 }
 
 // --- chain context (status, genesis) ---------------------------------------

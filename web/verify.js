@@ -21,6 +21,7 @@ import { ed25519Verify } from '/web/lib/webcrypto.js';
 import { certificateChecks, hasQuorum } from '/lib/ledger/block.js';
 import { genesisHash, parseGenesis } from '/lib/ledger/genesis.js';
 import { checkReceipt } from '/lib/ledger/receipt.js';
+import { h, numberFormat, shortHex, hashText, sentence, fields } from '/web/lib/ui.js';
 
 const RECEIPT_BYTES_MAX = 4 * 1024 * 1024;
 const GENESIS_BYTES_MAX = 4 * 1024 * 1024;
@@ -48,23 +49,7 @@ let runToken = 0;
 
 // --- small helpers ------------------------------------------------------------
 
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') el.className = value;
-    else el.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' });
-const numberFormat = new Intl.NumberFormat();
-
 function formatBytes(n) {
   if (n < 1024) return `${n} ${n === 1 ? 'byte' : 'bytes'}`;
   const units = ['kB', 'MB', 'GB'];
@@ -77,23 +62,6 @@ function formatBytes(n) {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-const shortHex = (hex) => (typeof hex === 'string' && hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : String(hex));
-const hashText = (hex) => h('code', { class: 'hash hash-full' }, hex);
-
-/** First letter up, full stop at the end: the ledger's reasons are sentence fragments. */
-function sentence(text) {
-  const s = String(text).trim();
-  if (s === '') return s;
-  return s[0].toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? '' : '.');
-}
-
-function fields(rows) {
-  return h(
-    'dl',
-    { class: 'fields' },
-    rows.filter((row) => row && row[1] !== null && row[1] !== undefined).map(([label, value]) => h('div', { class: 'field' }, h('dt', {}, label), h('dd', {}, value))),
-  );
-}
 
 async function fetchJson(path) {
   let response;
