@@ -10,7 +10,7 @@
  * Values from the chain are untrusted text: the page sets them with
  * textContent only, and shows service endpoints as text, not as links.
  */
-import { h, numberFormat, formatTime, shortHex, hashText, copyButton, badge, fields, notice } from '/web/lib/ui.js';
+import { h, numberFormat, formatTime, hashText, copyButton, badge, fields, notice } from '/web/lib/ui.js';
 
 const DID_RE = /^did:[a-z0-9]+:(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$/;
 const DID_LENGTH_MAX = 256;
