@@ -439,3 +439,57 @@ test('governance on a localnet: three organisations add a fourth, whose node bec
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('a validator’s node key rotates while the chain runs: the organisation schedules it, the others carry the chain, the node returns with its new key and signs', { timeout: 150_000 }, async () => {
+  const root = await tempDir('polity-rotate-');
+  const p2pBase = await freePort();
+  const apiBase = await freePort();
+  assert.equal(await runInitNetwork({ validators: '4', data: root, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
+  const slugs = ['department-1', 'department-2', 'department-3', 'department-4'];
+  const depts: Dept[] = slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] }));
+  for (const d of depts) startNode(d);
+  const [first, , , rotating] = depts as [Dept, Dept, Dept, Dept];
+  const oldKey = (JSON.parse(readFileSync(join(rotating.dir, 'node-key.json'), 'utf8')) as KeyPair).publicKey;
+  try {
+    await waitFor('the network to commit block 2', async () => (await Promise.all(depts.map(heightOf))).every((h) => h >= 2), 60_000);
+    // The department makes its next key, and its admin schedules the rotation.
+    const next = generateKeyPair();
+    const lines: string[] = [];
+    const io: Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), progress: () => {}, isTty: false };
+    const code = await main(['org', 'rotate-node', '--org', 'department-4', '--from', oldKey, '--to', next.publicKey, '--key', join(rotating.dir, 'admin-key.json'), '--api', first.api, '--json'], io);
+    assert.equal(code, 0, lines.join('\n'));
+    const since = JSON.parse(lines.at(-1)!).since as number;
+    assert.ok(Number.isSafeInteger(since));
+    // From `since` the old key signs no more; the other three carry the chain while the node restarts.
+    await waitFor(`block ${since}`, async () => (await heightOf(first)) >= since, 30_000);
+    rotating.proc!.kill('SIGTERM');
+    await new Promise((r) => rotating.proc!.once('exit', r));
+    const stoppedAt = await heightOf(first);
+    await writeFile(join(rotating.dir, 'node-key.json'), JSON.stringify(next), { mode: 0o600 });
+    await waitFor('the chain to go on without it', async () => (await heightOf(first)) >= stoppedAt + 3, 30_000);
+    startNode(rotating);
+    await waitFor('a block signed with the new node key', async () => {
+      const top = await heightOf(first);
+      for (let h = Math.max(since, top - 5); h <= top; h++) {
+        const b = await get(first, `/v1/blocks/${h}`);
+        if (b.certificate?.signatures.some((s: { validator: string }) => s.validator === next.publicKey)) return true;
+      }
+      return false;
+    }, 60_000);
+    const top = await heightOf(first);
+    for (let h = since; h <= top; h++) {
+      const b = await get(first, `/v1/blocks/${h}`);
+      assert.ok(!b.certificate.signatures.some((s: { validator: string }) => s.validator === oldKey), `block ${h} is not signed by the retired key`);
+    }
+    const org = await get(first, '/v1/orgs/department-4');
+    assert.deepEqual(org.organisation.nodes, [next.publicKey]);
+    assert.equal((await status(rotating))?.height !== undefined, true);
+  } catch (e) {
+    for (const d of depts) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
+    throw e;
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await rm(root, { recursive: true, force: true });
+  }
+});

@@ -41,10 +41,17 @@ function roles(values: Record<string, unknown>): string[] {
 export function reportOp(io: Io, json: boolean, s: Submitted, what: string): number {
   const applied = eventOf(s, 'org.applied');
   const pending = eventOf(s, 'org.pending');
-  if (json) io.out(JSON.stringify({ ok: s.ok, id: s.id, status: s.status, code: s.result?.code, message: s.result?.message, applied: !!applied, ...(pending ? { approvals: pending.approvals, threshold: pending.threshold } : {}) }));
+  if (json) {
+    const scheduled = eventOf(s, 'validators.scheduled');
+    io.out(JSON.stringify({ ok: s.ok, id: s.id, status: s.status, code: s.result?.code, message: s.result?.message, applied: !!applied, ...(pending ? { approvals: pending.approvals, threshold: pending.threshold } : {}), ...(scheduled ? { since: scheduled.since } : {}) }));
+  }
   else if (!s.result) io.err(`not committed yet (${s.status}); check with: polity org show`);
   else if (!s.ok) io.err(`refused: ${s.result.code}: ${s.result.message}`);
-  else if (applied) io.out(`${what}: done (operation ${s.id})`);
+  else if (applied) {
+    io.out(`${what}: done (operation ${s.id})`);
+    const scheduled = eventOf(s, 'validators.scheduled');
+    if (scheduled) io.out(`the new node key signs from block ${String(scheduled.since)}: restart that node with the new key file from then on (the other validators carry the chain meanwhile)`);
+  }
   else io.out(`${what}: waiting for approvals (${String(pending?.approvals)} of ${String(pending?.threshold)}); other admins run: polity org approve ${s.id} --org ${String(pending?.org)}`);
   return s.ok ? 0 : 1;
 }
