@@ -365,3 +365,20 @@ test('a session by challenge-response: the key signs the challenge, the token au
   assert.equal(adminMe.body.admin, true);
   assert.equal(adminMe.body.org, 'local-department');
 });
+
+test('a read of non-public data (the waiting transactions) needs a signed request from an auditor or admin; others are refused', async () => {
+  const url = '/v1/mempool?limit=5';
+  const none = await inject('GET', url);
+  assert.deepEqual([none.status, none.body.code], [401, 'AUTH_REQUIRED']);
+  const citizen = generateKeyPair();
+  const asCitizen = { host: HOST, ...signRequest({ method: 'GET', url: `http://${HOST}${url}`, headers: {}, keyId: citizen.publicKey, secretKey: citizen.secretKey }) };
+  const refused = await inject('GET', url, undefined, asCitizen);
+  assert.deepEqual([refused.status, refused.body.code], [403, 'AUTH_FORBIDDEN']);
+  assert.ok(!JSON.stringify(refused.body).includes(citizen.publicKey), 'the refusal names nobody');
+  const admin = JSON.parse(await readFile(join(t.dir, 'admin-key.json'), 'utf8'));
+  const asAdmin = { host: HOST, ...signRequest({ method: 'GET', url: `http://${HOST}${url}`, headers: {}, keyId: admin.publicKey, secretKey: admin.secretKey }) };
+  const ok = await inject('GET', url, undefined, asAdmin);
+  assert.equal(ok.status, 200);
+  assert.ok(Array.isArray(ok.body.txs));
+  assert.ok(ok.body.txs.length <= 5);
+});

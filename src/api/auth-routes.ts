@@ -5,6 +5,7 @@
  *   POST   /v1/auth/session   {subject, challenge, signature} -> {token, expiresAt}
  *   DELETE /v1/auth/session   (Authorization: Bearer <token>)
  *   GET    /v1/auth/whoami    (signed or with a session)     -> the principal and its roles
+ *   GET    /v1/mempool        (an auditor or admin of a member organisation) -> waiting transactions
  *
  * The subject is a 64-hex public key, a `did:key`, or a `did:polity` DID whose
  * current key (on this chain) signs the challenge. A session is a bearer
@@ -60,6 +61,28 @@ export function registerAuthRoutes(app: FastifyInstance, node: PolityNode, auth:
     auth.sessions.close(token);
     return reply.status(204).send();
   });
+
+  // Not public: transactions waiting for a block are not yet part of the record (a sealed bid,
+  // a document's metadata before it is anchored). Auditors and admins of member organisations may
+  // read the queue to operate the network; anyone else is refused, authenticated or not.
+  app.get(
+    '/v1/mempool',
+    {
+      schema: {
+        tags: ['node'],
+        summary: 'Transactions waiting for a block (not public: an auditor or admin of a member organisation, signed request or session).',
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false }),
+        response: { ...errors, 403: S.ErrorBody },
+      },
+    },
+    async (request) => {
+      const principal = await requirePrincipal(request, auth);
+      const caller = callerOf((key) => node.getState(key), principal.publicKey);
+      if (!caller.admin && !caller.roles.includes('auditor')) throw authError('AUTH_FORBIDDEN', 'the waiting transactions are shown to auditors and admins of member organisations only');
+      const { limit = 100 } = request.query as { limit?: number };
+      return { height: node.height, size: node.status().mempoolTxs, txs: node.pendingTxs(limit) };
+    },
+  );
 
   app.get(
     '/v1/auth/whoami',

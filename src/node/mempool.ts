@@ -45,6 +45,8 @@ export interface Mempool {
   update(committedNonces: ReadonlyMap<string, number>, includedIds: Iterable<string>): void;
   /** Drop transactions that expire before `height`. */
   dropExpired(height: number): number;
+  /** Up to `limit` waiting transactions, in arrival order. */
+  list(limit: number): DecodedTx[];
 }
 
 export function createMempool(options: MempoolOptions = DEFAULT_MEMPOOL): Mempool {
@@ -78,6 +80,14 @@ export function createMempool(options: MempoolOptions = DEFAULT_MEMPOOL): Mempoo
   };
 
   return {
+    list(limit) {
+      const out: DecodedTx[] = [];
+      for (const tx of ids.values()) {
+        if (out.length >= limit) break;
+        out.push(tx);
+      }
+      return out;
+    },
     get size() {
       return ids.size;
     },

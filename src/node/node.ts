@@ -23,7 +23,7 @@ import { currentDidKey } from '../modules/did/did.js';
 import { createHistoryLog, historyConsistencyProof, historyInclusionProof } from '../ledger/history-log.js';
 import { signTx } from '../ledger/sign.js';
 import { buildStateTree, proveState, stateRoot, stateTreeSize, type StateProof } from '../ledger/state-tree.js';
-import { decodeTx, type DecodedTx } from '../ledger/transaction.js';
+import { decodeTx, type DecodedTx, type SignedTx } from '../ledger/transaction.js';
 import { createSoloEngine } from '../consensus/solo.js';
 import type { ConsensusEngine, EngineEffect, EngineInput, TimerName } from '../consensus/interface.js';
 import { nextNonce } from '../runtime/executor.js';
@@ -142,6 +142,8 @@ export interface PolityNode {
    * (ledger/set-history.ts).
    */
   setHandovers(height?: number): Promise<SetHandover[]>;
+  /** Up to `limit` transactions waiting for a block, in arrival order (not public: see the API's /v1/mempool). */
+  pendingTxs(limit: number): SignedTx[];
   /** The key currently valid for a `did:polity` DID of this chain (undefined when unknown or deactivated). */
   didKey?(did: string): Promise<string | undefined>;
   /** The validator set in force at a height up to head + 2, and the height it took effect. */
@@ -929,6 +931,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       });
     },
     didKey: async (did) => currentDidKey((key) => state.get(key), did),
+    pendingTxs: (limit) => mempool.list(limit).map((d) => d.tx),
     // Before block 1 the genesis state is what block 1 will write first: reads see it already.
     getState: (key) => (head ? state.get(key) : state.get(key) ?? initialState.get(key)),
     readState(key, withProof) {
