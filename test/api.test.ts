@@ -382,3 +382,11 @@ test('a read of non-public data (the waiting transactions) needs a signed reques
   assert.ok(Array.isArray(ok.body.txs));
   assert.ok(ok.body.txs.length <= 5);
 });
+
+test('a path segment over the length limit is refused in the API\'s error shape, without echoing the path', async () => {
+  const secret = 'citizen-name-'.repeat(12);
+  const res = await inject('GET', `/v1/orgs/${secret}`);
+  assert.equal(res.status, 414);
+  assert.equal(res.body.code, 'BAD_REQUEST');
+  assert.ok(!JSON.stringify(res.body).includes('citizen-name'), 'the path is not echoed');
+});

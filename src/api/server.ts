@@ -45,6 +45,14 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
     logger: false,
     bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024,
     return503OnClosing: true,
+    // Errors of the router itself (a malformed URL, a path segment over the length limit) answer in
+    // Polity's {code, message} shape and never echo the path: it may carry what a client should not
+    // have put there.
+    frameworkErrors: (error, _request, routerReply) => {
+      const reply = routerReply as unknown as import('fastify').FastifyReply;
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.status(414).headers(json).send({ code: 'BAD_REQUEST', message: 'a part of the path is longer than this API accepts' });
+      return reply.status(400).headers(json).send({ code: 'BAD_REQUEST', message: 'the request URL is malformed' });
+    },
   });
 
   app.setValidatorCompiler(typeboxValidatorCompiler);
