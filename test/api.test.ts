@@ -390,3 +390,15 @@ test('a path segment over the length limit is refused in the API\'s error shape,
   assert.equal(res.body.code, 'BAD_REQUEST');
   assert.ok(!JSON.stringify(res.body).includes('citizen-name'), 'the path is not echoed');
 });
+
+test('GET /v1/modules publishes who may call each action, and the roles', async () => {
+  const res = await inject('GET', '/v1/modules');
+  assert.equal(res.status, 200);
+  const actions = new Map<string, unknown>(res.body.modules.flatMap((m: { name: string; actions: { name: string; access: unknown }[] }) => m.actions.map((a) => [`${m.name}.${a.name}`, a.access])));
+  assert.deepEqual(actions.get('did.recover'), { roles: ['registrar'] });
+  assert.equal(actions.get('gov.vote'), 'orgAdmin');
+  assert.equal(actions.get('validators.propose'), 'validator');
+  assert.equal(actions.get('notary.anchor'), 'anyone');
+  assert.ok([...actions.values()].every((a) => a !== undefined), 'every action declares its access');
+  assert.deepEqual(res.body.roles.slice(0, 4), ['registrar', 'issuer', 'approver', 'auditor']);
+});

@@ -120,6 +120,8 @@ const state = {
   statusFilter: '',
   /** Current validator set (/v1/validator-sets). */
   validators: [],
+  /** /v1/modules: the modules the chain runs and the roles officials can hold. */
+  catalogue: null,
   /** { publicKey, privateKey: CryptoKey } while a key is in use. */
   key: null,
   /** /v1/members/:key for that key. */
@@ -137,7 +139,7 @@ const adminOrg = () => (state.key && state.member?.admin && state.member.org ? s
 const orgById = (id) => state.orgs.find((o) => o.id === id);
 const orgName = (id) => orgById(id)?.name ?? id;
 const activeOrgs = () => state.orgs.filter((o) => o.status === 'active');
-const knownModules = () => [...new Set(state.orgs.flatMap((o) => o.permissions))].sort();
+const knownModules = () => (state.catalogue ? state.catalogue.modules.map((m) => m.name) : [...new Set(state.orgs.flatMap((o) => o.permissions))]).sort();
 
 let genesisPromise;
 function genesis() {
@@ -179,8 +181,19 @@ async function loadMember() {
  * whose button may be gone: focus then moves to `focusAfter`).
  */
 async function refreshAll({ force = false, focusAfter = null } = {}) {
-  const [orgs, proposals, sets] = await Promise.all([
+  const [orgs, , proposals, sets] = await Promise.all([
     api('/v1/orgs'),
+    state.catalogue
+      ? null
+      : api('/v1/modules').then(
+          (c) => {
+            state.catalogue = c;
+            // The role boxes were drawn from this page's list before the chain's arrived.
+            roleChecks(registerForm.querySelector('[data-roles="register"]'), 'register');
+            roleChecks(officialForm.querySelector('[data-roles="official"]'), 'official');
+          },
+          () => null,
+        ),
     api(`/v1/gov/proposals?limit=200${state.statusFilter ? `&status=${state.statusFilter}` : ''}`),
     api('/v1/validator-sets'),
     loadMember(),
@@ -363,9 +376,16 @@ function fillSelect(select, options, placeholder) {
   if (options.some(([value]) => value === keep)) select.value = keep;
 }
 
+/** The roles officials can hold: the chain's list (/v1/modules) when known, with the help texts this page has. */
+function knownRoles() {
+  if (!state.catalogue) return ROLES;
+  const help = new Map(ROLES);
+  return state.catalogue.roles.map((role) => [role, help.get(role) ?? 'a role a module defines']);
+}
+
 function roleChecks(container, prefix) {
   container.replaceChildren(
-    ...ROLES.map(([role, help]) =>
+    ...knownRoles().map(([role, help]) =>
       h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'roles', value: role, id: `${prefix}-role-${role}` }), h('span', {}, h('span', { class: 'strong' }, role), h('span', { class: 'muted block small' }, help))),
     ),
   );

@@ -15,6 +15,7 @@ import { callerOf, getOrg, listOrgs, memberKey, type Member } from '../runtime/m
 import { officialsKey, opKey, orgLogKey, pendingOpsKey } from '../modules/org/org.js';
 import { GOV_INDEX_KEY, govParams, proposalKey, statusAt, type Proposal, type ProposalStatus } from '../modules/gov/gov.js';
 import * as S from './schemas.js';
+import { builtinModules, ROLES } from '../modules/index.js';
 
 const OrgParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' }) });
 const KeyParams = Type.Object({ key: S.Hex32 });
@@ -33,6 +34,17 @@ export function registerMembershipRoutes(app: FastifyInstance, node: PolityNode)
   const errors = { 400: S.ErrorBody, 404: S.ErrorBody };
   /** A proposal as read at the head: its status is the one a vote in the next block would meet. */
   const view = (p: Proposal): Omit<Proposal, 'status'> & { status: ProposalStatus } => ({ ...p, status: statusAt(p, node.height + 1) });
+
+  // Who may call what: every action's access rule, published so that anyone can audit it.
+  const modules = builtinModules.map((m) => ({
+    name: m.name,
+    description: m.description,
+    actions: Object.entries(m.actions).map(([name, a]) => ({ name, description: a.description, access: a.access })),
+  }));
+  app.get('/v1/modules', { schema: { tags: ['membership'], summary: 'The modules the chain runs, each action with who may call it, and the roles officials can hold.' } }, async () => ({
+    roles: ROLES.filter((r) => r !== 'admin'),
+    modules,
+  }));
 
   app.get('/v1/orgs', { schema: { tags: ['membership'], summary: 'Member organisations (active and removed), with the governance parameters.' } }, async () => ({
     height: node.height,
