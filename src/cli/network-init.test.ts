@@ -106,7 +106,7 @@ test('init --validators: defaults, human output, custom host and ports', async (
   assert.equal(await runInitNetwork({ data: root, validators: '3', 'chain-id': 'ministries-test', host: 'localhost', 'base-port': '30000', 'api-base-port': '9000' }, [], io), 0);
   const text = io.lines.join('\n');
   for (const i of [1, 2, 3]) {
-    assert.match(text, new RegExp(`Department ${i}\\n    data .*department-${i}\\n    node key    [0-9a-f]{64}\\n    P2P         localhost:${29999 + i}\\n    API         http://127\\.0\\.0\\.1:${8999 + i}`));
+    assert.match(text, new RegExp(`Department ${i}\\n    data .*department-${i}\\n    node key    [0-9a-f]{64}\\n    admin key   [0-9a-f]{64}   \\(organisation department-${i}; the secret is .*department-${i}/admin-key\\.json\\)\\n    P2P         localhost:${29999 + i}\\n    API         http://127\\.0\\.0\\.1:${8999 + i}`));
   }
   const g = (await readJson(join(root, 'department-2', 'genesis.json'))) as Genesis;
   assert.equal(g.chainId, 'ministries-test');

@@ -479,6 +479,8 @@ export function printNetwork(io: Io, values: Record<string, unknown>, root: stri
     name: n.name,
     data: resolve(root, n.slug),
     nodeKey: n.nodeKey.publicKey,
+    org: n.slug,
+    adminKey: n.adminKey.publicKey,
     p2p: formatHostPort(n.network.listen),
     api: httpUrl(n.network.api!),
   }));
@@ -493,6 +495,7 @@ export function printNetwork(io: Io, values: Record<string, unknown>, root: stri
     io.out(`  ${n.name}`);
     io.out(`    data        ${n.data}`);
     io.out(`    node key    ${n.nodeKey}`);
+    io.out(`    admin key   ${n.adminKey}   (organisation ${n.org}; the secret is ${join(n.data, 'admin-key.json')})`);
     io.out(`    P2P         ${n.p2p}`);
     io.out(`    API         ${n.api}`);
   }
