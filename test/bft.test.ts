@@ -21,7 +21,8 @@ import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { decodeTx } from '../src/ledger/transaction.js';
 import { signTx } from '../src/ledger/sign.js';
-import { verifyReceipt } from '../src/ledger/receipt-verify.js';
+import { createReceiptCache, verifyReceipt } from '../src/ledger/receipt-verify.js';
+import { slugOf } from '../src/runtime/membership.js';
 import { readNetworkFile, runInitNetwork, writeNetworkFile } from '../src/cli/network-init.js';
 import type { Io } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
@@ -182,6 +183,56 @@ test('four validators: crash, partition and loss of quorum lose nothing and fork
 });
 
 /**
+ * A network of `validators` departments made by `polity init --validators`
+ * in a fresh directory (nodes not started): its root, directory names,
+ * departments and genesis.
+ */
+async function initNetwork(prefix: string, validators: number, orgs?: string): Promise<{ root: string; slugs: string[]; depts: Dept[]; genesis: Genesis }> {
+  const root = await tempDir(prefix);
+  const p2pBase = await freePort();
+  const apiBase = await freePort();
+  assert.equal(await runInitNetwork({ validators: String(validators), data: root, ...(orgs ? { orgs } : {}), 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
+  const slugs = orgs ? orgs.split(',').map((name) => slugOf(name)) : Array.from({ length: validators }, (_, i) => `department-${i + 1}`);
+  const depts: Dept[] = slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] }));
+  const genesis = JSON.parse(await readFile(join(root, slugs[0]!, 'genesis.json'), 'utf8')) as Genesis;
+  return { root, slugs, depts, genesis };
+}
+
+/** Run `body` against the running departments: on a failure print their logs; always stop them and remove `root`. */
+async function whileRunning(root: string, depts: () => Dept[], body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    for (const d of depts()) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
+    throw e;
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** The `polity` command, in process; `api` is appended as --api when given. */
+async function polity(api: string | undefined, ...argv: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const io: Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), progress: () => {}, isTty: false };
+  const code = await main(api ? [...argv, '--api', api] : argv, io);
+  return { code, out: lines.join('\n') };
+}
+
+/** Wait for a block at or after `from`, as `d` serves it, whose certificate `key` signed. */
+async function waitForSigner(d: Dept, key: string, from: number, what: string, timeoutMs: number): Promise<void> {
+  await waitFor(what, async () => {
+    const top = await heightOf(d);
+    for (let h = from; h <= top; h++) {
+      const b = await get(d, `/v1/blocks/${h}`);
+      if (b.certificate?.signatures.some((s: { validator: string }) => s.validator === key)) return true;
+    }
+    return false;
+  }, timeoutMs);
+}
+
+/**
  * A node directory beside the four departments of `root`: a fresh node key,
  * the network's genesis, the validators as its peers. With `admit`, every
  * validator lists its key as an observer (a full node or a department about
@@ -205,16 +256,11 @@ async function extraNode(root: string, slugs: readonly string[], name: string, a
 }
 
 test('a full node follows the chain without voting: same blocks, served from its own API', { timeout: 120_000 }, async () => {
-  const root = await tempDir('polity-full-');
-  const p2pBase = await freePort();
-  const apiBase = await freePort();
-  assert.equal(await runInitNetwork({ validators: '4', data: root, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
-  const slugs = ['department-1', 'department-2', 'department-3', 'department-4'];
+  const { root, slugs, depts } = await initNetwork('polity-full-', 4);
   // An observer: its own key, the same genesis, the validators as peers; each validator lets it in.
   const { key: observerKey, dept: full } = await extraNode(root, slugs, 'archive', true);
-  const depts: Dept[] = slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] }));
   for (const d of [...depts, full]) startNode(d);
-  try {
+  await whileRunning(root, () => [...depts, full], async () => {
     await waitFor('the full node to reach height 4', async () => (await heightOf(full)) >= 4, 60_000);
     const s = (await status(full)) as unknown as { validators: { pubKey: string }[]; nodeKey: string; consensus: string };
     assert.equal(s.consensus, 'bft');
@@ -233,27 +279,15 @@ test('a full node follows the chain without voting: same blocks, served from its
     const st = (await status(strangerNode)) as unknown as { height: number; peers: string[] };
     assert.equal(st.height, 0, 'a non-member learns nothing');
     assert.equal(st.peers.length, 0);
-  } catch (e) {
-    for (const d of [...depts, full]) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
-    throw e;
-  } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the chain changes its own validator set: two thirds approve a fifth department, which then signs blocks; fewer approvals change nothing', { timeout: 120_000 }, async () => {
-  const root = await tempDir('polity-valset-');
-  const p2pBase = await freePort();
-  const apiBase = await freePort();
-  assert.equal(await runInitNetwork({ validators: '4', data: root, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
-  const slugs = ['department-1', 'department-2', 'department-3', 'department-4'];
+  const { root, slugs, depts: validators, genesis } = await initNetwork('polity-valset-', 4);
   const keyOf = (slug: string): KeyPair => JSON.parse(readFileSync(join(root, slug, 'node-key.json'), 'utf8')) as KeyPair;
-  const genesis = JSON.parse(await readFile(join(root, slugs[0]!, 'genesis.json'), 'utf8')) as Genesis;
   // The fifth department starts as an observer every validator lets in.
   const { key: fifth, dept: fifthDept } = await extraNode(root, slugs, 'department-5', true);
-  const depts: Dept[] = [...slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] as string[] })), fifthDept];
+  const depts: Dept[] = [...validators, fifthDept];
   for (const d of depts) startNode(d);
   const submit = async (signer: KeyPair, action: string, args: Record<string, unknown>): Promise<string> => {
     const { nonce } = await get(depts[0]!, `/v1/accounts/${signer.publicKey}`);
@@ -262,7 +296,7 @@ test('the chain changes its own validator set: two thirds approve a fifth depart
     const body = (await res.json()) as { result?: { code: string }; txId?: string };
     return `${body.result?.code}:${decodeTx(tx).id}`;
   };
-  try {
+  await whileRunning(root, () => depts, async () => {
     await waitFor('the network to commit block 2', async () => (await Promise.all(depts.map(heightOf))).every((h) => h >= 2), 60_000);
     const newSet = [...genesis.validators, { name: 'Department 5', pubKey: fifth.publicKey, power: 1 }];
 
@@ -276,32 +310,19 @@ test('the chain changes its own validator set: two thirds approve a fifth depart
     const [code, id] = (await submit(keyOf('department-1'), 'propose', { validators: newSet })).split(':');
     assert.equal(code, 'OK');
     // The others approve with the CLI, signing with their node keys.
-    const cli = async (...argv: string[]): Promise<{ code: number; out: string }> => {
-      const lines: string[] = [];
-      const io: Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), progress: () => {}, isTty: false };
-      const code = await main(argv, io);
-      return { code, out: lines.join('\n') };
-    };
-    const second = await cli('validators', 'approve', id!, '--data', join(root, 'department-2'), '--api', depts[0]!.api);
+    const second = await polity(depts[0]!.api, 'validators', 'approve', id!, '--data', join(root, 'department-2'));
     assert.equal(second.code, 0, second.out);
     assert.match(second.out, /waiting for approvals/);
     assert.match(await submit(keyOf('department-1'), 'approve', { id }), /^VALIDATORS_ALREADY_APPROVED:/);
-    const third = await cli('validators', 'approve', id!, '--data', join(root, 'department-3'), '--api', depts[0]!.api);
+    const third = await polity(depts[0]!.api, 'validators', 'approve', id!, '--data', join(root, 'department-3'));
     assert.equal(third.code, 0, third.out);
     assert.match(third.out, /two thirds approved: the new set takes effect at height \d+/);
 
     await waitFor('five validators in force', async () => ((await status(depts[0]!)) as unknown as { validators: unknown[] })?.validators.length === 5, 30_000);
-    const listed = await cli('validators', 'list', '--api', depts[4]!.api);
+    const listed = await polity(depts[4]!.api, 'validators', 'list');
     assert.match(listed.out, /^5 validator\(s\)/);
     const start = await heightOf(depts[0]!);
-    await waitFor('a block signed by the fifth department', async () => {
-      const top = await heightOf(depts[0]!);
-      for (let h = start; h <= top; h++) {
-        const b = await get(depts[0]!, `/v1/blocks/${h}`);
-        if (b.certificate?.signatures.some((s: { validator: string }) => s.validator === fifth.publicKey)) return true;
-      }
-      return false;
-    }, 30_000);
+    await waitForSigner(depts[0]!, fifth.publicKey, start, 'a block signed by the fifth department', 30_000);
     const s = (await status(depts[4]!)) as unknown as { validators: { pubKey: string }[] };
     assert.ok(s.validators.some((v) => v.pubKey === fifth.publicKey));
     assert.ok(s.validators.some((v) => v.pubKey === keyOf('department-4').publicKey), 'the change short of approvals did not remove department 4');
@@ -334,6 +355,11 @@ test('the chain changes its own validator set: two thirds approve a fifth depart
     const forged = structuredClone(receipt);
     forged.validatorSets[0].validators[4].power = 100;
     assert.match((verifyReceipt(forged, genesis) as { reason: string }).reason, /does not hand over to the listed set/);
+    // A verification session reuses what it proved, and still refuses the forged handover afterwards.
+    const cache = createReceiptCache();
+    assert.ok(verifyReceipt(receipt, genesis, { cache }).ok);
+    assert.ok(verifyReceipt(receipt, genesis, { cache }).ok);
+    assert.match((verifyReceipt(forged, genesis, { cache }) as { reason: string }).reason, /does not hand over to the listed set/);
     const skipped = structuredClone(receipt);
     skipped.validatorSets[0].certificate.signatures = skipped.validatorSets[0].certificate.signatures.slice(0, 2);
     assert.match((verifyReceipt(skipped, genesis) as { reason: string }).reason, /handover at block \d+: signers hold 2 of 4/);
@@ -351,114 +377,77 @@ test('the chain changes its own validator set: two thirds approve a fifth depart
         await browser.close();
       }
     }
-  } catch (e) {
-    for (const d of depts) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
-    throw e;
-  } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('governance on a localnet: three organisations add a fourth, whose node becomes a validator and signs blocks; a proposal short of approvals expires without effect', { timeout: 150_000 }, async () => {
-  const root = await tempDir('polity-gov-');
-  const p2pBase = await freePort();
-  const apiBase = await freePort();
-  assert.equal(await runInitNetwork({ validators: '3', data: root, orgs: 'Civil Registry,Tax Bureau,Land Registry', 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
-  const slugs = ['civil-registry', 'tax-bureau', 'land-registry'];
+  const { root, slugs, depts: founders } = await initNetwork('polity-gov-', 3, 'Civil Registry,Tax Bureau,Land Registry');
   // The Health Department prepares its node (admitted as an observer until it is a member) and its admin key.
   const { key: healthNode, dept: health } = await extraNode(root, slugs, 'health', true);
   const healthAdmin = generateKeyPair();
   await writeFile(join(root, 'health', 'admin-key.json'), JSON.stringify(healthAdmin), { mode: 0o600 });
-  const depts: Dept[] = [...slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] as string[] })), health];
+  const depts: Dept[] = [...founders, health];
   for (const d of depts) startNode(d);
-  const polity = async (...argv: string[]): Promise<{ code: number; out: string }> => {
-    const lines: string[] = [];
-    const io: Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), progress: () => {}, isTty: false };
-    const code = await main([...argv, '--api', depts[0]!.api], io);
-    return { code, out: lines.join('\n') };
-  };
+  const cli = (...argv: string[]) => polity(depts[0]!.api, ...argv);
   const adminOf = (slug: string): string[] => ['--key', join(root, slug, 'admin-key.json')];
   const idOf = (out: string): string => /proposal id ([0-9a-f]{64})/.exec(out)![1]!;
-  try {
+  await whileRunning(root, () => depts, async () => {
     await waitFor('the network to commit block 2', async () => (await Promise.all(depts.slice(0, 3).map(heightOf))).every((h) => h >= 2), 60_000);
 
     // 1. Civil Registry proposes the new member; one of three is short of two thirds.
-    const add = await polity('gov', 'propose', 'add-org', '--id', 'health', '--name', 'Health Department', '--admin', healthAdmin.publicKey, '--node', healthNode.publicKey, '--permission', 'notary', ...adminOf('civil-registry'));
+    const add = await cli('gov', 'propose', 'add-org', '--id', 'health', '--name', 'Health Department', '--admin', healthAdmin.publicKey, '--node', healthNode.publicKey, '--permission', 'notary', ...adminOf('civil-registry'));
     assert.equal(add.code, 0, add.out);
     assert.match(add.out, /open until block \d+/);
     const addId = idOf(add.out);
     // 2. Tax Bureau approves: two of three organisations, the share is reached and Health is a member.
-    const yes = await polity('gov', 'vote', addId, '--yes', ...adminOf('tax-bureau'));
+    const yes = await cli('gov', 'vote', addId, '--yes', ...adminOf('tax-bureau'));
     assert.equal(yes.code, 0, yes.out);
     assert.match(yes.out, /the change is executed/);
-    const orgs = await polity('org', 'list', '--json');
+    const orgs = await cli('org', 'list', '--json');
     assert.ok((JSON.parse(orgs.out) as { organisations: { id: string; status: string }[] }).organisations.some((o) => o.id === 'health' && o.status === 'active'));
 
     // 3. Health, now a member, proposes its own node as a validator; with four members three must approve.
-    const val = await polity('gov', 'propose', 'validators', '--add', `Health Department:${healthNode.publicKey}`, ...adminOf('health'));
+    const val = await cli('gov', 'propose', 'validators', '--add', `Health Department:${healthNode.publicKey}`, ...adminOf('health'));
     assert.equal(val.code, 0, val.out);
     const valId = idOf(val.out);
-    assert.match((await polity('gov', 'vote', valId, '--yes', ...adminOf('land-registry'))).out, /open/);
-    assert.match((await polity('gov', 'vote', valId, '--yes', ...adminOf('civil-registry'))).out, /the change is executed/);
+    assert.match((await cli('gov', 'vote', valId, '--yes', ...adminOf('land-registry'))).out, /open/);
+    assert.match((await cli('gov', 'vote', valId, '--yes', ...adminOf('civil-registry'))).out, /the change is executed/);
     const start = await heightOf(depts[0]!);
-    await waitFor('a block signed by the Health Department’s node', async () => {
-      const top = await heightOf(depts[0]!);
-      for (let h = start; h <= top; h++) {
-        const b = await get(depts[0]!, `/v1/blocks/${h}`);
-        if (b.certificate?.signatures.some((s: { validator: string }) => s.validator === healthNode.publicKey)) return true;
-      }
-      return false;
-    }, 45_000);
+    await waitForSigner(depts[0]!, healthNode.publicKey, start, 'a block signed by the Health Department’s node', 45_000);
     const st = (await status(health)) as unknown as { validators: { pubKey: string }[]; nodeKey: string };
     assert.ok(st.validators.some((v) => v.pubKey === st.nodeKey), 'the fourth node is a validator');
 
     // 4. A proposal with too few approvals: only its proposer votes; it expires and changes nothing.
     const before = (await get(depts[0]!, '/v1/orgs')).governance;
-    const lone = await polity('gov', 'propose', 'param', '--name', 'votingBlocks', '--value', '42', '--voting-blocks', '3', ...adminOf('land-registry'));
+    const lone = await cli('gov', 'propose', 'param', '--name', 'votingBlocks', '--value', '42', '--voting-blocks', '3', ...adminOf('land-registry'));
     assert.equal(lone.code, 0, lone.out);
     const loneId = idOf(lone.out);
     const expiresAt = Number(/until block (\d+)/.exec(lone.out)![1]);
     await waitFor('the voting period to end', async () => (await heightOf(depts[0]!)) >= expiresAt, 30_000);
-    const shown = await polity('gov', 'show', loneId);
+    const shown = await cli('gov', 'show', loneId);
     assert.match(shown.out, / expired /);
-    const late = await polity('gov', 'vote', loneId, '--yes', ...adminOf('tax-bureau'));
+    const late = await cli('gov', 'vote', loneId, '--yes', ...adminOf('tax-bureau'));
     assert.equal(late.code, 1);
     assert.match(late.out, /GOV_PROPOSAL_EXPIRED/);
     assert.deepEqual((await get(depts[0]!, '/v1/orgs')).governance, before, 'the parameter is unchanged');
-    const listed = await polity('gov', 'list');
+    const listed = await cli('gov', 'list');
     assert.match(listed.out, /3 proposal\(s\)/);
     assert.match(listed.out, /executed\s+add organisation health/);
-  } catch (e) {
-    for (const d of depts) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
-    throw e;
-  } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a validator’s node key rotates while the chain runs: the organisation schedules it, the others carry the chain, the node returns with its new key and signs', { timeout: 150_000 }, async () => {
-  const root = await tempDir('polity-rotate-');
-  const p2pBase = await freePort();
-  const apiBase = await freePort();
-  assert.equal(await runInitNetwork({ validators: '4', data: root, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
-  const slugs = ['department-1', 'department-2', 'department-3', 'department-4'];
-  const depts: Dept[] = slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] }));
+  const { root, depts } = await initNetwork('polity-rotate-', 4);
   for (const d of depts) startNode(d);
   const [first, , , rotating] = depts as [Dept, Dept, Dept, Dept];
   const oldKey = (JSON.parse(readFileSync(join(rotating.dir, 'node-key.json'), 'utf8')) as KeyPair).publicKey;
-  try {
+  await whileRunning(root, () => depts, async () => {
     await waitFor('the network to commit block 2', async () => (await Promise.all(depts.map(heightOf))).every((h) => h >= 2), 60_000);
     // The department makes its next key, and its admin schedules the rotation.
     const next = generateKeyPair();
-    const lines: string[] = [];
-    const io: Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), progress: () => {}, isTty: false };
-    const code = await main(['org', 'rotate-node', '--org', 'department-4', '--from', oldKey, '--to', next.publicKey, '--key', join(rotating.dir, 'admin-key.json'), '--api', first.api, '--json'], io);
-    assert.equal(code, 0, lines.join('\n'));
-    const since = JSON.parse(lines.at(-1)!).since as number;
+    const rotated = await polity(first.api, 'org', 'rotate-node', '--org', 'department-4', '--from', oldKey, '--to', next.publicKey, '--key', join(rotating.dir, 'admin-key.json'), '--json');
+    assert.equal(rotated.code, 0, rotated.out);
+    const since = JSON.parse(rotated.out.split('\n').at(-1)!).since as number;
     assert.ok(Number.isSafeInteger(since));
     // From `since` the old key signs no more; the other three carry the chain while the node restarts.
     await waitFor(`block ${since}`, async () => (await heightOf(first)) >= since, 30_000);
@@ -468,14 +457,7 @@ test('a validator’s node key rotates while the chain runs: the organisation sc
     await writeFile(join(rotating.dir, 'node-key.json'), JSON.stringify(next), { mode: 0o600 });
     await waitFor('the chain to go on without it', async () => (await heightOf(first)) >= stoppedAt + 3, 30_000);
     startNode(rotating);
-    await waitFor('a block signed with the new node key', async () => {
-      const top = await heightOf(first);
-      for (let h = Math.max(since, top - 5); h <= top; h++) {
-        const b = await get(first, `/v1/blocks/${h}`);
-        if (b.certificate?.signatures.some((s: { validator: string }) => s.validator === next.publicKey)) return true;
-      }
-      return false;
-    }, 60_000);
+    await waitForSigner(first, next.publicKey, since, 'a block signed with the new node key', 60_000);
     const top = await heightOf(first);
     for (let h = since; h <= top; h++) {
       const b = await get(first, `/v1/blocks/${h}`);
@@ -484,12 +466,5 @@ test('a validator’s node key rotates while the chain runs: the organisation sc
     const org = await get(first, '/v1/orgs/department-4');
     assert.deepEqual(org.organisation.nodes, [next.publicKey]);
     assert.equal((await status(rotating))?.height !== undefined, true);
-  } catch (e) {
-    for (const d of depts) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
-    throw e;
-  } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 });

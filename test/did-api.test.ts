@@ -18,15 +18,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import type { Json } from '../src/crypto/canonical-json.js';
 import { generateKeyPair, publicKeyOf, type KeyPair } from '../src/crypto/ed25519.js';
 import { DEFAULT_PARAMS, type Genesis } from '../src/ledger/genesis.js';
 import { signTx } from '../src/ledger/sign.js';
-import { decodeTx } from '../src/ledger/transaction.js';
-import { executeBlock, nextNonce } from '../src/runtime/executor.js';
-import { genesisState } from '../src/runtime/membership.js';
-import { createModuleRegistry } from '../src/runtime/registry.js';
 import type { PolityNode } from '../src/node/node.js';
+import { createTestChain } from '../src/modules/test-chain.js';
 import { typeboxValidatorCompiler } from '../src/api/validator.js';
 import { registerDidRoutes } from '../src/api/did-routes.js';
 import { didModule } from '../src/modules/did/did.js';
@@ -54,27 +50,20 @@ function createStubNode() {
     params: DEFAULT_PARAMS,
     organisations: [{ id: 'civil-registry', name: 'Civil Registry', admins: [registrar.publicKey], threshold: 1, nodes: [nodeKey.publicKey] }],
   };
-  const registry = createModuleRegistry([didModule]);
-  const initial = genesisState(genesis, ['did']);
-  const state = new Map<string, Json>();
-  const get = (key: string) => state.get(key);
-  let height = 0;
+  const chain = createTestChain(genesis, [didModule]);
   const run = (key: KeyPair, action: string, args: Record<string, unknown>) => {
-    height++;
-    const tx = decodeTx(signTx({ v: 1, chainId: CHAIN, module: 'did', action, args: args as never, signer: key.publicKey, nonce: nextNonce({ get }, key.publicKey) }, key.secretKey));
-    const exec = executeBlock(registry, { get }, { chainId: CHAIN, height, time: T0 + height * 1_000, validators: genesis.validators, initial }, [tx]);
-    for (const [k, v] of exec.changes) v === null ? state.delete(k) : state.set(k, v);
-    assert.equal(exec.results[0]!.code, 'OK', exec.results[0]!.message);
-    return height;
+    const result = chain.run(key, 'did', action, args);
+    assert.equal(result.code, 'OK', result.message);
+    return chain.height;
   };
   const node = {
     chainId: CHAIN,
     get height() {
-      return height;
+      return chain.height;
     },
-    getState: (key: string) => state.get(key),
+    getState: chain.get,
   } as unknown as PolityNode;
-  return { node, registrar, run, skip: () => height++ };
+  return { node, registrar, run, skip: () => chain.skip() };
 }
 
 async function smallApp(node: PolityNode): Promise<FastifyInstance> {

@@ -28,7 +28,7 @@
  * finished, for tests and assistive technology alike.
  */
 import { KeyFileError, KEY_FILE_BYTES_MAX, loadSigningKey, signTransaction } from '/web/lib/tx-sign.js';
-import { h, ApiError, numberFormat, shortHex, badge, sentence, fields } from '/web/lib/ui.js';
+import { h, ApiError, request, fetchJson, numberFormat, shortHex, badge, sentence, fields } from '/web/lib/ui.js';
 
 /** Roles an organisation gives its officials (runtime/membership.ts COMMON_ROLES, without admin). */
 const ROLES = [
@@ -62,19 +62,7 @@ const $ = (id) => document.getElementById(id);
 
 // --- small helpers ------------------------------------------------------------
 
-async function request(path, init) {
-  let response;
-  try {
-    response = await fetch(path, { ...init, headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}) } });
-  } catch {
-    throw new ApiError(0, 'NODE_UNREACHABLE', 'the node did not answer; check your connection and try again');
-  }
-  const body = await response.json().catch(() => undefined);
-  if (!response.ok) throw new ApiError(response.status, body?.code ?? `HTTP_${response.status}`, body?.message ?? `the node answered ${response.status}`);
-  return { status: response.status, body };
-}
-
-const api = async (path) => (await request(path)).body;
+const api = fetchJson;
 
 const plural = (n, one, many = `${one}s`) => `${numberFormat.format(n)} ${n === 1 ? one : many}`;
 

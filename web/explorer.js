@@ -18,7 +18,7 @@ import { ed25519Verify } from '/web/lib/webcrypto.js';
 import { blockHash, certificateChecks, hasQuorum } from '/lib/ledger/block.js';
 import { validatorSetHash } from '/lib/ledger/genesis.js';
 import { followSets, setHashOf } from '/lib/ledger/set-history.js';
-import { h, append, ApiError, numberFormat, formatTime, shortHex, hashText, copyButton, badge, fields, notice } from '/web/lib/ui.js';
+import { h, append, ApiError, fetchJson, numberFormat, formatTime, shortHex, hashText, copyButton, badge, fields, notice } from '/web/lib/ui.js';
 
 const REFRESH_MS = 3000;
 const BLOCKS_PAGE = 20;
@@ -34,22 +34,7 @@ const searchMessage = document.getElementById('search-message');
 
 // --- small helpers ----------------------------------------------------------
 
-async function api(path) {
-  let response;
-  try {
-    response = await fetch(path, { headers: { accept: 'application/json' } });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'The node did not answer. Check your connection and try again.');
-  }
-  let body;
-  try {
-    body = await response.json();
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) throw new ApiError(response.status, body?.code ?? `HTTP_${response.status}`, body?.message ?? `the node answered ${response.status}`);
-  return body;
-}
+const api = fetchJson;
 
 const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 function formatAgo(ms) {

@@ -21,7 +21,7 @@ import { ed25519Verify } from '/web/lib/webcrypto.js';
 import { certificateChecks, hasQuorum } from '/lib/ledger/block.js';
 import { genesisHash, parseGenesis } from '/lib/ledger/genesis.js';
 import { checkReceipt } from '/lib/ledger/receipt.js';
-import { h, numberFormat, shortHex, hashText, sentence, fields } from '/web/lib/ui.js';
+import { h, fetchJson, numberFormat, shortHex, hashText, sentence, fields } from '/web/lib/ui.js';
 
 const RECEIPT_BYTES_MAX = 4 * 1024 * 1024;
 const GENESIS_BYTES_MAX = 4 * 1024 * 1024;
@@ -62,18 +62,6 @@ function formatBytes(n) {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-
-async function fetchJson(path) {
-  let response;
-  try {
-    response = await fetch(path, { headers: { accept: 'application/json' } });
-  } catch {
-    throw new Error('the node did not answer');
-  }
-  const body = await response.json().catch(() => undefined);
-  if (!response.ok) throw new Error(body?.message ?? `the node answered ${response.status}`);
-  return body;
-}
 
 async function readJson(file, bytesMax, what) {
   if (file.size > bytesMax) throw new Error(`this file is ${formatBytes(file.size)}, too large to be ${what}`);

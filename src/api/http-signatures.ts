@@ -33,7 +33,8 @@
  * it, and entries leave as soon as their window has passed.
  */
 import { createHash } from 'node:crypto';
-import { PolityError, type ErrorCode } from '../ledger/errors.js';
+import { PolityError } from '../ledger/errors.js';
+import { ERROR_STATUS } from './error-status.js';
 import { equalBytes, isHex } from '../crypto/bytes.js';
 import { verifyBytes } from '../crypto/ed25519.js';
 import {
@@ -63,39 +64,21 @@ export {
 
 // --- codes ---------------------------------------------------------------------------------
 
-export type AuthErrorCode =
-  | 'AUTH_REQUIRED'
-  | 'AUTH_MALFORMED'
-  | 'AUTH_EXPIRED'
-  | 'AUTH_BAD_SIGNATURE'
-  | 'AUTH_UNKNOWN_KEY'
-  | 'AUTH_DIGEST_MISMATCH'
-  | 'AUTH_REPLAYED'
-  | 'AUTH_FORBIDDEN';
+/** The codes of refused authentication (spec/api-auth.md §6); their statuses live in error-status.ts. */
+const AUTH_CODES = ['AUTH_REQUIRED', 'AUTH_MALFORMED', 'AUTH_EXPIRED', 'AUTH_BAD_SIGNATURE', 'AUTH_UNKNOWN_KEY', 'AUTH_DIGEST_MISMATCH', 'AUTH_REPLAYED', 'AUTH_FORBIDDEN'] as const;
+export type AuthErrorCode = (typeof AUTH_CODES)[number];
 
 /**
- * HTTP status of each AUTH_* code, to be merged into the one table in
- * error-status.ts. 401 means "authenticate (again)": RFC 9110 §15.5.2.
- * A body that does not match its signed digest is a broken request, not a
- * missing credential: 400. Authenticated but not allowed: 403.
+ * HTTP status of each AUTH_* code, taken from the one table (error-status.ts).
+ * 401 means "authenticate (again)": RFC 9110 §15.5.2. A body that does not
+ * match its signed digest is a broken request, not a missing credential:
+ * 400. Authenticated but not allowed: 403.
  */
-export const AUTH_ERROR_STATUS: Record<AuthErrorCode, number> = {
-  AUTH_REQUIRED: 401,
-  AUTH_MALFORMED: 401,
-  AUTH_EXPIRED: 401,
-  AUTH_BAD_SIGNATURE: 401,
-  AUTH_UNKNOWN_KEY: 401,
-  AUTH_REPLAYED: 401,
-  AUTH_DIGEST_MISMATCH: 400,
-  AUTH_FORBIDDEN: 403,
-};
+export const AUTH_ERROR_STATUS = Object.fromEntries(AUTH_CODES.map((code) => [code, ERROR_STATUS[code]])) as Record<AuthErrorCode, number>;
 
-/**
- * A PolityError with an AUTH_* code. errors.ts does not list these codes yet;
- * the cast goes away once its ErrorCode union does.
- */
+/** A PolityError with an AUTH_* code (or RATE_LIMITED when the replay guard or session table is full). */
 export function authError(code: AuthErrorCode | 'RATE_LIMITED', message: string): PolityError {
-  return new PolityError(code as ErrorCode, message);
+  return new PolityError(code, message);
 }
 
 // --- Structured Field parsing (RFC 8941 §4.2) ------------------------------------------------

@@ -11,13 +11,13 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { PolityError } from '../ledger/errors.js';
 import type { PolityNode } from '../node/node.js';
-import { callerOf, getOrg, listOrgs, memberKey, type Member } from '../runtime/membership.js';
+import { callerOf, getOrg, listOrgs, memberKey, ORG_ID_PATTERN, type Member } from '../runtime/membership.js';
 import { officialsKey, opKey, orgLogKey, pendingOpsKey } from '../modules/org/org.js';
 import { GOV_INDEX_KEY, govParams, proposalKey, statusAt, type Proposal, type ProposalStatus } from '../modules/gov/gov.js';
 import * as S from './schemas.js';
 import { builtinModules, ROLES } from '../modules/index.js';
 
-const OrgParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' }) });
+const OrgParams = Type.Object({ id: Type.String({ pattern: ORG_ID_PATTERN }) });
 const KeyParams = Type.Object({ key: S.Hex32 });
 const IdParams = Type.Object({ id: S.Hex32 });
 const ProposalsQuery = Type.Object(

@@ -25,7 +25,6 @@ import { isHex } from '../crypto/bytes.js';
 import { generateKeyPair, verifyBytes, type KeyPair } from '../crypto/ed25519.js';
 import { decodeTx, txSignMessage } from '../ledger/transaction.js';
 import { isPolityError } from '../ledger/errors.js';
-import { signTx } from '../ledger/sign.js';
 import type { Json } from '../crypto/canonical-json.js';
 import { exists, loadKeyFile } from '../node/data-dir.js';
 import { createClient, PolityApiError, type Client } from '../sdk/client.js';
@@ -51,6 +50,7 @@ import {
 } from '../modules/did/method.js';
 import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from './io.js';
 import { keyPath, loadUserKey } from './keys.js';
+import { submitSigned } from './submit.js';
 
 const VERBS = ['create', 'rotate', 'update', 'deactivate', 'recover', 'resolve', 'history', 'check'] as const;
 type Verb = (typeof VERBS)[number];
@@ -199,11 +199,9 @@ interface Submitted {
 }
 
 async function submit(client: Client, key: KeyPair, action: string, args: Record<string, Json>): Promise<Submitted> {
-  const [{ chainId }, nonce] = await Promise.all([client.genesis(), client.nonce(key.publicKey)]);
-  const tx = signTx({ v: 1, chainId, module: 'did', action, args, signer: key.publicKey, nonce }, key.secretKey);
-  const outcome = await client.submitTx(tx, { wait: true, timeoutMs: 20_000 });
-  if (outcome.status !== 'committed') return { chainId, ok: false, code: 'TIMEOUT', message: `not committed yet (${outcome.status}); check later with \`polity did resolve\``, txId: outcome.txId };
-  return { chainId, ok: outcome.result.code === 'OK', code: outcome.result.code, ...(outcome.result.message ? { message: outcome.result.message } : {}), height: outcome.height, txId: outcome.txId };
+  const s = await submitSigned(client, key, 'did', action, args);
+  if (!s.result) return { chainId: s.chainId, ok: false, code: 'TIMEOUT', message: `not committed yet (${s.status}); check later with \`polity did resolve\``, txId: s.id };
+  return { chainId: s.chainId, ok: s.ok, code: s.result.code, ...(s.result.message ? { message: s.result.message } : {}), height: s.height!, txId: s.id };
 }
 
 /** Load the --new-key file, or create it (0600) with a fresh key. */

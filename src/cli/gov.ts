@@ -17,12 +17,12 @@
 import { isHex } from '../crypto/bytes.js';
 import type { Validator } from '../ledger/genesis.js';
 import { createClient } from '../sdk/client.js';
+import { ORG_ID_RE } from '../runtime/membership.js';
 import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from './io.js';
 import { loadUserKey } from './keys.js';
 import { parseValidatorSpec } from './network-init.js';
 import { eventOf, submitSigned } from './submit.js';
 
-const ORG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const STATUSES = ['open', 'executed', 'rejected', 'failed', 'expired'];
 
 interface ProposalView {
@@ -42,7 +42,7 @@ const hexKey = (name: string, v: unknown): string => {
   return v as string;
 };
 const org = (name: string, v: unknown): string => {
-  if (typeof v !== 'string' || !ORG_RE.test(v)) throw new UsageError(`--${name}: expected an organisation id (lowercase letters, digits, dashes), got ${JSON.stringify(v ?? null)}`);
+  if (typeof v !== 'string' || !ORG_ID_RE.test(v)) throw new UsageError(`--${name}: expected an organisation id (lowercase letters, digits, dashes), got ${JSON.stringify(v ?? null)}`);
   return v;
 };
 

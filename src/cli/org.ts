@@ -14,15 +14,15 @@
  */
 import { isHex } from '../crypto/bytes.js';
 import { createClient } from '../sdk/client.js';
+import { ORG_ID_RE } from '../runtime/membership.js';
 import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from './io.js';
 import { loadUserKey } from './keys.js';
 import { eventOf, submitSigned, type Submitted } from './submit.js';
 
-const ORG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
 function orgId(values: Record<string, unknown>): string {
   const v = values.org;
-  if (typeof v !== 'string' || !ORG_RE.test(v)) throw new UsageError(`--org: expected an organisation id (lowercase letters, digits, dashes; see \`polity org list\`), got ${JSON.stringify(v ?? null)}`);
+  if (typeof v !== 'string' || !ORG_ID_RE.test(v)) throw new UsageError(`--org: expected an organisation id (lowercase letters, digits, dashes; see \`polity org list\`), got ${JSON.stringify(v ?? null)}`);
   return v;
 }
 
@@ -71,7 +71,7 @@ export async function runOrg(values: Record<string, unknown>, positionals: strin
     return 0;
   }
   if (verb === 'show') {
-    if (rest.length !== 1 || !ORG_RE.test(rest[0]!)) throw new UsageError('show takes an organisation id');
+    if (rest.length !== 1 || !ORG_ID_RE.test(rest[0]!)) throw new UsageError('show takes an organisation id');
     const r = await client.request<{ organisation: { id: string; name: string; status: string; admins: string[]; threshold: number; nodes: string[]; permissions: string[] }; officials: { key: string; roles: string[]; since: number }[]; pending: { id: string; op: { type: string }; approvals: string[]; expiresAt: number }[] }>('GET', `/v1/orgs/${rest[0]}`);
     if (json) io.out(JSON.stringify(r));
     else {

@@ -14,16 +14,19 @@ export interface Submitted {
   id: string;
   status: string;
   result?: TxResult;
+  /** The block it committed in. */
+  height?: number;
+  chainId: string;
   ok: boolean;
 }
 
 export async function submitSigned(client: Client, key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<Submitted> {
-  const g = await client.genesis();
-  const tx = signTx({ v: 1, chainId: g.chainId, module, action, args: args as never, signer: key.publicKey, nonce: await client.nonce(key.publicKey) }, key.secretKey);
+  const [{ chainId }, nonce] = await Promise.all([client.genesis(), client.nonce(key.publicKey)]);
+  const tx = signTx({ v: 1, chainId, module, action, args: args as never, signer: key.publicKey, nonce }, key.secretKey);
   const id = decodeTx(tx).id;
   const outcome = await client.submitTx(tx, { wait: true, timeoutMs: 20_000 });
-  const result = outcome.status === 'committed' ? outcome.result : undefined;
-  return { id, status: outcome.status, ...(result ? { result } : {}), ok: result?.code === 'OK' };
+  if (outcome.status !== 'committed') return { id, status: outcome.status, chainId, ok: false };
+  return { id, status: outcome.status, result: outcome.result, height: outcome.height, chainId, ok: outcome.result.code === 'OK' };
 }
 
 /** The first event of a type in a result. */

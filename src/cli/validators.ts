@@ -12,14 +12,13 @@
  * A change takes effect two blocks after validators holding more than two
  * thirds of the power have approved it.
  */
-import { signTx } from '../ledger/sign.js';
 import { isHex } from '../crypto/bytes.js';
-import { decodeTx } from '../ledger/transaction.js';
 import type { Validator } from '../ledger/genesis.js';
 import { loadDataDir } from '../node/data-dir.js';
 import { createClient } from '../sdk/client.js';
 import { apiUrl, optionList, UsageError, type Io } from './io.js';
 import { parseValidatorSpec } from './network-init.js';
+import { eventOf, submitSigned } from './submit.js';
 
 
 export async function runValidators(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number> {
@@ -58,17 +57,13 @@ export async function runValidators(values: Record<string, unknown>, positionals
   } else {
     args = { id: rest[0] };
   }
-  const g = await client.genesis();
-  const tx = signTx({ v: 1, chainId: g.chainId, module: 'validators', action: verb, args: args as never, signer: key.publicKey, nonce: await client.nonce(key.publicKey) }, key.secretKey);
-  const id = decodeTx(tx).id;
-  const outcome = await client.submitTx(tx, { wait: true, timeoutMs: 20_000 });
-  const result = outcome.status === 'committed' ? outcome.result : undefined;
-  const ok = result?.code === 'OK';
-  const scheduled = result?.events.find((e) => e.type === 'validators.scheduled');
+  const submitted = await submitSigned(client, key, 'validators', verb, args);
+  const { id, result, ok } = submitted;
+  const scheduled = eventOf(submitted, 'validators.scheduled');
   if (values.json) {
-    io.out(JSON.stringify({ ok, status: outcome.status, code: result?.code, message: result?.message, ...(verb === 'propose' ? { id } : {}), ...(scheduled ? { since: scheduled.since } : {}) }));
+    io.out(JSON.stringify({ ok, status: submitted.status, code: result?.code, message: result?.message, ...(verb === 'propose' ? { id } : {}), ...(scheduled ? { since: scheduled.since } : {}) }));
   } else if (!result) {
-    io.err(`not committed yet (${outcome.status}); check later with: polity status`);
+    io.err(`not committed yet (${submitted.status}); check later with: polity status`);
   } else if (!ok) {
     io.err(`refused: ${result.code}: ${result.message}`);
   } else {

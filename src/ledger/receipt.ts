@@ -121,10 +121,12 @@ export interface ReceiptCache {
   headers: Map<string, BlockHeader>;
   placed: Map<string, { tx: SignedTx; result: TxResult; txPath: string[]; resultPath: string[] }>;
   certificates: Map<string, CommitCertificate>;
+  /** Validator-set handover headers already hashed, by height. */
+  handoverHeaders: Map<number, { header: BlockHeader; hash: string }>;
 }
 
 export function createReceiptCache(): ReceiptCache {
-  return { nodes: new Map(), headers: new Map(), placed: new Map(), certificates: new Map() };
+  return { nodes: new Map(), headers: new Map(), placed: new Map(), certificates: new Map(), handoverHeaders: new Map() };
 }
 
 /**
@@ -230,6 +232,15 @@ function includedWithCache(leaf: Uint8Array, index: number, size: number, path: 
   return true;
 }
 
+/** The hash of a header, from the session cache when an identical header was hashed before. */
+function cachedHash(cache: ReceiptCache, header: BlockHeader): string {
+  const claimed = typeof header?.height === 'number' ? cache.handoverHeaders.get(header.height) : undefined;
+  if (claimed && sameJson(claimed.header, header)) return claimed.hash;
+  const hash = blockHash(header);
+  cache.handoverHeaders.set(header.height, { header, hash });
+  return hash;
+}
+
 function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash: string | undefined, cache: ReceiptCache | undefined): ReceiptCheck {
   if (typeof r !== 'object' || r === null) return fail('receipt is not a JSON object');
   if (r.type !== RECEIPT_TYPE || r.v !== 1) return fail(`not a Polity notary receipt (expected type ${RECEIPT_TYPE}, v 1)`);
@@ -254,7 +265,8 @@ function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash: string |
   }
   // The receipt's own validator list is informational: the verifier trusts only its genesis,
   // and the handovers that lead from its set to the block's.
-  const sets = followSets(genesis.chainId, genesis.validators, r.validatorSets, h.height);
+  // Many receipts carry the same handovers: with a cache, a handover header already hashed is not hashed again.
+  const sets = followSets(genesis.chainId, genesis.validators, r.validatorSets, h.height, cache ? (header) => cachedHash(cache, header) : undefined);
   if (!sets.ok) return fail(sets.reason);
   if (h.validatorSetHash !== setHashOf(sets.validators)) {
     return fail(

@@ -76,15 +76,16 @@ export type SetFollowing =
  * through `handovers` (untrusted). Handovers after `height` are ignored.
  * Never throws.
  */
-export function followSets(chainId: string, genesisValidators: readonly Validator[], handovers: unknown, height: number): SetFollowing {
+export function followSets(chainId: string, genesisValidators: readonly Validator[], handovers: unknown, height: number, hashOf: (header: BlockHeader) => string = blockHash): SetFollowing {
   try {
-    return followUnsafe(chainId, genesisValidators, handovers, height);
+    return followUnsafe(chainId, genesisValidators, handovers, height, hashOf);
   } catch (e) {
     return { ok: false, reason: `malformed validator-set history (${(e as Error).message})` };
   }
 }
 
-function followUnsafe(chainId: string, genesisValidators: readonly Validator[], handovers: unknown, height: number): SetFollowing {
+/** `hashOf` is blockHash, or a verifier's cached form of it (receipts share their handovers). */
+function followUnsafe(chainId: string, genesisValidators: readonly Validator[], handovers: unknown, height: number, hashOf: (header: BlockHeader) => string): SetFollowing {
   const fail = (reason: string): SetFollowing => ({ ok: false, reason: `validator-set history: ${reason}` });
   if (handovers === undefined) return { ok: true, validators: genesisValidators, since: 1, handovers: [] };
   if (!Array.isArray(handovers)) return fail('expected a list of handovers');
@@ -106,7 +107,7 @@ function followUnsafe(chainId: string, genesisValidators: readonly Validator[], 
     if (h.validatorSetHash !== setHashOf(current)) return fail(`${at}: block ${h.height} was not signed by the set the history had reached (a handover is missing or out of order)`);
     if (h.nextValidatorSetHash !== setHashOf(ho.validators)) return fail(`${at}: block ${h.height} does not hand over to the listed set`);
     if (typeof c !== 'object' || c === null) return fail(`${at}: the commit certificate is missing`);
-    const hash = blockHash(h);
+    const hash = hashOf(h);
     if (c.blockHash !== hash || c.height !== h.height) return fail(`${at}: the commit certificate is not for this header`);
     certificates.push({ height: h.height, blockHash: hash, certificate: c, validators: current });
     current = ho.validators;

@@ -17,10 +17,22 @@ import type { ModuleDefinition } from '../runtime/module.js';
 import { createModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY, validatorSetAt, type ScheduledSet } from './validators/validators.js';
 
+/** One transaction of a block: `key` signs it with its next nonce (within the block too) unless `nonce` is given. */
+export interface Call {
+  key: KeyPair;
+  module: string;
+  action: string;
+  args: Record<string, unknown>;
+  nonce?: number;
+  chainId?: string;
+}
+
 export interface TestChain {
   readonly genesis: Genesis;
   readonly state: Map<string, Json>;
   readonly height: number;
+  /** Commit one block of calls; its results, its writes (null = deleted) and its height. */
+  block(calls: readonly Call[]): { results: TxResult[]; changes: Map<string, Json | null>; height: number };
   /** Sign `action` of `module` with `key` (the next nonce unless given) and commit it alone in a block. */
   run(key: KeyPair, module: string, action: string, args: Record<string, unknown>, options?: { nonce?: number; chainId?: string }): TxResult;
   /** Commit an empty block (time passes; proposals may expire). */
@@ -54,22 +66,35 @@ export function testOrg(id: string, admins = 1, nodes = 1, more: Partial<TestOrg
   return { id, admins: Array.from({ length: admins }, () => generateKeyPair()), nodes: Array.from({ length: nodes }, () => generateKeyPair()), ...more };
 }
 
-export function createTestChain(genesis: Genesis, modules: readonly ModuleDefinition[]): TestChain {
+/**
+ * `blockMs`: block time step (block h's time is genesisTime + h × blockMs);
+ * `extraState`: entries block 1 writes beside the genesis state (e.g. an
+ * official the test needs without running the org module).
+ */
+export function createTestChain(genesis: Genesis, modules: readonly ModuleDefinition[], options: { blockMs?: number; extraState?: ReadonlyMap<string, Json> } = {}): TestChain {
   const registry = createModuleRegistry(modules);
   const initial = genesisState(genesis, modules.map((m) => m.name));
+  for (const [k, v] of options.extraState ?? []) initial.set(k, v);
+  const blockMs = options.blockMs ?? 1000;
   const state = new Map<string, Json>();
   let height = 0;
   const reader = { get: (key: string) => state.get(key) };
-  const block = (txs: ReturnType<typeof decodeTx>[]): TxResult[] => {
+  const block = (calls: readonly Call[]): { results: TxResult[]; changes: Map<string, Json | null>; height: number } => {
     height++;
+    const nonces = new Map<string, number>();
+    const txs = calls.map((c) => {
+      const nonce = c.nonce ?? nonces.get(c.key.publicKey) ?? nextNonce(reader, c.key.publicKey);
+      nonces.set(c.key.publicKey, nonce + 1);
+      return decodeTx(signTx({ v: 1, chainId: c.chainId ?? genesis.chainId, module: c.module, action: c.action, args: c.args as never, signer: c.key.publicKey, nonce }, c.key.secretKey));
+    });
     const sets = state.get(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined;
     const validators = validatorSetAt(sets, genesis.validators, height).validators;
-    const exec = executeBlock(registry, reader, { chainId: genesis.chainId, height, time: genesis.genesisTime + height * 1000, validators, initial }, txs);
+    const exec = executeBlock(registry, reader, { chainId: genesis.chainId, height, time: genesis.genesisTime + height * blockMs, validators, initial }, txs);
     for (const [k, v] of exec.changes) {
       if (v === null) state.delete(k);
       else state.set(k, v);
     }
-    return exec.results;
+    return { results: exec.results, changes: exec.changes, height };
   };
   return {
     genesis,
@@ -77,10 +102,9 @@ export function createTestChain(genesis: Genesis, modules: readonly ModuleDefini
     get height() {
       return height;
     },
+    block,
     run(key, module, action, args, options = {}) {
-      const nonce = options.nonce ?? nextNonce(reader, key.publicKey);
-      const tx = signTx({ v: 1, chainId: options.chainId ?? genesis.chainId, module, action, args: args as never, signer: key.publicKey, nonce }, key.secretKey);
-      return block([decodeTx(tx)])[0]!;
+      return block([{ key, module, action, args, ...options }]).results[0]!;
     },
     skip(blocks = 1) {
       for (let i = 0; i < blocks; i++) block([]);

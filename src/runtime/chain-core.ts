@@ -13,7 +13,8 @@ import { canonicalHash, canonicalJson, type Json } from '../crypto/canonical-jso
 import { fromHex, toHex, utf8Encode } from '../crypto/bytes.js';
 import { leafHash, merkleRoot } from '../crypto/merkle.js';
 import { blockHash, certificateChecks, hasQuorum, type BlockHeader, type CommitCertificate } from '../ledger/block.js';
-import { validatorSetHash, type ChainParams, type Validator } from '../ledger/genesis.js';
+import type { ChainParams, Validator } from '../ledger/genesis.js';
+import { setHashOf } from '../ledger/set-history.js';
 import { createHistoryLog, type HistoryLogState } from '../ledger/history-log.js';
 import { applyStateChanges, stateRoot, type StateTree } from '../ledger/state-tree.js';
 import { decodeTx, type DecodedTx, type SignedTx } from '../ledger/transaction.js';
@@ -94,8 +95,9 @@ export function buildBlock(
   const height = head.height + 1;
   const { exec, tree, resultsRoot, stateRoot: root, encoded, resultTexts } = execute(ctx, head, height, args.time, args.txs);
   // The set of height + 1 is known once height - 1 is committed (a change takes effect two blocks after it is scheduled).
-  const setHash = validatorSetHash(ctx.validatorsAt(height));
-  const nextSetHash = validatorSetHash(ctx.validatorsAt(height + 1));
+  // Memoised per set object: the node and the simulator hand out one array per set, so a set is hashed once, not per block.
+  const setHash = setHashOf(ctx.validatorsAt(height));
+  const nextSetHash = setHashOf(ctx.validatorsAt(height + 1));
   const header: BlockHeader = {
     v: 1,
     chainId: ctx.chainId,

@@ -22,7 +22,9 @@ export const COMMON_ROLES = ['admin', 'registrar', 'issuer', 'approver', 'audito
 export const ORGS_MAX = 500;
 export const ADMINS_MAX = 20;
 export const NODES_MAX = 20;
-export const ORG_ID_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+/** Lowercase letters, digits and dashes, 1-64, starting and ending with a letter or digit. */
+export const ORG_ID_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$';
+export const ORG_ID_RE = new RegExp(ORG_ID_PATTERN);
 
 export interface Organisation {
   id: string;

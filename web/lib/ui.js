@@ -36,6 +36,26 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A JSON request to this node: `{status, body}` for a 2xx answer; an ApiError
+ * with the node's code and message otherwise, or NODE_UNREACHABLE when no
+ * answer came.
+ */
+export async function request(path, init) {
+  let response;
+  try {
+    response = await fetch(path, { ...init, headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}) } });
+  } catch {
+    throw new ApiError(0, 'NODE_UNREACHABLE', 'The node did not answer. Check your connection and try again.');
+  }
+  const body = await response.json().catch(() => undefined);
+  if (!response.ok) throw new ApiError(response.status, body?.code ?? `HTTP_${response.status}`, body?.message ?? `the node answered ${response.status}`);
+  return { status: response.status, body };
+}
+
+/** GET a JSON document from this node (see `request`). */
+export const fetchJson = async (path) => (await request(path)).body;
+
 export const numberFormat = new Intl.NumberFormat();
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 export const formatTime = (ms) => dateFormat.format(new Date(ms));

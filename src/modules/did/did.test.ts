@@ -2,19 +2,16 @@
  * The did module at the module level: real registry, executor and genesis
  * state (one organisation, the civil registry, whose admin holds every role
  * including registrar; a second organisation without the `did` permission),
- * blocks executed with `executeBlock`, writes applied to a map.
+ * blocks executed by the in-memory test chain (modules/test-chain.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Json } from '../../crypto/canonical-json.js';
 import { generateKeyPair, type KeyPair } from '../../crypto/ed25519.js';
-import type { TxResult } from '../../ledger/block.js';
 import { DEFAULT_PARAMS, type Genesis } from '../../ledger/genesis.js';
-import { signTx } from '../../ledger/sign.js';
-import { decodeTx } from '../../ledger/transaction.js';
-import { accountKey, executeBlock, nextNonce } from '../../runtime/executor.js';
-import { genesisState, memberKey } from '../../runtime/membership.js';
-import { createModuleRegistry } from '../../runtime/registry.js';
+import { accountKey } from '../../runtime/executor.js';
+import { memberKey } from '../../runtime/membership.js';
+import { createTestChain } from '../test-chain.js';
 import { notaryModule } from '../notary/notary.js';
 import { currentDidKey, didModule, getHead, getKeyBinding, HOLDER_VERSIONS_MAX, readVersions, versionKey } from './did.js';
 import { didPolityFromKey, isKeyValidAt, keyInForceAt, multikeyEncode, resolveFromVersions, type DidVersion } from './method.js';
@@ -50,35 +47,16 @@ function createChain() {
       { id: 'tax-bureau', name: 'Tax Bureau', admins: [taxAdmin.publicKey], threshold: 1, nodes: [node2.publicKey], permissions: ['notary'] },
     ],
   };
-  const modules = [notaryModule, didModule];
-  const registry = createModuleRegistry(modules);
-  const initial = genesisState(genesis, modules.map((m) => m.name));
-  initial.set(memberKey(issuer.publicKey), { org: 'civil-registry', roles: ['issuer'], since: 0 });
-  const state = new Map<string, Json>();
-  const get = (key: string) => state.get(key);
-  let height = 0;
-
+  const chain = createTestChain(genesis, [notaryModule, didModule], {
+    extraState: new Map<string, Json>([[memberKey(issuer.publicKey), { org: 'civil-registry', roles: ['issuer'], since: 0 }]]),
+  });
   /** Execute one block of calls (each signed with its key's next nonce) and apply its writes. */
-  const block = (...calls: Call[]): { results: TxResult[]; changes: Map<string, Json | null>; height: number } => {
-    height++;
-    const nonces = new Map<string, number>();
-    const txs = calls.map((c) => {
-      const nonce = nonces.get(c.key.publicKey) ?? nextNonce({ get }, c.key.publicKey);
-      nonces.set(c.key.publicKey, nonce + 1);
-      return decodeTx(signTx({ v: 1, chainId: CHAIN, module: c.module ?? 'did', action: c.action, args: c.args as never, signer: c.key.publicKey, nonce }, c.key.secretKey));
-    });
-    const exec = executeBlock(registry, { get }, { chainId: CHAIN, height, time: T0 + height * 1_000, validators: genesis.validators, initial }, txs);
-    for (const [k, v] of exec.changes) {
-      if (v === null) state.delete(k);
-      else state.set(k, v);
-    }
-    return { ...exec, height };
-  };
+  const block = (...calls: Call[]) => chain.block(calls.map((c) => ({ ...c, module: c.module ?? 'did' })));
   const run = (key: KeyPair, action: string, args: Record<string, unknown>) => {
     const b = block({ key, action, args });
     return { ...b.results[0]!, changes: b.changes, height: b.height };
   };
-  return { genesis, registrar, taxAdmin, issuer, state, get, block, run, get height() { return height; } };
+  return { genesis, registrar, taxAdmin, issuer, state: chain.state, get: chain.get, block, run, get height() { return chain.height; } };
 }
 
 /** A refused transaction wrote nothing but its signer's nonce. */

@@ -26,10 +26,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Json } from '../../crypto/canonical-json.js';
 import { PolityError } from '../../ledger/errors.js';
-import { TOTAL_POWER_MAX, type GovernanceParams } from '../../ledger/genesis.js';
+import type { GovernanceParams } from '../../ledger/genesis.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
-import { activeOrgs, getOrg, GOV_PARAMS_KEY, memberKey, ORG_INDEX_KEY, ORGS_MAX, organisationError, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
-import { latestSet, scheduleSet } from '../validators/validators.js';
+import { activeOrgs, ADMINS_MAX, getOrg, GOV_PARAMS_KEY, NODES_MAX, memberKey, ORG_INDEX_KEY, ORGS_MAX, organisationError, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
+import { checkSet, latestSet, scheduleSet } from '../validators/validators.js';
+import { Hex32, OrgId, ValidatorSchema } from '../schemas.js';
 
 export const proposalKey = (id: string): string => `gov/proposal/${id}`;
 export const GOV_INDEX_KEY = 'gov/index';
@@ -38,8 +39,6 @@ const INDEX_MAX = 100_000;
 export const VOTING_BLOCKS_MIN = 2;
 export const VOTING_BLOCKS_MAX = 1_000_000;
 
-const Key = Type.String({ pattern: '^[0-9a-f]{64}$' });
-const OrgId = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' });
 const ModuleName = Type.String({ pattern: '^[a-z][a-zA-Z0-9]{0,31}$' });
 
 export const GovChange = Type.Union([
@@ -50,9 +49,9 @@ export const GovChange = Type.Union([
         {
           id: OrgId,
           name: Type.String({ minLength: 1, maxLength: 128 }),
-          admins: Type.Array(Key, { minItems: 1, maxItems: 20 }),
-          threshold: Type.Integer({ minimum: 1, maximum: 20 }),
-          nodes: Type.Array(Key, { maxItems: 20 }),
+          admins: Type.Array(Hex32, { minItems: 1, maxItems: ADMINS_MAX }),
+          threshold: Type.Integer({ minimum: 1, maximum: ADMINS_MAX }),
+          nodes: Type.Array(Hex32, { maxItems: NODES_MAX }),
           permissions: Type.Array(ModuleName, { maxItems: 64 }),
         },
         { additionalProperties: false },
@@ -65,7 +64,7 @@ export const GovChange = Type.Union([
     {
       type: Type.Literal('setValidators'),
       validators: Type.Array(
-        Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), pubKey: Key, power: Type.Integer({ minimum: 1, maximum: TOTAL_POWER_MAX }) }, { additionalProperties: false }),
+        ValidatorSchema,
         { minItems: 2, maxItems: 100 },
       ),
     },
@@ -137,7 +136,7 @@ function checkChange(ctx: ActionContext, change: GovChange, modules: readonly st
     case 'setValidators': {
       const nodes = new Set(activeOrgs(get).flatMap((o) => o.nodes));
       for (const v of change.validators) if (!nodes.has(v.pubKey)) throw new PolityError('GOV_INVALID', `validator ${JSON.stringify(v.name)} runs a node key no active organisation lists`);
-      if (ctx.validators.length < 2) throw new PolityError('VALIDATORS_SOLO_CHAIN', 'a one-validator chain runs solo consensus; its validator set is fixed by its genesis');
+      checkSet(ctx, change.validators);
       return;
     }
     case 'grantPermission':
@@ -262,7 +261,7 @@ export function createGovModule(modules: readonly string[]): ModuleDefinition {
       }),
       vote: defineAction({
         access: 'orgAdmin',
-        args: Type.Object({ id: Key, approve: Type.Boolean() }, { additionalProperties: false }),
+        args: Type.Object({ id: Hex32, approve: Type.Boolean() }, { additionalProperties: false }),
         description: 'An organisation admin votes yes or no; the vote that reaches the share executes the change.',
         execute(ctx, args) {
           const p = ctx.get(proposalKey(args.id)) as unknown as Proposal | undefined;

@@ -27,6 +27,7 @@ import type { Json } from '../../crypto/canonical-json.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { ADMINS_MAX, getOrg, memberKey, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
 import { latestSet, scheduleSet } from '../validators/validators.js';
+import { Hex32, OrgId } from '../schemas.js';
 
 export const opKey = (org: string, id: string): string => `org-op/${org}/${id}`;
 export const orgLogKey = (org: string): string => `org-log/${org}`;
@@ -39,16 +40,14 @@ export const OP_LIFETIME = 10_000;
 const LOG_MAX = 1_000;
 const ROLES_MAX = 16;
 
-const Key = Type.String({ pattern: '^[0-9a-f]{64}$' });
-const OrgId = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' });
 const Roles = Type.Array(Type.String({ pattern: '^[a-z][a-z-]{1,31}$' }), { minItems: 1, maxItems: ROLES_MAX });
 
 export const OrgOp = Type.Union([
-  Type.Object({ type: Type.Literal('registerOfficial'), key: Key, roles: Roles }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('setRoles'), key: Key, roles: Roles }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('removeOfficial'), key: Key }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('setAdmins'), admins: Type.Array(Key, { minItems: 1, maxItems: ADMINS_MAX }), threshold: Type.Integer({ minimum: 1, maximum: ADMINS_MAX }) }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('rotateNode'), from: Key, to: Key }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('registerOfficial'), key: Hex32, roles: Roles }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('setRoles'), key: Hex32, roles: Roles }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('removeOfficial'), key: Hex32 }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('setAdmins'), admins: Type.Array(Hex32, { minItems: 1, maxItems: ADMINS_MAX }), threshold: Type.Integer({ minimum: 1, maximum: ADMINS_MAX }) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('rotateNode'), from: Hex32, to: Hex32 }, { additionalProperties: false }),
 ]);
 export type OrgOp = Static<typeof OrgOp>;
 
@@ -193,7 +192,7 @@ export function createOrgModule(roles: readonly string[]): ModuleDefinition {
       }),
       approve: defineAction({
         access: 'orgAdmin',
-        args: Type.Object({ org: OrgId, id: Key }, { additionalProperties: false }),
+        args: Type.Object({ org: OrgId, id: Hex32 }, { additionalProperties: false }),
         description: 'Another admin of the organisation approves a pending operation; the approval that reaches the threshold runs it.',
         execute(ctx, args) {
           const org = adminOf(ctx, args.org);

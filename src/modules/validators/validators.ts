@@ -22,6 +22,7 @@ import { Type } from '@sinclair/typebox';
 import { PolityError } from '../../ledger/errors.js';
 import { TOTAL_POWER_MAX, type Validator } from '../../ledger/genesis.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
+import { Hex32, ValidatorSchema } from '../schemas.js';
 
 export const SETS_KEY = 'consensus/sets';
 export const changeKey = (id: string): string => `consensus/change/${id}`;
@@ -30,16 +31,8 @@ export const CHANGE_LIFETIME = 10_000;
 /** Blocks between the approval that completes a change and the first block the new set signs. */
 export const SET_CHANGE_DELAY = 2;
 
-const ValidatorSchema = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 128 }),
-    pubKey: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-    power: Type.Integer({ minimum: 1, maximum: TOTAL_POWER_MAX }),
-  },
-  { additionalProperties: false },
-);
 export const ProposeArgs = Type.Object({ validators: Type.Array(ValidatorSchema, { minItems: 2, maxItems: 100 }) }, { additionalProperties: false });
-export const ApproveArgs = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, { additionalProperties: false });
+export const ApproveArgs = Type.Object({ id: Hex32 }, { additionalProperties: false });
 
 export interface ScheduledSet {
   since: number;
@@ -61,8 +54,16 @@ export function validatorSetAt(schedule: { sets: ScheduledSet[] } | undefined, g
   return found;
 }
 
-function requireValidator(ctx: ActionContext): void {
+function requireBft(ctx: ActionContext): void {
   if (ctx.validators.length < 2) throw new PolityError('VALIDATORS_SOLO_CHAIN', 'a one-validator chain runs solo consensus; its validator set is fixed by its genesis');
+}
+
+/** Can `validators` be a set of this chain? Checked when a set is proposed and again when it is scheduled. */
+export function checkSet(ctx: ActionContext, validators: readonly Validator[]): void {
+  requireBft(ctx);
+  const keys = new Set(validators.map((v) => v.pubKey));
+  if (validators.length < 2 || keys.size !== validators.length) throw new PolityError('VALIDATORS_INVALID_SET', 'a set needs at least two validators, each listed once');
+  if (validators.reduce((s, v) => s + v.power, 0) > TOTAL_POWER_MAX) throw new PolityError('VALIDATORS_INVALID_SET', `total voting power over ${TOTAL_POWER_MAX}`);
 }
 
 function powerOf(validators: readonly Validator[], keys: readonly string[]): number {
@@ -93,10 +94,7 @@ export function latestSet(ctx: ActionContext): readonly Validator[] {
  * the organisations decided it by governance (modules/gov).
  */
 export function scheduleSet(ctx: ActionContext, validators: Validator[], id: string): number {
-  if (ctx.validators.length < 2) throw new PolityError('VALIDATORS_SOLO_CHAIN', 'a one-validator chain runs solo consensus; its validator set is fixed by its genesis');
-  const keys = new Set(validators.map((v) => v.pubKey));
-  if (validators.length < 2 || keys.size !== validators.length) throw new PolityError('VALIDATORS_INVALID_SET', 'a set needs at least two validators, each listed once');
-  if (validators.reduce((s, v) => s + v.power, 0) > TOTAL_POWER_MAX) throw new PolityError('VALIDATORS_INVALID_SET', `total voting power over ${TOTAL_POWER_MAX}`);
+  checkSet(ctx, validators);
   const since = ctx.height + SET_CHANGE_DELAY;
   const schedule = (ctx.get(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined) ?? { sets: [] };
   const sets = schedule.sets.filter((s) => s.since !== since);
@@ -116,11 +114,7 @@ export const validatorsModule: ModuleDefinition = {
       args: ProposeArgs,
       description: 'Propose a new validator set (the whole set); counts as the proposer’s approval. Its id is this transaction’s id.',
       execute(ctx, args) {
-        requireValidator(ctx);
-        const keys = new Set(args.validators.map((v) => v.pubKey));
-        if (keys.size !== args.validators.length) throw new PolityError('VALIDATORS_INVALID_SET', 'a validator is listed twice');
-        const total = args.validators.reduce((s, v) => s + v.power, 0);
-        if (total > TOTAL_POWER_MAX) throw new PolityError('VALIDATORS_INVALID_SET', `total voting power over ${TOTAL_POWER_MAX}`);
+        checkSet(ctx, args.validators);
         const change: Change = { validators: args.validators, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height, expiresAt: ctx.height + CHANGE_LIFETIME };
         ctx.emit({ type: 'validators.proposed', id: ctx.txId, validators: args.validators.length });
         maybeSchedule(ctx, ctx.txId, change);
@@ -131,7 +125,7 @@ export const validatorsModule: ModuleDefinition = {
       args: ApproveArgs,
       description: 'Approve a proposed validator set; the last approval needed schedules it.',
       execute(ctx, args) {
-        requireValidator(ctx);
+        requireBft(ctx);
         const change = ctx.get(changeKey(args.id)) as unknown as Change | undefined;
         if (!change) throw new PolityError('VALIDATORS_CHANGE_UNKNOWN', 'no pending change of the validator set has this id');
         if (ctx.height > change.expiresAt) throw new PolityError('VALIDATORS_CHANGE_EXPIRED', `the change expired at height ${change.expiresAt}`);

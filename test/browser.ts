@@ -1,0 +1,49 @@
+/**
+ * What the browser tests share: Debian's Chromium driven by playwright-core,
+ * a suite that fails in CI when Chromium is missing (and is skipped
+ * elsewhere), and a page watcher that records every console error, page
+ * error, failed request and 4xx/5xx answer, so a test can require none.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './helpers.js';
+
+/** `describe(title, body)` when Chromium is installed; a failing test in CI, a skipped one elsewhere, when it is not. */
+export function browserSuite(title: string, body: () => void): void {
+  if (existsSync(CHROMIUM)) describe(title, body);
+  else if (process.env.CI) test(title, () => assert.fail(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser tests`));
+  else test(title, { skip: `${CHROMIUM} is missing; install the chromium package to run the browser tests` }, () => {});
+}
+
+/** Chromium with a desktop page (1280×900, en-GB; Brussels time unless `timezoneId` is null). */
+export async function openBrowser(options: { timeoutMs: number; timezoneId?: string | null }): Promise<{ browser: Browser; context: BrowserContext; page: Page }> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const timezoneId = options.timezoneId === undefined ? 'Europe/Brussels' : options.timezoneId;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', ...(timezoneId ? { timezoneId } : {}) });
+  const page = await context.newPage();
+  page.setDefaultTimeout(options.timeoutMs);
+  return { browser, context, page };
+}
+
+/**
+ * Record what went wrong on a page: console errors, page errors, failed
+ * requests and 4xx/5xx answers, each as one line given to `report`.
+ * `ignoreAbortedReads`: a GET the browser cancels because the test navigated
+ * away (a favicon, a periodic refresh) is no fault of the page.
+ */
+export function watchPage(page: Page, report: (line: string) => void, options: { ignoreAbortedReads?: boolean } = {}): void {
+  page.on('console', (message) => {
+    if (message.type() === 'error') report(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => report(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    if (options.ignoreAbortedReads && request.method() === 'GET' && request.failure()?.errorText === 'net::ERR_ABORTED') return;
+    report(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) report(`HTTP ${response.status()}: ${response.url()}`);
+  });
+}
