@@ -1,7 +1,6 @@
 /**
  * What the browser tests share: Debian's Chromium driven by playwright-core,
- * a suite that fails in CI when Chromium is missing (and is skipped
- * elsewhere), and a page watcher that records every console error, page
+ * a suite that fails when Chromium is missing, and a page watcher that records every console error, page
  * error, failed request and 4xx/5xx answer, so a test can require none.
  */
 import { describe, test } from 'node:test';
@@ -10,11 +9,13 @@ import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './helpers.js';
 
-/** `describe(title, body)` when Chromium is installed; a failing test in CI, a skipped one elsewhere, when it is not. */
+/**
+ * `describe(title, body)` when Chromium is installed, and one failing test when it is not: `npm test`
+ * installs it first (scripts/ensure-chromium.js), so a missing browser is never a silent skip.
+ */
 export function browserSuite(title: string, body: () => void): void {
   if (existsSync(CHROMIUM)) describe(title, body);
-  else if (process.env.CI) test(title, () => assert.fail(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser tests`));
-  else test(title, { skip: `${CHROMIUM} is missing; install the chromium package to run the browser tests` }, () => {});
+  else test(title, () => assert.fail(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser tests`));
 }
 
 /** Chromium with a desktop page (1280×900, en-GB; Brussels time unless `timezoneId` is null). */
