@@ -10,11 +10,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
-import { builtinModules } from '../src/modules/index.js';
+import { builtinModules } from '../src/services/index.js';
 import { accountKey } from '../src/runtime/executor.js';
 import { createModuleRegistry } from '../src/runtime/registry.js';
-import { createTestChain, testGenesis, testOrg, type TestChain } from '../src/modules/test-chain.js';
-import { didPolityFromKey } from '../src/modules/did/method.js';
+import { createTestChain, testGenesis, testOrg, type TestChain } from '../src/services/test-chain.js';
+import { didPolityFromKey } from '../src/services/did/method.js';
 
 type Who = 'stranger' | 'auditorOfA' | 'registrarOfA' | 'adminOfB' | 'registrarOfC' | 'nodeOfA';
 interface Row {

@@ -22,12 +22,12 @@ import { generateKeyPair, publicKeyOf, type KeyPair } from '../src/crypto/ed2551
 import { DEFAULT_PARAMS, type Genesis } from '../src/ledger/genesis.js';
 import { signTx } from '../src/ledger/sign.js';
 import type { PolityNode } from '../src/node/node.js';
-import { createTestChain } from '../src/modules/test-chain.js';
+import { createTestChain } from '../src/services/test-chain.js';
 import { typeboxValidatorCompiler } from '../src/api/validator.js';
 import { registerDidRoutes } from '../src/api/did-routes.js';
-import { didModule } from '../src/modules/did/did.js';
-import { builtinModules } from '../src/modules/index.js';
-import { didKeyFromPublicKey, didPolityFromKey, multikeyEncode, xmlDateTime } from '../src/modules/did/method.js';
+import { didModule } from '../src/services/did/module.js';
+import { builtinModules } from '../src/services/index.js';
+import { didKeyFromPublicKey, didPolityFromKey, multikeyEncode, xmlDateTime } from '../src/services/did/method.js';
 import { didCommand } from '../src/cli/did.js';
 import { main } from '../src/cli/main.js';
 import { PolityApiError } from '../src/sdk/client.js';

@@ -30,12 +30,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import { DEFAULT_PARAMS, type Genesis } from '../src/ledger/genesis.js';
 import type { PolityNode } from '../src/node/node.js';
-import { createTestChain } from '../src/modules/test-chain.js';
+import { createTestChain } from '../src/services/test-chain.js';
 import { registerStatic } from '../src/api/static.js';
 import { typeboxValidatorCompiler } from '../src/api/validator.js';
 import { registerDidRoutes } from '../src/api/did-routes.js';
-import { didModule } from '../src/modules/did/did.js';
-import { didPolityFromKey, multikeyEncode } from '../src/modules/did/method.js';
+import { didModule } from '../src/services/did/module.js';
+import { didPolityFromKey, multikeyEncode } from '../src/services/did/method.js';
 import { browserSuite, openBrowser, watchPage } from './browser.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -20,7 +20,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assert } from '../ledger/errors.js';
 import { authError, verifyRequest, type ReplayGuard } from './http-signatures.js';
 import type { SessionStore } from './sessions.js';
-import { publicKeyFromDidKey } from '../modules/did/method.js';
+import { decodeDidKey } from '../crypto/multikey.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -143,10 +143,13 @@ export function createKeyIdResolver(resolveDid?: (did: string) => Promise<string
   };
 }
 
+/** Longest did:key accepted as a keyid (an Ed25519 did:key has 56 characters). */
+const DID_KEY_LENGTH_MAX = 256;
+
 /** The Ed25519 key of a `did:key:z…` (multibase base58btc, multicodec 0xed 0x01), or undefined (did-method.md, one codec for the node). */
 export function publicKeyOfDidKey(did: string): string | undefined {
   try {
-    return publicKeyFromDidKey(did);
+    return did.length > DID_KEY_LENGTH_MAX ? undefined : decodeDidKey(did);
   } catch {
     return undefined;
   }

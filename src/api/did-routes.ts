@@ -27,18 +27,19 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { isPolityError, type PolityError } from '../ledger/errors.js';
 import type { PolityNode } from '../node/node.js';
-import { getHead, readVersions } from '../modules/did/did.js';
+import { getHead, readVersions } from '../services/did/module.js';
 import {
   DID_LENGTH_MAX,
   parseDid,
   resolutionError,
+  resolutionErrorName,
   resolutionErrorResult,
   resolveDidKey,
   resolveFromVersions,
   type DidResolutionResult,
   type ResolutionErrorName,
   type ResolveOptions,
-} from '../modules/did/method.js';
+} from '../services/did/method.js';
 import { statusOf } from './error-status.js';
 
 const json = 'application/json; charset=utf-8';
@@ -72,7 +73,7 @@ const ResolutionBody = Type.Object(
 );
 
 function sendError(reply: FastifyReply, e: PolityError): FastifyReply {
-  const name = (e.details?.error as ResolutionErrorName | undefined) ?? 'invalidOptions';
+  const name = resolutionErrorName(e) ?? 'invalidOptions';
   return reply
     .status(statusOf(e.code))
     .header('content-type', json)

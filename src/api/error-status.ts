@@ -4,7 +4,7 @@
  */
 import type { ErrorCode } from '../ledger/errors.js';
 
-export type ApiErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'TX_REJECTED' | 'INTERNAL';
+export type ApiErrorCode = ErrorCode;
 
 export const ERROR_STATUS: Record<ApiErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -13,7 +13,6 @@ export const ERROR_STATUS: Record<ApiErrorCode, number> = {
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
   RATE_LIMITED: 429,
   TX_MALFORMED: 400,
   TX_TOO_LARGE: 413,
@@ -36,8 +35,6 @@ export const ERROR_STATUS: Record<ApiErrorCode, number> = {
   VALIDATORS_CHANGE_UNKNOWN: 404,
   VALIDATORS_CHANGE_EXPIRED: 409,
   VALIDATORS_ALREADY_APPROVED: 409,
-  NOTARY_BATCH_EMPTY: 400,
-  EXECUTION_LIMIT: 400,
   AUTH_REQUIRED: 401,
   AUTH_MALFORMED: 401,
   AUTH_EXPIRED: 401,
@@ -80,7 +77,6 @@ export const ERROR_STATUS: Record<ApiErrorCode, number> = {
   NOTARY_PENDING: 409,
   RECEIPT_UNAVAILABLE: 404,
   NODE_NOT_READY: 503,
-  TIMEOUT: 504,
   INTERNAL: 500,
 };
 

@@ -12,10 +12,10 @@ import { Type } from '@sinclair/typebox';
 import { PolityError } from '../ledger/errors.js';
 import type { PolityNode } from '../node/node.js';
 import { callerOf, getOrg, listOrgs, memberKey, ORG_ID_PATTERN, type Member } from '../runtime/membership.js';
-import { officialsKey, opKey, orgLogKey, pendingOpsKey } from '../modules/org/org.js';
-import { GOV_INDEX_KEY, govParams, proposalKey, statusAt, type Proposal, type ProposalStatus } from '../modules/gov/gov.js';
+import { officialsKey, opKey, orgLogKey, pendingOpsKey } from '../services/org/module.js';
+import { GOV_INDEX_KEY, govParams, proposalKey, statusAt, type Proposal, type ProposalStatus } from '../services/gov/module.js';
 import * as S from './schemas.js';
-import { builtinModules, ROLES } from '../modules/index.js';
+import { builtinModules, ROLES } from '../services/index.js';
 
 const OrgParams = Type.Object({ id: Type.String({ pattern: ORG_ID_PATTERN }) });
 const KeyParams = Type.Object({ key: S.Hex32 });

@@ -4,7 +4,7 @@
  * generate the OpenAPI document served at /openapi.json.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { AnchorArgs } from '../modules/notary/notary.js';
+import { AnchorArgs } from '../services/notary/module.js';
 
 export const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' });
 export const Hex64 = Type.String({ pattern: '^[0-9a-f]{128}$', description: '64 bytes, lowercase hex' });

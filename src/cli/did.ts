@@ -28,7 +28,7 @@ import { isPolityError } from '../ledger/errors.js';
 import type { Json } from '../crypto/canonical-json.js';
 import { exists, loadKeyFile } from '../node/data-dir.js';
 import { createClient, PolityApiError, type Client } from '../sdk/client.js';
-import { keyBindingKey, type KeyBinding } from '../modules/did/did.js';
+import { keyBindingKey, type KeyBinding } from '../services/did/module.js';
 import {
   DEACTIVATE_REASONS,
   keyInForceAt,
@@ -47,7 +47,7 @@ import {
   type DidResolutionResult,
   type DidService,
   type DidVersion,
-} from '../modules/did/method.js';
+} from '../services/did/method.js';
 import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from './io.js';
 import { keyPath, loadUserKey } from './keys.js';
 import { submitSigned } from './submit.js';

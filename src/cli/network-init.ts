@@ -26,7 +26,7 @@ import { isHex } from '../crypto/bytes.js';
 import { DEFAULT_PARAMS, genesisHash, parseGenesis, type Genesis, type Validator } from '../ledger/genesis.js';
 import { CHAIN_ID_RE } from '../ledger/transaction.js';
 import { genesisState, slugOf } from '../runtime/membership.js';
-import { builtinModules } from '../modules/index.js';
+import { builtinModules } from '../services/index.js';
 import { adminKeyPath, exists, genesisPath, loadGenesisFile, loadKeyFile, nodeKeyPath } from '../node/data-dir.js';
 import { type Io, optionList, parsePositiveInt, UsageError } from './io.js';
 

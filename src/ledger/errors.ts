@@ -1,108 +1,75 @@
 /**
- * The one error type of Polity's core: a stable machine code, a human sentence
- * and optional typed details. Domain failures and rejected input are data, not
- * stack traces (STYLE.md, "Errors"). Every code is listed, with its meaning and
- * HTTP status, in `spec/errors.md`; `src/api/error-status.ts` maps codes to
- * HTTP statuses.
+ * The one error type of Polity: a stable machine code, a human sentence and,
+ * for some codes, typed details. Domain failures and rejected input are data,
+ * not stack traces (STYLE.md, "Errors").
+ *
+ * Codes live with their owner, in tables that give each code its HTTP status,
+ * where it arises, what it means and the schema of its details: the core's
+ * table (core-errors.ts), and each service's `errors.ts` (src/services/<name>/). Every
+ * table joins the `ErrorRegistry` interface by declaration merging, so
+ * `new PolityError(code, …)` accepts only a declared code and checks its
+ * details against that code's type (Lodestar's "code plus typed data"), with
+ * no import from this layer up to the services. At run time the API joins the
+ * tables of the services it serves into one (src/api/error-table.ts), and
+ * spec/errors.md and each service's spec page are checked against them.
  *
  * Messages never carry personal data: they name fields and limits, not values
  * a citizen typed.
  */
-export type ErrorCode =
-  // input at the edge
-  | 'BAD_REQUEST'
-  | 'MALFORMED_JSON'
-  | 'SCHEMA_INVALID'
-  | 'BODY_TOO_LARGE'
-  | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'RATE_LIMITED'
-  // transaction admission
-  | 'TX_MALFORMED'
-  | 'TX_TOO_LARGE'
-  | 'TX_WRONG_CHAIN'
-  | 'TX_BAD_SIGNATURE'
-  | 'TX_NONCE_USED'
-  | 'TX_NONCE_TOO_FAR'
-  | 'TX_EXPIRED'
-  | 'TX_DUPLICATE'
-  | 'TX_UNKNOWN_MODULE'
-  | 'TX_UNKNOWN_ACTION'
-  | 'TX_ARGS_INVALID'
-  | 'MEMPOOL_FULL'
-  // execution (a committed transaction whose result is a failure)
-  | 'NOTARY_ALREADY_ANCHORED'
-  | 'NOTARY_BATCH_EMPTY'
-  | 'EVIDENCE_INVALID'
-  | 'EVIDENCE_DUPLICATE'
-  | 'VALIDATORS_SOLO_CHAIN'
-  | 'VALIDATORS_INVALID_SET'
-  | 'VALIDATORS_CHANGE_UNKNOWN'
-  | 'VALIDATORS_CHANGE_EXPIRED'
-  | 'VALIDATORS_ALREADY_APPROVED'
-  | 'EXECUTION_LIMIT'
-  // authentication of API requests (src/api)
-  | 'AUTH_REQUIRED'
-  | 'AUTH_MALFORMED'
-  | 'AUTH_EXPIRED'
-  | 'AUTH_BAD_SIGNATURE'
-  | 'AUTH_UNKNOWN_KEY'
-  | 'AUTH_DIGEST_MISMATCH'
-  | 'AUTH_REPLAYED'
-  | 'AUTH_FORBIDDEN'
-  // authorisation of transactions (roles, organisations)
-  | 'AUTH_NOT_OFFICIAL'
-  | 'AUTH_NOT_VALIDATOR'
-  | 'AUTH_ROLE_MISSING'
-  | 'AUTH_ORG_NOT_PERMITTED'
-  | 'AUTH_NOT_ORG_ADMIN'
-  // membership
-  | 'ORG_UNKNOWN'
-  | 'ORG_EXISTS'
-  | 'ORG_INACTIVE'
-  | 'ORG_INVALID'
-  | 'ORG_OP_UNKNOWN'
-  | 'ORG_OP_EXPIRED'
-  | 'ORG_ALREADY_APPROVED'
-  | 'ORG_OFFICIAL_EXISTS'
-  | 'ORG_OFFICIAL_UNKNOWN'
-  | 'ORG_ROLE_UNKNOWN'
-  | 'ORG_NODE_UNKNOWN'
-  | 'ORG_HAS_VALIDATORS'
-  // governance
-  | 'GOV_PROPOSAL_UNKNOWN'
-  | 'GOV_PROPOSAL_CLOSED'
-  | 'GOV_PROPOSAL_EXPIRED'
-  | 'GOV_ALREADY_VOTED'
-  | 'GOV_INVALID'
-  // identity (DIDs)
-  | 'DID_EXISTS'
-  | 'DID_UNKNOWN'
-  | 'DID_DEACTIVATED'
-  | 'DID_NOT_CONTROLLER'
-  | 'DID_KEY_NOT_CURRENT'
-  | 'DID_INVALID'
-  | 'DID_METHOD_UNSUPPORTED'
-  // notary service
-  | 'NOTARY_BATCH_FULL'
-  | 'NOTARY_NOT_ANCHORED'
-  | 'NOTARY_PENDING'
-  | 'RECEIPT_UNAVAILABLE'
-  // node
-  | 'NODE_NOT_READY'
-  | 'TIMEOUT';
+import type { Static, TSchema } from '@sinclair/typebox';
 
-export class PolityError extends Error {
-  readonly code: ErrorCode;
-  readonly details: Record<string, unknown> | undefined;
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+export interface ErrorDefinition {
+  /** HTTP status when this code answers a request (a code inside a transaction result answers nothing). */
+  status: number;
+  /** Where it arises: routes, actions, checks. */
+  arises: string;
+  /** What it means, for the person reading it. */
+  meaning: string;
+  /** The shape of `details`, when the code carries any. */
+  details?: TSchema;
+  /** True when the code carries its details only sometimes. */
+  detailsOptional?: boolean;
+}
+
+export type ErrorTable = Readonly<Record<string, ErrorDefinition>>;
+
+/** A table of error codes; `const` keeps each code's literal name and details schema in its type. */
+export function defineErrors<const T extends ErrorTable>(table: T): T {
+  return table;
+}
+
+/** The details type of each code of a table (`undefined` for a code without details). */
+export type DetailsOf<T extends ErrorTable> = {
+  [C in keyof T]: T[C] extends { details: infer S extends TSchema } ? (T[C] extends { detailsOptional: true } ? Static<S> | undefined : Static<S>) : undefined;
+};
+
+/**
+ * Every error code Polity declares, each with the type of its details. Each
+ * table adds its own codes — the core's in core-errors.ts, each service's in
+ * its errors.ts — with
+ * `declare module '…/ledger/errors.js' { interface ErrorRegistry extends DetailsOf<typeof …> {} }`.
+ * (Type-only: this file imports nothing at run time, so it also runs in a browser.)
+ */
+export interface ErrorRegistry {}
+
+export type ErrorCode = keyof ErrorRegistry & string;
+
+/** The details a code carries: required when its table declares a schema (and not `detailsOptional`), absent otherwise. */
+type DetailsArgs<C extends ErrorCode> = undefined extends ErrorRegistry[C]
+  ? [details?: ErrorRegistry[C], options?: { cause?: unknown }]
+  : [details: ErrorRegistry[C], options?: { cause?: unknown }];
+
+export class PolityError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+  readonly details: ErrorRegistry[C] | undefined;
+  constructor(code: C, message: string, ...[details, options]: DetailsArgs<C>) {
     super(message, options);
     this.name = 'PolityError';
     this.code = code;
-    this.details = details;
+    this.details = details as ErrorRegistry[C] | undefined;
   }
-  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
-    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  toJSON(): { code: C; message: string; details?: ErrorRegistry[C] } {
+    return this.details !== undefined ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
   }
 }
 

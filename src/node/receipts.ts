@@ -14,8 +14,27 @@ import type { Block, TxResult } from '../ledger/block.js';
 import { PolityError } from '../ledger/errors.js';
 import { RECEIPT_TYPE, type Receipt } from '../ledger/receipt.js';
 import { txIdBytes } from '../ledger/transaction.js';
-import { docKey, type AnchorRecord } from '../modules/notary/notary.js';
-import type { PolityNode } from './node.js';
+import { docKey, type AnchorRecord } from '../services/notary/module.js';
+import type { Json } from '../crypto/canonical-json.js';
+import type { Validator } from '../ledger/genesis.js';
+import type { SetHandover } from '../ledger/set-history.js';
+import type { ChainStore } from '../storage/chain-store.js';
+import type { NotaryLocation } from '../storage/notary-index.js';
+import type { NotaryAggregator } from './notary-aggregator.js';
+
+/** What receipts are built from: the node's stored chain and its notary aggregation. */
+export interface ReceiptSource {
+  readonly chainId: string;
+  readonly genesisHash: string;
+  readonly store: ChainStore;
+  readonly aggregator: NotaryAggregator;
+  getBlock(height: number): Promise<Block | undefined>;
+  getResults(height: number): Promise<TxResult[] | undefined>;
+  getState(key: string): Json | undefined;
+  notaryLocations(hashes: readonly string[]): Promise<(NotaryLocation | undefined)[]>;
+  validatorSetAt(height: number): { validators: readonly Validator[]; since: number };
+  setHandovers(height?: number): Promise<SetHandover[]>;
+}
 
 export interface LookupResult {
   hash: string;
@@ -45,7 +64,7 @@ interface BlockProofs {
 
 const BLOCK_CACHE_MAX = 32;
 
-export function createReceiptService(node: PolityNode): ReceiptService {
+export function createReceiptService(node: ReceiptSource): ReceiptService {
   const blocks = new Map<number, Promise<BlockProofs>>();
 
   const blockProofs = (height: number): Promise<BlockProofs> => {

@@ -21,7 +21,7 @@ const counter: ModuleDefinition = {
         const v = ((ctx.get('counter') as number | undefined) ?? 0) + args.by;
         ctx.set('counter', v);
         ctx.set(`log/${ctx.txIndex}`, ctx.height);
-        if (v > 10) throw new PolityError('EXECUTION_LIMIT', 'counter would pass 10');
+        if (v > 10) throw new PolityError('BAD_REQUEST', 'counter would pass 10');
         ctx.emit({ type: 'added', value: v });
       },
     }),
@@ -35,7 +35,7 @@ const empty = { get: () => undefined };
 
 test('a failed transaction changes no module state, but its nonce advances', () => {
   const exec = executeBlock(registry, empty, { chainId: 'c', height: 1, time: 1, validators: [] }, [tx(0, { by: 4 }), tx(1, { by: 9 }), tx(2, { by: 3 })]);
-  assert.deepEqual(exec.results.map((r) => r.code), ['OK', 'EXECUTION_LIMIT', 'OK']);
+  assert.deepEqual(exec.results.map((r) => r.code), ['OK', 'BAD_REQUEST', 'OK']);
   assert.equal(exec.changes.get('counter'), 7);
   assert.equal(exec.changes.has('log/1'), false, 'writes of the failed transaction are discarded');
   assert.equal(nextNonce({ get: (key) => exec.changes.get(key) ?? undefined }, k.publicKey), 3);

@@ -12,19 +12,10 @@ import type { Genesis } from '../ledger/genesis.js';
 import type { Receipt } from '../ledger/receipt.js';
 import type { SignedTx } from '../ledger/transaction.js';
 import { signRequest } from './http-auth.js';
+import { PolityApiError } from './errors.js';
 
-export class PolityApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: unknown;
-  constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
-    this.name = 'PolityApiError';
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-}
+export { PolityApiError } from './errors.js';
+
 
 export type SubmitOutcome = { txId: string; status: 'accepted' } | { txId?: string; status: 'rejected'; code: string; message: string };
 export type TxStatus =

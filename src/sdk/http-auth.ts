@@ -29,7 +29,7 @@
 import { randomBytes } from 'node:crypto';
 import { signRaw } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/sha256.js';
-import { PolityApiError } from './client.js';
+import { PolityApiError } from './errors.js';
 
 /** Node's `IncomingHttpHeaders` shape: lowercase names, repeated lines as arrays. */
 export type HeaderMap = Record<string, string | string[] | undefined>;

@@ -39,8 +39,8 @@ import { createTendermintEngine, type TendermintEngine } from '../consensus/tend
 import type { EngineEffect, EngineInput, TimerName } from '../consensus/interface.js';
 import { buildBlock, checkCertificate, commitBuilt, validateBlock, type BlockBody, type BuiltBlock, type ChainContext, type ChainHead } from '../runtime/chain-core.js';
 import { createModuleRegistry } from '../runtime/registry.js';
-import { builtinModules } from '../modules/index.js';
-import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../modules/validators/validators.js';
+import { builtinModules } from '../services/index.js';
+import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
 import { Prng } from './prng.js';
 
 export type Behaviour = 'twin' | 'equivocate' | 'conflictingProposal' | 'invalidBlock' | 'silent' | 'replay' | 'forge';

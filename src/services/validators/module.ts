@@ -22,9 +22,9 @@ import { Type } from '@sinclair/typebox';
 import { PolityError } from '../../ledger/errors.js';
 import { TOTAL_POWER_MAX, type Validator } from '../../ledger/genesis.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
+import { SETS_KEY, type ScheduledSet } from '../../runtime/validator-schedule.js';
 import { Hex32, ValidatorSchema } from '../schemas.js';
 
-export const SETS_KEY = 'consensus/sets';
 export const changeKey = (id: string): string => `consensus/change/${id}`;
 /** Blocks a proposed change may wait for approvals. */
 export const CHANGE_LIFETIME = 10_000;
@@ -34,24 +34,12 @@ export const SET_CHANGE_DELAY = 2;
 export const ProposeArgs = Type.Object({ validators: Type.Array(ValidatorSchema, { minItems: 2, maxItems: 100 }) }, { additionalProperties: false });
 export const ApproveArgs = Type.Object({ id: Hex32 }, { additionalProperties: false });
 
-export interface ScheduledSet {
-  since: number;
-  validators: Validator[];
-}
-
 interface Change {
   validators: Validator[];
   approvals: string[];
   proposer: string;
   proposedAt: number;
   expiresAt: number;
-}
-
-/** The set in force at `height` and the height it took effect, from the state's schedule. */
-export function validatorSetAt(schedule: { sets: ScheduledSet[] } | undefined, genesis: readonly Validator[], height: number): { validators: readonly Validator[]; since: number } {
-  let found: { validators: readonly Validator[]; since: number } = { validators: genesis, since: 1 };
-  for (const s of schedule?.sets ?? []) if (s.since <= height) found = s;
-  return found;
 }
 
 function requireBft(ctx: ActionContext): void {

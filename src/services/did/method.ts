@@ -19,7 +19,8 @@
  */
 import { fromHex, isHex, toHex, utf8Encode } from '../../crypto/bytes.js';
 import { sha256 } from '../../crypto/sha256.js';
-import { PolityError, type ErrorCode } from '../../ledger/errors.js';
+import { multikeyDecode, multikeyEncode } from '../../crypto/multikey.js';
+import { PolityError } from '../../ledger/errors.js';
 
 // --- limits -------------------------------------------------------------------
 
@@ -52,10 +53,18 @@ export const POLITY_DID_RE = /^did:polity:[0-9a-f]{32}$/;
 /** The resolution errors of DID Core §7.1.2 this node reports (and `invalidOptions` for bad version parameters). */
 export type ResolutionErrorName = 'invalidDid' | 'notFound' | 'methodNotSupported' | 'invalidOptions';
 
+const RESOLUTION_CODES = { invalidDid: 'DID_INVALID', notFound: 'DID_UNKNOWN', methodNotSupported: 'DID_METHOD_UNSUPPORTED', invalidOptions: 'BAD_REQUEST' } as const;
+type ResolutionCode = (typeof RESOLUTION_CODES)[ResolutionErrorName];
+
 /** A failed resolution: a Polity error code, a sentence, and the DID Resolution error name in `details.error`. */
-export function resolutionError(error: ResolutionErrorName, message: string): PolityError {
-  const code: ErrorCode = { invalidDid: 'DID_INVALID', notFound: 'DID_UNKNOWN', methodNotSupported: 'DID_METHOD_UNSUPPORTED', invalidOptions: 'BAD_REQUEST' }[error] as ErrorCode;
-  return new PolityError(code, message, { error });
+export function resolutionError(error: ResolutionErrorName, message: string): PolityError<ResolutionCode> {
+  return new PolityError<ResolutionCode>(RESOLUTION_CODES[error], message, { error });
+}
+
+/** The DID Resolution error name a PolityError carries in its details, if any. */
+export function resolutionErrorName(e: PolityError): ResolutionErrorName | undefined {
+  const name = (e.details as { error?: unknown } | undefined)?.error;
+  return typeof name === 'string' && name in RESOLUTION_CODES ? (name as ResolutionErrorName) : undefined;
 }
 
 export type ParsedDid = { method: 'polity'; did: string; id: string } | { method: 'key'; did: string; publicKey: string };
@@ -101,97 +110,9 @@ export function didPolityFromKey(chainId: string, publicKey: string): string {
   return POLITY_DID_PREFIX + didPolityId(chainId, publicKey);
 }
 
-// --- base58btc -------------------------------------------------------------------------
+// --- Multikey (Ed25519) and did:key: codecs in crypto/multikey.ts -----------------------
 
-const B58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-const B58_INDEX: Int8Array = (() => {
-  const t = new Int8Array(128).fill(-1);
-  for (let i = 0; i < B58_ALPHABET.length; i++) t[B58_ALPHABET.charCodeAt(i)] = i;
-  return t;
-})();
-
-/**
- * Base58 with the Bitcoin alphabet (draft-msporny-base58): each leading zero
- * byte is a leading "1"; the rest is the big-endian number in base 58.
- * Quadratic, which is fine for keys (34 bytes).
- */
-export function base58Encode(bytes: Uint8Array): string {
-  let zeros = 0;
-  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
-  // Digits of the number in base 58, least significant first.
-  const digits: number[] = [];
-  for (let i = zeros; i < bytes.length; i++) {
-    let carry = bytes[i]!;
-    for (let j = 0; j < digits.length; j++) {
-      carry += digits[j]! << 8;
-      digits[j] = carry % 58;
-      carry = (carry / 58) | 0;
-    }
-    while (carry > 0) {
-      digits.push(carry % 58);
-      carry = (carry / 58) | 0;
-    }
-  }
-  let out = '1'.repeat(zeros);
-  for (let i = digits.length - 1; i >= 0; i--) out += B58_ALPHABET[digits[i]!];
-  return out;
-}
-
-/** Decode base58btc. Throws `TypeError` naming the first character outside the alphabet (0, O, I, l are not in it). */
-export function base58Decode(text: string): Uint8Array {
-  if (typeof text !== 'string') throw new TypeError(`expected base58btc text, got ${typeof text}`);
-  if (text.length > BASE58_TEXT_MAX) throw new TypeError(`expected at most ${BASE58_TEXT_MAX} base58btc characters, got ${text.length}`);
-  let zeros = 0;
-  while (zeros < text.length && text[zeros] === '1') zeros++;
-  // Bytes of the number, least significant first.
-  const bytes: number[] = [];
-  for (let i = zeros; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const value = code < 128 ? B58_INDEX[code]! : -1;
-    if (value < 0) throw new TypeError(`not base58btc: character ${i + 1} is outside the alphabet`);
-    let carry = value;
-    for (let j = 0; j < bytes.length; j++) {
-      carry += bytes[j]! * 58;
-      bytes[j] = carry & 0xff;
-      carry >>= 8;
-    }
-    while (carry > 0) {
-      bytes.push(carry & 0xff);
-      carry >>= 8;
-    }
-  }
-  const out = new Uint8Array(zeros + bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[out.length - 1 - i] = bytes[i]!;
-  return out;
-}
-
-// --- Multikey (Ed25519) and did:key -----------------------------------------------------
-
-/** The multicodec code of an Ed25519 public key (0xed) as an unsigned varint: 0xed 0x01. */
-export const ED25519_MULTICODEC = Uint8Array.of(0xed, 0x01);
-
-/** `publicKeyMultibase` of an Ed25519 key: "z" (base58btc) + base58btc(0xed01 || key). Always starts "z6Mk". */
-export function multikeyEncode(publicKey: string): string {
-  const raw = fromHex(publicKey, 32);
-  const prefixed = new Uint8Array(34);
-  prefixed.set(ED25519_MULTICODEC, 0);
-  prefixed.set(raw, 2);
-  return 'z' + base58Encode(prefixed);
-}
-
-/** The Ed25519 public key (hex) of a Multikey value. Throws `TypeError` saying what is wrong. */
-export function multikeyDecode(multibase: string): string {
-  if (typeof multibase !== 'string' || multibase[0] !== 'z') throw new TypeError('expected a multibase base58btc value starting with "z"');
-  const bytes = base58Decode(multibase.slice(1));
-  if (bytes.length < 2 || bytes[0] !== 0xed || bytes[1] !== 0x01) throw new RangeError('not an Ed25519 key: the multicodec prefix is not 0xed01');
-  if (bytes.length !== 34) throw new TypeError(`expected a 32-byte Ed25519 key after the multicodec prefix, got ${bytes.length - 2} bytes`);
-  return toHex(bytes.subarray(2));
-}
-
-/** The did:key of an Ed25519 public key (hex). */
-export function didKeyFromPublicKey(publicKey: string): string {
-  return `did:key:${multikeyEncode(publicKey)}`;
-}
+export { base58Decode, base58Encode, didKeyFromPublicKey, ED25519_MULTICODEC, multikeyDecode, multikeyEncode } from '../../crypto/multikey.js';
 
 /**
  * The Ed25519 public key (hex) of a did:key. Throws `resolutionError`:
@@ -203,7 +124,7 @@ export function publicKeyFromDidKey(did: string): string {
   const msid = did.slice('did:key:'.length);
   if (msid[0] !== 'z') throw resolutionError('invalidDid', 'a did:key identifier is multibase base58btc and starts with "z"');
   try {
-    return multikeyDecode(msid);
+    return multikeyDecode(msid, BASE58_TEXT_MAX);
   } catch (e) {
     if (e instanceof RangeError) throw resolutionError('methodNotSupported', 'this node resolves did:key for Ed25519 keys only (multicodec 0xed01, "z6Mk…")');
     throw resolutionError('invalidDid', `malformed did:key: ${(e as Error).message}`);

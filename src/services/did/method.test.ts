@@ -27,13 +27,14 @@ import {
   versionAt,
   xmlDateTime,
   type DidVersion,
+  resolutionErrorName,
 } from './method.js';
 
 /** Throws the resolution error `error` (checks the Polity code through details.error). */
 function throwsResolution(fn: () => unknown, error: string, message?: RegExp): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(isPolityError(e), `expected a PolityError, got ${String(e)}`);
-    assert.equal(e.details?.error, error, `expected ${error}, got ${String(e.details?.error)} (${e.message})`);
+    assert.equal(resolutionErrorName(e), error, `expected ${error}, got ${String(resolutionErrorName(e))} (${e.message})`);
     if (message) assert.match(e.message, message);
     return true;
   });

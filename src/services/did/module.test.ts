@@ -12,8 +12,8 @@ import { DEFAULT_PARAMS, type Genesis } from '../../ledger/genesis.js';
 import { accountKey } from '../../runtime/executor.js';
 import { memberKey } from '../../runtime/membership.js';
 import { createTestChain } from '../test-chain.js';
-import { notaryModule } from '../notary/notary.js';
-import { currentDidKey, didModule, getHead, getKeyBinding, HOLDER_VERSIONS_MAX, readVersions, versionKey } from './did.js';
+import { notaryModule } from '../notary/module.js';
+import { currentDidKey, didModule, getHead, getKeyBinding, HOLDER_VERSIONS_MAX, readVersions, versionKey } from './module.js';
 import { didPolityFromKey, isKeyValidAt, keyInForceAt, multikeyEncode, resolveFromVersions, type DidVersion } from './method.js';
 
 const CHAIN = 'polity-test';

@@ -1,12 +1,12 @@
 /** The service modules every Polity chain runs, in registration order. */
 import type { ModuleDefinition } from '../runtime/module.js';
 import { COMMON_ROLES } from '../runtime/membership.js';
-import { notaryModule } from './notary/notary.js';
-import { evidenceModule } from './evidence/evidence.js';
-import { validatorsModule } from './validators/validators.js';
-import { didModule } from './did/did.js';
-import { createOrgModule } from './org/org.js';
-import { createGovModule } from './gov/gov.js';
+import { notaryModule } from './notary/module.js';
+import { evidenceModule } from './evidence/module.js';
+import { validatorsModule } from './validators/module.js';
+import { didModule } from './did/module.js';
+import { createOrgModule } from './org/module.js';
+import { createGovModule } from './gov/module.js';
 
 /** The modules that do not manage membership themselves. */
 const serviceModules: readonly ModuleDefinition[] = [notaryModule, evidenceModule, validatorsModule, didModule];

@@ -4,8 +4,8 @@ import { generateKeyPair } from '../../crypto/ed25519.js';
 import { builtinModules } from '../index.js';
 import { callerOf, getOrg, memberKey } from '../../runtime/membership.js';
 import { createTestChain, testGenesis, testOrg } from '../test-chain.js';
-import { proposalKey, statusAt, type Proposal } from './gov.js';
-import { SETS_KEY } from '../validators/validators.js';
+import { proposalKey, statusAt, type Proposal } from './module.js';
+import { SETS_KEY } from '../../runtime/validator-schedule.js';
 
 const newOrg = (id: string) => {
   const admin = generateKeyPair();

@@ -26,7 +26,7 @@ import { PolityError } from '../../ledger/errors.js';
 import type { Json } from '../../crypto/canonical-json.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { ADMINS_MAX, getOrg, memberKey, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
-import { latestSet, scheduleSet } from '../validators/validators.js';
+import { latestSet, scheduleSet } from '../validators/module.js';
 import { Hex32, OrgId } from '../schemas.js';
 
 export const opKey = (org: string, id: string): string => `org-op/${org}/${id}`;

@@ -15,7 +15,7 @@ import { executeBlock, nextNonce } from '../runtime/executor.js';
 import { genesisState } from '../runtime/membership.js';
 import type { ModuleDefinition } from '../runtime/module.js';
 import { createModuleRegistry } from '../runtime/registry.js';
-import { SETS_KEY, validatorSetAt, type ScheduledSet } from './validators/validators.js';
+import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
 
 /** One transaction of a block: `key` signs it with its next nonce (within the block too) unless `nonce` is given. */
 export interface Call {

@@ -29,7 +29,7 @@ import { PolityError } from '../../ledger/errors.js';
 import type { GovernanceParams } from '../../ledger/genesis.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { activeOrgs, ADMINS_MAX, getOrg, GOV_PARAMS_KEY, NODES_MAX, memberKey, ORG_INDEX_KEY, ORGS_MAX, organisationError, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
-import { checkSet, latestSet, scheduleSet } from '../validators/validators.js';
+import { checkSet, latestSet, scheduleSet } from '../validators/module.js';
 import { Hex32, OrgId, ValidatorSchema } from '../schemas.js';
 
 export const proposalKey = (id: string): string => `gov/proposal/${id}`;

@@ -1,0 +1,95 @@
+/**
+ * The error codes of Polity's core: input at the edge, transaction admission,
+ * authentication of API requests, authorisation of transactions, and the
+ * node. Each service declares its own codes in its errors.ts; errors.ts says
+ * how the tables fit together.
+ */
+import { Type } from '@sinclair/typebox';
+import { defineErrors, type DetailsOf } from './errors.js';
+
+export const CORE_ERRORS = defineErrors({
+  // --- input at the edge
+  BAD_REQUEST: {
+    status: 400,
+    arises:
+      'history proof routes (`/v1/blocks/{h}/inclusion`, `/v1/history/consistency`) when the heights are out of range; a `content-length` that does not match the body; a malformed URL; any other 4xx the HTTP framework raises; bad resolution options of `GET /v1/dids/{did}`; an invalid genesis document ("genesis: …", when a node starts or `polity verify` loads one)',
+    meaning: 'the request is well-formed but asks for something impossible',
+    details: Type.Object({ error: Type.String({ description: 'on DID routes: the DID Resolution error name (invalidOptions)' }) }),
+    detailsOptional: true,
+  },
+  MALFORMED_JSON: { status: 400, arises: 'HTTP, before routing', meaning: 'the body is not valid JSON, or is empty while declared `application/json`' },
+  SCHEMA_INVALID: {
+    status: 400,
+    arises: 'HTTP, every route',
+    meaning:
+      "the body, path parameters or query do not match the route's schema. Bodies are checked as sent, never coerced (`\"5\"` for a number is this error, and so is a member the schema does not allow); query strings and path parameters are converted to the schema's types first. The message is the first error, `<part><path>: <rule>`, where `<part>` is `body`, `querystring` or `params`, cut to 300 characters",
+  },
+  BODY_TOO_LARGE: { status: 413, arises: 'HTTP', meaning: 'the body exceeds the limit (8 MiB by default)' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    arises: 'HTTP, a request with a body',
+    meaning: "the body's content type is not `application/json` (the API parses JSON only). Message: \"send the body as application/json\"",
+  },
+  NOT_FOUND: {
+    status: 404,
+    arises: 'HTTP: no such route (a wrong method on an existing path is also "no route"), an unknown transaction or block, a static file that does not exist',
+    meaning: 'nothing here by that name',
+  },
+  RATE_LIMITED: { status: 429, arises: '`POST /v1/auth/session` when the node holds as many sessions as it can', meaning: 'slow down: retry later, or sign each request instead' },
+  INTERNAL: { status: 500, arises: 'any route', meaning: 'a bug; the message is only "internal error", and the node logs the route and a truncated error message' },
+  // --- transaction admission
+  TX_MALFORMED: { status: 400, arises: 'submission (`decodeTx`)', meaning: 'the transaction is not `{body, sig}` of the right shape; the message names the field' },
+  TX_TOO_LARGE: { status: 413, arises: 'submission', meaning: "the transaction's canonical size is above 16,384 bytes" },
+  TX_WRONG_CHAIN: { status: 400, arises: 'submission; also a result', meaning: "`body.chainId` is not this chain's" },
+  TX_BAD_SIGNATURE: { status: 401, arises: 'submission (signature workers)', meaning: '`sig` does not verify against `body.signer`' },
+  TX_NONCE_USED: {
+    status: 409,
+    arises: "submission: the nonce is below the signer's committed nonce, or another waiting transaction has it; also a result: the nonce is not the signer's next one at execution",
+    meaning: 'replay, or a conflicting transaction',
+  },
+  TX_NONCE_TOO_FAR: { status: 409, arises: 'submission', meaning: "the nonce is 50,000 or more ahead of the signer's committed nonce" },
+  TX_EXPIRED: { status: 410, arises: "submission: `expiresAt <=` the current height; also a result: `expiresAt <` the block's height", meaning: 'too late' },
+  TX_DUPLICATE: { status: 409, arises: 'submission', meaning: 'the same transaction (same id) is already waiting' },
+  TX_UNKNOWN_MODULE: { status: 400, arises: 'submission; also a result', meaning: 'no module of that name on this chain' },
+  TX_UNKNOWN_ACTION: { status: 400, arises: 'submission; also a result', meaning: 'the module has no such action' },
+  TX_ARGS_INVALID: { status: 400, arises: 'submission; also a result', meaning: "`body.args` does not match the action's schema; the message gives the first schema error" },
+  TX_REJECTED: {
+    status: 400,
+    arises: '`POST /v1/txs` when not one transaction of the batch was accepted',
+    meaning: "`details.results` holds each transaction's outcome",
+    details: Type.Object({
+      results: Type.Array(Type.Object({ txId: Type.Optional(Type.String()), status: Type.Literal('rejected'), code: Type.String(), message: Type.String() })),
+    }),
+  },
+  MEMPOOL_FULL: { status: 503, arises: 'submission', meaning: "the mempool's transaction or byte limit, or this signer's limit, is reached; retry later" },
+  // --- authentication of API requests (spec/api-auth.md §6)
+  AUTH_REQUIRED: { status: 401, arises: 'routes that need a principal', meaning: 'the route needs a signed request or a session token, and the request has neither' },
+  AUTH_MALFORMED: { status: 401, arises: 'signed requests, sessions', meaning: 'Signature-Input / Signature / Authorization cannot be parsed, or the profile is not followed' },
+  AUTH_EXPIRED: { status: 401, arises: 'signed requests, sessions', meaning: 'the signature is too old or from the future, `expires` passed, or the session token is unknown, closed or expired' },
+  AUTH_BAD_SIGNATURE: { status: 401, arises: 'signed requests, sessions', meaning: 'the signature does not verify with the key of its keyid (or a challenge signed by another key)' },
+  AUTH_UNKNOWN_KEY: { status: 401, arises: 'signed requests, sessions', meaning: 'no current key is known for the keyid (an unknown or deactivated DID)' },
+  AUTH_DIGEST_MISMATCH: { status: 400, arises: 'signed requests', meaning: 'Content-Digest does not match the body received' },
+  AUTH_REPLAYED: { status: 401, arises: 'signed requests, sessions', meaning: 'the same signature was seen within the window, or the challenge was used' },
+  AUTH_FORBIDDEN: { status: 403, arises: 'non-public reads (`GET /v1/mempool`)', meaning: 'authenticated, but not allowed to read or do this' },
+  // --- authorisation of transactions (spec/identity.md §4)
+  AUTH_NOT_OFFICIAL: { status: 403, arises: 'role-gated actions', meaning: 'the signer is no official or admin of an active member organisation' },
+  AUTH_NOT_VALIDATOR: { status: 403, arises: 'any action with access `validator`', meaning: "the signer is not a node key of the block's validator set" },
+  AUTH_ROLE_MISSING: { status: 403, arises: 'role-gated actions', meaning: 'the official lacks every role the action accepts; the message names them' },
+  AUTH_ORG_NOT_PERMITTED: { status: 403, arises: 'role-gated actions', meaning: "the signer's organisation lacks the module's permission (granted by governance)" },
+  AUTH_NOT_ORG_ADMIN: {
+    status: 403,
+    arises: 'actions with access `orgAdmin`',
+    meaning: 'the signer is not an admin of an active member organisation, or not of the organisation it acts for',
+  },
+  // --- the node
+  RECEIPT_UNAVAILABLE: {
+    status: 404,
+    arises: 'receipts and validator-set handovers',
+    meaning: 'a block, or the leaves of an aggregation batch, are not stored on this node (receipts of aggregated hashes come from the node that aggregated them)',
+  },
+  NODE_NOT_READY: { status: 503, arises: 'writes (`POST /v1/tx`, `/v1/txs` and the services\' write routes)', meaning: 'the node has stopped after an internal failure (it is about to exit)' },
+});
+
+declare module './errors.js' {
+  interface ErrorRegistry extends DetailsOf<typeof CORE_ERRORS> {}
+}

@@ -1,0 +1,18 @@
+/** Error codes of validator-set changes (spec/services/validators.md). */
+import { defineErrors, type DetailsOf } from '../../ledger/errors.js';
+
+export const VALIDATORS_ERRORS = defineErrors({
+  VALIDATORS_SOLO_CHAIN: { status: 409, arises: 'result of `validators.propose` / `approve`', meaning: 'a one-validator chain runs solo consensus; its set is fixed by its genesis' },
+  VALIDATORS_INVALID_SET: { status: 409, arises: 'result of `validators.propose`; a governance change of the set', meaning: 'fewer than two validators, a key listed twice, or total power over 2^50' },
+  VALIDATORS_CHANGE_UNKNOWN: {
+    status: 404,
+    arises: 'result of `validators.approve`',
+    meaning: "no pending change has this id (never proposed, already scheduled, or another chain's)",
+  },
+  VALIDATORS_CHANGE_EXPIRED: { status: 409, arises: 'result of `validators.approve`', meaning: 'the change waited longer than 10,000 blocks for approvals' },
+  VALIDATORS_ALREADY_APPROVED: { status: 409, arises: 'result of `validators.approve`', meaning: 'the signer already approved it' },
+});
+
+declare module '../../ledger/errors.js' {
+  interface ErrorRegistry extends DetailsOf<typeof VALIDATORS_ERRORS> {}
+}
