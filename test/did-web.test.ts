@@ -31,7 +31,7 @@ import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import { DEFAULT_PARAMS, type Genesis } from '../src/ledger/genesis.js';
 import type { PolityNode } from '../src/node/node.js';
 import { createTestChain } from '../src/services/test-chain.js';
-import { registerStatic } from '../src/api/static.js';
+import { DEFAULT_WEB_PAGES, registerStatic } from '../src/api/static.js';
 import { typeboxValidatorCompiler } from '../src/api/validator.js';
 import { registerDidRoutes } from '../src/api/did-routes.js';
 import { didModule } from '../src/services/did/module.js';
@@ -114,7 +114,7 @@ browserSuite('the "Resolve a DID" page in Chromium', () => {
     app.setValidatorCompiler(typeboxValidatorCompiler);
     registerDidRoutes(app, node);
     app.get('/v1/status', async () => ({ chainId: CHAIN, height: chain.height }));
-    await registerStatic(app);
+    await registerStatic(app, { pages: DEFAULT_WEB_PAGES });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     pagePath = app.hasRoute({ method: 'GET', url: '/did' }) ? '/did' : '/web/did.html';

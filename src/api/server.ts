@@ -16,7 +16,7 @@ import { PolityError } from '../ledger/errors.js';
 import type { PolityNode, TxStatus } from '../node/node.js';
 import { statusOf } from './error-status.js';
 import * as S from './schemas.js';
-import { registerStatic } from './static.js';
+import { DEFAULT_WEB_PAGES, registerStatic } from './static.js';
 import { registerMembershipRoutes } from './membership-routes.js';
 import { createKeyIdResolver, registerRawBody, requirePrincipal, type AuthenticateDeps } from './authenticate.js';
 import { createReplayGuard } from './http-signatures.js';
@@ -34,7 +34,7 @@ export interface ApiOptions {
    * cover the URL the client used (spec/api-auth.md).
    */
   publicOrigin?: string;
-  /** Serve the web pages (explorer, verify). */
+  /** Serve the web pages (the explorer and each service's page). */
   web?: boolean;
 }
 
@@ -358,6 +358,6 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  if (options.web !== false) await registerStatic(app);
+  if (options.web !== false) await registerStatic(app, { pages: DEFAULT_WEB_PAGES, chainInfo: () => ({ chainId: node.chainId, height: node.height }) });
   return app;
 }

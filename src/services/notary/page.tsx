@@ -1,0 +1,3 @@
+import { mountPage } from '../../../web/app.js';
+
+mountPage(<h1>TODO</h1>);

@@ -1,0 +1,127 @@
+/**
+ * The block explorer (/ and /explorer): the latest blocks, a block with its
+ * transactions and commit certificate, a transaction, and the notary record
+ * of a document hash. Hash routing (#/, #/block/12, #/tx/<id>, #/doc/<hash>)
+ * keeps every view linkable with no server-side routes.
+ *
+ * Everything shown comes from this node's HTTP API; nothing is trusted
+ * blindly where the browser can check it: on a block page the block hash is
+ * recomputed from the header and each certificate signature is verified with
+ * WebCrypto Ed25519 against the validator set, with the ledger code the node
+ * runs.
+ */
+import type { JSX } from 'preact';
+import { useRef, useState } from 'preact/hooks';
+import { mountPage } from '../app.js';
+import { ApiError, getJson, notFoundAs } from '../lib/api.js';
+import type { NotaryLookupResponse } from '../lib/api-types.js';
+import { useFocusHeadingOnArrival, useHashRoute } from '../lib/hooks.js';
+import { BlockView } from './explorer/block.js';
+import { HEX32_RE } from './explorer/chain.js';
+import { Home, REFRESH_MS } from './explorer/home.js';
+import { PageNotFound } from './explorer/parts.js';
+import { DocView, TxView } from './explorer/records.js';
+
+function Explorer(): JSX.Element {
+  const route = useHashRoute();
+  const navigations = useRef(-1);
+  const last = useRef('');
+  const key = route.join('/');
+  if (key !== last.current) {
+    last.current = key;
+    navigations.current++;
+  }
+  const [arrived, setArrived] = useState('');
+  useFocusHeadingOnArrival(navigations.current, arrived === key);
+  const onLoaded = () => setArrived(key);
+
+  let view: JSX.Element;
+  const [kind, arg] = route;
+  if (route.length === 0) view = <Home onLoaded={onLoaded} />;
+  else if (kind === 'block' && arg) view = <BlockView key={arg} blockRef={arg} onLoaded={onLoaded} />;
+  else if (kind === 'tx' && arg && HEX32_RE.test(arg)) view = <TxView key={arg} id={arg} onLoaded={onLoaded} />;
+  else if (kind === 'doc' && arg && HEX32_RE.test(arg)) view = <DocView key={arg} hash={arg} onLoaded={onLoaded} />;
+  else view = <PageNotFound />;
+  if (route.length === 0) document.title = 'Explorer · Polity';
+
+  return (
+    <>
+      <Search />
+      <div id="view">{view}</div>
+    </>
+  );
+}
+
+/** Find a block, a transaction or a document by what a person has: a height, a hash. */
+function Search(): JSX.Element {
+  const [text, setText] = useState('');
+  const [message, setMessage] = useState<{ text: string; error: boolean }>({ text: '', error: false });
+
+  const go = (hash: string) => {
+    setMessage({ text: '', error: false });
+    setText('');
+    if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+    else location.hash = hash;
+  };
+  const fail = (t: string) => setMessage({ text: t, error: true });
+
+  const search = async (raw: string) => {
+    const q = raw.trim().toLowerCase().replace(/^0x/, '');
+    setMessage({ text: '', error: false });
+    if (q === '') return;
+    if (/^\d{1,15}$/.test(q) || q === 'latest') return go(`#/block/${q}`);
+    if (!HEX32_RE.test(q)) return fail('Enter a block height, or a 64-character hash: a block hash, a transaction id or the SHA-256 of a document.');
+    setMessage({ text: 'Searching…', error: false });
+    try {
+      // The notary look-up answers for any hash, so it goes first; only then are the
+      // transaction and block look-ups tried (they answer 404 when absent).
+      const doc = await getJson<NotaryLookupResponse>(`/v1/notary/hashes/${q}`);
+      if (doc.status === 'anchored' || doc.status === 'pending') return go(`#/doc/${q}`);
+      if (await getJson(`/v1/txs/${q}`).catch(notFoundAs(null))) return go(`#/tx/${q}`);
+      if (await getJson(`/v1/blocks/${q}`).catch(notFoundAs(null))) return go(`#/block/${q}`);
+      fail('Nothing on this chain has this hash: it is not a block, a transaction, or an anchored document.');
+    } catch (e) {
+      fail(e instanceof ApiError ? e.message : 'The search failed.');
+    }
+  };
+
+  return (
+    <div class="search-band">
+      <form
+        class="search"
+        id="search-form"
+        role="search"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void search(text);
+        }}
+      >
+        <label for="search-input">Search the ledger</label>
+        <p class="search-hint" id="search-hint">
+          A block height, a block hash, a transaction id or the SHA-256 of a document
+        </p>
+        <div class="search-row">
+          <input
+            id="search-input"
+            name="q"
+            type="search"
+            autocomplete="off"
+            spellcheck={false}
+            placeholder="e.g. 12, or a 64-character hash"
+            aria-describedby="search-hint search-message"
+            value={text}
+            onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)}
+          />
+          <button type="submit" class="button">
+            Search
+          </button>
+        </div>
+        <p id="search-message" class={`search-message ${message.error ? 'search-message-error' : ''}`} role="status" aria-live="polite">
+          {message.text}
+        </p>
+      </form>
+    </div>
+  );
+}
+
+mountPage(<Explorer />, { refreshMs: REFRESH_MS });
