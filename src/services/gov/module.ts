@@ -31,13 +31,14 @@ import { defineAction, type ActionContext, type ModuleDefinition } from '../../r
 import { activeOrgs, ADMINS_MAX, getOrg, GOV_PARAMS_KEY, NODES_MAX, memberKey, ORG_INDEX_KEY, ORGS_MAX, organisationError, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
 import { checkSet, latestSet, scheduleSet } from '../validators/module.js';
 import { Hex32, OrgId, ValidatorSchema } from '../schemas.js';
+import { VALIDATORS_MAX, VALIDATORS_MIN } from '../validators/limits.js';
+import { VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN } from './limits.js';
 
 export const proposalKey = (id: string): string => `gov/proposal/${id}`;
 export const GOV_INDEX_KEY = 'gov/index';
 const INDEX_MAX = 100_000;
-/** Bounds on a proposal's voting period, in blocks. */
-export const VOTING_BLOCKS_MIN = 2;
-export const VOTING_BLOCKS_MAX = 1_000_000;
+/** Bounds on a proposal's voting period, in blocks (limits.ts, which the web pages read too). */
+export { VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN };
 
 const ModuleName = Type.String({ pattern: '^[a-z][a-zA-Z0-9]{0,31}$' });
 
@@ -65,7 +66,7 @@ export const GovChange = Type.Union([
       type: Type.Literal('setValidators'),
       validators: Type.Array(
         ValidatorSchema,
-        { minItems: 2, maxItems: 100 },
+        { minItems: VALIDATORS_MIN, maxItems: VALIDATORS_MAX },
       ),
     },
     { additionalProperties: false },

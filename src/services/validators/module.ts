@@ -24,6 +24,7 @@ import { TOTAL_POWER_MAX, type Validator } from '../../ledger/genesis.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { SETS_KEY, type ScheduledSet } from '../../runtime/validator-schedule.js';
 import { Hex32, ValidatorSchema } from '../schemas.js';
+import { VALIDATORS_MAX, VALIDATORS_MIN } from './limits.js';
 
 export const changeKey = (id: string): string => `consensus/change/${id}`;
 /** Blocks a proposed change may wait for approvals. */
@@ -31,7 +32,7 @@ export const CHANGE_LIFETIME = 10_000;
 /** Blocks between the approval that completes a change and the first block the new set signs. */
 export const SET_CHANGE_DELAY = 2;
 
-export const ProposeArgs = Type.Object({ validators: Type.Array(ValidatorSchema, { minItems: 2, maxItems: 100 }) }, { additionalProperties: false });
+export const ProposeArgs = Type.Object({ validators: Type.Array(ValidatorSchema, { minItems: VALIDATORS_MIN, maxItems: VALIDATORS_MAX }) }, { additionalProperties: false });
 export const ApproveArgs = Type.Object({ id: Hex32 }, { additionalProperties: false });
 
 interface Change {
@@ -50,7 +51,7 @@ function requireBft(ctx: ActionContext): void {
 export function checkSet(ctx: ActionContext, validators: readonly Validator[]): void {
   requireBft(ctx);
   const keys = new Set(validators.map((v) => v.pubKey));
-  if (validators.length < 2 || keys.size !== validators.length) throw new PolityError('VALIDATORS_INVALID_SET', 'a set needs at least two validators, each listed once');
+  if (validators.length < VALIDATORS_MIN || keys.size !== validators.length) throw new PolityError('VALIDATORS_INVALID_SET', 'a set needs at least two validators, each listed once');
   if (validators.reduce((s, v) => s + v.power, 0) > TOTAL_POWER_MAX) throw new PolityError('VALIDATORS_INVALID_SET', `total voting power over ${TOTAL_POWER_MAX}`);
 }
 

@@ -1,0 +1,11 @@
+/**
+ * Bounds on a validator set the chain changes to (validators.propose and
+ * governance's setValidators). In a file of their own, free of the argument
+ * schemas, so the web pages check a set against the same numbers before
+ * anything is signed.
+ */
+
+/** A set of one runs solo consensus, fixed by its genesis: a changed set has at least two validators. */
+export const VALIDATORS_MIN = 2;
+/** Most validators a set may hold. */
+export const VALIDATORS_MAX = 100;
