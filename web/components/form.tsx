@@ -138,7 +138,7 @@ export function ErrorSummary(props: { errors: readonly FieldError[] }): JSX.Elem
             href={`#${e.id}`}
             onClick={(event) => {
               event.preventDefault();
-              document.getElementById(e.id)?.focus();
+              focusFirstError([e]);
             }}
           >
             {e.label}: {e.message}
@@ -152,7 +152,14 @@ export function ErrorSummary(props: { errors: readonly FieldError[] }): JSX.Elem
 /** Move focus to the first field in error (after a submit that signed nothing). */
 export function focusFirstError(errors: readonly FieldError[]): void {
   const first = errors[0];
-  if (first) document.getElementById(first.id)?.focus();
+  const el = first ? document.getElementById(first.id) : null;
+  if (!el) return;
+  el.focus();
+  // An error about a whole group sits on a message, not a control: make it focusable to land there.
+  if (document.activeElement !== el) {
+    el.setAttribute('tabindex', '-1');
+    el.focus();
+  }
 }
 
 // --- readers: text a person typed, to a value the chain takes -------------------------------

@@ -121,3 +121,17 @@ export function Time(props: { ms: number; format?: (ms: number) => string }): JS
 export function Loading(props: { children?: ComponentChildren }): JSX.Element {
   return <p class="loading">{props.children ?? 'Loading…'}</p>;
 }
+
+/** Metadata of an anchored document: untrusted text, shown as text. */
+export function MetaList(props: { entries: [string, unknown][] }): JSX.Element {
+  return (
+    <dl class="meta">
+      {props.entries.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

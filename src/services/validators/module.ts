@@ -24,13 +24,13 @@ import { TOTAL_POWER_MAX, type Validator } from '../../ledger/genesis.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { SETS_KEY, type ScheduledSet } from '../../runtime/validator-schedule.js';
 import { Hex32, ValidatorSchema } from '../schemas.js';
-import { VALIDATORS_MAX, VALIDATORS_MIN } from './limits.js';
+import { SET_CHANGE_DELAY, VALIDATORS_MAX, VALIDATORS_MIN } from './limits.js';
 
 export const changeKey = (id: string): string => `consensus/change/${id}`;
 /** Blocks a proposed change may wait for approvals. */
 export const CHANGE_LIFETIME = 10_000;
-/** Blocks between the approval that completes a change and the first block the new set signs. */
-export const SET_CHANGE_DELAY = 2;
+/** Blocks between the approval that completes a change and the first block the new set signs (limits.ts). */
+export { SET_CHANGE_DELAY };
 
 export const ProposeArgs = Type.Object({ validators: Type.Array(ValidatorSchema, { minItems: VALIDATORS_MIN, maxItems: VALIDATORS_MAX }) }, { additionalProperties: false });
 export const ApproveArgs = Type.Object({ id: Hex32 }, { additionalProperties: false });

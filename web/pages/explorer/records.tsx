@@ -7,7 +7,7 @@ import type { NotaryLookupResponse, TxResponse } from '../../lib/api-types.js';
 import { formatNumber, formatTime, shortHex } from '../../lib/format.js';
 import { useLoad } from '../../lib/hooks.js';
 import { useTick } from '../../lib/status.js';
-import { Badge, CopyButton, Fields, Hash, Notice, Panel, Time } from '../../components/ui.js';
+import { Badge, CopyButton, Fields, Hash, MetaList, Notice, Panel, Time } from '../../components/ui.js';
 import { ResultBadge, validatorName } from './chain.js';
 import { Breadcrumbs, LoadFailed } from './parts.js';
 
@@ -220,18 +220,3 @@ export function DocView(props: { hash: string; onLoaded: () => void }): JSX.Elem
     </div>
   );
 }
-
-/** Metadata of an anchored document: untrusted text, shown as text. */
-export function MetaList(props: { entries: [string, unknown][] }): JSX.Element {
-  return (
-    <dl class="meta">
-      {props.entries.map(([k, v]) => (
-        <div key={k}>
-          <dt>{k}</dt>
-          <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
