@@ -164,7 +164,7 @@ browserSuite('web pages in Chromium', () => {
     problems = [];
   });
 
-  it('explorer lists evidence of equivocation recorded on the chain', async () => {
+  it('the evidence page lists equivocation recorded on the chain, checked in the browser', async () => {
     // The validator signed two different prevotes for one round: anyone may put that on the chain.
     const genesis = node.genesis;
     const vote = (blockHash: string | null) => {
@@ -179,9 +179,12 @@ browserSuite('web pages in Chromium', () => {
     const submitted = await api('/v1/tx?wait=commit', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
     assert.equal(submitted.body.result?.code, 'OK', JSON.stringify(submitted.body));
     await page.goto(`${base}/`);
+    await page.locator('#evidence-summary', { hasText: '1 equivocation recorded' }).waitFor();
+    await page.click('#evidence-summary a');
     const row = page.locator('#evidence-table tbody tr').first();
     await row.waitFor();
     assert.match((await row.textContent())!, /Civil Registry.*two different prevotes/s);
+    await row.locator('.badge', { hasText: 'Both signed' }).waitFor();
     await page.locator('#evidence-title').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(OUTPUT, 'explorer-evidence.png'), fullPage: true });
     assertNoProblems();
