@@ -117,7 +117,7 @@ browserSuite('the "Resolve a DID" page in Chromium', () => {
     await registerStatic(app, { pages: DEFAULT_WEB_PAGES });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    pagePath = app.hasRoute({ method: 'GET', url: '/did' }) ? '/did' : '/web/did.html';
+    pagePath = '/did';
 
     ({ browser, context, page } = await openBrowser({ timeoutMs: WAIT_MS }));
     watch(page);
