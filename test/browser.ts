@@ -1,11 +1,13 @@
 /**
  * What the browser tests share: Debian's Chromium driven by playwright-core,
- * a suite that fails when Chromium is missing, and a page watcher that records every console error, page
- * error, failed request and 4xx/5xx answer, so a test can require none.
+ * a suite that fails when Chromium is missing, a page watcher that records every console error, page
+ * error, failed request and 4xx/5xx answer, so a test can require none, and an accessibility check
+ * with axe-core.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './helpers.js';
 
@@ -47,4 +49,36 @@ export function watchPage(page: Page, report: (line: string) => void, options: {
   page.on('response', (response) => {
     if (response.status() >= 400) report(`HTTP ${response.status()}: ${response.url()}`);
   });
+}
+
+/** The two widths every page is checked at. */
+export const DESKTOP = { width: 1280, height: 900 } as const;
+export const PHONE = { width: 390, height: 844 } as const;
+
+export interface AxeViolation {
+  id: string;
+  impact: string;
+  help: string;
+  /** CSS selectors of the offending elements (the first few). */
+  targets: string[];
+}
+
+let axeSource: string | undefined;
+
+/**
+ * Run axe-core (its default rules: WCAG 2.x A and AA, and best practices) on
+ * the page as it is now, and return the violations of serious or critical
+ * impact. axe is evaluated through the DevTools protocol, which the page's
+ * Content-Security-Policy does not govern, so the page is checked as served.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    return axe.run(document, { resultTypes: ['violations'] });
+  });
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact!, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.map(String).join(' ')) }));
 }

@@ -23,6 +23,10 @@ export function mountPage(page: ComponentChild, options: { refreshMs?: number } 
     if (status && chainId) chainId.textContent = status.chainId;
     if (chainHeight) chainHeight.textContent = statusFailed() ? 'offline' : status ? formatNumber(status.height) : '…';
   });
+  // On a phone the navigation is one row that scrolls sideways: show where the person is.
+  const current = document.querySelector<HTMLElement>('.site-nav [aria-current="page"]');
+  const row = current?.closest('ul');
+  if (current && row && row.scrollWidth > row.clientWidth) row.scrollLeft = current.offsetLeft - (row.clientWidth - current.offsetWidth) / 2;
   root.replaceChildren();
   render(page, root);
   void refreshStatus();

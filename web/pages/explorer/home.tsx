@@ -127,7 +127,8 @@ export function Home(props: { onLoaded: () => void }): JSX.Element {
                 label: 'Block hash',
                 class: 'col-hash',
                 cell: (b) => (
-                  <a href={`#/block/${b.hash}`} aria-label={`Block ${b.header.height} by hash`}>
+                  <a href={`#/block/${b.hash}`}>
+                    <span class="visually-hidden">Block {b.header.height}, hash </span>
                     <Hash value={b.hash} short />
                   </a>
                 ),
