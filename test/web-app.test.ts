@@ -21,7 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { appModuleSpace, DEFAULT_WEB_PAGES } from '../src/api/static.js';
 import { moduleClosure, moduleImports, ModuleClosureError, type ModuleSpace } from '../src/api/app-modules.js';
 import { startTestNode, type TestNode } from './helpers.js';
@@ -156,6 +156,9 @@ describe('pages and files are served with their security headers, and nothing el
     assert.equal(ok.statusCode, 200);
     const etag = String(ok.headers.etag);
     assert.equal((await get('/app/web/lib/sha256.js', { 'if-none-match': etag })).statusCode, 304);
+    const zipped = await get('/app/web/lib/sha256.js', { 'accept-encoding': 'gzip, deflate, br' });
+    assert.equal(zipped.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(zipped.rawPayload).toString('utf8'), ok.body, 'the gzipped module is the module');
     for (const url of ['/app/src/crypto/sha256.js', '/app/src/node/node.js', '/app/src/api/static.js', '/app/src/crypto/ed25519.js', '/app/web/lib/sha256.test.js', '/app/web/lib/sha256.ts', '/app/', '/app/web/', '/app/../package.json', '/app/vendor/preact/package.json', '/app/src/services/org/module.js']) {
       const r = await get(url);
       assert.equal(r.statusCode, 404, url);
