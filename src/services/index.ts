@@ -5,13 +5,9 @@ import { notaryModule } from './notary/module.js';
 import { evidenceModule } from './evidence/module.js';
 import { validatorsModule } from './validators/module.js';
 import { didModule } from './did/module.js';
-import { createOrgModule } from './org/module.js';
-import { createGovModule } from './gov/module.js';
+import { orgModule } from './org/module.js';
+import { govModule } from './gov/module.js';
 
-/** The modules that do not manage membership themselves. */
-const serviceModules: readonly ModuleDefinition[] = [notaryModule, evidenceModule, validatorsModule, didModule];
-const names = [...serviceModules.map((m) => m.name), 'org', 'gov'];
+export const builtinModules: readonly ModuleDefinition[] = [notaryModule, evidenceModule, validatorsModule, didModule, orgModule, govModule];
 /** Every role an official can hold: the common ones and those the modules define. */
-export const ROLES: readonly string[] = [...new Set([...COMMON_ROLES, ...serviceModules.flatMap((m) => m.roles ?? [])])];
-
-export const builtinModules: readonly ModuleDefinition[] = [...serviceModules, createOrgModule(ROLES), createGovModule(names)];
+export const ROLES: readonly string[] = [...new Set([...COMMON_ROLES, ...builtinModules.flatMap((m) => m.roles ?? [])])];

@@ -96,6 +96,7 @@ export function scheduleSet(ctx: ActionContext, validators: Validator[], id: str
 export const validatorsModule: ModuleDefinition = {
   name: 'validators',
   description: 'Change the validator set: a validator proposes a new set, validators with more than two thirds of the power approve it, it takes effect two blocks later.',
+  state: { owns: ['consensus/'] },
   actions: {
     propose: defineAction({
       access: 'validator',
