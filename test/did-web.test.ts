@@ -33,7 +33,11 @@ import type { PolityNode } from '../src/node/node.js';
 import { createTestChain } from '../src/services/test-chain.js';
 import { registerStatic } from '../src/api/static.js';
 import { typeboxValidatorCompiler } from '../src/api/validator.js';
-import { registerDidRoutes } from '../src/api/did-routes.js';
+import { didRoutes } from '../src/services/did/routes.js';
+import { DID_ERRORS } from '../src/services/did/errors.js';
+import { createErrorIndex } from '../src/api/error-table.js';
+import type { TypedApp } from '../src/api/route.js';
+import type { AuthenticateDeps } from '../src/api/authenticate.js';
 import { didModule } from '../src/services/did/module.js';
 import { didPolityFromKey, multikeyEncode } from '../src/services/did/method.js';
 import { browserSuite, openBrowser, watchPage } from './browser.js';
@@ -112,7 +116,7 @@ browserSuite('the "Resolve a DID" page in Chromium', () => {
     // --- the app: the node's static files, the DID routes, and the status the header shows ---
     app = Fastify({ logger: false });
     app.setValidatorCompiler(typeboxValidatorCompiler);
-    registerDidRoutes(app, node);
+    didRoutes(app as unknown as TypedApp, { node, host: undefined, auth: {} as AuthenticateDeps, statusOf: createErrorIndex([{ owner: 'did', table: DID_ERRORS }]).statusOf, get: (key) => node.getState(key) });
     app.get('/v1/status', async () => ({ chainId: CHAIN, height: chain.height }));
     await registerStatic(app);
     await app.listen({ port: 0, host: '127.0.0.1' });

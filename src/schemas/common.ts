@@ -21,7 +21,7 @@ export const Height = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGE
 export const TimeMs = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'milliseconds since the Unix epoch' });
 export const ChainId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,47}$', description: 'the chain id' });
 /** Any JSON value (state values, transaction arguments): passed through as stored. */
-export const AnyJson = Type.Unsafe<Json>({ description: 'a JSON value' });
+export const AnyJson = Type.Unsafe<Json>(Type.Unknown({ description: 'a JSON value' }));
 
 export const ErrorBody = Type.Object(
   {

@@ -51,7 +51,7 @@ export const OrgOp = Type.Union([
 ]);
 export type OrgOp = Static<typeof OrgOp>;
 
-interface PendingOp {
+export interface PendingOp {
   op: OrgOp;
   approvals: string[];
   proposer: string;

@@ -34,7 +34,7 @@ export const SET_CHANGE_DELAY = 2;
 export const ProposeArgs = Type.Object({ validators: Type.Array(ValidatorSchema, { minItems: 2, maxItems: 100 }) }, { additionalProperties: false });
 export const ApproveArgs = Type.Object({ id: Hex32 }, { additionalProperties: false });
 
-interface Change {
+export interface Change {
   validators: Validator[];
   approvals: string[];
   proposer: string;
