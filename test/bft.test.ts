@@ -25,7 +25,7 @@ import { createReceiptCache, verifyReceipt } from '../src/ledger/receipt-verify.
 import { slugOf } from '../src/runtime/membership.js';
 import { readNetworkFile, runInitNetwork, writeNetworkFile } from '../src/cli/network-init.js';
 import type { Io } from '../src/cli/io.js';
-import { main } from '../src/cli/main.js';
+import { main } from '../src/main.js';
 import { anchorTx, CHROMIUM, CHROMIUM_ARGS, freePort, randomHash, tempDir } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));

@@ -10,7 +10,7 @@ import { spawn, execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli/main.js';
+import { main } from '../src/main.js';
 import type { Io } from '../src/cli/io.js';
 import { freePort, startTestNode, tempDir, type TestNode } from './helpers.js';
 

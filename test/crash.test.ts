@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
 import { initDataDir } from '../src/node/data-dir.js';
 import { createClient } from '../src/sdk/client.js';
+import { notaryClient } from '../src/services/notary/client.js';
 import { verifyReceipt } from '../src/ledger/receipt-verify.js';
 import { txId } from '../src/ledger/transaction.js';
 import { anchorTx, freePort, randomHash, tempDir, until } from './helpers.js';
@@ -60,7 +61,7 @@ test('SIGKILL while transactions stream in loses nothing committed', async () =>
       const head = await client.block('latest');
       assert.equal(status.stateRoot, head.header.stateRoot, 'state rebuilt from disk has the root of the last stored header');
     }
-    for (const h of anchoredHashes.slice(-20)) assert.ok(verifyReceipt(await client.receipt(h), genesis, { documentHash: h }).ok);
+    for (const h of anchoredHashes.slice(-20)) assert.ok(verifyReceipt(await notaryClient(client).receipt(h), genesis, { documentHash: h }).ok);
     // Resync nonces with the chain (submissions in flight at the kill may or may not have committed).
     for (const s of signers) s.nonce = await client.nonce(s.key.publicKey);
 
@@ -72,7 +73,7 @@ test('SIGKILL while transactions stream in loses nothing committed', async () =>
         const txs = signers.flatMap((s) => Array.from({ length: 10 }, () => anchorTx(genesis, s.key, s.nonce++, randomHash())));
         const hashes = Array.from({ length: 50 }, randomHash);
         try {
-          await Promise.all([client.submitTxs(txs), client.notaryBatch(hashes)]);
+          await Promise.all([client.submitTxs(txs), notaryClient(client).batch(hashes)]);
           // Learn what committed (as a client would, by asking).
           const last = txs[txs.length - 1]!;
           let s = await client.txStatus(txId(last));
@@ -85,7 +86,7 @@ test('SIGKILL while transactions stream in loses nothing committed', async () =>
               const st = await client.txStatus(txId(tx));
               if (st.status === 'committed') committed.set(txId(tx), { height: st.height, code: st.result.code });
             }
-            const recs = await client.receipts(hashes);
+            const recs = await notaryClient(client).receipts(hashes);
             for (const r of recs) if ((r as { type?: string }).type) anchoredHashes.push((r as { hash: string }).hash);
             const b = await client.block(s.height);
             blockHashes.set(s.height, b.hash);

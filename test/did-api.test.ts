@@ -24,12 +24,18 @@ import { signTx } from '../src/ledger/sign.js';
 import type { PolityNode } from '../src/node/node.js';
 import { createTestChain } from '../src/services/test-chain.js';
 import { typeboxValidatorCompiler } from '../src/api/validator.js';
-import { registerDidRoutes } from '../src/api/did-routes.js';
+import { didRoutes } from '../src/services/did/routes.js';
+import { DID_ERRORS } from '../src/services/did/errors.js';
+import { createErrorIndex } from '../src/api/error-table.js';
+import type { TypedApp } from '../src/api/route.js';
+import type { AuthenticateDeps } from '../src/api/authenticate.js';
 import { didModule } from '../src/services/did/module.js';
 import { builtinModules } from '../src/services/index.js';
 import { didKeyFromPublicKey, didPolityFromKey, multikeyEncode, xmlDateTime } from '../src/services/did/method.js';
-import { didCommand } from '../src/cli/did.js';
-import { main } from '../src/cli/main.js';
+import { didCommands } from '../src/services/did/cli.js';
+
+const didCommand = didCommands.did!;
+import { main } from '../src/main.js';
 import { PolityApiError } from '../src/sdk/client.js';
 import { UsageError, type Io } from '../src/cli/io.js';
 import { startTestNode, tempDir, type TestNode } from './helpers.js';
@@ -66,10 +72,16 @@ function createStubNode() {
   return { node, registrar, run, skip: () => chain.skip() };
 }
 
+/** The did service's routes alone on `app`, reading `node` (they use no authentication). */
+function registerDidRoutesOn(app: FastifyInstance, node: PolityNode): void {
+  const { statusOf } = createErrorIndex([{ owner: 'did', table: DID_ERRORS }]);
+  didRoutes(app as unknown as TypedApp, { node, host: undefined, auth: {} as AuthenticateDeps, statusOf, get: (key) => node.getState(key) });
+}
+
 async function smallApp(node: PolityNode): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   app.setValidatorCompiler(typeboxValidatorCompiler);
-  registerDidRoutes(app, node);
+  registerDidRoutesOn(app, node);
   await app.ready();
   return app;
 }
@@ -246,12 +258,12 @@ async function runCli(args: string[]): Promise<{ code: number; out: string; err:
         io.err(`polity did: ${(e as Error).message.split('\n')[0]}`);
         return 2;
       }
-      if (positionals.length < didCommand.positionals.min || positionals.length > didCommand.positionals.max) {
+      if (positionals.length < didCommand.positionals!.min || positionals.length > didCommand.positionals!.max!) {
         io.err('polity did: wrong number of arguments');
         return 2;
       }
       try {
-        return await didCommand.run(values, positionals, io);
+        return await didCommand.run(values, positionals, io, { services: [], simWorker: new URL('file:///') });
       } catch (e) {
         if (e instanceof UsageError) {
           io.err(`polity did: ${e.message}`);
@@ -341,7 +353,7 @@ describe('DIDs on a real node, over HTTP and with the CLI', { skip }, () => {
 
   before(async () => {
     t = await startTestNode();
-    if (!t.app.hasRoute({ method: 'GET', url: '/v1/dids/:did' })) registerDidRoutes(t.app, t.node);
+    if (!t.app.hasRoute({ method: 'GET', url: '/v1/dids/:did' })) registerDidRoutesOn(t.app, t.node);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     dir = await tempDir('polity-did-e2e-');

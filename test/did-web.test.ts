@@ -31,9 +31,14 @@ import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import { DEFAULT_PARAMS, type Genesis } from '../src/ledger/genesis.js';
 import type { PolityNode } from '../src/node/node.js';
 import { createTestChain } from '../src/services/test-chain.js';
-import { DEFAULT_WEB_PAGES, registerStatic } from '../src/api/static.js';
+import { registerStatic, webPagesOf } from '../src/api/static.js';
+import { SERVICES } from '../src/services/index.js';
 import { typeboxValidatorCompiler } from '../src/api/validator.js';
-import { registerDidRoutes } from '../src/api/did-routes.js';
+import { didRoutes } from '../src/services/did/routes.js';
+import { DID_ERRORS } from '../src/services/did/errors.js';
+import { createErrorIndex } from '../src/api/error-table.js';
+import type { TypedApp } from '../src/api/route.js';
+import type { AuthenticateDeps } from '../src/api/authenticate.js';
 import { didModule } from '../src/services/did/module.js';
 import { didPolityFromKey, multikeyEncode } from '../src/services/did/method.js';
 import { browserSuite, openBrowser, watchPage } from './browser.js';
@@ -112,9 +117,9 @@ browserSuite('the "Resolve a DID" page in Chromium', () => {
     // --- the app: the node's static files, the DID routes, and the status the header shows ---
     app = Fastify({ logger: false });
     app.setValidatorCompiler(typeboxValidatorCompiler);
-    registerDidRoutes(app, node);
+    didRoutes(app as unknown as TypedApp, { node, host: undefined, auth: {} as AuthenticateDeps, statusOf: createErrorIndex([{ owner: 'did', table: DID_ERRORS }]).statusOf, get: (key) => node.getState(key) });
     app.get('/v1/status', async () => ({ chainId: CHAIN, height: chain.height }));
-    await registerStatic(app, { pages: DEFAULT_WEB_PAGES });
+    await registerStatic(app, { pages: webPagesOf(SERVICES) });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     pagePath = '/did';

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import { createApi, type ApiOptions } from '../src/api/server.js';
+import { SERVICES } from '../src/services/index.js';
 import { initDataDir } from '../src/node/data-dir.js';
 import { createLogger } from '../src/node/log.js';
 import { createNode, type NodeOptions, type PolityNode } from '../src/node/node.js';
@@ -25,7 +26,7 @@ export interface TestNode {
   close(): Promise<void>;
 }
 
-export async function startTestNode(options: Partial<NodeOptions> & { listen?: boolean; api?: ApiOptions } = {}): Promise<TestNode> {
+export async function startTestNode(options: Partial<NodeOptions> & { listen?: boolean; api?: Partial<ApiOptions> } = {}): Promise<TestNode> {
   const { listen, api, ...nodeOptions } = options;
   const dir = await tempDir();
   const created = await initDataDir(dir);
@@ -38,7 +39,7 @@ export async function startTestNode(options: Partial<NodeOptions> & { listen?: b
     verifyWorkers: 1,
     ...nodeOptions,
   });
-  const app = await createApi(node, api);
+  const app = await createApi(node, { services: SERVICES, ...api });
   if (listen) await app.listen({ port: 0, host: '127.0.0.1' });
   await node.start();
   return {

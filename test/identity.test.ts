@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main } from '../src/cli/main.js';
+import { main } from '../src/main.js';
 import type { Io } from '../src/cli/io.js';
 import { startTestNode, type TestNode } from './helpers.js';
 

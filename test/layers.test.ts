@@ -9,7 +9,7 @@
  *   the file's name says which: `module.ts`, `errors.ts`, `queries.ts` and
  *   the rest are pure and sit with the runtime ("service"); `host.ts` (and
  *   `host-*.ts`, `host/`) sits with the node; `routes.ts` with the API;
- *   `page.tsx` with the web pages; `cli.ts` with the CLI; `index.ts`, which
+ *   `page.tsx` with the web pages; `client.ts` with the SDK; `cli.ts` with the CLI; `index.ts`, which
  *   assembles the service, and src/services/index.ts, the list, sit above
  *   them all ("app"); `bench.ts` with the benchmarks.
  * - The core never imports a service: the node, the API and the CLI receive
@@ -73,7 +73,7 @@ export function layerOf(file: string): Layer | undefined {
   if (rel[0] === 'bench') return 'bench';
   if (rel[0] === 'web') return 'web';
   if (rel[0] !== 'src') return undefined;
-  if (rel.length === 2 && /^main\.tsx?$/.test(name)) return 'app';
+  if (rel.length === 2) return 'app'; // entry points: src/main.ts and the app-level worker entries
   if (rel[1] === 'services') {
     if (rel.length === 3) return name === 'index.ts' || name === 'service.ts' ? 'app' : 'service';
     const inFolder = rel.slice(3);
@@ -81,6 +81,7 @@ export function layerOf(file: string): Layer | undefined {
     if (name === 'index.ts') return 'app';
     if (name === 'bench.ts') return 'bench';
     if (/^cli(-.*)?\.ts$/.test(name)) return 'cli';
+    if (/^client(-.*)?\.ts$/.test(name)) return 'sdk';
     if (/^routes(-.*)?\.ts$/.test(name)) return 'api';
     if (/^host(-.*)?\.ts$/.test(name)) return 'node';
     if (name.endsWith('.tsx')) return 'web';

@@ -34,7 +34,8 @@ import { DEFAULT_PARAMS, validatorSetHash, type Genesis, type Validator } from '
 import { signTx } from '../src/ledger/sign.js';
 import { voteSignBytes } from '../src/ledger/votes.js';
 import { adminKeyPath, nodeKeyPath } from '../src/node/data-dir.js';
-import { DEFAULT_WEB_PAGES, registerStatic } from '../src/api/static.js';
+import { registerStatic, webPagesOf } from '../src/api/static.js';
+import { SERVICES } from '../src/services/index.js';
 import { didPolityFromKey } from '../src/services/did/method.js';
 import { anchorTx, startTestNode, type TestNode } from './helpers.js';
 import { axeViolations, browserSuite, DESKTOP, openBrowser, PHONE, watchPage, type AxeViolation } from './browser.js';
@@ -270,7 +271,7 @@ browserSuite('the validators and evidence pages verify what they show, in Chromi
     app.get('/v1/gov/proposals', async () => ({ height: 40, proposals: [], total: 0 }));
     app.get('/v1/validator-sets', async () => ({ height: 40, current: { since: 21, validators: nextSet }, scheduled: [], handovers: [handover(chainId, 20, genesisSet, nextSet, forge)] }));
     app.get('/v1/evidence', async () => ({ evidence: [evidenceRecord()] }));
-    await registerStatic(app, { pages: DEFAULT_WEB_PAGES });
+    await registerStatic(app, { pages: webPagesOf(SERVICES) });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     ({ browser, page } = await openBrowser({ timeoutMs: WAIT_MS }));

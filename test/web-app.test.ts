@@ -22,11 +22,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { appModuleSpace, DEFAULT_WEB_PAGES } from '../src/api/static.js';
+import { appModuleSpace, webPagesOf } from '../src/api/static.js';
+import { SERVICES } from '../src/services/index.js';
 import { moduleClosure, moduleImports, ModuleClosureError, type ModuleSpace } from '../src/api/app-modules.js';
 import { startTestNode, type TestNode } from './helpers.js';
 
-const ENTRIES: [string, string][] = [['explorer', '/app/web/pages/explorer.js'], ...DEFAULT_WEB_PAGES.map((p): [string, string] => [p.service, `/app/src/services/${p.service}/page.js`])];
+const PAGES = webPagesOf(SERVICES);
+const ENTRIES: [string, string][] = [['explorer', '/app/web/pages/explorer.js'], ...PAGES.map((p): [string, string] => [p.service, `/app/src/services/${p.service}/page.js`])];
 const read = (file: string): string | undefined => {
   try {
     return readFileSync(file, 'utf8');
@@ -122,7 +124,7 @@ describe('pages and files are served with their security headers, and nothing el
   };
 
   it('every page: the shell with its navigation, the import map allowed by its hash, and the headers', async () => {
-    const pages = [['/', 'Explorer'], ['/explorer', 'Explorer'], ...DEFAULT_WEB_PAGES.map((p) => [p.path, p.nav])] as const;
+    const pages = [['/', 'Explorer'], ['/explorer', 'Explorer'], ...PAGES.map((p) => [p.path, p.nav])] as const;
     for (const [path, nav] of pages) {
       const r = await get(path);
       assert.equal(r.statusCode, 200, path);
@@ -136,7 +138,7 @@ describe('pages and files are served with their security headers, and nothing el
       assert.equal((html.match(/<script/g) ?? []).length, 2, `${path}: the import map and the page module, no other script`);
       assert.doesNotMatch(html, / style=|<style/, `${path}: no inline style`);
       assert.match(html, new RegExp(`<a href="[^"]+" aria-current="page">${nav}</a>`), `${path}: the navigation marks the page`);
-      for (const p of DEFAULT_WEB_PAGES) assert.ok(html.includes(`<a href="${p.path}"`), `${path}: the navigation links ${p.path}`);
+      for (const p of PAGES) assert.ok(html.includes(`<a href="${p.path}"`), `${path}: the navigation links ${p.path}`);
       assert.match(html, new RegExp(`<dd id="chain-id">${tn.genesis.chainId}</dd>`), `${path}: the header names the chain before any script runs`);
       assert.match(html, /<a class="skip-link" href="#main">/);
       // Every module the page preloads is served, as JavaScript, with the same headers.

@@ -27,6 +27,7 @@ import { initDataDir, genesisPath } from '../src/node/data-dir.js';
 import { createNode, type PolityNode } from '../src/node/node.js';
 import { createLogger } from '../src/node/log.js';
 import { createApi } from '../src/api/server.js';
+import { SERVICES } from '../src/services/index.js';
 import { signTx } from '../src/ledger/sign.js';
 import { generateKeyPair, signBytes } from '../src/crypto/ed25519.js';
 import { voteSignBytes } from '../src/ledger/votes.js';
@@ -88,7 +89,7 @@ browserSuite('web pages in Chromium', () => {
     const data = await initDataDir(join(dir, 'data'), { organisation: 'Civil Registry' });
     validatorSecret = data.nodeKey.secretKey;
     node = await createNode({ dataDir: data.path, genesis: data.genesis, nodeSecretKey: data.nodeKey.secretKey, log: createLogger('silent'), blockIntervalMs: 50 });
-    app = await createApi(node);
+    app = await createApi(node, { services: SERVICES });
     await app.listen({ port: 0, host: '127.0.0.1' });
     await node.start();
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -12,19 +12,20 @@
  * token for reads and writes that need a principal; transactions still carry
  * their own signatures.
  */
-import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { PolityNode } from '../node/node.js';
 import { callerOf } from '../runtime/membership.js';
+import { errorResponses } from '../schemas/common.js';
+import * as S from '../schemas/api.js';
 import { authError } from './http-signatures.js';
 import { authenticate, requirePrincipal, type AuthenticateDeps } from './authenticate.js';
 import { isSubject } from './sessions.js';
-import * as S from './schemas.js';
+import { SIGNED_OR_SESSION, type TypedApp } from './route.js';
 
-const Subject = Type.String({ minLength: 1, maxLength: 256, description: 'a 64-hex Ed25519 public key, a did:key or a did:polity DID' });
+/** Transactions GET /v1/mempool lists when no limit is given. */
+const MEMPOOL_LIST_DEFAULT = 100;
 
-export function registerAuthRoutes(app: FastifyInstance, node: PolityNode, auth: AuthenticateDeps): void {
-  const errors = { 400: S.ErrorBody, 401: S.ErrorBody };
+export function registerAuthRoutes(app: TypedApp, node: PolityNode, auth: AuthenticateDeps): void {
   const subjectOf = (value: unknown): string => {
     if (!isSubject(value)) throw authError('AUTH_MALFORMED', 'subject: expected a 64-hex public key or a DID');
     return value;
@@ -32,35 +33,56 @@ export function registerAuthRoutes(app: FastifyInstance, node: PolityNode, auth:
 
   app.post(
     '/v1/auth/challenge',
-    { schema: { tags: ['auth'], summary: 'A single-use challenge for a subject to sign (opens a session with POST /v1/auth/session).', body: Type.Object({ subject: Subject }, { additionalProperties: false }), response: errors } },
-    async (request) => auth.sessions.challenge(subjectOf((request.body as { subject: string }).subject)),
+    {
+      schema: {
+        operationId: 'authChallenge',
+        tags: ['auth'],
+        summary: 'A single-use challenge for a subject to sign (opens a session with POST /v1/auth/session).',
+        body: S.ChallengeRequest,
+        response: { 200: S.Challenge, ...errorResponses(401) },
+      },
+    },
+    async (request) => auth.sessions.challenge(subjectOf(request.body.subject)),
   );
 
   app.post(
     '/v1/auth/session',
     {
       schema: {
+        operationId: 'openSession',
         tags: ['auth'],
         summary: 'Open a session: the subject’s current key signs "polity-session:v1:<chainId>:<subject>:<challenge>".',
-        body: Type.Object({ subject: Subject, challenge: Type.String({ maxLength: 64 }), signature: S.Hex64 }, { additionalProperties: false }),
-        response: errors,
+        body: S.SessionRequest,
+        response: { 200: S.Session, ...errorResponses(401, 429) },
       },
     },
     async (request) => {
-      const { subject, challenge, signature } = request.body as { subject: string; challenge: string; signature: string };
+      const { subject, challenge, signature } = request.body;
       const publicKey = await auth.resolveKey(subjectOf(subject));
       if (!publicKey) throw authError('AUTH_UNKNOWN_KEY', 'no current key is known for this subject');
       return auth.sessions.open(subject, challenge, signature, publicKey, node.chainId);
     },
   );
 
-  app.delete('/v1/auth/session', { schema: { tags: ['auth'], summary: 'Close the session whose token authorises this request.', response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
-    const principal = await authenticate(request, auth);
-    const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (!principal || principal.via !== 'session' || !token) throw authError('AUTH_REQUIRED', 'send the session token to close as "Authorization: Bearer <token>"');
-    auth.sessions.close(token);
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/v1/auth/session',
+    {
+      schema: {
+        operationId: 'closeSession',
+        tags: ['auth'],
+        summary: 'Close the session whose token authorises this request.',
+        security: [{ session: [] }],
+        response: { 204: Type.Null({ description: 'closed' }), ...errorResponses(401) },
+      },
+    },
+    async (request, reply) => {
+      const principal = await authenticate(request, auth);
+      const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (!principal || principal.via !== 'session' || !token) throw authError('AUTH_REQUIRED', 'send the session token to close as "Authorization: Bearer <token>"');
+      auth.sessions.close(token);
+      return reply.code(204).send(null);
+    },
+  );
 
   // Not public: transactions waiting for a block are not yet part of the record (a sealed bid,
   // a document's metadata before it is anchored). Auditors and admins of member organisations may
@@ -69,27 +91,38 @@ export function registerAuthRoutes(app: FastifyInstance, node: PolityNode, auth:
     '/v1/mempool',
     {
       schema: {
+        operationId: 'listMempool',
         tags: ['node'],
         summary: 'Transactions waiting for a block (not public: an auditor or admin of a member organisation, signed request or session).',
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false }),
-        response: { ...errors, 403: S.ErrorBody },
+        querystring: S.MempoolQuery,
+        security: [...SIGNED_OR_SESSION],
+        response: { 200: S.Mempool, ...errorResponses(401, 403) },
       },
     },
     async (request) => {
       const principal = await requirePrincipal(request, auth);
       const caller = callerOf((key) => node.getState(key), principal.publicKey);
       if (!caller.admin && !caller.roles.includes('auditor')) throw authError('AUTH_FORBIDDEN', 'the waiting transactions are shown to auditors and admins of member organisations only');
-      const { limit = 100 } = request.query as { limit?: number };
+      const { limit = MEMPOOL_LIST_DEFAULT } = request.query;
       return { height: node.height, size: node.status().mempoolTxs, txs: node.pendingTxs(limit) };
     },
   );
 
   app.get(
     '/v1/auth/whoami',
-    { schema: { tags: ['auth'], summary: 'The principal of a signed request or session, with its organisation and roles on this chain.', response: errors } },
+    {
+      schema: {
+        operationId: 'whoami',
+        tags: ['auth'],
+        summary: 'The principal of a signed request or session, with its organisation and roles on this chain.',
+        security: [...SIGNED_OR_SESSION],
+        response: { 200: S.Whoami, ...errorResponses(401) },
+      },
+    },
     async (request) => {
       const principal = await requirePrincipal(request, auth);
-      return { ...principal, ...callerOf((key) => node.getState(key), principal.publicKey) };
+      const caller = callerOf((key) => node.getState(key), principal.publicKey);
+      return { ...principal, ...caller, roles: [...caller.roles] };
     },
   );
 }

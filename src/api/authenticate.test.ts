@@ -13,7 +13,9 @@ import { PolityError } from '../ledger/errors.js';
 import { PolityApiError } from '../sdk/client.js';
 import { openSession, signedFetch, signRequest } from '../sdk/http-auth.js';
 import { authenticate, createKeyIdResolver, publicKeyOfDidKey, registerRawBody, requirePrincipal, type AuthenticateDeps } from './authenticate.js';
-import { statusOf } from './error-status.js';
+import { createErrorIndex } from './error-table.js';
+
+const { statusOf } = createErrorIndex([]);
 import { AUTH_ERROR_STATUS, authError, createReplayGuard } from './http-signatures.js';
 import { createSessionStore, isSubject } from './sessions.js';
 
@@ -38,7 +40,6 @@ before(async () => {
   registerRawBody(app);
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error instanceof PolityError) {
-      // What error-status.ts will do once it lists the AUTH_* codes.
       const status = (AUTH_ERROR_STATUS as Record<string, number>)[error.code] ?? statusOf(error.code);
       return reply.status(status).send(error.toJSON());
     }

@@ -34,7 +34,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PolityError } from '../ledger/errors.js';
-import { ERROR_STATUS } from './error-status.js';
+import { CORE_ERRORS } from '../ledger/core-errors.js';
 import { equalBytes, isHex } from '../crypto/bytes.js';
 import { verifyBytes } from '../crypto/ed25519.js';
 import {
@@ -64,17 +64,17 @@ export {
 
 // --- codes ---------------------------------------------------------------------------------
 
-/** The codes of refused authentication (spec/api-auth.md §6); their statuses live in error-status.ts. */
+/** The codes of refused authentication (spec/api-auth.md §6); their statuses live in the core's error table (ledger/core-errors.ts). */
 const AUTH_CODES = ['AUTH_REQUIRED', 'AUTH_MALFORMED', 'AUTH_EXPIRED', 'AUTH_BAD_SIGNATURE', 'AUTH_UNKNOWN_KEY', 'AUTH_DIGEST_MISMATCH', 'AUTH_REPLAYED', 'AUTH_FORBIDDEN'] as const;
 export type AuthErrorCode = (typeof AUTH_CODES)[number];
 
 /**
- * HTTP status of each AUTH_* code, taken from the one table (error-status.ts).
+ * HTTP status of each AUTH_* code, taken from the core's error table.
  * 401 means "authenticate (again)": RFC 9110 §15.5.2. A body that does not
  * match its signed digest is a broken request, not a missing credential:
  * 400. Authenticated but not allowed: 403.
  */
-export const AUTH_ERROR_STATUS = Object.fromEntries(AUTH_CODES.map((code) => [code, ERROR_STATUS[code]])) as Record<AuthErrorCode, number>;
+export const AUTH_ERROR_STATUS = Object.fromEntries(AUTH_CODES.map((code) => [code, CORE_ERRORS[code].status])) as Record<AuthErrorCode, number>;
 
 /** A PolityError with an AUTH_* code (or RATE_LIMITED when the replay guard or session table is full). */
 export function authError(code: AuthErrorCode | 'RATE_LIMITED', message: string): PolityError {

@@ -2,30 +2,44 @@
  * The HTTP API and web pages of a node.
  *
  * The HTTP layer is the first contact with untrusted data. Every route
- * declares TypeBox schemas; Fastify validates requests with them and the
- * OpenAPI document (/openapi.json) is generated from the same objects. Every
+ * declares TypeBox schemas for its request and for each answer: Fastify
+ * validates requests with them (validator.ts), serialises answers with them
+ * (so nothing a schema does not name leaves the node), types the handlers
+ * with them (route.ts), and the OpenAPI document (/openapi.json, openapi.ts;
+ * a reference page at /docs) is generated from the same objects. Every
  * rejected input is answered with a 4xx and `{code, message}` (codes in
- * spec/errors.md, statuses in error-status.ts); only a bug answers 500.
+ * spec/errors.md, statuses in the error tables); only a bug answers 500.
+ *
+ * The core routes are here and in core-routes.ts and auth-routes.ts; each
+ * service in `options.services` adds its own (src/services/<name>/routes.ts),
+ * its error codes, its status fields and its web page. The API names no
+ * service itself.
  *
  * Tests call the app in-process (`app.inject`) without opening a socket.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
-import { Type } from '@sinclair/typebox';
-import { PolityError } from '../ledger/errors.js';
-import type { PolityNode, TxStatus } from '../node/node.js';
-import { statusOf } from './error-status.js';
-import * as S from './schemas.js';
-import { DEFAULT_WEB_PAGES, registerStatic } from './static.js';
-import { registerMembershipRoutes } from './membership-routes.js';
-import { createKeyIdResolver, registerRawBody, requirePrincipal, type AuthenticateDeps } from './authenticate.js';
+import swaggerUi from '@fastify/swagger-ui';
+import { Type, type TObject } from '@sinclair/typebox';
+import { PolityError, assert } from '../ledger/errors.js';
+import { createModuleRegistry } from '../runtime/registry.js';
+import type { PolityNode } from '../node/node.js';
+import * as S from '../schemas/api.js';
+import { createErrorIndex, type ErrorIndex } from './error-table.js';
+import { registerStatic, webPagesOf } from './static.js';
+import { createKeyIdResolver, registerRawBody, type AuthenticateDeps } from './authenticate.js';
 import { createReplayGuard } from './http-signatures.js';
 import { createSessionStore } from './sessions.js';
 import { registerAuthRoutes } from './auth-routes.js';
-import { registerDidRoutes } from './did-routes.js';
+import { registerCoreRoutes } from './core-routes.js';
+import { CORE_TAGS, openApiOptions } from './openapi.js';
+import type { ApiService, TypedApp } from './route.js';
 import { RequestValidationError, typeboxValidatorCompiler } from './validator.js';
+import type { ModuleDefinition } from '../runtime/module.js';
 
 export interface ApiOptions {
+  /** The services this node serves: their routes, error codes, status fields and pages. */
+  services: readonly (ApiService & { module: ModuleDefinition })[];
   /** Largest request body accepted, bytes. */
   bodyLimitBytes?: number;
   /**
@@ -34,330 +48,139 @@ export interface ApiOptions {
    * cover the URL the client used (spec/api-auth.md).
    */
   publicOrigin?: string;
-  /** Serve the web pages (the explorer and each service's page). */
+  /** Serve the web pages (explorer, the services' pages) and the API reference at /docs. */
   web?: boolean;
 }
 
+/** Default largest request body: 8 MiB (a batch of 100,000 hashes is ~6.7 MB). */
+const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+/** Sessions: lifetime, lifetime of an unused challenge, and most held at once. */
+const SESSION_TTL_MS = 15 * 60_000;
+const CHALLENGE_TTL_MS = 60_000;
+const SESSIONS_MAX = 100_000;
+/** Signatures remembered against replay, seconds (spec/api-auth.md §4). */
+const REPLAY_WINDOW_SECONDS = 360;
+/** Error messages of the framework are cut to this many characters. */
+const FRAMEWORK_MESSAGE_MAX = 300;
+
 const json = { 'content-type': 'application/json; charset=utf-8' };
 
-export async function createApi(node: PolityNode, options: ApiOptions = {}): Promise<FastifyInstance> {
+export async function createApi(node: PolityNode, options: ApiOptions): Promise<FastifyInstance> {
+  const { services } = options;
+  const errors = createErrorIndex(services.map((s) => ({ owner: s.name, table: s.errors })));
   const app = Fastify({
     logger: false,
-    bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024,
+    bodyLimit: options.bodyLimitBytes ?? BODY_LIMIT_BYTES,
     return503OnClosing: true,
     // Errors of the router itself (a malformed URL, a path segment over the length limit) answer in
     // Polity's {code, message} shape and never echo the path: it may carry what a client should not
     // have put there.
     frameworkErrors: (error, _request, routerReply) => {
-      const reply = routerReply as unknown as import('fastify').FastifyReply;
+      const reply = routerReply as unknown as FastifyReply;
       if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.status(414).headers(json).send({ code: 'BAD_REQUEST', message: 'a part of the path is longer than this API accepts' });
       return reply.status(400).headers(json).send({ code: 'BAD_REQUEST', message: 'the request URL is malformed' });
     },
-  });
+  }).withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(typeboxValidatorCompiler);
   // JSON only: any other content type is answered 415. The raw bytes are kept for Content-Digest.
   app.removeContentTypeParser('text/plain');
   registerRawBody(app);
+  checkRouteContracts(app);
+
+  const stateGet = (key: string) => node.getState(key);
+  const didResolvers = services.filter((s) => s.resolveDidKey);
   const auth: AuthenticateDeps = {
-    resolveKey: createKeyIdResolver(async (did) => node.didKey?.(did)),
-    sessions: createSessionStore({ ttlMs: 15 * 60_000, challengeTtlMs: 60_000, max: 100_000 }),
-    replay: createReplayGuard(360),
+    resolveKey: createKeyIdResolver(async (did) => {
+      for (const s of didResolvers) {
+        const key = s.resolveDidKey!(stateGet, did);
+        if (key) return key;
+      }
+      return undefined;
+    }),
+    sessions: createSessionStore({ ttlMs: SESSION_TTL_MS, challengeTtlMs: CHALLENGE_TTL_MS, max: SESSIONS_MAX }),
+    replay: createReplayGuard(REPLAY_WINDOW_SECONDS),
     now: () => Date.now(),
     ...(options.publicOrigin ? { origin: options.publicOrigin } : {}),
   };
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Polity node API',
-        version: '1',
-        description: 'A Polity node: transactions, blocks, authenticated state and the notary service. Every error body is {code, message}.',
-      },
-      components: {},
-    },
-  });
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof PolityError) {
-      const status = statusOf(error.code);
-      // RFC 9110 §11.6.1 / RFC 9421 §5.1: say how to authenticate.
-      if (status === 401 && error.code.startsWith('AUTH_')) {
-        reply.header('www-authenticate', 'Bearer').header('accept-signature', 'sig1=("@method" "@target-uri");alg="ed25519";tag="polity"');
-      }
-      return reply.status(status).headers(json).send(error.toJSON());
-    }
-    if (error instanceof RequestValidationError || error.validation) {
-      return reply.status(400).send({ code: 'SCHEMA_INVALID', message: error.message.slice(0, 300) });
-    }
-    switch (error.code) {
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply.status(413).send({ code: 'BODY_TOO_LARGE', message: `request body is larger than ${app.initialConfig.bodyLimit} bytes` });
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return reply.status(415).send({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' });
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return reply.status(400).send({ code: 'MALFORMED_JSON', message: 'the request body is empty; expected JSON' });
-      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-        return reply.status(400).send({ code: 'BAD_REQUEST', message: 'content-length does not match the body' });
-    }
-    if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-      return reply.status(400).send({ code: 'MALFORMED_JSON', message: 'the request body is not valid JSON' });
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      return reply.status(status).send({ code: 'BAD_REQUEST', message: error.message.slice(0, 200) });
-    }
-    node.log.error('api.internal', { route: request.routeOptions.url ?? 'unknown', error: error.message.slice(0, 200) });
-    return reply.status(500).send({ code: 'INTERNAL', message: 'internal error' });
-  });
-
+  await app.register(swagger, openApiOptions([...CORE_TAGS, ...services.flatMap((s) => s.tags)], '1'));
+  app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, reply, errors, node, request.routeOptions.url));
   // The message names no part of the URL: a path may carry data a client should not have put there.
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route; see /openapi.json' }));
 
-  const errors = { 400: S.ErrorBody, 404: S.ErrorBody };
-
-  // --- node -----------------------------------------------------------------
-  app.get('/v1/status', { schema: { tags: ['node'], summary: 'Node status: chain, height, latest block, mempool.' } }, async () => node.status());
-  app.get(
-    '/v1/evidence',
-    { schema: { tags: ['consensus'], summary: 'Equivocation evidence recorded on the chain: validators that signed two conflicting consensus messages.' } },
-    async () => ({ evidence: node.listEvidence() }),
-  );
-  app.get('/v1/genesis', { schema: { tags: ['node'], summary: 'The genesis document (what offline verifiers need).' } }, async () => node.genesis);
-  app.get(
-    '/v1/validator-sets',
-    {
-      schema: {
-        tags: ['consensus'],
-        summary: 'The validator set in force, and every handover from the genesis set to it (what offline verifiers need to follow the set).',
-        description:
-          'Each handover is the header of the last block an outgoing set signed (carrying nextValidatorSetHash), its commit certificate, and the incoming set. Scheduled changes not yet in force are listed under `scheduled`.',
-      },
-    },
-    async () => {
-      const height = node.height;
-      const current = node.validatorSetAt(height + 1);
-      const next = node.validatorSetAt(height + 2);
-      return {
-        height,
-        current: { since: current.since, validators: current.validators },
-        scheduled: next.since > height + 1 ? [{ since: next.since, validators: next.validators }] : [],
-        handovers: await node.setHandovers(),
-      };
-    },
-  );
-
-  // --- transactions ---------------------------------------------------------
-  const waitFor = async (txId: string, wait: string | undefined, timeoutMs: number | undefined): Promise<TxStatus | undefined> =>
-    wait === 'commit' ? node.waitForTx(txId, timeoutMs ?? 10_000) : undefined;
-
-  const submitOne = async (tx: unknown, query: { wait?: string; timeoutMs?: number }, reply: import('fastify').FastifyReply) => {
-    const [outcome] = await node.submitTxs([tx]);
-    if (!outcome || outcome.status === 'rejected') {
-      const code = outcome?.code ?? 'TX_MALFORMED';
-      return reply.status(statusOf(code)).send({ code, message: outcome?.message ?? 'rejected' });
-    }
-    const status = await waitFor(outcome.txId, query.wait, query.timeoutMs);
-    if (status?.status === 'committed') return reply.status(200).send(status);
-    return reply.status(202).send(status ?? { txId: outcome.txId, status: 'pending' });
-  };
-
-  app.post(
-    '/v1/tx',
-    { schema: { tags: ['transactions'], summary: 'Submit one signed transaction.', body: S.SignedTx, querystring: S.WaitQuery, response: errors } },
-    async (request, reply) => submitOne(request.body, request.query as { wait?: string; timeoutMs?: number }, reply),
-  );
-
-  app.post(
-    '/v1/txs',
-    {
-      schema: {
-        tags: ['transactions'],
-        summary: 'Submit up to 2,000 signed transactions; each gets its own outcome.',
-        description: '202 when at least one was accepted (see each outcome); 400 TX_REJECTED with the outcomes when none was.',
-        body: S.TxBatch,
-        response: { 202: Type.Unknown(), 400: S.ErrorBody },
-      },
-    },
-    async (request, reply) => {
-      const { txs } = request.body as { txs: unknown[] };
-      const results = await node.submitTxs(txs);
-      if (results.every((r) => r.status === 'rejected')) {
-        return reply.status(400).send({ code: 'TX_REJECTED', message: 'no transaction in the batch was accepted', details: { results } });
-      }
-      return reply.status(202).send({ results });
-    },
-  );
-
-  app.get(
-    '/v1/txs/:id',
-    { schema: { tags: ['transactions'], summary: 'Status of a transaction, with the transaction once committed.', params: S.TxIdParams, response: errors } },
-    async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const status = await node.txStatus(id);
-      if (status.status === 'unknown') return reply.status(404).send({ code: 'NOT_FOUND', message: 'no such transaction on this node' });
-      if (status.status === 'pending') return status;
-      const block = await node.getBlock(status.height);
-      return { ...status, blockHash: block?.certificate.blockHash, time: block?.header.time, tx: block?.txs[status.index] };
-    },
-  );
-
-  app.get(
-    '/v1/accounts/:key',
-    { schema: { tags: ['transactions'], summary: "A signer's next nonce.", params: Type.Object({ key: S.Hex32 }), response: errors } },
-    async (request) => {
-      const { key } = request.params as { key: string };
-      return { key, nonce: node.nextNonce(key) };
-    },
-  );
-
-  // --- blocks -----------------------------------------------------------------
-  app.get(
-    '/v1/blocks',
-    { schema: { tags: ['blocks'], summary: 'Latest block headers, newest first.', querystring: S.BlocksQuery, response: errors } },
-    async (request) => {
-      const { limit = 20, before } = request.query as { limit?: number; before?: number };
-      const top = Math.min(before !== undefined ? before - 1 : node.height, node.height);
-      const heights: number[] = [];
-      for (let h = top; h >= 1 && heights.length < limit; h--) heights.push(h);
-      const blocks = await Promise.all(heights.map((h) => node.getBlock(h)));
-      return {
-        height: node.height,
-        blocks: blocks.filter((b) => b !== undefined).map((b) => ({ hash: b.certificate.blockHash, header: b.header, signatures: b.certificate.signatures.length })),
-      };
-    },
-  );
-
-  app.get(
-    '/v1/blocks/:ref',
-    { schema: { tags: ['blocks'], summary: 'A block with its transactions, results and commit certificate.', params: S.BlockRefParams, response: errors } },
-    async (request, reply) => {
-      const { ref } = request.params as { ref: string };
-      const block = ref === 'latest' ? await node.getBlock(node.height) : ref.length === 64 ? await node.getBlockByHash(ref) : await node.getBlock(Number(ref));
-      if (!block) return reply.status(404).send({ code: 'NOT_FOUND', message: `no block ${ref} on this node` });
-      const results = await node.getResults(block.header.height);
-      return { hash: block.certificate.blockHash, ...block, results };
-    },
-  );
-
-  app.get(
-    '/v1/blocks/:height/inclusion',
-    {
-      schema: {
-        tags: ['blocks'],
-        summary: "RFC 9162 proof that a block is in a later block's history root.",
-        params: S.HeightParams,
-        querystring: S.InclusionQuery,
-        response: errors,
-      },
-    },
-    async (request) => {
-      const { height } = request.params as { height: number };
-      const { head } = request.query as { head: number };
-      const proof = await node.historyInclusion(height, head);
-      const [block, headBlock] = await Promise.all([node.getBlock(height), node.getBlock(head)]);
-      return { ...proof, blockHash: block!.certificate.blockHash, head: { header: headBlock!.header, certificate: headBlock!.certificate } };
-    },
-  );
-
-  app.get(
-    '/v1/history/consistency',
-    {
-      schema: {
-        tags: ['blocks'],
-        summary: "RFC 9162 consistency proof: the later head's history extends the earlier one's.",
-        querystring: S.ConsistencyQuery,
-        response: errors,
-      },
-    },
-    async (request) => {
-      const { from, to } = request.query as { from: number; to: number };
-      const proof = await node.historyConsistency(from, to);
-      const [a, b] = await Promise.all([node.getBlock(from), node.getBlock(to)]);
-      return { ...proof, from: { header: a!.header, certificate: a!.certificate }, to: { header: b!.header, certificate: b!.certificate } };
-    },
-  );
-
-  // --- state ------------------------------------------------------------------
-  app.get(
-    '/v1/state',
-    {
-      schema: {
-        tags: ['state'],
-        summary: 'Read a state key, optionally with an inclusion or non-inclusion proof against the latest block.',
-        querystring: S.StateQuery,
-        response: errors,
-      },
-    },
-    async (request) => {
-      const { key, proof } = request.query as { key: string; proof?: boolean };
-      return node.readState(key, proof === true);
-    },
-  );
-
-  // --- notary -----------------------------------------------------------------
-  app.post(
-    '/v1/notary/anchor',
-    {
-      schema: {
-        tags: ['notary'],
-        summary: 'Anchor one document hash with a signed notary.anchor transaction.',
-        body: S.NotaryAnchorBody,
-        querystring: S.WaitQuery,
-        response: errors,
-      },
-    },
-    async (request, reply) => submitOne(request.body, request.query as { wait?: string; timeoutMs?: number }, reply),
-  );
-
-  app.post(
-    '/v1/notary/batch',
-    {
-      schema: {
-        tags: ['notary'],
-        summary: 'Queue up to 100,000 document hashes for the next aggregated anchoring (a signed request: RFC 9421, or a session).',
-        description:
-          'The request must be signed with HTTP Message Signatures (RFC 9421, Ed25519, covering @method, @target-uri, content-digest and content-type) or carry a session token (POST /v1/auth/session); see spec/api-auth.md. Answers how many distinct new hashes were queued (repeats of a waiting hash are not counted). Each receipt is ready once the next block commits (POST /v1/notary/receipts). A hash anchored before is anchored again; look-ups and receipts report its earliest anchoring.',
-        body: S.NotaryBatchBody,
-        response: { 202: Type.Unknown(), ...errors },
-      },
-    },
-    async (request, reply) => {
-      // A write without a transaction signature: the request itself must be signed (or carry a session).
-      // Aggregated anchoring is a public service like a signed anchor: any authenticated key may use it.
-      // Who it was stays out of the logs (a citizen's key is personal data).
-      await requirePrincipal(request, auth);
-      const { hashes } = request.body as { hashes: string[] };
-      const queued = await node.submitHashes(hashes);
-      return reply.status(202).send({ status: 'pending', count: queued });
-    },
-  );
-
-  app.get(
-    '/v1/notary/hashes/:hash',
-    { schema: { tags: ['notary'], summary: 'When and in which block a hash was anchored.', params: S.HashParams, response: errors } },
-    async (request) => node.receipts.lookup((request.params as { hash: string }).hash),
-  );
-
-  app.get(
-    '/v1/notary/receipts/:hash',
-    { schema: { tags: ['notary'], summary: 'The offline-verifiable receipt of an anchored hash.', params: S.HashParams, response: errors } },
-    async (request) => node.receipts.receipt((request.params as { hash: string }).hash),
-  );
-
-  app.post(
-    '/v1/notary/receipts',
-    { schema: { tags: ['notary'], summary: 'Receipts of up to 1,000 hashes.', body: S.NotaryReceiptsBody, response: errors } },
-    async (request) => ({ receipts: await node.receipts.receipts((request.body as { hashes: string[] }).hashes) }),
-  );
-
-  registerMembershipRoutes(app, node);
+  const registry = createModuleRegistry(services.map((s) => s.module));
+  const statusSchema: TObject = Type.Composite([S.NodeStatus, ...services.flatMap((s) => (s.status ? [s.status] : []))], { title: 'Status' });
+  registerCoreRoutes(app, { node, registry, statusSchema });
   registerAuthRoutes(app, node, auth);
-  registerDidRoutes(app, node);
+  for (const service of services) {
+    service.routes(app, { node, host: hostOf(node, service.name), auth, statusOf: errors.statusOf, get: stateGet });
+  }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
-  if (options.web !== false) await registerStatic(app, { pages: DEFAULT_WEB_PAGES, chainInfo: () => ({ chainId: node.chainId, height: node.height }) });
+  if (options.web !== false) {
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true, docExpansion: 'list' } });
+    await registerStatic(app, { pages: webPagesOf(services), chainInfo: () => ({ chainId: node.chainId, height: node.height }) });
+  }
   return app;
+}
+
+/** The host part a service runs on this node, if any. */
+function hostOf(node: PolityNode, service: string): unknown {
+  const n = node as any;
+  if (typeof n.host === 'function') return n.host(service);
+  // INTERIM, until the node runs services' host parts: the node's own notary and evidence parts.
+  if (service === 'notary') {
+    return { submitHashes: (h: string[]) => n.submitHashes(h), lookup: (h: string) => n.receipts.lookup(h), receipt: (h: string) => n.receipts.receipt(h), receipts: (h: string[]) => n.receipts.receipts(h) };
+  }
+  if (service === 'evidence') {
+    return { recordedKeys: () => n.listEvidence().map((e: any) => `evidence/${e.validator}/${e.height}/${e.round}/${e.type}`) };
+  }
+  return undefined;
+}
+
+/** Every route declares its operation id, tags, summary and a success answer; a route without them does not start. */
+function checkRouteContracts(app: TypedApp): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { hide?: boolean; operationId?: string; tags?: string[]; summary?: string; response?: Record<string, unknown> } | undefined;
+    if (!schema || schema.hide || route.url.startsWith('/docs')) return;
+    const where = `${String(route.method)} ${route.url}`;
+    assert(typeof schema.operationId === 'string', `route ${where} has no operationId`);
+    assert(schema.tags && schema.tags.length > 0 && typeof schema.summary === 'string', `route ${where} has no tags or summary`);
+    assert(Object.keys(schema.response ?? {}).some((status) => /^2\d\d$/.test(status)), `route ${where} declares no success answer`);
+  });
+}
+
+function answerError(error: FastifyError, reply: FastifyReply, errors: ErrorIndex, node: PolityNode, route: string | undefined): FastifyReply {
+  if (error instanceof PolityError) {
+    const status = errors.statusOf(error.code);
+    if (!errors.has(error.code)) node.log.error('api.undeclaredCode', { route: route ?? 'unknown', code: error.code.slice(0, 64) });
+    // RFC 9110 §11.6.1 / RFC 9421 §5.1: say how to authenticate.
+    if (status === 401 && error.code.startsWith('AUTH_')) {
+      reply.header('www-authenticate', 'Bearer').header('accept-signature', 'sig1=("@method" "@target-uri");alg="ed25519";tag="polity"');
+    }
+    return reply.status(status).headers(json).send(error.toJSON());
+  }
+  if (error instanceof RequestValidationError || error.validation) {
+    return reply.status(400).headers(json).send({ code: 'SCHEMA_INVALID', message: error.message.slice(0, FRAMEWORK_MESSAGE_MAX) });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return reply.status(413).headers(json).send({ code: 'BODY_TOO_LARGE', message: `request body is larger than ${reply.server.initialConfig.bodyLimit} bytes` });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return reply.status(415).headers(json).send({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return reply.status(400).headers(json).send({ code: 'MALFORMED_JSON', message: 'the request body is empty; expected JSON' });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return reply.status(400).headers(json).send({ code: 'BAD_REQUEST', message: 'content-length does not match the body' });
+  }
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return reply.status(400).headers(json).send({ code: 'MALFORMED_JSON', message: 'the request body is not valid JSON' });
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return reply.status(status).headers(json).send({ code: 'BAD_REQUEST', message: error.message.slice(0, 200) });
+  }
+  node.log.error('api.internal', { route: route ?? 'unknown', error: error.message.slice(0, 200) });
+  return reply.status(500).headers(json).send({ code: 'INTERNAL', message: 'internal error' });
 }

@@ -40,7 +40,7 @@ const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DIST = join(PACKAGE_ROOT, 'dist') + sep;
 const WEB = join(PACKAGE_ROOT, 'web') + sep;
 
-/** A service's web page: where it is served, its title, and its link text in the navigation. */
+/** A service's web page: where it is served, its title, and its link text in the navigation (its module is src/services/<service>/page.tsx). */
 export interface WebPage {
   service: string;
   path: string;
@@ -48,19 +48,10 @@ export interface WebPage {
   nav: string;
 }
 
-/**
- * The service pages, in navigation order, until the service list
- * (src/services/index.ts) carries each service's `page` descriptor.
- * A service's page module is src/services/<service>/page.tsx.
- */
-export const DEFAULT_WEB_PAGES: readonly WebPage[] = [
-  { service: 'notary', path: '/verify', title: 'Verify a document', nav: 'Verify a document' },
-  { service: 'org', path: '/console', title: 'Organisations', nav: 'Organisations' },
-  { service: 'gov', path: '/governance', title: 'Governance', nav: 'Governance' },
-  { service: 'did', path: '/did', title: 'Resolve a DID', nav: 'Resolve a DID' },
-  { service: 'validators', path: '/validators', title: 'Validators', nav: 'Validators' },
-  { service: 'evidence', path: '/evidence', title: 'Evidence', nav: 'Evidence' },
-];
+/** The web pages of the services (each descriptor's `page`), in the list's order: the navigation's order. */
+export function webPagesOf(services: readonly { name: string; page: { path: string; title: string; nav: string } }[]): WebPage[] {
+  return services.map((s) => ({ service: s.name, ...s.page }));
+}
 
 export interface StaticOptions {
   pages: readonly WebPage[];
@@ -168,7 +159,7 @@ export function securityHeaders(scriptHashes: readonly string[]): Record<string,
 function renderShell(page: ShellPage, all: readonly ShellPage[], importMap: string, preload: readonly string[], chain: { chainId: string; height: number } | undefined): string {
   const nav = all
     .map((p) => `<li><a href="${escapeHtml(p.paths[p.paths.length - 1]!)}"${p === page ? ' aria-current="page"' : ''}>${escapeHtml(p.nav)}</a></li>`)
-    .concat('<li><a href="/openapi.json">API</a></li>')
+    .concat('<li><a href="/docs">API</a></li>')
     .join('\n          ');
   return `<!doctype html>
 <html lang="en">
@@ -206,11 +197,11 @@ function renderShell(page: ShellPage, all: readonly ShellPage[], importMap: stri
       <h1>${escapeHtml(page.title)}</h1>
       <p class="loading">Loading…</p>
     </div>
-    <noscript><p class="notice notice-error">This page needs JavaScript. The same data is available from the node’s <a href="/openapi.json">HTTP API</a> and the <code>polity</code> command line.</p></noscript>
+    <noscript><p class="notice notice-error">This page needs JavaScript. The same data is available from the node’s <a href="/docs">HTTP API</a> and the <code>polity</code> command line.</p></noscript>
   </main>
   <footer class="site-footer">
     <div class="wrap">
-      <p>Everything here is read from this node’s API and is public: blocks are signed by the consortium’s validators, and hashes and signatures shown here can be checked by anyone — pages check them in your browser. Keys you use here never leave it. See the <a href="/openapi.json">API description</a>.</p>
+      <p>Everything here is read from this node’s API and is public: blocks are signed by the consortium’s validators, and hashes and signatures shown here can be checked by anyone — pages check them in your browser. Keys you use here never leave it. See the <a href="/docs">API reference</a>.</p>
     </div>
   </footer>
 </body>

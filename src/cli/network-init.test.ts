@@ -3,6 +3,7 @@
  * network.json reader and writer, `polity keys new --node`, `polity genesis`
  * and `polity peers`. Every bad input gives a clear error and writes nothing.
  */
+import { SERVICES } from '../services/index.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -25,6 +26,9 @@ import {
   writeNetworkFile,
   type NetworkFile,
 } from './network-init.js';
+
+/** The program's services, as `polity genesis` gets them from src/main.ts. */
+const APP = { services: SERVICES, simWorker: new URL('../sim-worker.js', import.meta.url) };
 
 let work: string;
 before(async () => {
@@ -259,7 +263,7 @@ test('several machines: keys new --node, then genesis from the collected keys, t
   // The coordinator.
   const out = join(work, 'genesis.json');
   const io = captureIo();
-  assert.equal(await runGenesis({ validator: [`Tax Office:${taxKey}:2`, `Land Registry:${landKey}`], 'chain-id': 'gov-net', out }, [], io), 0);
+  assert.equal(await runGenesis({ validator: [`Tax Office:${taxKey}:2`, `Land Registry:${landKey}`], 'chain-id': 'gov-net', out }, [], io, APP), 0);
   const genesis = parseGenesis(await readJson(out));
   assert.equal(genesis.chainId, 'gov-net');
   assert.deepEqual(genesis.validators, [
@@ -268,7 +272,7 @@ test('several machines: keys new --node, then genesis from the collected keys, t
   ]);
   assert.match(io.lines.join('\n'), new RegExp(`genesis hash   ${genesisHash(genesis)}`));
   assert.match(io.lines.join('\n'), /total power 3; a block needs the signatures of validators holding 3 of it/);
-  await assert.rejects(runGenesis({ validator: [`Tax Office:${taxKey}`], out }, [], captureIo()), /already exists; refusing to overwrite/);
+  await assert.rejects(runGenesis({ validator: [`Tax Office:${taxKey}`], out }, [], captureIo(), APP), /already exists; refusing to overwrite/);
 
   // Each department: genesis in, then its peers.
   await writeFile(join(tax, 'genesis.json'), await readFile(out));
@@ -310,7 +314,7 @@ test('genesis: bad --validator specs are usage errors and write nothing', async 
     [{ validator: Array.from({ length: 65 }, (_, i) => `D${i}:${i.toString(16).padStart(64, '0')}`) }, /at most 64/],
   ];
   for (const [values, message] of cases) {
-    await assert.rejects(runGenesis({ ...values, out }, [], captureIo()), (e: Error) => {
+    await assert.rejects(runGenesis({ ...values, out }, [], captureIo(), APP), (e: Error) => {
       assert.ok(e instanceof UsageError, `${JSON.stringify(values).slice(0, 80)}: ${e}`);
       assert.match(e.message, message);
       return true;

@@ -26,7 +26,7 @@ import { isHex } from '../crypto/bytes.js';
 import { DEFAULT_PARAMS, genesisHash, parseGenesis, type Genesis, type Validator } from '../ledger/genesis.js';
 import { CHAIN_ID_RE } from '../ledger/transaction.js';
 import { genesisState, slugOf } from '../runtime/membership.js';
-import { builtinModules } from '../services/index.js';
+import type { CliApp } from './command.js';
 import { adminKeyPath, exists, genesisPath, loadGenesisFile, loadKeyFile, nodeKeyPath } from '../node/data-dir.js';
 import { type Io, optionList, parsePositiveInt, UsageError } from './io.js';
 
@@ -552,7 +552,7 @@ export function parseValidatorSpec(spec: string): Validator {
   return { name: parseOrgName('--validator', parts.join(':')), pubKey: pubKey!, power };
 }
 
-export async function runGenesis(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
+export async function runGenesis(values: Record<string, unknown>, _positionals: string[], io: Io, app: CliApp): Promise<number> {
   const raw = optionList(values.validator);
   if (raw.length === 0) throw new UsageError('expected one --validator NAME:PUBKEY[:POWER] per validating department');
   if (raw.length > VALIDATORS_MAX) throw new UsageError(`--validator: at most ${VALIDATORS_MAX}, got ${raw.length}`);
@@ -594,7 +594,7 @@ export async function runGenesis(values: Record<string, unknown>, _positionals: 
   };
   try {
     parseGenesis(genesis);
-    genesisState(genesis, builtinModules.map((m) => m.name));
+    genesisState(genesis, app.services.map((s) => s.module.name));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -6,6 +6,7 @@ import { exists, initDataDir, isInitialised, loadDataDir } from '../node/data-di
 import { networkPath, readNetworkFile } from './network-init.js';
 import { createLogger, type LogLevel } from '../node/log.js';
 import { type Io, parsePort, parsePositiveInt, UsageError } from './io.js';
+import type { CliApp } from './command.js';
 
 export async function runInit(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
   const dir = values.data as string;
@@ -27,7 +28,7 @@ export async function runInit(values: Record<string, unknown>, _positionals: str
   return 0;
 }
 
-export async function runStart(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
+export async function runStart(values: Record<string, unknown>, _positionals: string[], io: Io, program: CliApp): Promise<number> {
   const dir = values.data as string;
   const host = values.host as string;
   const explicitPort = values.port !== undefined ? parsePort(values.port) : undefined;
@@ -60,7 +61,7 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
         }
       : {}),
   });
-  const app = await createApi(node);
+  const app = await createApi(node, { services: program.services });
   try {
     await app.listen({ port, host });
   } catch (e) {
@@ -78,8 +79,8 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     io.out(`Polity node running — chain ${status.chainId}, height ${status.height}, ${status.consensus === 'bft' ? `BFT consensus, ${status.validators.length} validators` : 'solo consensus'}`);
     if (network) io.out(`  peers      listening on ${network.listen.host}:${network.listen.port}, dialling ${network.peers.length}`);
     io.out(`  explorer   ${url}/`);
-    io.out(`  verify     ${url}/verify`);
-    io.out(`  API        ${url}/v1/status   (OpenAPI: ${url}/openapi.json)`);
+    for (const s of program.services) io.out(`  ${s.page.nav.padEnd(10)} ${url}${s.page.path}`);
+    io.out(`  API        ${url}/v1/status   (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
     io.out(`  data       ${resolve(dir)}`);
     io.out('press Ctrl+C to stop');
   }

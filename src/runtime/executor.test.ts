@@ -12,6 +12,7 @@ import { defineAction, type ModuleDefinition } from './module.js';
 const counter: ModuleDefinition = {
   name: 'counter',
   description: 'test module',
+  state: { owns: ['counter', 'log/'] },
   actions: {
     add: defineAction({
       access: 'anyone',
@@ -66,8 +67,37 @@ test('execution is deterministic: same block, same results and writes', () => {
 
 test('a bug in a module (a non-domain error) crashes rather than diverging', () => {
   const buggy = createModuleRegistry([
-    { name: 'buggy', description: '', actions: { go: defineAction({ access: 'anyone', args: Type.Object({}), description: '', execute: () => { throw new TypeError('oops'); } }) } },
+    { name: 'buggy', description: '', state: { owns: [] }, actions: { go: defineAction({ access: 'anyone', args: Type.Object({}), description: '', execute: () => { throw new TypeError('oops'); } }) } },
   ]);
   const t = decodeTx(signTx({ v: 1, chainId: 'c', module: 'buggy', action: 'go', args: {}, signer: k.publicKey, nonce: 0 }, k.secretKey));
   assert.throws(() => executeBlock(buggy, empty, { chainId: 'c', height: 1, time: 1, validators: [] }, [t]), /oops/);
+});
+
+test('a module writes only its own keys (and those of modules it declares): a write elsewhere is a bug that crashes', () => {
+  const registryOf = (owns: string[], writesOf: string[] = []) =>
+    createModuleRegistry([
+      { ...counter, state: { owns, writesOf } },
+      { name: 'other', description: '', state: { owns: ['other/'] }, actions: {} },
+    ]);
+  const block = (r: ReturnType<typeof registryOf>) => executeBlock(r, empty, { chainId: 'c', height: 1, time: 1, validators: [] }, [tx(0, { by: 1 })]);
+  assert.equal(block(registryOf(['counter', 'log/'])).results[0]!.code, 'OK');
+  // Negative controls: the same action with a planted hole in its declaration is stopped, not committed.
+  assert.throws(() => block(registryOf(['counter'])), /invariant broken: counter.add wrote "log\/0", outside the keys of counter/);
+  assert.throws(() => block(registryOf(['log/'])), /wrote "counter"/);
+  assert.throws(() => block(registryOf(['counter/', 'log/'])), /wrote "counter"/, 'a prefix "counter/" does not own the exact key "counter"');
+});
+
+test("writing another module's keys needs that module named in writesOf", () => {
+  const other: ModuleDefinition = { name: 'other', description: '', state: { owns: ['other/'] }, actions: {} };
+  const writer = (writesOf: string[]): ModuleDefinition => ({
+    name: 'writer',
+    description: '',
+    state: { owns: ['writer/'], writesOf },
+    actions: { go: defineAction({ access: 'anyone', args: Type.Object({}), description: '', execute: (ctx) => ctx.set('other/x', 1) }) },
+  });
+  const t = decodeTx(signTx({ v: 1, chainId: 'c', module: 'writer', action: 'go', args: {}, signer: k.publicKey, nonce: 0 }, k.secretKey));
+  const run = (writesOf: string[]) => executeBlock(createModuleRegistry([other, writer(writesOf)]), empty, { chainId: 'c', height: 1, time: 1, validators: [] }, [t]);
+  assert.equal(run(['other']).changes.get('other/x'), 1);
+  assert.throws(() => run([]), /writer.go wrote "other\/x", outside the keys of writer/);
+  assert.throws(() => createModuleRegistry([writer(['missing'])]), /writes the keys of missing, which this chain does not run/);
 });

@@ -96,6 +96,8 @@ function executeTx(registry: ModuleRegistry, blockOverlay: Overlay, block: Block
     txIndex,
     signer: body.signer,
     validators: block.validators,
+    modules: registry.names,
+    roles: registry.roles,
     get caller() {
       return (caller ??= callerOf((key) => overlay.get(key), body.signer));
     },
@@ -103,9 +105,13 @@ function executeTx(registry: ModuleRegistry, blockOverlay: Overlay, block: Block
     has: (key) => overlay.get(key) !== undefined,
     set: (key, value) => {
       if (key.length === 0 || key.length > STATE_KEY_MAX) throw new Error(`invariant broken: state key of ${key.length} characters`);
+      if (!action.mayWrite(key)) throw new Error(`invariant broken: ${body.module}.${body.action} wrote ${JSON.stringify(key.slice(0, 64))}, outside the keys of ${body.module}`);
       overlay.set(key, value);
     },
-    delete: (key) => overlay.delete(key),
+    delete: (key) => {
+      if (!action.mayWrite(key)) throw new Error(`invariant broken: ${body.module}.${body.action} deleted ${JSON.stringify(key.slice(0, 64))}, outside the keys of ${body.module}`);
+      overlay.delete(key);
+    },
     emit: (event) => {
       events.push(event);
     },

@@ -25,6 +25,10 @@ export interface ActionContext {
   readonly validators: readonly Validator[];
   /** The signer's organisation and roles (computed on first use). */
   readonly caller: Caller;
+  /** Names of the modules this chain runs (governance grants permissions in them). */
+  readonly modules: readonly string[];
+  /** Every role an official can hold on this chain: the common ones and those the modules define. */
+  readonly roles: readonly string[];
   get(key: string): Json | undefined;
   has(key: string): boolean;
   set(key: string, value: Json): void;
@@ -67,12 +71,33 @@ export interface ActionDefinition<S extends TSchema = TSchema> {
   execute(ctx: ActionContext, args: Static<S>): void;
 }
 
+/**
+ * The state keys a module owns. Its actions may write only these — and the
+ * keys of the modules named in `writesOf`, through those modules' own
+ * functions (governance changes organisations and the validator set). The
+ * runtime stops a write outside them as a bug (a broken invariant), so one
+ * service can never silently overwrite another's records.
+ */
+export interface StateKeys {
+  /** Keys the module owns: an entry ending in "/" is a prefix, any other an exact key. */
+  owns: readonly string[];
+  /** Modules whose keys this module's actions also write. */
+  writesOf?: readonly string[];
+}
+
 export interface ModuleDefinition {
   name: string;
   description: string;
   /** Roles this module's actions use beyond the common ones (admin, registrar, issuer, approver, auditor). */
   roles?: readonly string[];
+  state: StateKeys;
   actions: Record<string, ActionDefinition<any>>;
+}
+
+/** Does `key` fall under one of `owned` (prefixes ending in "/", or exact keys)? */
+export function keyOwnedBy(owned: readonly string[], key: string): boolean {
+  for (const k of owned) if (k.endsWith('/') ? key.startsWith(k) : key === k) return true;
+  return false;
 }
 
 export function defineAction<S extends TSchema>(definition: ActionDefinition<S>): ActionDefinition<S> {

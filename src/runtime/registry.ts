@@ -5,17 +5,24 @@
  */
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
-import type { ActionDefinition, ModuleDefinition } from './module.js';
+import { keyOwnedBy, type ActionDefinition, type ModuleDefinition } from './module.js';
+import { COMMON_ROLES } from './membership.js';
 
 export interface RegisteredAction {
   module: string;
   name: string;
   definition: ActionDefinition;
   check: TypeCheck<TSchema>;
+  /** May this action write `key` (its module's keys, and those of the modules it writes through)? */
+  mayWrite(key: string): boolean;
 }
 
 export interface ModuleRegistry {
   modules: readonly ModuleDefinition[];
+  /** The modules' names, in registration order. */
+  names: readonly string[];
+  /** Every role an official can hold: the common ones and those the modules define. */
+  roles: readonly string[];
   action(module: string, action: string): RegisteredAction | undefined;
   hasModule(module: string): boolean;
 }
@@ -26,12 +33,23 @@ export function createModuleRegistry(modules: readonly ModuleDefinition[]): Modu
   for (const m of modules) {
     if (names.has(m.name)) throw new Error(`module ${m.name} registered twice`);
     names.add(m.name);
+  }
+  for (const m of modules) {
+    const owned = [...m.state.owns];
+    for (const other of m.state.writesOf ?? []) {
+      const target = modules.find((x) => x.name === other);
+      if (!target) throw new Error(`module ${m.name} writes the keys of ${other}, which this chain does not run`);
+      owned.push(...target.state.owns);
+    }
+    const mayWrite = (key: string): boolean => keyOwnedBy(owned, key);
     for (const [name, definition] of Object.entries(m.actions)) {
-      table.set(`${m.name}.${name}`, { module: m.name, name, definition, check: TypeCompiler.Compile(definition.args) });
+      table.set(`${m.name}.${name}`, { module: m.name, name, definition, check: TypeCompiler.Compile(definition.args), mayWrite });
     }
   }
   return {
     modules,
+    names: [...names],
+    roles: [...new Set([...COMMON_ROLES, ...modules.flatMap((m) => m.roles ?? [])])],
     action: (module, action) => table.get(`${module}.${action}`),
     hasModule: (module) => names.has(module),
   };

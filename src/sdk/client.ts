@@ -2,75 +2,45 @@
  * A small typed client of a Polity node's HTTP API, used by the CLI, the
  * benchmarks and anyone scripting against a node. Standalone functions over
  * a client value (viem's shape): `createClient({ url })`, then
- * `client.status()`, `client.submitTx(tx)`...
+ * `client.status()`, `client.submitTx(tx)`... Its types are the API's own
+ * schemas (src/schemas/); each service adds typed calls of its routes in its
+ * client.ts (e.g. `notaryClient(client).receipts(hashes)`).
  *
  * Every failure is a `PolityApiError` carrying the node's `{code, message}`,
  * or code `NODE_UNREACHABLE` when no node answered.
  */
-import type { Block, BlockHeader, TxResult } from '../ledger/block.js';
+import type { Static } from '@sinclair/typebox';
 import type { Genesis } from '../ledger/genesis.js';
-import type { Receipt } from '../ledger/receipt.js';
 import type { SignedTx } from '../ledger/transaction.js';
+import type { BlockListT, BlockWithResultsT, NodeStatusT, TxCommittedT, TxLookupT, TxOutcomeT, TxPendingT } from '../schemas/api.js';
+import type { ValidatorSets } from '../schemas/api.js';
 import { signRequest } from './http-auth.js';
 import { PolityApiError } from './errors.js';
 
 export { PolityApiError } from './errors.js';
 
-
-export type SubmitOutcome = { txId: string; status: 'accepted' } | { txId?: string; status: 'rejected'; code: string; message: string };
-export type TxStatus =
-  | { txId: string; status: 'pending' | 'unknown' }
-  | { txId: string; status: 'committed'; height: number; index: number; result: TxResult; blockHash?: string; time?: number; tx?: SignedTx };
-
-export interface NodeStatus {
-  chainId: string;
-  genesisHash: string;
-  nodeKey: string;
-  consensus: string;
-  height: number;
-  latestBlockHash: string;
-  latestBlockTime: number;
-  stateRoot: string;
-  stateKeys: number;
-  mempoolTxs: number;
-  notaryPendingHashes: number;
-  validators: { name: string; pubKey: string; power: number }[];
-}
-
-export interface LookupResult {
-  hash: string;
-  status: 'anchored' | 'pending' | 'unknown';
-  mode?: 'signed' | 'batch';
-  height?: number;
-  time?: number;
-  blockHash?: string;
-  txId?: string;
-  signer?: string;
-  meta?: Record<string, string>;
-}
-
-export type ReceiptOrError = Receipt | { hash: string; code: string; message: string };
+export type SubmitOutcome = TxOutcomeT;
+export type TxStatus = TxPendingT | TxCommittedT | TxLookupT;
+/** GET /v1/status: the node's fields, and those its services add (the notary's waiting hashes, …). */
+export type NodeStatus = NodeStatusT & Record<string, unknown>;
 
 export interface Client {
   readonly url: string;
   request<T>(method: 'GET' | 'POST', path: string, body?: unknown, options?: { signed?: boolean }): Promise<T>;
   status(): Promise<NodeStatus>;
   genesis(): Promise<Genesis>;
+  validatorSets(): Promise<Static<typeof ValidatorSets>>;
   nonce(signer: string): Promise<number>;
   submitTx(tx: SignedTx, options?: { wait?: boolean; timeoutMs?: number }): Promise<TxStatus>;
   submitTxs(txs: SignedTx[]): Promise<SubmitOutcome[]>;
   txStatus(txId: string): Promise<TxStatus>;
-  blocks(options?: { limit?: number; before?: number }): Promise<{ height: number; blocks: { hash: string; header: BlockHeader; signatures: number }[] }>;
-  block(ref: number | string): Promise<Block & { hash: string; results: TxResult[] }>;
-  notaryBatch(hashes: string[]): Promise<{ status: 'pending'; count: number }>;
-  receipt(hash: string): Promise<Receipt>;
-  receipts(hashes: string[]): Promise<ReceiptOrError[]>;
-  lookup(hash: string): Promise<LookupResult>;
+  blocks(options?: { limit?: number; before?: number }): Promise<BlockListT>;
+  block(ref: number | string): Promise<BlockWithResultsT>;
 }
 
 /**
- * A client of one node. With `key`, requests that need a principal (the
- * notary batch endpoint, `signed: true`) carry an RFC 9421 signature made
+ * A client of one node. With `key`, requests that need a principal
+ * (`signed: true`, e.g. the notary's batch endpoint) carry an RFC 9421 signature made
  * with it (spec/api-auth.md); every other request is sent as is.
  */
 export function createClient(options: { url: string; timeoutMs?: number; key?: { publicKey: string; secretKey: string } }): Client {
@@ -112,6 +82,7 @@ export function createClient(options: { url: string; timeoutMs?: number; key?: {
     request,
     status: () => request('GET', '/v1/status'),
     genesis: () => request('GET', '/v1/genesis'),
+    validatorSets: () => request('GET', '/v1/validator-sets'),
     nonce: async (signer) => (await request<{ nonce: number }>('GET', `/v1/accounts/${signer}`)).nonce,
     submitTx: (tx, o = {}) => request('POST', `/v1/tx${o.wait ? `?wait=commit&timeoutMs=${o.timeoutMs ?? 10_000}` : ''}`, tx),
     submitTxs: async (txs) => {
@@ -138,13 +109,5 @@ export function createClient(options: { url: string; timeoutMs?: number; key?: {
       return request('GET', `/v1/blocks${q.size ? `?${q}` : ''}`);
     },
     block: (ref) => request('GET', `/v1/blocks/${ref}`),
-    notaryBatch: (hashes) => request('POST', '/v1/notary/batch', { hashes }, { signed: true }),
-    receipt: (hash) => request('GET', `/v1/notary/receipts/${hash}`),
-    receipts: async (hashes) => (await request<{ receipts: ReceiptOrError[] }>('POST', '/v1/notary/receipts', { hashes })).receipts,
-    lookup: (hash) => request('GET', `/v1/notary/hashes/${hash}`),
   };
-}
-
-export function isReceipt(value: ReceiptOrError): value is Receipt {
-  return (value as Receipt).type === 'polity.notary.receipt';
 }

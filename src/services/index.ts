@@ -1,17 +1,18 @@
-/** The service modules every Polity chain runs, in registration order. */
-import type { ModuleDefinition } from '../runtime/module.js';
-import { COMMON_ROLES } from '../runtime/membership.js';
-import { notaryModule } from './notary/module.js';
-import { evidenceModule } from './evidence/module.js';
-import { validatorsModule } from './validators/module.js';
-import { didModule } from './did/module.js';
-import { createOrgModule } from './org/module.js';
-import { createGovModule } from './gov/module.js';
+/**
+ * The one list of the public services this build of Polity runs, in
+ * registration order (the order of their modules, routes, commands and
+ * navigation). Adding a service is its folder (src/services/<name>/, see
+ * service.ts), one line here, and its page under spec/services/.
+ */
+import type { ServiceDefinition } from './service.js';
+import { notary } from './notary/index.js';
+import { evidence } from './evidence/index.js';
+import { validators } from './validators/index.js';
+import { did } from './did/index.js';
+import { org } from './org/index.js';
+import { gov } from './gov/index.js';
 
-/** The modules that do not manage membership themselves. */
-const serviceModules: readonly ModuleDefinition[] = [notaryModule, evidenceModule, validatorsModule, didModule];
-const names = [...serviceModules.map((m) => m.name), 'org', 'gov'];
-/** Every role an official can hold: the common ones and those the modules define. */
-export const ROLES: readonly string[] = [...new Set([...COMMON_ROLES, ...serviceModules.flatMap((m) => m.roles ?? [])])];
+export const SERVICES: readonly ServiceDefinition<any>[] = [notary, evidence, validators, did, org, gov];
 
-export const builtinModules: readonly ModuleDefinition[] = [...serviceModules, createOrgModule(ROLES), createGovModule(names)];
+/** The modules of the services: what a chain runs. */
+export const builtinModules = SERVICES.map((s) => s.module);

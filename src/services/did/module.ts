@@ -219,6 +219,7 @@ function servicesOf(ctx: ActionContext, did: string, head: DidHead): DidService[
 export const didModule: ModuleDefinition = {
   name: DID_MODULE,
   description: 'Decentralised identifiers (did:polity) for citizens and businesses: keys and service URLs only, with key rotation, registrar recovery and a full version history.',
+  state: { owns: ['did/'] },
   actions: {
     create: defineAction({
       access: 'anyone',

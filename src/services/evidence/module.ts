@@ -36,6 +36,7 @@ export interface EvidenceRecord {
 export const evidenceModule: ModuleDefinition = {
   name: 'evidence',
   description: 'Record proof that a validator signed two conflicting consensus messages.',
+  state: { owns: ['evidence/'] },
   actions: {
     submit: defineAction({
       access: 'anyone',

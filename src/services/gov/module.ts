@@ -228,18 +228,19 @@ function vote(ctx: ActionContext, p: Proposal, approve: boolean, modules: readon
   return next;
 }
 
-/** The gov module of a chain running `modules` (permissions name them). */
-export function createGovModule(modules: readonly string[]): ModuleDefinition {
-  return {
+/** The gov module: permissions name the modules the chain runs (`ctx.modules`). */
+export const govModule: ModuleDefinition = {
     name: 'gov',
     description: 'Consortium governance: member organisations propose and vote on changes to the consortium; a change executes once the configured share of organisations approved it.',
+    // A proposal that executes changes organisations and the validator set through their own functions.
+    state: { owns: ['gov/'], writesOf: ['org', 'validators'] },
     actions: {
       propose: defineAction({
         access: 'orgAdmin',
         args: Type.Object({ change: GovChange, votingBlocks: Type.Optional(Type.Integer({ minimum: VOTING_BLOCKS_MIN, maximum: VOTING_BLOCKS_MAX })) }, { additionalProperties: false }),
         description: 'An organisation admin proposes a change; it counts as that admin’s yes vote. Its id is this transaction’s id.',
         execute(ctx, args) {
-          checkChange(ctx, args.change, modules);
+          checkChange(ctx, args.change, ctx.modules);
           const params = govParams(ctx.get);
           const period = Math.min(args.votingBlocks ?? params.votingBlocks, params.votingBlocks);
           const p: Proposal = {
@@ -253,7 +254,7 @@ export function createGovModule(modules: readonly string[]): ModuleDefinition {
             status: 'open',
           };
           ctx.emit({ type: 'gov.proposed', id: ctx.txId, change: args.change.type, expiresAt: p.expiresAt });
-          const settled = vote(ctx, p, true, modules);
+          const settled = vote(ctx, p, true, ctx.modules);
           ctx.set(proposalKey(ctx.txId), settled as unknown as Json);
           const index = (ctx.get(GOV_INDEX_KEY) as string[] | undefined) ?? [];
           if (index.length >= INDEX_MAX) throw new PolityError('GOV_INVALID', `at most ${INDEX_MAX} proposals are kept`);
@@ -270,9 +271,8 @@ export function createGovModule(modules: readonly string[]): ModuleDefinition {
           const status = statusAt(p, ctx.height);
           if (status === 'expired') throw new PolityError('GOV_PROPOSAL_EXPIRED', `voting closed at height ${p.expiresAt}; the proposal expired without effect`);
           if (status !== 'open') throw new PolityError('GOV_PROPOSAL_CLOSED', `the proposal is ${status}`);
-          ctx.set(proposalKey(args.id), vote(ctx, p, args.approve, modules) as unknown as Json);
+          ctx.set(proposalKey(args.id), vote(ctx, p, args.approve, ctx.modules) as unknown as Json);
         },
       }),
     },
-  };
-}
+};

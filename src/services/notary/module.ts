@@ -65,6 +65,7 @@ export interface BatchRecord {
 export const notaryModule: ModuleDefinition = {
   name: 'notary',
   description: 'Anchor document hashes; receipts verify offline.',
+  state: { owns: ['notary/'] },
   actions: {
     anchor: defineAction({
       access: 'anyone',

@@ -51,7 +51,7 @@ export const OrgOp = Type.Union([
 ]);
 export type OrgOp = Static<typeof OrgOp>;
 
-interface PendingOp {
+export interface PendingOp {
   op: OrgOp;
   approvals: string[];
   proposer: string;
@@ -174,11 +174,12 @@ function maybeApply(ctx: ActionContext, org: Organisation, id: string, pending: 
   applyOp(ctx, org, pending.op, id);
 }
 
-/** The org module, for a chain whose modules define `roles` (common roles plus modules' own). */
-export function createOrgModule(roles: readonly string[]): ModuleDefinition {
-  return {
+/** The org module: roles come from the chain's registry (common roles plus every module's own, `ctx.roles`). */
+export const orgModule: ModuleDefinition = {
     name: 'org',
     description: 'A member organisation manages its officials, roles, admin keys and node keys; each change needs the organisation’s threshold of admins.',
+    // Rotating a validator's node key reschedules the validator set through the validators service.
+    state: { owns: ['org/', 'org-index', 'member/', 'org-op/', 'org-ops/', 'org-log/', 'org-officials/'], writesOf: ['validators'] },
     actions: {
       propose: defineAction({
         access: 'orgAdmin',
@@ -186,8 +187,8 @@ export function createOrgModule(roles: readonly string[]): ModuleDefinition {
         description: 'An admin proposes an operation for its own organisation (counts as its approval); it runs once the threshold of admins approved. Its id is this transaction’s id.',
         execute(ctx, args) {
           const org = adminOf(ctx, args.org);
-          checkOp(ctx, org, args.op, roles);
-          maybeApply(ctx, org, ctx.txId, { op: args.op, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height, expiresAt: ctx.height + OP_LIFETIME }, roles);
+          checkOp(ctx, org, args.op, ctx.roles);
+          maybeApply(ctx, org, ctx.txId, { op: args.op, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height, expiresAt: ctx.height + OP_LIFETIME }, ctx.roles);
         },
       }),
       approve: defineAction({
@@ -200,9 +201,8 @@ export function createOrgModule(roles: readonly string[]): ModuleDefinition {
           if (!pending) throw new PolityError('ORG_OP_UNKNOWN', `no pending operation ${args.id.slice(0, 16)}… of ${org.id}`);
           if (ctx.height > pending.expiresAt) throw new PolityError('ORG_OP_EXPIRED', `the operation expired at height ${pending.expiresAt}`);
           if (pending.approvals.includes(ctx.signer)) throw new PolityError('ORG_ALREADY_APPROVED', 'this admin already approved the operation');
-          maybeApply(ctx, org, args.id, { ...pending, approvals: [...pending.approvals, ctx.signer] }, roles);
+          maybeApply(ctx, org, args.id, { ...pending, approvals: [...pending.approvals, ctx.signer] }, ctx.roles);
         },
       }),
     },
-  };
-}
+};

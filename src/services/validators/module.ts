@@ -35,7 +35,7 @@ export { SET_CHANGE_DELAY };
 export const ProposeArgs = Type.Object({ validators: Type.Array(ValidatorSchema, { minItems: VALIDATORS_MIN, maxItems: VALIDATORS_MAX }) }, { additionalProperties: false });
 export const ApproveArgs = Type.Object({ id: Hex32 }, { additionalProperties: false });
 
-interface Change {
+export interface Change {
   validators: Validator[];
   approvals: string[];
   proposer: string;
@@ -97,6 +97,7 @@ export function scheduleSet(ctx: ActionContext, validators: Validator[], id: str
 export const validatorsModule: ModuleDefinition = {
   name: 'validators',
   description: 'Change the validator set: a validator proposes a new set, validators with more than two thirds of the power approve it, it takes effect two blocks later.',
+  state: { owns: ['consensus/'] },
   actions: {
     propose: defineAction({
       access: 'validator',

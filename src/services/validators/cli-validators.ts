@@ -5,6 +5,7 @@
  * its validator key:
  *
  *   polity validators list                                   the set in force now
+ *   polity validators show <id>                              a proposed change and its approvals
  *   polity validators propose --add "Name:PUBKEY[:POWER]"    propose the current set plus/minus departments
  *                             --remove PUBKEY                (prints the change id for the others)
  *   polity validators approve <id>                           approve a proposed change
@@ -12,13 +13,14 @@
  * A change takes effect two blocks after validators holding more than two
  * thirds of the power have approved it.
  */
-import { isHex } from '../crypto/bytes.js';
-import type { Validator } from '../ledger/genesis.js';
-import { loadDataDir } from '../node/data-dir.js';
-import { createClient } from '../sdk/client.js';
-import { apiUrl, optionList, UsageError, type Io } from './io.js';
-import { parseValidatorSpec } from './network-init.js';
-import { eventOf, submitSigned } from './submit.js';
+import { isHex } from '../../crypto/bytes.js';
+import type { Validator } from '../../ledger/genesis.js';
+import { loadDataDir } from '../../node/data-dir.js';
+import { createClient } from '../../sdk/client.js';
+import { apiUrl, optionList, UsageError, type Io } from '../../cli/io.js';
+import { parseValidatorSpec } from '../../cli/network-init.js';
+import { eventOf, submitSigned } from '../../cli/submit.js';
+import type { PendingChangeT } from './schemas.js';
 
 
 export async function runValidators(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number> {
@@ -35,7 +37,18 @@ export async function runValidators(values: Record<string, unknown>, positionals
     }
     return 0;
   }
-  if (verb !== 'propose' && verb !== 'approve') throw new UsageError(`unknown action ${JSON.stringify(verb)}; expected list, propose or approve`);
+  if (verb === 'show') {
+    if (rest.length !== 1 || !isHex(rest[0], 32)) throw new UsageError('show takes the change id (64 hex digits) printed by propose');
+    const change = await client.request<PendingChangeT>('GET', `/v1/validators/changes/${rest[0]}`);
+    if (values.json) io.out(JSON.stringify({ ok: true, ...change }));
+    else {
+      io.out(`change ${change.id}: a set of ${change.validators.length} validator(s), proposed at height ${change.proposedAt}, open until ${change.expiresAt}`);
+      for (const v of change.validators) io.out(`  ${v.name.padEnd(28)} ${v.pubKey}  power ${v.power}`);
+      io.out(`approved by ${change.approvals.length} validator(s) holding ${change.approvedPower} of ${change.totalPower} power (more than two thirds schedules it)`);
+    }
+    return 0;
+  }
+  if (verb !== 'propose' && verb !== 'approve') throw new UsageError(`unknown action ${JSON.stringify(verb)}; expected list, show, propose or approve`);
   // Arguments first, so bad usage is refused before anything is read or sent.
   const adds = verb === 'propose' ? optionList(values.add).map(parseValidatorSpec) : [];
   const removes = verb === 'propose' ? optionList(values.remove) : [];

@@ -12,12 +12,12 @@
  *   polity org rotate-node     --org ID --from KEY --to KEY
  *   polity org approve OPID    --org ID
  */
-import { isHex } from '../crypto/bytes.js';
-import { createClient } from '../sdk/client.js';
-import { ORG_ID_RE } from '../runtime/membership.js';
-import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from './io.js';
-import { loadUserKey } from './keys.js';
-import { eventOf, submitSigned, type Submitted } from './submit.js';
+import { isHex } from '../../crypto/bytes.js';
+import { createClient } from '../../sdk/client.js';
+import { ORG_ID_RE } from '../../runtime/membership.js';
+import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from '../../cli/io.js';
+import { loadUserKey } from '../../cli/keys.js';
+import { eventOf, submitSigned, type Submitted } from '../../cli/submit.js';
 
 
 function orgId(values: Record<string, unknown>): string {

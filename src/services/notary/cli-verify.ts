@@ -6,13 +6,13 @@
  * --api fetches it from a node instead, and says so.
  */
 import { readFile } from 'node:fs/promises';
-import type { Genesis } from '../ledger/genesis.js';
-import { verifyReceipt } from '../ledger/receipt-verify.js';
-import { exists, genesisPath, loadGenesisFile } from '../node/data-dir.js';
-import { createClient } from '../sdk/client.js';
-import { hashFile } from './hash-file.js';
-import { apiUrl, type Io } from './io.js';
-import { parseGenesis } from '../ledger/genesis.js';
+import type { Genesis } from '../../ledger/genesis.js';
+import { verifyReceipt } from '../../ledger/receipt-verify.js';
+import { exists, genesisPath, loadGenesisFile } from '../../node/data-dir.js';
+import { createClient } from '../../sdk/client.js';
+import { hashFile } from '../../cli/hash-file.js';
+import { apiUrl, type Io } from '../../cli/io.js';
+import { parseGenesis } from '../../ledger/genesis.js';
 
 export async function runVerify(values: Record<string, unknown>, [file, receiptPath]: string[], io: Io): Promise<number> {
   const hash = await hashFile(file!);

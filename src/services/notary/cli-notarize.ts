@@ -15,16 +15,17 @@
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { KeyPair } from '../crypto/ed25519.js';
-import type { Genesis } from '../ledger/genesis.js';
-import type { Receipt } from '../ledger/receipt.js';
-import { createReceiptCache, verifyReceipt } from '../ledger/receipt-verify.js';
-import { signTx } from '../ledger/sign.js';
-import type { SignedTx } from '../ledger/transaction.js';
-import { createClient, isReceipt, type Client } from '../sdk/client.js';
-import { hashFile } from './hash-file.js';
-import { apiUrl, type Io, parsePositiveInt, progressBar, UsageError } from './io.js';
-import { loadUserKey } from './keys.js';
+import type { KeyPair } from '../../crypto/ed25519.js';
+import type { Genesis } from '../../ledger/genesis.js';
+import type { Receipt } from '../../ledger/receipt.js';
+import { createReceiptCache, verifyReceipt } from '../../ledger/receipt-verify.js';
+import { signTx } from '../../ledger/sign.js';
+import type { SignedTx } from '../../ledger/transaction.js';
+import { createClient, type Client } from '../../sdk/client.js';
+import { isReceipt, notaryClient } from './client.js';
+import { hashFile } from '../../cli/hash-file.js';
+import { apiUrl, type Io, parsePositiveInt, progressBar, UsageError } from '../../cli/io.js';
+import { loadUserKey } from '../../cli/keys.js';
 
 const SUBMIT_CHUNK = 10_000;
 const RECEIPT_CHUNK = 1_000;
@@ -74,7 +75,7 @@ export async function runNotarize(values: Record<string, unknown>, files: string
   else {
     for (let i = 0; i < unique.length; i += SUBMIT_CHUNK) {
       io.progress(progressBar(i, unique.length, 'hashes submitted'));
-      await client.notaryBatch(unique.slice(i, i + SUBMIT_CHUNK));
+      await notaryClient(client).batch(unique.slice(i, i + SUBMIT_CHUNK));
     }
   }
 
@@ -86,7 +87,7 @@ export async function runNotarize(values: Record<string, unknown>, files: string
   while (receipts.size < unique.length && Date.now() < deadline) {
     const missing = unique.filter((h) => !receipts.has(h));
     for (let i = 0; i < missing.length; i += RECEIPT_CHUNK) {
-      const got = await client.receipts(missing.slice(i, i + RECEIPT_CHUNK));
+      const got = await notaryClient(client).receipts(missing.slice(i, i + RECEIPT_CHUNK));
       for (const r of got) {
         if (isReceipt(r)) receipts.set(r.hash, r);
         else lastError.set(r.hash, `${r.code}: ${r.message}`);

@@ -20,15 +20,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
-import { isHex } from '../crypto/bytes.js';
-import { generateKeyPair, verifyBytes, type KeyPair } from '../crypto/ed25519.js';
-import { decodeTx, txSignMessage } from '../ledger/transaction.js';
-import { isPolityError } from '../ledger/errors.js';
-import type { Json } from '../crypto/canonical-json.js';
-import { exists, loadKeyFile } from '../node/data-dir.js';
-import { createClient, PolityApiError, type Client } from '../sdk/client.js';
-import { keyBindingKey, type KeyBinding } from '../services/did/module.js';
+import { isHex } from '../../crypto/bytes.js';
+import { generateKeyPair, verifyBytes, type KeyPair } from '../../crypto/ed25519.js';
+import { decodeTx, txSignMessage } from '../../ledger/transaction.js';
+import { isPolityError } from '../../ledger/errors.js';
+import type { Json } from '../../crypto/canonical-json.js';
+import { exists, loadKeyFile } from '../../node/data-dir.js';
+import type { Command } from '../../cli/command.js';
+import { createClient, PolityApiError, type Client } from '../../sdk/client.js';
+import { keyBindingKey, type KeyBinding } from './module.js';
 import {
   DEACTIVATE_REASONS,
   keyInForceAt,
@@ -47,16 +47,16 @@ import {
   type DidResolutionResult,
   type DidService,
   type DidVersion,
-} from '../services/did/method.js';
-import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from './io.js';
-import { keyPath, loadUserKey } from './keys.js';
-import { submitSigned } from './submit.js';
+} from './method.js';
+import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from '../../cli/io.js';
+import { keyPath, loadUserKey } from '../../cli/keys.js';
+import { submitSigned } from '../../cli/submit.js';
 
 const VERBS = ['create', 'rotate', 'update', 'deactivate', 'recover', 'resolve', 'history', 'check'] as const;
 type Verb = (typeof VERBS)[number];
 
-/** The COMMANDS entry of src/cli/main.ts. */
-export const didCommand = {
+/** `polity did`. */
+const didCommand: Command = {
   summary: 'citizen and business identity: create a did:polity DID, rotate its key, update, deactivate; registrars recover; resolve and history',
   usage: [
     'polity did create [--service ID:TYPE:URL ...] [--key FILE]',
@@ -89,10 +89,12 @@ export const didCommand = {
     'version-id': { type: 'string' },
     'version-time': { type: 'string' },
     tx: { type: 'string' },
-  } satisfies ParseArgsConfig['options'],
+  },
   positionals: { min: 1, max: 2 },
-  run: runDid,
+  run: (values, positionals, io) => runDid(values, positionals, io),
 };
+
+export const didCommands: Record<string, Command> = { did: didCommand };
 
 /** Options each verb accepts (beyond --json, --help, --port, --api). */
 const ALLOWED: Record<Verb, readonly string[]> = {

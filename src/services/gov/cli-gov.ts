@@ -14,14 +14,14 @@
  *   polity gov vote ID --yes | --no
  *   (every propose takes --voting-blocks N)
  */
-import { isHex } from '../crypto/bytes.js';
-import type { Validator } from '../ledger/genesis.js';
-import { createClient } from '../sdk/client.js';
-import { ORG_ID_RE } from '../runtime/membership.js';
-import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from './io.js';
-import { loadUserKey } from './keys.js';
-import { parseValidatorSpec } from './network-init.js';
-import { eventOf, submitSigned } from './submit.js';
+import { isHex } from '../../crypto/bytes.js';
+import type { Validator } from '../../ledger/genesis.js';
+import { createClient } from '../../sdk/client.js';
+import { ORG_ID_RE } from '../../runtime/membership.js';
+import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from '../../cli/io.js';
+import { loadUserKey } from '../../cli/keys.js';
+import { parseValidatorSpec } from '../../cli/network-init.js';
+import { eventOf, submitSigned } from '../../cli/submit.js';
 
 const STATUSES = ['open', 'executed', 'rejected', 'failed', 'expired'];
 

@@ -1,0 +1,274 @@
+/**
+ * The core routes of the API: the node, transactions, blocks and history
+ * proofs, the authenticated state, the validator sets, the modules with
+ * their access rules. Each public service adds its own routes
+ * (src/services/<name>/routes.ts); authentication routes are in
+ * auth-routes.ts.
+ */
+import { Type, type TObject } from '@sinclair/typebox';
+import { PolityError, type ErrorCode } from '../ledger/errors.js';
+import type { ModuleDefinition } from '../runtime/module.js';
+import type { ModuleRegistry } from '../runtime/registry.js';
+import { errorResponses } from '../schemas/common.js';
+import { Genesis, SignedTx } from '../schemas/ledger.js';
+import * as S from '../schemas/api.js';
+import type { PolityNode } from '../node/node.js';
+import type { TypedApp } from './route.js';
+
+/** How long `?wait=commit` waits when no timeoutMs is given. */
+const WAIT_DEFAULT_MS = 10_000;
+
+export interface CoreRouteOptions {
+  node: PolityNode;
+  registry: Pick<ModuleRegistry, 'modules' | 'roles'>;
+  /** The status answer: the node's fields and those each service's host adds. */
+  statusSchema: TObject;
+}
+
+export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema }: CoreRouteOptions): void {
+  // --- the node ---------------------------------------------------------------
+  app.get(
+    '/v1/status',
+    { schema: { operationId: 'getStatus', tags: ['node'], summary: 'Node status: chain, height, latest block, mempool, validators, peers.', response: { 200: statusSchema } } },
+    async () => ({ ...node.status() }),
+  );
+
+  app.get(
+    '/v1/genesis',
+    { schema: { operationId: 'getGenesis', tags: ['node'], summary: 'The genesis document (what offline verifiers need).', response: { 200: Genesis } } },
+    async () => node.genesis,
+  );
+
+  app.get(
+    '/v1/validator-sets',
+    {
+      schema: {
+        operationId: 'getValidatorSets',
+        tags: ['consensus'],
+        summary: 'The validator set in force, and every handover from the genesis set to it (what offline verifiers need to follow the set).',
+        description:
+          'Each handover is the header of the last block an outgoing set signed (carrying nextValidatorSetHash), its commit certificate, and the incoming set. Scheduled changes not yet in force are listed under `scheduled`.',
+        response: { 200: S.ValidatorSets },
+      },
+    },
+    async () => {
+      const height = node.height;
+      const current = node.validatorSetAt(height + 1);
+      const next = node.validatorSetAt(height + 2);
+      return {
+        height,
+        current: { since: current.since, validators: [...current.validators] },
+        scheduled: next.since > height + 1 ? [{ since: next.since, validators: [...next.validators] }] : [],
+        handovers: await node.setHandovers(),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/modules',
+    {
+      schema: {
+        operationId: 'listModules',
+        tags: ['modules'],
+        summary: 'The modules the chain runs, each action with who may call it, and the roles officials can hold.',
+        response: { 200: S.ModuleList },
+      },
+    },
+    async () => ({ roles: registry.roles.filter((r) => r !== 'admin'), modules: registry.modules.map(publicModule) }),
+  );
+
+  // --- transactions -----------------------------------------------------------
+  app.post(
+    '/v1/tx',
+    {
+      schema: {
+        operationId: 'submitTx',
+        tags: ['transactions'],
+        summary: 'Submit one signed transaction; with wait=commit, answer once it commits.',
+        description: '202 with its id once accepted into the mempool (or, with wait=commit, when timeoutMs passes first); 200 with its result once committed. A rejected transaction answers its code (spec/errors.md §2.2).',
+        body: SignedTx,
+        querystring: S.WaitQuery,
+        response: { 200: S.TxCommitted, 202: S.TxPending, ...errorResponses(401, 409, 410, 413, 503) },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await submitOne(node, request.body, request.query);
+      if (outcome.status === 'rejected') throw rejection(outcome);
+      if (outcome.status === 'committed') return reply.code(200).send(outcome);
+      return reply.code(202).send(outcome);
+    },
+  );
+
+  app.post(
+    '/v1/txs',
+    {
+      schema: {
+        operationId: 'submitTxs',
+        tags: ['transactions'],
+        summary: 'Submit up to 2,000 signed transactions; each gets its own outcome.',
+        description: '202 when at least one was accepted (see each outcome); 400 TX_REJECTED with the outcomes in details.results when none was.',
+        body: S.TxBatch,
+        response: { 202: S.TxBatchOutcomes, ...errorResponses(503) },
+      },
+    },
+    async (request, reply) => {
+      const results = await node.submitTxs(request.body.txs);
+      if (results.every((r) => r.status === 'rejected')) {
+        throw new PolityError('TX_REJECTED', 'no transaction in the batch was accepted', { results: results.filter((r) => r.status === 'rejected') });
+      }
+      return reply.code(202).send({ results });
+    },
+  );
+
+  app.get(
+    '/v1/txs/:id',
+    {
+      schema: {
+        operationId: 'getTx',
+        tags: ['transactions'],
+        summary: 'Status of a transaction, with the transaction once committed.',
+        params: S.TxIdParams,
+        response: { 200: Type.Union([S.TxLookup, S.TxPending]), ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const status = await node.txStatus(request.params.id);
+      if (status.status === 'unknown') throw new PolityError('NOT_FOUND', 'no such transaction on this node');
+      if (status.status === 'pending') return status;
+      const block = await node.getBlock(status.height);
+      return { ...status, ...(block ? { blockHash: block.certificate.blockHash, time: block.header.time, tx: block.txs[status.index] } : {}) };
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:key',
+    { schema: { operationId: 'getAccount', tags: ['transactions'], summary: "A signer's next nonce.", params: S.KeyParams, response: { 200: S.Account, ...errorResponses() } } },
+    async (request) => ({ key: request.params.key, nonce: node.nextNonce(request.params.key) }),
+  );
+
+  // --- blocks -------------------------------------------------------------------
+  app.get(
+    '/v1/blocks',
+    { schema: { operationId: 'listBlocks', tags: ['blocks'], summary: 'Latest block headers, newest first.', querystring: S.BlocksQuery, response: { 200: S.BlockList, ...errorResponses() } } },
+    async (request) => {
+      const { limit = 20, before } = request.query;
+      const top = Math.min(before !== undefined ? before - 1 : node.height, node.height);
+      const heights: number[] = [];
+      for (let h = top; h >= 1 && heights.length < limit; h--) heights.push(h);
+      const blocks = await Promise.all(heights.map((h) => node.getBlock(h)));
+      return {
+        height: node.height,
+        blocks: blocks.filter((b) => b !== undefined).map((b) => ({ hash: b.certificate.blockHash, header: b.header, signatures: b.certificate.signatures.length })),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/blocks/:ref',
+    {
+      schema: {
+        operationId: 'getBlock',
+        tags: ['blocks'],
+        summary: 'A block with its transactions, results and commit certificate.',
+        params: S.BlockRefParams,
+        response: { 200: S.BlockWithResults, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const { ref } = request.params;
+      const block = ref === 'latest' ? await node.getBlock(node.height) : ref.length === 64 ? await node.getBlockByHash(ref) : await node.getBlock(Number(ref));
+      if (!block) throw new PolityError('NOT_FOUND', `no block ${ref} on this node`);
+      const results = (await node.getResults(block.header.height)) ?? [];
+      return { hash: block.certificate.blockHash, ...block, results };
+    },
+  );
+
+  app.get(
+    '/v1/blocks/:height/inclusion',
+    {
+      schema: {
+        operationId: 'getHistoryInclusion',
+        tags: ['blocks'],
+        summary: "RFC 9162 proof that a block is in a later block's history root.",
+        params: S.HeightParams,
+        querystring: S.InclusionQuery,
+        response: { 200: S.HistoryInclusion, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { height } = request.params;
+      const { head } = request.query;
+      const proof = await node.historyInclusion(height, head);
+      const [block, headBlock] = await Promise.all([node.getBlock(height), node.getBlock(head)]);
+      if (!block || !headBlock) throw new PolityError('RECEIPT_UNAVAILABLE', 'a block of this proof is not stored on this node');
+      return { ...proof, blockHash: block.certificate.blockHash, head: { header: headBlock.header, certificate: headBlock.certificate } };
+    },
+  );
+
+  app.get(
+    '/v1/history/consistency',
+    {
+      schema: {
+        operationId: 'getHistoryConsistency',
+        tags: ['blocks'],
+        summary: "RFC 9162 consistency proof: the later head's history extends the earlier one's.",
+        querystring: S.ConsistencyQuery,
+        response: { 200: S.HistoryConsistency, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { from, to } = request.query;
+      const proof = await node.historyConsistency(from, to);
+      const [a, b] = await Promise.all([node.getBlock(from), node.getBlock(to)]);
+      if (!a || !b) throw new PolityError('RECEIPT_UNAVAILABLE', 'a block of this proof is not stored on this node');
+      return { ...proof, from: { header: a.header, certificate: a.certificate }, to: { header: b.header, certificate: b.certificate } };
+    },
+  );
+
+  // --- state ----------------------------------------------------------------------
+  app.get(
+    '/v1/state',
+    {
+      schema: {
+        operationId: 'readState',
+        tags: ['state'],
+        summary: 'Read a state key, optionally with an inclusion or non-inclusion proof against the latest block.',
+        querystring: S.StateQuery,
+        response: { 200: S.StateRead, ...errorResponses() },
+      },
+    },
+    async (request) => node.readState(request.query.key, request.query.proof === true),
+  );
+}
+
+/** Submit one transaction and, with wait=commit, wait for it: what POST /v1/tx and the services' write routes answer. */
+export async function submitOne(
+  node: PolityNode,
+  tx: unknown,
+  query: { wait?: 'commit' | 'none'; timeoutMs?: number },
+): Promise<{ status: 'rejected'; code: string; message: string } | S.TxPendingT | S.TxCommittedT> {
+  const [outcome] = await node.submitTxs([tx]);
+  if (!outcome || outcome.status === 'rejected') return { status: 'rejected', code: outcome?.code ?? 'TX_MALFORMED', message: outcome?.message ?? 'rejected' };
+  if (query.wait !== 'commit') return { txId: outcome.txId, status: 'pending' };
+  const status = await node.waitForTx(outcome.txId, query.timeoutMs ?? WAIT_DEFAULT_MS);
+  return status;
+}
+
+/**
+ * A refused admission as the error it answers. The node reports admission
+ * codes as text (they travel to peers and into logs); every one of them is a
+ * PolityError code of the admission checks.
+ */
+export function rejection(outcome: { code: string; message: string }): PolityError {
+  return new PolityError(outcome.code as ErrorCode, outcome.message);
+}
+
+/** A module as GET /v1/modules publishes it: its actions and who may call each. */
+function publicModule(m: ModuleDefinition) {
+  return {
+    name: m.name,
+    description: m.description,
+    actions: Object.entries(m.actions).map(([name, a]) => ({ name, description: a.description, access: typeof a.access === 'string' ? a.access : { roles: [...a.access.roles] } })),
+  };
+}
+

@@ -1,0 +1,51 @@
+/**
+ * A `polity` command: its summary and usage for the help, its options as
+ * `node:util` parseArgs takes them, how many positional arguments it takes,
+ * and what it runs. The core's commands (src/cli/main.ts) and each service's
+ * (src/services/<name>/cli.ts) have this one shape, so the command list and
+ * the help are assembled from the service list.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import type { ModuleDefinition } from '../runtime/module.js';
+import type { ApiService } from '../api/route.js';
+import type { Io } from './io.js';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  positionals?: { min: number; max?: number };
+  run(values: Record<string, unknown>, positionals: string[], io: Io, app: CliApp): Promise<number>;
+}
+
+/**
+ * What the program hands the CLI (src/main.ts): the services this build of
+ * Polity runs — a node started by `polity start` serves them, a genesis
+ * grants permissions in their modules — and the simulator's worker entry.
+ */
+export interface CliApp {
+  services: readonly CliService[];
+  /** The entry file of the simulator's worker threads (it builds the module list itself). */
+  simWorker: URL;
+}
+
+/** A service as the CLI sees it (src/services' ServiceDefinition is one); `polity start` passes it on to the node and the API. */
+export interface CliService extends ApiService {
+  module: ModuleDefinition;
+  commands: Readonly<Record<string, Command>>;
+}
+
+/** Options every command takes. */
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export const DEFAULT_DATA = './data';
+
+/** Options of commands that talk to a node: its data directory (for its port) or its API URL. */
+export const NODE_TARGET_OPTIONS = {
+  data: { type: 'string', default: DEFAULT_DATA },
+  port: { type: 'string' },
+  api: { type: 'string' },
+} as const;

@@ -1,0 +1,51 @@
+/**
+ * The HTTP contract's building blocks, written once in TypeBox: what the
+ * server validates and serialises with, what the OpenAPI document publishes,
+ * and what the SDK, the CLI and the web pages take their types from
+ * (`Static<typeof X>`). Pure: TypeBox only, so the browser may import the
+ * types (type-only imports ship nothing).
+ *
+ * A schema with a `title` is published once under components/schemas of the
+ * OpenAPI document and referenced from every operation that uses it
+ * (src/api/openapi.ts); the title is its name there.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { Json } from '../crypto/canonical-json.js';
+
+export const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' });
+export const Hex64 = Type.String({ pattern: '^[0-9a-f]{128}$', description: '64 bytes, lowercase hex' });
+/** A SHA-256 hash, lowercase hex. */
+export const Hash = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 hash, 64 lowercase hex characters' });
+export const Height = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'a block height (0: before the first block)' });
+/** Milliseconds since the epoch. */
+export const TimeMs = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'milliseconds since the Unix epoch' });
+export const ChainId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,47}$', description: 'the chain id' });
+/** Any JSON value (state values, transaction arguments): passed through as stored. */
+export const AnyJson = Type.Unsafe<Json>(Type.Unknown({ description: 'a JSON value' }));
+
+export const ErrorBody = Type.Object(
+  {
+    code: Type.String({ description: 'a stable code: spec/errors.md and the service pages of spec/services/' }),
+    message: Type.String({ description: 'one sentence for a person; never personal data' }),
+    details: Type.Optional(Type.Unknown({ description: "typed per code (the code's table in spec/errors.md)" })),
+  },
+  { title: 'Error', description: 'Every error: a stable code, a sentence, and for some codes typed details.' },
+);
+export type ErrorBodyT = Static<typeof ErrorBody>;
+
+/** The error answers most routes may give: a bad request (schema) and, where named, others. */
+export function errorResponses<S extends number>(...statuses: S[]): { [K in 400 | S]: typeof ErrorBody } {
+  const out = { 400: ErrorBody } as { [K in 400 | S]: typeof ErrorBody };
+  for (const s of statuses) (out as Record<number, TSchema>)[s] = ErrorBody;
+  return out;
+}
+
+/**
+ * Compile-time check that a schema's static type and a hand-written ledger
+ * type describe the same JSON (each assignable to the other): the ledger's
+ * interfaces and these schemas cannot drift apart.
+ */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export function sameType<T extends true>(): T | undefined {
+  return undefined;
+}

@@ -1,0 +1,33 @@
+/** `polity evidence`: validators caught signing two conflicting consensus messages. */
+import { COMMON_OPTIONS, NODE_TARGET_OPTIONS, type Command } from '../../cli/command.js';
+import { apiUrl } from '../../cli/io.js';
+import { createClient } from '../../sdk/client.js';
+import type { EvidenceRecordT } from './schemas.js';
+
+export const evidenceCommands: Record<string, Command> = {
+  evidence: {
+    summary: 'list the equivocation evidence recorded on the chain (who signed two conflicting votes, when)',
+    usage: 'polity evidence [list] [--port N | --api URL]',
+    options: { ...COMMON_OPTIONS, ...NODE_TARGET_OPTIONS },
+    positionals: { min: 0, max: 1 },
+    async run(values, positionals, io) {
+      if (positionals[0] !== undefined && positionals[0] !== 'list') throw new Error(`unknown evidence command ${JSON.stringify(positionals[0].slice(0, 32))}; expected list`);
+      const client = createClient({ url: apiUrl(values), timeoutMs: 10_000 });
+      const [{ evidence }, status] = await Promise.all([client.request<{ evidence: EvidenceRecordT[] }>('GET', '/v1/evidence'), client.status()]);
+      if (values.json) {
+        io.out(JSON.stringify({ ok: true, evidence }));
+        return 0;
+      }
+      if (evidence.length === 0) {
+        io.out('no equivocation evidence is recorded on this chain');
+        return 0;
+      }
+      const names = new Map(status.validators.map((v) => [v.pubKey, v.name]));
+      io.out(`${evidence.length} piece(s) of evidence:`);
+      for (const e of evidence) {
+        io.out(`  ${names.get(e.validator) ?? e.validator.slice(0, 16) + '…'}  signed two ${e.type}s at height ${e.height} round ${e.round}; recorded in block ${e.recordedAt}`);
+      }
+      return 0;
+    },
+  },
+};

@@ -1,0 +1,28 @@
+/** Answers of the evidence routes (spec/services/evidence.md), and what the routes ask of its host part. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { ConsensusMessage } from '../../ledger/votes.js';
+import { Height, Hex32 } from '../../schemas/common.js';
+
+const SignedMessage = Type.Unsafe<ConsensusMessage>(Type.Record(Type.String(), Type.Unknown(), { description: 'a signed proposal, prevote or precommit (spec/consensus.md §3)' }));
+
+export const EvidenceRecord = Type.Object(
+  {
+    validator: Hex32,
+    height: Height,
+    round: Type.Integer({ minimum: 0 }),
+    type: Type.String({ description: 'proposal, prevote or precommit' }),
+    first: SignedMessage,
+    second: SignedMessage,
+    reportedBy: Hex32,
+    recordedAt: Height,
+  },
+  { title: 'EvidenceRecord', description: 'Two conflicting signed messages of one validator, recorded on the chain.' },
+);
+export const EvidenceList = Type.Object({ evidence: Type.Array(EvidenceRecord) }, { title: 'EvidenceList' });
+
+export type EvidenceRecordT = Static<typeof EvidenceRecord>;
+
+/** The evidence host part, as the routes use it: the state keys of recorded evidence, oldest first. */
+export interface EvidenceHostApi {
+  recordedKeys(): readonly string[];
+}

@@ -1,0 +1,44 @@
+/** Requests and answers of the governance routes (spec/services/gov.md). */
+import { Type, type Static } from '@sinclair/typebox';
+import { Height, Hex32, sameType, type Same } from '../../schemas/common.js';
+import { GovChange, type Proposal as ProposalT, type ProposalStatus } from './module.js';
+
+export const PROPOSALS_LIST_DEFAULT = 50;
+
+const Status = Type.Union(['open', 'executed', 'rejected', 'failed', 'expired'].map((s) => Type.Literal(s as ProposalStatus)));
+
+export const ProposalsQuery = Type.Object(
+  {
+    status: Type.Optional(Status),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: PROPOSALS_LIST_DEFAULT })),
+    before: Type.Optional(Hex32),
+  },
+  { additionalProperties: false },
+);
+export const ProposalParams = Type.Object({ id: Hex32 });
+
+const Votes = Type.Object({ yes: Type.Array(Hex32), no: Type.Array(Hex32) });
+
+/** A proposal as read at the head: its status is the one a vote in the next block would meet ('expired' once its period ended). */
+export const Proposal = Type.Object(
+  {
+    id: Hex32,
+    change: GovChange,
+    proposer: Type.Object({ org: Type.String(), key: Hex32 }),
+    proposedAt: Height,
+    expiresAt: Height,
+    votes: Type.Record(Type.String(), Votes, { description: 'per organisation, the admin keys that voted yes and no' }),
+    decided: Type.Record(Type.String(), Type.Union([Type.Literal('yes'), Type.Literal('no')]), { description: "organisations whose vote is decided (their threshold of admins agreed)" }),
+    status: Status,
+    closedAt: Type.Optional(Height),
+    failure: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+  },
+  { title: 'GovProposal' },
+);
+type ProposalAtHead = Omit<ProposalT, 'status'> & { status: ProposalStatus };
+sameType<Same<Static<typeof Proposal>, ProposalAtHead>>();
+
+export const ProposalList = Type.Object({ height: Height, proposals: Type.Array(Proposal), total: Type.Integer({ minimum: 0 }) }, { title: 'GovProposalList' });
+export const ProposalDetail = Type.Object({ height: Height, proposal: Proposal }, { title: 'GovProposalDetail' });
+
+export type ProposalView = Static<typeof Proposal>;

@@ -1,0 +1,105 @@
+/**
+ * The notary's routes (spec/services/notary.md):
+ *
+ *   POST /v1/notary/anchor          one hash, a signed notary.anchor transaction
+ *   POST /v1/notary/batch           many hashes for the next aggregation batch (a signed request)
+ *   GET  /v1/notary/hashes/{hash}   when and where a hash was anchored
+ *   GET  /v1/notary/receipts/{hash} its offline-verifiable receipt
+ *   POST /v1/notary/receipts        receipts of up to 1,000 hashes
+ *
+ * Aggregation, look-ups and receipts are the host part's (host.ts): the
+ * hashes of a batch are indexed off-state on the node that aggregated them.
+ */
+import { requirePrincipal } from '../../api/authenticate.js';
+import { rejection, submitOne } from '../../api/core-routes.js';
+import { SIGNED_OR_SESSION, type ServiceRoutes } from '../../api/route.js';
+import { PolityError } from '../../ledger/errors.js';
+import { errorResponses } from '../../schemas/common.js';
+import { TxCommitted, TxPending, WaitQuery } from '../../schemas/api.js';
+import { Receipt } from '../../schemas/ledger.js';
+import { AnchorBody, BatchBody, BatchQueued, HashParams, Lookup, Receipts, ReceiptsBody, type NotaryHostApi } from './schemas.js';
+
+export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { node, host, auth }) => {
+  const notary = (): NotaryHostApi => {
+    if (!host) throw new PolityError('NODE_NOT_READY', 'this node runs no notary aggregation');
+    return host;
+  };
+
+  app.post(
+    '/v1/notary/anchor',
+    {
+      schema: {
+        operationId: 'notaryAnchor',
+        tags: ['notary'],
+        summary: 'Anchor one document hash with a signed notary.anchor transaction.',
+        body: AnchorBody,
+        querystring: WaitQuery,
+        response: { 200: TxCommitted, 202: TxPending, ...errorResponses(401, 409, 410, 413, 503) },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await submitOne(node, request.body, request.query);
+      if (outcome.status === 'rejected') throw rejection(outcome);
+      if (outcome.status === 'committed') return reply.code(200).send(outcome);
+      return reply.code(202).send(outcome);
+    },
+  );
+
+  app.post(
+    '/v1/notary/batch',
+    {
+      schema: {
+        operationId: 'notaryBatch',
+        tags: ['notary'],
+        summary: 'Queue up to 100,000 document hashes for the next aggregated anchoring (a signed request: RFC 9421, or a session).',
+        description:
+          'The request must be signed with HTTP Message Signatures (RFC 9421, Ed25519, covering @method, @target-uri, content-digest and content-type) or carry a session token (POST /v1/auth/session); see spec/api-auth.md. Answers how many distinct new hashes were queued (repeats of a waiting hash are not counted). Each receipt is ready once the next block commits (POST /v1/notary/receipts). A hash anchored before is anchored again; look-ups and receipts report its earliest anchoring.',
+        body: BatchBody,
+        security: [...SIGNED_OR_SESSION],
+        response: { 202: BatchQueued, ...errorResponses(401, 503) },
+      },
+    },
+    async (request, reply) => {
+      // A write without a transaction signature: the request itself must be signed (or carry a session).
+      // Aggregated anchoring is a public service like a signed anchor: any authenticated key may use it.
+      // Who it was stays out of the logs (a citizen's key is personal data).
+      await requirePrincipal(request, auth);
+      const count = await notary().submitHashes(request.body.hashes);
+      return reply.code(202).send({ status: 'pending', count });
+    },
+  );
+
+  app.get(
+    '/v1/notary/hashes/:hash',
+    { schema: { operationId: 'notaryLookup', tags: ['notary'], summary: 'When and in which block a hash was anchored.', params: HashParams, response: { 200: Lookup, ...errorResponses() } } },
+    async (request) => notary().lookup(request.params.hash),
+  );
+
+  app.get(
+    '/v1/notary/receipts/:hash',
+    {
+      schema: {
+        operationId: 'notaryReceipt',
+        tags: ['notary'],
+        summary: 'The offline-verifiable receipt of an anchored hash.',
+        params: HashParams,
+        response: { 200: Receipt, ...errorResponses(404, 409) },
+      },
+    },
+    async (request) => notary().receipt(request.params.hash),
+  );
+
+  app.post(
+    '/v1/notary/receipts',
+    {
+      schema: {
+        operationId: 'notaryReceipts',
+        tags: ['notary'],
+        summary: 'Receipts of up to 1,000 hashes; a hash without one gets its code instead.',
+        body: ReceiptsBody,
+        response: { 200: Receipts, ...errorResponses() },
+      },
+    },
+    async (request) => ({ receipts: await notary().receipts(request.body.hashes) }),
+  );
+};

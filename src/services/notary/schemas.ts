@@ -1,0 +1,68 @@
+/**
+ * The notary's requests and answers (spec/services/notary.md), and the
+ * interface of its host part that the routes call.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Hash, Height, Hex32, Hex64, TimeMs } from '../../schemas/common.js';
+import { Receipt, TxBody } from '../../schemas/ledger.js';
+import { AnchorArgs, NotaryMeta } from './module.js';
+
+/** Most hashes one aggregation request queues. */
+export const BATCH_REQUEST_HASHES_MAX = 100_000;
+/** Most receipts one request asks for. */
+export const RECEIPTS_REQUEST_MAX = 1_000;
+
+export const HashParams = Type.Object({ hash: Hash });
+
+export const AnchorBody = Type.Object(
+  {
+    body: Type.Composite([TxBody, Type.Object({ module: Type.Literal('notary'), action: Type.Literal('anchor'), args: AnchorArgs })], { additionalProperties: false }),
+    sig: Hex64,
+  },
+  { additionalProperties: false, description: 'A signed notary.anchor transaction.' },
+);
+
+export const BatchBody = Type.Object({ hashes: Type.Array(Hash, { minItems: 1, maxItems: BATCH_REQUEST_HASHES_MAX }) }, { additionalProperties: false });
+export const BatchQueued = Type.Object(
+  { status: Type.Literal('pending'), count: Type.Integer({ minimum: 0, description: 'distinct hashes newly queued (repeats of a waiting hash are not counted)' }) },
+  { title: 'NotaryBatchQueued' },
+);
+
+export const ReceiptsBody = Type.Object({ hashes: Type.Array(Hash, { minItems: 1, maxItems: RECEIPTS_REQUEST_MAX }) }, { additionalProperties: false });
+export const ReceiptError = Type.Object(
+  { hash: Hash, code: Type.String({ description: 'NOTARY_NOT_ANCHORED, NOTARY_PENDING or RECEIPT_UNAVAILABLE' }), message: Type.String() },
+  { title: 'NotaryReceiptError' },
+);
+export const Receipts = Type.Object({ receipts: Type.Array(Type.Union([Receipt, ReceiptError])) }, { title: 'NotaryReceipts' });
+
+export const Lookup = Type.Object(
+  {
+    hash: Hash,
+    status: Type.Union([Type.Literal('anchored'), Type.Literal('pending'), Type.Literal('unknown')]),
+    mode: Type.Optional(Type.Union([Type.Literal('signed'), Type.Literal('batch')])),
+    height: Type.Optional(Height),
+    time: Type.Optional(TimeMs),
+    blockHash: Type.Optional(Hex32),
+    txId: Type.Optional(Hex32),
+    signer: Type.Optional(Hex32),
+    meta: Type.Optional(NotaryMeta),
+  },
+  { title: 'NotaryLookup', description: 'Where and when a hash was first anchored, or that it waits, or is unknown.' },
+);
+
+/** What the notary adds to GET /v1/status. */
+export const StatusFields = Type.Object({ notaryPendingHashes: Type.Integer({ minimum: 0, description: 'hashes waiting for an aggregation batch or its block' }) });
+
+export type LookupT = Static<typeof Lookup>;
+export type ReceiptT = Static<typeof Receipt>;
+export type ReceiptErrorT = Static<typeof ReceiptError>;
+
+/** The notary's host part, as its routes use it (src/services/notary/host.ts implements it). */
+export interface NotaryHostApi {
+  /** Queue document hashes for the next aggregation batch; how many distinct hashes were newly queued. */
+  submitHashes(hashes: readonly string[]): Promise<number>;
+  lookup(hash: string): Promise<LookupT>;
+  /** The receipt of an anchored hash; throws NOTARY_PENDING or NOTARY_NOT_ANCHORED otherwise. */
+  receipt(hash: string): Promise<ReceiptT>;
+  receipts(hashes: readonly string[]): Promise<(ReceiptT | ReceiptErrorT)[]>;
+}

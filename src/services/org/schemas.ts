@@ -1,0 +1,77 @@
+/** Answers of the organisation routes (spec/services/org.md). Officials appear as keys and roles only. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { Organisation as OrganisationT } from '../../runtime/membership.js';
+import { Height, Hex32, sameType, type Same } from '../../schemas/common.js';
+import { OrgId } from '../schemas.js';
+import { OrgOp } from './module.js';
+
+export const OrgParams = Type.Object({ id: OrgId });
+export const MemberParams = Type.Object({ key: Hex32 });
+
+export const Organisation = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    admins: Type.Array(Hex32, { description: 'Ed25519 keys of its admins' }),
+    threshold: Type.Integer({ minimum: 1, description: 'how many admins must approve an operation (m of n)' }),
+    nodes: Type.Array(Hex32, { description: 'node keys it runs; validators among them hold voting power' }),
+    permissions: Type.Array(Type.String(), { description: "modules whose role-gated actions its officials may call" }),
+    status: Type.Union([Type.Literal('active'), Type.Literal('removed')]),
+    since: Height,
+    removedAt: Type.Optional(Height),
+  },
+  { title: 'Organisation' },
+);
+sameType<Same<Static<typeof Organisation>, OrganisationT>>();
+
+export const GovernanceParams = Type.Object(
+  { approvalNumerator: Type.Integer(), approvalDenominator: Type.Integer(), votingBlocks: Type.Integer() },
+  { title: 'GovernanceParams', description: 'A proposal executes once approvalNumerator/approvalDenominator of the active organisations approved it, within votingBlocks.' },
+);
+
+export const OrgList = Type.Object(
+  { height: Height, organisations: Type.Array(Organisation), governance: Type.Union([GovernanceParams, Type.Null()]) },
+  { title: 'OrgList' },
+);
+
+export const Official = Type.Object(
+  {
+    key: Hex32,
+    org: Type.String(),
+    admin: Type.Optional(Type.Boolean()),
+    roles: Type.Optional(Type.Array(Type.String())),
+    since: Type.Optional(Height),
+  },
+  { title: 'Official' },
+);
+
+export const PendingOperation = Type.Object(
+  { id: Hex32, op: OrgOp, approvals: Type.Array(Hex32), proposer: Hex32, proposedAt: Height, expiresAt: Height },
+  { title: 'PendingOrgOperation', description: 'An operation of the organisation that waits for its threshold of admins.' },
+);
+
+export const OrgDetail = Type.Object(
+  {
+    height: Height,
+    organisation: Organisation,
+    officials: Type.Array(Official),
+    pending: Type.Array(PendingOperation),
+    log: Type.Array(Type.Unknown(), { description: 'the operations applied, oldest first' }),
+  },
+  { title: 'OrgDetail' },
+);
+
+export const MemberInfo = Type.Object(
+  {
+    key: Hex32,
+    org: Type.Optional(Type.String({ description: 'its active organisation, if any' })),
+    roles: Type.Array(Type.String()),
+    admin: Type.Boolean(),
+    nodeOf: Type.Optional(Type.String({ description: 'the organisation that runs it as a node key' })),
+  },
+  { title: 'MemberInfo', description: 'Who a key is: empty roles for a citizen or an unknown key.' },
+);
+
+export type OrgDetailT = Static<typeof OrgDetail>;
+export type OrgListT = Static<typeof OrgList>;
+export type MemberInfoT = Static<typeof MemberInfo>;
