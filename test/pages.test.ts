@@ -249,6 +249,7 @@ browserSuite('the validators and evidence pages verify what they show, in Chromi
   const members = keys.map((key, i) => ({ key, v: { name: names[i]!, pubKey: key.publicKey, power: 1 } }));
   const genesisSet = members.slice(0, 3);
   const nextSet = [members[0]!.v, members[1]!.v, members[3]!.v];
+  const changeId = sha256Hex('a change of the validator set');
   const genesis: Genesis = { v: 1, chainId, genesisTime: 1_740_830_400_000, validators: genesisSet.map((m) => m.v), params: DEFAULT_PARAMS };
 
   const evidenceRecord = () => {
@@ -271,6 +272,11 @@ browserSuite('the validators and evidence pages verify what they show, in Chromi
     app.get('/v1/gov/proposals', async () => ({ height: 40, proposals: [], total: 0 }));
     app.get('/v1/validator-sets', async () => ({ height: 40, current: { since: 21, validators: nextSet }, scheduled: [], handovers: [handover(chainId, 20, genesisSet, nextSet, forge)] }));
     app.get('/v1/evidence', async () => ({ evidence: [evidenceRecord()] }));
+    app.get('/v1/validators/changes/:id', async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (id !== changeId) return reply.status(404).send({ code: 'VALIDATORS_CHANGE_UNKNOWN', message: 'no pending change of the validator set has this id' });
+      return { id, validators: [...nextSet, members[2]!.v], proposer: members[0]!.v.pubKey, approvals: [members[0]!.v.pubKey], approvedPower: 1, totalPower: 3, proposedAt: 30, expiresAt: 10_030 };
+    });
     await registerStatic(app, { pages: webPagesOf(SERVICES) });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -298,6 +304,27 @@ browserSuite('the validators and evidence pages verify what they show, in Chromi
     await page.locator('.check-error', { hasText: 'The handover at block 20 does not hold' }).waitFor();
     assert.match((await page.locator('#handovers-table tbody tr').first().textContent())!, /Invalid/);
     assert.deepEqual(problems, []);
+  });
+
+  it('the validators page looks a change up by its id, and says what is wrong with an id', async () => {
+    forge = false;
+    await page.goto(`${base}/validators`);
+    await page.fill('#change-id', 'abc');
+    await page.click('#change-form button[type="submit"]');
+    await page.locator('#change-id-error', { hasText: 'Expected 64 hex digits, got 3.' }).waitFor();
+    assert.equal(await page.getAttribute('#change-id', 'aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'change-id', 'focus goes to the field in error');
+    await page.fill('#change-id', changeId);
+    await page.click('#change-form button[type="submit"]');
+    await page.locator('#change-result', { hasText: 'holding 1 of 3 voting power' }).waitFor();
+    assert.match((await page.locator('#change-result').textContent())!, /Civil Registry \(1\), Tax Office \(1\), Treasury \(1\), Land Registry \(1\)/);
+    assert.deepEqual(problems, []);
+    const unknown = sha256Hex('no such change');
+    await page.fill('#change-id', unknown);
+    await page.click('#change-form button[type="submit"]');
+    await page.locator('#change-result', { hasText: 'No change with this id is waiting' }).waitFor();
+    assert.deepEqual(problems.sort(), [`HTTP 404: ${base}/v1/validators/changes/${unknown}`, 'console: Failed to load resource: the server responded with a status of 404 (Not Found)'].sort(), 'only the expected 404');
+    problems = [];
   });
 
   it('the evidence page checks both signatures of a recorded equivocation', async () => {

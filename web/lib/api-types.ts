@@ -1,153 +1,72 @@
 /**
- * The shapes of the API answers the pages read.
+ * The shapes of the API answers the pages read: the static types of the very
+ * schemas the routes answer with (src/schemas/api.ts for the core, each
+ * service's schemas.ts), so a page and the server read one definition.
  *
- * Built from the chain's own types (ledger, runtime, the services' pure
- * files) with `import type`, which is erased: nothing here ships to the
- * browser. TEMPORARY: the envelopes written out below (status, look-ups,
- * lists) are replaced by `Static<typeof …>` of the route schemas once the
- * HTTP schemas live in src/schemas/ and src/services/<name>/schemas.ts, so
- * that the pages and the server read one definition.
+ * Type-only imports: erased by tsc, so no schema code — nor TypeBox — ships
+ * to the browser (the start-up import check would refuse it: TypeBox is not
+ * in the pages' import map).
  */
-import type { Block, BlockHeader, TxResult } from '../../src/ledger/block.js';
+import type { Static } from '@sinclair/typebox';
+import type { Account, BlockList, BlockWithResults, ModuleList, NodeStatus, TxCommitted, TxLookup, TxPending, ValidatorSets } from '../../src/schemas/api.js';
+import type { DidHistory, Resolution } from '../../src/services/did/schemas.js';
+import type { EvidenceList, EvidenceRecord as EvidenceRecordSchema } from '../../src/services/evidence/schemas.js';
+import type { Proposal, ProposalList } from '../../src/services/gov/schemas.js';
+import type { Lookup, StatusFields as NotaryStatusFields } from '../../src/services/notary/schemas.js';
+import type { MemberInfo, OrgDetail, OrgList, Organisation as OrganisationSchema, PendingOperation } from '../../src/services/org/schemas.js';
+import type { PendingChange } from '../../src/services/validators/schemas.js';
+import type { DidVersion } from '../../src/services/did/method.js';
 import type { GovernanceParams, Validator } from '../../src/ledger/genesis.js';
-import type { SetHandover } from '../../src/ledger/set-history.js';
-import type { SignedTx } from '../../src/ledger/transaction.js';
-import type { Access } from '../../src/runtime/module.js';
-import type { Member, Organisation } from '../../src/runtime/membership.js';
-import type { DidResolutionResult, DidVersion } from '../../src/services/did/method.js';
-import type { EvidenceRecord } from '../../src/services/evidence/module.js';
-import type { Proposal, ProposalStatus } from '../../src/services/gov/module.js';
 import type { OrgOp } from '../../src/services/org/module.js';
 
-export type { Block, BlockHeader, TxResult, Validator, SetHandover, SignedTx, Organisation, Proposal, ProposalStatus, OrgOp, EvidenceRecord, DidVersion, GovernanceParams };
+export type { DidVersion, GovernanceParams, Validator, OrgOp };
 
-/** GET /v1/status */
-export interface StatusResponse {
-  chainId: string;
-  genesisHash: string;
-  nodeKey: string;
-  consensus: 'solo' | 'bft';
-  height: number;
-  latestBlockHash: string;
-  latestBlockTime: number;
-  mempoolTxs: number;
-  notaryPendingHashes: number;
-  validators: Validator[];
-  peers: string[];
-  round?: number;
-  step?: string;
-}
-
+/** GET /v1/status: the node's fields and those the services add (the notary's). */
+export type StatusResponse = Static<typeof NodeStatus> & Static<typeof NotaryStatusFields>;
 /** GET /v1/blocks */
-export interface BlocksResponse {
-  height: number;
-  blocks: { hash: string; header: BlockHeader; signatures: number }[];
-}
-
+export type BlocksResponse = Static<typeof BlockList>;
 /** GET /v1/blocks/{ref} */
-export type BlockResponse = Block & { hash: string; results?: TxResult[] };
-
-/** GET /v1/txs/{id} */
-export type TxResponse =
-  | { txId: string; status: 'pending' }
-  | { txId: string; status: 'committed'; height: number; index: number; result: TxResult; blockHash?: string; time?: number; tx?: SignedTx };
-
-/** GET /v1/notary/hashes/{hash} */
-export interface NotaryLookupResponse {
-  hash: string;
-  status: 'anchored' | 'pending' | 'unknown';
-  mode?: 'signed' | 'batch';
-  height?: number;
-  time?: number;
-  blockHash?: string;
-  txId?: string;
-  signer?: string;
-  meta?: Record<string, unknown>;
-}
-
-/** GET /v1/evidence */
-export interface EvidenceResponse {
-  evidence: EvidenceRecord[];
-}
-
-/** GET /v1/validator-sets */
-export interface ValidatorSetsResponse {
-  height: number;
-  current: { since: number; validators: Validator[] };
-  scheduled: { since: number; validators: Validator[] }[];
-  handovers: SetHandover[];
-}
-
-/** GET /v1/accounts/{key} */
-export interface AccountResponse {
-  key: string;
-  nonce: number;
-}
-
+export type BlockResponse = Static<typeof BlockWithResults>;
+/** GET /v1/txs/{id}: committed, or still waiting for a block. */
+export type TxResponse = Static<typeof TxLookup> | Static<typeof TxPending>;
 /** POST /v1/tx?wait=commit: 200 once committed, 202 while still pending. */
-export type SubmitResponse = { txId: string; status: 'committed'; height: number; index: number; result: TxResult } | { txId: string; status: 'pending' };
-
+export type SubmitResponse = Static<typeof TxCommitted> | Static<typeof TxPending>;
+/** GET /v1/accounts/{key} */
+export type AccountResponse = Static<typeof Account>;
+/** GET /v1/validator-sets */
+export type ValidatorSetsResponse = Static<typeof ValidatorSets>;
 /** GET /v1/modules */
-export interface ModulesResponse {
-  roles: string[];
-  modules: { name: string; description: string; actions: { name: string; description: string; access: Access }[] }[];
-}
-
+export type ModulesResponse = Static<typeof ModuleList>;
+/** GET /v1/notary/hashes/{hash} */
+export type NotaryLookupResponse = Static<typeof Lookup>;
+/** GET /v1/evidence */
+export type EvidenceResponse = Static<typeof EvidenceList>;
+export type EvidenceRecord = Static<typeof EvidenceRecordSchema>;
 /** GET /v1/orgs */
-export interface OrgsResponse {
-  height: number;
-  organisations: Organisation[];
-  governance: GovernanceParams | null;
-}
-
-/** A pending operation of an organisation, as GET /v1/orgs/{id} lists it. */
-export interface PendingOp {
-  id: string;
-  op: OrgOp;
-  approvals: string[];
-  proposer: string;
-  proposedAt: number;
-  expiresAt: number;
-}
-
+export type OrgsResponse = Static<typeof OrgList>;
+export type Organisation = Static<typeof OrganisationSchema>;
 /** GET /v1/orgs/{id} */
-export interface OrgResponse {
-  height: number;
-  organisation: Organisation;
-  officials: ({ key: string } & Member & { roles: string[]; since: number })[];
-  pending: PendingOp[];
-  log: { height: number; txId: string; op: OrgOp }[];
-}
-
+export type OrgResponse = Static<typeof OrgDetail>;
+export type PendingOp = Static<typeof PendingOperation>;
 /** GET /v1/members/{key} */
-export interface MemberResponse {
-  key: string;
-  org?: string;
-  roles: string[];
-  admin: boolean;
-  nodeOf?: string;
-}
-
-/** A proposal as the API shows it: its status as a vote in the next block would meet it. */
-export type ProposalView = Omit<Proposal, 'status'> & { status: ProposalStatus };
-
+export type MemberResponse = Static<typeof MemberInfo>;
 /** GET /v1/gov/proposals */
-export interface ProposalsResponse {
-  height: number;
-  proposals: ProposalView[];
-  total: number;
-}
-
+export type ProposalsResponse = Static<typeof ProposalList>;
+export type ProposalView = Static<typeof Proposal>;
 /** GET /v1/dids/{did}: a W3C DID Resolution result; error answers add Polity's {code, message}. */
-export type DidResolutionResponse = DidResolutionResult & { code?: string; message?: string; didResolutionMetadata: { height?: number } };
-
+export type DidResolutionResponse = Static<typeof Resolution>;
 /** GET /v1/dids/{did}/history */
-export interface DidHistoryResponse {
-  did: string;
+export type DidHistoryResponse = Static<typeof DidHistory>;
+/** GET /v1/validators/changes/{id} */
+export type PendingChangeResponse = Static<typeof PendingChange>;
+
+/**
+ * An entry of an organisation's log (GET /v1/orgs/{id} `log`). The answer's
+ * schema leaves the entries open (`unknown`); this is what the org module
+ * writes (org/module.ts applyOp): the height, the transaction and the operation.
+ */
+export interface OrgLogEntry {
   height: number;
-  total: number;
-  deactivated?: boolean;
-  from: number;
-  versions: DidVersion[];
-  next?: number;
+  txId: string;
+  op: OrgOp;
 }

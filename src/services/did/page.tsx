@@ -379,7 +379,7 @@ function Resolution(props: { answer: Extract<Answer, { kind: 'result' }> }): JSX
                   </span>
                 ) : null,
               },
-              { label: 'Answered at chain height', value: body.didResolutionMetadata?.height !== undefined ? formatNumber(body.didResolutionMetadata.height) : null },
+              { label: 'Answered at chain height', value: typeof body.didResolutionMetadata?.height === 'number' ? formatNumber(body.didResolutionMetadata.height) : null },
             ]}
           />
         </Panel>

@@ -66,7 +66,7 @@ function EvidencePage(): JSX.Element {
 
   return (
     <>
-      <h1>Evidence</h1>
+      <h1>Consensus evidence</h1>
       <p class="lead">
         A validator that signs two different votes (or proposals) for the same height and round breaks the consensus rules. Any node that sees both messages puts them on the chain as evidence, so every member organisation — and anyone auditing the consortium — can see who misbehaved. Each record is checked again here, in your browser.
       </p>

@@ -226,7 +226,7 @@ function OfficialForm(props: { ctx: FormContext; editKey: { key: string; at: num
             <option value="">{officials.length ? '— choose an official —' : '— no official yet —'}</option>
             {officials.map((f) => (
               <option value={f.key} key={f.key}>
-                {shortHex(f.key)} — {f.roles.join(', ')}
+                {shortHex(f.key)} — {(f.roles ?? []).join(', ')}
               </option>
             ))}
           </select>

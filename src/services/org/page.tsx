@@ -24,7 +24,7 @@ import { ManagePanel, orgOutcome } from './forms.js';
 import { focusIfLost, ProposalCard, useVoting, type Voter } from '../gov/proposals.js';
 import { mountPage } from '../../../web/app.js';
 import { errorText, getJson } from '../../../web/lib/api.js';
-import type { OrgResponse, ProposalsResponse } from '../../../web/lib/api-types.js';
+import type { OrgLogEntry, OrgResponse, ProposalsResponse } from '../../../web/lib/api-types.js';
 import { formatNumber, plural, sentence } from '../../../web/lib/format.js';
 import { useHashRoute } from '../../../web/lib/hooks.js';
 import { useTick } from '../../../web/lib/status.js';
@@ -117,7 +117,7 @@ function ConsolePage(): JSX.Element {
       <WaitingVotes consortium={consortium} open={open.data} voter={voter} outcome={voteOutcome} />
       <ManagePanel keys={keys} session={session} consortium={consortium} writer={writer} own={own} after={after} editKey={editKey} />
       <p class="muted small">
-        Everything here is read from this node’s API and is public: the consortium’s make-up and decisions are for every member and citizen to audit. Officials appear as keys and roles only; the chain holds no names of people. The same actions are available from the command line: <code>polity org</code> and <code>polity gov</code>.
+        The consortium’s make-up and decisions are for every member and citizen to audit. Officials appear as keys and roles only; the chain holds no names of people. The same actions are available from the command line: <code>polity org</code> and <code>polity gov</code>.
       </p>
     </>
   );
@@ -356,13 +356,13 @@ function OrgPanel(props: {
             {
               label: 'Roles',
               cell: (f) =>
-                f.roles.map((r) => (
+                (f.roles ?? []).map((r) => (
                   <span class="role" key={r}>
                     {r}
                   </span>
                 )),
             },
-            { label: 'Since block', class: 'num', cell: (f) => formatNumber(f.since) },
+            { label: 'Since block', class: 'num', cell: (f) => (f.since === undefined ? '—' : formatNumber(f.since)) },
             mine && {
               label: 'Action',
               cell: (f) => (
@@ -422,7 +422,7 @@ function OrgPanel(props: {
           <>
             <h3>Recent changes</h3>
             <ol class="log-list" id="org-log">
-              {d.log
+              {(d.log as OrgLogEntry[])
                 .slice(-LOG_SHOWN)
                 .reverse()
                 .map((entry) => (

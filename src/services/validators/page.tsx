@@ -6,7 +6,7 @@
  * the validators proposed themselves, looked up by its id.
  *
  * Reads GET /v1/validator-sets, /v1/genesis, /v1/orgs (which organisation
- * runs each node), /v1/gov/proposals and /v1/state; the handovers are
+ * runs each node), /v1/gov/proposals and /v1/validators/changes/{id}; the handovers are
  * followed with the ledger's own code (set-history.ts) and their signatures
  * verified with WebCrypto.
  */
@@ -16,8 +16,8 @@ import type { Genesis, Validator } from '../../ledger/genesis.js';
 import { followSets } from '../../ledger/set-history.js';
 import { SET_CHANGE_DELAY } from './limits.js';
 import { mountPage } from '../../../web/app.js';
-import { errorText, getJson } from '../../../web/lib/api.js';
-import type { OrgsResponse, ProposalsResponse, ValidatorSetsResponse } from '../../../web/lib/api-types.js';
+import { errorText, getJson, notFoundAs } from '../../../web/lib/api.js';
+import type { OrgsResponse, PendingChangeResponse, ProposalsResponse, ValidatorSetsResponse } from '../../../web/lib/api-types.js';
 import { verifyHandovers } from '../../../web/lib/certificates.js';
 import { formatNumber, plural, sentence } from '../../../web/lib/format.js';
 import { useLoad } from '../../../web/lib/hooks.js';
@@ -53,7 +53,7 @@ function ValidatorsPage(): JSX.Element {
   const f = facts.data;
   return (
     <>
-      <h1>Validators</h1>
+      <h1>Validator set</h1>
       <p class="lead">
         The validators sign every block. The set changes only when validators holding more than two thirds of its voting power approve a new set, or when the member organisations decide it by governance; a new set signs from {SET_CHANGE_DELAY} blocks after the change is decided, and the outgoing set signs the handover.
       </p>
@@ -192,21 +192,13 @@ function Handovers(props: { facts: Facts }): JSX.Element {
   );
 }
 
-interface PendingChange {
-  validators: Validator[];
-  approvals: string[];
-  proposer: string;
-  proposedAt: number;
-  expiresAt: number;
-}
-
 /** Governance proposals to set the validators, and a validators' own change looked up by id. */
 function PendingChanges(props: { facts: Facts }): JSX.Element {
   const { facts } = props;
   const proposals = facts.proposals.proposals.filter((p) => p.change.type === 'setValidators');
   const [id, setId] = useState('');
   const [error, setError] = useState<string | undefined>();
-  const [found, setFound] = useState<{ id: string; change: PendingChange | null } | null>(null);
+  const [found, setFound] = useState<{ id: string; change: PendingChangeResponse | null } | null>(null);
   const lookUp = async (event: Event) => {
     event.preventDefault();
     const c = new Validation();
@@ -214,13 +206,11 @@ function PendingChanges(props: { facts: Facts }): JSX.Element {
     setError(c.byField()['change-id']);
     if (!key) return document.getElementById('change-id')?.focus();
     try {
-      const read = await getJson<{ value: PendingChange | null }>(`/v1/state?key=${encodeURIComponent(`consensus/change/${key}`)}`);
-      setFound({ id: key, change: read.value });
+      setFound({ id: key, change: await getJson<PendingChangeResponse>(`/v1/validators/changes/${key}`).catch(notFoundAs(null)) });
     } catch (e) {
       setError(sentence(errorText(e)));
     }
   };
-  const total = facts.sets.current.validators.reduce((s, v) => s + v.power, 0);
   return (
     <Panel id="pending-title" title="Changes waiting">
       <h3>Proposed by governance</h3>
@@ -265,7 +255,7 @@ function PendingChanges(props: { facts: Facts }): JSX.Element {
               { label: 'New set', value: found.change.validators.map((v) => `${v.name} (${formatNumber(v.power)})`).join(', ') },
               {
                 label: 'Approved by',
-                value: `${plural(found.change.approvals.length, 'validator')}, holding ${formatNumber(facts.sets.current.validators.filter((v) => found.change!.approvals.includes(v.pubKey)).reduce((s, v) => s + v.power, 0))} of ${formatNumber(total)} voting power`,
+                value: `${plural(found.change.approvals.length, 'validator')}, holding ${formatNumber(found.change.approvedPower)} of ${formatNumber(found.change.totalPower)} voting power; more than two thirds schedule it`,
               },
               { label: 'Proposed at block', value: formatNumber(found.change.proposedAt) },
               { label: 'Waits until block', value: formatNumber(found.change.expiresAt) },

@@ -51,7 +51,7 @@ export function TxView(props: { id: string; onLoaded: () => void }): JSX.Element
         </Notice>
       </div>
     );
-  if (tx.status === 'pending')
+  if (tx.status !== 'committed')
     return (
       <div>
         {head}
