@@ -17,7 +17,7 @@ import { ApiError, getJson, notFoundAs } from '../lib/api.js';
 import type { NotaryLookupResponse } from '../lib/api-types.js';
 import { useFocusHeadingOnArrival, useHashRoute } from '../lib/hooks.js';
 import { BlockView } from './explorer/block.js';
-import { HEX32_RE } from './explorer/chain.js';
+import { isHash } from './explorer/chain.js';
 import { Home, REFRESH_MS } from './explorer/home.js';
 import { PageNotFound } from './explorer/parts.js';
 import { DocView, TxView } from './explorer/records.js';
@@ -39,8 +39,8 @@ function Explorer(): JSX.Element {
   const [kind, arg] = route;
   if (route.length === 0) view = <Home onLoaded={onLoaded} />;
   else if (kind === 'block' && arg) view = <BlockView key={arg} blockRef={arg} onLoaded={onLoaded} />;
-  else if (kind === 'tx' && arg && HEX32_RE.test(arg)) view = <TxView key={arg} id={arg} onLoaded={onLoaded} />;
-  else if (kind === 'doc' && arg && HEX32_RE.test(arg)) view = <DocView key={arg} hash={arg} onLoaded={onLoaded} />;
+  else if (kind === 'tx' && arg && isHash(arg)) view = <TxView key={arg} id={arg} onLoaded={onLoaded} />;
+  else if (kind === 'doc' && arg && isHash(arg)) view = <DocView key={arg} hash={arg} onLoaded={onLoaded} />;
   else view = <PageNotFound />;
   if (route.length === 0) document.title = 'Explorer · Polity';
 
@@ -70,7 +70,7 @@ function Search(): JSX.Element {
     setMessage({ text: '', error: false });
     if (q === '') return;
     if (/^\d{1,15}$/.test(q) || q === 'latest') return go(`#/block/${q}`);
-    if (!HEX32_RE.test(q)) return fail('Enter a block height, or a 64-character hash: a block hash, a transaction id or the SHA-256 of a document.');
+    if (!isHash(q)) return fail('Enter a block height, or a 64-character hash: a block hash, a transaction id or the SHA-256 of a document.');
     setMessage({ text: 'Searching…', error: false });
     try {
       // The notary look-up answers for any hash, so it goes first; only then are the

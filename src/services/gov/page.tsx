@@ -13,7 +13,7 @@
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ProposalCard, useVoting } from './proposals.js';
+import { ProposalCard, STATUS, useVoting } from './proposals.js';
 import { ProposeForm } from './propose.js';
 import { AdminKeyPanel, ERROR_MEANINGS, useAdminSession, useConsortium } from '../org/admin.js';
 import { mountPage } from '../../../web/app.js';
@@ -27,7 +27,6 @@ import { Notice, Panel } from '../../../web/components/ui.js';
 
 /** Proposals per request: the first page, and each "Show older proposals". */
 const PROPOSALS_PAGE = 20;
-const STATUSES = ['open', 'executed', 'rejected', 'failed', 'expired'] as const;
 
 /** The proposals shown: the newest pages, filtered by status, kept up to date. */
 function useProposals(filter: string) {
@@ -85,7 +84,7 @@ function GovernancePage(): JSX.Element {
             <label for="status-filter">Show</label>
             <select id="status-filter" class="input input-inline" value={filter} onChange={(e) => setFilter((e.currentTarget as HTMLSelectElement).value)}>
               <option value="">all proposals</option>
-              {STATUSES.map((s) => (
+              {Object.keys(STATUS).map((s) => (
                 <option value={s} key={s}>
                   {s}
                 </option>

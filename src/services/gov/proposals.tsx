@@ -21,7 +21,8 @@ const PARAM_WORDS: Record<Extract<GovChange, { type: 'setParameter' }>['name'], 
   approvalNumerator: 'the numerator of the approval share',
   approvalDenominator: 'the denominator of the approval share',
 };
-const STATUS: Record<ProposalView['status'], { word: string; tone: Tone }> = {
+/** Each status a proposal can have, in words (a new status fails to compile until it has its words). */
+export const STATUS: Record<ProposalView['status'], { word: string; tone: Tone }> = {
   open: { word: 'Open', tone: 'info' },
   executed: { word: 'Executed', tone: 'ok' },
   rejected: { word: 'Rejected', tone: 'error' },

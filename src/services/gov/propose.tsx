@@ -29,14 +29,15 @@ import { formatNumber, plural } from '../../../web/lib/format.js';
 type ChangeType = GovChange['type'];
 type ParamName = Extract<GovChange, { type: 'setParameter' }>['name'];
 
-const CHANGES: [ChangeType, string][] = [
-  ['addOrganisation', 'Add an organisation'],
-  ['removeOrganisation', 'Remove an organisation'],
-  ['grantPermission', 'Grant a module permission'],
-  ['revokePermission', 'Revoke a module permission'],
-  ['setParameter', 'Set a governance parameter'],
-  ['setValidators', 'Change the validator set'],
-];
+/** Every change a proposal can make (GovChange), in words: a new kind fails to compile until it has its words and its fields. */
+const CHANGES: Record<ChangeType, string> = {
+  addOrganisation: 'Add an organisation',
+  removeOrganisation: 'Remove an organisation',
+  grantPermission: 'Grant a module permission',
+  revokePermission: 'Revoke a module permission',
+  setParameter: 'Set a governance parameter',
+  setValidators: 'Change the validator set',
+};
 
 const EMPTY = {
   type: 'addOrganisation' as ChangeType,
@@ -215,7 +216,7 @@ export function ProposeForm(props: { keys: SigningKeys; session: AdminSession; c
                 setErrors({});
               }}
             >
-              {CHANGES.map(([value, label]) => (
+              {Object.entries(CHANGES).map(([value, label]) => (
                 <option value={value} key={value}>
                   {label}
                 </option>

@@ -18,6 +18,7 @@
  */
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { isHex } from '../../crypto/bytes.js';
 import { genesisHash, parseGenesis, type Genesis, type Validator } from '../../ledger/genesis.js';
 import { checkReceipt, type ReceiptFacts } from '../../ledger/receipt.js';
 import { mountPage } from '../../../web/app.js';
@@ -29,7 +30,6 @@ import { Fields, Hash, MetaList, PrivacyNote, type FieldRow } from '../../../web
 
 const RECEIPT_BYTES_MAX = 4 * 1024 * 1024;
 const GENESIS_BYTES_MAX = 4 * 1024 * 1024;
-const HEX32_RE = /^[0-9a-f]{64}$/;
 
 interface DocEntry {
   file: File;
@@ -349,7 +349,7 @@ async function check(input: CheckInput, show: (r: Result) => void, current: () =
   const checked = checkReceipt(receipt.value, genesis, hash);
   if (!checked.ok) {
     const r = (receipt.value && typeof receipt.value === 'object' ? receipt.value : {}) as { hash?: unknown; chainId?: unknown };
-    const mismatch = typeof r.hash === 'string' && r.hash !== hash && HEX32_RE.test(r.hash);
+    const mismatch = typeof r.hash === 'string' && r.hash !== hash && isHex(r.hash, 32);
     const otherChain = typeof r.chainId === 'string' && r.chainId !== genesis.chainId;
     return failed(checked.reason, {
       title: mismatch ? 'Not verified — the document does not match its receipt' : 'Not verified',

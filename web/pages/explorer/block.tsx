@@ -9,7 +9,7 @@ import { useLoad } from '../../lib/hooks.js';
 import { useStatus } from '../../lib/status.js';
 import { DataTable } from '../../components/table.js';
 import { Badge, CopyButton, Fields, Hash, Notice, Panel, Time } from '../../components/ui.js';
-import { checkBlock, HEX32_RE, ResultBadge, ValidatorLabel, validatorName, type BlockCheck } from './chain.js';
+import { checkBlock, isHash, ResultBadge, ValidatorLabel, validatorName, type BlockCheck } from './chain.js';
 import { Breadcrumbs, LoadFailed } from './parts.js';
 
 /** Rows of a block's transaction table per page; a block may hold 20,000. */
@@ -46,7 +46,7 @@ export function BlockView(props: { blockRef: string; onLoaded: () => void }): JS
       <div>
         <Breadcrumbs current="Block" />
         <h1 tabIndex={-1}>Block not found</h1>
-        <Notice tone="warn" title={`This node has no block ${HEX32_RE.test(props.blockRef) ? `with hash ${shortHex(props.blockRef)}` : props.blockRef}.`}>
+        <Notice tone="warn" title={`This node has no block ${isHash(props.blockRef) ? `with hash ${shortHex(props.blockRef)}` : props.blockRef}.`}>
           <p>
             <a href="#/">See the latest blocks</a>
           </p>

@@ -6,6 +6,7 @@
  * the chain's handovers, each checked too).
  */
 import type { JSX } from 'preact';
+import { isHex } from '../../../src/crypto/bytes.js';
 import { blockHash } from '../../../src/ledger/block.js';
 import { validatorSetHash, type Genesis, type Validator } from '../../../src/ledger/genesis.js';
 import { followSets, setHashOf } from '../../../src/ledger/set-history.js';
@@ -16,7 +17,8 @@ import { latestStatus } from '../../lib/status.js';
 import { hasWebCrypto } from '../../lib/webcrypto.js';
 import { Badge, Hash } from '../../components/ui.js';
 
-export const HEX32_RE = /^[0-9a-f]{64}$/;
+/** A block hash, a transaction id or a document's SHA-256: 32 bytes of lowercase hex (the ledger's own check). */
+export const isHash = (text: string): boolean => isHex(text, 32);
 
 let genesisPromise: Promise<Genesis> | undefined;
 export function genesis(): Promise<Genesis> {
