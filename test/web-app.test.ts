@@ -181,10 +181,19 @@ describe('pages and files are served with their security headers, and nothing el
   });
 
   it('the pages’ old addresses redirect', async () => {
-    for (const [from, to] of [['/web/explorer.html', '/explorer'], ['/web/verify.html', '/verify'], ['/web/console.html', '/console'], ['/web/did.html', '/did']]) {
+    for (const [from, to] of [
+      ['/web/explorer.html', '/explorer'],
+      ['/web/verify.html', '/verify'],
+      ['/web/console.html', '/console'],
+      ['/web/did.html', '/did'],
+      ['/lib/ledger/receipt.js', '/app/src/ledger/receipt.js'],
+      ['/vendor/noble-hashes/sha2.js', '/app/vendor/noble-hashes/sha2.js'],
+    ]) {
       const r = await get(from!);
       assert.equal(r.statusCode, 301, from);
       assert.equal(r.headers.location, to);
     }
+    // Only to what the app serves: the node's own modules stay unreachable.
+    for (const url of ['/lib/node/node.js', '/lib/crypto/sha256.js', '/lib/../package.json', '/vendor/noble-hashes/package.json']) assert.equal((await get(url)).statusCode, 404, url);
   });
 });

@@ -270,7 +270,16 @@ export async function registerStatic(app: FastifyInstance, options: StaticOption
   app.get('/web/*', { schema: { hide: true } }, async (request, reply) => send(WEB, (request.params as { '*': string })['*'], reply));
   app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => send(WEB, 'favicon.svg', reply));
 
-  // The pages' addresses before the app: links and bookmarks keep working.
+  // The addresses before the app: links and bookmarks keep working. The compiled ledger modules
+  // (/lib/…) and the hash library (/vendor/noble-hashes/…) moved under /app/, where the same
+  // rule holds: only what a page imports.
   const moved: Record<string, string> = { '/web/explorer.html': '/explorer', '/web/verify.html': '/verify', '/web/console.html': '/console', '/web/did.html': '/did' };
   for (const [from, to] of Object.entries(moved)) app.get(from, { schema: { hide: true } }, async (_request, reply) => secure(reply).redirect(to, 301));
+  const movedUnder = (from: string, to: string) =>
+    app.get(`${from}*`, { schema: { hide: true } }, async (request, reply) => {
+      const target = to + (request.params as { '*': string })['*'];
+      return modules.has(target) ? secure(reply).redirect(target, 301) : notFound(reply, 'no such module');
+    });
+  movedUnder('/lib/', '/app/src/');
+  movedUnder('/vendor/noble-hashes/', '/app/vendor/noble-hashes/');
 }
