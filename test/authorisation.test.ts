@@ -4,65 +4,36 @@
  * module the chain runs, signers without the right are refused with a clear
  * code and change nothing but their own nonce.
  *
- * The table must name every action: a module that adds an action without a
- * row here fails the first test, so no action ships unchecked.
+ * Each service writes its rows beside its module
+ * (src/services/<name>/authorisation.ts); the matrix is every registered
+ * service's rows. It must name every action: a module that adds an action
+ * without a row fails the first test, so no action ships unchecked.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
-import { builtinModules } from '../src/services/index.js';
 import { accountKey } from '../src/runtime/executor.js';
 import { createModuleRegistry } from '../src/runtime/registry.js';
+import type { ModuleDefinition } from '../src/runtime/module.js';
 import { createTestChain, testGenesis, testOrg, type TestChain } from '../src/services/test-chain.js';
-import { didPolityFromKey } from '../src/services/did/method.js';
+import type { AuthorisationRow, Who } from '../src/services/authorisation.js';
+import type { ServiceDefinition } from '../src/services/service.js';
+import { SERVICES } from '../src/services/index.js';
 
-type Who = 'stranger' | 'auditorOfA' | 'registrarOfA' | 'adminOfB' | 'registrarOfC' | 'nodeOfA';
-interface Row {
-  args: Record<string, unknown>;
-  /** Signers that must be refused, with the code. */
-  refused: Partial<Record<Who, string>>;
-  /** For actions open to anyone: why that is safe. */
-  public?: string;
+/** The matrix: every registered service's rows, keyed "module.action". */
+function matrixOf(services: readonly ServiceDefinition<any>[]): Record<string, AuthorisationRow> {
+  const out: Record<string, AuthorisationRow> = {};
+  for (const s of services) for (const [action, row] of Object.entries(s.authorisation.rows)) out[`${s.module.name}.${action}`] = row;
+  return out;
 }
-
+const MATRIX = matrixOf(SERVICES);
 const hex = (): string => generateKeyPair().publicKey;
-const someId = hex();
-const holder = generateKeyPair();
-const holderDid = didPolityFromKey('polity-test', holder.publicKey);
-const notController: Partial<Record<Who, string>> = { stranger: 'DID_NOT_CONTROLLER', registrarOfA: 'DID_NOT_CONTROLLER', adminOfB: 'DID_NOT_CONTROLLER', nodeOfA: 'DID_NOT_CONTROLLER' };
-const notRegistrar: Partial<Record<Who, string>> = { stranger: 'AUTH_NOT_OFFICIAL', nodeOfA: 'AUTH_NOT_OFFICIAL', auditorOfA: 'AUTH_ROLE_MISSING', registrarOfC: 'AUTH_ORG_NOT_PERMITTED' };
+const modulesOf = (services: readonly ServiceDefinition<any>[]): ModuleDefinition[] => services.map((s) => s.module);
 
-const MATRIX: Record<string, Row> = {
-  'notary.anchor': { args: { hash: hex() }, refused: {}, public: 'a timestamp of a hash reveals nothing; the receipt names the signer' },
-  'notary.anchorBatch': { args: { root: hex(), count: 2 }, refused: {}, public: 'as anchor: a Merkle root of hashes, attributed to its signer' },
-  'evidence.submit': { args: { first: {}, second: {} }, refused: {}, public: 'evidence is self-proving (two signed conflicting votes); anyone may report it' },
-  'validators.propose': {
-    args: { validators: [{ name: 'x', pubKey: hex(), power: 1 }, { name: 'y', pubKey: hex(), power: 1 }] },
-    refused: { stranger: 'AUTH_NOT_VALIDATOR', auditorOfA: 'AUTH_NOT_VALIDATOR', adminOfB: 'AUTH_NOT_VALIDATOR' },
-  },
-  'validators.approve': { args: { id: someId }, refused: { stranger: 'AUTH_NOT_VALIDATOR', adminOfB: 'AUTH_NOT_VALIDATOR' } },
-  'org.propose': {
-    args: { org: 'a', op: { type: 'registerOfficial', key: hex(), roles: ['auditor'] } },
-    refused: { stranger: 'AUTH_NOT_ORG_ADMIN', auditorOfA: 'AUTH_NOT_ORG_ADMIN', registrarOfA: 'AUTH_NOT_ORG_ADMIN', nodeOfA: 'AUTH_NOT_ORG_ADMIN', adminOfB: 'AUTH_NOT_ORG_ADMIN' },
-  },
-  'org.approve': { args: { org: 'a', id: someId }, refused: { stranger: 'AUTH_NOT_ORG_ADMIN', auditorOfA: 'AUTH_NOT_ORG_ADMIN', adminOfB: 'AUTH_NOT_ORG_ADMIN' } },
-  'gov.propose': {
-    args: { change: { type: 'setParameter', name: 'votingBlocks', value: 99 } },
-    refused: { stranger: 'AUTH_NOT_ORG_ADMIN', auditorOfA: 'AUTH_NOT_ORG_ADMIN', registrarOfC: 'AUTH_NOT_ORG_ADMIN', nodeOfA: 'AUTH_NOT_ORG_ADMIN' },
-  },
-  'did.create': { args: {}, refused: {}, public: "a holder creates the DID of its own key: the identifier is derived from the signer's key, so nobody can create another key's DID" },
-  'did.rotate': { args: { did: holderDid, publicKey: hex() }, refused: notController },
-  'did.update': { args: { did: holderDid, services: [] }, refused: notController },
-  'did.deactivate': { args: { did: holderDid }, refused: notController },
-  'did.recover': { args: { did: holderDid, publicKey: hex(), reason: 'lost-key' }, refused: notRegistrar },
-  'did.registrarDeactivate': { args: { did: holderDid, reason: 'subject-ceased' }, refused: notRegistrar },
-  'gov.vote': { args: { id: someId, approve: true }, refused: { stranger: 'AUTH_NOT_ORG_ADMIN', auditorOfA: 'AUTH_NOT_ORG_ADMIN', nodeOfA: 'AUTH_NOT_ORG_ADMIN' } },
-};
-
-/** Three departments: a (with an auditor and a registrar), b, and c (permitted in notary only, with a registrar). */
-function setup(): { chain: TestChain; who: Record<Who, KeyPair> } {
+/** Three departments: a (with an auditor and a registrar), b, and c (permitted in notary only, with a registrar); then each service's fixture records. */
+function setup(services: readonly ServiceDefinition<any>[] = SERVICES): { chain: TestChain; who: Record<Who, KeyPair> } {
   const [a, b, c] = [testOrg('a'), testOrg('b'), testOrg('c', 1, 1, { permissions: ['notary'] })];
-  const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
+  const chain = createTestChain(testGenesis([a, b, c]), modulesOf(services));
   const who: Record<Who, KeyPair> = {
     stranger: generateKeyPair(),
     auditorOfA: generateKeyPair(),
@@ -76,12 +47,12 @@ function setup(): { chain: TestChain; who: Record<Who, KeyPair> } {
   register(a.admins[0]!, 'a', who.auditorOfA, 'auditor');
   register(a.admins[0]!, 'a', who.registrarOfA, 'registrar');
   register(c.admins[0]!, 'c', who.registrarOfC, 'registrar');
-  assert.equal(chain.run(holder, 'did', 'create', {}).code, 'OK');
+  for (const s of services) s.authorisation.setup?.(chain, who);
   return { chain, who };
 }
 
 test('the matrix names every action the chain runs', () => {
-  const registry = createModuleRegistry(builtinModules);
+  const registry = createModuleRegistry(modulesOf(SERVICES));
   const actions = registry.modules.flatMap((m) => Object.keys(m.actions).map((a) => `${m.name}.${a}`)).sort();
   assert.deepEqual(Object.keys(MATRIX).sort(), actions);
   for (const m of registry.modules) {
@@ -94,10 +65,10 @@ test('the matrix names every action the chain runs', () => {
 });
 
 /** Run every refusal of the matrix on `chain`; the failures, as sentences. */
-function checkMatrix(chain: TestChain, who: Record<Who, KeyPair>): { failures: string[]; checked: number } {
+function checkMatrix(chain: TestChain, who: Record<Who, KeyPair>, matrix: Record<string, AuthorisationRow> = MATRIX): { failures: string[]; checked: number } {
   const failures: string[] = [];
   let checked = 0;
-  for (const [action, row] of Object.entries(MATRIX)) {
+  for (const [action, row] of Object.entries(matrix)) {
     const [module, name] = action.split('.') as [string, string];
     for (const [w, code] of Object.entries(row.refused) as [Who, string][]) {
       const before = new Map(chain.state);
@@ -119,9 +90,9 @@ test('for every action, a signer without the right is refused with its code and 
 });
 
 test('negative control: the matrix catches an action planted open to anyone', () => {
-  const validators = builtinModules.find((m) => m.name === 'validators')!;
+  const validators = SERVICES.find((s) => s.name === 'validators')!.module;
   const planted = { ...validators, actions: { ...validators.actions, propose: { ...validators.actions.propose!, access: 'anyone' as const } } };
-  const modules = builtinModules.map((m) => (m === validators ? planted : m));
+  const modules = modulesOf(SERVICES).map((m) => (m === validators ? planted : m));
   const { chain, who } = setup();
   const faulty = createTestChain(chain.genesis, modules);
   // Bring the faulty chain to the same membership as the real one.
@@ -141,4 +112,13 @@ test('replayed transactions and transactions for another chain are refused and c
   const other = chain.run(who.stranger, 'notary', 'anchor', { hash: hex() }, { chainId: 'polity-elsewhere' });
   assert.equal(other.code, 'TX_WRONG_CHAIN');
   assert.deepEqual([...chain.state.entries()], [...before.entries()], 'neither changed anything, not even the nonce');
+});
+
+test('negative control: a service whose new action has no row fails the first check', () => {
+  const notary = SERVICES.find((s) => s.name === 'notary')!;
+  const withNewAction = { ...notary, module: { ...notary.module, actions: { ...notary.module.actions, revoke: notary.module.actions.anchor! } } };
+  const services = SERVICES.map((s) => (s === notary ? withNewAction : s));
+  const actions = createModuleRegistry(modulesOf(services)).modules.flatMap((m) => Object.keys(m.actions).map((a) => `${m.name}.${a}`));
+  const missing = actions.filter((a) => !(a in matrixOf(services)));
+  assert.deepEqual(missing, ['notary.revoke']);
 });

@@ -6,7 +6,7 @@
  *    did module: resolution now, at a height, a versionId and a versionTime,
  *    did:key, deactivated DIDs (410), and every kind of bad input.
  * 2. End to end on a real node (`startTestNode`, listening) once the did
- *    module is registered in src/modules/index.ts: transactions, resolution
+ *    module is registered in src/services/index.ts: transactions, resolution
  *    and the CLI. Until then these are skipped, saying why.
  * 3. The CLI's bad input: a usage message and exit code 2, before anything
  *    is read or sent.
@@ -344,7 +344,7 @@ test('polity did: bad input is a usage error (exit 2) before any key is read or 
 // --- end to end on a real node --------------------------------------------------------------------
 
 const didOnNode = builtinModules.some((m) => m.name === 'did');
-const skip = didOnNode ? false : 'the did module is not registered in src/modules/index.ts yet (builtinModules), so a node cannot run did transactions';
+const skip = didOnNode ? false : 'the did service is not registered in src/services/index.ts, so a node cannot run did transactions';
 
 describe('DIDs on a real node, over HTTP and with the CLI', { skip }, () => {
   let t: TestNode;

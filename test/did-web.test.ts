@@ -3,7 +3,7 @@
  * Chromium.
  *
  * The page is served by the node's own static handler (src/api/static.ts)
- * and reads the DID routes (src/api/did-routes.ts) on a small Fastify app
+ * and reads the DID routes (src/services/did/routes.ts) on a small Fastify app
  * whose state comes from blocks executed with the did module — a holder
  * creates a DID with a service, rotates its key, loses it, a registrar
  * recovers it; another DID is deactivated by a registrar. (A small app

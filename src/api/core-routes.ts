@@ -29,13 +29,13 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
   // --- the node ---------------------------------------------------------------
   app.get(
     '/v1/status',
-    { schema: { operationId: 'getStatus', tags: ['node'], summary: 'Node status: chain, height, latest block, mempool, validators, peers.', response: { 200: statusSchema } } },
+    { schema: { operationId: 'getStatus', tags: ['node'], summary: 'Node status: chain, height, latest block, mempool, validators, peers.', response: { 200: statusSchema, ...errorResponses() } } },
     async () => ({ ...node.status() }),
   );
 
   app.get(
     '/v1/genesis',
-    { schema: { operationId: 'getGenesis', tags: ['node'], summary: 'The genesis document (what offline verifiers need).', response: { 200: Genesis } } },
+    { schema: { operationId: 'getGenesis', tags: ['node'], summary: 'The genesis document (what offline verifiers need).', response: { 200: Genesis, ...errorResponses() } } },
     async () => node.genesis,
   );
 
@@ -48,7 +48,7 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
         summary: 'The validator set in force, and every handover from the genesis set to it (what offline verifiers need to follow the set).',
         description:
           'Each handover is the header of the last block an outgoing set signed (carrying nextValidatorSetHash), its commit certificate, and the incoming set. Scheduled changes not yet in force are listed under `scheduled`.',
-        response: { 200: S.ValidatorSets },
+        response: { 200: S.ValidatorSets, ...errorResponses() },
       },
     },
     async () => {
@@ -71,7 +71,7 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
         operationId: 'listModules',
         tags: ['modules'],
         summary: 'The modules the chain runs, each action with who may call it, and the roles officials can hold.',
-        response: { 200: S.ModuleList },
+        response: { 200: S.ModuleList, ...errorResponses() },
       },
     },
     async () => ({ roles: registry.roles.filter((r) => r !== 'admin'), modules: registry.modules.map(publicModule) }),

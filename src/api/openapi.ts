@@ -58,11 +58,24 @@ export function openApiOptions(tags: readonly ApiTag[], version: string): Swagge
         },
       },
     },
-    transformObject: (document) => hoistTitledSchemas(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as unknown as Node) as never,
+    transformObject: (document) => markPublic(hoistTitledSchemas(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as unknown as Node)) as never,
   };
 }
 
 type Node = Record<string, unknown>;
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+
+/** An operation whose route names no security requirement is public: say so (`security: []`), so no reader has to guess. */
+export function markPublic(document: Node): Node {
+  for (const item of Object.values((document.paths ?? {}) as Record<string, Node>)) {
+    for (const method of METHODS) {
+      const op = item[method] as Node | undefined;
+      if (op && op.security === undefined) op.security = [];
+    }
+  }
+  return document;
+}
 const isObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**

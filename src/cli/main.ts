@@ -118,7 +118,7 @@ const CORE_COMMANDS: Record<string, Command> = {
     usage: 'polity status [--port N | --api URL]',
     options: { ...COMMON, ...NODE_TARGET },
     positionals: { min: 0, max: 0 },
-    run: (values, positionals, io) => runStatus(values, positionals, io),
+    run: runStatus,
   },
   simulate: {
     summary: 'run the deterministic consensus simulator: seeded faults and Byzantine validators, safety and liveness checks',

@@ -80,7 +80,7 @@ export function latestSet(ctx: ActionContext): readonly Validator[] {
 /**
  * Schedule `validators` to sign from height + SET_CHANGE_DELAY: the one way
  * the set changes, whether two thirds of the validators approved it here or
- * the organisations decided it by governance (modules/gov).
+ * the organisations decided it by governance (services/gov).
  */
 export function scheduleSet(ctx: ActionContext, validators: Validator[], id: string): number {
   checkSet(ctx, validators);

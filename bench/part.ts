@@ -1,0 +1,151 @@
+/**
+ * What a service's part of `npm run bench` is written against
+ * (src/services/<name>/bench.ts exports `benches: BenchPart[]`), and the
+ * helpers they share: a node under load, signed transactions pushed through
+ * the real pipeline, reads through the real routes.
+ *
+ * Every figure is printed beside a ceiling measured in the same run (the
+ * machine's Ed25519 and SHA-256 rates, and the HTTP framework answering a
+ * trivial route in process), so the ratio means the same on any machine.
+ * Benchmarks print figures; they never assert a speed.
+ */
+import { availableParallelism } from 'node:os';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { generateKeyPair } from '../src/crypto/ed25519.js';
+import type { Genesis } from '../src/ledger/genesis.js';
+import type { SignedTx } from '../src/ledger/transaction.js';
+import type { PolityNode } from '../src/node/node.js';
+import { signRequest } from '../src/sdk/http-auth.js';
+import { startTestNode, type TestNode } from '../test/helpers.js';
+
+export interface Ceilings {
+  ed25519VerifyOneCorePerSecond: number;
+  ed25519VerifyAllCoresPerSecond: number;
+  sha256PerSecond: number;
+  /** Requests/s of a trivial route answered in process by the same HTTP framework. */
+  httpTrivialPerSecond: number;
+}
+
+export interface BenchContext {
+  readonly quick: boolean;
+  readonly ceilings: Ceilings;
+  say(line: string): void;
+}
+
+export interface BenchPart {
+  /** Its name for `--only` (the service's name selects all its parts). */
+  name: string;
+  /** What it measures, in one line. */
+  title: string;
+  /** Run it, print its lines, and answer its figures for --json. */
+  run(ctx: BenchContext): Promise<Record<string, number>>;
+}
+
+export const now = (): number => performance.now();
+export const rate = (n: number, ms: number): number => Math.round((n / ms) * 1000);
+export const fmt = (n: number): string => (Number.isFinite(n) ? n.toLocaleString('en-US') : '—');
+export const ratio = (a: number, b: number): string => `${((a / b) * 100).toFixed(1)}%`;
+/** A figure's line: label, value and unit, then what it is measured against. */
+export const line = (label: string, value: number, unit: string, against: string): string => `  ${label.padEnd(36)} ${fmt(value).padStart(12)} ${unit.padEnd(9)} ${against}`;
+
+/** A node tuned for load (large mempool, every core verifying), listening on loopback. */
+export async function withNode<T>(fn: (url: string, t: TestNode) => Promise<T>): Promise<T> {
+  const t = await startTestNode({
+    listen: true,
+    api: { bodyLimitBytes: 64 * 1024 * 1024 },
+    blockIntervalMs: 200,
+    verifyWorkers: availableParallelism(),
+    mempool: { txsMax: 400_000, bytesMax: 512 * 1024 * 1024, perSignerMax: 100_000, nonceWindow: 100_000 },
+    notaryPendingMax: 16_000_000,
+  });
+  const { port } = t.app.server.address() as { port: number };
+  try {
+    return await fn(`http://127.0.0.1:${port}`, t);
+  } finally {
+    await t.close();
+  }
+}
+
+/** The bench client's key: it signs every request (RFC 9421), as `polity notarize` does. */
+const requester = generateKeyPair();
+
+export async function post(url: string, body: string): Promise<any> {
+  const headers = { 'content-type': 'application/json' };
+  const res = await fetch(url, { method: 'POST', headers: { ...headers, ...signRequest({ method: 'POST', url, headers, body, keyId: requester.publicKey, secretKey: requester.secretKey }) }, body });
+  const data = await res.json();
+  if (res.status >= 400) throw new Error(`${res.status} ${JSON.stringify(data).slice(0, 300)}`);
+  return data;
+}
+
+export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+/**
+ * Submit signed transactions through POST /v1/txs (1,000 a request, four in
+ * flight) and wait until every one is committed: transactions committed per
+ * second, from the first request to the last commit. Signing is the
+ * clients' work, done before the clock starts.
+ */
+export async function committedPerSecond(url: string, node: PolityNode, txs: readonly SignedTx[]): Promise<{ txsPerSecond: number; blocks: number; failed: number }> {
+  const bodies: string[] = [];
+  for (let i = 0; i < txs.length; i += 1000) bodies.push(JSON.stringify({ txs: txs.slice(i, i + 1000) }));
+  const startHeight = node.height;
+  let committed = 0;
+  let failed = 0;
+  let lastCommitAt = 0;
+  const off = node.onCommit((block, results) => {
+    committed += block.txs.length;
+    failed += results.filter((r) => r.code !== 'OK').length;
+    lastCommitAt = now();
+  });
+  const t0 = now();
+  await pool(bodies, 4, async (body) => {
+    const r = await post(`${url}/v1/txs`, body);
+    const rejected = r.results.filter((x: { status: string }) => x.status !== 'accepted');
+    if (rejected.length) throw new Error(`rejected: ${JSON.stringify(rejected[0])}`);
+  });
+  while (committed < txs.length) await new Promise((r) => setTimeout(r, 5));
+  off();
+  return { txsPerSecond: rate(committed, lastCommitAt - t0), blocks: node.height - startHeight, failed };
+}
+
+/** Answers/s of `n` GET requests to `urls` (cycled), injected in process: the same path as a request off the socket, minus the socket. */
+export async function readsPerSecond(app: FastifyInstance, urls: readonly string[], n: number): Promise<number> {
+  for (const url of urls.slice(0, 10)) {
+    const r = await app.inject({ method: 'GET', url });
+    if (r.statusCode >= 400) throw new Error(`GET ${url} answered ${r.statusCode} ${r.body.slice(0, 200)}`);
+  }
+  const round = async (count: number): Promise<number> => {
+    const t0 = now();
+    await pool(
+      Array.from({ length: count }, (_, i) => urls[i % urls.length]!),
+      16,
+      async (url) => {
+        await app.inject({ method: 'GET', url });
+      },
+    );
+    return rate(count, now() - t0);
+  };
+  await round(Math.ceil(n / 4)); // warm-up: the route's code compiled and its caches filled, as on a node that has been serving
+  return round(n);
+}
+
+/** The ceiling of reads: the framework answering a trivial JSON route, injected the same way. */
+export async function httpTrivialPerSecond(n: number): Promise<number> {
+  const app = Fastify({ logger: false });
+  app.get('/v1/trivial', async () => ({ ok: true, height: 1 }));
+  await app.ready();
+  try {
+    return await readsPerSecond(app, ['/v1/trivial'], n);
+  } finally {
+    await app.close();
+  }
+}
+
+export type { Genesis, TestNode };

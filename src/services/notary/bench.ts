@@ -1,0 +1,108 @@
+/**
+ * The notary's part of `npm run bench`:
+ *
+ *   signed     signed notary.anchor transactions committed/s on one node,
+ *              through HTTP, signature checks, mempool, execution and synced
+ *              storage, against all-core Ed25519 verification
+ *   aggregate  document hashes anchored/s through the batch endpoint until
+ *              every hash's receipt can be served, against one-core SHA-256;
+ *              receipts served/s by the node; receipts verified/s offline,
+ *              against one-core Ed25519 verification
+ */
+import { randomBytes } from 'node:crypto';
+import { generateKeyPair } from '../../crypto/ed25519.js';
+import { signTx } from '../../ledger/sign.js';
+import { createReceiptCache, verifyReceipt } from '../../ledger/receipt-verify.js';
+import type { Receipt } from '../../ledger/receipt.js';
+import { committedPerSecond, line, now, pool, post, rate, ratio, withNode, type BenchPart } from '../../../bench/part.js';
+
+const signed: BenchPart = {
+  name: 'signed',
+  title: 'signed notary transactions, one node (HTTP -> verify workers -> mempool -> execute -> synced LevelDB)',
+  run: async ({ quick, ceilings, say }) =>
+    withNode(async (url, t) => {
+      const total = quick ? 10_000 : 120_000;
+      const signerCount = 64;
+      const keys = Array.from({ length: signerCount }, () => generateKeyPair());
+      const txs = [];
+      for (let n = 0; n < Math.ceil(total / signerCount); n++) {
+        for (const k of keys) {
+          txs.push(signTx({ v: 1, chainId: t.genesis.chainId, module: 'notary', action: 'anchor', args: { hash: randomBytes(32).toString('hex') }, signer: k.publicKey, nonce: n }, k.secretKey));
+        }
+      }
+      const r = await committedPerSecond(url, t.node, txs);
+      say(line('committed', r.txsPerSecond, 'tx/s', `= ${ratio(r.txsPerSecond, ceilings.ed25519VerifyAllCoresPerSecond)} of all-core Ed25519 verify (target >= 50%)`));
+      say(`  (${txs.length.toLocaleString('en-US')} transactions in ${r.blocks} blocks)`);
+      return { notarySignedTxsPerSecond: r.txsPerSecond, notarySignedRatioToAllCoreVerify: r.txsPerSecond / ceilings.ed25519VerifyAllCoresPerSecond };
+    }),
+};
+
+const aggregate: BenchPart = {
+  name: 'aggregate',
+  title: 'aggregated anchoring (batch endpoint -> one RFC 9162 tree per block -> receipts)',
+  run: async ({ quick, ceilings, say }) =>
+    withNode(async (url, t) => {
+      const total = quick ? 100_000 : 2_000_000;
+      const chunk = 50_000;
+      const all = Array.from({ length: total }, () => randomBytes(32).toString('hex'));
+      const bodies: string[] = [];
+      for (let i = 0; i < all.length; i += chunk) bodies.push(JSON.stringify({ hashes: all.slice(i, i + chunk) }));
+      const startHeight = t.node.height;
+      let anchored = 0;
+      let lastCommitAt = 0;
+      const off = t.node.onCommit((block, results) => {
+        block.txs.forEach((tx, i) => {
+          if (tx.body.action === 'anchorBatch' && results[i]?.code === 'OK') anchored += tx.body.args.count as number;
+        });
+        lastCommitAt = now();
+      });
+      const t0 = now();
+      await pool(bodies, 2, async (body) => {
+        await post(`${url}/v1/notary/batch`, body);
+      });
+      while (anchored < total) await new Promise((r) => setTimeout(r, 5));
+      off();
+      const hashesPerSecond = rate(total, lastCommitAt - t0);
+      const blocks = t.node.height - startHeight;
+      // Receipts are then available: fetch a sample of them from the node.
+      const sample = all.filter((_, i) => i % Math.max(1, Math.floor(total / 20_000)) === 0).slice(0, 20_000);
+      const receipts: Receipt[] = [];
+      const t1 = now();
+      for (let i = 0; i < sample.length; i += 1000) {
+        const r = await post(`${url}/v1/notary/receipts`, JSON.stringify({ hashes: sample.slice(i, i + 1000) }));
+        receipts.push(...r.receipts);
+      }
+      const servedPerSecond = rate(receipts.length, now() - t1);
+      // Offline verification, as an auditor does: certificates cached per block.
+      const cache = createReceiptCache();
+      const t2 = now();
+      for (const r of receipts) {
+        const v = verifyReceipt(r, t.genesis, { documentHash: r.hash, cache });
+        if (!v.ok) throw new Error(`receipt failed: ${v.reason}`);
+      }
+      const verifiedPerSecond = rate(receipts.length, now() - t2);
+      const uncachedN = Math.min(receipts.length, 5_000);
+      const t3 = now();
+      for (let i = 0; i < uncachedN; i++) {
+        const r = receipts[i]!;
+        if (!verifyReceipt(r, t.genesis, { documentHash: r.hash }).ok) throw new Error('receipt failed');
+      }
+      const uncached = rate(uncachedN, now() - t3);
+      const verifyOne = ceilings.ed25519VerifyOneCorePerSecond;
+      say(line('anchored with receipts', hashesPerSecond, 'hashes/s', `= ${ratio(hashesPerSecond, ceilings.sha256PerSecond)} of one-core SHA-256 (target >= 300,000/s)`));
+      say(`  (${blocks} blocks)`);
+      say(line('receipts served by the node', servedPerSecond, '/s', ''));
+      say(line('receipts verified offline', verifiedPerSecond, '/s', `= ${(verifiedPerSecond / verifyOne).toFixed(2)}x one-core Ed25519 verify (target >= 20,000/s; one verification session, proven nodes reused)`));
+      say(line('... fresh verifier per receipt', uncached, '/s', `= ${ratio(uncached, verifyOne)} of one-core Ed25519 verify`));
+      return {
+        aggregatedHashesPerSecond: hashesPerSecond,
+        aggregatedRatioToSha256: hashesPerSecond / ceilings.sha256PerSecond,
+        receiptsServedPerSecond: servedPerSecond,
+        receiptsVerifiedPerSecond: verifiedPerSecond,
+        receiptsVerifiedUncachedPerSecond: uncached,
+        receiptsVerifiedRatioToOneCoreVerify: verifiedPerSecond / verifyOne,
+      };
+    }),
+};
+
+export const benches: BenchPart[] = [signed, aggregate];
