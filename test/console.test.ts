@@ -10,10 +10,11 @@
  * registration (ORG_OFFICIAL_EXISTS); a parameter change that executes at
  * once; a second organisation admitted by proposal, after which a proposal
  * stays open until that organisation's admin votes; and an operation that
- * waits for a second admin's approval. Negative controls: a key that is no
- * admin leaves every write disabled, a malformed key file is refused, a bad
- * field is caught before anything is signed, and the secret key never
- * leaves the page. Any console error, page error or failed request fails
+ * waits for a second admin's approval; the governance page proposes, the
+ * console votes. A key made in the browser is offered for saving. Negative
+ * controls: a key that is no admin leaves every write disabled, a malformed
+ * key file is refused, a bad field is caught before anything is signed, and
+ * no secret key — loaded or made in the browser — leaves the page. Any console error, page error or failed request fails
  * the test. Screenshots go to test-output/.
  *
  * Needs Chromium at /usr/bin/chromium; skipped without it, except in CI.
@@ -25,7 +26,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
+import { generateKeyPair, publicKeyOf, type KeyPair } from '../src/crypto/ed25519.js';
 import { adminKeyPath } from '../src/node/data-dir.js';
 import { startTestNode, until, type TestNode } from './helpers.js';
 import { browserSuite, openBrowser, watchPage } from './browser.js';
@@ -54,6 +55,8 @@ browserSuite('organisation console in Chromium', () => {
   const taxAdmin = generateKeyPair();
   const taxAdmin2 = generateKeyPair();
   const files = {} as Record<'random' | 'notJson' | 'taxAdmin' | 'taxAdmin2', string>;
+  /** The secret of the key made in the browser (read back from the file it offered for saving). */
+  let createdSecret = '';
 
   const api = async (path: string): Promise<any> => {
     const response = await fetch(base + path);
@@ -170,6 +173,25 @@ browserSuite('organisation console in Chromium', () => {
     await useKey(files.notJson);
     assert.match((await page.locator('#key-status').textContent())!, /cannot be used as a key.*not JSON/s);
     assert.ok((await writesDisabled()).every(Boolean));
+    assertNoProblems();
+  });
+
+  it('makes a new key in the browser: its file is offered for saving, and its secret goes nowhere', async () => {
+    await page.click('#create-key');
+    await page.locator('#created-key').waitFor();
+    await page.locator('#key-status [data-key-state="not-admin"]').waitFor();
+    const shown = (await page.locator('#created-key .hash-full').textContent())!;
+    assert.match(shown, /^[0-9a-f]{64}$/);
+    assert.match((await page.locator('#not-admin').textContent())!, /not an admin of an active organisation/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-key')]);
+    assert.match(download.suggestedFilename(), new RegExp(`^key-${shown.slice(0, 8)}\\.json$`));
+    assert.match(download.url(), /^blob:/, 'the file comes from the browser’s memory, not from the node');
+    const file = JSON.parse(await readFile((await download.path())!, 'utf8')) as KeyPair;
+    assert.equal(file.publicKey, shown);
+    assert.equal(publicKeyOf(file.secretKey), shown, 'the saved secret is the key the page signs with');
+    createdSecret = file.secretKey;
+    await forgetKey();
+    assert.equal(await page.locator('#created-key').count(), 0, 'the key file is dropped with the key');
     assertNoProblems();
   });
 
@@ -391,7 +413,8 @@ browserSuite('organisation console in Chromium', () => {
   });
 
   it('never sent the secret keys anywhere', () => {
-    for (const secret of [adminKey.secretKey, taxAdmin.secretKey, taxAdmin2.secretKey]) {
+    assert.match(createdSecret, /^[0-9a-f]{64}$/, 'a key was made in the browser');
+    for (const secret of [adminKey.secretKey, taxAdmin.secretKey, taxAdmin2.secretKey, createdSecret]) {
       assert.ok(!sent.some((s) => s.toLowerCase().includes(secret)), 'no request carries a secret key');
     }
     assert.ok(sent.some((s) => s.includes('/v1/tx?wait=commit')), 'the page did send transactions (the check above saw them)');

@@ -13,7 +13,7 @@
  * as text, not as links.
  */
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { multikeyEncode } from '../../crypto/multikey.js';
 import { DID_LENGTH_MAX, DID_RE, POLITY_DID_PREFIX, type DeactivateReason, type DidOperation, type RecoverReason } from './method.js';
 import { mountPage } from '../../../web/app.js';
@@ -118,14 +118,15 @@ function DidPage(): JSX.Element {
     return () => window.removeEventListener('popstate', back);
   }, []);
 
-  // Focus moves to the answer (its status or error notice), so a screen reader reads it.
-  useEffect(() => {
+  // Focus moves to the answer (its status or error notice), so a screen reader reads it; before the
+  // browser paints (a layout effect), so nothing is read or typed in between.
+  useLayoutEffect(() => {
     if (!answer || !focusAnswer.current) return;
     focusAnswer.current = false;
     document.getElementById(answer.kind === 'error' ? 'resolve-error' : 'did-status')?.focus();
   }, [answer]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (problem) document.getElementById(problem.field)?.focus();
   }, [problem]);
 

@@ -5,7 +5,7 @@
  * organisation's threshold of admins approved it (org.approve).
  */
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Json } from '../../crypto/canonical-json.js';
 import { ADMINS_MAX, COMMON_ROLES } from '../../runtime/membership.js';
 import type { OrgOp } from './module.js';
@@ -182,7 +182,8 @@ function OfficialForm(props: { ctx: FormContext; editKey: { key: string; at: num
     setRoles(officials.find((f) => f.key === k)?.roles ?? []);
     setConfirming(false);
   };
-  useEffect(() => {
+  // Before the browser paints (a layout effect): the form shows the official chosen in the table at once.
+  useLayoutEffect(() => {
     if (!props.editKey) return;
     choose(props.editKey.key);
     select.current?.closest('form')?.scrollIntoView({ block: 'start', behavior: 'smooth' });
