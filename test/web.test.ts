@@ -185,7 +185,7 @@ browserSuite('web pages in Chromium', () => {
     const row = page.locator('#evidence-table tbody tr').first();
     await row.waitFor();
     assert.match((await row.textContent())!, /Civil Registry.*two different prevotes/s);
-    await row.locator('.badge', { hasText: 'Both signed' }).waitFor();
+    await row.locator('.badge', { hasText: /^Valid$/ }).waitFor();
     await page.locator('#evidence-title').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(OUTPUT, 'explorer-evidence.png'), fullPage: true });
     assertNoProblems();

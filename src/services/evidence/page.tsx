@@ -110,7 +110,7 @@ function EvidencePage(): JSX.Element {
                   label: 'Check',
                   cell: (e) => {
                     const ok = checked.get(e);
-                    return ok === undefined ? <span class="muted">—</span> : ok ? <Badge tone="ok">Both signed</Badge> : <Badge tone="error">Does not hold</Badge>;
+                    return ok === undefined ? <span class="muted">—</span> : ok ? <Badge tone="ok">Valid</Badge> : <Badge tone="error">Invalid</Badge>;
                   },
                 },
               ]}
