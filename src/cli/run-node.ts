@@ -77,11 +77,12 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     io.out(JSON.stringify({ ok: true, url, chainId: status.chainId, height: status.height, data: resolve(dir) }));
   } else {
     io.out(`Polity node running — chain ${status.chainId}, height ${status.height}, ${status.consensus === 'bft' ? `BFT consensus, ${status.validators.length} validators` : 'solo consensus'}`);
-    if (network) io.out(`  peers      listening on ${network.listen.host}:${network.listen.port}, dialling ${network.peers.length}`);
-    io.out(`  explorer   ${url}/`);
-    for (const s of program.services) io.out(`  ${s.page.nav.padEnd(10)} ${url}${s.page.path}`);
-    io.out(`  API        ${url}/v1/status   (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
-    io.out(`  data       ${resolve(dir)}`);
+    const row = (label: string, value: string): void => io.out(`  ${label.padEnd(18)} ${value}`);
+    if (network) row('peers', `listening on ${network.listen.host}:${network.listen.port}, dialling ${network.peers.length}`);
+    row('Explorer', `${url}/`);
+    for (const s of program.services) row(s.page.nav, `${url}${s.page.path}`);
+    row('API', `${url}/v1/status   (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
+    row('data', resolve(dir));
     io.out('press Ctrl+C to stop');
   }
   await new Promise<void>((resolveStop) => {
