@@ -54,7 +54,7 @@ export function serviceProblems(service: ServiceDefinition<any>, others: readonl
   if (!service.page.path.startsWith('/') || service.page.nav.length === 0) out.push(`${service.name}: its page needs a path and a navigation label`);
   if (service.module.state.owns.length === 0) out.push(`${service.name}: its module owns no state keys`);
   for (const other of others) {
-    if (other === service) continue;
+    if (other === service || other.name === service.name) continue;
     if (other.page.path === service.page.path) out.push(`${service.name}: page ${service.page.path} is also ${other.name}'s`);
     for (const mine of service.module.state.owns) {
       for (const theirs of other.module.state.owns) {
