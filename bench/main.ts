@@ -24,6 +24,8 @@ import { createReceiptCache, verifyReceipt } from '../src/ledger/receipt-verify.
 import type { Receipt } from '../src/ledger/receipt.js';
 import { startTestNode } from '../test/helpers.js';
 import type { PolityNode } from '../src/node/node.js';
+import { builtinServices } from '../src/services/index.js';
+import { notaryHost } from '../src/services/notary/host.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 
 const args = new Set(process.argv.slice(2));
@@ -51,7 +53,8 @@ async function withNode<T>(fn: (url: string, node: PolityNode, genesis: Genesis)
     blockIntervalMs: 200,
     verifyWorkers: availableParallelism(),
     mempool: { txsMax: 400_000, bytesMax: 512 * 1024 * 1024, perSignerMax: 100_000, nonceWindow: 100_000 },
-    notaryPendingMax: 16_000_000,
+    // Room for the whole aggregated sample at once.
+    services: builtinServices.map((s) => (s.name === 'notary' ? { ...s, host: notaryHost({ pendingHashesMax: 16_000_000 }) } : s)),
   });
   const { port } = t.app.server.address() as { port: number };
   try {
@@ -98,7 +101,7 @@ async function signedTxThroughput(total: number): Promise<{ txsPerSecond: number
     const startHeight = node.height;
     let committedTxs = 0;
     let lastCommitAt = 0;
-    const off = node.onCommit((block) => {
+    const off = node.onCommit(({ block }) => {
       committedTxs += block.txs.length;
       lastCommitAt = now();
     });
@@ -129,7 +132,7 @@ async function aggregatedThroughput(total: number): Promise<{
     const startHeight = node.height;
     let anchored = 0;
     let lastCommitAt = 0;
-    const off = node.onCommit((block, results) => {
+    const off = node.onCommit(({ block, results }) => {
       block.txs.forEach((tx, i) => {
         if (tx.body.action === 'anchorBatch' && results[i]?.code === 'OK') anchored += tx.body.args.count as number;
       });

@@ -12,6 +12,7 @@ import { createNode, type NodeOptions, type PolityNode } from '../src/node/node.
 import { signTx } from '../src/ledger/sign.js';
 import type { SignedTx, TxBody } from '../src/ledger/transaction.js';
 import type { Genesis } from '../src/ledger/genesis.js';
+import { builtinServices } from '../src/services/index.js';
 
 export async function tempDir(prefix = 'polity-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
@@ -33,6 +34,7 @@ export async function startTestNode(options: Partial<NodeOptions> & { listen?: b
     dataDir: dir,
     genesis: created.genesis,
     nodeSecretKey: created.nodeKey.secretKey,
+    services: builtinServices,
     log: createLogger('silent'),
     blockIntervalMs: 20,
     verifyWorkers: 1,

@@ -26,6 +26,7 @@ import type { FastifyInstance } from 'fastify';
 import { initDataDir, genesisPath } from '../src/node/data-dir.js';
 import { createNode, type PolityNode } from '../src/node/node.js';
 import { createLogger } from '../src/node/log.js';
+import { builtinServices } from '../src/services/index.js';
 import { createApi } from '../src/api/server.js';
 import { signTx } from '../src/ledger/sign.js';
 import { generateKeyPair, signBytes } from '../src/crypto/ed25519.js';
@@ -87,7 +88,7 @@ browserSuite('web pages in Chromium', () => {
     dir = await mkdtemp(join(tmpdir(), 'polity-web-'));
     const data = await initDataDir(join(dir, 'data'), { organisation: 'Civil Registry' });
     validatorSecret = data.nodeKey.secretKey;
-    node = await createNode({ dataDir: data.path, genesis: data.genesis, nodeSecretKey: data.nodeKey.secretKey, log: createLogger('silent'), blockIntervalMs: 50 });
+    node = await createNode({ dataDir: data.path, genesis: data.genesis, nodeSecretKey: data.nodeKey.secretKey, services: builtinServices, log: createLogger('silent'), blockIntervalMs: 50 });
     app = await createApi(node);
     await app.listen({ port: 0, host: '127.0.0.1' });
     await node.start();

@@ -14,6 +14,9 @@ import swagger from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import { PolityError } from '../ledger/errors.js';
 import type { PolityNode, TxStatus } from '../node/node.js';
+import { currentDidKey } from '../services/did/module.js';
+import type { EvidenceHost } from '../services/evidence/host.js';
+import type { NotaryHost } from '../services/notary/host.js';
 import { statusOf } from './error-status.js';
 import * as S from './schemas.js';
 import { registerStatic } from './static.js';
@@ -60,7 +63,7 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
   app.removeContentTypeParser('text/plain');
   registerRawBody(app);
   const auth: AuthenticateDeps = {
-    resolveKey: createKeyIdResolver(async (did) => node.didKey?.(did)),
+    resolveKey: createKeyIdResolver(async (did) => currentDidKey((key) => node.getState(key), did)),
     sessions: createSessionStore({ ttlMs: 15 * 60_000, challengeTtlMs: 60_000, max: 100_000 }),
     replay: createReplayGuard(360),
     now: () => Date.now(),
@@ -122,7 +125,7 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
   app.get(
     '/v1/evidence',
     { schema: { tags: ['consensus'], summary: 'Equivocation evidence recorded on the chain: validators that signed two conflicting consensus messages.' } },
-    async () => ({ evidence: node.listEvidence() }),
+    async () => ({ evidence: node.host<EvidenceHost>('evidence')?.list() ?? [] }),
   );
   app.get('/v1/genesis', { schema: { tags: ['node'], summary: 'The genesis document (what offline verifiers need).' } }, async () => node.genesis);
   app.get(
@@ -297,6 +300,11 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
   );
 
   // --- notary -----------------------------------------------------------------
+  const notary = (): NotaryHost => {
+    const host = node.host<NotaryHost>('notary');
+    if (!host) throw new PolityError('NOT_FOUND', 'this node runs no notary service');
+    return host;
+  };
   app.post(
     '/v1/notary/anchor',
     {
@@ -329,7 +337,7 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
       // Who it was stays out of the logs (a citizen's key is personal data).
       await requirePrincipal(request, auth);
       const { hashes } = request.body as { hashes: string[] };
-      const queued = await node.submitHashes(hashes);
+      const queued = await notary().submitHashes(hashes);
       return reply.status(202).send({ status: 'pending', count: queued });
     },
   );
@@ -337,19 +345,19 @@ export async function createApi(node: PolityNode, options: ApiOptions = {}): Pro
   app.get(
     '/v1/notary/hashes/:hash',
     { schema: { tags: ['notary'], summary: 'When and in which block a hash was anchored.', params: S.HashParams, response: errors } },
-    async (request) => node.receipts.lookup((request.params as { hash: string }).hash),
+    async (request) => notary().lookup((request.params as { hash: string }).hash),
   );
 
   app.get(
     '/v1/notary/receipts/:hash',
     { schema: { tags: ['notary'], summary: 'The offline-verifiable receipt of an anchored hash.', params: S.HashParams, response: errors } },
-    async (request) => node.receipts.receipt((request.params as { hash: string }).hash),
+    async (request) => notary().receipt((request.params as { hash: string }).hash),
   );
 
   app.post(
     '/v1/notary/receipts',
     { schema: { tags: ['notary'], summary: 'Receipts of up to 1,000 hashes.', body: S.NotaryReceiptsBody, response: errors } },
-    async (request) => ({ receipts: await node.receipts.receipts((request.body as { hashes: string[] }).hashes) }),
+    async (request) => ({ receipts: await notary().receipts((request.body as { hashes: string[] }).hashes) }),
   );
 
   registerMembershipRoutes(app, node);

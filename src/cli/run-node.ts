@@ -5,6 +5,7 @@ import { createNode } from '../node/node.js';
 import { exists, initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
 import { networkPath, readNetworkFile } from './network-init.js';
 import { createLogger, type LogLevel } from '../node/log.js';
+import { builtinServices } from '../services/index.js';
 import { type Io, parsePort, parsePositiveInt, UsageError } from './io.js';
 
 export async function runInit(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
@@ -48,6 +49,7 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     dataDir: dir,
     genesis: data.genesis,
     nodeSecretKey: data.nodeKey.secretKey,
+    services: builtinServices,
     log,
     ...(blockIntervalMs ? { blockIntervalMs } : {}),
     ...(network
