@@ -73,7 +73,7 @@ export function layerOf(file: string): Layer | undefined {
   if (rel[0] === 'bench') return 'bench';
   if (rel[0] === 'web') return 'web';
   if (rel[0] !== 'src') return undefined;
-  if (rel.length === 2 && /^main\.tsx?$/.test(name)) return 'app';
+  if (rel.length === 2) return 'app'; // entry points: src/main.ts and the app-level worker entries
   if (rel[1] === 'services') {
     if (rel.length === 3) return name === 'index.ts' || name === 'service.ts' ? 'app' : 'service';
     const inFolder = rel.slice(3);
