@@ -48,7 +48,7 @@ export interface NodeSigner {
 }
 
 /** What the host needs of the peer protocol (absent on a solo node). */
-export type ConsensusPeers = Pick<PeerProtocol, 'broadcastConsensus' | 'heightDecided' | 'fetchBody' | 'fetchBlocks'>;
+export type ConsensusPeers = Pick<PeerProtocol, 'broadcastConsensus' | 'resendLater' | 'heightDecided' | 'fetchBody' | 'fetchBlocks'>;
 
 export interface ConsensusHostLimits {
   /** Most bodies of peers' proposals held for the height being decided. */
@@ -426,6 +426,8 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
           loggedBodies.add(hash);
         }
       }
+      // What it said before the restart reaches peers that missed it (gossip delivers every message, spec/consensus.md §4).
+      for (const m of ownMessages) peers?.resendLater(m, m.type === 'proposal' ? received.get(m.blockHash) : undefined);
     }
     const last = chain.lastCertificate();
     return {

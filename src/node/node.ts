@@ -17,32 +17,28 @@
  * (src/sim/world.ts), so what it checks is this code. The node knows
  * nothing of HTTP: src/api/ calls the methods below.
  */
-import { publicKeyOf, signBytes, verifyBytes } from '../crypto/ed25519.js';
+import { publicKeyOf, verifyBytes } from '../crypto/ed25519.js';
 import { assert, PolityError } from '../ledger/errors.js';
 import { signTx } from '../ledger/sign.js';
-import { createSoloEngine } from '../consensus/solo.js';
-import { createTendermintEngine, type TendermintEngine } from '../consensus/tendermint.js';
-import type { ConsensusEngine } from '../consensus/interface.js';
+import type { TendermintEngine } from '../consensus/tendermint.js';
 import { createP2PNetwork, type P2PNetwork } from '../p2p/network.js';
 import { createModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY } from '../runtime/validator-schedule.js';
 import { createChainStore } from '../storage/chain-store.js';
 import { createAdmission } from './admission.js';
-import { createChainState, type ChainState } from './chain-state.js';
+import { createChainState } from './chain-state.js';
 import { systemClock, systemTimers } from './clock.js';
 import { createConsensusHost, type ConsensusHost } from './consensus-host.js';
-import type { NodeOptions, PolityNode, TxStatus } from './interface.js';
+import { createEngine } from './engine.js';
+import type { NodeOptions, PolityNode } from './interface.js';
 import { createLogger } from './log.js';
 import { createPeerProtocol, type PeerProtocol } from './peer-protocol.js';
 import type { HostContext, ServiceHost } from './service-host.js';
+import { createTxStatusService } from './tx-status.js';
 import { createVerifyPool } from './verify-pool.js';
 
 export type { NodeOptions, NodeStatus, PolityNode, StateRead, SubmitOutcome, TxStatus } from './interface.js';
 
-/** Solo: the least time between blocks, ms. */
-const BLOCK_INTERVAL_MS_DEFAULT = 250;
-/** Solo: cut a block at once when this many transactions wait (at most the chain's blockTxsMax). */
-const BLOCK_TXS_TRIGGER_DEFAULT = 5_000;
 /** BFT: verified transaction ids remembered, so a peer's block does not verify them again (32 B each plus the set's overhead). */
 const VERIFIED_IDS_MAX = 1_000_000;
 /** Exit status of a node stopped by an internal failure (EX_SOFTWARE). */
@@ -90,7 +86,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     onAccepted: (txs) => protocol?.gossipTxs(txs),
     workAvailable: () => consensus?.workAvailable(),
   });
-  const engine = createEngine(options, chain, nodeKey, solo);
+  const engine = createEngine({ ...options, nodeKey, validatorSetAt: (height) => chain.validatorSetAt(height) });
   if (!solo) {
     const settings = options.p2p!;
     p2p = createP2PNetwork({
@@ -138,21 +134,9 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     },
   });
 
-  // --- clients waiting for their transactions ------------------------------------
-  const waiters = new Map<string, ((s: TxStatus) => void)[]>();
-  chain.onCommit(({ height, results, changes }) => {
-    if (changes.has(SETS_KEY)) p2p?.refreshMembership();
-    results.forEach((result, index) => {
-      const list = waiters.get(result.txId);
-      waiters.delete(result.txId);
-      for (const resolve of list ?? []) resolve({ txId: result.txId, status: 'committed', height, index, result });
-    });
-  });
-  const txStatus = async (txId: string): Promise<TxStatus> => {
-    if (admission.has(txId)) return { txId, status: 'pending' };
-    const found = await chain.committedTx(txId);
-    return found ? { txId, status: 'committed', ...found } : { txId, status: 'unknown' };
-  };
+  // A changed validator schedule changes who may connect.
+  chain.onCommit(({ changes }) => void (changes.has(SETS_KEY) && p2p?.refreshMembership()));
+  const txs = createTxStatusService(chain, admission);
   const notReady = (): void => {
     if (consensus!.failure) throw new PolityError('NODE_NOT_READY', 'the node has stopped after an internal failure');
   };
@@ -177,8 +161,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       if (closed) return;
       closed = true;
       await consensus!.close();
-      for (const [txId, list] of waiters) for (const resolve of list) resolve({ txId, status: admission.has(txId) ? 'pending' : 'unknown' });
-      waiters.clear();
+      txs.close();
       protocol?.close();
       await p2p?.stop();
       await verifyPool.close();
@@ -209,24 +192,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       notReady();
       return admission.submit(values, submitOptions);
     },
-    txStatus,
-    async waitForTx(txId, timeoutMs) {
-      const now = await txStatus(txId);
-      if (now.status === 'committed' || (now.status === 'unknown' && !admission.has(txId))) return now;
-      return new Promise<TxStatus>((resolve) => {
-        const done = (status: TxStatus): void => {
-          clearTimeout(timer);
-          resolve(status);
-        };
-        const timer = setTimeout(() => {
-          const others = (waiters.get(txId) ?? []).filter((w) => w !== done);
-          if (others.length > 0) waiters.set(txId, others);
-          else waiters.delete(txId);
-          resolve(txStatus(txId));
-        }, timeoutMs);
-        waiters.set(txId, [...(waiters.get(txId) ?? []), done]);
-      });
-    },
+    txStatus: (txId) => txs.txStatus(txId),
+    waitForTx: (txId, timeoutMs) => txs.waitForTx(txId, timeoutMs),
     pendingTxs: (limit) => admission.list(limit),
     getState: (key) => chain.getState(key),
     readState: (key, withProof) => chain.readState(key, withProof),
@@ -243,30 +210,4 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     onCommit: (listener) => chain.onCommit(listener),
     host: <T extends ServiceHost>(name: string) => hosts.get(name) as T | undefined,
   };
-}
-
-/** Solo consensus for a one-validator chain, Tendermint for several; both sign with the node key. */
-function createEngine(options: NodeOptions, chain: ChainState, nodeKey: string, solo: boolean): ConsensusEngine {
-  const { genesis } = options;
-  const sign = (message: Uint8Array): string => signBytes(options.nodeSecretKey, message);
-  if (solo) {
-    return createSoloEngine({
-      chainId: genesis.chainId,
-      validators: genesis.validators,
-      selfPubKey: nodeKey,
-      sign,
-      blockIntervalMs: options.blockIntervalMs ?? BLOCK_INTERVAL_MS_DEFAULT,
-      blockTxsTrigger: options.blockTxsTrigger ?? Math.min(BLOCK_TXS_TRIGGER_DEFAULT, genesis.params.blockTxsMax),
-    });
-  }
-  return createTendermintEngine({
-    chainId: genesis.chainId,
-    validators: genesis.validators,
-    // The engine decides at each height whether this node is in the set of that height.
-    selfPubKey: nodeKey,
-    validatorSet: (height) => chain.validatorSetAt(height),
-    sign,
-    verify: verifyBytes,
-    ...(options.consensusTimeouts ? { timeouts: options.consensusTimeouts } : {}),
-  });
 }

@@ -96,6 +96,13 @@ export interface PeerProtocol {
   onRequest(from: string, protocol: string, data: Uint8Array): Promise<Uint8Array>;
   /** Send a consensus message this node signed (a proposal with its block body) to every peer; keep it for re-sending. */
   broadcastConsensus(message: ConsensusMessage, block?: BlockBody): void;
+  /**
+   * Keep a message this node signed before a restart for re-sending: the
+   * engine signs nothing twice and resumes at its latest round, so without
+   * this, what it said in earlier rounds of the height would never reach a
+   * peer that missed it.
+   */
+  resendLater(message: ConsensusMessage, block?: BlockBody): void;
   /** The height was decided: stop re-sending its messages. */
   heightDecided(): void;
   gossipTxs(txs: readonly SignedTx[]): void;
@@ -125,8 +132,17 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
   const { transport, chain, consensus, log } = options;
   const limits: PeerLimits = { ...DEFAULT_PEER_LIMITS, ...options.limits };
-  /** What this node sent for the height being decided, as sent. */
-  const resend: Uint8Array[] = [];
+  /** What this node sent for the height being decided, as sent, by its text (each once). */
+  const resend = new Map<string, Uint8Array>();
+  const keep = (message: ConsensusMessage, block: BlockBody | undefined): Uint8Array => {
+    const text = JSON.stringify(block ? { message, block } : { message });
+    let bytes = resend.get(text);
+    if (!bytes) {
+      bytes = utf8Encode(text);
+      if (resend.size < limits.resentMessagesMax) resend.set(text, bytes);
+    }
+    return bytes;
+  };
   let resendTimer: Timer | undefined;
 
   function onMessage(from: string, topic: Topic, data: Uint8Array): void {
@@ -174,12 +190,13 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
       throw new Error('unknown request');
     },
     broadcastConsensus(message, block) {
-      const bytes = encodeJson(block ? { message, block } : { message });
-      transport.broadcast('consensus', bytes);
-      if (resend.length < limits.resentMessagesMax) resend.push(bytes);
+      transport.broadcast('consensus', keep(message, block));
+    },
+    resendLater(message, block) {
+      keep(message, block);
     },
     heightDecided() {
-      resend.length = 0;
+      resend.clear();
     },
     gossipTxs(txs) {
       transport.broadcast('tx', encodeJson(txs));
@@ -208,7 +225,7 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
     connectedPeers: () => transport.connectedPeers(),
     start() {
       resendTimer ??= options.timers.every(limits.resendIntervalMs, () => {
-        for (const peer of transport.connectedPeers()) for (const bytes of resend) transport.send(peer, 'consensus', bytes);
+        for (const peer of transport.connectedPeers()) for (const bytes of resend.values()) transport.send(peer, 'consensus', bytes);
       });
     },
     close() {

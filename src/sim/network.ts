@@ -1,10 +1,17 @@
 /**
  * The simulator's network: every message between simulated nodes goes
- * through here, where the seed's faults apply — loss, duplication, delay
- * (and so reordering) until the network heals, and partitions, judged when
- * a message arrives. Each node's peer protocol sees it through the same
- * narrow transport interface a real node's protocol sees src/p2p's network
- * through (node/peer-protocol.ts).
+ * through here, where the seed's faults apply — delay (and so reordering),
+ * loss and duplication until the network heals, and partitions, judged
+ * when a message arrives. Each node's peer protocol sees it through the
+ * same narrow transport interface a real node's protocol sees src/p2p's
+ * network through (node/peer-protocol.ts), with the same guarantees:
+ *
+ * - gossip (`broadcast`) may be lost or duplicated, as a real node drops
+ *   gossip for a peer whose queue is full and may hear it over two paths;
+ * - direct messages, requests and answers travel on the link itself, which
+ *   loses nothing while it stands (src/p2p never drops them); a partition
+ *   cuts the link, and a request whose link is cut fails at once, as a real
+ *   request fails when its link drops.
  */
 import type { Topic } from '../p2p/network.js';
 import type { PeerTransport } from '../node/peer-protocol.js';
@@ -60,17 +67,22 @@ export class VirtualNetwork {
     return !this.partition || this.partition[a.id] === this.partition[b.id];
   }
 
-  /** Carry `run` from `from` to `to`, with the faults in force now; a partition at arrival cuts it. */
-  carry(from: Endpoint, to: Endpoint, run: () => void): void {
+  /**
+   * Carry `run` from `from` to `to`, with the faults in force now: gossip may
+   * be lost or duplicated before the network heals; a partition at arrival
+   * cuts any message (then `cut` runs, if given).
+   */
+  carry(from: Endpoint, to: Endpoint, kind: 'gossip' | 'link', run: () => void, cut?: () => void): void {
     if (from === to) return;
-    const healed = this.agenda.now >= this.faults.healAt;
-    const copies = !healed && this.rng.chance(this.faults.dupRate) ? 2 : 1;
+    const lossy = kind === 'gossip' && this.agenda.now < this.faults.healAt;
+    const copies = lossy && this.rng.chance(this.faults.dupRate) ? 2 : 1;
     for (let c = 0; c < copies; c++) {
-      if (!healed && this.rng.chance(this.faults.dropRate)) continue;
+      if (lossy && this.rng.chance(this.faults.dropRate)) continue;
       const delay = 1 + this.rng.int(0, this.faults.delayMaxMs);
       this.messages++;
       this.agenda.at(this.agenda.now + delay, () => {
         if (this.linked(from, to)) run();
+        else cut?.();
       });
     }
   }
@@ -79,8 +91,8 @@ export class VirtualNetwork {
   transport(self: Endpoint, alive: () => boolean): SimTransport {
     const net = this;
     const others = (): Endpoint[] => net.endpoints.filter((e) => e !== self);
-    const deliver = (to: Endpoint, topic: Topic, data: Uint8Array): void => {
-      net.carry(self, to, () => {
+    const deliver = (to: Endpoint, kind: 'gossip' | 'link', topic: Topic, data: Uint8Array): void => {
+      net.carry(self, to, kind, () => {
         if (to.up) to.receive(self.name, topic, data);
       });
     };
@@ -89,12 +101,12 @@ export class VirtualNetwork {
       connectedPeers: () => others().filter((e) => e.up && net.linked(self, e)).map((e) => e.name),
       broadcast(topic, data) {
         if (!alive()) return;
-        for (const to of others()) deliver(to, topic, data);
+        for (const to of others()) deliver(to, 'gossip', topic, data);
       },
       send(peer, topic, data) {
         const to = net.byName(peer);
         if (!alive() || !to || to === self) return false;
-        deliver(to, topic, data);
+        deliver(to, 'link', topic, data);
         return true;
       },
       request(peer, protocol, data, timeoutMs) {
@@ -107,14 +119,23 @@ export class VirtualNetwork {
             open = false;
             finish();
           };
+          const dropped = (): void => settle(() => reject(new Error(`the link to ${peer} is cut`)));
           net.agenda.at(net.agenda.now + timeoutMs, () => settle(() => reject(new Error(`${protocol} request to ${peer} got no answer in ${timeoutMs} ms`))));
-          net.carry(self, to, () => {
-            const answer = to.serve(self.name, protocol, data);
-            void answer?.then(
-              (reply) => net.carry(to, self, () => settle(() => resolve(reply))),
-              (e: Error) => net.carry(to, self, () => settle(() => reject(e))),
-            );
-          });
+          net.carry(
+            self,
+            to,
+            'link',
+            () => {
+              // A crashed peer's links are down: the request fails at once.
+              const answer = to.up ? to.serve(self.name, protocol, data) : undefined;
+              if (!answer) return dropped();
+              void answer.then(
+                (reply) => net.carry(to, self, 'link', () => settle(() => resolve(reply)), dropped),
+                (e: Error) => net.carry(to, self, 'link', () => settle(() => reject(e)), dropped),
+              );
+            },
+            dropped,
+          );
         });
       },
     };

@@ -8,13 +8,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builtinServices } from '../services/index.js';
-import { runSeed as runOne, type SimOptions } from './world.js';
+import type { SimOptions, SimResult } from './world.js';
 import { runSeeds as runMany, type SeedsOptions } from './run-seeds.js';
 
-/** The chain's services, and the app-level worker entry that has them. */
-const runSeed = (options: Omit<SimOptions, 'services'>) => runOne({ ...options, services: builtinServices });
+/** Seeds run in workers of the app-level entry, which has the chain's service list (the simulator names no service). */
 const runSeeds = (options: Omit<SeedsOptions, 'worker'>) => runMany({ ...options, worker: new URL('../sim-worker.js', import.meta.url) });
+const runSeed = async ({ seed, ...options }: Omit<SimOptions, 'services' | 'trace'>): Promise<SimResult> => (await runSeeds({ ...options, from: seed, count: 1, workers: 1 })).results[0]!;
 
 test('200 seeds with faults, up to f Byzantine validators and set changes: no safety or liveness violation', async () => {
   const summary = await runSeeds({ from: 1, count: 200, workers: 2 });
