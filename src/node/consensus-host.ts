@@ -401,7 +401,8 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
         log.warn('sync.invalidBlock', { height, reason: verdict.ok ? 'hash mismatch' : verdict.reason.slice(0, 200) });
         return;
       }
-      candidates.set(hash, { built: verdict.built, contributed: [] });
+      // A block this node built itself keeps its contributions (and their attachments).
+      if (!candidates.has(hash)) candidates.set(hash, { built: verdict.built, contributed: [] });
       await commit(height, hash, b.certificate);
       applied++;
     }
