@@ -17,10 +17,10 @@ import { PolityError } from '../ledger/errors.js';
 import { proposerOf } from '../ledger/proposer.js';
 import { signTx } from '../ledger/sign.js';
 import { txSignMessage } from '../ledger/transaction.js';
-import type { ConsensusMessage } from '../ledger/votes.js';
+import { voteSignBytes, type ConsensusMessage, type Vote } from '../ledger/votes.js';
 import { createSoloEngine } from '../consensus/solo.js';
 import { createTendermintEngine } from '../consensus/tendermint.js';
-import type { BlockBody } from '../runtime/chain-core.js';
+import { buildBlock, type BlockBody } from '../runtime/chain-core.js';
 import { defineAction, type ModuleDefinition } from '../runtime/module.js';
 import { createModuleRegistry } from '../runtime/registry.js';
 import { createMemoryStore } from '../storage/memory-store.js';
@@ -265,4 +265,34 @@ test('a BFT validator logs the block it proposed; after a restart it keeps it, r
     if (same) assert.deepEqual(s.message, same, 'nothing is signed twice');
   }
   await second.host.close();
+});
+
+test('a block +2/3 precommitted before this node saw it is fetched, checked and committed', async () => {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+  const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const self = keys.find((k) => k !== proposer)!;
+  // The block the others decided, built on a chain of its own.
+  const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
+  const block = buildBlock(elsewhere.context, elsewhere.head(), { txs: [], time: GENESIS_TIME + 1, proposer: proposer.publicKey });
+  const fetched: string[] = [];
+  const peers: ConsensusPeers = {
+    broadcastConsensus: () => {},
+    resendLater: () => {},
+    heightDecided: () => {},
+    fetchBody: async (hash) => (fetched.push(hash), hash === block.hash ? block.body : undefined),
+    fetchBlocks: async () => [],
+  };
+  const node = await startNode({ key: self, validators, store: createMemoryStore(), peers });
+  await node.start();
+  for (const k of keys.filter((x) => x !== self)) {
+    const vote = { type: 'precommit' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, time: GENESIS_TIME + 5 };
+    const signed: Vote = { ...vote, validator: k.publicKey, sig: signBytes(k.secretKey, voteSignBytes(vote)) };
+    node.host.receive(k.publicKey, signed, undefined);
+  }
+  await drain();
+  assert.deepEqual(fetched, [block.hash], 'the body was asked for once');
+  assert.equal(node.chain.height, 1, 'and the block committed');
+  assert.equal(node.commits[0]?.hash, block.hash);
+  await node.host.close();
 });

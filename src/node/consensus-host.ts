@@ -98,6 +98,9 @@ interface Candidate {
   timings?: { contributeMs: number; buildMs: number };
 }
 
+/** The round given with the verdict on a block fetched for a commit (the engine reads only the hash). */
+const FETCHED_ROUND = 0;
+
 /** The hash of a header a peer sent, or undefined when it is not one. */
 const hashOf = (header: unknown): string | undefined => {
   try {
@@ -199,7 +202,10 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
           await validateCandidate(effect.blockHash, effect.round);
           break;
         case 'fetchBlock':
-          fetchBody(effect.blockHash, effect.height);
+          // +2/3 precommitted a block the engine has no verdict on: check it as a proposal,
+          // fetching its body first unless it is here already. (The engine keys verdicts by
+          // block hash; this one answers no particular round.)
+          await validateCandidate(effect.blockHash, FETCHED_ROUND);
           break;
         case 'evidence':
           caughtEvidence(effect.evidence);
