@@ -46,7 +46,7 @@ import { publicKeyOf, signBytes, verifyBytes } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/sha256.js';
 import type { CommitCertificate } from '../ledger/block.js';
 import { assert } from '../ledger/errors.js';
-import { genesisHash, validatorSetHash, type Genesis, type Validator } from '../ledger/genesis.js';
+import { validatorSetHash, type Genesis, type Validator } from '../ledger/genesis.js';
 import { decodeTx, txSignMessage, type DecodedTx, type SignedTx } from '../ledger/transaction.js';
 import { signTx } from '../ledger/sign.js';
 import type { ConsensusMessage, Evidence, VerifyFn } from '../ledger/votes.js';
@@ -647,7 +647,6 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     });
   };
   scheduleClient(10);
-
 
   // The set change: an honest client holding the proposer's and approvers' node keys
   // watches a node and re-sends what that node has not committed yet, once a second.
