@@ -169,53 +169,69 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   const bodyOf = (hash: string): BlockBody | undefined => candidates.get(hash)?.built.body ?? received.get(hash);
 
   // --- effects ----------------------------------------------------------------------
-  async function handle(effects: EngineEffect[]): Promise<void> {
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'setTimer': {
-          engineTimers.get(effect.timer)?.cancel();
-          const { timer, height, round } = effect;
-          engineTimers.set(
-            timer,
-            options.timers.after(effect.delayMs, () => {
-              engineTimers.delete(timer);
-              enqueue(() => ({ type: 'timeout', nowMs: clock.now(), timer, height, round, pendingTxs: pendingWork() }));
-            }),
-          );
-          break;
-        }
-        case 'buildProposal':
-          await propose(effect.height, effect.round, effect.timeMs, effect.lastCertificate);
-          break;
-        case 'persistVote':
-          // Solo commits in the same step it votes: the vote is stored inside the block's
-          // certificate by the commit that follows, in one atomic write. BFT: the signed
-          // message (and the block it names, once) is on disk before the broadcast that follows.
-          if (effect.message) await persist(effect.message);
-          break;
-        case 'broadcast': {
-          const message = effect.message as ConsensusMessage;
-          peers?.broadcastConsensus(message, message.type === 'proposal' ? bodyOf(message.blockHash) : undefined);
-          break;
-        }
-        case 'validateProposal':
-          await validateCandidate(effect.blockHash, effect.round);
-          break;
-        case 'fetchBlock':
-          // +2/3 precommitted a block the engine has no verdict on: check it as a proposal,
-          // fetching its body first unless it is here already. (The engine keys verdicts by
-          // block hash; this one answers no particular round.)
-          await validateCandidate(effect.blockHash, FETCHED_ROUND);
-          break;
-        case 'evidence':
-          caughtEvidence(effect.evidence);
-          break;
-        case 'commit':
-          await commit(effect.height, effect.blockHash, effect.certificate);
-          if (pendingWork() > 0) workAvailable();
-          break;
+  /**
+   * Carry out a step's effects in order, each finished before the next. An
+   * effect that answers the engine (a proposal built, a block judged) does not
+   * step it there and then: its answer is fed once all effects of the step are
+   * carried out, then the answer's effects, and so on. Every effect is thus
+   * carried out against the engine state that emitted it — stepping the engine
+   * in between could decide the height (a commit) and leave the step's later
+   * effects speaking of a height that is over.
+   */
+  async function handle(first: EngineEffect[]): Promise<void> {
+    const answers: EngineInput[] = [];
+    for (let effects: EngineEffect[] | undefined = first; effects; effects = answers.length > 0 ? engine.step(answers.shift()!) : undefined) {
+      for (const effect of effects) {
+        const answer = await carryOut(effect);
+        if (answer) answers.push(answer);
       }
     }
+  }
+
+  /** Carry out one effect; returns the engine's answer to it, if it has one. */
+  async function carryOut(effect: EngineEffect): Promise<EngineInput | undefined> {
+    switch (effect.type) {
+      case 'setTimer': {
+        engineTimers.get(effect.timer)?.cancel();
+        const { timer, height, round } = effect;
+        engineTimers.set(
+          timer,
+          options.timers.after(effect.delayMs, () => {
+            engineTimers.delete(timer);
+            enqueue(() => ({ type: 'timeout', nowMs: clock.now(), timer, height, round, pendingTxs: pendingWork() }));
+          }),
+        );
+        break;
+      }
+      case 'buildProposal':
+        return propose(effect.height, effect.round, effect.timeMs, effect.lastCertificate);
+      case 'persistVote':
+        // Solo commits in the same step it votes: the vote is stored inside the block's
+        // certificate by the commit that follows, in one atomic write. BFT: the signed
+        // message (and the block it names, once) is on disk before the broadcast that follows.
+        if (effect.message) await persist(effect.message);
+        break;
+      case 'broadcast': {
+        const message = effect.message as ConsensusMessage;
+        peers?.broadcastConsensus(message, message.type === 'proposal' ? bodyOf(message.blockHash) : undefined);
+        break;
+      }
+      case 'validateProposal':
+        return validateCandidate(effect.blockHash, effect.round);
+      case 'fetchBlock':
+        // +2/3 precommitted a block the engine has no verdict on: check it as a proposal,
+        // fetching its body first unless it is here already. (The engine keys verdicts by
+        // block hash; this one answers no particular round.)
+        return validateCandidate(effect.blockHash, FETCHED_ROUND);
+      case 'evidence':
+        caughtEvidence(effect.evidence);
+        break;
+      case 'commit':
+        await commit(effect.height, effect.blockHash, effect.certificate);
+        if (pendingWork() > 0) workAvailable();
+        break;
+    }
+    return undefined;
   }
 
   async function persist(message: ConsensusMessage): Promise<void> {
@@ -261,7 +277,8 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     return out;
   }
 
-  async function propose(height: number, round: number, timeMs: number, lastCommit: CommitCertificate | undefined): Promise<void> {
+  /** Build the block the engine asked for; returns the engine's answer (built, or failed when there is nothing to propose). */
+  async function propose(height: number, round: number, timeMs: number, lastCommit: CommitCertificate | undefined): Promise<EngineInput> {
     assert(height === chain.height + 1, `asked to build block ${height} on head ${chain.height}`);
     const t0 = clock.monotonic();
     const contributed = await collectContributions(height);
@@ -273,16 +290,14 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       // BFT decides a block at every height, empty or not; solo cuts none when nothing waits.
       if (txs.length > 0 || !solo) built = buildBlock(chain.context, chain.head(), { txs, time: timeMs, proposer: signer.publicKey, ...(lastCommit ? { lastCommit } : {}) });
     } catch (e) {
+      // The engine hears of the failure before the node stops (spec/consensus-interface.md §4).
       for (const c of contributed) c.contribution.settled?.({ status: 'abandoned', reason: 'the block could not be built' });
       await handle(engine.step({ type: 'proposalFailed', nowMs: clock.now(), height, round, reason: (e as Error).message }));
       throw e;
     }
-    if (!built) {
-      await handle(engine.step({ type: 'proposalFailed', nowMs: clock.now(), height, round, reason: 'nothing to propose' }));
-      return;
-    }
+    if (!built) return { type: 'proposalFailed', nowMs: clock.now(), height, round, reason: 'nothing to propose' };
     candidates.set(built.hash, { built, contributed, timings: { contributeMs: Math.round(t1 - t0), buildMs: Math.round(clock.monotonic() - t1) } });
-    await handle(engine.step({ type: 'proposalBuilt', nowMs: clock.now(), height, round, proposal: { header: built.body.header, hash: built.hash } }));
+    return { type: 'proposalBuilt', nowMs: clock.now(), height, round, proposal: { header: built.body.header, hash: built.hash } };
   }
 
   /** Check a proposed block (valid(v)): signatures once per node, then re-execution by the chain core. */
@@ -292,28 +307,26 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     return validateBlock(chain.context, chain.head(), body, verified, options.verify);
   }
 
-  async function validateCandidate(hash: string, round: number): Promise<void> {
+  /** Judge a proposed block for the height being decided; returns the verdict for the engine, or nothing while its body is fetched. */
+  async function validateCandidate(hash: string, round: number): Promise<EngineInput | undefined> {
     const height = chain.height + 1;
     const own = candidates.get(hash);
-    if (own) {
-      await handle(engine.step({ type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid: true, timeMs: own.built.body.header.time }));
-      return;
-    }
+    if (own) return { type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid: true, timeMs: own.built.body.header.time };
     const body = received.get(hash);
     if (!body) {
       awaitingBody.set(hash, round);
       fetchBody(hash, height);
-      return;
+      return undefined;
     }
     awaitingBody.delete(hash);
     const verdict = await validateBody(body);
     const valid = verdict.ok && verdict.built.hash === hash;
     if (verdict.ok && valid) candidates.set(hash, { built: verdict.built, contributed: [] });
     if (!verdict.ok) log.warn('consensus.invalidProposal', { height, round, reason: verdict.reason.slice(0, 200) });
-    await handle(engine.step({ type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid, timeMs: body.header.time }));
+    return { type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid, timeMs: body.header.time };
   }
 
-  /** Keep a proposed body a peer sent for the height being decided; validate it if the engine waits for it. */
+  /** Keep a proposed body a peer sent for the height being decided; if the engine waits for it, judge it and tell the engine. */
   async function takeBody(hash: string, body: unknown): Promise<void> {
     const next = chain.height + 1;
     if (received.has(hash) || candidates.has(hash) || received.size >= limits.receivedBodiesMax) return;
@@ -321,7 +334,8 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     if (hashOf(header) !== hash || header?.height !== next) return;
     received.set(hash, body as BlockBody);
     const round = awaitingBody.get(hash);
-    if (round !== undefined) await validateCandidate(hash, round);
+    const verdict = round === undefined ? undefined : await validateCandidate(hash, round);
+    if (verdict) await handle(engine.step(verdict));
   }
 
   /** Ask peers for a proposed block's body (it should have come with the proposal). */
@@ -388,34 +402,43 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     });
   }
 
-  /** Apply blocks a peer sent, each checked against its certificate and re-executed; then restart the engine at the new height. */
+  /**
+   * Apply blocks a peer sent, in order, each checked against its certificate
+   * and re-executed, up to the first that fails a check; then restart the
+   * engine at the new height (it was deciding a height now committed).
+   */
   async function applySynced(blocks: readonly unknown[]): Promise<void> {
     let applied = 0;
     for (const raw of blocks) {
-      const b = raw as Partial<{ header: BlockBody['header']; txs: unknown; lastCommit: CommitCertificate; certificate: CommitCertificate }> | null;
       const height = chain.height + 1;
+      const b = raw as Partial<{ header: BlockBody['header']; txs: unknown; lastCommit: CommitCertificate; certificate: CommitCertificate }> | null;
       if (b?.header?.height !== height) continue;
-      const hash = hashOf(b.header);
-      if (hash === undefined || b.certificate?.blockHash !== hash || b.certificate.height !== height) return;
-      const certError = checkCertificate(chain.chainId, b.certificate, chain.validatorSetAt(height).validators, options.verify);
-      if (certError) {
-        log.warn('sync.badCertificate', { height, reason: certError });
-        return;
+      const reason = await applySyncedBlock(height, b);
+      if (reason !== undefined) {
+        log.warn('sync.rejectedBlock', { height, reason: reason.slice(0, 200) });
+        break;
       }
-      const verdict = await validateBody({ header: b.header, txs: b.txs, ...(b.lastCommit ? { lastCommit: b.lastCommit } : {}) });
-      if (!verdict.ok || verdict.built.hash !== hash) {
-        log.warn('sync.invalidBlock', { height, reason: verdict.ok ? 'hash mismatch' : verdict.reason.slice(0, 200) });
-        return;
-      }
-      // A block this node built itself keeps its contributions (and their attachments).
-      if (!candidates.has(hash)) candidates.set(hash, { built: verdict.built, contributed: [] });
-      await commit(height, hash, b.certificate);
       applied++;
     }
     if (applied > 0) {
       log.info('sync.applied', { blocks: applied, height: chain.height });
       await handle(engine.step(await startInput()));
     }
+  }
+
+  /** Check one synced block for `height` and commit it; or say why not. */
+  async function applySyncedBlock(height: number, b: Partial<{ header: BlockBody['header']; txs: unknown; lastCommit: CommitCertificate; certificate: CommitCertificate }>): Promise<string | undefined> {
+    const hash = hashOf(b.header);
+    if (hash === undefined || b.certificate?.blockHash !== hash || b.certificate.height !== height) return 'the certificate is not for this block';
+    const certError = checkCertificate(chain.chainId, b.certificate, chain.validatorSetAt(height).validators, options.verify);
+    if (certError) return `certificate: ${certError}`;
+    const verdict = await validateBody({ header: b.header, txs: b.txs, ...(b.lastCommit ? { lastCommit: b.lastCommit } : {}) });
+    if (!verdict.ok) return verdict.reason;
+    if (verdict.built.hash !== hash) return 'the block does not hash to its certificate';
+    // A block this node built itself keeps its contributions (and their attachments).
+    if (!candidates.has(hash)) candidates.set(hash, { built: verdict.built, contributed: [] });
+    await commit(height, hash, b.certificate);
+    return undefined;
   }
 
   /** The engine's start at the height after the head, with what this validator signed there before a restart. */

@@ -59,7 +59,7 @@ import { createAdmission, type Admission } from '../node/admission.js';
 import { createChainState, type ChainState, type CommittedBlock } from '../node/chain-state.js';
 import type { Clock } from '../node/clock.js';
 import { createConsensusHost, type ConsensusHost } from '../node/consensus-host.js';
-import { createLogger } from '../node/log.js';
+import type { LogFields, Logger } from '../node/log.js';
 import { createPeerProtocol, type PeerProtocol } from '../node/peer-protocol.js';
 import type { NodeService } from '../node/service-host.js';
 import { Agenda, virtualTimers } from './agenda.js';
@@ -420,7 +420,12 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const changeSeen: { since?: number; newSetSigned: boolean; addedSigned: boolean } = { newSetSigned: false, addedSigned: false };
   /** A node's queue stopped on an error: a bug, which ends the run. */
   let fatal: Error | undefined;
-  const silent = createLogger('silent');
+  /** A node's log: warnings and errors go to the trace, stamped with virtual time (never the wall clock, so a trace replays). */
+  const logOf = (id: number): Logger => {
+    const line = (level: string) => (event: string, fields?: LogFields) =>
+      trace?.(`${agenda.now} node ${id} ${level} ${event}${Object.entries(fields ?? {}).map(([k, v]) => (v === undefined ? '' : ` ${k}=${v}`)).join('')}`);
+    return { debug: () => {}, info: () => {}, warn: line('warn'), error: line('error') };
+  };
   const txVerifier = { verify: async (d: DecodedTx): Promise<boolean> => verify(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig) };
   const nodes: SimNode[] = specs.map((spec) => createSimNode(spec));
   for (const node of nodes) net.join(node);
@@ -453,6 +458,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     /** Consensus messages received, for a Byzantine node that replays them. */
     const heard: ConsensusMessage[] = [];
     const clock: Clock = { now: () => GENESIS_TIME + agenda.now + spec.clockOffsetMs, monotonic: () => agenda.now };
+    const log = logOf(spec.id);
     let up = true;
     let current: Incarnation | undefined;
     /** The chain state of the latest incarnation (still readable after a crash: the checkers read its schedule). */
@@ -482,7 +488,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
 
     /** The node's parts, built from its store as at any start. */
     async function boot(): Promise<void> {
-      const chain = await createChainState({ store, genesis, registry, log: silent });
+      const chain = await createChainState({ store, genesis, registry, log });
       lastChain = chain;
       const inc = { alive: true, chain } as Incarnation;
       const view = fault === 'ignoreSchedule' ? ignoringSchedule(chain, validators) : chain;
@@ -527,7 +533,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         consensus: { receive: (from, message, block) => inc.consensus.receive(from, message, block), proposedBody: (hash) => inc.consensus.proposedBody(hash) },
         submitTxs: (txs) => inc.admission.submit(txs, { fromPeer: true }),
         timers,
-        log: silent,
+        log,
       });
       inc.consensus = createConsensusHost({
         chain: view,
@@ -541,8 +547,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         verify,
         clock,
         timers,
-        log: silent,
-        onFatal: (e) => void (fatal ??= new Error(`node ${spec.id}: ${e.message}`, { cause: e })),
+        log,
+        onFatal: (e) => void (fatal ??= new Error(`seed ${options.seed}, node ${spec.id}: ${e.message}`, { cause: e })),
       });
       current = inc;
       chain.onCommit((c) => recordCommit(chain, c));
@@ -626,7 +632,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     for (const x of nodes) assert(x.idle, `simulator: node ${x.spec.id} is still busy after its event (seed ${options.seed})`);
   };
   const boot = (x: SimNode): void => {
-    x.boot().catch((e: Error) => void (fatal ??= e));
+    x.boot().catch((e: Error) => void (fatal ??= new Error(`seed ${options.seed}, node ${x.spec.id}: ${e.message}`, { cause: e })));
   };
   for (const node of nodes) boot(node);
   await settle();
