@@ -64,7 +64,7 @@ test('a seed with a set change replays exactly, and the change took effect', asy
   assert.ok(a.setChange && a.setChange.since !== null && a.setChange.firstHeight !== null && a.setChange.firstHeight >= a.setChange.since, JSON.stringify(a.setChange));
 });
 
-test('seeds that once found bugs in the node's host run clean', async () => {
+test('seeds that once found bugs in the node’s host run clean', async () => {
   // 892: a restarted validator never re-sent its earlier rounds' prevotes (liveness);
   // 459: an engine stepped in the middle of a step committed, then was asked to build on that head.
   for (const seed of [892, 459]) assert.deepEqual((await runSeed({ seed })).violations, [], `seed ${seed}`);
