@@ -17,6 +17,8 @@ import type { SignedTx } from '../src/ledger/transaction.js';
 import type { PolityNode } from '../src/node/node.js';
 import { signRequest } from '../src/sdk/http-auth.js';
 import { startTestNode, type TestNode } from '../test/helpers.js';
+import { SERVICES } from '../src/services/index.js';
+import { notaryHost } from '../src/services/notary/host.js';
 
 export interface Ceilings {
   ed25519VerifyOneCorePerSecond: number;
@@ -56,7 +58,8 @@ export async function withNode<T>(fn: (url: string, t: TestNode) => Promise<T>):
     blockIntervalMs: 200,
     verifyWorkers: availableParallelism(),
     mempool: { txsMax: 400_000, bytesMax: 512 * 1024 * 1024, perSignerMax: 100_000, nonceWindow: 100_000 },
-    notaryPendingMax: 16_000_000,
+    // Room for the aggregation benchmark's 2,000,000 hashes in flight.
+    services: SERVICES.map((s) => (s.name === 'notary' ? { ...s, host: notaryHost({ pendingHashesMax: 16_000_000 }) } : s)),
   });
   const { port } = t.app.server.address() as { port: number };
   try {
@@ -99,7 +102,7 @@ export async function committedPerSecond(url: string, node: PolityNode, txs: rea
   let committed = 0;
   let failed = 0;
   let lastCommitAt = 0;
-  const off = node.onCommit((block, results) => {
+  const off = node.onCommit(({ block, results }) => {
     committed += block.txs.length;
     failed += results.filter((r) => r.code !== 'OK').length;
     lastCommitAt = now();

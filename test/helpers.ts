@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import { createApi, type ApiOptions } from '../src/api/server.js';
 import { SERVICES } from '../src/services/index.js';
+import type { ServiceDefinition } from '../src/services/service.js';
 import { initDataDir } from '../src/node/data-dir.js';
 import { createLogger } from '../src/node/log.js';
 import { createNode, type NodeOptions, type PolityNode } from '../src/node/node.js';
@@ -26,20 +27,22 @@ export interface TestNode {
   close(): Promise<void>;
 }
 
-export async function startTestNode(options: Partial<NodeOptions> & { listen?: boolean; api?: Partial<ApiOptions> } = {}): Promise<TestNode> {
-  const { listen, api, ...nodeOptions } = options;
+/** A node with its API in this process. `services`: what it runs (default: every registered service), for the node and the API alike. */
+export async function startTestNode(options: Partial<Omit<NodeOptions, 'services'>> & { services?: readonly ServiceDefinition<any>[]; listen?: boolean; api?: Partial<ApiOptions> } = {}): Promise<TestNode> {
+  const { listen, api, services = SERVICES, ...nodeOptions } = options;
   const dir = await tempDir();
   const created = await initDataDir(dir);
   const node = await createNode({
     dataDir: dir,
     genesis: created.genesis,
     nodeSecretKey: created.nodeKey.secretKey,
+    services,
     log: createLogger('silent'),
     blockIntervalMs: 20,
     verifyWorkers: 1,
     ...nodeOptions,
   });
-  const app = await createApi(node, { services: SERVICES, ...api });
+  const app = await createApi(node, { services, ...api });
   if (listen) await app.listen({ port: 0, host: '127.0.0.1' });
   await node.start();
   return {

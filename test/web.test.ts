@@ -88,7 +88,7 @@ browserSuite('web pages in Chromium', () => {
     dir = await mkdtemp(join(tmpdir(), 'polity-web-'));
     const data = await initDataDir(join(dir, 'data'), { organisation: 'Civil Registry' });
     validatorSecret = data.nodeKey.secretKey;
-    node = await createNode({ dataDir: data.path, genesis: data.genesis, nodeSecretKey: data.nodeKey.secretKey, log: createLogger('silent'), blockIntervalMs: 50 });
+    node = await createNode({ dataDir: data.path, genesis: data.genesis, nodeSecretKey: data.nodeKey.secretKey, services: SERVICES, log: createLogger('silent'), blockIntervalMs: 50 });
     app = await createApi(node, { services: SERVICES });
     await app.listen({ port: 0, host: '127.0.0.1' });
     await node.start();

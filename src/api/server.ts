@@ -114,7 +114,7 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
   registerCoreRoutes(app, { node, registry, statusSchema });
   registerAuthRoutes(app, node, auth);
   for (const service of services) {
-    service.routes(app, { node, host: hostOf(node, service.name), auth, statusOf: errors.statusOf, get: stateGet });
+    service.routes(app, { node, host: node.host(service.name), auth, statusOf: errors.statusOf, get: stateGet });
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -123,20 +123,6 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
     await registerStatic(app, { pages: webPagesOf(services), chainInfo: () => ({ chainId: node.chainId, height: node.height }) });
   }
   return app;
-}
-
-/** The host part a service runs on this node, if any. */
-function hostOf(node: PolityNode, service: string): unknown {
-  const n = node as any;
-  if (typeof n.host === 'function') return n.host(service);
-  // INTERIM, until the node runs services' host parts: the node's own notary and evidence parts.
-  if (service === 'notary') {
-    return { submitHashes: (h: string[]) => n.submitHashes(h), lookup: (h: string) => n.receipts.lookup(h), receipt: (h: string) => n.receipts.receipt(h), receipts: (h: string[]) => n.receipts.receipts(h) };
-  }
-  if (service === 'evidence') {
-    return { recordedKeys: () => n.listEvidence().map((e: any) => `evidence/${e.validator}/${e.height}/${e.round}/${e.type}`) };
-  }
-  return undefined;
 }
 
 /** Every route declares its operation id, tags, summary and a success answer; a route without them does not start. */

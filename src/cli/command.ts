@@ -8,6 +8,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { ModuleDefinition } from '../runtime/module.js';
 import type { ApiService } from '../api/route.js';
+import type { NodeService } from '../node/service-host.js';
 import type { Io } from './io.js';
 
 export interface Command {
@@ -30,10 +31,7 @@ export interface CliApp {
 }
 
 /** A service as the CLI sees it (src/services' ServiceDefinition is one); `polity start` passes it on to the node and the API. */
-export interface CliService extends ApiService {
-  module: ModuleDefinition;
-  commands: Readonly<Record<string, Command>>;
-}
+export type CliService = ApiService & NodeService & { module: ModuleDefinition; commands: Readonly<Record<string, Command>> };
 
 /** Options every command takes. */
 export const COMMON_OPTIONS = {

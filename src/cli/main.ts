@@ -135,7 +135,7 @@ const CORE_COMMANDS: Record<string, Command> = {
       trace: { type: 'boolean', default: false },
     },
     positionals: { min: 0, max: 0 },
-    run: (values, positionals, io) => runSimulate(values, positionals, io),
+    run: (values, positionals, io, app) => runSimulate(values, positionals, io, app.simWorker),
   },
 };
 

@@ -49,6 +49,7 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     dataDir: dir,
     genesis: data.genesis,
     nodeSecretKey: data.nodeKey.secretKey,
+    services: program.services,
     log,
     ...(blockIntervalMs ? { blockIntervalMs } : {}),
     ...(network

@@ -9,7 +9,6 @@
  *   polity simulate --control --seeds 20       f+1 Byzantine twins: the checkers must
  *                                              find a violation in every seed (exit 1 if not)
  */
-import { runSeed } from '../sim/world.js';
 import { runSeeds } from '../sim/run-seeds.js';
 import { UsageError, progressBar, type Io } from './io.js';
 
@@ -21,7 +20,8 @@ function int(values: Record<string, unknown>, name: string, min: number, max: nu
   return n;
 }
 
-export async function runSimulate(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
+/** `seedWorker`: the seed worker entry, an app-level module with the service list (src/sim-worker.ts), from the program (src/main.ts). */
+export async function runSimulate(values: Record<string, unknown>, _positionals: string[], io: Io, seedWorker: URL): Promise<number> {
   const seed = int(values, 'seed', 0, 2 ** 32 - 1);
   const seeds = int(values, 'seeds', 1, 10_000_000);
   const from = int(values, 'from', 0, 2 ** 32 - 1) ?? 1;
@@ -33,7 +33,8 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
   const sim = { ...(validators !== undefined ? { validators } : {}), ...(byzantine !== undefined ? { byzantine } : {}), control };
 
   if (seed !== undefined) {
-    const r = runSeed({ ...sim, seed, ...(values.trace ? { trace: (line: string) => io.out(`  ${line}`) } : {}) });
+    const { results } = await runSeeds({ ...sim, from: seed, count: 1, workers: 1, worker: seedWorker, ...(values.trace ? { trace: (line: string) => io.out(`  ${line}`) } : {}) });
+    const r = results[0]!;
     if (values.json) io.out(JSON.stringify(r));
     else {
       io.out(`seed ${r.seed}: ${r.validators} validators, ${r.byzantine} Byzantine ${r.behaviours.length ? `(${r.behaviours.join(', ')})` : ''}`);
@@ -51,6 +52,7 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
     ...sim,
     from,
     count,
+    worker: seedWorker,
     ...(workers !== undefined ? { workers } : {}),
     onResult: () => {
       done++;

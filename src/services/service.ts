@@ -26,6 +26,7 @@ import type { ModuleDefinition } from '../runtime/module.js';
 import type { ApiService, ServiceRoutes } from '../api/route.js';
 import type { Command } from '../cli/command.js';
 import type { Authorisation } from './authorisation.js';
+import type { ServiceHostFactory } from '../node/service-host.js';
 
 export interface ServiceDefinition<H = unknown> extends ApiService {
   /** The module's name: the service's name everywhere (routes' tag, folder, CLI group). */
@@ -36,8 +37,8 @@ export interface ServiceDefinition<H = unknown> extends ApiService {
   routes: ServiceRoutes<H>;
   commands: Readonly<Record<string, Command>>;
   authorisation: Authorisation;
-  /** Its off-chain part on the node, when it has one. */
-  host?: (ctx: never) => H;
+  /** Its off-chain part on the node, when it has one (src/node/service-host.ts). */
+  host?: ServiceHostFactory;
   /** Its page of the specification, relative to the repository. */
   spec: string;
 }

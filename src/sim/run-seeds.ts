@@ -1,16 +1,24 @@
 /**
  * Many simulator seeds, spread over worker threads (each seed is independent
  * and deterministic, so the split changes nothing but the wall time).
+ *
+ * The worker entry comes from the caller: it is an app-level module that
+ * holds the chain's service list (src/sim-worker.ts) and serves seeds with
+ * `serveSeeds` (seed-worker.ts). The simulator itself names no service.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { runSeed, type SimOptions, type SimResult } from './world.js';
+import type { SimOptions, SimResult } from './world.js';
 
-export interface SeedsOptions extends Omit<SimOptions, 'seed' | 'trace'> {
+export interface SeedsOptions extends Omit<SimOptions, 'seed' | 'trace' | 'services'> {
   from: number;
   count: number;
   workers?: number;
+  /** The worker entry that runs seeds: a module calling `serveSeeds` with the service list. */
+  worker: URL;
   onResult?: (r: SimResult) => void;
+  /** Every commit and fault of the run, line by line (for one seed; with several, lines of seeds interleave). */
+  trace?: (line: string) => void;
 }
 
 export interface SeedsSummary {
@@ -24,33 +32,44 @@ export interface SeedsSummary {
   setChanges: number;
   setChangeKinds: Record<string, number>;
   ms: number;
+  /** The results, by seed. */
+  results: SimResult[];
 }
+
+/** What a seed worker is given. */
+export interface SeedWork {
+  seeds: number[];
+  sim: Omit<SimOptions, 'seed' | 'trace' | 'services'>;
+  trace: boolean;
+}
+
+/** What a seed worker posts: a trace line, or a seed's result. */
+export type SeedMessage = { trace: string } | { result: SimResult };
 
 export async function runSeeds(options: SeedsOptions): Promise<SeedsSummary> {
   const started = performance.now();
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), options.count));
-  const { from, count, onResult, workers: _w, ...sim } = options;
+  const { from, count, onResult, workers: _w, worker: entry, trace, ...sim } = options;
   const results: SimResult[] = [];
-  const take = (r: SimResult): void => {
-    results.push(r);
-    onResult?.(r);
-  };
-  if (workers === 1) {
-    for (let s = from; s < from + count; s++) take(runSeed({ ...sim, seed: s }));
-  } else {
-    await Promise.all(
-      Array.from({ length: workers }, (_, w) => {
-        const seeds: number[] = [];
-        for (let s = from + w; s < from + count; s += workers) seeds.push(s);
-        return new Promise<void>((resolve, reject) => {
-          const worker = new Worker(new URL('./seed-worker.js', import.meta.url), { workerData: { seeds, sim } });
-          worker.on('message', (r: SimResult) => take(r));
-          worker.on('error', reject);
-          worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`simulator worker exited with ${code}`))));
+  await Promise.all(
+    Array.from({ length: workers }, (_, w) => {
+      const seeds: number[] = [];
+      for (let s = from + w; s < from + count; s += workers) seeds.push(s);
+      const work: SeedWork = { seeds, sim, trace: trace !== undefined };
+      return new Promise<void>((resolve, reject) => {
+        const worker = new Worker(entry, { workerData: work });
+        worker.on('message', (m: SeedMessage) => {
+          if ('trace' in m) trace?.(m.trace);
+          else {
+            results.push(m.result);
+            onResult?.(m.result);
+          }
         });
-      }),
-    );
-  }
+        worker.on('error', reject);
+        worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`simulator worker exited with ${code}`))));
+      });
+    }),
+  );
   results.sort((a, b) => a.seed - b.seed);
   const byChecker: Record<string, number> = {};
   const setChangeKinds: Record<string, number> = {};
@@ -68,5 +87,6 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsSummary> {
     setChanges: results.filter((r) => r.setChange !== null).length,
     setChangeKinds,
     ms: performance.now() - started,
+    results,
   };
 }

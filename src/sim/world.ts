@@ -1,50 +1,73 @@
 /**
  * The deterministic simulator (spec/consensus.md §12): one seeded network of
- * validators running the real Tendermint engine, real Ed25519 signatures and
- * real block building, execution and validation (runtime/chain-core.ts),
- * over a simulated network and simulated disks, with faults chosen by the
- * seed. After the run, checkers look for safety and liveness violations.
+ * validators, each a node made of the node's own parts — chain state,
+ * admission, the consensus host with the real Tendermint engine, and the
+ * peer protocol (src/node/) — over an in-memory store, virtual time and a
+ * simulated network, with faults chosen by the seed. After the run,
+ * checkers look for safety and liveness violations.
+ *
+ * What is simulated is only what surrounds the node's parts: the store
+ * (storage/memory-store.ts, which survives a crash as a disk does), the
+ * clock and timers (agenda.ts), the network (network.ts), and signature
+ * checks (one cached verifier for the run: a verdict is a pure function of
+ * its inputs). The host code that carries out the engine's effects, builds
+ * and checks proposals, fetches bodies and catches up is the node's own.
  *
  * Faults: message loss, delay, duplication and reordering; partitions that
- * form and heal; crashes and restarts (a node keeps its committed blocks and
- * its vote log, loses everything else); clock drift; Byzantine validators
+ * form and heal; crashes and restarts (a node keeps its store — committed
+ * blocks and its write-ahead log — and loses everything else, then rebuilds
+ * from the store as a real restart does); clock drift; Byzantine validators
  * that equivocate, propose conflicting or invalid blocks, withhold votes,
- * replay old messages, forge signatures, or run the same key on two nodes
- * ("twins"). Honest faults all end at `healAt`; Byzantine ones never end.
+ * replay old messages, forge signatures (wrappers around what they send,
+ * byzantine.ts), or run the same key on two nodes ("twins"). Honest faults
+ * all end at `healAt`; Byzantine ones never end.
  *
  * Validator-set changes: in about a third of the seeds (never in the
  * control) an honest client changes the set through the validators module —
  * adds a spare node (a follower from the start) as a validator, removes a
  * validator, or changes one's power — keeping the Byzantine power under a
  * third of both sets. Each node follows the schedule committed in its own
- * state (as node/node.ts does), for its engine and its ChainContext.
+ * state (node/chain-state.ts).
  *
  * Checkers (honest nodes only): agreement, validity, equal state roots at
  * equal heights, certificates valid for the set in force at their height,
  * evidence only against Byzantine validators, liveness once healed, and that
- * a planned set change took effect. Everything random comes from the seed;
- * virtual time only; so a seed replays a run exactly.
+ * a planned set change took effect.
+ *
+ * Determinism: everything random comes from the seed, time is virtual, and
+ * the node's parts await nothing but promises of in-memory work, so after
+ * each event the run lets the microtask queue drain (one macrotask turn)
+ * and every node is idle again before the next event: a seed replays a run
+ * exactly.
  */
 import { toHex, utf8Encode } from '../crypto/bytes.js';
-import { canonicalHash, type Json } from '../crypto/canonical-json.js';
+import type { Json } from '../crypto/canonical-json.js';
 import { publicKeyOf, signBytes, verifyBytes } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/sha256.js';
 import type { CommitCertificate } from '../ledger/block.js';
-import { genesisHash, validatorSetHash, type Genesis, type Validator } from '../ledger/genesis.js';
-import { emptyStateTree, stateRoot } from '../ledger/state-tree.js';
-import { decodeTx, txSignMessage, type DecodedTx } from '../ledger/transaction.js';
+import { assert } from '../ledger/errors.js';
+import { validatorSetHash, type Genesis, type Validator } from '../ledger/genesis.js';
+import { decodeTx, txSignMessage, type DecodedTx, type SignedTx } from '../ledger/transaction.js';
 import { signTx } from '../ledger/sign.js';
-import { proposalSignBytes, voteSignBytes, type ConsensusMessage, type Vote } from '../ledger/votes.js';
+import type { ConsensusMessage, Evidence, VerifyFn } from '../ledger/votes.js';
 import { createTendermintEngine, type TendermintEngine } from '../consensus/tendermint.js';
-import type { EngineEffect, EngineInput, TimerName } from '../consensus/interface.js';
-import { buildBlock, checkCertificate, commitBuilt, validateBlock, type BlockBody, type BuiltBlock, type ChainContext, type ChainHead } from '../runtime/chain-core.js';
-import { createModuleRegistry } from '../runtime/registry.js';
-import { builtinModules } from '../services/index.js';
+import { checkCertificate } from '../runtime/chain-core.js';
+import { createModuleRegistry, type ModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
+import { createMemoryStore } from '../storage/memory-store.js';
+import { createAdmission, type Admission } from '../node/admission.js';
+import { createChainState, type ChainState, type CommittedBlock } from '../node/chain-state.js';
+import type { Clock } from '../node/clock.js';
+import { createConsensusHost, type ConsensusHost } from '../node/consensus-host.js';
+import type { LogFields, Logger } from '../node/log.js';
+import { createPeerProtocol, type PeerProtocol } from '../node/peer-protocol.js';
+import type { NodeService } from '../node/service-host.js';
+import { Agenda, virtualTimers } from './agenda.js';
+import { BEHAVIOURS, byzantineTransport, type Behaviour } from './byzantine.js';
+import { VirtualNetwork, type Endpoint } from './network.js';
 import { Prng } from './prng.js';
 
-export type Behaviour = 'twin' | 'equivocate' | 'conflictingProposal' | 'invalidBlock' | 'silent' | 'replay' | 'forge';
-export const BEHAVIOURS: readonly Behaviour[] = ['twin', 'equivocate', 'conflictingProposal', 'invalidBlock', 'silent', 'replay', 'forge'];
+export { BEHAVIOURS, type Behaviour } from './byzantine.js';
 
 export interface SimOptions {
   seed: number;
@@ -64,6 +87,12 @@ export interface SimOptions {
   setChangeFault?: SetChangeFault;
   /** Print a line per commit and fault. */
   trace?: (line: string) => void;
+  /**
+   * The chain's services: their modules make every node's registry. Their
+   * host parts are not run — they would need real disks and threads; what
+   * the simulator checks is consensus and the node's own parts.
+   */
+  services: readonly Pick<NodeService, 'name' | 'module'>[];
 }
 
 export type SetChangeKind = 'add' | 'remove' | 'power';
@@ -100,89 +129,15 @@ export interface SimResult {
   violations: Violation[];
 }
 
+
 const GENESIS_TIME = 1_800_000_000_000;
-const MEMPOOL_BLOCK_TXS = 40;
-
-interface StoredBlock {
-  body: BlockBody;
-  hash: string;
-  certificate: CommitCertificate;
-}
-
-interface Disk {
-  blocks: StoredBlock[];
-  /** Messages this node signed, by height (the write-ahead vote log). */
-  wal: Map<number, ConsensusMessage[]>;
-  /** Blocks this node voted for, kept with the log so a restored lock has its block. */
-  votedBodies: Map<string, BlockBody>;
-}
-
-type Wire =
-  | { kind: 'consensus'; message: ConsensusMessage; block?: BlockBody }
-  | { kind: 'tx'; tx: unknown }
-  | { kind: 'syncRequest'; from: number }
-  | { kind: 'syncResponse'; blocks: StoredBlock[] }
-  | { kind: 'blockRequest'; hash: string }
-  | { kind: 'blockResponse'; body: BlockBody };
-
-interface Event {
-  at: number;
-  seq: number;
-  run: () => void;
-}
-
-/** Min-heap of events by (time, sequence). */
-class Agenda {
-  private heap: Event[] = [];
-  private seq = 0;
-  now = 0;
-  get size(): number {
-    return this.heap.length;
-  }
-  at(at: number, run: () => void): void {
-    const e = { at, seq: this.seq++, run };
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (before(h[p]!, e)) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = e;
-  }
-  pop(): Event | undefined {
-    const h = this.heap;
-    const top = h[0];
-    if (!top) return undefined;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        let mv = last;
-        if (l < h.length && before(h[l]!, mv)) {
-          m = l;
-          mv = h[l]!;
-        }
-        if (r < h.length && before(h[r]!, mv)) m = r;
-        if (m === i) break;
-        h[i] = h[m]!;
-        i = m;
-      }
-      h[i] = last;
-    }
-    this.now = top.at;
-    return top;
-  }
-}
-const before = (a: Event, b: Event): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+/** Consensus messages a Byzantine node remembers for replaying. */
+const HEARD_MAX = 200;
+/** Verified transaction ids each node remembers (as a BFT node does; a run is far smaller). */
+const VERIFIED_IDS_MAX = 100_000;
 
 /** Verdicts of Ed25519 checks, shared by all nodes of a run (a verdict is a pure function of its inputs). */
-function cachedVerifier(): (pubKey: string, message: Uint8Array, sig: string) => boolean {
+function cachedVerifier(): VerifyFn {
   const cache = new Map<string, boolean>();
   return (pubKey, message, sig) => {
     const key = pubKey + sig + toHex(sha256(message));
@@ -208,12 +163,14 @@ interface NodeSpec {
 interface CommitRecord {
   height: number;
   hash: string;
+  /** The root of the node's state after the commit. */
   stateRoot: string;
   headerStateRoot: string;
   /** The header's validatorSetHash: the set the block says signs it. */
   headerSetHash: string;
   /** The header's nextValidatorSetHash (present on the last block of a set). */
   headerNextSetHash: string | undefined;
+  txs: SignedTx[];
   txIds: string[];
   certificate: CommitCertificate;
   /** Virtual time of the commit. */
@@ -234,23 +191,46 @@ interface SetChangePlan {
   at: number;
 }
 
-interface SimNode {
+/** One simulated node: the node's parts of its current incarnation, and what the checkers observed of it. */
+interface SimNode extends Endpoint {
   readonly spec: NodeSpec;
-  readonly disk: Disk;
   readonly commits: CommitRecord[];
   readonly evidence: { validator: string; height: number }[];
-  readonly up: boolean;
   readonly height: number;
   /** The committed schedule of validator sets (state `consensus/sets`). */
   schedule(): { sets: ScheduledSet[] } | undefined;
   hasCommitted(txId: string): boolean;
-  boot(): void;
+  /** Build the node's parts from its store and start them (at the start, and after a crash). */
+  boot(): Promise<void>;
   crash(): void;
-  restart(): void;
+  /** A client submits a transaction to this node. */
   submit(tx: unknown): void;
-  deliver(from: SimNode, wire: Wire): void;
-  regossip(): void;
+  /** Nothing queued or being handled (checked after each drained event). */
+  readonly idle: boolean;
   status(): string;
+}
+
+/** The parts of one incarnation of a node. */
+interface Incarnation {
+  alive: boolean;
+  chain: ChainState;
+  admission: Admission;
+  engine: TendermintEngine;
+  consensus: ConsensusHost;
+  protocol: PeerProtocol;
+}
+
+/**
+ * The chain state as a node that ignores the committed schedule sees it: the
+ * genesis set at every height (the negative control of the set-change
+ * checkers). Everything else is the node's own chain state.
+ */
+function ignoringSchedule(chain: ChainState, validators: readonly Validator[]): ChainState {
+  const genesisSet = { validators, since: 1 };
+  return Object.create(chain, {
+    validatorSetAt: { value: () => genesisSet },
+    context: { value: { ...chain.context, validatorsAt: () => validators } },
+  }) as ChainState;
 }
 
 /**
@@ -299,7 +279,7 @@ function planSetChange(rng: Prng, validators: readonly Validator[], byzantine: R
   return { ...chosen, setHash: validatorSetHash(chosen.validators), proposer, approvers, at: 0 };
 }
 
-export function runSeed(options: SimOptions): SimResult {
+export async function runSeed(options: SimOptions): Promise<SimResult> {
   const rng = new Prng(options.seed);
   const trace = options.trace;
   const agenda = new Agenda();
@@ -359,30 +339,8 @@ export function runSeed(options: SimOptions): SimResult {
     validators,
     params: { blockTxsMax: 1000, blockBytesMax: 4 * 1024 * 1024, notaryBatchHashesMax: 1000 },
   };
-  /** What every node shares; each node's own context adds `validatorsAt` from its committed schedule. */
-  const baseCtx: ChainContext = {
-    chainId: genesis.chainId,
-    genesisHash: genesisHash(genesis),
-    genesisTime: GENESIS_TIME,
-    params: genesis.params,
-    registry: createModuleRegistry(builtinModules),
-    validatorsAt: () => validators,
-  };
-  /**
-   * Schedules by content, shared by all nodes of the run: nodes holding the
-   * same schedule get the same set arrays (the proposer rotation caches by array).
-   */
-  const schedules = new Map<string, { sets: ScheduledSet[] }>();
-  const internSchedule = (source: unknown): { sets: ScheduledSet[] } | undefined => {
-    if (source === undefined) return undefined;
-    const key = JSON.stringify(source);
-    let s = schedules.get(key);
-    if (!s) {
-      s = { sets: (source as { sets: ScheduledSet[] }).sets };
-      schedules.set(key, s);
-    }
-    return s;
-  };
+  const chainId = genesis.chainId;
+  const registry: ModuleRegistry = createModuleRegistry(options.services.map((s) => s.module));
 
   // Node instances: one per validator, two for a twin.
   const specs: NodeSpec[] = [];
@@ -411,13 +369,12 @@ export function runSeed(options: SimOptions): SimResult {
   const dropRate = control ? 0 : rng.pick([0, 0, 0.02, 0.1, 0.25]);
   const dupRate = control ? 0 : rng.pick([0, 0.05, 0.2]);
   const delayMax = control ? 20 : rng.pick([20, 100, 400]);
+  const net = new VirtualNetwork(agenda, rng, { healAt, dropRate, dupRate, delayMaxMs: delayMax });
   const faults: string[] = [];
   if (plan) plan.at = changeRng.int(500, healAt);
   if (dropRate > 0) faults.push(`drop ${dropRate}`);
   if (dupRate > 0) faults.push(`duplicate ${dupRate}`);
   faults.push(`delay <= ${delayMax} ms`);
-  /** side[i] of each instance during a partition, or undefined when whole. */
-  let partition: number[] | undefined;
   const partitions: { at: number; until: number; sides: number[] }[] = [];
   if (control) {
     partitions.push({ at: 0, until: healAt, sides: specs.map((s) => s.side ?? 0) });
@@ -441,15 +398,15 @@ export function runSeed(options: SimOptions): SimResult {
   if (plan) faults.push(`set change: ${plan.detail}, from ${plan.at} ms${fault ? ` (${fault})` : ''}`);
   for (const p of partitions) {
     agenda.at(p.at, () => {
-      partition = p.sides;
+      net.partition = p.sides;
       trace?.(`${p.at} partition ${p.sides.join('')}`);
     });
     agenda.at(p.until, () => {
-      partition = undefined;
+      net.partition = undefined;
       trace?.(`${p.until} partition healed`);
     });
   }
-  const healed = (): boolean => agenda.now >= healAt;
+
 
   // --- clients: signed notary anchors, sent to random nodes ---------------------------
   const clientTxIds = new Set<string>();
@@ -459,10 +416,19 @@ export function runSeed(options: SimOptions): SimResult {
   });
 
   // --- nodes ----------------------------------------------------------------------------
-  let messages = 0;
   /** What honest nodes' commits showed of the set change so far (for the trace and for when to stop). */
   const changeSeen: { since?: number; newSetSigned: boolean; addedSigned: boolean } = { newSetSigned: false, addedSigned: false };
+  /** A node's queue stopped on an error: a bug, which ends the run. */
+  let fatal: Error | undefined;
+  /** A node's log: warnings and errors go to the trace, stamped with virtual time (never the wall clock, so a trace replays). */
+  const logOf = (id: number): Logger => {
+    const line = (level: string) => (event: string, fields?: LogFields) =>
+      trace?.(`${agenda.now} node ${id} ${level} ${event}${Object.entries(fields ?? {}).map(([k, v]) => (v === undefined ? '' : ` ${k}=${v}`)).join('')}`);
+    return { debug: () => {}, info: () => {}, warn: line('warn'), error: line('error') };
+  };
+  const txVerifier = { verify: async (d: DecodedTx): Promise<boolean> => verify(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig) };
   const nodes: SimNode[] = specs.map((spec) => createSimNode(spec));
+  for (const node of nodes) net.join(node);
   const honest = nodes.filter((x) => x.spec.byzantine.length === 0);
 
   /** An honest node committed block `height` (which scheduled the change, in force from `since`, if given). */
@@ -472,7 +438,7 @@ export function runSeed(options: SimOptions): SimResult {
       trace?.(`${agenda.now} set change scheduled by block ${height}: the new set signs from height ${since} (node ${node})`);
     }
     if (headerSetHash !== p.setHash) return;
-    if (!changeSeen.newSetSigned && checkCertificate(baseCtx.chainId, certificate, p.validators, verify) === undefined) {
+    if (!changeSeen.newSetSigned && checkCertificate(chainId, certificate, p.validators, verify) === undefined) {
       changeSeen.newSetSigned = true;
       trace?.(`${agenda.now} first block signed by the new set: height ${height} round ${certificate.round}, ${certificate.signatures.length} signatures (node ${node})`);
     }
@@ -482,418 +448,211 @@ export function runSeed(options: SimOptions): SimResult {
     }
   }
 
-  function send(from: SimNode, to: SimNode, wire: Wire): void {
-    if (from === to) return;
-    const copies = !healed() && rng.chance(dupRate) ? 2 : 1;
-    for (let c = 0; c < copies; c++) {
-      if (!healed() && rng.chance(dropRate)) continue;
-      const delay = 1 + rng.int(0, delayMax);
-      messages++;
-      agenda.at(agenda.now + delay, () => {
-        // A partition in force at delivery time cuts the link.
-        if (partition && partition[from.spec.id] !== partition[to.spec.id]) return;
-        to.deliver(from, wire);
-      });
-    }
-  }
-  const broadcast = (from: SimNode, wire: Wire): void => {
-    for (const to of nodes) send(from, to, wire);
-  };
-
   function createSimNode(spec: NodeSpec): SimNode {
-    const disk: Disk = { blocks: [], wal: new Map(), votedBodies: new Map() };
-    const awaitingBody = new Map<string, number>();
+    /** The node's disk: it survives crashes. */
+    const store = createMemoryStore(`node ${spec.id}`);
     const byz = new Set(spec.byzantine);
-    let up = true;
-    let incarnation = 0;
-    let engine!: TendermintEngine;
-    let head!: ChainHead;
-    let mempool = new Map<string, DecodedTx>();
-    let committedTxs = new Set<string>();
-    let candidates = new Map<string, { body: BlockBody; built?: BuiltBlock; valid?: boolean }>();
-    const timers = new Map<TimerName, number>();
-    let timerSeq = 0;
-    let syncAskedAt = -1e9;
-    const seen: ConsensusMessage[] = []; // for replay attacks
-    const evidence: { validator: string; height: number }[] = [];
     const commits: CommitRecord[] = [];
-    const now = (): number => GENESIS_TIME + agenda.now + spec.clockOffsetMs;
+    const evidence: { validator: string; height: number }[] = [];
+    const committedTxs = new Set<string>();
+    /** Consensus messages received, for a Byzantine node that replays them. */
+    const heard: ConsensusMessage[] = [];
+    const clock: Clock = { now: () => GENESIS_TIME + agenda.now + spec.clockOffsetMs, monotonic: () => agenda.now };
+    const log = logOf(spec.id);
+    let up = true;
+    let current: Incarnation | undefined;
+    /** The chain state of the latest incarnation (still readable after a crash: the checkers read its schedule). */
+    let lastChain: ChainState | undefined;
 
-    /**
-     * The set in force at a height, from the schedule committed in this node's
-     * own state (as node/node.ts's setAt): known for head + 1 and head + 2.
-     */
-    let setsMemo: { source: unknown; schedule: { sets: ScheduledSet[] } | undefined } = { source: undefined, schedule: undefined };
-    const genesisSet = { validators, since: 1 };
-    const setAt = (height: number): { validators: readonly Validator[]; since: number } => {
-      if (fault === 'ignoreSchedule') return genesisSet; // the negative control: a node that never follows the schedule
-      const source = head.state.get(SETS_KEY);
-      if (source !== setsMemo.source) setsMemo = { source, schedule: internSchedule(source) };
-      return validatorSetAt(setsMemo.schedule, validators, height);
-    };
-    const ctx: ChainContext = { ...baseCtx, validatorsAt: (height) => setAt(height).validators };
-
-    const txVerified = (d: DecodedTx): boolean => verify(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig);
-
-    const rebuild = (): void => {
-      head = { height: 0, blockHash: baseCtx.genesisHash, time: GENESIS_TIME, state: new Map(), tree: emptyStateTree(), history: { size: 0, frontier: [] } };
-      committedTxs = new Set();
-      for (const b of disk.blocks) {
-        const txs = b.body.txs.map((t) => decodeTx(t));
-        const built = buildBlock(ctx, head, { txs, time: b.body.header.time, proposer: b.body.header.proposer, ...(b.body.lastCommit ? { lastCommit: b.body.lastCommit } : {}) });
-        if (built.hash !== b.hash) throw new Error(`invariant broken: stored block ${b.body.header.height} does not rebuild`);
-        head = commitBuilt(head, built);
-        for (const t of txs) committedTxs.add(t.id);
+    function recordCommit(chain: ChainState, c: CommittedBlock): void {
+      for (const t of c.txs) committedTxs.add(t.id);
+      const header = c.block.header;
+      commits.push({
+        height: c.height,
+        hash: c.hash,
+        stateRoot: chain.stateRoot(),
+        headerStateRoot: header.stateRoot,
+        headerSetHash: header.validatorSetHash,
+        headerNextSetHash: header.nextValidatorSetHash,
+        txs: c.block.txs,
+        txIds: c.txs.map((t) => t.id),
+        certificate: c.block.certificate,
+        at: agenda.now,
+      });
+      trace?.(`${agenda.now} node ${spec.id} committed ${c.height} ${c.hash.slice(0, 8)} txs ${c.txs.length} round ${c.block.certificate.round}`);
+      if (plan && spec.byzantine.length === 0) {
+        const since = c.changes.has(SETS_KEY) ? node.schedule()?.sets.find((x) => validatorSetHash(x.validators) === plan.setHash)?.since : undefined;
+        observeChange(plan, spec.id, c.height, since, header.validatorSetHash, c.block.certificate);
       }
-    };
+    }
 
-    const boot = (): void => {
-      incarnation++;
-      rebuild();
-      mempool = new Map();
-      candidates = new Map();
-      awaitingBody.clear();
-      for (const [hash, body] of disk.votedBodies) if (body.header.height === head.height + 1) candidates.set(hash, { body });
-      timers.clear();
-      engine = createTendermintEngine({
-        chainId: ctx.chainId,
+    /** The node's parts, built from its store as at any start. */
+    async function boot(): Promise<void> {
+      const chain = await createChainState({ store, genesis, registry, log });
+      lastChain = chain;
+      const inc = { alive: true, chain } as Incarnation;
+      const view = fault === 'ignoreSchedule' ? ignoringSchedule(chain, validators) : chain;
+      const timers = virtualTimers(agenda, () => inc.alive);
+      const plain = net.transport(node, () => inc.alive);
+      const transport =
+        byz.size === 0
+          ? plain
+          : byzantineTransport(
+              plain,
+              byz,
+              {
+                secretKey: spec.secretKey,
+                pubKey: spec.pubKey,
+                validators,
+                chain: () => (inc.alive ? { context: view.context, head: view.head() } : undefined),
+                pendingTxs: (height, limit) => inc.admission.reap(height, limit, genesis.params.blockBytesMax),
+                heard,
+              },
+              rng,
+            );
+      inc.admission = createAdmission({
+        chain: view,
+        registry,
+        verifier: txVerifier,
+        verifiedIdsMax: VERIFIED_IDS_MAX,
+        onAccepted: (txs) => inc.protocol.gossipTxs(txs),
+        workAvailable: () => inc.consensus.workAvailable(),
+      });
+      inc.engine = createTendermintEngine({
+        chainId,
         validators,
         // The engine decides at each height whether this node is in the set of that height.
-        validatorSet: (height) => setAt(height),
+        validatorSet: (height) => view.validatorSetAt(height),
         selfPubKey: spec.pubKey,
         sign: (m) => signBytes(spec.secretKey, m),
         verify,
       });
-      const last = disk.blocks[disk.blocks.length - 1];
-      input({
-        type: 'start',
-        nowMs: now(),
-        height: head.height + 1,
-        lastBlockTimeMs: head.time,
-        pendingTxs: 0,
-        ...(last ? { lastCertificate: last.certificate } : {}),
-        ownMessages: disk.wal.get(head.height + 1) ?? [],
+      inc.protocol = createPeerProtocol({
+        transport,
+        chain: view,
+        consensus: { receive: (from, message, block) => inc.consensus.receive(from, message, block), proposedBody: (hash) => inc.consensus.proposedBody(hash) },
+        submitTxs: (txs) => inc.admission.submit(txs, { fromPeer: true }),
+        timers,
+        log,
       });
-    };
-
-    function input(i: EngineInput): void {
-      if (!up) return;
-      for (const effect of engine.step(i)) carryOut(effect);
-    }
-
-    function setTimer(timer: TimerName, height: number, round: number, delayMs: number): void {
-      const id = ++timerSeq;
-      timers.set(timer, id);
-      const inc = incarnation;
-      agenda.at(agenda.now + delayMs, () => {
-        if (!up || inc !== incarnation || timers.get(timer) !== id) return;
-        timers.delete(timer);
-        input({ type: 'timeout', nowMs: now(), timer, height, round, pendingTxs: mempool.size });
+      inc.consensus = createConsensusHost({
+        chain: view,
+        engine: inc.engine,
+        admission: inc.admission,
+        peers: inc.protocol,
+        wal: store,
+        // What the checkers learn of the node's engine: the evidence it caught, through the services' hook.
+        hosts: [{ onEvidence: (ev: Evidence) => void evidence.push({ validator: ev.first.type === 'proposal' ? ev.first.proposer : ev.first.validator, height: ev.first.height }) }],
+        signer: { publicKey: spec.pubKey, signTx: (body) => signTx(body, spec.secretKey) },
+        verify,
+        clock,
+        timers,
+        log,
+        onFatal: (e) => void (fatal ??= new Error(`seed ${options.seed}, node ${spec.id}: ${e.message}`, { cause: e })),
       });
+      current = inc;
+      chain.onCommit((c) => recordCommit(chain, c));
+      inc.protocol.start();
+      inc.consensus.start();
     }
 
-    function buildCandidate(height: number, timeMs: number, lastCommit: CommitCertificate | undefined, empty: boolean): BuiltBlock {
-      const txs = empty ? [] : [...mempool.values()].filter((t) => !committedTxs.has(t.id)).slice(0, MEMPOOL_BLOCK_TXS);
-      txs.sort((a, b) => (a.tx.body.signer < b.tx.body.signer ? -1 : a.tx.body.signer > b.tx.body.signer ? 1 : a.tx.body.nonce - b.tx.body.nonce));
-      if (height !== head.height + 1) throw new Error('invariant broken: building on the wrong head');
-      return buildBlock(ctx, head, { txs, time: timeMs, proposer: spec.pubKey, ...(lastCommit ? { lastCommit } : {}) });
-    }
-
-    /** A Byzantine proposer's invalid block: a forged transaction or a false state root. */
-    function corrupt(built: BuiltBlock): BlockBody {
-      const body = structuredClone(built.body);
-      if (rng.chance(0.5)) {
-        const forged = signTx(
-          { v: 1, chainId: ctx.chainId, module: 'notary', action: 'anchor', args: { hash: rng.hex32() }, signer: clients[0]!.pubKey, nonce: 0 },
-          spec.secretKey, // signed with the wrong key: the signature does not verify
-        );
-        body.txs.push(forged);
-        body.header.txCount += 1;
-      } else {
-        body.header.stateRoot = rng.hex32();
-      }
-      return body;
-    }
-
-    function sendConsensus(m: ConsensusMessage): void {
-      if (byz.has('silent') && m.type !== 'proposal') return;
-      const block = m.type === 'proposal' ? candidates.get(m.blockHash)?.body : undefined;
-      const wire: Wire = block ? { kind: 'consensus', message: m, block } : { kind: 'consensus', message: m };
-      if (m.type !== 'proposal' && byz.has('equivocate')) {
-        const other = { type: m.type, chainId: m.chainId, height: m.height, round: m.round, blockHash: m.blockHash === null ? rng.hex32() : null, time: m.time };
-        const twin: Vote = { ...other, validator: spec.pubKey, sig: signBytes(spec.secretKey, voteSignBytes(other)) };
-        for (const to of nodes) send(node, to, rng.chance(0.5) ? wire : { kind: 'consensus', message: twin });
-        return;
-      }
-      if (m.type === 'proposal' && byz.has('conflictingProposal') && block) {
-        const alt = buildCandidate(m.height, block.header.time, block.lastCommit, block.txs.length > 0);
-        if (alt.hash !== m.blockHash) {
-          candidates.set(alt.hash, { body: alt.body, built: alt, valid: true });
-          const body = { type: 'proposal' as const, chainId: m.chainId, height: m.height, round: m.round, blockHash: alt.hash, polRound: -1 };
-          const p2 = { ...body, proposer: spec.pubKey, sig: signBytes(spec.secretKey, proposalSignBytes(body)) };
-          for (const to of nodes) send(node, to, rng.chance(0.5) ? wire : { kind: 'consensus', message: p2, block: alt.body });
-          return;
-        }
-      }
-      broadcast(node, wire);
-      if (byz.has('replay') && seen.length > 0) broadcast(node, { kind: 'consensus', message: rng.pick(seen) });
-      if (byz.has('forge')) {
-        // A message in an honest validator's name with a signature that does not verify.
-        const victim = rng.pick(validators).pubKey;
-        const forged = m.type === 'proposal' ? { ...m, proposer: victim } : { ...m, validator: victim, blockHash: rng.hex32() };
-        broadcast(node, { kind: 'consensus', message: forged as ConsensusMessage, ...(block ? { block } : {}) });
-      }
-    }
-
-    function validate(hash: string, round: number): void {
-      const c = candidates.get(hash);
-      if (!c) {
-        // The proposal came without its block (a restored proposer re-sending): ask peers for it.
-        awaitingBody.set(hash, round);
-        broadcast(node, { kind: 'blockRequest', hash });
-        return;
-      }
-      awaitingBody.delete(hash);
-      if (c.valid === undefined) {
-        const r = validateBlock(ctx, head, c.body, txVerified, verify);
-        c.valid = r.ok && r.built.hash === hash;
-        if (r.ok) c.built = r.built;
-      }
-      input({ type: 'proposalValidated', nowMs: now(), height: head.height + 1, round, blockHash: hash, valid: c.valid, timeMs: c.body.header.time });
-    }
-
-    function commitBlock(height: number, hash: string, certificate: CommitCertificate): void {
-      const c = candidates.get(hash);
-      if (!c?.built || height !== head.height + 1) throw new Error(`invariant broken: commit of a block not held (${height})`);
-      const built = c.built;
-      disk.blocks.push({ body: c.body, hash, certificate });
-      head = commitBuilt(head, built);
-      for (const [h, body] of disk.votedBodies) if (body.header.height <= height) disk.votedBodies.delete(h);
-      awaitingBody.clear();
-      for (const t of built.txs) {
-        committedTxs.add(t.id);
-        mempool.delete(t.id);
-      }
-      commits.push({
-        height,
-        hash,
-        stateRoot: toHex(stateRoot(head.tree)),
-        headerStateRoot: c.body.header.stateRoot,
-        headerSetHash: c.body.header.validatorSetHash,
-        headerNextSetHash: c.body.header.nextValidatorSetHash,
-        txIds: built.txs.map((t) => t.id),
-        certificate,
-        at: agenda.now,
-      });
-      candidates = new Map([...candidates].filter(([, v]) => v.body.header.height > height));
-      trace?.(`${agenda.now} node ${spec.id} committed ${height} ${hash.slice(0, 8)} txs ${built.txs.length} round ${certificate.round}`);
-      if (plan && spec.byzantine.length === 0) {
-        const since = built.exec.changes.has(SETS_KEY) ? node.schedule()?.sets.find((x) => validatorSetHash(x.validators) === plan.setHash)?.since : undefined;
-        observeChange(plan, spec.id, height, since, c.body.header.validatorSetHash, certificate);
-      }
-    }
-
-    function carryOut(e: EngineEffect): void {
-      switch (e.type) {
-        case 'setTimer':
-          setTimer(e.timer, e.height, e.round, e.delayMs);
-          break;
-        case 'buildProposal': {
-          if (e.height !== head.height + 1) break;
-          const built = buildCandidate(e.height, e.timeMs, e.lastCertificate, false);
-          if (byz.has('invalidBlock') && rng.chance(0.7)) {
-            const body = corrupt(built);
-            const hash = toHex(canonicalHash(body.header));
-            candidates.set(hash, { body, valid: true });
-            // Propose it as if valid: the engine only sees the hash.
-            input({ type: 'proposalBuilt', nowMs: now(), height: e.height, round: e.round, proposal: { header: body.header, hash } });
-            break;
-          }
-          candidates.set(built.hash, { body: built.body, built, valid: true });
-          input({ type: 'proposalBuilt', nowMs: now(), height: e.height, round: e.round, proposal: { header: built.body.header, hash: built.hash } });
-          break;
-        }
-        case 'persistVote': {
-          if (!e.message) break;
-          if (e.message.blockHash !== null) {
-            const body = candidates.get(e.message.blockHash)?.body;
-            if (body) disk.votedBodies.set(e.message.blockHash, body);
-          }
-          const list = disk.wal.get(e.message.height) ?? [];
-          list.push(e.message);
-          disk.wal.set(e.message.height, list);
-          break;
-        }
-        case 'broadcast':
-          sendConsensus(e.message as ConsensusMessage);
-          break;
-        case 'validateProposal':
-          validate(e.blockHash, e.round);
-          break;
-        case 'fetchBlock':
-          broadcast(node, { kind: 'blockRequest', hash: e.blockHash });
-          break;
-        case 'evidence': {
-          const v = e.evidence.first.type === 'proposal' ? e.evidence.first.proposer : e.evidence.first.validator;
-          evidence.push({ validator: v, height: e.evidence.first.height });
-          break;
-        }
-        case 'commit':
-          commitBlock(e.height, e.blockHash, e.certificate);
-          break;
-      }
-    }
-
-    /** Apply blocks from a peer's sync response, each checked against its certificate and our rules. */
-    function applySync(blocks: StoredBlock[]): void {
-      let applied = 0;
-      for (const b of blocks) {
-        if (b.body?.header?.height !== head.height + 1) continue;
-        if (checkCertificate(ctx.chainId, b.certificate, ctx.validatorsAt(b.body.header.height), verify)) return;
-        const r = validateBlock(ctx, head, b.body, txVerified, verify);
-        if (!r.ok || r.built.hash !== b.hash || b.certificate.blockHash !== b.hash || b.certificate.height !== head.height + 1) return;
-        candidates.set(b.hash, { body: b.body, built: r.built, valid: true });
-        commitBlock(head.height + 1, b.hash, b.certificate);
-        applied++;
-      }
-      if (applied > 0) {
-        const last = disk.blocks[disk.blocks.length - 1]!;
-        input({
-          type: 'start',
-          nowMs: now(),
-          height: head.height + 1,
-          lastBlockTimeMs: head.time,
-          pendingTxs: mempool.size,
-          lastCertificate: last.certificate,
-          ownMessages: disk.wal.get(head.height + 1) ?? [],
-        });
-      }
-    }
-
-    function admitTx(raw: unknown, relay: boolean): void {
-      let d: DecodedTx;
-      try {
-        d = decodeTx(raw);
-      } catch {
-        return;
-      }
-      if (mempool.has(d.id) || committedTxs.has(d.id) || !txVerified(d)) return;
-      mempool.set(d.id, d);
-      if (relay) broadcast(node, { kind: 'tx', tx: raw });
+    /** The incarnation ends: timers, network and queue stop; only the store remains. */
+    function end(): void {
+      const inc = current;
+      if (!inc) return;
+      current = undefined;
+      inc.alive = false;
+      inc.protocol.close();
+      void inc.consensus.close();
+      void inc.chain.close();
     }
 
     const node: SimNode = {
       spec,
-      disk,
+      id: spec.id,
+      name: `node-${spec.id}`,
       commits,
       evidence,
       get up() {
         return up;
       },
       get height() {
-        return head.height;
+        return lastChain?.height ?? 0;
       },
-      schedule: () => head.state.get(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined,
+      get idle() {
+        return current?.consensus.idle ?? true;
+      },
+      schedule: () => lastChain?.getState(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined,
       hasCommitted: (txId) => committedTxs.has(txId),
-      boot,
-      crash(): void {
-        up = false;
-        timers.clear();
-        trace?.(`${agenda.now} node ${spec.id} crashed at height ${head.height}`);
-      },
-      restart(): void {
+      async boot() {
+        end();
         up = true;
-        trace?.(`${agenda.now} node ${spec.id} restarted`);
-        boot();
+        await boot();
+      },
+      crash(): void {
+        if (!up) return;
+        up = false;
+        end();
+        trace?.(`${agenda.now} node ${spec.id} crashed at height ${node.height}`);
       },
       submit(tx: unknown): void {
-        if (up) admitTx(tx, true);
+        if (current) void current.admission.submit([tx]);
       },
-      deliver(from: SimNode, wire: Wire): void {
-        if (!up) return;
-        switch (wire.kind) {
-          case 'consensus': {
-            const m = wire.message;
-            if (typeof m !== 'object' || m === null) return;
-            if (seen.length < 200) seen.push(m);
-            // A peer two or more heights ahead: catch up from it.
-            if (typeof m.height === 'number' && m.height >= head.height + 2 && agenda.now - syncAskedAt > 300) {
-              syncAskedAt = agenda.now;
-              send(node, from, { kind: 'syncRequest', from: head.height + 1 });
-            }
-            if (wire.block && m.type === 'proposal' && m.height === head.height + 1 && !candidates.has(m.blockHash)) {
-              candidates.set(m.blockHash, { body: wire.block });
-              const round = awaitingBody.get(m.blockHash);
-              if (round !== undefined) validate(m.blockHash, round);
-            }
-            input({ type: 'peerMessage', nowMs: now(), from: from.spec.pubKey, message: m });
-            return;
-          }
-          case 'tx':
-            admitTx(wire.tx, false);
-            return;
-          case 'syncRequest': {
-            const blocks = disk.blocks.slice(Math.max(0, wire.from - 1), wire.from - 1 + 20);
-            if (blocks.length > 0) send(node, from, { kind: 'syncResponse', blocks });
-            return;
-          }
-          case 'syncResponse':
-            applySync(wire.blocks);
-            return;
-          case 'blockRequest': {
-            const c = candidates.get(wire.hash);
-            const stored = disk.blocks.find((b) => b.hash === wire.hash);
-            const body = c?.body ?? stored?.body;
-            if (body) send(node, from, { kind: 'blockResponse', body });
-            return;
-          }
-          case 'blockResponse': {
-            const hash = toHex(canonicalHash(wire.body?.header ?? null));
-            if (wire.body?.header?.height !== head.height + 1 || candidates.get(hash)?.valid !== undefined) return;
-            candidates.set(hash, { body: wire.body });
-            validate(hash, engine.round);
-            return;
+      receive(from, topic, data) {
+        if (!current) return;
+        if (byz.has('replay') && topic === 'consensus' && heard.length < HEARD_MAX) {
+          try {
+            heard.push((JSON.parse(new TextDecoder().decode(data)) as { message: ConsensusMessage }).message);
+          } catch {
+            // not a consensus message: nothing to replay
           }
         }
+        current.protocol.onMessage(from, topic, data);
+      },
+      serve(from, protocol, data) {
+        return current?.protocol.onRequest(from, protocol, data);
       },
       status(): string {
-        return `node ${spec.id} up ${up} head ${head.height} engine h${engine.height} r${engine.round} ${engine.phase} mempool ${mempool.size} candidates ${candidates.size} ${engine.describe()}`;
-      },
-      /** Re-send this node's messages of the current height (gossip keeps retrying, as on a real network). */
-      regossip(): void {
-        if (!up) return;
-        for (const m of disk.wal.get(head.height + 1) ?? []) sendConsensus(m);
+        const engine = current?.engine;
+        return `node ${spec.id} up ${up} head ${node.height}${engine ? ` engine h${engine.height} r${engine.round} ${engine.phase} mempool ${current!.admission.size} ${engine.describe()}` : ''}`;
       },
     };
     return node;
   }
 
   // --- the run ---------------------------------------------------------------------------
-  for (const node of nodes) node.boot();
+  /**
+   * Let the nodes finish what the last event started. Their parts await only
+   * promises of in-memory work, so one macrotask turn drains them all; a node
+   * still busy after it awaited something else, which would break replay.
+   */
+  const settle = async (): Promise<void> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (fatal) throw fatal;
+    for (const x of nodes) assert(x.idle, `simulator: node ${x.spec.id} is still busy after its event (seed ${options.seed})`);
+  };
+  const boot = (x: SimNode): void => {
+    x.boot().catch((e: Error) => void (fatal ??= new Error(`seed ${options.seed}, node ${x.spec.id}: ${e.message}`, { cause: e })));
+  };
+  for (const node of nodes) boot(node);
+  await settle();
   for (const c of crashes) {
     agenda.at(c.at, () => nodes[c.node]!.crash());
-    agenda.at(c.until, () => nodes[c.node]!.restart());
+    agenda.at(c.until, () => {
+      trace?.(`${agenda.now} node ${c.node} restarted`);
+      boot(nodes[c.node]!);
+    });
   }
   const scheduleClient = (at: number): void => {
     agenda.at(at, () => {
       const client = rng.pick(clients);
-      const tx = signTx(
-        { v: 1, chainId: baseCtx.chainId, module: 'notary', action: 'anchor', args: { hash: rng.hex32() }, signer: client.pubKey, nonce: client.nonce++ },
-        client.secretKey,
-      );
+      const tx = signTx({ v: 1, chainId, module: 'notary', action: 'anchor', args: { hash: rng.hex32() }, signer: client.pubKey, nonce: client.nonce++ }, client.secretKey);
       clientTxIds.add(decodeTx(tx).id);
       rng.pick(nodes).submit(tx);
       if (agenda.now < endAt - 5000) scheduleClient(agenda.now + rng.int(50, 400));
     });
   };
   scheduleClient(10);
-  const scheduleGossip = (at: number): void => {
-    agenda.at(at, () => {
-      for (const node of nodes) node.regossip();
-      if (agenda.now < endAt) scheduleGossip(agenda.now + 1000);
-    });
-  };
-  scheduleGossip(1000);
 
   // The set change: an honest client holding the proposer's and approvers' node keys
   // watches a node and re-sends what that node has not committed yet, once a second.
@@ -901,7 +660,7 @@ export function runSeed(options: SimOptions): SimResult {
   const approvalTxs: { tx: unknown; id: string }[] = [];
   if (plan) {
     const txOf = (i: number, action: string, args: { [key: string]: Json }): { tx: unknown; id: string } => {
-      const tx = signTx({ v: 1, chainId: baseCtx.chainId, module: 'validators', action, args, signer: keys[i]!.pubKey, nonce: 0 }, keys[i]!.secretKey);
+      const tx = signTx({ v: 1, chainId, module: 'validators', action, args, signer: keys[i]!.pubKey, nonce: 0 }, keys[i]!.secretKey);
       return { tx, id: decodeTx(tx).id };
     };
     const proposal = txOf(plan.proposer, 'propose', { validators: plan.validators.map((v) => ({ name: v.name, pubKey: v.pubKey, power: v.power })) });
@@ -951,8 +710,10 @@ export function runSeed(options: SimOptions): SimResult {
   });
   for (let e = agenda.pop(); e && e.at <= endAt; e = agenda.pop()) {
     e.run();
+    await settle();
     if (livenessTarget() && changeSettled()) break;
   }
+
 
   if (trace) for (const x of nodes) trace(x.status());
   // --- checkers ----------------------------------------------------------------------------
@@ -987,7 +748,7 @@ export function runSeed(options: SimOptions): SimResult {
       }
       const inForce = setOf(c.height);
       const certErr =
-        checkCertificate(baseCtx.chainId, c.certificate, inForce.set, verify) ??
+        checkCertificate(chainId, c.certificate, inForce.set, verify) ??
         (c.certificate.blockHash !== c.hash ? 'certificate for another block' : undefined) ??
         (c.headerSetHash !== inForce.hash ? 'the header names another validator set than the one in force' : undefined) ??
         ((c.headerNextSetHash ?? c.headerSetHash) !== setOf(c.height + 1).hash ? 'the header names another next validator set than the one scheduled' : undefined);
@@ -1001,10 +762,10 @@ export function runSeed(options: SimOptions): SimResult {
   }
   // Validity also checks signatures: every committed transaction verifies (a forged one would not).
   for (const x of honest) {
-    for (const b of x.disk.blocks) {
-      for (const t of b.body.txs) {
+    for (const c of x.commits) {
+      for (const t of c.txs) {
         const d = decodeTx(t);
-        if (!verify(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig)) violations.push({ checker: 'validity', message: `height ${b.body.header.height}: a transaction with a bad signature committed` });
+        if (!verify(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig)) violations.push({ checker: 'validity', message: `height ${c.height}: a transaction with a bad signature committed` });
       }
     }
   }
@@ -1021,7 +782,7 @@ export function runSeed(options: SimOptions): SimResult {
     const entry = finalSchedule?.sets.find((x) => validatorSetHash(x.validators) === plan.setHash);
     const byNewSet = honest
       .flatMap((x) => x.commits)
-      .filter((c) => entry && c.height >= entry.since && c.headerSetHash === plan.setHash && checkCertificate(baseCtx.chainId, c.certificate, entry.validators, verify) === undefined);
+      .filter((c) => entry && c.height >= entry.since && c.headerSetHash === plan.setHash && checkCertificate(chainId, c.certificate, entry.validators, verify) === undefined);
     const firstHeight = byNewSet.length > 0 ? Math.min(...byNewSet.map((c) => c.height)) : null;
     setChange = { kind: plan.kind, detail: plan.detail, since: entry?.since ?? null, firstHeight };
     const where = `honest nodes reached ${honest.map((x) => x.height).join(', ')} by ${agenda.now} ms`;
@@ -1051,7 +812,7 @@ export function runSeed(options: SimOptions): SimResult {
     faults,
     height: minHeight,
     commits: honest.reduce((s, x) => s + x.commits.length, 0),
-    messages,
+    messages: net.messages,
     evidence: honest.reduce((s, x) => s + x.evidence.length, 0),
     virtualMs: agenda.now,
     setChange,

@@ -9,8 +9,8 @@
  * to 21-30k writes/s.
  *
  * Crash safety: everything one block changes — the block, its results, the
- * transaction index, state writes, history-log nodes, notary aggregation
- * leaves and index, and the head pointer — goes into ONE chained batch
+ * transaction index, state writes, history-log nodes, the attachments of its
+ * transactions, and the head pointer — goes into ONE chained batch
  * written with `sync: true`. LevelDB applies a batch atomically from its
  * write-ahead log, so after a kill -9 at any instant the store holds either
  * all of a block or none of it, and the head never points past what is
@@ -25,68 +25,30 @@
  *   t/<txId>            "<height>:<index>"
  *   s/<state key>       canonical JSON value
  *   m/<level>/<index>   history-log node, hex
- *   nl/<txId>           leaves of an aggregation batch, raw bytes (32 each)
+ *   nl/<txId>           the attachment a service host stored with its transaction, raw
+ *                       bytes (the prefix is named after its first use, the leaves of a
+ *                       notary aggregation batch, and kept so existing data directories open)
  *   w/<height:012>/<type>/<round:06>
  *                       BFT write-ahead log: a proposal or vote this validator signed,
  *                       written (synced) before it is sent; pruned once the height commits
+ *   w/<height:012>/block/<blockHash>
+ *                       the body of a block such a message names, written with it
  *
- * The index from each aggregated hash to its batch is derived from the `nl/`
- * leaves and kept in a LevelDB of its own, written off the commit path
- * (notary-index.ts).
+ * What the bytes of an attachment mean is the business of the service that
+ * stored them (the notary's hash index, for example, is derived from its
+ * batches' leaves and kept by its host in a LevelDB of its own).
  */
 import { ClassicLevel } from 'classic-level';
 import type { Block, TxResult } from '../ledger/block.js';
+import { padHeight as pad, padRound, type ChainStore, type Head, type WalRecord } from './interface.js';
 
-export interface Head {
-  height: number;
-  blockHash: string;
-  time: number;
-  stateRoot: string;
-  history: { size: number; frontier: string[] };
-}
+export type { Attachment, BlockCommit, ChainStore, Head, TxLocation, WalMessage, WalRecord } from './interface.js';
 
-export interface BlockCommit {
-  block: Block;
-  results: TxResult[];
-  /** `results` as stored (canonical encodings, already computed for the results root). */
-  resultsJson: string;
-  /** State writes as canonical JSON bytes; null deletes. */
-  stateChanges: ReadonlyMap<string, Uint8Array | null>;
-  historyNodes: { level: number; index: number; hash: string }[];
-  head: Head;
-  /** Aggregation batches anchored by the block, each with its transaction's index. */
-  notary: { batchTxId: string; txIndex: number; leaves: Uint8Array }[];
-}
+/** The third segment of a write-ahead log key that holds a block body rather than a message (message types are proposal, prevote, precommit). */
+const WAL_BLOCK = 'block';
 
-export interface TxLocation {
-  height: number;
-  index: number;
-}
-
-
-const pad = (height: number): string => height.toString().padStart(12, '0');
-
-export interface ChainStore {
-  readonly path: string;
-  open(genesisHash: string): Promise<void>;
-  close(): Promise<void>;
-  loadHead(): Promise<Head | undefined>;
-  /** Every state entry, for building the in-memory state tree at start-up. */
-  loadState(): AsyncIterable<[string, string]>;
-  getBlock(height: number): Promise<Block | undefined>;
-  getHeightByHash(hash: string): Promise<number | undefined>;
-  getResults(height: number): Promise<TxResult[] | undefined>;
-  getTxLocation(txId: string): Promise<TxLocation | undefined>;
-  getHistoryNode(level: number, index: number): Promise<Uint8Array | undefined>;
-  getBatchLeaves(txId: string): Promise<Uint8Array | undefined>;
-  commitBlock(commit: BlockCommit): Promise<void>;
-  /** Durably record a consensus message this validator signed (synced before it is sent). */
-  putWal(message: { type: string; height: number; round: number }): Promise<void>;
-  /** The messages this validator signed at `height`. */
-  loadWal(height: number): Promise<unknown[]>;
-  /** Forget the log of heights up to `height` (they are committed). */
-  pruneWal(height: number): Promise<void>;
-}
+/** LevelDB's memtable size for the chain store (its default is 4 MiB; see below). */
+const WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
 
 export function createChainStore(path: string): ChainStore {
   // Buffer encodings throughout: strings passed in are stored as UTF-8, and
@@ -97,7 +59,7 @@ export function createChainStore(path: string): ChainStore {
     valueEncoding: 'buffer',
     // A 64 MiB memtable (LevelDB's default is 4 MiB): an aggregation batch of 200k hashes
     // writes ~12 MiB of index entries, which would otherwise flush and compact every block.
-    writeBufferSize: 64 * 1024 * 1024,
+    writeBufferSize: WRITE_BUFFER_BYTES,
   });
 
   const get = async (key: string): Promise<string | undefined> => {
@@ -149,18 +111,27 @@ export function createChainStore(path: string): ChainStore {
       const text = await get(`m/${level}/${index}`);
       return text === undefined ? undefined : Buffer.from(text, 'hex');
     },
-    async getBatchLeaves(txId) {
+    async getAttachment(txId) {
       return ((await db.get(`nl/${txId}`)) as unknown as Buffer | undefined) ?? undefined;
     },
-    async putWal(message) {
-      await db.put(`w/${pad(message.height)}/${message.type}/${String(message.round).padStart(6, '0')}`, JSON.stringify(message), { sync: true });
+    async putWal(message, block) {
+      const key = `w/${pad(message.height)}/${message.type}/${padRound(message.round)}`;
+      if (!block) {
+        await db.put(key, JSON.stringify(message), { sync: true });
+        return;
+      }
+      const batch = db.batch();
+      batch.put(`w/${pad(message.height)}/${WAL_BLOCK}/${block.hash}`, JSON.stringify(block.body));
+      batch.put(key, JSON.stringify(message));
+      await batch.write({ sync: true });
     },
     async loadWal(height) {
-      const out: unknown[] = [];
-      for await (const value of db.values({ gte: `w/${pad(height)}/`, lt: `w/${pad(height)}0` })) {
-        out.push(JSON.parse((value as unknown as Buffer).toString('utf8')));
+      const record: WalRecord = { messages: [], blocks: [] };
+      for await (const [key, value] of db.iterator({ gte: `w/${pad(height)}/`, lt: `w/${pad(height)}0` })) {
+        const kind = (key as unknown as Buffer).toString('utf8').split('/')[2];
+        (kind === WAL_BLOCK ? record.blocks : record.messages).push(JSON.parse((value as unknown as Buffer).toString('utf8')));
       }
-      return out;
+      return record;
     },
     async pruneWal(height) {
       await db.clear({ gte: 'w/', lt: `w/${pad(height + 1)}` });
@@ -178,7 +149,7 @@ export function createChainStore(path: string): ChainStore {
         else batch.put(`s/${key}`, value);
       }
       for (const n of commit.historyNodes) batch.put(`m/${n.level}/${n.index}`, n.hash);
-      for (const { batchTxId, leaves } of commit.notary) batch.put(`nl/${batchTxId}`, leaves);
+      for (const { txId, bytes } of commit.attachments) batch.put(`nl/${txId}`, bytes);
       batch.put('meta/head', JSON.stringify(head));
       await batch.write({ sync: true });
     },

@@ -8,6 +8,7 @@ import { EVIDENCE_ERRORS } from './errors.js';
 import { evidenceRoutes } from './routes.js';
 import { evidenceCommands } from './cli.js';
 import { evidenceAuthorisation } from './authorisation.js';
+import { createEvidenceHost } from './host.js';
 
 export const evidence = defineService({
   name: 'evidence',
@@ -16,6 +17,7 @@ export const evidence = defineService({
   errors: EVIDENCE_ERRORS,
   tags: [{ name: 'evidence', description: 'Validators caught signing two conflicting consensus messages, with the proof (spec/services/evidence.md).' }],
   routes: evidenceRoutes,
+  host: createEvidenceHost,
   commands: evidenceCommands,
   page: { path: '/evidence', title: 'Consensus evidence', nav: 'Evidence' },
   authorisation: evidenceAuthorisation,

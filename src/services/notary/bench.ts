@@ -50,7 +50,7 @@ const aggregate: BenchPart = {
       const startHeight = t.node.height;
       let anchored = 0;
       let lastCommitAt = 0;
-      const off = t.node.onCommit((block, results) => {
+      const off = t.node.onCommit(({ block, results }) => {
         block.txs.forEach((tx, i) => {
           if (tx.body.action === 'anchorBatch' && results[i]?.code === 'OK') anchored += tx.body.args.count as number;
         });

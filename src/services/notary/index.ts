@@ -10,6 +10,7 @@ import { notaryRoutes } from './routes.js';
 import { StatusFields } from './schemas.js';
 import { notaryCommands } from './cli.js';
 import { notaryAuthorisation } from './authorisation.js';
+import { notaryHost } from './host.js';
 
 export const notary = defineService({
   name: 'notary',
@@ -18,6 +19,7 @@ export const notary = defineService({
   errors: NOTARY_ERRORS,
   tags: [{ name: 'notary', description: 'Anchor document hashes, look them up, and get receipts that verify offline (spec/services/notary.md).' }],
   routes: notaryRoutes,
+  host: notaryHost(),
   status: StatusFields,
   commands: notaryCommands,
   page: { path: '/verify', title: 'Verify a document', nav: 'Verify a document' },

@@ -17,7 +17,7 @@
  *   notary/doc/<hash>   -> { height, time, txId, signer, meta? }   (anchor)
  *   notary/batch/<root> -> { height, time, txId, signer, count }   (anchorBatch)
  * The individual hashes of a batch are indexed off-state by the node that
- * aggregated them (see src/node/notary-aggregator.ts).
+ * aggregated them (see host.ts and host/aggregator.ts).
  *
  * Metadata is public: it must never hold personal data (a reference is a case
  * number, not a name). The schema bounds its size.

@@ -7,53 +7,34 @@
  * recently used blocks are cached, so receipts of many hashes in one block
  * cost array look-ups rather than re-hashing (see spec/receipts.md).
  */
-import { toHex } from '../crypto/bytes.js';
-import { canonicalBytes } from '../crypto/canonical-json.js';
-import { buildMerkleTree, leafHash, type MerkleTree } from '../crypto/merkle.js';
-import type { Block, TxResult } from '../ledger/block.js';
-import { PolityError } from '../ledger/errors.js';
-import { RECEIPT_TYPE, type Receipt } from '../ledger/receipt.js';
-import { txIdBytes } from '../ledger/transaction.js';
-import { docKey, type AnchorRecord } from '../services/notary/module.js';
-import type { Json } from '../crypto/canonical-json.js';
-import type { Validator } from '../ledger/genesis.js';
-import type { SetHandover } from '../ledger/set-history.js';
-import type { ChainStore } from '../storage/chain-store.js';
-import type { NotaryLocation } from '../storage/notary-index.js';
-import type { NotaryAggregator } from './notary-aggregator.js';
+import type { LookupT, NotaryHostApi } from '../schemas.js';
+import { toHex } from '../../../crypto/bytes.js';
+import { canonicalBytes } from '../../../crypto/canonical-json.js';
+import { buildMerkleTree, leafHash, type MerkleTree } from '../../../crypto/merkle.js';
+import type { Block, TxResult } from '../../../ledger/block.js';
+import { PolityError } from '../../../ledger/errors.js';
+import { RECEIPT_TYPE, type Receipt } from '../../../ledger/receipt.js';
+import { txIdBytes } from '../../../ledger/transaction.js';
+import type { ChainReads } from '../../../node/chain-state.js';
+import { docKey, type AnchorRecord } from '../module.js';
+import type { NotaryAggregator } from './aggregator.js';
+import type { HashLocation } from './hash-index.js';
 
-/** What receipts are built from: the node's stored chain and its notary aggregation. */
+/** What receipts are built from: the committed chain, the batches' stored leaves and the notary's aggregation. */
 export interface ReceiptSource {
-  readonly chainId: string;
-  readonly genesisHash: string;
-  readonly store: ChainStore;
-  readonly aggregator: NotaryAggregator;
-  getBlock(height: number): Promise<Block | undefined>;
-  getResults(height: number): Promise<TxResult[] | undefined>;
-  getState(key: string): Json | undefined;
-  notaryLocations(hashes: readonly string[]): Promise<(NotaryLocation | undefined)[]>;
-  validatorSetAt(height: number): { validators: readonly Validator[]; since: number };
-  setHandovers(height?: number): Promise<SetHandover[]>;
+  readonly chain: ChainReads;
+  /** The leaves stored with an aggregation batch's transaction. */
+  attachment(txId: string): Promise<Uint8Array | undefined>;
+  /** Where each hash was first anchored in an aggregation batch, if it was. */
+  locations(hashes: readonly string[]): Promise<(HashLocation | undefined)[]>;
+  readonly aggregator: Pick<NotaryAggregator, 'cachedTree' | 'remember' | 'isPending'>;
 }
 
-export interface LookupResult {
-  hash: string;
-  status: 'anchored' | 'pending' | 'unknown';
-  mode?: 'signed' | 'batch';
-  height?: number;
-  time?: number;
-  blockHash?: string;
-  txId?: string;
-  signer?: string;
-  meta?: AnchorRecord['meta'];
-}
+/** What a look-up answers: the route's own answer schema (schemas.ts). */
+export type LookupResult = LookupT;
 
-export interface ReceiptService {
-  lookup(hash: string): Promise<LookupResult>;
-  /** The receipt of an anchored hash; throws NOTARY_PENDING or NOTARY_NOT_ANCHORED otherwise. */
-  receipt(hash: string): Promise<Receipt>;
-  receipts(hashes: readonly string[]): Promise<(Receipt | { hash: string; code: string; message: string })[]>;
-}
+/** The read side of the notary's host part: look-ups and receipts, as the routes call them. */
+export type ReceiptService = Pick<NotaryHostApi, 'lookup' | 'receipt' | 'receipts'>;
 
 interface BlockProofs {
   block: Block;
@@ -62,16 +43,18 @@ interface BlockProofs {
   resultsTree: MerkleTree;
 }
 
+/** Transaction and results trees of this many recently used blocks are kept (first in, first out). */
 const BLOCK_CACHE_MAX = 32;
 
-export function createReceiptService(node: ReceiptSource): ReceiptService {
+export function createReceiptService(source: ReceiptSource): ReceiptService {
+  const { chain, aggregator } = source;
   const blocks = new Map<number, Promise<BlockProofs>>();
 
   const blockProofs = (height: number): Promise<BlockProofs> => {
     let entry = blocks.get(height);
     if (!entry) {
       entry = (async () => {
-        const [block, results] = await Promise.all([node.getBlock(height), node.getResults(height)]);
+        const [block, results] = await Promise.all([chain.getBlock(height), chain.getResults(height)]);
         if (!block || !results) throw new PolityError('RECEIPT_UNAVAILABLE', `block ${height} is not stored on this node`);
         return {
           block,
@@ -88,14 +71,14 @@ export function createReceiptService(node: ReceiptSource): ReceiptService {
   };
 
   const batchTree = async (txId: string): Promise<MerkleTree> => {
-    const cached = node.aggregator.cachedTree(txId);
+    const cached = aggregator.cachedTree(txId);
     if (cached) return cached;
-    const leaves = await node.store.getBatchLeaves(txId);
+    const leaves = await source.attachment(txId);
     if (!leaves) throw new PolityError('RECEIPT_UNAVAILABLE', 'the leaves of this aggregation batch are not stored on this node');
     const hashes: Uint8Array[] = [];
     for (let i = 0; i < leaves.length; i += 32) hashes.push(leafHash(leaves.subarray(i, i + 32)));
     const tree = buildMerkleTree(hashes);
-    node.aggregator.remember(txId, tree);
+    aggregator.remember(txId, tree);
     return tree;
   };
 
@@ -103,13 +86,13 @@ export function createReceiptService(node: ReceiptSource): ReceiptService {
   const locate = async (
     hashes: readonly string[],
   ): Promise<({ mode: 'signed'; height: number; txIndex: number } | { mode: 'batch'; height: number; txIndex: number; leafIndex: number } | undefined)[]> => {
-    const batchLocs = await node.notaryLocations(hashes);
+    const batchLocs = await source.locations(hashes);
     return Promise.all(
       hashes.map(async (hash, i) => {
-        const record = node.getState(docKey(hash)) as AnchorRecord | undefined;
+        const record = chain.getState(docKey(hash)) as AnchorRecord | undefined;
         const b = batchLocs[i];
         if (record && (!b || record.height <= b.height)) {
-          const loc = await node.store.getTxLocation(record.txId);
+          const loc = await chain.txLocation(record.txId);
           if (!loc) throw new Error(`invariant broken: anchored transaction ${record.txId} has no location`);
           return { mode: 'signed' as const, height: loc.height, txIndex: loc.index };
         }
@@ -127,8 +110,8 @@ export function createReceiptService(node: ReceiptSource): ReceiptService {
       type: RECEIPT_TYPE,
       v: 1,
       hash,
-      chainId: node.chainId,
-      genesisHash: node.genesisHash,
+      chainId: chain.chainId,
+      genesisHash: chain.genesisHash,
       tx,
       txIndex: loc.txIndex,
       txPath: proofs.txTree.proof(loc.txIndex).map(toHex),
@@ -136,9 +119,9 @@ export function createReceiptService(node: ReceiptSource): ReceiptService {
       resultPath: proofs.resultsTree.proof(loc.txIndex).map(toHex),
       header: block.header,
       certificate: block.certificate,
-      validators: [...node.validatorSetAt(loc.height).validators],
+      validators: [...chain.validatorSetAt(loc.height).validators],
     };
-    const handovers = await node.setHandovers(loc.height);
+    const handovers = await chain.setHandovers(loc.height);
     if (handovers.length > 0) receipt.validatorSets = handovers;
     if (loc.mode === 'batch') {
       const txId = results[loc.txIndex]!.txId;
@@ -149,14 +132,14 @@ export function createReceiptService(node: ReceiptSource): ReceiptService {
   };
 
   const missing = (hash: string): PolityError =>
-    node.aggregator.isPending(hash)
+    aggregator.isPending(hash)
       ? new PolityError('NOTARY_PENDING', 'the hash waits for the next block; its receipt is ready once that block commits')
       : new PolityError('NOTARY_NOT_ANCHORED', 'this hash has not been anchored on this chain');
 
   return {
     async lookup(hash) {
       const [loc] = await locate([hash]);
-      if (!loc) return { hash, status: node.aggregator.isPending(hash) ? 'pending' : 'unknown' };
+      if (!loc) return { hash, status: aggregator.isPending(hash) ? 'pending' : 'unknown' };
       const { block, results } = await blockProofs(loc.height);
       const tx = block.txs[loc.txIndex]!;
       const out: LookupResult = {
@@ -170,7 +153,7 @@ export function createReceiptService(node: ReceiptSource): ReceiptService {
         signer: tx.body.signer,
       };
       if (loc.mode === 'signed') {
-        const meta = (node.getState(docKey(hash)) as AnchorRecord | undefined)?.meta;
+        const meta = (chain.getState(docKey(hash)) as AnchorRecord | undefined)?.meta;
         if (meta) out.meta = meta;
       }
       return out;

@@ -3,14 +3,15 @@
  * an aggregation batch. It lets `GET /v1/notary/hashes/:hash` and receipts
  * find a hash among millions.
  *
- * It is derived data: each batch's leaves are stored with its block, in the
- * block's one synced batch (chain-store.ts), and this index is rebuilt from
- * them. So it lives in its own LevelDB, written after the block is durable
- * and off the commit path: a block of 200k aggregated hashes no longer waits
- * for 200k index writes, and LevelDB's single writer queue of the chain store
- * is not shared with them. Each write carries the height it indexes up to in
- * the same atomic batch; after a crash the node re-indexes the blocks above
- * that height from their stored leaves (node.ts).
+ * It is derived data: each batch's leaves are the attachment of its
+ * transaction, stored with its block in the block's one synced batch
+ * (src/storage/chain-store.ts), and this index is rebuilt from them. So it
+ * lives in its own LevelDB, written after the block is durable and off the
+ * commit path: a block of 200k aggregated hashes no longer waits for 200k
+ * index writes, and LevelDB's single writer queue of the chain store is not
+ * shared with them. Each write carries the height it indexes up to in the
+ * same atomic batch; after a crash the notary host re-indexes the blocks
+ * above that height from their stored leaves (../host.ts).
  *
  * Layout (binary keys and values):
  *   0x01 || docHash (32) || height (u32 BE) -> txIndex (u32 BE) || leafIndex (u32 BE)
@@ -20,7 +21,7 @@
  */
 import { ClassicLevel } from 'classic-level';
 
-export interface NotaryLocation {
+export interface HashLocation {
   height: number;
   txIndex: number;
   leafIndex: number;
@@ -32,7 +33,7 @@ export interface IndexedBatch {
   leaves: Uint8Array;
 }
 
-export interface NotaryIndex {
+export interface HashIndex {
   open(): Promise<void>;
   close(): Promise<void>;
   /** Last height whose batches are indexed (0 when none). */
@@ -40,17 +41,20 @@ export interface NotaryIndex {
   /** Index the batches of `height` and record it as indexed, atomically. */
   write(height: number, batches: readonly IndexedBatch[]): Promise<void>;
   /** The earliest indexed anchoring of each hash. */
-  lookup(hashes: readonly string[]): Promise<(NotaryLocation | undefined)[]>;
+  lookup(hashes: readonly string[]): Promise<(HashLocation | undefined)[]>;
 }
 
 const PREFIX = 0x01;
 const MARKER = 'meta/indexed';
 
-export function createNotaryIndex(path: string): NotaryIndex {
+/** LevelDB's memtable size for the index: one block's batches (200k hashes, ~9 MiB of entries) fit without a flush. */
+const WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
+
+export function createHashIndex(path: string): HashIndex {
   const db = new ClassicLevel<string | Uint8Array, string | Uint8Array>(path, {
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
-    writeBufferSize: 64 * 1024 * 1024,
+    writeBufferSize: WRITE_BUFFER_BYTES,
   });
   return {
     open: () => db.open(),

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { buildMerkleTree, leafHash, verifyInclusion } from '../crypto/merkle.js';
+import { buildMerkleTree, leafHash, verifyInclusion } from '../../../crypto/merkle.js';
 import { createMerklePool, CHUNK_LEVELS } from './merkle-pool.js';
 
 test('worker-built trees equal buildMerkleTree at chunk boundaries and odd sizes', async () => {

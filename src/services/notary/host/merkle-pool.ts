@@ -11,8 +11,8 @@
  * the same tree `buildMerkleTree` makes (tested).
  */
 import { Worker } from 'node:worker_threads';
-import { merkleTreeFromLevels, nextLevel, type MerkleTree } from '../crypto/merkle.js';
-import { concatBytes } from '../crypto/bytes.js';
+import { merkleTreeFromLevels, nextLevel, type MerkleTree } from '../../../crypto/merkle.js';
+import { concatBytes } from '../../../crypto/bytes.js';
 
 export const CHUNK_LEVELS = 15;
 const CHUNK = 2 ** CHUNK_LEVELS;

@@ -21,8 +21,8 @@
  * a consortium see only the root. Receipts for aggregated hashes therefore
  * come from the node that took them (as a KSI gateway serves its clients).
  */
-import type { MerkleTree } from '../crypto/merkle.js';
-import { PolityError } from '../ledger/errors.js';
+import type { MerkleTree } from '../../../crypto/merkle.js';
+import { PolityError } from '../../../ledger/errors.js';
 import type { MerklePool } from './merkle-pool.js';
 
 export interface SealedBatch {

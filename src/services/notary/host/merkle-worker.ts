@@ -5,8 +5,8 @@
  * nodes promoted), and hands every level back as a transferable buffer.
  */
 import { parentPort } from 'node:worker_threads';
-import { nextLevel } from '../crypto/merkle.js';
-import { sha256Into } from '../crypto/sha256.js';
+import { nextLevel } from '../../../crypto/merkle.js';
+import { sha256Into } from '../../../crypto/sha256.js';
 
 parentPort?.on('message', (msg: { id: number; leaves: ArrayBuffer; levelsMax: number }) => {
   const docs = new Uint8Array(msg.leaves);

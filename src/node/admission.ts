@@ -1,0 +1,181 @@
+/**
+ * Admission: what a transaction goes through before it may wait for a
+ * block, and what a peer's block goes through before it is executed.
+ *
+ * A submitted transaction (from a client or a peer) is decoded and checked
+ * in order — chain, expiry, a known action, its argument schema, the nonce
+ * and the mempool's room — and only then is its signature verified, on the
+ * verifier the node was given: a pool of worker threads in a real node
+ * (verify-pool.ts), a cached synchronous check in the simulator. Every
+ * element of a submission gets its own outcome, and a rejected one changes
+ * nothing.
+ *
+ * Each transaction's signature is verified once per node: ids verified at
+ * admission are remembered (up to `verifiedIdsMax`), and a peer's block
+ * verifies only the transactions this node has not seen. A solo node
+ * validates no one else's blocks and remembers none.
+ */
+import { PolityError } from '../ledger/errors.js';
+import { decodeTx, type DecodedTx, type SignedTx } from '../ledger/transaction.js';
+import type { ModuleRegistry } from '../runtime/registry.js';
+import type { CommittedBlock } from './chain-state.js';
+import { createMempool, DEFAULT_MEMPOOL, type MempoolOptions } from './mempool.js';
+
+export type SubmitOutcome = { txId: string; status: 'accepted' } | { txId?: string; status: 'rejected'; code: string; message: string };
+
+/** Checks transaction signatures. */
+export interface TxVerifier {
+  /** Resolves true when the transaction's signature is valid for its signer. */
+  verify(tx: DecodedTx): Promise<boolean>;
+}
+
+/** The committed chain as admission reads it. */
+export interface AdmissionChain {
+  readonly chainId: string;
+  readonly height: number;
+  nextNonce(signer: string): number;
+}
+
+export interface AdmissionOptions {
+  chain: AdmissionChain;
+  registry: ModuleRegistry;
+  verifier: TxVerifier;
+  mempool?: MempoolOptions;
+  /** Most verified transaction ids remembered (0: remember none, as a solo node). */
+  verifiedIdsMax: number;
+  /** Accepted transactions from clients (not from peers): to gossip. */
+  onAccepted?(txs: readonly SignedTx[]): void;
+  /** Some transaction was accepted: there is work for a block. */
+  workAvailable(): void;
+}
+
+export interface Admission {
+  /** Validate, verify and queue transactions. Every element gets an outcome; bad ones change nothing. */
+  submit(values: readonly unknown[], options?: { fromPeer?: boolean }): Promise<SubmitOutcome[]>;
+  /** Transactions waiting. */
+  readonly size: number;
+  has(txId: string): boolean;
+  /** Up to `limit` waiting transactions, in arrival order. */
+  list(limit: number): SignedTx[];
+  /** Transactions for the block at `height`: expired ones dropped first, then ready ones, fairly across signers. */
+  reap(height: number, txsMax: number, bytesMax: number): DecodedTx[];
+  /**
+   * Verify the transactions of a peer's block this node has not verified
+   * (those that do not decode are left to block validation to name). Returns
+   * the test block validation uses: was this transaction's signature verified?
+   */
+  verifyBlockTxs(raw: readonly unknown[]): Promise<(tx: DecodedTx) => boolean>;
+  /** A block committed: drop its transactions and those whose nonces it used up. */
+  committed(block: CommittedBlock): void;
+}
+
+export function createAdmission(options: AdmissionOptions): Admission {
+  const { chain, registry, verifier } = options;
+  const mempool = createMempool(options.mempool ?? DEFAULT_MEMPOOL);
+  const verifiedIds = new Set<string>();
+  const rememberVerified = (id: string): void => {
+    if (options.verifiedIdsMax === 0) return;
+    if (verifiedIds.size >= options.verifiedIdsMax) verifiedIds.clear();
+    verifiedIds.add(id);
+  };
+
+  /** The checks before the signature; throws PolityError with the first failure. */
+  const precheck = (value: unknown): DecodedTx => {
+    const decoded = decodeTx(value);
+    const body = decoded.tx.body;
+    if (body.chainId !== chain.chainId) throw new PolityError('TX_WRONG_CHAIN', `transaction is for chain ${JSON.stringify(body.chainId)}, this is ${JSON.stringify(chain.chainId)}`);
+    if (body.expiresAt !== undefined && body.expiresAt <= chain.height) {
+      throw new PolityError('TX_EXPIRED', `transaction expired at height ${body.expiresAt}; the chain is at ${chain.height}`);
+    }
+    const action = registry.action(body.module, body.action);
+    if (!action) {
+      const code = registry.hasModule(body.module) ? 'TX_UNKNOWN_ACTION' : 'TX_UNKNOWN_MODULE';
+      throw new PolityError(code, `no action ${body.module}.${body.action}`);
+    }
+    if (!action.check.Check(body.args)) {
+      const first = action.check.Errors(body.args).First();
+      throw new PolityError('TX_ARGS_INVALID', `${body.module}.${body.action} arguments: ${first ? `${first.path || '/'}: ${first.message}` : 'invalid'}`);
+    }
+    mempool.check(decoded, chain.nextNonce(body.signer));
+    return decoded;
+  };
+
+  return {
+    async submit(values, submitOptions) {
+      const outcomes: SubmitOutcome[] = new Array(values.length);
+      const accepted: SignedTx[] = [];
+      const checks: Promise<void>[] = [];
+      for (let i = 0; i < values.length; i++) {
+        let decoded: DecodedTx;
+        try {
+          decoded = precheck(values[i]);
+        } catch (e) {
+          const err = e instanceof PolityError ? e : new PolityError('TX_MALFORMED', (e as Error).message);
+          outcomes[i] = { status: 'rejected', code: err.code, message: err.message };
+          continue;
+        }
+        const d = decoded;
+        checks.push(
+          verifier.verify(d).then((ok) => {
+            if (!ok) {
+              outcomes[i] = { txId: d.id, status: 'rejected', code: 'TX_BAD_SIGNATURE', message: 'the signature does not verify against body.signer' };
+              return;
+            }
+            rememberVerified(d.id);
+            try {
+              // Checked again: the mempool may have changed while the signature was verified.
+              mempool.add(d, chain.nextNonce(d.tx.body.signer));
+              outcomes[i] = { txId: d.id, status: 'accepted' };
+              accepted.push(d.tx);
+            } catch (e) {
+              const err = e as PolityError;
+              outcomes[i] = { txId: d.id, status: 'rejected', code: err.code, message: err.message };
+            }
+          }),
+        );
+      }
+      await Promise.all(checks);
+      // A peer's transactions are relayed by the network, not sent back out.
+      if (accepted.length > 0 && !submitOptions?.fromPeer) options.onAccepted?.(accepted);
+      if (accepted.length > 0) options.workAvailable();
+      return outcomes;
+    },
+    get size() {
+      return mempool.size;
+    },
+    has: (txId) => mempool.has(txId),
+    list: (limit) => mempool.list(limit).map((d) => d.tx),
+    reap(height, txsMax, bytesMax) {
+      mempool.dropExpired(height);
+      return mempool.reap(txsMax, bytesMax);
+    },
+    async verifyBlockTxs(raw) {
+      const verifiedHere = new Set<string>();
+      const checks: Promise<void>[] = [];
+      for (const value of raw) {
+        let d: DecodedTx;
+        try {
+          d = decodeTx(value);
+        } catch {
+          continue; // block validation names the malformed transaction
+        }
+        if (verifiedIds.has(d.id)) continue;
+        const tx = d;
+        checks.push(
+          verifier.verify(tx).then((ok) => {
+            if (!ok) return;
+            verifiedHere.add(tx.id);
+            rememberVerified(tx.id);
+          }),
+        );
+      }
+      await Promise.all(checks);
+      return (tx) => verifiedHere.has(tx.id) || verifiedIds.has(tx.id);
+    },
+    committed(block) {
+      const nonces = new Map<string, number>();
+      for (const t of block.txs) nonces.set(t.tx.body.signer, chain.nextNonce(t.tx.body.signer));
+      mempool.update(nonces, block.txs.map((t) => t.id));
+    },
+  };
+}

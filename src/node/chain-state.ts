@@ -1,0 +1,299 @@
+/**
+ * Chain state: what a node has committed, in memory and in its store.
+ *
+ * At start-up it rebuilds the committed view from the store — the state
+ * map, the authenticated state tree (whose root must equal the head's),
+ * the history log from the head's frontier, and the last block — and from
+ * then on it is the one place a block is committed: durably first (one
+ * atomic store write with the block's attachments), then the in-memory view.
+ * A crash between the two loses only memory (spec/storage.md §3).
+ *
+ * It answers every read of committed data: state with proofs, blocks,
+ * results, where a transaction is, the validator set of a height (from the
+ * schedule in its own committed state, runtime/validator-schedule.ts), the
+ * handovers a verifier needs to follow the set, and history proofs.
+ *
+ * It knows no consensus and no network: the consensus host commits through
+ * it, service hosts and the API read through it, and the simulator runs it
+ * over an in-memory store.
+ */
+import { fromHex, toHex, utf8Encode } from '../crypto/bytes.js';
+import type { Json } from '../crypto/canonical-json.js';
+import { leafHash } from '../crypto/merkle.js';
+import type { Block, BlockHeader, CommitCertificate, TxResult } from '../ledger/block.js';
+import { assert, PolityError } from '../ledger/errors.js';
+import { genesisHash, type Genesis, type Validator } from '../ledger/genesis.js';
+import { createHistoryLog, historyConsistencyProof, historyInclusionProof } from '../ledger/history-log.js';
+import type { SetHandover } from '../ledger/set-history.js';
+import { buildStateTree, proveState, stateRoot, stateTreeSize, type StateProof, type StateTree } from '../ledger/state-tree.js';
+import type { DecodedTx } from '../ledger/transaction.js';
+import type { BuiltBlock, ChainContext, ChainHead } from '../runtime/chain-core.js';
+import { nextNonce } from '../runtime/executor.js';
+import { genesisState } from '../runtime/membership.js';
+import type { ModuleRegistry } from '../runtime/registry.js';
+import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
+import type { Attachment, ChainStore, Head, TxLocation } from '../storage/interface.js';
+import type { Logger } from './log.js';
+
+export interface ValidatorSetAt {
+  validators: readonly Validator[];
+  /** The height from which this set is in force. */
+  since: number;
+}
+
+export interface StateRead {
+  key: string;
+  value: Json | null;
+  height: number;
+  stateRoot: string;
+  proof?: StateProof;
+  header?: BlockHeader;
+  certificate?: CommitCertificate;
+}
+
+/** A block as it was committed, for whoever follows commits. */
+export interface CommittedBlock {
+  height: number;
+  hash: string;
+  block: Block;
+  results: readonly TxResult[];
+  txs: readonly DecodedTx[];
+  /** The state writes of the block; null deletes. */
+  changes: ReadonlyMap<string, Json | null>;
+}
+
+/** What service hosts and the API may read of the committed chain. */
+export interface ChainReads {
+  readonly chainId: string;
+  readonly genesisHash: string;
+  readonly height: number;
+  /** A committed state value; before block 1, the genesis state block 1 will write. */
+  getState(key: string): Json | undefined;
+  /** Every committed state key with this prefix, in key order (a scan of the whole state: for start-up, not per request). */
+  stateKeys(prefix: string): string[];
+  nextNonce(signer: string): number;
+  getBlock(height: number): Promise<Block | undefined>;
+  getBlockByHash(hash: string): Promise<Block | undefined>;
+  getResults(height: number): Promise<TxResult[] | undefined>;
+  txLocation(txId: string): Promise<TxLocation | undefined>;
+  /** The validator set in force at a height up to head + 2, and the height it took effect. */
+  validatorSetAt(height: number): ValidatorSetAt;
+  /**
+   * The validator-set handovers committed up to `height` (default: the head),
+   * oldest first: what a verifier needs to follow the set from genesis
+   * (ledger/set-history.ts).
+   */
+  setHandovers(height?: number): Promise<SetHandover[]>;
+  lastHeader(): BlockHeader | undefined;
+  lastCertificate(): CommitCertificate | undefined;
+}
+
+export interface ChainState extends ChainReads {
+  readonly genesis: Genesis;
+  /** What block building and checking need (chain-core.ts). */
+  readonly context: ChainContext;
+  /** The committed head as block building sees it. */
+  head(): ChainHead;
+  readState(key: string, withProof: boolean): StateRead;
+  stateRoot(): string;
+  stateKeyCount(): number;
+  /** Where a transaction committed, with its result. */
+  committedTx(txId: string): Promise<{ height: number; index: number; result: TxResult } | undefined>;
+  attachment(txId: string): Promise<Uint8Array | undefined>;
+  historyInclusion(height: number, headHeight: number): Promise<{ leafIndex: number; treeSize: number; path: string[] }>;
+  historyConsistency(fromHeight: number, toHeight: number): Promise<{ fromSize: number; toSize: number; path: string[] }>;
+  /**
+   * Commit `built` (the block after the head) with its certificate: stored
+   * durably with `attachments`, then applied to the in-memory view, then
+   * told to every commit listener.
+   */
+  commit(built: BuiltBlock, certificate: CommitCertificate, attachments: readonly Attachment[]): Promise<CommittedBlock>;
+  /** Follow commits; returns the function that stops following. */
+  onCommit(listener: (committed: CommittedBlock) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface ChainStateOptions {
+  /** Opened here, closed by `close`. */
+  store: ChainStore;
+  genesis: Genesis;
+  registry: ModuleRegistry;
+  log: Logger;
+}
+
+export async function createChainState(options: ChainStateOptions): Promise<ChainState> {
+  const { store, genesis, registry, log } = options;
+  const gHash = genesisHash(genesis);
+  const initialState = genesisState(genesis, registry.modules.map((m) => m.name));
+  await store.open(gHash);
+
+  // --- the committed view, rebuilt from the store ------------------------------
+  const state = new Map<string, Json>();
+  const entries: { key: Uint8Array; value: Uint8Array }[] = [];
+  for await (const [key, text] of store.loadState()) {
+    state.set(key, JSON.parse(text) as Json);
+    entries.push({ key: utf8Encode(key), value: utf8Encode(text) });
+  }
+  let tree: StateTree = buildStateTree(entries);
+  entries.length = 0;
+  let head: Head | undefined = await store.loadHead();
+  if (head) {
+    const root = toHex(stateRoot(tree));
+    assert(root === head.stateRoot, `state rebuilt from the store has root ${root}, the head says ${head.stateRoot}`);
+  }
+  const history = createHistoryLog(head ? { size: head.history.size, frontier: head.history.frontier.map((h) => fromHex(h, 32)) } : { size: 0, frontier: [] });
+  let lastBlock: Block | undefined = head ? await store.getBlock(head.height) : undefined;
+  assert(!head || lastBlock?.certificate.blockHash === head.blockHash, `the head block ${head?.height} is missing from the store`);
+
+  const stateReader = { get: (key: string) => state.get(key) };
+  /**
+   * The validator set in force at a height, from the committed schedule:
+   * known for head + 1 and head + 2, since a change takes effect two blocks
+   * after the block that scheduled it. The same array object is returned for
+   * the same set, so proposer rotation and set hashes stay cached.
+   */
+  let setsMemo: { source: unknown; sets: ScheduledSet[] } = { source: undefined, sets: [] };
+  const setAt = (height: number): ValidatorSetAt => {
+    const source = state.get(SETS_KEY);
+    if (source !== setsMemo.source) setsMemo = { source, sets: (source as unknown as { sets: ScheduledSet[] } | undefined)?.sets ?? [] };
+    return validatorSetAt({ sets: setsMemo.sets }, genesis.validators, height);
+  };
+  /** Handovers already assembled, by the height the incoming set starts at (committed, so immutable). */
+  const handovers = new Map<number, SetHandover>();
+  const context: ChainContext = {
+    chainId: genesis.chainId,
+    genesisHash: gHash,
+    genesisTime: genesis.genesisTime,
+    params: genesis.params,
+    registry,
+    validatorsAt: (height) => setAt(height).validators,
+    genesisState: initialState,
+  };
+  const listeners = new Set<(committed: CommittedBlock) => void>();
+  const currentHeight = (): number => head?.height ?? 0;
+
+  async function commit(built: BuiltBlock, certificate: CommitCertificate, attachments: readonly Attachment[]): Promise<CommittedBlock> {
+    const { body, hash } = built;
+    const height = body.header.height;
+    assert(height === currentHeight() + 1 && body.header.prevHash === (head?.blockHash ?? gHash), `commit of block ${height} on head ${currentHeight()}`);
+    assert(certificate.blockHash === hash && certificate.height === height, `a certificate for ${certificate.height}/${certificate.blockHash.slice(0, 16)} on block ${height}/${hash.slice(0, 16)}`);
+    const block: Block = { header: body.header, txs: body.txs, certificate, ...(body.lastCommit ? { lastCommit: body.lastCommit } : {}) };
+    const historyNodes = history.append(leafHash(fromHex(hash, 32))).map((n) => ({ level: n.level, index: n.index, hash: toHex(n.hash) }));
+    const snap = history.snapshot();
+    const newHead: Head = { height, blockHash: hash, time: body.header.time, stateRoot: body.header.stateRoot, history: { size: snap.size, frontier: snap.frontier.map(toHex) } };
+    await store.commitBlock({
+      block,
+      results: built.exec.results,
+      resultsJson: `[${built.resultTexts.join(',')}]`,
+      stateChanges: built.encoded,
+      historyNodes,
+      head: newHead,
+      attachments,
+    });
+    // The block is durable: make it the node's view.
+    for (const [key, value] of built.exec.changes) {
+      if (value === null) state.delete(key);
+      else state.set(key, value);
+    }
+    tree = built.tree;
+    head = newHead;
+    lastBlock = block;
+    if (built.exec.changes.has(SETS_KEY)) log.info('consensus.validatorSetScheduled', { height });
+    const committed: CommittedBlock = { height, hash, block, results: built.exec.results, txs: built.txs, changes: built.exec.changes };
+    for (const listener of listeners) listener(committed);
+    return committed;
+  }
+
+  return {
+    genesis,
+    chainId: genesis.chainId,
+    genesisHash: gHash,
+    context,
+    get height() {
+      return currentHeight();
+    },
+    head: () => ({
+      height: currentHeight(),
+      blockHash: head?.blockHash ?? gHash,
+      time: head?.time ?? genesis.genesisTime,
+      state,
+      tree,
+      history: history.snapshot(),
+    }),
+    // Before block 1 the genesis state is what block 1 will write first: reads see it already.
+    getState: (key) => (head ? state.get(key) : (state.get(key) ?? initialState.get(key))),
+    stateKeys: (prefix) => [...state.keys()].filter((k) => k.startsWith(prefix)).sort(),
+    readState(key, withProof) {
+      const value = state.get(key);
+      const read: StateRead = { key, value: value ?? null, height: currentHeight(), stateRoot: toHex(stateRoot(tree)) };
+      if (withProof) {
+        read.proof = proveState(tree, utf8Encode(key));
+        if (lastBlock) {
+          read.header = lastBlock.header;
+          read.certificate = lastBlock.certificate;
+        }
+      }
+      return read;
+    },
+    stateRoot: () => toHex(stateRoot(tree)),
+    stateKeyCount: () => stateTreeSize(tree),
+    nextNonce: (signer) => nextNonce(stateReader, signer),
+    getBlock: (height) => store.getBlock(height),
+    async getBlockByHash(hash) {
+      const height = await store.getHeightByHash(hash);
+      return height === undefined ? undefined : store.getBlock(height);
+    },
+    getResults: (height) => store.getResults(height),
+    txLocation: (txId) => store.getTxLocation(txId),
+    async committedTx(txId) {
+      const loc = await store.getTxLocation(txId);
+      if (!loc) return undefined;
+      const result = (await store.getResults(loc.height))?.[loc.index];
+      assert(result, `results missing for stored transaction at ${loc.height}:${loc.index}`);
+      return { ...loc, result };
+    },
+    attachment: (txId) => store.getAttachment(txId),
+    validatorSetAt: setAt,
+    async setHandovers(height) {
+      const upTo = Math.min(height ?? Infinity, currentHeight() + 1);
+      setAt(upTo); // refreshes the schedule from state
+      const out: SetHandover[] = [];
+      for (const s of setsMemo.sets) {
+        if (s.since > upTo) break;
+        let handover = handovers.get(s.since);
+        if (!handover) {
+          const block = await store.getBlock(s.since - 1);
+          if (!block) throw new PolityError('RECEIPT_UNAVAILABLE', `block ${s.since - 1} is not stored on this node`);
+          handover = { since: s.since, validators: s.validators, header: block.header, certificate: block.certificate };
+          handovers.set(s.since, handover);
+        }
+        out.push(handover);
+      }
+      return out;
+    },
+    lastHeader: () => lastBlock?.header,
+    lastCertificate: () => lastBlock?.certificate,
+    async historyInclusion(height, headHeight) {
+      const current = currentHeight();
+      if (!(height >= 1 && height < headHeight && headHeight <= current)) {
+        throw new PolityError('BAD_REQUEST', `need 1 <= height < head <= ${current}; block ${height} is covered by the history root of every later block`);
+      }
+      const path = await historyInclusionProof({ getNode: store.getHistoryNode }, height - 1, headHeight - 1);
+      return { leafIndex: height - 1, treeSize: headHeight - 1, path: path.map(toHex) };
+    },
+    async historyConsistency(fromHeight, toHeight) {
+      const current = currentHeight();
+      if (!(fromHeight >= 2 && fromHeight <= toHeight && toHeight <= current)) {
+        throw new PolityError('BAD_REQUEST', `need 2 <= from <= to <= ${current}`);
+      }
+      const path = await historyConsistencyProof({ getNode: store.getHistoryNode }, fromHeight - 1, toHeight - 1);
+      return { fromSize: fromHeight - 1, toSize: toHeight - 1, path: path.map(toHex) };
+    },
+    commit,
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,299 @@
+/**
+ * The consensus host on the in-memory store, driven step by step: what
+ * service hosts contribute is signed with the node key and its next nonces,
+ * stored with its attachment, and settled (committed, failed, abandoned);
+ * a BFT validator's write-ahead log keeps the block it proposed, and after
+ * a restart the host hands the engine what it signed, keeps the block, and
+ * re-sends what it said before.
+ *
+ * A small module defined here stands in for services: the node names none.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Type } from '@sinclair/typebox';
+import { generateKeyPair, signBytes, verifyBytes, type KeyPair } from '../crypto/ed25519.js';
+import { DEFAULT_PARAMS, type ChainParams, type Genesis, type Validator } from '../ledger/genesis.js';
+import { PolityError } from '../ledger/errors.js';
+import { proposerOf } from '../ledger/proposer.js';
+import { signTx } from '../ledger/sign.js';
+import { txSignMessage } from '../ledger/transaction.js';
+import { voteSignBytes, type ConsensusMessage, type Vote } from '../ledger/votes.js';
+import { createSoloEngine } from '../consensus/solo.js';
+import { createTendermintEngine } from '../consensus/tendermint.js';
+import { buildBlock, type BlockBody } from '../runtime/chain-core.js';
+import { defineAction, type ModuleDefinition } from '../runtime/module.js';
+import { createModuleRegistry } from '../runtime/registry.js';
+import { createMemoryStore } from '../storage/memory-store.js';
+import type { ChainStore } from '../storage/interface.js';
+import { createAdmission } from './admission.js';
+import { createChainState, type ChainState, type CommittedBlock } from './chain-state.js';
+import type { Timers } from './clock.js';
+import { createConsensusHost, type ConsensusHost, type ConsensusPeers } from './consensus-host.js';
+import { createLogger } from './log.js';
+import type { Contribution, ContributionOutcome, ServiceHost } from './service-host.js';
+
+const kv: ModuleDefinition = {
+  name: 'kv',
+  description: 'a key-value store for tests',
+  state: { owns: ['kv/'] },
+  actions: {
+    put: defineAction({
+      access: 'anyone',
+      args: Type.Object({ key: Type.String(), value: Type.String() }),
+      description: 'write kv/<key>',
+      execute: (ctx, args) => ctx.set(`kv/${args.key}`, args.value),
+    }),
+    fail: defineAction({
+      access: 'anyone',
+      args: Type.Object({}),
+      description: 'always fails',
+      execute: () => {
+        throw new PolityError('BAD_REQUEST', 'this action always fails');
+      },
+    }),
+  },
+};
+const registry = createModuleRegistry([kv]);
+const silent = createLogger('silent');
+const GENESIS_TIME = 1_700_000_000_000;
+
+/** Timers the test fires by hand. */
+function manualTimers(): Timers & { fireAll(): void } {
+  let pending: { run: () => void; live: boolean }[] = [];
+  return {
+    after(_delayMs, run) {
+      const t = { run, live: true };
+      pending.push(t);
+      return { cancel: () => void (t.live = false) };
+    },
+    every: () => ({ cancel: () => {} }),
+    fireAll() {
+      const due = pending;
+      pending = [];
+      for (const t of due) if (t.live) t.run();
+    },
+  };
+}
+
+/** Let in-memory work finish: the host awaits nothing else. */
+const drain = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+interface Harness {
+  chain: ChainState;
+  host: ConsensusHost;
+  commits: CommittedBlock[];
+  start(): Promise<void>;
+  submit(key: KeyPair, action: string, args: Record<string, string>, nonce: number): Promise<void>;
+}
+
+async function startNode(options: {
+  key: KeyPair;
+  validators: Validator[];
+  store: ChainStore;
+  hosts?: ServiceHost[];
+  params?: Partial<ChainParams>;
+  peers?: ConsensusPeers;
+  timers?: Timers;
+}): Promise<Harness> {
+  const { key, validators, store } = options;
+  const genesis: Genesis = { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: { ...DEFAULT_PARAMS, ...options.params } };
+  const chain = await createChainState({ store, genesis, registry, log: silent });
+  const commits: CommittedBlock[] = [];
+  chain.onCommit((c) => commits.push(c));
+  let host: ConsensusHost | undefined;
+  const admission = createAdmission({
+    chain,
+    registry,
+    verifier: { verify: async (d) => verifyBytes(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig) },
+    verifiedIdsMax: 1000,
+    workAvailable: () => host?.workAvailable(),
+  });
+  const sign = (m: Uint8Array): string => signBytes(key.secretKey, m);
+  const engine =
+    validators.length === 1
+      ? createSoloEngine({ chainId: 'test', validators, selfPubKey: key.publicKey, sign, blockIntervalMs: 0, blockTxsTrigger: 1 })
+      : createTendermintEngine({ chainId: 'test', validators, selfPubKey: key.publicKey, sign, verify: verifyBytes });
+  let now = GENESIS_TIME + 1000;
+  host = createConsensusHost({
+    chain,
+    engine,
+    admission,
+    ...(options.peers ? { peers: options.peers } : {}),
+    wal: store,
+    hosts: options.hosts ?? [],
+    signer: { publicKey: key.publicKey, signTx: (body) => signTx(body, key.secretKey) },
+    verify: verifyBytes,
+    clock: { now: () => (now += 10), monotonic: () => 0 },
+    timers: options.timers ?? manualTimers(),
+    log: silent,
+    onFatal: (e) => assert.fail(`the consensus host stopped: ${e.message}`),
+  });
+  return {
+    chain,
+    host,
+    commits,
+    async start() {
+      host.start();
+      await drain();
+    },
+    async submit(signer, action, args, nonce) {
+      const [outcome] = await admission.submit([signTx({ v: 1, chainId: 'test', module: 'kv', action, args, signer: signer.publicKey, nonce }, signer.secretKey)]);
+      assert.equal(outcome?.status, 'accepted', JSON.stringify(outcome));
+      await drain();
+    },
+  };
+}
+
+/** A service host that contributes what it is given, once per block, and records what became of it. */
+function contributingHost(batches: { body: Contribution['body']; attachment?: Uint8Array }[][]): ServiceHost & { outcomes: ContributionOutcome[]; seen: number[] } {
+  const outcomes: ContributionOutcome[] = [];
+  const seen: number[] = [];
+  return {
+    outcomes,
+    seen,
+    pendingWork: () => (batches.length > 0 ? batches[0]!.length : 0),
+    async contribute() {
+      return (batches.shift() ?? []).map((c) => ({ ...c, settled: (o: ContributionOutcome) => void outcomes.push(o) }));
+    },
+    afterCommit: (c) => void seen.push(c.height),
+  };
+}
+
+test('contributions are signed with the node key and its next nonces, stored with their attachments, and settled', async () => {
+  const key = generateKeyPair();
+  const client = generateKeyPair();
+  const leaves = Uint8Array.from({ length: 64 }, (_, i) => 255 - i);
+  const service = contributingHost([
+    [{ body: { module: 'kv', action: 'put', args: { key: 'service', value: 'first' } }, attachment: leaves }],
+    [{ body: { module: 'kv', action: 'put', args: { key: 'service', value: 'second' } } }],
+  ]);
+  const node = await startNode({ key, validators: [{ name: 'v', pubKey: key.publicKey, power: 10 }], store: createMemoryStore(), hosts: [service] });
+  await node.submit(client, 'put', { key: 'client', value: 'c' }, 0);
+  await node.start();
+  assert.ok(node.chain.height >= 2, `two blocks, got ${node.chain.height}`);
+
+  const [b1, b2] = node.commits;
+  assert.deepEqual(
+    b1!.block.txs.map((t) => [t.body.signer, t.body.nonce, t.body.args.key]),
+    [
+      [key.publicKey, 0, 'service'],
+      [client.publicKey, 0, 'client'],
+    ],
+    'the contribution comes first, signed by the node key',
+  );
+  assert.deepEqual(b2!.block.txs.map((t) => [t.body.signer, t.body.nonce]), [[key.publicKey, 1]], 'the next contribution takes the next nonce');
+  const [first, second] = service.outcomes;
+  assert.deepEqual(first, { status: 'committed', height: 1, txIndex: 0, txId: b1!.results[0]!.txId, result: b1!.results[0] });
+  assert.equal(second?.status, 'committed');
+  assert.deepEqual(new Uint8Array((await node.chain.attachment(b1!.results[0]!.txId))!), leaves, 'the attachment is stored with the block');
+  assert.equal(await node.chain.attachment(b2!.results[0]!.txId), undefined, 'no attachment, none stored');
+  assert.deepEqual(service.seen, [1, 2], 'afterCommit sees every block');
+  assert.equal(node.chain.getState('kv/service'), 'second');
+  await node.host.close();
+});
+
+test('a contribution past the block limits is abandoned, and a failed one keeps no attachment', async () => {
+  const key = generateKeyPair();
+  const bytes = Uint8Array.of(1, 2, 3);
+  const service = contributingHost([
+    [
+      { body: { module: 'kv', action: 'put', args: { key: 'a', value: 'a' } }, attachment: bytes },
+      { body: { module: 'kv', action: 'fail', args: {} }, attachment: bytes },
+      { body: { module: 'kv', action: 'put', args: { key: 'c', value: 'c' } }, attachment: bytes },
+    ],
+  ]);
+  const node = await startNode({ key, validators: [{ name: 'v', pubKey: key.publicKey, power: 10 }], store: createMemoryStore(), hosts: [service], params: { blockTxsMax: 2 } });
+  await node.start();
+  assert.equal(node.chain.height, 1);
+  const [done, failed, abandoned] = [service.outcomes.find((o) => o.status === 'committed'), service.outcomes.find((o) => o.status === 'failed'), service.outcomes.find((o) => o.status === 'abandoned')];
+  assert.deepEqual(abandoned, { status: 'abandoned', reason: 'over the block limits' });
+  assert.ok(done && done.status === 'committed' && failed && failed.status === 'failed');
+  assert.equal(failed.result.code, 'BAD_REQUEST');
+  assert.equal(node.commits[0]!.block.txs.length, 2, 'the block holds two transactions, its limit');
+  assert.deepEqual([...((await node.chain.attachment(done.txId)) ?? [])], [1, 2, 3]);
+  assert.equal(await node.chain.attachment(failed.txId), undefined, 'a failed transaction stores no attachment');
+  assert.equal(node.chain.nextNonce(key.publicKey), 2, 'the abandoned contribution took no nonce');
+  await node.host.close();
+});
+
+test('a BFT validator logs the block it proposed; after a restart it keeps it, restores what it signed and re-sends it', async () => {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+  const proposer = proposerOf(validators, 1, 1, 0);
+  const key = keys.find((k) => k.publicKey === proposer.pubKey)!;
+  const store = createMemoryStore();
+  const recorder = () => {
+    const sent: { message: ConsensusMessage; block?: BlockBody; later: boolean }[] = [];
+    const peers: ConsensusPeers = {
+      broadcastConsensus: (message, block) => void sent.push({ message, ...(block ? { block } : {}), later: false }),
+      resendLater: (message, block) => void sent.push({ message, ...(block ? { block } : {}), later: true }),
+      heightDecided: () => {},
+      fetchBody: async () => undefined,
+      fetchBlocks: async () => [],
+    };
+    return { sent, peers };
+  };
+
+  const before = recorder();
+  const first = await startNode({ key, validators, store, peers: before.peers });
+  await first.start();
+  const proposal = before.sent.find((s) => s.message.type === 'proposal');
+  assert.ok(proposal?.block, 'the proposer broadcast its proposal with the block');
+  const prevote = before.sent.find((s) => s.message.type === 'prevote');
+  assert.equal(prevote?.message.blockHash, proposal.message.blockHash, 'and prevoted for it');
+  const logged = await store.loadWal(1);
+  assert.deepEqual(logged.messages, [proposal.message, prevote.message].sort((a, b) => (a.type < b.type ? -1 : 1)));
+  assert.deepEqual(logged.blocks, [proposal.block], 'the proposed block is in the log once');
+  await first.host.close();
+  await first.chain.close();
+
+  const after = recorder();
+  const second = await startNode({ key, validators, store, peers: after.peers });
+  await second.start();
+  const resent = after.sent.filter((s) => s.later);
+  assert.deepEqual(
+    resent.map((s) => s.message).sort((a, b) => (a.type < b.type ? -1 : 1)),
+    [proposal.message, prevote.message].sort((a, b) => (a.type < b.type ? -1 : 1)),
+    'what it signed before the restart is kept for re-sending',
+  );
+  assert.deepEqual(resent.find((s) => s.message.type === 'proposal')?.block, proposal.block, 'the proposal is re-sent with its block');
+  assert.deepEqual(second.host.proposedBody(proposal.message.blockHash as string), proposal.block, 'the restored lock has its block');
+  const signed: ConsensusMessage[] = [proposal.message, prevote.message];
+  for (const s of after.sent.filter((x) => !x.later)) {
+    const same: ConsensusMessage | undefined = signed.find((m) => m.type === s.message.type && m.round === s.message.round);
+    if (same) assert.deepEqual(s.message, same, 'nothing is signed twice');
+  }
+  await second.host.close();
+});
+
+test('a block +2/3 precommitted before this node saw it is fetched, checked and committed', async () => {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+  const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const self = keys.find((k) => k !== proposer)!;
+  // The block the others decided, built on a chain of its own.
+  const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
+  const block = buildBlock(elsewhere.context, elsewhere.head(), { txs: [], time: GENESIS_TIME + 1, proposer: proposer.publicKey });
+  const fetched: string[] = [];
+  const peers: ConsensusPeers = {
+    broadcastConsensus: () => {},
+    resendLater: () => {},
+    heightDecided: () => {},
+    fetchBody: async (hash) => (fetched.push(hash), hash === block.hash ? block.body : undefined),
+    fetchBlocks: async () => [],
+  };
+  const node = await startNode({ key: self, validators, store: createMemoryStore(), peers });
+  await node.start();
+  for (const k of keys.filter((x) => x !== self)) {
+    const vote = { type: 'precommit' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, time: GENESIS_TIME + 5 };
+    const signed: Vote = { ...vote, validator: k.publicKey, sig: signBytes(k.secretKey, voteSignBytes(vote)) };
+    node.host.receive(k.publicKey, signed, undefined);
+  }
+  await drain();
+  assert.deepEqual(fetched, [block.hash], 'the body was asked for once');
+  assert.equal(node.chain.height, 1, 'and the block committed');
+  assert.equal(node.commits[0]?.hash, block.hash);
+  await node.host.close();
+});

@@ -1,0 +1,506 @@
+/**
+ * The consensus host: where the pure consensus engine meets the node's
+ * other parts (spec/consensus-interface.md). It is the one the node runs
+ * and the one the simulator runs, as it is, over virtual time and network.
+ *
+ * Every input — a timer, a peer's message, a body fetched, blocks synced,
+ * "there is work" — goes through one serial queue, and each effect the
+ * engine returns is carried out before the next input is looked at: a vote
+ * is in the write-ahead log before it is sent, and a block is durably
+ * committed before the node builds on it.
+ *
+ * Its duties, per effect:
+ * - build a proposal: the service hosts' contributions (signed here with
+ *   the node key and its next nonces), then the mempool, executed by the
+ *   chain core; contributions are settled when the height is decided;
+ * - validate a peer's proposal (valid(v)): signatures once per node, then
+ *   re-execution; fetch its body from peers when it came without one;
+ * - persist, broadcast, keep evidence for the services, commit;
+ * - catch up: a peer two heights ahead has blocks this node lacks, so they
+ *   are fetched, each checked against its certificate and re-executed, then
+ *   the engine restarts at the new height.
+ *
+ * It takes narrow parts (CometBFT style) rather than building its world:
+ * chain state, admission, the peer protocol, a clock, timers, a signer, a
+ * logger and the service hosts. It reads no clock and opens no socket of
+ * its own, and awaits nothing but the promises of those parts.
+ */
+import type { CommitCertificate } from '../ledger/block.js';
+import { blockHash } from '../ledger/block.js';
+import { assert } from '../ledger/errors.js';
+import { decodeTx, type DecodedTx, type SignedTx, type TxBody } from '../ledger/transaction.js';
+import type { ConsensusMessage, Evidence, VerifyFn } from '../ledger/votes.js';
+import type { ConsensusEngine, EngineEffect, EngineInput, TimerName } from '../consensus/interface.js';
+import { buildBlock, checkCertificate, validateBlock, type BlockBody, type BuiltBlock } from '../runtime/chain-core.js';
+import type { ChainStore } from '../storage/interface.js';
+import type { Admission } from './admission.js';
+import type { ChainState } from './chain-state.js';
+import type { Clock, Timer, Timers } from './clock.js';
+import type { Logger } from './log.js';
+import type { ConsensusReceiver, PeerProtocol } from './peer-protocol.js';
+import type { Contribution, ServiceHost } from './service-host.js';
+
+/** Signs what the node itself submits, with the node key. */
+export interface NodeSigner {
+  /** The node key (public, hex). */
+  readonly publicKey: string;
+  signTx(body: TxBody): SignedTx;
+}
+
+/** What the host needs of the peer protocol (absent on a solo node). */
+export type ConsensusPeers = Pick<PeerProtocol, 'broadcastConsensus' | 'resendLater' | 'heightDecided' | 'fetchBody' | 'fetchBlocks'>;
+
+export interface ConsensusHostLimits {
+  /** Most bodies of peers' proposals held for the height being decided. */
+  receivedBodiesMax: number;
+}
+
+export const DEFAULT_CONSENSUS_HOST_LIMITS: ConsensusHostLimits = { receivedBodiesMax: 64 };
+
+export interface ConsensusHostOptions {
+  chain: ChainState;
+  engine: ConsensusEngine;
+  admission: Admission;
+  peers?: ConsensusPeers;
+  /** The consensus write-ahead log (the chain store's). */
+  wal: Pick<ChainStore, 'putWal' | 'loadWal' | 'pruneWal'>;
+  hosts: readonly ServiceHost[];
+  signer: NodeSigner;
+  /** Signature checks of certificates (a synced block's, a proposal's lastCommit). */
+  verify: VerifyFn;
+  clock: Clock;
+  timers: Timers;
+  log: Logger;
+  limits?: Partial<ConsensusHostLimits>;
+  /** The queue stopped on an error (a failed store write, a broken invariant): the node cannot go on. */
+  onFatal(error: Error): void;
+}
+
+export interface ConsensusHost extends ConsensusReceiver {
+  /** Start the engine at the height after the stored head. */
+  start(): void;
+  /** Stop taking inputs, cancel timers, and wait for the input being handled. */
+  close(): Promise<void>;
+  /** There is work for a block (transactions accepted, a service's work ready). */
+  workAvailable(): void;
+  /** Transactions and service work waiting for a block. */
+  pendingWork(): number;
+  /** The error that stopped the queue, if one did. */
+  readonly failure: Error | undefined;
+  /** Nothing queued or being handled. */
+  readonly idle: boolean;
+}
+
+interface Candidate {
+  built: BuiltBlock;
+  /** What this node's services contributed, in block order (transaction i is contribution i); empty in others' blocks. */
+  contributed: { contribution: Contribution; tx: DecodedTx }[];
+  timings?: { contributeMs: number; buildMs: number };
+}
+
+/** The round given with the verdict on a block fetched for a commit (the engine reads only the hash). */
+const FETCHED_ROUND = 0;
+
+/** The hash of a header a peer sent, or undefined when it is not one. */
+const hashOf = (header: unknown): string | undefined => {
+  try {
+    return blockHash(header as BlockBody['header']);
+  } catch {
+    return undefined;
+  }
+};
+
+export function createConsensusHost(options: ConsensusHostOptions): ConsensusHost {
+  const { chain, engine, admission, peers, wal, hosts, signer, clock, log } = options;
+  const limits: ConsensusHostLimits = { ...DEFAULT_CONSENSUS_HOST_LIMITS, ...options.limits };
+  const params = chain.context.params;
+  const solo = engine.kind === 'solo';
+
+  /** Blocks for the height being decided that this node built or validated, by hash. */
+  const candidates = new Map<string, Candidate>();
+  /** Bodies of blocks proposed by peers for the height being decided, by hash (bounded). */
+  const received = new Map<string, BlockBody>();
+  /** Blocks the engine asked to validate before their body arrived: hash -> round. */
+  const awaitingBody = new Map<string, number>();
+  /** Hashes whose body is in the write-ahead log for the height being decided. */
+  const loggedBodies = new Set<string>();
+  const engineTimers = new Map<TimerName, Timer>();
+  let syncing = false;
+  let closed = false;
+
+  // --- the serial queue ---------------------------------------------------------
+  const tasks: (() => Promise<void>)[] = [];
+  let pumping: Promise<void> | undefined;
+  let failure: Error | undefined;
+  let workSignalQueued = false;
+
+  /** Run `task` on the serial queue, after everything queued before it. */
+  const enqueueTask = (task: () => Promise<void>): void => {
+    if (closed || failure) return;
+    tasks.push(task);
+    pumping ??= pump();
+  };
+  const enqueue = (make: () => EngineInput): void => enqueueTask(() => handle(engine.step(make())));
+
+  async function pump(): Promise<void> {
+    try {
+      while (tasks.length > 0 && !closed) await tasks.shift()!();
+    } catch (e) {
+      failure = e as Error;
+      tasks.length = 0;
+      log.error('node.fatal', { error: failure.message });
+      options.onFatal(failure);
+    } finally {
+      pumping = undefined;
+    }
+  }
+
+  const pendingWork = (): number => hosts.reduce((sum, h) => sum + (h.pendingWork?.() ?? 0), admission.size);
+
+  const workAvailable = (): void => {
+    if (workSignalQueued) return;
+    workSignalQueued = true;
+    enqueue(() => {
+      workSignalQueued = false;
+      return { type: 'txsAvailable', nowMs: clock.now(), pendingTxs: pendingWork() };
+    });
+  };
+
+  const bodyOf = (hash: string): BlockBody | undefined => candidates.get(hash)?.built.body ?? received.get(hash);
+
+  // --- effects ----------------------------------------------------------------------
+  /**
+   * Carry out a step's effects in order, each finished before the next. An
+   * effect that answers the engine (a proposal built, a block judged) does not
+   * step it there and then: its answer is fed once all effects of the step are
+   * carried out, then the answer's effects, and so on. Every effect is thus
+   * carried out against the engine state that emitted it — stepping the engine
+   * in between could decide the height (a commit) and leave the step's later
+   * effects speaking of a height that is over.
+   */
+  async function handle(first: EngineEffect[]): Promise<void> {
+    const answers: EngineInput[] = [];
+    for (let effects: EngineEffect[] | undefined = first; effects; effects = answers.length > 0 ? engine.step(answers.shift()!) : undefined) {
+      for (const effect of effects) {
+        const answer = await carryOut(effect);
+        if (answer) answers.push(answer);
+      }
+    }
+  }
+
+  /** Carry out one effect; returns the engine's answer to it, if it has one. */
+  async function carryOut(effect: EngineEffect): Promise<EngineInput | undefined> {
+    switch (effect.type) {
+      case 'setTimer': {
+        engineTimers.get(effect.timer)?.cancel();
+        const { timer, height, round } = effect;
+        engineTimers.set(
+          timer,
+          options.timers.after(effect.delayMs, () => {
+            engineTimers.delete(timer);
+            enqueue(() => ({ type: 'timeout', nowMs: clock.now(), timer, height, round, pendingTxs: pendingWork() }));
+          }),
+        );
+        break;
+      }
+      case 'buildProposal':
+        return propose(effect.height, effect.round, effect.timeMs, effect.lastCertificate);
+      case 'persistVote':
+        // Solo commits in the same step it votes: the vote is stored inside the block's
+        // certificate by the commit that follows, in one atomic write. BFT: the signed
+        // message (and the block it names, once) is on disk before the broadcast that follows.
+        if (effect.message) await persist(effect.message);
+        break;
+      case 'broadcast': {
+        const message = effect.message as ConsensusMessage;
+        peers?.broadcastConsensus(message, message.type === 'proposal' ? bodyOf(message.blockHash) : undefined);
+        break;
+      }
+      case 'validateProposal':
+        return validateCandidate(effect.blockHash, effect.round);
+      case 'fetchBlock':
+        // +2/3 precommitted a block the engine has no verdict on: check it as a proposal,
+        // fetching its body first unless it is here already. (The engine keys verdicts by
+        // block hash; this one answers no particular round.)
+        return validateCandidate(effect.blockHash, FETCHED_ROUND);
+      case 'evidence':
+        caughtEvidence(effect.evidence);
+        break;
+      case 'commit':
+        await commit(effect.height, effect.blockHash, effect.certificate);
+        if (pendingWork() > 0) workAvailable();
+        break;
+    }
+    return undefined;
+  }
+
+  async function persist(message: ConsensusMessage): Promise<void> {
+    const hash = message.blockHash;
+    const body = hash !== null && !loggedBodies.has(hash) ? bodyOf(hash) : undefined;
+    await wal.putWal(message, body ? { hash: hash!, body } : undefined);
+    if (body) loggedBodies.add(hash!);
+  }
+
+  function caughtEvidence(evidence: Evidence): void {
+    const first = evidence.first;
+    log.warn('consensus.equivocation', {
+      validator: (first.type === 'proposal' ? first.proposer : first.validator).slice(0, 16),
+      height: first.height,
+      round: first.round,
+      type: first.type,
+    });
+    for (const h of hosts) h.onEvidence?.(evidence);
+  }
+
+  // --- proposals ---------------------------------------------------------------------
+  /** The services' transactions for the block at `height`, signed with the node key, within the block's limits. */
+  async function collectContributions(height: number): Promise<Candidate['contributed']> {
+    const out: Candidate['contributed'] = [];
+    let nonce = chain.nextNonce(signer.publicKey);
+    let bytes = 0;
+    for (const host of hosts) {
+      if (!host.contribute) continue;
+      const offered = await host.contribute({ height, txsMax: params.blockTxsMax - out.length, bytesMax: params.blockBytesMax - bytes });
+      for (const contribution of offered) {
+        const { module, action, args } = contribution.body;
+        const tx = decodeTx(signer.signTx({ v: 1, chainId: chain.chainId, module, action, args, signer: signer.publicKey, nonce }));
+        // Contributions obey the block's limits like any transaction; the rest wait for a later block.
+        if (out.length + 1 > params.blockTxsMax || bytes + tx.bytes > params.blockBytesMax) {
+          contribution.settled?.({ status: 'abandoned', reason: 'over the block limits' });
+          continue;
+        }
+        nonce++;
+        bytes += tx.bytes;
+        out.push({ contribution, tx });
+      }
+    }
+    return out;
+  }
+
+  /** Build the block the engine asked for; returns the engine's answer (built, or failed when there is nothing to propose). */
+  async function propose(height: number, round: number, timeMs: number, lastCommit: CommitCertificate | undefined): Promise<EngineInput> {
+    assert(height === chain.height + 1, `asked to build block ${height} on head ${chain.height}`);
+    const t0 = clock.monotonic();
+    const contributed = await collectContributions(height);
+    const t1 = clock.monotonic();
+    let built: BuiltBlock | undefined;
+    try {
+      const used = contributed.reduce((sum, c) => sum + c.tx.bytes, 0);
+      const txs = [...contributed.map((c) => c.tx), ...admission.reap(height, params.blockTxsMax - contributed.length, params.blockBytesMax - used)];
+      // BFT decides a block at every height, empty or not; solo cuts none when nothing waits.
+      if (txs.length > 0 || !solo) built = buildBlock(chain.context, chain.head(), { txs, time: timeMs, proposer: signer.publicKey, ...(lastCommit ? { lastCommit } : {}) });
+    } catch (e) {
+      // The engine hears of the failure before the node stops (spec/consensus-interface.md §4).
+      for (const c of contributed) c.contribution.settled?.({ status: 'abandoned', reason: 'the block could not be built' });
+      await handle(engine.step({ type: 'proposalFailed', nowMs: clock.now(), height, round, reason: (e as Error).message }));
+      throw e;
+    }
+    if (!built) return { type: 'proposalFailed', nowMs: clock.now(), height, round, reason: 'nothing to propose' };
+    candidates.set(built.hash, { built, contributed, timings: { contributeMs: Math.round(t1 - t0), buildMs: Math.round(clock.monotonic() - t1) } });
+    return { type: 'proposalBuilt', nowMs: clock.now(), height, round, proposal: { header: built.body.header, hash: built.hash } };
+  }
+
+  /** Check a proposed block (valid(v)): signatures once per node, then re-execution by the chain core. */
+  async function validateBody(body: unknown): Promise<{ ok: true; built: BuiltBlock } | { ok: false; reason: string }> {
+    const txs = (body as BlockBody | undefined)?.txs;
+    const verified = await admission.verifyBlockTxs(Array.isArray(txs) ? txs : []);
+    return validateBlock(chain.context, chain.head(), body, verified, options.verify);
+  }
+
+  /** Judge a proposed block for the height being decided; returns the verdict for the engine, or nothing while its body is fetched. */
+  async function validateCandidate(hash: string, round: number): Promise<EngineInput | undefined> {
+    const height = chain.height + 1;
+    const own = candidates.get(hash);
+    if (own) return { type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid: true, timeMs: own.built.body.header.time };
+    const body = received.get(hash);
+    if (!body) {
+      awaitingBody.set(hash, round);
+      fetchBody(hash, height);
+      return undefined;
+    }
+    awaitingBody.delete(hash);
+    const verdict = await validateBody(body);
+    const valid = verdict.ok && verdict.built.hash === hash;
+    if (verdict.ok && valid) candidates.set(hash, { built: verdict.built, contributed: [] });
+    if (!verdict.ok) log.warn('consensus.invalidProposal', { height, round, reason: verdict.reason.slice(0, 200) });
+    return { type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid, timeMs: body.header.time };
+  }
+
+  /** Keep a proposed body a peer sent for the height being decided; if the engine waits for it, judge it and tell the engine. */
+  async function takeBody(hash: string, body: unknown): Promise<void> {
+    const next = chain.height + 1;
+    if (received.has(hash) || candidates.has(hash) || received.size >= limits.receivedBodiesMax) return;
+    const header = (body as BlockBody | undefined)?.header;
+    if (hashOf(header) !== hash || header?.height !== next) return;
+    received.set(hash, body as BlockBody);
+    const round = awaitingBody.get(hash);
+    const verdict = round === undefined ? undefined : await validateCandidate(hash, round);
+    if (verdict) await handle(engine.step(verdict));
+  }
+
+  /** Ask peers for a proposed block's body (it should have come with the proposal). */
+  function fetchBody(hash: string, height: number): void {
+    if (!peers) return;
+    void peers.fetchBody(hash, height).then((body) => {
+      if (body) enqueueTask(() => (chain.height + 1 === height ? takeBody(hash, body) : Promise.resolve()));
+    });
+  }
+
+  // --- commit -------------------------------------------------------------------------
+  async function commit(height: number, hash: string, certificate: CommitCertificate): Promise<void> {
+    const decided = candidates.get(hash);
+    assert(decided && decided.built.body.header.height === height, `commit of block ${height} ${hash.slice(0, 16)} that this node does not hold`);
+    const others = [...candidates.values()].filter((c) => c !== decided);
+    candidates.clear();
+    received.clear();
+    awaitingBody.clear();
+    loggedBodies.clear();
+    peers?.heightDecided();
+    const { results } = decided.built.exec;
+    // Attachments of contributions that succeeded are stored with the block (transaction i is contribution i).
+    const attachments = decided.contributed.flatMap(({ contribution, tx }, i) =>
+      contribution.attachment && results[i]!.code === 'OK' ? [{ txId: tx.id, bytes: contribution.attachment }] : [],
+    );
+    const storeStart = clock.monotonic();
+    const committed = await chain.commit(decided.built, certificate, attachments);
+    const storeMs = Math.round(clock.monotonic() - storeStart);
+    if (!solo) await wal.pruneWal(height);
+
+    for (const other of others) for (const c of other.contributed) c.contribution.settled?.({ status: 'abandoned', reason: 'another block was committed at this height' });
+    decided.contributed.forEach(({ contribution, tx }, txIndex) => {
+      const result = results[txIndex]!;
+      assert(result.txId === tx.id, `result ${txIndex} of block ${height} is not the contributed transaction's`);
+      contribution.settled?.({ status: result.code === 'OK' ? 'committed' : 'failed', height, txIndex, txId: tx.id, result });
+    });
+    admission.committed(committed);
+    for (const h of hosts) h.afterCommit?.(committed);
+    log.debug('block.committed', {
+      height,
+      txs: committed.txs.length,
+      contributed: decided.contributed.length,
+      contributeMs: decided.timings?.contributeMs,
+      buildMs: decided.timings?.buildMs,
+      storeMs,
+      hash: hash.slice(0, 16),
+    });
+  }
+
+  // --- catching up ------------------------------------------------------------------
+  /** Fetch committed blocks from `peer`, then apply them on the serial queue. */
+  function requestSync(peer: string): void {
+    if (syncing || !peers) return;
+    syncing = true;
+    void peers.fetchBlocks(peer, chain.height + 1).then((blocks) => {
+      if (closed || failure) return;
+      enqueueTask(async () => {
+        try {
+          await applySynced(blocks);
+        } finally {
+          syncing = false;
+        }
+      });
+    });
+  }
+
+  /**
+   * Apply blocks a peer sent, in order, each checked against its certificate
+   * and re-executed, up to the first that fails a check; then restart the
+   * engine at the new height (it was deciding a height now committed).
+   */
+  async function applySynced(blocks: readonly unknown[]): Promise<void> {
+    let applied = 0;
+    for (const raw of blocks) {
+      const height = chain.height + 1;
+      const b = raw as Partial<{ header: BlockBody['header']; txs: unknown; lastCommit: CommitCertificate; certificate: CommitCertificate }> | null;
+      if (b?.header?.height !== height) continue;
+      const reason = await applySyncedBlock(height, b);
+      if (reason !== undefined) {
+        log.warn('sync.rejectedBlock', { height, reason: reason.slice(0, 200) });
+        break;
+      }
+      applied++;
+    }
+    if (applied > 0) {
+      log.info('sync.applied', { blocks: applied, height: chain.height });
+      await handle(engine.step(await startInput()));
+    }
+  }
+
+  /** Check one synced block for `height` and commit it; or say why not. */
+  async function applySyncedBlock(height: number, b: Partial<{ header: BlockBody['header']; txs: unknown; lastCommit: CommitCertificate; certificate: CommitCertificate }>): Promise<string | undefined> {
+    const hash = hashOf(b.header);
+    if (hash === undefined || b.certificate?.blockHash !== hash || b.certificate.height !== height) return 'the certificate is not for this block';
+    const certError = checkCertificate(chain.chainId, b.certificate, chain.validatorSetAt(height).validators, options.verify);
+    if (certError) return `certificate: ${certError}`;
+    const verdict = await validateBody({ header: b.header, txs: b.txs, ...(b.lastCommit ? { lastCommit: b.lastCommit } : {}) });
+    if (!verdict.ok) return verdict.reason;
+    if (verdict.built.hash !== hash) return 'the block does not hash to its certificate';
+    // A block this node built itself keeps its contributions (and their attachments).
+    if (!candidates.has(hash)) candidates.set(hash, { built: verdict.built, contributed: [] });
+    await commit(height, hash, b.certificate);
+    return undefined;
+  }
+
+  /** The engine's start at the height after the head, with what this validator signed there before a restart. */
+  async function startInput(): Promise<EngineInput> {
+    const height = chain.height + 1;
+    let ownMessages: ConsensusMessage[] | undefined;
+    if (!solo) {
+      const logged = await wal.loadWal(height);
+      ownMessages = logged.messages as ConsensusMessage[];
+      // Bodies of blocks this validator voted for: a restored lock has its block.
+      for (const body of logged.blocks) {
+        const hash = hashOf((body as BlockBody).header);
+        if (hash !== undefined && (body as BlockBody).header.height === height) {
+          received.set(hash, body as BlockBody);
+          loggedBodies.add(hash);
+        }
+      }
+      // What it said before the restart reaches peers that missed it (gossip delivers every message, spec/consensus.md §4).
+      for (const m of ownMessages) peers?.resendLater(m, m.type === 'proposal' ? received.get(m.blockHash) : undefined);
+    }
+    const last = chain.lastCertificate();
+    return {
+      type: 'start',
+      nowMs: clock.now(),
+      height,
+      lastBlockTimeMs: chain.head().time,
+      pendingTxs: pendingWork(),
+      ...(last ? { lastCertificate: last } : {}),
+      ...(ownMessages ? { ownMessages } : {}),
+    };
+  }
+
+  return {
+    start() {
+      enqueueTask(async () => handle(engine.step(await startInput())));
+    },
+    async close() {
+      closed = true;
+      for (const t of engineTimers.values()) t.cancel();
+      engineTimers.clear();
+      await pumping;
+    },
+    workAvailable,
+    pendingWork,
+    get failure() {
+      return failure;
+    },
+    get idle() {
+      return tasks.length === 0 && pumping === undefined;
+    },
+    receive(from, message, block) {
+      if (closed || failure) return;
+      const next = chain.height + 1;
+      // A peer two heights ahead has blocks this node lacks: catch up from it.
+      if (message.height >= next + 1) requestSync(from);
+      const hash = message.blockHash;
+      const withBody = block !== undefined && message.type === 'proposal' && message.height === next && typeof hash === 'string';
+      enqueueTask(async () => {
+        if (withBody) await takeBody(hash, block);
+        await handle(engine.step({ type: 'peerMessage', nowMs: clock.now(), from, message }));
+      });
+    },
+    proposedBody: (hash) => bodyOf(hash),
+  };
+}

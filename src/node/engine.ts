@@ -1,0 +1,54 @@
+/**
+ * The consensus engine a node runs for its genesis: solo for a
+ * one-validator chain, Tendermint for several (DESIGN.md, decision 1). Both
+ * sign with the node key; Tendermint takes the validator set of each
+ * height from the chain's committed schedule.
+ */
+import { signBytes, verifyBytes } from '../crypto/ed25519.js';
+import type { Genesis } from '../ledger/genesis.js';
+import type { ConsensusEngine } from '../consensus/interface.js';
+import { createSoloEngine } from '../consensus/solo.js';
+import { createTendermintEngine, type Timeouts } from '../consensus/tendermint.js';
+import type { ValidatorSetAt } from './chain-state.js';
+
+/** Solo: the least time between blocks, ms. */
+export const BLOCK_INTERVAL_MS_DEFAULT = 250;
+/** Solo: cut a block at once when this many transactions wait (at most the chain's blockTxsMax). */
+export const BLOCK_TXS_TRIGGER_DEFAULT = 5_000;
+
+export interface EngineSettings {
+  genesis: Genesis;
+  /** The node key's secret seed (hex) and public key. */
+  nodeSecretKey: string;
+  nodeKey: string;
+  /** The validator set in force at a height (BFT). */
+  validatorSetAt(height: number): ValidatorSetAt;
+  blockIntervalMs?: number;
+  blockTxsTrigger?: number;
+  consensusTimeouts?: Partial<Timeouts>;
+}
+
+export function createEngine(settings: EngineSettings): ConsensusEngine {
+  const { genesis } = settings;
+  const sign = (message: Uint8Array): string => signBytes(settings.nodeSecretKey, message);
+  if (genesis.validators.length === 1) {
+    return createSoloEngine({
+      chainId: genesis.chainId,
+      validators: genesis.validators,
+      selfPubKey: settings.nodeKey,
+      sign,
+      blockIntervalMs: settings.blockIntervalMs ?? BLOCK_INTERVAL_MS_DEFAULT,
+      blockTxsTrigger: settings.blockTxsTrigger ?? Math.min(BLOCK_TXS_TRIGGER_DEFAULT, genesis.params.blockTxsMax),
+    });
+  }
+  return createTendermintEngine({
+    chainId: genesis.chainId,
+    validators: genesis.validators,
+    // The engine decides at each height whether this node is in the set of that height.
+    selfPubKey: settings.nodeKey,
+    validatorSet: (height) => settings.validatorSetAt(height),
+    sign,
+    verify: verifyBytes,
+    ...(settings.consensusTimeouts ? { timeouts: settings.consensusTimeouts } : {}),
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The peer protocol over a transport that records what it is asked to
+ * send: answers to sync and block requests are bounded and come from the
+ * right place, a body is only taken from a peer whose answer hashes to what
+ * was asked, own messages are re-sent once each, and gossip is bounded.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { utf8Encode } from '../crypto/bytes.js';
+import { blockHash, type Block, type BlockHeader } from '../ledger/block.js';
+import type { ConsensusMessage } from '../ledger/votes.js';
+import type { BlockBody } from '../runtime/chain-core.js';
+import { createLogger } from './log.js';
+import { createPeerProtocol, DEFAULT_PEER_LIMITS, type PeerTransport } from './peer-protocol.js';
+import type { Timers } from './clock.js';
+
+const decode = (bytes: Uint8Array): any => JSON.parse(new TextDecoder().decode(bytes));
+const header = (height: number, tag = 'x'): BlockHeader =>
+  ({ v: 1, chainId: 'test', height, time: height, prevHash: tag.padEnd(64, '0'), txRoot: '', txCount: 0, resultsRoot: '', stateRoot: '', historyRoot: '', validatorSetHash: '', proposer: '' }) as unknown as BlockHeader;
+const stored = (height: number): Block => ({ header: header(height), txs: [], certificate: { height, round: 0, blockHash: blockHash(header(height)), signatures: [] } });
+
+function harness(options: { height: number; answers?: Record<string, unknown> }) {
+  const sent: { to: string | 'all'; topic: string; data: any }[] = [];
+  const received: { from: string; message: unknown; block: unknown }[] = [];
+  const asked: string[] = [];
+  let tick: (() => void) | undefined;
+  const timers: Timers = {
+    after: () => ({ cancel: () => {} }),
+    every: (_ms, run) => {
+      tick = run;
+      return { cancel: () => (tick = undefined) };
+    },
+  };
+  const transport: PeerTransport = {
+    connectedPeers: () => ['p1', 'p2'],
+    broadcast: (topic, data) => void sent.push({ to: 'all', topic, data: decode(data) }),
+    send: (to, topic, data) => (sent.push({ to, topic, data: decode(data) }), true),
+    request: async (peer) => {
+      asked.push(peer);
+      const answer = options.answers?.[peer];
+      if (answer === undefined) throw new Error('no answer');
+      return utf8Encode(JSON.stringify(answer));
+    },
+  };
+  const proposed = new Map<string, BlockBody>();
+  const gossiped: unknown[][] = [];
+  const protocol = createPeerProtocol({
+    transport,
+    chain: {
+      height: options.height,
+      getBlock: async (h) => (h >= 1 && h <= options.height ? stored(h) : undefined),
+      getBlockByHash: async (hash) => [...Array(options.height).keys()].map((i) => stored(i + 1)).find((b) => b.certificate.blockHash === hash),
+    },
+    consensus: { receive: (from, message, block) => void received.push({ from, message, block }), proposedBody: (hash) => proposed.get(hash) },
+    submitTxs: async (txs) => void gossiped.push([...txs]),
+    timers,
+    log: createLogger('silent'),
+  });
+  return { protocol, sent, received, asked, proposed, gossiped, tick: () => tick?.() };
+}
+
+const ask = async (protocol: ReturnType<typeof harness>['protocol'], name: string, request: unknown): Promise<any> => decode(await protocol.onRequest('p1', name, utf8Encode(JSON.stringify(request))));
+
+test('a sync answer holds at most the limit of committed blocks, from the height asked', async () => {
+  const { protocol } = harness({ height: 50 });
+  const { blocks } = await ask(protocol, 'sync', { from: 7 });
+  assert.equal(blocks.length, DEFAULT_PEER_LIMITS.syncBlocksPerAnswerMax);
+  assert.deepEqual(blocks.map((b: Block) => b.header.height), Array.from({ length: 20 }, (_, i) => 7 + i));
+  assert.deepEqual((await ask(protocol, 'sync', { from: 49 })).blocks.length, 2);
+  await assert.rejects(ask(protocol, 'sync', { from: 0 }), /unknown request/);
+  await assert.rejects(ask(protocol, 'other', {}), /unknown request/);
+});
+
+test('a block request is answered from the proposals held, then from committed blocks, else empty', async () => {
+  const h = harness({ height: 3 });
+  const body: BlockBody = { header: header(4, 'p'), txs: [] };
+  h.proposed.set(blockHash(body.header), body);
+  assert.deepEqual(await ask(h.protocol, 'block', { hash: blockHash(body.header) }), { body });
+  assert.deepEqual((await ask(h.protocol, 'block', { hash: blockHash(header(2)) })).body.header, header(2));
+  assert.deepEqual(await ask(h.protocol, 'block', { hash: 'ff'.repeat(32) }), {});
+});
+
+test('a fetched body is taken only when it hashes to what was asked, from the first peer that has it', async () => {
+  const wanted: BlockBody = { header: header(5, 'w'), txs: [] };
+  const hash = blockHash(wanted.header);
+  const h = harness({ height: 4, answers: { p1: { body: { header: header(5, 'other'), txs: [] } }, p2: { body: wanted } } });
+  assert.deepEqual(await h.protocol.fetchBody(hash, 5), wanted);
+  assert.deepEqual(h.asked, ['p1', 'p2'], 'p1 answered with another block: p2 is asked');
+  const none = harness({ height: 4, answers: { p1: { body: wanted } } });
+  assert.equal(await none.protocol.fetchBody(hash, 6), undefined, 'a body of another height is not taken');
+});
+
+test('own messages are re-sent to each peer once per interval, each message once, until the height is decided', () => {
+  const h = harness({ height: 1 });
+  const vote = { type: 'prevote', chainId: 'test', height: 2, round: 0, blockHash: null, time: 1, validator: 'v', sig: 's' } as ConsensusMessage;
+  h.protocol.start();
+  h.protocol.broadcastConsensus(vote);
+  h.protocol.resendLater(vote);
+  h.protocol.resendLater({ ...vote, round: 1 });
+  assert.deepEqual(h.sent.map((s) => s.to), ['all'], 'broadcast once; the re-sends wait for the interval');
+  h.tick();
+  assert.deepEqual(h.sent.slice(1).map((s) => [s.to, s.data.message.round]), [
+    ['p1', 0],
+    ['p1', 1],
+    ['p2', 0],
+    ['p2', 1],
+  ]);
+  h.protocol.heightDecided();
+  h.tick();
+  assert.equal(h.sent.length, 5, 'nothing is re-sent once the height is decided');
+});
+
+test('what arrives is decoded and bounded: consensus messages go to the host, gossiped transactions to admission', () => {
+  const h = harness({ height: 1 });
+  const message = { type: 'prevote', height: 2 };
+  h.protocol.onMessage('p1', 'consensus', utf8Encode(JSON.stringify({ message, block: { x: 1 } })));
+  h.protocol.onMessage('p1', 'consensus', utf8Encode(JSON.stringify({ message: { type: 'prevote' } })));
+  h.protocol.onMessage('p1', 'consensus', utf8Encode('not json'));
+  assert.deepEqual(h.received, [{ from: 'p1', message, block: { x: 1 } }], 'only a message with a height reaches the host');
+  const txs = Array.from({ length: DEFAULT_PEER_LIMITS.gossipTxsMax + 5 }, (_, i) => ({ i }));
+  h.protocol.onMessage('p2', 'tx', utf8Encode(JSON.stringify(txs)));
+  assert.equal(h.gossiped[0]?.length, DEFAULT_PEER_LIMITS.gossipTxsMax);
+});

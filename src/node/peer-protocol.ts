@@ -1,0 +1,236 @@
+/**
+ * The peer protocol: what nodes say to each other (spec/p2p.md), over a
+ * narrow transport — the authenticated network of src/p2p in a real node,
+ * the virtual network of the simulator.
+ *
+ * Messages (gossip topics):
+ * - `consensus`: `{message, block?}` — a signed proposal or vote; a
+ *   proposal travels with the body of its block.
+ * - `tx`: a JSON array of signed transactions a client submitted to the
+ *   sender (peers admit them; the network relays them, so they are not
+ *   sent back out).
+ * Requests (answered by the peer asked):
+ * - `sync` `{from}` -> `{blocks}`: committed blocks from a height, with
+ *   their certificates (catching up).
+ * - `block` `{hash}` -> `{body?}`: the body of a block proposed, or
+ *   committed, with that hash.
+ *
+ * Messages a node sent for the height being decided are re-sent to every
+ * connected peer each `resendIntervalMs`: a peer that restarted, caught up
+ * or was cut off missed them, and the rules wait for +2/3 of the votes
+ * (gossip must eventually deliver every message, spec/consensus.md §4).
+ * Re-sends go direct, past the gossip dedup.
+ *
+ * This part decodes and bounds what arrives; what it means is the
+ * consensus host's business (consensus-host.ts) and admission's.
+ */
+import { utf8Encode } from '../crypto/bytes.js';
+import { blockHash, type Block, type BlockHeader } from '../ledger/block.js';
+import type { SignedTx } from '../ledger/transaction.js';
+import type { ConsensusMessage } from '../ledger/votes.js';
+import type { BlockBody } from '../runtime/chain-core.js';
+import type { Topic } from '../p2p/network.js';
+import type { Timer, Timers } from './clock.js';
+import type { Logger } from './log.js';
+
+/** What the protocol needs of a network: the methods of src/p2p's network, or a virtual one. */
+export interface PeerTransport {
+  /** Peers with an open link now (their node keys, or the simulator's names). */
+  connectedPeers(): readonly string[];
+  /** To every peer (relayed by them, on a real network). */
+  broadcast(topic: Topic, data: Uint8Array): void;
+  /** To one peer, not relayed; false when not connected. */
+  send(peer: string, topic: Topic, data: Uint8Array): boolean;
+  /** Rejects on timeout, disconnect or a remote error. */
+  request(peer: string, protocol: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+}
+
+/** The consensus host, as the protocol hands it what arrives. */
+export interface ConsensusReceiver {
+  /** A consensus message from `from`, with the block body that came with it. */
+  receive(from: string, message: { height: number; type?: unknown; blockHash?: unknown }, block: unknown): void;
+  /** The body of a block proposed at the height being decided, if held. */
+  proposedBody(hash: string): BlockBody | undefined;
+}
+
+export interface PeerLimits {
+  /** How often own messages of the current height are re-sent, ms. */
+  resendIntervalMs: number;
+  /** Most own messages kept for re-sending in one height (a round's proposal and two votes each: 80 rounds). */
+  resentMessagesMax: number;
+  /** Most blocks in one answer to a sync request. */
+  syncBlocksPerAnswerMax: number;
+  /** How long to wait for a sync answer, ms. */
+  syncTimeoutMs: number;
+  /** How long to wait for a block body from one peer, ms. */
+  blockRequestTimeoutMs: number;
+  /** Most transactions taken from one gossip message. */
+  gossipTxsMax: number;
+}
+
+export const DEFAULT_PEER_LIMITS: PeerLimits = {
+  resendIntervalMs: 1000,
+  resentMessagesMax: 256,
+  syncBlocksPerAnswerMax: 20,
+  syncTimeoutMs: 10_000,
+  blockRequestTimeoutMs: 3000,
+  gossipTxsMax: 10_000,
+};
+
+export interface PeerProtocolOptions {
+  transport: PeerTransport;
+  /** Committed blocks, for answering sync and block requests. */
+  chain: { readonly height: number; getBlock(height: number): Promise<Block | undefined>; getBlockByHash(hash: string): Promise<Block | undefined> };
+  consensus: ConsensusReceiver;
+  /** Transactions gossiped by peers go to admission. */
+  submitTxs(txs: readonly unknown[]): Promise<unknown>;
+  timers: Timers;
+  log: Logger;
+  limits?: Partial<PeerLimits>;
+}
+
+export interface PeerProtocol {
+  /** Incoming gossip or direct message (wired to the transport). */
+  onMessage(from: string, topic: Topic, data: Uint8Array): void;
+  /** Incoming request (wired to the transport); rejects for an unknown request. */
+  onRequest(from: string, protocol: string, data: Uint8Array): Promise<Uint8Array>;
+  /** Send a consensus message this node signed (a proposal with its block body) to every peer; keep it for re-sending. */
+  broadcastConsensus(message: ConsensusMessage, block?: BlockBody): void;
+  /**
+   * Keep a message this node signed before a restart for re-sending: the
+   * engine signs nothing twice and resumes at its latest round, so without
+   * this, what it said in earlier rounds of the height would never reach a
+   * peer that missed it.
+   */
+  resendLater(message: ConsensusMessage, block?: BlockBody): void;
+  /** The height was decided: stop re-sending its messages. */
+  heightDecided(): void;
+  gossipTxs(txs: readonly SignedTx[]): void;
+  /** Ask connected peers, one after another, for the body of a block of `height`; undefined if none had it. */
+  fetchBody(hash: string, height: number): Promise<BlockBody | undefined>;
+  /** Committed blocks from `from` on, as `peer` sent them (unchecked: the caller checks each). */
+  fetchBlocks(peer: string, from: number): Promise<unknown[]>;
+  connectedPeers(): readonly string[];
+  /** Start re-sending. */
+  start(): void;
+  close(): void;
+}
+
+const decoder = new TextDecoder();
+const encodeJson = (value: unknown): Uint8Array => utf8Encode(JSON.stringify(value));
+const decodeJson = (bytes: Uint8Array): unknown => JSON.parse(decoder.decode(bytes));
+/** The hash of a header a peer sent, or undefined when it is not a header. */
+const hashOf = (header: BlockHeader): string | undefined => {
+  try {
+    return blockHash(header);
+  } catch {
+    return undefined;
+  }
+};
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
+  const { transport, chain, consensus, log } = options;
+  const limits: PeerLimits = { ...DEFAULT_PEER_LIMITS, ...options.limits };
+  /** What this node sent for the height being decided, as sent, by its text (each once). */
+  const resend = new Map<string, Uint8Array>();
+  const keep = (message: ConsensusMessage, block: BlockBody | undefined): Uint8Array => {
+    const text = JSON.stringify(block ? { message, block } : { message });
+    let bytes = resend.get(text);
+    if (!bytes) {
+      bytes = utf8Encode(text);
+      if (resend.size < limits.resentMessagesMax) resend.set(text, bytes);
+    }
+    return bytes;
+  };
+  let resendTimer: Timer | undefined;
+
+  function onMessage(from: string, topic: Topic, data: Uint8Array): void {
+    let parsed: unknown;
+    try {
+      parsed = decodeJson(data);
+    } catch {
+      return;
+    }
+    if (topic === 'tx') {
+      if (Array.isArray(parsed)) void options.submitTxs(parsed.slice(0, limits.gossipTxsMax)).catch(() => undefined);
+      return;
+    }
+    if (topic !== 'consensus' || !isObject(parsed)) return;
+    const { message, block } = parsed;
+    if (!isObject(message) || typeof message.height !== 'number') return;
+    consensus.receive(from, message as { height: number }, block);
+  }
+
+  async function serveSync(from: number): Promise<Uint8Array> {
+    const blocks: Block[] = [];
+    for (let h = from; h <= chain.height && blocks.length < limits.syncBlocksPerAnswerMax; h++) {
+      const b = await chain.getBlock(h);
+      if (b) blocks.push(b);
+    }
+    return encodeJson({ blocks });
+  }
+
+  async function serveBlock(hash: string): Promise<Uint8Array> {
+    let body: BlockBody | undefined = consensus.proposedBody(hash);
+    if (!body) {
+      // Committed already (the asker missed the commit): the stored block has the body.
+      const b = await chain.getBlockByHash(hash);
+      if (b) body = { header: b.header, txs: b.txs, ...(b.lastCommit ? { lastCommit: b.lastCommit } : {}) };
+    }
+    return encodeJson(body ? { body } : {});
+  }
+
+  return {
+    onMessage,
+    async onRequest(_from, protocol, data) {
+      const request = decodeJson(data);
+      if (protocol === 'sync' && isObject(request) && Number.isSafeInteger(request.from) && (request.from as number) >= 1) return serveSync(request.from as number);
+      if (protocol === 'block' && isObject(request) && typeof request.hash === 'string') return serveBlock(request.hash);
+      throw new Error('unknown request');
+    },
+    broadcastConsensus(message, block) {
+      transport.broadcast('consensus', keep(message, block));
+    },
+    resendLater(message, block) {
+      keep(message, block);
+    },
+    heightDecided() {
+      resend.clear();
+    },
+    gossipTxs(txs) {
+      transport.broadcast('tx', encodeJson(txs));
+    },
+    async fetchBody(hash, height) {
+      for (const peer of transport.connectedPeers()) {
+        try {
+          const reply = decodeJson(await transport.request(peer, 'block', encodeJson({ hash }), limits.blockRequestTimeoutMs));
+          const body = isObject(reply) ? (reply.body as BlockBody | undefined) : undefined;
+          if (isObject(body) && isObject(body.header) && body.header.height === height && hashOf(body.header) === hash) return body;
+        } catch {
+          // try the next peer
+        }
+      }
+      return undefined;
+    },
+    async fetchBlocks(peer, from) {
+      try {
+        const reply = decodeJson(await transport.request(peer, 'sync', encodeJson({ from }), limits.syncTimeoutMs));
+        return isObject(reply) && Array.isArray(reply.blocks) ? reply.blocks : [];
+      } catch (e) {
+        log.debug('sync.failed', { peer: peer.slice(0, 16), error: (e as Error).message });
+        return [];
+      }
+    },
+    connectedPeers: () => transport.connectedPeers(),
+    start() {
+      resendTimer ??= options.timers.every(limits.resendIntervalMs, () => {
+        for (const peer of transport.connectedPeers()) for (const bytes of resend.values()) transport.send(peer, 'consensus', bytes);
+      });
+    },
+    close() {
+      resendTimer?.cancel();
+      resendTimer = undefined;
+    },
+  };
+}

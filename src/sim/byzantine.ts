@@ -1,0 +1,170 @@
+/**
+ * Byzantine validators in the simulator: a wrapper around what a node
+ * sends, not a hook in the honest code. The node underneath is an honest
+ * node; the wrapper holds its key, so it can sign whatever it likes in its
+ * name — a second, conflicting vote, a conflicting proposal, a proposal of
+ * a corrupted block — and it can stay silent, replay what it heard, or put
+ * an honest validator's name on a message it cannot sign.
+ *
+ * Behaviours (chosen per Byzantine validator by the seed):
+ * - `equivocate`: each peer gets the vote, or a conflicting one (nil for a
+ *   block, a random block for nil);
+ * - `conflictingProposal`: each peer gets the proposal, or one of another
+ *   valid block at the same height and round;
+ * - `invalidBlock`: most of its proposals carry a corrupted block instead (a
+ *   transaction with a signature that does not verify, or a false state
+ *   root), re-signed; its votes for the block name the corrupted one;
+ * - `silent`: it sends proposals only, no votes;
+ * - `replay`: with each message it sends one it received earlier;
+ * - `forge`: with each message it sends one in an honest validator's name
+ *   whose signature does not verify;
+ * - `twin` is not a wrapper: two nodes run the same key (world.ts).
+ */
+import { utf8Encode } from '../crypto/bytes.js';
+import { signBytes } from '../crypto/ed25519.js';
+import { blockHash } from '../ledger/block.js';
+import type { Validator } from '../ledger/genesis.js';
+import { signTx } from '../ledger/sign.js';
+import type { DecodedTx } from '../ledger/transaction.js';
+import { proposalSignBytes, voteSignBytes, type ConsensusMessage } from '../ledger/votes.js';
+import { buildBlock, type BlockBody, type ChainContext, type ChainHead } from '../runtime/chain-core.js';
+import type { SimTransport } from './network.js';
+import type { Prng } from './prng.js';
+
+export type Behaviour = 'twin' | 'equivocate' | 'conflictingProposal' | 'invalidBlock' | 'silent' | 'replay' | 'forge';
+export const BEHAVIOURS: readonly Behaviour[] = ['twin', 'equivocate', 'conflictingProposal', 'invalidBlock', 'silent', 'replay', 'forge'];
+
+/** Share of its proposals a Byzantine `invalidBlock` validator corrupts. */
+const CORRUPT_SHARE = 0.7;
+/** Most of its mempool's transactions a conflicting proposal carries. */
+const CONFLICT_TXS_MAX = 40;
+
+/** What a Byzantine node holds: its key, its view of the chain and mempool, and what it heard. */
+export interface ByzantineNode {
+  readonly secretKey: string;
+  readonly pubKey: string;
+  readonly validators: readonly Validator[];
+  /** The current chain context and head, while the node is up. */
+  chain(): { context: ChainContext; head: ChainHead } | undefined;
+  /** Transactions waiting in its mempool, for a block of `height`. */
+  pendingTxs(height: number, limit: number): DecodedTx[];
+  /** Consensus messages it received (bounded by the caller). */
+  readonly heard: readonly ConsensusMessage[];
+}
+
+interface Wire {
+  message: ConsensusMessage;
+  block?: BlockBody;
+}
+
+const decoder = new TextDecoder();
+const encode = (wire: Wire): Uint8Array => utf8Encode(JSON.stringify(wire.block ? { message: wire.message, block: wire.block } : { message: wire.message }));
+
+export function byzantineTransport(inner: SimTransport, behaviours: ReadonlySet<Behaviour>, node: ByzantineNode, rng: Prng): SimTransport {
+  /** invalidBlock: the corrupted block sent in place of each honest one, by the honest hash. */
+  const substitutes = new Map<string, { hash: string; body: BlockBody } | null>();
+  /** conflictingProposal: the other block proposed beside each honest one, by the honest hash. */
+  const alternatives = new Map<string, { hash: string; body: BlockBody } | null>();
+
+  /** Re-sign `m` with the node's key. */
+  const resign = (m: ConsensusMessage): ConsensusMessage => {
+    if (m.type === 'proposal') {
+      const body = { type: m.type, chainId: m.chainId, height: m.height, round: m.round, blockHash: m.blockHash, polRound: m.polRound };
+      return { ...body, proposer: node.pubKey, sig: signBytes(node.secretKey, proposalSignBytes(body)) };
+    }
+    const body = { type: m.type, chainId: m.chainId, height: m.height, round: m.round, blockHash: m.blockHash, time: m.time };
+    return { ...body, validator: node.pubKey, sig: signBytes(node.secretKey, voteSignBytes(body)) };
+  };
+
+  /** A corrupted copy of a block: a transaction whose signature does not verify, or a false state root. */
+  const corrupt = (body: BlockBody): BlockBody => {
+    const copy = structuredClone(body);
+    if (rng.chance(0.5)) {
+      const other = node.validators.find((v) => v.pubKey !== node.pubKey)!.pubKey;
+      const forged = signTx({ v: 1, chainId: copy.header.chainId, module: 'notary', action: 'anchor', args: { hash: rng.hex32() }, signer: other, nonce: 0 }, node.secretKey);
+      copy.txs.push(forged);
+      copy.header.txCount += 1;
+    } else {
+      copy.header.stateRoot = rng.hex32();
+    }
+    return copy;
+  };
+
+  /** invalidBlock: the wire with the corrupted block (and its hash) in place of the honest one. */
+  const substituted = (wire: Wire): Wire => {
+    const m = wire.message;
+    if (m.type === 'proposal' && wire.block && !substitutes.has(m.blockHash)) {
+      let sub: { hash: string; body: BlockBody } | null = null;
+      if (rng.chance(CORRUPT_SHARE)) {
+        const body = corrupt(wire.block);
+        sub = { hash: blockHash(body.header), body };
+      }
+      substitutes.set(m.blockHash, sub);
+    }
+    const sub = m.blockHash === null ? undefined : substitutes.get(m.blockHash);
+    if (!sub) return wire;
+    const message = resign({ ...m, blockHash: sub.hash });
+    return message.type === 'proposal' ? { message, block: sub.body } : { message };
+  };
+
+  /** conflictingProposal: another valid block for the same height and round, or null when none differs. */
+  const alternative = (m: ConsensusMessage & { type: 'proposal' }, block: BlockBody): { hash: string; body: BlockBody } | null => {
+    let alt = alternatives.get(m.blockHash);
+    if (alt !== undefined) return alt;
+    alt = null;
+    const view = node.chain();
+    if (view && view.head.height + 1 === m.height) {
+      const txs = block.txs.length > 0 ? [] : node.pendingTxs(m.height, CONFLICT_TXS_MAX);
+      const built = buildBlock(view.context, view.head, { txs, time: block.header.time, proposer: node.pubKey, ...(block.lastCommit ? { lastCommit: block.lastCommit } : {}) });
+      if (built.hash !== m.blockHash) alt = { hash: built.hash, body: built.body };
+    }
+    alternatives.set(m.blockHash, alt);
+    return alt;
+  };
+
+  /** What one peer gets instead of `wire`. */
+  const forPeer = (wire: Wire): Wire => {
+    const m = wire.message;
+    if (m.type !== 'proposal' && behaviours.has('equivocate') && rng.chance(0.5)) {
+      return { message: resign({ ...m, blockHash: m.blockHash === null ? rng.hex32() : null }) };
+    }
+    if (m.type === 'proposal' && wire.block && behaviours.has('conflictingProposal')) {
+      const alt = alternative(m, wire.block);
+      if (alt && rng.chance(0.5)) return { message: resign({ ...m, blockHash: alt.hash }), block: alt.body };
+    }
+    return wire;
+  };
+
+  /** The wire as this node sends it, or undefined when it sends nothing. */
+  const outgoing = (data: Uint8Array): Wire | undefined => {
+    let wire = JSON.parse(decoder.decode(data)) as Wire;
+    if (behaviours.has('invalidBlock')) wire = substituted(wire);
+    if (behaviours.has('silent') && wire.message.type !== 'proposal') return undefined;
+    return wire;
+  };
+  const perPeer = behaviours.has('equivocate') || behaviours.has('conflictingProposal');
+
+  return {
+    ...inner,
+    broadcast(topic, data) {
+      if (topic !== 'consensus') return inner.broadcast(topic, data);
+      const wire = outgoing(data);
+      if (!wire) return;
+      if (perPeer) for (const peer of inner.peerNames()) inner.send(peer, topic, encode(forPeer(wire)));
+      else inner.broadcast(topic, encode(wire));
+      if (behaviours.has('replay') && node.heard.length > 0) inner.broadcast(topic, encode({ message: rng.pick(node.heard) }));
+      if (behaviours.has('forge')) {
+        // A message in an honest validator's name with a signature that does not verify.
+        const victim = rng.pick(node.validators).pubKey;
+        const m = wire.message;
+        const forged = m.type === 'proposal' ? { ...m, proposer: victim } : { ...m, validator: victim, blockHash: rng.hex32() };
+        inner.broadcast(topic, encode({ message: forged, ...(wire.block ? { block: wire.block } : {}) }));
+      }
+    },
+    send(peer, topic, data) {
+      if (topic !== 'consensus') return inner.send(peer, topic, data);
+      const wire = outgoing(data);
+      return wire ? inner.send(peer, topic, encode(perPeer ? forPeer(wire) : wire)) : true;
+    },
+  };
+}

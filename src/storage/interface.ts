@@ -1,0 +1,101 @@
+/**
+ * What a node needs from its store: the contract that the LevelDB store
+ * (chain-store.ts) and the in-memory store of the simulator and tests
+ * (memory-store.ts) both keep, and that `chain-store.test.ts` checks on
+ * both.
+ *
+ * The store knows blocks, results, state entries, history nodes, the
+ * consensus write-ahead log and opaque per-transaction attachments. It does
+ * not know what a service puts in an attachment: a service's host hands the
+ * bytes to the node with a transaction it contributes to a block, and they
+ * are written in the block's one atomic batch (spec/storage.md §3).
+ *
+ * The contract every implementation keeps:
+ * - `commitBlock` is all or nothing, and a committed block is durable when
+ *   the promise resolves; the head never names what is not stored.
+ * - `putWal` is durable when it resolves (the message is sent after it).
+ * - Reads return `undefined` for what is not stored; they never throw for it.
+ * - A store opened with one genesis hash refuses another.
+ */
+import type { Block, TxResult } from '../ledger/block.js';
+
+export interface Head {
+  height: number;
+  blockHash: string;
+  time: number;
+  stateRoot: string;
+  history: { size: number; frontier: string[] };
+}
+
+/** Bytes a service host stored with one of its transactions (e.g. the leaves of a notary aggregation batch). */
+export interface Attachment {
+  txId: string;
+  bytes: Uint8Array;
+}
+
+export interface BlockCommit {
+  block: Block;
+  results: TxResult[];
+  /** `results` as stored (canonical encodings, already computed for the results root). */
+  resultsJson: string;
+  /** State writes as canonical JSON bytes; null deletes. */
+  stateChanges: ReadonlyMap<string, Uint8Array | null>;
+  historyNodes: { level: number; index: number; hash: string }[];
+  head: Head;
+  /** Attachments of transactions of this block, written in the block's batch. */
+  attachments: readonly Attachment[];
+}
+
+export interface TxLocation {
+  height: number;
+  index: number;
+}
+
+/** A consensus message this validator signed, as the write-ahead log keeps it. */
+export interface WalMessage {
+  type: string;
+  height: number;
+  round: number;
+}
+
+/** What the write-ahead log holds for one height. */
+export interface WalRecord {
+  /** The messages this validator signed at the height, in key order. */
+  messages: unknown[];
+  /** Bodies of the blocks those messages name, kept so that a lock restored after a restart has its block. */
+  blocks: unknown[];
+}
+
+export interface ChainStore {
+  /** Where the store lives (a directory, or a name for an in-memory store). */
+  readonly path: string;
+  /** Open, or re-open after `close`; refuses a store that belongs to another genesis. */
+  open(genesisHash: string): Promise<void>;
+  close(): Promise<void>;
+  loadHead(): Promise<Head | undefined>;
+  /** Every state entry (key, canonical JSON text), in key order: for building the in-memory state tree at start-up. */
+  loadState(): AsyncIterable<[string, string]>;
+  getBlock(height: number): Promise<Block | undefined>;
+  getHeightByHash(hash: string): Promise<number | undefined>;
+  getResults(height: number): Promise<TxResult[] | undefined>;
+  getTxLocation(txId: string): Promise<TxLocation | undefined>;
+  getHistoryNode(level: number, index: number): Promise<Uint8Array | undefined>;
+  /** The attachment stored with a committed transaction, if it had one. */
+  getAttachment(txId: string): Promise<Uint8Array | undefined>;
+  commitBlock(commit: BlockCommit): Promise<void>;
+  /**
+   * Durably record a consensus message this validator signed, before it is
+   * sent; with the body of the block it names, when given (once per block
+   * and height is enough).
+   */
+  putWal(message: WalMessage, block?: { hash: string; body: unknown }): Promise<void>;
+  /** What the log holds for `height`. */
+  loadWal(height: number): Promise<WalRecord>;
+  /** Forget the log of heights up to `height` (they are committed). */
+  pruneWal(height: number): Promise<void>;
+}
+
+/** Keys sort in height order with heights left-padded to 12 digits. */
+export const padHeight = (height: number): string => height.toString().padStart(12, '0');
+/** Rounds are left-padded to 6 digits in write-ahead log keys. */
+export const padRound = (round: number): string => String(round).padStart(6, '0');

@@ -1,0 +1,133 @@
+/**
+ * A chain store in memory, for the simulator and tests: the same contract
+ * as the LevelDB store (interface.ts; checked on both by
+ * chain-store.test.ts), with nothing on disk.
+ *
+ * It plays a disk that survives its process: `close` and a later `open`
+ * keep everything, so a simulated node that crashes and restarts rebuilds
+ * from what it had committed and logged, as a real node does. Values are
+ * kept as the same encodings the LevelDB store writes (JSON text, canonical
+ * state bytes), so a reader never shares an object with the writer, and
+ * `commitBlock` applies a block all at once: nothing can interleave with it.
+ *
+ * Every method is async and awaits nothing but resolved promises, so a
+ * caller driven by a virtual clock sees its work done once the microtask
+ * queue is drained (the simulator's determinism rests on this).
+ */
+import { assert } from '../ledger/errors.js';
+import { padHeight, padRound, type ChainStore, type Head, type TxLocation, type WalRecord } from './interface.js';
+
+const utf8 = new TextDecoder();
+
+/** Keys in LevelDB's order: bytewise over their UTF-8 encodings. */
+const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+export function createMemoryStore(path = 'memory'): ChainStore {
+  let genesis: string | undefined;
+  let open = false;
+  let head: string | undefined;
+  const blocks = new Map<number, string>();
+  const heightByHash = new Map<string, number>();
+  const results = new Map<number, string>();
+  const txLocations = new Map<string, TxLocation>();
+  const state = new Map<string, string>();
+  const historyNodes = new Map<string, string>();
+  const attachments = new Map<string, Uint8Array>();
+  /** Write-ahead log: key (as the LevelDB store spells it) -> JSON text. */
+  const wal = new Map<string, string>();
+
+  const ready = (): void => assert(open, `the store ${path} is not open`);
+
+  return {
+    path,
+    async open(genesisHash) {
+      assert(!open, `the store ${path} is already open`);
+      if (genesis === undefined) genesis = genesisHash;
+      else if (genesis !== genesisHash) {
+        throw new Error(`the data directory belongs to another chain (genesis ${genesis.slice(0, 16)}…, expected ${genesisHash.slice(0, 16)}…)`);
+      }
+      open = true;
+    },
+    async close() {
+      open = false;
+    },
+    async loadHead() {
+      ready();
+      return head === undefined ? undefined : (JSON.parse(head) as Head);
+    },
+    async *loadState() {
+      ready();
+      for (const key of [...state.keys()].sort(byUtf8)) yield [key, state.get(key)!];
+    },
+    async getBlock(height) {
+      ready();
+      const text = blocks.get(height);
+      return text === undefined ? undefined : JSON.parse(text);
+    },
+    async getHeightByHash(hash) {
+      ready();
+      return heightByHash.get(hash);
+    },
+    async getResults(height) {
+      ready();
+      const text = results.get(height);
+      return text === undefined ? undefined : JSON.parse(text);
+    },
+    async getTxLocation(txId) {
+      ready();
+      const loc = txLocations.get(txId);
+      return loc && { ...loc };
+    },
+    async getHistoryNode(level, index) {
+      ready();
+      const hex = historyNodes.get(`${level}/${index}`);
+      return hex === undefined ? undefined : Buffer.from(hex, 'hex');
+    },
+    async getAttachment(txId) {
+      ready();
+      const bytes = attachments.get(txId);
+      return bytes && Uint8Array.from(bytes);
+    },
+    async commitBlock(commit) {
+      ready();
+      const height = commit.block.header.height;
+      // Everything is encoded before anything is applied: a failure leaves the store as it was.
+      const blockText = JSON.stringify(commit.block);
+      const headText = JSON.stringify(commit.head);
+      const states = [...commit.stateChanges].map(([key, value]) => [key, value === null ? null : utf8.decode(value)] as const);
+      const copies = commit.attachments.map((a) => [a.txId, Uint8Array.from(a.bytes)] as const);
+      blocks.set(height, blockText);
+      heightByHash.set(commit.head.blockHash, height);
+      results.set(height, commit.resultsJson);
+      commit.results.forEach((r, index) => txLocations.set(r.txId, { height, index }));
+      for (const [key, value] of states) {
+        if (value === null) state.delete(key);
+        else state.set(key, value);
+      }
+      for (const n of commit.historyNodes) historyNodes.set(`${n.level}/${n.index}`, n.hash);
+      for (const [txId, bytes] of copies) attachments.set(txId, bytes);
+      head = headText;
+    },
+    async putWal(message, block) {
+      ready();
+      const prefix = `w/${padHeight(message.height)}/`;
+      if (block) wal.set(`${prefix}block/${block.hash}`, JSON.stringify(block.body));
+      wal.set(`${prefix}${message.type}/${padRound(message.round)}`, JSON.stringify(message));
+    },
+    async loadWal(height) {
+      ready();
+      const prefix = `w/${padHeight(height)}/`;
+      const record: WalRecord = { messages: [], blocks: [] };
+      for (const key of [...wal.keys()].filter((k) => k.startsWith(prefix)).sort(byUtf8)) {
+        const value = JSON.parse(wal.get(key)!);
+        (key.split('/')[2] === 'block' ? record.blocks : record.messages).push(value);
+      }
+      return record;
+    },
+    async pruneWal(height) {
+      ready();
+      const end = `w/${padHeight(height + 1)}`;
+      for (const key of [...wal.keys()]) if (key < end) wal.delete(key);
+    },
+  };
+}
