@@ -57,19 +57,23 @@ test('init then start: the node prints its URL, answers, and stops on SIGTERM', 
   assert.equal(JSON.parse(init.stdout).chainId, 'test-chain');
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'start', '--data', data, '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const deadline = Date.now() + 15_000;
-  while (!stdout.includes('explorer') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  assert.match(stdout, new RegExp(`explorer\\s+http://127\\.0\\.0\\.1:${port}/`));
-  const page = await fetch(`http://127.0.0.1:${port}/`);
-  assert.equal(page.status, 200);
-  assert.match(await page.text(), /<html/i);
-  const status = await run(['status', '--port', String(port)]);
-  assert.equal(status.code, 0, status.stderr);
-  assert.match(status.stdout, /chain\s+test-chain/);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
+  try {
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const deadline = Date.now() + 15_000;
+    while (!stdout.includes('explorer') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(stdout, new RegExp(`explorer\\s+http://127\\.0\\.0\\.1:${port}/`));
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+    const status = await run(['status', '--port', String(port)]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /chain\s+test-chain/);
+  } finally {
+    // Stopped whatever happened above: a node left running would hold the test run open.
+    child.kill('SIGTERM');
+  }
   assert.equal(await exited, 0);
 });
 

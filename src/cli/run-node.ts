@@ -80,7 +80,7 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     io.out(`Polity node running — chain ${status.chainId}, height ${status.height}, ${status.consensus === 'bft' ? `BFT consensus, ${status.validators.length} validators` : 'solo consensus'}`);
     const row = (label: string, value: string): void => io.out(`  ${label.padEnd(18)} ${value}`);
     if (network) row('peers', `listening on ${network.listen.host}:${network.listen.port}, dialling ${network.peers.length}`);
-    row('Explorer', `${url}/`);
+    row('explorer', `${url}/`);
     for (const s of program.services) row(s.page.nav, `${url}${s.page.path}`);
     row('API', `${url}/v1/status   (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
     row('data', resolve(dir));
