@@ -25,6 +25,7 @@ import { generateKeyPair, verifyBytes, type KeyPair } from '../../crypto/ed25519
 import { decodeTx, txSignMessage } from '../../ledger/transaction.js';
 import { isPolityError } from '../../ledger/errors.js';
 import type { Json } from '../../crypto/canonical-json.js';
+import type { StateReadT } from '../../schemas/api.js';
 import { exists, loadKeyFile } from '../../node/data-dir.js';
 import type { Command } from '../../cli/command.js';
 import { createClient, PolityApiError, type Client } from '../../sdk/client.js';
@@ -185,7 +186,7 @@ async function getJson(base: string, path: string): Promise<{ status: number; bo
 
 /** The DID `key` belongs to, from the chain's key index. */
 async function didOfKey(client: Client, key: KeyPair): Promise<string> {
-  const read = await client.request<{ value: Json | null }>('GET', `/v1/state?key=${encodeURIComponent(keyBindingKey(key.publicKey))}`);
+  const read = await client.request<StateReadT>('GET', `/v1/state?key=${encodeURIComponent(keyBindingKey(key.publicKey))}`);
   const binding = read.value as unknown as KeyBinding | null;
   if (!binding) throw new Error('your key belongs to no DID on this chain; create one with `polity did create`, or name it with --did');
   return binding.did;

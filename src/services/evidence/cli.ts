@@ -2,7 +2,8 @@
 import { COMMON_OPTIONS, NODE_TARGET_OPTIONS, type Command } from '../../cli/command.js';
 import { apiUrl } from '../../cli/io.js';
 import { createClient } from '../../sdk/client.js';
-import type { EvidenceRecordT } from './schemas.js';
+import type { Static } from '@sinclair/typebox';
+import type { EvidenceList } from './schemas.js';
 
 export const evidenceCommands: Record<string, Command> = {
   evidence: {
@@ -13,7 +14,7 @@ export const evidenceCommands: Record<string, Command> = {
     async run(values, positionals, io) {
       if (positionals[0] !== undefined && positionals[0] !== 'list') throw new Error(`unknown evidence command ${JSON.stringify(positionals[0].slice(0, 32))}; expected list`);
       const client = createClient({ url: apiUrl(values), timeoutMs: 10_000 });
-      const [{ evidence }, status] = await Promise.all([client.request<{ evidence: EvidenceRecordT[] }>('GET', '/v1/evidence'), client.status()]);
+      const [{ evidence }, status] = await Promise.all([client.request<Static<typeof EvidenceList>>('GET', '/v1/evidence'), client.status()]);
       if (values.json) {
         io.out(JSON.stringify({ ok: true, evidence }));
         return 0;

@@ -1,7 +1,7 @@
 /** Typed calls of the notary's routes, over an SDK client (src/sdk/client.ts). */
 import type { Static } from '@sinclair/typebox';
 import type { Client } from '../../sdk/client.js';
-import type { BatchQueued, LookupT, ReceiptErrorT, ReceiptT } from './schemas.js';
+import type { BatchQueued, LookupT, ReceiptErrorT, Receipts, ReceiptT } from './schemas.js';
 
 export type ReceiptOrError = ReceiptT | ReceiptErrorT;
 
@@ -17,7 +17,7 @@ export function notaryClient(client: Client): NotaryClient {
   return {
     batch: (hashes) => client.request('POST', '/v1/notary/batch', { hashes }, { signed: true }),
     receipt: (hash) => client.request('GET', `/v1/notary/receipts/${hash}`),
-    receipts: async (hashes) => (await client.request<{ receipts: ReceiptOrError[] }>('POST', '/v1/notary/receipts', { hashes })).receipts,
+    receipts: async (hashes) => (await client.request<Static<typeof Receipts>>('POST', '/v1/notary/receipts', { hashes })).receipts,
     lookup: (hash) => client.request('GET', `/v1/notary/hashes/${hash}`),
   };
 }

@@ -18,6 +18,7 @@ import { ORG_ID_RE } from '../../runtime/membership.js';
 import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from '../../cli/io.js';
 import { loadUserKey } from '../../cli/keys.js';
 import { eventOf, submitSigned, type Submitted } from '../../cli/submit.js';
+import type { OrgDetailT, OrgListT } from './schemas.js';
 
 
 function orgId(values: Record<string, unknown>): string {
@@ -62,7 +63,7 @@ export async function runOrg(values: Record<string, unknown>, positionals: strin
   const json = values.json === true;
   if (verb === 'list') {
     if (rest.length > 0) throw new UsageError('list takes no arguments');
-    const r = await client.request<{ height: number; organisations: { id: string; name: string; status: string; admins: string[]; threshold: number; nodes: string[]; permissions: string[] }[] }>('GET', '/v1/orgs');
+    const r = await client.request<OrgListT>('GET', '/v1/orgs');
     if (json) io.out(JSON.stringify(r));
     else {
       io.out(`${r.organisations.length} organisation(s) at height ${r.height}:`);
@@ -72,7 +73,7 @@ export async function runOrg(values: Record<string, unknown>, positionals: strin
   }
   if (verb === 'show') {
     if (rest.length !== 1 || !ORG_ID_RE.test(rest[0]!)) throw new UsageError('show takes an organisation id');
-    const r = await client.request<{ organisation: { id: string; name: string; status: string; admins: string[]; threshold: number; nodes: string[]; permissions: string[] }; officials: { key: string; roles: string[]; since: number }[]; pending: { id: string; op: { type: string }; approvals: string[]; expiresAt: number }[] }>('GET', `/v1/orgs/${rest[0]}`);
+    const r = await client.request<OrgDetailT>('GET', `/v1/orgs/${rest[0]}`);
     if (json) io.out(JSON.stringify(r));
     else {
       const o = r.organisation;
@@ -82,7 +83,7 @@ export async function runOrg(values: Record<string, unknown>, positionals: strin
       io.out(`  nodes: ${o.nodes.join(', ') || '—'}`);
       io.out(`  modules: ${o.permissions.join(', ') || '—'}`);
       io.out(`  officials (${r.officials.length}):`);
-      for (const f of r.officials) io.out(`    ${f.key}  ${f.roles.join(', ')}  since block ${f.since}`);
+      for (const f of r.officials) io.out(`    ${f.key}  ${(f.roles ?? []).join(', ')}  since block ${f.since ?? 0}`);
       if (r.pending.length) io.out(`  waiting for approval:`);
       for (const p of r.pending) io.out(`    ${p.id}  ${p.op.type}  ${p.approvals.length} approval(s), until block ${p.expiresAt}`);
     }
