@@ -58,13 +58,40 @@ export function openApiOptions(tags: readonly ApiTag[], version: string): Swagge
         },
       },
     },
-    transformObject: (document) => markPublic(hoistTitledSchemas(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as unknown as Node)) as never,
+    transformObject: (document) => describeResponses(markPublic(hoistTitledSchemas(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as unknown as Node))) as never,
   };
 }
 
 type Node = Record<string, unknown>;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+
+/** What each answer status means, for answers whose schema says nothing more. */
+const STATUS_TEXT: Record<string, string> = {
+  '200': 'Done: the answer',
+  '202': 'Accepted: queued, or still waiting for a block',
+  '204': 'Done: nothing to answer',
+  '400': 'Refused: the request is malformed or impossible ({code, message})',
+  '401': 'Refused: no valid signature, session or transaction signature ({code, message})',
+  '403': 'Refused: not allowed ({code, message})',
+  '404': 'Nothing by that name ({code, message})',
+  '409': 'Refused: it conflicts with the chain ({code, message})',
+  '410': 'Gone: expired or deactivated ({code, message})',
+  '413': 'Refused: too large ({code, message})',
+  '429': 'Refused: too many; retry later ({code, message})',
+  '503': 'Unavailable: full or stopping; retry later ({code, message})',
+};
+
+/** Answers the generator left as "Default Response" get what their status means. */
+export function describeResponses(document: Node): Node {
+  for (const item of Object.values((document.paths ?? {}) as Record<string, Node>)) {
+    for (const method of METHODS) {
+      const responses = (item[method] as Node | undefined)?.responses as Record<string, Node> | undefined;
+      for (const [status, r] of Object.entries(responses ?? {})) if (r.description === 'Default Response' && STATUS_TEXT[status]) r.description = STATUS_TEXT[status];
+    }
+  }
+  return document;
+}
 
 /** An operation whose route names no security requirement is public: say so (`security: []`), so no reader has to guess. */
 export function markPublic(document: Node): Node {

@@ -17,6 +17,8 @@
  *
  * Tests call the app in-process (`app.inject`) without opening a socket.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -119,10 +121,41 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (options.web !== false) {
-    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true, docExpansion: 'list' } });
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      // The reference page's own policy, tightened like the web app's: nothing from other origins, no framing.
+      staticCSP: true,
+      transformStaticCSP: (header) => docsPolicy(header),
+      uiConfig: { deepLinking: true, docExpansion: 'list', validatorUrl: null },
+      logo: { type: 'image/svg+xml', content: readFileSync(fileURLToPath(new URL('../../../web/favicon.svg', import.meta.url))), href: '/' },
+    });
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.url === '/docs' || request.url.startsWith('/docs/')) reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+    });
     await registerStatic(app, { pages: webPagesOf(services), chainInfo: () => ({ chainId: node.chainId, height: node.height }) });
   }
   return app;
+}
+
+/**
+ * The API reference's Content-Security-Policy: Swagger UI's own, with
+ * framing refused and nothing loaded from another origin (no fonts or styles
+ * from https:, no validator badge, no upgrade of this node's plain-HTTP
+ * loopback address). Scripts stay 'self' only; styles also allow inline
+ * ones, because Swagger UI injects a <style> element as it renders (the
+ * page's only such need; the web app's pages allow no inline style).
+ */
+export function docsPolicy(header: string): string {
+  return header
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0 && d !== 'upgrade-insecure-requests')
+    .map((d) => {
+      if (d.startsWith('frame-ancestors')) return "frame-ancestors 'none'";
+      if (d.startsWith('style-src')) return "style-src 'self' 'unsafe-inline'";
+      return d.replace(/ https:| validator\.swagger\.io| undefined/g, '');
+    })
+    .join('; ');
 }
 
 /** Every route declares its operation id, tags, summary and a success answer; a route without them does not start. */
