@@ -9,7 +9,7 @@ import { Type, type TObject } from '@sinclair/typebox';
 import { PolityError, type ErrorCode } from '../ledger/errors.js';
 import type { ModuleDefinition } from '../runtime/module.js';
 import type { ModuleRegistry } from '../runtime/registry.js';
-import { errorResponses } from '../schemas/common.js';
+import { Either, errorResponses } from '../schemas/common.js';
 import { Genesis, SignedTx } from '../schemas/ledger.js';
 import * as S from '../schemas/api.js';
 import type { PolityNode } from '../node/node.js';
@@ -128,7 +128,7 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
         tags: ['transactions'],
         summary: 'Status of a transaction, with the transaction once committed.',
         params: S.TxIdParams,
-        response: { 200: Type.Union([S.TxLookup, S.TxPending]), ...errorResponses(404) },
+        response: { 200: Either('status', 'committed', S.TxLookup, S.TxPending), ...errorResponses(404) },
       },
     },
     async (request) => {

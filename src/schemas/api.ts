@@ -5,7 +5,7 @@
  * have their schemas in src/services/<name>/schemas.ts.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { AnyJson, ChainId, Hex32, Hex64, Height, TimeMs } from './common.js';
+import { AnyJson, ChainId, Either, Hex32, Hex64, Height, TimeMs, Word } from './common.js';
 import { Block, BlockHeader, CommitCertificate, SetHandover, SignedTx, StateProof, TxResult, Validator } from './ledger.js';
 
 const Int = (options: { minimum?: number; maximum?: number; description?: string } = {}) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, ...options });
@@ -18,7 +18,7 @@ export const NodeStatus = Type.Object(
     chainId: ChainId,
     genesisHash: Hex32,
     nodeKey: Hex32,
-    consensus: Type.Union([Type.Literal('solo'), Type.Literal('bft')]),
+    consensus: Word(['solo', 'bft']),
     height: Height,
     latestBlockHash: Hex32,
     latestBlockTime: TimeMs,
@@ -55,7 +55,7 @@ export const WaitQuery = Type.Object(
 
 export const TxBatch = Type.Object({ txs: Type.Array(SignedTx, { minItems: 1, maxItems: 2_000 }) }, { additionalProperties: false });
 
-export const TxPending = Type.Object({ txId: Hex32, status: Type.Union([Type.Literal('pending'), Type.Literal('unknown')]) }, { title: 'TxPending' });
+export const TxPending = Type.Object({ txId: Hex32, status: Word(['pending', 'unknown']) }, { title: 'TxPending' });
 export const TxCommitted = Type.Object(
   {
     txId: Hex32,
@@ -81,11 +81,11 @@ export const TxLookup = Type.Object(
   { title: 'TxLookup' },
 );
 
-export const TxOutcome = Type.Union(
-  [
-    Type.Object({ txId: Hex32, status: Type.Literal('accepted') }),
-    Type.Object({ txId: Type.Optional(Hex32), status: Type.Literal('rejected'), code: Type.String(), message: Type.String() }),
-  ],
+export const TxOutcome = Either(
+  'status',
+  'accepted',
+  Type.Object({ txId: Hex32, status: Type.Literal('accepted') }),
+  Type.Object({ txId: Type.Optional(Hex32), status: Type.Literal('rejected'), code: Type.String(), message: Type.String() }),
   { title: 'TxOutcome', description: "One transaction's admission: accepted into the mempool, or rejected with a code." },
 );
 export const TxBatchOutcomes = Type.Object({ results: Type.Array(TxOutcome) }, { title: 'TxBatchOutcomes' });
@@ -178,7 +178,7 @@ export const Whoami = Type.Object(
   {
     publicKey: Hex32,
     keyId: Type.String(),
-    via: Type.Union([Type.Literal('signature'), Type.Literal('session')]),
+    via: Word(['signature', 'session']),
     did: Type.Optional(Type.String()),
     org: Type.Optional(Type.String()),
     roles: Type.Array(Type.String()),

@@ -17,7 +17,7 @@ import type { Receipt as LedgerReceipt } from '../ledger/receipt.js';
 import type { SetHandover as LedgerHandover } from '../ledger/set-history.js';
 import type { StateProof as LedgerStateProof } from '../ledger/state-tree.js';
 import type { SignedTx as LedgerSignedTx } from '../ledger/transaction.js';
-import { AnyJson, ChainId, Hash, Hex32, Hex64, sameType, TimeMs, type Same } from './common.js';
+import { AnyJson, AnyOf, ChainId, Either, Hash, Hex32, Hex64, sameType, TimeMs, type Same } from './common.js';
 
 const Int = (description?: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, ...(description ? { description } : {}) });
 
@@ -39,7 +39,7 @@ export const SignedTx = Type.Object({ body: TxBody, sig: Hex64 }, { additionalPr
 
 export const TxEvent = Type.Object(
   { type: Type.String() },
-  { additionalProperties: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]), title: 'TxEvent', description: 'An event a transaction emitted: its type and flat fields.' },
+  { additionalProperties: AnyOf<string | number | boolean | null>(['string', 'number', 'boolean', 'null']), title: 'TxEvent', description: 'An event a transaction emitted: its type and flat fields.' },
 );
 
 export const TxResult = Type.Object(
@@ -121,8 +121,8 @@ export const SetHandover = Type.Object(
 
 export const StateProof = Type.Object(
   {
-    siblings: Type.Array(Type.Union([Hex32, Type.Null()])),
-    terminal: Type.Union([Type.Object({ type: Type.Literal('empty') }), Type.Object({ type: Type.Literal('leaf'), keyHash: Hex32, valueHash: Hex32 })]),
+    siblings: Type.Array(AnyOf<string | null>(['string', 'null'], { description: 'a 32-byte hex hash, or null for an empty subtree' })),
+    terminal: Either('type', 'empty', Type.Object({ type: Type.Literal('empty') }), Type.Object({ type: Type.Literal('leaf'), keyHash: Hex32, valueHash: Hex32 })),
   },
   { title: 'StateProof', description: 'Inclusion or non-inclusion of a key in the state tree (spec/state.md).' },
 );

@@ -1,6 +1,6 @@
 /** Requests and answers of the governance routes (spec/services/gov.md). */
 import { Type, type Static } from '@sinclair/typebox';
-import { Height, Hex32, sameType, type Same } from '../../schemas/common.js';
+import { Height, Hex32, sameType, Word, type Same } from '../../schemas/common.js';
 import { GovChange, type Proposal as ProposalT, type ProposalStatus } from './module.js';
 
 export const PROPOSALS_LIST_DEFAULT = 50;
@@ -28,8 +28,8 @@ export const Proposal = Type.Object(
     proposedAt: Height,
     expiresAt: Height,
     votes: Type.Record(Type.String(), Votes, { description: 'per organisation, the admin keys that voted yes and no' }),
-    decided: Type.Record(Type.String(), Type.Union([Type.Literal('yes'), Type.Literal('no')]), { description: "organisations whose vote is decided (their threshold of admins agreed)" }),
-    status: Status,
+    decided: Type.Record(Type.String(), Word(['yes', 'no']), { description: "organisations whose vote is decided (their threshold of admins agreed)" }),
+    status: Word(['open', 'executed', 'rejected', 'failed', 'expired'] as const satisfies readonly ProposalStatus[]),
     closedAt: Type.Optional(Height),
     failure: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   },

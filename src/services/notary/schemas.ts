@@ -3,7 +3,7 @@
  * interface of its host part that the routes call.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Hash, Height, Hex32, Hex64, TimeMs } from '../../schemas/common.js';
+import { Either, Hash, Height, Hex32, Hex64, TimeMs, Word } from '../../schemas/common.js';
 import { Receipt, TxBody } from '../../schemas/ledger.js';
 import { AnchorArgs, NotaryMeta } from './module.js';
 
@@ -33,13 +33,13 @@ export const ReceiptError = Type.Object(
   { hash: Hash, code: Type.String({ description: 'NOTARY_NOT_ANCHORED, NOTARY_PENDING or RECEIPT_UNAVAILABLE' }), message: Type.String() },
   { title: 'NotaryReceiptError' },
 );
-export const Receipts = Type.Object({ receipts: Type.Array(Type.Union([Receipt, ReceiptError])) }, { title: 'NotaryReceipts' });
+export const Receipts = Type.Object({ receipts: Type.Array(Either('type', 'polity.notary.receipt', Receipt, ReceiptError)) }, { title: 'NotaryReceipts' });
 
 export const Lookup = Type.Object(
   {
     hash: Hash,
-    status: Type.Union([Type.Literal('anchored'), Type.Literal('pending'), Type.Literal('unknown')]),
-    mode: Type.Optional(Type.Union([Type.Literal('signed'), Type.Literal('batch')])),
+    status: Word(['anchored', 'pending', 'unknown']),
+    mode: Type.Optional(Word(['signed', 'batch'])),
     height: Type.Optional(Height),
     time: Type.Optional(TimeMs),
     blockHash: Type.Optional(Hex32),

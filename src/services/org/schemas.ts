@@ -1,7 +1,7 @@
 /** Answers of the organisation routes (spec/services/org.md). Officials appear as keys and roles only. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { Organisation as OrganisationT } from '../../runtime/membership.js';
-import { Height, Hex32, sameType, type Same } from '../../schemas/common.js';
+import { Height, Hex32, sameType, Word, type Same } from '../../schemas/common.js';
 import { OrgId } from '../schemas.js';
 import { OrgOp } from './module.js';
 
@@ -16,7 +16,7 @@ export const Organisation = Type.Object(
     threshold: Type.Integer({ minimum: 1, description: 'how many admins must approve an operation (m of n)' }),
     nodes: Type.Array(Hex32, { description: 'node keys it runs; validators among them hold voting power' }),
     permissions: Type.Array(Type.String(), { description: "modules whose role-gated actions its officials may call" }),
-    status: Type.Union([Type.Literal('active'), Type.Literal('removed')]),
+    status: Word(['active', 'removed']),
     since: Height,
     removedAt: Type.Optional(Height),
   },
