@@ -13,7 +13,7 @@ import type { DidHistory, Resolution } from '../../src/services/did/schemas.js';
 import type { EvidenceList, EvidenceRecord as EvidenceRecordSchema } from '../../src/services/evidence/schemas.js';
 import type { Proposal, ProposalList } from '../../src/services/gov/schemas.js';
 import type { Lookup, StatusFields as NotaryStatusFields } from '../../src/services/notary/schemas.js';
-import type { MemberInfo, OrgDetail, OrgList, Organisation as OrganisationSchema, PendingOperation } from '../../src/services/org/schemas.js';
+import type { MemberInfo, OrgDetail, OrgList, Organisation as OrganisationSchema, OrgLogEntryT, PendingOperation } from '../../src/services/org/schemas.js';
 import type { PendingChange } from '../../src/services/validators/schemas.js';
 import type { DidVersion } from '../../src/services/did/method.js';
 import type { GovernanceParams, Validator } from '../../src/ledger/genesis.js';
@@ -60,13 +60,5 @@ export type DidHistoryResponse = Static<typeof DidHistory>;
 /** GET /v1/validators/changes/{id} */
 export type PendingChangeResponse = Static<typeof PendingChange>;
 
-/**
- * An entry of an organisation's log (GET /v1/orgs/{id} `log`). The answer's
- * schema leaves the entries open (`unknown`); this is what the org module
- * writes (org/module.ts applyOp): the height, the transaction and the operation.
- */
-export interface OrgLogEntry {
-  height: number;
-  txId: string;
-  op: OrgOp;
-}
+/** An entry of an organisation's log (GET /v1/orgs/{id} `log`). */
+export type OrgLogEntry = OrgLogEntryT;

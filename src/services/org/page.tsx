@@ -422,7 +422,7 @@ function OrgPanel(props: {
           <>
             <h3>Recent changes</h3>
             <ol class="log-list" id="org-log">
-              {(d.log as OrgLogEntry[])
+              {d.log
                 .slice(-LOG_SHOWN)
                 .reverse()
                 .map((entry) => (

@@ -2,7 +2,7 @@
 import type { Json } from '../../crypto/canonical-json.js';
 import { callerOf, getOrg, listOrgs, memberKey, type Member } from '../../runtime/membership.js';
 import { officialsKey, opKey, orgLogKey, pendingOpsKey, type PendingOp } from './module.js';
-import type { MemberInfoT, OrgDetailT } from './schemas.js';
+import type { MemberInfoT, OrgDetailT, OrgLogEntryT } from './schemas.js';
 
 type Get = (key: string) => Json | undefined;
 
@@ -14,7 +14,7 @@ export function orgDetail(get: Get, id: string, height: number): OrgDetailT | un
   const pending = ((get(pendingOpsKey(id)) as string[] | undefined) ?? [])
     .map((opId) => ({ id: opId, ...(get(opKey(id, opId)) as unknown as PendingOp) }))
     .filter((op) => op.expiresAt > height);
-  return { height, organisation, officials, pending, log: (get(orgLogKey(id)) as unknown[] | undefined) ?? [] };
+  return { height, organisation, officials, pending, log: (get(orgLogKey(id)) as unknown as OrgLogEntryT[] | undefined) ?? [] };
 }
 
 /** Who a key is: its organisation and roles, and the organisation that runs it as a node key. */

@@ -50,13 +50,18 @@ export const PendingOperation = Type.Object(
   { title: 'PendingOrgOperation', description: 'An operation of the organisation that waits for its threshold of admins.' },
 );
 
+export const OrgLogEntry = Type.Object(
+  { height: Height, txId: Hex32, op: OrgOp },
+  { title: 'OrgLogEntry', description: 'An operation the organisation applied: the block, the transaction that proposed it, and the operation.' },
+);
+
 export const OrgDetail = Type.Object(
   {
     height: Height,
     organisation: Organisation,
     officials: Type.Array(Official),
     pending: Type.Array(PendingOperation),
-    log: Type.Array(Type.Unknown(), { description: 'the operations applied, oldest first' }),
+    log: Type.Array(OrgLogEntry, { description: 'the operations applied, oldest first (the latest 1,000)' }),
   },
   { title: 'OrgDetail' },
 );
@@ -75,3 +80,4 @@ export const MemberInfo = Type.Object(
 export type OrgDetailT = Static<typeof OrgDetail>;
 export type OrgListT = Static<typeof OrgList>;
 export type MemberInfoT = Static<typeof MemberInfo>;
+export type OrgLogEntryT = Static<typeof OrgLogEntry>;
