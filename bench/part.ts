@@ -10,7 +10,9 @@
  * Benchmarks print figures; they never assert a speed.
  */
 import { availableParallelism } from 'node:os';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { FastifyInstance } from 'fastify';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import type { SignedTx } from '../src/ledger/transaction.js';
@@ -139,16 +141,12 @@ export async function readsPerSecond(app: FastifyInstance, urls: readonly string
   return round(n);
 }
 
-/** The ceiling of reads: the framework answering a trivial JSON route, injected the same way. */
+/** The ceiling of reads: the framework answering a trivial JSON route, injected the same way (on a worker thread: http-ceiling-worker.ts). */
 export async function httpTrivialPerSecond(n: number): Promise<number> {
-  const app = Fastify({ logger: false });
-  app.get('/v1/trivial', async () => ({ ok: true, height: 1 }));
-  await app.ready();
-  try {
-    return await readsPerSecond(app, ['/v1/trivial'], n);
-  } finally {
-    await app.close();
-  }
+  const worker = new Worker(new URL('./http-ceiling-worker.js', import.meta.url), { workerData: { n } });
+  const [rate] = (await once(worker, 'message')) as [number];
+  await worker.terminate();
+  return rate;
 }
 
 export type { Genesis, TestNode };
