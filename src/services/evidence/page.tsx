@@ -15,7 +15,7 @@ import { errorText, getJson } from '../../../web/lib/api.js';
 import type { EvidenceResponse, ValidatorSetsResponse } from '../../../web/lib/api-types.js';
 import { formatNumber, plural, sentence } from '../../../web/lib/format.js';
 import { useLoad } from '../../../web/lib/hooks.js';
-import { useStatus, useTick } from '../../../web/lib/status.js';
+import { statusFailed, useStatus, useTick } from '../../../web/lib/status.js';
 import { ed25519Verify, hasWebCrypto } from '../../../web/lib/webcrypto.js';
 import { DataTable } from '../../../web/components/table.js';
 import { Badge, Hash, Notice, Panel } from '../../../web/components/ui.js';
@@ -62,6 +62,8 @@ function EvidencePage(): JSX.Element {
   const names = new Map<string, string>();
   for (const ho of sets.data?.handovers ?? []) for (const v of ho.validators) names.set(v.pubKey, v.name);
   for (const v of status?.validators ?? []) names.set(v.pubKey, v.name);
+  // Records are shown once the validators' names are known (or cannot be), never "unknown" for a while.
+  const namesLoading = sets.loading || (status === undefined && !statusFailed());
   const newestFirst = [...records].sort((a, b) => b.recordedAt - a.recordedAt);
 
   return (
@@ -75,7 +77,7 @@ function EvidencePage(): JSX.Element {
           <Notice tone="error" title="The evidence could not be loaded">
             <p>{sentence(errorText(evidence.error))}</p>
           </Notice>
-        ) : evidence.loading ? (
+        ) : evidence.loading || namesLoading ? (
           <p class="loading">Loading…</p>
         ) : records.length === 0 ? (
           <p class="muted" id="evidence-none">
