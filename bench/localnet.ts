@@ -24,7 +24,7 @@ import { generateKeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { decodeTx, type SignedTx } from '../src/ledger/transaction.js';
 import { runInitNetwork } from '../src/cli/network-init.js';
-import { anchorTx, freePort, randomHash } from '../test/helpers.js';
+import { anchorTx, freePortRange, randomHash } from '../test/helpers.js';
 
 const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
@@ -68,8 +68,8 @@ interface NodeProc {
 }
 
 async function startNetwork(root: string, validators: number): Promise<{ nodes: NodeProc[]; genesis: Genesis }> {
-  const p2pBase = await freePort();
-  const apiBase = await freePort();
+  const p2pBase = await freePortRange(8);
+  const apiBase = await freePortRange(8);
   const quiet = { out: () => {}, err: () => {}, progress: () => {}, isTty: false };
   const code = await runInitNetwork({ validators: String(validators), data: root, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quiet);
   if (code !== 0) throw new Error('cannot create the network');

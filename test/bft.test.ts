@@ -26,7 +26,7 @@ import { slugOf } from '../src/runtime/membership.js';
 import { readNetworkFile, runInitNetwork, writeNetworkFile } from '../src/cli/network-init.js';
 import type { Io } from '../src/cli/io.js';
 import { main } from '../src/main.js';
-import { anchorTx, CHROMIUM, CHROMIUM_ARGS, freePort, randomHash, tempDir } from './helpers.js';
+import { anchorTx, CHROMIUM, CHROMIUM_ARGS, freePort, freePortRange, randomHash, tempDir } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
 const children = new Set<ChildProcess>();
@@ -75,8 +75,8 @@ const heightOf = async (d: Dept): Promise<number> => (await status(d))?.height ?
 
 test('four validators: crash, partition and loss of quorum lose nothing and fork nothing', { timeout: 240_000 }, async () => {
   const root = await tempDir('polity-bft-');
-  const p2pBase = await freePort();
-  const apiBase = await freePort();
+  const p2pBase = await freePortRange(8);
+  const apiBase = await freePortRange(8);
   const code = await runInitNetwork(
     { validators: '4', data: root, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), orgs: 'Tax Office,Land Registry,Health Department,University', json: false },
     [],
@@ -189,8 +189,8 @@ test('four validators: crash, partition and loss of quorum lose nothing and fork
  */
 async function initNetwork(prefix: string, validators: number, orgs?: string): Promise<{ root: string; slugs: string[]; depts: Dept[]; genesis: Genesis }> {
   const root = await tempDir(prefix);
-  const p2pBase = await freePort();
-  const apiBase = await freePort();
+  const p2pBase = await freePortRange(8);
+  const apiBase = await freePortRange(8);
   assert.equal(await runInitNetwork({ validators: String(validators), data: root, ...(orgs ? { orgs } : {}), 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
   const slugs = orgs ? orgs.split(',').map((name) => slugOf(name)) : Array.from({ length: validators }, (_, i) => `department-${i + 1}`);
   const depts: Dept[] = slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] }));

@@ -66,15 +66,43 @@ export function randomHash(): string {
   return Buffer.from(generateKeyPair().publicKey, 'hex').toString('hex');
 }
 
+/** A free loopback port for a node started later (below the ephemeral range: see freePortRange). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
+  return freePortRange(1);
+}
+
+/** Ports below the kernel's ephemeral range (32768-60999 here): a port the system hands out for listen(0) or an outgoing connection is never one of these. */
+const RANGE_FLOOR = 20_000;
+const RANGE_CEILING = 32_000;
+
+/**
+ * The first of `count` consecutive free loopback ports, for a network whose
+ * nodes take base, base + 1, … (`polity init --validators`). Picked below the
+ * ephemeral range, where no concurrently running test's listen(0) or
+ * connection can take one between this check and the node's start, and
+ * checked by binding every port of the range.
+ */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = RANGE_FLOOR + Math.floor(Math.random() * (RANGE_CEILING - RANGE_FLOOR - count));
+    const servers: ReturnType<typeof createServer>[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const srv = createServer();
+        servers.push(srv);
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen(base + i, '127.0.0.1', () => resolve());
+        });
+      }
+      return base;
+    } catch {
+      // a port of the range is taken: try another range
+    } finally {
+      await Promise.all(servers.map((srv) => new Promise<void>((resolve) => (srv.listening ? srv.close(() => resolve()) : resolve()))));
+    }
+  }
+  throw new Error(`no range of ${count} free ports found between ${RANGE_FLOOR} and ${RANGE_CEILING}`);
 }
 
 export async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
