@@ -5,7 +5,7 @@
  * (src/services/<name>/routes.ts); authentication routes are in
  * auth-routes.ts.
  */
-import { Type, type TObject } from '@sinclair/typebox';
+import type { TObject, TSchema } from '@sinclair/typebox';
 import { PolityError, type ErrorCode } from '../ledger/errors.js';
 import type { ModuleDefinition } from '../runtime/module.js';
 import type { ModuleRegistry } from '../runtime/registry.js';
@@ -78,26 +78,14 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
   );
 
   // --- transactions -----------------------------------------------------------
-  app.post(
-    '/v1/tx',
-    {
-      schema: {
-        operationId: 'submitTx',
-        tags: ['transactions'],
-        summary: 'Submit one signed transaction; with wait=commit, answer once it commits.',
-        description: '202 with its id once accepted into the mempool (or, with wait=commit, when timeoutMs passes first); 200 with its result once committed. A rejected transaction answers its code (spec/errors.md §2.2).',
-        body: SignedTx,
-        querystring: S.WaitQuery,
-        response: { 200: S.TxCommitted, 202: S.TxPending, ...errorResponses(401, 409, 410, 413, 503) },
-      },
-    },
-    async (request, reply) => {
-      const outcome = await submitOne(node, request.body, request.query);
-      if (outcome.status === 'rejected') throw rejection(outcome);
-      if (outcome.status === 'committed') return reply.code(200).send(outcome);
-      return reply.code(202).send(outcome);
-    },
-  );
+  registerSubmitRoute(app, node, {
+    url: '/v1/tx',
+    operationId: 'submitTx',
+    tags: ['transactions'],
+    summary: 'Submit one signed transaction; with wait=commit, answer once it commits.',
+    description: '202 with its id once accepted into the mempool (or, with wait=commit, when timeoutMs passes first); 200 with its result once committed. A rejected transaction answers its code (spec/errors.md §2.2).',
+    body: SignedTx,
+  });
 
   app.post(
     '/v1/txs',
@@ -238,6 +226,30 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
       },
     },
     async (request) => node.readState(request.query.key, request.query.proof === true),
+  );
+}
+
+/**
+ * A route that takes one signed transaction (POST /v1/tx, and a service's
+ * own narrower form such as POST /v1/notary/anchor, whose `body` schema
+ * admits only its action): 202 once accepted, 200 with the result once
+ * committed under wait=commit, the admission code otherwise.
+ */
+export function registerSubmitRoute<B extends TSchema>(
+  app: TypedApp,
+  node: PolityNode,
+  route: { url: string; operationId: string; tags: string[]; summary: string; description?: string; body: B },
+): void {
+  const { url, body, ...doc } = route;
+  app.post(
+    url,
+    { schema: { ...doc, body, querystring: S.WaitQuery, response: { 200: S.TxCommitted, 202: S.TxPending, ...errorResponses(401, 409, 410, 413, 503) } } },
+    async (request, reply) => {
+      const outcome = await submitOne(node, request.body, request.query);
+      if (outcome.status === 'rejected') throw rejection(outcome);
+      if (outcome.status === 'committed') return reply.code(200).send(outcome);
+      return reply.code(202).send(outcome);
+    },
   );
 }
 

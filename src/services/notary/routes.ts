@@ -11,11 +11,10 @@
  * hashes of a batch are indexed off-state on the node that aggregated them.
  */
 import { requirePrincipal } from '../../api/authenticate.js';
-import { rejection, submitOne } from '../../api/core-routes.js';
+import { registerSubmitRoute } from '../../api/core-routes.js';
 import { SIGNED_OR_SESSION, type ServiceRoutes } from '../../api/route.js';
 import { PolityError } from '../../ledger/errors.js';
 import { errorResponses } from '../../schemas/common.js';
-import { TxCommitted, TxPending, WaitQuery } from '../../schemas/api.js';
 import { Receipt } from '../../schemas/ledger.js';
 import { AnchorBody, BatchBody, BatchQueued, HashParams, Lookup, Receipts, ReceiptsBody, type NotaryHostApi } from './schemas.js';
 
@@ -25,25 +24,13 @@ export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { no
     return host;
   };
 
-  app.post(
-    '/v1/notary/anchor',
-    {
-      schema: {
-        operationId: 'notaryAnchor',
-        tags: ['notary'],
-        summary: 'Anchor one document hash with a signed notary.anchor transaction.',
-        body: AnchorBody,
-        querystring: WaitQuery,
-        response: { 200: TxCommitted, 202: TxPending, ...errorResponses(401, 409, 410, 413, 503) },
-      },
-    },
-    async (request, reply) => {
-      const outcome = await submitOne(node, request.body, request.query);
-      if (outcome.status === 'rejected') throw rejection(outcome);
-      if (outcome.status === 'committed') return reply.code(200).send(outcome);
-      return reply.code(202).send(outcome);
-    },
-  );
+  registerSubmitRoute(app, node, {
+    url: '/v1/notary/anchor',
+    operationId: 'notaryAnchor',
+    tags: ['notary'],
+    summary: 'Anchor one document hash with a signed notary.anchor transaction.',
+    body: AnchorBody,
+  });
 
   app.post(
     '/v1/notary/batch',
