@@ -125,8 +125,8 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
   bad((r) => (r.batch.path[0] = '00'.repeat(32)), /batch path/);
   bad((r) => (r.batch.path[r.batch.path.length - 1] = '00'.repeat(32)), /batch path/);
   bad((r) => (r.batch.index = (r.batch.index + 1) % r.batch.size), /batch path/);
-  bad((r) => (r.batch.path = [`${r.batch.path[0]},${r.batch.path[1]}`, ...r.batch.path.slice(2)]), /batch path/);
-  bad((r) => (r.batch.path = [[r.batch.path[0]], ...r.batch.path.slice(1)]), /batch path/);
+  bad((r) => (r.batch.path = [`${r.batch.path[0]},${r.batch.path[1]}`, ...r.batch.path.slice(2)]), /malformed receipt: batch\.path\[0\]: expected 32 bytes of lowercase hex/);
+  bad((r) => (r.batch.path = [[r.batch.path[0]], ...r.batch.path.slice(1)]), /malformed receipt: batch\.path\[0\]: expected 32 bytes of lowercase hex, got a list of 1/);
   bad((r) => (r.certificate.signatures = [...r.certificate.signatures, r.certificate.signatures[0]]), /signed twice/);
   bad((r) => (r.tx.body.nonce += 1), /batch root is not|not in the block/);
   bad((r) => (r.header.stateRoot = '00'.repeat(32)), /certificate is not for this block header/);
@@ -137,6 +137,8 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
   bad((r) => (r.certificate.signatures[0].sig = 'ab'.repeat(64)), /bad signature/);
   bad((r) => (r.certificate.signatures = []), /more than two thirds/);
   bad((r) => (r.chainId = 'other-chain'), /chain/);
+  bad((r) => (r.tx.sig = '00'.repeat(64)), /transaction's signature \(tx\.sig\) does not verify/);
+  bad((r) => (r.certificate.signatures = [null, ...r.certificate.signatures]), /certificate\.signatures\[0\]: expected an object, got null/);
   const otherHash = randomHash();
   const mismatch = verifyReceipt(r0, t.genesis, { documentHash: otherHash });
   assert.equal(mismatch.ok, false);

@@ -111,6 +111,38 @@ test('notarize many files, verify each offline; a changed byte fails verificatio
   assert.equal(JSON.parse(swapped.stdout).ok, false);
 });
 
+test('verify --json answers a verdict with a reason for a malformed or forged receipt, and exits 1', async () => {
+  const f = join(work, 'malformed-case.txt');
+  await writeFile(f, 'a document whose receipt will be damaged');
+  const res = await run(['notarize', f, '--api', api, '--sign']);
+  assert.equal(res.code, 0, res.stderr);
+  const genesisFile = join(work, 'genesis-malformed.json');
+  await writeFile(genesisFile, JSON.stringify(t.genesis));
+  const text = await readFile(`${f}.receipt.json`, 'utf8');
+  const receipt = JSON.parse(text);
+  assert.equal(receipt.batch, undefined, 'a signed anchor: its tx.sig is the official’s signature');
+  const cases: [string, string, RegExp][] = [
+    ['null signature entry', JSON.stringify({ ...receipt, certificate: { ...receipt.certificate, signatures: [null, ...receipt.certificate.signatures] } }), /certificate\.signatures\[0\]: expected an object, got null/],
+    // 1e400 is valid JSON that JSON.parse turns into Infinity.
+    ['round 1e400', JSON.stringify(receipt).replace(/"round":\d+/, '"round":1e400'), /certificate\.round: expected a non-negative integer, got Infinity/],
+    ['zeroed tx.sig', JSON.stringify({ ...receipt, tx: { ...receipt.tx, sig: '00'.repeat(64) } }), /transaction's signature \(tx\.sig\) does not verify/],
+    ['not a receipt', '[1, 2, 3]', /not a JSON object/],
+  ];
+  for (const [name, bad, reason] of cases) {
+    const file = join(work, 'malformed.receipt.json');
+    await writeFile(file, bad);
+    const v = await run(['verify', f, file, '--genesis', genesisFile, '--json']);
+    assert.equal(v.code, 1, `${name}: ${v.stderr}`);
+    assert.equal(v.stderr, '', `${name}: nothing but the verdict`);
+    const verdict = JSON.parse(v.stdout);
+    assert.equal(verdict.ok, false, name);
+    assert.match(verdict.reason, reason, name);
+  }
+  // The undamaged receipt still verifies (the cases above fail for their damage alone).
+  const ok = await run(['verify', f, `${f}.receipt.json`, '--genesis', genesisFile, '--json']);
+  assert.equal(ok.code, 0, ok.stdout);
+});
+
 test('notarize --sign with metadata writes receipts into --out, naming the signer', async () => {
   const keyFile = join(work, 'me.json');
   const k = await run(['keys', 'new', '--key', keyFile, '--json']);

@@ -52,7 +52,7 @@ browserSuite('web pages in Chromium', () => {
   /** Console errors, page errors and failed requests seen since the last check. */
   let problems: string[] = [];
 
-  const files = {} as Record<'signedDoc' | 'signedReceipt' | 'batchDoc' | 'batchReceipt' | 'changedDoc' | 'tamperedReceipt' | 'forgedReceipt' | 'doubledReceipt' | 'genesis', string>;
+  const files = {} as Record<'signedDoc' | 'signedReceipt' | 'batchDoc' | 'batchReceipt' | 'changedDoc' | 'tamperedReceipt' | 'forgedReceipt' | 'doubledReceipt' | 'nullEntryReceipt' | 'hugeRoundReceipt' | 'zeroTxSigReceipt' | 'genesis', string>;
   let signedHash: string;
   let validatorSecret: string;
   let signedHeight: number;
@@ -145,6 +145,14 @@ browserSuite('web pages in Chromium', () => {
     files.doubledReceipt = join(dir, 'doubled.receipt.json');
     const sigs = signedReceipt.certificate.signatures;
     await writeFile(files.doubledReceipt, JSON.stringify({ ...signedReceipt, certificate: { ...signedReceipt.certificate, signatures: [...sigs, sigs[0]] } }));
+    // Malformed: a null signature entry, and a round of 1e400 (Infinity once parsed).
+    files.nullEntryReceipt = join(dir, 'null-entry.receipt.json');
+    await writeFile(files.nullEntryReceipt, JSON.stringify({ ...signedReceipt, certificate: { ...signedReceipt.certificate, signatures: [null, ...sigs] } }));
+    files.hugeRoundReceipt = join(dir, 'huge-round.receipt.json');
+    await writeFile(files.hugeRoundReceipt, JSON.stringify(signedReceipt).replace(/"round":\d+/, '"round":1e400'));
+    // The official's signature on the anchoring transaction replaced by zeros: block and certificate intact.
+    files.zeroTxSigReceipt = join(dir, 'zero-tx-sig.receipt.json');
+    await writeFile(files.zeroTxSigReceipt, JSON.stringify({ ...signedReceipt, tx: { ...signedReceipt.tx, sig: '00'.repeat(64) } }));
 
     ({ browser, context, page } = await openBrowser({ timeoutMs: WAIT_MS }));
     watch(page);
@@ -326,7 +334,7 @@ browserSuite('web pages in Chromium', () => {
     assertNoProblems();
   });
 
-  it('verify page: a receipt with an edited header or a forged signature is not verified', async () => {
+  it('verify page: a receipt with an edited header, a forged signature, a malformed certificate or a zeroed transaction signature is not verified', async () => {
     const tampered = await verify(files.signedDoc, files.tamperedReceipt);
     assert.equal(tampered.status, 'failed', tampered.text);
     assert.match(tampered.text, /header was altered/);
@@ -339,6 +347,18 @@ browserSuite('web pages in Chromium', () => {
     const doubled = await verify(files.signedDoc, files.doubledReceipt);
     assert.equal(doubled.status, 'failed', doubled.text);
     assert.match(doubled.text, /signed twice/);
+
+    const nullEntry = await verify(files.signedDoc, files.nullEntryReceipt);
+    assert.equal(nullEntry.status, 'failed', nullEntry.text);
+    assert.match(nullEntry.text, /certificate\.signatures\[0\]: expected an object, got null/);
+
+    const hugeRound = await verify(files.signedDoc, files.hugeRoundReceipt);
+    assert.equal(hugeRound.status, 'failed', hugeRound.text);
+    assert.match(hugeRound.text, /certificate\.round: expected a non-negative integer, got Infinity/);
+
+    const zeroTxSig = await verify(files.signedDoc, files.zeroTxSigReceipt);
+    assert.equal(zeroTxSig.status, 'failed', zeroTxSig.text);
+    assert.match(zeroTxSig.text, /transaction's signature \(tx\.sig\) does not verify/);
     assertNoProblems();
   });
 

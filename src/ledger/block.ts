@@ -130,8 +130,14 @@ export function certificateChecks(
   for (const v of validators) total += v.power;
   const seen = new Set<string>();
   const checks: { pubKey: string; message: Uint8Array; sig: string; power: number }[] = [];
+  // Untrusted input (a receipt, a block from a node): malformed members are an error, never an exception.
+  if (typeof certificate !== 'object' || certificate === null) return { checks, totalPower: total, error: 'the certificate is not an object' };
   if (!Array.isArray(certificate.signatures)) return { checks, totalPower: total, error: 'certificate has no signature list' };
-  for (const s of certificate.signatures) {
+  if (!Number.isSafeInteger(certificate.height) || !Number.isSafeInteger(certificate.round) || certificate.round < 0 || !isHex(certificate.blockHash, 32)) {
+    return { checks, totalPower: total, error: 'the certificate\'s height, round or block hash is malformed' };
+  }
+  for (const s of certificate.signatures as unknown[] as (CommitSignature | null)[]) {
+    if (typeof s !== 'object' || s === null) return { checks, totalPower: total, error: 'malformed signature entry' };
     const power = powerOf.get(s.validator);
     if (power === undefined) return { checks, totalPower: total, error: `signer ${String(s.validator).slice(0, 16)}… is not in the validator set` };
     if (seen.has(s.validator)) return { checks, totalPower: total, error: 'a validator signed twice' };

@@ -1,23 +1,40 @@
 /**
- * Node-side receipt verification: the pure hash checks of `receipt.ts`, then
- * the signatures of the commit certificate (and of any validator-set
- * handovers before it) through node:crypto.
+ * Node-side receipt verification: the pure shape and hash checks of
+ * `receipt.ts`, then the signatures through node:crypto — of the commit
+ * certificate (and of any validator-set handovers before it), and of the
+ * anchoring transaction itself.
+ *
+ * Every input gets a verdict: a receipt is untrusted JSON, so anything the
+ * checks below throw on (they should not: the shape is checked first) is
+ * reported as a failed receipt with the reason, never as an exception
+ * (spec/receipts.md §4).
  *
  * Many receipts share a block, so a verifier may pass a `ReceiptCache`
  * (see receipt.ts): among what it remembers, a certificate whose signatures
- * were already checked for a block hash is not checked again. Keying the cache by block hash alone is sound: once a
+ * were already checked for a block hash is not checked again, nor a
+ * transaction signature already checked for a transaction id. Keying the cache by block hash alone is sound: once a
  * quorum is shown to have signed a block hash, that block is final, whatever
  * signatures a later receipt for the same block carries.
  */
+import { verifyBytes } from '../crypto/ed25519.js';
 import { verifyCertificate } from './sign.js';
 import type { Genesis } from './genesis.js';
-import { checkReceipt, createReceiptCache, sameJson, type ReceiptCache, type ReceiptFacts } from './receipt.js';
+import { checkReceipt, createReceiptCache, malformed, sameJson, TX_SIGNATURE_REASON, type ReceiptCache, type ReceiptFacts } from './receipt.js';
 
 export { createReceiptCache, type ReceiptCache };
 
 export type ReceiptVerification = { ok: true; facts: ReceiptFacts } | { ok: false; reason: string };
 
+/** Verify a receipt against a genesis. Never throws: a malformed receipt is a failed verdict with the reason. */
 export function verifyReceipt(receipt: unknown, genesis: Genesis, options: { documentHash?: string; cache?: ReceiptCache } = {}): ReceiptVerification {
+  try {
+    return verifyUnsafe(receipt, genesis, options);
+  } catch (e) {
+    return { ok: false, reason: malformed(e) };
+  }
+}
+
+function verifyUnsafe(receipt: unknown, genesis: Genesis, options: { documentHash?: string; cache?: ReceiptCache }): ReceiptVerification {
   const check = checkReceipt(receipt, genesis, options.documentHash, options.cache);
   if (!check.ok) return check;
   for (const c of check.certificates) {
@@ -27,6 +44,11 @@ export function verifyReceipt(receipt: unknown, genesis: Genesis, options: { doc
     const verdict = verifyCertificate(genesis.chainId, c.certificate, c.validators);
     if (!verdict.ok) return { ok: false, reason: `${what}: ${verdict.reason}` };
     options.cache?.certificates.set(c.blockHash, c.certificate);
+  }
+  const t = check.transaction;
+  if (options.cache?.txSignatures.get(t.txId) !== t.sig) {
+    if (!verifyBytes(t.pubKey, t.message, t.sig)) return { ok: false, reason: TX_SIGNATURE_REASON };
+    options.cache?.txSignatures.set(t.txId, t.sig);
   }
   return { ok: true, facts: check.facts };
 }

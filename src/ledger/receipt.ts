@@ -12,7 +12,13 @@
  *
  * and the validator set is tied to the verifier's genesis: the genesis set,
  * or the set reached from it through the receipt's validator-set handovers
- * (`set-history.ts`) when the chain has changed its set. This module only
+ * (`set-history.ts`) when the chain has changed its set. The anchoring
+ * transaction's own signature is checked too: the transaction id covers only
+ * its body, so without that check `tx.sig` would be bound to nothing, and it
+ * is the offline evidence that the named signer (an official, or the node for
+ * a batch) signed the anchoring.
+ *
+ * The receipt's shape is checked first (`receipt-shape.ts`). This module only
  * computes and compares hashes; it returns the signatures still to check, so
  * Node (node:crypto) and the browser (WebCrypto) each check them their own
  * way (`receipt-verify.ts` for Node). Pure: the browser loads it unchanged.
@@ -25,7 +31,8 @@ import { leafHash, nodeHash, verifyInclusion } from '../crypto/merkle.js';
 import { blockHash, type BlockHeader, type CommitCertificate, type TxResult } from './block.js';
 import { genesisHash, type Genesis, type Validator } from './genesis.js';
 import { followSets, setHashOf, type CertificateToCheck, type SetHandover } from './set-history.js';
-import { txIdBytes, type SignedTx } from './transaction.js';
+import { receiptShapeError } from './receipt-shape.js';
+import { txIdBytes, txSignMessage, type SignedTx } from './transaction.js';
 
 export const RECEIPT_TYPE = 'polity.notary.receipt';
 
@@ -72,6 +79,14 @@ export interface ReceiptFacts {
   meta?: Record<string, unknown>;
 }
 
+/** The anchoring transaction's signature, still to check: Ed25519 by `pubKey` (its signer) over `message`. */
+export interface TxSignatureToCheck {
+  txId: string;
+  pubKey: string;
+  message: Uint8Array;
+  sig: string;
+}
+
 export type ReceiptCheck =
   | { ok: false; reason: string }
   | {
@@ -79,7 +94,13 @@ export type ReceiptCheck =
       facts: ReceiptFacts;
       /** Certificates still to check, each by its own set: the handovers from genesis, then the block's own, last. */
       certificates: CertificateToCheck[];
+      /** The anchoring transaction's own signature (step 20 of spec/receipts.md §4). */
+      transaction: TxSignatureToCheck;
     };
+
+/** Why a receipt whose transaction signature does not verify is refused (Node and browser say the same). */
+export const TX_SIGNATURE_REASON =
+  "the anchoring transaction's signature (tx.sig) does not verify with its signer's key: the transaction was altered or its signature forged";
 
 /**
  * What one verification session has already proven, so that verifying many
@@ -119,14 +140,16 @@ function factsOf(genesis: Genesis): GenesisFacts {
 export interface ReceiptCache {
   nodes: Map<string, Map<number, { hash: Uint8Array; sibling: string | undefined }>>;
   headers: Map<string, BlockHeader>;
-  placed: Map<string, { tx: SignedTx; result: TxResult; txPath: string[]; resultPath: string[] }>;
+  placed: Map<string, { tx: SignedTx; txId: string; result: TxResult; txPath: string[]; resultPath: string[] }>;
   certificates: Map<string, CommitCertificate>;
+  /** Transaction id -> the signature shown to verify for it (by the signature-checking caller). */
+  txSignatures: Map<string, string>;
   /** Validator-set handover headers already hashed, by height. */
   handoverHeaders: Map<number, { header: BlockHeader; hash: string }>;
 }
 
 export function createReceiptCache(): ReceiptCache {
-  return { nodes: new Map(), headers: new Map(), placed: new Map(), certificates: new Map(), handoverHeaders: new Map() };
+  return { nodes: new Map(), headers: new Map(), placed: new Map(), certificates: new Map(), txSignatures: new Map(), handoverHeaders: new Map() };
 }
 
 /**
@@ -137,8 +160,14 @@ export function checkReceipt(receipt: unknown, genesis: Genesis, documentHash?: 
   try {
     return checkReceiptUnsafe(receipt as Receipt, genesis, documentHash, cache);
   } catch (e) {
-    return { ok: false, reason: `malformed receipt (${(e as Error).message})` };
+    return { ok: false, reason: malformed(e) };
   }
+}
+
+/** The reason given when checking a receipt threw: what it threw, briefly (never the receipt's content). */
+export function malformed(e: unknown): string {
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : typeof e;
+  return `malformed receipt (${message.slice(0, 160)})`;
 }
 
 function fail(reason: string): ReceiptCheck {
@@ -242,8 +271,10 @@ function cachedHash(cache: ReceiptCache, header: BlockHeader): string {
 }
 
 function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash: string | undefined, cache: ReceiptCache | undefined): ReceiptCheck {
-  if (typeof r !== 'object' || r === null) return fail('receipt is not a JSON object');
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return fail('receipt is not a JSON object');
   if (r.type !== RECEIPT_TYPE || r.v !== 1) return fail(`not a Polity notary receipt (expected type ${RECEIPT_TYPE}, v 1)`);
+  const shapeError = receiptShapeError(r);
+  if (shapeError) return fail(`malformed receipt: ${shapeError}`);
   if (!isHex(r.hash, 32)) return fail('receipt.hash is not a SHA-256 hash in hex');
   if (documentHash !== undefined && documentHash !== r.hash) {
     return fail('the document does not match the receipt: its SHA-256 differs from the anchored hash (the file was changed, or this is the receipt of another file)');
@@ -300,22 +331,32 @@ function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash: string |
   if (r.result?.code !== 'OK') return fail(`the anchoring transaction failed on chain (${r.result?.code})`);
   const placeKey = `${hash}:${r.txIndex}`;
   const placed = cache?.placed.get(placeKey);
-  if (!(placed && sameJson(placed.tx, tx) && sameJson(placed.result, r.result) && sameJson(placed.txPath, r.txPath) && sameJson(placed.resultPath, r.resultPath))) {
+  let txId: string;
+  if (placed && sameJson(placed.tx, tx) && sameJson(placed.result, r.result) && sameJson(placed.txPath, r.txPath) && sameJson(placed.resultPath, r.resultPath)) {
+    txId = placed.txId;
+  } else {
     const idBytes = txIdBytes(tx.body);
+    txId = toHex(idBytes);
     if (!includedWithCache(leafHash(idBytes), r.txIndex, h.txCount, r.txPath, h.txRoot, cache)) {
       return fail('the anchoring transaction is not in the block (transaction path does not lead to the header)');
     }
-    if (r.result.txId !== toHex(idBytes)) return fail('the result is of another transaction');
+    if (r.result.txId !== txId) return fail('the result is of another transaction');
     if (!includedWithCache(leafHash(canonicalBytes(r.result)), r.txIndex, h.txCount, r.resultPath, h.resultsRoot, cache)) {
       return fail('the transaction result is not in the block (result path does not lead to the header)');
     }
-    cache?.placed.set(placeKey, { tx, result: r.result, txPath: r.txPath, resultPath: r.resultPath });
+    cache?.placed.set(placeKey, { tx, txId, result: r.result, txPath: r.txPath, resultPath: r.resultPath });
   }
   if (cache && !cachedHeader) cache.headers.set(hash, h);
 
   const facts: ReceiptFacts = { hash: r.hash, height: h.height, time: h.time, blockHash: hash, mode, signer: tx.body.signer };
   const meta = tx.body.args.meta;
   if (mode === 'signed' && meta && typeof meta === 'object' && !Array.isArray(meta)) facts.meta = meta as Record<string, unknown>;
-  return { ok: true, facts, certificates: [...sets.handovers, { height: h.height, blockHash: hash, certificate: c, validators: sets.validators }] };
+  return {
+    ok: true,
+    facts,
+    certificates: [...sets.handovers, { height: h.height, blockHash: hash, certificate: c, validators: sets.validators }],
+    // The signer's own signature: the evidence that the official (or, for a batch, the node) signed this anchoring.
+    transaction: { txId, pubKey: tx.body.signer, message: txSignMessage(fromHex(txId, 32)), sig: tx.sig },
+  };
 
 }

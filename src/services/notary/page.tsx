@@ -8,7 +8,8 @@
  *   3. each commit-certificate signature is checked with WebCrypto Ed25519,
  *      and the signers must hold more than two thirds of the voting power —
  *      for the block, and for each validator-set handover that leads to its
- *      set from the genesis set.
+ *      set from the genesis set;
+ *   4. the anchoring transaction's own signature, by its signer.
  *
  * The genesis (the validator set to trust) comes from this node by default,
  * or from a file for a check that trusts no node.
@@ -20,12 +21,12 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isHex } from '../../crypto/bytes.js';
 import { genesisHash, parseGenesis, type Genesis, type Validator } from '../../ledger/genesis.js';
-import { checkReceipt, type ReceiptFacts } from '../../ledger/receipt.js';
+import { checkReceipt, malformed, TX_SIGNATURE_REASON, type ReceiptFacts } from '../../ledger/receipt.js';
 import { mountPage } from '../../../web/app.js';
 import { getJson } from '../../../web/lib/api.js';
 import { verifyCertificate } from '../../../web/lib/certificates.js';
 import { formatBytes, formatNumber, formatTimeLong, shortHex, sentence } from '../../../web/lib/format.js';
-import { hasWebCrypto, sha256File } from '../../../web/lib/webcrypto.js';
+import { ed25519Verify, hasWebCrypto, sha256File } from '../../../web/lib/webcrypto.js';
 import { Fields, Hash, MetaList, PrivacyNote, type FieldRow } from '../../../web/components/ui.js';
 
 const RECEIPT_BYTES_MAX = 4 * 1024 * 1024;
@@ -128,7 +129,10 @@ function VerifyPage(): JSX.Element {
   useEffect(() => {
     let current = true;
     const show = (r: Result) => current && setResult(r);
-    void check({ doc, receipt, genesis, genesisLabel, genesisError }, show, () => current);
+    // The checks never throw on a malformed receipt; should anything else, the page still says why.
+    check({ doc, receipt, genesis, genesisLabel, genesisError }, show, () => current).catch((e: unknown) =>
+      show({ kind: 'failed', title: 'Not verified', reason: malformed(e), hint: 'The receipt could not be checked: it is damaged or not a Polity receipt.' }),
+    );
     return () => void (current = false);
   }, [doc, receipt, genesis, genesisError]);
 
@@ -386,6 +390,11 @@ async function check(input: CheckInput, show: (r: Result) => void, current: () =
     last = { signedPower: verdict.signedPower, totalPower: verdict.totalPower, signers: verdict.signatures.map((s) => s.pubKey), validators: c.validators };
   }
   if (!last) return failed('the receipt has no commit certificate');
+  // The anchoring transaction's own signature: that its signer (the official, or the node for a batch) signed it.
+  const t = checked.transaction;
+  const signedByItsSigner = await ed25519Verify(t.pubKey, t.message, t.sig);
+  if (!current()) return;
+  if (!signedByItsSigner) return failed(TX_SIGNATURE_REASON, { hint: 'The transaction in the receipt was altered, or its signature is not its signer’s.' });
   const names = new Map([...genesis.validators, ...last.validators].map((v) => [v.pubKey, v.name]));
   show({ kind: 'verified', facts: checked.facts, ...last, names, handovers: checked.certificates.length - 1, genesis, genesisLabel, docName: doc.file.name });
 }
