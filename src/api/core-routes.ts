@@ -6,7 +6,7 @@
  * auth-routes.ts.
  */
 import type { TObject, TSchema } from '@sinclair/typebox';
-import { PolityError, type ErrorCode } from '../ledger/errors.js';
+import { assert, PolityError, type ErrorCode } from '../ledger/errors.js';
 import type { ModuleDefinition } from '../runtime/module.js';
 import type { ModuleRegistry } from '../runtime/registry.js';
 import { Either, errorResponses } from '../schemas/common.js';
@@ -263,7 +263,13 @@ export async function submitOne(
   if (!outcome || outcome.status === 'rejected') return { status: 'rejected', code: outcome?.code ?? 'TX_MALFORMED', message: outcome?.message ?? 'rejected' };
   if (query.wait !== 'commit') return { txId: outcome.txId, status: 'pending' };
   const status = await node.waitForTx(outcome.txId, query.timeoutMs ?? WAIT_DEFAULT_MS);
-  return status;
+  if (status.status !== 'committed') return status;
+  // A waiter told by the commit has its block's hash and time; one that found the transaction
+  // already committed (or looked again as its time ran out) reads them from the block.
+  if (status.blockHash !== undefined && status.time !== undefined) return { ...status, blockHash: status.blockHash, time: status.time };
+  const block = await node.getBlock(status.height);
+  assert(block, `block ${status.height} of a committed transaction is not stored`);
+  return { ...status, blockHash: block.certificate.blockHash, time: block.header.time };
 }
 
 /**

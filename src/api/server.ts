@@ -27,6 +27,7 @@ import { PolityError, assert } from '../ledger/errors.js';
 import { createModuleRegistry } from '../runtime/registry.js';
 import type { PolityNode } from '../node/node.js';
 import * as S from '../schemas/api.js';
+import { answerClientError } from './client-errors.js';
 import { createErrorIndex, type ErrorIndex } from './error-table.js';
 import { registerStatic, webPagesOf } from './static.js';
 import { createKeyIdResolver, registerRawBody, type AuthenticateDeps } from './authenticate.js';
@@ -74,6 +75,8 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
     logger: false,
     bodyLimit: options.bodyLimitBytes ?? BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // Requests Node's parser refuses before routing (headers over 16 KB, malformed HTTP): {code, message} too.
+    clientErrorHandler: answerClientError,
     // Errors of the router itself (a malformed URL, a path segment over the length limit) answer in
     // Polity's {code, message} shape and never echo the path: it may carry what a client should not
     // have put there.

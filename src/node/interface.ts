@@ -48,7 +48,7 @@ export interface NodeOptions {
 export type TxStatus =
   | { txId: string; status: 'pending' }
   | { txId: string; status: 'unknown' }
-  | { txId: string; status: 'committed'; height: number; index: number; result: TxResult };
+  | { txId: string; status: 'committed'; height: number; index: number; result: TxResult; blockHash?: string; time?: number };
 
 /**
  * GET /v1/status. Service hosts add their own fields (the notary's

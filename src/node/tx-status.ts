@@ -4,8 +4,8 @@
  * `?wait=commit` rests on.
  *
  * A waiter is told on the commit of its transaction (the chain state's
- * commit listener, after the block is durable), or gets the status it has
- * when its time is up. Closing the node answers every waiter with the
+ * commit listener, after the block is durable), with the block's hash and
+ * time, or gets the status it has when its time is up. Closing the node answers every waiter with the
  * status it has then.
  */
 import type { Admission } from './admission.js';
@@ -22,11 +22,11 @@ export interface TxStatusService {
 
 export function createTxStatusService(chain: ChainState, admission: Pick<Admission, 'has'>): TxStatusService {
   const waiters = new Map<string, ((s: TxStatus) => void)[]>();
-  chain.onCommit(({ height, results }) => {
+  chain.onCommit(({ height, hash, block, results }) => {
     results.forEach((result, index) => {
       const list = waiters.get(result.txId);
       waiters.delete(result.txId);
-      for (const resolve of list ?? []) resolve({ txId: result.txId, status: 'committed', height, index, result });
+      for (const resolve of list ?? []) resolve({ txId: result.txId, status: 'committed', height, index, result, blockHash: hash, time: block.header.time });
     });
   });
 

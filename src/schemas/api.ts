@@ -63,8 +63,10 @@ export const TxCommitted = Type.Object(
     height: Type.Integer({ minimum: 1 }),
     index: Int({ description: 'position in the block' }),
     result: TxResult,
+    blockHash: Hex32,
+    time: { ...TimeMs, description: "the block's time, milliseconds since the Unix epoch" },
   },
-  { title: 'TxCommitted' },
+  { title: 'TxCommitted', description: 'A transaction committed while the request waited (?wait=commit): as GET /v1/txs/{id} describes it, without the transaction itself.' },
 );
 /** GET /v1/txs/{id} of a committed transaction: its status, block and the transaction itself. */
 export const TxLookup = Type.Object(
