@@ -52,7 +52,8 @@ const CORE_COMMANDS: Record<string, Command> = {
       ...COMMON,
       data: NODE_TARGET.data,
       port: { type: 'string' },
-      host: { type: 'string', default: '127.0.0.1' },
+      // No default here: network.json's api.host applies when --host is not given (run-node.ts).
+      host: { type: 'string' },
       init: { type: 'boolean', default: false },
       'block-interval-ms': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createApi } from '../api/server.js';
 import { createNode } from '../node/node.js';
 import { exists, initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
-import { networkPath, readNetworkFile } from './network-init.js';
+import { isHost, networkPath, readNetworkFile } from './network-init.js';
 import { createLogger, type LogLevel } from '../node/log.js';
 import { type Io, parsePort, parsePositiveInt, UsageError } from './io.js';
 import type { CliApp } from './command.js';
@@ -28,9 +28,12 @@ export async function runInit(values: Record<string, unknown>, _positionals: str
   return 0;
 }
 
+/** Where the API listens when neither --host nor network.json's api.host says: loopback only. */
+const DEFAULT_API_HOST = '127.0.0.1';
+
 export async function runStart(values: Record<string, unknown>, _positionals: string[], io: Io, program: CliApp): Promise<number> {
   const dir = values.data as string;
-  const host = values.host as string;
+  if (values.host !== undefined && (typeof values.host !== 'string' || !isHost(values.host))) throw new UsageError('--host: expected a host name or IP address');
   const explicitPort = values.port !== undefined ? parsePort(values.port) : undefined;
   const level = values['log-level'] as string;
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) throw new UsageError('--log-level: expected debug, info, warn, error or silent');
@@ -41,9 +44,11 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     io.err(`initialised a new one-node chain ${created.genesis.chainId} in ${resolve(dir)}`);
   }
   const data = await loadDataDir(dir);
-  // A network of departments: P2P settings (and the API port) from <data>/network.json.
+  // A network of departments: P2P settings (and the API's host and port) from <data>/network.json;
+  // --host and --port, when given, win over the file, each on its own.
   const network = (await exists(networkPath(dir))) ? await readNetworkFile(dir) : undefined;
   const port = explicitPort ?? network?.api?.port ?? parsePort(undefined);
+  const host = (values.host as string | undefined) ?? network?.api?.host ?? DEFAULT_API_HOST;
   const log = createLogger(level as LogLevel | 'silent');
   const node = await createNode({
     dataDir: dir,
@@ -69,6 +74,7 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     await node.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new Error(`port ${port} on ${host} is already in use; pick another with --port`);
+    if (code === 'EADDRNOTAVAIL') throw new Error(`${host} is not an address of this machine; pick another with --host (or api.host in network.json)`);
     throw e;
   }
   await node.start();
