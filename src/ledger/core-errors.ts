@@ -47,7 +47,11 @@ export const CORE_ERRORS = defineErrors({
     arises: "submission: the nonce is below the signer's committed nonce, or another waiting transaction has it; also a result: the nonce is not the signer's next one at execution",
     meaning: 'replay, or a conflicting transaction',
   },
-  TX_NONCE_TOO_FAR: { status: 409, arises: 'submission', meaning: "the nonce is 50,000 or more ahead of the signer's committed nonce" },
+  TX_NONCE_TOO_FAR: {
+    status: 409,
+    arises: 'submission',
+    meaning: "the nonce is 50,000 or more ahead of the signer's committed nonce, or it waits behind a gap and is 256 or more past the signer's next runnable nonce (spec/transactions.md §7.2)",
+  },
   TX_EXPIRED: { status: 410, arises: "submission: `expiresAt <=` the current height; also a result: `expiresAt <` the block's height", meaning: 'too late' },
   TX_DUPLICATE: { status: 409, arises: 'submission', meaning: 'the same transaction (same id) is already waiting' },
   TX_UNKNOWN_MODULE: { status: 400, arises: 'submission; also a result', meaning: 'no module of that name on this chain' },
@@ -61,7 +65,12 @@ export const CORE_ERRORS = defineErrors({
       results: Type.Array(Type.Object({ txId: Type.Optional(Type.String()), status: Type.Literal('rejected'), code: Type.String(), message: Type.String() })),
     }),
   },
-  MEMPOOL_FULL: { status: 503, arises: 'submission', meaning: "the mempool's transaction or byte limit, or this signer's limit, is reached; retry later" },
+  MEMPOOL_FULL: {
+    status: 503,
+    arises: 'submission',
+    meaning:
+      "the mempool's transaction or byte limit, or this signer's limit, is reached and nothing waiting behind a nonce gap can be evicted for it; or the share of transactions waiting behind a gap is taken (send the missing nonce first); retry later",
+  },
   // --- authentication of API requests (spec/api-auth.md §6)
   AUTH_REQUIRED: { status: 401, arises: 'routes that need a principal', meaning: 'the route needs a signed request or a session token, and the request has neither' },
   AUTH_MALFORMED: { status: 401, arises: 'signed requests, sessions', meaning: 'Signature-Input / Signature / Authorization cannot be parsed, or the profile is not followed' },
