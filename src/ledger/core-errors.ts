@@ -35,7 +35,18 @@ export const CORE_ERRORS = defineErrors({
     arises: 'HTTP: no such route (a wrong method on an existing path is also "no route"), an unknown transaction or block, a static file that does not exist',
     meaning: 'nothing here by that name',
   },
-  RATE_LIMITED: { status: 429, arises: '`POST /v1/auth/session` when the node holds as many sessions as it can', meaning: 'slow down: retry later, or sign each request instead' },
+  RATE_LIMITED: {
+    status: 429,
+    arises:
+      'any route, when one client address has sent more than its limit in the window (3,000 per 10 s; loopback exempt by default), `POST /v1/auth/challenge` over its own limit (60 per 10 s per address, loopback included), and `POST /v1/auth/session` when the node holds as many sessions as it can',
+    meaning: 'slow down: retry after the `Retry-After` seconds (or, for sessions, sign each request instead)',
+  },
+  NODE_BUSY: {
+    status: 503,
+    arises:
+      'routes that hold a whole block or many receipts (`GET /v1/blocks/{ref}`, `GET /v1/txs/{id}`, `GET /v1/mempool`, the notary\'s look-ups and receipts) when 4 run and 32 wait; any request with a body over 256 KiB when 2 run and 8 wait (spec/api.md §"Limits")',
+    meaning: 'the node is at its limit of concurrent heavy work and its queue is full; retry after the `Retry-After` seconds',
+  },
   INTERNAL: { status: 500, arises: 'any route', meaning: 'a bug; the message is only "internal error", and the node logs the route and a truncated error message' },
   // --- transaction admission
   TX_MALFORMED: { status: 400, arises: 'submission (`decodeTx`)', meaning: 'the transaction is not `{body, sig}` of the right shape; the message names the field' },

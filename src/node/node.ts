@@ -201,6 +201,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     nextNonce: (signer) => chain.nextNonce(signer),
     getBlock: (height) => chain.getBlock(height),
     getBlockByHash: (hash) => chain.getBlockByHash(hash),
+    getSignedHeader: (height) => chain.getSignedHeader(height),
     getResults: (height) => chain.getResults(height),
     setHandovers: (height) => chain.setHandovers(height),
     validatorSetAt: (height) => chain.validatorSetAt(height),
