@@ -68,17 +68,19 @@ export interface ApiLimits {
 /**
  * Defaults. 3,000 requests per 10 s is 300/s from one address: more than any
  * person or integration needs, far below what would trouble the node. 60
- * challenges per 10 s lets a whole office behind one address log in. Four
- * whole-block reads of a 16 MiB block each hold ~150 MiB at most (parsed
- * block, results and the serialised answer), about 600 MiB; two 8 MiB bodies
- * with their parsed form, ~100 MiB.
+ * challenges per 10 s lets a whole office behind one address log in. A
+ * whole-block read holds about 14 times the block's encoded size (parsed
+ * block and results, the serialised answer; measured: ~35 MiB for a block
+ * of 6,000 anchors, 2.5 MB), so two reads of the largest block the chain
+ * allows (16 MiB) hold ~450 MiB; two 8 MiB bodies with their parsed form,
+ * ~100 MiB (spec/api.md §"Limits").
  */
 export const DEFAULT_LIMITS: ApiLimits = {
   clientRequestsMax: 3_000,
   clientWindowMs: 10_000,
   loopbackExempt: true,
   challengesMax: 60,
-  heavyReadsConcurrent: 4,
+  heavyReadsConcurrent: 2,
   heavyReadsQueued: 32,
   largeBodyBytes: 256 * 1024,
   largeBodiesConcurrent: 2,
