@@ -21,6 +21,7 @@ import { signRequest } from '../src/sdk/http-auth.js';
 import { startTestNode, type TestNode } from '../test/helpers.js';
 import { SERVICES } from '../src/services/index.js';
 import { notaryHost } from '../src/services/notary/host.js';
+import { DEFAULT_MEMPOOL } from '../src/node/mempool.js';
 
 export interface Ceilings {
   ed25519VerifyOneCorePerSecond: number;
@@ -59,7 +60,7 @@ export async function withNode<T>(fn: (url: string, t: TestNode) => Promise<T>):
     api: { bodyLimitBytes: 64 * 1024 * 1024 },
     blockIntervalMs: 200,
     verifyWorkers: availableParallelism(),
-    mempool: { txsMax: 400_000, bytesMax: 512 * 1024 * 1024, perSignerMax: 100_000, nonceWindow: 100_000 },
+    mempool: { ...DEFAULT_MEMPOOL, txsMax: 400_000, bytesMax: 512 * 1024 * 1024, perSignerMax: 100_000, nonceWindow: 100_000, futureNonceWindow: 100_000, futureTxsMax: 400_000 },
     // Room for the aggregation benchmark's 2,000,000 hashes in flight.
     services: SERVICES.map((s) => (s.name === 'notary' ? { ...s, host: notaryHost({ pendingHashesMax: 16_000_000 }) } : s)),
   });

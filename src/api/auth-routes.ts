@@ -39,7 +39,7 @@ export function registerAuthRoutes(app: TypedApp, node: PolityNode, auth: Authen
         tags: ['auth'],
         summary: 'A single-use challenge for a subject to sign (opens a session with POST /v1/auth/session).',
         body: S.ChallengeRequest,
-        response: { 200: S.Challenge, ...errorResponses(401) },
+        response: { 200: S.Challenge, ...errorResponses(401, 429) },
       },
     },
     async (request) => auth.sessions.challenge(subjectOf(request.body.subject)),
@@ -96,8 +96,10 @@ export function registerAuthRoutes(app: TypedApp, node: PolityNode, auth: Authen
         summary: 'Transactions waiting for a block (not public: an auditor or admin of a member organisation, signed request or session).',
         querystring: S.MempoolQuery,
         security: [...SIGNED_OR_SESSION],
-        response: { 200: S.Mempool, ...errorResponses(401, 403) },
+        response: { 200: S.Mempool, ...errorResponses(401, 403, 503) },
       },
+      // Up to 1,000 transactions of up to 16 KiB each.
+      config: { cost: 'heavyRead' },
     },
     async (request) => {
       const principal = await requirePrincipal(request, auth);

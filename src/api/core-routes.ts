@@ -116,8 +116,10 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
         tags: ['transactions'],
         summary: 'Status of a transaction, with the transaction once committed.',
         params: S.TxIdParams,
-        response: { 200: Either('status', 'committed', S.TxLookup, S.TxPending), ...errorResponses(404) },
+        response: { 200: Either('status', 'committed', S.TxLookup, S.TxPending), ...errorResponses(404, 503) },
       },
+      // Reads the transaction's whole block.
+      config: { cost: 'heavyRead' },
     },
     async (request) => {
       const status = await node.txStatus(request.params.id);
@@ -143,7 +145,8 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
       const top = Math.min(before !== undefined ? before - 1 : node.height, node.height);
       const heights: number[] = [];
       for (let h = top; h >= 1 && heights.length < limit; h--) heights.push(h);
-      const blocks = await Promise.all(heights.map((h) => node.getBlock(h)));
+      // Headers and certificates only (stored apart from the bodies): a list reads kilobytes per block.
+      const blocks = await Promise.all(heights.map((h) => node.getSignedHeader(h)));
       return {
         height: node.height,
         blocks: blocks.filter((b) => b !== undefined).map((b) => ({ hash: b.certificate.blockHash, header: b.header, signatures: b.certificate.signatures.length })),
@@ -159,8 +162,10 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
         tags: ['blocks'],
         summary: 'A block with its transactions, results and commit certificate.',
         params: S.BlockRefParams,
-        response: { 200: S.BlockWithResults, ...errorResponses(404) },
+        response: { 200: S.BlockWithResults, ...errorResponses(404, 503) },
       },
+      // A whole block (up to blockBytesMax) and its results: a few at a time (limits.ts).
+      config: { cost: 'heavyRead' },
     },
     async (request) => {
       const { ref } = request.params;
@@ -187,7 +192,7 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
       const { height } = request.params;
       const { head } = request.query;
       const proof = await node.historyInclusion(height, head);
-      const [block, headBlock] = await Promise.all([node.getBlock(height), node.getBlock(head)]);
+      const [block, headBlock] = await Promise.all([node.getSignedHeader(height), node.getSignedHeader(head)]);
       if (!block || !headBlock) throw new PolityError('RECEIPT_UNAVAILABLE', 'a block of this proof is not stored on this node');
       return { ...proof, blockHash: block.certificate.blockHash, head: { header: headBlock.header, certificate: headBlock.certificate } };
     },
@@ -207,7 +212,7 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
     async (request) => {
       const { from, to } = request.query;
       const proof = await node.historyConsistency(from, to);
-      const [a, b] = await Promise.all([node.getBlock(from), node.getBlock(to)]);
+      const [a, b] = await Promise.all([node.getSignedHeader(from), node.getSignedHeader(to)]);
       if (!a || !b) throw new PolityError('RECEIPT_UNAVAILABLE', 'a block of this proof is not stored on this node');
       return { ...proof, from: { header: a.header, certificate: a.certificate }, to: { header: b.header, certificate: b.certificate } };
     },

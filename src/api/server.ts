@@ -35,6 +35,7 @@ import { createReplayGuard } from './http-signatures.js';
 import { createSessionStore } from './sessions.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { registerCoreRoutes } from './core-routes.js';
+import { registerLimits, type ApiLimits } from './limits.js';
 import { CORE_TAGS, openApiOptions } from './openapi.js';
 import type { ApiService, TypedApp } from './route.js';
 import { RequestValidationError, typeboxValidatorCompiler } from './validator.js';
@@ -53,6 +54,8 @@ export interface ApiOptions {
   publicOrigin?: string;
   /** Serve the web pages (explorer, the services' pages) and the API reference at /docs. */
   web?: boolean;
+  /** Per-client rate limits and the gates for heavy work (limits.ts; defaults in DEFAULT_LIMITS, spec/api.md). */
+  limits?: Partial<ApiLimits>;
 }
 
 /** Default largest request body: 8 MiB (a batch of 100,000 hashes is ~6.7 MB). */
@@ -109,6 +112,8 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
     ...(options.publicOrigin ? { origin: options.publicOrigin } : {}),
   };
 
+  // Before any route: the limits attach to routes as they are added.
+  await registerLimits(app, options.limits);
   await app.register(swagger, openApiOptions([...CORE_TAGS, ...services.flatMap((s) => s.tags)], '1'));
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, reply, errors, node, request.routeOptions.url));
   // The message names no part of the URL: a path may carry data a client should not have put there.

@@ -42,7 +42,18 @@ export const CORE_ERRORS = defineErrors({
     arises: 'HTTP: no such route (a wrong method on an existing path is also "no route"), an unknown transaction or block, a static file that does not exist',
     meaning: 'nothing here by that name',
   },
-  RATE_LIMITED: { status: 429, arises: '`POST /v1/auth/session` when the node holds as many sessions as it can', meaning: 'slow down: retry later, or sign each request instead' },
+  RATE_LIMITED: {
+    status: 429,
+    arises:
+      'any route, when one client address has sent more than its limit in the window (3,000 per 10 s; loopback exempt by default), `POST /v1/auth/challenge` over its own limit (60 per 10 s per address, loopback included), and `POST /v1/auth/session` when the node holds as many sessions as it can',
+    meaning: 'slow down: retry after the `Retry-After` seconds (or, for sessions, sign each request instead)',
+  },
+  NODE_BUSY: {
+    status: 503,
+    arises:
+      'routes that hold a whole block or many receipts (`GET /v1/blocks/{ref}`, `GET /v1/txs/{id}`, `GET /v1/mempool`, the notary\'s look-ups and receipts) when 2 run and 32 wait; any request with a body over 256 KiB when 2 run and 8 wait (spec/api.md §"Limits")',
+    meaning: 'the node is at its limit of concurrent heavy work and its queue is full; retry after the `Retry-After` seconds',
+  },
   INTERNAL: { status: 500, arises: 'any route', meaning: 'a bug; the message is only "internal error", and the node logs the route and a truncated error message' },
   // --- transaction admission
   TX_MALFORMED: { status: 400, arises: 'submission (`decodeTx`)', meaning: 'the transaction is not `{body, sig}` of the right shape; the message names the field' },
@@ -54,7 +65,11 @@ export const CORE_ERRORS = defineErrors({
     arises: "submission: the nonce is below the signer's committed nonce, or another waiting transaction has it; also a result: the nonce is not the signer's next one at execution",
     meaning: 'replay, or a conflicting transaction',
   },
-  TX_NONCE_TOO_FAR: { status: 409, arises: 'submission', meaning: "the nonce is 50,000 or more ahead of the signer's committed nonce" },
+  TX_NONCE_TOO_FAR: {
+    status: 409,
+    arises: 'submission',
+    meaning: "the nonce is 50,000 or more ahead of the signer's committed nonce, or it waits behind a gap and is 256 or more past the signer's next runnable nonce (spec/transactions.md §7.2)",
+  },
   TX_EXPIRED: { status: 410, arises: "submission: `expiresAt <=` the current height; also a result: `expiresAt <` the block's height", meaning: 'too late' },
   TX_DUPLICATE: { status: 409, arises: 'submission', meaning: 'the same transaction (same id) is already waiting' },
   TX_UNKNOWN_MODULE: { status: 400, arises: 'submission; also a result', meaning: 'no module of that name on this chain' },
@@ -68,7 +83,12 @@ export const CORE_ERRORS = defineErrors({
       results: Type.Array(Type.Object({ txId: Type.Optional(Type.String()), status: Type.Literal('rejected'), code: Type.String(), message: Type.String() })),
     }),
   },
-  MEMPOOL_FULL: { status: 503, arises: 'submission', meaning: "the mempool's transaction or byte limit, or this signer's limit, is reached; retry later" },
+  MEMPOOL_FULL: {
+    status: 503,
+    arises: 'submission',
+    meaning:
+      "the mempool's transaction or byte limit, or this signer's limit, is reached and nothing waiting behind a nonce gap can be evicted for it; or the share of transactions waiting behind a gap is taken (send the missing nonce first); retry later",
+  },
   // --- authentication of API requests (spec/api-auth.md §6)
   AUTH_REQUIRED: { status: 401, arises: 'routes that need a principal', meaning: 'the route needs a signed request or a session token, and the request has neither' },
   AUTH_MALFORMED: { status: 401, arises: 'signed requests, sessions', meaning: 'Signature-Input / Signature / Authorization cannot be parsed, or the profile is not followed' },

@@ -8,7 +8,10 @@
  * verifier the node was given: a pool of worker threads in a real node
  * (verify-pool.ts), a cached synchronous check in the simulator. Every
  * element of a submission gets its own outcome, and a rejected one changes
- * nothing.
+ * nothing. Transactions that pass are added to the mempool in the
+ * submission's order once their signatures are checked; transactions that
+ * wait behind a nonce gap are bounded, expire and are evicted first
+ * (mempool.ts).
  *
  * Each transaction's signature is verified once per node: ids verified at
  * admission are remembered (up to `verifiedIdsMax`), and a peer's block
@@ -47,6 +50,8 @@ export interface AdmissionOptions {
   onAccepted?(txs: readonly SignedTx[]): void;
   /** Some transaction was accepted: there is work for a block. */
   workAvailable(): void;
+  /** Milliseconds now (the node's clock; the simulator's virtual one): when transactions behind a nonce gap expire. */
+  now(): number;
 }
 
 export interface Admission {
@@ -105,6 +110,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
       const outcomes: SubmitOutcome[] = new Array(values.length);
       const accepted: SignedTx[] = [];
       const checks: Promise<void>[] = [];
+      const verified: (DecodedTx | undefined)[] = new Array(values.length);
       for (let i = 0; i < values.length; i++) {
         let decoded: DecodedTx;
         try {
@@ -122,19 +128,28 @@ export function createAdmission(options: AdmissionOptions): Admission {
               return;
             }
             rememberVerified(d.id);
-            try {
-              // Checked again: the mempool may have changed while the signature was verified.
-              mempool.add(d, chain.nextNonce(d.tx.body.signer));
-              outcomes[i] = { txId: d.id, status: 'accepted' };
-              accepted.push(d.tx);
-            } catch (e) {
-              const err = e as PolityError;
-              outcomes[i] = { txId: d.id, status: 'rejected', code: err.code, message: err.message };
-            }
+            verified[i] = d;
           }),
         );
       }
       await Promise.all(checks);
+      // Added in the submission's order, not in the order the workers finished: a client's
+      // consecutive nonces then never look gapped to the mempool's limits on what cannot run.
+      const nowMs = options.now();
+      mempool.expire(nowMs);
+      for (let i = 0; i < values.length; i++) {
+        const d = verified[i];
+        if (!d) continue;
+        try {
+          // Checked again: the mempool may have changed while the signature was verified.
+          mempool.add(d, chain.nextNonce(d.tx.body.signer), nowMs);
+          outcomes[i] = { txId: d.id, status: 'accepted' };
+          accepted.push(d.tx);
+        } catch (e) {
+          const err = e as PolityError;
+          outcomes[i] = { txId: d.id, status: 'rejected', code: err.code, message: err.message };
+        }
+      }
       // A peer's transactions are relayed by the network, not sent back out.
       if (accepted.length > 0 && !submitOptions?.fromPeer) options.onAccepted?.(accepted);
       if (accepted.length > 0) options.workAvailable();
@@ -147,6 +162,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     list: (limit) => mempool.list(limit).map((d) => d.tx),
     reap(height, txsMax, bytesMax) {
       mempool.dropExpired(height);
+      mempool.expire(options.now());
       return mempool.reap(txsMax, bytesMax);
     },
     async verifyBlockTxs(raw) {

@@ -32,7 +32,7 @@ import { nextNonce } from '../runtime/executor.js';
 import { genesisState } from '../runtime/membership.js';
 import type { ModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
-import type { Attachment, ChainStore, Head, TxLocation } from '../storage/interface.js';
+import type { Attachment, ChainStore, Head, SignedHeader, TxLocation } from '../storage/interface.js';
 import type { Logger } from './log.js';
 
 export interface ValidatorSetAt {
@@ -74,6 +74,13 @@ export interface ChainReads {
   nextNonce(signer: string): number;
   getBlock(height: number): Promise<Block | undefined>;
   getBlockByHash(hash: string): Promise<Block | undefined>;
+  /**
+   * A block's header and certificate without its body (lists of blocks,
+   * history proofs, handovers). A block stored before headers were kept
+   * apart is read whole, once per call: data directories are not migrated
+   * at start, which would read every body of a long chain before serving.
+   */
+  getSignedHeader(height: number): Promise<SignedHeader | undefined>;
   getResults(height: number): Promise<TxResult[] | undefined>;
   txLocation(txId: string): Promise<TxLocation | undefined>;
   /** The validator set in force at a height up to head + 2, and the height it took effect. */
@@ -153,6 +160,19 @@ export async function createChainState(options: ChainStateOptions): Promise<Chai
    * the same set, so proposer rotation and set hashes stay cached.
    */
   let setsMemo: { source: unknown; sets: ScheduledSet[] } = { source: undefined, sets: [] };
+  /** Reads of whole blocks stored before headers were kept apart: one at a time, so a list over old blocks holds one body, not a hundred. */
+  let legacyReads: Promise<unknown> = Promise.resolve();
+  const getSignedHeader = async (height: number): Promise<SignedHeader | undefined> => {
+    const stored = await store.getSignedHeader(height);
+    if (stored) return stored;
+    const read = legacyReads.then(async () => {
+      const block = await store.getBlock(height);
+      return block && { header: block.header, certificate: block.certificate };
+    });
+    legacyReads = read.catch(() => undefined);
+    return read;
+  };
+
   const setAt = (height: number): ValidatorSetAt => {
     const source = state.get(SETS_KEY);
     if (source !== setsMemo.source) setsMemo = { source, sets: (source as unknown as { sets: ScheduledSet[] } | undefined)?.sets ?? [] };
@@ -243,6 +263,7 @@ export async function createChainState(options: ChainStateOptions): Promise<Chai
       const height = await store.getHeightByHash(hash);
       return height === undefined ? undefined : store.getBlock(height);
     },
+    getSignedHeader,
     getResults: (height) => store.getResults(height),
     txLocation: (txId) => store.getTxLocation(txId),
     async committedTx(txId) {
@@ -262,9 +283,9 @@ export async function createChainState(options: ChainStateOptions): Promise<Chai
         if (s.since > upTo) break;
         let handover = handovers.get(s.since);
         if (!handover) {
-          const block = await store.getBlock(s.since - 1);
-          if (!block) throw new PolityError('RECEIPT_UNAVAILABLE', `block ${s.since - 1} is not stored on this node`);
-          handover = { since: s.since, validators: s.validators, header: block.header, certificate: block.certificate };
+          const signed = await getSignedHeader(s.since - 1);
+          if (!signed) throw new PolityError('RECEIPT_UNAVAILABLE', `block ${s.since - 1} is not stored on this node`);
+          handover = { since: s.since, validators: s.validators, header: signed.header, certificate: signed.certificate };
           handovers.set(s.since, handover);
         }
         out.push(handover);

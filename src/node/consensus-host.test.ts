@@ -103,19 +103,20 @@ async function startNode(options: {
   const commits: CommittedBlock[] = [];
   chain.onCommit((c) => commits.push(c));
   let host: ConsensusHost | undefined;
+  let now = GENESIS_TIME + 1000;
   const admission = createAdmission({
     chain,
     registry,
     verifier: { verify: async (d) => verifyBytes(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig) },
     verifiedIdsMax: 1000,
     workAvailable: () => host?.workAvailable(),
+    now: () => now,
   });
   const sign = (m: Uint8Array): string => signBytes(key.secretKey, m);
   const engine =
     validators.length === 1
       ? createSoloEngine({ chainId: 'test', validators, selfPubKey: key.publicKey, sign, blockIntervalMs: 0, blockTxsTrigger: 1 })
       : createTendermintEngine({ chainId: 'test', validators, selfPubKey: key.publicKey, sign, verify: verifyBytes });
-  let now = GENESIS_TIME + 1000;
   host = createConsensusHost({
     chain,
     engine,

@@ -16,6 +16,7 @@ import type { CommittedBlock, StateRead, ValidatorSetAt } from './chain-state.js
 import type { Clock } from './clock.js';
 import type { Logger } from './log.js';
 import type { MempoolOptions } from './mempool.js';
+import type { SignedHeader } from '../storage/interface.js';
 import type { NodeService, ServiceHost } from './service-host.js';
 
 export type { SubmitOutcome } from './admission.js';
@@ -94,6 +95,8 @@ export interface PolityNode {
   nextNonce(signer: string): number;
   getBlock(height: number): Promise<Block | undefined>;
   getBlockByHash(hash: string): Promise<Block | undefined>;
+  /** A block's header and certificate without its transactions (what lists and history proofs read). */
+  getSignedHeader(height: number): Promise<SignedHeader | undefined>;
   getResults(height: number): Promise<TxResult[] | undefined>;
   /**
    * The validator-set handovers committed up to `height` (default: the head),

@@ -85,6 +85,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     verifiedIdsMax: solo ? 0 : VERIFIED_IDS_MAX,
     onAccepted: (txs) => protocol?.gossipTxs(txs),
     workAvailable: () => consensus?.workAvailable(),
+    now: () => clock.now(),
   });
   const engine = createEngine({ ...options, nodeKey, validatorSetAt: (height) => chain.validatorSetAt(height) });
   if (!solo) {
@@ -200,6 +201,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     nextNonce: (signer) => chain.nextNonce(signer),
     getBlock: (height) => chain.getBlock(height),
     getBlockByHash: (hash) => chain.getBlockByHash(hash),
+    getSignedHeader: (height) => chain.getSignedHeader(height),
     getResults: (height) => chain.getResults(height),
     setHandovers: (height) => chain.setHandovers(height),
     validatorSetAt: (height) => chain.validatorSetAt(height),

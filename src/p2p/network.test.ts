@@ -367,3 +367,69 @@ test('a peer that stops reading: gossip to it is dropped oldest-first, its queue
   await waitFor('the slow peer catches up with the newest message', () => slow.got.some((g) => g.data === 'after'), 10_000);
   assert.ok(slow.got.length < count + 1, 'it missed the dropped ones');
 });
+
+/**
+ * Silent sockets from many loopback addresses (Linux routes all of
+ * 127.0.0.0/8 to lo, so a client may bind 127.0.0.2, 127.0.0.3, …), each
+ * reopened 50 ms after it closes: a handshake-slot flood that needs no key.
+ */
+function handshakeFlood(port: number, addresses: number, socketsPerAddress: number): { stop(): void; opened(): number } {
+  let stopped = false;
+  let opened = 0;
+  const sockets = new Set<Socket>();
+  const open = (localAddress: string): void => {
+    if (stopped) return;
+    const socket = connect({ host: HOST, port, localAddress });
+    opened++;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      sockets.delete(socket);
+      setTimeout(() => open(localAddress), 50).unref();
+    });
+  };
+  for (let a = 0; a < addresses; a++) for (let s = 0; s < socketsPerAddress; s++) open(`127.0.0.${a + 2}`);
+  return {
+    opened: () => opened,
+    stop() {
+      stopped = true;
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, HOST, r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+test('a flood of silent handshakes from many addresses does not keep two known peers apart', async (t) => {
+  const [keyA, keyB] = [generateKeyPair(), generateKeyPair()];
+  const [portA, portB] = [await freeLoopbackPort(), await freeLoopbackPort()];
+  // 200 sockets from 20 addresses at each node, reopened as soon as they close (the issue: ~300 per node, every 50 ms).
+  const floods = [handshakeFlood(portA, 20, 10), handshakeFlood(portB, 20, 10)];
+  try {
+    const a = await startNode({ key: keyA, port: portA, peers: [{ pubKey: keyB.publicKey, host: HOST, port: portB }] });
+    await sleep(500); // A's slots are taken before B (the restarted validator) comes up
+    const b = await startNode({ key: keyB, port: portB, peers: [{ pubKey: keyA.publicKey, host: HOST, port: portA }] });
+    const t0 = Date.now();
+    let ok = true;
+    try {
+      await waitFor('A and B to connect during the flood', () => connected(a, b), 10_000);
+    } catch {
+      ok = false;
+    }
+    const refused = [a, b].map((n) => n.logs.filter((l) => l.event === 'peer.refused').length);
+    t.diagnostic(`flood: ${floods.map((f) => f.opened()).join(' + ')} sockets opened; refused at A, B: ${refused.join(', ')}; A-B ${ok ? `connected after ${Date.now() - t0} ms` : 'not connected within 10 s'}`);
+    assert.ok(ok, 'known peers connect during a handshake flood');
+    // Gossip flows over the link while the flood goes on.
+    a.net.broadcast('tx', text('during the flood'));
+    await waitFor('B to receive gossip', () => b.got.some((g) => g.data === 'during the flood'));
+  } finally {
+    for (const f of floods) f.stop();
+    await stopAll();
+  }
+});

@@ -47,9 +47,15 @@
  *   invalid.
  * - Limits: frames above `maxMessageBytes` (+ header) drop the peer; a
  *   per-peer send queue of `sendQueueBytesMax` bytes drops the oldest gossip
- *   first and then the link (logged as `peer.slow`); at most
- *   `pendingHandshakesMax` unauthenticated connections at once; 5 s to finish
- *   a handshake; pings every 5 s and a link silent for 20 s is dropped.
+ *   first and then the link (logged as `peer.slow`); pings every 5 s and a
+ *   link silent for 20 s is dropped.
+ * - Handshake slots (a flood of silent sockets from ~300 addresses once
+ *   kept a restarted validator at 0 peers): 2 s to finish a handshake; an
+ *   inbound connection from a configured peer's address takes one of that
+ *   address's reserved slots (`pendingPerKnownAddressMax`); any other
+ *   address gets `pendingPerAddressMax` slots and shares a pool of
+ *   `pendingHandshakesMax`. Our own dials use no slot. A refused socket is
+ *   closed at once and counted; the count is logged every 5 s.
  * - Logs name peers by 16 hex digits of their key and never carry message
  *   contents.
  */
@@ -106,8 +112,16 @@ export interface P2POptions {
   seenEntriesMax?: number;
   /** Requests one peer may have waiting on our handler at once (default 64). */
   servedRequestsMax?: number;
-  /** Connections still in their handshake at once (default 64). */
+  /**
+   * Inbound connections still in their handshake at once, from addresses
+   * that are not a configured peer's (default 64). Known peers' addresses
+   * have slots of their own (below), outside this pool.
+   */
   pendingHandshakesMax?: number;
+  /** Inbound connections in their handshake from one address that is not a configured peer's (default 4). */
+  pendingPerAddressMax?: number;
+  /** Inbound connections in their handshake from one configured peer's address, reserved for it (default 8). */
+  pendingPerKnownAddressMax?: number;
   /** Mixed into the Noise prologue: nodes of different networks (chain ids) cannot connect. Default ''. */
   networkId?: string;
   log?: (event: string, fields: Record<string, unknown>) => void;
@@ -148,7 +162,8 @@ export interface P2PNetwork {
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-const HANDSHAKE_TIMEOUT_MS = 5000;
+/** A Noise handshake is three messages: milliseconds on a LAN, well under a second across a continent. */
+const HANDSHAKE_TIMEOUT_MS = 2000;
 const PING_EVERY_MS = 5000;
 const SILENCE_MAX_MS = 20_000;
 const DIAL_BACKOFF_MIN_MS = 100;
@@ -171,6 +186,15 @@ interface DialState {
   link: SecureLink | undefined;
 }
 
+/** An address as the socket reports it, IPv4-mapped IPv6 written as IPv4. */
+const normalAddress = (address: string): string => (address.startsWith('::ffff:') ? address.slice(7) : address);
+
+/** The addresses a configured peer's host stands for, without a DNS query: IP literals as they are, localhost as loopback. */
+function addressesOf(host: string): string[] {
+  if (host === 'localhost') return ['127.0.0.1', '::1'];
+  return [normalAddress(host.replace(/^\[|\]$/g, ''))];
+}
+
 export function createP2PNetwork(options: P2POptions): P2PNetwork {
   if (!isHex(options.nodeSecretKey, 32)) throw new TypeError('expected nodeSecretKey as 32 bytes of lowercase hex');
   const pubKey = publicKeyOf(options.nodeSecretKey);
@@ -180,6 +204,10 @@ export function createP2PNetwork(options: P2POptions): P2PNetwork {
   if (sendQueueBytesMax < frameBytesMax + 4) throw new TypeError(`expected sendQueueBytesMax of at least one frame (${frameBytesMax + 4} bytes), got ${sendQueueBytesMax}`);
   const servedRequestsMax = options.servedRequestsMax ?? 64;
   const pendingHandshakesMax = options.pendingHandshakesMax ?? 64;
+  const pendingPerAddressMax = options.pendingPerAddressMax ?? 4;
+  const pendingPerKnownAddressMax = options.pendingPerKnownAddressMax ?? 8;
+  /** Addresses of the configured peers (IP literals; `localhost` as loopback): their inbound handshakes have reserved slots. */
+  const knownAddresses = new Set(options.peers.flatMap((p) => addressesOf(p.host)));
   const log = options.log ?? (() => {});
   const prologue = Buffer.from(PROLOGUE_PREFIX + (options.networkId ?? ''), 'utf8');
   const staticKeyPair = generateX25519KeyPair();
@@ -189,11 +217,41 @@ export function createP2PNetwork(options: P2POptions): P2PNetwork {
   const links = new Map<string, SecureLink>();
   /** Links still in their handshake. */
   const pending = new Set<SecureLink>();
+  /** Inbound links in their handshake: the remote address each holds a slot of. */
+  const inboundPending = new Map<SecureLink, string>();
+  /** Inbound handshakes per remote address, and how many of them are from unknown addresses in all. */
+  const pendingByAddress = new Map<string, number>();
+  let pendingUnknown = 0;
+  const releaseSlot = (link: SecureLink): void => {
+    const remote = inboundPending.get(link);
+    if (remote === undefined) return;
+    inboundPending.delete(link);
+    const n = (pendingByAddress.get(remote) ?? 1) - 1;
+    if (n > 0) pendingByAddress.set(remote, n);
+    else pendingByAddress.delete(remote);
+    if (!knownAddresses.has(remote)) pendingUnknown--;
+  };
+  /**
+   * Whether an inbound connection from `remote` may start a handshake: a
+   * known peer's address within its reserved slots; any other address within
+   * its own few slots and the shared pool. A flood from many addresses fills
+   * the shared pool, never the reserved slots, and our own dials are not
+   * counted at all: validators reach each other through any such flood.
+   */
+  const slotRefusal = (remote: string): string | undefined => {
+    const fromAddress = pendingByAddress.get(remote) ?? 0;
+    if (knownAddresses.has(remote)) return fromAddress >= pendingPerKnownAddressMax ? `${fromAddress} handshakes from this peer address already in progress` : undefined;
+    if (fromAddress >= pendingPerAddressMax) return `${fromAddress} handshakes from this address already in progress`;
+    if (pendingUnknown >= pendingHandshakesMax) return `${pendingUnknown} handshakes from unknown addresses already in progress`;
+    return undefined;
+  };
   /** Requests our handler is serving, per peer. */
   const served = new Map<string, number>();
   const requests = new Map<number, PendingRequest>();
   const dials = new Map<string, DialState>();
   let nextRequestId = 1;
+  /** Inbound connections refused for want of a handshake slot (reported by the keepalive, not per socket). */
+  let refusedInbound = 0;
   let server: Server | undefined;
   let pinger: NodeJS.Timeout | undefined;
   let started = false;
@@ -243,6 +301,7 @@ export function createP2PNetwork(options: P2POptions): P2PNetwork {
 
   function onOpen(link: SecureLink): void {
     pending.delete(link);
+    releaseSlot(link);
     const peer = link.peer!;
     if (stopped) return link.close('stopped');
     const existing = links.get(peer);
@@ -263,6 +322,7 @@ export function createP2PNetwork(options: P2POptions): P2PNetwork {
 
   function onClose(link: SecureLink, reason: string, refused: boolean): void {
     pending.delete(link);
+    releaseSlot(link);
     const peer = link.peer;
     if (refused) log('peer.refused', { peer: peer ? shortKey(peer) : '?', outbound: link.outbound, reason });
     if (peer !== undefined && links.get(peer) === link) {
@@ -392,6 +452,10 @@ export function createP2PNetwork(options: P2POptions): P2PNetwork {
 
   const keepalive = (): void => {
     const now = Date.now();
+    if (refusedInbound > 0) {
+      log('peer.refused', { peer: '?', outbound: false, reason: 'no handshake slot for the remote address', connections: refusedInbound });
+      refusedInbound = 0;
+    }
     for (const link of [...links.values()]) {
       if (now - link.lastHeardMs > SILENCE_MAX_MS) link.close(`silent for ${Math.round((now - link.lastHeardMs) / 1000)} s`);
       else link.enqueue(encodePing(), false);
@@ -414,11 +478,25 @@ export function createP2PNetwork(options: P2POptions): P2PNetwork {
       started = true;
       server = createServer((socket) => {
         if (stopped) return void socket.destroy();
-        if (pending.size >= pendingHandshakesMax) {
-          log('peer.refused', { peer: '?', outbound: false, reason: `${pending.size} handshakes already in progress` });
+        const remote = normalAddress(socket.remoteAddress ?? '');
+        const refusal = slotRefusal(remote);
+        if (refusal) {
+          // Not logged per socket: a flood would flood the log. Counted instead.
+          refusedInbound++;
           return void socket.destroy();
         }
-        attach(socket, false);
+        pendingByAddress.set(remote, (pendingByAddress.get(remote) ?? 0) + 1);
+        if (!knownAddresses.has(remote)) pendingUnknown++;
+        const link = attach(socket, false);
+        // attach() may have closed it already (a socket that died at once): onClose then ran first.
+        if (link.closed) {
+          const n = (pendingByAddress.get(remote) ?? 1) - 1;
+          if (n > 0) pendingByAddress.set(remote, n);
+          else pendingByAddress.delete(remote);
+          if (!knownAddresses.has(remote)) pendingUnknown--;
+        } else {
+          inboundPending.set(link, remote);
+        }
       });
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

@@ -517,6 +517,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         verifiedIdsMax: VERIFIED_IDS_MAX,
         onAccepted: (txs) => inc.protocol.gossipTxs(txs),
         workAvailable: () => inc.consensus.workAvailable(),
+        now: () => clock.now(),
       });
       inc.engine = createTendermintEngine({
         chainId,

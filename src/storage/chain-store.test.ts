@@ -63,6 +63,8 @@ async function contract(name: string, make: () => Promise<{ store: ChainStore; d
       assert.deepEqual(await store.loadHead(), commitAt(2, []).head);
       assert.deepEqual(await store.getBlock(1), first.block);
       assert.equal(await store.getHeightByHash(first.head.blockHash), 1);
+      assert.deepEqual(await store.getSignedHeader(1), { header: first.block.header, certificate: first.block.certificate });
+      assert.equal(await store.getSignedHeader(3), undefined);
       assert.deepEqual(await store.getResults(1), first.results);
       assert.deepEqual(await store.getTxLocation(first.results[0]!.txId), { height: 1, index: 0 });
       assert.deepEqual(await store.getHistoryNode(0, 1), Buffer.from(hex('02'), 'hex'));

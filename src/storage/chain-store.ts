@@ -20,6 +20,8 @@
  *   meta/genesis        genesis hash this store belongs to
  *   meta/head           Head
  *   b/<height:012>      {header, certificate, txs}
+ *   sh/<height:012>     {header, certificate}: what lists of blocks read, without the body
+ *                       (blocks stored before this key existed have none; readers fall back)
  *   bh/<blockHash>      height
  *   r/<height:012>      TxResult[]
  *   t/<txId>            "<height>:<index>"
@@ -40,9 +42,9 @@
  */
 import { ClassicLevel } from 'classic-level';
 import type { Block, TxResult } from '../ledger/block.js';
-import { padHeight as pad, padRound, type ChainStore, type Head, type WalRecord } from './interface.js';
+import { padHeight as pad, padRound, type ChainStore, type Head, type SignedHeader, type WalRecord } from './interface.js';
 
-export type { Attachment, BlockCommit, ChainStore, Head, TxLocation, WalMessage, WalRecord } from './interface.js';
+export type { Attachment, BlockCommit, ChainStore, Head, SignedHeader, TxLocation, WalMessage, WalRecord } from './interface.js';
 
 /** The third segment of a write-ahead log key that holds a block body rather than a message (message types are proposal, prevote, precommit). */
 const WAL_BLOCK = 'block';
@@ -93,6 +95,10 @@ export function createChainStore(path: string): ChainStore {
       const text = await get(`b/${pad(height)}`);
       return text === undefined ? undefined : (JSON.parse(text) as Block);
     },
+    async getSignedHeader(height) {
+      const text = await get(`sh/${pad(height)}`);
+      return text === undefined ? undefined : (JSON.parse(text) as SignedHeader);
+    },
     async getHeightByHash(hash) {
       const text = await get(`bh/${hash}`);
       return text === undefined ? undefined : Number(text);
@@ -141,6 +147,7 @@ export function createChainStore(path: string): ChainStore {
       const height = block.header.height;
       const batch = db.batch();
       batch.put(`b/${pad(height)}`, JSON.stringify(block));
+      batch.put(`sh/${pad(height)}`, JSON.stringify({ header: block.header, certificate: block.certificate }));
       batch.put(`bh/${head.blockHash}`, String(height));
       batch.put(`r/${pad(height)}`, commit.resultsJson);
       for (let i = 0; i < results.length; i++) batch.put(`t/${results[i]!.txId}`, `${height}:${i}`);

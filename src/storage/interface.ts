@@ -17,7 +17,7 @@
  * - Reads return `undefined` for what is not stored; they never throw for it.
  * - A store opened with one genesis hash refuses another.
  */
-import type { Block, TxResult } from '../ledger/block.js';
+import type { Block, BlockHeader, CommitCertificate, TxResult } from '../ledger/block.js';
 
 export interface Head {
   height: number;
@@ -44,6 +44,16 @@ export interface BlockCommit {
   head: Head;
   /** Attachments of transactions of this block, written in the block's batch. */
   attachments: readonly Attachment[];
+}
+
+/**
+ * A block's header and commit certificate without its transactions: what
+ * lists of blocks and history proofs answer. Stored apart from the body so
+ * that they read kilobytes, not a block of up to `blockBytesMax`.
+ */
+export interface SignedHeader {
+  header: BlockHeader;
+  certificate: CommitCertificate;
 }
 
 export interface TxLocation {
@@ -77,6 +87,12 @@ export interface ChainStore {
   loadState(): AsyncIterable<[string, string]>;
   getBlock(height: number): Promise<Block | undefined>;
   getHeightByHash(hash: string): Promise<number | undefined>;
+  /**
+   * The block's header and certificate, stored with it (`commitBlock`);
+   * undefined for a block committed before the store kept them (the caller
+   * falls back to the body).
+   */
+  getSignedHeader(height: number): Promise<SignedHeader | undefined>;
   getResults(height: number): Promise<TxResult[] | undefined>;
   getTxLocation(txId: string): Promise<TxLocation | undefined>;
   getHistoryNode(level: number, index: number): Promise<Uint8Array | undefined>;

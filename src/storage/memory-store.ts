@@ -28,6 +28,7 @@ export function createMemoryStore(path = 'memory'): ChainStore {
   let head: string | undefined;
   const blocks = new Map<number, string>();
   const heightByHash = new Map<string, number>();
+  const signedHeaders = new Map<number, string>();
   const results = new Map<number, string>();
   const txLocations = new Map<string, TxLocation>();
   const state = new Map<string, string>();
@@ -64,6 +65,11 @@ export function createMemoryStore(path = 'memory'): ChainStore {
       const text = blocks.get(height);
       return text === undefined ? undefined : JSON.parse(text);
     },
+    async getSignedHeader(height) {
+      ready();
+      const text = signedHeaders.get(height);
+      return text === undefined ? undefined : JSON.parse(text);
+    },
     async getHeightByHash(hash) {
       ready();
       return heightByHash.get(hash);
@@ -93,10 +99,12 @@ export function createMemoryStore(path = 'memory'): ChainStore {
       const height = commit.block.header.height;
       // Everything is encoded before anything is applied: a failure leaves the store as it was.
       const blockText = JSON.stringify(commit.block);
+      const signedHeaderText = JSON.stringify({ header: commit.block.header, certificate: commit.block.certificate });
       const headText = JSON.stringify(commit.head);
       const states = [...commit.stateChanges].map(([key, value]) => [key, value === null ? null : utf8.decode(value)] as const);
       const copies = commit.attachments.map((a) => [a.txId, Uint8Array.from(a.bytes)] as const);
       blocks.set(height, blockText);
+      signedHeaders.set(height, signedHeaderText);
       heightByHash.set(commit.head.blockHash, height);
       results.set(height, commit.resultsJson);
       commit.results.forEach((r, index) => txLocations.set(r.txId, { height, index }));

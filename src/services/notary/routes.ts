@@ -43,6 +43,7 @@ export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { no
           'The request must be signed with HTTP Message Signatures (RFC 9421, Ed25519, covering @method, @target-uri, content-digest and content-type) or carry a session token (POST /v1/auth/session); see spec/api-auth.md. Answers how many distinct new hashes were queued (repeats of a waiting hash are not counted). Each receipt is ready once the next block commits (POST /v1/notary/receipts). A hash anchored before is anchored again; look-ups and receipts report its earliest anchoring.',
         body: BatchBody,
         security: [...SIGNED_OR_SESSION],
+        // 503: the aggregation queue is full (NOTARY_BATCH_FULL), or large bodies are being served as many as may be at once (NODE_BUSY).
         response: { 202: BatchQueued, ...errorResponses(401, 503) },
       },
     },
@@ -58,7 +59,11 @@ export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { no
 
   app.get(
     '/v1/notary/hashes/:hash',
-    { schema: { operationId: 'notaryLookup', tags: ['notary'], summary: 'When and in which block a hash was anchored.', params: HashParams, response: { 200: Lookup, ...errorResponses() } } },
+    {
+      schema: { operationId: 'notaryLookup', tags: ['notary'], summary: 'When and in which block a hash was anchored.', params: HashParams, response: { 200: Lookup, ...errorResponses(503) } },
+      // Reads the anchoring block whole (api/limits.ts).
+      config: { cost: 'heavyRead' },
+    },
     async (request) => notary().lookup(request.params.hash),
   );
 
@@ -70,8 +75,9 @@ export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { no
         tags: ['notary'],
         summary: 'The offline-verifiable receipt of an anchored hash.',
         params: HashParams,
-        response: { 200: Receipt, ...errorResponses(404, 409) },
+        response: { 200: Receipt, ...errorResponses(404, 409, 503) },
       },
+      config: { cost: 'heavyRead' },
     },
     async (request) => notary().receipt(request.params.hash),
   );
@@ -84,8 +90,9 @@ export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { no
         tags: ['notary'],
         summary: 'Receipts of up to 1,000 hashes; a hash without one gets its code instead.',
         body: ReceiptsBody,
-        response: { 200: Receipts, ...errorResponses() },
+        response: { 200: Receipts, ...errorResponses(503) },
       },
+      config: { cost: 'heavyRead' },
     },
     async (request) => ({ receipts: await notary().receipts(request.body.hashes) }),
   );

@@ -43,12 +43,30 @@ interface BlockProofs {
   resultsTree: MerkleTree;
 }
 
-/** Transaction and results trees of this many recently used blocks are kept (first in, first out). */
+/**
+ * Transaction and results trees of recently used blocks are kept (first in,
+ * first out): at most this many blocks, and at most this many transactions
+ * in all — a cached block holds its transactions, so a count of blocks alone
+ * would let 32 full blocks (16 MiB each) sit in memory.
+ */
 const BLOCK_CACHE_MAX = 32;
+const BLOCK_CACHE_TXS_MAX = 40_000;
 
 export function createReceiptService(source: ReceiptSource): ReceiptService {
   const { chain, aggregator } = source;
   const blocks = new Map<number, Promise<BlockProofs>>();
+  /** Transactions of the cached blocks that have loaded. */
+  const cachedTxs = new Map<number, number>();
+  const trim = (): void => {
+    let total = 0;
+    for (const n of cachedTxs.values()) total += n;
+    for (const height of blocks.keys()) {
+      if (blocks.size <= 1 || (blocks.size <= BLOCK_CACHE_MAX && total <= BLOCK_CACHE_TXS_MAX)) break;
+      blocks.delete(height);
+      total -= cachedTxs.get(height) ?? 0;
+      cachedTxs.delete(height);
+    }
+  };
 
   const blockProofs = (height: number): Promise<BlockProofs> => {
     let entry = blocks.get(height);
@@ -56,6 +74,10 @@ export function createReceiptService(source: ReceiptSource): ReceiptService {
       entry = (async () => {
         const [block, results] = await Promise.all([chain.getBlock(height), chain.getResults(height)]);
         if (!block || !results) throw new PolityError('RECEIPT_UNAVAILABLE', `block ${height} is not stored on this node`);
+        if (blocks.has(height)) {
+          cachedTxs.set(height, block.txs.length);
+          trim();
+        }
         return {
           block,
           results,
@@ -63,9 +85,12 @@ export function createReceiptService(source: ReceiptSource): ReceiptService {
           resultsTree: buildMerkleTree(results.map((r) => leafHash(canonicalBytes(r)))),
         };
       })();
-      entry.catch(() => blocks.delete(height));
+      entry.catch(() => {
+        blocks.delete(height);
+        cachedTxs.delete(height);
+      });
       blocks.set(height, entry);
-      if (blocks.size > BLOCK_CACHE_MAX) blocks.delete(blocks.keys().next().value!);
+      trim();
     }
     return entry;
   };
@@ -165,16 +190,24 @@ export function createReceiptService(source: ReceiptSource): ReceiptService {
     },
     async receipts(hashes) {
       const locs = await locate(hashes);
-      return Promise.all(
-        hashes.map(async (hash, i) => {
-          const loc = locs[i];
-          if (!loc) {
-            const err = missing(hash);
-            return { hash, code: err.code, message: err.message };
-          }
-          return build(hash, loc);
-        }),
-      );
+      const out: Awaited<ReturnType<ReceiptService['receipts']>> = new Array(hashes.length);
+      // One block at a time: up to 1,000 hashes may lie in 1,000 different blocks, and
+      // reading them all at once would hold them all in memory.
+      const byHeight = new Map<number, number[]>();
+      hashes.forEach((hash, i) => {
+        const loc = locs[i];
+        if (!loc) {
+          const err = missing(hash);
+          out[i] = { hash, code: err.code, message: err.message };
+          return;
+        }
+        byHeight.set(loc.height, [...(byHeight.get(loc.height) ?? []), i]);
+      });
+      for (const indexes of byHeight.values()) {
+        const built = await Promise.all(indexes.map((i) => build(hashes[i]!, locs[i]!)));
+        indexes.forEach((i, j) => (out[i] = built[j]!));
+      }
+      return out;
     },
   };
 }
