@@ -389,7 +389,7 @@ test('a path segment over the length limit is refused in the API\'s error shape,
   const secret = 'citizen-name-'.repeat(12);
   const res = await inject('GET', `/v1/orgs/${secret}`);
   assert.equal(res.status, 414);
-  assert.equal(res.body.code, 'BAD_REQUEST');
+  assert.equal(res.body.code, 'URI_TOO_LONG');
   assert.ok(!JSON.stringify(res.body).includes('citizen-name'), 'the path is not echoed');
 });
 

@@ -85,7 +85,7 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
     // have put there.
     frameworkErrors: (error, _request, routerReply) => {
       const reply = routerReply as unknown as FastifyReply;
-      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.status(414).headers(json).send({ code: 'BAD_REQUEST', message: 'a part of the path is longer than this API accepts' });
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.status(414).headers(json).send({ code: 'URI_TOO_LONG', message: 'a part of the path is longer than this API accepts' });
       return reply.status(400).headers(json).send({ code: 'BAD_REQUEST', message: 'the request URL is malformed' });
     },
   }).withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
