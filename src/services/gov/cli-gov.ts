@@ -50,6 +50,8 @@ function describeChange(c: ProposalView['change']): string {
       return `${c.type === 'grantPermission' ? 'grant' : 'revoke'} ${c.module} for ${c.org}`;
     case 'setParameter':
       return `set ${c.name} = ${c.value}`;
+    case 'serviceDecision':
+      return `${c.module} decision ${String(c.decision['type'] ?? '')}`.trim();
     default:
       return (c satisfies never, 'a change this version does not know');
   }

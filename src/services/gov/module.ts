@@ -22,11 +22,16 @@
  *                                       signs from two blocks after execution
  *   grantPermission / revokePermission {org, module}
  *   setParameter {name, value}          a governance parameter
+ *   serviceDecision {module, decision}  a decision for a service's own registry
+ *                                       (e.g. credential types and accreditations);
+ *                                       executing records it, and the service
+ *                                       enacts it with its own action and checks
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { Json } from '../../crypto/canonical-json.js';
 import { PolityError } from '../../ledger/errors.js';
 import type { GovernanceParams } from '../../ledger/genesis.js';
+import { canonicalJson } from '../../crypto/canonical-json.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { activeOrgs, ADMINS_MAX, getOrg, GOV_PARAMS_KEY, NODES_MAX, memberKey, ORG_INDEX_KEY, ORGS_MAX, organisationError, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
 import { checkSet, latestSet, scheduleSet } from '../validators/module.js';
@@ -41,6 +46,8 @@ const INDEX_MAX = 100_000;
 export { VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN };
 
 const ModuleName = Type.String({ pattern: '^[a-z][a-zA-Z0-9]{0,31}$' });
+/** The most canonical JSON a service decision may carry. */
+export const DECISION_BYTES_MAX = 16 * 1024;
 
 export const GovChange = Type.Union([
   Type.Object(
@@ -75,6 +82,10 @@ export const GovChange = Type.Union([
   Type.Object({ type: Type.Literal('revokePermission'), org: OrgId, module: ModuleName }, { additionalProperties: false }),
   Type.Object(
     { type: Type.Literal('setParameter'), name: Type.Union([Type.Literal('approvalNumerator'), Type.Literal('approvalDenominator'), Type.Literal('votingBlocks')]), value: Type.Integer({ minimum: 1, maximum: VOTING_BLOCKS_MAX }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { type: Type.Literal('serviceDecision'), module: ModuleName, decision: Type.Unsafe<{ [key: string]: Json }>(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 })) },
     { additionalProperties: false },
   ),
 ]);
@@ -156,6 +167,18 @@ function checkChange(ctx: ActionContext, change: GovChange, modules: readonly st
       if (next.votingBlocks < VOTING_BLOCKS_MIN) throw new PolityError('GOV_INVALID', `votingBlocks: at least ${VOTING_BLOCKS_MIN}`);
       return;
     }
+    case 'serviceDecision': {
+      // Gov only records the decision; the service checks its content when it enacts it.
+      if (change.module === 'gov' || !modules.includes(change.module)) throw new PolityError('GOV_INVALID', `no service module ${change.module}`);
+      let bytes: number;
+      try {
+        bytes = canonicalJson(change.decision).length;
+      } catch {
+        throw new PolityError('GOV_INVALID', 'decision: expected plain JSON');
+      }
+      if (bytes > DECISION_BYTES_MAX) throw new PolityError('GOV_INVALID', `decision: at most ${DECISION_BYTES_MAX} bytes of canonical JSON, got ${bytes}`);
+      return;
+    }
   }
 }
 
@@ -188,6 +211,8 @@ function execute(ctx: ActionContext, change: GovChange, id: string): void {
     case 'setParameter':
       ctx.set(GOV_PARAMS_KEY, { ...govParams(get), [change.name]: change.value } as unknown as Json);
       return;
+    case 'serviceDecision':
+      return; // the executed proposal is the record the service enacts
   }
 }
 

@@ -47,6 +47,8 @@ export function describeChange(c: GovChange, orgName: (id: string) => string, kn
       return `Stop ${orgName(c.org)} acting in the ${c.module} module`;
     case 'setParameter':
       return `Set ${PARAM_WORDS[c.name]} to ${formatNumber(c.value)}${c.name === 'votingBlocks' ? ' blocks' : ''}`;
+    case 'serviceDecision':
+      return `A decision for the ${c.module} service (${String(c.decision['type'] ?? 'unnamed')}), which it enacts once executed`;
   }
 }
 

@@ -26,7 +26,8 @@ import { DataTable } from '../../../web/components/table.js';
 import { Hash, Notice, Panel } from '../../../web/components/ui.js';
 import { formatNumber, plural } from '../../../web/lib/format.js';
 
-type ChangeType = GovChange['type'];
+/** Service decisions are proposed from the service's own page and CLI, which know their content. */
+type ChangeType = Exclude<GovChange['type'], 'serviceDecision'>;
 type ParamName = Extract<GovChange, { type: 'setParameter' }>['name'];
 
 /** Every change a proposal can make (GovChange), in words: a new kind fails to compile until it has its words and its fields. */

@@ -1,0 +1,120 @@
+/**
+ * A Polity credential in the W3C Verifiable Credentials Data Model 2.0: how
+ * one is built for signing, read back from untrusted input, and hashed for
+ * the chain.
+ *
+ *   {
+ *     "@context": ["https://www.w3.org/ns/credentials/v2"],
+ *     "id": "urn:uuid:…",
+ *     "type": ["VerifiableCredential", "<CredentialType>"],
+ *     "issuer": "did:polity:…" | "did:key:z6Mk…",
+ *     "validFrom": "…Z", "validUntil": "…Z" (optional),
+ *     "credentialSubject": { "id": "<holder DID>", …claims },
+ *     "credentialStatus": [ BitstringStatusListEntry revocation, … suspension ],
+ *     "proof": { DataIntegrityProof, eddsa-jcs-2022 }
+ *   }
+ *
+ * The chain holds SHA-256 of the RFC 8785 JSON of the whole signed
+ * credential: any change after signing, even of whitespace-insensitive
+ * content, gives another hash, which the chain does not know.
+ *
+ * Pure.
+ */
+import { canonicalBytes, type Json } from '../../crypto/canonical-json.js';
+import { toHex } from '../../crypto/bytes.js';
+import { sha256 } from '../../crypto/sha256.js';
+import type { JsonObject } from './data-integrity.js';
+import type { StatusPurpose } from './status-list.js';
+
+export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
+/** The most bytes of JSON a credential may have, here and at every verifier. */
+export const CREDENTIAL_BYTES_MAX = 64 * 1024;
+
+export interface CredentialDraft {
+  /** A fresh `urn:uuid:` (the holder's copy is the only one; the id makes its hash unguessable even before the signature). */
+  id: string;
+  credentialType: string;
+  issuer: string;
+  subject: JsonObject;
+  validFrom: string;
+  validUntil?: string;
+  /** Where status lists are served: the node's base URL. */
+  statusBaseUrl: string;
+  org: string;
+  list: number;
+  index: number;
+}
+
+export const statusListPath = (org: string, list: number, purpose: StatusPurpose): string => `/v1/credentials/status/${org}/${list}/${purpose}`;
+
+function statusEntry(d: CredentialDraft, purpose: StatusPurpose): JsonObject {
+  const url = `${d.statusBaseUrl.replace(/\/+$/, '')}${statusListPath(d.org, d.list, purpose)}`;
+  return { id: `${url}#${d.index}`, type: 'BitstringStatusListEntry', statusPurpose: purpose, statusListIndex: String(d.index), statusListCredential: url };
+}
+
+/** The unsigned credential. */
+export function buildCredential(d: CredentialDraft): JsonObject {
+  return {
+    '@context': [VC_CONTEXT_V2],
+    id: d.id,
+    type: ['VerifiableCredential', d.credentialType],
+    issuer: d.issuer,
+    validFrom: d.validFrom,
+    ...(d.validUntil !== undefined ? { validUntil: d.validUntil } : {}),
+    credentialSubject: d.subject,
+    credentialStatus: [statusEntry(d, 'revocation'), statusEntry(d, 'suspension')],
+  };
+}
+
+/** The hash the chain records: SHA-256 of the RFC 8785 JSON of the signed credential, hex. */
+export function credentialHash(secured: JsonObject): string {
+  return toHex(sha256(canonicalBytes(secured)));
+}
+
+export interface ReadCredential {
+  credential: JsonObject;
+  issuer: string;
+  types: string[];
+  subject: JsonObject;
+  validFrom?: string;
+  validUntil?: string;
+  status: { purpose: string; index: string; list: string }[];
+}
+
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A credential read from untrusted JSON: its shape only, or the first thing wrong with it. */
+export function readCredential(input: unknown): { ok: true; value: ReadCredential } | { ok: false; reason: string } {
+  if (!isObject(input)) return { ok: false, reason: 'expected a JSON object' };
+  const ctx = input['@context'];
+  if (!Array.isArray(ctx) || ctx[0] !== VC_CONTEXT_V2) return { ok: false, reason: `@context: expected a list starting with "${VC_CONTEXT_V2}" (VC Data Model 2.0)` };
+  const type = input['type'];
+  if (!Array.isArray(type) || !type.every((t) => typeof t === 'string') || !type.includes('VerifiableCredential')) return { ok: false, reason: 'type: expected a list including "VerifiableCredential"' };
+  const issuerField = input['issuer'];
+  const issuer = typeof issuerField === 'string' ? issuerField : isObject(issuerField) && typeof issuerField['id'] === 'string' ? issuerField['id'] : undefined;
+  if (!issuer) return { ok: false, reason: 'issuer: expected a DID or an object with an id' };
+  const subject = input['credentialSubject'];
+  if (!isObject(subject)) return { ok: false, reason: 'credentialSubject: expected one object' };
+  for (const f of ['validFrom', 'validUntil'] as const) if (input[f] !== undefined && typeof input[f] !== 'string') return { ok: false, reason: `${f}: expected a date-time string` };
+  const rawStatus = input['credentialStatus'];
+  const entries: Json[] = rawStatus === undefined ? [] : Array.isArray(rawStatus) ? rawStatus : [rawStatus];
+  const status: ReadCredential['status'] = [];
+  for (const e of entries) {
+    if (!isObject(e) || e['type'] !== 'BitstringStatusListEntry' || typeof e['statusPurpose'] !== 'string' || typeof e['statusListIndex'] !== 'string' || typeof e['statusListCredential'] !== 'string') {
+      return { ok: false, reason: 'credentialStatus: expected BitstringStatusListEntry objects with statusPurpose, statusListIndex and statusListCredential' };
+    }
+    status.push({ purpose: e['statusPurpose'], index: e['statusListIndex'], list: e['statusListCredential'] });
+  }
+  return {
+    ok: true,
+    value: {
+      credential: input,
+      issuer,
+      types: type as string[],
+      subject,
+      ...(typeof input['validFrom'] === 'string' ? { validFrom: input['validFrom'] } : {}),
+      ...(typeof input['validUntil'] === 'string' ? { validUntil: input['validUntil'] } : {}),
+      status,
+    },
+  };
+}

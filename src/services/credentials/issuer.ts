@@ -1,0 +1,77 @@
+/**
+ * What an issuing official's tool does before it sends `credentials.issue`:
+ * pick the status slot the chain will accept, build the credential with its
+ * status entries, sign it (eddsa-jcs-2022) and hash it. Used by
+ * `polity credential issue`, the benchmark and the tests, so that there is
+ * one way to make a Polity credential.
+ *
+ * The slot depends on the signer's next nonce (status-list.ts), so the
+ * transaction that records the credential must be sent with that nonce.
+ *
+ * Pure: the time, the credential's id and the chain's state come in.
+ */
+import { didKeyFromPublicKey, multikeyEncode } from '../../crypto/multikey.js';
+import { buildCredential, credentialHash } from './credential.js';
+import { signDocument, type JsonObject } from './data-integrity.js';
+import { orgLists, usedKey, type IssueArgs } from './module.js';
+import type { Get } from './registry.js';
+import { bitOf, locate, PROBES_MAX, statusIndexOf } from './status-list.js';
+
+export interface Slot {
+  list: number;
+  probe: number;
+  index: number;
+}
+
+/** The first free slot for the signer's transaction with `nonce` in the organisation's current list, or undefined (64 probes all taken). */
+export function findSlot(get: Get, chainId: string, org: string, signer: string, nonce: number): Slot | undefined {
+  const list = orgLists(get, org).counts.length - 1;
+  for (let probe = 0; probe < PROBES_MAX; probe++) {
+    const index = statusIndexOf(chainId, signer, nonce, probe);
+    if (!bitOf(get(usedKey(org, list, locate(index).page)), index)) return { list, probe, index };
+  }
+  return undefined;
+}
+
+export interface PrepareInput {
+  org: string;
+  key: { publicKey: string; secretKey: string };
+  /** The issuer DID: the key's did:key by default, or a did:polity whose key in force it is. */
+  issuer?: string;
+  slot: Slot;
+  credentialType: string;
+  subject: JsonObject;
+  /** A fresh urn:uuid: for the credential. */
+  id: string;
+  /** XML Schema date-times: when it was signed, and its validity. */
+  created: string;
+  validFrom?: string;
+  validUntil?: string;
+  statusBaseUrl: string;
+}
+
+export interface Prepared {
+  credential: JsonObject;
+  hash: string;
+  /** The arguments of `credentials.issue`. */
+  args: IssueArgs;
+}
+
+export function prepareCredential(p: PrepareInput): Prepared {
+  const issuer = p.issuer ?? didKeyFromPublicKey(p.key.publicKey);
+  const unsigned = buildCredential({
+    id: p.id,
+    credentialType: p.credentialType,
+    issuer,
+    subject: p.subject,
+    validFrom: p.validFrom ?? p.created,
+    ...(p.validUntil !== undefined ? { validUntil: p.validUntil } : {}),
+    statusBaseUrl: p.statusBaseUrl,
+    org: p.org,
+    list: p.slot.list,
+    index: p.slot.index,
+  });
+  const credential = signDocument(unsigned, { verificationMethod: `${issuer}#${multikeyEncode(p.key.publicKey)}`, created: p.created, secretKey: p.key.secretKey });
+  const hash = credentialHash(credential);
+  return { credential, hash, args: { credentialType: p.credentialType, hash, issuer, list: p.slot.list, probe: p.slot.probe } };
+}

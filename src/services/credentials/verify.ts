@@ -1,0 +1,125 @@
+/**
+ * Verifying a credential against the chain: the four questions of the
+ * issue — is the signature good, was the issuer trusted for this type when
+ * it issued, what is its status, is it within its validity period — plus the
+ * two the chain makes possible: was this exact credential issued (its hash
+ * recorded), and do its claims match the type's schema.
+ *
+ * The checks run in a fixed order and stop at the first failure; the answer
+ * lists every check, those not reached as `null`, and one code for the
+ * failure (errors.ts), with a sentence a person understands. The sentences
+ * name fields and organisations, never claim values.
+ *
+ * Pure: the time to judge expiry by (`nowMs`) and the claims checker come in
+ * as arguments.
+ */
+import { multikeyDecode } from '../../crypto/multikey.js';
+import { keyInForceAt, parseDateTime, POLITY_DID_RE } from '../did/method.js';
+import { readVersions } from '../did/module.js';
+import { verifyDocument, readProof } from './data-integrity.js';
+import { credentialHash, readCredential, statusListPath, CREDENTIAL_BYTES_MAX } from './credential.js';
+import { getRecord, bitsKey, type IssuanceRecord } from './module.js';
+import { getType, issuerTrustAt, type Get } from './registry.js';
+import { bitOf, locate } from './status-list.js';
+import type { CREDENTIALS_ERRORS } from './errors.js';
+
+export const CHECKS = ['format', 'proof', 'issuance', 'trust', 'claims', 'status', 'validity'] as const;
+export type CheckName = (typeof CHECKS)[number];
+export type VerificationCode = Extract<keyof typeof CREDENTIALS_ERRORS, `CREDENTIALS_${'MALFORMED' | 'PROOF_INVALID' | 'NOT_ISSUED' | 'ISSUER_UNTRUSTED' | 'CLAIMS_INVALID' | 'REVOKED' | 'SUSPENDED' | 'EXPIRED' | 'NOT_YET_VALID'}`>;
+
+export interface Check {
+  check: CheckName;
+  /** true: passed; false: failed; null: not reached. */
+  ok: boolean | null;
+  detail: string;
+}
+
+export interface Verification {
+  verified: boolean;
+  code?: VerificationCode;
+  message?: string;
+  checks: Check[];
+  /** What the chain says about the credential, once its issuance is found. */
+  issuance?: { hash: string; credentialType: string; org: string; issuer: string; height: number; time: number; status: IssuanceRecord['status']; list: number; index: number };
+}
+
+export interface VerifyOptions {
+  /** Time to judge validFrom/validUntil by, ms since the epoch. */
+  nowMs: number;
+  /** The claims checker (claims.ts): a problem sentence, or undefined. */
+  claimsProblem(schema: object, claims: unknown): string | undefined;
+  /** Bytes of the credential as received, when known (the API passes the body's length). */
+  bytes?: number;
+}
+
+/** Verify a credential read from untrusted JSON against the state `get` reads. Never throws on bad input. */
+export function verifyCredential(get: Get, input: unknown, options: VerifyOptions): Verification {
+  const checks: Check[] = [];
+  const pass = (check: CheckName, detail: string): void => void checks.push({ check, ok: true, detail });
+  const fail = (check: CheckName, code: VerificationCode, message: string, issuance?: Verification['issuance']): Verification => {
+    checks.push({ check, ok: false, detail: message });
+    for (const c of CHECKS.slice(checks.length)) checks.push({ check: c, ok: null, detail: 'not checked' });
+    return { verified: false, code, message, checks, ...(issuance ? { issuance } : {}) };
+  };
+
+  if (options.bytes !== undefined && options.bytes > CREDENTIAL_BYTES_MAX) return fail('format', 'CREDENTIALS_MALFORMED', `the credential is ${options.bytes} bytes; at most ${CREDENTIAL_BYTES_MAX}`);
+  const read = readCredential(input);
+  if (!read.ok) return fail('format', 'CREDENTIALS_MALFORMED', read.reason);
+  const c = read.value;
+  const proof = readProof(c.credential);
+  if (!proof.ok) return fail('format', 'CREDENTIALS_MALFORMED', proof.reason);
+  const vm = proof.proof.verificationMethod;
+  if (!vm.startsWith(`${c.issuer}#`)) return fail('format', 'CREDENTIALS_MALFORMED', "proof.verificationMethod: expected a key of the issuer's DID (issuer#key)");
+  if (proof.proof.proofPurpose !== 'assertionMethod') return fail('format', 'CREDENTIALS_MALFORMED', 'proof.proofPurpose: expected "assertionMethod"');
+  let key: string;
+  try {
+    key = multikeyDecode(vm.slice(c.issuer.length + 1));
+  } catch {
+    return fail('format', 'CREDENTIALS_MALFORMED', 'proof.verificationMethod: the fragment is not an Ed25519 Multikey (z6Mk…)');
+  }
+  if (c.issuer.startsWith('did:key:') && c.issuer !== `did:key:${vm.slice(c.issuer.length + 1)}`) return fail('format', 'CREDENTIALS_MALFORMED', 'proof.verificationMethod: a did:key signs with its own key only');
+  pass('format', 'a VC 2.0 credential with one eddsa-jcs-2022 proof');
+
+  const signature = verifyDocument(c.credential, key);
+  if (!signature.ok) return fail('proof', signature.malformed ? 'CREDENTIALS_MALFORMED' : 'CREDENTIALS_PROOF_INVALID', signature.reason);
+  pass('proof', 'the signature verifies with the key named by the verification method');
+
+  const hash = credentialHash(c.credential);
+  const rec = getRecord(get, hash);
+  if (!rec) return fail('issuance', 'CREDENTIALS_NOT_ISSUED', 'the chain holds no issuance of this exact credential: it was changed after signing, or never recorded');
+  const issuance = { hash, credentialType: rec.credentialType, org: rec.org, issuer: rec.issuer, height: rec.height, time: rec.time, status: rec.status, list: rec.list, index: rec.index };
+  pass('issuance', `recorded at height ${rec.height} by ${rec.org}`);
+
+  if (rec.issuer !== c.issuer || rec.key !== key) return fail('trust', 'CREDENTIALS_ISSUER_UNTRUSTED', 'the issuer or key in the credential is not the one that recorded it', issuance);
+  if (POLITY_DID_RE.test(c.issuer) && keyInForceAt(readVersions(get, c.issuer.slice('did:polity:'.length)), rec.height, rec.txIndex) !== key) {
+    return fail('trust', 'CREDENTIALS_ISSUER_UNTRUSTED', "the signing key was not the issuer DID's key in force when the credential was issued", issuance);
+  }
+  if (!c.types.includes(rec.credentialType)) return fail('trust', 'CREDENTIALS_ISSUER_UNTRUSTED', `the credential does not name its recorded type ${rec.credentialType}`, issuance);
+  const trust = issuerTrustAt(get, rec.credentialType, rec.org, { height: rec.height, txIndex: rec.txIndex });
+  if (!trust.trusted) return fail('trust', 'CREDENTIALS_ISSUER_UNTRUSTED', trust.reason, issuance);
+  pass('trust', `${rec.org} was accredited to issue ${rec.credentialType} at height ${rec.height}${trust.accreditation.parent ? ` (by ${trust.accreditation.parent})` : ' (by the consortium)'}`);
+
+  const type = getType(get, rec.credentialType)!;
+  const claims = options.claimsProblem(type.schema, c.subject);
+  if (claims) return fail('claims', 'CREDENTIALS_CLAIMS_INVALID', `the claims do not match the ${rec.credentialType} schema at ${claims}`, issuance);
+  pass('claims', `the claims match the ${rec.credentialType} schema`);
+
+  for (const purpose of ['revocation', 'suspension'] as const) {
+    const entry = c.status.find((s) => s.purpose === purpose);
+    if (!entry || entry.index !== String(rec.index) || !entry.list.endsWith(statusListPath(rec.org, rec.list, purpose))) {
+      return fail('status', 'CREDENTIALS_MALFORMED', `credentialStatus: the ${purpose} entry does not name the credential's status entry on the chain`, issuance);
+    }
+  }
+  const page = locate(rec.index).page;
+  if (rec.status === 'revoked' || bitOf(get(bitsKey(rec.org, rec.list, 'revocation', page)), rec.index)) return fail('status', 'CREDENTIALS_REVOKED', `${rec.org} revoked the credential`, issuance);
+  if (rec.status === 'suspended' || bitOf(get(bitsKey(rec.org, rec.list, 'suspension', page)), rec.index)) return fail('status', 'CREDENTIALS_SUSPENDED', `${rec.org} suspended the credential`, issuance);
+  pass('status', 'neither revoked nor suspended');
+
+  const from = c.validFrom === undefined ? undefined : parseDateTime(c.validFrom);
+  const until = c.validUntil === undefined ? undefined : parseDateTime(c.validUntil);
+  if ((c.validFrom !== undefined && from === undefined) || (c.validUntil !== undefined && until === undefined)) return fail('validity', 'CREDENTIALS_MALFORMED', 'validFrom/validUntil: expected XML Schema date-times with a zone', issuance);
+  if (from !== undefined && options.nowMs < from) return fail('validity', 'CREDENTIALS_NOT_YET_VALID', `valid only from ${c.validFrom}`, issuance);
+  if (until !== undefined && options.nowMs > until) return fail('validity', 'CREDENTIALS_EXPIRED', `expired at ${c.validUntil}`, issuance);
+  pass('validity', until !== undefined ? `valid until ${c.validUntil}` : 'no expiry');
+  return { verified: true, checks, issuance };
+}
