@@ -11,8 +11,9 @@ import { validators } from './validators/index.js';
 import { did } from './did/index.js';
 import { org } from './org/index.js';
 import { gov } from './gov/index.js';
+import { credentials } from './credentials/index.js';
 
-export const SERVICES: readonly ServiceDefinition<any>[] = [notary, evidence, validators, did, org, gov];
+export const SERVICES: readonly ServiceDefinition<any>[] = [notary, evidence, validators, did, org, gov, credentials];
 
 /** The modules of the services: what a chain runs. */
 export const builtinModules = SERVICES.map((s) => s.module);

@@ -25,7 +25,18 @@ import type { CREDENTIALS_ERRORS } from './errors.js';
 
 export const CHECKS = ['format', 'proof', 'issuance', 'trust', 'claims', 'status', 'validity'] as const;
 export type CheckName = (typeof CHECKS)[number];
-export type VerificationCode = Extract<keyof typeof CREDENTIALS_ERRORS, `CREDENTIALS_${'MALFORMED' | 'PROOF_INVALID' | 'NOT_ISSUED' | 'ISSUER_UNTRUSTED' | 'CLAIMS_INVALID' | 'REVOKED' | 'SUSPENDED' | 'EXPIRED' | 'NOT_YET_VALID'}`>;
+export type VerificationCode = Extract<
+  keyof typeof CREDENTIALS_ERRORS,
+  | 'CREDENTIALS_MALFORMED'
+  | 'CREDENTIALS_PROOF_INVALID'
+  | 'CREDENTIALS_NOT_ISSUED'
+  | 'CREDENTIALS_ISSUER_UNTRUSTED'
+  | 'CREDENTIALS_CLAIMS_INVALID'
+  | 'CREDENTIALS_REVOKED'
+  | 'CREDENTIALS_SUSPENDED'
+  | 'CREDENTIALS_EXPIRED'
+  | 'CREDENTIALS_NOT_YET_VALID'
+>;
 
 export interface Check {
   check: CheckName;
