@@ -18,7 +18,7 @@ import { main } from '../src/main.js';
 import type { Io } from '../src/cli/io.js';
 import { adminKeyPath } from '../src/node/data-dir.js';
 import { startTestNode, tempDir, type TestNode } from './helpers.js';
-import { browserSuite, openBrowser, watchPage } from './browser.js';
+import { axeViolations, browserSuite, openBrowser, PHONE, watchPage } from './browser.js';
 
 let t: TestNode;
 let api: string;
@@ -168,6 +168,10 @@ browserSuite('the "Check a credential" page in Chromium', () => {
       await page.waitForFunction(() => document.querySelector('#verdict')?.textContent?.includes('Not valid'));
       assert.match(await page.textContent('#verdict') ?? '', /The signature does not match/);
       assert.match(await page.textContent('[data-check="proof"]') ?? '', /No/);
+      assert.deepEqual(await axeViolations(page), [], 'no serious or critical accessibility violation (desktop)');
+      await page.setViewportSize(PHONE);
+      assert.deepEqual(await axeViolations(page), [], 'nor on a phone');
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'nothing scrolls sideways on a phone');
       await page.fill('#credential-text', 'not json');
       await page.click('#check');
       await page.waitForFunction(() => document.querySelector('#verdict')?.textContent?.includes('not JSON'));
