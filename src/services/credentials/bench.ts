@@ -93,10 +93,10 @@ const issueAndVerify: BenchPart = {
       const suspended = await committedPerSecond(url, t.node, prepared.slice(0, k).map((p) => tx('credentials', 'setStatus', { hash: p.hash, status: 'suspended' })));
       if (suspended.failed > 0) throw new Error(`${suspended.failed} suspensions failed`);
 
-      say(line('credentials signed (eddsa-jcs-2022)', signedPerSecond, '/s', 'one core, issuer side'));
-      say(line('credentials recorded (credentials.issue)', recorded.txsPerSecond, 'tx/s', `= ${ratio(recorded.txsPerSecond, ceilings.ed25519VerifyAllCoresPerSecond)} of all-core Ed25519 verify`));
-      say(line('credentials issued (signed + recorded)', issuedPerSecond, '/s', `= ${ratio(issuedPerSecond, ceilings.ed25519VerifyAllCoresPerSecond)} of all-core Ed25519 verify`));
-      say(line('credentials verified (API, in process)', verifiedPerSecond, '/s', `= ${ratio(verifiedPerSecond, ceilings.ed25519VerifyOneCorePerSecond)} of one-core Ed25519 verify`));
+      say(line('signed (eddsa-jcs-2022)', signedPerSecond, '/s', 'one core, issuer side'));
+      say(line('recorded (credentials.issue)', recorded.txsPerSecond, 'tx/s', `= ${ratio(recorded.txsPerSecond, ceilings.ed25519VerifyAllCoresPerSecond)} of all-core Ed25519 verify`));
+      say(line('issued (signed + recorded)', issuedPerSecond, '/s', `= ${ratio(issuedPerSecond, ceilings.ed25519VerifyAllCoresPerSecond)} of all-core Ed25519 verify`));
+      say(line('verified (POST …/verify, in process)', verifiedPerSecond, '/s', `= ${ratio(verifiedPerSecond, ceilings.ed25519VerifyOneCorePerSecond)} of one-core Ed25519 verify`));
       say(line('status changes (suspend)', suspended.txsPerSecond, 'tx/s', 'on a 131,072-entry list'));
       return {
         credentialsSignedPerSecond: signedPerSecond,
