@@ -206,3 +206,33 @@ test('claims schemas: ajv compiles good ones and names what is wrong with the re
   assert.equal(claimsProblem(DIPLOMA_SCHEMA, { degree: 'x', awarded: '2026-01-01' }), undefined);
   assert.equal(claimsProblem(DIPLOMA_SCHEMA, { degree: 'x' }), "/: must have required property 'awarded'");
 });
+
+test('gov records a service decision only for a service the chain runs, and bounded; a malformed decision fails when enacted, changing nothing', () => {
+  const w = world();
+  const [a] = w.consortium;
+  const propose = (change: Record<string, unknown>) => w.chain.run(a!.admins[0]!, 'gov', 'propose', { change });
+  assert.equal(propose({ type: 'serviceDecision', module: 'nosuch', decision: { type: 'x' } }).code, 'GOV_INVALID');
+  assert.equal(propose({ type: 'serviceDecision', module: 'gov', decision: { type: 'x' } }).code, 'GOV_INVALID');
+  assert.equal(propose({ type: 'serviceDecision', module: 'credentials', decision: { type: 'defineType', name: 'Big', title: 't', schema: { type: 'object', description: 'x'.repeat(13_000) } } }).code, 'GOV_INVALID');
+  const id = decideRaw(w, { type: 'defineType', name: 'lowercase', title: 't', schema: { type: 'object' } });
+  const r = w.chain.run(w.stranger, 'credentials', 'enact', { proposal: id });
+  assert.equal(r.code, 'CREDENTIALS_INVALID');
+  assert.match(r.message!, /decision/);
+  const id2 = decideRaw(w, { type: 'defineType', name: 'NotAnObject', title: 't', schema: { type: 'string' } });
+  assert.equal(w.chain.run(w.stranger, 'credentials', 'enact', { proposal: id2 }).code, 'CREDENTIALS_INVALID');
+  const id3 = decideRaw(w, { type: 'defineType', name: 'UniversityDiploma', title: 'again', schema: { type: 'object' } });
+  assert.equal(w.chain.run(w.stranger, 'credentials', 'enact', { proposal: id3 }).code, 'CREDENTIALS_TYPE_EXISTS');
+  const id4 = decideRaw(w, { type: 'accredit', org: 'university', credentialType: 'NoSuchType', role: 'issuer' });
+  assert.equal(w.chain.run(w.stranger, 'credentials', 'enact', { proposal: id4 }).code, 'CREDENTIALS_TYPE_UNKNOWN');
+  // An open proposal cannot be enacted before the consortium decides.
+  const open = propose({ type: 'serviceDecision', module: 'credentials', decision: { type: 'retireType', name: 'UniversityDiploma' } }).txId;
+  assert.equal(w.chain.run(w.stranger, 'credentials', 'enact', { proposal: open }).code, 'CREDENTIALS_DECISION_UNKNOWN');
+});
+
+/** A decision executed by governance, not yet enacted. */
+function decideRaw(w: World, decision: Record<string, unknown>): string {
+  const [a, b] = w.consortium;
+  const id = w.chain.run(a!.admins[0]!, 'gov', 'propose', { change: { type: 'serviceDecision', module: 'credentials', decision } }).txId;
+  assert.equal(w.chain.run(b!.admins[0]!, 'gov', 'vote', { id, approve: true }).code, 'OK');
+  return id;
+}

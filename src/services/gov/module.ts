@@ -47,7 +47,7 @@ export { VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN };
 
 const ModuleName = Type.String({ pattern: '^[a-z][a-zA-Z0-9]{0,31}$' });
 /** The most canonical JSON a service decision may carry. */
-export const DECISION_BYTES_MAX = 16 * 1024;
+export const DECISION_BYTES_MAX = 12 * 1024;
 
 export const GovChange = Type.Union([
   Type.Object(
