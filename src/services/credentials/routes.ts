@@ -4,7 +4,10 @@
  * issuer's tool needs before it signs, the Bitstring Status List credentials
  * (GZIP, then multibase base64url, as the spec says), and verification —
  * Polity's own answer with every check, and the W3C VC API's
- * `POST /credentials/verify` and `POST /credentials/status`.
+ * `POST /credentials/verify`. (The VC API's `POST /credentials/status`
+ * changes a status with the issuer's key held by the server; on Polity the
+ * issuing official signs `credentials.setStatus` itself, so that endpoint
+ * waits for server-side issuer keys.)
  *
  * All reads are public: the registry is what every verifier must audit, and
  * a record says nothing about the holder or the claims. Verification is
@@ -32,7 +35,6 @@ import {
   TypeDetail,
   TypeList,
   TypeParams,
-  VcApiStatusBody,
   VcApiVerifyBody,
   VcApiVerifyResult,
   VerificationView,
@@ -157,25 +159,4 @@ export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
       return reply.status(400).send({ checks, warnings: [], errors: [{ code: v.code!, message: v.message! }] });
     },
   );
-
-  app.post(
-    '/credentials/status',
-    {
-      schema: {
-        operationId: 'vcApiCredentialStatus',
-        tags: [TAG],
-        summary: 'W3C VC API: the status of a credential, by its record (the credential itself in `credential`).',
-        body: VcApiStatusBody,
-        response: { 200: RecordView, ...errorResponses(404) },
-      },
-      bodyLimit: CREDENTIAL_BYTES_MAX + 1024,
-    },
-    async (request) => {
-      const v = request.body.credential ? verify(request.body.credential) : undefined;
-      const rec = v?.issuance ? getRecord(get, v.issuance.hash) : undefined;
-      if (!rec) throw new PolityError('CREDENTIALS_UNKNOWN', 'no credential with this hash was issued');
-      return rec;
-    },
-  );
-
 };

@@ -96,5 +96,3 @@ export const VcApiVerifyResult = Type.Object({
   warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
   errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
 });
-/** W3C VC API `POST /credentials/status`: the status of a credential this node knows, by its hash. */
-export const VcApiStatusBody = Type.Object({ credentialId: Type.Optional(Type.String()), credential: Type.Optional(Open) });
