@@ -11,7 +11,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { main } from '../src/main.js';
@@ -19,6 +20,9 @@ import type { Io } from '../src/cli/io.js';
 import { adminKeyPath } from '../src/node/data-dir.js';
 import { startTestNode, tempDir, type TestNode } from './helpers.js';
 import { axeViolations, browserSuite, openBrowser, PHONE, watchPage } from './browser.js';
+
+/** Screenshots of the page go here (as the other browser tests' do). */
+const OUTPUT = join(fileURLToPath(new URL('../../', import.meta.url)), 'test-output', 'credentials');
 
 let t: TestNode;
 let api: string;
@@ -169,6 +173,8 @@ browserSuite('the "Check a credential" page in Chromium', () => {
       assert.match(await page.textContent('#verdict') ?? '', /The signature does not match/);
       assert.match(await page.textContent('[data-check="proof"]') ?? '', /No/);
       assert.deepEqual(await axeViolations(page), [], 'no serious or critical accessibility violation (desktop)');
+      await mkdir(OUTPUT, { recursive: true });
+      await page.screenshot({ path: join(OUTPUT, 'credentials-not-valid.png'), fullPage: true });
       await page.setViewportSize(PHONE);
       assert.deepEqual(await axeViolations(page), [], 'nor on a phone');
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'nothing scrolls sideways on a phone');

@@ -93,7 +93,7 @@ function CredentialsPage(): JSX.Element {
           <input id="credential-file" type="file" accept=".json,application/json,application/vc" onChange={(e) => void readFile((e.currentTarget as HTMLInputElement).files?.[0])} />
           <label for="credential-text">…or paste it</label>
           <textarea id="credential-text" rows={8} spellcheck={false} value={text} onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} />
-          <button type="button" id="check" disabled={busy} onClick={() => void check(text)}>
+          <button type="button" class="button" id="check" disabled={busy} onClick={() => void check(text)}>
             {busy ? 'Checking…' : 'Check'}
           </button>
         </div>
