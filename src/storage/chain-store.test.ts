@@ -167,7 +167,7 @@ test('the consensus log file drops a torn last append and reports a damaged line
   }
 });
 
-test('the commit record file: saved atomically, signed, and refused when it is another node’s', async () => {
+test('the commit record file: saved atomically, signed, and refused when it is another chain’s or edited', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'polity-record-'));
   const path = join(dir, 'commit-record.json');
   const key = generateKeyPair();
@@ -177,13 +177,18 @@ test('the commit record file: saved atomically, signed, and refused when it is a
     assert.equal(await record.load(), undefined);
     await record.save({ height: 7, blockHash: hex('cc') });
     assert.deepEqual(await record.load(), { height: 7, blockHash: hex('cc') });
-    const other = generateKeyPair();
-    await assert.rejects(createCommitRecordFile(path, { ...options, nodeKey: other.publicKey }).load(), /belongs to another node key/);
+    // A node key rotated in place: the record written under the old key still holds.
+    const next = generateKeyPair();
+    assert.deepEqual(await createCommitRecordFile(path, { ...options, nodeKey: next.publicKey, sign: (m: Uint8Array) => signBytes(next.secretKey, m) }).load(), { height: 7, blockHash: hex('cc') });
     await assert.rejects(createCommitRecordFile(path, { ...options, genesisHash: hex('dd') }).load(), /belongs to another chain/);
     const edited = JSON.parse(await readFile(path, 'utf8'));
     edited.height = 3;
     await writeFile(path, JSON.stringify(edited));
     await assert.rejects(record.load(), /valid signature/);
+    edited.height = 7;
+    edited.nodeKey = generateKeyPair().publicKey;
+    await writeFile(path, JSON.stringify(edited));
+    await assert.rejects(record.load(), /valid signature/, 'a record re-labelled with another key');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -13,9 +13,12 @@
  * It is replaced atomically after every committed block (atomic-file.ts),
  * after the block's own synced write: a crash between the two leaves the
  * record one block behind the store, which is fine (the store may be ahead
- * of the record, never behind). The signature binds the record to this node
- * and chain, so a record copied from another node's directory is refused
- * rather than trusted.
+ * of the record, never behind). The record names its chain and is signed by
+ * the node key that wrote it: one of another chain, or whose signature does
+ * not verify (edited by hand, garbled), is refused rather than trusted. One
+ * written under an earlier node key of this directory is accepted (a
+ * rotated node key, spec/identity.md: the directory's history is the same)
+ * and is signed with the current key at the next commit.
  *
  *   {"v":1,"chainId":"…","genesisHash":"…","nodeKey":"…","height":3,"blockHash":"…","sig":"…"}
  *
@@ -23,6 +26,7 @@
  * (RFC 8785) of the other members.
  */
 import { readFile } from 'node:fs/promises';
+import { isHex } from '../crypto/bytes.js';
 import { canonicalBytes } from '../crypto/canonical-json.js';
 import type { CommitRecordFile, CommittedHeight } from './interface.js';
 import { replaceFile } from './atomic-file.js';
@@ -79,10 +83,11 @@ export function createCommitRecordFile(path: string, options: CommitRecordOption
       if (value.v !== 1 || !Number.isSafeInteger(value.height) || (value.height as number) < 1 || typeof value.blockHash !== 'string' || typeof value.sig !== 'string') {
         throw refuse('is malformed');
       }
-      if (value.genesisHash !== options.genesisHash) throw refuse('belongs to another chain');
-      if (value.nodeKey !== options.nodeKey) throw refuse('belongs to another node key');
+      if (value.genesisHash !== options.genesisHash || value.chainId !== options.chainId) throw refuse('belongs to another chain');
+      if (!isHex(value.nodeKey, 32) || !isHex(value.sig, 64)) throw refuse('is malformed');
       const committed = { height: value.height as number, blockHash: value.blockHash };
-      if (!options.verify(options.nodeKey, canonicalBytes(signed(committed)), value.sig)) throw refuse('does not carry a valid signature of this node key');
+      // Verified with the key it names: one written before this directory's node key was rotated still holds.
+      if (!options.verify(value.nodeKey, canonicalBytes({ ...signed(committed), nodeKey: value.nodeKey }), value.sig)) throw refuse('does not carry a valid signature of the node key it names');
       return committed;
     },
     async save(committed) {
