@@ -115,6 +115,12 @@ export const CORE_ERRORS = defineErrors({
     arises: 'receipts and validator-set handovers',
     meaning: 'a block, or the leaves of an aggregation batch, are not stored on this node (receipts of aggregated hashes come from the node that aggregated them)',
   },
+  STORE_CORRUPT: {
+    status: 503,
+    arises: 'any read of stored blocks, results, transactions, proofs and attachments; the start-up check of the chain store',
+    meaning:
+      "the node's chain store is damaged: what was asked for is stored but cannot be read back (LevelDB reports corruption, or a stored block does not link to its successor). The message names the store's directory; the node keeps answering what it can read. An operator recovers the node (spec/storage.md §8): restore the data directory from a backup, or on a BFT network delete `chain/` and let the node resync from its peers",
+  },
   NODE_NOT_READY: { status: 503, arises: 'writes (`POST /v1/tx`, `/v1/txs` and the services\' write routes)', meaning: 'the node has stopped after an internal failure (it is about to exit)' },
 });
 
