@@ -75,6 +75,13 @@ export async function authenticate(request: FastifyRequest, deps: AuthenticateDe
     if (!m) throw authError('AUTH_MALFORMED', 'expected "Authorization: Bearer <token>" with a 43-character session token');
     const session = deps.sessions.lookup(m[1]!);
     if (!session) throw authError('AUTH_EXPIRED', 'the session token is unknown, closed or expired; open a new session');
+    // A session proves the key it was opened with, so it lasts only while that key is the
+    // subject's: a rotated or deactivated DID ends it at once, as it ends signed requests.
+    // One state read per request (the resolver signed requests use), no signature.
+    if ((await deps.resolveKey(session.subject)) !== session.publicKey) {
+      deps.sessions.close(m[1]!);
+      throw authError('AUTH_EXPIRED', "the session ended: the key it was opened with is no longer the subject's key (rotated or deactivated); open a new session with the current key");
+    }
     return { publicKey: session.publicKey, keyId: session.subject, via: 'session', ...didOf(session.subject) };
   }
 
