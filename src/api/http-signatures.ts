@@ -79,7 +79,7 @@ export {
 // --- codes ---------------------------------------------------------------------------------
 
 /** The codes of refused authentication (spec/api-auth.md §6); their statuses live in the core's error table (ledger/core-errors.ts). */
-const AUTH_CODES = ['AUTH_REQUIRED', 'AUTH_MALFORMED', 'AUTH_EXPIRED', 'AUTH_BAD_SIGNATURE', 'AUTH_UNKNOWN_KEY', 'AUTH_DIGEST_MISMATCH', 'AUTH_REPLAYED', 'AUTH_FORBIDDEN'] as const;
+const AUTH_CODES = ['AUTH_REQUIRED', 'AUTH_MALFORMED', 'AUTH_EXPIRED', 'AUTH_BAD_SIGNATURE', 'AUTH_WRONG_ORIGIN', 'AUTH_UNKNOWN_KEY', 'AUTH_DIGEST_MISMATCH', 'AUTH_REPLAYED', 'AUTH_FORBIDDEN'] as const;
 export type AuthErrorCode = (typeof AUTH_CODES)[number];
 
 /**
@@ -312,6 +312,13 @@ export interface VerifyRequestOptions {
   label?: string;
   /** Record verified signatures and refuse repeats. */
   replay?: ReplayGuard;
+  /**
+   * The URL as the request's Host header addressed it, when that differs
+   * from `url` (the node's own origin). Used only to explain a signature
+   * that fails: if it verifies for this URL instead, the request was signed
+   * for another node or address, and the refusal says so (AUTH_WRONG_ORIGIN).
+   */
+  addressedUrl?: string;
 }
 
 export type VerifyRequestReturnType =
@@ -443,7 +450,15 @@ export async function verifyRequest(request: VerifyRequestParts, options: Verify
 
   const signature = sigMember.value.value;
   if (signature.length !== 64) return refuse('AUTH_BAD_SIGNATURE', `an Ed25519 signature is 64 bytes, got ${signature.length}`);
-  if (!verifyBytes(publicKey, signatureBaseBytes(built.base), signature)) return refuse('AUTH_BAD_SIGNATURE', 'the signature does not verify with the key of this keyid');
+  if (!verifyBytes(publicKey, signatureBaseBytes(built.base), signature)) {
+    if (options.addressedUrl !== undefined && splitTarget(options.addressedUrl) !== undefined) {
+      const elsewhere = signatureBase({ ...request, url: options.addressedUrl }, components, serializeSignatureParams(components, params));
+      if (elsewhere.ok && verifyBytes(publicKey, signatureBaseBytes(elsewhere.base), signature)) {
+        return refuse('AUTH_WRONG_ORIGIN', "@target-uri names another origin than this node's: the request was signed for another node or address; sign it for this node's public URL");
+      }
+    }
+    return refuse('AUTH_BAD_SIGNATURE', 'the signature does not verify with the key of this keyid');
+  }
 
   if (components.includes('content-digest')) {
     const digestCheck = checkContentDigest(headerText(request.headers, 'content-digest')!, request.body ?? new Uint8Array(0));

@@ -1,6 +1,7 @@
 /** `polity init` and `polity start`. */
 import { resolve } from 'node:path';
 import { createApi } from '../api/server.js';
+import { parsePublicOrigin } from '../api/origin.js';
 import { createNode } from '../node/node.js';
 import { exists, initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
 import { networkPath, readNetworkFile } from './network-init.js';
@@ -26,6 +27,15 @@ export async function runInit(values: Record<string, unknown>, _positionals: str
     io.out(`next: polity start --data ${dir}`);
   }
   return 0;
+}
+
+/** --public-url: the origin signed requests must name (spec/api-auth.md §3). */
+function publicOrigin(value: unknown): string {
+  try {
+    return parsePublicOrigin(String(value));
+  } catch (e) {
+    throw new UsageError(`--public-url: ${(e as Error).message.replace(/^public URL: /, '')}`);
+  }
 }
 
 export async function runStart(values: Record<string, unknown>, _positionals: string[], io: Io, program: CliApp): Promise<number> {
@@ -62,7 +72,8 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
         }
       : {}),
   });
-  const app = await createApi(node, { services: program.services });
+  const publicUrl = values['public-url'] ?? network?.api?.publicUrl;
+  const app = await createApi(node, { services: program.services, ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
   try {
     await app.listen({ port, host });
   } catch (e) {
@@ -72,6 +83,9 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     throw e;
   }
   await node.start();
+  if (publicUrl === undefined && (host === '0.0.0.0' || host === '::')) {
+    io.err('note: listening on every address without --public-url, so signed requests are refused: this node cannot tell which URL they must name (spec/api-auth.md §3)');
+  }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const status = node.status();
   if (values.json) {
