@@ -4,7 +4,8 @@ import { generateKeyPair } from '../../crypto/ed25519.js';
 import { builtinModules } from '../index.js';
 import { callerOf, getOrg, memberKey } from '../../runtime/membership.js';
 import { createTestChain, testGenesis, testOrg } from '../test-chain.js';
-import { proposalKey, statusAt, type Proposal } from './module.js';
+import { OPEN_PROPOSALS_PER_ORG_MAX, proposalKey, statusAt, type Proposal } from './module.js';
+import { listProposals, PROPOSALS_SCAN_MAX } from './queries.js';
 import { SETS_KEY } from '../../runtime/validator-schedule.js';
 
 const newOrg = (id: string) => {
@@ -109,4 +110,48 @@ test('a validator’s node key rotates without stopping the chain: the new key s
   assert.ok(sets.sets[0]!.validators.some((v) => v.pubKey === next.publicKey && v.power === 1));
   assert.ok(!sets.sets[0]!.validators.some((v) => v.pubKey === a.nodes[0]!.publicKey));
   assert.deepEqual(getOrg(chain.get, 'a')!.nodes, [next.publicKey]);
+});
+
+test('open proposals are limited per organisation: A at its limit cannot stop B, and a proposal that closes frees A a slot', () => {
+  const [a, b, c] = [testOrg('a'), testOrg('b'), testOrg('c')];
+  const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
+  const change = (value: number) => ({ change: { type: 'setParameter', name: 'votingBlocks', value }, votingBlocks: 100 });
+  const limit = OPEN_PROPOSALS_PER_ORG_MAX;
+  assert.ok(limit >= 16 && limit <= 64, `a small number: ${limit}`);
+  const ids = Array.from({ length: limit }, (_, i) => chain.run(a.admins[0]!, 'gov', 'propose', change(100 + i)));
+  assert.deepEqual([...new Set(ids.map((r) => r.code))], ['OK']);
+  const over = chain.run(a.admins[0]!, 'gov', 'propose', change(99));
+  assert.equal(over.code, 'GOV_OPEN_LIMIT', over.message);
+  // Another organisation proposes as before.
+  const fromB = chain.run(b.admins[0]!, 'gov', 'propose', change(50));
+  assert.equal(fromB.code, 'OK', fromB.message);
+  // One of A's proposals is rejected (B and C say no): A has a slot again, and only one.
+  assert.equal(chain.run(b.admins[0]!, 'gov', 'vote', { id: ids[0]!.txId, approve: false }).code, 'OK');
+  assert.equal(chain.run(c.admins[0]!, 'gov', 'vote', { id: ids[0]!.txId, approve: false }).code, 'OK');
+  assert.equal((chain.get(proposalKey(ids[0]!.txId)) as unknown as Proposal).status, 'rejected');
+  assert.equal(chain.run(a.admins[0]!, 'gov', 'propose', change(98)).code, 'OK');
+  assert.equal(chain.run(a.admins[0]!, 'gov', 'propose', change(97)).code, 'GOV_OPEN_LIMIT');
+  // Expiry frees the slots too (no transaction closes an expired proposal; the next proposal sweeps them).
+  chain.skip(101);
+  assert.equal(chain.run(a.admins[0]!, 'gov', 'propose', change(96)).code, 'OK');
+});
+
+test('the proposals list pages by a cursor over the whole history, newest first, reading no more than a bounded number of proposals', () => {
+  const [a, b, c] = [testOrg('a'), testOrg('b'), testOrg('c')];
+  const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const by = [a, b, c][i % 3]!;
+    ids.push(chain.run(by.admins[0]!, 'gov', 'propose', { change: { type: 'setParameter', name: 'votingBlocks', value: 100 + i } }).txId);
+  }
+  const newestFirst = ids.slice().reverse();
+  const first = listProposals(chain.get, chain.height, { limit: 5 });
+  assert.deepEqual(first.proposals.map((p) => p.id), newestFirst.slice(0, 5));
+  assert.equal(first.total, 12);
+  const second = listProposals(chain.get, chain.height, { limit: 5, before: first.proposals.at(-1)!.id });
+  assert.deepEqual(second.proposals.map((p) => p.id), newestFirst.slice(5, 10));
+  let reads = 0;
+  const counting = (key: string) => (reads++, chain.get(key));
+  listProposals(counting, chain.height, { limit: 5, status: 'executed' });
+  assert.ok(reads <= 2 * PROPOSALS_SCAN_MAX + 2, `reads: ${reads}`);
 });
