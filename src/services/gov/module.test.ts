@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPair } from '../../crypto/ed25519.js';
+import { generateKeyPair, type KeyPair } from '../../crypto/ed25519.js';
+import { signConsent } from '../org/consent-sign.js';
 import { builtinModules } from '../index.js';
 import { callerOf, getOrg, memberKey } from '../../runtime/membership.js';
 import { createTestChain, testGenesis, testOrg } from '../test-chain.js';
@@ -82,17 +83,18 @@ test('an organisation registers officials and rotates its admin keys with its th
   const a = testOrg('a', 2, 1, { threshold: 2 });
   const chain = createTestChain(testGenesis([a, testOrg('b')]), builtinModules);
   const official = generateKeyPair();
-  const id = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['registrar'] } }).txId;
+  const consent = (use: 'official' | 'admin' | 'node', k: KeyPair) => signConsent({ chainId: chain.genesis.chainId, org: 'a', use, publicKey: k.publicKey, secretKey: k.secretKey }).signature;
+  const id = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['registrar'], consent: consent('official', official) } }).txId;
   assert.equal(chain.get(memberKey(official.publicKey)), undefined, 'one admin of two is not enough');
   assert.equal(chain.run(a.admins[0]!, 'org', 'approve', { org: 'a', id }).code, 'ORG_ALREADY_APPROVED');
   assert.equal(chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id }).code, 'OK');
   assert.deepEqual(callerOf(chain.get, official.publicKey), { org: 'a', roles: ['registrar'], admin: false });
   // Bad roles and keys already in use are refused.
   assert.equal(chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'setRoles', key: official.publicKey, roles: ['wizard'] } }).code, 'ORG_ROLE_UNKNOWN');
-  assert.equal(chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['auditor'] } }).code, 'ORG_OFFICIAL_EXISTS');
+  assert.equal(chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['auditor'], consent: consent('official', official) } }).code, 'ORG_OFFICIAL_EXISTS');
   // Rotate: a new admin key replaces the first; the old one loses its rights at once.
   const fresh = generateKeyPair();
-  const rot = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'setAdmins', admins: [fresh.publicKey, a.admins[1]!.publicKey], threshold: 2 } }).txId;
+  const rot = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'setAdmins', admins: [fresh.publicKey, a.admins[1]!.publicKey], threshold: 2, consents: [{ key: fresh.publicKey, signature: consent('admin', fresh) }] } }).txId;
   assert.equal(chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id: rot }).code, 'OK');
   assert.equal(callerOf(chain.get, a.admins[0]!.publicKey).admin, false);
   assert.equal(callerOf(chain.get, fresh.publicKey).admin, true);
@@ -103,7 +105,7 @@ test('a validator’s node key rotates without stopping the chain: the new key s
   const [a, b, c] = [testOrg('a'), testOrg('b'), testOrg('c')];
   const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
   const next = generateKeyPair();
-  const r = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'rotateNode', from: a.nodes[0]!.publicKey, to: next.publicKey } });
+  const r = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'rotateNode', from: a.nodes[0]!.publicKey, to: next.publicKey, consent: signConsent({ chainId: chain.genesis.chainId, org: 'a', use: 'node', publicKey: next.publicKey, secretKey: next.secretKey }).signature } });
   assert.equal(r.code, 'OK');
   const sets = chain.get(SETS_KEY) as unknown as { sets: { since: number; validators: { pubKey: string; power: number }[] }[] };
   assert.equal(sets.sets[0]!.since, chain.height + 2);

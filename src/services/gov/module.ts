@@ -45,6 +45,7 @@ import type { GovernanceParams } from '../../ledger/genesis.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { activeOrgs, ADMINS_MAX, getOrg, GOV_PARAMS_KEY, NODES_MAX, memberKey, ORG_INDEX_KEY, ORGS_MAX, organisationError, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
 import { checkSet, latestSet, scheduleSet } from '../validators/module.js';
+import { reservedKey, type Reservation } from '../org/module.js';
 import { Hex32, OrgId, ValidatorSchema } from '../schemas.js';
 import { VALIDATORS_MAX, VALIDATORS_MIN } from '../validators/limits.js';
 import { VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN } from './limits.js';
@@ -145,6 +146,10 @@ function checkChange(ctx: ActionContext, change: GovChange, modules: readonly st
       if (new Set(all).size !== all.length) throw new PolityError('GOV_INVALID', 'a key is listed twice (an admin key and a node key are different keys)');
       const used = new Set(activeOrgs(get).flatMap((x) => x.nodes));
       for (const k of all) if (get(memberKey(k)) !== undefined || used.has(k)) throw new PolityError('ORG_OFFICIAL_EXISTS', `the key ${k.slice(0, 16)}… already acts for a member organisation`);
+      for (const k of all) {
+        const r = get(reservedKey(k)) as unknown as Reservation | undefined;
+        if (r && r.expiresAt >= ctx.height) throw new PolityError('ORG_KEY_RESERVED', `the key ${k.slice(0, 16)}… is bound by a pending operation of ${r.org} until block ${r.expiresAt}`);
+      }
       return;
     }
     case 'removeOrganisation': {
