@@ -13,7 +13,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -445,7 +445,10 @@ test('a validator’s node key rotates while the chain runs: the organisation sc
     await waitFor('the network to commit block 2', async () => (await Promise.all(depts.map(heightOf))).every((h) => h >= 2), 60_000);
     // The department makes its next key, and its admin schedules the rotation.
     const next = generateKeyPair();
-    const rotated = await polity(first.api, 'org', 'rotate-node', '--org', 'department-4', '--from', oldKey, '--to', next.publicKey, '--key', join(rotating.dir, 'admin-key.json'), '--json');
+    // The new key's holder (the node's operator) consents to its use as the department's node key.
+    const nextFile = join(root, 'next-node-key.json');
+    writeFileSync(nextFile, JSON.stringify(next), { mode: 0o600 });
+    const rotated = await polity(first.api, 'org', 'rotate-node', '--org', 'department-4', '--from', oldKey, '--to', next.publicKey, '--consent-key', nextFile, '--key', join(rotating.dir, 'admin-key.json'), '--json');
     assert.equal(rotated.code, 0, rotated.out);
     const since = JSON.parse(rotated.out.split('\n').at(-1)!).since as number;
     assert.ok(Number.isSafeInteger(since));

@@ -93,8 +93,17 @@ export const CORE_ERRORS = defineErrors({
   // --- authentication of API requests (spec/api-auth.md §6)
   AUTH_REQUIRED: { status: 401, arises: 'routes that need a principal', meaning: 'the route needs a signed request or a session token, and the request has neither' },
   AUTH_MALFORMED: { status: 401, arises: 'signed requests, sessions', meaning: 'Signature-Input / Signature / Authorization cannot be parsed, or the profile is not followed' },
-  AUTH_EXPIRED: { status: 401, arises: 'signed requests, sessions', meaning: 'the signature is too old or from the future, `expires` passed, or the session token is unknown, closed or expired' },
+  AUTH_EXPIRED: {
+    status: 401,
+    arises: 'signed requests, sessions',
+    meaning: "the signature is too old or from the future, `expires` passed, or it was created before the node started (or before what its replay guard still remembers); the challenge expired; the session token is unknown, closed or expired, or the session's key is no longer its subject's",
+  },
   AUTH_BAD_SIGNATURE: { status: 401, arises: 'signed requests, sessions', meaning: 'the signature does not verify with the key of its keyid (or a challenge signed by another key)' },
+  AUTH_WRONG_ORIGIN: {
+    status: 401,
+    arises: 'signed requests',
+    meaning: "`@target-uri` names another origin than this node's public URL (the request was signed for another node), or the node has no public URL to check it against",
+  },
   AUTH_UNKNOWN_KEY: { status: 401, arises: 'signed requests, sessions', meaning: 'no current key is known for the keyid (an unknown or deactivated DID)' },
   AUTH_DIGEST_MISMATCH: { status: 400, arises: 'signed requests', meaning: 'Content-Digest does not match the body received' },
   AUTH_REPLAYED: { status: 401, arises: 'signed requests, sessions', meaning: 'the same signature was seen within the window, or the challenge was used' },
