@@ -24,9 +24,11 @@ import { sessionMessage } from '../src/api/sessions.js';
 let t: TestNode;
 const user = generateKeyPair();
 let nonce = 0;
+const HOST = '127.0.0.1:8700';
 
 before(async () => {
-  t = await startTestNode();
+  // In-process (inject): the API listens nowhere, so it is told the origin its signed requests name.
+  t = await startTestNode({ api: { publicOrigin: `http://${HOST}` } });
 });
 after(async () => {
   await t.close();
@@ -34,7 +36,6 @@ after(async () => {
 
 /** A key that signs requests (RFC 9421), as `polity notarize` does with the user's key. */
 const requester = generateKeyPair();
-const HOST = '127.0.0.1:8700';
 
 /** A request signed with `requester`: the headers a client adds for the URL it uses. */
 function signedHeaders(method: string, url: string, payload: unknown, key = requester): Record<string, string> {

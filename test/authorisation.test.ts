@@ -9,6 +9,7 @@
  * service's rows. It must name every action: a module that adds an action
  * without a row fails the first test, so no action ships unchecked.
  */
+import { signConsent } from '../src/services/org/consent-sign.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
@@ -43,7 +44,7 @@ function setup(services: readonly ServiceDefinition<any>[] = SERVICES): { chain:
     nodeOfA: a.nodes[0]!,
   };
   const register = (admin: KeyPair, org: string, key: KeyPair, role: string) =>
-    assert.equal(chain.run(admin, 'org', 'propose', { org, op: { type: 'registerOfficial', key: key.publicKey, roles: [role] } }).code, 'OK');
+    assert.equal(chain.run(admin, 'org', 'propose', { org, op: { type: 'registerOfficial', key: key.publicKey, roles: [role], consent: signConsent({ chainId: chain.genesis.chainId, org, use: 'official', publicKey: key.publicKey, secretKey: key.secretKey }).signature } }).code, 'OK');
   register(a.admins[0]!, 'a', who.auditorOfA, 'auditor');
   register(a.admins[0]!, 'a', who.registrarOfA, 'registrar');
   register(c.admins[0]!, 'c', who.registrarOfC, 'registrar');

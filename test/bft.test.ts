@@ -13,7 +13,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -445,7 +445,10 @@ test('a validator’s node key rotates while the chain runs: the organisation sc
     await waitFor('the network to commit block 2', async () => (await Promise.all(depts.map(heightOf))).every((h) => h >= 2), 60_000);
     // The department makes its next key, and its admin schedules the rotation.
     const next = generateKeyPair();
-    const rotated = await polity(first.api, 'org', 'rotate-node', '--org', 'department-4', '--from', oldKey, '--to', next.publicKey, '--key', join(rotating.dir, 'admin-key.json'), '--json');
+    // The new key's holder (the node's operator) consents to its use as the department's node key.
+    const nextFile = join(root, 'next-node-key.json');
+    writeFileSync(nextFile, JSON.stringify(next), { mode: 0o600 });
+    const rotated = await polity(first.api, 'org', 'rotate-node', '--org', 'department-4', '--from', oldKey, '--to', next.publicKey, '--consent-key', nextFile, '--key', join(rotating.dir, 'admin-key.json'), '--json');
     assert.equal(rotated.code, 0, rotated.out);
     const since = JSON.parse(rotated.out.split('\n').at(-1)!).since as number;
     assert.ok(Number.isSafeInteger(since));
@@ -466,5 +469,43 @@ test('a validator’s node key rotates while the chain runs: the organisation sc
     const org = await get(first, '/v1/orgs/department-4');
     assert.deepEqual(org.organisation.nodes, [next.publicKey]);
     assert.equal((await status(rotating))?.height !== undefined, true);
+  });
+});
+
+test('a damaged validator recovers from its peers: with chain/ deleted it resyncs, with its consensus log deleted it waits; it never signs twice and comes back to sign', { timeout: 180_000 }, async () => {
+  const { root, depts } = await initNetwork('polity-resync-', 4);
+  for (const d of depts) startNode(d);
+  const [first, , , damaged] = depts as [Dept, Dept, Dept, Dept];
+  const key = (JSON.parse(readFileSync(join(damaged.dir, 'node-key.json'), 'utf8')) as KeyPair).publicKey;
+  const stopDamaged = async (): Promise<number> => {
+    damaged.proc!.kill('SIGKILL');
+    await new Promise((r) => damaged.proc!.once('exit', r));
+    return (JSON.parse(readFileSync(join(damaged.dir, 'commit-record.json'), 'utf8')) as { height: number }).height;
+  };
+  await whileRunning(root, () => depts, async () => {
+    await waitFor('the network to commit block 3', async () => (await Promise.all(depts.map(heightOf))).every((h) => h >= 3), 60_000);
+
+    // 1. chain/ deleted (the recovery of spec/storage.md §8): the commit record and the log stay.
+    const committed = await stopDamaged();
+    const hashesBefore = await Promise.all(Array.from({ length: committed }, async (_, i) => (await get(first, `/v1/blocks/${i + 1}`)).hash as string));
+    await rm(join(damaged.dir, 'chain'), { recursive: true, force: true });
+    damaged.log.length = 0;
+    startNode(damaged);
+    await waitFor('the wiped validator to resync past what it had committed', async () => (await heightOf(damaged)) >= committed + 2, 60_000);
+    assert.match(damaged.log.join(''), /consensus\.doubleSignGuard/, 'it said why it does not sign yet');
+    for (let h = 1; h <= committed; h++) assert.equal((await get(damaged, `/v1/blocks/${h}`)).hash, hashesBefore[h - 1], `block ${h} came back the same`);
+    await waitForSigner(first, key, committed + 2, 'a block signed by the resynced validator', 60_000);
+
+    // 2. Its consensus log deleted: the store stays; it signs nothing until the chain has passed the height after its last commit.
+    const committed2 = await stopDamaged();
+    await rm(join(damaged.dir, 'consensus-wal'), { force: true });
+    damaged.log.length = 0;
+    startNode(damaged);
+    await waitFor('the validator to follow the chain again', async () => (await heightOf(damaged)) >= committed2 + 2, 60_000);
+    assert.match(damaged.log.join(''), /the consensus log is missing/);
+    await waitForSigner(first, key, committed2 + 2, 'a block signed by the validator after its log was lost', 60_000);
+
+    // Nobody saw it sign two different messages for one height and round.
+    for (const d of depts) assert.deepEqual((await get(d, '/v1/evidence')).evidence, [], `${d.name} recorded no equivocation`);
   });
 });

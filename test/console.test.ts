@@ -19,6 +19,7 @@
  *
  * Needs Chromium at /usr/bin/chromium; skipped without it, except in CI.
  */
+import { signConsent } from '../src/services/org/consent-sign.js';
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -57,6 +58,10 @@ browserSuite('organisation console in Chromium', () => {
   const files = {} as Record<'random' | 'notJson' | 'taxAdmin' | 'taxAdmin2', string>;
   /** The secret of the key made in the browser (read back from the file it offered for saving). */
   let createdSecret = '';
+
+  /** What `polity org consent` prints for `key`: the holder's consent the admin pastes into the form. */
+  const consentText = (org: string, use: 'official' | 'admin' | 'node', key: KeyPair): string =>
+    JSON.stringify(signConsent({ chainId: tn.genesis.chainId, org, use, publicKey: key.publicKey, secretKey: key.secretKey }));
 
   const api = async (path: string): Promise<any> => {
     const response = await fetch(base + path);
@@ -220,6 +225,7 @@ browserSuite('organisation console in Chromium', () => {
 
   it('registers an official', async () => {
     await page.fill('#register-key', official.publicKey.toUpperCase());
+    await page.fill('#register-consent', consentText(ORG, 'official', official));
     await page.check('#register-role-registrar');
     await page.check('#register-role-auditor');
     await page.click('#register-form button[type="submit"]');
@@ -240,6 +246,7 @@ browserSuite('organisation console in Chromium', () => {
 
   it('says the code of a refused write (the same official twice)', async () => {
     await page.fill('#register-key', official.publicKey);
+    await page.fill('#register-consent', consentText(ORG, 'official', official));
     await page.check('#register-role-issuer');
     await page.click('#register-form button[type="submit"]');
     const result = await outcomeOf('register-outcome');
@@ -265,6 +272,7 @@ browserSuite('organisation console in Chromium', () => {
 
     const second = generateKeyPair();
     await page.fill('#register-key', second.publicKey);
+    await page.fill('#register-consent', consentText(ORG, 'official', second));
     await page.check('#register-role-approver');
     await page.click('#register-form button[type="submit"]');
     assert.equal((await outcomeOf('register-outcome')).outcome, 'done');
@@ -345,12 +353,14 @@ browserSuite('organisation console in Chromium', () => {
     // Signed in as the Tax Office's admin: two admins, both must approve.
     await page.click('.more-forms > summary');
     await page.fill('#admins-keys', `${taxAdmin.publicKey}\n${taxAdmin2.publicKey}`);
+    await page.fill('#admins-consents', consentText('tax-office', 'admin', taxAdmin2));
     await page.fill('#admins-threshold', '2');
     await page.click('#admins-form button[type="submit"]');
     assert.equal((await outcomeOf('admins-outcome')).outcome, 'done');
 
     const clerk = generateKeyPair();
     await page.fill('#register-key', clerk.publicKey);
+    await page.fill('#register-consent', consentText('tax-office', 'official', clerk));
     await page.check('#register-role-issuer');
     await page.click('#register-form button[type="submit"]');
     let result = await outcomeOf('register-outcome');

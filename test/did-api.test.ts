@@ -37,6 +37,7 @@ import { didCommands } from '../src/services/did/cli.js';
 const didCommand = didCommands.did!;
 import { main } from '../src/main.js';
 import { PolityApiError } from '../src/sdk/client.js';
+import { openSession } from '../src/sdk/http-auth.js';
 import { UsageError, type Io } from '../src/cli/io.js';
 import { startTestNode, tempDir, type TestNode } from './helpers.js';
 
@@ -392,6 +393,36 @@ describe('DIDs on a real node, over HTTP and with the CLI', { skip }, () => {
     const unknown = await fetch(`${base}/v1/dids/did:polity:${'f'.repeat(32)}`);
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as any).didResolutionMetadata.error, 'notFound');
+  });
+
+  it('a session opened with a DID ends when the DID rotates its key or is deactivated: the old token gets 401', async () => {
+    const whoami = (token: string) => fetch(`${base}/v1/auth/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    const sessionOf = async (key: KeyPair, did: string) => (await openSession(base, { subject: did, secretKey: key.secretKey, publicKey: key.publicKey, chainId: t.genesis.chainId })).token;
+    // Rotation.
+    const a = generateKeyPair();
+    const b = generateKeyPair();
+    const did = didPolityFromKey(t.genesis.chainId, a.publicKey);
+    assert.equal((await submit(a, 'create', {})).result.code, 'OK');
+    const token = await sessionOf(a, did);
+    assert.equal((await whoami(token)).status, 200, 'the session works while the key is the DID’s');
+    assert.equal((await submit(a, 'rotate', { did, publicKey: b.publicKey })).result.code, 'OK');
+    const afterRotate = await whoami(token);
+    const rotatedBody = (await afterRotate.json()) as { code: string; message: string };
+    assert.deepEqual([afterRotate.status, rotatedBody.code], [401, 'AUTH_EXPIRED'], JSON.stringify(rotatedBody));
+    assert.match(rotatedBody.message, /key .*changed|no longer/);
+    assert.equal((await whoami(await sessionOf(b, did))).status, 200, 'the new key opens a session');
+    // Deactivation.
+    const c = generateKeyPair();
+    const did2 = didPolityFromKey(t.genesis.chainId, c.publicKey);
+    assert.equal((await submit(c, 'create', {})).result.code, 'OK');
+    const token2 = await sessionOf(c, did2);
+    assert.equal((await whoami(token2)).status, 200);
+    assert.equal((await submit(c, 'deactivate', { did: did2 })).result.code, 'OK');
+    const afterDeactivate = await whoami(token2);
+    const deactivatedBody = (await afterDeactivate.json()) as { code: string; message: string };
+    assert.deepEqual([afterDeactivate.status, deactivatedBody.code], [401, 'AUTH_EXPIRED'], JSON.stringify(deactivatedBody));
+    // The ended session stays ended (it was closed, not merely refused once).
+    assert.equal((await whoami(token)).status, 401);
   });
 
   it('the CLI creates, rotates (writing the new key 0600), updates, resolves, lists the history and deactivates', async () => {

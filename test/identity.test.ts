@@ -44,7 +44,14 @@ test('a citizen DID is created, rotated and recovered by a registrar; the old ke
   const file = (name: string): string => join(t.dir, name);
   // The department's admin makes an official a registrar.
   assert.equal((await polity('keys', 'new', '--key', file('registrar.json'))).code, 0);
-  const reg = await polity('org', 'official', 'add', '--org', 'local-department', '--official', await keyOf(file('registrar.json')), '--role', 'registrar', '--key', file('admin-key.json'));
+  // Without the official's consent the CLI refuses before sending anything.
+  const unconsented = await polity('org', 'official', 'add', '--org', 'local-department', '--official', await keyOf(file('registrar.json')), '--role', 'registrar', '--key', file('admin-key.json'));
+  assert.equal(unconsented.code, 2, unconsented.err);
+  assert.match(unconsented.err, /needs its holder's consent: they run `polity org consent --org local-department --as official/);
+  // The official signs a consent with their own key; the admin passes the file on.
+  const consented = await polity('org', 'consent', '--org', 'local-department', '--as', 'official', '--key', file('registrar.json'), '--out', file('registrar-consent.json'));
+  assert.equal(consented.code, 0, consented.err);
+  const reg = await polity('org', 'official', 'add', '--org', 'local-department', '--official', await keyOf(file('registrar.json')), '--role', 'registrar', '--consent', file('registrar-consent.json'), '--key', file('admin-key.json'));
   assert.equal(reg.code, 0, reg.err);
 
   // The citizen creates a DID and signs a change with its first key.

@@ -19,6 +19,7 @@
  * throughout: any console error, page error, CSP violation or failed
  * request fails the test.
  */
+import { signConsent } from '../src/services/org/consent-sign.js';
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -105,7 +106,9 @@ browserSuite('every page passes axe-core at desktop and phone widths', () => {
     const holder = generateKeyPair();
     await commit(holder, 'did', 'create', { services: [{ id: 'inbox', type: 'DIDCommMessaging', serviceEndpoint: 'https://msg.example.gov/inbox' }] });
     const did = didPolityFromKey(tn.genesis.chainId, holder.publicKey);
-    await commit(admin, 'org', 'propose', { org: 'local-department', op: { type: 'registerOfficial', key: generateKeyPair().publicKey, roles: ['registrar'] } });
+    const official = generateKeyPair();
+    const consent = signConsent({ chainId: tn.genesis.chainId, org: 'local-department', use: 'official', publicKey: official.publicKey, secretKey: official.secretKey }).signature;
+    await commit(admin, 'org', 'propose', { org: 'local-department', op: { type: 'registerOfficial', key: official.publicKey, roles: ['registrar'], consent } });
     await commit(admin, 'gov', 'propose', { change: { type: 'setParameter', name: 'votingBlocks', value: 5000 } });
     const vote = (blockHashValue: string | null) => {
       const body = { type: 'prevote' as const, chainId: tn.genesis.chainId, height: 2, round: 0, blockHash: blockHashValue, time: tn.genesis.genesisTime + 10 };

@@ -29,8 +29,8 @@ let sessionClockMs = 0; // added to the session store's clock, to expire tokens
 const sessions = createSessionStore({ ttlMs: 60_000, challengeTtlMs: 10_000, max: 1000 }, { now: () => Date.now() + sessionClockMs });
 const dids = new Map([[BOB_DID, bob.publicKey]]);
 const resolveKey = createKeyIdResolver(async (did) => dids.get(did));
-const deps: AuthenticateDeps = { resolveKey, sessions, replay: createReplayGuard(360), now: () => Date.now() };
-const proxied: AuthenticateDeps = { ...deps, origin: PROXY_ORIGIN };
+const deps: AuthenticateDeps = { resolveKey, sessions, replay: createReplayGuard(360), now: () => Date.now(), origins: () => [base] };
+const proxied: AuthenticateDeps = { ...deps, origins: () => [PROXY_ORIGIN] };
 
 let app: FastifyInstance;
 let base: string;
@@ -167,8 +167,25 @@ test('other refusals over the wire: bad signature, unknown key, stale, other rou
 test('behind a proxy: @target-uri is checked against the configured origin', async () => {
   const good = await post('/v1/behind-proxy', '{}', signOnce('/v1/behind-proxy', '{}', alice, `${PROXY_ORIGIN}/v1/behind-proxy`));
   assert.equal(good.status, 200, JSON.stringify(good.body));
+  // Signed for the address the client reached (the Host header), not the node's origin: refused, saying why.
   const local = await post('/v1/behind-proxy', '{}', signOnce('/v1/behind-proxy', '{}'));
-  assert.deepEqual([local.status, local.body.code], [401, 'AUTH_BAD_SIGNATURE']);
+  assert.deepEqual([local.status, local.body.code], [401, 'AUTH_WRONG_ORIGIN']);
+  // A node that knows no origin (listening on every address, no public URL) refuses signed requests.
+  const headers = signOnce('/v1/signed', '{}');
+  const unknown = requirePrincipal({ headers, method: 'POST', url: '/v1/signed', protocol: 'http', host: 'x', body: {}, rawBody: Buffer.from('{}') } as never, { ...deps, origins: () => [] });
+  await assert.rejects(unknown, (e: unknown) => e instanceof PolityError && e.code === 'AUTH_WRONG_ORIGIN');
+});
+
+test('public origins: a configured URL is checked and normalised; a listen address gives its own, loopback also as localhost', async () => {
+  const { parsePublicOrigin, originsOfListenAddress } = await import('./origin.js');
+  assert.equal(parsePublicOrigin('HTTPS://Node.Example.gov:443'), 'https://node.example.gov');
+  assert.equal(parsePublicOrigin('http://10.0.0.7:8700/'), 'http://10.0.0.7:8700');
+  for (const bad of ['node.example.gov', 'ftp://x', 'https://x/v1', 'https://u:p@x', 'https://x?q=1']) assert.throws(() => parsePublicOrigin(bad), TypeError, bad);
+  assert.deepEqual(originsOfListenAddress({ address: '127.0.0.1', family: 'IPv4', port: 8700 }), ['http://127.0.0.1:8700', 'http://localhost:8700']);
+  assert.deepEqual(originsOfListenAddress({ address: '::1', family: 'IPv6', port: 8700 }), ['http://[::1]:8700', 'http://localhost:8700']);
+  assert.deepEqual(originsOfListenAddress({ address: '10.0.0.7', family: 'IPv4', port: 80 }), ['http://10.0.0.7']);
+  assert.deepEqual(originsOfListenAddress({ address: '0.0.0.0', family: 'IPv4', port: 8700 }), []);
+  assert.deepEqual(originsOfListenAddress(null), []);
 });
 
 test('registerRawBody keeps the JSON parser strict', async () => {

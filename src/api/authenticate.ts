@@ -21,6 +21,7 @@ import { assert } from '../ledger/errors.js';
 import { authError, verifyRequest, type ReplayGuard } from './http-signatures.js';
 import type { SessionStore } from './sessions.js';
 import { decodeDidKey } from '../crypto/multikey.js';
+import { normaliseOrigin } from './origin.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,11 +48,13 @@ export interface AuthenticateDeps {
   /** ms since the epoch. */
   now(): number;
   /**
-   * scheme://authority clients use to reach this node, when it differs from
-   * what the node sees (behind a TLS-terminating proxy). Default: the
-   * request's protocol and Host header. @target-uri is checked against it.
+   * The node's own origins (scheme://authority, origin.ts), the first the
+   * canonical one: a signature's @target-uri must name one of them. Never
+   * the Host header alone: a client chooses that, so a request signed for
+   * another node could be relayed here with that node's Host. Empty: the
+   * node does not know its origin, and signed requests are refused.
    */
-  origin?: string;
+  origins(): readonly string[];
   maxAgeSeconds?: number;
   clockSkewSeconds?: number;
   requiredComponents?: readonly string[];
@@ -75,15 +78,30 @@ export async function authenticate(request: FastifyRequest, deps: AuthenticateDe
     if (!m) throw authError('AUTH_MALFORMED', 'expected "Authorization: Bearer <token>" with a 43-character session token');
     const session = deps.sessions.lookup(m[1]!);
     if (!session) throw authError('AUTH_EXPIRED', 'the session token is unknown, closed or expired; open a new session');
+    // A session proves the key it was opened with, so it lasts only while that key is the
+    // subject's: a rotated or deactivated DID ends it at once, as it ends signed requests.
+    // One state read per request (the resolver signed requests use), no signature.
+    if ((await deps.resolveKey(session.subject)) !== session.publicKey) {
+      deps.sessions.close(m[1]!);
+      throw authError('AUTH_EXPIRED', "the session ended: the key it was opened with is no longer the subject's key (rotated or deactivated); open a new session with the current key");
+    }
     return { publicKey: session.publicKey, keyId: session.subject, via: 'session', ...didOf(session.subject) };
   }
 
   // A parsed body without its raw bytes means registerRawBody was not called: a wiring bug.
   assert(request.body === undefined || request.body === null || request.rawBody, 'authenticate needs registerRawBody(app) to check Content-Digest');
-  const origin = deps.origin ?? `${request.protocol}://${request.host}`;
+  const origins = deps.origins();
+  if (origins.length === 0) {
+    throw authError('AUTH_WRONG_ORIGIN', 'this node knows no public origin to check @target-uri against (it listens on every address and has no public URL); its operator sets one with polity start --public-url');
+  }
+  // The Host header only picks among the node's own origins (localhost or 127.0.0.1, say); when it
+  // names another, the canonical one is used, and the Host's is tried only to explain a refusal.
+  const addressed = typeof request.host === 'string' && request.host.length > 0 ? normaliseOrigin(request.protocol, request.host) : undefined;
+  const origin = origins.find((o) => o === addressed) ?? origins[0]!;
   const result = await verifyRequest(
     { method: request.method, url: origin + request.url, headers, ...(request.rawBody ? { body: request.rawBody } : {}) },
     {
+      ...(addressed !== undefined && addressed !== origin ? { addressedUrl: addressed + request.url } : {}),
       resolveKey: deps.resolveKey,
       now: deps.now(),
       replay: deps.replay,

@@ -380,20 +380,57 @@ test('replay: a verified signature is accepted once within the window', async ()
   assert.equal(codeOf(await verifyRequest(post, policy({ replay, now: NOW_MS + 361_000 }))), 'AUTH_EXPIRED');
 });
 
-test('replay guard: bounded, refuses when full instead of forgetting, frees expired entries', () => {
+test('replay guard: bounded; a per-key quota; when full it forgets the oldest second and refuses anything from it after; a floor from the start', () => {
   const guard = createReplayGuard(10, { max: 3, perKeyMax: 2 });
   const sig = (n: number) => new Uint8Array(64).fill(n);
-  assert.equal(guard.check('a', sig(1), 0), 'fresh');
-  assert.equal(guard.check('a', sig(2), 0), 'fresh');
-  assert.equal(guard.check('a', sig(3), 0), 'full'); // per-key cap: one key cannot crowd out the others
-  assert.equal(guard.check('b', sig(1), 1000), 'fresh'); // same bytes, another key: another pair
-  assert.equal(guard.check('c', sig(9), 1000), 'full'); // global cap
-  assert.equal(guard.check('a', sig(1), 9999), 'replayed'); // still remembered, even when full
-  assert.equal(guard.check('a', sig(1), 10_000), 'fresh'); // a's entries expired at 10 s; b's stays until 11 s
+  assert.equal(guard.check('a', sig(1), 0, 0), 'fresh');
+  assert.equal(guard.check('a', sig(2), 0, 0), 'fresh');
+  assert.equal(guard.check('a', sig(3), 0, 0), 'full'); // per-key quota: one key cannot make the guard forget
+  assert.equal(guard.check('b', sig(1), 1, 1000), 'fresh'); // same bytes, another key: another pair
+  assert.equal(guard.size, 3);
+  assert.equal(guard.check('a', sig(1), 0, 1000), 'replayed'); // remembered, even when full
+  assert.equal(guard.check('c', sig(9), 1, 1000), 'fresh'); // full: second 0 is forgotten to make room…
+  assert.equal(guard.notBeforeSeconds, 1);
+  assert.equal(guard.check('a', sig(1), 0, 1000), 'stale'); // …and nothing created in it is accepted again
+  assert.equal(guard.check('a', sig(4), 0, 1000), 'stale');
   assert.equal(guard.size, 2);
-  assert.equal(guard.check('b', sig(1), 10_500), 'replayed');
-  assert.equal(guard.check('b', sig(1), 11_000), 'fresh');
+  assert.equal(guard.check('b', sig(1), 1, 10_999), 'replayed');
+  assert.equal(guard.check('b', sig(1), 1, 11_000), 'fresh'); // second 1 left the window at 11 s (the verifier refuses it for age first)
+  // Full, and the newcomer is older than everything remembered: refused, nothing newer is forgotten.
+  const full = createReplayGuard(10, { max: 2 });
+  assert.equal(full.check('a', sig(1), 5, 5000), 'fresh');
+  assert.equal(full.check('b', sig(1), 5, 5000), 'fresh');
+  assert.equal(full.check('c', sig(1), 4, 5000), 'stale');
+  assert.equal(full.size, 2);
+  // A floor given at creation (the node's start): anything created before it is refused.
+  const started = createReplayGuard(10, { notBeforeSeconds: 100 });
+  assert.equal(started.check('a', sig(1), 99, 100_000), 'stale');
+  assert.equal(started.check('a', sig(1), 100, 100_000), 'fresh');
   assert.throws(() => createReplayGuard(0), TypeError);
+});
+
+test('replay guard under a flood: ten keys that fill it lock no new key out, and what it forgets cannot be replayed', async () => {
+  const replay = createReplayGuard(360, { max: 100, perKeyMax: 10 });
+  const flooders = Array.from({ length: 10 }, () => generateKeyPair());
+  const honest = generateKeyPair();
+  const verify = (r: VerifyRequestParts) => verifyRequest(r, policy({ resolveKey: async (k) => k, replay }));
+  const sign = (k: { publicKey: string; secretKey: string }, created: number) => signedPost({ keyId: k.publicKey, secretKey: k.secretKey, created });
+  // The flood: each key up to its quota, over ten seconds; the guard is then full.
+  const oldest: VerifyRequestParts[] = [];
+  for (let i = 0; i < 10; i++) {
+    for (const k of flooders) {
+      const r = sign(k, NOW_S - 60 + i);
+      if (i === 0) oldest.push(r);
+      assert.equal(codeOf(await verify(r)), 'ok');
+    }
+  }
+  assert.equal(replay.size, 100);
+  assert.equal(codeOf(await verify(sign(flooders[0]!, NOW_S))), 'RATE_LIMITED', 'a flooding key is held to its quota');
+  // A key that was not part of the flood signs now: accepted, up to its own quota.
+  for (let i = 0; i < 10; i++) assert.equal(codeOf(await verify(sign(honest, NOW_S))), 'ok', `honest request ${i}`);
+  assert.ok(replay.size <= 100, `bounded: ${replay.size}`);
+  // The room came from the oldest signatures; none of them can be replayed now.
+  for (const r of oldest) assert.notEqual(codeOf(await verify(r)), 'ok');
 });
 
 test('the AUTH_* status table', () => {
@@ -402,6 +439,7 @@ test('the AUTH_* status table', () => {
     AUTH_MALFORMED: 401,
     AUTH_EXPIRED: 401,
     AUTH_BAD_SIGNATURE: 401,
+    AUTH_WRONG_ORIGIN: 401,
     AUTH_UNKNOWN_KEY: 401,
     AUTH_REPLAYED: 401,
     AUTH_DIGEST_MISMATCH: 400,

@@ -21,16 +21,30 @@
  * Messages name fields, parameters, components and limits; they never
  * repeat a key id (a DID identifies a person), a header value or the body.
  *
- * Replay guard, and why it refuses rather than forgets when full: a
- * signature is valid for `maxAgeSeconds` after its `created` time, so the
- * guard must remember every accepted signature for that long. If it forgot
- * old entries to make room, an attacker who could fill it (any key holder
- * sending many signed requests) could flush a captured signature out and
- * replay it: a security failure. Refusing new signatures when full fails
- * closed: the worst an attacker can do is slow others down, and a per-key
- * cap (`perKeyMax`) confines that to the attacker's own key. Only
- * signatures that verified are recorded, so nobody without a key can fill
- * it, and entries leave as soon as their window has passed.
+ * Replay guard, and why it never simply forgets: a signature is valid for
+ * `maxAgeSeconds` after its `created` time, so the guard must remember every
+ * accepted signature for that long. If it dropped old entries to make room,
+ * an attacker who could fill it (any key holder: keys are free) could flush
+ * a captured signature out and replay it. If it refused everyone when full,
+ * ten keys could lock every other key out for the whole window (seen in
+ * outside testing). So it keeps a floor instead: to make room it forgets the
+ * oldest second's signatures and from then on refuses every signature
+ * created in or before that second (AUTH_EXPIRED: sign again). Nothing it
+ * forgot can be accepted again, and a fresh signature, the only kind an
+ * honest client sends, still gets in. A per-key quota (`perKeyMax`) stops
+ * one key from making the node forget at all.
+ *
+ * Replay across restarts: the guard is in memory, and the floor starts at
+ * the node's start time (server.ts): a signature created before the node
+ * started is refused, since the guard could not have seen it. Persisting
+ * the guard instead would be lost to a kill -9, which is when a restart
+ * is least planned. See spec/api-auth.md §4 for the one gap (a client clock
+ * running ahead of the node's) and why it is accepted.
+ *
+ * Replay across nodes: `@target-uri` is checked against the node's own
+ * public origin (authenticate.ts), never the Host header a client chose.
+ * Only signatures that verified are recorded, so nobody without a key can
+ * fill the guard, and entries leave as soon as their window has passed.
  */
 import { createHash } from 'node:crypto';
 import { PolityError } from '../ledger/errors.js';
@@ -65,7 +79,7 @@ export {
 // --- codes ---------------------------------------------------------------------------------
 
 /** The codes of refused authentication (spec/api-auth.md §6); their statuses live in the core's error table (ledger/core-errors.ts). */
-const AUTH_CODES = ['AUTH_REQUIRED', 'AUTH_MALFORMED', 'AUTH_EXPIRED', 'AUTH_BAD_SIGNATURE', 'AUTH_UNKNOWN_KEY', 'AUTH_DIGEST_MISMATCH', 'AUTH_REPLAYED', 'AUTH_FORBIDDEN'] as const;
+const AUTH_CODES = ['AUTH_REQUIRED', 'AUTH_MALFORMED', 'AUTH_EXPIRED', 'AUTH_BAD_SIGNATURE', 'AUTH_WRONG_ORIGIN', 'AUTH_UNKNOWN_KEY', 'AUTH_DIGEST_MISMATCH', 'AUTH_REPLAYED', 'AUTH_FORBIDDEN'] as const;
 export type AuthErrorCode = (typeof AUTH_CODES)[number];
 
 /**
@@ -298,6 +312,13 @@ export interface VerifyRequestOptions {
   label?: string;
   /** Record verified signatures and refuse repeats. */
   replay?: ReplayGuard;
+  /**
+   * The URL as the request's Host header addressed it, when that differs
+   * from `url` (the node's own origin). Used only to explain a signature
+   * that fails: if it verifies for this URL instead, the request was signed
+   * for another node or address, and the refusal says so (AUTH_WRONG_ORIGIN).
+   */
+  addressedUrl?: string;
 }
 
 export type VerifyRequestReturnType =
@@ -429,7 +450,15 @@ export async function verifyRequest(request: VerifyRequestParts, options: Verify
 
   const signature = sigMember.value.value;
   if (signature.length !== 64) return refuse('AUTH_BAD_SIGNATURE', `an Ed25519 signature is 64 bytes, got ${signature.length}`);
-  if (!verifyBytes(publicKey, signatureBaseBytes(built.base), signature)) return refuse('AUTH_BAD_SIGNATURE', 'the signature does not verify with the key of this keyid');
+  if (!verifyBytes(publicKey, signatureBaseBytes(built.base), signature)) {
+    if (options.addressedUrl !== undefined && splitTarget(options.addressedUrl) !== undefined) {
+      const elsewhere = signatureBase({ ...request, url: options.addressedUrl }, components, serializeSignatureParams(components, params));
+      if (elsewhere.ok && verifyBytes(publicKey, signatureBaseBytes(elsewhere.base), signature)) {
+        return refuse('AUTH_WRONG_ORIGIN', "@target-uri names another origin than this node's: the request was signed for another node or address; sign it for this node's public URL");
+      }
+    }
+    return refuse('AUTH_BAD_SIGNATURE', 'the signature does not verify with the key of this keyid');
+  }
 
   if (components.includes('content-digest')) {
     const digestCheck = checkContentDigest(headerText(request.headers, 'content-digest')!, request.body ?? new Uint8Array(0));
@@ -437,9 +466,12 @@ export async function verifyRequest(request: VerifyRequestParts, options: Verify
   }
 
   if (options.replay) {
-    const seen = options.replay.check(keyId, signature, options.now);
+    const seen = options.replay.check(keyId, signature, created, options.now);
     if (seen === 'replayed') return refuse('AUTH_REPLAYED', 'this signature was already used; sign each request afresh');
     if (seen === 'full') return refuse('RATE_LIMITED', 'too many signed requests from this key in the replay window; retry later');
+    if (seen === 'stale') {
+      return refuse('AUTH_EXPIRED', 'the signature was created before the earliest time this node can check for replays (it restarted, or forgot older signatures under load, since then); sign the request again');
+    }
   }
 
   return { ok: true, keyId, publicKey, created, label, components, ...(nonce === undefined ? {} : { nonce }) };
@@ -477,12 +509,19 @@ export function checkContentDigest(field: string, body: Uint8Array): VerifyReque
 
 // --- replay guard ----------------------------------------------------------------------------
 
-export type ReplayCheck = 'fresh' | 'replayed' | 'full';
+/**
+ * 'fresh' the first time; 'replayed' after; 'full' when the key holds its
+ * quota; 'stale' when the signature was created before the guard's floor
+ * (`notBeforeSeconds`), so the guard cannot say whether it saw it.
+ */
+export type ReplayCheck = 'fresh' | 'replayed' | 'full' | 'stale';
 
 export interface ReplayGuard {
-  /** Record a verified signature: 'fresh' the first time, 'replayed' after, 'full' when it cannot be remembered. */
-  check(keyId: string, signature: Uint8Array, nowMs: number): ReplayCheck;
+  /** Record a verified signature with its `created` parameter (UNIX seconds). */
+  check(keyId: string, signature: Uint8Array, createdSeconds: number, nowMs: number): ReplayCheck;
   readonly size: number;
+  /** Signatures created before this (UNIX seconds) are refused: the node started, or the guard forgot, after them. */
+  readonly notBeforeSeconds: number;
 }
 
 export interface ReplayGuardOptions {
@@ -490,47 +529,98 @@ export interface ReplayGuardOptions {
   max?: number;
   /** Signatures remembered at most for one keyid; default 10,000. */
   perKeyMax?: number;
+  /**
+   * The first second whose signatures the guard can judge: the node's start
+   * (server.ts passes it). Anything created earlier may have been accepted
+   * by the node before a restart, so it is refused ('stale').
+   */
+  notBeforeSeconds?: number;
 }
 
 /**
- * Remember (keyid, signature) pairs for `windowSeconds` after they were
- * first seen. Pass at least maxAgeSeconds + clockSkewSeconds of the verifier:
- * a signature seen at time t has created <= t + skew, so it is refused for
- * age after t + skew + maxAge, and need not be remembered longer. See the
- * module comment for why a full guard refuses instead of forgetting.
+ * Remember (keyid, signature) pairs until `windowSeconds` after their
+ * `created` time. Pass at least the verifier's maxAgeSeconds: past that a
+ * signature is refused for its age, and need not be remembered.
+ *
+ * Entries are grouped by their `created` second. When the guard is full and
+ * a key under its quota brings a new signature, the guard forgets the
+ * oldest second's signatures and raises its floor past it: from then on
+ * every signature created in or before that second is refused as 'stale'
+ * (AUTH_EXPIRED, sign again). Forgetting is therefore safe, since a
+ * forgotten signature can never be accepted again, and fair, since a flood
+ * costs honest clients nothing as long as their requests arrive sooner
+ * after signing than the flood takes to fill the guard (100,000 signatures
+ * at the node's verification rate: seconds, against a client's
+ * milliseconds). A new signature older than everything remembered is
+ * refused rather than let in by forgetting newer ones.
  */
 export function createReplayGuard(windowSeconds: number, options: ReplayGuardOptions = {}): ReplayGuard {
   if (!(windowSeconds > 0)) throw new TypeError(`expected a positive window in seconds, got ${windowSeconds}`);
-  const windowMs = windowSeconds * 1000;
   const max = options.max ?? 100_000;
   const perKeyMax = options.perKeyMax ?? 10_000;
-  // Insertion order is arrival order, so expiries are (near) sorted: evict from the front.
-  const seen = new Map<string, { keyId: string; expiresAtMs: number }>();
+  let notBefore = options.notBeforeSeconds ?? Number.NEGATIVE_INFINITY;
+  /** entry ("keyid\nsignature") -> its keyid. */
+  const seen = new Map<string, string>();
+  /** created second -> its entries. At most one per second of the accepted window. */
+  const bySecond = new Map<number, string[]>();
   const perKey = new Map<string, number>();
 
-  function evict(nowMs: number): void {
-    for (const [entry, { keyId, expiresAtMs }] of seen) {
-      if (expiresAtMs > nowMs) break;
-      seen.delete(entry);
-      const n = perKey.get(keyId)! - 1;
-      if (n === 0) perKey.delete(keyId);
-      else perKey.set(keyId, n);
-    }
+  function forget(entry: string): void {
+    const keyId = seen.get(entry);
+    if (keyId === undefined) return;
+    seen.delete(entry);
+    const n = perKey.get(keyId)! - 1;
+    if (n === 0) perKey.delete(keyId);
+    else perKey.set(keyId, n);
+  }
+
+  function dropSecond(second: number): void {
+    for (const entry of bySecond.get(second)!) forget(entry);
+    bySecond.delete(second);
+  }
+
+  function oldestSecond(): number | undefined {
+    let oldest: number | undefined;
+    for (const second of bySecond.keys()) if (oldest === undefined || second < oldest) oldest = second;
+    return oldest;
+  }
+
+  /** When the oldest remembered second leaves the window (recomputed when seconds are dropped). */
+  let nextExpiryMs = Number.POSITIVE_INFINITY;
+  function expire(nowMs: number): void {
+    if (nowMs < nextExpiryMs) return;
+    for (const second of [...bySecond.keys()]) if ((second + windowSeconds) * 1000 <= nowMs) dropSecond(second);
+    const oldest = oldestSecond();
+    nextExpiryMs = oldest === undefined ? Number.POSITIVE_INFINITY : (oldest + windowSeconds) * 1000;
   }
 
   return {
-    check(keyId, signature, nowMs) {
-      evict(nowMs);
+    check(keyId, signature, createdSeconds, nowMs) {
+      expire(nowMs);
+      if (createdSeconds < notBefore) return 'stale';
       const entry = `${keyId}\n${Buffer.from(signature).toString('base64')}`;
       if (seen.has(entry)) return 'replayed';
       const count = perKey.get(keyId) ?? 0;
-      if (seen.size >= max || count >= perKeyMax) return 'full';
-      seen.set(entry, { keyId, expiresAtMs: nowMs + windowMs });
+      if (count >= perKeyMax) return 'full';
+      while (seen.size >= max) {
+        const oldest = oldestSecond()!;
+        if (createdSeconds <= oldest) return 'stale';
+        dropSecond(oldest);
+        notBefore = Math.max(notBefore, oldest + 1);
+      }
+      seen.set(entry, keyId);
+      const list = bySecond.get(createdSeconds);
+      if (list) list.push(entry);
+      else bySecond.set(createdSeconds, [entry]);
+      nextExpiryMs = Math.min(nextExpiryMs, (createdSeconds + windowSeconds) * 1000);
       perKey.set(keyId, count + 1);
       return 'fresh';
     },
     get size() {
       return seen.size;
+    },
+    get notBeforeSeconds() {
+      return notBefore;
     },
   };
 }

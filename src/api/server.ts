@@ -32,6 +32,7 @@ import { createErrorIndex, type ErrorIndex } from './error-table.js';
 import { registerStatic, webPagesOf } from './static.js';
 import { createKeyIdResolver, registerRawBody, type AuthenticateDeps } from './authenticate.js';
 import { createReplayGuard } from './http-signatures.js';
+import { originsOfListenAddress, parsePublicOrigin } from './origin.js';
 import { createSessionStore } from './sessions.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { registerCoreRoutes } from './core-routes.js';
@@ -47,9 +48,9 @@ export interface ApiOptions {
   /** Largest request body accepted, bytes. */
   bodyLimitBytes?: number;
   /**
-   * scheme://authority clients use to reach this node when it differs from
-   * what the node sees (behind a TLS-terminating proxy): signed requests
-   * cover the URL the client used (spec/api-auth.md).
+   * scheme://authority clients use to reach this node (`polity start
+   * --public-url`): signed requests must be signed for it (spec/api-auth.md
+   * §3). Default: the address the API listens on (origin.ts).
    */
   publicOrigin?: string;
   /** Serve the web pages (explorer, the services' pages) and the API reference at /docs. */
@@ -96,6 +97,7 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
   registerRawBody(app);
   checkRouteContracts(app);
 
+  const publicOrigin = options.publicOrigin === undefined ? undefined : parsePublicOrigin(options.publicOrigin);
   const stateGet = (key: string) => node.getState(key);
   const didResolvers = services.filter((s) => s.resolveDidKey);
   const auth: AuthenticateDeps = {
@@ -107,9 +109,11 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
       return undefined;
     }),
     sessions: createSessionStore({ ttlMs: SESSION_TTL_MS, challengeTtlMs: CHALLENGE_TTL_MS, max: SESSIONS_MAX }),
-    replay: createReplayGuard(REPLAY_WINDOW_SECONDS),
+    // The floor starts at this start: a signature made before it may have been accepted by this
+    // node before a restart, which the in-memory guard cannot know (http-signatures.ts).
+    replay: createReplayGuard(REPLAY_WINDOW_SECONDS, { notBeforeSeconds: Math.floor(Date.now() / 1000) }),
     now: () => Date.now(),
-    ...(options.publicOrigin ? { origin: options.publicOrigin } : {}),
+    origins: () => (publicOrigin ? [publicOrigin] : originsOfListenAddress(app.server.address())),
   };
 
   // Before any route: the limits attach to routes as they are added.

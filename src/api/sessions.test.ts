@@ -79,9 +79,20 @@ test('refusals: reused, expired, foreign and forged challenges; wrong chain; mis
   assert.equal(codeOf(() => store.open(s, c2, sign(key.secretKey, s, c2), s, CHAIN)), 'AUTH_EXPIRED');
   // Bound to its subject: another subject cannot use it, even with a valid signature of its own.
   const c3 = fresh();
-  assert.equal(codeOf(() => store.open(other.publicKey, c3, sign(other.secretKey, other.publicKey, c3), other.publicKey, CHAIN)), 'AUTH_BAD_SIGNATURE');
-  // ...and the failed attempt consumed it.
+  assert.equal(codeOf(() => store.open(other.publicKey, c3, sign(other.secretKey, other.publicKey, c3), other.publicKey, CHAIN)), 'AUTH_REPLAYED');
+  // A failed attempt by its subject consumes it.
+  assert.equal(codeOf(() => store.open(s, c3, sign(other.secretKey, s, c3), s, CHAIN)), 'AUTH_BAD_SIGNATURE');
   assert.equal(codeOf(() => store.open(s, c3, sign(key.secretKey, s, c3), s, CHAIN)), 'AUTH_REPLAYED');
+  // A challenge changed by one bit, or spelt another way, is unknown.
+  const c8 = fresh();
+  const flipped = Buffer.from(c8, 'base64url');
+  flipped[3] = flipped[3]! ^ 1;
+  assert.equal(codeOf(() => store.open(s, flipped.toString('base64url'), sign(key.secretKey, s, flipped.toString('base64url')), s, CHAIN)), 'AUTH_REPLAYED');
+  const respelt = c8.slice(0, 42) + String.fromCharCode(c8.charCodeAt(42) ^ 1);
+  assert.equal(codeOf(() => store.open(s, respelt, sign(key.secretKey, s, respelt), s, CHAIN)), 'AUTH_REPLAYED');
+  // A challenge of another store (another node, or this one before a restart) is unknown.
+  const elsewhere = harness().store.challenge(s).challenge;
+  assert.equal(codeOf(() => store.open(s, elsewhere, sign(key.secretKey, s, elsewhere), s, CHAIN)), 'AUTH_REPLAYED');
   // Signed by another key; signed for another chain; a hex subject with another key.
   const c4 = fresh();
   assert.equal(codeOf(() => store.open(s, c4, sign(other.secretKey, s, c4), s, CHAIN)), 'AUTH_BAD_SIGNATURE');
@@ -104,16 +115,26 @@ test('refusals: reused, expired, foreign and forged challenges; wrong chain; mis
   for (const bad of ['', 'x', 'a'.repeat(43), '%'.repeat(43), undefined as unknown as string]) assert.equal(store.lookup(bad), undefined);
 });
 
-test('bounds: challenges drop the oldest; sessions per subject drop the oldest; a full table refuses', () => {
+test('bounds: used challenges are remembered up to max, then a floor; sessions per subject drop the oldest; a full table refuses', () => {
   const { store, advance } = harness({ max: 3, perSubjectMax: 2 });
   const keys = [generateKeyPair(), generateKeyPair(), generateKeyPair(), generateKeyPair()];
-  // Challenges: a fourth drops the first.
-  const cs = [0, 1, 2, 3].map(() => store.challenge(keys[0]!.publicKey).challenge);
-  assert.equal(store.sizes.challenges, 3);
   const k0 = keys[0]!;
-  assert.equal(codeOf(() => store.open(k0.publicKey, cs[0]!, sign(k0.secretKey, k0.publicKey, cs[0]!), k0.publicKey, CHAIN)), 'AUTH_REPLAYED');
+  // Issuing stores nothing; using does, up to max, after which the earliest used is forgotten
+  // and every challenge expiring no later than it is refused.
+  const cs = [0, 1, 2, 3].map(() => {
+    advance(1);
+    return store.challenge(k0.publicKey).challenge;
+  });
+  assert.equal(store.sizes.challenges, 0);
+  for (const c of cs.slice(0, 3)) assert.equal(codeOf(() => store.open(k0.publicKey, c, 'ab'.repeat(64), k0.publicKey, CHAIN)), 'AUTH_BAD_SIGNATURE');
+  assert.equal(store.sizes.challenges, 3);
+  assert.equal(codeOf(() => store.open(k0.publicKey, cs[3]!, 'ab'.repeat(64), k0.publicKey, CHAIN)), 'AUTH_BAD_SIGNATURE');
+  assert.equal(store.sizes.challenges, 3);
+  assert.equal(codeOf(() => store.open(k0.publicKey, cs[0]!, sign(k0.secretKey, k0.publicKey, cs[0]!), k0.publicKey, CHAIN)), 'AUTH_EXPIRED', 'forgotten, so refused by the floor');
+  assert.equal(codeOf(() => store.open(k0.publicKey, cs[1]!, sign(k0.secretKey, k0.publicKey, cs[1]!), k0.publicKey, CHAIN)), 'AUTH_REPLAYED', 'still remembered');
 
   const openFor = (k: (typeof keys)[number]) => {
+    advance(1);
     const { challenge } = store.challenge(k.publicKey);
     return store.open(k.publicKey, challenge, sign(k.secretKey, k.publicKey, challenge), k.publicKey, CHAIN).token;
   };
@@ -128,6 +149,15 @@ test('bounds: challenges drop the oldest; sessions per subject drop the oldest; 
   // Once sessions expire, there is room again.
   advance(60_000);
   assert.equal(codeOf(() => openFor(keys[3]!)), 'ok');
+});
+
+test('a challenge flood evicts no honest challenge: a challenge asked before the flood still opens a session after it', () => {
+  const { store } = harness({ max: 100 });
+  const honest = generateKeyPair();
+  const { challenge } = store.challenge(honest.publicKey);
+  for (let i = 0; i < 10_000; i++) store.challenge(i % 2 ? `did:polity:${i.toString(16).padStart(32, '0')}` : honest.publicKey);
+  assert.ok(store.sizes.challenges <= 100, `bounded: ${store.sizes.challenges}`);
+  assert.equal(codeOf(() => store.open(honest.publicKey, challenge, sign(honest.secretKey, honest.publicKey, challenge), honest.publicKey, CHAIN)), 'ok');
 });
 
 test('property: the store agrees with a model over random operations', () => {

@@ -12,24 +12,33 @@
  *   useless as a transaction signature, on another chain or for another
  *   subject (domain separation).
  * - A challenge is single use, short lived and bound to the subject it was
- *   issued for: any attempt to open a session consumes it, so it can be
- *   neither replayed nor tried twice.
+ *   issued for: any attempt to open a session with it consumes it, so it
+ *   can be neither replayed nor tried twice.
+ * - Challenges are stateless until used: 6 bytes of expiry time, 10 random
+ *   bytes and a 16-byte HMAC-SHA256 tag over both and the subject, under a
+ *   secret the store draws at start. Issuing one stores nothing, so a
+ *   flood of challenge requests can evict nobody's challenge (a table of
+ *   issued challenges that dropped its oldest when full let one client
+ *   cancel everyone's logins). Only used challenges are remembered, until
+ *   they expire; when that set is full its earliest entry is dropped and
+ *   every challenge expiring no later is refused from then on (a floor),
+ *   so nothing dropped can be used twice. A restart draws a new secret:
+ *   challenges from before it are unknown.
  * - Tokens are 32 random bytes; the store keeps only their SHA-256, so a
  *   memory dump or a log of the store's keys yields nothing that
  *   authenticates. Hashing without a salt is enough: the input is 256 random
  *   bits, there is nothing to guess.
- * - Memory is bounded. A full challenge table drops its oldest challenge
- *   (anyone may ask for challenges, and a dropped challenge only fails closed:
- *   the client asks again). Sessions per subject are capped, the subject's
+ * - Memory is bounded. Sessions per subject are capped, the subject's
  *   oldest closing first, so one key cannot crowd out the others; a full
  *   session table first drops expired sessions, then refuses new ones
  *   (RATE_LIMITED) rather than closing other people's sessions.
  *
  * Resolving a DID to the key currently valid is the caller's job: `open`
- * takes the public key. Time and randomness come in as dependencies so tests
+ * takes the public key, and authenticate.ts checks at every use that it is
+ * still the subject's key (a rotated or deactivated DID ends its sessions). Time and randomness come in as dependencies so tests
  * can drive them.
  */
-import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
 import { isHex } from '../crypto/bytes.js';
 import { verifyBytes } from '../crypto/ed25519.js';
 import { sessionMessage } from '../sdk/http-auth.js';
@@ -42,7 +51,7 @@ export interface SessionStoreOptions {
   ttlMs: number;
   /** Lifetime of a challenge, ms. */
   challengeTtlMs: number;
-  /** Sessions held at most; challenges held at most, too. */
+  /** Sessions held at most; used challenges remembered at most, too. */
   max: number;
   /** Sessions one subject may hold at once; default 16. */
   perSubjectMax?: number;
@@ -68,6 +77,7 @@ export interface SessionStore {
   lookup(token: string): Session | undefined;
   /** Close a session; true when there was one. */
   close(token: string): boolean;
+  /** Used challenges remembered, and sessions held. */
   readonly sizes: { challenges: number; sessions: number };
 }
 
@@ -75,6 +85,10 @@ export interface SessionStore {
 const SUBJECT_RE = /^(?:did:[a-z0-9]+:(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+|[0-9a-f]{64})$/;
 const SUBJECT_CHARS_MAX = 256;
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
+/** A challenge: 6 bytes of expiry (ms) and 10 random bytes, then 16 bytes of HMAC tag; 32 bytes, 43 base64url characters. */
+const CHALLENGE_HEAD_BYTES = 16;
+const CHALLENGE_TAG_BYTES = 16;
+const CHALLENGE_DOMAIN = 'polity-challenge:v1:';
 
 export function isSubject(value: unknown): value is string {
   return typeof value === 'string' && value.length <= SUBJECT_CHARS_MAX && SUBJECT_RE.test(value);
@@ -89,7 +103,12 @@ export function createSessionStore(options: SessionStoreOptions, deps: SessionSt
   const now = deps.now ?? Date.now;
   const random = deps.randomBytes ?? ((n: number) => nodeRandomBytes(n));
 
-  const challenges = new Map<string, { subject: string; expiresAt: number }>();
+  const secret = Buffer.from(random(32));
+  if (secret.length !== 32) throw new Error(`invariant broken: randomBytes returned ${secret.length} bytes, expected 32`);
+  /** Used challenges (canonical base64url) -> their expiry, in order of use. */
+  const used = new Map<string, number>();
+  /** Challenges expiring at or before this are refused: the used set forgot some of them. */
+  let usedFloorMs = Number.NEGATIVE_INFINITY;
   /** token hash -> session; insertion order is opening order. */
   const sessions = new Map<string, Session>();
   /** subject -> its token hashes, oldest first. */
@@ -99,6 +118,30 @@ export function createSessionStore(options: SessionStoreOptions, deps: SessionSt
     const bytes = random(32);
     if (bytes.length !== 32) throw new Error(`invariant broken: randomBytes returned ${bytes.length} bytes, expected 32`);
     return Buffer.from(bytes).toString('base64url');
+  }
+
+  function challengeTag(subject: string, head: Uint8Array): Buffer {
+    return createHmac('sha256', secret).update(CHALLENGE_DOMAIN).update(head).update(subject, 'utf8').digest().subarray(0, CHALLENGE_TAG_BYTES);
+  }
+
+  /** The expiry a challenge was issued with for `subject`, or undefined when this store did not issue it for them. */
+  function expiryOf(subject: string, challenge: unknown): number | undefined {
+    if (typeof challenge !== 'string' || !TOKEN_RE.test(challenge)) return undefined;
+    const bytes = Buffer.from(challenge, 'base64url');
+    if (bytes.length !== 32 || bytes.toString('base64url') !== challenge) return undefined;
+    const head = bytes.subarray(0, CHALLENGE_HEAD_BYTES);
+    if (!timingSafeEqual(bytes.subarray(CHALLENGE_HEAD_BYTES), challengeTag(subject, head))) return undefined;
+    return head.readUIntBE(0, 6);
+  }
+
+  /** Remember a challenge as used until it expires; a full set forgets its earliest and raises the floor. */
+  function markUsed(challenge: string, expiresAt: number, t: number): void {
+    for (const [c, e] of used) {
+      if (e > t && used.size < max) break;
+      used.delete(c); // expired, or the earliest used when full
+      if (e > t) usedFloorMs = Math.max(usedFloorMs, e);
+    }
+    used.set(challenge, expiresAt);
   }
 
   function dropSession(hash: string): void {
@@ -117,28 +160,25 @@ export function createSessionStore(options: SessionStoreOptions, deps: SessionSt
   return {
     challenge(subject) {
       if (!isSubject(subject)) throw authError('AUTH_MALFORMED', 'subject must be a DID or a 64-hex public key');
-      const t = now();
-      for (const [c, entry] of challenges) {
-        if (entry.expiresAt > t && challenges.size < max) break;
-        challenges.delete(c); // expired, or the oldest when full
-      }
-      const challenge = random32();
-      const expiresAt = t + challengeTtlMs;
-      challenges.set(challenge, { subject, expiresAt });
-      return { challenge, expiresAt };
+      const expiresAt = now() + challengeTtlMs;
+      const head = Buffer.alloc(CHALLENGE_HEAD_BYTES);
+      head.writeUIntBE(expiresAt, 0, 6);
+      head.set(random(32).subarray(0, CHALLENGE_HEAD_BYTES - 6), 6);
+      return { challenge: Buffer.concat([head, challengeTag(subject, head)]).toString('base64url'), expiresAt };
     },
 
     open(subject, challenge, signatureHex, publicKeyHex, chainId) {
       if (!isSubject(subject)) throw authError('AUTH_MALFORMED', 'subject must be a DID or a 64-hex public key');
       if (!isHex(publicKeyHex, 32)) throw authError('AUTH_MALFORMED', 'expected a 64-hex public key');
       if (!isHex(signatureHex, 64)) throw authError('AUTH_MALFORMED', 'expected the signature as 128 hex characters');
-      const entry = typeof challenge === 'string' ? challenges.get(challenge) : undefined;
-      // Any attempt consumes the challenge: single use, and no second try.
-      if (entry) challenges.delete(challenge);
+      const challengeExpiresAt = expiryOf(subject, challenge);
+      if (challengeExpiresAt === undefined) throw authError('AUTH_REPLAYED', 'unknown challenge (not issued by this node since it started, or issued for another subject); ask for a new one');
       const t = now();
-      if (!entry) throw authError('AUTH_REPLAYED', 'unknown or already used challenge; ask for a new one');
-      if (entry.expiresAt <= t) throw authError('AUTH_EXPIRED', 'the challenge has expired; ask for a new one');
-      if (entry.subject !== subject) throw authError('AUTH_BAD_SIGNATURE', 'the challenge was issued for another subject');
+      if (challengeExpiresAt <= t) throw authError('AUTH_EXPIRED', 'the challenge has expired; ask for a new one');
+      if (used.has(challenge)) throw authError('AUTH_REPLAYED', 'the challenge was already used; ask for a new one');
+      if (challengeExpiresAt <= usedFloorMs) throw authError('AUTH_EXPIRED', 'the challenge is older than this node can check for reuse under the current load; ask for a new one');
+      // Any attempt consumes the challenge: single use, and no second try.
+      markUsed(challenge, challengeExpiresAt, t);
       if (/^[0-9a-f]{64}$/.test(subject) && subject !== publicKeyHex) throw authError('AUTH_BAD_SIGNATURE', 'a hex subject must be the public key itself');
       if (!verifyBytes(publicKeyHex, sessionMessage(chainId, subject, challenge), signatureHex)) {
         throw authError('AUTH_BAD_SIGNATURE', 'the challenge signature does not verify with the key of this subject');
@@ -178,7 +218,7 @@ export function createSessionStore(options: SessionStoreOptions, deps: SessionSt
     },
 
     get sizes() {
-      return { challenges: challenges.size, sessions: sessions.size };
+      return { challenges: used.size, sessions: sessions.size };
     },
   };
 }

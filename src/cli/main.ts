@@ -47,13 +47,14 @@ const CORE_COMMANDS: Record<string, Command> = {
   },
   start: {
     summary: 'run a node: solo consensus, embedded storage, API and web pages on localhost',
-    usage: 'polity start [--data DIR] [--port N] [--host ADDR] [--init] [--block-interval-ms MS]',
+    usage: 'polity start [--data DIR] [--port N] [--host ADDR] [--public-url URL] [--init] [--block-interval-ms MS]',
     options: {
       ...COMMON,
       data: NODE_TARGET.data,
       port: { type: 'string' },
       // No default here: network.json's api.host applies when --host is not given (run-node.ts).
       host: { type: 'string' },
+      'public-url': { type: 'string' },
       init: { type: 'boolean', default: false },
       'block-interval-ms': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },

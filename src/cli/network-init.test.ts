@@ -209,6 +209,10 @@ test('network.json: a round trip, and every malformed file is refused with the f
   await assert.rejects(writeNetworkFile(dir, { ...cfg, listen: { host: '127.0.0.1', port: 0 } }, { overwrite: true }), /listen\.port/);
   assert.deepEqual((await readNetworkFile(dir)).peers, []);
 
+  // The API's public URL, which signed requests must name, is kept normalised.
+  await writeFile(join(dir, 'network.json'), JSON.stringify({ listen: cfg.listen, api: { host: '0.0.0.0', port: 8701, publicUrl: 'HTTPS://Tax.Example.gov:443' }, peers: [] }));
+  assert.deepEqual((await readNetworkFile(dir)).api, { host: '0.0.0.0', port: 8701, publicUrl: 'https://tax.example.gov' });
+
   const peer = cfg.peers[0]!;
   const cases: [string, RegExp][] = [
     ['{"listen": ', /not valid JSON/],
@@ -228,6 +232,8 @@ test('network.json: a round trip, and every malformed file is refused with the f
     [JSON.stringify({ listen: cfg.listen, peers: [], lisen: 1 }), /unexpected member "lisen"/],
     [JSON.stringify({ listen: cfg.listen, api: { host: '127.0.0.1', port: 26601 }, peers: [] }), /api\.port: 26601 is also the P2P listen port/],
     [JSON.stringify({ listen: cfg.listen, peers: [], observers: ['xyz'] }), /observers\[0\]: expected a 32-byte node key/],
+    [JSON.stringify({ listen: cfg.listen, api: { host: '127.0.0.1', port: 8701, publicUrl: 'node.example.gov' }, peers: [] }), /api\.publicUrl: expected scheme:\/\/host/],
+    [JSON.stringify({ listen: cfg.listen, api: { host: '127.0.0.1', port: 8701, publicUrl: 'https://node.example.gov/v1' }, peers: [] }), /api\.publicUrl: only scheme:\/\/host/],
     [JSON.stringify({ listen: cfg.listen, peers: Array.from({ length: 257 }, () => peer) }), /peers: at most 256, got 257/],
   ];
   for (const [text, message] of cases) {

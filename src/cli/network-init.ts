@@ -26,6 +26,7 @@ import { isHex } from '../crypto/bytes.js';
 import { DEFAULT_PARAMS, genesisHash, parseGenesis, type Genesis, type Validator } from '../ledger/genesis.js';
 import { CHAIN_ID_RE } from '../ledger/transaction.js';
 import { genesisState, slugOf } from '../runtime/membership.js';
+import { parsePublicOrigin } from '../api/origin.js';
 import type { CliApp } from './command.js';
 import { adminKeyPath, exists, genesisPath, loadGenesisFile, loadKeyFile, nodeKeyPath } from '../node/data-dir.js';
 import { type Io, optionList, parsePositiveInt, UsageError } from './io.js';
@@ -69,8 +70,11 @@ export interface NetworkPeer {
 export interface NetworkFile {
   /** Where this node accepts peer connections. */
   listen: HostPort;
-  /** Where this node serves its HTTP API (`polity start` uses it when --port is not given). */
-  api?: HostPort;
+  /**
+   * Where this node serves its HTTP API (`polity start` uses it when --port is not given), and
+   * optionally the public URL clients reach it by, which signed requests must name (spec/api-auth.md §3).
+   */
+  api?: HostPort & { publicUrl?: string };
   /** The other nodes to dial. */
   peers: NetworkPeer[];
   /** Node keys of non-validator nodes allowed to connect (they follow the chain but do not vote). */
@@ -148,7 +152,18 @@ export function parseNetworkFile(value: unknown, source = NETWORK_FILE): Network
   const root = object(value, 'the file');
   only(root, ['listen', 'api', 'peers', 'observers'], 'the file');
   const listen = address(root.listen, 'listen', false);
-  const api = root.api === undefined ? undefined : address(root.api, 'api', false);
+  let api: (HostPort & { publicUrl?: string }) | undefined;
+  if (root.api !== undefined) {
+    const { publicUrl, ...hostPort } = object(root.api, 'api');
+    api = address(hostPort, 'api', false);
+    if (publicUrl !== undefined) {
+      try {
+        api.publicUrl = parsePublicOrigin(String(publicUrl));
+      } catch (e) {
+        bad(`api.${(e as Error).message}`.replace('api.public URL', 'api.publicUrl'));
+      }
+    }
+  }
   if (api && api.port === listen.port && (api.host === listen.host || isWildcard(api.host) || isWildcard(listen.host))) {
     bad(`api.port: ${api.port} is also the P2P listen port`);
   }

@@ -1,6 +1,7 @@
 /** `polity init` and `polity start`. */
 import { resolve } from 'node:path';
 import { createApi } from '../api/server.js';
+import { parsePublicOrigin } from '../api/origin.js';
 import { createNode } from '../node/node.js';
 import { exists, initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
 import { isHost, networkPath, readNetworkFile } from './network-init.js';
@@ -30,6 +31,15 @@ export async function runInit(values: Record<string, unknown>, _positionals: str
 
 /** Where the API listens when neither --host nor network.json's api.host says: loopback only. */
 const DEFAULT_API_HOST = '127.0.0.1';
+
+/** --public-url: the origin signed requests must name (spec/api-auth.md §3). */
+function publicOrigin(value: unknown): string {
+  try {
+    return parsePublicOrigin(String(value));
+  } catch (e) {
+    throw new UsageError(`--public-url: ${(e as Error).message.replace(/^public URL: /, '')}`);
+  }
+}
 
 export async function runStart(values: Record<string, unknown>, _positionals: string[], io: Io, program: CliApp): Promise<number> {
   const dir = values.data as string;
@@ -67,7 +77,8 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
         }
       : {}),
   });
-  const app = await createApi(node, { services: program.services });
+  const publicUrl = values['public-url'] ?? network?.api?.publicUrl;
+  const app = await createApi(node, { services: program.services, ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
   try {
     await app.listen({ port, host });
   } catch (e) {
@@ -78,6 +89,9 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     throw e;
   }
   await node.start();
+  if (publicUrl === undefined && (host === '0.0.0.0' || host === '::')) {
+    io.err('note: listening on every address without --public-url, so signed requests are refused: this node cannot tell which URL they must name (spec/api-auth.md §3)');
+  }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const status = node.status();
   if (values.json) {

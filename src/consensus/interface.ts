@@ -39,6 +39,12 @@ export type EngineInput =
       pendingTxs: number;
       lastCertificate?: CommitCertificate;
       ownMessages?: readonly ConsensusMessage[];
+      /**
+       * BFT: sign nothing (no proposal, no vote) at heights below this one: the
+       * validator may have signed there before a start without a record of what
+       * (node/signing-guard.ts). It follows the chain as a non-voting node until then.
+       */
+      signFromHeight?: number;
     }
   | { type: 'timeout'; nowMs: number; timer: TimerName; height: number; round: number; pendingTxs: number }
   | { type: 'txsAvailable'; nowMs: number; pendingTxs: number }

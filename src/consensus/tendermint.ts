@@ -150,6 +150,8 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
   let lastBlockTimeMs = 0;
   let lastCertificate: CommitCertificate | undefined;
   let committedCertificate: CommitCertificate | undefined;
+  /** No signing below this height (the host's double-sign guard, `start.signFromHeight`). */
+  let signFrom = 0;
 
   // --- per-step context --------------------------------------------------------
   let out: EngineEffect[] = [];
@@ -157,7 +159,8 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
 
   const quorum = (power: number): boolean => hasQuorum(power, totalPower);
   const oneThird = (power: number): boolean => power * 3 > totalPower;
-  const isValidator = (): boolean => self !== undefined && powerOf.has(self);
+  /** Whether this node signs at the height being decided: in its set, and past the double-sign guard. */
+  const isValidator = (): boolean => self !== undefined && powerOf.has(self) && height >= signFrom;
   const proposerAt = (r: number): string => proposerOf(set.validators, set.since, height, r).pubKey;
 
   const roundState = (r: number): RoundState => {
@@ -542,6 +545,7 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
           started = true;
           lastBlockTimeMs = input.lastBlockTimeMs;
           lastCertificate = input.lastCertificate;
+          if (input.signFromHeight !== undefined) signFrom = input.signFromHeight;
           future = [];
           beginHeight(input.height, input.ownMessages ?? []);
           break;

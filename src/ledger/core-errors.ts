@@ -46,7 +46,7 @@ export const CORE_ERRORS = defineErrors({
   RATE_LIMITED: {
     status: 429,
     arises:
-      'any route, when one client address has sent more than its limit in the window (3,000 per 10 s; loopback exempt by default), `POST /v1/auth/challenge` over its own limit (60 per 10 s per address, loopback included), and `POST /v1/auth/session` when the node holds as many sessions as it can',
+      'any route, when one client address has sent more than its limit in the window (3,000 per 10 s; loopback exempt by default), `POST /v1/auth/challenge` over its own limit (60 per 10 s per address, loopback included), a signed request from a key that already has 10,000 signatures in the replay guard\'s window, and `POST /v1/auth/session` when the node holds as many sessions as it can',
     meaning: 'slow down: retry after the `Retry-After` seconds (or, for sessions, sign each request instead)',
   },
   NODE_BUSY: {
@@ -93,8 +93,17 @@ export const CORE_ERRORS = defineErrors({
   // --- authentication of API requests (spec/api-auth.md §6)
   AUTH_REQUIRED: { status: 401, arises: 'routes that need a principal', meaning: 'the route needs a signed request or a session token, and the request has neither' },
   AUTH_MALFORMED: { status: 401, arises: 'signed requests, sessions', meaning: 'Signature-Input / Signature / Authorization cannot be parsed, or the profile is not followed' },
-  AUTH_EXPIRED: { status: 401, arises: 'signed requests, sessions', meaning: 'the signature is too old or from the future, `expires` passed, or the session token is unknown, closed or expired' },
+  AUTH_EXPIRED: {
+    status: 401,
+    arises: 'signed requests, sessions',
+    meaning: "the signature is too old or from the future, `expires` passed, or it was created before the node started (or before what its replay guard still remembers); the challenge expired; the session token is unknown, closed or expired, or the session's key is no longer its subject's",
+  },
   AUTH_BAD_SIGNATURE: { status: 401, arises: 'signed requests, sessions', meaning: 'the signature does not verify with the key of its keyid (or a challenge signed by another key)' },
+  AUTH_WRONG_ORIGIN: {
+    status: 401,
+    arises: 'signed requests',
+    meaning: "`@target-uri` names another origin than this node's public URL (the request was signed for another node), or the node has no public URL to check it against",
+  },
   AUTH_UNKNOWN_KEY: { status: 401, arises: 'signed requests, sessions', meaning: 'no current key is known for the keyid (an unknown or deactivated DID)' },
   AUTH_DIGEST_MISMATCH: { status: 400, arises: 'signed requests', meaning: 'Content-Digest does not match the body received' },
   AUTH_REPLAYED: { status: 401, arises: 'signed requests, sessions', meaning: 'the same signature was seen within the window, or the challenge was used' },
@@ -114,6 +123,12 @@ export const CORE_ERRORS = defineErrors({
     status: 404,
     arises: 'receipts and validator-set handovers',
     meaning: 'a block, or the leaves of an aggregation batch, are not stored on this node (receipts of aggregated hashes come from the node that aggregated them)',
+  },
+  STORE_CORRUPT: {
+    status: 503,
+    arises: 'any read of stored blocks, results, transactions, proofs and attachments; the start-up check of the chain store',
+    meaning:
+      "the node's chain store is damaged: what was asked for is stored but cannot be read back (LevelDB reports corruption, or a stored block does not link to its successor). The message names the store's directory; the node keeps answering what it can read. An operator recovers the node (spec/storage.md §8): restore the data directory from a backup, or on a BFT network delete `chain/` and let the node resync from its peers",
   },
   NODE_NOT_READY: { status: 503, arises: 'writes (`POST /v1/tx`, `/v1/txs` and the services\' write routes)', meaning: 'the node has stopped after an internal failure (it is about to exit)' },
 });

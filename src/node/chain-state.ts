@@ -8,6 +8,17 @@
  * atomic store write with the block's attachments), then the in-memory view.
  * A crash between the two loses only memory (spec/storage.md §3).
  *
+ * It also refuses to start on a store it cannot trust (spec/storage.md §8):
+ * - below the commit record (a cut or deleted log, an emptied `chain/`):
+ *   started there, the node would build a second block at a height it
+ *   committed. A BFT node may start on an *empty* store below its record
+ *   (the operator deleted `chain/` to resync from peers); the record's block
+ *   must then come back with the same hash;
+ * - with blocks that do not link (each block's hash is its successor's
+ *   `prevHash`, the head names the last block), or that LevelDB cannot read;
+ * - with a state whose root is not the head's.
+ * Each refusal says what is damaged, where, and how to recover.
+ *
  * It answers every read of committed data: state with proofs, blocks,
  * results, where a transaction is, the validator set of a height (from the
  * schedule in its own committed state, runtime/validator-schedule.ts), the
@@ -32,7 +43,8 @@ import { nextNonce } from '../runtime/executor.js';
 import { genesisState } from '../runtime/membership.js';
 import type { ModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
-import type { Attachment, ChainStore, Head, SignedHeader, TxLocation } from '../storage/interface.js';
+import { blockHash as hashOfHeader } from '../ledger/block.js';
+import type { Attachment, ChainStore, CommitRecordFile, CommittedHeight, Head, SignedHeader, TxLocation } from '../storage/interface.js';
 import type { Logger } from './log.js';
 
 export interface ValidatorSetAt {
@@ -97,6 +109,8 @@ export interface ChainReads {
 
 export interface ChainState extends ChainReads {
   readonly genesis: Genesis;
+  /** The height the commit record held at start (0 without one): what this node had committed before. */
+  readonly committedAtStart: number;
   /** What block building and checking need (chain-core.ts). */
   readonly context: ChainContext;
   /** The committed head as block building sees it. */
@@ -126,31 +140,121 @@ export interface ChainStateOptions {
   genesis: Genesis;
   registry: ModuleRegistry;
   log: Logger;
+  /** The commit record (`<data>/commit-record.json`), updated after every commit; none in the simulator. */
+  commitRecord?: CommitRecordFile;
+  /**
+   * BFT: an empty store below the commit record is a resync from peers
+   * (allowed), not damage. A one-validator chain has no peers: refused.
+   */
+  resync?: boolean;
 }
+
+/** How to recover a damaged store, for the refusal messages (spec/storage.md §8). */
+export function recoveryAdvice(storePath: string, resync: boolean): string {
+  const data = storePath.replace(/[/\\]chain$/, '');
+  return resync
+    ? `To recover: stop the node, delete ${storePath} (keep consensus-wal, commit-record.json and node-key.json in ${data}) and start it again: it fetches the blocks from its peers and signs nothing until it has passed the height it committed. Or restore ${data} from a backup.`
+    : `To recover: restore ${data} from a backup (a one-validator chain has no other copy of its blocks; keep node-key.json), then start the node again.`;
+}
+
+const damaged = (message: string, storePath: string, resync: boolean): PolityError =>
+  new PolityError('STORE_CORRUPT', `${message}. ${recoveryAdvice(storePath, resync)}`);
 
 export async function createChainState(options: ChainStateOptions): Promise<ChainState> {
   const { store, genesis, registry, log } = options;
   const gHash = genesisHash(genesis);
   const initialState = genesisState(genesis, registry.modules.map((m) => m.name));
-  await store.open(gHash);
-
-  // --- the committed view, rebuilt from the store ------------------------------
-  const state = new Map<string, Json>();
-  const entries: { key: Uint8Array; value: Uint8Array }[] = [];
-  for await (const [key, text] of store.loadState()) {
-    state.set(key, JSON.parse(text) as Json);
-    entries.push({ key: utf8Encode(key), value: utf8Encode(text) });
+  const resync = options.resync ?? false;
+  try {
+    await store.open(gHash);
+  } catch (e) {
+    // LevelDB's damage, with the way back; anything else (a lock, another chain) as it is.
+    throw e instanceof PolityError && e.code === 'STORE_CORRUPT' ? damaged(e.message, store.path, resync) : e;
   }
-  let tree: StateTree = buildStateTree(entries);
-  entries.length = 0;
-  let head: Head | undefined = await store.loadHead();
-  if (head) {
-    const root = toHex(stateRoot(tree));
-    assert(root === head.stateRoot, `state rebuilt from the store has root ${root}, the head says ${head.stateRoot}`);
+  let recorded: CommittedHeight | undefined;
+  let view: Awaited<ReturnType<typeof loadView>>;
+  try {
+    recorded = await options.commitRecord?.load();
+    view = await loadView(recorded);
+  } catch (e) {
+    await store.close();
+    throw e instanceof PolityError && e.code === 'STORE_CORRUPT' && !e.message.includes('To recover:') ? damaged(e.message, store.path, resync) : e;
   }
+  const state = view.state;
+  let tree: StateTree = view.tree;
+  let head: Head | undefined = view.head;
+  let lastBlock: Block | undefined = view.lastBlock;
   const history = createHistoryLog(head ? { size: head.history.size, frontier: head.history.frontier.map((h) => fromHex(h, 32)) } : { size: 0, frontier: [] });
-  let lastBlock: Block | undefined = head ? await store.getBlock(head.height) : undefined;
-  assert(!head || lastBlock?.certificate.blockHash === head.blockHash, `the head block ${head?.height} is missing from the store`);
+  // A store older than the record (a node that ran before the record existed) starts it now.
+  if (head && options.commitRecord && (!recorded || recorded.height < head.height)) await options.commitRecord.save({ height: head.height, blockHash: head.blockHash });
+  const committedAtStart = recorded?.height ?? 0;
+  let recordedHeight = Math.max(committedAtStart, head?.height ?? 0);
+
+  /** The committed view, rebuilt from the store and checked against the commit record and itself. */
+  async function loadView(record: CommittedHeight | undefined): Promise<{ state: Map<string, Json>; tree: StateTree; head: Head | undefined; lastBlock: Block | undefined }> {
+    const head = await store.loadHead();
+    const stored = head?.height ?? 0;
+    if (record && stored < record.height) {
+      const where = options.commitRecord!.path;
+      if (!(resync && head === undefined)) {
+        throw damaged(
+          `the chain store ${store.path} is damaged: it holds ${head ? `blocks up to height ${stored}` : 'no blocks'}, but this node committed block ${record.height} (${where}); started on it, the node would build a second, different block at a height it already committed`,
+          store.path,
+          resync,
+        );
+      }
+      log.warn('store.resync', { committedHeight: record.height, path: store.path });
+    }
+    if (record && head && stored >= record.height) {
+      const block = await store.getBlock(record.height);
+      const hash = block ? hashOfHeader(block.header) : undefined;
+      if (hash !== record.blockHash) {
+        throw damaged(`the chain store ${store.path} is damaged: its block ${record.height} is ${hash ? hash.slice(0, 16) + '…' : 'missing'}, but this node committed ${record.blockHash.slice(0, 16)}… there (${options.commitRecord!.path})`, store.path, resync);
+      }
+    }
+    await checkLinks(head);
+    await store.checkReadable();
+    const state = new Map<string, Json>();
+    const entries: { key: Uint8Array; value: Uint8Array }[] = [];
+    for await (const [key, text] of store.loadState()) {
+      state.set(key, JSON.parse(text) as Json);
+      entries.push({ key: utf8Encode(key), value: utf8Encode(text) });
+    }
+    const tree = buildStateTree(entries);
+    entries.length = 0;
+    if (head) {
+      const root = toHex(stateRoot(tree));
+      if (root !== head.stateRoot) {
+        throw damaged(`the chain store ${store.path} is damaged: the state it holds has root ${root.slice(0, 16)}…, but its head block ${head.height} says ${head.stateRoot.slice(0, 16)}…`, store.path, resync);
+      }
+    }
+    const lastBlock = head ? await store.getBlock(head.height) : undefined;
+    return { state, tree, head, lastBlock };
+  }
+
+  /**
+   * Every stored block, in one pass: heights 1..head without a gap, each
+   * block's hash its successor's prevHash (the first's the genesis hash),
+   * each certificate for its own block, and the last block the head's.
+   */
+  async function checkLinks(head: Head | undefined): Promise<void> {
+    const fail = (what: string): PolityError => damaged(`the chain store ${store.path} is damaged: ${what}`, store.path, resync);
+    let expected = 1;
+    let prevHash = gHash;
+    for await (const block of store.scanBlocks(1)) {
+      const height = block.header?.height;
+      if (height !== expected) throw fail(height === undefined || height < expected ? `a stored block at height ${expected} is unreadable` : `block ${expected} is missing (the next stored block is ${height})`);
+      if (head && height > head.height) break; // a block written past the head cannot exist: the head is in the same batch
+      const hash = hashOfHeader(block.header);
+      if (block.header.prevHash !== prevHash) throw fail(`block ${height} does not link to block ${height - 1} (its prevHash is not that block's hash)`);
+      if (block.certificate?.blockHash !== hash) throw fail(`the certificate stored with block ${height} is for another block`);
+      prevHash = hash;
+      expected++;
+    }
+    const top = expected - 1;
+    if ((head?.height ?? 0) !== top) throw fail(head ? `the head names block ${head.height}, but the stored blocks end at ${top}` : `it holds ${top} blocks but no head`);
+    if (head && head.blockHash !== prevHash) throw fail(`the head names block ${head.height} ${head.blockHash.slice(0, 16)}…, but the stored block ${head.height} is ${prevHash.slice(0, 16)}…`);
+  }
 
   const stateReader = { get: (key: string) => state.get(key) };
   /**
@@ -192,6 +296,24 @@ export async function createChainState(options: ChainStateOptions): Promise<Chai
   const listeners = new Set<(committed: CommittedBlock) => void>();
   const currentHeight = (): number => head?.height ?? 0;
 
+  /**
+   * After the block's own durable write: raise the commit record. A block
+   * at or below the record comes from a resync, and the record's own height
+   * must come back with the hash this node committed: another hash means
+   * this node's chain and its peers' differ, which no resync may paper over.
+   */
+  async function recordCommit(height: number, hash: string): Promise<void> {
+    if (!options.commitRecord) return;
+    if (height > recordedHeight) {
+      await options.commitRecord.save({ height, blockHash: hash });
+      recordedHeight = height;
+      return;
+    }
+    if (recorded && height === recorded.height && hash !== recorded.blockHash) {
+      throw new Error(`block ${height} fetched from peers is ${hash.slice(0, 16)}…, but this node committed ${recorded.blockHash.slice(0, 16)}… at that height (${options.commitRecord.path}): its chain and its peers' differ; stopping`);
+    }
+  }
+
   async function commit(built: BuiltBlock, certificate: CommitCertificate, attachments: readonly Attachment[]): Promise<CommittedBlock> {
     const { body, hash } = built;
     const height = body.header.height;
@@ -210,6 +332,7 @@ export async function createChainState(options: ChainStateOptions): Promise<Chai
       head: newHead,
       attachments,
     });
+    await recordCommit(height, hash);
     // The block is durable: make it the node's view.
     for (const [key, value] of built.exec.changes) {
       if (value === null) state.delete(key);
@@ -226,6 +349,7 @@ export async function createChainState(options: ChainStateOptions): Promise<Chai
 
   return {
     genesis,
+    committedAtStart,
     chainId: genesis.chainId,
     genesisHash: gHash,
     context,

@@ -23,8 +23,9 @@ import { createTendermintEngine } from '../consensus/tendermint.js';
 import { buildBlock, type BlockBody } from '../runtime/chain-core.js';
 import { defineAction, type ModuleDefinition } from '../runtime/module.js';
 import { createModuleRegistry } from '../runtime/registry.js';
-import { createMemoryStore } from '../storage/memory-store.js';
-import type { ChainStore } from '../storage/interface.js';
+import { createMemoryCommitRecord, createMemoryStore, createMemoryWal } from '../storage/memory-store.js';
+import type { ChainStore, CommitRecordFile, ConsensusWal } from '../storage/interface.js';
+import { signFromHeight } from './signing-guard.js';
 import { createAdmission } from './admission.js';
 import { createChainState, type ChainState, type CommittedBlock } from './chain-state.js';
 import type { Timers } from './clock.js';
@@ -83,6 +84,8 @@ const drain = async (): Promise<void> => {
 interface Harness {
   chain: ChainState;
   host: ConsensusHost;
+  /** Stop the host and close the store and log (a clean stop, or a crash: nothing is lost that was durable). */
+  stop(): Promise<void>;
   commits: CommittedBlock[];
   start(): Promise<void>;
   submit(key: KeyPair, action: string, args: Record<string, string>, nonce: number): Promise<void>;
@@ -92,14 +95,21 @@ async function startNode(options: {
   key: KeyPair;
   validators: Validator[];
   store: ChainStore;
+  /** The consensus log and commit record, kept apart from the store as on disk (fresh ones by default). */
+  wal?: ConsensusWal;
+  commitRecord?: CommitRecordFile;
   hosts?: ServiceHost[];
   params?: Partial<ChainParams>;
   peers?: ConsensusPeers;
   timers?: Timers;
 }): Promise<Harness> {
   const { key, validators, store } = options;
+  const wal = options.wal ?? createMemoryWal();
+  const commitRecord = options.commitRecord ?? createMemoryCommitRecord();
   const genesis: Genesis = { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: { ...DEFAULT_PARAMS, ...options.params } };
-  const chain = await createChainState({ store, genesis, registry, log: silent });
+  const chain = await createChainState({ store, genesis, registry, log: silent, commitRecord, resync: validators.length > 1 });
+  // The double-sign guard, as the node works it out at start.
+  const guard = signFromHeight({ storeHeight: chain.height, committedHeight: chain.committedAtStart, wal: await wal.open(chain.genesisHash) });
   const commits: CommittedBlock[] = [];
   chain.onCommit((c) => commits.push(c));
   let host: ConsensusHost | undefined;
@@ -122,7 +132,8 @@ async function startNode(options: {
     engine,
     admission,
     ...(options.peers ? { peers: options.peers } : {}),
-    wal: store,
+    wal,
+    signFromHeight: guard.height,
     hosts: options.hosts ?? [],
     signer: { publicKey: key.publicKey, signTx: (body) => signTx(body, key.secretKey) },
     verify: verifyBytes,
@@ -135,6 +146,11 @@ async function startNode(options: {
     chain,
     host,
     commits,
+    async stop() {
+      await host.close();
+      await wal.close();
+      await chain.close();
+    },
     async start() {
       host.start();
       await drain();
@@ -225,6 +241,8 @@ test('a BFT validator logs the block it proposed; after a restart it keeps it, r
   const proposer = proposerOf(validators, 1, 1, 0);
   const key = keys.find((k) => k.publicKey === proposer.pubKey)!;
   const store = createMemoryStore();
+  const wal = createMemoryWal();
+  const commitRecord = createMemoryCommitRecord();
   const recorder = () => {
     const sent: { message: ConsensusMessage; block?: BlockBody; later: boolean }[] = [];
     const peers: ConsensusPeers = {
@@ -238,20 +256,19 @@ test('a BFT validator logs the block it proposed; after a restart it keeps it, r
   };
 
   const before = recorder();
-  const first = await startNode({ key, validators, store, peers: before.peers });
+  const first = await startNode({ key, validators, store, wal, commitRecord, peers: before.peers });
   await first.start();
   const proposal = before.sent.find((s) => s.message.type === 'proposal');
   assert.ok(proposal?.block, 'the proposer broadcast its proposal with the block');
   const prevote = before.sent.find((s) => s.message.type === 'prevote');
   assert.equal(prevote?.message.blockHash, proposal.message.blockHash, 'and prevoted for it');
-  const logged = await store.loadWal(1);
+  const logged = await wal.loadWal(1);
   assert.deepEqual(logged.messages, [proposal.message, prevote.message].sort((a, b) => (a.type < b.type ? -1 : 1)));
   assert.deepEqual(logged.blocks, [proposal.block], 'the proposed block is in the log once');
-  await first.host.close();
-  await first.chain.close();
+  await first.stop();
 
   const after = recorder();
-  const second = await startNode({ key, validators, store, peers: after.peers });
+  const second = await startNode({ key, validators, store, wal, commitRecord, peers: after.peers });
   await second.start();
   const resent = after.sent.filter((s) => s.later);
   assert.deepEqual(
@@ -297,4 +314,100 @@ test('a block +2/3 precommitted before this node saw it is fetched, checked and 
   assert.equal(node.chain.height, 1, 'and the block committed');
   assert.equal(node.commits[0]?.hash, block.hash);
   await node.host.close();
+});
+
+/**
+ * Double-signing after a wiped store or a lost signing record
+ * (spec/consensus.md §7): every message a validator broadcasts is collected
+ * across its incarnations, and two of one type at one height and round that
+ * name different blocks are what the other validators record as evidence of
+ * equivocation (§8).
+ */
+function doubleSigns(messages: readonly ConsensusMessage[]): string[] {
+  const seen = new Map<string, ConsensusMessage>();
+  const out: string[] = [];
+  for (const m of messages) {
+    const key = `${m.type} at height ${m.height} round ${m.round}`;
+    const first = seen.get(key);
+    if (!first) seen.set(key, m);
+    else if (first.blockHash !== m.blockHash) out.push(`${key}: ${String(first.blockHash).slice(0, 8)} then ${String(m.blockHash).slice(0, 8)}`);
+  }
+  return out;
+}
+
+test('the double-sign checker catches two conflicting messages (negative control)', () => {
+  const base = { chainId: 'test', height: 2, round: 0, time: 1, validator: 'v', sig: '' };
+  assert.deepEqual(doubleSigns([{ ...base, type: 'prevote', blockHash: 'aa' }, { ...base, type: 'prevote', blockHash: 'aa' }] as Vote[]), []);
+  assert.equal(doubleSigns([{ ...base, type: 'prevote', blockHash: 'aa' }, { ...base, type: 'prevote', blockHash: null }] as Vote[]).length, 1);
+});
+
+/**
+ * A validator that proposed (and prevoted) at height 2, then restarts with
+ * part of its data directory gone: `wipe` says which. It catches up from a
+ * peer and is then at height 2 again, with a transaction in its mempool
+ * that makes any block it builds there differ from the first.
+ */
+async function restartAfterLoss(wipe: 'blocks' | 'signing record'): Promise<{ sent: ConsensusMessage[]; chain: ChainState }> {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+  const self = keys.find((k) => k.publicKey === proposerOf(validators, 1, 2, 0).pubKey)!;
+  const firstProposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  assert.notEqual(self, firstProposer, 'proposers rotate');
+  const others = keys.filter((k) => k !== self);
+  const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
+  const block1 = buildBlock(elsewhere.context, elsewhere.head(), { txs: [], time: GENESIS_TIME + 1, proposer: firstProposer.publicKey });
+  const store = createMemoryStore();
+  const wal = createMemoryWal();
+  const commitRecord = createMemoryCommitRecord();
+  /** Block 1 as committed, with its certificate: what a peer serves. */
+  let committed1: unknown;
+  const sent: ConsensusMessage[] = [];
+  const peers: ConsensusPeers = {
+    broadcastConsensus: (message) => void sent.push(message),
+    resendLater: (message) => void sent.push(message),
+    heightDecided: () => {},
+    fetchBody: async (hash) => (hash === block1.hash ? block1.body : undefined),
+    fetchBlocks: async (_peer, from) => (from === 1 && committed1 ? [committed1] : []),
+  };
+  const vote = (k: KeyPair, type: 'prevote' | 'precommit', height: number, blockHash: string | null): Vote => {
+    const body = { type, chainId: 'test', height, round: 0, blockHash, time: GENESIS_TIME + 5 };
+    return { ...body, validator: k.publicKey, sig: signBytes(k.secretKey, voteSignBytes(body)) };
+  };
+
+  // First life: block 1 is decided by the others; at height 2 this validator proposes and prevotes.
+  const timers = manualTimers();
+  const first = await startNode({ key: self, validators, store, wal, commitRecord, peers, timers });
+  await first.start();
+  for (const k of others) first.host.receive(k.publicKey, vote(k, 'precommit', 1, block1.hash), undefined);
+  await drain();
+  assert.equal(first.chain.height, 1);
+  timers.fireAll(); // the pause after a commit: height 2 begins
+  await drain();
+  assert.ok(sent.some((m) => m.type === 'proposal' && m.height === 2), 'it proposed at height 2');
+  committed1 = await first.chain.getBlock(1);
+  await first.stop();
+
+  // The loss: the block store (`chain/` emptied; the log and the commit record kept), or the log (deleted).
+  const second =
+    wipe === 'blocks'
+      ? await startNode({ key: self, validators, store: createMemoryStore(), wal, commitRecord, peers, timers: manualTimers() })
+      : await startNode({ key: self, validators, store, wal: createMemoryWal(), commitRecord, peers, timers: manualTimers() });
+  // Second life: a transaction waits; a peer's vote at height 2 makes it catch up and start height 2 again.
+  await second.submit(generateKeyPair(), 'put', { key: 'k', value: 'v' }, 0);
+  await second.start();
+  second.host.receive(others[0]!.publicKey, vote(others[0]!, 'prevote', 2, null), undefined);
+  await drain();
+  assert.equal(second.chain.height, 1, 'it caught up to block 1');
+  await second.stop();
+  return { sent, chain: second.chain };
+}
+
+test('a validator whose block store is wiped does not sign a second message at a height it signed at', async () => {
+  const { sent } = await restartAfterLoss('blocks');
+  assert.deepEqual(doubleSigns(sent), []);
+});
+
+test('a validator whose signing record is lost does not sign a second message at a height it signed at', async () => {
+  const { sent } = await restartAfterLoss('signing record');
+  assert.deepEqual(doubleSigns(sent), []);
 });

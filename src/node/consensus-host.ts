@@ -32,7 +32,7 @@ import { decodeTx, type DecodedTx, type SignedTx, type TxBody } from '../ledger/
 import type { ConsensusMessage, Evidence, VerifyFn } from '../ledger/votes.js';
 import type { ConsensusEngine, EngineEffect, EngineInput, TimerName } from '../consensus/interface.js';
 import { buildBlock, checkCertificate, validateBlock, type BlockBody, type BuiltBlock } from '../runtime/chain-core.js';
-import type { ChainStore } from '../storage/interface.js';
+import type { ConsensusWal } from '../storage/interface.js';
 import type { Admission } from './admission.js';
 import type { ChainState } from './chain-state.js';
 import type { Clock, Timer, Timers } from './clock.js';
@@ -62,8 +62,13 @@ export interface ConsensusHostOptions {
   engine: ConsensusEngine;
   admission: Admission;
   peers?: ConsensusPeers;
-  /** The consensus write-ahead log (the chain store's). */
-  wal: Pick<ChainStore, 'putWal' | 'loadWal' | 'pruneWal'>;
+  /** The consensus write-ahead log (`<data>/consensus-wal`; unused by solo). */
+  wal: Pick<ConsensusWal, 'putWal' | 'loadWal' | 'pruneWal'>;
+  /**
+   * BFT: the first height this validator may sign at (node/signing-guard.ts);
+   * default: the height after the stored head (the normal restart).
+   */
+  signFromHeight?: number;
   hosts: readonly ServiceHost[];
   signer: NodeSigner;
   /** Signature checks of certificates (a synced block's, a proposal's lastCommit). */
@@ -460,6 +465,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       for (const m of ownMessages) peers?.resendLater(m, m.type === 'proposal' ? received.get(m.blockHash) : undefined);
     }
     const last = chain.lastCertificate();
+    const signFrom = options.signFromHeight;
     return {
       type: 'start',
       nowMs: clock.now(),
@@ -468,11 +474,16 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       pendingTxs: pendingWork(),
       ...(last ? { lastCertificate: last } : {}),
       ...(ownMessages ? { ownMessages } : {}),
+      ...(!solo && signFrom !== undefined ? { signFromHeight: signFrom } : {}),
     };
   }
 
   return {
     start() {
+      const signFrom = options.signFromHeight;
+      if (!solo && signFrom !== undefined && signFrom > chain.height + 1) {
+        log.warn('consensus.signingPaused', { height: chain.height, signFromHeight: signFrom });
+      }
       enqueueTask(async () => handle(engine.step(await startInput())));
     },
     async close() {

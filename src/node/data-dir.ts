@@ -6,7 +6,11 @@
  *   <data>/admin-key.json  the organisation's first admin key (secret; mode 0600;
  *                          it signs membership and governance transactions, and
  *                          belongs with the department's administrator, not the server)
- *   <data>/chain/          the LevelDB store
+ *   <data>/chain/               the LevelDB store (the node creates it)
+ *   <data>/commit-record.json   the highest block committed, signed (the node writes it)
+ *   <data>/consensus-wal        what a BFT validator signed (the node writes it)
+ *
+ * What may be deleted and how to recover a damaged node: spec/storage.md §8.
  *
  * `initDataDir` creates a one-validator chain (solo consensus) whose
  * validator is the node's own key, run by one member organisation.

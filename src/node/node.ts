@@ -17,14 +17,19 @@
  * (src/sim/world.ts), so what it checks is this code. The node knows
  * nothing of HTTP: src/api/ calls the methods below.
  */
-import { publicKeyOf, verifyBytes } from '../crypto/ed25519.js';
+import { publicKeyOf, signBytes, verifyBytes } from '../crypto/ed25519.js';
 import { assert, PolityError } from '../ledger/errors.js';
 import { signTx } from '../ledger/sign.js';
 import type { TendermintEngine } from '../consensus/tendermint.js';
 import { createP2PNetwork, type P2PNetwork } from '../p2p/network.js';
 import { createModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY } from '../runtime/validator-schedule.js';
+import { join } from 'node:path';
 import { createChainStore } from '../storage/chain-store.js';
+import { COMMIT_RECORD_FILE, createCommitRecordFile } from '../storage/commit-record.js';
+import { CONSENSUS_WAL_FILE, createConsensusWal } from '../storage/consensus-wal.js';
+import { genesisHash as hashOfGenesis } from '../ledger/genesis.js';
+import { signFromHeight } from './signing-guard.js';
 import { createAdmission } from './admission.js';
 import { createChainState } from './chain-state.js';
 import { systemClock, systemTimers } from './clock.js';
@@ -55,8 +60,25 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   if (!solo && !options.p2p) throw new Error('a chain with several validators needs network settings (<data>/network.json: listen address and peers)');
   for (const s of services) assert(s.name === s.module.name, `service ${s.name} carries module ${s.module.name}`);
   const registry = createModuleRegistry(services.map((s) => s.module));
-  const store = createChainStore(`${options.dataDir}/chain`);
-  const chain = await createChainState({ store, genesis, registry, log });
+  // The data directory (spec/storage.md §1): the block store, and apart from it the
+  // commit record and (BFT) the consensus log, so that losing one cannot erase the others.
+  const store = createChainStore(join(options.dataDir, 'chain'));
+  const commitRecord = createCommitRecordFile(join(options.dataDir, COMMIT_RECORD_FILE), {
+    chainId: genesis.chainId,
+    genesisHash: hashOfGenesis(genesis),
+    nodeKey,
+    sign: (message) => signBytes(options.nodeSecretKey, message),
+    verify: verifyBytes,
+  });
+  const chain = await createChainState({ store, genesis, registry, log, commitRecord, resync: !solo });
+  const wal = createConsensusWal(join(options.dataDir, CONSENSUS_WAL_FILE));
+  let signFrom: number | undefined;
+  if (!solo) {
+    const opened = await wal.open(chain.genesisHash);
+    const guard = signFromHeight({ storeHeight: chain.height, committedHeight: chain.committedAtStart, wal: opened });
+    signFrom = guard.height;
+    if (guard.reason) log.warn('consensus.doubleSignGuard', { reason: guard.reason, signFromHeight: guard.height });
+  }
 
   // Bound below, once the consensus host exists; service hosts and admission only call through it later.
   let consensus: ConsensusHost | undefined;
@@ -119,7 +141,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     engine,
     admission,
     ...(protocol ? { peers: protocol } : {}),
-    wal: store,
+    wal,
+    ...(signFrom !== undefined ? { signFromHeight: signFrom } : {}),
     hosts: [...hosts.values()],
     signer: { publicKey: nodeKey, signTx: (body) => signTx(body, options.nodeSecretKey) },
     verify: verifyBytes,
@@ -167,6 +190,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       await p2p?.stop();
       await verifyPool.close();
       for (const h of [...hosts.values()].reverse()) await h.close?.();
+      if (!solo) await wal.close();
       await chain.close();
     },
     status() {

@@ -54,7 +54,8 @@ import { createTendermintEngine, type TendermintEngine } from '../consensus/tend
 import { checkCertificate } from '../runtime/chain-core.js';
 import { createModuleRegistry, type ModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
-import { createMemoryStore } from '../storage/memory-store.js';
+import { createMemoryCommitRecord, createMemoryStore, createMemoryWal } from '../storage/memory-store.js';
+import { signFromHeight } from '../node/signing-guard.js';
 import { createAdmission, type Admission } from '../node/admission.js';
 import { createChainState, type ChainState, type CommittedBlock } from '../node/chain-state.js';
 import type { Clock } from '../node/clock.js';
@@ -449,8 +450,10 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   }
 
   function createSimNode(spec: NodeSpec): SimNode {
-    /** The node's disk: it survives crashes. */
+    /** The node's disk: it survives crashes (the block store, and apart from it the commit record and the consensus log). */
     const store = createMemoryStore(`node ${spec.id}`);
+    const commitRecord = createMemoryCommitRecord(`node ${spec.id} commit record`);
+    const wal = createMemoryWal(`node ${spec.id} consensus log`);
     const byz = new Set(spec.byzantine);
     const commits: CommitRecord[] = [];
     const evidence: { validator: string; height: number }[] = [];
@@ -488,8 +491,11 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
 
     /** The node's parts, built from its store as at any start. */
     async function boot(): Promise<void> {
-      const chain = await createChainState({ store, genesis, registry, log });
+      const chain = await createChainState({ store, genesis, registry, log, commitRecord, resync: true });
       lastChain = chain;
+      // The double-sign guard, as a node works it out at start (node/signing-guard.ts).
+      const walOpened = await wal.open(chain.genesisHash);
+      const guard = signFromHeight({ storeHeight: chain.height, committedHeight: chain.committedAtStart, wal: walOpened });
       const inc = { alive: true, chain } as Incarnation;
       const view = fault === 'ignoreSchedule' ? ignoringSchedule(chain, validators) : chain;
       const timers = virtualTimers(agenda, () => inc.alive);
@@ -541,7 +547,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         engine: inc.engine,
         admission: inc.admission,
         peers: inc.protocol,
-        wal: store,
+        wal,
+        signFromHeight: guard.height,
         // What the checkers learn of the node's engine: the evidence it caught, through the services' hook.
         hosts: [{ onEvidence: (ev: Evidence) => void evidence.push({ validator: ev.first.type === 'proposal' ? ev.first.proposer : ev.first.validator, height: ev.first.height }) }],
         signer: { publicKey: spec.pubKey, signTx: (body) => signTx(body, spec.secretKey) },
@@ -566,6 +573,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       inc.protocol.close();
       void inc.consensus.close();
       void inc.chain.close();
+      void wal.close();
     }
 
     const node: SimNode = {

@@ -11,8 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Block, TxResult } from '../ledger/block.js';
 import { createChainStore } from './chain-store.js';
-import type { BlockCommit, ChainStore } from './interface.js';
-import { createMemoryStore } from './memory-store.js';
+import type { BlockCommit, ChainStore, ConsensusWal } from './interface.js';
+import { createMemoryStore, createMemoryWal } from './memory-store.js';
+import { createConsensusWal } from './consensus-wal.js';
+import { createCommitRecordFile } from './commit-record.js';
+import { generateKeyPair, signBytes, verifyBytes } from '../crypto/ed25519.js';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 
 const GENESIS = 'aa'.repeat(32);
 const hex = (byte: string): string => byte.repeat(32);
@@ -53,7 +57,6 @@ async function contract(name: string, make: () => Promise<{ store: ChainStore; d
       assert.equal(await store.loadHead(), undefined);
       assert.equal(await store.getBlock(1), undefined);
       assert.equal(await store.getAttachment('00'.repeat(32)), undefined);
-      assert.deepEqual(await store.loadWal(1), { messages: [], blocks: [] });
 
       const leaves = Uint8Array.from({ length: 64 }, (_, i) => i);
       const first = commitAt(1, [['b/key', '"two"'], ['a/key', '1'], ['é/key', 'true']], leaves);
@@ -77,26 +80,16 @@ async function contract(name: string, make: () => Promise<{ store: ChainStore; d
       read.header.height = 99;
       assert.equal((await store.getBlock(1))!.header.height, 1);
 
-      // The write-ahead log: messages and block bodies per height, pruned up to a height.
-      await store.putWal({ type: 'prevote', height: 3, round: 0 });
-      await store.putWal({ type: 'proposal', height: 3, round: 1 }, { hash: hex('bb'), body: { header: { height: 3 } } });
-      await store.putWal({ type: 'prevote', height: 4, round: 0 });
-      const wal = await store.loadWal(3);
-      assert.deepEqual(wal.messages, [
-        { type: 'prevote', height: 3, round: 0 },
-        { type: 'proposal', height: 3, round: 1 },
-      ]);
-      assert.deepEqual(wal.blocks, [{ header: { height: 3 } }]);
-      await store.pruneWal(3);
-      assert.deepEqual(await store.loadWal(3), { messages: [], blocks: [] });
-      assert.equal((await store.loadWal(4)).messages.length, 1);
+      // Every block from a height, in height order.
+      const scanned: number[] = [];
+      for await (const b of store.scanBlocks(1)) scanned.push(b.header.height);
+      assert.deepEqual(scanned, [1, 2]);
 
       // Closed and opened again (a restart): everything is still there; another chain is refused.
       await store.close();
       await assert.rejects(store.open('bb'.repeat(32)), /belongs to another chain/);
       await store.open(GENESIS);
       assert.equal((await store.loadHead())?.height, 2);
-      assert.equal((await store.loadWal(4)).messages.length, 1);
       await store.close();
     } finally {
       await done();
@@ -110,3 +103,95 @@ await contract('the LevelDB store', async () => {
 });
 
 await contract('the in-memory store', async () => ({ store: createMemoryStore(), done: async () => {} }));
+
+/** The consensus log's contract, on the file and in memory: what a restart hands the engine. */
+async function walContract(name: string, make: () => Promise<{ wal: ConsensusWal; done(): Promise<void> }>): Promise<void> {
+  await test(`${name}: keeps the consensus log's contract`, async () => {
+    const { wal, done } = await make();
+    try {
+      assert.deepEqual(await wal.open(GENESIS), { found: false, prunedThrough: 0, topHeight: 0 }, 'a new log');
+      assert.deepEqual(await wal.loadWal(1), { messages: [], blocks: [] });
+      await wal.putWal({ type: 'prevote', height: 3, round: 0 });
+      await wal.putWal({ type: 'proposal', height: 3, round: 1 }, { hash: hex('bb'), body: { header: { height: 3 } } });
+      await wal.putWal({ type: 'prevote', height: 4, round: 0 });
+      const logged = await wal.loadWal(3);
+      assert.deepEqual(logged.messages, [
+        { type: 'prevote', height: 3, round: 0 },
+        { type: 'proposal', height: 3, round: 1 },
+      ]);
+      assert.deepEqual(logged.blocks, [{ header: { height: 3 } }]);
+      await wal.pruneWal(3);
+      assert.deepEqual(await wal.loadWal(3), { messages: [], blocks: [] });
+      assert.equal((await wal.loadWal(4)).messages.length, 1);
+      // A restart: what was not pruned is there, and the log says how far it was pruned.
+      await wal.close();
+      await assert.rejects(wal.open('bb'.repeat(32)), /belongs to another chain/);
+      assert.deepEqual(await wal.open(GENESIS), { found: true, prunedThrough: 3, topHeight: 4 });
+      assert.equal((await wal.loadWal(4)).messages.length, 1);
+      await wal.close();
+    } finally {
+      await done();
+    }
+  });
+}
+
+await walContract('the consensus log file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'polity-wal-'));
+  return { wal: createConsensusWal(join(dir, 'consensus-wal')), done: () => rm(dir, { recursive: true, force: true }) };
+});
+await walContract('the in-memory consensus log', async () => ({ wal: createMemoryWal(), done: async () => {} }));
+
+test('the consensus log file drops a torn last append and reports a damaged line before it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'polity-wal-'));
+  const path = join(dir, 'consensus-wal');
+  try {
+    const wal = createConsensusWal(path);
+    await wal.open(GENESIS);
+    await wal.putWal({ type: 'prevote', height: 1, round: 0 });
+    await wal.putWal({ type: 'precommit', height: 1, round: 0 });
+    await wal.close();
+    const good = await readFile(path, 'utf8');
+    // A crash in the middle of an append: half a line, never sent.
+    await appendFile(path, good.split('\n')[1]!.slice(0, 20));
+    assert.deepEqual(await wal.open(GENESIS), { found: true, prunedThrough: 0, topHeight: 1 });
+    assert.equal((await wal.loadWal(1)).messages.length, 2);
+    await wal.close();
+    // A garbled line in the middle: the log cannot be trusted.
+    const lines = good.split('\n');
+    lines[1] = lines[1]!.replace('prevote', 'prevotf');
+    await writeFile(path, lines.join('\n'));
+    const opened = await wal.open(GENESIS);
+    assert.equal(opened.found, true);
+    assert.match(opened.damaged ?? '', /line 2 is unreadable/);
+    await wal.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the commit record file: saved atomically, signed, and refused when it is another chain’s or edited', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'polity-record-'));
+  const path = join(dir, 'commit-record.json');
+  const key = generateKeyPair();
+  const options = { chainId: 'c', genesisHash: GENESIS, nodeKey: key.publicKey, sign: (m: Uint8Array) => signBytes(key.secretKey, m), verify: verifyBytes };
+  try {
+    const record = createCommitRecordFile(path, options);
+    assert.equal(await record.load(), undefined);
+    await record.save({ height: 7, blockHash: hex('cc') });
+    assert.deepEqual(await record.load(), { height: 7, blockHash: hex('cc') });
+    // A node key rotated in place: the record written under the old key still holds.
+    const next = generateKeyPair();
+    assert.deepEqual(await createCommitRecordFile(path, { ...options, nodeKey: next.publicKey, sign: (m: Uint8Array) => signBytes(next.secretKey, m) }).load(), { height: 7, blockHash: hex('cc') });
+    await assert.rejects(createCommitRecordFile(path, { ...options, genesisHash: hex('dd') }).load(), /belongs to another chain/);
+    const edited = JSON.parse(await readFile(path, 'utf8'));
+    edited.height = 3;
+    await writeFile(path, JSON.stringify(edited));
+    await assert.rejects(record.load(), /valid signature/);
+    edited.height = 7;
+    edited.nodeKey = generateKeyPair().publicKey;
+    await writeFile(path, JSON.stringify(edited));
+    await assert.rejects(record.load(), /valid signature/, 'a record re-labelled with another key');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

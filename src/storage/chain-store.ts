@@ -30,24 +30,73 @@
  *   nl/<txId>           the attachment a service host stored with its transaction, raw
  *                       bytes (the prefix is named after its first use, the leaves of a
  *                       notary aggregation batch, and kept so existing data directories open)
- *   w/<height:012>/<type>/<round:06>
- *                       BFT write-ahead log: a proposal or vote this validator signed,
- *                       written (synced) before it is sent; pruned once the height commits
- *   w/<height:012>/block/<blockHash>
- *                       the body of a block such a message names, written with it
+ *
+ * The consensus write-ahead log is not here: it lived under `w/` keys until
+ * it moved to `<data>/consensus-wal` (consensus-wal.ts), so that deleting a
+ * damaged store does not delete the record of what the validator signed.
+ * Leftover `w/` keys of an older node are deleted at open.
+ *
+ * Damage (spec/storage.md §8): LevelDB's own errors ("Database failed to
+ * open", "Corruption: …") say neither which store nor what to do. Here they
+ * become sentences that name the directory: another process holds the lock;
+ * the store is damaged (with LevelDB's reason), as STORE_CORRUPT, on open and
+ * on every read. A store directory that holds files but no CURRENT is
+ * refused before LevelDB opens it: LevelDB would take it for a new database
+ * and delete the table files it no longer knows.
  *
  * What the bytes of an attachment mean is the business of the service that
  * stored them (the notary's hash index, for example, is derived from its
  * batches' leaves and kept by its host in a LevelDB of its own).
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import type { Block, TxResult } from '../ledger/block.js';
-import { padHeight as pad, padRound, type ChainStore, type Head, type SignedHeader, type WalRecord } from './interface.js';
+import { PolityError } from '../ledger/errors.js';
+import { padHeight as pad, type ChainStore, type Head, type SignedHeader } from './interface.js';
 
 export type { Attachment, BlockCommit, ChainStore, Head, SignedHeader, TxLocation, WalMessage, WalRecord } from './interface.js';
 
-/** The third segment of a write-ahead log key that holds a block body rather than a message (message types are proposal, prevote, precommit). */
-const WAL_BLOCK = 'block';
+/** Most characters of LevelDB's own reason quoted in a message. */
+const REASON_CHARS_MAX = 200;
+
+/** LevelDB's reason, from an error of classic-level (its `cause` when opening failed). */
+const levelReason = (e: unknown): { code: string | undefined; reason: string } => {
+  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const inner = err.code === 'LEVEL_DATABASE_NOT_OPEN' && err.cause ? err.cause : err;
+  return { code: inner.code, reason: String(inner.message ?? e).slice(0, REASON_CHARS_MAX) };
+};
+
+/** True for what LevelDB reports when stored bytes cannot be read back. */
+const isDamage = (code: string | undefined, reason: string): boolean =>
+  code === 'LEVEL_CORRUPTION' || code === 'LEVEL_IO_ERROR' || /corrupt|checksum|missing files|bad block|truncated/i.test(reason);
+
+/** The error for a store that cannot be read: STORE_CORRUPT naming the store, or the original error when it is not damage. */
+export function storeReadError(path: string, what: string, e: unknown): Error {
+  if (e instanceof PolityError) return e;
+  const { code, reason } = levelReason(e);
+  if (!isDamage(code, reason)) return e as Error;
+  return new PolityError('STORE_CORRUPT', `the chain store ${path} is damaged: reading ${what} failed (${reason})`, undefined, { cause: e });
+}
+
+/** Refuse a store directory that holds LevelDB's files but no CURRENT (see the header). */
+async function checkCurrent(path: string): Promise<void> {
+  let files: string[];
+  try {
+    files = await readdir(path);
+  } catch {
+    return; // no directory yet: a new store
+  }
+  const levelFiles = files.filter((f) => /\.(ldb|sst|log)$/.test(f) || f.startsWith('MANIFEST-'));
+  if (levelFiles.length > 0 && !files.includes('CURRENT')) {
+    // CURRENT only names the newest MANIFEST: when nothing else is lost, writing it back repairs the store.
+    const manifest = files.filter((f) => f.startsWith('MANIFEST-')).sort().at(-1);
+    throw new PolityError(
+      'STORE_CORRUPT',
+      `the chain store ${path} is damaged: ${join(path, 'CURRENT')} is missing (the store still holds ${levelFiles.length} of LevelDB's files; it is not opened, because LevelDB would start an empty database and delete them)${manifest ? `; if only CURRENT was lost, \`echo ${manifest} > ${join(path, 'CURRENT')}\` restores it` : ''}`,
+    );
+  }
+}
 
 /** LevelDB's memtable size for the chain store (its default is 4 MiB; see below). */
 const WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
@@ -56,91 +105,129 @@ export function createChainStore(path: string): ChainStore {
   // Buffer encodings throughout: strings passed in are stored as UTF-8, and
   // binary index entries need no per-operation encoding options (which cost
   // ~4x per put in a chained batch, measured).
-  const db = new ClassicLevel<string | Uint8Array, string | Uint8Array>(path, {
-    keyEncoding: 'buffer',
-    valueEncoding: 'buffer',
-    // A 64 MiB memtable (LevelDB's default is 4 MiB): an aggregation batch of 200k hashes
-    // writes ~12 MiB of index entries, which would otherwise flush and compact every block.
-    writeBufferSize: WRITE_BUFFER_BYTES,
-  });
+  type Db = ClassicLevel<string | Uint8Array, string | Uint8Array>;
+  // Made at the first open, not here: classic-level opens a database as soon as it is
+  // constructed, which would run before the CURRENT check below.
+  let db!: Db;
+  const makeDb = (): Db =>
+    new ClassicLevel<string | Uint8Array, string | Uint8Array>(path, {
+      keyEncoding: 'buffer',
+      valueEncoding: 'buffer',
+      // A 64 MiB memtable (LevelDB's default is 4 MiB): an aggregation batch of 200k hashes
+      // writes ~12 MiB of index entries, which would otherwise flush and compact every block.
+      writeBufferSize: WRITE_BUFFER_BYTES,
+    });
 
-  const get = async (key: string): Promise<string | undefined> => {
-    const value = (await db.get(key)) as unknown as Buffer | undefined;
-    return value === undefined ? undefined : value.toString('utf8');
+  /** Parse a stored JSON value; one that does not parse is damage, like one LevelDB cannot read. */
+  const parse = <T>(text: string, what: string): T => {
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new PolityError('STORE_CORRUPT', `the chain store ${path} is damaged: ${what} is not the JSON that was written`);
+    }
   };
+
+  const getBytes = async (key: string, what: string): Promise<Buffer | undefined> => {
+    try {
+      return (await db.get(key)) as unknown as Buffer | undefined;
+    } catch (e) {
+      throw storeReadError(path, what, e);
+    }
+  };
+  const get = async (key: string, what: string): Promise<string | undefined> => (await getBytes(key, what))?.toString('utf8');
+
+  async function openDb(): Promise<void> {
+    await checkCurrent(path);
+    try {
+      db ??= makeDb();
+      await db.open();
+    } catch (e) {
+      const { code, reason } = levelReason(e);
+      if (code === 'LEVEL_LOCKED' || /lock/i.test(reason)) {
+        throw new Error(`another node is running on this data directory (${path} is locked by another process); stop it first, or give this node another --data directory`, { cause: e });
+      }
+      if (isDamage(code, reason)) throw new PolityError('STORE_CORRUPT', `the chain store ${path} is damaged: LevelDB cannot open it (${reason})`, undefined, { cause: e });
+      throw new Error(`cannot open the chain store ${path}: ${reason}`, { cause: e });
+    }
+  }
 
   return {
     path,
     async open(genesisHash) {
-      await db.open();
-      const stored = await get('meta/genesis');
+      await openDb();
+      const stored = await get('meta/genesis', 'the genesis hash');
       if (stored === undefined) {
         await db.put('meta/genesis', genesisHash, { sync: true });
       } else if (stored !== genesisHash) {
         await db.close();
         throw new Error(`the data directory belongs to another chain (genesis ${stored.slice(0, 16)}…, expected ${genesisHash.slice(0, 16)}…)`);
       }
+      // The write-ahead log of an older node (spec/storage.md §2): it now lives in <data>/consensus-wal.
+      await db.clear({ gte: 'w/', lt: 'w0' });
     },
-    close: () => db.close(),
+    close: async () => db?.close(),
     async loadHead() {
-      const text = await get('meta/head');
-      return text === undefined ? undefined : (JSON.parse(text) as Head);
+      const text = await get('meta/head', 'the head');
+      return text === undefined ? undefined : parse<Head>(text, 'the head');
     },
     async *loadState() {
-      for await (const [key, value] of db.iterator({ gte: 's/', lt: 's0' })) {
-        yield [(key as unknown as Buffer).toString('utf8', 2), (value as unknown as Buffer).toString("utf8")];
+      try {
+        for await (const [key, value] of db.iterator({ gte: 's/', lt: 's0', fillCache: false })) {
+          yield [(key as unknown as Buffer).toString('utf8', 2), (value as unknown as Buffer).toString('utf8')];
+        }
+      } catch (e) {
+        throw storeReadError(path, 'the state', e);
+      }
+    },
+    async *scanBlocks(fromHeight) {
+      try {
+        // fillCache false: one pass over every block must not evict what readers use.
+        for await (const value of db.values({ gte: `b/${pad(fromHeight)}`, lt: 'b0', fillCache: false })) {
+          yield parse<Block>((value as unknown as Buffer).toString('utf8'), 'a stored block');
+        }
+      } catch (e) {
+        throw storeReadError(path, 'the blocks', e);
+      }
+    },
+    async checkReadable() {
+      // Raw reads of every value outside the blocks and the state (both read in full at
+      // start anyway): LevelDB reports what it cannot read back. fillCache false, as above.
+      for (const [gte, lt] of [['b0', 's/'], ['s0', '\xff']] as const) {
+        try {
+          for await (const value of db.values({ gte, lt, fillCache: false })) void value;
+        } catch (e) {
+          throw storeReadError(path, 'the stored results, indexes and attachments', e);
+        }
       }
     },
     async getBlock(height) {
-      const text = await get(`b/${pad(height)}`);
-      return text === undefined ? undefined : (JSON.parse(text) as Block);
+      const text = await get(`b/${pad(height)}`, `block ${height}`);
+      return text === undefined ? undefined : parse<Block>(text, `block ${height}`);
     },
     async getSignedHeader(height) {
-      const text = await get(`sh/${pad(height)}`);
-      return text === undefined ? undefined : (JSON.parse(text) as SignedHeader);
+      const text = await get(`sh/${pad(height)}`, `the header of block ${height}`);
+      return text === undefined ? undefined : parse<SignedHeader>(text, `the header of block ${height}`);
     },
     async getHeightByHash(hash) {
-      const text = await get(`bh/${hash}`);
+      const text = await get(`bh/${hash}`, 'the block-hash index');
       return text === undefined ? undefined : Number(text);
     },
     async getResults(height) {
-      const text = await get(`r/${pad(height)}`);
-      return text === undefined ? undefined : (JSON.parse(text) as TxResult[]);
+      const text = await get(`r/${pad(height)}`, `the results of block ${height}`);
+      return text === undefined ? undefined : parse<TxResult[]>(text, `the results of block ${height}`);
     },
     async getTxLocation(txId) {
-      const text = await get(`t/${txId}`);
+      const text = await get(`t/${txId}`, 'the transaction index');
       if (text === undefined) return undefined;
       const [height, index] = text.split(':').map(Number);
       return { height: height!, index: index! };
     },
     async getHistoryNode(level, index) {
-      const text = await get(`m/${level}/${index}`);
+      const text = await get(`m/${level}/${index}`, 'the block-history tree');
       return text === undefined ? undefined : Buffer.from(text, 'hex');
     },
     async getAttachment(txId) {
-      return ((await db.get(`nl/${txId}`)) as unknown as Buffer | undefined) ?? undefined;
-    },
-    async putWal(message, block) {
-      const key = `w/${pad(message.height)}/${message.type}/${padRound(message.round)}`;
-      if (!block) {
-        await db.put(key, JSON.stringify(message), { sync: true });
-        return;
-      }
-      const batch = db.batch();
-      batch.put(`w/${pad(message.height)}/${WAL_BLOCK}/${block.hash}`, JSON.stringify(block.body));
-      batch.put(key, JSON.stringify(message));
-      await batch.write({ sync: true });
-    },
-    async loadWal(height) {
-      const record: WalRecord = { messages: [], blocks: [] };
-      for await (const [key, value] of db.iterator({ gte: `w/${pad(height)}/`, lt: `w/${pad(height)}0` })) {
-        const kind = (key as unknown as Buffer).toString('utf8').split('/')[2];
-        (kind === WAL_BLOCK ? record.blocks : record.messages).push(JSON.parse((value as unknown as Buffer).toString('utf8')));
-      }
-      return record;
-    },
-    async pruneWal(height) {
-      await db.clear({ gte: 'w/', lt: `w/${pad(height + 1)}` });
+      return (await getBytes(`nl/${txId}`, 'an attachment')) ?? undefined;
     },
     async commitBlock(commit) {
       const { block, results, head } = commit;

@@ -4,8 +4,8 @@
  * (memory-store.ts) both keep, and that `chain-store.test.ts` checks on
  * both.
  *
- * The store knows blocks, results, state entries, history nodes, the
- * consensus write-ahead log and opaque per-transaction attachments. It does
+ * The store knows blocks, results, state entries, history nodes and opaque
+ * per-transaction attachments. It does
  * not know what a service puts in an attachment: a service's host hands the
  * bytes to the node with a transaction it contributes to a block, and they
  * are written in the block's one atomic batch (spec/storage.md §3).
@@ -13,9 +13,17 @@
  * The contract every implementation keeps:
  * - `commitBlock` is all or nothing, and a committed block is durable when
  *   the promise resolves; the head never names what is not stored.
- * - `putWal` is durable when it resolves (the message is sent after it).
  * - Reads return `undefined` for what is not stored; they never throw for it.
+ *   What is stored but cannot be read back (a damaged file) throws
+ *   `STORE_CORRUPT`, never a bare library error.
  * - A store opened with one genesis hash refuses another.
+ *
+ * Two small records live beside the store, apart from it on purpose
+ * (spec/storage.md §8): the consensus write-ahead log (`ConsensusWal`, what
+ * a validator signed) and the commit record (`CommitRecordFile`, the highest
+ * block this node committed). Whatever happens to the block store — a cut
+ * log, a deleted directory — they still say what this node has signed and
+ * committed, so it can neither restart lower nor sign twice.
  */
 import type { Block, BlockHeader, CommitCertificate, TxResult } from '../ledger/block.js';
 
@@ -99,6 +107,34 @@ export interface ChainStore {
   /** The attachment stored with a committed transaction, if it had one. */
   getAttachment(txId: string): Promise<Uint8Array | undefined>;
   commitBlock(commit: BlockCommit): Promise<void>;
+  /** Every stored block from `fromHeight` on, in height order (a scan: for the start-up check, not per request). */
+  scanBlocks(fromHeight: number): AsyncIterable<Block>;
+  /** Read every stored value other than blocks and state once (the start-up check); STORE_CORRUPT on what cannot be read back. */
+  checkReadable(): Promise<void>;
+}
+
+/** What the consensus write-ahead log knew when it was opened. */
+export interface WalOpened {
+  /** False when there was no log (a new node, or a deleted log): it was created empty. */
+  found: boolean;
+  /** Heights up to this one were committed and their messages pruned when the log was last written. */
+  prunedThrough: number;
+  /** The highest height of a message in the log (`prunedThrough` when it holds none). */
+  topHeight: number;
+  /** Set when the log was unreadable past a torn last line: it was started again, empty. */
+  damaged?: string;
+}
+
+/**
+ * The consensus write-ahead log: what this validator signed, kept apart
+ * from the block store so that deleting or losing the store does not
+ * delete it (spec/consensus.md §7).
+ */
+export interface ConsensusWal {
+  readonly path: string;
+  /** Open (creating an empty log when there is none); refuses a log of another chain. */
+  open(genesisHash: string): Promise<WalOpened>;
+  close(): Promise<void>;
   /**
    * Durably record a consensus message this validator signed, before it is
    * sent; with the body of the block it names, when given (once per block
@@ -107,8 +143,27 @@ export interface ChainStore {
   putWal(message: WalMessage, block?: { hash: string; body: unknown }): Promise<void>;
   /** What the log holds for `height`. */
   loadWal(height: number): Promise<WalRecord>;
-  /** Forget the log of heights up to `height` (they are committed). */
+  /** Forget the log of heights up to `height` (they are committed); durable when it resolves. */
   pruneWal(height: number): Promise<void>;
+}
+
+/** The highest block a node committed, as its commit record keeps it. */
+export interface CommittedHeight {
+  height: number;
+  blockHash: string;
+}
+
+/**
+ * The commit record: the highest height (and block hash) this node
+ * committed, written durably after each commit, in a file of its own
+ * beside the block store (spec/storage.md §8).
+ */
+export interface CommitRecordFile {
+  readonly path: string;
+  /** The record, or undefined when there is none; refuses one of another chain or node. */
+  load(): Promise<CommittedHeight | undefined>;
+  /** Replace the record; durable when it resolves. */
+  save(committed: CommittedHeight): Promise<void>;
 }
 
 /** Keys sort in height order with heights left-padded to 12 digits. */

@@ -10,12 +10,17 @@
  * state bytes), so a reader never shares an object with the writer, and
  * `commitBlock` applies a block all at once: nothing can interleave with it.
  *
+ * Beside it, the in-memory consensus write-ahead log and commit record
+ * (`createMemoryWal`, `createMemoryCommitRecord`), kept apart from the store
+ * as on disk, so that a test can lose one and keep the other.
+ *
  * Every method is async and awaits nothing but resolved promises, so a
  * caller driven by a virtual clock sees its work done once the microtask
  * queue is drained (the simulator's determinism rests on this).
  */
 import { assert } from '../ledger/errors.js';
-import { padHeight, padRound, type ChainStore, type Head, type TxLocation, type WalRecord } from './interface.js';
+import type { Block } from '../ledger/block.js';
+import { padHeight, padRound, type ChainStore, type CommitRecordFile, type CommittedHeight, type ConsensusWal, type Head, type TxLocation, type WalRecord } from './interface.js';
 
 const utf8 = new TextDecoder();
 
@@ -34,8 +39,6 @@ export function createMemoryStore(path = 'memory'): ChainStore {
   const state = new Map<string, string>();
   const historyNodes = new Map<string, string>();
   const attachments = new Map<string, Uint8Array>();
-  /** Write-ahead log: key (as the LevelDB store spells it) -> JSON text. */
-  const wal = new Map<string, string>();
 
   const ready = (): void => assert(open, `the store ${path} is not open`);
 
@@ -69,6 +72,13 @@ export function createMemoryStore(path = 'memory'): ChainStore {
       ready();
       const text = signedHeaders.get(height);
       return text === undefined ? undefined : JSON.parse(text);
+    },
+    async checkReadable() {
+      ready(); // memory does not rot
+    },
+    async *scanBlocks(fromHeight) {
+      ready();
+      for (const height of [...blocks.keys()].filter((h) => h >= fromHeight).sort((a, b) => a - b)) yield JSON.parse(blocks.get(height)!) as Block;
     },
     async getHeightByHash(hash) {
       ready();
@@ -116,6 +126,35 @@ export function createMemoryStore(path = 'memory'): ChainStore {
       for (const [txId, bytes] of copies) attachments.set(txId, bytes);
       head = headText;
     },
+  };
+}
+
+/**
+ * The consensus write-ahead log in memory (the file one is consensus-wal.ts):
+ * it survives `close` and a later `open`, as a file does, and says at its
+ * first open that there was none.
+ */
+export function createMemoryWal(path = 'memory wal'): ConsensusWal {
+  let genesis: string | undefined;
+  let open = false;
+  let prunedThrough = 0;
+  /** Key (height, type or block, round or hash, in sortable form) -> JSON text. */
+  const wal = new Map<string, string>();
+  const ready = (): void => assert(open, `the log ${path} is not open`);
+  return {
+    path,
+    async open(genesisHash) {
+      assert(!open, `the log ${path} is already open`);
+      const found = genesis !== undefined;
+      if (genesis !== undefined && genesis !== genesisHash) throw new Error(`the consensus log ${path} belongs to another chain`);
+      genesis = genesisHash;
+      open = true;
+      const heights = [...wal.keys()].map((k) => Number(k.split('/')[1]));
+      return { found, prunedThrough, topHeight: Math.max(prunedThrough, ...heights) };
+    },
+    async close() {
+      open = false;
+    },
     async putWal(message, block) {
       ready();
       const prefix = `w/${padHeight(message.height)}/`;
@@ -136,6 +175,19 @@ export function createMemoryStore(path = 'memory'): ChainStore {
       ready();
       const end = `w/${padHeight(height + 1)}`;
       for (const key of [...wal.keys()]) if (key < end) wal.delete(key);
+      prunedThrough = Math.max(prunedThrough, height);
+    },
+  };
+}
+
+/** The commit record in memory (the file one is commit-record.ts). */
+export function createMemoryCommitRecord(path = 'memory commit record'): CommitRecordFile {
+  let record: CommittedHeight | undefined;
+  return {
+    path,
+    load: async () => record && { ...record },
+    async save(committed) {
+      record = { ...committed };
     },
   };
 }

@@ -22,6 +22,10 @@ import type { JsonObject } from './data-integrity.js';
 import type { Json } from '../../crypto/canonical-json.js';
 import { usedKey } from './module.js';
 import { PAGES, PAGE_BYTES } from './status-list.js';
+import { signConsent } from '../org/consent-sign.js';
+
+/** The official's consent to being registered by `org` (spec/services/org.md). */
+const consentOf = (chain: TestChain, org: string, k: KeyPair): string => signConsent({ chainId: chain.genesis.chainId, org, use: 'official', publicKey: k.publicKey, secretKey: k.secretKey }).signature;
 
 const MODULES = builtinModules.some((m) => m.name === 'credentials') ? builtinModules : [...builtinModules, credentialsModule];
 const DIPLOMA_SCHEMA = {
@@ -58,7 +62,7 @@ function world(extraState?: ReadonlyMap<string, Json>): World {
   decide(w, { type: 'defineType', name: 'UniversityDiploma', title: 'University diploma', schema: DIPLOMA_SCHEMA });
   decide(w, { type: 'accredit', org: 'ministry', credentialType: 'UniversityDiploma', role: 'accreditor' });
   assert.equal(chain.run(consortium[0]!.admins[0]!, 'credentials', 'accredit', { org: 'university', credentialType: 'UniversityDiploma' }).code, 'OK');
-  assert.equal(chain.run(consortium[1]!.admins[0]!, 'org', 'propose', { org: 'university', op: { type: 'registerOfficial', key: official.publicKey, roles: ['issuer'] } }).code, 'OK');
+  assert.equal(chain.run(consortium[1]!.admins[0]!, 'org', 'propose', { org: 'university', op: { type: 'registerOfficial', key: official.publicKey, roles: ['issuer'], consent: consentOf(chain, 'university', official) } }).code, 'OK');
   return w;
 }
 
@@ -135,7 +139,7 @@ test('bad input is refused, each with its own code', () => {
 test('an organisation that is not accredited cannot issue, and trust is judged at issuance from the chain history', () => {
   const w = world();
   const bankOfficial = generateKeyPair();
-  assert.equal(w.chain.run(w.consortium[2]!.admins[0]!, 'org', 'propose', { org: 'bank', op: { type: 'registerOfficial', key: bankOfficial.publicKey, roles: ['issuer'] } }).code, 'OK');
+  assert.equal(w.chain.run(w.consortium[2]!.admins[0]!, 'org', 'propose', { org: 'bank', op: { type: 'registerOfficial', key: bankOfficial.publicKey, roles: ['issuer'], consent: consentOf(w.chain, 'bank', bankOfficial) } }).code, 'OK');
   assert.equal(issue(w, { key: bankOfficial, org: 'bank' }).result.code, 'CREDENTIALS_ISSUER_UNTRUSTED');
   // A citizen cannot issue at all; an auditor of the university neither.
   assert.equal(issue(w, { key: w.stranger }).result.code, 'AUTH_NOT_OFFICIAL');

@@ -6,6 +6,11 @@ export const GOV_ERRORS = defineErrors({
   GOV_PROPOSAL_CLOSED: { status: 409, arises: '`gov.vote`', meaning: 'the proposal executed, failed or was rejected' },
   GOV_PROPOSAL_EXPIRED: { status: 409, arises: '`gov.vote`', meaning: 'its voting period ended (it expired without effect)' },
   GOV_ALREADY_VOTED: { status: 409, arises: '`gov.vote`', meaning: "this admin voted already, or its organisation's vote is decided" },
+  GOV_OPEN_LIMIT: {
+    status: 409,
+    arises: '`gov.propose`',
+    meaning: "the proposer's organisation has as many open proposals as one may (16); one must execute, be rejected or expire first",
+  },
   GOV_INVALID: {
     status: 400,
     arises: '`gov.propose`',

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPair } from '../../crypto/ed25519.js';
+import { generateKeyPair, type KeyPair } from '../../crypto/ed25519.js';
+import { signConsent } from '../org/consent-sign.js';
 import { builtinModules } from '../index.js';
 import { callerOf, getOrg, memberKey } from '../../runtime/membership.js';
 import { createTestChain, testGenesis, testOrg } from '../test-chain.js';
-import { proposalKey, statusAt, type Proposal } from './module.js';
+import { OPEN_PROPOSALS_PER_ORG_MAX, proposalKey, statusAt, type Proposal } from './module.js';
+import { listProposals, PROPOSALS_SCAN_MAX } from './queries.js';
 import { SETS_KEY } from '../../runtime/validator-schedule.js';
 
 const newOrg = (id: string) => {
@@ -81,17 +83,18 @@ test('an organisation registers officials and rotates its admin keys with its th
   const a = testOrg('a', 2, 1, { threshold: 2 });
   const chain = createTestChain(testGenesis([a, testOrg('b')]), builtinModules);
   const official = generateKeyPair();
-  const id = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['registrar'] } }).txId;
+  const consent = (use: 'official' | 'admin' | 'node', k: KeyPair) => signConsent({ chainId: chain.genesis.chainId, org: 'a', use, publicKey: k.publicKey, secretKey: k.secretKey }).signature;
+  const id = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['registrar'], consent: consent('official', official) } }).txId;
   assert.equal(chain.get(memberKey(official.publicKey)), undefined, 'one admin of two is not enough');
   assert.equal(chain.run(a.admins[0]!, 'org', 'approve', { org: 'a', id }).code, 'ORG_ALREADY_APPROVED');
   assert.equal(chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id }).code, 'OK');
   assert.deepEqual(callerOf(chain.get, official.publicKey), { org: 'a', roles: ['registrar'], admin: false });
   // Bad roles and keys already in use are refused.
   assert.equal(chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'setRoles', key: official.publicKey, roles: ['wizard'] } }).code, 'ORG_ROLE_UNKNOWN');
-  assert.equal(chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['auditor'] } }).code, 'ORG_OFFICIAL_EXISTS');
+  assert.equal(chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['auditor'], consent: consent('official', official) } }).code, 'ORG_OFFICIAL_EXISTS');
   // Rotate: a new admin key replaces the first; the old one loses its rights at once.
   const fresh = generateKeyPair();
-  const rot = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'setAdmins', admins: [fresh.publicKey, a.admins[1]!.publicKey], threshold: 2 } }).txId;
+  const rot = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'setAdmins', admins: [fresh.publicKey, a.admins[1]!.publicKey], threshold: 2, consents: [{ key: fresh.publicKey, signature: consent('admin', fresh) }] } }).txId;
   assert.equal(chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id: rot }).code, 'OK');
   assert.equal(callerOf(chain.get, a.admins[0]!.publicKey).admin, false);
   assert.equal(callerOf(chain.get, fresh.publicKey).admin, true);
@@ -102,11 +105,55 @@ test('a validator’s node key rotates without stopping the chain: the new key s
   const [a, b, c] = [testOrg('a'), testOrg('b'), testOrg('c')];
   const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
   const next = generateKeyPair();
-  const r = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'rotateNode', from: a.nodes[0]!.publicKey, to: next.publicKey } });
+  const r = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'rotateNode', from: a.nodes[0]!.publicKey, to: next.publicKey, consent: signConsent({ chainId: chain.genesis.chainId, org: 'a', use: 'node', publicKey: next.publicKey, secretKey: next.secretKey }).signature } });
   assert.equal(r.code, 'OK');
   const sets = chain.get(SETS_KEY) as unknown as { sets: { since: number; validators: { pubKey: string; power: number }[] }[] };
   assert.equal(sets.sets[0]!.since, chain.height + 2);
   assert.ok(sets.sets[0]!.validators.some((v) => v.pubKey === next.publicKey && v.power === 1));
   assert.ok(!sets.sets[0]!.validators.some((v) => v.pubKey === a.nodes[0]!.publicKey));
   assert.deepEqual(getOrg(chain.get, 'a')!.nodes, [next.publicKey]);
+});
+
+test('open proposals are limited per organisation: A at its limit cannot stop B, and a proposal that closes frees A a slot', () => {
+  const [a, b, c] = [testOrg('a'), testOrg('b'), testOrg('c')];
+  const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
+  const change = (value: number) => ({ change: { type: 'setParameter', name: 'votingBlocks', value }, votingBlocks: 100 });
+  const limit = OPEN_PROPOSALS_PER_ORG_MAX;
+  assert.ok(limit >= 16 && limit <= 64, `a small number: ${limit}`);
+  const ids = Array.from({ length: limit }, (_, i) => chain.run(a.admins[0]!, 'gov', 'propose', change(100 + i)));
+  assert.deepEqual([...new Set(ids.map((r) => r.code))], ['OK']);
+  const over = chain.run(a.admins[0]!, 'gov', 'propose', change(99));
+  assert.equal(over.code, 'GOV_OPEN_LIMIT', over.message);
+  // Another organisation proposes as before.
+  const fromB = chain.run(b.admins[0]!, 'gov', 'propose', change(50));
+  assert.equal(fromB.code, 'OK', fromB.message);
+  // One of A's proposals is rejected (B and C say no): A has a slot again, and only one.
+  assert.equal(chain.run(b.admins[0]!, 'gov', 'vote', { id: ids[0]!.txId, approve: false }).code, 'OK');
+  assert.equal(chain.run(c.admins[0]!, 'gov', 'vote', { id: ids[0]!.txId, approve: false }).code, 'OK');
+  assert.equal((chain.get(proposalKey(ids[0]!.txId)) as unknown as Proposal).status, 'rejected');
+  assert.equal(chain.run(a.admins[0]!, 'gov', 'propose', change(98)).code, 'OK');
+  assert.equal(chain.run(a.admins[0]!, 'gov', 'propose', change(97)).code, 'GOV_OPEN_LIMIT');
+  // Expiry frees the slots too (no transaction closes an expired proposal; the next proposal sweeps them).
+  chain.skip(101);
+  assert.equal(chain.run(a.admins[0]!, 'gov', 'propose', change(96)).code, 'OK');
+});
+
+test('the proposals list pages by a cursor over the whole history, newest first, reading no more than a bounded number of proposals', () => {
+  const [a, b, c] = [testOrg('a'), testOrg('b'), testOrg('c')];
+  const chain = createTestChain(testGenesis([a, b, c]), builtinModules);
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const by = [a, b, c][i % 3]!;
+    ids.push(chain.run(by.admins[0]!, 'gov', 'propose', { change: { type: 'setParameter', name: 'votingBlocks', value: 100 + i } }).txId);
+  }
+  const newestFirst = ids.slice().reverse();
+  const first = listProposals(chain.get, chain.height, { limit: 5 });
+  assert.deepEqual(first.proposals.map((p) => p.id), newestFirst.slice(0, 5));
+  assert.equal(first.total, 12);
+  const second = listProposals(chain.get, chain.height, { limit: 5, before: first.proposals.at(-1)!.id });
+  assert.deepEqual(second.proposals.map((p) => p.id), newestFirst.slice(5, 10));
+  let reads = 0;
+  const counting = (key: string) => (reads++, chain.get(key));
+  listProposals(counting, chain.height, { limit: 5, status: 'executed' });
+  assert.ok(reads <= 2 * PROPOSALS_SCAN_MAX + 2, `reads: ${reads}`);
 });

@@ -12,8 +12,23 @@
  *
  * State:
  *   gov/params            -> { approvalNumerator, approvalDenominator, votingBlocks }
- *   gov/proposal/<id>     -> Proposal (kept for ever: the history is queryable)
- *   gov/index             -> [id, …] newest last (bounded by INDEX_MAX)
+ *   gov/proposal/<id>     -> Proposal, with its sequence number (kept for ever: the history is queryable)
+ *   gov/count             -> how many proposals were ever made
+ *   gov/seq/<n>           -> the id of the n-th proposal (1-based): the history, paged by a cursor
+ *   gov/open/<org>        -> [id, …] the open proposals an organisation made (at most OPEN_PROPOSALS_PER_ORG_MAX)
+ *
+ * Why open proposals are limited per organisation, and history is not
+ * limited at all: a single list of every proposal, capped at 100,000, let
+ * one admin key fill it with proposals in minutes and so end governance for
+ * every organisation, for good. Now the only shared thing is a counter;
+ * what is limited is what costs the others attention, the proposals still
+ * open, and each organisation has its own allowance, so no member can use
+ * up another's. A proposal leaves its organisation's open list when it
+ * executes, fails or is rejected; an expired one (no transaction closes it)
+ * leaves when the organisation next proposes. Sixteen open proposals is far
+ * above what a department puts to the consortium at once, and keeps the
+ * open list every admin is asked to vote on readable (500 organisations at
+ * most: 8,000 open proposals in all).
  *
  * Changes a proposal can make:
  *   addOrganisation {organisation}      a new member, its admins, nodes, permissions
@@ -35,13 +50,17 @@ import { canonicalJson } from '../../crypto/canonical-json.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { activeOrgs, ADMINS_MAX, getOrg, GOV_PARAMS_KEY, NODES_MAX, memberKey, ORG_INDEX_KEY, ORGS_MAX, organisationError, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
 import { checkSet, latestSet, scheduleSet } from '../validators/module.js';
+import { reservedKey, type Reservation } from '../org/module.js';
 import { Hex32, OrgId, ValidatorSchema } from '../schemas.js';
 import { VALIDATORS_MAX, VALIDATORS_MIN } from '../validators/limits.js';
 import { VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN } from './limits.js';
 
 export const proposalKey = (id: string): string => `gov/proposal/${id}`;
-export const GOV_INDEX_KEY = 'gov/index';
-const INDEX_MAX = 100_000;
+export const GOV_COUNT_KEY = 'gov/count';
+export const seqKey = (n: number): string => `gov/seq/${n}`;
+export const openKey = (org: string): string => `gov/open/${org}`;
+/** Open proposals one organisation may have at once (see the module header for why 16). */
+export const OPEN_PROPOSALS_PER_ORG_MAX = 16;
 /** Bounds on a proposal's voting period, in blocks (limits.ts, which the web pages read too). */
 export { VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN };
 
@@ -95,6 +114,8 @@ export type ProposalStatus = 'open' | 'executed' | 'rejected' | 'failed' | 'expi
 
 export interface Proposal {
   id: string;
+  /** Its place in the history: the n-th proposal made on the chain (1-based). */
+  seq: number;
   change: GovChange;
   proposer: { org: string; key: string };
   proposedAt: number;
@@ -136,6 +157,10 @@ function checkChange(ctx: ActionContext, change: GovChange, modules: readonly st
       if (new Set(all).size !== all.length) throw new PolityError('GOV_INVALID', 'a key is listed twice (an admin key and a node key are different keys)');
       const used = new Set(activeOrgs(get).flatMap((x) => x.nodes));
       for (const k of all) if (get(memberKey(k)) !== undefined || used.has(k)) throw new PolityError('ORG_OFFICIAL_EXISTS', `the key ${k.slice(0, 16)}… already acts for a member organisation`);
+      for (const k of all) {
+        const r = get(reservedKey(k)) as unknown as Reservation | undefined;
+        if (r && r.expiresAt >= ctx.height) throw new PolityError('ORG_KEY_RESERVED', `the key ${k.slice(0, 16)}… is bound by a pending operation of ${r.org} until block ${r.expiresAt}`);
+      }
       return;
     }
     case 'removeOrganisation': {
@@ -266,10 +291,21 @@ export const govModule: ModuleDefinition = {
         description: 'An organisation admin proposes a change; it counts as that admin’s yes vote. Its id is this transaction’s id.',
         execute(ctx, args) {
           checkChange(ctx, args.change, ctx.modules);
+          const org = ctx.caller.org!;
+          // The organisation's open proposals, without those that closed by expiry since.
+          const open = ((ctx.get(openKey(org)) as string[] | undefined) ?? []).filter((id) => {
+            const q = ctx.get(proposalKey(id)) as unknown as Proposal | undefined;
+            return q !== undefined && statusAt(q, ctx.height) === 'open';
+          });
+          if (open.length >= OPEN_PROPOSALS_PER_ORG_MAX) {
+            throw new PolityError('GOV_OPEN_LIMIT', `${org} has ${OPEN_PROPOSALS_PER_ORG_MAX} open proposals, as many as an organisation may; one must execute, be rejected or expire first`);
+          }
           const params = govParams(ctx.get);
           const period = Math.min(args.votingBlocks ?? params.votingBlocks, params.votingBlocks);
+          const seq = ((ctx.get(GOV_COUNT_KEY) as number | undefined) ?? 0) + 1;
           const p: Proposal = {
             id: ctx.txId,
+            seq,
             change: args.change,
             proposer: { org: ctx.caller.org!, key: ctx.signer },
             proposedAt: ctx.height,
@@ -281,9 +317,9 @@ export const govModule: ModuleDefinition = {
           ctx.emit({ type: 'gov.proposed', id: ctx.txId, change: args.change.type, expiresAt: p.expiresAt });
           const settled = vote(ctx, p, true, ctx.modules);
           ctx.set(proposalKey(ctx.txId), settled as unknown as Json);
-          const index = (ctx.get(GOV_INDEX_KEY) as string[] | undefined) ?? [];
-          if (index.length >= INDEX_MAX) throw new PolityError('GOV_INVALID', `at most ${INDEX_MAX} proposals are kept`);
-          ctx.set(GOV_INDEX_KEY, [...index, ctx.txId]);
+          ctx.set(GOV_COUNT_KEY, seq);
+          ctx.set(seqKey(seq), ctx.txId);
+          ctx.set(openKey(org), settled.status === 'open' ? [...open, ctx.txId] : open);
         },
       }),
       vote: defineAction({
@@ -296,7 +332,13 @@ export const govModule: ModuleDefinition = {
           const status = statusAt(p, ctx.height);
           if (status === 'expired') throw new PolityError('GOV_PROPOSAL_EXPIRED', `voting closed at height ${p.expiresAt}; the proposal expired without effect`);
           if (status !== 'open') throw new PolityError('GOV_PROPOSAL_CLOSED', `the proposal is ${status}`);
-          ctx.set(proposalKey(args.id), vote(ctx, p, args.approve, ctx.modules) as unknown as Json);
+          const settled = vote(ctx, p, args.approve, ctx.modules);
+          ctx.set(proposalKey(args.id), settled as unknown as Json);
+          if (settled.status !== 'open') {
+            // Closed: it frees its organisation's slot.
+            const open = (ctx.get(openKey(p.proposer.org)) as string[] | undefined) ?? [];
+            if (open.includes(p.id)) ctx.set(openKey(p.proposer.org), open.filter((id) => id !== p.id));
+          }
         },
       }),
     },

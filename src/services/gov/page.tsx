@@ -30,21 +30,25 @@ const PROPOSALS_PAGE = 20;
 
 /** The proposals shown: the newest pages, filtered by status, kept up to date. */
 function useProposals(filter: string) {
-  const [state, setState] = useState<{ proposals: ProposalView[]; total: number; more: boolean; loaded: boolean; error: unknown }>({ proposals: [], total: 0, more: false, loaded: false, error: undefined });
+  // `next`: where the following page starts (the list's cursor; a filtered page may be short and still have one).
+  const [state, setState] = useState<{ proposals: ProposalView[]; total: number; more: boolean; next?: string; loaded: boolean; error: unknown }>({ proposals: [], total: 0, more: false, loaded: false, error: undefined });
   const query = (limit: number, before?: string) => `/v1/gov/proposals?limit=${limit}${filter ? `&status=${filter}` : ''}${before ? `&before=${before}` : ''}`;
   const refresh = useCallback(async () => {
     try {
       const shown = Math.max(PROPOSALS_PAGE, state.proposals.length);
       const r = await getJson<ProposalsResponse>(query(shown));
-      setState({ proposals: r.proposals, total: r.total, more: r.proposals.length === shown, loaded: true, error: undefined });
+      setState({ proposals: r.proposals, total: r.total, more: r.next !== undefined, ...(r.next ? { next: r.next } : {}), loaded: true, error: undefined });
     } catch (error) {
       setState((s) => ({ ...s, loaded: true, error }));
     }
   }, [filter, state.proposals.length]);
   const older = async () => {
-    const last = state.proposals[state.proposals.length - 1];
-    const r = await getJson<ProposalsResponse>(query(PROPOSALS_PAGE, last?.id));
-    setState((s) => ({ ...s, proposals: [...s.proposals, ...r.proposals], more: r.proposals.length === PROPOSALS_PAGE }));
+    if (!state.next) return;
+    const r = await getJson<ProposalsResponse>(query(PROPOSALS_PAGE, state.next));
+    setState((s) => {
+      const { next: _old, ...rest } = s;
+      return { ...rest, proposals: [...s.proposals, ...r.proposals], more: r.next !== undefined, ...(r.next ? { next: r.next } : {}) };
+    });
   };
   useEffect(() => {
     setState({ proposals: [], total: 0, more: false, loaded: false, error: undefined });

@@ -1,7 +1,7 @@
 /** Pure reads of governance: proposals with the status they have at the head, newest first. */
 import type { Json } from '../../crypto/canonical-json.js';
 import { PolityError } from '../../ledger/errors.js';
-import { GOV_INDEX_KEY, proposalKey, statusAt, type Proposal, type ProposalStatus } from './module.js';
+import { GOV_COUNT_KEY, proposalKey, seqKey, statusAt, type Proposal, type ProposalStatus } from './module.js';
 import type { ProposalView } from './schemas.js';
 
 type Get = (key: string) => Json | undefined;
@@ -16,15 +16,30 @@ export function proposal(get: Get, id: string, height: number): ProposalView | u
   return p ? proposalAt(p, height) : undefined;
 }
 
-/** Up to `limit` proposals, newest first, after `before` (an id) and of `status` when given; and how many exist. */
-export function listProposals(get: Get, height: number, q: { status?: ProposalStatus; limit: number; before?: string }): { proposals: ProposalView[]; total: number } {
-  const ids = ((get(GOV_INDEX_KEY) as string[] | undefined) ?? []).slice().reverse();
-  const start = q.before ? ids.indexOf(q.before) + 1 : 0;
-  if (q.before && start === 0) throw new PolityError('GOV_PROPOSAL_UNKNOWN', 'before: no such proposal');
+/** Proposals one page reads at most: a status filter that matches little cannot make a page read the whole history. */
+export const PROPOSALS_SCAN_MAX = 1_000;
+
+/**
+ * Up to `limit` proposals, newest first, made before `before` (an id) and of
+ * `status` when given; how many exist; and, when the page stopped before the
+ * oldest proposal, `next`: the id to pass as `before` for the next page. A
+ * filtered page may hold fewer than `limit` and still have a `next` (it read
+ * PROPOSALS_SCAN_MAX proposals). Cost: at most PROPOSALS_SCAN_MAX proposals read.
+ */
+export function listProposals(get: Get, height: number, q: { status?: ProposalStatus; limit: number; before?: string }): { proposals: ProposalView[]; total: number; next?: string } {
+  const total = (get(GOV_COUNT_KEY) as number | undefined) ?? 0;
+  let seq = total;
+  if (q.before) {
+    const from = get(proposalKey(q.before)) as unknown as Proposal | undefined;
+    if (!from) throw new PolityError('GOV_PROPOSAL_UNKNOWN', 'before: no such proposal');
+    seq = from.seq - 1;
+  }
   const out: ProposalView[] = [];
-  for (let i = start; i < ids.length && out.length < q.limit; i++) {
-    const p = proposal(get, ids[i]!, height)!;
+  let last: string | undefined;
+  for (let scanned = 0; seq >= 1 && out.length < q.limit && scanned < PROPOSALS_SCAN_MAX; seq--, scanned++) {
+    last = get(seqKey(seq)) as string;
+    const p = proposal(get, last, height)!;
     if (!q.status || p.status === q.status) out.push(p);
   }
-  return { proposals: out, total: ids.length };
+  return { proposals: out, total, ...(seq >= 1 && last !== undefined ? { next: last } : {}) };
 }

@@ -23,6 +23,7 @@ const Votes = Type.Object({ yes: Type.Array(Hex32), no: Type.Array(Hex32) });
 export const Proposal = Type.Object(
   {
     id: Hex32,
+    seq: Type.Integer({ minimum: 1, description: 'its place in the history: the n-th proposal made on the chain' }),
     change: GovChange,
     proposer: Type.Object({ org: Type.String(), key: Hex32 }),
     proposedAt: Height,
@@ -38,7 +39,15 @@ export const Proposal = Type.Object(
 type ProposalAtHead = Omit<ProposalT, 'status'> & { status: ProposalStatus };
 sameType<Same<Static<typeof Proposal>, ProposalAtHead>>();
 
-export const ProposalList = Type.Object({ height: Height, proposals: Type.Array(Proposal), total: Type.Integer({ minimum: 0 }) }, { title: 'GovProposalList' });
+export const ProposalList = Type.Object(
+  {
+    height: Height,
+    proposals: Type.Array(Proposal),
+    total: Type.Integer({ minimum: 0, description: 'proposals ever made' }),
+    next: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'more, older proposals remain: pass this as `before` for the next page (a filtered page may be short and still have one)' })),
+  },
+  { title: 'GovProposalList' },
+);
 export const ProposalDetail = Type.Object({ height: Height, proposal: Proposal }, { title: 'GovProposalDetail' });
 
 export type ProposalView = Static<typeof Proposal>;

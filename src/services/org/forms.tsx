@@ -13,7 +13,8 @@ import type { AdminSession, ConsortiumView } from './admin.js';
 import type { OrgResponse } from '../../../web/lib/api-types.js';
 import { plural, shortHex } from '../../../web/lib/format.js';
 import type { SigningKeys } from '../../../web/components/key-panel.js';
-import { Check, CheckGroup, Field, focusFirstError, readKey, readKeyList, readRequiredInt, Validation } from '../../../web/components/form.js';
+import { Check, CheckGroup, Field, focusFirstError, readKey, readKeyList, readRequiredInt, Validation, type Reading } from '../../../web/components/form.js';
+import { parseConsents, type ConsentUse } from './consent.js';
 import { eventOf, invalidOutcome, OutcomeRegion, TxLink, type Committed, type Outcome, type Writer } from '../../../web/components/signed-write.js';
 import { Panel } from '../../../web/components/ui.js';
 import { focusIfLost } from '../gov/proposals.js';
@@ -53,6 +54,43 @@ export function orgOutcome(sent: Committed, done: string, consortium: Consortium
       link,
     ],
   };
+}
+
+/**
+ * The consents pasted into a field (what `polity org consent` prints, one per
+ * line) for the keys an operation binds: each key's signature, or what is
+ * missing. The chain checks the signatures; this only matches them to keys.
+ */
+function readConsents(raw: string, org: string, wanted: readonly { key: string; use: ConsentUse }[]): Reading<{ key: string; signature: string }[]> {
+  if (wanted.length === 0) return { ok: true, value: [] };
+  const parsed = parseConsents(raw);
+  if (typeof parsed === 'string') return { ok: false, error: `${parsed[0]!.toUpperCase()}${parsed.slice(1)}.` };
+  const out: { key: string; signature: string }[] = [];
+  for (const w of wanted) {
+    const c = parsed.find((p) => p.key === w.key);
+    if (!c) return { ok: false, error: `Paste the consent of key ${shortHex(w.key)}: its holder makes it with polity org consent --org ${org} --as ${w.use}.` };
+    if (c.org !== org || c.use !== w.use) return { ok: false, error: `The consent of key ${shortHex(w.key)} is to be ${c.use} of ${c.org}; it must be to be ${w.use} of ${org}.` };
+    out.push({ key: w.key, signature: c.signature });
+  }
+  return { ok: true, value: out };
+}
+
+/** The field where an admin pastes consents, with what it is for. */
+function ConsentField(props: { id: string; label: string; use: ConsentUse; org: string; value: string; error: string | undefined; onInput: (v: string) => void }): JSX.Element {
+  return (
+    <Field
+      id={props.id}
+      label={props.label}
+      hint={
+        <>
+          A key joins only with its holder’s consent. They run <code>{`polity org consent --org ${props.org || 'ID'} --as ${props.use} --key THEIR-KEY-FILE`}</code> and send you what it prints; paste it here. It holds a signature, never their secret key.
+        </>
+      }
+      error={props.error}
+    >
+      {(a) => <textarea {...a} name={props.id} class="input input-key" rows={2} spellcheck={false} value={props.value} onInput={(e) => props.onInput((e.currentTarget as HTMLTextAreaElement).value)} />}
+    </Field>
+  );
 }
 
 interface FormContext {
@@ -125,6 +163,8 @@ function RegisterForm(props: { ctx: FormContext }): JSX.Element {
   const { ctx } = props;
   const [key, setKey] = useState('');
   const [roles, setRoles] = useState<string[]>([]);
+  const [consent, setConsent] = useState('');
+  const org = ctx.session.adminOrg ?? '';
   const w = useOrgWrite(ctx, 'register-outcome');
   const submit = (e: Event) => {
     e.preventDefault();
@@ -132,11 +172,13 @@ function RegisterForm(props: { ctx: FormContext }): JSX.Element {
       (c) => {
         const k = c.take('register-key', 'Official’s public key', readKey(key, 'the official’s public key'));
         const r = readRoles(c, 'register', roles);
-        return k && r ? { op: { type: 'registerOfficial', key: k, roles: r }, done: `official ${shortHex(k)} is registered as ${r.join(', ')}` } : undefined;
+        const given = k ? c.take('register-consent', 'Official’s consent', readConsents(consent, org, [{ key: k, use: 'official' }])) : undefined;
+        return k && r && given ? { op: { type: 'registerOfficial', key: k, roles: r, consent: given[0]!.signature }, done: `official ${shortHex(k)} is registered as ${r.join(', ')}` } : undefined;
       },
       () => {
         setKey('');
         setRoles([]);
+        setConsent('');
       },
     );
   };
@@ -154,6 +196,7 @@ function RegisterForm(props: { ctx: FormContext }): JSX.Element {
       >
         {(a) => <input {...a} name="key" class="input input-key" type="text" autocomplete="off" spellcheck={false} value={key} onInput={(e) => setKey((e.currentTarget as HTMLInputElement).value)} />}
       </Field>
+      <ConsentField id="register-consent" label="Official’s consent" use="official" org={org} value={consent} error={w.errors['register-consent']} onInput={setConsent} />
       <RoleChecks prefix="register" legend="Roles" consortium={ctx.consortium} chosen={roles} onChange={setRoles} error={w.errors['register-roles']} />
       <div class="form-actions">
         <button type="submit" class="button" aria-disabled={ctx.writer.busy ? 'true' : undefined}>
@@ -270,6 +313,7 @@ function AdminsForm(props: { ctx: FormContext }): JSX.Element {
   const o = ctx.own?.organisation;
   const [admins, setAdmins] = useState<string | null>(null);
   const [threshold, setThreshold] = useState<string | null>(null);
+  const [consents, setConsents] = useState('');
   const w = useOrgWrite(ctx, 'admins-outcome');
   const adminsText = admins ?? o?.admins.join('\n') ?? '';
   const thresholdText = threshold ?? (o ? String(o.threshold) : '');
@@ -278,8 +322,10 @@ function AdminsForm(props: { ctx: FormContext }): JSX.Element {
     void w.run((c) => {
       const list = c.take('admins-keys', 'Admin public keys', readKeyList(adminsText, { min: 1, max: ADMINS_MAX, what: 'admin key' }));
       const m = c.take('admins-threshold', 'Approvals needed', readRequiredInt(thresholdText, { min: 1, max: list?.length ?? ADMINS_MAX, what: 'how many admins must approve' }));
-      return list && m !== undefined ? { op: { type: 'setAdmins', admins: list, threshold: m }, done: `the admin keys are replaced (${m} of ${list.length})` } : undefined;
-    });
+      const added = (list ?? []).filter((k) => !o?.admins.includes(k)).map((key) => ({ key, use: 'admin' as const }));
+      const given = list ? c.take('admins-consents', 'Consents of the new admins', readConsents(consents, o?.id ?? '', added)) : undefined;
+      return list && m !== undefined && given ? { op: { type: 'setAdmins', admins: list, threshold: m, ...(given.length ? { consents: given } : {}) }, done: `the admin keys are replaced (${m} of ${list.length})` } : undefined;
+    }, () => setConsents(''));
   };
   return (
     <WriteForm id="admins-form" legend="Replace the admin keys" ctx={ctx} onSubmit={submit} outcome={<OutcomeRegion id="admins-outcome" outcome={w.outcome} />}>
@@ -287,6 +333,7 @@ function AdminsForm(props: { ctx: FormContext }): JSX.Element {
       <Field id="admins-keys" label="Admin public keys, one per line" error={w.errors['admins-keys']}>
         {(a) => <textarea {...a} name="admins" class="input input-key" rows={3} spellcheck={false} value={adminsText} onInput={(e) => setAdmins((e.currentTarget as HTMLTextAreaElement).value)} />}
       </Field>
+      <ConsentField id="admins-consents" label="Consents of the new admins (keys not yet admins), one per line" use="admin" org={o?.id ?? ''} value={consents} error={w.errors['admins-consents']} onInput={setConsents} />
       <Field id="admins-threshold" label="Approvals needed (m of n)" class="form-field-narrow" error={w.errors['admins-threshold']}>
         {(a) => <input {...a} name="threshold" class="input" type="number" min="1" max={String(ADMINS_MAX)} step="1" inputMode="numeric" value={thresholdText} onInput={(e) => setThreshold((e.currentTarget as HTMLInputElement).value)} />}
       </Field>
@@ -304,6 +351,8 @@ function RotateForm(props: { ctx: FormContext }): JSX.Element {
   const nodes = ctx.own?.organisation.nodes ?? [];
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
+  const [consent, setConsent] = useState('');
+  const org = ctx.own?.organisation.id ?? '';
   const w = useOrgWrite(ctx, 'rotate-outcome');
   const submit = (e: Event) => {
     e.preventDefault();
@@ -312,9 +361,13 @@ function RotateForm(props: { ctx: FormContext }): JSX.Element {
         const f = from || c.fail('rotate-from', 'Current node key', 'Choose the node key to replace.');
         const t = c.take('rotate-to', 'New node key', readKey(to, 'the new node key'));
         if (f && t && f === t) return c.fail('rotate-to', 'New node key', 'The new key is the current one.');
-        return f && t ? { op: { type: 'rotateNode', from: f, to: t }, done: `node key ${shortHex(f)} is replaced by ${shortHex(t)}` } : undefined;
+        const given = t ? c.take('rotate-consent', 'Consent of the new node key', readConsents(consent, org, [{ key: t, use: 'node' }])) : undefined;
+        return f && t && given ? { op: { type: 'rotateNode', from: f, to: t, consent: given[0]!.signature }, done: `node key ${shortHex(f)} is replaced by ${shortHex(t)}` } : undefined;
       },
-      () => setTo(''),
+      () => {
+        setTo('');
+        setConsent('');
+      },
     );
   };
   return (
@@ -345,6 +398,7 @@ function RotateForm(props: { ctx: FormContext }): JSX.Element {
       >
         {(a) => <input {...a} name="to" class="input input-key" type="text" autocomplete="off" spellcheck={false} value={to} onInput={(e) => setTo((e.currentTarget as HTMLInputElement).value)} />}
       </Field>
+      <ConsentField id="rotate-consent" label="Consent of the new node key" use="node" org={org} value={consent} error={w.errors['rotate-consent']} onInput={setConsent} />
       <div class="form-actions">
         <button type="submit" class="button" aria-disabled={ctx.writer.busy ? 'true' : undefined}>
           Rotate the node key

@@ -13,19 +13,33 @@
  *   org-officials/<orgId> -> [pubKey, …] the organisation's officials (bounded by OFFICIALS_MAX)
  *   org-log/<orgId>       -> [{ height, txId, op }]   applied operations (bounded, newest last)
  *
+ *   org-reserved/<key>    -> { org, op, expiresAt }  a key a pending operation binds
+ *
  * Operations:
- *   registerOfficial {key, roles}   a key becomes an official of the organisation
- *   setRoles {key, roles}           an official's roles change
- *   removeOfficial {key}            the key stops acting for the organisation
- *   setAdmins {admins, threshold}   the admin keys and m of n rotate (no stop)
- *   rotateNode {from, to}           a node key rotates; a validator's new key
- *                                   signs from two blocks later, same power
+ *   registerOfficial {key, roles, consent}    a key becomes an official of the organisation
+ *   setRoles {key, roles}                     an official's roles change
+ *   removeOfficial {key}                      the key stops acting for the organisation
+ *   setAdmins {admins, threshold, consents?}  the admin keys and m of n rotate (no stop)
+ *   rotateNode {from, to, consent}            a node key rotates; a validator's new key
+ *                                             signs from two blocks later, same power
+ *
+ * A key has one use: an admin's, an official's or a node's, in one
+ * organisation. Binding a key to a use needs its holder's consent, a
+ * signature by that key over a statement naming the chain, the organisation
+ * and the use (consent.ts), checked when the operation is proposed. A key
+ * that a pending operation binds is reserved until the operation runs or
+ * expires: nobody else can take it meanwhile. Without these, another
+ * organisation registered as its officials the keys a department was
+ * rotating to, so the department's rotation failed, and could register a
+ * validator's node key as an official.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { PolityError } from '../../ledger/errors.js';
 import type { Json } from '../../crypto/canonical-json.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
-import { ADMINS_MAX, getOrg, memberKey, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
+import { ADMINS_MAX, getOrg, listOrgs, memberKey, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
+import type { ConsentUse } from './consent.js';
+import { checkConsent } from './consent-sign.js';
 import { latestSet, scheduleSet } from '../validators/module.js';
 import { Hex32, OrgId } from '../schemas.js';
 
@@ -33,6 +47,7 @@ export const opKey = (org: string, id: string): string => `org-op/${org}/${id}`;
 export const orgLogKey = (org: string): string => `org-log/${org}`;
 export const pendingOpsKey = (org: string): string => `org-ops/${org}`;
 export const officialsKey = (org: string): string => `org-officials/${org}`;
+export const reservedKey = (key: string): string => `org-reserved/${key}`;
 const PENDING_MAX = 200;
 const OFFICIALS_MAX = 10_000;
 /** Blocks an operation may wait for the other admins' approvals. */
@@ -41,13 +56,24 @@ const LOG_MAX = 1_000;
 const ROLES_MAX = 16;
 
 const Roles = Type.Array(Type.String({ pattern: '^[a-z][a-z-]{1,31}$' }), { minItems: 1, maxItems: ROLES_MAX });
+/** A consent: the key holder's Ed25519 signature of the statement of consent.ts, 128 hex. */
+const Consent = Type.String({ pattern: '^[0-9a-f]{128}$', description: "the key holder's signature of polity-org-consent:v1:<chainId>:<org>:<use>:<key> (spec/services/org.md)" });
 
 export const OrgOp = Type.Union([
-  Type.Object({ type: Type.Literal('registerOfficial'), key: Hex32, roles: Roles }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('registerOfficial'), key: Hex32, roles: Roles, consent: Consent }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('setRoles'), key: Hex32, roles: Roles }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('removeOfficial'), key: Hex32 }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('setAdmins'), admins: Type.Array(Hex32, { minItems: 1, maxItems: ADMINS_MAX }), threshold: Type.Integer({ minimum: 1, maximum: ADMINS_MAX }) }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('rotateNode'), from: Hex32, to: Hex32 }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('setAdmins'),
+      admins: Type.Array(Hex32, { minItems: 1, maxItems: ADMINS_MAX }),
+      threshold: Type.Integer({ minimum: 1, maximum: ADMINS_MAX }),
+      /** One consent (use `admin`) for each key that is not already an admin of the organisation. */
+      consents: Type.Optional(Type.Array(Type.Object({ key: Hex32, signature: Consent }, { additionalProperties: false }), { maxItems: ADMINS_MAX })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('rotateNode'), from: Hex32, to: Hex32, consent: Consent }, { additionalProperties: false }),
 ]);
 export type OrgOp = Static<typeof OrgOp>;
 
@@ -68,11 +94,49 @@ function adminOf(ctx: ActionContext, orgId: string): Organisation {
   return org;
 }
 
-/** Is the key free to join `orgId` (no other use anywhere: admin, official, node)? */
-function keyFree(ctx: ActionContext, key: string, orgId: string, allowOfficialOf?: string): void {
+export interface Reservation {
+  org: string;
+  /** The pending operation that binds the key. */
+  op: string;
+  expiresAt: number;
+}
+
+/** Is the key a node key anywhere: of any organisation (removed ones too), or of a validator now or scheduled? */
+function isNodeKey(ctx: ActionContext, key: string): boolean {
+  return listOrgs(ctx.get).some((o) => o.nodes.includes(key)) || ctx.validators.some((v) => v.pubKey === key) || latestSet(ctx).some((v) => v.pubKey === key);
+}
+
+/**
+ * Is the key free to be bound in `orgId` by operation `opId`: no member
+ * (admin or official) anywhere, no node key anywhere, and not reserved by
+ * another pending operation?
+ */
+function keyFree(ctx: ActionContext, key: string, orgId: string, opId: string): void {
   const m = ctx.get(memberKey(key)) as unknown as Member | undefined;
-  if (m && !(allowOfficialOf !== undefined && m.org === allowOfficialOf && !m.admin)) {
-    throw new PolityError('ORG_OFFICIAL_EXISTS', m.org === orgId ? `the key already acts for ${orgId}` : 'the key already acts for another organisation; a person who works for two uses two keys');
+  if (m) throw new PolityError('ORG_OFFICIAL_EXISTS', m.org === orgId ? `the key already acts for ${orgId}` : 'the key already acts for another organisation; a person who works for two uses two keys');
+  if (isNodeKey(ctx, key)) throw new PolityError('ORG_OFFICIAL_EXISTS', 'the key is a node key (a key has one use)');
+  const r = ctx.get(reservedKey(key)) as unknown as Reservation | undefined;
+  if (r && r.op !== opId && r.expiresAt >= ctx.height) {
+    throw new PolityError('ORG_KEY_RESERVED', `a pending operation ${r.org === orgId ? `of ${orgId}` : 'of another organisation'} binds the key until block ${r.expiresAt}; it is free once that operation runs or expires`);
+  }
+}
+
+/** The keys an operation binds to a use, with the use their consent names. */
+function keysBound(org: Organisation, op: OrgOp): { key: string; use: ConsentUse }[] {
+  if (op.type === 'registerOfficial') return [{ key: op.key, use: 'official' }];
+  if (op.type === 'setAdmins') return op.admins.filter((k) => !org.admins.includes(k)).map((key) => ({ key, use: 'admin' }));
+  if (op.type === 'rotateNode') return [{ key: op.to, use: 'node' }];
+  return [];
+}
+
+/** Every key the operation binds carries its holder's consent (checked once, when proposed). */
+function checkConsents(ctx: ActionContext, org: Organisation, op: OrgOp): void {
+  const given = op.type === 'setAdmins' ? (op.consents ?? []) : op.type === 'registerOfficial' || op.type === 'rotateNode' ? [{ key: op.type === 'rotateNode' ? op.to : op.key, signature: op.consent }] : [];
+  for (const { key, use } of keysBound(org, op)) {
+    const signature = given.find((c) => c.key === key)?.signature;
+    if (signature === undefined || !checkConsent(ctx.chainId, org.id, use, key, signature)) {
+      throw new PolityError('ORG_CONSENT_INVALID', `the key ${key.slice(0, 16)}… needs its holder's consent to be ${use === 'official' ? 'an official' : use === 'admin' ? 'an admin' : 'a node key'} of ${org.id}: a signature of polity-org-consent:v1:${ctx.chainId}:${org.id}:${use}:<key> by that key (polity org consent)`);
+    }
   }
 }
 
@@ -85,12 +149,11 @@ function checkRoles(roles: readonly string[], known: readonly string[]): void {
 }
 
 /** Check an operation against the current state without applying it (at proposal and again when it runs). */
-function checkOp(ctx: ActionContext, org: Organisation, op: OrgOp, roles: readonly string[]): void {
+function checkOp(ctx: ActionContext, org: Organisation, op: OrgOp, roles: readonly string[], opId: string): void {
   switch (op.type) {
     case 'registerOfficial':
       checkRoles(op.roles, roles);
-      keyFree(ctx, op.key, org.id);
-      if (org.nodes.includes(op.key)) throw new PolityError('ORG_OFFICIAL_EXISTS', 'the key is one of the organisation’s node keys');
+      keyFree(ctx, op.key, org.id, opId);
       return;
     case 'setRoles':
     case 'removeOfficial': {
@@ -104,13 +167,14 @@ function checkOp(ctx: ActionContext, org: Organisation, op: OrgOp, roles: readon
       if (op.threshold > op.admins.length) throw new PolityError('ORG_INVALID', `threshold ${op.threshold} exceeds the ${op.admins.length} admins`);
       for (const k of op.admins) {
         if (org.admins.includes(k)) continue;
-        keyFree(ctx, k, org.id);
         if (org.nodes.includes(k)) throw new PolityError('ORG_INVALID', 'a node key cannot be an admin key');
+        keyFree(ctx, k, org.id, opId);
       }
       return;
     case 'rotateNode':
       if (!org.nodes.includes(op.from)) throw new PolityError('ORG_NODE_UNKNOWN', `the node key is not one of ${org.id}'s`);
-      if (ctx.get(memberKey(op.to)) !== undefined || org.nodes.includes(op.to)) throw new PolityError('ORG_INVALID', 'the new node key is already in use');
+      if (org.nodes.includes(op.to)) throw new PolityError('ORG_INVALID', 'the new node key is already in use');
+      keyFree(ctx, op.to, org.id, opId);
       return;
   }
 }
@@ -158,20 +222,34 @@ function maybeApply(ctx: ActionContext, org: Organisation, id: string, pending: 
   const pendingIds = (ctx.get(pendingOpsKey(org.id)) as string[] | undefined) ?? [];
   if (approvals.length < org.threshold) {
     if (!pendingIds.includes(id)) {
-      // Expired operations leave the index as new ones arrive.
+      // Expired operations leave the index as new ones arrive, and free the keys they reserved.
       const live = pendingIds.filter((x) => ((ctx.get(opKey(org.id, x)) as unknown as PendingOp | undefined)?.expiresAt ?? 0) >= ctx.height);
       if (live.length >= PENDING_MAX) throw new PolityError('ORG_INVALID', `at most ${PENDING_MAX} operations may wait for approval; approve or let some expire`);
-      for (const x of pendingIds) if (!live.includes(x)) ctx.delete(opKey(org.id, x));
+      for (const x of pendingIds) {
+        if (live.includes(x)) continue;
+        const expired = ctx.get(opKey(org.id, x)) as unknown as PendingOp | undefined;
+        if (expired) release(ctx, org, expired.op, x);
+        ctx.delete(opKey(org.id, x));
+      }
       ctx.set(pendingOpsKey(org.id), [...live, id]);
+      for (const { key } of keysBound(org, pending.op)) ctx.set(reservedKey(key), { org: org.id, op: id, expiresAt: pending.expiresAt } satisfies Reservation as unknown as Json);
     }
     ctx.set(opKey(org.id, id), pending as unknown as Json);
     ctx.emit({ type: 'org.pending', org: org.id, op: pending.op.type, id, approvals: approvals.length, threshold: org.threshold });
     return;
   }
-  checkOp(ctx, org, pending.op, roles);
+  checkOp(ctx, org, pending.op, roles, id);
   ctx.delete(opKey(org.id, id));
   if (pendingIds.includes(id)) ctx.set(pendingOpsKey(org.id), pendingIds.filter((x) => x !== id));
+  release(ctx, org, pending.op, id);
   applyOp(ctx, org, pending.op, id);
+}
+
+/** Drop the reservations operation `id` holds (it ran or expired). */
+function release(ctx: ActionContext, org: Organisation, op: OrgOp, id: string): void {
+  for (const { key } of keysBound(org, op)) {
+    if ((ctx.get(reservedKey(key)) as unknown as Reservation | undefined)?.op === id) ctx.delete(reservedKey(key));
+  }
 }
 
 /** The org module: roles come from the chain's registry (common roles plus every module's own, `ctx.roles`). */
@@ -179,7 +257,7 @@ export const orgModule: ModuleDefinition = {
     name: 'org',
     description: 'A member organisation manages its officials, roles, admin keys and node keys; each change needs the organisation’s threshold of admins.',
     // Rotating a validator's node key reschedules the validator set through the validators service.
-    state: { owns: ['org/', 'org-index', 'member/', 'org-op/', 'org-ops/', 'org-log/', 'org-officials/'], writesOf: ['validators'] },
+    state: { owns: ['org/', 'org-index', 'member/', 'org-op/', 'org-ops/', 'org-log/', 'org-officials/', 'org-reserved/'], writesOf: ['validators'] },
     actions: {
       propose: defineAction({
         access: 'orgAdmin',
@@ -187,7 +265,8 @@ export const orgModule: ModuleDefinition = {
         description: 'An admin proposes an operation for its own organisation (counts as its approval); it runs once the threshold of admins approved. Its id is this transaction’s id.',
         execute(ctx, args) {
           const org = adminOf(ctx, args.org);
-          checkOp(ctx, org, args.op, ctx.roles);
+          checkConsents(ctx, org, args.op);
+          checkOp(ctx, org, args.op, ctx.roles, ctx.txId);
           maybeApply(ctx, org, ctx.txId, { op: args.op, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height, expiresAt: ctx.height + OP_LIFETIME }, ctx.roles);
         },
       }),
