@@ -274,7 +274,7 @@ browserSuite('the validators and evidence pages verify what they show, in Chromi
     app.get('/v1/orgs', async () => ({ height: 40, organisations: [], governance: null }));
     app.get('/v1/gov/proposals', async () => ({ height: 40, proposals: [], total: 0 }));
     app.get('/v1/validator-sets', async () => ({ height: 40, current: { since: 21, validators: nextSet }, scheduled: [], handovers: [handover(chainId, 20, genesisSet, nextSet, forge)] }));
-    app.get('/v1/evidence', async () => ({ evidence: [evidenceRecord()] }));
+    app.get('/v1/evidence', async () => ({ evidence: [evidenceRecord()], total: 1 }));
     app.get('/v1/validators/changes/:id', async (request, reply) => {
       const { id } = request.params as { id: string };
       if (id !== changeId) return reply.status(404).send({ code: 'VALIDATORS_CHANGE_UNKNOWN', message: 'no pending change of the validator set has this id' });

@@ -170,6 +170,47 @@ test('L22: a validator locked on a block prevotes nil for a different, valid pro
   assert.equal(freeVote?.blockHash, B);
 });
 
+test("L36': a polka of an earlier round learned late becomes the validValue this validator re-proposes (with its polRound)", () => {
+  const { ks, validators, me, vote } = handDriven();
+  // Round 0 is proposed by someone else; the validator under test proposes at a later round p.
+  const r0Proposer = proposerOf(validators, 1, 1, 0);
+  assert.notEqual(r0Proposer.pubKey, me.pubKey, 'the fixture needs another proposer at round 0');
+  let p = 2;
+  while (proposerOf(validators, 1, 1, p).pubKey !== me.pubKey) p++;
+  const A = blockHashFor(1, 0, 'A');
+  const aBody = { type: 'proposal' as const, chainId: CHAIN, height: 1, round: 0, blockHash: A, polRound: -1 };
+  const proposalA = { ...aBody, proposer: r0Proposer.pubKey, sig: signBytes(ks[validators.indexOf(r0Proposer)]!.secretKey, proposalSignBytes(aBody)) };
+  const others = [0, 2, 3].filter((i) => ks[i]!.pubKey !== me.pubKey);
+  const run = (learnPolka: boolean): EngineEffect[] => {
+    const engine = engineFor(me, validators);
+    engine.step({ type: 'start', nowMs: T0, height: 1, lastBlockTimeMs: T0 - 1, pendingTxs: 1 });
+    // The validator times out of round 0 before A's proposal and prevotes reach it.
+    engine.step({ type: 'timeout', nowMs: T0 + 5000, timer: 'propose', height: 1, round: 0, pendingTxs: 1 });
+    // +1/3 of the power is already at round p - 1 (at least 1): it moves there (L55).
+    for (const i of others.slice(0, 2)) engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(i, 'prevote', 1, p - 1, null) });
+    assert.equal(engine.round, p - 1);
+    if (learnPolka) {
+      // Late: round 0's proposal of A and +2/3 prevotes for it (the three others).
+      engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: proposalA });
+      engine.step({ type: 'proposalValidated', nowMs: T0, height: 1, round: 0, blockHash: A, valid: true, timeMs: T0 });
+      for (const i of others) engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(i, 'prevote', 1, 0, A) });
+      assert.match(engine.describe(), /valid [0-9a-f]{4}@0/, 'validValue is A from round 0');
+      assert.match(engine.describe(), /locked -@-1/, 'no lock is taken');
+    }
+    // Its own round p comes (+1/3 of the power there).
+    const fx: EngineEffect[] = [];
+    for (const i of others.slice(0, 2)) fx.push(...engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(i, 'prevote', 1, p, null) }));
+    assert.equal(engine.round, p);
+    return fx;
+  };
+  const proposals = (fx: EngineEffect[]) => fx.flatMap((e) => (e.type === 'broadcast' && (e.message as ConsensusMessage).type === 'proposal' ? [e.message as { blockHash: string; polRound: number }] : []));
+  assert.deepEqual(proposals(run(true)).map((m) => [m.blockHash, m.polRound]), [[A, 0]], 're-proposes A with polRound 0');
+  // Control: without the late polka it builds a fresh block.
+  const fresh = run(false);
+  assert.ok(fresh.some((e) => e.type === 'buildProposal'), 'builds a new proposal');
+  assert.deepEqual(proposals(fresh), [], 'nothing proposed until the new block is built');
+});
+
 test('equivocation: a second, different vote becomes evidence and is not counted twice; anyone can check the evidence', () => {
   const { validators, me, vote } = handDriven();
   const engine = engineFor(me, validators);

@@ -474,6 +474,23 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
       validRound = round;
       return true;
     }
+    // L36' (not in the paper): a polka for a valid proposal of an EARLIER round, learned late (this
+    // node timed out of that round before the prevotes reached it), still updates validValue when it
+    // is newer than the one held. Without it, an honest validator locked on v at round r can be the
+    // only one able to re-propose v, and while f Byzantine validators withhold their prevotes the
+    // others' fresh proposals never reach +2/3 (the locked one prevotes nil): the height waits for
+    // that validator's turn as proposer, which with a small power can take many rounds. Safe: validValue
+    // only chooses what this node proposes (with polRound r), and every receiver checks that +2/3
+    // prevoted v in r before it prevotes (L28); locks are untouched.
+    for (const [r, earlier] of rounds) {
+      if (r >= round || r <= validRound) continue;
+      const q = earlier.proposal;
+      if (q && validity.get(q.blockHash)?.valid && quorum(powerFor(earlier.prevotes, q.blockHash))) {
+        validValue = q.blockHash;
+        validRound = r;
+        return true;
+      }
+    }
     // L44
     if (step === 'prevote' && quorum(powerFor(rs.prevotes, null))) {
       vote('precommit', null);

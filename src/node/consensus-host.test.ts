@@ -17,7 +17,7 @@ import { PolityError } from '../ledger/errors.js';
 import { proposerOf } from '../ledger/proposer.js';
 import { signTx } from '../ledger/sign.js';
 import { txSignMessage } from '../ledger/transaction.js';
-import { voteSignBytes, type ConsensusMessage, type Vote } from '../ledger/votes.js';
+import { proposalSignBytes, voteSignBytes, type ConsensusMessage, type Vote } from '../ledger/votes.js';
 import { createSoloEngine } from '../consensus/solo.js';
 import { createTendermintEngine } from '../consensus/tendermint.js';
 import { buildBlock, type BlockBody } from '../runtime/chain-core.js';
@@ -313,6 +313,47 @@ test('a block +2/3 precommitted before this node saw it is fetched, checked and 
   assert.deepEqual(fetched, [block.hash], 'the body was asked for once');
   assert.equal(node.chain.height, 1, 'and the block committed');
   assert.equal(node.commits[0]?.hash, block.hash);
+  await node.host.close();
+});
+
+test('after a commit a validator keeps re-sending its own precommit for the block until the next height is decided', async () => {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+  const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const self = keys.find((k) => k !== proposer)!;
+  const others = keys.filter((k) => k !== self);
+  const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
+  const block = buildBlock(elsewhere.context, elsewhere.head(), { txs: [], time: GENESIS_TIME + 1, proposer: proposer.publicKey });
+  // What the peer protocol is asked, in order: the resend list is emptied at each decided height.
+  const events: ({ kind: 'decided' } | { kind: 'resend'; message: ConsensusMessage })[] = [];
+  const peers: ConsensusPeers = {
+    broadcastConsensus: () => {},
+    resendLater: (message) => void events.push({ kind: 'resend', message }),
+    heightDecided: () => void events.push({ kind: 'decided' }),
+    fetchBody: async () => undefined,
+    fetchBlocks: async () => [],
+  };
+  const node = await startNode({ key: self, validators, store: createMemoryStore(), peers });
+  await node.start();
+  const pBody = { type: 'proposal' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, polRound: -1 };
+  const proposal: ConsensusMessage = { ...pBody, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(pBody)) };
+  node.host.receive(proposer.publicKey, proposal, block.body);
+  const voteOf = (k: KeyPair, type: 'prevote' | 'precommit'): Vote => {
+    const body = { type, chainId: 'test', height: 1, round: 0, blockHash: block.hash, time: GENESIS_TIME + 5 };
+    return { ...body, validator: k.publicKey, sig: signBytes(k.secretKey, voteSignBytes(body)) };
+  };
+  for (const k of others) node.host.receive(k.publicKey, voteOf(k, 'prevote'), undefined);
+  await drain();
+  for (const k of others.slice(0, 2)) node.host.receive(k.publicKey, voteOf(k, 'precommit'), undefined);
+  await drain();
+  assert.equal(node.chain.height, 1, "the block committed, with this validator's precommit in its certificate");
+  const lastDecided = events.map((e) => e.kind).lastIndexOf('decided');
+  const afterDecided = events.slice(lastDecided + 1);
+  const kept = afterDecided.flatMap((e) => (e.kind === 'resend' && e.message.height === 1 ? [e.message] : []));
+  assert.equal(kept.length, 1, 'one message of the decided height is kept for re-sending');
+  const own = kept[0] as Vote;
+  assert.deepEqual([own.type, own.validator, own.blockHash], ['precommit', self.publicKey, block.hash]);
+  assert.ok(verifyBytes(self.publicKey, voteSignBytes(own), own.sig), 'it is the precommit this validator signed');
   await node.host.close();
 });
 

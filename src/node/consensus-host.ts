@@ -361,6 +361,12 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     awaitingBody.clear();
     loggedBodies.clear();
     peers?.heightDecided();
+    // This validator's precommit for the block is re-sent until the next height is decided. A peer still
+    // deciding `height` that missed it (a dropped message) may need it for its +2/3, and nothing else this
+    // node sends from now on names `height`: when the block took it out of the validator set it sends
+    // nothing at all, and that peer would never learn that it should catch up (spec/consensus.md §4).
+    const own = certificate.signatures.find((s) => s.validator === signer.publicKey);
+    if (own) peers?.resendLater({ type: 'precommit', chainId: chain.chainId, height, round: certificate.round, blockHash: hash, time: own.time, validator: own.validator, sig: own.sig });
     const { results } = decided.built.exec;
     // Attachments of contributions that succeeded are stored with the block (transaction i is contribution i).
     const attachments = decided.contributed.flatMap(({ contribution, tx }, i) =>

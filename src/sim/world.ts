@@ -496,6 +496,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       // The double-sign guard, as a node works it out at start (node/signing-guard.ts).
       const walOpened = await wal.open(chain.genesisHash);
       const guard = signFromHeight({ storeHeight: chain.height, committedHeight: chain.committedAtStart, wal: walOpened });
+      if (guard.reason) log.warn('consensus.doubleSignGuard', { reason: guard.reason, signFromHeight: guard.height });
       const inc = { alive: true, chain } as Incarnation;
       const view = fault === 'ignoreSchedule' ? ignoringSchedule(chain, validators) : chain;
       const timers = virtualTimers(agenda, () => inc.alive);

@@ -3,7 +3,10 @@ import { COMMON_OPTIONS, NODE_TARGET_OPTIONS, type Command } from '../../cli/com
 import { apiUrl } from '../../cli/io.js';
 import { createClient } from '../../sdk/client.js';
 import type { Static } from '@sinclair/typebox';
-import type { EvidenceList } from './schemas.js';
+import { EVIDENCE_PAGE_MAX, type EvidenceList } from './schemas.js';
+
+/** Pages `polity evidence` reads at most (100,000 records). */
+const CLI_PAGES_MAX = 200;
 
 export const evidenceCommands: Record<string, Command> = {
   evidence: {
@@ -14,7 +17,16 @@ export const evidenceCommands: Record<string, Command> = {
     async run(values, positionals, io) {
       if (positionals[0] !== undefined && positionals[0] !== 'list') throw new Error(`unknown evidence command ${JSON.stringify(positionals[0].slice(0, 32))}; expected list`);
       const client = createClient({ url: apiUrl(values), timeoutMs: 10_000 });
-      const [{ evidence }, status] = await Promise.all([client.request<Static<typeof EvidenceList>>('GET', '/v1/evidence'), client.status()]);
+      // Every page, newest first: evidence is rare, and a page is bounded by the API (EVIDENCE_PAGE_MAX).
+      const evidence: Static<typeof EvidenceList>['evidence'] = [];
+      let before: number | undefined;
+      for (let pages = 0; pages < CLI_PAGES_MAX; pages++) {
+        const page = await client.request<Static<typeof EvidenceList>>('GET', `/v1/evidence?limit=${EVIDENCE_PAGE_MAX}${before === undefined ? '' : `&before=${before}`}`);
+        evidence.push(...page.evidence);
+        before = page.next;
+        if (before === undefined) break;
+      }
+      const status = await client.status();
       if (values.json) {
         io.out(JSON.stringify({ ok: true, evidence }));
         return 0;
@@ -24,7 +36,7 @@ export const evidenceCommands: Record<string, Command> = {
         return 0;
       }
       const names = new Map(status.validators.map((v) => [v.pubKey, v.name]));
-      io.out(`${evidence.length} piece(s) of evidence:`);
+      io.out(`${evidence.length} piece(s) of evidence, newest first:`);
       for (const e of evidence) {
         io.out(`  ${names.get(e.validator) ?? e.validator.slice(0, 16) + '…'}  signed two ${e.type}s at height ${e.height} round ${e.round}; recorded in block ${e.recordedAt}`);
       }

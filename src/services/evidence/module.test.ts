@@ -53,3 +53,28 @@ test('what is not proof is refused: the same vote twice, two signers, a forged s
     assert.ok([...chain.state.keys()].every((k) => before.has(k) || k.startsWith('account/')), `${what} recorded nothing`);
   }
 });
+
+test('GET /v1/evidence answers a bounded page, newest first, and the cursor walks every record once', async () => {
+  const { evidencePage } = await import('./queries.js');
+  const keys = Array.from({ length: 1203 }, (_, i) => `evidence/${i}`);
+  const reads: string[] = [];
+  const get = (k: string) => {
+    reads.push(k);
+    return { recordedAt: Number(k.split('/')[1]) } as never;
+  };
+  const first = evidencePage(get, keys, 500);
+  assert.equal(first.total, 1203);
+  assert.equal(first.evidence.length, 500);
+  assert.equal(reads.length, 500, 'a page reads only its own records');
+  assert.deepEqual([first.evidence[0]!.recordedAt, first.evidence.at(-1)!.recordedAt], [1202, 703], 'newest first');
+  const seen = [...first.evidence];
+  let next = first.next;
+  while (next !== undefined) {
+    const page = evidencePage(get, keys, 500, next);
+    seen.push(...page.evidence);
+    next = page.next;
+  }
+  assert.deepEqual(seen.map((r) => r.recordedAt), keys.map((_, i) => i).reverse(), 'every record once, in order');
+  assert.deepEqual(evidencePage(get, [], 100), { evidence: [], total: 0 });
+  assert.equal(evidencePage(get, keys, 100, 5000).evidence[0]!.recordedAt, 1202, 'a cursor past the end starts at the newest');
+});

@@ -10,6 +10,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { checkEvidence } from '../../ledger/votes.js';
 import type { EvidenceRecord } from './module.js';
+import { EVIDENCE_PAGE_MAX } from './schemas.js';
 import { mountPage } from '../../../web/app.js';
 import { errorText, getJson } from '../../../web/lib/api.js';
 import type { EvidenceResponse, ValidatorSetsResponse } from '../../../web/lib/api-types.js';
@@ -41,7 +42,7 @@ async function verifyRecord(record: EvidenceRecord, chainId: string): Promise<bo
 
 function EvidencePage(): JSX.Element {
   const status = useStatus();
-  const evidence = useLoad(() => getJson<EvidenceResponse>('/v1/evidence'), []);
+  const evidence = useLoad(() => getJson<EvidenceResponse>(`/v1/evidence?limit=${EVIDENCE_PAGE_MAX}`), []);
   const sets = useLoad(() => getJson<ValidatorSetsResponse>('/v1/validator-sets'), []);
   useTick(evidence.reload);
   const [checked, setChecked] = useState<Map<EvidenceRecord, boolean>>(new Map());
@@ -86,7 +87,9 @@ function EvidencePage(): JSX.Element {
         ) : (
           <>
             <p class="muted" id="evidence-summary">
-              {plural(records.length, 'record')}, newest first.
+              {records.length === evidence.data!.total
+                ? `${plural(records.length, 'record')}, newest first.`
+                : `The newest ${formatNumber(records.length)} of ${plural(evidence.data!.total, 'record')}; \`polity evidence --json\` and GET /v1/evidence?before=… page through the older ones.`}
             </p>
             <DataTable
               id="evidence-table"

@@ -1,8 +1,8 @@
 /** GET /v1/evidence: equivocation evidence recorded on the chain (spec/services/evidence.md). */
 import type { ServiceRoutes } from '../../api/route.js';
 import { errorResponses } from '../../schemas/common.js';
-import { evidenceRecords } from './queries.js';
-import { EvidenceList, type EvidenceHostApi } from './schemas.js';
+import { evidencePage } from './queries.js';
+import { EVIDENCE_PAGE_DEFAULT, EvidenceList, EvidenceQuery, type EvidenceHostApi } from './schemas.js';
 
 export const evidenceRoutes: ServiceRoutes<EvidenceHostApi | undefined> = (app, { host, get }) => {
   app.get(
@@ -11,10 +11,14 @@ export const evidenceRoutes: ServiceRoutes<EvidenceHostApi | undefined> = (app, 
       schema: {
         operationId: 'listEvidence',
         tags: ['evidence'],
-        summary: 'Equivocation evidence recorded on the chain: validators that signed two conflicting consensus messages.',
+        summary: 'Equivocation evidence recorded on the chain: validators that signed two conflicting consensus messages, newest first, a page at a time.',
+        querystring: EvidenceQuery,
         response: { 200: EvidenceList, ...errorResponses() },
       },
     },
-    async () => ({ evidence: evidenceRecords(get, host?.recordedKeys() ?? []) }),
+    async (request) => {
+      const { limit = EVIDENCE_PAGE_DEFAULT, before } = request.query;
+      return evidencePage(get, host?.recordedKeys() ?? [], limit, before);
+    },
   );
 };

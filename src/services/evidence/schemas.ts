@@ -18,7 +18,25 @@ export const EvidenceRecord = Type.Object(
   },
   { title: 'EvidenceRecord', description: 'Two conflicting signed messages of one validator, recorded on the chain.' },
 );
-export const EvidenceList = Type.Object({ evidence: Type.Array(EvidenceRecord) }, { title: 'EvidenceList' });
+/** Records in one page of GET /v1/evidence, by default and at most: a Byzantine validator can sign without end, so the list is paged. */
+export const EVIDENCE_PAGE_DEFAULT = 100;
+export const EVIDENCE_PAGE_MAX = 500;
+
+export const EvidenceQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: EVIDENCE_PAGE_MAX, default: EVIDENCE_PAGE_DEFAULT })),
+    before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'the `next` of the previous page: records recorded before this position' })),
+  },
+  { additionalProperties: false },
+);
+export const EvidenceList = Type.Object(
+  {
+    evidence: Type.Array(EvidenceRecord, { maxItems: EVIDENCE_PAGE_MAX, description: 'newest first' }),
+    total: Type.Integer({ minimum: 0, description: 'records on the chain in all' }),
+    next: Type.Optional(Type.Integer({ minimum: 1, description: 'pass as `before` for the next (older) page; absent on the last page' })),
+  },
+  { title: 'EvidenceList' },
+);
 
 export type EvidenceRecordT = Static<typeof EvidenceRecord>;
 

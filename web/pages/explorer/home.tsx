@@ -29,10 +29,10 @@ export function Home(props: { onLoaded: () => void }): JSX.Element {
   const seenTop = useRef(0);
 
   useEffect(() => {
-    void Promise.all([getJson<BlocksResponse>(`/v1/blocks?limit=${BLOCKS_PAGE}`), getJson<EvidenceResponse>('/v1/evidence')]).then(([list, ev]) => {
+    void Promise.all([getJson<BlocksResponse>(`/v1/blocks?limit=${BLOCKS_PAGE}`), getJson<EvidenceResponse>('/v1/evidence?limit=1')]).then(([list, ev]) => {
       setRows(new Map(list.blocks.map((b) => [b.header.height, b])));
       seenTop.current = list.height;
-      setEvidence(ev.evidence.length);
+      setEvidence(ev.total);
       props.onLoaded();
     }, (e: unknown) => setFailed(errorText(e)));
   }, []);
