@@ -19,8 +19,26 @@ import { errorResponses } from '../schemas/common.js';
 import * as S from '../schemas/api.js';
 import { authError } from './http-signatures.js';
 import { authenticate, requirePrincipal, type AuthenticateDeps } from './authenticate.js';
-import { isSubject } from './sessions.js';
+import { isSubject, type SessionStanding } from './sessions.js';
+import type { Json } from '../crypto/canonical-json.js';
 import { SIGNED_OR_SESSION, type TypedApp } from './route.js';
+
+/**
+ * The standing of a subject opening a session (sessions.ts), from committed
+ * state: `member` when its key is an admin or official of an active
+ * organisation; `registered` when the subject is a DID other than did:key
+ * (a session opens only once the subject resolved to a key, and such a DID
+ * resolves only from the chain's state, through a service's resolveDidKey);
+ * `none` otherwise. Node keys are not members here: they sign blocks and
+ * votes, not API requests. Called after the signature verified: a refused
+ * attempt costs no state read.
+ */
+export function sessionStandingOf(get: (key: string) => Json | undefined): (subject: string, publicKey: string) => SessionStanding {
+  return (subject, publicKey) => {
+    if (callerOf(get, publicKey).org !== undefined) return 'member';
+    return subject.startsWith('did:') && !subject.startsWith('did:key:') ? 'registered' : 'none';
+  };
+}
 
 /** Transactions GET /v1/mempool lists when no limit is given. */
 const MEMPOOL_LIST_DEFAULT = 100;

@@ -34,7 +34,7 @@ import { createKeyIdResolver, registerRawBody, type AuthenticateDeps } from './a
 import { createReplayGuard } from './http-signatures.js';
 import { originsOfListenAddress, parsePublicOrigin } from './origin.js';
 import { createSessionStore } from './sessions.js';
-import { registerAuthRoutes } from './auth-routes.js';
+import { registerAuthRoutes, sessionStandingOf } from './auth-routes.js';
 import { registerCoreRoutes } from './core-routes.js';
 import { registerLimits, type ApiLimits } from './limits.js';
 import { CORE_TAGS, openApiOptions } from './openapi.js';
@@ -55,6 +55,12 @@ export interface ApiOptions {
   publicOrigin?: string;
   /** Serve the web pages (explorer, the services' pages) and the API reference at /docs. */
   web?: boolean;
+  /**
+   * Sessions held at most (default 100,000): a quarter shared by keys that
+   * are no organisation's, the rest for admins' and officials' keys
+   * (sessions.ts, spec/api-auth.md §5).
+   */
+  sessionsMax?: number;
   /** Per-client rate limits and the gates for heavy work (limits.ts; defaults in DEFAULT_LIMITS, spec/api.md). */
   limits?: Partial<ApiLimits>;
 }
@@ -108,7 +114,8 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
       }
       return undefined;
     }),
-    sessions: createSessionStore({ ttlMs: SESSION_TTL_MS, challengeTtlMs: CHALLENGE_TTL_MS, max: SESSIONS_MAX }),
+    // Split by what the chain knows of the subject, so keys without standing cannot fill the table for everyone.
+    sessions: createSessionStore({ ttlMs: SESSION_TTL_MS, challengeTtlMs: CHALLENGE_TTL_MS, max: options.sessionsMax ?? SESSIONS_MAX }, { standingOf: sessionStandingOf(stateGet) }),
     // The floor starts at this start: a signature made before it may have been accepted by this
     // node before a restart, which the in-memory guard cannot know (http-signatures.ts).
     replay: createReplayGuard(REPLAY_WINDOW_SECONDS, { notBeforeSeconds: Math.floor(Date.now() / 1000) }),

@@ -7,13 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { generateKeyPair, signBytes } from '../crypto/ed25519.js';
-import { createSessionStore, sessionMessage, type SessionStoreOptions } from './sessions.js';
+import { createSessionStore, sessionMessage, type SessionStoreDeps, type SessionStoreOptions } from './sessions.js';
 
 const CHAIN = 'polity-test';
 
-function harness(options: Partial<SessionStoreOptions> = {}) {
+/** A store on a clock the test drives; `standings` names the subjects (or keys) the chain knows, every other has none. */
+function harness(options: Partial<SessionStoreOptions> = {}, standings: ReadonlyMap<string, string> = new Map()) {
   let t = 1_000_000;
-  const store = createSessionStore({ ttlMs: 60_000, challengeTtlMs: 10_000, max: 100, ...options }, { now: () => t });
+  const deps: Record<string, unknown> = { now: () => t, standingOf: (subject: string, publicKey: string) => standings.get(publicKey) ?? standings.get(subject) ?? 'none' };
+  const store = createSessionStore({ ttlMs: 60_000, challengeTtlMs: 10_000, max: 100, ...options }, deps as SessionStoreDeps);
   return { store, advance: (ms: number) => (t += ms) };
 }
 
@@ -115,10 +117,9 @@ test('refusals: reused, expired, foreign and forged challenges; wrong chain; mis
   for (const bad of ['', 'x', 'a'.repeat(43), '%'.repeat(43), undefined as unknown as string]) assert.equal(store.lookup(bad), undefined);
 });
 
-test('bounds: used challenges are remembered up to max, then a floor; sessions per subject drop the oldest; a full table refuses', () => {
+test('bounds: used challenges are remembered up to max, then a floor', () => {
   const { store, advance } = harness({ max: 3, perSubjectMax: 2 });
-  const keys = [generateKeyPair(), generateKeyPair(), generateKeyPair(), generateKeyPair()];
-  const k0 = keys[0]!;
+  const k0 = generateKeyPair();
   // Issuing stores nothing; using does, up to max, after which the earliest used is forgotten
   // and every challenge expiring no later than it is refused.
   const cs = [0, 1, 2, 3].map(() => {
@@ -132,23 +133,88 @@ test('bounds: used challenges are remembered up to max, then a floor; sessions p
   assert.equal(store.sizes.challenges, 3);
   assert.equal(codeOf(() => store.open(k0.publicKey, cs[0]!, sign(k0.secretKey, k0.publicKey, cs[0]!), k0.publicKey, CHAIN)), 'AUTH_EXPIRED', 'forgotten, so refused by the floor');
   assert.equal(codeOf(() => store.open(k0.publicKey, cs[1]!, sign(k0.secretKey, k0.publicKey, cs[1]!), k0.publicKey, CHAIN)), 'AUTH_REPLAYED', 'still remembered');
+});
 
-  const openFor = (k: (typeof keys)[number]) => {
+type Key = ReturnType<typeof generateKeyPair>;
+/** Open a session for `k` as `subject` (its hex key by default), one ms later; the token, or the refusal's code. */
+function opener(store: ReturnType<typeof harness>['store'], advance: (ms: number) => number) {
+  return (k: Key, subject = k.publicKey): string => {
     advance(1);
-    const { challenge } = store.challenge(k.publicKey);
-    return store.open(k.publicKey, challenge, sign(k.secretKey, k.publicKey, challenge), k.publicKey, CHAIN).token;
+    const { challenge } = store.challenge(subject);
+    try {
+      return store.open(subject, challenge, sign(k.secretKey, subject, challenge), k.publicKey, CHAIN).token;
+    } catch (e) {
+      return (e as { code?: string }).code ?? String(e);
+    }
   };
+}
+
+test("bounds: sessions per subject drop the oldest; the members' pool, when full, refuses rather than closing someone's session", () => {
+  const keys = [generateKeyPair(), generateKeyPair(), generateKeyPair(), generateKeyPair()];
+  const members = new Map(keys.map((k) => [k.publicKey, 'member']));
+  const { store, advance } = harness({ max: 4, sharedMax: 1, perSubjectMax: 2 }, members);
+  const openFor = opener(store, advance);
   // Per subject: a third session of the same subject closes its first.
-  const [t1, t2, t3] = [openFor(k0), openFor(k0), openFor(k0)];
+  const [t1, t2, t3] = [openFor(keys[0]!), openFor(keys[0]!), openFor(keys[0]!)];
   assert.equal(store.lookup(t1!), undefined);
   assert.ok(store.lookup(t2!) && store.lookup(t3!));
-  // Global: one more subject fills the table; the next is refused rather than closing someone else's session.
+  // The members' 3 slots: one more subject fills them; the next is refused rather than closing someone else's session.
   const t4 = openFor(keys[1]!);
-  assert.equal(codeOf(() => openFor(keys[2]!)), 'RATE_LIMITED');
+  assert.ok(store.lookup(t4), t4);
+  assert.equal(openFor(keys[2]!), 'RATE_LIMITED');
   assert.ok(store.lookup(t2!) && store.lookup(t3!) && store.lookup(t4));
+  // A key without standing still gets its session: the shared pool is apart from the members'.
+  assert.ok(store.lookup(openFor(generateKeyPair())));
   // Once sessions expire, there is room again.
   advance(60_000);
-  assert.equal(codeOf(() => openFor(keys[3]!)), 'ok');
+  assert.ok(store.lookup(openFor(keys[3]!)));
+});
+
+test("a flood of sessions from many keys without standing locks out no organisation's key and closes no registered DID's session", () => {
+  const member = generateKeyPair();
+  const citizen = generateKeyPair();
+  const citizenDid = 'did:polity:0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+  const other = generateKeyPair();
+  const otherDid = 'did:polity:1a1b2c3d4e5f60718293a4b5c6d7e8f9';
+  const standings = new Map([
+    [member.publicKey, 'member'],
+    [citizenDid, 'registered'],
+    [otherDid, 'registered'],
+  ]);
+  // max 8: the shared pool of subjects without an organisation's key is a quarter of it (2).
+  const { store, advance } = harness({ max: 8 }, standings);
+  const openFor = opener(store, advance);
+  const citizenToken = openFor(citizen, citizenDid);
+  assert.ok(store.lookup(citizenToken), citizenToken);
+
+  // The flood: 200 free keys, one session each (the per-subject cap does not slow it).
+  const flood = Array.from({ length: 200 }, () => openFor(generateKeyPair()));
+  const refused = flood.filter((r) => !/^[A-Za-z0-9_-]{43}$/.test(r));
+  console.log(`flood of 200 free keys on a table of 8: ${200 - refused.length} opened, ${refused.length} refused; sessions held: ${store.sizes.sessions}`);
+
+  // An organisation's key opens its session during the flood.
+  const memberToken = openFor(member);
+  assert.ok(store.lookup(memberToken), `the member's session: ${memberToken}`);
+  // Free keys were not refused either: each took the slot of the oldest free session, which fails closed.
+  assert.deepEqual(refused, []);
+  assert.equal(store.lookup(flood[0]!), undefined, 'the oldest free session was closed');
+  assert.ok(store.lookup(flood.at(-1)!), 'the newest free session is held');
+  // The registered DID's session outlived the flood, and the table stayed bounded.
+  assert.ok(store.lookup(citizenToken), "the registered DID's session");
+  assert.ok(store.sizes.sessions <= 8, `sessions held: ${store.sizes.sessions}`);
+
+  // A second registered DID takes the free session's slot, not the citizen's.
+  const otherToken = openFor(other, otherDid);
+  assert.ok(store.lookup(otherToken) && store.lookup(citizenToken));
+  // Only when the shared pool holds no free session does a free key close a registered DID's (the oldest) — once:
+  // from then on there is a free session to close first.
+  const free1 = openFor(generateKeyPair());
+  assert.ok(store.lookup(free1));
+  assert.equal(store.lookup(citizenToken), undefined);
+  const free2 = openFor(generateKeyPair());
+  assert.ok(store.lookup(free2) && store.lookup(otherToken));
+  assert.equal(store.lookup(free1), undefined);
+  assert.ok(store.lookup(memberToken));
 });
 
 test('a challenge flood evicts no honest challenge: a challenge asked before the flood still opens a session after it', () => {

@@ -28,10 +28,35 @@
  *   memory dump or a log of the store's keys yields nothing that
  *   authenticates. Hashing without a salt is enough: the input is 256 random
  *   bits, there is nothing to guess.
- * - Memory is bounded. Sessions per subject are capped, the subject's
- *   oldest closing first, so one key cannot crowd out the others; a full
- *   session table first drops expired sessions, then refuses new ones
- *   (RATE_LIMITED) rather than closing other people's sessions.
+ * - Memory is bounded, and no stranger can fill it for everyone. Any key
+ *   can open a session (aggregated anchoring takes any authenticated key,
+ *   and whoami answers anyone), so a table that refused new sessions when
+ *   full could be filled by free keys: 100,000 sessions from ~6,250 keys
+ *   locked every honest user out for the 15 minutes sessions live. The
+ *   table is therefore split by *standing*, what the chain knows of the
+ *   subject when the session opens (`standingOf`, a dependency: the store
+ *   reads no state):
+ *   - `member`: the key is an admin or official of an active member
+ *     organisation. Only an organisation's admins make such keys, so no
+ *     stranger can add one. Members hold `max - sharedMax` slots; when
+ *     those are full (after dropping expired ones) a new session is refused
+ *     (RATE_LIMITED) rather than closing another member's session: filling
+ *     them takes an insider, whose keys are on the chain.
+ *   - `registered`: the subject is a DID the chain resolves (did:polity).
+ *   - `none`: a hex key or did:key the chain knows nothing of.
+ *   `registered` and `none` share the other `sharedMax` slots (a quarter by
+ *   default). A full shared pool never refuses: it closes its oldest session
+ *   without standing, and only when it holds none, its oldest registered
+ *   one. So a flood of free keys cannot lock anyone out, and closes no
+ *   registered DID's session (at most one, when the pool held no free
+ *   session to close first); it only shortens other free sessions, which
+ *   fail closed (AUTH_EXPIRED: open another, or sign each request). A
+ *   registered DID is not given reserved slots: `did.create` is open to any
+ *   key, so a stranger can register DIDs by the thousand (one transaction
+ *   each); it only ranks above a free key. Sessions per subject are capped
+ *   too, the subject's oldest closing first. Standing is judged once, at
+ *   opening: a member removed later keeps its slot until the session ends
+ *   (authenticate.ts still ends it if the key stops being the subject's).
  *
  * Resolving a DID to the key currently valid is the caller's job: `open`
  * takes the public key, and authenticate.ts checks at every use that it is
@@ -41,6 +66,7 @@
 import { createHash, createHmac, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
 import { isHex } from '../crypto/bytes.js';
 import { verifyBytes } from '../crypto/ed25519.js';
+import { assert } from '../ledger/errors.js';
 import { sessionMessage } from '../sdk/http-auth.js';
 import { authError } from './http-signatures.js';
 
@@ -53,13 +79,28 @@ export interface SessionStoreOptions {
   challengeTtlMs: number;
   /** Sessions held at most; used challenges remembered at most, too. */
   max: number;
+  /**
+   * Of `max`, the slots shared by subjects that are no organisation's key
+   * (standing `registered` or `none`); the rest are members'. Default a
+   * quarter of `max`, at least 1. Must leave members at least one.
+   */
+  sharedMax?: number;
   /** Sessions one subject may hold at once; default 16. */
   perSubjectMax?: number;
 }
 
+/**
+ * What the chain knows of a subject opening a session: `member`, its key is
+ * an admin or official of an active organisation; `registered`, it is a DID
+ * the chain resolves; `none`, neither (a free key).
+ */
+export type SessionStanding = 'member' | 'registered' | 'none';
+
 export interface SessionStoreDeps {
   now?: () => number;
   randomBytes?: (length: number) => Uint8Array;
+  /** The standing of a subject whose signature has just verified with `publicKey`; default `none` for all. */
+  standingOf?: (subject: string, publicKey: string) => SessionStanding;
 }
 
 export interface Session {
@@ -77,8 +118,13 @@ export interface SessionStore {
   lookup(token: string): Session | undefined;
   /** Close a session; true when there was one. */
   close(token: string): boolean;
-  /** Used challenges remembered, and sessions held. */
-  readonly sizes: { challenges: number; sessions: number };
+  /** Used challenges remembered, sessions held, and of them those in the members' and the shared pools. */
+  readonly sizes: { challenges: number; sessions: number; members: number; shared: number };
+}
+
+/** A session as held: with the standing it was opened with, which names its pool. */
+interface Held extends Session {
+  standing: SessionStanding;
 }
 
 /** A DID (W3C DID Core §3.1 syntax) or a 64-hex public key. */
@@ -99,8 +145,12 @@ const tokenHash = (token: string): string => createHash('sha256').update(token, 
 export function createSessionStore(options: SessionStoreOptions, deps: SessionStoreDeps = {}): SessionStore {
   const { ttlMs, challengeTtlMs, max } = options;
   const perSubjectMax = options.perSubjectMax ?? 16;
+  const sharedMax = options.sharedMax ?? Math.max(1, Math.floor(max / 4));
+  const membersMax = max - sharedMax;
   if (!(ttlMs > 0 && challengeTtlMs > 0 && max > 0 && perSubjectMax > 0)) throw new TypeError('expected positive ttlMs, challengeTtlMs, max and perSubjectMax');
+  if (!(Number.isSafeInteger(sharedMax) && sharedMax > 0 && membersMax > 0)) throw new TypeError(`expected sharedMax from 1 to max - 1 (${max - 1}), got ${sharedMax}`);
   const now = deps.now ?? Date.now;
+  const standingOf = deps.standingOf ?? (() => 'none' as const);
   const random = deps.randomBytes ?? ((n: number) => nodeRandomBytes(n));
 
   const secret = Buffer.from(random(32));
@@ -110,9 +160,12 @@ export function createSessionStore(options: SessionStoreOptions, deps: SessionSt
   /** Challenges expiring at or before this are refused: the used set forgot some of them. */
   let usedFloorMs = Number.NEGATIVE_INFINITY;
   /** token hash -> session; insertion order is opening order. */
-  const sessions = new Map<string, Session>();
+  const sessions = new Map<string, Held>();
   /** subject -> its token hashes, oldest first. */
   const bySubject = new Map<string, string[]>();
+  /** The token hashes of each standing, oldest first (one ttl for all: also soonest expiring first). */
+  const byStanding: Record<SessionStanding, Set<string>> = { member: new Set(), registered: new Set(), none: new Set() };
+  const sharedSize = (): number => byStanding.registered.size + byStanding.none.size;
 
   function random32(): string {
     const bytes = random(32);
@@ -148,13 +201,34 @@ export function createSessionStore(options: SessionStoreOptions, deps: SessionSt
     const s = sessions.get(hash);
     if (!s) return;
     sessions.delete(hash);
+    byStanding[s.standing].delete(hash);
     const list = bySubject.get(s.subject)!.filter((h) => h !== hash);
     if (list.length === 0) bySubject.delete(s.subject);
     else bySubject.set(s.subject, list);
   }
 
-  function dropExpiredSessions(t: number): void {
-    for (const [hash, s] of sessions) if (s.expiresAt <= t) dropSession(hash);
+  /** Drop the expired sessions at the head of a pool (they expire in the order they opened). */
+  function dropExpired(pool: Set<string>, t: number): void {
+    for (const hash of pool) {
+      if (sessions.get(hash)!.expiresAt > t) break;
+      dropSession(hash);
+    }
+  }
+
+  /** Make room for one more session of `standing`, or throw RATE_LIMITED (members' pool full). */
+  function makeRoom(standing: SessionStanding, t: number): void {
+    if (standing === 'member') {
+      if (byStanding.member.size >= membersMax) dropExpired(byStanding.member, t);
+      if (byStanding.member.size >= membersMax) throw authError('RATE_LIMITED', "the node holds as many sessions of organisations' keys as it can; retry later or sign each request");
+      return;
+    }
+    if (sharedSize() < sharedMax) return;
+    dropExpired(byStanding.none, t);
+    dropExpired(byStanding.registered, t);
+    if (sharedSize() < sharedMax) return;
+    // Full: the oldest session without standing goes first; a registered DID's only when there is none.
+    const pool = byStanding.none.size > 0 ? byStanding.none : byStanding.registered;
+    dropSession(pool.values().next().value!);
   }
 
   return {
@@ -184,16 +258,18 @@ export function createSessionStore(options: SessionStoreOptions, deps: SessionSt
         throw authError('AUTH_BAD_SIGNATURE', 'the challenge signature does not verify with the key of this subject');
       }
 
+      const standing = standingOf(subject, publicKeyHex);
       const own = bySubject.get(subject) ?? [];
       for (const hash of own.slice(0, Math.max(0, own.length - perSubjectMax + 1))) dropSession(hash);
-      if (sessions.size >= max) dropExpiredSessions(t);
-      if (sessions.size >= max) throw authError('RATE_LIMITED', 'the node holds as many sessions as it can; retry later or sign each request');
+      makeRoom(standing, t);
 
       const token = random32();
       const hash = tokenHash(token);
       const expiresAt = t + ttlMs;
-      sessions.set(hash, { subject, publicKey: publicKeyHex, expiresAt });
+      sessions.set(hash, { subject, publicKey: publicKeyHex, expiresAt, standing });
       bySubject.set(subject, [...(bySubject.get(subject) ?? []), hash]);
+      byStanding[standing].add(hash);
+      assert(sessions.size <= max && byStanding.member.size <= membersMax && sharedSize() <= sharedMax, 'session pools over their bounds');
       return { token, expiresAt };
     },
 
@@ -206,7 +282,7 @@ export function createSessionStore(options: SessionStoreOptions, deps: SessionSt
         dropSession(hash);
         return undefined;
       }
-      return { ...s };
+      return { subject: s.subject, publicKey: s.publicKey, expiresAt: s.expiresAt };
     },
 
     close(token) {
@@ -218,7 +294,7 @@ export function createSessionStore(options: SessionStoreOptions, deps: SessionSt
     },
 
     get sizes() {
-      return { challenges: used.size, sessions: sessions.size };
+      return { challenges: used.size, sessions: sessions.size, members: byStanding.member.size, shared: sharedSize() };
     },
   };
 }

@@ -46,7 +46,7 @@ export const CORE_ERRORS = defineErrors({
   RATE_LIMITED: {
     status: 429,
     arises:
-      'any route, when one client address has sent more than its limit in the window (3,000 per 10 s; loopback exempt by default), `POST /v1/auth/challenge` over its own limit (60 per 10 s per address, loopback included), a signed request from a key that already has 10,000 signatures in the replay guard\'s window, and `POST /v1/auth/session` when the node holds as many sessions as it can',
+      'any route, when one client address has sent more than its limit in the window (3,000 per 10 s; loopback exempt by default), `POST /v1/auth/challenge` over its own limit (60 per 10 s per address, loopback included), a signed request from a key that already has 10,000 signatures in the replay guard\'s window, and `POST /v1/auth/session` from an admin\'s or official\'s key when the sessions reserved for organisations\' keys are all held (keys without standing share a pool that closes its oldest session instead)',
     meaning: 'slow down: retry after the `Retry-After` seconds (or, for sessions, sign each request instead)',
   },
   NODE_BUSY: {
