@@ -13,8 +13,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
@@ -472,7 +472,7 @@ test('a validator’s node key rotates while the chain runs: the organisation sc
   });
 });
 
-test('a damaged validator recovers from its peers: with chain/ deleted it resyncs, with its consensus log deleted it waits; it never signs twice and comes back to sign', { timeout: 180_000 }, async () => {
+test('a damaged validator recovers from its peers: with chain/ deleted it resyncs, with its consensus log deleted it waits, with its store damaged it moves it aside and resyncs by itself; it never signs twice and comes back to sign', { timeout: 240_000 }, async () => {
   const { root, depts } = await initNetwork('polity-resync-', 4);
   for (const d of depts) startNode(d);
   const [first, , , damaged] = depts as [Dept, Dept, Dept, Dept];
@@ -504,6 +504,26 @@ test('a damaged validator recovers from its peers: with chain/ deleted it resync
     await waitFor('the validator to follow the chain again', async () => (await heightOf(damaged)) >= committed2 + 2, 60_000);
     assert.match(damaged.log.join(''), /the consensus log is missing/);
     await waitForSigner(first, key, committed2 + 2, 'a block signed by the validator after its log was lost', 60_000);
+
+    // 3. Its store damaged in place (CURRENT deleted), not deleted: the start-up check refuses it, and the
+    //    validator repairs itself — moves the store aside (kept), resyncs from its peers, signs again.
+    const committed3 = await stopDamaged();
+    await unlink(join(damaged.dir, 'chain', 'CURRENT'));
+    damaged.log.length = 0;
+    startNode(damaged);
+    await waitFor('the damaged validator to repair itself and pass what it had committed', async () => {
+      if (damaged.proc!.exitCode !== null) throw new Error(`the damaged validator refused to start (exit ${damaged.proc!.exitCode}): ${damaged.log.join('').trim().slice(-700)}`);
+      return (await heightOf(damaged)) >= committed3 + 2;
+    }, 60_000);
+    const said = damaged.log.join('');
+    assert.match(said, /store\.movedAside/, 'it said what it did');
+    assert.match(said, /CURRENT/, 'and why');
+    const aside = readdirSync(damaged.dir).filter((f) => f.startsWith('chain.damaged-'));
+    assert.equal(aside.length, 1, `the damaged store is kept beside the new one: ${readdirSync(damaged.dir).join(', ')}`);
+    assert.ok(readdirSync(join(damaged.dir, aside[0]!)).some((f) => f.endsWith('.ldb') || f.endsWith('.log')), 'with its files');
+    console.log(`repaired: ${said.split('\n').find((l) => l.includes('store.movedAside'))?.slice(0, 400)}`);
+    for (let h = 1; h <= committed3; h++) assert.equal((await get(damaged, `/v1/blocks/${h}`)).hash, (await get(first, `/v1/blocks/${h}`)).hash, `block ${h} came back the same`);
+    await waitForSigner(first, key, committed3 + 2, 'a block signed by the repaired validator', 60_000);
 
     // Nobody saw it sign two different messages for one height and round.
     for (const d of depts) assert.deepEqual((await get(d, '/v1/evidence')).evidence, [], `${d.name} recorded no equivocation`);

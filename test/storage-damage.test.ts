@@ -2,9 +2,11 @@
  * A damaged data directory, as a careless operator or a failing disk leaves
  * it, with real `polity start` processes: the node must never start lower
  * than the height it committed (it would build a second, different block at
- * a height whose receipts are already out), never start on a table it cannot
- * read, and every refusal must say what is damaged, where, and how to
- * recover (spec/storage.md §8).
+ * a height whose receipts are already out), never start on links, a head or
+ * a state it cannot read, report damage to a table that start-up does not
+ * read (the full scan after start, `polity check`, reads answering 503),
+ * and every refusal must say what is damaged, where, and how to recover
+ * (spec/storage.md §8).
  *
  * One chain is built once (three notarised files, in the newest LevelDB log;
  * then enough blocks that the chain is in LevelDB's table files), and each
@@ -139,10 +141,21 @@ async function copyOf(base: string, name: string): Promise<string> {
   return dir;
 }
 
-test('an intact data directory starts (the control)', async () => {
-  const outcome = await start(await copyOf(tableBase, 'intact'));
+test('an intact data directory starts, and reads back whole (the control): `polity check` exits 0, /v1/status says storage ok', async () => {
+  const data = await copyOf(tableBase, 'intact');
+  const offline = await check(data);
+  console.log(`polity check: exit ${offline.code}: ${offline.out.trim()}`);
+  assert.equal(offline.code, 0, offline.out);
+  assert.match(offline.out, /intact/);
+  const outcome = await start(data);
   assert.ok('started' in outcome, JSON.stringify(outcome));
-  assert.equal((await createClient({ url: `http://127.0.0.1:${outcome.started.port}` }).status()).height, tableHeight);
+  const url = `http://127.0.0.1:${outcome.started.port}`;
+  assert.equal((await createClient({ url }).status()).height, tableHeight);
+  const storage = await until(async () => {
+    const st = (await (await fetch(`${url}/v1/status`)).json()) as { storage?: { state: string } };
+    return st.storage?.state === 'ok' ? st.storage : undefined;
+  }, 60_000, 'the background scan to finish');
+  assert.equal(storage.state, 'ok');
   await stop(outcome.started);
 });
 
@@ -178,16 +191,85 @@ test('an emptied chain/: refused (a one-validator chain has no peer to resync fr
   assert.match(said, /committed block 3\b/);
 });
 
-test('64 bytes overwritten in the middle of a table file: refused at start, naming the damage', async () => {
+/** Run `polity check` on a stopped node's data directory: its exit code and what it printed. */
+async function check(data: string, json = false): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [BIN, 'check', '--data', data, ...(json ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  return { code, out };
+}
+
+/**
+ * The offset of a block body nearest the middle of a table file, of a block
+ * below `head`: where a failing disk hurts a block that start-up does not
+ * read (its header is kept apart under sh/; the head's body is read at
+ * start). The body's JSON is `{"header":{…,"height":N,…},"txs":[…`, kept
+ * readable by LevelDB's compression.
+ */
+function bodyNearMiddle(bytes: Buffer, head: number): number {
+  const marker = Buffer.from('"txs":[');
+  let best = -1;
+  for (let at = bytes.indexOf(marker); at !== -1; at = bytes.indexOf(marker, at + 1)) {
+    const height = /"height":(\d+)/.exec(bytes.toString('latin1', Math.max(0, at - 600), at))?.[1];
+    if (height === undefined || Number(height) >= head) continue;
+    if (best === -1 || Math.abs(at - bytes.length / 2) < Math.abs(best - bytes.length / 2)) best = at;
+  }
+  assert.ok(best !== -1, 'the table holds bodies of blocks below the head');
+  return best;
+}
+
+test('64 bytes overwritten in the middle of a table file: `polity check` names the damaged block (exit 1), the started node shows it in /v1/status and answers 503 STORE_CORRUPT for it, never a 500', { timeout: 120_000 }, async () => {
   const data = await copyOf(tableBase, 'garbled-table');
   const table = await largest(join(data, 'chain'), '.ldb');
-  const size = (await stat(table)).size;
+  const at = bodyNearMiddle(await readFile(table), tableHeight);
   const fh = await open(table, 'r+');
-  await fh.write(Buffer.alloc(64, 0x41), 0, 64, Math.floor(size / 2));
+  await fh.write(Buffer.alloc(64, 0x41), 0, 64, at);
   await fh.close();
-  const said = await refused(data);
-  assert.match(said, /damaged/);
-  assert.ok(said.includes(join(data, 'chain')), said);
+
+  // Offline, on demand: exit 1, naming the store and what is damaged.
+  const offline = await check(data);
+  console.log(`polity check: exit ${offline.code}: ${offline.out.trim()}`);
+  assert.equal(offline.code, 1, offline.out);
+  assert.match(offline.out, /damaged/);
+  assert.ok(offline.out.includes(join(data, 'chain')), offline.out);
+  const json = await check(data, true);
+  assert.equal(json.code, 1);
+  const verdict = JSON.parse(json.out.trim().split('\n').at(-1)!) as { ok: boolean; damage: string[] };
+  assert.equal(verdict.ok, false);
+  assert.ok(verdict.damage.length >= 1);
+  const named = /block (\d+)/.exec(verdict.damage.join(' '));
+  assert.ok(named, `the damage names a block: ${verdict.damage.join(' ')}`);
+
+  // Started: the node answers at once (start-up reads headers, not bodies), and the scan after start finds the damage.
+  const outcome = await start(data);
+  assert.ok('started' in outcome, `the node starts on a store whose damage is in an old block body: ${JSON.stringify(outcome)}`);
+  try {
+    const url = `http://127.0.0.1:${outcome.started.port}`;
+    const storage = await until(async () => {
+      const st = (await (await fetch(`${url}/v1/status`)).json()) as { storage: { state: string; detail?: string } };
+      return st.storage.state === 'damaged' ? st.storage : undefined;
+    }, 60_000, 'the background scan to report the damage');
+    console.log(`GET /v1/status: storage ${JSON.stringify(storage)}`);
+    assert.ok(storage.detail!.includes(join(data, 'chain')), storage.detail);
+    assert.match(outcome.started.stderr(), /store\.damaged/, 'the log says what is damaged');
+    const statuses = new Map<number, number>();
+    let damaged: { code: string; message: string } | undefined;
+    for (let h = 1; h <= tableHeight; h++) {
+      const res = await fetch(`${url}/v1/blocks/${h}`);
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (res.status !== 200) damaged ??= (await res.json()) as { code: string; message: string };
+    }
+    console.log(`GET /v1/blocks/1..${tableHeight}: ${[...statuses].map(([code, n]) => `${n}× ${code}`).join(', ')}; ${JSON.stringify(damaged)}`);
+    assert.ok(!statuses.has(500), 'no 500');
+    assert.ok(statuses.has(503), 'the damaged block is reported');
+    assert.equal(damaged?.code, 'STORE_CORRUPT');
+    assert.equal((await fetch(`${url}/v1/blocks/${named[1]}`)).status, 503, `block ${named[1]}, which the check named, answers 503`);
+  } finally {
+    await stop(outcome.started);
+  }
 });
 
 test('a deleted table file: refused, naming the file', async () => {

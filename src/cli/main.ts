@@ -1,6 +1,6 @@
 /**
  * `polity`: the command-line tool. Its commands are the core's — below:
- * init, start, keys, genesis, peers, localnet, status, simulate — and each
+ * init, start, check, keys, genesis, peers, localnet, status, simulate — and each
  * service's (src/services/<name>/cli.ts: notarize, verify, evidence,
  * validators, did, org, gov, …), assembled from the service list the
  * program hands in (src/main.ts). `polity help` lists them all.
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { PolityApiError } from '../sdk/client.js';
 import { runInit, runStart } from './run-node.js';
 import { runKeys } from './keys.js';
+import { runCheck } from './check.js';
 import { runStatus } from './status.js';
 import { runSimulate } from './simulate.js';
 import { runGenesis, runInitNetwork, runNodeKey, runPeers } from './network-init.js';
@@ -47,7 +48,7 @@ const CORE_COMMANDS: Record<string, Command> = {
   },
   start: {
     summary: 'run a node: solo consensus, embedded storage, API and web pages on localhost',
-    usage: 'polity start [--data DIR] [--port N] [--host ADDR] [--public-url URL] [--init] [--block-interval-ms MS]',
+    usage: 'polity start [--data DIR] [--port N] [--host ADDR] [--public-url URL] [--init] [--block-interval-ms MS] [--no-repair]',
     options: {
       ...COMMON,
       data: NODE_TARGET.data,
@@ -57,10 +58,19 @@ const CORE_COMMANDS: Record<string, Command> = {
       'public-url': { type: 'string' },
       init: { type: 'boolean', default: false },
       'block-interval-ms': { type: 'string' },
+      // BFT: refuse a damaged block store instead of moving it aside and resyncing (spec/storage.md §8.4).
+      'no-repair': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
     },
     positionals: { min: 0, max: 0 },
     run: (values, positionals, io, app) => runStart(values, positionals, io, app),
+  },
+  check: {
+    summary: "read a stopped node's whole block store back and check it (exit 0 intact, 1 damaged)",
+    usage: 'polity check [--data DIR] [--json]',
+    options: { ...COMMON, data: NODE_TARGET.data },
+    positionals: { min: 0, max: 0 },
+    run: (values, positionals, io, app) => runCheck(values, positionals, io, app),
   },
   keys: {
     summary: 'show your signing key, or create one with `keys new`; --node: the node key in --data',

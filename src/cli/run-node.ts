@@ -67,6 +67,7 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     services: program.services,
     log,
     ...(blockIntervalMs ? { blockIntervalMs } : {}),
+    ...(values['no-repair'] ? { repair: false } : {}),
     ...(network
       ? {
           p2p: {

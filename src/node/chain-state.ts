@@ -15,7 +15,9 @@
  *   (the operator deleted `chain/` to resync from peers); the record's block
  *   must then come back with the same hash;
  * - with blocks that do not link (each block's hash is its successor's
- *   `prevHash`, the head names the last block), or that LevelDB cannot read;
+ *   `prevHash`, the head names the last block: checked over the headers,
+ *   not the bodies), a head block whose body cannot be read back, or a
+ *   store LevelDB cannot open;
  * - with a state whose root is not the head's.
  * Each refusal says what is damaged, where, and how to recover.
  *
@@ -153,7 +155,7 @@ export interface ChainStateOptions {
 export function recoveryAdvice(storePath: string, resync: boolean): string {
   const data = storePath.replace(/[/\\]chain$/, '');
   return resync
-    ? `To recover: stop the node, delete ${storePath} (keep consensus-wal, commit-record.json and node-key.json in ${data}) and start it again: it fetches the blocks from its peers and signs nothing until it has passed the height it committed. Or restore ${data} from a backup.`
+    ? `To recover: start the node without --no-repair: it moves ${storePath} aside (to ${storePath}.damaged-<UTC time>, kept for inspection), keeps consensus-wal, commit-record.json and node-key.json in ${data}, fetches the blocks from its peers and signs nothing until it has passed the height it committed. Or move ${storePath} aside yourself and start it; or restore ${data} from a backup.`
     : `To recover: restore ${data} from a backup (a one-validator chain has no other copy of its blocks; keep node-key.json), then start the node again.`;
 }
 
@@ -206,14 +208,13 @@ export async function createChainState(options: ChainStateOptions): Promise<Chai
       log.warn('store.resync', { committedHeight: record.height, path: store.path });
     }
     if (record && head && stored >= record.height) {
-      const block = await store.getBlock(record.height);
-      const hash = block ? hashOfHeader(block.header) : undefined;
+      const signed = (await store.getSignedHeader(record.height)) ?? (await store.getBlock(record.height));
+      const hash = signed ? hashOfHeader(signed.header) : undefined;
       if (hash !== record.blockHash) {
         throw damaged(`the chain store ${store.path} is damaged: its block ${record.height} is ${hash ? hash.slice(0, 16) + '…' : 'missing'}, but this node committed ${record.blockHash.slice(0, 16)}… there (${options.commitRecord!.path})`, store.path, resync);
       }
     }
     await checkLinks(head);
-    await store.checkReadable();
     const state = new Map<string, Json>();
     const entries: { key: Uint8Array; value: Uint8Array }[] = [];
     for await (const [key, text] of store.loadState()) {
@@ -229,19 +230,29 @@ export async function createChainState(options: ChainStateOptions): Promise<Chai
       }
     }
     const lastBlock = head ? await store.getBlock(head.height) : undefined;
+    // The last body read back whole: the block the next one builds on, and what a restart after a cut log loses first.
+    if (head && (!lastBlock || hashOfHeader(lastBlock.header) !== head.blockHash)) {
+      throw damaged(`the chain store ${store.path} is damaged: the body of its head block ${head.height} ${lastBlock ? 'is not the block its head names' : 'is missing'}`, store.path, resync);
+    }
     return { state, tree, head, lastBlock };
   }
 
   /**
-   * Every stored block, in one pass: heights 1..head without a gap, each
-   * block's hash its successor's prevHash (the first's the genesis hash),
-   * each certificate for its own block, and the last block the head's.
+   * Every stored block's header, in one pass over the headers kept apart
+   * from the bodies (`sh/`; bodies only for blocks stored before them):
+   * heights 1..head without a gap, each block's hash its successor's
+   * prevHash (the first's the genesis hash), each certificate for its own
+   * block, and the last block the head's. The bodies, results, indexes and
+   * attachments are read back by the full scan after start
+   * (store-check.ts), not here: start-up cost grows with the number of
+   * blocks, not with the store's size.
    */
   async function checkLinks(head: Head | undefined): Promise<void> {
     const fail = (what: string): PolityError => damaged(`the chain store ${store.path} is damaged: ${what}`, store.path, resync);
     let expected = 1;
     let prevHash = gHash;
-    for await (const block of store.scanBlocks(1)) {
+    // Up to the head and no further (without a head, block 1 would show blocks stored without one).
+    for await (const block of store.scanSignedHeaders(1, head?.height ?? 1)) {
       const height = block.header?.height;
       if (height !== expected) throw fail(height === undefined || height < expected ? `a stored block at height ${expected} is unreadable` : `block ${expected} is missing (the next stored block is ${height})`);
       if (head && height > head.height) break; // a block written past the head cannot exist: the head is in the same batch

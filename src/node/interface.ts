@@ -4,6 +4,7 @@
  * consensus host, peer protocol, admission, the service hosts) have their
  * own files; node.ts wires them.
  */
+import type { StorageStatus } from './store-health.js';
 import type { Json } from '../crypto/canonical-json.js';
 import type { Block, BlockHeader, CommitCertificate, TxResult } from '../ledger/block.js';
 import type { Genesis } from '../ledger/genesis.js';
@@ -44,6 +45,14 @@ export interface NodeOptions {
   consensusTimeouts?: Partial<Timeouts>;
   /** BFT: how often this node re-sends its messages of the current height, ms (default 1000). */
   resendIntervalMs?: number;
+  /**
+   * BFT: when the start-up check refuses the block store, move it aside and
+   * resync from the peers (default true; `polity start --no-repair` sets
+   * false, to inspect first). A solo node never does.
+   */
+  repair?: boolean;
+  /** The full scan of the store after start (store-check.ts): its pace, or false for none (default 16 MiB/s). */
+  storeScan?: { bytesPerSecond?: number } | false;
 }
 
 export type TxStatus =
@@ -72,6 +81,8 @@ export interface NodeStatus {
   /** BFT: the round and step of the height being decided. */
   round?: number;
   step?: string;
+  /** The block store's health: the background scan's finding, or damage a read found (store-health.ts). */
+  storage: StorageStatus;
   readonly [serviceField: string]: unknown;
 }
 

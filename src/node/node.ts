@@ -26,12 +26,15 @@ import { createModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY } from '../runtime/validator-schedule.js';
 import { join } from 'node:path';
 import { createChainStore } from '../storage/chain-store.js';
+import type { ChainStore } from '../storage/interface.js';
 import { COMMIT_RECORD_FILE, createCommitRecordFile } from '../storage/commit-record.js';
 import { CONSENSUS_WAL_FILE, createConsensusWal } from '../storage/consensus-wal.js';
 import { genesisHash as hashOfGenesis } from '../ledger/genesis.js';
 import { signFromHeight } from './signing-guard.js';
 import { createAdmission } from './admission.js';
-import { createChainState } from './chain-state.js';
+import { createChainState, type ChainState } from './chain-state.js';
+import { createStoreHealth, moveStoreAside } from './store-health.js';
+import { SCAN_BYTES_PER_SECOND } from './store-check.js';
 import { systemClock, systemTimers } from './clock.js';
 import { createConsensusHost, type ConsensusHost } from './consensus-host.js';
 import { createEngine } from './engine.js';
@@ -62,7 +65,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   const registry = createModuleRegistry(services.map((s) => s.module));
   // The data directory (spec/storage.md §1): the block store, and apart from it the
   // commit record and (BFT) the consensus log, so that losing one cannot erase the others.
-  const store = createChainStore(join(options.dataDir, 'chain'));
+  const chainPath = join(options.dataDir, 'chain');
+  const health = createStoreHealth(log, chainPath);
   const commitRecord = createCommitRecordFile(join(options.dataDir, COMMIT_RECORD_FILE), {
     chainId: genesis.chainId,
     genesisHash: hashOfGenesis(genesis),
@@ -70,7 +74,28 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     sign: (message) => signBytes(options.nodeSecretKey, message),
     verify: verifyBytes,
   });
-  const chain = await createChainState({ store, genesis, registry, log, commitRecord, resync: !solo });
+  const openChain = async (): Promise<{ store: ChainStore; chain: ChainState }> => {
+    const store = createChainStore(chainPath, { onDamage: health.damaged });
+    return { store, chain: await createChainState({ store, genesis, registry, log, commitRecord, resync: !solo }) };
+  };
+  let opened: Awaited<ReturnType<typeof openChain>>;
+  try {
+    opened = await openChain();
+  } catch (e) {
+    // A BFT node repairs a store the start-up check refuses from its peers (spec/storage.md §8.4);
+    // a solo node has nobody to resync from, and a store in use or of another chain is no damage.
+    if (!(e instanceof PolityError && e.code === 'STORE_CORRUPT') || solo || options.repair === false) throw e;
+    const aside = await moveStoreAside(chainPath, clock.now());
+    log.error('store.movedAside', {
+      path: chainPath,
+      to: aside,
+      reason: e.message.replace(/\. To recover:.*$/s, ''),
+      next: 'starting on an empty store and fetching every block from the peers; the commit record and consensus log are kept, so nothing is signed again at a height this node signed',
+      notaryLeaves: `the leaves of notary batches this node aggregated live only in ${aside}: restore them from there or a backup`,
+    });
+    opened = await openChain();
+  }
+  const { store, chain } = opened;
   const wal = createConsensusWal(join(options.dataDir, CONSENSUS_WAL_FILE));
   let signFrom: number | undefined;
   if (!solo) {
@@ -165,6 +190,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     if (consensus!.failure) throw new PolityError('NODE_NOT_READY', 'the node has stopped after an internal failure');
   };
   let closed = false;
+  let scan: Promise<void> | undefined;
 
   return {
     genesis,
@@ -180,10 +206,13 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       protocol?.start();
       consensus!.start();
       log.info('node.started', { chainId: chain.chainId, height: chain.height, stateKeys: chain.stateKeyCount() });
+      // Every value read back once, in the background and paced (store-check.ts), not before the node answers.
+      if (options.storeScan !== false) scan = health.scan(store, { bytesPerSecond: options.storeScan?.bytesPerSecond ?? SCAN_BYTES_PER_SECOND, stopped: () => closed });
     },
     async close() {
       if (closed) return;
       closed = true;
+      await scan;
       await consensus!.close();
       txs.close();
       protocol?.close();
@@ -210,6 +239,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         ...Object.assign({}, ...[...hosts.values()].map((h) => h.status?.() ?? {})),
         validators: chain.validatorSetAt(head.height + 1).validators.map((v) => ({ name: v.name, pubKey: v.pubKey, power: v.power })),
         peers: p2p?.connectedPeers() ?? [],
+        storage: health.status(),
         ...(engine.kind === 'bft' ? { round: bft.round ?? 0, step: bft.phase ?? 'stopped' } : {}),
       };
     },

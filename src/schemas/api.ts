@@ -29,6 +29,14 @@ export const NodeStatus = Type.Object(
     peers: Type.Array(Hex32, { description: 'BFT: node keys of the peers connected now' }),
     round: Type.Optional(Int({ description: 'BFT: the round of the height being decided' })),
     step: Type.Optional(Type.String({ description: 'BFT: the step of that round' })),
+    storage: Type.Object(
+      {
+        state: Word(['checking', 'ok', 'damaged']),
+        detail: Type.Optional(Type.String({ description: 'what is damaged (a kind and a height), naming the store' })),
+        checkedAt: Type.Optional({ ...TimeMs, description: 'when the last full scan of the store finished' }),
+      },
+      { description: "the block store's health: checking (the scan after start runs), ok (it read everything back), damaged (a scan or a read found damage; reads of it answer 503 STORE_CORRUPT)" },
+    ),
   },
   { title: 'NodeStatus' },
 );

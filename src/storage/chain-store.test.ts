@@ -84,6 +84,21 @@ async function contract(name: string, make: () => Promise<{ store: ChainStore; d
       const scanned: number[] = [];
       for await (const b of store.scanBlocks(1)) scanned.push(b.header.height);
       assert.deepEqual(scanned, [1, 2]);
+      // Every header, from the headers kept apart (the start-up link check).
+      const headers: number[] = [];
+      for await (const h of store.scanSignedHeaders(1, 2)) headers.push(h.header.height);
+      assert.deepEqual(headers, [1, 2]);
+      for await (const h of store.scanSignedHeaders(2, 2)) assert.equal(h.header.height, 2);
+      // The full scan's chunks: every entry once, in key order, however small the chunks.
+      const keys: string[] = [];
+      for (let after: string | undefined, first = true; first || after !== undefined; first = false) {
+        const chunk = await store.scanChunk(after, 3, (key) => keys.push(key));
+        assert.equal(chunk.damage, undefined);
+        after = chunk.next;
+      }
+      assert.deepEqual(keys, [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      assert.equal(new Set(keys).size, keys.length);
+      for (const k of ['b/000000000001', 'b/000000000002', 'sh/000000000002', 'r/000000000001', 's/b/key', `nl/${first.results[0]!.txId}`]) assert.ok(keys.includes(k), k);
 
       // Closed and opened again (a restart): everything is still there; another chain is refused.
       await store.close();

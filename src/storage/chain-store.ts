@@ -55,7 +55,7 @@ import type { Block, TxResult } from '../ledger/block.js';
 import { PolityError } from '../ledger/errors.js';
 import { padHeight as pad, type ChainStore, type Head, type SignedHeader } from './interface.js';
 
-export type { Attachment, BlockCommit, ChainStore, Head, SignedHeader, TxLocation, WalMessage, WalRecord } from './interface.js';
+export type { Attachment, BlockCommit, ChainStore, Head, ScanChunk, SignedHeader, TxLocation, WalMessage, WalRecord } from './interface.js';
 
 /** Most characters of LevelDB's own reason quoted in a message. */
 const REASON_CHARS_MAX = 200;
@@ -101,7 +101,12 @@ async function checkCurrent(path: string): Promise<void> {
 /** LevelDB's memtable size for the chain store (its default is 4 MiB; see below). */
 const WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
 
-export function createChainStore(path: string): ChainStore {
+export interface ChainStoreOptions {
+  /** Told of every read that found damage (STORE_CORRUPT), with its message: the node's storage health (GET /v1/status). */
+  onDamage?: (message: string) => void;
+}
+
+export function createChainStore(path: string, options: ChainStoreOptions = {}): ChainStore {
   // Buffer encodings throughout: strings passed in are stored as UTF-8, and
   // binary index entries need no per-operation encoding options (which cost
   // ~4x per put in a chained batch, measured).
@@ -118,12 +123,17 @@ export function createChainStore(path: string): ChainStore {
       writeBufferSize: WRITE_BUFFER_BYTES,
     });
 
+  /** Tell the node of damage found on a read, and hand the error back to throw. */
+  const damage = (e: Error): Error => {
+    if (e instanceof PolityError && e.code === 'STORE_CORRUPT') options.onDamage?.(e.message);
+    return e;
+  };
   /** Parse a stored JSON value; one that does not parse is damage, like one LevelDB cannot read. */
   const parse = <T>(text: string, what: string): T => {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new PolityError('STORE_CORRUPT', `the chain store ${path} is damaged: ${what} is not the JSON that was written`);
+      throw damage(new PolityError('STORE_CORRUPT', `the chain store ${path} is damaged: ${what} is not the JSON that was written`));
     }
   };
 
@@ -131,7 +141,7 @@ export function createChainStore(path: string): ChainStore {
     try {
       return (await db.get(key)) as unknown as Buffer | undefined;
     } catch (e) {
-      throw storeReadError(path, what, e);
+      throw damage(storeReadError(path, what, e));
     }
   };
   const get = async (key: string, what: string): Promise<string | undefined> => (await getBytes(key, what))?.toString('utf8');
@@ -151,7 +161,7 @@ export function createChainStore(path: string): ChainStore {
     }
   }
 
-  return {
+  const self: ChainStore = {
     path,
     async open(genesisHash) {
       await openDb();
@@ -189,16 +199,48 @@ export function createChainStore(path: string): ChainStore {
         throw storeReadError(path, 'the blocks', e);
       }
     },
-    async checkReadable() {
-      // Raw reads of every value outside the blocks and the state (both read in full at
-      // start anyway): LevelDB reports what it cannot read back. fillCache false, as above.
-      for (const [gte, lt] of [['b0', 's/'], ['s0', '\xff']] as const) {
-        try {
-          for await (const value of db.values({ gte, lt, fillCache: false })) void value;
-        } catch (e) {
-          throw storeReadError(path, 'the stored results, indexes and attachments', e);
+    async *scanSignedHeaders(fromHeight, toHeight) {
+      let expected = fromHeight;
+      if (toHeight < fromHeight) return;
+      try {
+        for await (const [key, value] of db.iterator({ gte: `sh/${pad(fromHeight)}`, lte: `sh/${pad(toHeight)}`, fillCache: false })) {
+          const height = Number((key as unknown as Buffer).toString('utf8', 3));
+          // Blocks stored before headers were kept apart have none: their bodies, one at a time.
+          for (; expected < height; expected++) {
+            const block = await self.getBlock(expected);
+            if (!block) return; // a gap: the caller reports the missing block
+            yield { header: block.header, certificate: block.certificate };
+          }
+          yield parse<SignedHeader>((value as unknown as Buffer).toString('utf8'), `the header of block ${height}`);
+          expected = height + 1;
         }
+      } catch (e) {
+        throw storeReadError(path, 'the block headers', e);
       }
+      // No header kept past here (a store older than them): the rest are bodies, read one at a time.
+      for (; expected <= toHeight; expected++) {
+        const block = await self.getBlock(expected);
+        if (!block) return;
+        yield { header: block.header, certificate: block.certificate };
+      }
+    },
+    async scanChunk(afterKey, entriesMax, visit) {
+      let next: string | undefined;
+      let count = 0;
+      // fillCache false: the scan must not evict what readers use. A fresh iterator per
+      // chunk, so no snapshot is held between chunks and compaction can free files. It
+      // runs to its limit: LevelDB reports a block it skipped only when an iteration ends.
+      const range = afterKey === undefined ? {} : { gt: Buffer.from(afterKey, 'utf8') };
+      try {
+        for await (const [k, v] of db.iterator({ ...range, limit: entriesMax, fillCache: false })) {
+          next = (k as unknown as Buffer).toString('utf8');
+          count++;
+          visit(next, v as unknown as Buffer);
+        }
+      } catch (e) {
+        return { next: next ?? afterKey, damage: levelReason(e).reason };
+      }
+      return { next: count < entriesMax ? undefined : next };
     },
     async getBlock(height) {
       const text = await get(`b/${pad(height)}`, `block ${height}`);
@@ -248,4 +290,5 @@ export function createChainStore(path: string): ChainStore {
       await batch.write({ sync: true });
     },
   };
+  return self;
 }

@@ -107,13 +107,36 @@ export interface ChainStore {
   /** The attachment stored with a committed transaction, if it had one. */
   getAttachment(txId: string): Promise<Uint8Array | undefined>;
   commitBlock(commit: BlockCommit): Promise<void>;
-  /** Every stored block from `fromHeight` on, in height order (a scan: for the start-up check, not per request). */
+  /** Every stored block from `fromHeight` on, in height order (a scan of every body: not per request, not at start). */
   scanBlocks(fromHeight: number): AsyncIterable<Block>;
-  /** Read every stored value other than blocks and state once (the start-up check); STORE_CORRUPT on what cannot be read back. */
-  checkReadable(): Promise<void>;
+  /**
+   * Every stored block's header and certificate from `fromHeight` to
+   * `toHeight`, in height order, read from the headers kept apart (`sh/`) and from the
+   * body only for a block stored before they were: the start-up link check,
+   * whose cost is the headers', not the bodies'.
+   */
+  scanSignedHeaders(fromHeight: number, toHeight: number): AsyncIterable<SignedHeader>;
+  /**
+   * One step of the full readability scan (store-check.ts): hands `visit`
+   * each raw entry after `afterKey` (from the first when undefined), in key
+   * order, `entriesMax` at most. `next` is the key to continue after
+   * (undefined at the end). When the store cannot read an entry back,
+   * `damage` says why (LevelDB's reason): the scan goes on from the next
+   * kind of key. A step always reads to its limit or the end, never
+   * stopping early: LevelDB reports a block it could not read only when an
+   * iteration ends, and otherwise skips it in silence.
+   */
+  scanChunk(afterKey: string | undefined, entriesMax: number, visit: (key: string, value: Uint8Array) => void): Promise<ScanChunk>;
 }
 
-/** What the consensus write-ahead log knew when it was opened. */
+/** What `ChainStore.scanChunk` read. */
+export interface ScanChunk {
+  /** The last key read, to continue after; undefined when the store has no more. */
+  next: string | undefined;
+  /** LevelDB's reason, when the store could not read what follows `next` (or `afterKey`). */
+  damage?: string;
+}
+
 export interface WalOpened {
   /** False when there was no log (a new node, or a deleted log): it was created empty. */
   found: boolean;

@@ -20,7 +20,7 @@
  */
 import { assert } from '../ledger/errors.js';
 import type { Block } from '../ledger/block.js';
-import { padHeight, padRound, type ChainStore, type CommitRecordFile, type CommittedHeight, type ConsensusWal, type Head, type TxLocation, type WalRecord } from './interface.js';
+import { padHeight, padRound, type ChainStore, type CommitRecordFile, type CommittedHeight, type ConsensusWal, type Head, type SignedHeader, type TxLocation, type WalRecord } from './interface.js';
 
 const utf8 = new TextDecoder();
 
@@ -73,12 +73,38 @@ export function createMemoryStore(path = 'memory'): ChainStore {
       const text = signedHeaders.get(height);
       return text === undefined ? undefined : JSON.parse(text);
     },
-    async checkReadable() {
-      ready(); // memory does not rot
-    },
     async *scanBlocks(fromHeight) {
       ready();
       for (const height of [...blocks.keys()].filter((h) => h >= fromHeight).sort((a, b) => a - b)) yield JSON.parse(blocks.get(height)!) as Block;
+    },
+    async *scanSignedHeaders(fromHeight, toHeight) {
+      ready();
+      for (const height of [...signedHeaders.keys()].filter((h) => h >= fromHeight && h <= toHeight).sort((a, b) => a - b)) yield JSON.parse(signedHeaders.get(height)!) as SignedHeader;
+    },
+    async scanChunk(afterKey, entriesMax, visit) {
+      ready(); // memory does not rot: every entry reads back, in the LevelDB store's key layout
+      const all: [string, string | Uint8Array][] = [
+        ...(head === undefined ? [] : [['meta/head', head] as [string, string]]),
+        ...[...blocks].map(([h, v]) => [`b/${padHeight(h)}`, v] as [string, string]),
+        ...[...signedHeaders].map(([h, v]) => [`sh/${padHeight(h)}`, v] as [string, string]),
+        ...[...results].map(([h, v]) => [`r/${padHeight(h)}`, v] as [string, string]),
+        ...[...heightByHash].map(([k, h]) => [`bh/${k}`, String(h)] as [string, string]),
+        ...[...txLocations].map(([k, l]) => [`t/${k}`, `${l.height}:${l.index}`] as [string, string]),
+        ...[...state].map(([k, v]) => [`s/${k}`, v] as [string, string]),
+        ...[...historyNodes].map(([k, v]) => [`m/${k}`, v] as [string, string]),
+        ...[...attachments].map(([k, v]) => [`nl/${k}`, v] as [string, Uint8Array]),
+      ];
+      all.sort((a, b) => byUtf8(a[0], b[0]));
+      let count = 0;
+      let next: string | undefined;
+      for (const [key, v] of all) {
+        if (afterKey !== undefined && byUtf8(key, afterKey) <= 0) continue;
+        if (count === entriesMax) return { next };
+        visit(key, typeof v === 'string' ? Buffer.from(v, 'utf8') : Uint8Array.from(v));
+        next = key;
+        count++;
+      }
+      return { next: undefined };
     },
     async getHeightByHash(hash) {
       ready();

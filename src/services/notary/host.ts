@@ -140,6 +140,12 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
     locations,
     async open() {
       await index.open();
+      // An index ahead of the store was derived from a store that is gone (moved aside or deleted
+      // to resync from peers, spec/storage.md §8.4): the leaves it points to are not in this one.
+      if ((await index.indexedHeight()) > ctx.chain.height) {
+        ctx.log.warn('notary.indexReset', { indexedHeight: await index.indexedHeight(), storeHeight: ctx.chain.height });
+        await index.reset();
+      }
       // The index is written after each commit; blocks stored but not yet indexed
       // when the node stopped are indexed again from their stored leaves.
       for (let h = (await index.indexedHeight()) + 1; h <= ctx.chain.height; h++) await index.write(h, await storedBatches(h));

@@ -42,6 +42,8 @@ export interface HashIndex {
   write(height: number, batches: readonly IndexedBatch[]): Promise<void>;
   /** The earliest indexed anchoring of each hash. */
   lookup(hashes: readonly string[]): Promise<(HashLocation | undefined)[]>;
+  /** Forget everything (the block store it was derived from was replaced); durable when it resolves. */
+  reset(): Promise<void>;
 }
 
 const PREFIX = 0x01;
@@ -59,6 +61,10 @@ export function createHashIndex(path: string): HashIndex {
   return {
     open: () => db.open(),
     close: () => db.close(),
+    async reset() {
+      await db.clear();
+      await db.put(MARKER, '0', { sync: true });
+    },
     async indexedHeight() {
       const value = (await db.get(MARKER)) as unknown as Buffer | undefined;
       return value === undefined ? 0 : Number(value.toString('utf8'));
