@@ -10,7 +10,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { checkEvidence } from '../../ledger/votes.js';
 import type { EvidenceRecord } from './module.js';
-import { EVIDENCE_PAGE_MAX } from './schemas.js';
+import { EVIDENCE_PAGE_MAX } from './limits.js';
 import { mountPage } from '../../../web/app.js';
 import { errorText, getJson } from '../../../web/lib/api.js';
 import type { EvidenceResponse, ValidatorSetsResponse } from '../../../web/lib/api-types.js';

@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { ConsensusMessage } from '../../ledger/votes.js';
 import { Height, Hex32 } from '../../schemas/common.js';
+import { EVIDENCE_PAGE_DEFAULT, EVIDENCE_PAGE_MAX } from './limits.js';
 
 const SignedMessage = Type.Unsafe<ConsensusMessage>(Type.Record(Type.String(), Type.Unknown(), { description: 'a signed proposal, prevote or precommit (spec/consensus.md §3)' }));
 
@@ -18,9 +19,7 @@ export const EvidenceRecord = Type.Object(
   },
   { title: 'EvidenceRecord', description: 'Two conflicting signed messages of one validator, recorded on the chain.' },
 );
-/** Records in one page of GET /v1/evidence, by default and at most: a Byzantine validator can sign without end, so the list is paged. */
-export const EVIDENCE_PAGE_DEFAULT = 100;
-export const EVIDENCE_PAGE_MAX = 500;
+export { EVIDENCE_PAGE_DEFAULT, EVIDENCE_PAGE_MAX };
 
 export const EvidenceQuery = Type.Object(
   {
