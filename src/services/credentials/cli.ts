@@ -3,7 +3,7 @@
  *
  *   polity credential verify FILE                    is it valid, and why not (exit 0 valid, 1 not)
  *   polity credential types | type NAME              the registry
- *   polity credential issue --type T --subject FILE [--valid-until DATE] [--issuer DID] [--out FILE]
+ *   polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE]
  *   polity credential status suspend|reinstate|revoke FILE [--reason R]
  *   polity credential propose define-type --name N --title T --schema FILE
  *   polity credential propose retire-type --name N
@@ -11,6 +11,7 @@
  *   polity credential enact PROPOSAL
  *   polity credential accredit|withdraw --org ID --type T      (an accreditor's admin)
  *
+ * A credential file is a JSON object (Data Integrity) or a compact vc+jwt.
  * Issuing signs the credential locally with the official's key file (--key),
  * checks its claims against the type's schema first, and records only its
  * hash; the credential itself is written to --out (or printed) for the holder.
@@ -30,6 +31,7 @@ import { claimsProblem, schemaProblem } from './claims.js';
 import { credentialHash, CREDENTIAL_BYTES_MAX } from './credential.js';
 import type { JsonObject } from './data-integrity.js';
 import { prepareCredential } from './issuer.js';
+import { looksLikeCompactJws, vcJwtHash, VC_JWT_CHARS_MAX } from './vc-jwt.js';
 import { REASONS } from './module.js';
 import { TYPE_NAME_RE } from './registry.js';
 import type { Static } from '@sinclair/typebox';
@@ -65,6 +67,25 @@ async function readJson(path: string, what: string): Promise<JsonObject> {
   }
 }
 
+/** A credential file: a JSON object (Data Integrity) or a compact vc+jwt (the whole file, surrounding whitespace ignored). */
+async function readCredentialFile(path: string): Promise<JsonObject | string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new UsageError(`credential: cannot read ${path}`);
+  }
+  const trimmed = text.trim();
+  if (looksLikeCompactJws(trimmed)) {
+    if (trimmed.length > VC_JWT_CHARS_MAX) throw new UsageError(`credential: at most ${VC_JWT_CHARS_MAX} characters of vc+jwt, got ${trimmed.length}`);
+    return trimmed;
+  }
+  return readJson(path, 'credential');
+}
+
+/** The hash the chain records for a credential of either form. */
+const hashOf = (credential: JsonObject | string): string => (typeof credential === 'string' ? vcJwtHash(credential) : credentialHash(credential));
+
 const typeName = (v: unknown): string => {
   if (typeof v !== 'string' || !TYPE_NAME_RE.test(v)) throw new UsageError(`--type: expected a type name (a capital letter, then 2-63 letters or digits), got ${JSON.stringify(v ?? null)}`);
   return v;
@@ -86,7 +107,7 @@ export function printVerification(v: VerificationViewT, io: Io): number {
 }
 
 async function verify(client: Client, file: string, io: Io, json: boolean): Promise<number> {
-  const credential = await readJson(file, 'credential');
+  const credential = await readCredentialFile(file);
   const v = await client.request<VerificationViewT>('POST', '/v1/credentials/verify', { credential });
   if (json) {
     io.out(JSON.stringify(v, null, 2));
@@ -101,6 +122,8 @@ async function issue(client: Client, values: Record<string, unknown>, io: Io): P
   const subject = await readJson(values.subject, '--subject');
   const validUntil = values['valid-until'];
   if (validUntil !== undefined && parseDateTime(validUntil) === undefined) throw new UsageError('--valid-until: expected a date-time with a zone, e.g. 2030-06-30T00:00:00Z');
+  const format = values.format ?? 'data-integrity';
+  if (format !== 'data-integrity' && format !== 'jwt') throw new UsageError('--format: data-integrity (an eddsa-jcs-2022 proof, the default) or jwt (a compact vc+jwt)');
   const key = await loadUserKey(values);
   const [detail, member, genesis, nonce] = await Promise.all([
     client.request<Static<typeof TypeDetail>>('GET', `/v1/credentials/types/${type}`),
@@ -126,6 +149,7 @@ async function issue(client: Client, values: Record<string, unknown>, io: Io): P
     created: xmlDateTime(Date.now()),
     ...(typeof validUntil === 'string' ? { validUntil } : {}),
     statusBaseUrl: client.url,
+    format,
   });
   const tx = signTx({ v: 1, chainId: genesis.chainId, module: 'credentials', action: 'issue', args: prepared.args as never, signer: key.publicKey, nonce }, key.secretKey);
   const outcome = await client.submitTx(tx, { wait: true, timeoutMs: 20_000 });
@@ -134,7 +158,7 @@ async function issue(client: Client, values: Record<string, unknown>, io: Io): P
     io.err(`polity credential issue: ${r ? `${r.code}: ${r.message ?? ''}` : `not committed (${outcome.status})`}`);
     return 1;
   }
-  const text = JSON.stringify(prepared.credential, null, 2) + '\n';
+  const text = (typeof prepared.credential === 'string' ? prepared.credential : JSON.stringify(prepared.credential, null, 2)) + '\n';
   if (typeof values.out === 'string') {
     await writeFile(values.out, text, { flag: 'wx' });
     io.out(`issued ${type} ${prepared.hash} at height ${outcome.height} (status list ${slot.list}, index ${slot.index}); credential written to ${values.out}`);
@@ -146,7 +170,7 @@ async function setStatus(client: Client, values: Record<string, unknown>, positi
   const [, verb, target] = positionals;
   const status = verb === 'suspend' ? 'suspended' : verb === 'reinstate' ? 'active' : verb === 'revoke' ? 'revoked' : undefined;
   if (!status || !target) throw new UsageError('expected: status suspend|reinstate|revoke FILE|HASH');
-  const hash = isHex(target, 32) ? target : credentialHash(await readJson(target, 'credential'));
+  const hash = isHex(target, 32) ? target : hashOf(await readCredentialFile(target));
   const reason = values.reason;
   if (reason !== undefined && !(REASONS as readonly unknown[]).includes(reason)) throw new UsageError(`--reason: one of ${REASONS.join(', ')}`);
   const key = await loadUserKey(values);
@@ -217,7 +241,7 @@ export async function runCredential(values: Record<string, unknown>, positionals
     }
     case 'record': {
       const target = positionals[1] ?? '';
-      const hash = isHex(target, 32) ? target : credentialHash(await readJson(target, 'credential'));
+      const hash = isHex(target, 32) ? target : hashOf(await readCredentialFile(target));
       io.out(JSON.stringify(await client.request<Static<typeof RecordView>>('GET', `/v1/credentials/records/${hash}`), null, 2));
       return 0;
     }
@@ -244,7 +268,7 @@ export const credentialCommands: Record<string, Command> = {
   credential: {
     summary: 'verifiable credentials: verify a credential file; the registry of types and issuers; issue, suspend, reinstate, revoke (signed with --key)',
     usage:
-      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
+      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
@@ -253,6 +277,7 @@ export const credentialCommands: Record<string, Command> = {
       subject: { type: 'string' },
       'valid-until': { type: 'string' },
       issuer: { type: 'string' },
+      format: { type: 'string' },
       out: { type: 'string' },
       reason: { type: 'string' },
       name: { type: 'string' },

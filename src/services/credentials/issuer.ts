@@ -1,7 +1,8 @@
 /**
  * What an issuing official's tool does before it sends `credentials.issue`:
  * pick the status slot the chain will accept, build the credential with its
- * status entries, sign it (eddsa-jcs-2022) and hash it. Used by
+ * status entries, sign it (eddsa-jcs-2022, or as a compact vc+jwt) and hash
+ * it. Used by
  * `polity credential issue`, the benchmark and the tests, so that there is
  * one way to make a Polity credential.
  *
@@ -13,6 +14,7 @@
 import { didKeyFromPublicKey, multikeyEncode } from '../../crypto/multikey.js';
 import { buildCredential, credentialHash } from './credential.js';
 import { signDocument, type JsonObject } from './data-integrity.js';
+import { signVcJwt, vcJwtHash } from './vc-jwt.js';
 import { orgLists, usedKey, type IssueArgs } from './module.js';
 import type { Get } from './registry.js';
 import { bitOf, locate, PROBES_MAX, statusIndexOf } from './status-list.js';
@@ -48,15 +50,23 @@ export interface PrepareInput {
   validFrom?: string;
   validUntil?: string;
   statusBaseUrl: string;
+  /** How the credential is secured: an embedded eddsa-jcs-2022 proof (default), or a compact vc+jwt (vc-jwt.ts). */
+  format?: CredentialFormat;
 }
 
-export interface Prepared {
-  credential: JsonObject;
+export type CredentialFormat = 'data-integrity' | 'jwt';
+
+export interface Prepared<C extends JsonObject | string = JsonObject | string> {
+  /** What the holder receives: the signed JSON object (data-integrity), or the compact vc+jwt string (jwt). */
+  credential: C;
   hash: string;
   /** The arguments of `credentials.issue`. */
   args: IssueArgs;
 }
 
+export function prepareCredential(p: PrepareInput & { format: 'jwt' }): Prepared<string>;
+export function prepareCredential(p: PrepareInput & { format?: 'data-integrity' }): Prepared<JsonObject>;
+export function prepareCredential(p: PrepareInput): Prepared;
 export function prepareCredential(p: PrepareInput): Prepared {
   const issuer = p.issuer ?? didKeyFromPublicKey(p.key.publicKey);
   const unsigned = buildCredential({
@@ -71,7 +81,15 @@ export function prepareCredential(p: PrepareInput): Prepared {
     list: p.slot.list,
     index: p.slot.index,
   });
-  const credential = signDocument(unsigned, { verificationMethod: `${issuer}#${multikeyEncode(p.key.publicKey)}`, created: p.created, secretKey: p.key.secretKey });
-  const hash = credentialHash(credential);
+  const verificationMethod = `${issuer}#${multikeyEncode(p.key.publicKey)}`;
+  let credential: JsonObject | string;
+  let hash: string;
+  if (p.format === 'jwt') {
+    credential = signVcJwt(unsigned, { kid: verificationMethod, secretKey: p.key.secretKey });
+    hash = vcJwtHash(credential);
+  } else {
+    credential = signDocument(unsigned, { verificationMethod, created: p.created, secretKey: p.key.secretKey });
+    hash = credentialHash(credential);
+  }
   return { credential, hash, args: { credentialType: p.credentialType, hash, issuer, list: p.slot.list, probe: p.slot.probe } };
 }

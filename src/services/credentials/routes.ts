@@ -20,8 +20,9 @@ import { PolityError } from '../../ledger/errors.js';
 import { errorResponses } from '../../schemas/common.js';
 import { xmlDateTime } from '../did/method.js';
 import { claimsProblem } from './claims.js';
-import { CREDENTIAL_BYTES_MAX, statusListPath, VC_CONTEXT_V2 } from './credential.js';
+import { statusListPath, VC_CONTEXT_V2 } from './credential.js';
 import { findSlot } from './issuer.js';
+import { VC_JWT_CHARS_MAX } from './vc-jwt.js';
 import { getRecord } from './module.js';
 import { listExists, listTypes, statusBits, typeDetail } from './queries.js';
 import {
@@ -47,7 +48,7 @@ const TAG = 'credentials';
 
 export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
   const head = () => ({ height: node.height, txIndex: Number.MAX_SAFE_INTEGER });
-  const verify = (credential: unknown) => ({ ...verifyCredential(get, credential, { nowMs: Date.now(), claimsProblem, bytes: JSON.stringify(credential).length }), height: node.height });
+  const verify = (credential: unknown) => ({ ...verifyCredential(get, credential, { nowMs: Date.now(), claimsProblem, ...(typeof credential === 'string' ? {} : { bytes: JSON.stringify(credential).length }) }), height: node.height });
 
   app.get('/v1/credentials/types', { schema: { operationId: 'listCredentialTypes', tags: [TAG], summary: 'Credential types: name, title and the JSON Schema of their claims.', response: { 200: TypeList, ...errorResponses() } } }, async () => ({
     height: node.height,
@@ -131,11 +132,11 @@ export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
       schema: {
         operationId: 'verifyCredential',
         tags: [TAG],
-        summary: 'Verify a credential: format, signature, issuance on the chain, issuer trust at issuance, claims, status, validity — each check, and one code for the first that fails.',
+        summary: 'Verify a credential (a Data Integrity JSON object, or a compact vc+jwt string): format, signature, issuance on the chain, issuer trust at issuance, claims, status, validity — each check, and one code for the first that fails.',
         body: VerifyBody,
         response: { 200: VerificationView, ...errorResponses() },
       },
-      bodyLimit: CREDENTIAL_BYTES_MAX + 1024,
+      bodyLimit: VC_JWT_CHARS_MAX + 1024,
     },
     async (request) => verify(request.body.credential),
   );
@@ -146,11 +147,11 @@ export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
       schema: {
         operationId: 'vcApiVerifyCredential',
         tags: [TAG],
-        summary: 'W3C VC API: verify a credential. 200 with the checks passed; 400 with the failure in errors.',
+        summary: 'W3C VC API: verify a credential (Data Integrity, a compact vc+jwt, or an EnvelopedVerifiableCredential carrying one). 200 with the checks passed; 400 with the failure in errors.',
         body: VcApiVerifyBody,
         response: { 200: VcApiVerifyResult, 400: VcApiVerifyResult },
       },
-      bodyLimit: CREDENTIAL_BYTES_MAX + 1024,
+      bodyLimit: VC_JWT_CHARS_MAX + 1024,
     },
     async (request, reply) => {
       const v = verify(request.body.verifiableCredential);

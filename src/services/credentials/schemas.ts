@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Hex32, OrgId } from '../schemas.js';
 import { CHECKS } from './verify.js';
 import { LISTS_MAX } from './status-list.js';
+import { VC_JWT_CHARS_MAX } from './vc-jwt.js';
 import { TYPE_NAME_PATTERN } from './registry.js';
 
 const Open = Type.Record(Type.String(), Type.Unknown());
@@ -76,7 +77,9 @@ export const StatusListCredential = Type.Object({
   height: Type.Integer({ description: 'the block whose state the list shows' }),
 });
 
-export const VerifyBody = Type.Object({ credential: Open }, { additionalProperties: false });
+/** A credential as the holder has it: a JSON object (Data Integrity, or an EnvelopedVerifiableCredential) or a compact vc+jwt string. */
+const Secured = Type.Union([Open, Type.String({ minLength: 1, maxLength: VC_JWT_CHARS_MAX, description: 'a compact vc+jwt (application/vc+jwt)' })]);
+export const VerifyBody = Type.Object({ credential: Secured }, { additionalProperties: false });
 export const VerificationView = Type.Object({
   verified: Type.Boolean(),
   code: Type.Optional(Type.String()),
@@ -90,7 +93,7 @@ export const VerificationView = Type.Object({
 export type VerificationViewT = Static<typeof VerificationView>;
 
 /** W3C VC API (CCG) `POST /credentials/verify`. */
-export const VcApiVerifyBody = Type.Object({ verifiableCredential: Open, options: Type.Optional(Open) });
+export const VcApiVerifyBody = Type.Object({ verifiableCredential: Secured, options: Type.Optional(Open) });
 export const VcApiVerifyResult = Type.Object({
   checks: Type.Array(Type.String()),
   warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),

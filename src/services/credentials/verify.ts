@@ -17,7 +17,8 @@ import { multikeyDecode } from '../../crypto/multikey.js';
 import { keyInForceAt, parseDateTime, POLITY_DID_RE } from '../did/method.js';
 import { readVersions } from '../did/module.js';
 import { verifyDocument, readProof } from './data-integrity.js';
-import { credentialHash, readCredential, statusListPath, CREDENTIAL_BYTES_MAX } from './credential.js';
+import { credentialHash, readCredential, statusListPath, CREDENTIAL_BYTES_MAX, type ReadCredential } from './credential.js';
+import { envelopedVcJwt, readVcJwt, verifyVcJwtSignature, vcJwtHash } from './vc-jwt.js';
 import { getRecord, bitsKey, type IssuanceRecord } from './module.js';
 import { getType, issuerTrustAt, type Get } from './registry.js';
 import { bitOf, locate } from './status-list.js';
@@ -28,6 +29,8 @@ export type CheckName = (typeof CHECKS)[number];
 export type VerificationCode = Extract<
   keyof typeof CREDENTIALS_ERRORS,
   | 'CREDENTIALS_MALFORMED'
+  | 'CREDENTIALS_JWT_ALG'
+  | 'CREDENTIALS_JWT_TYPE'
   | 'CREDENTIALS_PROOF_INVALID'
   | 'CREDENTIALS_NOT_ISSUED'
   | 'CREDENTIALS_ISSUER_UNTRUSTED'
@@ -63,7 +66,54 @@ export interface VerifyOptions {
   bytes?: number;
 }
 
-/** Verify a credential read from untrusted JSON against the state `get` reads. Never throws on bad input. */
+type Secured =
+  | { ok: true; form: 'data-integrity' | 'jwt'; credential: ReadCredential; key: string; hash: string }
+  | { ok: false; check: 'format' | 'proof'; code: VerificationCode; reason: string };
+
+/** The Ed25519 key (hex) a verification method names: issuer#z6Mk…, and for a did:key its own key only. */
+function keyOfMethod(issuer: string, vm: string, what: string): { ok: true; key: string } | { ok: false; reason: string } {
+  if (!vm.startsWith(`${issuer}#`)) return { ok: false, reason: `${what}: expected a key of the issuer's DID (issuer#key)` };
+  let key: string;
+  try {
+    key = multikeyDecode(vm.slice(issuer.length + 1));
+  } catch {
+    return { ok: false, reason: `${what}: the fragment is not an Ed25519 Multikey (z6Mk…)` };
+  }
+  if (issuer.startsWith('did:key:') && issuer !== `did:key:${vm.slice(issuer.length + 1)}`) return { ok: false, reason: `${what}: a did:key signs with its own key only` };
+  return { ok: true, key };
+}
+
+/** Format and signature of the Data Integrity form (a JSON object with an eddsa-jcs-2022 proof). */
+function readDataIntegrityForm(input: unknown, bytes: number | undefined): Secured {
+  const malformed = (reason: string): Secured => ({ ok: false, check: 'format', code: 'CREDENTIALS_MALFORMED', reason });
+  if (bytes !== undefined && bytes > CREDENTIAL_BYTES_MAX) return malformed(`the credential is ${bytes} bytes; at most ${CREDENTIAL_BYTES_MAX}`);
+  const read = readCredential(input);
+  if (!read.ok) return malformed(read.reason);
+  const c = read.value;
+  const proof = readProof(c.credential);
+  if (!proof.ok) return malformed(proof.reason);
+  const method = keyOfMethod(c.issuer, proof.proof.verificationMethod, 'proof.verificationMethod');
+  if (!method.ok) return malformed(method.reason);
+  if (proof.proof.proofPurpose !== 'assertionMethod') return malformed('proof.proofPurpose: expected "assertionMethod"');
+  const signature = verifyDocument(c.credential, method.key);
+  if (!signature.ok) return { ok: false, check: 'proof', code: signature.malformed ? 'CREDENTIALS_MALFORMED' : 'CREDENTIALS_PROOF_INVALID', reason: signature.reason };
+  return { ok: true, form: 'data-integrity', credential: c, key: method.key, hash: credentialHash(c.credential) };
+}
+
+/** Format and signature of the vc+jwt form (a compact JWS whose payload is the credential). */
+function readJwtForm(compact: string): Secured {
+  const jwt = readVcJwt(compact);
+  if (!jwt.ok) return { ok: false, check: 'format', code: jwt.problem === 'alg' ? 'CREDENTIALS_JWT_ALG' : jwt.problem === 'type' ? 'CREDENTIALS_JWT_TYPE' : 'CREDENTIALS_MALFORMED', reason: jwt.reason };
+  const read = readCredential(jwt.payload);
+  if (!read.ok) return { ok: false, check: 'format', code: 'CREDENTIALS_MALFORMED', reason: `the payload: ${read.reason}` };
+  const method = keyOfMethod(read.value.issuer, jwt.kid, 'kid');
+  if (!method.ok) return { ok: false, check: 'format', code: 'CREDENTIALS_MALFORMED', reason: method.reason };
+  const signature = verifyVcJwtSignature(jwt, method.key);
+  if (!signature.ok) return { ok: false, check: 'proof', code: 'CREDENTIALS_PROOF_INVALID', reason: signature.reason };
+  return { ok: true, form: 'jwt', credential: read.value, key: method.key, hash: vcJwtHash(compact) };
+}
+
+/** Verify a credential from untrusted input — a JSON object with a Data Integrity proof, a compact vc+jwt string, or an EnvelopedVerifiableCredential carrying one — against the state `get` reads. Never throws on bad input. */
 export function verifyCredential(get: Get, input: unknown, options: VerifyOptions): Verification {
   const checks: Check[] = [];
   const pass = (check: CheckName, detail: string): void => void checks.push({ check, ok: true, detail });
@@ -73,29 +123,17 @@ export function verifyCredential(get: Get, input: unknown, options: VerifyOption
     return { verified: false, code, message, checks, ...(issuance ? { issuance } : {}) };
   };
 
-  if (options.bytes !== undefined && options.bytes > CREDENTIAL_BYTES_MAX) return fail('format', 'CREDENTIALS_MALFORMED', `the credential is ${options.bytes} bytes; at most ${CREDENTIAL_BYTES_MAX}`);
-  const read = readCredential(input);
-  if (!read.ok) return fail('format', 'CREDENTIALS_MALFORMED', read.reason);
-  const c = read.value;
-  const proof = readProof(c.credential);
-  if (!proof.ok) return fail('format', 'CREDENTIALS_MALFORMED', proof.reason);
-  const vm = proof.proof.verificationMethod;
-  if (!vm.startsWith(`${c.issuer}#`)) return fail('format', 'CREDENTIALS_MALFORMED', "proof.verificationMethod: expected a key of the issuer's DID (issuer#key)");
-  if (proof.proof.proofPurpose !== 'assertionMethod') return fail('format', 'CREDENTIALS_MALFORMED', 'proof.proofPurpose: expected "assertionMethod"');
-  let key: string;
-  try {
-    key = multikeyDecode(vm.slice(c.issuer.length + 1));
-  } catch {
-    return fail('format', 'CREDENTIALS_MALFORMED', 'proof.verificationMethod: the fragment is not an Ed25519 Multikey (z6Mk…)');
+  const compact = typeof input === 'string' ? input.trim() : envelopedVcJwt(input);
+  const secured = compact !== undefined ? readJwtForm(compact) : readDataIntegrityForm(input, options.bytes);
+  const form = compact !== undefined ? 'a VC 2.0 credential secured as a compact vc+jwt (EdDSA)' : 'a VC 2.0 credential with one eddsa-jcs-2022 proof';
+  if (!secured.ok) {
+    if (secured.check === 'proof') pass('format', form);
+    return fail(secured.check, secured.code, secured.reason);
   }
-  if (c.issuer.startsWith('did:key:') && c.issuer !== `did:key:${vm.slice(c.issuer.length + 1)}`) return fail('format', 'CREDENTIALS_MALFORMED', 'proof.verificationMethod: a did:key signs with its own key only');
-  pass('format', 'a VC 2.0 credential with one eddsa-jcs-2022 proof');
+  const { credential: c, key, hash } = secured;
+  pass('format', form);
+  pass('proof', secured.form === 'jwt' ? 'the JWS signature verifies with the key named by the kid' : 'the signature verifies with the key named by the verification method');
 
-  const signature = verifyDocument(c.credential, key);
-  if (!signature.ok) return fail('proof', signature.malformed ? 'CREDENTIALS_MALFORMED' : 'CREDENTIALS_PROOF_INVALID', signature.reason);
-  pass('proof', 'the signature verifies with the key named by the verification method');
-
-  const hash = credentialHash(c.credential);
   const rec = getRecord(get, hash);
   if (!rec) return fail('issuance', 'CREDENTIALS_NOT_ISSUED', 'the chain holds no issuance of this exact credential: it was changed after signing, or never recorded');
   const issuance = { hash, credentialType: rec.credentialType, org: rec.org, issuer: rec.issuer, height: rec.height, time: rec.time, status: rec.status, list: rec.list, index: rec.index };
