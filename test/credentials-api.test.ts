@@ -7,13 +7,15 @@
  * (Polity's route and the W3C VC API's), and on the "Check a credential"
  * page in Chromium. Then the status list credential as a standard verifier
  * reads it (GZIP, base64url, bit order), suspension, reinstatement,
- * revocation, expiry and a tampered file — each refused with its own code.
+ * revocation, expiry and a tampered file — each refused with its own code;
+ * and the same round for the vc+jwt form.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { main } from '../src/main.js';
 import type { Io } from '../src/cli/io.js';
@@ -135,6 +137,33 @@ test('issue, verify with the CLI, the API and the W3C VC API; the status list cr
   assert.match(again.err, /CREDENTIALS_REVOKED/);
 });
 
+test('the vc+jwt form: issue with --format jwt, verify the token file with the CLI, the API and the W3C VC API (bare and enveloped), revoke it by its file', async () => {
+  const file = await issue('diploma.jwt', ['--format', 'jwt']);
+  const token = (await readFile(file, 'utf8')).trim();
+  assert.match(token, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'the file holds one compact JWS');
+  assert.deepEqual(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).typ, 'vc+jwt');
+  const v = await cli(['credential', 'verify', file]);
+  assert.equal(v.code, 0, v.out + v.err);
+  assert.match(v.out, /✓ Format: a VC 2.0 credential secured as a compact vc\+jwt/);
+  console.log(v.out);
+  const answer = await verifyApi(token);
+  assert.equal(answer.verified, true);
+  assert.equal(answer.issuance!.hash, createHash('sha256').update(token).digest('hex'), 'the chain records SHA-256 of the compact token');
+  for (const verifiableCredential of [token, { '@context': ['https://www.w3.org/ns/credentials/v2'], id: `data:application/vc+jwt,${token}`, type: 'EnvelopedVerifiableCredential' }]) {
+    const vc = await t.app.inject({ method: 'POST', url: '/credentials/verify', payload: { verifiableCredential } });
+    assert.equal(vc.statusCode, 200, vc.body);
+  }
+  const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'vc+jwt' })).toString('base64url')}.${token.split('.')[1]}.`;
+  const refused = await t.app.inject({ method: 'POST', url: '/credentials/verify', payload: { verifiableCredential: none } });
+  assert.equal(refused.statusCode, 400);
+  assert.equal((refused.json() as { errors: { code: string }[] }).errors[0]!.code, 'CREDENTIALS_JWT_ALG');
+  const revoke = await cli(['credential', 'status', 'revoke', file]);
+  assert.equal(revoke.code, 0, revoke.err);
+  const after = await cli(['credential', 'verify', file]);
+  assert.equal(after.code, 1);
+  assert.match(after.out, /NOT VALID \(CREDENTIALS_REVOKED\)/);
+});
+
 test('bad input: a tampered file, an expired credential, claims outside the schema, a non-credential — each its own code', async () => {
   const file = await issue('second.json');
   const credential = JSON.parse(await readFile(file, 'utf8')) as Record<string, any>;
@@ -181,6 +210,12 @@ browserSuite('the "Check a credential" page in Chromium', () => {
       await page.fill('#credential-text', 'not json');
       await page.click('#check');
       await page.waitForFunction(() => document.querySelector('#verdict')?.textContent?.includes('not JSON'));
+      // A vc+jwt token pasted as it is.
+      const token = (await readFile(await issue('for-page.jwt', ['--format', 'jwt']), 'utf8')).trim();
+      await page.fill('#credential-text', token);
+      await page.click('#check');
+      await page.waitForFunction(() => document.querySelector('#verdict')?.textContent?.includes('was issued by'));
+      assert.match(await page.textContent('#verdict') ?? '', /Valid.*This UniversityDiploma was issued by/s);
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();

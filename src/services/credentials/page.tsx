@@ -63,7 +63,7 @@ function CredentialsPage(): JSX.Element {
     try {
       credential = JSON.parse(input);
     } catch {
-      return setResult({ kind: 'problem', text: 'That is not a credential: a credential is a JSON file or a vc+jwt token, and this text is neither.' });
+      return setResult({ kind: 'problem', text: 'That is not a credential: this text is not JSON, nor a vc+jwt token.' });
     }
     if (credential === null || typeof credential !== 'object' || Array.isArray(credential)) return setResult({ kind: 'problem', text: 'That is not a credential: it must be one JSON object.' });
     return send(credential);
