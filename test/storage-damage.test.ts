@@ -26,7 +26,9 @@ import { createApi } from '../src/api/server.js';
 import { SERVICES } from '../src/services/index.js';
 import { createClient } from '../src/sdk/client.js';
 import type { Genesis } from '../src/ledger/genesis.js';
-import { anchorTx, freePort, randomHash, tempDir, until } from './helpers.js';
+import { runInitNetwork, readNetworkFile } from '../src/cli/network-init.js';
+import type { Io } from '../src/cli/io.js';
+import { anchorTx, freePort, freePortRange, randomHash, tempDir, until } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
 const children = new Set<ChildProcess>();
@@ -270,6 +272,16 @@ test('64 bytes overwritten in the middle of a table file: `polity check` names t
   } finally {
     await stop(outcome.started);
   }
+
+  // The damage was found after start, so the next start's cheap check would pass: the node left a marker, and a solo node refuses on it.
+  const marker = JSON.parse(await readFile(join(data, 'chain-damaged.json'), 'utf8')) as { v: number; store: string; detail: string; foundAt: string };
+  console.log(`chain-damaged.json: ${JSON.stringify(marker)}`);
+  assert.equal(marker.store, join(data, 'chain'));
+  assert.ok(marker.detail.includes(join(data, 'chain')), marker.detail);
+  assert.ok(!Number.isNaN(Date.parse(marker.foundAt)), marker.foundAt);
+  const said = await refused(data);
+  assert.ok(said.includes(join(data, 'chain-damaged.json')), said);
+  assert.match(said, /restore/i);
 });
 
 test('a deleted table file: refused, naming the file', async () => {
@@ -311,6 +323,12 @@ test('a second `polity start` on a data directory in use: refused, saying anothe
     const said = await refused(data);
     assert.match(said, /another node is running on this data directory/);
     assert.ok(said.includes(join(data, 'chain')), said);
+    // `polity check` on it: not damage (exit 1) but a directory in use, exit 4, with the same sentence.
+    const busy = await check(data);
+    console.log(`polity check on a directory in use: exit ${busy.code}: ${busy.out.trim()}`);
+    assert.equal(busy.code, 4, busy.out);
+    assert.match(busy.out, /another node is running on this data directory/);
+    assert.doesNotMatch(busy.out, /DAMAGED/);
   } finally {
     await stop(first.started);
   }
@@ -343,5 +361,56 @@ test('a table file damaged while the node runs: reading a block in it answers ST
   } finally {
     await app.close();
     await node.close();
+  }
+});
+
+const quietIo: Io = { out: () => {}, err: () => {}, progress: () => {}, isTty: false };
+
+test('a BFT validator whose store was found damaged after start (the marker) moves it aside at the next start and removes the marker; with --no-repair it refuses, naming the marker', async () => {
+  const net = await tempDir('polity-marker-');
+  try {
+    const p2pBase = await freePortRange(2);
+    const apiBase = await freePortRange(2);
+    assert.equal(await runInitNetwork({ validators: '2', data: net, 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
+    const dir = join(net, 'department-1');
+    const data = await loadDataDir(dir);
+    const network = await readNetworkFile(dir);
+    const open = (repair: boolean) =>
+      createNode({
+        dataDir: dir,
+        genesis: data.genesis,
+        nodeSecretKey: data.nodeKey.secretKey,
+        services: SERVICES,
+        log: createLogger('silent'),
+        verifyWorkers: 1,
+        ...(repair ? {} : { repair: false }),
+        p2p: { listen: network.listen, peers: network.peers.map((p) => ({ pubKey: p.pubKey, host: p.host, port: p.port })) },
+      });
+    await (await open(true)).close(); // creates chain/
+    const markerPath = join(dir, 'chain-damaged.json');
+    const marker = { v: 1, kind: 'polity/chain-damaged', store: join(dir, 'chain'), detail: `the chain store ${join(dir, 'chain')} is damaged: block 2 cannot be read back`, foundAt: new Date().toISOString() };
+    await writeFile(markerPath, JSON.stringify(marker) + '\n');
+
+    // A node that opens after all is closed, so that the failure below is the test's, not a hang.
+    const refusedOpen = open(false).then(async (node) => {
+      await node.close();
+      throw new Error('no refusal');
+    });
+    await assert.rejects(refusedOpen, (e: Error) => {
+      console.log(`--no-repair: ${e.message}`);
+      assert.ok(e.message.includes(markerPath), e.message);
+      return true;
+    });
+    assert.ok((await readdir(dir)).includes('chain'), 'refused: the store is where it was');
+
+    const node = await open(true);
+    await node.close();
+    const entries = await readdir(dir);
+    console.log(`after the repair: ${entries.sort().join(' ')}`);
+    assert.ok(entries.some((f) => f.startsWith('chain.damaged-')), 'the store was moved aside');
+    assert.ok(entries.includes('chain'), 'a new, empty store');
+    assert.ok(!entries.includes('chain-damaged.json'), 'the marker is gone');
+  } finally {
+    await rm(net, { recursive: true, force: true });
   }
 });

@@ -6,17 +6,31 @@
  * is for an operator who wants the answer now, or before starting.
  *
  * Exit 0: intact. Exit 1: damaged, each damaged place named (a kind and a
- * height, never a key), or the store could not be opened (another node
- * holds it).
+ * height, never a key). Exit 4: another node holds the data directory, so
+ * nothing was checked: not "damaged" (1), which would send an operator to
+ * restore a backup, and not "no node answered" (3), the opposite of what
+ * happened; a script retries once the node is stopped.
  */
 import { resolve } from 'node:path';
 import { checkDataDir } from '../node/store-check.js';
+import { StoreInUseError } from '../storage/chain-store.js';
 import type { Io } from './io.js';
 import type { CliApp } from './command.js';
 
+/** The data directory is in use by a running node: nothing was checked. */
+export const EXIT_IN_USE = 4;
+
 export async function runCheck(values: Record<string, unknown>, _positionals: string[], io: Io, app: CliApp): Promise<number> {
   const dir = values.data as string;
-  const result = await checkDataDir(dir, app.services);
+  let result;
+  try {
+    result = await checkDataDir(dir, app.services);
+  } catch (e) {
+    if (!(e instanceof StoreInUseError)) throw e;
+    if (values.json) io.out(JSON.stringify({ ok: false, inUse: true, data: resolve(dir), message: e.message }));
+    io.err(`polity check: ${e.message}`);
+    return EXIT_IN_USE;
+  }
   if (values.json) {
     io.out(JSON.stringify({ ok: result.ok, data: resolve(dir), height: result.height, blocks: result.blocks, entries: result.entries, bytes: result.bytes, ms: result.ms, damage: result.damage }));
     return result.ok ? 0 : 1;

@@ -6,7 +6,8 @@
  * program hands in (src/main.ts). `polity help` lists them all.
  *
  * Human output by default, `--json` for scripts. Exit codes: 0 success,
- * 1 the check or operation failed, 2 bad usage, 3 the node could not be reached.
+ * 1 the check or operation failed, 2 bad usage, 3 the node could not be reached,
+ * 4 (`polity check`) the data directory is in use by a running node.
  */
 import { parseArgs } from 'node:util';
 import { PolityApiError } from '../sdk/client.js';

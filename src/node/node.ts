@@ -24,6 +24,7 @@ import type { TendermintEngine } from '../consensus/tendermint.js';
 import { createP2PNetwork, type P2PNetwork } from '../p2p/network.js';
 import { createModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY } from '../runtime/validator-schedule.js';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createChainStore } from '../storage/chain-store.js';
 import type { ChainStore } from '../storage/interface.js';
@@ -32,8 +33,9 @@ import { CONSENSUS_WAL_FILE, createConsensusWal } from '../storage/consensus-wal
 import { genesisHash as hashOfGenesis } from '../ledger/genesis.js';
 import { signFromHeight } from './signing-guard.js';
 import { createAdmission } from './admission.js';
-import { createChainState, type ChainState } from './chain-state.js';
+import { createChainState, recoveryAdvice, type ChainState } from './chain-state.js';
 import { createStoreHealth, moveStoreAside } from './store-health.js';
+import { clearDamageMarker, damageMarkerPath, loadDamageMarker, saveDamageMarker } from './damage-marker.js';
 import { SCAN_BYTES_PER_SECOND } from './store-check.js';
 import { systemClock, systemTimers } from './clock.js';
 import { createConsensusHost, type ConsensusHost } from './consensus-host.js';
@@ -66,7 +68,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   // The data directory (spec/storage.md §1): the block store, and apart from it the
   // commit record and (BFT) the consensus log, so that losing one cannot erase the others.
   const chainPath = join(options.dataDir, 'chain');
-  const health = createStoreHealth(log, chainPath);
+  const health = createStoreHealth(log, chainPath, (detail) => saveDamageMarker(options.dataDir, chainPath, detail, clock.now()));
   const commitRecord = createCommitRecordFile(join(options.dataDir, COMMIT_RECORD_FILE), {
     chainId: genesis.chainId,
     genesisHash: hashOfGenesis(genesis),
@@ -74,10 +76,38 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     sign: (message) => signBytes(options.nodeSecretKey, message),
     verify: verifyBytes,
   });
+  /**
+   * Damage found after an earlier start (the marker, damage-marker.ts) counts as the start-up
+   * check refusing the store: a BFT validator moves it aside and resyncs, anyone else refuses.
+   * A marker without a store (moved aside by hand) has nothing left to say: it is removed.
+   */
+  const repairMarkedStore = async (moveAside: (reason: string) => Promise<void>): Promise<void> => {
+    const marker = await loadDamageMarker(options.dataDir);
+    if (!marker) return;
+    const markerPath = damageMarkerPath(options.dataDir);
+    const storeExists = await stat(chainPath).then(() => true, () => false);
+    const found = `the chain store ${chainPath} was found damaged while the node ran (${marker.foundAt}: ${marker.detail.replace(/^the chain store \S+ is damaged: /, '')}; recorded in ${markerPath})`;
+    if (storeExists && (solo || options.repair === false)) {
+      throw new PolityError('STORE_CORRUPT', `${found}; the start-up check reads only part of the store and cannot clear it. ${recoveryAdvice(chainPath, !solo)} Delete ${markerPath} only once the store is replaced, or once \`polity check --data ${options.dataDir}\` finds it intact.`);
+    }
+    if (storeExists) await moveAside(found);
+    await clearDamageMarker(options.dataDir);
+  };
   const openChain = async (): Promise<{ store: ChainStore; chain: ChainState }> => {
     const store = createChainStore(chainPath, { onDamage: health.damaged });
     return { store, chain: await createChainState({ store, genesis, registry, log, commitRecord, resync: !solo }) };
   };
+  const moveAside = async (reason: string): Promise<void> => {
+    const aside = await moveStoreAside(chainPath, clock.now());
+    log.error('store.movedAside', {
+      path: chainPath,
+      to: aside,
+      reason,
+      next: 'starting on an empty store and fetching every block from the peers; the commit record and consensus log are kept, so nothing is signed again at a height this node signed',
+      notaryLeaves: `the leaves of notary batches this node aggregated live only in ${aside}: restore them from there or a backup`,
+    });
+  };
+  await repairMarkedStore(moveAside);
   let opened: Awaited<ReturnType<typeof openChain>>;
   try {
     opened = await openChain();
@@ -85,14 +115,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     // A BFT node repairs a store the start-up check refuses from its peers (spec/storage.md §8.4);
     // a solo node has nobody to resync from, and a store in use or of another chain is no damage.
     if (!(e instanceof PolityError && e.code === 'STORE_CORRUPT') || solo || options.repair === false) throw e;
-    const aside = await moveStoreAside(chainPath, clock.now());
-    log.error('store.movedAside', {
-      path: chainPath,
-      to: aside,
-      reason: e.message.replace(/\. To recover:.*$/s, ''),
-      next: 'starting on an empty store and fetching every block from the peers; the commit record and consensus log are kept, so nothing is signed again at a height this node signed',
-      notaryLeaves: `the leaves of notary batches this node aggregated live only in ${aside}: restore them from there or a backup`,
-    });
+    await moveAside(e.message.replace(/\. To recover:.*$/s, ''));
     opened = await openChain();
   }
   const { store, chain } = opened;
@@ -213,6 +236,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       if (closed) return;
       closed = true;
       await scan;
+      await health.settled();
       await consensus!.close();
       txs.close();
       protocol?.close();

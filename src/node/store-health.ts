@@ -8,7 +8,10 @@
  * same reads that answer `503 STORE_CORRUPT`). Either way it is logged once,
  * as an error that names the store and what is damaged (a kind and a
  * height, never a key), and stays reported until the node restarts: the
- * node keeps answering what it can read.
+ * node keeps answering what it can read. It is also recorded once in the
+ * data directory (`record`: the damage marker, damage-marker.ts), so that
+ * the next start does not take a store that passes its cheap check for an
+ * intact one.
  *
  * Moving aside rather than deleting: the store may hold what exists nowhere
  * else (the leaves of the notary batches this node aggregated), so a
@@ -38,20 +41,30 @@ export interface StoreHealth {
   status(): StorageStatus;
   /** The full scan, in the background: resolves when it ends (never rejects). */
   scan(store: ChainStore, options: StoreScanOptions): Promise<void>;
+  /** Resolves once the damage found so far is recorded (awaited when the node closes). */
+  settled(): Promise<void>;
 }
 
-export function createStoreHealth(log: Logger, path: string): StoreHealth {
+/** Records the first damage found where the next start sees it; may reject (logged, never thrown). */
+export type DamageRecorder = (detail: string) => Promise<void>;
+
+export function createStoreHealth(log: Logger, path: string, record?: DamageRecorder): StoreHealth {
   let state: StorageStatus['state'] = 'checking';
   let detail: string | undefined;
   let checkedAt: number | undefined;
+  let recorded: Promise<void> = Promise.resolve();
   const damaged = (message: string): void => {
     if (state === 'damaged') return;
     state = 'damaged';
     detail = message;
     log.error('store.damaged', { path, detail: message, next: 'reads of the damaged data answer 503 STORE_CORRUPT; see spec/storage.md §8.4 to recover' });
+    if (record) {
+      recorded = record(message).catch((e: unknown) => log.error('store.damageNotRecorded', { path, error: String((e as Error).message ?? e).slice(0, 200) }));
+    }
   };
   return {
     damaged,
+    settled: () => recorded,
     status: () => ({ state, ...(detail ? { detail } : {}), ...(checkedAt ? { checkedAt } : {}) }),
     async scan(store, options) {
       try {

@@ -106,6 +106,14 @@ export interface ChainStoreOptions {
   onDamage?: (message: string) => void;
 }
 
+/**
+ * The store is locked by another process (a running node): not damage, and
+ * told apart so that `polity check` can say "in use" with its own exit code.
+ */
+export class StoreInUseError extends Error {
+  override readonly name = 'StoreInUseError';
+}
+
 export function createChainStore(path: string, options: ChainStoreOptions = {}): ChainStore {
   // Buffer encodings throughout: strings passed in are stored as UTF-8, and
   // binary index entries need no per-operation encoding options (which cost
@@ -154,7 +162,7 @@ export function createChainStore(path: string, options: ChainStoreOptions = {}):
     } catch (e) {
       const { code, reason } = levelReason(e);
       if (code === 'LEVEL_LOCKED' || /lock/i.test(reason)) {
-        throw new Error(`another node is running on this data directory (${path} is locked by another process); stop it first, or give this node another --data directory`, { cause: e });
+        throw new StoreInUseError(`another node is running on this data directory (${path} is locked by another process); stop it first, or give this node another --data directory`, { cause: e });
       }
       if (isDamage(code, reason)) throw new PolityError('STORE_CORRUPT', `the chain store ${path} is damaged: LevelDB cannot open it (${reason})`, undefined, { cause: e });
       throw new Error(`cannot open the chain store ${path}: ${reason}`, { cause: e });
