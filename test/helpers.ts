@@ -1,5 +1,5 @@
 /** Shared fixtures for integration tests: a temp data dir, an in-process node and API, signed transactions. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -118,3 +118,65 @@ export async function until<T>(fn: () => Promise<T | undefined> | T | undefined,
 /** Debian's Chromium, driven by playwright-core in the browser tests, with the flags a sandboxed CI machine needs. */
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+
+/** Resident memory of a process, MiB (Linux). */
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+export interface NodeWatch {
+  /** Resident memory when the watch began, MiB. */
+  rssBefore: number;
+  /** The most seen while it ran, MiB. */
+  rssPeak: number;
+  /** Latencies of GET /v1/status, ms, and their status codes (0: no answer). */
+  latencies: number[];
+  statusCodes: number[];
+}
+
+/**
+ * Watch a node process during a flood, as an operator would: its resident
+ * memory, sampled every 25 ms, and the latency of a cheap read
+ * (GET /v1/status), probed every `probeEveryMs` after `probeAfterMs`.
+ * `stop()` ends both and returns what they saw.
+ */
+export async function watchNode(pid: number, url: string, options: { probeEveryMs?: number; probeAfterMs?: number } = {}): Promise<{ stop(): Promise<NodeWatch> }> {
+  const watch: NodeWatch = { rssBefore: await rssMiB(pid), rssPeak: 0, latencies: [], statusCodes: [] };
+  watch.rssPeak = watch.rssBefore;
+  let watching = true;
+  const sampler = (async () => {
+    while (watching) {
+      watch.rssPeak = Math.max(watch.rssPeak, await rssMiB(pid).catch(() => watch.rssPeak));
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  const prober = (async () => {
+    await new Promise((r) => setTimeout(r, options.probeAfterMs ?? 0));
+    while (watching) {
+      const t0 = performance.now();
+      const res = await fetch(`${url}/v1/status`, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+      watch.latencies.push(performance.now() - t0);
+      watch.statusCodes.push(res?.status ?? 0);
+      if (res) await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, options.probeEveryMs ?? 50));
+    }
+  })();
+  return {
+    async stop() {
+      watching = false;
+      await Promise.all([sampler, prober]);
+      return watch;
+    },
+  };
+}
+
+/** The lines a flood test prints about a watch: status latency and memory. */
+export function describeWatch(w: NodeWatch, during = 'during the flood'): string[] {
+  return [
+    `GET /v1/status ${during}: ${w.latencies.length} answers, median ${median(w.latencies).toFixed(0)} ms, max ${Math.max(...w.latencies).toFixed(0)} ms`,
+    `node RSS: ${w.rssBefore.toFixed(0)} MiB before, ${w.rssPeak.toFixed(0)} MiB at most ${during} (+${(w.rssPeak - w.rssBefore).toFixed(0)} MiB)`,
+  ];
+}

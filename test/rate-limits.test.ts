@@ -14,12 +14,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
 import { initDataDir } from '../src/node/data-dir.js';
 import { openSession } from '../src/sdk/http-auth.js';
-import { freePort, startTestNode, tempDir, until } from './helpers.js';
+import { describeWatch, freePort, startTestNode, tempDir, until, watchNode } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
 
@@ -73,11 +73,6 @@ test('every route has a per-address limit; loopback is exempt by default, and th
   }
 });
 
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
-
 test('24 concurrent batches of 100,000 hashes: the excess is refused at once and GET /v1/status keeps answering', async (t) => {
   const data = await tempDir('polity-batch-flood-');
   const { genesis } = await initDataDir(data);
@@ -89,27 +84,7 @@ test('24 concurrent batches of 100,000 hashes: the excess is refused at once and
     const key = generateKeyPair();
     const { token } = await openSession(url, { subject: key.publicKey, publicKey: key.publicKey, secretKey: key.secretKey, chainId: genesis.chainId });
     const bodies = Array.from({ length: 24 }, () => JSON.stringify({ hashes: Array.from({ length: 100_000 }, () => randomBytes(32).toString('hex')) }));
-    const before = await rssMiB(child.pid!);
-    let peak = before;
-    let flooding = true;
-    const sampler = (async () => {
-      while (flooding) {
-        peak = Math.max(peak, await rssMiB(child.pid!).catch(() => peak));
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })();
-    const latencies: number[] = [];
-    const statusCodes: number[] = [];
-    const prober = (async () => {
-      while (flooding) {
-        const t0 = performance.now();
-        const res = await fetch(`${url}/v1/status`, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
-        latencies.push(performance.now() - t0);
-        statusCodes.push(res?.status ?? 0);
-        if (res) await res.arrayBuffer();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    const watch = await watchNode(child.pid!, url);
     const t0 = performance.now();
     const answers = await Promise.all(
       bodies.map(async (body) => {
@@ -118,18 +93,15 @@ test('24 concurrent batches of 100,000 hashes: the excess is refused at once and
         return { status: res.status, code: json.code, ms: performance.now() - t0 };
       }),
     );
-    flooding = false;
-    await Promise.all([sampler, prober]);
+    const seen = await watch.stop();
     const accepted = answers.filter((a) => a.status === 202);
     const busy = answers.filter((a) => a.status === 503 && a.code === 'NODE_BUSY');
-    const sorted = [...latencies].sort((a, b) => a - b);
     t.diagnostic(`24 batches: ${accepted.length} queued (last after ${Math.max(...accepted.map((a) => a.ms)).toFixed(0)} ms), ${busy.length} refused NODE_BUSY (last after ${busy.length ? Math.max(...busy.map((a) => a.ms)).toFixed(0) : '-'} ms)`);
-    t.diagnostic(`GET /v1/status during the flood: ${sorted.length} answers, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`);
-    t.diagnostic(`node RSS: ${before.toFixed(0)} MiB before, ${peak.toFixed(0)} MiB at most (+${(peak - before).toFixed(0)} MiB)`);
+    for (const line of describeWatch(seen)) t.diagnostic(line);
     assert.equal(accepted.length + busy.length, 24, `only queued or NODE_BUSY: ${JSON.stringify(answers.map((a) => a.code ?? a.status))}`);
     assert.ok(busy.length >= 1, 'what the gate cannot queue is refused');
     assert.ok(accepted.length >= 2);
-    assert.ok(statusCodes.length > 0 && statusCodes.every((s) => s === 200), 'status answered throughout');
+    assert.ok(seen.statusCodes.length > 0 && seen.statusCodes.every((s) => s === 200), 'status answered throughout');
   } finally {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));

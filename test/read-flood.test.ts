@@ -16,12 +16,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
 import { initDataDir } from '../src/node/data-dir.js';
 import type { SignedTx } from '../src/ledger/transaction.js';
-import { anchorTx, freePort, randomHash, startTestNode, tempDir, until } from './helpers.js';
+import { anchorTx, describeWatch, freePort, randomHash, startTestNode, tempDir, until, watchNode } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
 
@@ -84,14 +84,6 @@ test('lists of blocks and history proofs read no block bodies; whole-block reads
   }
 });
 
-/** Resident memory of a process, MiB (Linux). */
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
 test('a node with full blocks under a flood of lists and block reads keeps its memory bounded and answers status', async (t) => {
   const data = await tempDir('polity-read-flood-');
   const { genesis } = await initDataDir(data);
@@ -112,15 +104,7 @@ test('a node with full blocks under a flood of lists and block reads keeps its m
     const height = ((await (await fetch(`${url}/v1/status`)).json()) as { height: number }).height;
     t.diagnostic(`${txs.length} anchors in ${height} blocks`);
 
-    const before = await rssMiB(child.pid!);
-    let peak = before;
-    let flooding = true;
-    const sampler = (async () => {
-      while (flooding) {
-        peak = Math.max(peak, await rssMiB(child.pid!).catch(() => peak));
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })();
+    const watch = await watchNode(child.pid!, url, { probeAfterMs: 300, probeEveryMs: 100 });
     // 80 requests in flight for 4 s: half lists of 100 headers, half whole blocks.
     const answers = new Map<number, number>();
     const floodUntil = Date.now() + 4_000;
@@ -133,27 +117,12 @@ test('a node with full blocks under a flood of lists and block reads keeps its m
         answers.set(status, (answers.get(status) ?? 0) + 1);
       }
     };
-    const statusLatencies: number[] = [];
-    const statusCodes: number[] = [];
-    const prober = (async () => {
-      await new Promise((r) => setTimeout(r, 300));
-      while (Date.now() < floodUntil) {
-        const t0 = performance.now();
-        const res = await fetch(`${url}/v1/status`, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
-        statusLatencies.push(performance.now() - t0);
-        statusCodes.push(res?.status ?? 0);
-        if (res) await res.arrayBuffer();
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
-    await Promise.all([...Array.from({ length: 80 }, (_, i) => worker(i)), prober]);
-    flooding = false;
-    await sampler;
-    const growth = peak - before;
-    t.diagnostic(`node RSS: ${before.toFixed(0)} MiB before, ${peak.toFixed(0)} MiB at most during the flood (+${growth.toFixed(0)} MiB)`);
+    await Promise.all(Array.from({ length: 80 }, (_, i) => worker(i)));
+    const seen = await watch.stop();
+    const growth = seen.rssPeak - seen.rssBefore;
+    for (const line of describeWatch(seen)) t.diagnostic(line);
     t.diagnostic(`answers during the flood: ${JSON.stringify(Object.fromEntries(answers))}`);
-    t.diagnostic(`GET /v1/status during the flood: ${statusLatencies.length} answers, median ${median(statusLatencies).toFixed(0)} ms, max ${Math.max(...statusLatencies).toFixed(0)} ms`);
-    assert.ok(statusCodes.length > 0 && statusCodes.every((s) => s === 200), `status answered during the flood: ${statusCodes.join(',')}`);
+    assert.ok(seen.statusCodes.length > 0 && seen.statusCodes.every((s) => s === 200), `status answered during the flood: ${seen.statusCodes.join(',')}`);
     assert.ok([...answers.keys()].every((s) => s === 200 || s === 503), 'only answers or NODE_BUSY');
     assert.ok(growth < 400, `memory grew ${growth.toFixed(0)} MiB under the flood`);
   } finally {
