@@ -276,7 +276,10 @@ test(
     assert.equal(table.nodes.length, 4);
     const heightOf = async (api: string): Promise<number> => (await status(api)).height;
     // Every node commits blocks, and they agree on the chain.
-    await until('height 3 on every node', async () => (await Promise.all(table.nodes.map((n) => heightOf(n.api)))).every((h) => h >= 3), 30_000);
+    let heights: number[] = [];
+    await until('height 3 on every node', async () => (heights = await Promise.all(table.nodes.map((n) => heightOf(n.api)))).every((h) => h >= 3), 30_000).catch((e: Error) => {
+      throw new Error(`${e.message} (heights ${heights.join(', ')})\n${net.stderr()}`);
+    });
     // One department goes down (f = 1 of 4): the others keep committing.
     process.kill(table.nodes[3]!.pid, 'SIGKILL');
     await until('the report', () => /Department 4's node stopped unexpectedly \(killed by SIGKILL\); 3 of 4/.test(net.stderr()));
