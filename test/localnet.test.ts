@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { UsageError, type Io } from '../src/cli/io.js';
 import { runLocalnet } from '../src/cli/localnet.js';
 import { runInitNetwork } from '../src/cli/network-init.js';
+import { freePortRange } from './helpers.js';
 
 const LOCALNET_MODULE = new URL('../src/cli/localnet.js', import.meta.url).href;
 const IO_MODULE = new URL('../src/cli/io.js', import.meta.url).href;
@@ -99,13 +100,15 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** Two disjoint ranges of `n` free loopback ports: [p2p base, api base]. */
+/**
+ * Two disjoint ranges of `n` free loopback ports: [p2p base, api base]. Taken
+ * below the kernel's ephemeral range (freePortRange), where no connection of a
+ * test running beside this one, nor of these nodes dialling each other, can
+ * take a port between the check and the node's start.
+ */
 async function freeRanges(n: number): Promise<[number, number]> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const ports = Array.from({ length: 2 * n }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return [base, base + n];
-  }
+  const base = await freePortRange(2 * n);
+  return [base, base + n];
 }
 
 async function status(api: string): Promise<{ nodeKey: string; height: number; chainId?: string }> {
