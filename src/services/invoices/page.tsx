@@ -79,7 +79,7 @@ function InvoicesPage(): JSX.Element {
         <PrivacyNote>The chain holds the invoice's hash, amount and parties — a person who buys appears only as a pseudonymous DID, never by name. The invoice itself, with its lines, stays with the seller and the buyer.</PrivacyNote>
       </Panel>
       {result?.kind === 'problem' ? (
-        <Notice tone="error" id="invoice-result" title="Not found">
+        <Notice tone="error" id="invoice-result" title="Cannot show this invoice">
           <p>{result.text}</p>
         </Notice>
       ) : null}
@@ -103,6 +103,7 @@ function Lifecycle(props: { inv: InvoiceViewT }): JSX.Element {
           { label: 'Document hash (SHA-256)', value: <Hash value={inv.documentHash} short /> },
         ]}
       />
+      <div class="table-wrap">
       <table class="table" id="lifecycle-table">
         <caption class="visually-hidden">Lifecycle</caption>
         <thead>
@@ -135,6 +136,7 @@ function Lifecycle(props: { inv: InvoiceViewT }): JSX.Element {
           ))}
         </tbody>
       </table>
+      </div>
     </Panel>
   );
 }
