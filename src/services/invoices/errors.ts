@@ -8,7 +8,7 @@ import { defineErrors, type DetailsOf } from '../../ledger/errors.js';
 
 export const INVOICES_ERRORS = defineErrors({
   INVOICES_INVALID: { status: 400, arises: '`invoices.*`', meaning: 'a malformed invoice or decision: a number with characters outside [A-Za-z0-9._-], a date that is not a calendar date, a buyer that is neither a member organisation nor a DID in force, a designation it already has' },
-  INVOICES_OVERSIZED: { status: 400, arises: '`invoices.issue`', meaning: 'a field above its limit: an invoice number longer than 64 characters, or an amount above 10^15 minor units' },
+  INVOICES_OVERSIZED: { status: 400, arises: '`invoices.issue`', meaning: "a field above its limit: an invoice number longer than 64 characters, or an amount above 10^15 minor units; or the seller (or buying organisation) already has 10,000,000 invoices, an index's limit" },
   INVOICES_UNKNOWN: { status: 404, arises: '`invoices.acknowledge|void|reimburse`, `GET /v1/invoices/{seller}/{number}`', meaning: 'the seller issued no invoice with this number' },
   INVOICES_DUPLICATE_NUMBER: { status: 409, arises: '`invoices.issue`', meaning: 'the seller issued an invoice with this number already (numbers are unique per seller and never reused, voided ones included)' },
   INVOICES_NOT_SELLER: { status: 403, arises: '`invoices.void`', meaning: 'only an official of the selling organisation voids its invoice' },
