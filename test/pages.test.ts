@@ -38,6 +38,7 @@ import { adminKeyPath, nodeKeyPath } from '../src/node/data-dir.js';
 import { registerStatic, webPagesOf } from '../src/api/static.js';
 import { SERVICES } from '../src/services/index.js';
 import { didPolityFromKey } from '../src/services/did/method.js';
+import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
 import { anchorTx, startTestNode, type TestNode } from './helpers.js';
 import { axeViolations, browserSuite, DESKTOP, openBrowser, PHONE, watchPage, type AxeViolation } from './browser.js';
 
@@ -115,6 +116,13 @@ browserSuite('every page passes axe-core at desktop and phone widths', () => {
       return { ...body, validator: nodeKey.publicKey, sig: signBytes(nodeKey.secretKey, voteSignBytes(body)) };
     };
     await commit(generateKeyPair(), 'evidence', 'submit', { first: vote(sha256Hex('a')), second: vote(null) });
+    // An invoice: the department's invoicer issues it to a person known by a did:key, who acknowledges it.
+    const invoicer = generateKeyPair();
+    const buyer = generateKeyPair();
+    const invoicerConsent = signConsent({ chainId: tn.genesis.chainId, org: 'local-department', use: 'official', publicKey: invoicer.publicKey, secretKey: invoicer.secretKey }).signature;
+    await commit(admin, 'org', 'propose', { org: 'local-department', op: { type: 'registerOfficial', key: invoicer.publicKey, roles: ['invoicer'], consent: invoicerConsent } });
+    await commit(invoicer, 'invoices', 'issue', { number: 'PG-0001', buyer: didKeyFromPublicKey(buyer.publicKey), amount: 12_550, currency: 'EUR', date: '2026-12-04', documentHash: sha256Hex('invoice PG-0001') });
+    await commit(buyer, 'invoices', 'acknowledge', { seller: 'local-department', number: 'PG-0001' });
 
     states.push(
       { name: 'explorer', path: '/', ready: '#blocks-table tbody tr' },
@@ -158,6 +166,18 @@ browserSuite('every page passes axe-core at desktop and phone widths', () => {
       },
       { name: 'validators', path: '/validators', ready: '#current-table' },
       { name: 'evidence', path: '/evidence', ready: '#evidence-table .badge' },
+      { name: 'invoices', path: '/invoices', ready: '#lookup-form' },
+      { name: 'invoices-found', path: '/invoices?seller=local-department&number=PG-0001', ready: '#lifecycle-table tbody tr' },
+      {
+        name: 'invoices-invalid',
+        path: '/invoices',
+        ready: '#invoice-result',
+        act: async (p) => {
+          await p.fill('#seller-input', 'local-department');
+          await p.fill('#number-input', 'no/such');
+          await p.click('#lookup');
+        },
+      },
     );
 
     ({ browser, page } = await openBrowser({ timeoutMs: WAIT_MS }));

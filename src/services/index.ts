@@ -12,8 +12,9 @@ import { did } from './did/index.js';
 import { org } from './org/index.js';
 import { gov } from './gov/index.js';
 import { credentials } from './credentials/index.js';
+import { invoices } from './invoices/index.js';
 
-export const SERVICES: readonly ServiceDefinition<any>[] = [notary, evidence, validators, did, org, gov, credentials];
+export const SERVICES: readonly ServiceDefinition<any>[] = [notary, evidence, validators, did, org, gov, credentials, invoices];
 
 /** The modules of the services: what a chain runs. */
 export const builtinModules = SERVICES.map((s) => s.module);
