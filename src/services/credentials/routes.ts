@@ -38,6 +38,7 @@ import {
   TypeParams,
   VcApiVerifyBody,
   VcApiVerifyResult,
+  VcApiVerifyRefused,
   VerificationView,
   VerifyBody,
 } from './schemas.js';
@@ -149,7 +150,7 @@ export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
         tags: [TAG],
         summary: 'W3C VC API: verify a credential (Data Integrity, a compact vc+jwt, or an EnvelopedVerifiableCredential carrying one). 200 with the checks passed; 400 with the failure in errors.',
         body: VcApiVerifyBody,
-        response: { 200: VcApiVerifyResult, 400: VcApiVerifyResult },
+        response: { 200: VcApiVerifyResult, 400: VcApiVerifyRefused },
       },
       bodyLimit: VC_JWT_CHARS_MAX + 1024,
     },
