@@ -4,10 +4,9 @@
  * issuer's tool needs before it signs, the Bitstring Status List credentials
  * (GZIP, then multibase base64url, as the spec says), and verification —
  * Polity's own answer with every check, and the W3C VC API's
- * `POST /credentials/verify`. (The VC API's `POST /credentials/status`
- * changes a status with the issuer's key held by the server; on Polity the
- * issuing official signs `credentials.setStatus` itself, so that endpoint
- * waits for server-side issuer keys.)
+ * `POST /credentials/verify`. The issuing desk's routes (the VC API's
+ * `POST /credentials/issue` and `/credentials/status`, with an issuing
+ * official's key held by the node) are in routes-desk.ts.
  *
  * All reads are public: the registry is what every verifier must audit, and
  * a record says nothing about the holder or the claims. Verification is
@@ -44,10 +43,12 @@ import {
 } from './schemas.js';
 import { verifyCredential } from './verify.js';
 import { getOrg } from '../../runtime/membership.js';
+import { createDeskHandle, registerDeskRoutes } from './routes-desk.js';
 
 const TAG = 'credentials';
 
-export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
+export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
+  const { node, get } = ctx;
   const head = () => ({ height: node.height, txIndex: Number.MAX_SAFE_INTEGER });
   const verify = (credential: unknown) => ({ ...verifyCredential(get, credential, { nowMs: Date.now(), claimsProblem, ...(typeof credential === 'string' ? {} : { bytes: JSON.stringify(credential).length }) }), height: node.height });
 
@@ -161,4 +162,8 @@ export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
       return reply.status(400).send({ checks, warnings: [], errors: [{ code: v.code!, message: v.message! }] });
     },
   );
+
+  // The issuing desk (routes-desk.ts): the VC API's issue and status.
+  const desk = createDeskHandle(ctx);
+  registerDeskRoutes(app, ctx, desk);
 };
