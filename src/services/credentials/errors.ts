@@ -35,6 +35,14 @@ export const CREDENTIALS_ERRORS = defineErrors({
   CREDENTIALS_DESK_OFF: { status: 503, arises: '`POST /credentials/issue`, `/credentials/status`, OpenID4VCI', meaning: "this node runs no issuing desk (started without --issuing-key), or the desk's key is not an issuer of an active organisation" },
   CREDENTIALS_DESK_BUSY: { status: 503, arises: 'the issuing desk', meaning: 'the issuing desk has as many requests waiting as it may, or the node did not admit its transaction; try again shortly' },
   CREDENTIALS_DESK_UNCONFIRMED: { status: 503, arises: 'the issuing desk', meaning: 'the issuing transaction was not committed in time; the credential was not handed out' },
+  // SD-JWT VC and presentations (spec §2b, §4a).
+  CREDENTIALS_DISCLOSURE_INVALID: { status: 422, arises: 'verification of an SD-JWT VC', meaning: 'a disclosure matches no digest the issuer signed: it was altered, or taken from another credential' },
+  CREDENTIALS_PRESENTATION_MALFORMED: { status: 400, arises: 'presentation verification', meaning: 'not a presentation Polity reads: an SD-JWT with a key-binding JWT, or a vp+jwt (VC-JOSE) with holder, aud and nonce' },
+  CREDENTIALS_PRESENTATION_PROOF_INVALID: { status: 422, arises: 'presentation verification', meaning: "the holder's signature (the key-binding JWT or the vp+jwt) does not verify, or its sd_hash does not cover what was presented" },
+  CREDENTIALS_PRESENTATION_AUDIENCE: { status: 403, arises: 'presentation verification', meaning: 'the presentation was made for another verifier (its aud is not this audience)' },
+  CREDENTIALS_PRESENTATION_REPLAYED: { status: 409, arises: 'presentation verification', meaning: "the presentation's nonce is not one this node handed out, was used already, or expired" },
+  CREDENTIALS_HOLDER_MISMATCH: { status: 403, arises: 'presentation verification', meaning: "the presenter is not the credential's holder: not its subject's DID, or no key the issuer bound it to (cnf)" },
+  CREDENTIALS_NONCES_EXHAUSTED: { status: 503, arises: '`POST /v1/credentials/nonces`', meaning: 'the node holds as many unexpired presentation nonces as it keeps; try again when some expire' },
 });
 
 declare module '../../ledger/errors.js' {
