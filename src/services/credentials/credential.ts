@@ -23,6 +23,7 @@
 import { canonicalBytes, type Json } from '../../crypto/canonical-json.js';
 import { toHex } from '../../crypto/bytes.js';
 import { sha256 } from '../../crypto/sha256.js';
+import { parseDateTime } from '../did/method.js';
 import type { JsonObject } from './data-integrity.js';
 import type { StatusPurpose } from './status-list.js';
 
@@ -83,6 +84,41 @@ export interface ReadCredential {
 
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** The longest URL read in a credential's identifying fields. */
+export const CREDENTIAL_URL_CHARS_MAX = 2048;
+/**
+ * A URL as VC 2.0 means it (an absolute URL: https:, did:, urn:, …): WHATWG
+ * parses it, and it holds no whitespace or control characters, which the
+ * parser would strip or escape (so "https ://x" or "fake-issuer" are not).
+ */
+export function isUrl(v: unknown): v is string {
+  return typeof v === 'string' && v.length <= CREDENTIAL_URL_CHARS_MAX && !/[\u0000-\u0020\u007f]/.test(v) && URL.canParse(v);
+}
+const isTypeValue = (v: unknown): boolean => (typeof v === 'string' && v.length > 0) || (Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'string' && t.length > 0));
+const oneOrMany = (v: Json): Json[] => (Array.isArray(v) ? v : [v]);
+
+/**
+ * The VC 2.0 rules on a credential's optional parts that plain JSON can
+ * check (§4.3–§4.11 of the data model): the first thing wrong, or undefined.
+ * Rules that need a JSON-LD processor (a term mapped by @context, a
+ * protected term redefined) are not checked: Polity reads credentials as
+ * JSON and recognises its own types by name.
+ */
+function dataModelProblem(input: JsonObject): string | undefined {
+  const ctx = input['@context'] as Json[];
+  if (!ctx.slice(1).every((c) => isUrl(c) || isObject(c))) return '@context: expected URLs or context objects after the first';
+  if (input['id'] !== undefined && !isUrl(input['id'])) return 'id: expected one URL';
+  for (const [field, needsId] of [['credentialSchema', true], ['termsOfUse', false], ['evidence', false], ['refreshService', false]] as const) {
+    const value = input[field];
+    if (value === undefined) continue;
+    for (const item of oneOrMany(value)) {
+      if (!isObject(item) || !isTypeValue(item['type'])) return `${field}: expected objects with a type`;
+      if ((needsId || item['id'] !== undefined) && !isUrl(item['id'])) return `${field}: expected an id that is one URL`;
+    }
+  }
+  return undefined;
+}
+
 /** A credential read from untrusted JSON: its shape only, or the first thing wrong with it. */
 export function readCredential(input: unknown): { ok: true; value: ReadCredential } | { ok: false; reason: string } {
   if (!isObject(input)) return { ok: false, reason: 'expected a JSON object' };
@@ -93,9 +129,18 @@ export function readCredential(input: unknown): { ok: true; value: ReadCredentia
   const issuerField = input['issuer'];
   const issuer = typeof issuerField === 'string' ? issuerField : isObject(issuerField) && typeof issuerField['id'] === 'string' ? issuerField['id'] : undefined;
   if (!issuer) return { ok: false, reason: 'issuer: expected a DID or an object with an id' };
+  if (!isUrl(issuer)) return { ok: false, reason: 'issuer: expected a URL (a DID), alone or as the id of an object' };
   const subject = input['credentialSubject'];
   if (!isObject(subject)) return { ok: false, reason: 'credentialSubject: expected one object' };
-  for (const f of ['validFrom', 'validUntil'] as const) if (input[f] !== undefined && typeof input[f] !== 'string') return { ok: false, reason: `${f}: expected a date-time string` };
+  if (Object.keys(subject).length === 0) return { ok: false, reason: 'credentialSubject: expected at least one claim (an id or a property)' };
+  if (subject['id'] !== undefined && !isUrl(subject['id'])) return { ok: false, reason: 'credentialSubject: expected an id that is one URL' };
+  for (const f of ['validFrom', 'validUntil'] as const) {
+    if (input[f] !== undefined && parseDateTime(input[f]) === undefined) return { ok: false, reason: `${f}: expected an XML Schema date-time with a zone (…Z or …±hh:mm)` };
+  }
+  // validUntil before validFrom is an issuer's error (VC 2.0 §4.9); read here, such a credential
+  // is never valid — each instant is before validFrom or after validUntil — and verification says which.
+  const problem = dataModelProblem(input);
+  if (problem) return { ok: false, reason: problem };
   const rawStatus = input['credentialStatus'];
   const entries: Json[] = rawStatus === undefined ? [] : Array.isArray(rawStatus) ? rawStatus : [rawStatus];
   const status: ReadCredential['status'] = [];

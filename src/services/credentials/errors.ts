@@ -31,6 +31,10 @@ export const CREDENTIALS_ERRORS = defineErrors({
   CREDENTIALS_SUSPENDED: { status: 409, arises: 'verification', meaning: 'the issuer suspended the credential; it may be reinstated' },
   CREDENTIALS_EXPIRED: { status: 409, arises: 'verification', meaning: 'the credential is past its validUntil' },
   CREDENTIALS_NOT_YET_VALID: { status: 409, arises: 'verification', meaning: 'the credential is before its validFrom' },
+  // The issuing desk (desk.ts), the VC API's issue and status, OpenID4VCI (spec §8-§9).
+  CREDENTIALS_DESK_OFF: { status: 503, arises: '`POST /credentials/issue`, `/credentials/status`, OpenID4VCI', meaning: "this node runs no issuing desk (started without --issuing-key), or the desk's key is not an issuer of an active organisation" },
+  CREDENTIALS_DESK_BUSY: { status: 503, arises: 'the issuing desk', meaning: 'the issuing desk has as many requests waiting as it may, or the node did not admit its transaction; try again shortly' },
+  CREDENTIALS_DESK_UNCONFIRMED: { status: 503, arises: 'the issuing desk', meaning: 'the issuing transaction was not committed in time; the credential was not handed out' },
   // SD-JWT VC and presentations (spec §2b, §4a).
   CREDENTIALS_DISCLOSURE_INVALID: { status: 422, arises: 'verification of an SD-JWT VC', meaning: 'a disclosure matches no digest the issuer signed: it was altered, or taken from another credential' },
   CREDENTIALS_PRESENTATION_MALFORMED: { status: 400, arises: 'presentation verification', meaning: 'not a presentation Polity reads: an SD-JWT with a key-binding JWT, or a vp+jwt (VC-JOSE) with holder, aud and nonce' },

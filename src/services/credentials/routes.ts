@@ -6,10 +6,9 @@
  * Polity's own answer with every check, and the W3C VC API's
  * `POST /credentials/verify` — and of presentations (§4a): the verifier's
  * single-use nonces, held in this node's memory, Polity's answer and the VC
- * API's `POST /presentations/verify`. (The VC API's `POST /credentials/status`
- * changes a status with the issuer's key held by the server; on Polity the
- * issuing official signs `credentials.setStatus` itself, so that endpoint
- * waits for server-side issuer keys.)
+ * API's `POST /presentations/verify`. The issuing desk's routes (the VC API's
+ * `POST /credentials/issue` and `/credentials/status`, with an issuing
+ * official's key held by the node) are in routes-desk.ts.
  *
  * All reads are public: the registry is what every verifier must audit, and
  * a record says nothing about the holder or the claims. Verification is
@@ -43,6 +42,7 @@ import {
   TypeParams,
   VcApiVerifyBody,
   VcApiVerifyResult,
+  VcApiVerifyRefused,
   VerificationView,
   VerifyBody,
   NonceView,
@@ -52,10 +52,12 @@ import {
 } from './schemas.js';
 import { verifyCredential } from './verify.js';
 import { getOrg } from '../../runtime/membership.js';
+import { createDeskHandle, registerDeskRoutes } from './routes-desk.js';
 
 const TAG = 'credentials';
 
-export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
+export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
+  const { node, get } = ctx;
   const head = () => ({ height: node.height, txIndex: Number.MAX_SAFE_INTEGER });
   const verify = (credential: unknown) => ({ ...verifyCredential(get, credential, { nowMs: Date.now(), claimsProblem, ...(typeof credential === 'string' ? {} : { bytes: JSON.stringify(credential).length }) }), height: node.height });
 
@@ -158,7 +160,7 @@ export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
         tags: [TAG],
         summary: 'W3C VC API: verify a credential (Data Integrity, a compact vc+jwt, or an EnvelopedVerifiableCredential carrying one). 200 with the checks passed; 400 with the failure in errors.',
         body: VcApiVerifyBody,
-        response: { 200: VcApiVerifyResult, 400: VcApiVerifyResult },
+        response: { 200: VcApiVerifyResult, 400: VcApiVerifyRefused },
       },
       bodyLimit: SD_JWT_CHARS_MAX + 1024,
     },
@@ -170,6 +172,9 @@ export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
     },
   );
 
+  // The issuing desk (routes-desk.ts): the VC API's issue and status.
+  const desk = createDeskHandle(ctx);
+  registerDeskRoutes(app, ctx, desk);
   // Presentations (spec §4a): the verifier's nonces, SD-JWT+KB and vp+jwt, Polity's answer and the VC API's.
   const nonces = createNonceStore();
   const verifyPresented = (presentation: unknown, audience: string, nonce: string) => ({

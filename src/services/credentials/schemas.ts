@@ -4,6 +4,7 @@
  * through whole and are read by credential.ts, which says what is wrong.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { ErrorBody } from '../../schemas/common.js';
 import { Hex32, OrgId } from '../schemas.js';
 import { CHECKS } from './verify.js';
 import { LISTS_MAX } from './status-list.js';
@@ -101,6 +102,13 @@ export const VcApiVerifyResult = Type.Object({
   warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
   errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
 });
+/**
+ * The VC API verify's 400: a credential it refuses (the VC API shape), or a
+ * request that is not a verify request at all (a body the schema refuses, bad
+ * JSON: the node's common error body). One schema for both, or Fastify could
+ * not write the second and would answer 500.
+ */
+export const VcApiVerifyRefused = Type.Union([VcApiVerifyResult, ErrorBody]);
 
 // Presentations (spec §4a).
 const Expect = Type.String({ minLength: 1, maxLength: EXPECT_CHARS_MAX });
