@@ -43,6 +43,7 @@ import {
 import { verifyCredential } from './verify.js';
 import { getOrg } from '../../runtime/membership.js';
 import { createDeskHandle, registerDeskRoutes } from './routes-desk.js';
+import { registerVciRoutes } from './routes-vci.js';
 
 const TAG = 'credentials';
 
@@ -165,4 +166,6 @@ export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
   // The issuing desk (routes-desk.ts): the VC API's issue and status.
   const desk = createDeskHandle(ctx);
   registerDeskRoutes(app, ctx, desk);
+  // OpenID4VCI, pre-authorised code flow, through the same desk (routes-vci.ts).
+  registerVciRoutes(app, ctx, desk);
 };
