@@ -43,6 +43,16 @@ export const CREDENTIALS_ERRORS = defineErrors({
   CREDENTIALS_PRESENTATION_REPLAYED: { status: 409, arises: 'presentation verification', meaning: "the presentation's nonce is not one this node handed out, was used already, or expired" },
   CREDENTIALS_HOLDER_MISMATCH: { status: 403, arises: 'presentation verification', meaning: "the presenter is not the credential's holder: not its subject's DID, or no key the issuer bound it to (cnf)" },
   CREDENTIALS_NONCES_EXHAUSTED: { status: 503, arises: '`POST /v1/credentials/nonces`', meaning: 'the node holds as many unexpired presentation nonces as it keeps; try again when some expire' },
+  CREDENTIALS_VCI_OFFERS_FULL: { status: 503, arises: '`POST /v1/credentials/offers`', meaning: 'as many credential offers are open as the node holds; wait until some are redeemed or expire' },
+  CREDENTIALS_VCI_OFFER_UNKNOWN: { status: 404, arises: '`GET /v1/credentials/offers/{id}`', meaning: 'no open credential offer with this id: redeemed, expired, or never made' },
+  CREDENTIALS_VCI_GRANT_TYPE: { status: 400, arises: 'OpenID4VCI token endpoint (`unsupported_grant_type`)', meaning: 'only the pre-authorised code grant is supported' },
+  CREDENTIALS_VCI_GRANT_UNKNOWN: { status: 400, arises: 'OpenID4VCI token endpoint (`invalid_grant`)', meaning: 'no open offer has this pre-authorised code (expired, or never made)' },
+  CREDENTIALS_VCI_GRANT_USED: { status: 400, arises: 'OpenID4VCI token endpoint (`invalid_grant`)', meaning: 'the pre-authorised code was redeemed already: a code is good once' },
+  CREDENTIALS_VCI_TX_CODE: { status: 400, arises: 'OpenID4VCI token endpoint (`invalid_grant`)', meaning: 'the transaction code is missing or wrong; after three wrong tries the offer is void' },
+  CREDENTIALS_VCI_TOKEN: { status: 401, arises: 'OpenID4VCI credential endpoint (`invalid_token`)', meaning: 'the access token is missing, unknown, expired or used' },
+  CREDENTIALS_VCI_NONCE: { status: 400, arises: 'OpenID4VCI credential endpoint (`invalid_nonce`)', meaning: "the proof's c_nonce is missing, unknown, expired or used; get a fresh one from the nonce endpoint" },
+  CREDENTIALS_VCI_PROOF: { status: 400, arises: 'OpenID4VCI credential endpoint (`invalid_proof`)', meaning: 'the proof of possession of the holder key is missing or not valid (typ, alg, key, signature, audience or time)' },
+  CREDENTIALS_VCI_REQUEST: { status: 400, arises: 'OpenID4VCI credential endpoint (`invalid_credential_request`, `unknown_credential_configuration`)', meaning: 'the credential request names a configuration or format the offer does not grant' },
 });
 
 declare module '../../ledger/errors.js' {

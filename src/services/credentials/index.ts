@@ -10,6 +10,7 @@ import { CREDENTIALS_ERRORS } from './errors.js';
 import { credentialsRoutes } from './routes.js';
 import { DESK_START_OPTIONS } from './routes-desk.js';
 import { credentialCommands } from './cli.js';
+import { walletCommands } from './cli-wallet.js';
 import { credentialsAuthorisation } from './authorisation.js';
 
 export const credentials = defineService({
@@ -20,7 +21,7 @@ export const credentials = defineService({
   tags: [{ name: 'credentials', description: 'Verifiable credentials: types and trusted issuers, status lists, verification (spec/services/credentials.md).' }],
   routes: credentialsRoutes,
   startOptions: DESK_START_OPTIONS,
-  commands: credentialCommands,
+  commands: { ...credentialCommands, ...walletCommands },
   page: { path: '/credentials', title: 'Check a credential', nav: 'Credentials' },
   authorisation: credentialsAuthorisation,
   spec: 'spec/services/credentials.md',

@@ -53,6 +53,7 @@ import {
 import { verifyCredential } from './verify.js';
 import { getOrg } from '../../runtime/membership.js';
 import { createDeskHandle, registerDeskRoutes } from './routes-desk.js';
+import { registerVciRoutes } from './routes-vci.js';
 
 const TAG = 'credentials';
 
@@ -234,4 +235,6 @@ export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
       return reply.status(400).send({ checks, warnings: [], errors: [{ code: v.code!, message: v.message! }] });
     },
   );
+  // OpenID4VCI, pre-authorised code flow, through the same desk (routes-vci.ts).
+  registerVciRoutes(app, ctx, desk);
 };
