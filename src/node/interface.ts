@@ -103,6 +103,8 @@ export interface PolityNode {
   waitForTx(txId: string, timeoutMs: number): Promise<TxStatus>;
   getState(key: string): Json | undefined;
   readState(key: string, withProof: boolean): StateRead;
+  /** Check an Ed25519 signature over any message in the verification workers (the API's verifiers use every core). */
+  verifySignature(pubKey: string, message: Uint8Array, sig: Uint8Array): Promise<boolean>;
   nextNonce(signer: string): number;
   getBlock(height: number): Promise<Block | undefined>;
   getBlockByHash(hash: string): Promise<Block | undefined>;

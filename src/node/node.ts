@@ -276,6 +276,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     pendingTxs: (limit) => admission.list(limit),
     getState: (key) => chain.getState(key),
     readState: (key, withProof) => chain.readState(key, withProof),
+    verifySignature: (pubKey, message, sig) => verifyPool.verifySignature(pubKey, message, sig),
     nextNonce: (signer) => chain.nextNonce(signer),
     getBlock: (height) => chain.getBlock(height),
     getBlockByHash: (hash) => chain.getBlockByHash(hash),

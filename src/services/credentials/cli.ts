@@ -6,6 +6,8 @@
  *   polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE]
  *   polity credential status suspend|reinstate|revoke FILE [--reason R]
  *   polity credential propose define-type --name N --title T --schema FILE
+ *   polity credential propose define-type --template diploma|business-licence|driving-licence|residence [--name N]
+ *   polity credential propose classify --org ID --kinds university[,…]   (the organisation's kinds; empty: none)
  *   polity credential propose retire-type --name N
  *   polity credential propose accredit|withdraw --org ID --type T --role accreditor|issuer
  *   polity credential enact PROPOSAL
@@ -34,6 +36,7 @@ import { prepareCredential } from './issuer.js';
 import { looksLikeCompactJws, vcJwtHash, VC_JWT_CHARS_MAX } from './vc-jwt.js';
 import { REASONS } from './module.js';
 import { TYPE_NAME_RE } from './registry.js';
+import { defineTypeDecision, templateOf, TEMPLATES } from './templates.js';
 import type { Static } from '@sinclair/typebox';
 import type { RecordView, SlotView, TypeDetail, TypeList, VerificationViewT } from './schemas.js';
 
@@ -186,7 +189,15 @@ async function setStatus(client: Client, values: Record<string, unknown>, positi
 async function propose(client: Client, values: Record<string, unknown>, positionals: string[], io: Io): Promise<number> {
   const kind = positionals[1];
   let decision: Record<string, unknown>;
-  if (kind === 'define-type') {
+  if (kind === 'define-type' && typeof values.template === 'string') {
+    const t = templateOf(values.template);
+    if (!t) throw new UsageError(`--template: one of ${TEMPLATES.map((x) => x.template).join(', ')}`);
+    decision = defineTypeDecision(t, values.name === undefined ? t.name : typeName(values.name)) as Record<string, unknown>;
+  } else if (kind === 'classify') {
+    const kinds = typeof values.kinds === 'string' && values.kinds !== '' ? values.kinds.split(',').map((k) => k.trim()) : [];
+    if (kinds.some((k) => !/^[a-z][a-z0-9-]{1,31}$/.test(k))) throw new UsageError('--kinds: comma-separated kinds such as university,municipality (lowercase, hyphens); empty removes every kind');
+    decision = { type: 'classify', org: orgId(values.org), kinds };
+  } else if (kind === 'define-type') {
     const name = typeName(values.name);
     if (typeof values.title !== 'string' || values.title.length === 0 || values.title.length > 128) throw new UsageError('--title: 1-128 characters');
     if (typeof values.schema !== 'string') throw new UsageError('--schema: expected a JSON Schema file for the claims');
@@ -198,7 +209,7 @@ async function propose(client: Client, values: Record<string, unknown>, position
   else if (kind === 'accredit' || kind === 'withdraw') {
     if (values.role !== 'accreditor' && values.role !== 'issuer') throw new UsageError('--role: accreditor or issuer');
     decision = { type: kind, org: orgId(values.org), credentialType: typeName(values.type), role: values.role };
-  } else throw new UsageError('expected: propose define-type|retire-type|accredit|withdraw');
+  } else throw new UsageError('expected: propose define-type|retire-type|accredit|withdraw|classify');
   const key = await loadUserKey(values);
   const s = await submitSigned(client, key, 'gov', 'propose', { change: { type: 'serviceDecision', module: 'credentials', decision } });
   if (!s.ok) {
@@ -268,7 +279,7 @@ export const credentialCommands: Record<string, Command> = {
   credential: {
     summary: 'verifiable credentials: verify a credential file; the registry of types and issuers; issue, suspend, reinstate, revoke (signed with --key)',
     usage:
-      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
+      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | define-type --template diploma|business-licence|driving-licence|residence [--name N] | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer | classify --org ID --kinds K1,K2\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
@@ -285,6 +296,8 @@ export const credentialCommands: Record<string, Command> = {
       schema: { type: 'string' },
       org: { type: 'string' },
       role: { type: 'string' },
+      template: { type: 'string' },
+      kinds: { type: 'string' },
     },
     positionals: { min: 1, max: 3 },
     run: (values, positionals, io) => runCredential(values, positionals, io),

@@ -31,6 +31,10 @@ export const CREDENTIALS_ERRORS = defineErrors({
   CREDENTIALS_SUSPENDED: { status: 409, arises: 'verification', meaning: 'the issuer suspended the credential; it may be reinstated' },
   CREDENTIALS_EXPIRED: { status: 409, arises: 'verification', meaning: 'the credential is past its validUntil' },
   CREDENTIALS_NOT_YET_VALID: { status: 409, arises: 'verification', meaning: 'the credential is before its validFrom' },
+  // Templates, kinds of organisation, signed and offline status (spec §§1a, 3a, 4a).
+  CREDENTIALS_ORG_KIND: { status: 403, arises: '`credentials.enact` accredit, `credentials.accredit`, `credentials.issue`', meaning: 'the credential type is issued only by organisations of a kind (a university, a municipality, …) and the organisation is not, or no longer, of that kind' },
+  CREDENTIALS_STATUS_STALE: { status: 409, arises: 'verification offline, `polity credential status-list`', meaning: 'the status the verifier holds (a status receipt, or a signed status list credential) is older than the freshness it accepts' },
+  CREDENTIALS_RECEIPT_INVALID: { status: 422, arises: 'verification offline', meaning: 'a state receipt does not verify against the genesis (altered, another chain, a forged certificate) or does not prove the state the check needs' },
 });
 
 declare module '../../ledger/errors.js' {
