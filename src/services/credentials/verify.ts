@@ -41,6 +41,7 @@ export type VerificationCode = Extract<
   | 'CREDENTIALS_EXPIRED'
   | 'CREDENTIALS_NOT_YET_VALID'
   | 'CREDENTIALS_STATUS_STALE'
+  | 'CREDENTIALS_RECEIPT_INVALID'
 >;
 
 export interface Check {
