@@ -2,6 +2,8 @@
  * `polity credential`: verifiable credentials from the command line.
  *
  *   polity credential verify FILE                    is it valid, and why not (exit 0 valid, 1 not)
+ *   polity credential verify FILE --offline --status-receipt R --genesis G   the same with no node (cli-offline.ts)
+ *   polity credential receipt FILE|HASH [--status] [--out R]                the receipts for that
  *   polity credential types | type NAME              the registry
  *   polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE]
  *   polity credential status suspend|reinstate|revoke FILE [--reason R]
@@ -37,6 +39,7 @@ import { looksLikeCompactJws, vcJwtHash, VC_JWT_CHARS_MAX } from './vc-jwt.js';
 import { REASONS } from './module.js';
 import { TYPE_NAME_RE } from './registry.js';
 import { defineTypeDecision, templateOf, TEMPLATES } from './templates.js';
+import { fetchReceipt, verifyOfflineCommand } from './cli-offline.js';
 import type { Static } from '@sinclair/typebox';
 import type { RecordView, SlotView, TypeDetail, TypeList, VerificationViewT } from './schemas.js';
 
@@ -238,7 +241,12 @@ export async function runCredential(values: Record<string, unknown>, positionals
   switch (sub) {
     case 'verify':
       if (!positionals[1]) throw new UsageError('expected: verify FILE');
+      if (values.offline === true) return verifyOfflineCommand(await readCredentialFile(positionals[1]), values, io, printVerification);
       return verify(client, positionals[1], io, values.json === true);
+    case 'receipt': {
+      const target = positionals[1] ?? '';
+      return fetchReceipt(client, isHex(target, 32) ? target : hashOf(await readCredentialFile(target)), values, io);
+    }
     case 'types': {
       const list = await client.request<Static<typeof TypeList>>('GET', '/v1/credentials/types');
       for (const t of list.types) io.out(`${t.name.padEnd(28)} ${t.retiredAt ? '(retired) ' : ''}${t.title}`);
@@ -279,7 +287,7 @@ export const credentialCommands: Record<string, Command> = {
   credential: {
     summary: 'verifiable credentials: verify a credential file; the registry of types and issuers; issue, suspend, reinstate, revoke (signed with --key)',
     usage:
-      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | define-type --template diploma|business-licence|driving-licence|residence [--name N] | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer | classify --org ID --kinds K1,K2\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
+      'polity credential verify FILE [--json] | verify FILE --offline --status-receipt R [--status-receipt R2] --genesis G [--max-status-age SECONDS]\n       polity credential receipt FILE|HASH [--status] [--out R]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | define-type --template diploma|business-licence|driving-licence|residence [--name N] | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer | classify --org ID --kinds K1,K2\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
@@ -298,6 +306,11 @@ export const credentialCommands: Record<string, Command> = {
       role: { type: 'string' },
       template: { type: 'string' },
       kinds: { type: 'string' },
+      offline: { type: 'boolean' },
+      'status-receipt': { type: 'string', multiple: true },
+      genesis: { type: 'string' },
+      'max-status-age': { type: 'string' },
+      status: { type: 'boolean' },
     },
     positionals: { min: 1, max: 3 },
     run: (values, positionals, io) => runCredential(values, positionals, io),

@@ -33,6 +33,8 @@ export const TypeView = Type.Object({
   definedAt: PositionSchema,
   proposal: Type.String(),
   retiredAt: Type.Optional(PositionSchema),
+  issuerKinds: Type.Optional(Type.Array(Type.String(), { description: 'only organisations of one of these kinds issue it' })),
+  template: Type.Optional(Type.String({ description: 'the template it was defined from' })),
 });
 
 export const TypeList = Type.Object({ height: Type.Integer(), types: Type.Array(TypeView) });
