@@ -16,6 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { main } from '../src/main.js';
 import type { Io } from '../src/cli/io.js';
@@ -92,12 +93,12 @@ test("the status list credential is signed by the node's attestation key, with v
   assert.notEqual(t.node.attest.publicKey, t.node.nodeKey, 'a key of its own, not the consensus key');
   assert.equal(typeof doc['validUntil'], 'string');
   assert.equal(typeof doc['height'], 'number');
-  const checked = checkStatusList(doc, { nowMs: Date.now(), maxAgeMs: 3_600_000, trustedKeys: [t.node.attest.publicKey] });
+  const checked = checkStatusList(doc, { nowMs: Date.now(), maxAgeMs: 3_600_000, trustedKeys: [t.node.attest.publicKey], gunzip: gunzipSync });
   assert.ok(checked.ok, checked.ok ? '' : checked.reason);
   assert.equal(checked.bits.length, 131_072 / 8);
   const tampered = { ...doc, height: (doc['height'] as number) + 1 };
-  assert.equal((checkStatusList(tampered, { nowMs: Date.now(), maxAgeMs: 3_600_000 }) as { code: string }).code, 'CREDENTIALS_PROOF_INVALID');
-  assert.equal((checkStatusList(doc, { nowMs: Date.parse(doc['validUntil'] as string) + 1_000, maxAgeMs: 3_600_000 * 24 }) as { code: string }).code, 'CREDENTIALS_STATUS_STALE');
+  assert.equal((checkStatusList(tampered, { nowMs: Date.now(), maxAgeMs: 3_600_000, gunzip: gunzipSync }) as { code: string }).code, 'CREDENTIALS_PROOF_INVALID');
+  assert.equal((checkStatusList(doc, { nowMs: Date.parse(doc['validUntil'] as string) + 1_000, maxAgeMs: 3_600_000 * 24, gunzip: gunzipSync }) as { code: string }).code, 'CREDENTIALS_STATUS_STALE');
 });
 
 test('offline: a credential verifies from a receipt and the genesis alone; a fresher status receipt shows its suspension; tampered, foreign and stale receipts are refused', async () => {

@@ -22,9 +22,8 @@
  * same window; `height` is that block. A verifier refuses a list past its
  * `validUntil`, or older than its own bound, with CREDENTIALS_STATUS_STALE.
  *
- * Pure: the signer and the clock come in as arguments.
+ * Pure: the signer, the clock and GZIP (node:zlib's gunzipSync, or a browser's) come in as arguments.
  */
-import { gunzipSync } from 'node:zlib';
 import { didKeyFromPublicKey, multikeyDecode } from '../../crypto/multikey.js';
 import { parseDateTime, xmlDateTime } from '../did/method.js';
 import { VC_CONTEXT_V2 } from './credential.js';
@@ -84,7 +83,10 @@ const LIST_BYTES_MAX = 1_048_576 / 8;
  * given), its validity period and `maxAgeMs` (from `validFrom`: the state's
  * time), then decompress the bits. Never throws.
  */
-export function checkStatusList(doc: unknown, options: { nowMs: number; maxAgeMs: number; trustedKeys?: readonly string[] }): StatusListCheck {
+export function checkStatusList(
+  doc: unknown,
+  options: { nowMs: number; maxAgeMs: number; trustedKeys?: readonly string[]; gunzip: (bytes: Uint8Array, options: { maxOutputLength: number }) => Uint8Array },
+): StatusListCheck {
   const malformed = (reason: string): StatusListCheck => ({ ok: false, code: 'CREDENTIALS_MALFORMED', reason });
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return malformed('expected a BitstringStatusListCredential object');
   const d = doc as JsonObject;
@@ -111,7 +113,7 @@ export function checkStatusList(doc: unknown, options: { nowMs: number; maxAgeMs
   if (typeof encoded !== 'string' || encoded[0] !== 'u') return malformed('credentialSubject.encodedList: expected multibase base64url ("u…")');
   let bits: Uint8Array;
   try {
-    bits = gunzipSync(Buffer.from(encoded.slice(1), 'base64url'), { maxOutputLength: LIST_BYTES_MAX });
+    bits = options.gunzip(Buffer.from(encoded.slice(1), 'base64url'), { maxOutputLength: LIST_BYTES_MAX });
   } catch {
     return malformed('credentialSubject.encodedList: not GZIP of at most 2^20 bits');
   }

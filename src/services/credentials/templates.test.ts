@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { generateKeyPair, signRaw, type KeyPair } from '../../crypto/ed25519.js';
 import { nextNonce } from '../../runtime/executor.js';
 import { builtinModules } from '../index.js';
@@ -160,22 +160,22 @@ test('the status list credential is signed (eddsa-jcs-2022) with validFrom, vali
   const doc = signStatusList({ url, purpose: 'revocation', encodedList, height: 42, blockTimeMs, nowMs: NOW }, attester);
   assert.equal(doc['validUntil'], new Date(NOW + STATUS_LIST_TTL_MS).toISOString().replace('.000Z', 'Z'));
   assert.equal(doc['height'], 42);
-  const ok = checkStatusList(doc, { nowMs: NOW + 1_000, maxAgeMs: 60_000 });
+  const ok = checkStatusList(doc, { nowMs: NOW + 1_000, maxAgeMs: 60_000, gunzip: gunzipSync });
   assert.ok(ok.ok, ok.ok ? '' : ok.reason);
   assert.equal(ok.ok && ok.height, 42);
   assert.ok(ok.ok && ok.bits[1] === 0x40);
-  assert.equal(checkStatusList(doc, { nowMs: NOW, maxAgeMs: 60_000, trustedKeys: [node.publicKey] }).ok, true);
+  assert.equal(checkStatusList(doc, { nowMs: NOW, maxAgeMs: 60_000, trustedKeys: [node.publicKey], gunzip: gunzipSync }).ok, true);
 
   // Tampered: a bit cleared (a revocation hidden) breaks the signature.
   const hidden = { ...doc, credentialSubject: { ...(doc['credentialSubject'] as JsonObject), encodedList: 'u' + gzipSync(new Uint8Array(131_072 / 8)).toString('base64url') } };
-  assert.equal((checkStatusList(hidden, { nowMs: NOW, maxAgeMs: 60_000 }) as { code: string }).code, 'CREDENTIALS_PROOF_INVALID');
+  assert.equal((checkStatusList(hidden, { nowMs: NOW, maxAgeMs: 60_000, gunzip: gunzipSync }) as { code: string }).code, 'CREDENTIALS_PROOF_INVALID');
   const otherHeight = { ...doc, height: 43 };
-  assert.equal((checkStatusList(otherHeight, { nowMs: NOW, maxAgeMs: 60_000 }) as { code: string }).code, 'CREDENTIALS_PROOF_INVALID');
+  assert.equal((checkStatusList(otherHeight, { nowMs: NOW, maxAgeMs: 60_000, gunzip: gunzipSync }) as { code: string }).code, 'CREDENTIALS_PROOF_INVALID');
   // Re-signed by another key: refused by a verifier that trusts only the node's.
   const mallory = generateKeyPair();
   const forged = signStatusList({ url, purpose: 'revocation', encodedList, height: 42, blockTimeMs, nowMs: NOW }, { publicKey: mallory.publicKey, sign: (m) => signRaw(mallory.secretKey, m) });
-  assert.equal((checkStatusList(forged, { nowMs: NOW, maxAgeMs: 60_000, trustedKeys: [node.publicKey] }) as { code: string }).code, 'CREDENTIALS_PROOF_INVALID');
+  assert.equal((checkStatusList(forged, { nowMs: NOW, maxAgeMs: 60_000, trustedKeys: [node.publicKey], gunzip: gunzipSync }) as { code: string }).code, 'CREDENTIALS_PROOF_INVALID');
   // Stale: past validUntil, or older than the verifier's own bound.
-  assert.equal((checkStatusList(doc, { nowMs: NOW + STATUS_LIST_TTL_MS + 1_000, maxAgeMs: 3_600_000 }) as { code: string }).code, 'CREDENTIALS_STATUS_STALE');
-  assert.equal((checkStatusList(doc, { nowMs: NOW + 30_000, maxAgeMs: 10_000 }) as { code: string }).code, 'CREDENTIALS_STATUS_STALE');
+  assert.equal((checkStatusList(doc, { nowMs: NOW + STATUS_LIST_TTL_MS + 1_000, maxAgeMs: 3_600_000, gunzip: gunzipSync }) as { code: string }).code, 'CREDENTIALS_STATUS_STALE');
+  assert.equal((checkStatusList(doc, { nowMs: NOW + 30_000, maxAgeMs: 10_000, gunzip: gunzipSync }) as { code: string }).code, 'CREDENTIALS_STATUS_STALE');
 });

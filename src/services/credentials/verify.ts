@@ -14,7 +14,7 @@
  * as arguments.
  */
 import { multikeyDecode } from '../../crypto/multikey.js';
-import { keyInForceAt, parseDateTime, POLITY_DID_RE } from '../did/method.js';
+import { keyInForceAt, parseDateTime, POLITY_DID_RE, xmlDateTime } from '../did/method.js';
 import { readVersions } from '../did/module.js';
 import { proofSigningInput, readProof, SIGNATURE_REASON } from './data-integrity.js';
 import { verifyBytes } from '../../crypto/ed25519.js';
@@ -220,12 +220,12 @@ function judge(get: Get, secured: Secured, signatureOk: boolean, options: Verify
   // offline verifier may prove fresher pages than its record.
   const asOf = options.statusAsOf;
   if (asOf && options.nowMs - asOf.timeMs > asOf.maxAgeMs) {
-    return fail('status', 'CREDENTIALS_STATUS_STALE', `the status is proven as of ${new Date(asOf.timeMs).toISOString()}, older than the ${Math.round(asOf.maxAgeMs / 1000)} s this verifier accepts`, issuance);
+    return fail('status', 'CREDENTIALS_STATUS_STALE', `the status is proven as of ${xmlDateTime(asOf.timeMs)}, older than the ${Math.round(asOf.maxAgeMs / 1000)} s this verifier accepts`, issuance);
   }
   const page = locate(rec.index).page;
   if (bitOf(get(bitsKey(rec.org, rec.list, 'revocation', page)), rec.index)) return fail('status', 'CREDENTIALS_REVOKED', `${rec.org} revoked the credential`, issuance);
   if (bitOf(get(bitsKey(rec.org, rec.list, 'suspension', page)), rec.index)) return fail('status', 'CREDENTIALS_SUSPENDED', `${rec.org} suspended the credential`, issuance);
-  pass('status', asOf ? `neither revoked nor suspended as of ${new Date(asOf.timeMs).toISOString()}` : 'neither revoked nor suspended');
+  pass('status', asOf ? `neither revoked nor suspended as of ${xmlDateTime(asOf.timeMs)}` : 'neither revoked nor suspended');
 
   const from = c.validFrom === undefined ? undefined : parseDateTime(c.validFrom);
   const until = c.validUntil === undefined ? undefined : parseDateTime(c.validUntil);
