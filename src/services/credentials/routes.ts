@@ -215,7 +215,8 @@ export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
 
   /** A state receipt of `keys` at the head: read in one synchronous pass, so every proof is against the same root. */
   const stateReceipt = async (keys: readonly string[]) => {
-    if (keys.length > STATE_RECEIPT_ENTRIES_MAX) throw new Error(`invariant broken: a receipt of ${keys.length} keys`);
+    // A did:polity issuer with a long key history could need more: say so rather than cut the proof short.
+    if (keys.length > STATE_RECEIPT_ENTRIES_MAX) throw new PolityError('CREDENTIALS_INVALID', `verifying this credential reads ${keys.length} state keys; a receipt proves at most ${STATE_RECEIPT_ENTRIES_MAX}`);
     const reads = keys.map((key) => node.readState(key, true));
     const first = reads[0]!;
     if (!first.header || !first.certificate) throw new PolityError('CREDENTIALS_UNKNOWN', 'no block is committed yet');
