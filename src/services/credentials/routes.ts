@@ -75,8 +75,7 @@ function createListSigner(node: PolityNode, get: (key: string) => ReturnType<Par
     const hit = cache.get(url);
     if (hit && hit.height === height && nowMs - hit.signedAtMs < SIGNED_LIST_REUSE_MS) return hit.doc;
     const encodedList = 'u' + gzipSync(statusBits(get, org, list, purpose)).toString('base64url');
-    const blockTimeMs = node.lastHeader()?.time ?? node.genesis.genesisTime;
-    const doc = signStatusList({ url, purpose, encodedList, height, blockTimeMs, nowMs }, node.attest) as unknown as Static<typeof StatusListCredential>;
+    const doc = signStatusList({ url, purpose, encodedList, height, nowMs }, node.attest) as unknown as Static<typeof StatusListCredential>;
     if (cache.size >= SIGNED_LISTS_MAX) cache.delete(cache.keys().next().value!);
     cache.set(url, { height, signedAtMs: nowMs, doc });
     return doc;

@@ -17,10 +17,12 @@
  * node checks the status with a state receipt instead (§4a of the spec:
  * signed by the validators, not by one node).
  *
- * Freshness: `validFrom` is the time of the block whose state the list
- * shows, `validUntil` five minutes after the node served it, `ttl` (ms) the
- * same window; `height` is that block. A verifier refuses a list past its
- * `validUntil`, or older than its own bound, with CREDENTIALS_STATUS_STALE.
+ * Freshness: `validFrom` is when the node served it (the node says "this is
+ * my head now"), `validUntil` five minutes later, `ttl` (ms) the same
+ * window; `height` is the block whose state it shows. Why not the block's
+ * time: a chain cuts no empty blocks, so on an idle chain the head is old
+ * and still current. A verifier refuses a list past its `validUntil`, or
+ * served longer ago than its own bound, with CREDENTIALS_STATUS_STALE.
  *
  * Pure: the signer, the clock and GZIP (node:zlib's gunzipSync, or a browser's) come in as arguments.
  */
@@ -41,8 +43,6 @@ export interface StatusListInput {
   /** GZIP then multibase base64url ("u…"). */
   encodedList: string;
   height: number;
-  /** The block's time, ms. */
-  blockTimeMs: number;
   /** When it is served, ms. */
   nowMs: number;
 }
@@ -60,7 +60,7 @@ export function signStatusList(input: StatusListInput, attester: Attester): Json
     id: input.url,
     type: ['VerifiableCredential', 'BitstringStatusListCredential'],
     issuer,
-    validFrom: xmlDateTime(input.blockTimeMs),
+    validFrom: xmlDateTime(input.nowMs),
     validUntil: xmlDateTime(input.nowMs + STATUS_LIST_TTL_MS),
     credentialSubject: { id: `${input.url}#list`, type: 'BitstringStatusList', statusPurpose: input.purpose, encodedList: input.encodedList, ttl: STATUS_LIST_TTL_MS },
     height: input.height,
@@ -80,8 +80,8 @@ const LIST_BYTES_MAX = 1_048_576 / 8;
 /**
  * What a verifier does with a served list (Bitstring Status List §3.2):
  * check its proof (by its did:key issuer, or one of `trustedKeys` when
- * given), its validity period and `maxAgeMs` (from `validFrom`: the state's
- * time), then decompress the bits. Never throws.
+ * given), its validity period and `maxAgeMs` (from `validFrom`, when it
+ * was served), then decompress the bits. Never throws.
  */
 export function checkStatusList(
   doc: unknown,
@@ -107,7 +107,7 @@ export function checkStatusList(
   const until = typeof d['validUntil'] === 'string' ? parseDateTime(d['validUntil']) : undefined;
   if (from === undefined || until === undefined) return malformed('validFrom and validUntil: expected date-times');
   if (options.nowMs > until) return { ok: false, code: 'CREDENTIALS_STATUS_STALE', reason: `the status list expired at ${d['validUntil']}` };
-  if (options.nowMs - from > options.maxAgeMs) return { ok: false, code: 'CREDENTIALS_STATUS_STALE', reason: `the status list shows the state of ${d['validFrom']}, older than the ${Math.round(options.maxAgeMs / 1000)} s this verifier accepts` };
+  if (options.nowMs - from > options.maxAgeMs) return { ok: false, code: 'CREDENTIALS_STATUS_STALE', reason: `the status list was served at ${d['validFrom']}, longer ago than the ${Math.round(options.maxAgeMs / 1000)} s this verifier accepts` };
   const subject = d['credentialSubject'] as JsonObject | undefined;
   const encoded = subject?.['encodedList'];
   if (typeof encoded !== 'string' || encoded[0] !== 'u') return malformed('credentialSubject.encodedList: expected multibase base64url ("u…")');
