@@ -103,6 +103,15 @@ export interface PolityNode {
   waitForTx(txId: string, timeoutMs: number): Promise<TxStatus>;
   getState(key: string): Json | undefined;
   readState(key: string, withProof: boolean): StateRead;
+  /** Check an Ed25519 signature over any message in the verification workers (the API's verifiers use every core). */
+  verifySignature(pubKey: string, message: Uint8Array, sig: Uint8Array): Promise<boolean>;
+  /**
+   * The node's attestation key: an Ed25519 key derived from the node key
+   * (its own domain, never used for consensus or transactions) that signs
+   * documents the node serves as of its state, such as status list
+   * credentials (whose issuer is its did:key).
+   */
+  readonly attest: { readonly publicKey: string; sign(message: Uint8Array): Uint8Array };
   nextNonce(signer: string): number;
   getBlock(height: number): Promise<Block | undefined>;
   getBlockByHash(hash: string): Promise<Block | undefined>;

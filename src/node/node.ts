@@ -17,7 +17,9 @@
  * (src/sim/world.ts), so what it checks is this code. The node knows
  * nothing of HTTP: src/api/ calls the methods below.
  */
-import { publicKeyOf, signBytes, verifyBytes } from '../crypto/ed25519.js';
+import { publicKeyOf, signBytes, signRaw, verifyBytes } from '../crypto/ed25519.js';
+import { sha256 } from '../crypto/sha256.js';
+import { fromHex, toHex, utf8Encode } from '../crypto/bytes.js';
 import { assert, PolityError } from '../ledger/errors.js';
 import { signTx } from '../ledger/sign.js';
 import type { TendermintEngine } from '../consensus/tendermint.js';
@@ -53,12 +55,18 @@ export type { NodeOptions, NodeStatus, PolityNode, StateRead, SubmitOutcome, TxS
 const VERIFIED_IDS_MAX = 1_000_000;
 /** Exit status of a node stopped by an internal failure (EX_SOFTWARE). */
 const EXIT_INTERNAL_FAILURE = 70;
+/** Domain of the attestation key's derivation: SHA-256(domain ‖ node secret) is its seed. */
+const ATTEST_KEY_DOMAIN = 'polity-attestation-key:v1:';
 
 export async function createNode(options: NodeOptions): Promise<PolityNode> {
   const { genesis, services } = options;
   const log = options.log ?? createLogger('info');
   const clock = options.clock ?? systemClock;
   const nodeKey = publicKeyOf(options.nodeSecretKey);
+  // The attestation key: derived from the node key with its own domain, so a document the node
+  // attests (a signed status list) can never be taken for a vote, a block or a transaction.
+  const attestSecret = toHex(sha256(new Uint8Array([...utf8Encode(ATTEST_KEY_DOMAIN), ...fromHex(options.nodeSecretKey, 32)])));
+  const attest = { publicKey: publicKeyOf(attestSecret), sign: (message: Uint8Array) => signRaw(attestSecret, message) };
   const solo = genesis.validators.length === 1;
   // Checked before anything is opened, so a misconfigured node exits at once.
   if (solo && genesis.validators[0]!.pubKey !== nodeKey) throw new Error('the node key is not the genesis validator (a one-validator chain runs solo consensus on its validator)');
@@ -276,6 +284,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     pendingTxs: (limit) => admission.list(limit),
     getState: (key) => chain.getState(key),
     readState: (key, withProof) => chain.readState(key, withProof),
+    verifySignature: (pubKey, message, sig) => verifyPool.verifySignature(pubKey, message, sig),
+    attest,
     nextNonce: (signer) => chain.nextNonce(signer),
     getBlock: (height) => chain.getBlock(height),
     getBlockByHash: (hash) => chain.getBlockByHash(hash),

@@ -2,6 +2,10 @@
  * Worker thread of the signature-verification pool. Receives packed records
  * of (public key 32 B, transaction id 32 B, signature 64 B) and answers one
  * byte per record: 1 valid, 0 invalid. Keys are imported once and cached.
+ *
+ * A batch marked `raw` holds signatures over arbitrary messages (a
+ * credential's proof, a JWS): records of (message length u32 big-endian,
+ * public key 32 B, signature 64 B, message), checked over the message as is.
  */
 import { parentPort } from 'node:worker_threads';
 import { verifyBytes } from '../crypto/ed25519.js';
@@ -9,8 +13,26 @@ import { txSignMessage } from '../ledger/transaction.js';
 
 export const RECORD_BYTES = 128;
 
-parentPort?.on('message', (msg: { id: number; buffer: ArrayBuffer }) => {
+function verifyRaw(data: Uint8Array): Uint8Array<ArrayBuffer> {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const ok: number[] = [];
+  for (let at = 0; at < data.length; ) {
+    const length = view.getUint32(at);
+    const pub = data.subarray(at + 4, at + 36);
+    const sig = data.subarray(at + 36, at + 100);
+    ok.push(verifyBytes(pub, data.subarray(at + 100, at + 100 + length), sig) ? 1 : 0);
+    at += 100 + length;
+  }
+  return Uint8Array.from(ok);
+}
+
+parentPort?.on('message', (msg: { id: number; buffer: ArrayBuffer; raw?: boolean }) => {
   const data = new Uint8Array(msg.buffer);
+  if (msg.raw) {
+    const ok = verifyRaw(data);
+    parentPort!.postMessage({ id: msg.id, ok }, [ok.buffer]);
+    return;
+  }
   const n = data.length / RECORD_BYTES;
   const ok = new Uint8Array(n);
   for (let i = 0; i < n; i++) {

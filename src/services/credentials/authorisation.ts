@@ -21,6 +21,7 @@ export const credentialsAuthorisation: Authorisation = {
     accredit: { args: { org: 'a', credentialType: 'UniversityDiploma' }, refused: { ...notAdmin, adminOfB: 'CREDENTIALS_NOT_ACCREDITOR' } },
     withdraw: { args: { org: 'a', credentialType: 'UniversityDiploma' }, refused: { ...notAdmin, adminOfB: 'CREDENTIALS_NOT_ACCREDITED' } },
     issue: { args: { credentialType: 'UniversityDiploma', hash: hex(), issuer: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', list: 0, probe: 0 }, refused: { ...notIssuer, adminOfB: 'CREDENTIALS_TYPE_UNKNOWN' } },
+    openList: { args: { entries: 1_048_576 }, refused: { ...notAdmin } },
     setStatus: { args: { hash: hex(), status: 'revoked' }, refused: { ...notIssuer, adminOfB: 'CREDENTIALS_UNKNOWN' } },
   },
 };

@@ -27,8 +27,22 @@ const ajv = new (Ajv as unknown as new (options: object) => { compile(schema: ob
   addUsedSchema: false,
 });
 const cache = new Map<string, Validate>();
+/**
+ * The same schema object (a type read from the committed state, which keeps
+ * its value object until the key changes) is not canonicalised again on
+ * each verification: a verifier checks many credentials of one type.
+ */
+const byObject = new WeakMap<object, Validate>();
 
 function compiled(schema: object): Validate {
+  const known = byObject.get(schema);
+  if (known) return known;
+  const v = compiledByText(schema);
+  byObject.set(schema, v);
+  return v;
+}
+
+function compiledByText(schema: object): Validate {
   const text = canonicalJson(schema);
   let v = cache.get(text);
   if (!v) {

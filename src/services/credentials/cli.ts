@@ -2,6 +2,8 @@
  * `polity credential`: verifiable credentials from the command line.
  *
  *   polity credential verify FILE                    is it valid, and why not (exit 0 valid, 1 not)
+ *   polity credential verify FILE --offline --status-receipt R --genesis G   the same with no node (cli-offline.ts)
+ *   polity credential receipt FILE|HASH [--status] [--out R]                the receipts for that
  *   polity credential types | type NAME              the registry
  *   polity credential issue --type T --subject FILE [--format data-integrity|jwt|sd-jwt] [--valid-until DATE] [--issuer DID] [--out FILE]
  *   polity credential nonce                          a presentation nonce from the node (a verifier's step)
@@ -10,6 +12,8 @@
  *   polity credential offer --type T --subject FILE [--tx-code DIGITS]   an OpenID4VCI offer (link and QR code) on the node's issuing desk
  *   polity credential status suspend|reinstate|revoke FILE [--reason R]
  *   polity credential propose define-type --name N --title T --schema FILE
+ *   polity credential propose define-type --template diploma|business-licence|driving-licence|residence [--name N]
+ *   polity credential propose classify --org ID --kinds university[,…]   (the organisation's kinds; empty: none)
  *   polity credential propose retire-type --name N
  *   polity credential propose accredit|withdraw --org ID --type T --role accreditor|issuer
  *   polity credential enact PROPOSAL
@@ -42,6 +46,8 @@ import { looksLikeSdJwt, sdJwtHash, SD_JWT_CHARS_MAX } from './sd-jwt.js';
 import { runPresentation } from './cli-presentation.js';
 import { REASONS } from './module.js';
 import { TYPE_NAME_RE } from './registry.js';
+import { defineTypeDecision, templateOf, TEMPLATES } from './templates.js';
+import { fetchReceipt, verifyOfflineCommand } from './cli-offline.js';
 import type { Static } from '@sinclair/typebox';
 import type { RecordView, SlotView, TypeDetail, TypeList, VerificationViewT } from './schemas.js';
 
@@ -199,7 +205,15 @@ async function setStatus(client: Client, values: Record<string, unknown>, positi
 async function propose(client: Client, values: Record<string, unknown>, positionals: string[], io: Io): Promise<number> {
   const kind = positionals[1];
   let decision: Record<string, unknown>;
-  if (kind === 'define-type') {
+  if (kind === 'define-type' && typeof values.template === 'string') {
+    const t = templateOf(values.template);
+    if (!t) throw new UsageError(`--template: one of ${TEMPLATES.map((x) => x.template).join(', ')}`);
+    decision = defineTypeDecision(t, values.name === undefined ? t.name : typeName(values.name)) as Record<string, unknown>;
+  } else if (kind === 'classify') {
+    const kinds = typeof values.kinds === 'string' && values.kinds !== '' ? values.kinds.split(',').map((k) => k.trim()) : [];
+    if (kinds.some((k) => !/^[a-z][a-z0-9-]{1,31}$/.test(k))) throw new UsageError('--kinds: comma-separated kinds such as university,municipality (lowercase, hyphens); empty removes every kind');
+    decision = { type: 'classify', org: orgId(values.org), kinds };
+  } else if (kind === 'define-type') {
     const name = typeName(values.name);
     if (typeof values.title !== 'string' || values.title.length === 0 || values.title.length > 128) throw new UsageError('--title: 1-128 characters');
     if (typeof values.schema !== 'string') throw new UsageError('--schema: expected a JSON Schema file for the claims');
@@ -211,7 +225,7 @@ async function propose(client: Client, values: Record<string, unknown>, position
   else if (kind === 'accredit' || kind === 'withdraw') {
     if (values.role !== 'accreditor' && values.role !== 'issuer') throw new UsageError('--role: accreditor or issuer');
     decision = { type: kind, org: orgId(values.org), credentialType: typeName(values.type), role: values.role };
-  } else throw new UsageError('expected: propose define-type|retire-type|accredit|withdraw');
+  } else throw new UsageError('expected: propose define-type|retire-type|accredit|withdraw|classify');
   const key = await loadUserKey(values);
   const s = await submitSigned(client, key, 'gov', 'propose', { change: { type: 'serviceDecision', module: 'credentials', decision } });
   if (!s.ok) {
@@ -240,7 +254,12 @@ export async function runCredential(values: Record<string, unknown>, positionals
   switch (sub) {
     case 'verify':
       if (!positionals[1]) throw new UsageError('expected: verify FILE');
+      if (values.offline === true) return verifyOfflineCommand(await readCredentialFile(positionals[1]), values, io, printVerification);
       return verify(client, positionals[1], io, values.json === true);
+    case 'receipt': {
+      const target = positionals[1] ?? '';
+      return fetchReceipt(client, isHex(target, 32) ? target : hashOf(await readCredentialFile(target)), values, io);
+    }
     case 'types': {
       const list = await client.request<Static<typeof TypeList>>('GET', '/v1/credentials/types');
       for (const t of list.types) io.out(`${t.name.padEnd(28)} ${t.retiredAt ? '(retired) ' : ''}${t.title}`);
@@ -288,7 +307,7 @@ export const credentialCommands: Record<string, Command> = {
   credential: {
     summary: 'verifiable credentials: verify a credential file; the registry of types and issuers; issue, suspend, reinstate, revoke (signed with --key)',
     usage:
-      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt|sd-jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential nonce | present FILE [FILE…] --audience A --nonce N --holder-key KEY [--disclose a,b] [--out FILE] | verify-presentation FILE --audience A --nonce N [--json]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
+      'polity credential verify FILE [--json] | verify FILE --offline --status-receipt R [--status-receipt R2] --genesis G [--max-status-age SECONDS]\n       polity credential receipt FILE|HASH [--status] [--out R]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt|sd-jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential nonce | present FILE [FILE…] --audience A --nonce N --holder-key KEY [--disclose a,b] [--out FILE] | verify-presentation FILE --audience A --nonce N [--json]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | define-type --template diploma|business-licence|driving-licence|residence [--name N] | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer | classify --org ID --kinds K1,K2\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
@@ -310,6 +329,13 @@ export const credentialCommands: Record<string, Command> = {
       audience: { type: 'string' },
       nonce: { type: 'string' },
       'holder-key': { type: 'string' },
+      template: { type: 'string' },
+      kinds: { type: 'string' },
+      offline: { type: 'boolean' },
+      'status-receipt': { type: 'string', multiple: true },
+      genesis: { type: 'string' },
+      'max-status-age': { type: 'string' },
+      status: { type: 'boolean' },
     },
     positionals: { min: 1, max: 1 + 16 },
     run: (values, positionals, io) => runCredential(values, positionals, io),

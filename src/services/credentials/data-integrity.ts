@@ -96,13 +96,16 @@ export function readProof(secured: JsonObject): ProofCheck {
   return { ok: true, proof: p as unknown as DataIntegrityProof };
 }
 
+/** What a proof's signature covers, once its shape and `@context` rule are checked: the 64 signed bytes and the signature. */
+export type SigningInput = { ok: true; proof: DataIntegrityProof; message: Uint8Array; signature: Uint8Array } | { ok: false; malformed: boolean; reason: string };
+
 /**
- * Verify an `eddsa-jcs-2022` proof against the Ed25519 public key (hex) its
- * verification method names (§3.3.2 "Verify Proof"). The caller resolves the
- * verification method; this function checks the mathematics and the
- * `@context` rule, and never throws.
+ * Everything of §3.3.2 "Verify Proof" but the Ed25519 check itself: the
+ * proof's shape, the `@context` rule, the signature's encoding and the
+ * signed bytes. Split out so that a verifier can run the Ed25519 checks of
+ * many credentials in worker threads. Never throws.
  */
-export function verifyDocument(secured: JsonObject, publicKey: string): ProofCheck {
+export function proofSigningInput(secured: JsonObject): SigningInput {
   const read = readProof(secured);
   if (!read.ok) return read;
   const { proofValue, ...options } = read.proof;
@@ -120,14 +123,28 @@ export function verifyDocument(secured: JsonObject, publicKey: string): ProofChe
     return { ok: false, malformed: true, reason: 'proof.proofValue: not base58btc' };
   }
   if (signature.length !== 64) return { ok: false, malformed: false, reason: `proof.proofValue: expected a 64-byte signature, got ${signature.length} bytes` };
-  let data: Uint8Array;
+  let message: Uint8Array;
   try {
-    data = hashData(unsecured, options as JsonObject);
+    message = hashData(unsecured, options as JsonObject);
   } catch {
     return { ok: false, malformed: true, reason: 'the credential is not plain JSON (RFC 8785 cannot canonicalise it)' };
   }
-  if (!verifyBytes(publicKey, data, signature)) return { ok: false, malformed: false, reason: 'the signature does not verify with the key of the verification method' };
-  return read;
+  return { ok: true, proof: read.proof, message, signature };
+}
+
+export const SIGNATURE_REASON = 'the signature does not verify with the key of the verification method';
+
+/**
+ * Verify an `eddsa-jcs-2022` proof against the Ed25519 public key (hex) its
+ * verification method names (§3.3.2 "Verify Proof"). The caller resolves the
+ * verification method; this function checks the mathematics and the
+ * `@context` rule, and never throws.
+ */
+export function verifyDocument(secured: JsonObject, publicKey: string): ProofCheck {
+  const input = proofSigningInput(secured);
+  if (!input.ok) return input;
+  if (!verifyBytes(publicKey, input.message, input.signature)) return { ok: false, malformed: false, reason: SIGNATURE_REASON };
+  return { ok: true, proof: input.proof };
 }
 
 /** Hex of the 64 signed bytes, for tests and explanations. */

@@ -53,6 +53,10 @@ export const CREDENTIALS_ERRORS = defineErrors({
   CREDENTIALS_VCI_NONCE: { status: 400, arises: 'OpenID4VCI credential endpoint (`invalid_nonce`)', meaning: "the proof's c_nonce is missing, unknown, expired or used; get a fresh one from the nonce endpoint" },
   CREDENTIALS_VCI_PROOF: { status: 400, arises: 'OpenID4VCI credential endpoint (`invalid_proof`)', meaning: 'the proof of possession of the holder key is missing or not valid (typ, alg, key, signature, audience or time)' },
   CREDENTIALS_VCI_REQUEST: { status: 400, arises: 'OpenID4VCI credential endpoint (`invalid_credential_request`, `unknown_credential_configuration`)', meaning: 'the credential request names a configuration or format the offer does not grant' },
+  // Templates, kinds of organisation, signed and offline status (spec §§1a, 3a, 4b).
+  CREDENTIALS_ORG_KIND: { status: 403, arises: '`credentials.enact` accredit, `credentials.accredit`, `credentials.issue`', meaning: 'the credential type is issued only by organisations of a kind (a university, a municipality, …) and the organisation is not, or no longer, of that kind' },
+  CREDENTIALS_STATUS_STALE: { status: 409, arises: 'verification offline, `polity credential status-list`', meaning: 'the status the verifier holds (a status receipt, or a signed status list credential) is older than the freshness it accepts' },
+  CREDENTIALS_RECEIPT_INVALID: { status: 422, arises: 'verification offline', meaning: 'a state receipt does not verify against the genesis (altered, another chain, a forged certificate) or does not prove the state the check needs' },
 });
 
 declare module '../../ledger/errors.js' {

@@ -17,7 +17,7 @@ import { issueSdJwt, jwkOfKey, sdJwtHash } from './sd-jwt.js';
 import { buildCredential, credentialHash } from './credential.js';
 import { signDocument, type JsonObject } from './data-integrity.js';
 import { signVcJwt, vcJwtHash } from './vc-jwt.js';
-import { orgLists, usedKey, type IssueArgs } from './module.js';
+import { entriesOf, orgLists, usedKey, type IssueArgs } from './module.js';
 import type { Get } from './registry.js';
 import { bitOf, locate, PROBES_MAX, statusIndexOf } from './status-list.js';
 
@@ -29,9 +29,11 @@ export interface Slot {
 
 /** The first free slot for the signer's transaction with `nonce` in the organisation's current list, or undefined (64 probes all taken). */
 export function findSlot(get: Get, chainId: string, org: string, signer: string, nonce: number): Slot | undefined {
-  const list = orgLists(get, org).counts.length - 1;
+  const lists = orgLists(get, org);
+  const list = lists.counts.length - 1;
+  const entries = entriesOf(lists, list);
   for (let probe = 0; probe < PROBES_MAX; probe++) {
-    const index = statusIndexOf(chainId, signer, nonce, probe);
+    const index = statusIndexOf(chainId, signer, nonce, probe, entries);
     if (!bitOf(get(usedKey(org, list, locate(index).page)), index)) return { list, probe, index };
   }
   return undefined;

@@ -17,6 +17,7 @@
  *   credentials/acc/<type>/<org>          -> [Accreditation, …] history (bounded by HISTORY_MAX)
  *   credentials/accorgs/<type>            -> [org, …] organisations with a record for the type
  *   credentials/enacted/<proposal>        -> height the governance decision was enacted
+ *   credentials/kinds/<org>               -> [{kinds, from}, …] the organisation's kinds over time (bounded by HISTORY_MAX)
  *   credentials/cred/<hash>               -> IssuanceRecord
  *   credentials/lists/<org>               -> { counts: [n, …] } credentials per list, last = current
  *   credentials/used/<org>/<list>/<page>  -> taken indexes (hex page of 4,096 bits)
@@ -27,6 +28,7 @@
  *   accredit {org, credentialType}            an accreditor's admin accredits an issuer
  *   withdraw {org, credentialType}            …and withdraws it
  *   issue {credentialType, hash, issuer, list, probe}   an official with the role issuer
+ *   openList {entries}                        an organisation's admin opens a status list of 2^17 to 2^20 entries
  *   setStatus {hash, status, reason?}         an issuer of the issuing organisation
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -55,13 +57,18 @@ import {
   TYPES_INDEX_KEY,
   TYPES_MAX,
   HISTORY_MAX,
+  KIND_PATTERN,
+  KINDS_MAX,
+  kindHistory,
+  kindProblem,
+  kindsKey,
   type Accreditation,
   type AccreditationRole,
   type CredentialType,
   type Get,
   type Position,
 } from './registry.js';
-import { bitOf, LIST_CAPACITY, LISTS_MAX, locate, PROBES_MAX, statusIndexOf, withBit, type StatusPurpose } from './status-list.js';
+import { bitOf, capacityOf, LIST_ENTRIES, LIST_SIZES, LISTS_MAX, locate, PROBES_MAX, statusIndexOf, withBit, type StatusPurpose } from './status-list.js';
 
 export const CREDENTIALS_MODULE = 'credentials';
 export const credentialKey = (hash: string): string => `credentials/cred/${hash}`;
@@ -96,9 +103,15 @@ export interface IssuanceRecord {
 export interface OrgLists {
   /** Credentials issued into each list; the last is the list taking new credentials. */
   counts: number[];
+  /** Entries of each list, when any list was opened with a size other than LIST_ENTRIES (absent: all LIST_ENTRIES). */
+  sizes?: number[];
 }
 
+/** The entries of an organisation's list (LIST_ENTRIES unless it was opened with another size). */
+export const entriesOf = (lists: OrgLists, list: number): number => lists.sizes?.[list] ?? LIST_ENTRIES;
+
 const TypeName = Type.String({ pattern: TYPE_NAME_PATTERN });
+const Kind = Type.String({ pattern: KIND_PATTERN });
 const Role = Type.Union([Type.Literal('accreditor'), Type.Literal('issuer')]);
 
 /** What governance may decide for this service (the `decision` of a gov `serviceDecision`). */
@@ -109,9 +122,12 @@ export const Decision = Type.Union([
       name: TypeName,
       title: Type.String({ minLength: 1, maxLength: 128 }),
       schema: Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 }),
+      issuerKinds: Type.Optional(Type.Array(Kind, { minItems: 1, maxItems: KINDS_MAX, uniqueItems: true })),
+      template: Type.Optional(Type.String({ pattern: '^[a-z][a-z-]{1,31}$' })),
     },
     { additionalProperties: false },
   ),
+  Type.Object({ type: Type.Literal('classify'), org: OrgId, kinds: Type.Array(Kind, { maxItems: KINDS_MAX, uniqueItems: true }) }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('retireType'), name: TypeName }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('accredit'), org: OrgId, credentialType: TypeName, role: Role }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('withdraw'), org: OrgId, credentialType: TypeName, role: Role }, { additionalProperties: false }),
@@ -186,7 +202,15 @@ function enactDecision(ctx: ActionContext, d: Decision, proposal: string): void 
       if (getType(ctx.get, d.name)) throw new PolityError('CREDENTIALS_TYPE_EXISTS', `a credential type ${d.name} exists (or existed: names are not reused)`);
       const index = (ctx.get(TYPES_INDEX_KEY) as string[] | undefined) ?? [];
       if (index.length >= TYPES_MAX) throw new PolityError('CREDENTIALS_INVALID', `at most ${TYPES_MAX} credential types`);
-      const t: CredentialType = { name: d.name, title: d.title, schema: d.schema as CredentialType['schema'], definedAt: pos(ctx), proposal };
+      const t: CredentialType = {
+        name: d.name,
+        title: d.title,
+        schema: d.schema as CredentialType['schema'],
+        definedAt: pos(ctx),
+        proposal,
+        ...(d.issuerKinds ? { issuerKinds: d.issuerKinds } : {}),
+        ...(d.template ? { template: d.template } : {}),
+      };
       ctx.set(typeKey(d.name), t as unknown as Json);
       ctx.set(TYPES_INDEX_KEY, [...index, d.name]);
       return;
@@ -201,6 +225,7 @@ function enactDecision(ctx: ActionContext, d: Decision, proposal: string): void 
       const t = getType(ctx.get, d.credentialType);
       if (!t || t.retiredAt) throw new PolityError('CREDENTIALS_TYPE_UNKNOWN', `no credential type ${d.credentialType} in use`);
       activeOrgOrThrow(ctx.get, d.org);
+      if (d.role === 'issuer') kindOrThrow(ctx, t, d.org);
       if (inForce(accreditations(ctx.get, d.credentialType, d.org), d.role, pos(ctx))) throw new PolityError('CREDENTIALS_INVALID', `${d.org} is already accredited as ${d.role} for ${d.credentialType}`);
       record(ctx, d.credentialType, d.org, { role: d.role, from: pos(ctx), by });
       return;
@@ -208,7 +233,20 @@ function enactDecision(ctx: ActionContext, d: Decision, proposal: string): void 
     case 'withdraw':
       end(ctx, d.credentialType, d.org, d.role, by);
       return;
+    case 'classify': {
+      activeOrgOrThrow(ctx.get, d.org);
+      const history = kindHistory(ctx.get, d.org);
+      if (history.length >= HISTORY_MAX) throw new PolityError('CREDENTIALS_INVALID', `at most ${HISTORY_MAX} classifications per organisation`);
+      ctx.set(kindsKey(d.org), [...history, { kinds: [...d.kinds].sort(), from: pos(ctx) }] as unknown as Json);
+      return;
+    }
   }
+}
+
+/** An issuer of a type that asks a kind of organisation must be of that kind now. */
+function kindOrThrow(ctx: ActionContext, t: CredentialType, org: string): void {
+  const problem = kindProblem(ctx.get, t, org, pos(ctx));
+  if (problem) throw new PolityError('CREDENTIALS_ORG_KIND', problem);
 }
 
 /** The signer's nonce for this transaction: the runtime advanced the account before the action ran. */
@@ -231,25 +269,29 @@ function checkIssuerDid(ctx: ActionContext, issuer: string): void {
 function issue(ctx: ActionContext, args: IssueArgs): void {
   const org = ctx.caller.org!;
   const trust = issuerTrustAt(ctx.get, args.credentialType, org, pos(ctx));
-  if (!trust.trusted) throw new PolityError(getType(ctx.get, args.credentialType) ? 'CREDENTIALS_ISSUER_UNTRUSTED' : 'CREDENTIALS_TYPE_UNKNOWN', trust.reason);
+  if (!trust.trusted) throw new PolityError(!getType(ctx.get, args.credentialType) ? 'CREDENTIALS_TYPE_UNKNOWN' : trust.kind ? 'CREDENTIALS_ORG_KIND' : 'CREDENTIALS_ISSUER_UNTRUSTED', trust.reason);
   checkIssuerDid(ctx, args.issuer);
   if (getRecord(ctx.get, args.hash)) throw new PolityError('CREDENTIALS_EXISTS', 'a credential with this hash was issued already');
   const lists = orgLists(ctx.get, org);
   const count = lists.counts[args.list];
   if (count === undefined) throw new PolityError('CREDENTIALS_STATUS_SLOT', `list ${args.list} of ${org} does not exist; the current list is ${lists.counts.length - 1}`);
-  if (count >= LIST_CAPACITY) throw new PolityError('CREDENTIALS_STATUS_SLOT', `list ${args.list} of ${org} is full; use list ${lists.counts.length - 1}`);
-  const index = statusIndexOf(ctx.chainId, ctx.signer, txNonce(ctx), args.probe);
+  const entries = entriesOf(lists, args.list);
+  if (count >= capacityOf(entries)) throw new PolityError('CREDENTIALS_STATUS_SLOT', `list ${args.list} of ${org} is full; use list ${lists.counts.length - 1}`);
+  const index = statusIndexOf(ctx.chainId, ctx.signer, txNonce(ctx), args.probe, entries);
   const page = locate(index).page;
   const used = ctx.get(usedKey(org, args.list, page));
   if (bitOf(used, index)) throw new PolityError('CREDENTIALS_STATUS_SLOT', `probe ${args.probe} gives a taken index; try the next probe`);
   ctx.set(usedKey(org, args.list, page), withBit(used, index, true));
   const counts = lists.counts.map((n, i) => (i === args.list ? n + 1 : n));
   // A list that fills opens the next one (bounded by LISTS_MAX).
-  if (counts[args.list]! >= LIST_CAPACITY && args.list === counts.length - 1) {
+  const sizes = lists.sizes ? [...lists.sizes] : undefined;
+  if (counts[args.list]! >= capacityOf(entries) && args.list === counts.length - 1) {
     if (counts.length >= LISTS_MAX) throw new PolityError('CREDENTIALS_STATUS_SLOT', `${org} has used all ${LISTS_MAX} status lists`);
     counts.push(0);
+    // The next list keeps the size of the one that filled.
+    sizes?.push(entries);
   }
-  ctx.set(listsKey(org), { counts });
+  ctx.set(listsKey(org), sizes ? { counts, sizes } : { counts });
   const rec: IssuanceRecord = {
     hash: args.hash,
     credentialType: args.credentialType,
@@ -304,6 +346,8 @@ export const credentialsModule: ModuleDefinition = {
         if (!inForce(accreditations(ctx.get, args.credentialType, me), 'accreditor', pos(ctx))) throw new PolityError('CREDENTIALS_NOT_ACCREDITOR', `${me} is not accredited to accredit issuers of ${args.credentialType}`);
         if (args.org === me) throw new PolityError('CREDENTIALS_INVALID', 'an accreditor does not accredit itself; the consortium accredits it as issuer');
         activeOrgOrThrow(ctx.get, args.org);
+        const t = getType(ctx.get, args.credentialType);
+        if (t) kindOrThrow(ctx, t, args.org);
         if (inForce(accreditations(ctx.get, args.credentialType, args.org), 'issuer', pos(ctx))) throw new PolityError('CREDENTIALS_INVALID', `${args.org} is already accredited to issue ${args.credentialType}`);
         record(ctx, args.credentialType, args.org, { role: 'issuer', from: pos(ctx), by: { org: me, key: ctx.signer }, parent: me });
         ctx.emit({ type: 'credentials.accredited', org: args.org, credentialType: args.credentialType, by: me });
@@ -324,6 +368,24 @@ export const credentialsModule: ModuleDefinition = {
       args: IssueArgs,
       description: 'An official with the role issuer records a credential it signed: its hash, type and issuer DID; the chain assigns its status index from the signer, its nonce and the probe, and checks that the organisation is accredited for the type now.',
       execute: issue,
+    }),
+    openList: defineAction({
+      access: 'orgAdmin',
+      args: Type.Object({ entries: Type.Union(LIST_SIZES.map((n) => Type.Literal(n))) }, { additionalProperties: false }),
+      description: "An organisation's admin opens a new status list of the chosen size (131,072 to 1,048,576 entries); it takes the organisation's new credentials from then on.",
+      execute(ctx, args) {
+        const org = ctx.caller.org!;
+        const lists = orgLists(ctx.get, org);
+        // An untouched list 0 (nothing issued, never stored) is resized rather than skipped.
+        const fresh = ctx.get(listsKey(org)) === undefined;
+        if (!fresh && lists.counts.length >= LISTS_MAX) throw new PolityError('CREDENTIALS_STATUS_SLOT', `${org} has used all ${LISTS_MAX} status lists`);
+        const sizes = lists.counts.map((_, i) => entriesOf(lists, i));
+        const counts = fresh ? [0] : [...lists.counts, 0];
+        if (fresh) sizes[0] = args.entries;
+        else sizes.push(args.entries);
+        ctx.set(listsKey(org), { counts, sizes });
+        ctx.emit({ type: 'credentials.listOpened', org, list: counts.length - 1, entries: args.entries });
+      },
     }),
     setStatus: defineAction({
       access: { roles: ['issuer'] },

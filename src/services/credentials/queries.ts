@@ -1,7 +1,7 @@
 /** Pure reads of the credentials service: what its routes, `polity credential` and its page show. */
 import type { Json } from '../../crypto/canonical-json.js';
 import { accreditations, getType, inForce, listTypes, accreditedIndexKey, type Get, type Position, type CredentialType } from './registry.js';
-import { bitsKey, orgLists, type OrgLists } from './module.js';
+import { bitsKey, entriesOf, orgLists, type OrgLists } from './module.js';
 import { assemble, type StatusPurpose } from './status-list.js';
 import type { Static } from '@sinclair/typebox';
 import type { AccreditationView } from './schemas.js';
@@ -30,8 +30,8 @@ export function listExists(get: Get, org: string, list: number): boolean {
   return list < lists.counts.length && (list > 0 || get(`credentials/lists/${org}`) !== undefined);
 }
 
-/** The raw bitstring of a list (16 KiB for 131,072 entries). */
+/** The raw bitstring of a list (16 KiB for 131,072 entries, 128 KiB for 1,048,576). */
 export function statusBits(get: (key: string) => Json | undefined, org: string, list: number, purpose: StatusPurpose): Uint8Array {
-  return assemble((page) => get(bitsKey(org, list, purpose, page)));
+  return assemble((page) => get(bitsKey(org, list, purpose, page)), entriesOf(orgLists(get as Get, org), list));
 }
 

@@ -17,6 +17,10 @@
  * (height, transaction index) in a history, so "was this organisation
  * trusted to issue this type when it issued?" has one answer forever.
  *
+ * A type may also ask for a kind of organisation (a diploma is issued by a
+ * university): governance classifies organisations, and the kind is judged
+ * like the accreditation, at the position of each issuance.
+ *
  * Pure: reads state through `get`.
  */
 import type { Json } from '../../crypto/canonical-json.js';
@@ -54,6 +58,42 @@ export interface CredentialType {
   definedAt: Position;
   proposal: string;
   retiredAt?: Position;
+  /** When set, only organisations of one of these kinds may be accredited for and issue the type (a diploma: a university). */
+  issuerKinds?: string[];
+  /** The template it was defined from (templates.ts), when it was. */
+  template?: string;
+}
+
+/**
+ * What kind of organisation a member is (a university, a municipality, …):
+ * set by governance (`classify`), kept as a history like accreditations so
+ * that "was it a university when it issued?" has one answer forever.
+ */
+export interface KindRecord {
+  kinds: string[];
+  from: Position;
+}
+export const KIND_PATTERN = '^[a-z][a-z0-9-]{1,31}$';
+export const KINDS_MAX = 8;
+export const kindsKey = (org: string): string => `credentials/kinds/${org}`;
+
+export function kindHistory(get: Get, org: string): KindRecord[] {
+  return (get(kindsKey(org)) as unknown as KindRecord[] | undefined) ?? [];
+}
+
+/** The kinds of an organisation at a position: the last classification at or before it. */
+export function kindsAt(get: Get, org: string, at: Position): string[] {
+  let out: string[] = [];
+  for (const r of kindHistory(get, org)) if (!before(at, r.from)) out = r.kinds;
+  return out;
+}
+
+/** Why `org` may not issue `type` for its kind at `at`, or undefined when the type asks no kind or the organisation has one. */
+export function kindProblem(get: Get, type: CredentialType, org: string, at: Position): string | undefined {
+  if (!type.issuerKinds || type.issuerKinds.length === 0) return undefined;
+  const kinds = kindsAt(get, org, at);
+  if (type.issuerKinds.some((k) => kinds.includes(k))) return undefined;
+  return `${type.name} is issued only by an organisation of kind ${type.issuerKinds.join(' or ')}; ${org} was ${kinds.length ? `of kind ${kinds.join(', ')}` : 'of no kind'} at height ${at.height}`;
 }
 
 export const TYPE_NAME_PATTERN = '^[A-Z][A-Za-z0-9]{2,63}$';
@@ -87,7 +127,7 @@ export function inForce(history: readonly Accreditation[], role: AccreditationRo
   return history.find((a) => a.role === role && within(at, a.from, a.until));
 }
 
-export type Trust = { trusted: true; accreditation: Accreditation } | { trusted: false; reason: string };
+export type Trust = { trusted: true; accreditation: Accreditation } | { trusted: false; reason: string; kind?: true };
 
 /**
  * Was `org` trusted to issue `type` at `at`? The type must be defined and
@@ -103,5 +143,7 @@ export function issuerTrustAt(get: Get, type: string, org: string, at: Position)
   if (own.parent !== undefined && !inForce(accreditations(get, type, own.parent), 'accreditor', at)) {
     return { trusted: false, reason: `${org} was accredited by ${own.parent}, which was not itself accredited for ${type} at height ${at.height}` };
   }
+  const kind = kindProblem(get, t, org, at);
+  if (kind) return { trusted: false, reason: kind, kind: true };
   return { trusted: true, accreditation: own };
 }

@@ -17,6 +17,13 @@
  */
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
+import type { PolityNode } from '../../node/node.js';
+import type { Static } from '@sinclair/typebox';
+import { STATE_RECEIPT_TYPE, STATE_RECEIPT_ENTRIES_MAX } from '../../ledger/state-receipt.js';
+import { signStatusList } from './status-list-credential.js';
+import { statusKeys, verificationKeys } from './offline.js';
+import { entriesOf, orgLists, bitsKey } from './module.js';
+import { locate } from './status-list.js';
 import type { ServiceRoutes } from '../../api/route.js';
 import { PolityError } from '../../ledger/errors.js';
 import { errorResponses } from '../../schemas/common.js';
@@ -49,18 +56,52 @@ import {
   PresentationVerifyBody,
   PresentationView,
   VcApiPresentationBody,
+  VerifyBatchBody,
+  VerifyBatchView,
+  StatusReceiptQuery,
+  StateReceiptView,
 } from './schemas.js';
-import { verifyCredential } from './verify.js';
+import { verifyCredentialWith } from './verify.js';
 import { getOrg } from '../../runtime/membership.js';
 import { createDeskHandle, registerDeskRoutes } from './routes-desk.js';
 import { registerVciRoutes } from './routes-vci.js';
 
 const TAG = 'credentials';
+/** Signed lists kept, by URL: one re-signed when the head moves or after a minute. */
+const SIGNED_LISTS_MAX = 1_024;
+const SIGNED_LIST_REUSE_MS = 60_000;
+
+/** The request's body length, when it says one. */
+function bodyBytes(header: string | undefined): number | undefined {
+  const n = header === undefined ? NaN : Number(header);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Sign status lists for a node, reusing one per URL while the head has not moved (a verifier fetches them often). */
+function createListSigner(node: PolityNode, get: (key: string) => ReturnType<Parameters<ServiceRoutes>[1]['get']>) {
+  const cache = new Map<string, { height: number; signedAtMs: number; doc: Static<typeof StatusListCredential> }>();
+  return (url: string, org: string, list: number, purpose: 'revocation' | 'suspension') => {
+    const nowMs = Date.now();
+    const height = node.height;
+    const hit = cache.get(url);
+    if (hit && hit.height === height && nowMs - hit.signedAtMs < SIGNED_LIST_REUSE_MS) return hit.doc;
+    const encodedList = 'u' + gzipSync(statusBits(get, org, list, purpose)).toString('base64url');
+    const doc = signStatusList({ url, purpose, encodedList, height, nowMs }, node.attest) as unknown as Static<typeof StatusListCredential>;
+    if (cache.size >= SIGNED_LISTS_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(url, { height, signedAtMs: nowMs, doc });
+    return doc;
+  };
+}
 
 export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
   const { node, get } = ctx;
+  const signedList = createListSigner(node, get);
   const head = () => ({ height: node.height, txIndex: Number.MAX_SAFE_INTEGER });
-  const verify = (credential: unknown) => ({ ...verifyCredential(get, credential, { nowMs: Date.now(), claimsProblem, ...(typeof credential === 'string' ? {} : { bytes: JSON.stringify(credential).length }) }), height: node.height });
+  // Signatures are checked in the node's verification workers; the rest on the API's thread.
+  const checkSignature = (s: { key: string; message: Uint8Array; sig: Uint8Array }) => node.verifySignature(s.key, s.message, s.sig);
+  const verifyOne = (credential: unknown, bytes?: number) =>
+    verifyCredentialWith(get, credential, { nowMs: Date.now(), claimsProblem, ...(typeof credential === 'string' ? {} : { bytes: bytes ?? JSON.stringify(credential).length }) }, checkSignature);
+  const verify = async (credential: unknown, bytes?: number) => ({ ...(await verifyOne(credential, bytes)), height: node.height });
 
   app.get('/v1/credentials/types', { schema: { operationId: 'listCredentialTypes', tags: [TAG], summary: 'Credential types: name, title and the JSON Schema of their claims.', response: { 200: TypeList, ...errorResponses() } } }, async () => ({
     height: node.height,
@@ -114,7 +155,7 @@ export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
       schema: {
         operationId: 'getStatusListCredential',
         tags: [TAG],
-        summary: 'A Bitstring Status List credential (W3C Bitstring Status List v1.0): 131,072 bits, GZIP then multibase base64url, as of the head.',
+        summary: "A Bitstring Status List credential (W3C Bitstring Status List v1.0): the list's bits (131,072 to 1,048,576), GZIP then multibase base64url, as of the head; signed (eddsa-jcs-2022) by this node's attestation key, valid for five minutes.",
         params: StatusListParams,
         response: { 200: StatusListCredential, ...errorResponses(404) },
       },
@@ -122,19 +163,9 @@ export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
     async (request, reply) => {
       const { org, list, purpose } = request.params;
       if (!getOrg(get, org) || !listExists(get, org, list)) throw new PolityError('CREDENTIALS_STATUS_LIST_UNKNOWN', `no status list ${list} of ${org}`);
-      const height = node.height;
-      const encodedList = 'u' + gzipSync(statusBits(get, org, list, purpose)).toString('base64url');
       const url = `${request.protocol}://${request.host}${statusListPath(org, list, purpose)}`;
       void reply.header('cache-control', 'no-cache');
-      return {
-        '@context': [VC_CONTEXT_V2],
-        id: url,
-        type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-        issuer: `urn:polity:${node.chainId}:org:${org}`,
-        validFrom: xmlDateTime(Date.now()),
-        credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList' as const, statusPurpose: purpose, encodedList },
-        height,
-      };
+      return signedList(url, org, list, purpose);
     },
   );
 
@@ -150,7 +181,7 @@ export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
       },
       bodyLimit: SD_JWT_CHARS_MAX + 1024,
     },
-    async (request) => verify(request.body.credential),
+    async (request) => verify(request.body.credential, bodyBytes(request.headers['content-length'])),
   );
 
   app.post(
@@ -166,7 +197,7 @@ export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
       bodyLimit: SD_JWT_CHARS_MAX + 1024,
     },
     async (request, reply) => {
-      const v = verify(request.body.verifiableCredential);
+      const v = await verify(request.body.verifiableCredential, bodyBytes(request.headers['content-length']));
       const checks = v.checks.filter((c) => c.ok === true).map((c) => c.check);
       if (v.verified) return { checks, warnings: [], errors: [] };
       return reply.status(400).send({ checks, warnings: [], errors: [{ code: v.code!, message: v.message! }] });
@@ -237,4 +268,82 @@ export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
   );
   // OpenID4VCI, pre-authorised code flow, through the same desk (routes-vci.ts).
   registerVciRoutes(app, ctx, desk);
+  // --- Batch verification, and state receipts for verifying offline (spec §§4, 4b) ---
+
+  app.post(
+    '/v1/credentials/verify/batch',
+    {
+      schema: {
+        operationId: 'verifyCredentials',
+        tags: [TAG],
+        summary: `Verify up to 256 credentials in one request: each answer as POST /v1/credentials/verify gives it, in order. The signatures are checked on every core.`,
+        body: VerifyBatchBody,
+        response: { 200: VerifyBatchView, ...errorResponses() },
+      },
+      bodyLimit: 4 * 1024 * 1024,
+    },
+    async (request) => {
+      const results = await Promise.all(request.body.credentials.map((c) => verifyOne(c)));
+      return { height: node.height, results };
+    },
+  );
+
+  /** A state receipt of `keys` at the head: read in one synchronous pass, so every proof is against the same root. */
+  const stateReceipt = async (keys: readonly string[]) => {
+    // A did:polity issuer with a long key history could need more: say so rather than cut the proof short.
+    if (keys.length > STATE_RECEIPT_ENTRIES_MAX) throw new PolityError('CREDENTIALS_INVALID', `verifying this credential reads ${keys.length} state keys; a receipt proves at most ${STATE_RECEIPT_ENTRIES_MAX}`);
+    const reads = keys.map((key) => node.readState(key, true));
+    const first = reads[0]!;
+    if (!first.header || !first.certificate) throw new PolityError('CREDENTIALS_UNKNOWN', 'no block is committed yet');
+    const handovers = await node.setHandovers(first.height);
+    return {
+      type: STATE_RECEIPT_TYPE as typeof STATE_RECEIPT_TYPE,
+      v: 1 as const,
+      chainId: node.chainId,
+      genesisHash: node.genesisHash,
+      header: first.header as unknown as Record<string, unknown>,
+      certificate: first.certificate as unknown as Record<string, unknown>,
+      ...(handovers.length > 0 ? { validatorSets: handovers as unknown as Record<string, unknown>[] } : {}),
+      entries: reads.map((r) => ({ key: r.key, value: r.value, proof: r.proof as unknown as Record<string, unknown> })),
+    };
+  };
+
+  app.get(
+    '/v1/credentials/records/:hash/receipt',
+    {
+      schema: {
+        operationId: 'getCredentialReceipt',
+        tags: [TAG],
+        summary: 'A state receipt of everything verifying this credential reads (its record, type, accreditations, the issuer DID, the kinds, both status pages) at the head, signed by the validators: verify offline with the genesis alone.',
+        params: RecordParams,
+        response: { 200: StateReceiptView, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const keys = verificationKeys(get, request.params.hash);
+      if (!keys) throw new PolityError('CREDENTIALS_UNKNOWN', 'no credential with this hash was issued');
+      return stateReceipt(keys);
+    },
+  );
+
+  app.get(
+    '/v1/credentials/status/:org/:list/:purpose/receipt',
+    {
+      schema: {
+        operationId: 'getStatusReceipt',
+        tags: [TAG],
+        summary: "A state receipt of the status page (4,096 entries) holding ?index in this list, at the head, signed by the validators: a fresh status for an offline verifier. The node learns the page, not the credential.",
+        params: StatusListParams,
+        querystring: StatusReceiptQuery,
+        response: { 200: StateReceiptView, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const { org, list, purpose } = request.params;
+      if (!getOrg(get, org) || !listExists(get, org, list)) throw new PolityError('CREDENTIALS_STATUS_LIST_UNKNOWN', `no status list ${list} of ${org}`);
+      const { index } = request.query;
+      if (index >= entriesOf(orgLists(get, org), list)) throw new PolityError('CREDENTIALS_STATUS_LIST_UNKNOWN', `list ${list} of ${org} has fewer than ${index + 1} entries`);
+      return stateReceipt([bitsKey(org, list, purpose, locate(index).page)]);
+    },
+  );
 };

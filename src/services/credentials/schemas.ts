@@ -7,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ErrorBody } from '../../schemas/common.js';
 import { Hex32, OrgId } from '../schemas.js';
 import { CHECKS } from './verify.js';
-import { LISTS_MAX } from './status-list.js';
+import { LIST_ENTRIES_MAX, LISTS_MAX } from './status-list.js';
 import { SD_JWT_CHARS_MAX } from './sd-jwt.js';
 import { EXPECT_CHARS_MAX, PRESENTATION_CHARS_MAX, PRESENTATION_CHECKS } from './presentation.js';
 import { TYPE_NAME_PATTERN } from './registry.js';
@@ -35,6 +35,8 @@ export const TypeView = Type.Object({
   definedAt: PositionSchema,
   proposal: Type.String(),
   retiredAt: Type.Optional(PositionSchema),
+  issuerKinds: Type.Optional(Type.Array(Type.String(), { description: 'only organisations of one of these kinds issue it' })),
+  template: Type.Optional(Type.String({ description: 'the template it was defined from' })),
 });
 
 export const TypeList = Type.Object({ height: Type.Integer(), types: Type.Array(TypeView) });
@@ -74,10 +76,31 @@ export const StatusListCredential = Type.Object({
   id: Type.String(),
   type: Type.Array(Type.String()),
   issuer: Type.String(),
-  validFrom: Type.String(),
-  credentialSubject: Type.Object({ id: Type.String(), type: Type.Literal('BitstringStatusList'), statusPurpose: Type.String(), encodedList: Type.String() }),
+  validFrom: Type.String({ description: 'the time of the block whose state the list shows' }),
+  validUntil: Type.String({ description: 'five minutes after the node served it: a verifier refuses the list after (CREDENTIALS_STATUS_STALE)' }),
+  credentialSubject: Type.Object({ id: Type.String(), type: Type.Literal('BitstringStatusList'), statusPurpose: Type.String(), encodedList: Type.String(), ttl: Type.Integer({ description: 'ms' }) }),
   height: Type.Integer({ description: 'the block whose state the list shows' }),
+  proof: Type.Object(
+    { type: Type.String(), cryptosuite: Type.String(), created: Type.String(), verificationMethod: Type.String(), proofPurpose: Type.String(), '@context': Type.Optional(Type.Array(Type.String())), proofValue: Type.String() },
+    { description: "eddsa-jcs-2022 by the serving node's attestation key (the issuer did:key)" },
+  ),
 });
+
+export const StatusReceiptQuery = Type.Object({ index: Type.Integer({ minimum: 0, maximum: LIST_ENTRIES_MAX - 1 }) }, { additionalProperties: false });
+/** A state receipt (ledger/state-receipt.ts; spec/services/credentials.md §4b). */
+export const StateReceiptView = Type.Object(
+  {
+    type: Type.Literal('polity.state.receipt'),
+    v: Type.Literal(1),
+    chainId: Type.String(),
+    genesisHash: Hex32,
+    header: Open,
+    certificate: Open,
+    validatorSets: Type.Optional(Type.Array(Open)),
+    entries: Type.Array(Type.Object({ key: Type.String(), value: Type.Unknown(), proof: Open })),
+  },
+  { title: 'StateReceipt', description: 'State entries with Merkle proofs against a block header, its commit certificate and the validator-set handovers since genesis: checkable offline with the genesis alone.' },
+);
 
 /** A credential as the holder has it: a JSON object (Data Integrity, or an EnvelopedVerifiableCredential) or a string: a compact vc+jwt, or an SD-JWT VC. */
 const Secured = Type.Union([Open, Type.String({ minLength: 1, maxLength: SD_JWT_CHARS_MAX, description: 'a compact vc+jwt (application/vc+jwt), or an SD-JWT VC with its disclosures (application/dc+sd-jwt)' })]);
@@ -94,6 +117,14 @@ export const VerificationView = Type.Object({
   height: Type.Integer({ description: 'the block whose state the answer reflects' }),
 });
 export type VerificationViewT = Static<typeof VerificationView>;
+
+/** Credentials one batch verification takes. */
+export const VERIFY_BATCH_MAX = 256;
+export const VerifyBatchBody = Type.Object({ credentials: Type.Array(Secured, { minItems: 1, maxItems: VERIFY_BATCH_MAX }) }, { additionalProperties: false });
+export const VerifyBatchView = Type.Object({
+  height: Type.Integer({ description: 'the block whose state the answers reflect' }),
+  results: Type.Array(Type.Omit(VerificationView, ['height']), { description: 'one per credential, in the order given' }),
+});
 
 /** W3C VC API (CCG) `POST /credentials/verify`. */
 export const VcApiVerifyBody = Type.Object({ verifiableCredential: Secured, options: Type.Optional(Open) });

@@ -25,14 +25,23 @@
 import { fromHex, toHex, utf8Encode } from '../../crypto/bytes.js';
 import { sha256 } from '../../crypto/sha256.js';
 
-/** Entries of a list: 2^17, the spec's minimum (131,072, 16 KiB), for herd privacy. */
+/** Entries of a list by default: 2^17, the spec's minimum (131,072, 16 KiB), for herd privacy. */
 export const LIST_ENTRIES = 131_072;
+/**
+ * The sizes an organisation may choose for a list it opens (`credentials.openList`):
+ * 2^17 to 2^20 entries (16 KiB to 128 KiB). Powers of two, so an index taken
+ * modulo the size has no bias; a page is still 4,096 bits, so a status change
+ * costs the same in a list of a million entries.
+ */
+export const LIST_SIZES = [131_072, 262_144, 524_288, 1_048_576] as const;
+export const LIST_ENTRIES_MAX = 1_048_576;
 /** Bits in one stored page: 4,096 bits = 512 bytes; a list has 32 pages. */
 export const PAGE_BITS = 4_096;
 export const PAGE_BYTES = PAGE_BITS / 8;
 export const PAGES = LIST_ENTRIES / PAGE_BITS;
 /** A list takes new credentials until it is three quarters full, so a free slot is found within few probes. */
 export const LIST_CAPACITY = (LIST_ENTRIES / 4) * 3;
+export const capacityOf = (entries: number): number => (entries / 4) * 3;
 /** Probes an issuer may try for a free slot: with a list at most 3/4 full, all 64 are taken with probability below 1e-8. */
 export const PROBES_MAX = 64;
 /** Lists per organisation: 1,000 × 98,304 credentials. */
@@ -46,14 +55,14 @@ export const INDEX_DOMAIN = 'polity-status-index:v1:';
  * SHA-256("polity-status-index:v1:" ‖ chainId ‖ ":" ‖ signer ‖ ":" ‖ nonce ‖ ":" ‖ probe),
  * big-endian, modulo LIST_ENTRIES (a power of two: no bias).
  */
-export function statusIndexOf(chainId: string, signer: string, nonce: number, probe: number): number {
+export function statusIndexOf(chainId: string, signer: string, nonce: number, probe: number, entries: number = LIST_ENTRIES): number {
   const h = sha256(utf8Encode(`${INDEX_DOMAIN}${chainId}:${signer}:${nonce}:${probe}`));
-  return (((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0) % LIST_ENTRIES;
+  return (((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0) % entries;
 }
 
 /** Page number and bit mask of an index; bit 0 of the list is the most significant bit of its first byte (the spec's order). */
-export function locate(index: number): { page: number; byte: number; mask: number } {
-  if (!Number.isSafeInteger(index) || index < 0 || index >= LIST_ENTRIES) throw new RangeError(`status index: expected 0 to ${LIST_ENTRIES - 1}`);
+export function locate(index: number, entries: number = LIST_ENTRIES_MAX): { page: number; byte: number; mask: number } {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= entries) throw new RangeError(`status index: expected 0 to ${entries - 1}`);
   const page = Math.floor(index / PAGE_BITS);
   const bit = index % PAGE_BITS;
   return { page, byte: bit >> 3, mask: 0x80 >> (bit & 7) };
@@ -64,6 +73,7 @@ export function pageBytes(stored: unknown): Uint8Array {
   return typeof stored === 'string' ? fromHex(stored, PAGE_BYTES) : new Uint8Array(PAGE_BYTES);
 }
 
+/** The bit of `index` in its stored page (the page of `index`: the caller reads it). */
 export function bitOf(stored: unknown, index: number): boolean {
   const { byte, mask } = locate(index);
   return (pageBytes(stored)[byte]! & mask) !== 0;
@@ -77,9 +87,9 @@ export function withBit(stored: unknown, index: number, value: boolean): string 
   return toHex(bytes);
 }
 
-/** The whole bitstring of a list from its stored pages (PAGES reads). */
-export function assemble(readPage: (page: number) => unknown): Uint8Array {
-  const out = new Uint8Array(LIST_ENTRIES / 8);
-  for (let p = 0; p < PAGES; p++) out.set(pageBytes(readPage(p)), p * PAGE_BYTES);
+/** The whole bitstring of a list from its stored pages (entries / 4,096 reads). */
+export function assemble(readPage: (page: number) => unknown, entries: number = LIST_ENTRIES): Uint8Array {
+  const out = new Uint8Array(entries / 8);
+  for (let p = 0; p < entries / PAGE_BITS; p++) out.set(pageBytes(readPage(p)), p * PAGE_BYTES);
   return out;
 }

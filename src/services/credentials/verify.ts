@@ -16,7 +16,8 @@
 import { multikeyDecode } from '../../crypto/multikey.js';
 import { keyInForceAt, parseDateTime, POLITY_DID_RE, xmlDateTime } from '../did/method.js';
 import { readVersions } from '../did/module.js';
-import { verifyDocument, readProof } from './data-integrity.js';
+import { verifyDocument, readProof, proofSigningInput, SIGNATURE_REASON } from './data-integrity.js';
+import { verifyBytes } from '../../crypto/ed25519.js';
 import { credentialHash, readCredential, statusListPath, CREDENTIAL_BYTES_MAX, type ReadCredential } from './credential.js';
 import { envelopedVcJwt, readVcJwt, verifyVcJwtSignature, vcJwtHash } from './vc-jwt.js';
 import { keyOfJwk, readSdJwt, sdJwtHash, typeOfVct, verifyJwsSignature, SD_JWT_MEDIA_TYPE } from './sd-jwt.js';
@@ -43,6 +44,8 @@ export type VerificationCode = Extract<
   | 'CREDENTIALS_EXPIRED'
   | 'CREDENTIALS_NOT_YET_VALID'
   | 'CREDENTIALS_DISCLOSURE_INVALID'
+  | 'CREDENTIALS_STATUS_STALE'
+  | 'CREDENTIALS_RECEIPT_INVALID'
 >;
 
 export interface Check {
@@ -70,6 +73,19 @@ export interface VerifyOptions {
   claimsProblem(schema: object, claims: unknown): string | undefined;
   /** Bytes of the credential as received, when known (the API passes the body's length). */
   bytes?: number;
+  /**
+   * When the state read is not live (an offline verifier's receipts): the
+   * block time the status bits are proven at, and how old they may be. Older
+   * is CREDENTIALS_STATUS_STALE.
+   */
+  statusAsOf?: { timeMs: number; maxAgeMs: number };
+}
+
+/** An Ed25519 signature still to check: `sig` by `key` (hex) over `message`. */
+export interface SignatureToCheck {
+  key: string;
+  message: Uint8Array;
+  sig: Uint8Array;
 }
 
 export type Form = 'data-integrity' | 'jwt' | 'sd-jwt';
@@ -83,15 +99,34 @@ export type Secured =
       /** SD-JWT only: the claims disclosed, and the holder key the issuer bound the credential to (cnf.jwk), if any. */
       disclosed?: string[];
       holderKey?: string;
+      /** Set when the signature was left to the caller to check (readSecured with `defer`): Data Integrity and vc+jwt only. */
+      signature?: SignatureToCheck;
     }
   | { ok: false; check: 'format' | 'proof'; code: VerificationCode; reason: string };
+
+/**
+ * Multikey fragments already decoded (base58 decoding is a fifth of a
+ * verification's cost otherwise): a verifier sees the same issuers' keys
+ * again and again. Bounded; cleared when full.
+ */
+const KEYS_CACHED_MAX = 4_096;
+const decodedKeys = new Map<string, string>();
+function decodeKey(fragment: string): string {
+  let key = decodedKeys.get(fragment);
+  if (key === undefined) {
+    key = multikeyDecode(fragment);
+    if (decodedKeys.size >= KEYS_CACHED_MAX) decodedKeys.clear();
+    decodedKeys.set(fragment, key);
+  }
+  return key;
+}
 
 /** The Ed25519 key (hex) a verification method names: issuer#z6Mk…, and for a did:key its own key only. */
 function keyOfMethod(issuer: string, vm: string, what: string): { ok: true; key: string } | { ok: false; reason: string } {
   if (!vm.startsWith(`${issuer}#`)) return { ok: false, reason: `${what}: expected a key of the issuer's DID (issuer#key)` };
   let key: string;
   try {
-    key = multikeyDecode(vm.slice(issuer.length + 1));
+    key = decodeKey(vm.slice(issuer.length + 1));
   } catch {
     return { ok: false, reason: `${what}: the fragment is not an Ed25519 Multikey (z6Mk…)` };
   }
@@ -100,7 +135,7 @@ function keyOfMethod(issuer: string, vm: string, what: string): { ok: true; key:
 }
 
 /** Format and signature of the Data Integrity form (a JSON object with an eddsa-jcs-2022 proof). */
-function readDataIntegrityForm(input: unknown, bytes: number | undefined): Secured {
+function readDataIntegrityForm(input: unknown, bytes: number | undefined, defer: boolean): Secured {
   const malformed = (reason: string): Secured => ({ ok: false, check: 'format', code: 'CREDENTIALS_MALFORMED', reason });
   if (bytes !== undefined && bytes > CREDENTIAL_BYTES_MAX) return malformed(`the credential is ${bytes} bytes; at most ${CREDENTIAL_BYTES_MAX}`);
   const read = readCredential(input);
@@ -111,19 +146,28 @@ function readDataIntegrityForm(input: unknown, bytes: number | undefined): Secur
   const method = keyOfMethod(c.issuer, proof.proof.verificationMethod, 'proof.verificationMethod');
   if (!method.ok) return malformed(method.reason);
   if (proof.proof.proofPurpose !== 'assertionMethod') return malformed('proof.proofPurpose: expected "assertionMethod"');
+  if (defer) {
+    const input2 = proofSigningInput(c.credential);
+    if (!input2.ok) return { ok: false, check: 'proof', code: input2.malformed ? 'CREDENTIALS_MALFORMED' : 'CREDENTIALS_PROOF_INVALID', reason: input2.reason };
+    return { ok: true, form: 'data-integrity', credential: c, key: method.key, hash: credentialHash(c.credential), signature: { key: method.key, message: input2.message, sig: input2.signature } };
+  }
   const signature = verifyDocument(c.credential, method.key);
   if (!signature.ok) return { ok: false, check: 'proof', code: signature.malformed ? 'CREDENTIALS_MALFORMED' : 'CREDENTIALS_PROOF_INVALID', reason: signature.reason };
   return { ok: true, form: 'data-integrity', credential: c, key: method.key, hash: credentialHash(c.credential) };
 }
 
 /** Format and signature of the vc+jwt form (a compact JWS whose payload is the credential). */
-function readJwtForm(compact: string): Secured {
+function readJwtForm(compact: string, defer: boolean): Secured {
   const jwt = readVcJwt(compact);
   if (!jwt.ok) return { ok: false, check: 'format', code: jwt.problem === 'alg' ? 'CREDENTIALS_JWT_ALG' : jwt.problem === 'type' ? 'CREDENTIALS_JWT_TYPE' : 'CREDENTIALS_MALFORMED', reason: jwt.reason };
   const read = readCredential(jwt.payload);
   if (!read.ok) return { ok: false, check: 'format', code: 'CREDENTIALS_MALFORMED', reason: `the payload: ${read.reason}` };
   const method = keyOfMethod(read.value.issuer, jwt.kid, 'kid');
   if (!method.ok) return { ok: false, check: 'format', code: 'CREDENTIALS_MALFORMED', reason: method.reason };
+  if (defer) {
+    if (jwt.signature.length !== 64) return { ok: false, check: 'proof', code: 'CREDENTIALS_PROOF_INVALID', reason: `the signature: expected 64 bytes, got ${jwt.signature.length}` };
+    return { ok: true, form: 'jwt', credential: read.value, key: method.key, hash: vcJwtHash(compact), signature: { key: method.key, message: jwt.signingInput, sig: jwt.signature } };
+  }
   const signature = verifyVcJwtSignature(jwt, method.key);
   if (!signature.ok) return { ok: false, check: 'proof', code: 'CREDENTIALS_PROOF_INVALID', reason: signature.reason };
   return { ok: true, form: 'jwt', credential: read.value, key: method.key, hash: vcJwtHash(compact) };
@@ -187,11 +231,11 @@ function envelopedSdJwt(input: unknown): string | undefined {
 }
 
 /** Format and signature of a credential of any form, from untrusted input: an SD-JWT VC string (it has "~"), a compact vc+jwt, an envelope carrying either, or a Data Integrity JSON object. */
-export function readSecured(input: unknown, bytes?: number): Secured {
+export function readSecured(input: unknown, bytes?: number, defer = false): Secured {
   const sd = typeof input === 'string' && input.includes('~') ? input.trim() : envelopedSdJwt(input);
   if (sd !== undefined) return readSdJwtForm(sd);
   const compact = typeof input === 'string' ? input.trim() : envelopedVcJwt(input);
-  return compact !== undefined ? readJwtForm(compact) : readDataIntegrityForm(input, bytes);
+  return compact !== undefined ? readJwtForm(compact, defer) : readDataIntegrityForm(input, bytes, defer);
 }
 
 /** The form an input claims to be, for the format check's words. */
@@ -208,6 +252,26 @@ export function verifyCredential(get: Get, input: unknown, options: VerifyOption
   return checkSecured(get, readSecured(input, options.bytes), formOf(input), options);
 }
 
+/**
+ * The same verdict as `verifyCredential`, with the Ed25519 check of the Data
+ * Integrity and vc+jwt forms done by `checkSignature` (the node's
+ * verification workers): the API's thread does the rest. The state is read
+ * after the signature is checked.
+ */
+export async function verifyCredentialWith(get: Get, input: unknown, options: VerifyOptions, checkSignature: (s: SignatureToCheck) => Promise<boolean>): Promise<Verification> {
+  let secured = readSecured(input, options.bytes, true);
+  if (secured.ok && secured.signature) {
+    const { signature, ...rest } = secured;
+    secured = (await checkSignature(signature))
+      ? rest
+      : { ok: false, check: 'proof', code: 'CREDENTIALS_PROOF_INVALID', reason: secured.form === 'jwt' ? 'the JWS signature does not verify with the key the kid names' : SIGNATURE_REASON };
+  }
+  return checkSecured(get, secured, formOf(input), options);
+}
+
+/** Whether a signature `readSecured(…, defer)` left to check verifies (in this thread). */
+export const signatureVerifies = (s: SignatureToCheck): boolean => verifyBytes(s.key, s.message, s.sig);
+
 /** The checks of §4 on a credential whose format and signature `readSecured` judged. */
 export function checkSecured(get: Get, secured: Secured, claimed: Form, options: VerifyOptions): Verification {
   const checks: Check[] = [];
@@ -223,6 +287,7 @@ export function checkSecured(get: Get, secured: Secured, claimed: Form, options:
     if (secured.check === 'proof') pass('format', form);
     return fail(secured.check, secured.code, secured.reason);
   }
+  if (secured.signature) throw new Error('checkSecured: the signature was left unchecked (readSecured with defer)');
   const { credential: c, key, hash } = secured;
   pass('format', form);
   pass(
@@ -259,10 +324,16 @@ export function checkSecured(get: Get, secured: Secured, claimed: Form, options:
       return fail('status', 'CREDENTIALS_MALFORMED', `credentialStatus: the ${purpose} entry does not name the credential's status entry on the chain`, issuance);
     }
   }
+  // The bits alone say the status (setStatus keeps them and the record's status together), so an
+  // offline verifier may prove fresher pages than its record.
+  const asOf = options.statusAsOf;
+  if (asOf && options.nowMs - asOf.timeMs > asOf.maxAgeMs) {
+    return fail('status', 'CREDENTIALS_STATUS_STALE', `the status is proven as of ${xmlDateTime(asOf.timeMs)}, older than the ${Math.round(asOf.maxAgeMs / 1000)} s this verifier accepts`, issuance);
+  }
   const page = locate(rec.index).page;
-  if (rec.status === 'revoked' || bitOf(get(bitsKey(rec.org, rec.list, 'revocation', page)), rec.index)) return fail('status', 'CREDENTIALS_REVOKED', `${rec.org} revoked the credential`, issuance);
-  if (rec.status === 'suspended' || bitOf(get(bitsKey(rec.org, rec.list, 'suspension', page)), rec.index)) return fail('status', 'CREDENTIALS_SUSPENDED', `${rec.org} suspended the credential`, issuance);
-  pass('status', 'neither revoked nor suspended');
+  if (bitOf(get(bitsKey(rec.org, rec.list, 'revocation', page)), rec.index)) return fail('status', 'CREDENTIALS_REVOKED', `${rec.org} revoked the credential`, issuance);
+  if (bitOf(get(bitsKey(rec.org, rec.list, 'suspension', page)), rec.index)) return fail('status', 'CREDENTIALS_SUSPENDED', `${rec.org} suspended the credential`, issuance);
+  pass('status', asOf ? `neither revoked nor suspended as of ${xmlDateTime(asOf.timeMs)}` : 'neither revoked nor suspended');
 
   const from = c.validFrom === undefined ? undefined : parseDateTime(c.validFrom);
   const until = c.validUntil === undefined ? undefined : parseDateTime(c.validUntil);
