@@ -168,6 +168,15 @@ async function makeOffer(extra: Record<string, unknown> = {}): Promise<{ link: s
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
+/** @sd-jwt/sd-jwt-vc as a verifier that knows only the issuer's public key (Node's Ed25519 as its verifier). */
+async function sdJwtLibrary(issuerPublicKey: string) {
+  const { SDJwtVcInstance } = await import('@sd-jwt/sd-jwt-vc');
+  const { digest } = await import('@sd-jwt/crypto-nodejs');
+  const { createPublicKey, verify: edVerify } = await import('node:crypto');
+  const keyOf = (hex: string) => createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(hex, 'hex').toString('base64url') }, format: 'jwk' });
+  return new SDJwtVcInstance({ hasher: digest, hashAlg: 'sha-256', verifier: (data: string, sig: string) => edVerify(null, Buffer.from(data), keyOf(issuerPublicKey), Buffer.from(sig, 'base64url')) });
+}
+
 test('OpenID4VCI interop: @openid4vc/openid4vci as the wallet resolves the offer and metadata, redeems the code with its tx_code, proves its key, and gets credentials in both formats that verify on Polity, bound to its did:key', async () => {
   const { Openid4vciClient, setGlobalConfig } = await import('@openid4vc/openid4vci');
   // The node under test listens on http://127.0.0.1 (tests bind to loopback); the library wants https by default.
@@ -188,7 +197,8 @@ test('OpenID4VCI interop: @openid4vc/openid4vci as the wallet resolves the offer
       },
     } as never,
   });
-  for (const format of ['jwt_vc_json', 'ldp_vc']) {
+  const issuerKey = await loadKeyFile(keyFile);
+  for (const format of ['jwt_vc_json', 'ldp_vc', 'dc+sd-jwt']) {
     const { link } = await makeOffer({ txCode: '493817' });
     const credentialOffer = await client.resolveCredentialOffer(link);
     const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
@@ -205,11 +215,23 @@ test('OpenID4VCI interop: @openid4vc/openid4vci as the wallet resolves the offer
     const answer = await client.retrieveCredentials({ issuerMetadata, accessToken: accessTokenResponse.access_token, credentialConfigurationId: configurationId, proof: { proof_type: 'jwt', jwt } } as never);
     assert.equal(answer.response.status, 200);
     const credential = (answer.credentialResponse as { credentials: { credential: unknown }[] }).credentials[0]!.credential;
-    assert.equal(typeof credential, format === 'jwt_vc_json' ? 'string' : 'object');
+    assert.equal(typeof credential, format === 'ldp_vc' ? 'object' : 'string');
     const v = await verify(credential);
     assert.equal(v.verified, true, v.message);
-    const vc = typeof credential === 'string' ? JSON.parse(Buffer.from(credential.split('.')[1]!, 'base64url').toString()) : credential;
-    assert.equal(vc.credentialSubject.id, holderDid, 'bound to the holder key that proved possession');
+    if (format === 'dc+sd-jwt') {
+      const sd = credential as string;
+      assert.match(sd, /~$/, 'an SD-JWT VC with its disclosures, no key binding yet');
+      const payload = JSON.parse(Buffer.from(sd.split('~')[0]!.split('.')[1]!, 'base64url').toString()) as { vct: string; cnf: { jwk: { x: string } } };
+      assert.equal(payload.vct, issuerMetadata.credentialIssuer.credential_configurations_supported[configurationId]!['vct'], "the credential's vct is the one the metadata announced");
+      assert.equal(Buffer.from(payload.cnf.jwk.x, 'base64url').toString('hex'), holder.publicKey, 'cnf.jwk: bound to the holder key that proved possession');
+      // The independent SD-JWT library verifies it with the issuer's key alone.
+      const lib = await (await sdJwtLibrary(issuerKey.publicKey)).verify(sd);
+      assert.equal((lib.payload as Record<string, unknown>)['degree'], SUBJECT.degree);
+      assert.equal((lib.payload as Record<string, unknown>)['sub'], holderDid);
+    } else {
+      const vc = typeof credential === 'string' ? JSON.parse(Buffer.from(credential.split('.')[1]!, 'base64url').toString()) : credential;
+      assert.equal(vc.credentialSubject.id, holderDid, 'bound to the holder key that proved possession');
+    }
     console.log(`@openid4vc/openid4vci received a ${format} credential; Polity: verified=${v.verified}`);
   }
 });
@@ -294,9 +316,87 @@ test('OpenID4VCI bad input: a reused pre-authorised code, a wrong tx_code, a pro
 test('the issuer metadata lists only the types the organisation may issue now, in both formats; the AS metadata names the token endpoint', async () => {
   const meta = (await deskApp.inject({ url: '/.well-known/openid-credential-issuer' })).json() as { credential_issuer: string; credential_configurations_supported: Record<string, { format: string }> };
   assert.equal(meta.credential_issuer, api);
-  assert.deepEqual(Object.keys(meta.credential_configurations_supported).sort(), ['UniversityDiploma_jwt_vc_json', 'UniversityDiploma_ldp_vc']);
+  assert.deepEqual(Object.keys(meta.credential_configurations_supported).sort(), ['UniversityDiploma_dc_sd_jwt', 'UniversityDiploma_jwt_vc_json', 'UniversityDiploma_ldp_vc']);
+  const sd = meta.credential_configurations_supported['UniversityDiploma_dc_sd_jwt'] as Record<string, unknown>;
+  assert.equal(sd.format, 'dc+sd-jwt');
+  assert.equal(sd.vct, `${api}/v1/credentials/types/UniversityDiploma`);
+  assert.deepEqual(sd.cryptographic_binding_methods_supported, ['jwk'], 'an SD-JWT VC names its holder key in cnf.jwk');
   const as = (await deskApp.inject({ url: '/.well-known/oauth-authorization-server' })).json() as { token_endpoint: string };
   assert.equal(as.token_endpoint, `${api}/v1/credentials/token`);
+});
+
+test("Polity's wallet takes the SD-JWT VC by default when the issuer offers it; polity credential present discloses one claim with the wallet's holder key, and the node verifies the presentation", async () => {
+  const wallet = join(work, 'wallet-sd');
+  await writeFile(join(work, 'subject-sd.json'), JSON.stringify(SUBJECT));
+  const w = (args: string[]) => cli(['wallet', ...args, '--wallet', wallet], []);
+  assert.equal((await w(['init'])).code, 0);
+  const offered = await cli(['credential', 'offer', '--type', 'UniversityDiploma', '--subject', join(work, 'subject-sd.json')]);
+  assert.equal(offered.code, 0, offered.err);
+  const link = /openid-credential-offer:\/\/\S+/.exec(offered.out)![0];
+  const received = await w(['receive', link]);
+  assert.equal(received.code, 0, received.err);
+  assert.match(received.out, /received UniversityDiploma from did:key:\S+ as dc\+sd-jwt: (c[0-9a-f]{16}) \(credentials\/c[0-9a-f]{16}\.sd-jwt\)/);
+  assert.match(received.out, /VALID — verified by the issuing node/);
+  const id = /as dc\+sd-jwt: (c[0-9a-f]{16})/.exec(received.out)![1]!;
+  const list = await w(['list', '--json']);
+  const entry = (JSON.parse(list.out) as { credentials: { id: string; format: string; credentialType: string; hash: string; file: string }[] }).credentials.find((e) => e.id === id)!;
+  assert.deepEqual([entry.format, entry.credentialType], ['dc+sd-jwt', 'UniversityDiploma']);
+  const shown = await w(['show', id]);
+  assert.equal(shown.code, 0, shown.err);
+  const sd = shown.out.trim();
+  assert.equal(createHash('sha256').update(sd.split('~')[0]!).digest('hex'), entry.hash, "the index holds the hash the chain records (the issuer-signed JWT's)");
+  assert.equal((await verify(sd)).verified, true);
+
+  // The holder presents the degree only, with the wallet's own key file.
+  const nonce = /^(\S+)\s/.exec((await cli(['credential', 'nonce'], [])).out)![1]!;
+  const file = join(wallet, entry.file);
+  const out = join(work, 'presentation-sd.txt');
+  const presented = await cli(['credential', 'present', file, '--disclose', 'degree', '--holder-key', join(wallet, 'holder-key.json'), '--audience', 'https://verifier.example', '--nonce', nonce, '--out', out], []);
+  assert.equal(presented.code, 0, presented.err);
+  const checked = await cli(['credential', 'verify-presentation', out, '--audience', 'https://verifier.example', '--nonce', nonce], []);
+  assert.equal(checked.code, 0, checked.out);
+  assert.match(checked.out, /shows degree\n/);
+  assert.match(checked.out, /VALID PRESENTATION/);
+  console.log(checked.out);
+});
+
+test('VC API issue as an SD-JWT VC to a did:polity subject: answered as a dc+sd-jwt envelope, bound to the DID (cnf.kid); presentable with the DID key in force, before and after a rotation', async () => {
+  const citizenFile = join(work, 'citizen.json');
+  const citizen = generateKeyPair();
+  await writeFile(citizenFile, JSON.stringify(citizen));
+  const created = await cli(['did', 'create', '--json'], ['--key', citizenFile]);
+  assert.equal(created.code, 0, created.err + created.out);
+  const did = /did:polity:[0-9a-f]{32}/.exec(created.out)![0];
+  const res = await deskApp.inject({ method: 'POST', url: '/credentials/issue', headers: { authorization: `Bearer ${TOKEN}` }, payload: { credential: unsecured('UniversityDiploma', { id: did, ...SUBJECT }), options: { format: 'sd-jwt' } } });
+  assert.equal(res.statusCode, 201, res.body);
+  const enveloped = (res.json() as { verifiableCredential: { id: string } }).verifiableCredential;
+  assert.match(enveloped.id, /^data:application\/dc\+sd-jwt,/);
+  const sd = enveloped.id.slice('data:application/dc+sd-jwt,'.length);
+  assert.deepEqual(JSON.parse(Buffer.from(sd.split('.')[1]!, 'base64url').toString()).cnf, { kid: did });
+  assert.equal((await verify(enveloped)).verified, true);
+  const file = join(work, 'did-polity.sd-jwt');
+  await writeFile(file, sd + '\n');
+
+  const presentWith = async (keyFileOf: string, label: string) => {
+    const nonce = /^(\S+)\s/.exec((await cli(['credential', 'nonce'], [])).out)![1]!;
+    const out = join(work, `presentation-${label}.txt`);
+    const p = await cli(['credential', 'present', file, '--disclose', 'degree', '--holder-key', keyFileOf, '--audience', 'https://verifier.example', '--nonce', nonce, '--out', out], []);
+    assert.equal(p.code, 0, p.err);
+    return cli(['credential', 'verify-presentation', out, '--audience', 'https://verifier.example', '--nonce', nonce], []);
+  };
+  const plain = await presentWith(citizenFile, 'plain');
+  assert.equal(plain.code, 0, plain.out);
+  assert.match(plain.out, /VALID PRESENTATION/);
+
+  const nextFile = join(work, 'citizen-next.json');
+  const rotated = await cli(['did', 'rotate', '--new-key', nextFile, '--did', did], ['--key', citizenFile]);
+  assert.equal(rotated.code, 0, rotated.err + rotated.out);
+  const after = await presentWith(nextFile, 'rotated');
+  assert.equal(after.code, 0, after.out);
+  assert.match(after.out, /VALID PRESENTATION/);
+  const stale = await presentWith(citizenFile, 'stale');
+  assert.equal(stale.code, 1);
+  assert.match(stale.out, /NOT VALID \(CREDENTIALS_PRESENTATION_PROOF_INVALID\)/);
 });
 
 test('the desk under concurrent requests: 30 issuances at once each get their own status index, all commit and verify', async () => {

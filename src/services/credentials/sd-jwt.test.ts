@@ -30,6 +30,8 @@ import { findSlot, prepareCredential, type CredentialFormat } from './issuer.js'
 import { verifyCredential } from './verify.js';
 import { jwkOfKey, presentSdJwt, readSdJwt, sdJwtHash } from './sd-jwt.js';
 import { createNonceStore, NONCE_TTL_MS } from './nonce-store.js';
+import { didPolityId, keyInForceAt } from '../did/method.js';
+import { readVersions } from '../did/module.js';
 import { signVpJwt, verifyPresentation } from './presentation.js';
 
 const MODULES = builtinModules.some((m) => m.name === 'credentials') ? builtinModules : [...builtinModules, credentialsModule];
@@ -283,10 +285,68 @@ test('presentation refusals, each with its own code: malformed, a tampered discl
   const mismatch = make();
   assert.equal(code(mismatch.text, fresh(store)), 'CREDENTIALS_PRESENTATION_REPLAYED');
 
-  // An SD-JWT bound to no holder key (its subject has no did:key) cannot be presented.
-  const unbound = issue(w, 'sd-jwt', { id: 'did:polity:0123456789abcdef0123456789abcdef', birthDate: BIRTH, over18: true }).credential as string;
+  // An SD-JWT bound to no holder key (its subject has no DID) cannot be presented.
+  const unbound = issue(w, 'sd-jwt', { birthDate: BIRTH, over18: true }).credential as string;
+  assert.equal(readSdJwt(unbound).ok && (readSdJwt(unbound) as { payload: Record<string, unknown> }).payload['cnf'], undefined);
   const u = make({}, unbound);
   assert.equal(code(u.text, u.nonce), 'CREDENTIALS_HOLDER_MISMATCH');
+  // Bound to a did:polity the chain does not know: no key in force, nobody can present it.
+  const nobody = issue(w, 'sd-jwt', { id: 'did:polity:0123456789abcdef0123456789abcdef', birthDate: BIRTH, over18: true }).credential as string;
+  const n = make({}, nobody);
+  assert.equal(code(n.text, n.nonce), 'CREDENTIALS_HOLDER_MISMATCH');
+});
+
+test('an SD-JWT VC issued to a did:polity subject is bound to the DID (cnf.kid): presented with its key in force — before a rotation with the first key, after it with the new key only; after deactivation by nobody', async () => {
+  const w = world();
+  const citizen = generateKeyPair();
+  assert.equal(w.chain.run(citizen, 'did', 'create', {}).code, 'OK');
+  const did = `did:polity:${didPolityId(w.chain.genesis.chainId, citizen.publicKey)}`;
+  const token = issue(w, 'sd-jwt', { id: did, birthDate: BIRTH, over18: true }).credential as string;
+  const read = readSdJwt(token);
+  assert.ok(read.ok);
+  assert.deepEqual(read.payload['cnf'], { kid: did }, 'bound to the DID, resolved when presented, not to the key of the day');
+  assert.equal(verify(w, token).verified, true, 'it verifies as a credential');
+
+  const store = nonces();
+  const presentWith = (key: KeyPair) => {
+    const nonce = fresh(store);
+    const text = presentSdJwt(token, { disclose: ['over18'], holderSecretKey: key.secretKey, audience: AUDIENCE, nonce, iat: NOW / 1000 });
+    return { text, r: present(w, store, text, { audience: AUDIENCE, nonce }) };
+  };
+  // The plain case: the DID's first key presents it.
+  const plain = presentWith(citizen);
+  assert.equal(plain.r.verified, true, plain.r.message);
+  assert.deepEqual(plain.r.credentials[0]!.claims, { over18: true });
+  // Another key is not the holder.
+  assert.equal(presentWith(generateKeyPair()).r.code, 'CREDENTIALS_PRESENTATION_PROOF_INVALID');
+
+  // The independent library checks the key binding when its kbVerifier resolves cnf.kid to the DID's key in force (as any verifier with the DID method would).
+  const resolving = new SDJwtVcInstance({
+    hasher: digest,
+    hashAlg: 'sha-256',
+    verifier: verifier(publicKeyOfJwk(jwkOfKey(w.official.publicKey))),
+    kbVerifier: (data: string, sig: string, payload: Record<string, unknown>) => {
+      const kid = (payload['cnf'] as { kid: string }).kid;
+      const key = keyInForceAt(readVersions(w.chain.get, kid.slice('did:polity:'.length)), Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)!;
+      return verifier(publicKeyOfJwk(jwkOfKey(key)))(data, sig);
+    },
+  });
+  const libNonce = fresh(store);
+  const lib = await resolving.verify(presentSdJwt(token, { disclose: ['over18'], holderSecretKey: citizen.secretKey, audience: AUDIENCE, nonce: libNonce, iat: NOW / 1000 }), { keyBindingNonce: libNonce });
+  assert.equal((lib.payload as Record<string, unknown>)['over18'], true);
+
+  // The citizen rotates the DID's key (lost phone): the credential follows the DID; the old key no longer presents it.
+  const next = generateKeyPair();
+  assert.equal(w.chain.run(citizen, 'did', 'rotate', { did, publicKey: next.publicKey }).code, 'OK');
+  const rotated = presentWith(next);
+  assert.equal(rotated.r.verified, true, rotated.r.message);
+  const old = presentWith(citizen);
+  assert.equal(old.r.code, 'CREDENTIALS_PRESENTATION_PROOF_INVALID', 'a key rotated away presents nothing');
+  console.log(`did:polity holder: presented with the first key before rotation, with the new key after (verified=${rotated.r.verified}); the old key after rotation: ${old.r.code}`);
+
+  // Deactivated: no key in force, nobody holds it any more.
+  assert.equal(w.chain.run(next, 'did', 'deactivate', { did }).code, 'OK');
+  assert.equal(presentWith(next).r.code, 'CREDENTIALS_HOLDER_MISMATCH');
 });
 
 test('the nonce store: single use, a bounded count, a time to live', () => {
