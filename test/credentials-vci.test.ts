@@ -177,7 +177,7 @@ async function sdJwtLibrary(issuerPublicKey: string) {
   return new SDJwtVcInstance({ hasher: digest, hashAlg: 'sha-256', verifier: (data: string, sig: string) => edVerify(null, Buffer.from(data), keyOf(issuerPublicKey), Buffer.from(sig, 'base64url')) });
 }
 
-test('OpenID4VCI interop: @openid4vc/openid4vci as the wallet resolves the offer and metadata, redeems the code with its tx_code, proves its key, and gets credentials in both formats that verify on Polity, bound to its did:key', async () => {
+test('OpenID4VCI interop: @openid4vc/openid4vci as the wallet resolves the offer and metadata, redeems the code with its tx_code, proves its key, and gets credentials in all three formats (vc+jwt, Data Integrity, SD-JWT VC) that verify on Polity — the SD-JWT VC with @sd-jwt/sd-jwt-vc too — bound to its key', async () => {
   const { Openid4vciClient, setGlobalConfig } = await import('@openid4vc/openid4vci');
   // The node under test listens on http://127.0.0.1 (tests bind to loopback); the library wants https by default.
   setGlobalConfig({ allowInsecureUrls: true });
@@ -313,7 +313,7 @@ test('OpenID4VCI bad input: a reused pre-authorised code, a wrong tx_code, a pro
   assert.deepEqual([untrusted.statusCode, (untrusted.json() as { code: string }).code], [403, 'CREDENTIALS_ISSUER_UNTRUSTED']);
 });
 
-test('the issuer metadata lists only the types the organisation may issue now, in both formats; the AS metadata names the token endpoint', async () => {
+test('the issuer metadata lists only the types the organisation may issue now, in all three formats (dc+sd-jwt with its vct); the AS metadata names the token endpoint', async () => {
   const meta = (await deskApp.inject({ url: '/.well-known/openid-credential-issuer' })).json() as { credential_issuer: string; credential_configurations_supported: Record<string, { format: string }> };
   assert.equal(meta.credential_issuer, api);
   assert.deepEqual(Object.keys(meta.credential_configurations_supported).sort(), ['UniversityDiploma_dc_sd_jwt', 'UniversityDiploma_jwt_vc_json', 'UniversityDiploma_ldp_vc']);

@@ -3,14 +3,17 @@
  * `polity credential offer`, the official's side of OpenID4VCI.
  *
  *   polity wallet init [--wallet DIR]                      a new holder key (did:key) and an empty wallet
- *   polity wallet receive OFFER_LINK [--tx-code C] [--format ldp_vc|jwt_vc_json] [--wallet DIR]
+ *   polity wallet receive OFFER_LINK [--tx-code C] [--format dc+sd-jwt|ldp_vc|jwt_vc_json] [--wallet DIR]
  *   polity wallet list [--wallet DIR]                      id, type, issuer, format, when
  *   polity wallet show ID [--wallet DIR]                   the credential itself
  *   polity credential offer --type T --subject FILE [--tx-code C] [--valid-until DATE] [--key FILE]
  *
  * The wallet folder is --wallet, or $POLITY_WALLET, or ~/.polity/wallet.
  * `receive` runs the pre-authorised code flow against the issuer named in
- * the offer and, once stored, asks that node to verify the credential.
+ * the offer and, once stored, asks that node to verify the credential; it
+ * takes the SD-JWT VC when the offer has one (the holder can then disclose
+ * claims one by one with `polity credential present FILE --disclose …
+ * --holder-key <wallet>/holder-key.json`), else Data Integrity.
  * `offer` prints the openid-credential-offer:// link and its QR code for a
  * terminal, to show the holder.
  */
@@ -103,7 +106,9 @@ async function runWallet(values: Record<string, unknown>, positionals: string[],
       case 'receive': {
         if (!arg) throw new UsageError('expected: wallet receive OFFER_LINK');
         const format = values.format === undefined ? undefined : String(values.format);
-        if (format !== undefined && format !== 'ldp_vc' && format !== 'jwt_vc_json') throw new UsageError('--format: ldp_vc (Data Integrity, the default) or jwt_vc_json (vc+jwt)');
+        if (format !== undefined && format !== 'dc+sd-jwt' && format !== 'ldp_vc' && format !== 'jwt_vc_json') {
+          throw new UsageError('--format: dc+sd-jwt (SD-JWT VC, the default when offered), ldp_vc (Data Integrity, the default otherwise) or jwt_vc_json (vc+jwt)');
+        }
         const wallet = await openWallet(storage);
         const entry = await receiveOffer(wallet, arg, { http: fetchHttp, nowMs: Date.now(), ...(typeof values['tx-code'] === 'string' ? { txCode: values['tx-code'] } : {}), ...(format ? { format } : {}) });
         const held = await wallet.get(entry.id);
@@ -186,7 +191,7 @@ export const walletCommands: Record<string, Command> = {
   wallet: {
     summary: "a holder's wallet: a key (did:key) and credentials in a folder; receive over OpenID4VCI, list, show",
     usage:
-      'polity wallet init [--wallet DIR]\n       polity wallet receive OFFER_LINK [--tx-code CODE] [--format ldp_vc|jwt_vc_json] [--wallet DIR]\n       polity wallet list | show ID [--wallet DIR]',
+      'polity wallet init [--wallet DIR]\n       polity wallet receive OFFER_LINK [--tx-code CODE] [--format dc+sd-jwt|ldp_vc|jwt_vc_json] [--wallet DIR]\n       polity wallet list | show ID [--wallet DIR]',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,

@@ -59,6 +59,7 @@ function fakeChain(options: { refuseNonce?: number; failCode?: string; neverComm
       let n = 0;
       return () => `urn:uuid:00000000-0000-4000-8000-${String(n++).padStart(12, '0')}`;
     })(),
+    randomBytes: (n) => new Uint8Array(n).fill(7),
     claimsProblem: (_schema, subject) => ((subject as { degree?: unknown }).degree === undefined ? '/degree' : undefined),
   };
   return { state, deps, submitted };

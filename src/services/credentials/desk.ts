@@ -43,6 +43,8 @@ import { getRecord, orgLists, REASONS, usedKey, type CredentialStatus, type Issu
 import { getType, issuerTrustAt, TYPE_NAME_RE, type Get } from './registry.js';
 import { bitOf, LIST_CAPACITY, LISTS_MAX, locate, PROBES_MAX, statusIndexOf } from './status-list.js';
 import { signVcJwt, vcJwtHash } from './vc-jwt.js';
+import { sdJwtOf } from './issuer.js';
+import { sdJwtHash } from './sd-jwt.js';
 import { canonicalJson } from '../../crypto/canonical-json.js';
 
 /** Requests waiting at most. */
@@ -55,7 +57,7 @@ export const DESK_CALLER_WINDOW_MS = 60_000;
 /** Callers counted at once; beyond it the oldest windows are forgotten first. */
 export const DESK_CALLERS_MAX = 10_000;
 
-/** How a credential is secured. `dc+sd-jwt` is added by the SD-JWT form (sd-jwt.ts) through `DeskOptions.securers`. */
+/** How a credential is secured: Data Integrity, a vc+jwt, or an SD-JWT VC (OpenID4VCI's `dc+sd-jwt`). */
 export type DeskFormat = 'data-integrity' | 'jwt' | (string & {});
 
 /** What a securer gets: the unsigned credential, the key and its verification method, and the holder's key when the credential is bound to one. */
@@ -66,6 +68,10 @@ export interface SecureInput {
   /** XML Schema date-time the proof is made at. */
   created: string;
   holder?: DeskHolder;
+  /** The node's public base URL (an SD-JWT VC's `vct` is the type's URL there). */
+  baseUrl: string;
+  /** Randomness for an SD-JWT's salts. */
+  randomBytes(n: number): Uint8Array;
 }
 /** Secures an unsigned credential: what the holder receives, and the hash the chain records for it. */
 export type Securer = (input: SecureInput) => { credential: JsonObject | string; hash: string };
@@ -78,6 +84,11 @@ export const BUILT_IN_SECURERS: Readonly<Record<string, Securer>> = {
   jwt: ({ unsigned, verificationMethod, secretKey }) => {
     const credential = signVcJwt(unsigned, { kid: verificationMethod, secretKey });
     return { credential, hash: vcJwtHash(credential) };
+  },
+  // Bound to the holder key that proved possession (cnf.jwk), or else to the subject's DID (issuer.ts cnfOf).
+  'sd-jwt': ({ unsigned, verificationMethod, secretKey, created, holder, baseUrl, randomBytes }) => {
+    const credential = sdJwtOf({ unsigned, kid: verificationMethod, secretKey, created, baseUrl, randomBytes, ...(holder ? { holderKey: holder.publicKey } : {}) });
+    return { credential, hash: sdJwtHash(credential) };
   },
 };
 
@@ -141,6 +152,8 @@ export interface DeskDeps {
   now(): number;
   /** A fresh credential id, `urn:uuid:…`. */
   newId(): string;
+  /** Random bytes (an SD-JWT's salts). */
+  randomBytes(n: number): Uint8Array;
   /** The claims problem against a JSON Schema (claims.ts), or undefined. */
   claimsProblem(schema: Record<string, unknown>, subject: unknown): string | undefined;
 }
@@ -372,7 +385,7 @@ export function createDesk(options: DeskOptions, deps: DeskDeps): Desk {
       list: slot.list,
       index: slot.index,
     });
-    const secured = securers[r.format ?? 'data-integrity']!({ unsigned, verificationMethod, secretKey: key.secretKey, created, ...(r.holder ? { holder: r.holder } : {}) });
+    const secured = securers[r.format ?? 'data-integrity']!({ unsigned, verificationMethod, secretKey: key.secretKey, created, baseUrl: options.statusBaseUrl, randomBytes: deps.randomBytes, ...(r.holder ? { holder: r.holder } : {}) });
     const args: IssueArgs = { credentialType: r.credentialType, hash: secured.hash, issuer, list: slot.list, probe: slot.probe };
     const tx = signTx({ v: 1, chainId: deps.chainId, module: 'credentials', action: 'issue', args: args as never, signer: key.publicKey, nonce }, key.secretKey);
     return { tx, issued: { credential: secured.credential, hash: secured.hash, credentialType: r.credentialType, org: o, issuer, list: slot.list, index: slot.index } };

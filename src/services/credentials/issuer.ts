@@ -12,7 +12,7 @@
  * Pure: the time, the credential's id, the salts and the chain's state come in.
  */
 import { decodeDidKey, didKeyFromPublicKey, multikeyEncode } from '../../crypto/multikey.js';
-import { parseDateTime } from '../did/method.js';
+import { parseDateTime, POLITY_DID_RE } from '../did/method.js';
 import { issueSdJwt, jwkOfKey, sdJwtHash } from './sd-jwt.js';
 import { buildCredential, credentialHash } from './credential.js';
 import { signDocument, type JsonObject } from './data-integrity.js';
@@ -91,7 +91,8 @@ export function prepareCredential(p: PrepareInput): Prepared {
   let credential: JsonObject | string;
   let hash: string;
   if (p.format === 'sd-jwt') {
-    credential = sdJwtOf(unsigned, p, issuer, verificationMethod);
+    if (!p.randomBytes) throw new TypeError('an SD-JWT needs randomBytes for its salts');
+    credential = sdJwtOf({ unsigned, kid: verificationMethod, secretKey: p.key.secretKey, created: p.created, baseUrl: p.statusBaseUrl, randomBytes: p.randomBytes });
     hash = sdJwtHash(credential);
   } else if (p.format === 'jwt') {
     credential = signVcJwt(unsigned, { kid: verificationMethod, secretKey: p.key.secretKey });
@@ -105,27 +106,63 @@ export function prepareCredential(p: PrepareInput): Prepared {
 
 const seconds = (dateTime: string): number => Math.floor(parseDateTime(dateTime)! / 1000);
 
+/** An SD-JWT VC's `vct`: the credential type's URL on the issuing node (what OpenID4VCI's metadata announces too). */
+export const vctOf = (baseUrl: string, credentialType: string): string => `${baseUrl.replace(/\/+$/, '')}/v1/credentials/types/${credentialType}`;
+
+/**
+ * The holder binding of an SD-JWT VC (spec §2b): the key that proved
+ * possession (OpenID4VCI) or the subject's did:key, as `cnf.jwk`; a
+ * did:polity subject as `cnf.kid` = the DID, whose key in force is looked up
+ * when the credential is presented (a rotated key then presents it, the key
+ * rotated away no longer does); anything else, no binding.
+ */
+export function cnfOf(subjectId: unknown, holderKey?: string): JsonObject | undefined {
+  if (holderKey !== undefined) return { jwk: jwkOfKey(holderKey) };
+  if (typeof subjectId !== 'string') return undefined;
+  if (subjectId.startsWith('did:key:')) return { jwk: jwkOfKey(decodeDidKey(subjectId)) };
+  if (POLITY_DID_RE.test(subjectId)) return { kid: subjectId };
+  return undefined;
+}
+
+export interface SdJwtOfInput {
+  /** The unsigned VC 2.0 credential (buildCredential): issuer, type, validity, subject and status entries are read from it. */
+  unsigned: JsonObject;
+  /** The issuer's verification method (issuer#Multikey) and its Ed25519 seed. */
+  kid: string;
+  secretKey: string;
+  /** XML Schema date-time of signing: `iat`. */
+  created: string;
+  /** The issuing node's base URL: `vct` is the type's URL there. */
+  baseUrl: string;
+  /** The holder key that proved possession (hex), when known; else the binding follows the subject's DID. */
+  holderKey?: string;
+  /** SALT_BYTES random bytes per disclosure. */
+  randomBytes(n: number): Uint8Array;
+}
+
 /**
  * The SD-JWT VC of a credential (spec §2b): `iss`, `vct` (the type's URL on
  * the node), `iat`, `nbf` when validity starts later than signing, `exp`,
- * `cnf.jwk` when the subject is a did:key, and the Bitstring status entries
- * in `status.bitstring_status_list`, in the clear; every top-level claim of
- * credentialSubject a disclosure, its `id` as the disclosable `sub`.
+ * `cnf` (cnfOf), and the Bitstring status entries in
+ * `status.bitstring_status_list`, in the clear; every top-level claim of
+ * credentialSubject a disclosure, its `id` as the disclosable `sub`. The
+ * one way Polity makes an SD-JWT VC: `polity credential issue` and the
+ * issuing desk both call it.
  */
-function sdJwtOf(unsigned: JsonObject, p: PrepareInput, issuer: string, kid: string): string {
-  if (!p.randomBytes) throw new TypeError('an SD-JWT needs randomBytes for its salts');
-  const { id: subjectId, ...claims } = p.subject;
-  let cnf: JsonObject | undefined;
-  if (typeof subjectId === 'string' && subjectId.startsWith('did:key:')) cnf = { jwk: jwkOfKey(decodeDidKey(subjectId)) };
-  const validFrom = p.validFrom ?? p.created;
+export function sdJwtOf(p: SdJwtOfInput): string {
+  const u = p.unsigned;
+  const { id: subjectId, ...claims } = u['credentialSubject'] as JsonObject;
+  const credentialType = (u['type'] as string[])[1]!;
+  const validFrom = typeof u['validFrom'] === 'string' ? u['validFrom'] : p.created;
+  const cnf = cnfOf(subjectId, p.holderKey);
   const payload: JsonObject = {
-    iss: issuer,
-    vct: `${p.statusBaseUrl.replace(/\/+$/, '')}/v1/credentials/types/${p.credentialType}`,
+    iss: u['issuer']!,
+    vct: vctOf(p.baseUrl, credentialType),
     iat: seconds(p.created),
     ...(validFrom !== p.created ? { nbf: seconds(validFrom) } : {}),
-    ...(p.validUntil !== undefined ? { exp: seconds(p.validUntil) } : {}),
+    ...(typeof u['validUntil'] === 'string' ? { exp: seconds(u['validUntil']) } : {}),
     ...(cnf ? { cnf } : {}),
-    status: { bitstring_status_list: unsigned['credentialStatus']! },
+    status: { bitstring_status_list: u['credentialStatus']! },
   };
-  return issueSdJwt({ payload, claims: { ...(subjectId !== undefined ? { sub: subjectId } : {}), ...claims }, kid, secretKey: p.key.secretKey, randomBytes: p.randomBytes });
+  return issueSdJwt({ payload, claims: { ...(subjectId !== undefined ? { sub: subjectId } : {}), ...claims }, kid: p.kid, secretKey: p.secretKey, randomBytes: p.randomBytes });
 }

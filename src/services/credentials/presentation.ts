@@ -4,7 +4,8 @@
  *
  *  - an SD-JWT VC with a key-binding JWT (sd-jwt.ts): the disclosures the
  *    holder chose, and a KB-JWT signed with the key the issuer bound the
- *    credential to (`cnf.jwk`), over the verifier's `aud` and `nonce`;
+ *    credential to (`cnf.jwk`, or for `cnf.kid` a did:polity the DID's key
+ *    in force now), over the verifier's `aud` and `nonce`;
  *  - a VC-JOSE `vp+jwt`: a compact JWS, signed by the holder (`kid` =
  *    `<holder DID>#<Multikey>`), whose payload is a VC 2.0
  *    VerifiablePresentation with `holder`, `aud`, `nonce` and one or more
@@ -32,9 +33,9 @@ import { VC_CONTEXT_V2 } from './credential.js';
 import type { JsonObject } from './data-integrity.js';
 import type { CREDENTIALS_ERRORS } from './errors.js';
 import type { Get } from './registry.js';
-import { keyOfJwk, readJws, readKeyBinding, verifyJwsSignature, SD_JWT_CHARS_MAX, SD_JWT_MEDIA_TYPE, type ReadJws } from './sd-jwt.js';
+import { readJws, readKeyBinding, verifyJwsSignature, SD_JWT_CHARS_MAX, SD_JWT_MEDIA_TYPE, type ReadJws } from './sd-jwt.js';
 import { envelopeVcJwt } from './vc-jwt.js';
-import { checkSecured, readSecured, type Verification, type VerifyOptions } from './verify.js';
+import { checkSecured, holderBinding, readSecured, type Verification, type VerifyOptions } from './verify.js';
 import type { NonceOutcome } from './nonce-store.js';
 
 export const PRESENTATION_CHECKS = ['format', 'holder', 'signature', 'audience', 'nonce', 'credentials'] as const;
@@ -107,8 +108,23 @@ function audiences(aud: unknown): string[] | undefined {
   return Array.isArray(aud) && aud.length <= 16 && aud.every((a) => typeof a === 'string') ? (aud as string[]) : undefined;
 }
 
+/**
+ * The key an SD-JWT VC's `cnf` binds it to: `jwk` itself, or for `kid` a
+ * did:polity the DID's key in force at the head — so that after a rotation
+ * the new key presents it and the key rotated away does not (spec §2b).
+ */
+function cnfKey(get: Get, cnf: unknown): Parsed['holderKey'] {
+  const binding = holderBinding(cnf);
+  if (binding?.holderKey) return binding.holderKey;
+  if (binding?.holderDid) {
+    const key = keyInForceAt(readVersions(get, binding.holderDid.slice('did:polity:'.length)), Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    return key ?? { problem: 'holder', reason: 'the DID the credential is bound to (cnf.kid) has no key in force (unknown or deactivated): nobody can prove to hold it' };
+  }
+  return { problem: 'holder', reason: 'the credential is bound to no holder key (no cnf): nobody can prove to hold it' };
+}
+
 /** An SD-JWT with its KB-JWT: the issuer JWT's cnf names the holder key. */
-function parseSdJwtKb(text: string): Parsed | string {
+function parseSdJwtKb(get: Get, text: string): Parsed | string {
   const parts = text.split('~');
   const kbText = parts[parts.length - 1]!;
   if (parts.length < 2 || kbText === '') return 'expected an SD-JWT with a key-binding JWT after the last "~" (an SD-JWT without one is a credential, not a presentation)';
@@ -119,12 +135,10 @@ function parseSdJwtKb(text: string): Parsed | string {
   const aud = audiences(kb.payload['aud']);
   const nonce = kb.payload['nonce'];
   if (!aud || typeof nonce !== 'string') return 'the key-binding JWT: expected aud and nonce';
-  const cnf = issuer.payload['cnf'];
-  const key = isObject(cnf) ? keyOfJwk(cnf['jwk']) : undefined;
   return {
     form: 'sd-jwt+kb',
     signed: kb,
-    holderKey: key ?? { problem: 'holder', reason: 'the credential is bound to no holder key (no cnf.jwk): nobody can prove to hold it' },
+    holderKey: cnfKey(get, issuer.payload['cnf']),
     aud,
     nonce,
     credentials: [text.slice(0, text.length - kbText.length)],
@@ -197,7 +211,7 @@ export function verifyPresentation(get: Get, input: unknown, expect: Presentatio
   const text = typeof input === 'string' ? input.trim() : envelopedPresentation(input);
   if (text === undefined || text.length === 0) return fail('format', 'CREDENTIALS_PRESENTATION_MALFORMED', 'expected a presentation: an SD-JWT with a key-binding JWT, or a compact vp+jwt');
   if (text.length > PRESENTATION_CHARS_MAX) return fail('format', 'CREDENTIALS_PRESENTATION_MALFORMED', `the presentation is ${text.length} characters; at most ${PRESENTATION_CHARS_MAX}`);
-  const p = text.includes('~') ? parseSdJwtKb(text) : parseVpJwt(get, text);
+  const p = text.includes('~') ? parseSdJwtKb(get, text) : parseVpJwt(get, text);
   if (typeof p === 'string') return fail('format', 'CREDENTIALS_PRESENTATION_MALFORMED', p);
   parsed = p;
   pass('format', p.form === 'vp+jwt' ? `a vp+jwt presentation of ${p.credentials.length} credential${p.credentials.length === 1 ? '' : 's'}` : 'an SD-JWT VC with a key-binding JWT');

@@ -22,7 +22,7 @@
  * status list URLs) is known; the key file is read at start, so a wrong file
  * stops the node from starting.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { requirePrincipal } from '../../api/authenticate.js';
@@ -40,6 +40,7 @@ import { createDesk, type Desk, type DeskIssueRequest } from './desk.js';
 import { getRecord } from './module.js';
 import { VcApiIssueBody, VcApiIssueResult, VcApiStatusBody, VcApiStatusResult } from './schemas-desk.js';
 import { envelopeVcJwt } from './vc-jwt.js';
+import { envelopeSdJwt } from './sd-jwt.js';
 
 const TAG = 'credentials';
 /** credentialId → hash of credentials this desk issued, remembered for `POST /credentials/status` (in memory: the hash always works). */
@@ -128,6 +129,7 @@ export function createDeskHandle(ctx: RouteContext): DeskHandle {
           },
           now: () => Date.now(),
           newId: () => `urn:uuid:${randomUUID()}`,
+          randomBytes: (n) => new Uint8Array(randomBytes(n)),
           claimsProblem,
         },
       );
@@ -202,7 +204,7 @@ export function registerDeskRoutes(app: TypedApp, ctx: RouteContext, handle: Des
         tags: [TAG],
         summary: "W3C VC API: issue a credential through this node's issuing desk. The desk sets issuer, id (unless given), the status entries and the proof, records the hash on the chain, and answers once it is committed.",
         description:
-          'An official of the desk\'s organisation with the role issuer (a session or a signed request), or a machine client with the desk\'s bearer token. options.format (Polity\'s): data-integrity (default, an eddsa-jcs-2022 proof) or jwt (an EnvelopedVerifiableCredential carrying a vc+jwt).',
+          'An official of the desk\'s organisation with the role issuer (a session or a signed request), or a machine client with the desk\'s bearer token. options.format (Polity\'s): data-integrity (default, an eddsa-jcs-2022 proof), jwt (an EnvelopedVerifiableCredential carrying a vc+jwt) or sd-jwt (one carrying an SD-JWT VC, data:application/dc+sd-jwt,…).',
         body: VcApiIssueBody,
         security: [...SIGNED_OR_SESSION],
         response: { 201: VcApiIssueResult, ...errorResponses(401, 403, 404, 409, 422, 429, 503) },
@@ -218,7 +220,7 @@ export function registerDeskRoutes(app: TypedApp, ctx: RouteContext, handle: Des
       const credentialId = request.body.options?.credentialId ?? (typeof request.body.credential.id === 'string' ? request.body.credential.id : undefined);
       if (credentialId) handle.remember(credentialId, issued.hash);
       if (typeof issued.credential !== 'string') handle.remember(String(issued.credential.id), issued.hash);
-      const verifiableCredential = typeof issued.credential === 'string' ? envelopeVcJwt(issued.credential) : issued.credential;
+      const verifiableCredential = typeof issued.credential !== 'string' ? issued.credential : issued.credential.includes('~') ? envelopeSdJwt(issued.credential) : envelopeVcJwt(issued.credential);
       return reply.code(201).send({ verifiableCredential });
     },
   );

@@ -164,7 +164,7 @@ export function registerVciRoutes(app: TypedApp, ctx: RouteContext, handle: Desk
       schema: {
         operationId: 'openidCredentialIssuer',
         tags: [TAG],
-        summary: "OpenID4VCI credential issuer metadata: the node's origin as issuer, its endpoints, and each credential type the desk's organisation may issue now, as jwt_vc_json (vc+jwt) and ldp_vc (Data Integrity eddsa-jcs-2022).",
+        summary: "OpenID4VCI credential issuer metadata: the node's origin as issuer, its endpoints, and each credential type the desk's organisation may issue now, as jwt_vc_json (vc+jwt), ldp_vc (Data Integrity eddsa-jcs-2022) and dc+sd-jwt (SD-JWT VC, vct the type's URL on this node).",
         response: { 200: Type.Record(Type.String(), Type.Unknown()), ...errorResponses(503) },
       },
     },
@@ -247,7 +247,7 @@ export function registerVciRoutes(app: TypedApp, ctx: RouteContext, handle: Desk
       schema: {
         operationId: 'openidCredential',
         tags: [TAG],
-        summary: "OpenID4VCI credential endpoint: with the access token and an openid4vci-proof+jwt of the holder's Ed25519 key, the desk issues the offered credential bound to that key's did:key, as jwt_vc_json (vc+jwt) or ldp_vc (Data Integrity).",
+        summary: "OpenID4VCI credential endpoint: with the access token and an openid4vci-proof+jwt of the holder's Ed25519 key, the desk issues the offered credential bound to that key — its did:key as the subject (jwt_vc_json, ldp_vc) or cnf.jwk (dc+sd-jwt, an SD-JWT VC with every claim selectively disclosable).",
         body: CredentialRequestBody,
         response: { 200: CredentialResult, ...oauthErrors },
       },

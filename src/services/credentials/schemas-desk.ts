@@ -11,7 +11,7 @@ import { TYPE_NAME_PATTERN } from './registry.js';
 
 const Open = Type.Record(Type.String(), Type.Unknown());
 
-/** VC API IssueCredentialRequest: an unsecured credential and options. `format` is Polity's: `jwt` answers an EnvelopedVerifiableCredential carrying a vc+jwt. */
+/** VC API IssueCredentialRequest: an unsecured credential and options. `format` is Polity's: `jwt` and `sd-jwt` answer an EnvelopedVerifiableCredential carrying a vc+jwt or an SD-JWT VC. */
 export const VcApiIssueBody = Type.Object(
   {
     credential: Open,
@@ -20,7 +20,7 @@ export const VcApiIssueBody = Type.Object(
         {
           credentialId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
           mandatoryPointers: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 64 })),
-          format: Type.Optional(Type.String({ maxLength: 32, description: 'Polity: data-integrity (default) or jwt' })),
+          format: Type.Optional(Type.String({ maxLength: 32, description: 'Polity: data-integrity (default), jwt or sd-jwt' })),
         },
         { additionalProperties: false },
       ),

@@ -69,6 +69,13 @@ export function sdJwtHash(text: string): string {
   return toHex(sha256(utf8Encode(text.trim().split('~')[0]!)));
 }
 
+/** The VC 2.0 EnvelopedVerifiableCredential that carries an SD-JWT VC (what the VC API answers for one). */
+export const envelopeSdJwt = (text: string): JsonObject => ({
+  '@context': ['https://www.w3.org/ns/credentials/v2'],
+  id: `data:${SD_JWT_MEDIA_TYPE},${text}`,
+  type: 'EnvelopedVerifiableCredential',
+});
+
 /** Does a string look like an SD-JWT (a compact JWS, then "~")? For callers that must tell one from a vc+jwt or JSON. */
 export const looksLikeSdJwt = (text: string): boolean => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*~[A-Za-z0-9_.~-]*$/.test(text);
 

@@ -28,6 +28,7 @@ import { signRaw, verifyBytes } from '../../crypto/ed25519.js';
 import { utf8Encode } from '../../crypto/bytes.js';
 import { PolityError } from '../../ledger/errors.js';
 import { VC_CONTEXT_V2 } from './credential.js';
+import { vctOf } from './issuer.js';
 import type { JsonObject } from './data-integrity.js';
 
 export const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
@@ -49,21 +50,24 @@ export interface VciFormat {
   desk: string;
   /** The configuration id's suffix. */
   suffix: string;
-  /** The format-specific members of its credential configuration (credential_definition, or vct for SD-JWT VC). */
-  definition(credentialType: string): JsonObject;
+  /** The format-specific members of its credential configuration (credential_definition, or vct for SD-JWT VC); `origin` is the credential issuer's. */
+  definition(credentialType: string, origin: string): JsonObject;
   /** Its credential_signing_alg_values_supported. */
   algs: string[];
+  /** Its cryptographic_binding_methods_supported: how the credential names the holder key (default did:key, the subject's id). */
+  bindings?: string[];
 }
 
 /**
  * The OpenID4VCI formats Polity answers, and the desk format each maps to.
- * `dc+sd-jwt` (SD-JWT VC) joins this table when the SD-JWT form lands: one
- * entry here (`definition` answering `{vct}`) and a securer for the desk
- * (DeskOptions.securers) that binds the holder key (SecureInput.holder).
+ * `dc+sd-jwt` (SD-JWT VC, sd-jwt.ts) names the holder key that proved
+ * possession in `cnf.jwk` (binding method `jwk`), and its `vct` is the
+ * type's URL on this node, the same the credential carries.
  */
 export const VCI_FORMATS: Readonly<Record<string, VciFormat>> = {
   jwt_vc_json: { desk: 'jwt', suffix: 'jwt_vc_json', algs: ['EdDSA'], definition: (t) => ({ credential_definition: { type: ['VerifiableCredential', t] } }) },
   ldp_vc: { desk: 'data-integrity', suffix: 'ldp_vc', algs: ['eddsa-jcs-2022'], definition: (t) => ({ credential_definition: { '@context': [VC_CONTEXT_V2], type: ['VerifiableCredential', t] } }) },
+  'dc+sd-jwt': { desk: 'sd-jwt', suffix: 'dc_sd_jwt', algs: ['EdDSA'], bindings: ['jwk'], definition: (t, origin) => ({ vct: vctOf(origin, t) }) },
 };
 
 /** A credential configuration id: `<Type>_<format>`, e.g. `UniversityDiploma_jwt_vc_json`. */
@@ -77,25 +81,25 @@ export function parseConfigurationId(id: string): { credentialType: string; form
 }
 
 /** One credential configuration of the issuer metadata. */
-export function configurationOf(credentialType: string, format: string, title: string): JsonObject {
+export function configurationOf(credentialType: string, format: string, title: string, origin: string): JsonObject {
   const f = VCI_FORMATS[format]!;
   return {
     format,
     scope: credentialType,
-    cryptographic_binding_methods_supported: ['did:key'],
+    cryptographic_binding_methods_supported: f.bindings ?? ['did:key'],
     credential_signing_alg_values_supported: f.algs,
     proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['EdDSA'] } },
     // 1.0 puts display under credential_metadata; earlier drafts read it at the top.
     credential_metadata: { display: [{ name: title, locale: 'en' }] },
     display: [{ name: title, locale: 'en' }],
-    ...f.definition(credentialType),
+    ...f.definition(credentialType, origin),
   };
 }
 
 /** The credential issuer metadata for `origin`, listing `types` (name, title) in every format. */
 export function issuerMetadata(origin: string, issuerName: string, types: readonly { name: string; title: string }[]): JsonObject {
   const configurations: JsonObject = {};
-  for (const t of types) for (const format of Object.keys(VCI_FORMATS)) configurations[configurationId(t.name, format)] = configurationOf(t.name, format, t.title);
+  for (const t of types) for (const format of Object.keys(VCI_FORMATS)) configurations[configurationId(t.name, format)] = configurationOf(t.name, format, t.title, origin);
   return {
     credential_issuer: origin,
     credential_endpoint: origin + VCI_PATHS.credential,

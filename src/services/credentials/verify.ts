@@ -96,9 +96,10 @@ export type Secured =
       credential: ReadCredential;
       key: string;
       hash: string;
-      /** SD-JWT only: the claims disclosed, and the holder key the issuer bound the credential to (cnf.jwk), if any. */
+      /** SD-JWT only: the claims disclosed, and the holder key (cnf.jwk) or holder DID (cnf.kid, a did:polity) the issuer bound the credential to, if any. */
       disclosed?: string[];
       holderKey?: string;
+      holderDid?: string;
       /** Set when the signature was left to the caller to check (readSecured with `defer`): Data Integrity and vc+jwt only. */
       signature?: SignatureToCheck;
     }
@@ -199,9 +200,11 @@ function readSdJwtForm(text: string): Secured {
   for (const f of ['nbf', 'exp', 'iat'] as const) if (p[f] !== undefined && dateOfSeconds(p[f]) === undefined) return malformed(`${f}: expected seconds since 1970`);
   const cnf = p['cnf'];
   let holderKey: string | undefined;
+  let holderDid: string | undefined;
   if (cnf !== undefined) {
-    holderKey = cnf !== null && typeof cnf === 'object' && !Array.isArray(cnf) ? keyOfJwk((cnf as JsonObject)['jwk']) : undefined;
-    if (!holderKey) return malformed('cnf: expected {jwk} with an Ed25519 OKP key');
+    const binding = holderBinding(cnf);
+    if (!binding) return malformed('cnf: expected {jwk} with an Ed25519 OKP key, or {kid} a did:polity');
+    ({ holderKey, holderDid } = binding);
   }
   const { sub, ...claims } = sd.disclosed;
   const from = dateOfSeconds(p['nbf']);
@@ -219,7 +222,20 @@ function readSdJwtForm(text: string): Secured {
   const method = keyOfMethod(read.value.issuer, sd.kid, 'kid');
   if (!method.ok) return malformed(method.reason);
   if (!verifyJwsSignature(sd, method.key)) return { ok: false, check: 'proof', code: 'CREDENTIALS_PROOF_INVALID', reason: "the issuer-signed JWT's signature does not verify with the key the kid names" };
-  return { ok: true, form: 'sd-jwt', credential: read.value, key: method.key, hash: sdJwtHash(sd.issuerJwt), disclosed: Object.keys(sd.disclosed), ...(holderKey ? { holderKey } : {}) };
+  return { ok: true, form: 'sd-jwt', credential: read.value, key: method.key, hash: sdJwtHash(sd.issuerJwt), disclosed: Object.keys(sd.disclosed), ...(holderKey ? { holderKey } : {}), ...(holderDid ? { holderDid } : {}) };
+}
+
+/** An SD-JWT VC's `cnf` (spec §2b): an Ed25519 `jwk`, or else `kid` a did:polity whose key in force a presentation resolves; undefined when it is neither. */
+export function holderBinding(cnf: unknown): { holderKey?: string; holderDid?: string } | undefined {
+  if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) return undefined;
+  const c = cnf as JsonObject;
+  if (c['jwk'] !== undefined) {
+    const holderKey = keyOfJwk(c['jwk']);
+    // A jwk names the key itself; a kid beside it (a hint for the holder, RFC 7800 §3.4) does not change whose key it is.
+    return holderKey ? { holderKey } : undefined;
+  }
+  const kid = c['kid'];
+  return typeof kid === 'string' && POLITY_DID_RE.test(kid) ? { holderDid: kid } : undefined;
 }
 
 /** An SD-JWT inside a VC 2.0 EnvelopedVerifiableCredential ({id: "data:application/dc+sd-jwt,<sd-jwt>"}), or undefined. */

@@ -11,7 +11,12 @@
  *   holder-key.json        {publicKey, secretKey} (mode 0600: the holder's secret)
  *   index.json             {version: 1, holder, credentials: [entry…]}
  *   credentials/<id>.json  a Data Integrity credential (ldp_vc)
- *   credentials/<id>.jwt   a compact vc+jwt (jwt_vc_json); other forms add their extension
+ *   credentials/<id>.jwt   a compact vc+jwt (jwt_vc_json)
+ *   credentials/<id>.sd-jwt an SD-JWT VC with all its disclosures (dc+sd-jwt)
+ *
+ * The holder key file is what `polity credential present --holder-key`
+ * takes: the wallet's SD-JWT VCs are bound to it (cnf.jwk), its other
+ * credentials name its did:key as subject.
  *
  * An entry's id is `c` and the first 16 hex digits of the hash the chain
  * records for the credential. The index holds no claims: type, issuer,
@@ -31,12 +36,18 @@ import { xmlDateTime } from '../did/method.js';
 import { credentialHash } from './credential.js';
 import type { JsonObject } from './data-integrity.js';
 import { vcJwtHash, VC_JWT_CHARS_MAX } from './vc-jwt.js';
+import { keyOfJwk, sdJwtHash, SD_JWT_CHARS_MAX, typeOfVct } from './sd-jwt.js';
 import { createProofJwt, OFFER_SCHEME, PRE_AUTHORIZED_GRANT, VCI_PATHS } from './vci.js';
 
 export const WALLET_CREDENTIALS_MAX = 1_000;
 export const WALLET_FILES = { key: 'holder-key.json', index: 'index.json', credentials: 'credentials' } as const;
-/** The OpenID4VCI format a wallet asks for by default: Data Integrity (ldp_vc). */
-export const DEFAULT_RECEIVE_FORMAT = 'ldp_vc';
+/**
+ * The OpenID4VCI formats a wallet asks for when none is chosen, the first
+ * the offer has: an SD-JWT VC first, because it lets the holder show some
+ * claims and hide the rest (and proves possession of the key at every
+ * presentation); Data Integrity when the issuer offers no SD-JWT VC.
+ */
+export const DEFAULT_RECEIVE_FORMATS = ['dc+sd-jwt', 'ldp_vc'] as const;
 /** File extension of each format's credential file. */
 const EXTENSIONS: Record<string, string> = { ldp_vc: 'json', jwt_vc_json: 'jwt', 'dc+sd-jwt': 'sd-jwt' };
 
@@ -51,11 +62,11 @@ export interface WalletEntry {
   id: string;
   /** Path of the credential file, relative to the wallet. */
   file: string;
-  /** OpenID4VCI format: ldp_vc, jwt_vc_json (and dc+sd-jwt when that form lands). */
+  /** OpenID4VCI format: ldp_vc, jwt_vc_json or dc+sd-jwt. */
   format: string;
   credentialType: string;
   issuer: string;
-  /** The hash the chain records (SHA-256 of the JCS JSON, or of the compact token). */
+  /** The hash the chain records (SHA-256 of the JCS JSON, of the compact token, or of an SD-JWT's issuer-signed JWT). */
   hash: string;
   /** Where it came from: the credential issuer's URL. */
   from: string;
@@ -128,7 +139,7 @@ export async function openWallet(storage: WalletStorage): Promise<Wallet> {
       return { entry, credential: entry.format === 'ldp_vc' ? (JSON.parse(text) as JsonObject) : text.trim() };
     },
     async add(credential, meta) {
-      const hash = typeof credential === 'string' ? vcJwtHash(credential) : credentialHash(credential);
+      const hash = typeof credential === 'string' ? (credential.includes('~') ? sdJwtHash(credential) : vcJwtHash(credential)) : credentialHash(credential);
       const held = index.credentials.find((e) => e.hash === hash);
       if (held) return held;
       if (index.credentials.length >= WALLET_CREDENTIALS_MAX) throw new WalletError('WALLET_FULL', `a wallet holds at most ${WALLET_CREDENTIALS_MAX} credentials`);
@@ -144,8 +155,8 @@ export async function openWallet(storage: WalletStorage): Promise<Wallet> {
   };
 }
 
-/** The credential's type (the one after VerifiableCredential) and issuer, from the JSON or the token's payload. */
-function describe(credential: JsonObject | string): { credentialType: string; issuer: string; subjectId?: string } {
+/** The credential's type (the one after VerifiableCredential, or an SD-JWT VC's vct), issuer, and whom it is bound to: the subject's id, or an SD-JWT VC's cnf key. */
+function describe(credential: JsonObject | string): { credentialType: string; issuer: string; subjectId?: string; cnfKey?: string | null } {
   let vc: Record<string, unknown>;
   if (typeof credential === 'string') {
     const payload = credential.split('~')[0]!.split('.')[1] ?? '';
@@ -155,12 +166,14 @@ function describe(credential: JsonObject | string): { credentialType: string; is
       throw new WalletError('WALLET_RECEIVED_MALFORMED', 'the issuer answered a token whose payload is not JSON');
     }
   } else vc = credential;
-  const types = Array.isArray(vc.type) ? (vc.type as unknown[]) : [vc.type ?? vc.vct];
+  const types = Array.isArray(vc.type) ? (vc.type as unknown[]) : [vc.type ?? typeOfVct(vc.vct) ?? vc.vct];
   const credentialType = String(types.find((t) => t !== 'VerifiableCredential') ?? 'VerifiableCredential').slice(0, 64);
   const iss = vc.issuer ?? vc.iss;
   const issuer = String(typeof iss === 'object' && iss !== null ? (iss as { id?: unknown }).id : iss).slice(0, 256);
   const subject = vc.credentialSubject as { id?: unknown } | undefined;
-  return { credentialType, issuer, ...(typeof subject?.id === 'string' ? { subjectId: subject.id } : {}) };
+  // An SD-JWT VC: the holder key is cnf.jwk (null when it names none).
+  const cnf = typeof credential === 'string' && credential.includes('~') ? { cnfKey: keyOfJwk(obj(vc.cnf).jwk) ?? null } : {};
+  return { credentialType, issuer, ...(typeof subject?.id === 'string' ? { subjectId: subject.id } : {}), ...cnf };
 }
 
 // --- receiving over OpenID4VCI -------------------------------------------------------------
@@ -222,7 +235,7 @@ export interface ReceiveOptions {
   nowMs: number;
   /** The transaction code, when the offer asks for one. */
   txCode?: string;
-  /** The OpenID4VCI format to ask for (default ldp_vc). */
+  /** The OpenID4VCI format to ask for (default: the first of DEFAULT_RECEIVE_FORMATS the offer has). */
   format?: string;
 }
 
@@ -252,10 +265,11 @@ export async function receiveOffer(wallet: Wallet, link: string, options: Receiv
   if (meta.status !== 200) throw failed('issuer metadata', meta);
   const metadata = obj(meta.body);
   const configurations = obj(metadata.credential_configurations_supported);
-  const format = options.format ?? DEFAULT_RECEIVE_FORMAT;
   const ids = Array.isArray(offer.credential_configuration_ids) ? (offer.credential_configuration_ids as unknown[]) : [];
-  const configurationId = ids.find((id): id is string => typeof id === 'string' && obj(configurations[id]).format === format);
-  if (!configurationId) throw new WalletError('WALLET_FORMAT_UNOFFERED', `the offer has no credential in the ${format} format`);
+  const offered = (f: string): string | undefined => ids.find((id): id is string => typeof id === 'string' && obj(configurations[id]).format === f);
+  const format = options.format ?? DEFAULT_RECEIVE_FORMATS.find((f) => offered(f) !== undefined) ?? DEFAULT_RECEIVE_FORMATS[0];
+  const configurationId = offered(format);
+  if (!configurationId) throw new WalletError('WALLET_FORMAT_UNOFFERED', options.format ? `the offer has no credential in the ${format} format` : `the offer has no credential in the ${DEFAULT_RECEIVE_FORMATS.join(' or ')} format; choose another with --format`);
 
   const servers = Array.isArray(metadata.authorization_servers) ? (metadata.authorization_servers as unknown[]) : [issuer];
   const asMeta = await http.get(String(servers[0]).replace(/\/$/, '') + VCI_PATHS.authorizationServerMetadata);
@@ -277,10 +291,13 @@ export async function receiveOffer(wallet: Wallet, link: string, options: Receiv
   if (answer.status !== 200) throw failed('credential endpoint', answer);
   const list = obj(answer.body).credentials;
   const credential = Array.isArray(list) ? obj(list[0]).credential : undefined;
-  if (!(typeof credential === 'string' && credential.length <= VC_JWT_CHARS_MAX) && !(credential !== null && typeof credential === 'object' && !Array.isArray(credential))) {
+  if (!(typeof credential === 'string' && credential.length <= SD_JWT_CHARS_MAX) && !(credential !== null && typeof credential === 'object' && !Array.isArray(credential))) {
     throw new WalletError('WALLET_RECEIVED_MALFORMED', 'the credential endpoint answered no credential');
   }
-  const { subjectId } = describe(credential as JsonObject | string);
-  if (subjectId !== undefined && subjectId !== wallet.holder.did) throw new WalletError('WALLET_NOT_BOUND', "the credential is not bound to this wallet's holder key");
+  if (typeof credential === 'string' && (format === 'dc+sd-jwt') !== credential.includes('~')) throw new WalletError('WALLET_RECEIVED_MALFORMED', `the credential endpoint answered another form than ${format}`);
+  if (typeof credential === 'string' && !credential.includes('~') && credential.length > VC_JWT_CHARS_MAX) throw new WalletError('WALLET_RECEIVED_MALFORMED', `a vc+jwt of more than ${VC_JWT_CHARS_MAX} characters`);
+  const { subjectId, cnfKey } = describe(credential as JsonObject | string);
+  const bound = cnfKey !== undefined ? cnfKey === wallet.holder.publicKey : subjectId === undefined || subjectId === wallet.holder.did;
+  if (!bound) throw new WalletError('WALLET_NOT_BOUND', "the credential is not bound to this wallet's holder key");
   return wallet.add(credential as JsonObject | string, { format, from: issuer, receivedAt: xmlDateTime(options.nowMs) });
 }
