@@ -14,6 +14,8 @@ import { isPolityError } from '../../ledger/errors.js';
 import { bitOf, locate } from './status-list.js';
 import { usedKey } from './module.js';
 import { createDesk, type DeskDeps } from './desk.js';
+import { didKeyFromPublicKey } from '../../crypto/multikey.js';
+import { jwkOfKey, readSdJwt, sdJwtHash } from './sd-jwt.js';
 
 const ORG = 'university';
 const TYPE = 'UniversityDiploma';
@@ -114,4 +116,26 @@ test('bounds: a full queue answers CREDENTIALS_DESK_BUSY, a caller over its rate
   assert.throws(() => desk.precheck({ ...request, format: 'mdoc' }), (e) => isPolityError(e) && e.code === 'CREDENTIALS_INVALID');
   assert.equal(desk.mayUse(key.publicKey), true);
   assert.equal(desk.mayUse(generateKeyPair().publicKey), false);
+});
+
+test("the sd-jwt securer: an SD-JWT VC bound to the holder key that proved possession (cnf.jwk), or to a did:polity subject (cnf.kid); the hash is the issuer-signed JWT's", async () => {
+  const desk = createDesk({ key, statusBaseUrl: 'https://node.example/' }, fakeChain().deps);
+  assert.ok(desk.formats().includes('sd-jwt'));
+  const holder = generateKeyPair();
+  const bound = await desk.issue({ ...request, format: 'sd-jwt', holder: { did: didKeyFromPublicKey(holder.publicKey), publicKey: holder.publicKey } });
+  const sd = bound.credential as string;
+  const read = readSdJwt(sd);
+  assert.ok(read.ok);
+  assert.equal(bound.hash, sdJwtHash(sd));
+  assert.deepEqual(read.payload['cnf'], { jwk: jwkOfKey(holder.publicKey) });
+  assert.equal(read.payload['vct'], `https://node.example/v1/credentials/types/${TYPE}`);
+  assert.deepEqual(read.disclosed, { sub: didKeyFromPublicKey(holder.publicKey), degree: 'MSc' });
+  const did = 'did:polity:0123456789abcdef0123456789abcdef';
+  const toDid = readSdJwt((await desk.issue({ ...request, subject: { id: did, degree: 'MSc' }, format: 'sd-jwt' })).credential as string);
+  assert.ok(toDid.ok);
+  assert.deepEqual(toDid.payload['cnf'], { kid: did });
+  // Negative control: a subject with no DID gets no binding.
+  const none = readSdJwt((await desk.issue({ ...request, format: 'sd-jwt' })).credential as string);
+  assert.ok(none.ok);
+  assert.equal(none.payload['cnf'], undefined);
 });
