@@ -136,7 +136,7 @@ test('two reimbursements of one invoice sent at once to two validators: exactly 
     const places: string[] = [];
     for (const id of ids) {
       const seen = await Promise.all(depts.map((d) => get(d, `/v1/txs/${id}`)));
-      assert.equal(new Set(seen.map((s) => `${s.status}@${s.height}:${s.index}=${s.result?.code}`)).size, 1, `transaction ${id.slice(0, 12)} is the same on every node: ${JSON.stringify(seen.map((s) => [s.height, s.index, s.result?.code]))}`);
+      assert.equal(new Set(seen.map((s) => `${s.status}@${s.height}:${s.index}=${s.result?.code}`)).size, 1, `transaction ${id.slice(0, 12)} is the same on every node: ${JSON.stringify(seen.map((s) => [s.status ?? s.code, s.height, s.index, s.result?.code]))}`);
       assert.equal(seen[0].status, 'committed');
       places.push(`block ${seen[0].height} #${seen[0].index}`);
     }
