@@ -375,6 +375,9 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     const storeStart = clock.monotonic();
     const committed = await chain.commit(decided.built, certificate, attachments);
     const storeMs = Math.round(clock.monotonic() - storeStart);
+    // The mempool learns of the block before anything else is awaited: until it does, it still holds
+    // the block's transactions, and would offer them again.
+    admission.committed(committed);
     if (!solo) await wal.pruneWal(height);
 
     for (const other of others) for (const c of other.contributed) c.contribution.settled?.({ status: 'abandoned', reason: 'another block was committed at this height' });
@@ -383,7 +386,6 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       assert(result.txId === tx.id, `result ${txIndex} of block ${height} is not the contributed transaction's`);
       contribution.settled?.({ status: result.code === 'OK' ? 'committed' : 'failed', height, txIndex, txId: tx.id, result });
     });
-    admission.committed(committed);
     for (const h of hosts) h.afterCommit?.(committed);
     log.debug('block.committed', {
       height,

@@ -30,10 +30,12 @@ export function createTxStatusService(chain: ChainState, admission: Pick<Admissi
     });
   });
 
+  // Committed first: between a block's commit and the mempool's update (the consensus host tells
+  // the mempool once the block is durable) the mempool may still hold a copy of a committed transaction.
   const txStatus = async (txId: string): Promise<TxStatus> => {
-    if (admission.has(txId)) return { txId, status: 'pending' };
     const found = await chain.committedTx(txId);
-    return found ? { txId, status: 'committed', ...found } : { txId, status: 'unknown' };
+    if (found) return { txId, status: 'committed', ...found };
+    return admission.has(txId) ? { txId, status: 'pending' } : { txId, status: 'unknown' };
   };
 
   return {
