@@ -26,6 +26,12 @@
  * each caller at most `callerRequestsMax` per `callerWindowMs` (then
  * RATE_LIMITED), counted in a table of at most `callersMax` callers.
  *
+ * Which chain type: the request's (`credentialType`); a VC API request
+ * names its own types, and `chainTypeOf` finds the one type of the chain
+ * among them, or gives the operator's default type (`defaultType`), which
+ * the credential then names too — verification requires a credential to
+ * name the type it is recorded as.
+ *
  * Pure by the layering rule: the node, the clock and the ids come in as
  * `DeskDeps`, so the desk runs the same in the API, a benchmark and a test
  * with a fake chain. Nothing here logs; claims never leave the credential.
