@@ -11,9 +11,10 @@
 # What it does: `polity init` + `polity start` with a temporary data folder
 # on 127.0.0.1 (a one-node chain whose genesis organisation the admin key
 # speaks for), running the issuing desk with the admin key and a fresh bearer
-# token (--issuing-key, --issuing-token-file); through governance defines the
-# credential type ConformanceTest (any credentialSubject) and accredits that
-# organisation to issue it; starts bearer-proxy.mjs, which adds the token to
+# token (--issuing-key, --issuing-token-file) and the default type
+# ConformanceTest (--issuing-default-type: the suites' requests name no type
+# of the chain); through governance defines that credential type (any
+# credentialSubject) and accredits that organisation to issue it; starts bearer-proxy.mjs, which adds the token to
 # the desk's routes; points the suite at the proxy (conformance/
 # localConfig.cjs, read through APP_ROOT_PATH); runs mocha with the spec
 # reporter; prints the counts; stops both and removes the folder.
@@ -57,7 +58,7 @@ PROXY="https://127.0.0.1:$PROXY_PORT"
 openssl req -x509 -newkey ed25519 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
   -keyout "$WORK/tls-key.pem" -out "$WORK/tls-cert.pem" 2>/dev/null
 $POLITY start --data "$DATA" --host 127.0.0.1 --port "$PORT" --public-url "$PROXY" --log-level warn \
-  --issuing-key "$DATA/admin-key.json" --issuing-token-file "$WORK/token" >"$WORK/node.log" 2>&1 &
+  --issuing-key "$DATA/admin-key.json" --issuing-token-file "$WORK/token" --issuing-default-type ConformanceTest >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 for _ in $(seq 1 300); do
   curl -sf "$API/v1/status" >/dev/null 2>&1 && break

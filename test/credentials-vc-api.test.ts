@@ -73,3 +73,25 @@ test('POST /credentials/verify tells a foreign issuer\'s well-signed credential 
   assert.deepEqual(b.checks, ['format']);
   assert.equal(b.errors[0]?.code, 'CREDENTIALS_PROOF_INVALID');
 });
+
+test('POST /presentations/verify answers 400 (not 500) to a body its schema refuses, and to bad JSON', async () => {
+  for (const body of ['{}', '{"options":{"challenge":"n","domain":"d"}}', '{"verifiablePresentation":7,"options":{"challenge":"n","domain":"d"}}', '{"verifiablePresentation":']) {
+    const r = await post('/presentations/verify', body);
+    assert.equal(r.statusCode, 400, `${body} → ${r.statusCode} ${r.body}`);
+    const answer = r.json() as { code?: string };
+    assert.match(answer.code ?? '', /^(SCHEMA_INVALID|MALFORMED_JSON)$/, r.body);
+  }
+});
+
+test('POST /presentations/verify without options.challenge or options.domain answers in the VC API shape, naming the option', async () => {
+  const vp = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'] };
+  for (const [options, missing] of [[undefined, /options\.challenge/], [{}, /options\.challenge/], [{ challenge: 'abc' }, /options\.domain/], [{ domain: 'verifier.example' }, /options\.challenge/]] as const) {
+    const r = await post('/presentations/verify', JSON.stringify({ verifiablePresentation: vp, ...(options ? { options } : {}) }));
+    assert.equal(r.statusCode, 400, r.body);
+    const answer = r.json() as { checks: string[]; warnings: unknown[]; errors: { code: string; message: string }[] };
+    assert.deepEqual(answer.checks, [], r.body);
+    assert.deepEqual(answer.warnings, []);
+    assert.equal(answer.errors[0]?.code, 'SCHEMA_INVALID', r.body);
+    assert.match(answer.errors[0]!.message, missing);
+  }
+});

@@ -23,12 +23,15 @@ import { createApi } from '../src/api/server.js';
 import { adminKeyPath, loadKeyFile } from '../src/node/data-dir.js';
 import { createClient } from '../src/sdk/client.js';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
+import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
 import { SERVICES } from '../src/services/index.js';
 import { startTestNode, tempDir, type TestNode } from './helpers.js';
 
 let t: TestNode;
 /** A second API on the same node, with the issuing desk (started as `polity start --issuing-key … --issuing-token-file …` would). */
 let deskApp: FastifyInstance;
+/** A third API on the same node whose desk gives requests that name no type of the chain the default type UniversityDiploma (`--issuing-default-type`). */
+let defaultApp: FastifyInstance;
 let api: string;
 let work: string;
 let keyFile: string;
@@ -76,6 +79,11 @@ before(async () => {
   await writeFile(join(work, 'token'), TOKEN + '\n');
   deskApp = await createApi(t.node, { services: SERVICES, serviceOptions: { credentials: { 'issuing-key': keyFile, 'issuing-token-file': join(work, 'token') } } });
   await deskApp.listen({ port: 0, host: '127.0.0.1' });
+  defaultApp = await createApi(t.node, {
+    services: SERVICES,
+    serviceOptions: { credentials: { 'issuing-key': keyFile, 'issuing-token-file': join(work, 'token'), 'issuing-default-type': 'UniversityDiploma' } },
+  });
+  await defaultApp.listen({ port: 0, host: '127.0.0.1' });
   api = `http://127.0.0.1:${(deskApp.server.address() as { port: number }).port}`;
   await writeFile(join(work, 'schema.json'), JSON.stringify(SCHEMA));
   await decide(['define-type', '--name', 'UniversityDiploma', '--title', 'University diploma', '--schema', join(work, 'schema.json')]);
@@ -84,6 +92,7 @@ before(async () => {
 });
 after(async () => {
   await deskApp?.close();
+  await defaultApp?.close();
   await t?.close();
   await rm(work, { recursive: true, force: true });
 });
@@ -417,4 +426,88 @@ test('polity start refuses an --issuing-key file that is not a key, before servi
   const code = await main(['start', '--data', dir, '--init', '--port', String(await freePort()), '--host', '127.0.0.1', '--issuing-key', join(work, 'not-a-key.json'), '--log-level', 'silent'], io);
   assert.equal(code, 1);
   assert.match(err.join('\n'), /--issuing-key: .*not-a-key\.json is not a key file/);
+});
+
+/** What a standard VC API client (W3C's suites) sends: its own types in any order, more contexts, the optional VC 2.0 members, the issuer as an object. */
+const standard = async (patch: Record<string, unknown> = {}) => ({
+  '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/examples/v2', { ExampleCredential: 'https://example.org/#ExampleCredential' }],
+  type: ['ExampleCredential', 'VerifiableCredential'],
+  name: 'Diploma',
+  description: [{ '@value': 'Diplôme', '@language': 'fr' }, { '@value': 'Diploma', '@language': 'en', '@direction': 'ltr' }],
+  issuer: { id: didKeyFromPublicKey((await loadKeyFile(keyFile)).publicKey), name: 'Example University' },
+  validFrom: '2026-01-01T00:00:00Z',
+  credentialSubject: { id: 'did:example:graduate', degree: 'MSc Physics', awarded: '2026-05-30' },
+  credentialSchema: { id: 'https://example.org/schemas/diploma.json', type: 'JsonSchema' },
+  termsOfUse: { type: 'IssuerPolicy', id: 'https://example.org/policies/1' },
+  evidence: [{ type: ['DocumentVerification'] }],
+  refreshService: { type: 'ManualRefreshService', id: 'https://example.org/refresh' },
+  relatedResource: [{ id: 'https://example.org/photo.jpg', digestSRI: 'sha384-NSOcNpmdIVUxIJGvGUoe22FjTWrXiaXlsZ8q6912LdnR3KraQO2n75Ica4wK4Qeg' }],
+  credentialStatus: { id: 'https://example.org/status#7', type: 'CredentialStatusList2017' },
+  ...patch,
+});
+const issueOn = async (app: FastifyInstance, credential: unknown) => app.inject({ method: 'POST', url: '/credentials/issue', headers: { authorization: `Bearer ${TOKEN}` }, payload: { credential } as object });
+
+test('VC API issue of what a standard client sends: the desk default type is added, the caller\'s types, contexts, optional members and issuer object are signed in, its credentialStatus is replaced by the chain\'s; it verifies', async () => {
+  const request = await standard();
+  const r = await issueOn(defaultApp, request);
+  assert.equal(r.statusCode, 201, r.body);
+  const vc = (r.json() as { verifiableCredential: Record<string, any> }).verifiableCredential;
+  assert.deepEqual(vc.type, ['ExampleCredential', 'VerifiableCredential', 'UniversityDiploma'], 'the caller\'s types, then the chain type it is recorded as');
+  assert.deepEqual(vc['@context'], request['@context']);
+  for (const member of ['name', 'description', 'issuer', 'credentialSchema', 'termsOfUse', 'evidence', 'refreshService', 'relatedResource', 'credentialSubject', 'validFrom']) {
+    assert.deepEqual(vc[member], (request as Record<string, unknown>)[member], member);
+  }
+  assert.deepEqual(vc.credentialStatus.map((e: { type: string; statusPurpose: string }) => [e.type, e.statusPurpose]), [['BitstringStatusListEntry', 'revocation'], ['BitstringStatusListEntry', 'suspension']]);
+  const v = await verify(vc);
+  assert.equal(v.verified, true, v.message);
+  assert.equal((v as { issuance?: { credentialType: string } }).issuance?.credentialType, 'UniversityDiploma');
+  const vcApi = await t.app.inject({ method: 'POST', url: '/credentials/verify', payload: { verifiableCredential: vc } });
+  assert.equal(vcApi.statusCode, 200, vcApi.body);
+  // A type of the chain named anywhere in the list is the one recorded; the default is not added.
+  const named = await issueOn(defaultApp, await standard({ type: ['UniversityDiploma', 'VerifiableCredential'] }));
+  assert.equal(named.statusCode, 201, named.body);
+  assert.deepEqual((named.json() as { verifiableCredential: { type: string[] } }).verifiableCredential.type, ['UniversityDiploma', 'VerifiableCredential']);
+  // Negative control: altering a signed optional member breaks the credential.
+  assert.equal((await verify({ ...vc, name: 'Another diploma' })).code, 'CREDENTIALS_PROOF_INVALID');
+});
+
+test('VC API issue keeps what the chain guarantees: no default type, no issuance of a type-less request; the default type\'s schema applies; two chain types are refused', async () => {
+  const codeOf = async (app: FastifyInstance, credential: unknown) => {
+    const r = await issueOn(app, credential);
+    return [r.statusCode, (r.json() as { code: string }).code];
+  };
+  assert.deepEqual(await codeOf(deskApp, await standard()), [404, 'CREDENTIALS_TYPE_UNKNOWN'], 'a desk without --issuing-default-type issues only types the request names');
+  assert.deepEqual(await codeOf(defaultApp, await standard({ credentialSubject: { id: 'did:example:graduate' } })), [422, 'CREDENTIALS_CLAIMS_INVALID']);
+  assert.deepEqual(await codeOf(defaultApp, await standard({ type: ['VerifiableCredential', 'UniversityDiploma', 'DrivingLicence'] })), [400, 'CREDENTIALS_MALFORMED']);
+  assert.deepEqual(await codeOf(defaultApp, await standard({ type: ['VerifiableCredential', 'DrivingLicence'] })), [403, 'CREDENTIALS_ISSUER_UNTRUSTED']);
+});
+
+test('VC API issue refuses the shapes VC 2.0 forbids with CREDENTIALS_MALFORMED (the data model rules verification applies), before anything is queued', async () => {
+  const refused: [Record<string, unknown>, RegExp][] = [
+    [{ credentialSubject: { id: ['did:example:a', 'did:example:b'], degree: 'MSc', awarded: '2026-05-30' } }, /^credentialSubject/],
+    [{ credentialSubject: {} }, /^credentialSubject/],
+    [{ '@context': ['https://www.w3.org/ns/credentials/v2', 'https ://not-a-url/v1'] }, /^@context/],
+    [{ '@context': ['https://www.w3.org/ns/credentials/examples/v2', 'https://www.w3.org/ns/credentials/v2'] }, /^@context/],
+    [{ type: ['ExampleCredential'] }, /^type/],
+    [{ name: { '@value': 'Diploma', '@language': 'en', url: 'did:example:credential' } }, /^name/],
+    [{ issuer: { id: didKeyFromPublicKey((await loadKeyFile(keyFile)).publicKey), name: { '@value': 'U', url: 'did:example:issuer' } } }, /^issuer\.name/],
+    [{ credentialStatus: { id: 'did:example:status' } }, /^credentialStatus/],
+    [{ credentialStatus: { id: ['did:example:status:1', 'did:example:status:2'], type: 'CredentialStatusList2017' } }, /^credentialStatus/],
+    [{ credentialStatus: { id: 'did:example:status', type: 2 } }, /^credentialStatus/],
+    [{ credentialSchema: { type: 'JsonSchema' } }, /^credentialSchema/],
+    [{ termsOfUse: { id: 'https://example.org/policies/1' } }, /^termsOfUse/],
+    [{ relatedResource: ['https://example.org/photo.jpg'] }, /^relatedResource/],
+    [{ relatedResource: [{ id: 'https://example.org/a', digestSRI: 'sha384-x' }, { id: 'https://example.org/a', digestMultibase: 'uX' }] }, /^relatedResource/],
+    [{ proof: { type: 'DataIntegrityProof' } }, /^proof/],
+    [{ confidenceMethod: { type: 'X' } }, /^confidenceMethod/],
+  ];
+  const deskKey = (await loadKeyFile(keyFile)).publicKey;
+  const nonceBefore = t.node.nextNonce(deskKey);
+  for (const [patch, field] of refused) {
+    const r = await issueOn(defaultApp, await standard(patch));
+    const answer = r.json() as { code: string; message: string };
+    assert.deepEqual([r.statusCode, answer.code], [400, 'CREDENTIALS_MALFORMED'], `${JSON.stringify(patch)}: ${r.body}`);
+    assert.match(answer.message, field, JSON.stringify(patch));
+  }
+  assert.equal(t.node.nextNonce(deskKey), nonceBefore, 'the desk sent nothing to the chain');
 });

@@ -32,6 +32,11 @@ test('a VC 2.0 credential of the shapes the data model allows is read', () => {
     { credentialSchema: { id: 'https://example.org/schemas/diploma.json', type: 'JsonSchema' } },
     { credentialSchema: [{ id: 'https://example.org/a.json', type: 'JsonSchema' }, { id: 'https://example.org/b.json', type: 'JsonSchema' }] },
     { termsOfUse: { type: 'ExampleTerms' }, evidence: [{ type: ['Evidence'] }], refreshService: { type: 'ExampleRefresh' } },
+    { name: 'Diploma', description: { '@value': 'A diploma', '@language': 'en', '@direction': 'ltr' } },
+    { name: [{ '@value': 'Dog', '@language': 'en' }, { '@value': 'Chien', '@language': 'fr' }] },
+    { issuer: { id: 'https://university.example/issuers/565049', name: { '@value': 'Université', '@language': 'fr' }, description: 'An issuer' } },
+    { relatedResource: { id: 'https://example.org/photo.jpg', digestSRI: 'sha384-NSOcNpmdIVUxIJGvGUoe22FjTWrXiaXlsZ8q6912LdnR3KraQO2n75Ica4wK4Qeg' } },
+    { relatedResource: [{ id: 'https://example.org/a', digestMultibase: 'uJKGMkOmFbVJhEfKTduMC2XCyvRAYLjOVmZWwIH1wQ7k', mediaType: 'application/ld+json' }, { id: 'https://example.org/b', digestSRI: 'sha256-x' }] },
   ] as JsonObject[]) {
     const r = readCredential(withField(patch));
     assert.ok(r.ok, `${JSON.stringify(patch)}: ${r.ok ? '' : r.reason}`);
@@ -58,6 +63,15 @@ test('readCredential refuses what the VC 2.0 data model forbids, naming the fiel
     [{ termsOfUse: { id: 'https://example.org/terms' } }, /^termsOfUse/],
     [{ evidence: [{ id: 'https://example.org/evidence/1' }] }, /^evidence/],
     [{ refreshService: { url: 'https://example.org/refresh' } }, /^refreshService/],
+    [{ name: { '@value': 'Diploma', '@language': 'en', url: 'did:example:credential' } }, /^name/],
+    [{ name: 42 }, /^name/],
+    [{ description: { '@language': 'en' } }, /^description/],
+    [{ issuer: { id: 'https://university.example/issuers/565049', name: { '@value': 'U', '@language': 'en', url: 'did:example:issuer' } } }, /^issuer\.name/],
+    [{ issuer: { id: 'https://university.example/issuers/565049', description: { '@value': 'U', url: 'did:example:issuer' } } }, /^issuer\.description/],
+    [{ relatedResource: ['https://example.org/photo.jpg'] }, /^relatedResource/],
+    [{ relatedResource: { id: 'https://example.org/photo.jpg' } }, /^relatedResource/],
+    [{ relatedResource: { digestSRI: 'sha384-x' } }, /^relatedResource/],
+    [{ relatedResource: [{ id: 'https://example.org/a', digestSRI: 'sha384-x' }, { id: 'https://example.org/a', digestMultibase: 'uX' }] }, /^relatedResource/],
   ];
   const accepted: string[] = [];
   for (const [patch, field] of cases) {

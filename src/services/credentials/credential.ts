@@ -10,6 +10,10 @@
  *     "issuer": "did:polity:…" | "did:key:z6Mk…",
  *     "validFrom": "…Z", "validUntil": "…Z" (optional),
  *     "credentialSubject": { "id": "<holder DID>", …claims },
+ *     name, description, credentialSchema, termsOfUse, evidence,
+ *     refreshService, relatedResource (optional, as the issuing desk's
+ *     caller gave them; with more @context entries, more types in any
+ *     order, and `issuer` as {id, name, description}),
  *     "credentialStatus": [ BitstringStatusListEntry revocation, … suspension ],
  *     "proof": { DataIntegrityProof, eddsa-jcs-2022 }
  *   }
@@ -44,7 +48,18 @@ export interface CredentialDraft {
   org: string;
   list: number;
   index: number;
+  /** The whole `type` list when the caller chose it (the issuing desk, §8a): it includes "VerifiableCredential" and `credentialType`. Default ["VerifiableCredential", credentialType]. */
+  types?: string[];
+  /** `@context` entries after the VC 2.0 one (URLs or context objects). */
+  contexts?: Json[];
+  /** The issuer's name and description: `issuer` is then the object form {id, name?, description?}. */
+  issuerDetails?: { name?: Json; description?: Json };
+  /** Optional VC 2.0 members signed in as given (name, description, credentialSchema, termsOfUse, evidence, refreshService, relatedResource). */
+  members?: JsonObject;
 }
+
+/** The optional VC 2.0 members an issuing desk signs in as its caller gives them (VC 2.0 §§4.6, 4.11, 5.3-5.6). */
+export const OPTIONAL_MEMBERS = ['name', 'description', 'credentialSchema', 'termsOfUse', 'evidence', 'refreshService', 'relatedResource'] as const;
 
 export const statusListPath = (org: string, list: number, purpose: StatusPurpose): string => `/v1/credentials/status/${org}/${list}/${purpose}`;
 
@@ -55,11 +70,14 @@ function statusEntry(d: CredentialDraft, purpose: StatusPurpose): JsonObject {
 
 /** The unsigned credential. */
 export function buildCredential(d: CredentialDraft): JsonObject {
+  const details = d.issuerDetails;
+  const hasDetails = details !== undefined && (details.name !== undefined || details.description !== undefined);
   return {
-    '@context': [VC_CONTEXT_V2],
+    ...d.members,
+    '@context': [VC_CONTEXT_V2, ...(d.contexts ?? [])],
     id: d.id,
-    type: ['VerifiableCredential', d.credentialType],
-    issuer: d.issuer,
+    type: d.types ?? ['VerifiableCredential', d.credentialType],
+    issuer: hasDetails ? { id: d.issuer, ...(details.name !== undefined ? { name: details.name } : {}), ...(details.description !== undefined ? { description: details.description } : {}) } : d.issuer,
     validFrom: d.validFrom,
     ...(d.validUntil !== undefined ? { validUntil: d.validUntil } : {}),
     credentialSubject: d.subject,
@@ -94,6 +112,32 @@ export const CREDENTIAL_URL_CHARS_MAX = 2048;
 export function isUrl(v: unknown): v is string {
   return typeof v === 'string' && v.length <= CREDENTIAL_URL_CHARS_MAX && !/[\u0000-\u0020\u007f]/.test(v) && URL.canParse(v);
 }
+/** VC 2.0 §4.6, §11.1: a name or description is a string, or one or more language value objects with a string `@value` and nothing but `@language` and `@direction` beside it. */
+function isLanguageText(v: Json): boolean {
+  if (typeof v === 'string') return true;
+  const items = Array.isArray(v) ? v : [v];
+  return (
+    items.length > 0 &&
+    items.every(
+      (item) =>
+        isObject(item) &&
+        typeof item['@value'] === 'string' &&
+        Object.keys(item).every((k) => k === '@value' || ((k === '@language' || k === '@direction') && typeof item[k] === 'string')),
+    )
+  );
+}
+/** VC 2.0 §5.3: relatedResource items are objects, each with a URL `id` unique among them and a `digestSRI` or `digestMultibase`. */
+function relatedResourceProblem(value: Json | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const ids = new Set<string>();
+  for (const item of oneOrMany(value)) {
+    if (!isObject(item) || !isUrl(item['id'])) return 'relatedResource: expected objects with an id that is one URL';
+    if (ids.has(item['id'])) return 'relatedResource: expected each id once';
+    ids.add(item['id']);
+    if (typeof item['digestSRI'] !== 'string' && typeof item['digestMultibase'] !== 'string') return 'relatedResource: expected a digestSRI or a digestMultibase in each';
+  }
+  return undefined;
+}
 const isTypeValue = (v: unknown): boolean => (typeof v === 'string' && v.length > 0) || (Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'string' && t.length > 0));
 const oneOrMany = (v: Json): Json[] => (Array.isArray(v) ? v : [v]);
 
@@ -108,6 +152,17 @@ function dataModelProblem(input: JsonObject): string | undefined {
   const ctx = input['@context'] as Json[];
   if (!ctx.slice(1).every((c) => isUrl(c) || isObject(c))) return '@context: expected URLs or context objects after the first';
   if (input['id'] !== undefined && !isUrl(input['id'])) return 'id: expected one URL';
+  const issuer = input['issuer'];
+  for (const [field, value] of [
+    ['name', input['name']],
+    ['description', input['description']],
+    ['issuer.name', isObject(issuer) ? issuer['name'] : undefined],
+    ['issuer.description', isObject(issuer) ? issuer['description'] : undefined],
+  ] as const) {
+    if (value !== undefined && !isLanguageText(value)) return `${field}: expected a string, or language value objects ({"@value", "@language"?, "@direction"?})`;
+  }
+  const related = relatedResourceProblem(input['relatedResource']);
+  if (related) return related;
   for (const [field, needsId] of [['credentialSchema', true], ['termsOfUse', false], ['evidence', false], ['refreshService', false]] as const) {
     const value = input[field];
     if (value === undefined) continue;

@@ -26,6 +26,12 @@
  * each caller at most `callerRequestsMax` per `callerWindowMs` (then
  * RATE_LIMITED), counted in a table of at most `callersMax` callers.
  *
+ * Which chain type: the request's (`credentialType`); a VC API request
+ * names its own types, and `chainTypeOf` finds the one type of the chain
+ * among them, or gives the operator's default type (`defaultType`), which
+ * the credential then names too — verification requires a credential to
+ * name the type it is recorded as.
+ *
  * Pure by the layering rule: the node, the clock and the ids come in as
  * `DeskDeps`, so the desk runs the same in the API, a benchmark and a test
  * with a fake chain. Nothing here logs; claims never leave the credential.
@@ -109,6 +115,14 @@ export interface DeskIssueRequest {
   holder?: DeskHolder;
   /** The credential's id (a URI); a fresh urn:uuid: by default. */
   id?: string;
+  /** The whole `type` list as the caller gave it (VC API), including "VerifiableCredential" and `credentialType`; default ["VerifiableCredential", credentialType]. */
+  types?: string[];
+  /** `@context` entries after the VC 2.0 one. */
+  contexts?: Json[];
+  /** The issuer's name and description (the issuer object form). */
+  issuerDetails?: { name?: Json; description?: Json };
+  /** Optional VC 2.0 members signed in as given (credential.ts OPTIONAL_MEMBERS). */
+  members?: JsonObject;
 }
 
 export interface DeskIssued {
@@ -171,6 +185,8 @@ export interface DeskOptions {
   callersMax?: number;
   /** More ways to secure a credential, by format name (the built-ins stay). */
   securers?: Readonly<Record<string, Securer>>;
+  /** The chain type a VC API request that names none is issued as (`--issuing-default-type`): the desk is one department's endpoint for one kind of credential. */
+  defaultType?: string;
 }
 
 export interface DeskStats {
@@ -192,6 +208,14 @@ export interface Desk {
   mayUse(publicKey: string): boolean;
   /** Count a request of `caller` against its rate; throws RATE_LIMITED over it. */
   admit(caller: string): void;
+  /**
+   * The chain type a credential with these `types` is issued and recorded as:
+   * the one type of the chain among them, or else the desk's default type
+   * (added to the list). Throws CREDENTIALS_MALFORMED when they name two
+   * types of the chain, CREDENTIALS_TYPE_UNKNOWN when none and the desk has
+   * no default.
+   */
+  chainTypeOf(types: readonly string[]): { credentialType: string; types: string[] };
   /** Check an issue request before queueing it: throws the code the chain would give (type unknown, untrusted, claims). */
   precheck(request: DeskIssueRequest): void;
   issue(request: DeskIssueRequest): Promise<DeskIssued>;
@@ -247,11 +271,27 @@ export function createDesk(options: DeskOptions, deps: DeskDeps): Desk {
     for (const [name, value] of [['validFrom', r.validFrom], ['validUntil', r.validUntil]] as const) {
       if (value !== undefined && parseDateTime(value) === undefined) throw new PolityError('CREDENTIALS_INVALID', `${name}: expected an XML Schema date-time with a zone`);
     }
+    // The credential must name the type it is recorded as: verification's rule (verify.ts, the trust check).
+    if (r.types && !(r.types.includes('VerifiableCredential') && r.types.includes(r.credentialType))) {
+      throw new PolityError('CREDENTIALS_MALFORMED', `type: expected a list naming "VerifiableCredential" and ${r.credentialType}`);
+    }
     const subject = r.holder ? { ...r.subject, id: r.holder.did } : r.subject;
     // The message names the schema path only, never the value.
     const problem = deps.claimsProblem(type.schema as Record<string, unknown>, subject);
     if (problem) throw new PolityError('CREDENTIALS_CLAIMS_INVALID', `the claims do not match the ${r.credentialType} schema at ${problem}`);
-    if (canonicalJson(subject as Json).length > CREDENTIAL_BYTES_MAX / 2) throw new PolityError('CREDENTIALS_INVALID', `the claims are over ${CREDENTIAL_BYTES_MAX / 2} bytes`);
+    const given = { subject, types: r.types ?? [], contexts: r.contexts ?? [], issuer: r.issuerDetails ?? {}, members: r.members ?? {} };
+    if (canonicalJson(given as unknown as Json).length > CREDENTIAL_BYTES_MAX / 2) throw new PolityError('CREDENTIALS_INVALID', `the claims and the other members given are over ${CREDENTIAL_BYTES_MAX / 2} bytes`);
+  }
+
+  function chainTypeOf(types: readonly string[]): { credentialType: string; types: string[] } {
+    // Retired types count as named: precheck then refuses them as retired, rather than issuing the default instead.
+    const named = [...new Set(types.filter((t) => TYPE_NAME_RE.test(t) && getType(deps.get, t) !== undefined))];
+    if (named.length > 1) throw new PolityError('CREDENTIALS_MALFORMED', `type: names ${named.length} credential types of this chain (${named.join(', ')}); a credential is issued and recorded as one`);
+    if (named.length === 1) return { credentialType: named[0]!, types: [...types] };
+    if (options.defaultType === undefined) {
+      throw new PolityError('CREDENTIALS_TYPE_UNKNOWN', 'type: names no credential type of this chain, and this desk has no default type (its operator sets one with --issuing-default-type)');
+    }
+    return { credentialType: options.defaultType, types: [...types, options.defaultType] };
   }
 
   function admit(caller: string): void {
@@ -384,6 +424,10 @@ export function createDesk(options: DeskOptions, deps: DeskDeps): Desk {
       org: o,
       list: slot.list,
       index: slot.index,
+      ...(r.types ? { types: r.types } : {}),
+      ...(r.contexts ? { contexts: r.contexts } : {}),
+      ...(r.issuerDetails ? { issuerDetails: r.issuerDetails } : {}),
+      ...(r.members ? { members: r.members } : {}),
     });
     const secured = securers[r.format ?? 'data-integrity']!({ unsigned, verificationMethod, secretKey: key.secretKey, created, baseUrl: options.statusBaseUrl, randomBytes: deps.randomBytes, ...(r.holder ? { holder: r.holder } : {}) });
     const args: IssueArgs = { credentialType: r.credentialType, hash: secured.hash, issuer, list: slot.list, probe: slot.probe };
@@ -411,6 +455,7 @@ export function createDesk(options: DeskOptions, deps: DeskDeps): Desk {
       return o !== undefined && c.org === o && c.roles.includes('issuer');
     },
     admit,
+    chainTypeOf,
     precheck,
     issue: (request) => enqueue<DeskIssued>((resolve, reject) => ({ kind: 'issue', request, resolve, reject })),
     setStatus: (request) => enqueue<DeskStatusChanged>((resolve, reject) => ({ kind: 'status', request, resolve, reject })),

@@ -34,10 +34,12 @@ import { sha256Utf8 } from '../../crypto/sha256.js';
 import { PolityError } from '../../ledger/errors.js';
 import { errorResponses } from '../../schemas/common.js';
 import { claimsProblem } from './claims.js';
-import { VC_CONTEXT_V2 } from './credential.js';
+import type { Json } from '../../crypto/canonical-json.js';
+import { isUrl, OPTIONAL_MEMBERS, readCredential } from './credential.js';
 import type { JsonObject } from './data-integrity.js';
 import { createDesk, type Desk, type DeskIssueRequest } from './desk.js';
 import { getRecord } from './module.js';
+import { TYPE_NAME_RE } from './registry.js';
 import { VcApiIssueBody, VcApiIssueResult, VcApiStatusBody, VcApiStatusResult } from './schemas-desk.js';
 import { envelopeVcJwt } from './vc-jwt.js';
 import { envelopeSdJwt } from './sd-jwt.js';
@@ -54,6 +56,7 @@ const TOKEN_RE = /^[A-Za-z0-9._~+/=-]{32,256}$/;
 export const DESK_START_OPTIONS = {
   'issuing-key': { arg: 'FILE', summary: 'run an issuing desk with this key of an official with the role issuer (VC API issue and status, OpenID4VCI)' },
   'issuing-token-file': { arg: 'FILE', summary: 'the bearer token machine clients send to the issuing desk (one line, 32-256 characters)' },
+  'issuing-default-type': { arg: 'TYPE', summary: "the credential type of the chain the issuing desk issues a VC API request as when it names none (added to the credential's type)" },
 } as const;
 
 export interface DeskHandle {
@@ -97,7 +100,10 @@ function readToken(path: string): Uint8Array {
 export function createDeskHandle(ctx: RouteContext): DeskHandle {
   const keyFile = ctx.options?.['issuing-key'];
   const tokenFile = ctx.options?.['issuing-token-file'];
+  const defaultType = ctx.options?.['issuing-default-type'];
   if (tokenFile !== undefined && keyFile === undefined) throw new Error('--issuing-token-file needs --issuing-key');
+  if (defaultType !== undefined && keyFile === undefined) throw new Error('--issuing-default-type needs --issuing-key');
+  if (defaultType !== undefined && !TYPE_NAME_RE.test(defaultType)) throw new Error('--issuing-default-type: expected a credential type name (a letter, then letters and digits)');
   const key = keyFile === undefined ? undefined : readKey(keyFile);
   const tokenHash = tokenFile === undefined ? undefined : readToken(tokenFile);
   const ids = new Map<string, string>();
@@ -114,7 +120,7 @@ export function createDeskHandle(ctx: RouteContext): DeskHandle {
     desk() {
       if (!key) throw new PolityError('CREDENTIALS_DESK_OFF', 'this node runs no issuing desk; its operator starts it with --issuing-key');
       desk ??= createDesk(
-        { key, statusBaseUrl: origin() },
+        { key, statusBaseUrl: origin(), ...(defaultType !== undefined ? { defaultType } : {}) },
         {
           chainId: node.chainId,
           get: ctx.get,
@@ -158,39 +164,84 @@ export function createDeskHandle(ctx: RouteContext): DeskHandle {
   };
 }
 
-/** Members of an unsecured VC API credential the desk fills or takes. */
-const TAKEN = new Set(['@context', 'type', 'credentialSubject', 'validFrom', 'validUntil', 'id', 'issuer']);
+/** Members of an unsecured VC API credential the desk takes as they are (validity, id) or reads (the rest). */
+const TAKEN = new Set(['@context', 'type', 'credentialSubject', 'validFrom', 'validUntil', 'id', 'issuer', 'credentialStatus', ...OPTIONAL_MEMBERS]);
+/** Bounds on what a caller adds: more types and contexts, and its own status entries (replaced). */
+const TYPES_MAX = 16;
+const TYPE_CHARS_MAX = 256;
+const CONTEXTS_MAX = 16;
+const STATUS_ENTRIES_MAX = 16;
 
-/** A VC API unsecured credential as a desk request: one Polity credential type, claims, validity; anything the desk sets itself is refused when it differs. */
-export function deskRequestOf(credential: Record<string, unknown>, issuer: string, format: string | undefined): DeskIssueRequest {
-  const context = credential['@context'];
-  if (!Array.isArray(context) || context[0] !== VC_CONTEXT_V2 || context.length !== 1) throw new PolityError('CREDENTIALS_MALFORMED', `@context: expected ["${VC_CONTEXT_V2}"]`);
-  const type = credential.type;
-  if (!Array.isArray(type) || type.length !== 2 || type[0] !== 'VerifiableCredential' || typeof type[1] !== 'string') {
-    throw new PolityError('CREDENTIALS_MALFORMED', 'type: expected ["VerifiableCredential", T] with T a credential type of this chain');
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const malformed = (message: string) => new PolityError('CREDENTIALS_MALFORMED', message);
+
+/**
+ * A caller's own `credentialStatus`: VC 2.0 lets an issuer's client propose
+ * one, and the suites send one. Well-formed entries (a type; an id, if any,
+ * one URL) are replaced by the desk's: the status the chain keeps is the only
+ * one a Polity credential carries, and the one verification reads.
+ */
+function checkCallerStatus(value: unknown): void {
+  if (value === undefined) return;
+  const entries = Array.isArray(value) ? value : [value];
+  if (entries.length === 0 || entries.length > STATUS_ENTRIES_MAX) throw malformed(`credentialStatus: expected 1-${STATUS_ENTRIES_MAX} status objects`);
+  for (const e of entries) {
+    if (!isObject(e)) throw malformed('credentialStatus: expected objects with a type');
+    const type = e['type'];
+    const typed = (typeof type === 'string' && type.length > 0) || (Array.isArray(type) && type.length > 0 && type.every((t) => typeof t === 'string' && t.length > 0));
+    if (!typed) throw malformed('credentialStatus: expected objects with a type');
+    if (e['id'] !== undefined && !isUrl(e['id'])) throw malformed('credentialStatus: expected an id that is one URL');
   }
-  const subject = credential.credentialSubject;
-  if (subject === null || typeof subject !== 'object' || Array.isArray(subject)) throw new PolityError('CREDENTIALS_MALFORMED', 'credentialSubject: expected one object');
-  for (const name of Object.keys(credential)) if (!TAKEN.has(name)) throw new PolityError('CREDENTIALS_MALFORMED', `${name.slice(0, 64)}: not a member this issuer sets (it sets issuer, id, credentialStatus and proof)`);
-  const given = credential.issuer;
-  const givenId = typeof given === 'object' && given !== null ? (given as { id?: unknown }).id : given;
+}
+
+/**
+ * A VC API unsecured credential as a desk request (spec §8a). What a
+ * standard client sends is taken: its own types in any order (the chain type
+ * is the one type of the chain it names, or the desk's default type, added),
+ * more `@context` entries after the VC 2.0 one, the optional VC 2.0 members
+ * and the issuer as {id, name, description} — all signed in as given; the
+ * chain records the hash, as for any credential. The data model's rules
+ * (readCredential, the ones verification applies) run over it first, so a
+ * shape VC 2.0 forbids is CREDENTIALS_MALFORMED before anything is queued.
+ */
+export function deskRequestOf(credential: Record<string, unknown>, desk: Pick<Desk, 'issuer' | 'chainTypeOf'>, format: string | undefined): DeskIssueRequest {
+  const { issuer } = desk;
+  for (const name of Object.keys(credential)) {
+    if (name === 'proof') throw malformed('proof: the credential to issue comes unsecured; the desk signs it');
+    if (!TAKEN.has(name)) throw malformed(`${name.slice(0, 64)}: not a member this desk signs (it takes ${[...TAKEN].join(', ')})`);
+  }
+  const given = credential['issuer'];
+  const givenId = isObject(given) ? given['id'] : given;
   if (given !== undefined && givenId !== issuer) throw new PolityError('CREDENTIALS_ISSUER_MISMATCH', `issuer: this desk issues as ${issuer}`);
-  const id = credential.id;
-  if (id !== undefined && (typeof id !== 'string' || id.length > 256 || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(id))) throw new PolityError('CREDENTIALS_MALFORMED', 'id: expected a URI of at most 256 characters');
-  const str = (v: unknown, name: string): string | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') throw new PolityError('CREDENTIALS_MALFORMED', `${name}: expected a date-time string`);
-    return v;
-  };
-  const validFrom = str(credential.validFrom, 'validFrom');
-  const validUntil = str(credential.validUntil, 'validUntil');
+  if (isObject(given)) {
+    for (const name of Object.keys(given)) if (!['id', 'name', 'description'].includes(name)) throw malformed(`issuer: this desk signs its issuer's id, name and description, not ${name.slice(0, 64)}`);
+  }
+  checkCallerStatus(credential['credentialStatus']);
+  const { credentialStatus: _replaced, ...rest } = credential;
+  const read = readCredential({ ...rest, issuer: isObject(given) ? given : issuer } as JsonObject);
+  if (!read.ok) throw malformed(read.reason);
+  const types = read.value.types;
+  if (types.length > TYPES_MAX || types.some((t) => t.length === 0 || t.length > TYPE_CHARS_MAX)) throw malformed(`type: expected at most ${TYPES_MAX} names of 1-${TYPE_CHARS_MAX} characters`);
+  const contexts = (credential['@context'] as Json[]).slice(1);
+  if (contexts.length > CONTEXTS_MAX) throw malformed(`@context: expected at most ${CONTEXTS_MAX} entries after the VC 2.0 context`);
+  const id = credential['id'];
+  if (id !== undefined && (typeof id !== 'string' || id.length > 256)) throw malformed('id: expected a URI of at most 256 characters');
+  const chain = desk.chainTypeOf(types);
+  const members: JsonObject = {};
+  for (const name of OPTIONAL_MEMBERS) if (credential[name] !== undefined) members[name] = credential[name] as Json;
+  const issuerDetails = isObject(given) ? { ...(given['name'] !== undefined ? { name: given['name'] as Json } : {}), ...(given['description'] !== undefined ? { description: given['description'] as Json } : {}) } : undefined;
+  const plain = types.length === 2 && types[0] === 'VerifiableCredential' && types[1] === chain.credentialType;
   return {
-    credentialType: type[1],
-    subject: subject as JsonObject,
+    credentialType: chain.credentialType,
+    subject: read.value.subject,
     ...(format ? { format } : {}),
-    ...(validFrom ? { validFrom } : {}),
-    ...(validUntil ? { validUntil } : {}),
+    ...(read.value.validFrom ? { validFrom: read.value.validFrom } : {}),
+    ...(read.value.validUntil ? { validUntil: read.value.validUntil } : {}),
     ...(typeof id === 'string' ? { id } : {}),
+    ...(plain ? {} : { types: chain.types }),
+    ...(contexts.length > 0 ? { contexts } : {}),
+    ...(issuerDetails && Object.keys(issuerDetails).length > 0 ? { issuerDetails } : {}),
+    ...(Object.keys(members).length > 0 ? { members } : {}),
   };
 }
 
@@ -214,7 +265,7 @@ export function registerDeskRoutes(app: TypedApp, ctx: RouteContext, handle: Des
       await handle.caller(request);
       const desk = handle.desk();
       const format = request.body.options?.format;
-      const r = deskRequestOf(request.body.credential, desk.issuer, format);
+      const r = deskRequestOf(request.body.credential, desk, format);
       desk.precheck(r);
       const issued = await desk.issue(r);
       const credentialId = request.body.options?.credentialId ?? (typeof request.body.credential.id === 'string' ? request.body.credential.id : undefined);

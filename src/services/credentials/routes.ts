@@ -254,12 +254,17 @@ export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
         tags: [TAG],
         summary: 'W3C VC API: verify a presentation (SD-JWT+KB, a vp+jwt, or an EnvelopedVerifiablePresentation carrying one); options.domain is the audience, options.challenge a nonce from POST /v1/credentials/nonces. 200 with the checks passed; 400 with the failure in errors.',
         body: VcApiPresentationBody,
-        response: { 200: VcApiVerifyResult, 400: VcApiVerifyResult },
+        response: { 200: VcApiVerifyResult, 400: VcApiVerifyRefused },
       },
       bodyLimit: PRESENTATION_CHARS_MAX + 2048,
     },
     async (request, reply) => {
-      const { challenge, domain } = request.body.options;
+      const { challenge, domain } = request.body.options ?? {};
+      // Without both, no presentation can be checked for replay or for its verifier: answered in the VC API's shape, naming the option.
+      if (challenge === undefined || domain === undefined) {
+        const message = challenge === undefined ? 'options.challenge: expected a nonce this node handed out (POST /v1/credentials/nonces)' : "options.domain: expected this verifier's audience";
+        return reply.status(400).send({ checks: [], warnings: [], errors: [{ code: 'SCHEMA_INVALID', message }] });
+      }
       const v = verifyPresented(request.body.verifiablePresentation, domain, challenge);
       const checks = v.checks.filter((c) => c.ok === true).map((c) => c.check);
       if (v.verified) return { checks, warnings: [], errors: [] };

@@ -172,5 +172,6 @@ export type PresentationViewT = Static<typeof PresentationView>;
 /** W3C VC API (CCG) `POST /presentations/verify`: options.challenge is the nonce, options.domain the audience. */
 export const VcApiPresentationBody = Type.Object({
   verifiablePresentation: Presentation,
-  options: Type.Object({ challenge: Expect, domain: Expect }, { additionalProperties: true }),
+  // Optional here so that a request without them gets the VC API's answer naming the option (routes.ts), not a bare schema error.
+  options: Type.Optional(Type.Object({ challenge: Type.Optional(Expect), domain: Type.Optional(Expect) }, { additionalProperties: true })),
 });
