@@ -31,6 +31,9 @@ export const CREDENTIALS_ERRORS = defineErrors({
   CREDENTIALS_SUSPENDED: { status: 409, arises: 'verification', meaning: 'the issuer suspended the credential; it may be reinstated' },
   CREDENTIALS_EXPIRED: { status: 409, arises: 'verification', meaning: 'the credential is past its validUntil' },
   CREDENTIALS_NOT_YET_VALID: { status: 409, arises: 'verification', meaning: 'the credential is before its validFrom' },
+  // The holder's usage log and OpenID4VP requests (spec/services/credentials-usage-log.md, credentials.md §8).
+  CREDENTIALS_NOT_VERIFIER: { status: 403, arises: '`credentials.logUse`', meaning: 'only a node or an official of an active member organisation with the credentials permission records a use' },
+  CREDENTIALS_USE_EXISTS: { status: 409, arises: '`credentials.logUse`', meaning: 'an entry with this tag is recorded already (each tag is used once)' },
 });
 
 declare module '../../ledger/errors.js' {
