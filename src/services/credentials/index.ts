@@ -10,6 +10,7 @@ import { CREDENTIALS_ERRORS } from './errors.js';
 import { credentialsRoutes } from './routes.js';
 import { credentialCommands } from './cli.js';
 import { credentialsAuthorisation } from './authorisation.js';
+import { createCredentialsHost } from './host.js';
 
 export const credentials = defineService({
   name: 'credentials',
@@ -18,6 +19,7 @@ export const credentials = defineService({
   errors: CREDENTIALS_ERRORS,
   tags: [{ name: 'credentials', description: 'Verifiable credentials: types and trusted issuers, status lists, verification (spec/services/credentials.md).' }],
   routes: credentialsRoutes,
+  host: createCredentialsHost,
   commands: credentialCommands,
   page: { path: '/credentials', title: 'Check a credential', nav: 'Credentials' },
   authorisation: credentialsAuthorisation,

@@ -1,17 +1,19 @@
 /**
  * What an issuing official's tool does before it sends `credentials.issue`:
  * pick the status slot the chain will accept, build the credential with its
- * status entries, sign it (eddsa-jcs-2022, or as a compact vc+jwt) and hash
- * it. Used by
+ * status entries, sign it (eddsa-jcs-2022, as a compact vc+jwt, or as an
+ * SD-JWT VC with every claim selectively disclosable) and hash it. Used by
  * `polity credential issue`, the benchmark and the tests, so that there is
  * one way to make a Polity credential.
  *
  * The slot depends on the signer's next nonce (status-list.ts), so the
  * transaction that records the credential must be sent with that nonce.
  *
- * Pure: the time, the credential's id and the chain's state come in.
+ * Pure: the time, the credential's id, the salts and the chain's state come in.
  */
-import { didKeyFromPublicKey, multikeyEncode } from '../../crypto/multikey.js';
+import { decodeDidKey, didKeyFromPublicKey, multikeyEncode } from '../../crypto/multikey.js';
+import { parseDateTime } from '../did/method.js';
+import { issueSdJwt, jwkOfKey, sdJwtHash } from './sd-jwt.js';
 import { buildCredential, credentialHash } from './credential.js';
 import { signDocument, type JsonObject } from './data-integrity.js';
 import { signVcJwt, vcJwtHash } from './vc-jwt.js';
@@ -50,11 +52,13 @@ export interface PrepareInput {
   validFrom?: string;
   validUntil?: string;
   statusBaseUrl: string;
-  /** How the credential is secured: an embedded eddsa-jcs-2022 proof (default), or a compact vc+jwt (vc-jwt.ts). */
+  /** How the credential is secured: an embedded eddsa-jcs-2022 proof (default), a compact vc+jwt (vc-jwt.ts), or an SD-JWT VC (sd-jwt.ts). */
   format?: CredentialFormat;
+  /** Randomness for the SD-JWT's salts (required for format sd-jwt). */
+  randomBytes?: (n: number) => Uint8Array;
 }
 
-export type CredentialFormat = 'data-integrity' | 'jwt';
+export type CredentialFormat = 'data-integrity' | 'jwt' | 'sd-jwt';
 
 export interface Prepared<C extends JsonObject | string = JsonObject | string> {
   /** What the holder receives: the signed JSON object (data-integrity), or the compact vc+jwt string (jwt). */
@@ -64,7 +68,7 @@ export interface Prepared<C extends JsonObject | string = JsonObject | string> {
   args: IssueArgs;
 }
 
-export function prepareCredential(p: PrepareInput & { format: 'jwt' }): Prepared<string>;
+export function prepareCredential(p: PrepareInput & { format: 'jwt' | 'sd-jwt' }): Prepared<string>;
 export function prepareCredential(p: PrepareInput & { format?: 'data-integrity' }): Prepared<JsonObject>;
 export function prepareCredential(p: PrepareInput): Prepared;
 export function prepareCredential(p: PrepareInput): Prepared {
@@ -84,7 +88,10 @@ export function prepareCredential(p: PrepareInput): Prepared {
   const verificationMethod = `${issuer}#${multikeyEncode(p.key.publicKey)}`;
   let credential: JsonObject | string;
   let hash: string;
-  if (p.format === 'jwt') {
+  if (p.format === 'sd-jwt') {
+    credential = sdJwtOf(unsigned, p, issuer, verificationMethod);
+    hash = sdJwtHash(credential);
+  } else if (p.format === 'jwt') {
     credential = signVcJwt(unsigned, { kid: verificationMethod, secretKey: p.key.secretKey });
     hash = vcJwtHash(credential);
   } else {
@@ -92,4 +99,31 @@ export function prepareCredential(p: PrepareInput): Prepared {
     hash = credentialHash(credential);
   }
   return { credential, hash, args: { credentialType: p.credentialType, hash, issuer, list: p.slot.list, probe: p.slot.probe } };
+}
+
+const seconds = (dateTime: string): number => Math.floor(parseDateTime(dateTime)! / 1000);
+
+/**
+ * The SD-JWT VC of a credential (spec §2b): `iss`, `vct` (the type's URL on
+ * the node), `iat`, `nbf` when validity starts later than signing, `exp`,
+ * `cnf.jwk` when the subject is a did:key, and the Bitstring status entries
+ * in `status.bitstring_status_list`, in the clear; every top-level claim of
+ * credentialSubject a disclosure, its `id` as the disclosable `sub`.
+ */
+function sdJwtOf(unsigned: JsonObject, p: PrepareInput, issuer: string, kid: string): string {
+  if (!p.randomBytes) throw new TypeError('an SD-JWT needs randomBytes for its salts');
+  const { id: subjectId, ...claims } = p.subject;
+  let cnf: JsonObject | undefined;
+  if (typeof subjectId === 'string' && subjectId.startsWith('did:key:')) cnf = { jwk: jwkOfKey(decodeDidKey(subjectId)) };
+  const validFrom = p.validFrom ?? p.created;
+  const payload: JsonObject = {
+    iss: issuer,
+    vct: `${p.statusBaseUrl.replace(/\/+$/, '')}/v1/credentials/types/${p.credentialType}`,
+    iat: seconds(p.created),
+    ...(validFrom !== p.created ? { nbf: seconds(validFrom) } : {}),
+    ...(p.validUntil !== undefined ? { exp: seconds(p.validUntil) } : {}),
+    ...(cnf ? { cnf } : {}),
+    status: { bitstring_status_list: unsigned['credentialStatus']! },
+  };
+  return issueSdJwt({ payload, claims: { ...(subjectId !== undefined ? { sub: subjectId } : {}), ...claims }, kid, secretKey: p.key.secretKey, randomBytes: p.randomBytes });
 }

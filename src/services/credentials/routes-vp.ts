@@ -201,7 +201,7 @@ export function registerPresentationRoutes(app: TypedApp, { node, get, auth, hos
         const r = taken.request;
         const outcome = answer(r, read.presentation, read.ticket, nowMs);
         store.settle(r.id, outcome);
-        if (!outcome.verified) throw new PolityError(outcome.code as never, outcome.message!);
+        if (!outcome.verified) throw new PolityError(outcome.code as 'CREDENTIALS_INVALID', outcome.message!);
         return {};
       },
     );

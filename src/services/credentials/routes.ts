@@ -43,10 +43,13 @@ import {
 } from './schemas.js';
 import { verifyCredential } from './verify.js';
 import { getOrg } from '../../runtime/membership.js';
+import { registerPresentationRoutes } from './routes-vp.js';
+import type { CredentialsHostApi } from './host.js';
 
 const TAG = 'credentials';
 
-export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
+export const credentialsRoutes: ServiceRoutes<CredentialsHostApi | undefined> = (app, ctx) => {
+  const { node, get } = ctx;
   const head = () => ({ height: node.height, txIndex: Number.MAX_SAFE_INTEGER });
   const verify = (credential: unknown) => ({ ...verifyCredential(get, credential, { nowMs: Date.now(), claimsProblem, ...(typeof credential === 'string' ? {} : { bytes: JSON.stringify(credential).length }) }), height: node.height });
 
@@ -160,4 +163,7 @@ export const credentialsRoutes: ServiceRoutes = (app, { node, get }) => {
       return reply.status(400).send({ checks, warnings: [], errors: [{ code: v.code!, message: v.message! }] });
     },
   );
+
+  // OpenID4VP verifier and the holder's usage log (routes-vp.ts).
+  registerPresentationRoutes(app, ctx);
 };
