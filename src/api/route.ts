@@ -35,6 +35,13 @@ export interface RouteContext<H = unknown> {
   statusOf(code: string): number;
   /** A committed state value (the genesis state before block 1). */
   get(key: string): Json | undefined;
+  /** The service's own `polity start` options that were given (ApiService.startOptions), by name: file paths and the like, read when the routes are registered. */
+  options?: Readonly<Record<string, string>>;
+}
+
+/** An option a service adds to `polity start` (a string: a file path, a URL), with its line of help. */
+export interface StartOption {
+  summary: string;
 }
 
 export type ServiceRoutes<H = unknown> = (app: TypedApp, ctx: RouteContext<H>) => void;
@@ -54,6 +61,8 @@ export interface ApiService {
   routes: ServiceRoutes<any>;
   /** Fields the service's host adds to GET /v1/status. */
   status?: TObject;
+  /** Options the service adds to `polity start` (names unique across services); their values reach its routes as `RouteContext.options`. */
+  startOptions?: Readonly<Record<string, StartOption>>;
   /**
    * The public key currently valid for a DID of a method this service
    * resolves (signed requests and sessions accept such keyids), or undefined.

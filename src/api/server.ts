@@ -63,6 +63,8 @@ export interface ApiOptions {
   sessionsMax?: number;
   /** Per-client rate limits and the gates for heavy work (limits.ts; defaults in DEFAULT_LIMITS, spec/api.md). */
   limits?: Partial<ApiLimits>;
+  /** Each service's `polity start` options that were given (ApiService.startOptions), by service name. */
+  serviceOptions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** Default largest request body: 8 MiB (a batch of 100,000 hashes is ~6.7 MB). */
@@ -135,7 +137,7 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
   registerCoreRoutes(app, { node, registry, statusSchema });
   registerAuthRoutes(app, node, auth);
   for (const service of services) {
-    service.routes(app, { node, host: node.host(service.name), auth, statusOf: errors.statusOf, get: stateGet });
+    service.routes(app, { node, host: node.host(service.name), auth, statusOf: errors.statusOf, get: stateGet, options: options.serviceOptions?.[service.name] ?? {} });
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

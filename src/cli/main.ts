@@ -161,6 +161,17 @@ export function commandsOf(app: CliApp): Record<string, Command> {
       all[name] = command;
     }
   }
+  // Options services add to `polity start` (an issuing desk's key, say): parsed with the core's, handed to the service's routes.
+  const extra = app.services.flatMap((s) => Object.entries(s.startOptions ?? {}));
+  if (extra.length > 0) {
+    const start = all.start!;
+    for (const [name] of extra) if (Object.hasOwn(start.options, name)) throw new Error(`invariant broken: the start option --${name} is taken`);
+    all.start = {
+      ...start,
+      usage: `${start.usage}\n       ${extra.map(([name, o]) => `[--${name} ${o.summary}]`).join(' ')}`,
+      options: { ...start.options, ...Object.fromEntries(extra.map(([name]) => [name, { type: 'string' as const }])) },
+    };
+  }
   return all;
 }
 

@@ -79,7 +79,17 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
       : {}),
   });
   const publicUrl = values['public-url'] ?? network?.api?.publicUrl;
-  const app = await createApi(node, { services: program.services, ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
+  // Each service's own start options that were given (ApiService.startOptions): its routes read them.
+  const serviceOptions = Object.fromEntries(
+    program.services.map((s) => [s.name, Object.fromEntries(Object.keys(s.startOptions ?? {}).flatMap((name) => (typeof values[name] === 'string' ? [[name, values[name] as string]] : [])))]),
+  );
+  let app: Awaited<ReturnType<typeof createApi>>;
+  try {
+    app = await createApi(node, { services: program.services, serviceOptions, ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
+  } catch (e) {
+    await node.close();
+    throw e;
+  }
   try {
     await app.listen({ port, host });
   } catch (e) {

@@ -46,6 +46,10 @@ export const CREDENTIALS_ERRORS = defineErrors({
   CREDENTIALS_REQUEST_UNKNOWN: { status: 404, arises: '`GET /v1/credentials/requests/{id}`, its `/object`', meaning: 'no open request with this id for you (answered, expired, never filed, or its outcome is no longer kept)' },
   CREDENTIALS_REQUEST_LIMIT: { status: 429, arises: '`POST /v1/credentials/requests`', meaning: 'the node or the official holds as many open requests as it keeps; try again when some have closed' },
   CREDENTIALS_REQUEST_UNMET: { status: 422, arises: '`POST /v1/credentials/responses`', meaning: 'the presentation verified but does not show what the request asks: another credential type, or an asked claim not disclosed' },
+  // The issuing desk (desk.ts), the VC API's issue and status, OpenID4VCI (spec §8-§9).
+  CREDENTIALS_DESK_OFF: { status: 503, arises: '`POST /credentials/issue`, `/credentials/status`, OpenID4VCI', meaning: "this node runs no issuing desk (started without --issuing-key), or the desk's key is not an issuer of an active organisation" },
+  CREDENTIALS_DESK_BUSY: { status: 503, arises: 'the issuing desk', meaning: 'the issuing desk has as many requests waiting as it may, or the node did not admit its transaction; try again shortly' },
+  CREDENTIALS_DESK_UNCONFIRMED: { status: 503, arises: 'the issuing desk', meaning: 'the issuing transaction was not committed in time; the credential was not handed out' },
 });
 
 declare module '../../ledger/errors.js' {

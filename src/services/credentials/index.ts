@@ -8,6 +8,7 @@ import { defineService } from '../service.js';
 import { credentialsModule } from './module.js';
 import { CREDENTIALS_ERRORS } from './errors.js';
 import { credentialsRoutes } from './routes.js';
+import { DESK_START_OPTIONS } from './routes-desk.js';
 import { credentialCommands } from './cli.js';
 import { credentialsAuthorisation } from './authorisation.js';
 import { createCredentialsHost } from './host.js';
@@ -20,6 +21,7 @@ export const credentials = defineService({
   tags: [{ name: 'credentials', description: 'Verifiable credentials: types and trusted issuers, status lists, verification (spec/services/credentials.md).' }],
   routes: credentialsRoutes,
   host: createCredentialsHost,
+  startOptions: DESK_START_OPTIONS,
   commands: credentialCommands,
   page: { path: '/credentials', title: 'Check a credential', nav: 'Credentials' },
   authorisation: credentialsAuthorisation,

@@ -4,10 +4,9 @@
  * issuer's tool needs before it signs, the Bitstring Status List credentials
  * (GZIP, then multibase base64url, as the spec says), and verification —
  * Polity's own answer with every check, and the W3C VC API's
- * `POST /credentials/verify`. (The VC API's `POST /credentials/status`
- * changes a status with the issuer's key held by the server; on Polity the
- * issuing official signs `credentials.setStatus` itself, so that endpoint
- * waits for server-side issuer keys.)
+ * `POST /credentials/verify`. The issuing desk's routes (the VC API's
+ * `POST /credentials/issue` and `/credentials/status`, with an issuing
+ * official's key held by the node) are in routes-desk.ts.
  *
  * All reads are public: the registry is what every verifier must audit, and
  * a record says nothing about the holder or the claims. Verification is
@@ -45,6 +44,7 @@ import { verifyCredential } from './verify.js';
 import { getOrg } from '../../runtime/membership.js';
 import { registerPresentationRoutes } from './routes-vp.js';
 import type { CredentialsHostApi } from './host.js';
+import { createDeskHandle, registerDeskRoutes } from './routes-desk.js';
 
 const TAG = 'credentials';
 
@@ -163,6 +163,10 @@ export const credentialsRoutes: ServiceRoutes<CredentialsHostApi | undefined> = 
       return reply.status(400).send({ checks, warnings: [], errors: [{ code: v.code!, message: v.message! }] });
     },
   );
+
+  // The issuing desk (routes-desk.ts): the VC API's issue and status.
+  const desk = createDeskHandle(ctx);
+  registerDeskRoutes(app, ctx, desk);
 
   // OpenID4VP verifier and the holder's usage log (routes-vp.ts).
   registerPresentationRoutes(app, ctx);
