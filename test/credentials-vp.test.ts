@@ -27,6 +27,16 @@ import { fetchVerifierRequest, readUsageLog, sendResponse, whoIs } from '../src/
 import { answers, presentationFor, takeTicket, type UsageState } from '../src/services/credentials/wallet-present.js';
 import { xmlDateTime } from '../src/services/did/method.js';
 import { startTestNode, until, type TestNode } from './helpers.js';
+import { createServer, type Server } from 'node:http';
+import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
+import { Openid4vpClient, Openid4vpVerifier } from '@openid4vc/openid4vp';
+// The library's own switch (in its utils package) for the http:// URLs of a loopback test.
+import { setGlobalConfig } from '@openid4vc/utils';
+import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
+import { digest, generateSalt } from '@sd-jwt/crypto-nodejs';
+import { decodeDidKey, multikeyEncode } from '../src/crypto/multikey.js';
+import { fromHex } from '../src/crypto/bytes.js';
+import { jwkOfKey } from '../src/services/credentials/sd-jwt.js';
 
 let t: TestNode;
 let api: string;
@@ -193,4 +203,131 @@ test('a response made for another verifier, a request not signed by the official
   // A response_uri of another node: refused.
   const elsewhere = signRequestObject({ ask: a, publicKey: admin.publicKey, secretKey: admin.secretKey, responseUri: 'https://elsewhere.example/v1/credentials/responses', nonce: fresh(), state: fresh(), nowS: nowS() });
   await assert.rejects(createClient({ url: api, key: admin }).request('POST', '/v1/credentials/requests', { request: elsewhere.jwt }, { signed: true }), (e: { code?: string }) => e.code === 'CREDENTIALS_REQUEST_INVALID');
+});
+
+// --- Interoperability with @openid4vc/openid4vp (and @sd-jwt/sd-jwt-vc for the presentation) -------------
+
+setGlobalConfig({ allowInsecureUrls: true });
+const b64 = (x: string | Uint8Array): string => Buffer.from(x).toString('base64url');
+const edPrivate = (k: KeyPair) => createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64(fromHex(k.publicKey)), d: b64(fromHex(k.secretKey)) }, format: 'jwk' });
+/** The library leaves JWT crypto to its caller: node:crypto Ed25519 here, keys resolved from did:key. */
+function libraryCallbacks(signingKey?: KeyPair) {
+  return {
+    hash: (data: Uint8Array, alg: string) => new Uint8Array(createHash(alg.replace('-', '').toLowerCase()).update(data).digest()),
+    generateRandom: (n: number) => new Uint8Array(randomBytes(n)),
+    fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, init),
+    signJwt: async (_signer: unknown, jwt: { header: Record<string, unknown>; payload: Record<string, unknown> }) => {
+      const input = `${b64(JSON.stringify(jwt.header))}.${b64(JSON.stringify(jwt.payload))}`;
+      return { jwt: `${input}.${b64(edSign(null, Buffer.from(input), edPrivate(signingKey!)))}`, signerJwk: jwkOfKey(signingKey!.publicKey) as never };
+    },
+    verifyJwt: async (signer: { method: string; didUrl?: string }, jwt: { compact: string }) => {
+      if (signer.method !== 'did' || !signer.didUrl) return { verified: false as const };
+      const publicKey = decodeDidKey(signer.didUrl.split('#')[0]!);
+      const [h, p, sig] = jwt.compact.split('.');
+      const key = createPublicKey({ key: jwkOfKey(publicKey) as never, format: 'jwk' });
+      const ok = edVerify(null, Buffer.from(`${h}.${p}`), key, Buffer.from(sig!, 'base64url'));
+      return ok ? { verified: true as const, signerJwk: jwkOfKey(publicKey) as never } : { verified: false as const };
+    },
+    decryptJwe: async () => ({ decrypted: false as const }),
+    encryptJwe: async () => {
+      throw new Error('no JWE here');
+    },
+    getX509CertificateMetadata: () => {
+      throw new Error('no X.509 here');
+    },
+    clientAuthentication: () => undefined,
+  };
+}
+
+test('interop: the library plays the wallet and answers a Polity verifier: resolves the signed request by reference, verifies it, and posts a direct_post response the node accepts', async () => {
+  const holder = generateKeyPair();
+  const diploma = await issueSdJwt(holder, { degree: 'MSc Physics', awarded: '2026-05-30' });
+  const filed = await ask(admin, { credentialType: 'UniversityDiploma', claims: ['degree'], purpose: 'hiring', format: 'dc+sd-jwt' });
+  const params = Object.fromEntries(new URL(filed.link.replace('openid4vp://', 'https://wallet.invalid/')).searchParams);
+  const wallet = new Openid4vpClient({ callbacks: libraryCallbacks() as never });
+  const resolved = await wallet.resolveOpenId4vpAuthorizationRequest({ authorizationRequestPayload: params as never });
+  assert.equal(resolved.client.prefix, 'decentralized_identifier');
+  assert.equal(resolved.jar?.signer.method, 'did', 'the library verified the request object with the did:key signer');
+  const request = resolved.authorizationRequestPayload as { client_id: string; nonce: string; response_uri: string; state: string; dcql_query: unknown };
+  assert.deepEqual(request.dcql_query, { credentials: [{ id: 'credential', format: 'dc+sd-jwt', meta: { vct_values: ['UniversityDiploma'] }, claims: [{ path: ['degree'] }] }] });
+
+  // The presentation, made by @sd-jwt/sd-jwt-vc: the degree alone, key-bound to the client_id and nonce.
+  const sdjwt = new SDJwtVcInstance({ hasher: digest, hashAlg: 'sha-256', saltGenerator: generateSalt, kbSigner: (data: string) => b64(edSign(null, Buffer.from(data), edPrivate(holder))), kbSignAlg: 'EdDSA' });
+  const presentation = await sdjwt.present(diploma.credential, { degree: true } as never, { kb: { payload: { iat: nowS(), aud: request.client_id, nonce: request.nonce } } });
+  const response = await wallet.createOpenid4vpAuthorizationResponse({ authorizationRequestPayload: resolved.authorizationRequestPayload as never, authorizationResponsePayload: { vp_token: { credential: [presentation] } } as never });
+  const submitted = await wallet.submitOpenid4vpAuthorizationResponse({ authorizationRequestPayload: request as never, authorizationResponsePayload: response.authorizationResponsePayload });
+  assert.equal(submitted.response.status, 200, await submitted.response.clone().text());
+  const r = await result(admin, filed.id);
+  assert.equal(r.status, 'verified');
+  assert.deepEqual(r.outcome?.claims, { degree: 'MSc Physics' });
+  assert.equal(r.outcome?.usageLogged, false, 'an independent wallet sends no usage-log ticket: nothing to record');
+  console.log(`library wallet → Polity verifier: ${r.status}, claims ${JSON.stringify(r.outcome?.claims)}`);
+});
+
+test("interop: the library plays the verifier: Polity's wallet answers its signed request, and the library parses the response for its DCQL query", async () => {
+  const holder = generateKeyPair();
+  const diploma = await issueSdJwt(holder, { degree: 'MSc Physics', awarded: '2026-05-30' });
+  const verifierKey = generateKeyPair();
+  const did = didKeyFromPublicKey(verifierKey.publicKey);
+  const posted: Record<string, string>[] = [];
+  let requestJwt = '';
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/request') {
+      res.writeHead(200, { 'content-type': 'application/oauth-authz-req+jwt' }).end(requestJwt);
+      return;
+    }
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      posted.push(Object.fromEntries(new URLSearchParams(body)));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const verifier = new Openid4vpVerifier({ callbacks: libraryCallbacks(verifierKey) as never });
+    const nonce = fresh();
+    const created = await verifier.createOpenId4vpAuthorizationRequest({
+      authorizationRequestPayload: {
+        response_type: 'vp_token',
+        client_id: `decentralized_identifier:${did}`,
+        response_mode: 'direct_post',
+        response_uri: `${base}/response`,
+        nonce,
+        state: fresh(),
+        dcql_query: { credentials: [{ id: 'credential', format: 'dc+sd-jwt', meta: { vct_values: ['UniversityDiploma'] }, claims: [{ path: ['degree'] }] }] },
+        client_metadata: { vp_formats_supported: { 'dc+sd-jwt': { 'sd-jwt_alg_values': ['EdDSA'], 'kb-jwt_alg_values': ['EdDSA'] } } },
+      } as never,
+      jar: { requestUri: `${base}/request`, jwtSigner: { method: 'did', didUrl: `${did}#${multikeyEncode(verifierKey.publicKey)}`, alg: 'EdDSA' }, expiresInSeconds: 300 } as never,
+    });
+    requestJwt = (created.jar as unknown as { authorizationRequestJwt: string }).authorizationRequestJwt;
+    console.log(`library request link: ${created.authorizationRequest.slice(0, 120)}…`);
+
+    // Polity's wallet: fetch, check, show, answer with the degree alone.
+    const { read } = await fetchVerifierRequest(created.authorizationRequest, nowS());
+    assert.equal(read.did, did);
+    assert.deepEqual(read.ask.claims, ['degree']);
+    assert.equal(read.ask.purpose, '', 'the library sends no purpose; the wallet says so');
+    const usage = takeTicket({ secret: randomBytes(32).toString('hex'), next: 0 });
+    const presentation = presentationFor(diploma.credential, read, { secretKey: holder.secretKey }, nowS());
+    const sent = await sendResponse(read.payload.response_uri, directPostFields(read.payload.state, presentation, usage.ticket));
+    assert.equal(sent.ok, true);
+    assert.equal(posted.length, 1);
+
+    // The library reads the response against its request: the DCQL presentations by query id.
+    const parsed = await verifier.parseOpenid4vpAuthorizationResponse({ authorizationResponse: posted[0]!, authorizationRequestPayload: created.authorizationRequestPayload as never, callbacks: libraryCallbacks() as never } as never);
+    const validated = verifier.validateOpenid4vpAuthorizationResponsePayload({ authorizationRequestPayload: created.authorizationRequestPayload as never, authorizationResponsePayload: parsed.authorizationResponsePayload });
+    const presentations = (validated as unknown as { type: string; dcql?: { presentations: Record<string, unknown[]> } }).dcql?.presentations;
+    assert.deepEqual(presentations?.['credential'], [presentation]);
+    // And @sd-jwt/sd-jwt-vc checks the key binding for this verifier: its client_id and nonce, the degree alone.
+    const check = new SDJwtVcInstance({ hasher: digest, hashAlg: 'sha-256', verifier: (data: string, sig: string) => edVerify(null, Buffer.from(data), createPublicKey({ key: jwkOfKey(admin.publicKey) as never, format: 'jwk' }), Buffer.from(sig, 'base64url')), kbVerifier: (data: string, sig: string) => edVerify(null, Buffer.from(data), createPublicKey({ key: jwkOfKey(holder.publicKey) as never, format: 'jwk' }), Buffer.from(sig, 'base64url')) });
+    const v = await check.verify(presentation, { keyBindingNonce: nonce, requiredClaimKeys: ['degree'] } as never);
+    assert.equal((v.payload as Record<string, unknown>)['degree'], 'MSc Physics');
+    assert.equal((v.payload as Record<string, unknown>)['awarded'], undefined);
+    assert.equal(v.kb?.payload.aud, `decentralized_identifier:${did}`);
+    console.log(`Polity wallet → library verifier: ${validated.type} response with presentations for ${Object.keys(presentations ?? {}).join(', ')}`);
+  } finally {
+    server.close();
+  }
 });

@@ -58,12 +58,12 @@ export interface DcqlQuery {
   credentials: { id: string; format: VpFormat; meta: Record<string, unknown>; claims: { path: string[] }[] }[];
 }
 
-/** What is wrong with an ask, or undefined. */
-export function askProblem(a: PresentationAsk): string | undefined {
+/** What is wrong with an ask, or undefined. A request from another verifier may give no purpose (`purposeOptional`); a Polity verifier must. */
+export function askProblem(a: PresentationAsk, options: { purposeOptional?: boolean } = {}): string | undefined {
   if (!new RegExp(TYPE_NAME_PATTERN).test(a.credentialType)) return 'credentialType: expected a credential type name';
   if (!Array.isArray(a.claims) || a.claims.length === 0 || a.claims.length > CLAIMS_MAX) return `claims: expected 1 to ${CLAIMS_MAX} claim names`;
   if (!a.claims.every((c) => typeof c === 'string' && CLAIM_NAME_RE.test(c)) || new Set(a.claims).size !== a.claims.length) return `claims: expected distinct names of at most ${CLAIM_NAME_CHARS_MAX} letters, digits and _`;
-  if (typeof a.purpose !== 'string' || a.purpose.length === 0 || a.purpose.length > PURPOSE_CHARS_MAX) return `purpose: expected 1 to ${PURPOSE_CHARS_MAX} characters`;
+  if (typeof a.purpose !== 'string' || (a.purpose.length === 0 && !options.purposeOptional) || a.purpose.length > PURPOSE_CHARS_MAX) return `purpose: expected 1 to ${PURPOSE_CHARS_MAX} characters`;
   if (!VP_FORMATS.includes(a.format)) return `format: expected one of ${VP_FORMATS.join(', ')}`;
   return undefined;
 }
@@ -109,7 +109,7 @@ export function askOfDcql(q: unknown, purpose: unknown): PresentationAsk | strin
     claims.push(String(path[want - 1]));
   }
   const ask = { credentialType, claims, purpose: typeof purpose === 'string' ? purpose : '', format };
-  return askProblem(ask) ?? ask;
+  return askProblem(ask, { purposeOptional: true }) ?? ask;
 }
 
 /** A vct value as a type name: the bare name, or a URL ending in /v1/credentials/types/<Name>. */
@@ -119,7 +119,7 @@ function typeOfVctValue(vct: unknown): string | undefined {
 }
 
 export interface RequestObjectPayload {
-  iss: string;
+  iss?: string;
   aud: string;
   client_id: string;
   response_type: 'vp_token';
@@ -158,8 +158,8 @@ export function signRequestObject(p: SignRequestInput): { jwt: string; payload: 
   const did = didKeyFromPublicKey(p.publicKey);
   const clientId = CLIENT_ID_PREFIX + did;
   const header = { alg: 'EdDSA', typ: REQUEST_OBJECT_TYP, kid: `${did}#${multikeyEncode(p.publicKey)}` };
+  // No iss: OpenID4VP 1.0 does not need it, and wallets differ on its form (the client_id, or the bare DID).
   const payload: RequestObjectPayload = {
-    iss: clientId,
     aud: SELF_ISSUED_AUD,
     client_id: clientId,
     response_type: 'vp_token',
@@ -221,7 +221,7 @@ export function readRequestObject(jwt: unknown, nowS: number): ReadRequest | str
   }
   if (header['kid'] !== undefined && header['kid'] !== `${did}#${multikeyEncode(publicKey)}`) return "request object: kid must be the client_id's key";
   if (!verifyBytes(publicKey, utf8Encode(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2]!, 'base64url'))) return 'request object: the signature does not verify with the client_id key';
-  if (payload.iss !== undefined && payload.iss !== clientId) return 'request object: iss must be the client_id';
+  if (payload.iss !== undefined && payload.iss !== clientId && payload.iss !== did) return 'request object: iss, when given, must be the client_id or its DID';
   if (payload.response_type !== 'vp_token') return 'request object: response_type must be vp_token';
   if (payload.response_mode !== 'direct_post') return 'request object: response_mode must be direct_post';
   if (typeof payload.response_uri !== 'string' || !/^https?:\/\/[^\s]{1,300}$/.test(payload.response_uri)) return 'request object: response_uri must be an http(s) URL';

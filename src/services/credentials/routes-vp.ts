@@ -99,6 +99,7 @@ export function registerPresentationRoutes(app: TypedApp, { node, get, auth, hos
       const nowMs = Date.now();
       const read = readRequestObject(request.body.request, Math.floor(nowMs / 1000));
       if (typeof read === 'string') throw new PolityError('CREDENTIALS_REQUEST_INVALID', read);
+      if (read.ask.purpose.length === 0) throw new PolityError('CREDENTIALS_REQUEST_INVALID', 'polity_purpose: say why you ask (1 to 128 characters); the holder is shown it');
       if (read.publicKey !== me.key) throw new PolityError('CREDENTIALS_REQUEST_INVALID', "the request object must be signed by the official's own key (its client_id)");
       const origins = [...auth.origins(), originOf(request)];
       if (!origins.some((o) => read.payload.response_uri === o + RESPONSES_PATH)) throw new PolityError('CREDENTIALS_REQUEST_INVALID', `response_uri must be this node's ${RESPONSES_PATH}`);
