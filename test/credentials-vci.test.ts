@@ -15,6 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { main } from '../src/main.js';
 import type { Io } from '../src/cli/io.js';
@@ -147,4 +148,153 @@ test('VC API status: suspend, reinstate and revoke through the desk by credentia
 test('a node without --issuing-key has no desk: CREDENTIALS_DESK_OFF', async () => {
   const res = await t.app.inject({ method: 'POST', url: '/credentials/issue', headers: { authorization: `Bearer ${TOKEN}` }, payload: { credential: unsecured() } });
   assert.deepEqual([res.statusCode, (res.json() as { code: string }).code], [503, 'CREDENTIALS_DESK_OFF']);
+});
+
+// --- OpenID4VCI ---------------------------------------------------------------------------
+
+const SUBJECT = { degree: 'MSc Physics', awarded: '2026-05-30' };
+
+/** An offer made by the official through the API; the link and the pre-authorised code. */
+async function makeOffer(extra: Record<string, unknown> = {}): Promise<{ link: string; code: string; offerUri: string }> {
+  const res = await deskApp.inject({ method: 'POST', url: '/v1/credentials/offers', headers: { authorization: `Bearer ${TOKEN}` }, payload: { credentialType: 'UniversityDiploma', claims: SUBJECT, ...extra } });
+  assert.equal(res.statusCode, 201, res.body);
+  const offer = res.json() as { link: string; credentialOfferUri: string; qrSvg: string };
+  assert.match(offer.link, /^openid-credential-offer:\/\/\?credential_offer_uri=http%3A%2F%2F127\.0\.0\.1/);
+  assert.match(offer.qrSvg, /^<svg /);
+  const got = await deskApp.inject({ url: new URL(offer.credentialOfferUri).pathname });
+  const code = (got.json() as { grants: Record<string, { 'pre-authorized_code': string }> }).grants['urn:ietf:params:oauth:grant-type:pre-authorized_code']!['pre-authorized_code'];
+  return { link: offer.link, code, offerUri: offer.credentialOfferUri };
+}
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+test('OpenID4VCI interop: @openid4vc/openid4vci as the wallet resolves the offer and metadata, redeems the code with its tx_code, proves its key, and gets credentials in both formats that verify on Polity, bound to its did:key', async () => {
+  const { Openid4vciClient, setGlobalConfig } = await import('@openid4vc/openid4vci');
+  // The node under test listens on http://127.0.0.1 (tests bind to loopback); the library wants https by default.
+  setGlobalConfig({ allowInsecureUrls: true });
+  const holder = generateKeyPair();
+  const { didKeyFromPublicKey, multikeyEncode } = await import('../src/crypto/multikey.js');
+  const { signRaw } = await import('../src/crypto/ed25519.js');
+  const holderDid = didKeyFromPublicKey(holder.publicKey);
+  const client = new Openid4vciClient({
+    callbacks: {
+      fetch,
+      hash: (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest()),
+      generateRandom: (n: number) => new Uint8Array(randomBytes(n)),
+      clientAuthentication: () => {},
+      signJwt: async (_signer: unknown, jwt: { header: unknown; payload: unknown }) => {
+        const input = `${b64(jwt.header)}.${b64(jwt.payload)}`;
+        return { jwt: `${input}.${Buffer.from(signRaw(holder.secretKey, Buffer.from(input))).toString('base64url')}`, signerJwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(holder.publicKey, 'hex').toString('base64url') } };
+      },
+    } as never,
+  });
+  for (const format of ['jwt_vc_json', 'ldp_vc']) {
+    const { link } = await makeOffer({ txCode: '493817' });
+    const credentialOffer = await client.resolveCredentialOffer(link);
+    const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
+    const configurationId = credentialOffer.credential_configuration_ids.find((id) => issuerMetadata.credentialIssuer.credential_configurations_supported[id]?.format === format)!;
+    assert.ok(configurationId, `the offer has a ${format} configuration`);
+    const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer, issuerMetadata, txCode: '493817' });
+    const { c_nonce } = await client.requestNonce({ issuerMetadata });
+    const { jwt } = await client.createCredentialRequestJwtProof({
+      issuerMetadata,
+      credentialConfigurationId: configurationId,
+      nonce: c_nonce,
+      signer: { method: 'did', didUrl: `${holderDid}#${multikeyEncode(holder.publicKey)}`, alg: 'EdDSA' },
+    } as never);
+    const answer = await client.retrieveCredentials({ issuerMetadata, accessToken: accessTokenResponse.access_token, credentialConfigurationId: configurationId, proof: { proof_type: 'jwt', jwt } } as never);
+    assert.equal(answer.response.status, 200);
+    const credential = (answer.credentialResponse as { credentials: { credential: unknown }[] }).credentials[0]!.credential;
+    assert.equal(typeof credential, format === 'jwt_vc_json' ? 'string' : 'object');
+    const v = await verify(credential);
+    assert.equal(v.verified, true, v.message);
+    const vc = typeof credential === 'string' ? JSON.parse(Buffer.from(credential.split('.')[1]!, 'base64url').toString()) : credential;
+    assert.equal(vc.credentialSubject.id, holderDid, 'bound to the holder key that proved possession');
+    console.log(`@openid4vc/openid4vci received a ${format} credential; Polity: verified=${v.verified}`);
+  }
+});
+
+test("Polity's own wallet: polity credential offer, then polity wallet init, receive (both formats), list and show; the credential verifies", async () => {
+  const wallet = join(work, 'wallet');
+  await writeFile(join(work, 'subject.json'), JSON.stringify(SUBJECT));
+  const w = (args: string[]) => cli(['wallet', ...args, '--wallet', wallet], []);
+  const init = await w(['init']);
+  assert.equal(init.code, 0, init.err);
+  const holder = /holder (did:key:z6Mk\S+)/.exec(init.out)![1]!;
+  for (const format of ['ldp_vc', 'jwt_vc_json']) {
+    const offered = await cli(['credential', 'offer', '--type', 'UniversityDiploma', '--subject', join(work, 'subject.json'), '--tx-code', '2468']);
+    assert.equal(offered.code, 0, offered.err);
+    const link = /openid-credential-offer:\/\/\S+/.exec(offered.out)![0];
+    assert.ok(offered.out.split('\n').length > 10, 'a QR code for the terminal is printed above the link');
+    const noCode = await w(['receive', link]);
+    assert.equal(noCode.code, 1);
+    assert.match(noCode.err, /WALLET_TX_CODE_NEEDED/);
+    const received = await w(['receive', link, '--tx-code', '2468', '--format', format]);
+    assert.equal(received.code, 0, received.err);
+    assert.match(received.out, new RegExp(`received UniversityDiploma from did:key:\\S+ as ${format}`));
+    assert.match(received.out, /VALID — verified by the issuing node/);
+    console.log(received.out);
+  }
+  const list = await w(['list']);
+  assert.equal(list.code, 0, list.err);
+  assert.match(list.out, new RegExp(`holder ${holder}`));
+  const ids = [...list.out.matchAll(/^\s+(c[0-9a-f]{16})\s+UniversityDiploma/gm)].map((m) => m[1]!);
+  assert.equal(ids.length, 2);
+  const shown = await w(['show', ids[0]!]);
+  assert.equal(shown.code, 0, shown.err);
+  const credential = JSON.parse(shown.out) as { credentialSubject: { id: string } };
+  assert.equal(credential.credentialSubject.id, holder);
+  assert.equal((await verify(credential)).verified, true);
+});
+
+test('OpenID4VCI bad input: a reused pre-authorised code, a wrong tx_code, a proof for another nonce, a forged proof, an unauthenticated offer — each refused with its own code', async () => {
+  const form = (fields: Record<string, string>) => deskApp.inject({ method: 'POST', url: '/v1/credentials/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() });
+  const grant = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+  const codeOf = (res: { statusCode: number; json(): unknown }) => { const b = res.json() as { code: string; error: string }; return [res.statusCode, b.code, b.error]; };
+
+  const once = await makeOffer();
+  const first = await form({ grant_type: grant, 'pre-authorized_code': once.code });
+  assert.equal(first.statusCode, 200, first.body);
+  assert.deepEqual(codeOf(await form({ grant_type: grant, 'pre-authorized_code': once.code })), [400, 'CREDENTIALS_VCI_GRANT_USED', 'invalid_grant']);
+  assert.deepEqual(codeOf(await form({ grant_type: grant, 'pre-authorized_code': 'A'.repeat(43) })), [400, 'CREDENTIALS_VCI_GRANT_UNKNOWN', 'invalid_grant']);
+  assert.deepEqual(codeOf(await form({ grant_type: 'authorization_code', 'pre-authorized_code': once.code })), [400, 'CREDENTIALS_VCI_GRANT_TYPE', 'unsupported_grant_type']);
+  const gone = await deskApp.inject({ url: new URL(once.offerUri).pathname });
+  assert.deepEqual([gone.statusCode, (gone.json() as { code: string }).code], [404, 'CREDENTIALS_VCI_OFFER_UNKNOWN'], 'a redeemed offer is gone, claims and all');
+
+  const coded = await makeOffer({ txCode: '1357' });
+  assert.deepEqual(codeOf(await form({ grant_type: grant, 'pre-authorized_code': coded.code, tx_code: '0000' })), [400, 'CREDENTIALS_VCI_TX_CODE', 'invalid_grant']);
+  const right = await form({ grant_type: grant, 'pre-authorized_code': coded.code, tx_code: '1357' });
+  assert.equal(right.statusCode, 200, 'a wrong try leaves the offer open (three are allowed)');
+  const accessToken = (right.json() as { access_token: string }).access_token;
+
+  const { createProofJwt } = await import('../src/services/credentials/vci.js');
+  const holder = generateKeyPair();
+  const nonceOf = async () => ((await deskApp.inject({ method: 'POST', url: '/v1/credentials/nonce' })).json() as { c_nonce: string }).c_nonce;
+  const ask = (jwt: string, token = accessToken) =>
+    deskApp.inject({ method: 'POST', url: '/v1/credentials/credential', headers: { authorization: `Bearer ${token}` }, payload: { credential_configuration_id: 'UniversityDiploma_ldp_vc', proofs: { jwt: [jwt] } } });
+  const proof = (nonce: string, key = holder) => createProofJwt({ ...key, audience: api, nonce, issuedAtS: Math.floor(Date.now() / 1000) });
+  assert.deepEqual(codeOf(await ask(proof('a-nonce-this-issuer-never-gave'))), [400, 'CREDENTIALS_VCI_NONCE', 'invalid_nonce']);
+  const nonce = await nonceOf();
+  const other = generateKeyPair();
+  const forged = proof(nonce).split('.').slice(0, 2).join('.') + '.' + proof(nonce, other).split('.')[2];
+  assert.deepEqual(codeOf(await ask(forged)), [400, 'CREDENTIALS_VCI_PROOF', 'invalid_proof']);
+  assert.deepEqual(codeOf(await ask(proof(nonce), 'B'.repeat(43))), [401, 'CREDENTIALS_VCI_TOKEN', 'invalid_token']);
+  const good = await ask(proof(nonce));
+  assert.equal(good.statusCode, 200, good.body);
+  assert.deepEqual(codeOf(await ask(proof(await nonceOf()))), [401, 'CREDENTIALS_VCI_TOKEN', 'invalid_token'], 'one credential per access token');
+  const used = await ask(proof(nonce), accessToken);
+  assert.equal(used.statusCode, 401);
+
+  const anonymous = await deskApp.inject({ method: 'POST', url: '/v1/credentials/offers', payload: { credentialType: 'UniversityDiploma', claims: SUBJECT } });
+  assert.deepEqual([anonymous.statusCode, (anonymous.json() as { code: string }).code], [401, 'AUTH_REQUIRED']);
+  const untrusted = await deskApp.inject({ method: 'POST', url: '/v1/credentials/offers', headers: { authorization: `Bearer ${TOKEN}` }, payload: { credentialType: 'DrivingLicence', claims: SUBJECT } });
+  assert.deepEqual([untrusted.statusCode, (untrusted.json() as { code: string }).code], [403, 'CREDENTIALS_ISSUER_UNTRUSTED']);
+});
+
+test('the issuer metadata lists only the types the organisation may issue now, in both formats; the AS metadata names the token endpoint', async () => {
+  const meta = (await deskApp.inject({ url: '/.well-known/openid-credential-issuer' })).json() as { credential_issuer: string; credential_configurations_supported: Record<string, { format: string }> };
+  assert.equal(meta.credential_issuer, api);
+  assert.deepEqual(Object.keys(meta.credential_configurations_supported).sort(), ['UniversityDiploma_jwt_vc_json', 'UniversityDiploma_ldp_vc']);
+  const as = (await deskApp.inject({ url: '/.well-known/oauth-authorization-server' })).json() as { token_endpoint: string };
+  assert.equal(as.token_endpoint, `${api}/v1/credentials/token`);
 });

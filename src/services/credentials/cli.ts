@@ -4,6 +4,7 @@
  *   polity credential verify FILE                    is it valid, and why not (exit 0 valid, 1 not)
  *   polity credential types | type NAME              the registry
  *   polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE]
+ *   polity credential offer --type T --subject FILE [--tx-code DIGITS]   an OpenID4VCI offer (link and QR code) on the node's issuing desk
  *   polity credential status suspend|reinstate|revoke FILE [--reason R]
  *   polity credential propose define-type --name N --title T --schema FILE
  *   polity credential propose retire-type --name N
@@ -31,6 +32,7 @@ import { claimsProblem, schemaProblem } from './claims.js';
 import { credentialHash, CREDENTIAL_BYTES_MAX } from './credential.js';
 import type { JsonObject } from './data-integrity.js';
 import { prepareCredential } from './issuer.js';
+import { runCredentialOffer } from './cli-wallet.js';
 import { looksLikeCompactJws, vcJwtHash, VC_JWT_CHARS_MAX } from './vc-jwt.js';
 import { REASONS } from './module.js';
 import { TYPE_NAME_RE } from './registry.js';
@@ -247,6 +249,9 @@ export async function runCredential(values: Record<string, unknown>, positionals
     }
     case 'issue':
       return issue(client, values, io);
+    case 'offer':
+      // OpenID4VCI: an offer on the node's issuing desk (cli-wallet.ts).
+      return runCredentialOffer(values, io);
     case 'status':
       return setStatus(client, values, positionals, io);
     case 'propose':
@@ -268,7 +273,7 @@ export const credentialCommands: Record<string, Command> = {
   credential: {
     summary: 'verifiable credentials: verify a credential file; the registry of types and issuers; issue, suspend, reinstate, revoke (signed with --key)',
     usage:
-      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
+      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
@@ -280,6 +285,7 @@ export const credentialCommands: Record<string, Command> = {
       format: { type: 'string' },
       out: { type: 'string' },
       reason: { type: 'string' },
+      'tx-code': { type: 'string' },
       name: { type: 'string' },
       title: { type: 'string' },
       schema: { type: 'string' },

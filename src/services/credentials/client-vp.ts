@@ -1,5 +1,5 @@
 /**
- * The holder's side of OpenID4VP over HTTP (spec §10), for `polity wallet
+ * The holder's side of OpenID4VP over HTTP (spec §11), for `polity wallet
  * present`/`log` and scripts: fetch and check a request by reference, ask
  * the holder's own node which organisation the asking key belongs to, send
  * the direct_post response, and read the usage log back from the chain.

@@ -39,7 +39,7 @@ export const CREDENTIALS_ERRORS = defineErrors({
   CREDENTIALS_PRESENTATION_REPLAYED: { status: 409, arises: 'presentation verification', meaning: "the presentation's nonce is not one this node handed out, was used already, or expired" },
   CREDENTIALS_HOLDER_MISMATCH: { status: 403, arises: 'presentation verification', meaning: "the presenter is not the credential's holder: not its subject's DID, or no key the issuer bound it to (cnf)" },
   CREDENTIALS_NONCES_EXHAUSTED: { status: 503, arises: '`POST /v1/credentials/nonces`', meaning: 'the node holds as many unexpired presentation nonces as it keeps; try again when some expire' },
-  // The holder's usage log and OpenID4VP requests (spec/services/credentials-usage-log.md, credentials.md §10).
+  // The holder's usage log and OpenID4VP requests (spec/services/credentials-usage-log.md, credentials.md §11).
   CREDENTIALS_NOT_VERIFIER: { status: 403, arises: '`credentials.logUse`', meaning: 'only a node or an official of an active member organisation with the credentials permission records a use' },
   CREDENTIALS_USE_EXISTS: { status: 409, arises: '`credentials.logUse`', meaning: 'an entry with this tag is recorded already (each tag is used once)' },
   CREDENTIALS_REQUEST_INVALID: { status: 400, arises: '`POST /v1/credentials/requests`', meaning: 'the request object is not one Polity files: not signed by the official, another response_uri, a reused state or nonce, or an ask outside what a Polity verifier reads' },
@@ -50,6 +50,16 @@ export const CREDENTIALS_ERRORS = defineErrors({
   CREDENTIALS_DESK_OFF: { status: 503, arises: '`POST /credentials/issue`, `/credentials/status`, OpenID4VCI', meaning: "this node runs no issuing desk (started without --issuing-key), or the desk's key is not an issuer of an active organisation" },
   CREDENTIALS_DESK_BUSY: { status: 503, arises: 'the issuing desk', meaning: 'the issuing desk has as many requests waiting as it may, or the node did not admit its transaction; try again shortly' },
   CREDENTIALS_DESK_UNCONFIRMED: { status: 503, arises: 'the issuing desk', meaning: 'the issuing transaction was not committed in time; the credential was not handed out' },
+  CREDENTIALS_VCI_OFFERS_FULL: { status: 503, arises: '`POST /v1/credentials/offers`', meaning: 'as many credential offers are open as the node holds; wait until some are redeemed or expire' },
+  CREDENTIALS_VCI_OFFER_UNKNOWN: { status: 404, arises: '`GET /v1/credentials/offers/{id}`', meaning: 'no open credential offer with this id: redeemed, expired, or never made' },
+  CREDENTIALS_VCI_GRANT_TYPE: { status: 400, arises: 'OpenID4VCI token endpoint (`unsupported_grant_type`)', meaning: 'only the pre-authorised code grant is supported' },
+  CREDENTIALS_VCI_GRANT_UNKNOWN: { status: 400, arises: 'OpenID4VCI token endpoint (`invalid_grant`)', meaning: 'no open offer has this pre-authorised code (expired, or never made)' },
+  CREDENTIALS_VCI_GRANT_USED: { status: 400, arises: 'OpenID4VCI token endpoint (`invalid_grant`)', meaning: 'the pre-authorised code was redeemed already: a code is good once' },
+  CREDENTIALS_VCI_TX_CODE: { status: 400, arises: 'OpenID4VCI token endpoint (`invalid_grant`)', meaning: 'the transaction code is missing or wrong; after three wrong tries the offer is void' },
+  CREDENTIALS_VCI_TOKEN: { status: 401, arises: 'OpenID4VCI credential endpoint (`invalid_token`)', meaning: 'the access token is missing, unknown, expired or used' },
+  CREDENTIALS_VCI_NONCE: { status: 400, arises: 'OpenID4VCI credential endpoint (`invalid_nonce`)', meaning: "the proof's c_nonce is missing, unknown, expired or used; get a fresh one from the nonce endpoint" },
+  CREDENTIALS_VCI_PROOF: { status: 400, arises: 'OpenID4VCI credential endpoint (`invalid_proof`)', meaning: 'the proof of possession of the holder key is missing or not valid (typ, alg, key, signature, audience or time)' },
+  CREDENTIALS_VCI_REQUEST: { status: 400, arises: 'OpenID4VCI credential endpoint (`invalid_credential_request`, `unknown_credential_configuration`)', meaning: 'the credential request names a configuration or format the offer does not grant' },
 });
 
 declare module '../../ledger/errors.js' {

@@ -10,6 +10,7 @@ import { CREDENTIALS_ERRORS } from './errors.js';
 import { credentialsRoutes } from './routes.js';
 import { DESK_START_OPTIONS } from './routes-desk.js';
 import { credentialCommands } from './cli.js';
+import { walletCommands } from './cli-wallet.js';
 import { credentialsAuthorisation } from './authorisation.js';
 import { createCredentialsHost } from './host.js';
 
@@ -22,7 +23,7 @@ export const credentials = defineService({
   routes: credentialsRoutes,
   host: createCredentialsHost,
   startOptions: DESK_START_OPTIONS,
-  commands: credentialCommands,
+  commands: { ...credentialCommands, ...walletCommands },
   page: { path: '/credentials', title: 'Check a credential', nav: 'Credentials' },
   authorisation: credentialsAuthorisation,
   spec: 'spec/services/credentials.md',

@@ -1,6 +1,6 @@
 /**
  * OpenID for Verifiable Presentations 1.0, as Polity's verifiers ask and
- * Polity's wallets answer (spec/services/credentials.md §10): the signed
+ * Polity's wallets answer (spec/services/credentials.md §11): the signed
  * request object, its DCQL query, the `openid4vp://` link, and the
  * `direct_post` response's fields.
  *

@@ -1,5 +1,5 @@
 /**
- * The presentation routes (spec/services/credentials.md §10): OpenID4VP 1.0
+ * The presentation routes (spec/services/credentials.md §11): OpenID4VP 1.0
  * for verifying organisations, and the holder's usage log
  * (spec/services/credentials-usage-log.md).
  *

@@ -45,6 +45,7 @@ import { getOrg } from '../../runtime/membership.js';
 import { registerPresentationRoutes } from './routes-vp.js';
 import type { CredentialsHostApi } from './host.js';
 import { createDeskHandle, registerDeskRoutes } from './routes-desk.js';
+import { registerVciRoutes } from './routes-vci.js';
 
 const TAG = 'credentials';
 
@@ -167,6 +168,8 @@ export const credentialsRoutes: ServiceRoutes<CredentialsHostApi | undefined> = 
   // The issuing desk (routes-desk.ts): the VC API's issue and status.
   const desk = createDeskHandle(ctx);
   registerDeskRoutes(app, ctx, desk);
+  // OpenID4VCI, pre-authorised code flow, through the same desk (routes-vci.ts).
+  registerVciRoutes(app, ctx, desk);
 
   // OpenID4VP verifier and the holder's usage log (routes-vp.ts).
   registerPresentationRoutes(app, ctx);

@@ -1,6 +1,6 @@
 /**
  * Requests and answers of the presentation routes (OpenID4VP verifier,
- * usage log; spec/services/credentials.md §10, credentials-usage-log.md).
+ * usage log; spec/services/credentials.md §11, credentials-usage-log.md).
  */
 import { Type } from '@sinclair/typebox';
 import { Hex32 } from '../schemas.js';

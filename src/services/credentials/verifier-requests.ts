@@ -1,6 +1,6 @@
 /**
  * The presentation requests a node holds for its verifying officials
- * (OpenID4VP, spec/services/credentials.md §10): bounded in number, per
+ * (OpenID4VP, spec/services/credentials.md §11): bounded in number, per
  * official and in time, and answered at most once.
  *
  * A request is filed with its signed request object; it is found by its id

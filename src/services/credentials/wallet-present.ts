@@ -1,5 +1,5 @@
 /**
- * What a holder's wallet does with an OpenID4VP request (spec §10): find the
+ * What a holder's wallet does with an OpenID4VP request (spec §11): find the
  * credential that answers it, make the presentation that shows only what is
  * asked — for an SD-JWT VC, only the asked disclosures, bound to the
  * verifier's client_id and nonce; for a W3C credential, a vp+jwt around it —
