@@ -26,7 +26,12 @@ import { directPostFields, signRequestObject, type PresentationAsk } from '../sr
 import { fetchVerifierRequest, readUsageLog, sendResponse, whoIs } from '../src/services/credentials/client-vp.js';
 import { answers, presentationFor, takeTicket, type UsageState } from '../src/services/credentials/wallet-present.js';
 import { xmlDateTime } from '../src/services/did/method.js';
-import { startTestNode, until, type TestNode } from './helpers.js';
+import { startTestNode, tempDir, until, type TestNode } from './helpers.js';
+import { rm } from 'node:fs/promises';
+import { main } from '../src/main.js';
+import type { Io } from '../src/cli/io.js';
+import { folderStorage } from '../src/services/credentials/cli-wallet.js';
+import { openWallet } from '../src/services/credentials/wallet.js';
 import { createServer, type Server } from 'node:http';
 import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
 import { Openid4vpClient, Openid4vpVerifier } from '@openid4vc/openid4vp';
@@ -72,7 +77,7 @@ async function decide(decision: Record<string, unknown>): Promise<void> {
   await commit(admin, 'credentials', 'enact', { proposal });
 }
 
-async function issueSdJwt(holder: KeyPair, subject: Record<string, unknown>): Promise<{ credential: string; hash: string }> {
+async function issueSdJwt(holder: KeyPair, subject: Record<string, unknown>, format: 'sd-jwt' | 'jwt' = 'sd-jwt'): Promise<{ credential: string; hash: string }> {
   const nonce = await client.nonce(admin.publicKey);
   const slot = await client.request<{ list: number; probe: number; index: number }>('GET', `/v1/credentials/lists/${org}/slot?signer=${admin.publicKey}&nonce=${nonce}`);
   const p = prepareCredential({
@@ -84,7 +89,7 @@ async function issueSdJwt(holder: KeyPair, subject: Record<string, unknown>): Pr
     id: `urn:uuid:${randomUUID()}`,
     created: xmlDateTime(Date.now() - 60_000),
     statusBaseUrl: api,
-    format: 'sd-jwt',
+    format,
     randomBytes: (n) => randomBytes(n),
   });
   await commit(admin, 'credentials', 'issue', p.args as never);
@@ -329,5 +334,51 @@ test("interop: the library plays the verifier: Polity's wallet answers its signe
     console.log(`Polity wallet → library verifier: ${validated.type} response with presentations for ${Object.keys(presentations ?? {}).join(', ')}`);
   } finally {
     server.close();
+  }
+});
+
+test('polity wallet present and polity wallet log: the holder sees who asks and what, approves, and reads where its credential was used', async () => {
+  const dir = await tempDir('polity-wallet-vp-');
+  const run = async (args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), progress: () => {}, isTty: false };
+    const code = await main([...args, '--wallet', dir, '--api', api], io);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+  try {
+    assert.equal((await run(['wallet', 'init'])).code, 0);
+    const wallet = await openWallet(folderStorage(dir));
+    const holderKey = wallet.keyPair();
+    const token = await issueSdJwt({ publicKey: holderKey.publicKey, secretKey: holderKey.secretKey }, { degree: 'MSc Physics', awarded: '2026-05-30' }, 'jwt');
+    const entry = await wallet.add(token.credential, { format: 'jwt_vc_json', from: api, receivedAt: new Date().toISOString() });
+
+    const filed = await ask(admin, { credentialType: 'UniversityDiploma', claims: ['degree'], purpose: 'hiring: check the degree', format: 'jwt_vc_json' });
+    // Without approval nothing is sent (not a terminal, no --yes).
+    const refused = await run(['wallet', 'present', filed.link]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.out, new RegExp(`^${org} \\(an official's key, as the chain at .* says\\) asks for your UniversityDiploma`));
+    assert.match(refused.out, /purpose: hiring: check the degree/);
+    assert.match(refused.out, /shown whole: it will see every claim/);
+    assert.match(refused.err, /approve with --yes/);
+    assert.equal((await result(admin, filed.id)).status, 'pending');
+
+    const shown = await run(['wallet', 'present', filed.link, '--yes']);
+    assert.equal(shown.code, 0, shown.out + shown.err);
+    assert.match(shown.out, /shown: the verifier accepted it \(usage-log entry 0\)/);
+    console.log(shown.out);
+    const r = await result(admin, filed.id);
+    assert.equal(r.status, 'verified');
+    assert.deepEqual(r.outcome?.claims, { degree: 'MSc Physics' }, 'the official sees only what it asked for');
+
+    const log = await until(async () => {
+      const l = await run(['wallet', 'log']);
+      return l.out.includes(org) ? l : undefined;
+    }, 20_000, 'the usage-log entry');
+    assert.equal(log.code, 0);
+    assert.match(log.out, new RegExp(`  ${org}  UniversityDiploma ${entry.id}  claims degree  purpose "hiring: check the degree"`));
+    console.log(log.out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
