@@ -343,7 +343,7 @@ test('polity wallet present and polity wallet log: the holder sees who asks and 
     const out: string[] = [];
     const err: string[] = [];
     const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), progress: () => {}, isTty: false };
-    const code = await main([...args, '--wallet', dir, '--api', api], io);
+    const code = await main([...args, ...(args[0] === 'wallet' ? ['--wallet', dir] : []), '--api', api], io);
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
   try {
@@ -353,7 +353,11 @@ test('polity wallet present and polity wallet log: the holder sees who asks and 
     const token = await issueSdJwt({ publicKey: holderKey.publicKey, secretKey: holderKey.secretKey }, { degree: 'MSc Physics', awarded: '2026-05-30' }, 'jwt');
     const entry = await wallet.add(token.credential, { format: 'jwt_vc_json', from: api, receivedAt: new Date().toISOString() });
 
-    const filed = await ask(admin, { credentialType: 'UniversityDiploma', claims: ['degree'], purpose: 'hiring: check the degree', format: 'jwt_vc_json' });
+    // The employer's official asks with the CLI: the link and its QR code for the holder.
+    const asked = await run(['credential', 'ask', '--type', 'UniversityDiploma', '--claims', 'degree', '--purpose', 'hiring: check the degree', '--format', 'jwt_vc_json', '--key', adminKeyPath(t.dir)]);
+    assert.equal(asked.code, 0, asked.err);
+    const filed = { link: /^(openid4vp:\/\/\S+)$/m.exec(asked.out)![1]!, id: /^request ([A-Za-z0-9_-]{22}),/m.exec(asked.out)![1]! };
+    assert.match((await run(['credential', 'asked', filed.id, '--key', adminKeyPath(t.dir)])).out, /^pending: no answer yet$/);
     // Without approval nothing is sent (not a terminal, no --yes).
     const refused = await run(['wallet', 'present', filed.link]);
     assert.equal(refused.code, 1);
@@ -370,6 +374,10 @@ test('polity wallet present and polity wallet log: the holder sees who asks and 
     const r = await result(admin, filed.id);
     assert.equal(r.status, 'verified');
     assert.deepEqual(r.outcome?.claims, { degree: 'MSc Physics' }, 'the official sees only what it asked for');
+    const outcome = await run(['credential', 'asked', filed.id, '--key', adminKeyPath(t.dir)]);
+    assert.equal(outcome.code, 0);
+    assert.match(outcome.out, /^VERIFIED — UniversityDiploma issued by .* at height \d+; no paper needed\n  degree: MSc Physics\n  recorded in the holder's usage log$/);
+    console.log(outcome.out);
 
     const log = await until(async () => {
       const l = await run(['wallet', 'log']);

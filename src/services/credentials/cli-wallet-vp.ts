@@ -16,9 +16,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
+import QRCode from 'qrcode';
+import { loadUserKey } from '../../cli/keys.js';
 import { apiUrl, UsageError, type Io } from '../../cli/io.js';
 import { createClient } from '../../sdk/client.js';
-import { directPostFields } from './oid4vp.js';
+import { askProblem, directPostFields, signRequestObject, type PresentationAsk, type VpFormat } from './oid4vp.js';
+
+/** Where a node takes direct_post responses (routes-vp.ts RESPONSES_PATH; the CLI may not import routes). */
+const RESPONSES_PATH_CLI = '/v1/credentials/responses';
 import { fetchVerifierRequest, readUsageLog, sendResponse, whoIs } from './client-vp.js';
 import { answers, describeHeld, presentationFor, takeTicket, type UsageState } from './wallet-present.js';
 import { openWallet, WalletError, type Wallet, type WalletStorage } from './wallet.js';
@@ -123,4 +128,47 @@ export async function runWalletPresentation(sub: string | undefined, storage: Wa
     io.err(`polity wallet present: ${(e as Error).message}`);
     return 1;
   }
+}
+
+// --- the verifying official's side: polity credential ask | asked -------------------------------
+
+/**
+ *   polity credential ask --type T --claims a,b --purpose TEXT [--format dc+sd-jwt|jwt_vc_json] [--key FILE]
+ *   polity credential asked ID [--key FILE]
+ *
+ * `ask` signs a request object with the official's key and files it with
+ * the node; it prints the openid4vp:// link and its QR code for the holder.
+ * `asked` shows the outcome: pending, or what the presentation proved.
+ */
+export async function runCredentialAsk(sub: 'ask' | 'asked', values: Record<string, unknown>, id: string | undefined, io: Io): Promise<number> {
+  const key = await loadUserKey(values);
+  const client = createClient({ url: apiUrl(values), key });
+  if (sub === 'asked') {
+    if (!id || !/^[A-Za-z0-9_-]{22}$/.test(id)) throw new UsageError('expected: credential asked ID (the id `ask` printed)');
+    const r = await client.request<{ status: string; ask: { credentialType: string }; outcome?: { verified: boolean; code?: string; message?: string; claims?: Record<string, unknown>; issuer?: { org: string; height: number }; usageLogged: boolean } }>('GET', `/v1/credentials/requests/${id}`, undefined, { signed: true });
+    if (values.json) io.out(JSON.stringify(r));
+    else if (!r.outcome) io.out(`${r.status}: no answer yet`);
+    else if (r.outcome.verified) {
+      io.out(`VERIFIED — ${r.ask.credentialType} issued by ${r.outcome.issuer?.org} at height ${r.outcome.issuer?.height}; no paper needed`);
+      for (const [k, v] of Object.entries(r.outcome.claims ?? {})) io.out(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      io.out(r.outcome.usageLogged ? "  recorded in the holder's usage log" : '  the holder asked for no usage-log entry');
+    } else io.out(`REFUSED (${r.outcome.code}): ${r.outcome.message}`);
+    return r.outcome && !r.outcome.verified ? 1 : 0;
+  }
+  const claims = typeof values.claims === 'string' ? values.claims.split(',').map((c) => c.trim()).filter((c) => c.length > 0) : [];
+  const format = (values.format ?? 'dc+sd-jwt') as VpFormat;
+  const ask: PresentationAsk = { credentialType: String(values.type ?? ''), claims, purpose: String(values.purpose ?? ''), format };
+  const wrong = askProblem(ask);
+  if (wrong) throw new UsageError(`--type, --claims, --purpose, --format: ${wrong}`);
+  const nonce = randomBytes(16).toString('base64url');
+  const { jwt } = signRequestObject({ ask, publicKey: key.publicKey, secretKey: key.secretKey, responseUri: `${client.url}${RESPONSES_PATH_CLI}`, nonce, state: randomBytes(16).toString('base64url'), nowS: Math.floor(Date.now() / 1000) });
+  const filed = await client.request<{ id: string; link: string; expiresAt: number }>('POST', '/v1/credentials/requests', { request: jwt }, { signed: true });
+  if (values.json) {
+    io.out(JSON.stringify({ id: filed.id, link: filed.link, expiresAt: filed.expiresAt }));
+    return 0;
+  }
+  io.out(await QRCode.toString(filed.link, { type: 'terminal', small: true }));
+  io.out(filed.link);
+  io.out(`request ${filed.id}, open until ${new Date(filed.expiresAt).toISOString()}; see the answer with polity credential asked ${filed.id}`);
+  return 0;
 }

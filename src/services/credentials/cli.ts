@@ -33,6 +33,7 @@ import { credentialHash, CREDENTIAL_BYTES_MAX } from './credential.js';
 import type { JsonObject } from './data-integrity.js';
 import { prepareCredential } from './issuer.js';
 import { runCredentialOffer } from './cli-wallet.js';
+import { runCredentialAsk } from './cli-wallet-vp.js';
 import { looksLikeCompactJws, vcJwtHash, VC_JWT_CHARS_MAX } from './vc-jwt.js';
 import { REASONS } from './module.js';
 import { TYPE_NAME_RE } from './registry.js';
@@ -252,6 +253,10 @@ export async function runCredential(values: Record<string, unknown>, positionals
     case 'offer':
       // OpenID4VCI: an offer on the node's issuing desk (cli-wallet.ts).
       return runCredentialOffer(values, io);
+    case 'ask':
+    case 'asked':
+      // OpenID4VP: a verifying official asks for a presentation, and reads the outcome (cli-wallet-vp.ts).
+      return runCredentialAsk(sub, values, positionals[1], io);
     case 'status':
       return setStatus(client, values, positionals, io);
     case 'propose':
@@ -273,7 +278,7 @@ export const credentialCommands: Record<string, Command> = {
   credential: {
     summary: 'verifiable credentials: verify a credential file; the registry of types and issuers; issue, suspend, reinstate, revoke (signed with --key)',
     usage:
-      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
+      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential ask --type T --claims A,B --purpose TEXT [--format dc+sd-jwt|jwt_vc_json] [--key FILE] | asked ID [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
@@ -291,6 +296,8 @@ export const credentialCommands: Record<string, Command> = {
       schema: { type: 'string' },
       org: { type: 'string' },
       role: { type: 'string' },
+      claims: { type: 'string' },
+      purpose: { type: 'string' },
     },
     positionals: { min: 1, max: 3 },
     run: (values, positionals, io) => runCredential(values, positionals, io),
