@@ -38,10 +38,9 @@ export const SEALED_CHARS = Math.ceil((SEALED_BYTES * 4) / 3);
 export const USAGE_INDEX_MAX = 2 ** 31 - 1;
 /** A holder scanning for its entries stops after this many tags in a row that have none (verifiers that did not record). */
 export const USAGE_GAP_MAX = 20;
-/** Limits of an entry's fields (the padded plaintext must hold the largest). */
-export const PURPOSE_CHARS_MAX = 128;
-export const CLAIMS_MAX = 12;
-export const CLAIM_NAME_CHARS_MAX = 32;
+/** Limits of an entry's fields (the padded plaintext must hold the largest): those of what a verifier may ask (oid4vp-format.ts). */
+export { PURPOSE_CHARS_MAX, CLAIMS_MAX, CLAIM_NAME_CHARS_MAX, ticketProblem, type UsageTicket } from './oid4vp-format.js';
+import { PURPOSE_CHARS_MAX, CLAIMS_MAX, CLAIM_NAME_CHARS_MAX, ticketProblem, type UsageTicket } from './oid4vp-format.js';
 
 const TAG_DOMAIN = 'polity-usage:v1:tag:';
 const KEY_DOMAIN = 'polity-usage:v1:key:';
@@ -49,14 +48,6 @@ const SEAL_INFO = 'polity-usage:v1:seal';
 const AAD_DOMAIN = 'polity-usage:v1:aad:';
 const X25519_PKCS8_PREFIX = fromHex('302e020100300506032b656e04220420');
 const X25519_SPKI_PREFIX = fromHex('302a300506032b656e032100');
-
-/** What the wallet hands a verifier with one presentation. */
-export interface UsageTicket {
-  /** 64 hex: the entry's address on the chain. */
-  tag: string;
-  /** base64url of the 32-byte X25519 public key to seal the entry to. */
-  key: string;
-}
 
 /** What a verifier records about one use (sealed; never on the chain in clear). */
 export interface UsageEntry {
@@ -106,16 +97,6 @@ const publicKeyFromRaw = (raw: Uint8Array): KeyObject => createPublicKey({ key: 
 export function usageTicket(secret: Uint8Array, i: number): UsageTicket {
   const tag = usageTag(secret, i);
   return { tag, key: Buffer.from(rawPublicKey(privateKeyOf(secret, i))).toString('base64url') };
-}
-
-/** What is wrong with a ticket received from a holder (untrusted), or undefined. */
-export function ticketProblem(t: unknown): string | undefined {
-  if (typeof t !== 'object' || t === null || Array.isArray(t)) return 'usage ticket: expected an object {tag, key}';
-  const { tag, key } = t as Record<string, unknown>;
-  if (typeof tag !== 'string' || !/^[0-9a-f]{64}$/.test(tag)) return 'usage ticket: tag must be 64 lowercase hex';
-  if (typeof key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(key)) return 'usage ticket: key must be a base64url X25519 public key (43 characters)';
-  if (Object.keys(t).length !== 2) return 'usage ticket: only tag and key';
-  return undefined;
 }
 
 /** What is wrong with an entry for sealing, or undefined. */
