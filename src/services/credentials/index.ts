@@ -25,6 +25,7 @@ export const credentials = defineService({
   startOptions: DESK_START_OPTIONS,
   commands: { ...credentialCommands, ...walletCommands },
   page: { path: '/credentials', title: 'Check a credential', nav: 'Credentials' },
+  morePages: [{ path: '/wallet', title: 'Your wallet', nav: 'Wallet', module: 'wallet-page' }],
   authorisation: credentialsAuthorisation,
   spec: 'spec/services/credentials.md',
 });
