@@ -3,8 +3,12 @@
  *
  *   polity credential verify FILE                    is it valid, and why not (exit 0 valid, 1 not)
  *   polity credential types | type NAME              the registry
- *   polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE]
+ *   polity credential issue --type T --subject FILE [--format data-integrity|jwt|sd-jwt] [--valid-until DATE] [--issuer DID] [--out FILE]
+ *   polity credential nonce                          a presentation nonce from the node (a verifier's step)
+ *   polity credential present FILE… --audience A --nonce N --holder-key KEY [--disclose a,b] [--out FILE]
+ *   polity credential verify-presentation FILE --audience A --nonce N
  *   polity credential offer --type T --subject FILE [--tx-code DIGITS]   an OpenID4VCI offer (link and QR code) on the node's issuing desk
+ *   polity credential ask --type T --claims A,B --purpose TEXT | asked ID   an OpenID4VP request (link and QR code), and its outcome
  *   polity credential status suspend|reinstate|revoke FILE [--reason R]
  *   polity credential propose define-type --name N --title T --schema FILE
  *   polity credential propose retire-type --name N
@@ -12,13 +16,14 @@
  *   polity credential enact PROPOSAL
  *   polity credential accredit|withdraw --org ID --type T      (an accreditor's admin)
  *
- * A credential file is a JSON object (Data Integrity) or a compact vc+jwt.
+ * A credential file is a JSON object (Data Integrity), a compact vc+jwt or
+ * an SD-JWT VC (cli-presentation.ts holds the presentation commands).
  * Issuing signs the credential locally with the official's key file (--key),
  * checks its claims against the type's schema first, and records only its
  * hash; the credential itself is written to --out (or printed) for the holder.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { isHex } from '../../crypto/bytes.js';
 import { signTx } from '../../ledger/sign.js';
 import { ORG_ID_RE } from '../../runtime/membership.js';
@@ -35,6 +40,8 @@ import { prepareCredential } from './issuer.js';
 import { runCredentialOffer } from './cli-wallet.js';
 import { runCredentialAsk } from './cli-wallet-vp.js';
 import { looksLikeCompactJws, vcJwtHash, VC_JWT_CHARS_MAX } from './vc-jwt.js';
+import { looksLikeSdJwt, sdJwtHash, SD_JWT_CHARS_MAX } from './sd-jwt.js';
+import { runPresentation } from './cli-presentation.js';
 import { REASONS } from './module.js';
 import { TYPE_NAME_RE } from './registry.js';
 import type { Static } from '@sinclair/typebox';
@@ -70,7 +77,7 @@ async function readJson(path: string, what: string): Promise<JsonObject> {
   }
 }
 
-/** A credential file: a JSON object (Data Integrity) or a compact vc+jwt (the whole file, surrounding whitespace ignored). */
+/** A credential file: a JSON object (Data Integrity), a compact vc+jwt or an SD-JWT VC (the whole file, surrounding whitespace ignored). */
 async function readCredentialFile(path: string): Promise<JsonObject | string> {
   let text: string;
   try {
@@ -79,6 +86,10 @@ async function readCredentialFile(path: string): Promise<JsonObject | string> {
     throw new UsageError(`credential: cannot read ${path}`);
   }
   const trimmed = text.trim();
+  if (looksLikeSdJwt(trimmed)) {
+    if (trimmed.length > SD_JWT_CHARS_MAX) throw new UsageError(`credential: at most ${SD_JWT_CHARS_MAX} characters of SD-JWT, got ${trimmed.length}`);
+    return trimmed;
+  }
   if (looksLikeCompactJws(trimmed)) {
     if (trimmed.length > VC_JWT_CHARS_MAX) throw new UsageError(`credential: at most ${VC_JWT_CHARS_MAX} characters of vc+jwt, got ${trimmed.length}`);
     return trimmed;
@@ -87,7 +98,7 @@ async function readCredentialFile(path: string): Promise<JsonObject | string> {
 }
 
 /** The hash the chain records for a credential of either form. */
-const hashOf = (credential: JsonObject | string): string => (typeof credential === 'string' ? vcJwtHash(credential) : credentialHash(credential));
+const hashOf = (credential: JsonObject | string): string => (typeof credential === 'string' ? (credential.includes('~') ? sdJwtHash(credential) : vcJwtHash(credential)) : credentialHash(credential));
 
 const typeName = (v: unknown): string => {
   if (typeof v !== 'string' || !TYPE_NAME_RE.test(v)) throw new UsageError(`--type: expected a type name (a capital letter, then 2-63 letters or digits), got ${JSON.stringify(v ?? null)}`);
@@ -126,7 +137,7 @@ async function issue(client: Client, values: Record<string, unknown>, io: Io): P
   const validUntil = values['valid-until'];
   if (validUntil !== undefined && parseDateTime(validUntil) === undefined) throw new UsageError('--valid-until: expected a date-time with a zone, e.g. 2030-06-30T00:00:00Z');
   const format = values.format ?? 'data-integrity';
-  if (format !== 'data-integrity' && format !== 'jwt') throw new UsageError('--format: data-integrity (an eddsa-jcs-2022 proof, the default) or jwt (a compact vc+jwt)');
+  if (format !== 'data-integrity' && format !== 'jwt' && format !== 'sd-jwt') throw new UsageError('--format: data-integrity (an eddsa-jcs-2022 proof, the default), jwt (a compact vc+jwt) or sd-jwt (an SD-JWT VC, every claim selectively disclosable)');
   const key = await loadUserKey(values);
   const [detail, member, genesis, nonce] = await Promise.all([
     client.request<Static<typeof TypeDetail>>('GET', `/v1/credentials/types/${type}`),
@@ -153,6 +164,7 @@ async function issue(client: Client, values: Record<string, unknown>, io: Io): P
     ...(typeof validUntil === 'string' ? { validUntil } : {}),
     statusBaseUrl: client.url,
     format,
+    randomBytes,
   });
   const tx = signTx({ v: 1, chainId: genesis.chainId, module: 'credentials', action: 'issue', args: prepared.args as never, signer: key.publicKey, nonce }, key.secretKey);
   const outcome = await client.submitTx(tx, { wait: true, timeoutMs: 20_000 });
@@ -257,6 +269,10 @@ export async function runCredential(values: Record<string, unknown>, positionals
     case 'asked':
       // OpenID4VP: a verifying official asks for a presentation, and reads the outcome (cli-wallet-vp.ts).
       return runCredentialAsk(sub, values, positionals[1], io);
+    case 'nonce':
+    case 'present':
+    case 'verify-presentation':
+      return runPresentation(client, values, positionals, io, { readCredentialFile, checkWords: CHECK_WORDS });
     case 'status':
       return setStatus(client, values, positionals, io);
     case 'propose':
@@ -278,7 +294,7 @@ export const credentialCommands: Record<string, Command> = {
   credential: {
     summary: 'verifiable credentials: verify a credential file; the registry of types and issuers; issue, suspend, reinstate, revoke (signed with --key)',
     usage:
-      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential ask --type T --claims A,B --purpose TEXT [--format dc+sd-jwt|jwt_vc_json] [--key FILE] | asked ID [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
+      'polity credential verify FILE [--json]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt|sd-jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential nonce | present FILE [FILE…] --audience A --nonce N --holder-key KEY [--disclose a,b] [--out FILE] | verify-presentation FILE --audience A --nonce N [--json]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential ask --type T --claims A,B --purpose TEXT [--format dc+sd-jwt|jwt_vc_json] [--key FILE] | asked ID [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
@@ -298,8 +314,12 @@ export const credentialCommands: Record<string, Command> = {
       role: { type: 'string' },
       claims: { type: 'string' },
       purpose: { type: 'string' },
+      disclose: { type: 'string' },
+      audience: { type: 'string' },
+      nonce: { type: 'string' },
+      'holder-key': { type: 'string' },
     },
-    positionals: { min: 1, max: 3 },
+    positionals: { min: 1, max: 1 + 16 },
     run: (values, positionals, io) => runCredential(values, positionals, io),
   },
 };

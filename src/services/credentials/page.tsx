@@ -55,15 +55,15 @@ function CredentialsPage(): JSX.Element {
   const check = async (input: string): Promise<void> => {
     setResult(undefined);
     if (input.trim() === '') return setResult({ kind: 'problem', text: 'Drop a credential file here, choose one, or paste its text.' });
-    // A compact vc+jwt (three base64url parts) goes to the node as it is; the node's limit for one is 4/3 of the JSON limit and room for the header (vc-jwt.ts).
+    // A compact vc+jwt (three base64url parts), or an SD-JWT VC (the same, then "~" and its disclosures), goes to the node as it is; the node's limit is 4/3 of the JSON limit, room for the header, and 128 characters a disclosure (vc-jwt.ts, sd-jwt.ts).
     const token = input.trim();
-    if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token) && token.length <= Math.ceil((FILE_BYTES_MAX * 4) / 3) + 2048) return send(token);
+    if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(~[A-Za-z0-9_.-]*)*$/.test(token) && token.length <= Math.ceil((FILE_BYTES_MAX * 4) / 3) + 2048 + 256 * 128) return send(token);
     if (input.length > FILE_BYTES_MAX) return setResult({ kind: 'problem', text: `That is too large for a credential (${input.length} characters; at most ${FILE_BYTES_MAX}).` });
     let credential: unknown;
     try {
       credential = JSON.parse(input);
     } catch {
-      return setResult({ kind: 'problem', text: 'That is not a credential: this text is not JSON, nor a vc+jwt token.' });
+      return setResult({ kind: 'problem', text: 'That is not a credential: this text is not JSON, nor a vc+jwt or SD-JWT token.' });
     }
     if (credential === null || typeof credential !== 'object' || Array.isArray(credential)) return setResult({ kind: 'problem', text: 'That is not a credential: it must be one JSON object.' });
     return send(credential);
@@ -99,7 +99,7 @@ function CredentialsPage(): JSX.Element {
           }}
         >
           <label for="credential-file">Credential file</label>
-          <input id="credential-file" type="file" accept=".json,.jwt,application/json,application/vc,application/vc+jwt" onChange={(e) => void readFile((e.currentTarget as HTMLInputElement).files?.[0])} />
+          <input id="credential-file" type="file" accept=".json,.jwt,.sd-jwt,application/json,application/vc,application/vc+jwt,application/dc+sd-jwt" onChange={(e) => void readFile((e.currentTarget as HTMLInputElement).files?.[0])} />
           <label for="credential-text">…or paste it</label>
           <textarea id="credential-text" rows={8} spellcheck={false} value={text} onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} />
           <button type="button" class="button" id="check" disabled={busy} onClick={() => void check(text)}>

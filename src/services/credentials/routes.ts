@@ -4,9 +4,12 @@
  * issuer's tool needs before it signs, the Bitstring Status List credentials
  * (GZIP, then multibase base64url, as the spec says), and verification —
  * Polity's own answer with every check, and the W3C VC API's
- * `POST /credentials/verify`. The issuing desk's routes (the VC API's
- * `POST /credentials/issue` and `/credentials/status`, with an issuing
- * official's key held by the node) are in routes-desk.ts.
+ * `POST /credentials/verify` — and of presentations (§4a): the verifier's
+ * single-use nonces, held in this node's memory, Polity's answer and the VC
+ * API's `POST /presentations/verify`. The issuing desk's routes (the VC
+ * API's `POST /credentials/issue` and `/credentials/status`, with an issuing
+ * official's key held by the node) are in routes-desk.ts; OpenID4VP and the
+ * usage log in routes-vp.ts.
  *
  * All reads are public: the registry is what every verifier must audit, and
  * a record says nothing about the holder or the claims. Verification is
@@ -14,6 +17,7 @@
  * node's clock.
  */
 import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
 import type { ServiceRoutes } from '../../api/route.js';
 import { PolityError } from '../../ledger/errors.js';
 import { errorResponses } from '../../schemas/common.js';
@@ -21,7 +25,9 @@ import { xmlDateTime } from '../did/method.js';
 import { claimsProblem } from './claims.js';
 import { statusListPath, VC_CONTEXT_V2 } from './credential.js';
 import { findSlot } from './issuer.js';
-import { VC_JWT_CHARS_MAX } from './vc-jwt.js';
+import { SD_JWT_CHARS_MAX } from './sd-jwt.js';
+import { createNonceStore, NONCE_BYTES, NONCE_TTL_MS } from './nonce-store.js';
+import { PRESENTATION_CHARS_MAX, verifyPresentation } from './presentation.js';
 import { getRecord } from './module.js';
 import { listExists, listTypes, statusBits, typeDetail } from './queries.js';
 import {
@@ -39,6 +45,10 @@ import {
   VcApiVerifyResult,
   VerificationView,
   VerifyBody,
+  NonceView,
+  PresentationVerifyBody,
+  PresentationView,
+  VcApiPresentationBody,
 } from './schemas.js';
 import { verifyCredential } from './verify.js';
 import { getOrg } from '../../runtime/membership.js';
@@ -140,7 +150,7 @@ export const credentialsRoutes: ServiceRoutes<CredentialsHostApi | undefined> = 
         body: VerifyBody,
         response: { 200: VerificationView, ...errorResponses() },
       },
-      bodyLimit: VC_JWT_CHARS_MAX + 1024,
+      bodyLimit: SD_JWT_CHARS_MAX + 1024,
     },
     async (request) => verify(request.body.credential),
   );
@@ -155,10 +165,70 @@ export const credentialsRoutes: ServiceRoutes<CredentialsHostApi | undefined> = 
         body: VcApiVerifyBody,
         response: { 200: VcApiVerifyResult, 400: VcApiVerifyResult },
       },
-      bodyLimit: VC_JWT_CHARS_MAX + 1024,
+      bodyLimit: SD_JWT_CHARS_MAX + 1024,
     },
     async (request, reply) => {
       const v = verify(request.body.verifiableCredential);
+      const checks = v.checks.filter((c) => c.ok === true).map((c) => c.check);
+      if (v.verified) return { checks, warnings: [], errors: [] };
+      return reply.status(400).send({ checks, warnings: [], errors: [{ code: v.code!, message: v.message! }] });
+    },
+  );
+
+  // Presentations (spec §4a): the verifier's nonces, SD-JWT+KB and vp+jwt, Polity's answer and the VC API's.
+  const nonces = createNonceStore();
+  const verifyPresented = (presentation: unknown, audience: string, nonce: string) => ({
+    ...verifyPresentation(get, presentation, { audience, nonce }, { nowMs: Date.now(), claimsProblem, takeNonce: (n) => nonces.take(n, Date.now()) }),
+    height: node.height,
+  });
+
+  app.post(
+    '/v1/credentials/nonces',
+    {
+      schema: {
+        operationId: 'createPresentationNonce',
+        tags: [TAG],
+        summary: `A nonce for one presentation: the holder signs it in (KB-JWT or vp+jwt), this node takes it back once when verifying. Lives ${NONCE_TTL_MS / 1000} s; held in this node's memory only.`,
+        response: { 200: NonceView, ...errorResponses(503) },
+      },
+    },
+    async () => {
+      const issued = nonces.issue(Date.now(), randomBytes(NONCE_BYTES));
+      if (!issued) throw new PolityError('CREDENTIALS_NONCES_EXHAUSTED', 'this node holds as many unexpired presentation nonces as it keeps; try again shortly');
+      return { nonce: issued.nonce, expiresAt: xmlDateTime(issued.expiresAtMs), ttlSeconds: NONCE_TTL_MS / 1000 };
+    },
+  );
+
+  app.post(
+    '/v1/credentials/presentations/verify',
+    {
+      schema: {
+        operationId: 'verifyPresentation',
+        tags: [TAG],
+        summary: "Verify a presentation (an SD-JWT VC with key binding, or a vp+jwt) for this verifier's audience and a nonce this node handed out: format, holder, signature, audience, nonce, then each credential in full; the disclosed claims of each verified credential.",
+        body: PresentationVerifyBody,
+        response: { 200: PresentationView, ...errorResponses() },
+      },
+      bodyLimit: PRESENTATION_CHARS_MAX + 2048,
+    },
+    async (request) => verifyPresented(request.body.presentation, request.body.audience, request.body.nonce),
+  );
+
+  app.post(
+    '/presentations/verify',
+    {
+      schema: {
+        operationId: 'vcApiVerifyPresentation',
+        tags: [TAG],
+        summary: 'W3C VC API: verify a presentation (SD-JWT+KB, a vp+jwt, or an EnvelopedVerifiablePresentation carrying one); options.domain is the audience, options.challenge a nonce from POST /v1/credentials/nonces. 200 with the checks passed; 400 with the failure in errors.',
+        body: VcApiPresentationBody,
+        response: { 200: VcApiVerifyResult, 400: VcApiVerifyResult },
+      },
+      bodyLimit: PRESENTATION_CHARS_MAX + 2048,
+    },
+    async (request, reply) => {
+      const { challenge, domain } = request.body.options;
+      const v = verifyPresented(request.body.verifiablePresentation, domain, challenge);
       const checks = v.checks.filter((c) => c.ok === true).map((c) => c.check);
       if (v.verified) return { checks, warnings: [], errors: [] };
       return reply.status(400).send({ checks, warnings: [], errors: [{ code: v.code!, message: v.message! }] });

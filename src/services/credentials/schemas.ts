@@ -7,7 +7,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Hex32, OrgId } from '../schemas.js';
 import { CHECKS } from './verify.js';
 import { LISTS_MAX } from './status-list.js';
-import { VC_JWT_CHARS_MAX } from './vc-jwt.js';
+import { SD_JWT_CHARS_MAX } from './sd-jwt.js';
+import { EXPECT_CHARS_MAX, PRESENTATION_CHARS_MAX, PRESENTATION_CHECKS } from './presentation.js';
 import { TYPE_NAME_PATTERN } from './registry.js';
 
 const Open = Type.Record(Type.String(), Type.Unknown());
@@ -77,8 +78,8 @@ export const StatusListCredential = Type.Object({
   height: Type.Integer({ description: 'the block whose state the list shows' }),
 });
 
-/** A credential as the holder has it: a JSON object (Data Integrity, or an EnvelopedVerifiableCredential) or a compact vc+jwt string. */
-const Secured = Type.Union([Open, Type.String({ minLength: 1, maxLength: VC_JWT_CHARS_MAX, description: 'a compact vc+jwt (application/vc+jwt)' })]);
+/** A credential as the holder has it: a JSON object (Data Integrity, or an EnvelopedVerifiableCredential) or a string: a compact vc+jwt, or an SD-JWT VC. */
+const Secured = Type.Union([Open, Type.String({ minLength: 1, maxLength: SD_JWT_CHARS_MAX, description: 'a compact vc+jwt (application/vc+jwt), or an SD-JWT VC with its disclosures (application/dc+sd-jwt)' })]);
 export const VerifyBody = Type.Object({ credential: Secured }, { additionalProperties: false });
 export const VerificationView = Type.Object({
   verified: Type.Boolean(),
@@ -88,6 +89,7 @@ export const VerificationView = Type.Object({
   issuance: Type.Optional(
     Type.Object({ hash: Type.String(), credentialType: Type.String(), org: Type.String(), issuer: Type.String(), height: Type.Integer(), time: Type.Integer(), status: Status, list: Type.Integer(), index: Type.Integer() }),
   ),
+  disclosed: Type.Optional(Type.Array(Type.String(), { description: 'an SD-JWT VC: the names of the claims disclosed' })),
   height: Type.Integer({ description: 'the block whose state the answer reflects' }),
 });
 export type VerificationViewT = Static<typeof VerificationView>;
@@ -98,4 +100,38 @@ export const VcApiVerifyResult = Type.Object({
   checks: Type.Array(Type.String()),
   warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
   errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+});
+
+// Presentations (spec §4a).
+const Expect = Type.String({ minLength: 1, maxLength: EXPECT_CHARS_MAX });
+/** A presentation: an SD-JWT VC with a key-binding JWT, a compact vp+jwt, or an EnvelopedVerifiablePresentation carrying either. */
+const Presentation = Type.Union([Type.String({ minLength: 1, maxLength: PRESENTATION_CHARS_MAX }), Open]);
+export const NonceView = Type.Object({ nonce: Type.String(), expiresAt: Type.String({ description: 'XML date-time' }), ttlSeconds: Type.Integer() });
+export const PresentationVerifyBody = Type.Object({ presentation: Presentation, audience: Expect, nonce: Expect }, { additionalProperties: false });
+const CredentialCheck = Type.Object({ check: Type.Union(CHECKS.map((c) => Type.Literal(c))), ok: Type.Union([Type.Boolean(), Type.Null()]), detail: Type.String() });
+export const PresentationView = Type.Object({
+  verified: Type.Boolean(),
+  code: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  checks: Type.Array(Type.Object({ check: Type.Union(PRESENTATION_CHECKS.map((c) => Type.Literal(c))), ok: Type.Union([Type.Boolean(), Type.Null()]), detail: Type.String() })),
+  form: Type.Optional(Type.Union([Type.Literal('sd-jwt+kb'), Type.Literal('vp+jwt')])),
+  holder: Type.Optional(Type.String()),
+  credentials: Type.Array(
+    Type.Object({
+      verified: Type.Boolean(),
+      code: Type.Optional(Type.String()),
+      message: Type.Optional(Type.String()),
+      checks: Type.Array(CredentialCheck),
+      issuance: VerificationView.properties.issuance,
+      disclosed: Type.Optional(Type.Array(Type.String())),
+      claims: Type.Optional(Open),
+    }),
+  ),
+  height: Type.Integer({ description: 'the block whose state the answer reflects' }),
+});
+export type PresentationViewT = Static<typeof PresentationView>;
+/** W3C VC API (CCG) `POST /presentations/verify`: options.challenge is the nonce, options.domain the audience. */
+export const VcApiPresentationBody = Type.Object({
+  verifiablePresentation: Presentation,
+  options: Type.Object({ challenge: Expect, domain: Expect }, { additionalProperties: true }),
 });

@@ -245,6 +245,16 @@ test('presentation refusals, each with its own code: malformed, a tampered discl
   const t = present(w, store, tampered.text, { audience: AUDIENCE, nonce: tampered.nonce });
   assert.equal(t.code, 'CREDENTIALS_DISCLOSURE_INVALID');
 
+  // A disclosure named __proto__ (or a claim the payload holds), signed by the issuer's key, is refused, never merged into an object.
+  const protoDisclosure = Buffer.from(JSON.stringify(['c2FsdHNhbHRzYWx0', '__proto__', { over18: true }])).toString('base64url');
+  const protoDigest = Buffer.from(createHash('sha256').update(protoDisclosure).digest()).toString('base64url');
+  const issuerKid = `${didKeyFromPublicKey(w.official.publicKey)}#${multikeyEncode(w.official.publicKey)}`;
+  const protoInput = `${b64(JSON.stringify({ alg: 'EdDSA', typ: 'dc+sd-jwt', kid: issuerKid }))}.${b64(JSON.stringify({ iss: didKeyFromPublicKey(w.official.publicKey), vct: 'AgeCredential', _sd: [protoDigest] }))}`;
+  const protoToken = `${protoInput}.${signer(w.official)(protoInput)}~${protoDisclosure}~`;
+  const proto = verify(w, protoToken);
+  assert.equal(proto.code, 'CREDENTIALS_MALFORMED');
+  assert.match(proto.message!, /__proto__/);
+
   // A key-binding JWT signed with another key than the cnf key.
   const wrong = make({ holderSecretKey: generateKeyPair().secretKey });
   assert.equal(code(wrong.text, wrong.nonce), 'CREDENTIALS_PRESENTATION_PROOF_INVALID');

@@ -102,7 +102,7 @@ export interface IssueSdJwtInput {
 export function issueSdJwt(p: IssueSdJwtInput): string {
   const names = Object.keys(p.claims);
   if (names.length > DISCLOSURES_MAX) throw new RangeError(`at most ${DISCLOSURES_MAX} disclosable claims, got ${names.length}`);
-  for (const n of names) if (RESERVED.has(n)) throw new TypeError(`the claim ${n} is reserved in an SD-JWT VC and cannot be disclosable`);
+  for (const n of names) if (RESERVED.has(n) || n === '__proto__') throw new TypeError(`the claim ${n} is reserved in an SD-JWT VC and cannot be disclosable`);
   for (const n of Object.keys(p.payload)) if (n === '_sd' || n === '_sd_alg') throw new TypeError(`the payload may not carry ${n}; issueSdJwt adds it`);
   const disclosures = names.map((n) => b64url(JSON.stringify([b64url(p.randomBytes(SALT_BYTES)), n, p.claims[n]])));
   const payload: JsonObject = { ...p.payload, _sd: disclosures.map(disclosureDigest).sort(), _sd_alg: SD_ALG };
@@ -192,7 +192,8 @@ export function readSdJwt(text: string): SdJwtRead {
     }
     const name = value[1];
     if (!digests.has(digest)) return bad('disclosure', `the disclosure of ${name.slice(0, 64)} matches no digest the issuer signed: it was altered, or comes from another credential`);
-    if (RESERVED.has(name) || name in payload || name in disclosed) return bad('malformed', `a disclosure names ${name.slice(0, 64)}, a claim the payload holds already or reserves`);
+    // Own properties only, and never __proto__: a claim name must not reach an object's prototype.
+    if (RESERVED.has(name) || name === '__proto__' || Object.hasOwn(payload, name) || Object.hasOwn(disclosed, name)) return bad('malformed', `a disclosure names ${name.slice(0, 64)}, a claim the payload holds already or reserves`);
     if (JSON.stringify(value[2]).includes('"_sd"')) return bad('malformed', `the claim ${name.slice(0, 64)} holds nested selective disclosures; Polity reads top-level ones only`);
     disclosed[name] = value[2] as Json;
   }
@@ -244,7 +245,7 @@ export function presentSdJwt(text: string, p: PresentSdJwtInput): string {
     const v = JSON.parse(Buffer.from(d, 'base64url').toString('utf8')) as [string, string, unknown];
     return p.disclose.includes(v[1]);
   });
-  const missing = p.disclose.filter((n) => !(n in read.disclosed));
+  const missing = p.disclose.filter((n) => !Object.hasOwn(read.disclosed, n));
   if (missing.length > 0) throw new TypeError(`the credential has no disclosable claim ${missing.join(', ')}`);
   const presented = `${read.issuerJwt}~${keep.map((d) => `${d}~`).join('')}`;
   const kb = signJws({ alg: 'EdDSA', typ: KB_JWT_TYP }, { iat: p.iat, aud: p.audience, nonce: p.nonce, sd_hash: b64url(sha256(utf8Encode(presented))) }, p.holderSecretKey);
