@@ -298,3 +298,23 @@ test('the issuer metadata lists only the types the organisation may issue now, i
   const as = (await deskApp.inject({ url: '/.well-known/oauth-authorization-server' })).json() as { token_endpoint: string };
   assert.equal(as.token_endpoint, `${api}/v1/credentials/token`);
 });
+
+test('the desk under concurrent requests: 30 issuances at once each get their own status index, all commit and verify', async () => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const answers = await Promise.all(Array.from({ length: 30 }, () => deskApp.inject({ method: 'POST', url: '/credentials/issue', headers: auth, payload: { credential: unsecured() } })));
+  assert.deepEqual([...new Set(answers.map((a) => a.statusCode))], [201]);
+  const vcs = answers.map((a) => (a.json() as { verifiableCredential: { credentialStatus: { statusListIndex: string }[] } }).verifiableCredential);
+  assert.equal(new Set(vcs.map((vc) => vc.credentialStatus[0]!.statusListIndex)).size, 30);
+  for (const vc of vcs) assert.equal((await verify(vc)).verified, true);
+});
+
+test('polity start refuses an --issuing-key file that is not a key, before serving anything', async () => {
+  const { freePort } = await import('./helpers.js');
+  const dir = join(work, 'bad-start');
+  await writeFile(join(work, 'not-a-key.json'), '{"hello": "world"}');
+  const err: string[] = [];
+  const io: Io = { out: () => {}, err: (l) => err.push(l), progress: () => {}, isTty: false };
+  const code = await main(['start', '--data', dir, '--init', '--port', String(await freePort()), '--host', '127.0.0.1', '--issuing-key', join(work, 'not-a-key.json'), '--log-level', 'silent'], io);
+  assert.equal(code, 1);
+  assert.match(err.join('\n'), /--issuing-key: .*not-a-key\.json is not a key file/);
+});

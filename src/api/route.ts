@@ -41,6 +41,8 @@ export interface RouteContext<H = unknown> {
 
 /** An option a service adds to `polity start` (a string: a file path, a URL), with its line of help. */
 export interface StartOption {
+  /** What the value is, in the usage line: FILE, URL. */
+  arg: string;
   summary: string;
 }
 

@@ -168,7 +168,7 @@ export function commandsOf(app: CliApp): Record<string, Command> {
     for (const [name] of extra) if (Object.hasOwn(start.options, name)) throw new Error(`invariant broken: the start option --${name} is taken`);
     all.start = {
       ...start,
-      usage: `${start.usage}\n       ${extra.map(([name, o]) => `[--${name} ${o.summary}]`).join(' ')}`,
+      usage: `${start.usage}\n       ${extra.map(([name, o]) => `[--${name} ${o.arg}]`).join(' ')}\n${extra.map(([name, o]) => `\n  --${`${name} ${o.arg}`.padEnd(26)} ${o.summary}`).join('')}`,
       options: { ...start.options, ...Object.fromEntries(extra.map(([name]) => [name, { type: 'string' as const }])) },
     };
   }

@@ -51,8 +51,8 @@ const TOKEN_RE = /^[A-Za-z0-9._~+/=-]{32,256}$/;
 
 /** The start options of the credentials service (`polity start --issuing-key FILE --issuing-token-file FILE`). */
 export const DESK_START_OPTIONS = {
-  'issuing-key': { summary: 'FILE  run an issuing desk with the key of an official with the role issuer (VC API issue/status, OpenID4VCI)' },
-  'issuing-token-file': { summary: 'FILE  a bearer token machine clients send to the issuing desk' },
+  'issuing-key': { arg: 'FILE', summary: 'run an issuing desk with this key of an official with the role issuer (VC API issue and status, OpenID4VCI)' },
+  'issuing-token-file': { arg: 'FILE', summary: 'the bearer token machine clients send to the issuing desk (one line, 32-256 characters)' },
 } as const;
 
 export interface DeskHandle {

@@ -44,14 +44,26 @@ export const VCI_PATHS = {
   credential: '/v1/credentials/credential',
 } as const;
 
+export interface VciFormat {
+  /** The desk format (securer) that makes it. */
+  desk: string;
+  /** The configuration id's suffix. */
+  suffix: string;
+  /** The format-specific members of its credential configuration (credential_definition, or vct for SD-JWT VC). */
+  definition(credentialType: string): JsonObject;
+  /** Its credential_signing_alg_values_supported. */
+  algs: string[];
+}
+
 /**
  * The OpenID4VCI formats Polity answers, and the desk format each maps to.
  * `dc+sd-jwt` (SD-JWT VC) joins this table when the SD-JWT form lands: one
- * line here and a securer for the desk (DeskOptions.securers).
+ * entry here (`definition` answering `{vct}`) and a securer for the desk
+ * (DeskOptions.securers) that binds the holder key (SecureInput.holder).
  */
-export const VCI_FORMATS: Readonly<Record<string, { desk: string; suffix: string }>> = {
-  jwt_vc_json: { desk: 'jwt', suffix: 'jwt_vc_json' },
-  ldp_vc: { desk: 'data-integrity', suffix: 'ldp_vc' },
+export const VCI_FORMATS: Readonly<Record<string, VciFormat>> = {
+  jwt_vc_json: { desk: 'jwt', suffix: 'jwt_vc_json', algs: ['EdDSA'], definition: (t) => ({ credential_definition: { type: ['VerifiableCredential', t] } }) },
+  ldp_vc: { desk: 'data-integrity', suffix: 'ldp_vc', algs: ['eddsa-jcs-2022'], definition: (t) => ({ credential_definition: { '@context': [VC_CONTEXT_V2], type: ['VerifiableCredential', t] } }) },
 };
 
 /** A credential configuration id: `<Type>_<format>`, e.g. `UniversityDiploma_jwt_vc_json`. */
@@ -66,17 +78,18 @@ export function parseConfigurationId(id: string): { credentialType: string; form
 
 /** One credential configuration of the issuer metadata. */
 export function configurationOf(credentialType: string, format: string, title: string): JsonObject {
-  const type = ['VerifiableCredential', credentialType];
-  const common = {
+  const f = VCI_FORMATS[format]!;
+  return {
     format,
     scope: credentialType,
     cryptographic_binding_methods_supported: ['did:key'],
+    credential_signing_alg_values_supported: f.algs,
     proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['EdDSA'] } },
+    // 1.0 puts display under credential_metadata; earlier drafts read it at the top.
     credential_metadata: { display: [{ name: title, locale: 'en' }] },
     display: [{ name: title, locale: 'en' }],
+    ...f.definition(credentialType),
   };
-  if (format === 'ldp_vc') return { ...common, credential_signing_alg_values_supported: ['eddsa-jcs-2022'], credential_definition: { '@context': [VC_CONTEXT_V2], type } };
-  return { ...common, credential_signing_alg_values_supported: ['EdDSA'], credential_definition: { type } };
 }
 
 /** The credential issuer metadata for `origin`, listing `types` (name, title) in every format. */
