@@ -9,9 +9,10 @@
  *
  * Why the node key: it is listed by the organisation that runs the node,
  * so the chain records the verifying organisation (spec/services/credentials-usage-log.md).
- * A node that proposes no blocks (not a validator) cannot contribute; its
- * queue is served to its officials instead (`pendingUses`), who may sign
- * the same transaction themselves.
+ * A node that proposes no blocks (not a validator) cannot contribute: its
+ * queue only fills (bounded), and uses checked there are not recorded — a
+ * limit the spec states. `pendingUses` lists the queue for a later route
+ * that hands it to the organisation's officials.
  */
 import type { Contribution, HostContext, ServiceHost } from '../../node/service-host.js';
 import { CREDENTIALS_MODULE, usageKey } from './module.js';
