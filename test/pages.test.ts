@@ -130,6 +130,7 @@ browserSuite('every page passes axe-core at desktop and phone widths', () => {
       { name: 'transaction', path: `/explorer#/tx/${anchored.txId}`, ready: 'pre.code' },
       { name: 'document', path: `/explorer#/doc/${hash}`, ready: '#doc-status' },
       { name: 'verify', path: '/verify', ready: '#genesis-summary:has-text("chain")' },
+      { name: 'wallet', path: '/wallet', ready: '#create-wallet' },
       {
         name: 'verify-verified',
         path: '/verify',

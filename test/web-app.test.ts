@@ -28,7 +28,7 @@ import { moduleClosure, moduleImports, ModuleClosureError, type ModuleSpace } fr
 import { startTestNode, type TestNode } from './helpers.js';
 
 const PAGES = webPagesOf(SERVICES);
-const ENTRIES: [string, string][] = [['explorer', '/app/web/pages/explorer.js'], ...PAGES.map((p): [string, string] => [p.service, `/app/src/services/${p.service}/page.js`])];
+const ENTRIES: [string, string][] = [['explorer', '/app/web/pages/explorer.js'], ...PAGES.map((p): [string, string] => [p.module ? `${p.service}/${p.module}` : p.service, `/app/src/services/${p.service}/${p.module ?? 'page'}.js`])];
 const read = (file: string): string | undefined => {
   try {
     return readFileSync(file, 'utf8');

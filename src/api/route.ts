@@ -72,6 +72,12 @@ export interface ApiService {
   resolveDidKey?(get: (key: string) => Json | undefined, did: string): string | undefined;
   /** The service's web page, in the shared shell. */
   page: { path: string; title: string; nav: string };
+  /**
+   * More pages of the service, each its own module in the service folder
+   * (`<module>.tsx`, a web-layer file): e.g. the credentials service's
+   * holder wallet beside its "Check a credential" page.
+   */
+  morePages?: readonly { path: string; title: string; nav: string; module: string }[];
 }
 
 /** Security requirements of a route that needs a principal: a signed request (RFC 9421) or a session. */

@@ -46,11 +46,13 @@ export interface WebPage {
   path: string;
   title: string;
   nav: string;
+  /** Its module in the service folder, when not page.tsx (a service's further pages). */
+  module?: string;
 }
 
 /** The web pages of the services (each descriptor's `page`), in the list's order: the navigation's order. */
-export function webPagesOf(services: readonly { name: string; page: { path: string; title: string; nav: string } }[]): WebPage[] {
-  return services.map((s) => ({ service: s.name, ...s.page }));
+export function webPagesOf(services: readonly { name: string; page: { path: string; title: string; nav: string }; morePages?: readonly { path: string; title: string; nav: string; module: string }[] }[]): WebPage[] {
+  return services.flatMap((s) => [{ service: s.name, ...s.page }, ...(s.morePages ?? []).map((p) => ({ service: s.name, ...p }))]);
 }
 
 export interface StaticOptions {
@@ -122,7 +124,9 @@ function shellPages(pages: readonly WebPage[]): ShellPage[] {
   for (const p of pages) {
     if (!/^[a-z][a-z0-9-]*$/.test(p.service)) throw new Error(`web page of ${p.service}: a service name is lowercase letters, digits and dashes`);
     if (!/^\/[a-z0-9-]+$/.test(p.path) || ['/app', '/web', '/v1', '/explorer', '/docs'].includes(p.path)) throw new Error(`web page of ${p.service}: ${p.path} is not a free page path`);
-    out.push({ key: p.service, paths: [p.path], title: p.title, nav: p.nav, entry: `/app/src/services/${p.service}/page.js`, style: style(p.service) });
+    if (p.module !== undefined && !/^[a-z][a-z0-9-]*-page$/.test(p.module)) throw new Error(`web page of ${p.service}: a further page's module is named <name>-page, got ${p.module}`);
+    const key = p.module === undefined ? p.service : `${p.service}-${p.module.slice(0, -'-page'.length)}`;
+    out.push({ key, paths: [p.path], title: p.title, nav: p.nav, entry: `/app/src/services/${p.service}/${p.module ?? 'page'}.js`, style: style(key) });
   }
   for (const p of out) for (const path of p.paths) {
     if (seen.has(path)) throw new Error(`two web pages at ${path}`);

@@ -6,6 +6,7 @@
  */
 import { generateKeyPair } from '../../crypto/ed25519.js';
 import type { Authorisation, Who } from '../authorisation.js';
+import { SEALED_CHARS } from './usage-log.js';
 
 const hex = (): string => generateKeyPair().publicKey;
 const notAdmin: Partial<Record<Who, string>> = { stranger: 'AUTH_NOT_ORG_ADMIN', auditorOfA: 'AUTH_NOT_ORG_ADMIN', registrarOfA: 'AUTH_NOT_ORG_ADMIN', nodeOfA: 'AUTH_NOT_ORG_ADMIN' };
@@ -23,5 +24,7 @@ export const credentialsAuthorisation: Authorisation = {
     issue: { args: { credentialType: 'UniversityDiploma', hash: hex(), issuer: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', list: 0, probe: 0 }, refused: { ...notIssuer, adminOfB: 'CREDENTIALS_TYPE_UNKNOWN' } },
     openList: { args: { entries: 1_048_576 }, refused: { ...notAdmin } },
     setStatus: { args: { hash: hex(), status: 'revoked' }, refused: { ...notIssuer, adminOfB: 'CREDENTIALS_UNKNOWN' } },
+    // Open to every member's node and officials (a verifier's node records the use itself); the action refuses the rest.
+    logUse: { args: { tag: hex(), sealed: 'A'.repeat(SEALED_CHARS) }, refused: { stranger: 'CREDENTIALS_NOT_VERIFIER', registrarOfC: 'CREDENTIALS_NOT_VERIFIER' } },
   },
 };

@@ -32,6 +32,7 @@ import type { VerificationViewT } from './schemas.js';
 import type { OfferViewT } from './schemas-desk.js';
 import { initWallet, openWallet, receiveOffer, WalletError, type WalletHttp, type WalletStorage } from './wallet.js';
 import { TYPE_NAME_RE } from './registry.js';
+import { runWalletPresentation } from './cli-wallet-vp.js';
 
 /** Most bytes of one HTTP answer the wallet reads. */
 const ANSWER_BYTES_MAX = 1024 * 1024;
@@ -143,8 +144,12 @@ async function runWallet(values: Record<string, unknown>, positionals: string[],
         io.out(typeof held.credential === 'string' ? held.credential : JSON.stringify(held.credential, null, 2));
         return 0;
       }
-      default:
-        throw new UsageError(`unknown subcommand ${JSON.stringify(sub ?? '')}; expected init, receive, list or show`);
+      default: {
+        // Presenting and the usage log (cli-wallet-vp.ts).
+        const done = await runWalletPresentation(sub, storage, values, arg, io);
+        if (done !== undefined) return done;
+        throw new UsageError(`unknown subcommand ${JSON.stringify(sub ?? '')}; expected init, receive, list, show, present or log`);
+      }
     }
   } catch (e) {
     if (!(e instanceof WalletError)) throw e;
@@ -189,15 +194,16 @@ export async function runCredentialOffer(values: Record<string, unknown>, io: Io
 
 export const walletCommands: Record<string, Command> = {
   wallet: {
-    summary: "a holder's wallet: a key (did:key) and credentials in a folder; receive over OpenID4VCI, list, show",
+    summary: "a holder's wallet: a key (did:key) and credentials in a folder; receive over OpenID4VCI, list, show; present over OpenID4VP; the usage log",
     usage:
-      'polity wallet init [--wallet DIR]\n       polity wallet receive OFFER_LINK [--tx-code CODE] [--format dc+sd-jwt|ldp_vc|jwt_vc_json] [--wallet DIR]\n       polity wallet list | show ID [--wallet DIR]',
+      'polity wallet init [--wallet DIR]\n       polity wallet receive OFFER_LINK [--tx-code CODE] [--format dc+sd-jwt|ldp_vc|jwt_vc_json] [--wallet DIR]\n       polity wallet list | show ID [--wallet DIR]\n       polity wallet present REQUEST_LINK [--yes] [--wallet DIR] [--api URL]\n       polity wallet log [--wallet DIR] [--api URL]',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
       wallet: { type: 'string' },
       'tx-code': { type: 'string' },
       format: { type: 'string' },
+      yes: { type: 'boolean' },
     },
     positionals: { min: 1, max: 2 },
     run: (values, positionals, io) => runWallet(values, positionals, io),

@@ -10,6 +10,7 @@
  *   polity credential present FILE… --audience A --nonce N --holder-key KEY [--disclose a,b] [--out FILE]
  *   polity credential verify-presentation FILE --audience A --nonce N
  *   polity credential offer --type T --subject FILE [--tx-code DIGITS]   an OpenID4VCI offer (link and QR code) on the node's issuing desk
+ *   polity credential ask --type T --claims A,B --purpose TEXT | asked ID   an OpenID4VP request (link and QR code), and its outcome
  *   polity credential status suspend|reinstate|revoke FILE [--reason R]
  *   polity credential propose define-type --name N --title T --schema FILE
  *   polity credential propose define-type --template diploma|business-licence|driving-licence|residence [--name N]
@@ -41,6 +42,7 @@ import { credentialHash, CREDENTIAL_BYTES_MAX } from './credential.js';
 import type { JsonObject } from './data-integrity.js';
 import { prepareCredential } from './issuer.js';
 import { runCredentialOffer } from './cli-wallet.js';
+import { runCredentialAsk } from './cli-wallet-vp.js';
 import { looksLikeCompactJws, vcJwtHash, VC_JWT_CHARS_MAX } from './vc-jwt.js';
 import { looksLikeSdJwt, sdJwtHash, SD_JWT_CHARS_MAX } from './sd-jwt.js';
 import { runPresentation } from './cli-presentation.js';
@@ -279,13 +281,17 @@ export async function runCredential(values: Record<string, unknown>, positionals
     }
     case 'issue':
       return issue(client, values, io);
+    case 'offer':
+      // OpenID4VCI: an offer on the node's issuing desk (cli-wallet.ts).
+      return runCredentialOffer(values, io);
+    case 'ask':
+    case 'asked':
+      // OpenID4VP: a verifying official asks for a presentation, and reads the outcome (cli-wallet-vp.ts).
+      return runCredentialAsk(sub, values, positionals[1], io);
     case 'nonce':
     case 'present':
     case 'verify-presentation':
       return runPresentation(client, values, positionals, io, { readCredentialFile, checkWords: CHECK_WORDS });
-    case 'offer':
-      // OpenID4VCI: an offer on the node's issuing desk (cli-wallet.ts).
-      return runCredentialOffer(values, io);
     case 'status':
       return setStatus(client, values, positionals, io);
     case 'propose':
@@ -307,7 +313,7 @@ export const credentialCommands: Record<string, Command> = {
   credential: {
     summary: 'verifiable credentials: verify a credential file; the registry of types and issuers; issue, suspend, reinstate, revoke (signed with --key)',
     usage:
-      'polity credential verify FILE [--json] | verify FILE --offline --status-receipt R [--status-receipt R2] --genesis G [--max-status-age SECONDS]\n       polity credential receipt FILE|HASH [--status] [--out R]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt|sd-jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential nonce | present FILE [FILE…] --audience A --nonce N --holder-key KEY [--disclose a,b] [--out FILE] | verify-presentation FILE --audience A --nonce N [--json]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | define-type --template diploma|business-licence|driving-licence|residence [--name N] | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer | classify --org ID --kinds K1,K2\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
+      'polity credential verify FILE [--json] | verify FILE --offline --status-receipt R [--status-receipt R2] --genesis G [--max-status-age SECONDS]\n       polity credential receipt FILE|HASH [--status] [--out R]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt|sd-jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential nonce | present FILE [FILE…] --audience A --nonce N --holder-key KEY [--disclose a,b] [--out FILE] | verify-presentation FILE --audience A --nonce N [--json]\n       polity credential ask --type T --claims A,B --purpose TEXT [--format dc+sd-jwt|jwt_vc_json] [--key FILE] | asked ID [--key FILE]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | define-type --template diploma|business-licence|driving-licence|residence [--name N] | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer | classify --org ID --kinds K1,K2\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
@@ -325,6 +331,8 @@ export const credentialCommands: Record<string, Command> = {
       schema: { type: 'string' },
       org: { type: 'string' },
       role: { type: 'string' },
+      claims: { type: 'string' },
+      purpose: { type: 'string' },
       disclose: { type: 'string' },
       audience: { type: 'string' },
       nonce: { type: 'string' },

@@ -3,7 +3,7 @@
  * credentials for callers who cannot sign transactions themselves — the W3C
  * VC API (`POST /credentials/issue`, `/credentials/status`), OpenID4VCI's
  * credential endpoint (a holder's wallet), and an organisation's own
- * applications with a machine token (spec/services/credentials.md §8).
+ * applications with a machine token (spec/services/credentials.md §10).
  *
  * It does exactly what `polity credential issue` does (issuer.ts): pick the
  * status slot the chain will accept for the key's next nonce, build the

@@ -43,6 +43,13 @@ export const CREDENTIALS_ERRORS = defineErrors({
   CREDENTIALS_PRESENTATION_REPLAYED: { status: 409, arises: 'presentation verification', meaning: "the presentation's nonce is not one this node handed out, was used already, or expired" },
   CREDENTIALS_HOLDER_MISMATCH: { status: 403, arises: 'presentation verification', meaning: "the presenter is not the credential's holder: not its subject's DID, or no key the issuer bound it to (cnf)" },
   CREDENTIALS_NONCES_EXHAUSTED: { status: 503, arises: '`POST /v1/credentials/nonces`', meaning: 'the node holds as many unexpired presentation nonces as it keeps; try again when some expire' },
+  // The holder's usage log and OpenID4VP requests (spec/services/credentials-usage-log.md, credentials.md §11).
+  CREDENTIALS_NOT_VERIFIER: { status: 403, arises: '`credentials.logUse`', meaning: 'only a node or an official of an active member organisation with the credentials permission records a use' },
+  CREDENTIALS_USE_EXISTS: { status: 409, arises: '`credentials.logUse`', meaning: 'an entry with this tag is recorded already (each tag is used once)' },
+  CREDENTIALS_REQUEST_INVALID: { status: 400, arises: '`POST /v1/credentials/requests`', meaning: 'the request object is not one Polity files: not signed by the official, another response_uri, a reused state or nonce, or an ask outside what a Polity verifier reads' },
+  CREDENTIALS_REQUEST_UNKNOWN: { status: 404, arises: '`GET /v1/credentials/requests/{id}`, its `/object`', meaning: 'no open request with this id for you (answered, expired, never filed, or its outcome is no longer kept)' },
+  CREDENTIALS_REQUEST_LIMIT: { status: 429, arises: '`POST /v1/credentials/requests`', meaning: 'the node or the official holds as many open requests as it keeps; try again when some have closed' },
+  CREDENTIALS_REQUEST_UNMET: { status: 422, arises: '`POST /v1/credentials/responses`', meaning: 'the presentation verified but does not show what the request asks: another credential type, or an asked claim not disclosed' },
   CREDENTIALS_VCI_OFFERS_FULL: { status: 503, arises: '`POST /v1/credentials/offers`', meaning: 'as many credential offers are open as the node holds; wait until some are redeemed or expire' },
   CREDENTIALS_VCI_OFFER_UNKNOWN: { status: 404, arises: '`GET /v1/credentials/offers/{id}`', meaning: 'no open credential offer with this id: redeemed, expired, or never made' },
   CREDENTIALS_VCI_GRANT_TYPE: { status: 400, arises: 'OpenID4VCI token endpoint (`unsupported_grant_type`)', meaning: 'only the pre-authorised code grant is supported' },

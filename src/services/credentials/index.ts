@@ -12,6 +12,7 @@ import { DESK_START_OPTIONS } from './routes-desk.js';
 import { credentialCommands } from './cli.js';
 import { walletCommands } from './cli-wallet.js';
 import { credentialsAuthorisation } from './authorisation.js';
+import { createCredentialsHost } from './host.js';
 
 export const credentials = defineService({
   name: 'credentials',
@@ -20,9 +21,11 @@ export const credentials = defineService({
   errors: CREDENTIALS_ERRORS,
   tags: [{ name: 'credentials', description: 'Verifiable credentials: types and trusted issuers, status lists, verification (spec/services/credentials.md).' }],
   routes: credentialsRoutes,
+  host: createCredentialsHost,
   startOptions: DESK_START_OPTIONS,
   commands: { ...credentialCommands, ...walletCommands },
   page: { path: '/credentials', title: 'Check a credential', nav: 'Credentials' },
+  morePages: [{ path: '/wallet', title: 'Your wallet', nav: 'Wallet', module: 'wallet-page' }],
   authorisation: credentialsAuthorisation,
   spec: 'spec/services/credentials.md',
 });

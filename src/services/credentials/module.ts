@@ -22,6 +22,7 @@
  *   credentials/lists/<org>               -> { counts: [n, …] } credentials per list, last = current
  *   credentials/used/<org>/<list>/<page>  -> taken indexes (hex page of 4,096 bits)
  *   credentials/bits/<org>/<list>/<purpose>/<page> -> status bits (revocation, suspension)
+ *   credentials/use/<tag>                 -> UsageRecord: one sealed entry of a holder's usage log (usage-log.ts)
  *
  * Actions:
  *   enact {proposal}                          anyone: apply an executed governance decision
@@ -30,6 +31,7 @@
  *   issue {credentialType, hash, issuer, list, probe}   an official with the role issuer
  *   openList {entries}                        an organisation's admin opens a status list of 2^17 to 2^20 entries
  *   setStatus {hash, status, reason?}         an issuer of the issuing organisation
+ *   logUse {tag, sealed}                      a node or an official of a verifying organisation
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -37,7 +39,7 @@ import { canonicalJson, type Json } from '../../crypto/canonical-json.js';
 import { PolityError } from '../../ledger/errors.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { accountKey } from '../../runtime/executor.js';
-import { getOrg } from '../../runtime/membership.js';
+import { getOrg, ORG_INDEX_KEY } from '../../runtime/membership.js';
 import { firstSchemaError } from '../../runtime/registry.js';
 import { Hex32, OrgId } from '../schemas.js';
 import { proposalKey, type Proposal } from '../gov/module.js';
@@ -69,6 +71,7 @@ import {
   type Position,
 } from './registry.js';
 import { bitOf, capacityOf, LIST_ENTRIES, LIST_SIZES, LISTS_MAX, locate, PROBES_MAX, statusIndexOf, withBit, type StatusPurpose } from './status-list.js';
+import { SEALED_CHARS } from './usage-log.js';
 
 export const CREDENTIALS_MODULE = 'credentials';
 export const credentialKey = (hash: string): string => `credentials/cred/${hash}`;
@@ -76,6 +79,7 @@ export const enactedKey = (proposal: string): string => `credentials/enacted/${p
 export const listsKey = (org: string): string => `credentials/lists/${org}`;
 export const usedKey = (org: string, list: number, page: number): string => `credentials/used/${org}/${list}/${page}`;
 export const bitsKey = (org: string, list: number, purpose: StatusPurpose, page: number): string => `credentials/bits/${org}/${list}/${purpose}/${page}`;
+export const usageKey = (tag: string): string => `credentials/use/${tag}`;
 /** Status changes kept in a record (suspensions and reinstatements, then at most a revocation). */
 const CHANGES_MAX = 32;
 
@@ -109,6 +113,52 @@ export interface OrgLists {
 
 /** The entries of an organisation's list (LIST_ENTRIES unless it was opened with another size). */
 export const entriesOf = (lists: OrgLists, list: number): number => lists.sizes?.[list] ?? LIST_ENTRIES;
+/**
+ * One entry of a holder's usage log as the chain keeps it: the tag (an
+ * address only the holder can recompute), the entry sealed to the holder,
+ * and what the chain knows anyway — the verifying organisation that signed,
+ * and when.
+ */
+export interface UsageRecord {
+  tag: string;
+  sealed: string;
+  org: string;
+  height: number;
+  time: number;
+  txId: string;
+}
+
+export const LogUseArgs = Type.Object(
+  {
+    /** HMAC-SHA256(k_log, "polity-usage:v1:tag:" ‖ i), from the holder's ticket. */
+    tag: Hex32,
+    /** The entry sealed to the ticket's key: fixed length, base64url (usage-log.ts). */
+    sealed: Type.String({ minLength: SEALED_CHARS, maxLength: SEALED_CHARS, pattern: '^[A-Za-z0-9_-]+$' }),
+  },
+  { additionalProperties: false },
+);
+export type LogUseArgs = Static<typeof LogUseArgs>;
+
+/** The organisation a signer acts for when it records a use: an official's, or the one that runs the node key. */
+export function verifierOrgOf(ctx: Pick<ActionContext, 'caller' | 'get'>, signer: string): string | undefined {
+  if (ctx.caller.org !== undefined) return ctx.caller.org;
+  const ids = (ctx.get(ORG_INDEX_KEY) as string[] | undefined) ?? [];
+  for (const id of ids) {
+    const o = getOrg(ctx.get, id);
+    if (o && o.status === 'active' && o.nodes.includes(signer)) return o.id;
+  }
+  return undefined;
+}
+
+function logUse(ctx: ActionContext, args: LogUseArgs): void {
+  const org = verifierOrgOf(ctx, ctx.signer);
+  const o = org === undefined ? undefined : getOrg(ctx.get, org);
+  if (!o || !o.permissions.includes(CREDENTIALS_MODULE)) throw new PolityError('CREDENTIALS_NOT_VERIFIER', 'only a node or an official of an active member organisation with the credentials permission records a use');
+  if (ctx.get(usageKey(args.tag)) !== undefined) throw new PolityError('CREDENTIALS_USE_EXISTS', 'an entry with this tag is recorded already (a tag is used once)');
+  const rec: UsageRecord = { tag: args.tag, sealed: args.sealed, org: o.id, height: ctx.height, time: ctx.time, txId: ctx.txId };
+  ctx.set(usageKey(args.tag), rec as unknown as Json);
+  ctx.emit({ type: 'credentials.used', org: o.id });
+}
 
 const TypeName = Type.String({ pattern: TYPE_NAME_PATTERN });
 const Kind = Type.String({ pattern: KIND_PATTERN });
@@ -408,6 +458,12 @@ export const credentialsModule: ModuleDefinition = {
         ctx.set(credentialKey(args.hash), { ...rec, status: args.status, changes: [...rec.changes, change] } as unknown as Json);
         ctx.emit({ type: 'credentials.status', hash: args.hash, status: args.status });
       },
+    }),
+    logUse: defineAction({
+      access: 'anyone',
+      args: LogUseArgs,
+      description: "A verifying organisation (one of its nodes or officials, with the credentials permission) records one use of a credential in the holder's usage log: a one-time tag from the holder and the entry sealed to the holder. Nothing in it names the holder or the credential.",
+      execute: logUse,
     }),
   },
 };

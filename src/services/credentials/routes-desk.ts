@@ -1,7 +1,7 @@
 /**
  * The issuing desk on a node (desk.ts) and the W3C VC API routes it backs:
  * `POST /credentials/issue` and `POST /credentials/status`
- * (spec/services/credentials.md §8).
+ * (spec/services/credentials.md §10).
  *
  * The desk runs when the node was started with `--issuing-key FILE` (the
  * key file of an official with the role issuer). Who may use it:

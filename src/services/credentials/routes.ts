@@ -6,9 +6,10 @@
  * Polity's own answer with every check, and the W3C VC API's
  * `POST /credentials/verify` — and of presentations (§4a): the verifier's
  * single-use nonces, held in this node's memory, Polity's answer and the VC
- * API's `POST /presentations/verify`. The issuing desk's routes (the VC API's
- * `POST /credentials/issue` and `/credentials/status`, with an issuing
- * official's key held by the node) are in routes-desk.ts.
+ * API's `POST /presentations/verify`. The issuing desk's routes (the VC
+ * API's `POST /credentials/issue` and `/credentials/status`, with an issuing
+ * official's key held by the node) are in routes-desk.ts; OpenID4VP and the
+ * usage log in routes-vp.ts.
  *
  * All reads are public: the registry is what every verifier must audit, and
  * a record says nothing about the holder or the claims. Verification is
@@ -63,6 +64,8 @@ import {
 } from './schemas.js';
 import { verifyCredentialWith } from './verify.js';
 import { getOrg } from '../../runtime/membership.js';
+import { registerPresentationRoutes } from './routes-vp.js';
+import type { CredentialsHostApi } from './host.js';
 import { createDeskHandle, registerDeskRoutes } from './routes-desk.js';
 import { registerVciRoutes } from './routes-vci.js';
 
@@ -93,7 +96,7 @@ function createListSigner(node: PolityNode, get: (key: string) => ReturnType<Par
   };
 }
 
-export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
+export const credentialsRoutes: ServiceRoutes<CredentialsHostApi | undefined> = (app, ctx) => {
   const { node, get } = ctx;
   const signedList = createListSigner(node, get);
   const head = () => ({ height: node.height, txIndex: Number.MAX_SAFE_INTEGER });
@@ -351,4 +354,7 @@ export const credentialsRoutes: ServiceRoutes = (app, ctx) => {
       return stateReceipt([bitsKey(org, list, purpose, locate(index).page)]);
     },
   );
+
+  // OpenID4VP verifier and the holder's usage log (routes-vp.ts).
+  registerPresentationRoutes(app, ctx);
 };

@@ -1,7 +1,7 @@
 /**
  * Requests and answers of the issuing desk's routes: the W3C VC API's
  * `POST /credentials/issue` and `POST /credentials/status`, and OpenID4VCI
- * (spec/services/credentials.md §8, §9). The credential a caller sends is an
+ * (spec/services/credentials.md §10, §9). The credential a caller sends is an
  * open JSON object: desk-routes read it and say what is wrong.
  */
 import { Type, type Static } from '@sinclair/typebox';
