@@ -99,7 +99,10 @@ async function issueSdJwt(holder: KeyPair, subject: Record<string, unknown>, for
 /** An official signs a request object and files it with the node (a signed HTTP request). */
 async function ask(official: KeyPair, a: PresentationAsk): Promise<{ id: string; link: string; qr: string; clientId: string }> {
   const { jwt } = signRequestObject({ ask: a, publicKey: official.publicKey, secretKey: official.secretKey, responseUri: `${api}/v1/credentials/responses`, nonce: fresh(), state: fresh(), nowS: nowS(), clientName: 'Employer' });
-  return createClient({ url: api, key: official }).request('POST', '/v1/credentials/requests', { request: jwt }, { signed: true });
+  const filed = await createClient({ url: api, key: official }).request<{ id: string; link: string; qr: string; clientId: string }>('POST', '/v1/credentials/requests', { request: jwt }, { signed: true });
+  // The id is typed after `polity credential asked`: hex, so it never starts with "-" (read as an option).
+  assert.match(filed.id, /^[0-9a-f]{32}$/, `request id ${filed.id}`);
+  return filed;
 }
 
 const result = (official: KeyPair, id: string) => createClient({ url: api, key: official }).request<{ status: string; outcome?: { verified: boolean; code?: string; claims?: Record<string, unknown>; usageLogged: boolean; credentialType?: string } }>('GET', `/v1/credentials/requests/${id}`, undefined, { signed: true });
@@ -356,7 +359,7 @@ test('polity wallet present and polity wallet log: the holder sees who asks and 
     // The employer's official asks with the CLI: the link and its QR code for the holder.
     const asked = await run(['credential', 'ask', '--type', 'UniversityDiploma', '--claims', 'degree', '--purpose', 'hiring: check the degree', '--format', 'jwt_vc_json', '--key', adminKeyPath(t.dir)]);
     assert.equal(asked.code, 0, asked.err);
-    const filed = { link: /^(openid4vp:\/\/\S+)$/m.exec(asked.out)![1]!, id: /^request ([A-Za-z0-9_-]{22}),/m.exec(asked.out)![1]! };
+    const filed = { link: /^(openid4vp:\/\/\S+)$/m.exec(asked.out)![1]!, id: /^request ([0-9a-f]{32}),/m.exec(asked.out)![1]! };
     assert.match((await run(['credential', 'asked', filed.id, '--key', adminKeyPath(t.dir)])).out, /^pending: no answer yet$/);
     // Without approval nothing is sent (not a terminal, no --yes).
     const refused = await run(['wallet', 'present', filed.link]);

@@ -144,7 +144,7 @@ export async function runCredentialAsk(sub: 'ask' | 'asked', values: Record<stri
   const key = await loadUserKey(values);
   const client = createClient({ url: apiUrl(values), key });
   if (sub === 'asked') {
-    if (!id || !/^[A-Za-z0-9_-]{22}$/.test(id)) throw new UsageError('expected: credential asked ID (the id `ask` printed)');
+    if (!id || !/^[0-9a-f]{32}$/.test(id)) throw new UsageError('expected: credential asked ID (the id `ask` printed)');
     const r = await client.request<{ status: string; ask: { credentialType: string }; outcome?: { verified: boolean; code?: string; message?: string; claims?: Record<string, unknown>; issuer?: { org: string; height: number }; usageLogged: boolean } }>('GET', `/v1/credentials/requests/${id}`, undefined, { signed: true });
     if (values.json) io.out(JSON.stringify(r));
     else if (!r.outcome) io.out(`${r.status}: no answer yet`);

@@ -27,7 +27,11 @@ export const NONCE_BYTES = 16;
 export type NonceOutcome = 'ok' | 'unknown' | 'used' | 'expired';
 
 export interface NonceStore {
-  /** A fresh nonce (base64url of the random bytes) and when it expires, or undefined when `max` unexpired nonces are held. */
+  /**
+   * A fresh nonce (lowercase hex of the random bytes: never starts with "-", so it can follow
+   * `--nonce` on a command line as it is) and when it expires, or undefined when `max` unexpired
+   * nonces are held.
+   */
   issue(nowMs: number, random: Uint8Array): { nonce: string; expiresAtMs: number } | undefined;
   /** Take a nonce back, once. */
   take(nonce: string, nowMs: number): NonceOutcome;
@@ -49,7 +53,7 @@ export function createNonceStore(options: { max?: number; ttlMs?: number } = {})
       if (random.length < NONCE_BYTES) throw new RangeError(`expected ${NONCE_BYTES} random bytes, got ${random.length}`);
       prune(nowMs);
       if (live.size >= max) return undefined;
-      const nonce = Buffer.from(random.subarray(0, NONCE_BYTES)).toString('base64url');
+      const nonce = Buffer.from(random.subarray(0, NONCE_BYTES)).toString('hex');
       const expiresAtMs = nowMs + ttlMs;
       live.set(nonce, { expiresAtMs, used: false });
       return { nonce, expiresAtMs };

@@ -103,7 +103,7 @@ export function registerPresentationRoutes(app: TypedApp, { node, get, auth, hos
       if (read.publicKey !== me.key) throw new PolityError('CREDENTIALS_REQUEST_INVALID', "the request object must be signed by the official's own key (its client_id)");
       const origins = [...auth.origins(), originOf(request)];
       if (!origins.some((o) => read.payload.response_uri === o + RESPONSES_PATH)) throw new PolityError('CREDENTIALS_REQUEST_INVALID', `response_uri must be this node's ${RESPONSES_PATH}`);
-      const id = randomBytes(16).toString('base64url');
+      const id = randomBytes(16).toString('hex');
       const origin = read.payload.response_uri.slice(0, -RESPONSES_PATH.length);
       const r: VerifierRequest = {
         id,

@@ -43,7 +43,7 @@ export const FiledRequest = Type.Object({
   ask: Ask,
   expiresAt: Type.Integer({ description: 'ms since the epoch' }),
 });
-export const RequestParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$' }) });
+export const RequestParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{32}$' }) });
 export const RequestObjectText = Type.String({ description: 'the signed request object, application/oauth-authz-req+jwt' });
 export const RequestResult = Type.Object({
   id: Type.String(),
