@@ -379,7 +379,7 @@ test('polity wallet present and polity wallet log: the holder sees who asks and 
     assert.deepEqual(r.outcome?.claims, { degree: 'MSc Physics' }, 'the official sees only what it asked for');
     const outcome = await run(['credential', 'asked', filed.id, '--key', adminKeyPath(t.dir)]);
     assert.equal(outcome.code, 0);
-    assert.match(outcome.out, /^VERIFIED — UniversityDiploma issued by .* at height \d+; no paper needed\n  degree: MSc Physics\n  recorded in the holder's usage log$/);
+    assert.match(outcome.out, /^VERIFIED — UniversityDiploma issued by .* at height \d+; no paper needed \(checked at height \d+\)\n  degree: MSc Physics\n  recorded in the holder's usage log$/);
     console.log(outcome.out);
 
     const log = await until(async () => {

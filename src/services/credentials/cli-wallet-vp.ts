@@ -109,7 +109,7 @@ async function log(wallet: Wallet, storage: WalletStorage, values: Record<string
       continue;
     }
     const e = l.entry;
-    io.out(`${when}  ${l.record.org}  ${e.credentialType} ${byHash.get(e.credential) ?? e.credential.slice(0, 16) + '…'}  claims ${e.claims.join(', ')}  purpose "${e.purpose}"  (height ${l.record.height})${l.mismatch ? `  WARNING: the entry names ${e.org}, the chain's signer is ${l.record.org}` : ''}`);
+    io.out(`${when}  ${l.record.org}  ${e.credentialType} ${byHash.get(e.credential) ?? e.credential.slice(0, 16) + '…'}  claims ${e.claims.join(', ')}  purpose "${e.purpose}"${e.refused ? `  REFUSED (${e.refused})` : ''}  (height ${l.record.height})${l.mismatch ? `  WARNING: the entry names ${e.org}, the chain's signer is ${l.record.org}` : ''}`);
   }
   return 0;
 }
@@ -145,14 +145,14 @@ export async function runCredentialAsk(sub: 'ask' | 'asked', values: Record<stri
   const client = createClient({ url: apiUrl(values), key });
   if (sub === 'asked') {
     if (!id || !/^[0-9a-f]{32}$/.test(id)) throw new UsageError('expected: credential asked ID (the id `ask` printed)');
-    const r = await client.request<{ status: string; ask: { credentialType: string }; outcome?: { verified: boolean; code?: string; message?: string; claims?: Record<string, unknown>; issuer?: { org: string; height: number }; usageLogged: boolean } }>('GET', `/v1/credentials/requests/${id}`, undefined, { signed: true });
+    const r = await client.request<{ status: string; ask: { credentialType: string }; outcome?: { verified: boolean; code?: string; message?: string; claims?: Record<string, unknown>; issuer?: { org: string; height: number }; usageLogged: boolean; height: number } }>('GET', `/v1/credentials/requests/${id}`, undefined, { signed: true });
     if (values.json) io.out(JSON.stringify(r));
     else if (!r.outcome) io.out(`${r.status}: no answer yet`);
     else if (r.outcome.verified) {
-      io.out(`VERIFIED — ${r.ask.credentialType} issued by ${r.outcome.issuer?.org} at height ${r.outcome.issuer?.height}; no paper needed`);
+      io.out(`VERIFIED — ${r.ask.credentialType} issued by ${r.outcome.issuer?.org} at height ${r.outcome.issuer?.height}; no paper needed (checked at height ${r.outcome.height})`);
       for (const [k, v] of Object.entries(r.outcome.claims ?? {})) io.out(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
       io.out(r.outcome.usageLogged ? "  recorded in the holder's usage log" : '  the holder asked for no usage-log entry');
-    } else io.out(`REFUSED (${r.outcome.code}): ${r.outcome.message}`);
+    } else io.out(`REFUSED (${r.outcome.code}) at height ${r.outcome.height}: ${r.outcome.message}`);
     return r.outcome && !r.outcome.verified ? 1 : 0;
   }
   const claims = typeof values.claims === 'string' ? values.claims.split(',').map((c) => c.trim()).filter((c) => c.length > 0) : [];

@@ -102,7 +102,7 @@ test('the request store: bounded in all and per official, a state or nonce never
   const first = store.take(request(1).state, 2000);
   assert.ok('request' in first && !('why' in first));
   assert.deepEqual(store.take(request(1).state, 2000), { why: 'answered', request: store.get(request(1).id, 2000) });
-  store.settle(request(1).id, { verified: true, usageLogged: false, answeredMs: 2000 });
+  store.settle(request(1).id, { verified: true, usageLogged: false, height: 1, answeredMs: 2000 });
   assert.equal(store.statusOf(store.get(request(1).id, 2000)!, 2000), 'verified');
   assert.deepEqual((store.take(request(1).state, 2001) as { why: string }).why, 'answered');
   assert.deepEqual(store.take('unknown-state-xxxxxxxxxxxxxx', 2000), { why: 'unknown' });

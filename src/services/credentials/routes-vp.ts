@@ -210,23 +210,20 @@ export function registerPresentationRoutes(app: TypedApp, { node, get, auth, hos
 
   /** Check a presentation against its request, and queue the usage-log entry when it holds. */
   function answer(r: VerifierRequest, presentation: string, ticket: { tag: string; key: string } | undefined, nowMs: number): RequestOutcome {
+    // The state is read once, synchronously, at this height: the outcome names it.
+    const height = node.height;
     const v = checkPresentation(get, presentation, { audience: r.clientId, nonce: r.nonce, nowMs });
-    if (!v.verified) return { verified: false, code: v.code!, message: v.message!, usageLogged: false, answeredMs: nowMs };
-    if (v.credentialType !== r.ask.credentialType) return { verified: false, code: 'CREDENTIALS_REQUEST_UNMET', message: `the request asks for a ${r.ask.credentialType}, the presentation shows a ${v.credentialType}`, usageLogged: false, answeredMs: nowMs };
+    if (!v.verified) {
+      // Refused for its status or validity (revoked, suspended, expired): the holder showed it all the same, so the use is logged, marked refused.
+      const logged = v.credentialHash !== undefined && v.credentialType === r.ask.credentialType ? queueUse(r, v.credentialHash, v.credentialType, ticket, nowMs, v.code) : false;
+      return { verified: false, code: v.code!, message: v.message!, usageLogged: logged, ...(logged && ticket ? { usageTag: ticket.tag } : {}), height, answeredMs: nowMs };
+    }
+    if (v.credentialType !== r.ask.credentialType) return { verified: false, code: 'CREDENTIALS_REQUEST_UNMET', message: `the request asks for a ${r.ask.credentialType}, the presentation shows a ${v.credentialType}`, usageLogged: false, height, answeredMs: nowMs };
     const missing = r.ask.claims.filter((c) => !(c in (v.claims ?? {})));
-    if (missing.length > 0) return { verified: false, code: 'CREDENTIALS_REQUEST_UNMET', message: `the presentation does not disclose ${missing.join(', ')}`, usageLogged: false, answeredMs: nowMs };
+    if (missing.length > 0) return { verified: false, code: 'CREDENTIALS_REQUEST_UNMET', message: `the presentation does not disclose ${missing.join(', ')}`, usageLogged: false, height, answeredMs: nowMs };
     // Only what was asked reaches the official.
     const claims = Object.fromEntries(r.ask.claims.map((c) => [c, v.claims![c]]));
-    let usageLogged = false;
-    if (ticket && host) {
-      const entry: UsageEntry = { v: 1, org: r.org, verifier: r.clientId, credential: v.credentialHash!, credentialType: v.credentialType!, purpose: r.ask.purpose, claims: r.ask.claims, time: nowMs };
-      try {
-        const sealed = sealUsageEntry(entry, ticket, { ephemeralSecret: randomBytes(32), iv: randomBytes(12) });
-        usageLogged = !host.useRecorded(ticket.tag) && host.queueUse({ tag: ticket.tag, sealed });
-      } catch {
-        usageLogged = false; // a ticket whose key is not a usable X25519 key: the holder's loss, said in the outcome
-      }
-    }
+    const usageLogged = queueUse(r, v.credentialHash!, v.credentialType!, ticket, nowMs);
     return {
       verified: true,
       credentialType: v.credentialType!,
@@ -235,7 +232,20 @@ export function registerPresentationRoutes(app: TypedApp, { node, get, auth, hos
       ...(v.holder ? { holder: v.holder } : {}),
       usageLogged,
       ...(usageLogged && ticket ? { usageTag: ticket.tag } : {}),
+      height,
       answeredMs: nowMs,
     };
+  }
+
+  /** Seal the holder's usage-log entry to its ticket and queue it for the chain; whether it was queued. */
+  function queueUse(r: VerifierRequest, credential: string, credentialType: string, ticket: { tag: string; key: string } | undefined, nowMs: number, refused?: string): boolean {
+    if (!ticket || !host) return false;
+    const entry: UsageEntry = { v: 1, org: r.org, verifier: r.clientId, credential, credentialType, purpose: r.ask.purpose, claims: r.ask.claims, time: nowMs, ...(refused ? { refused } : {}) };
+    try {
+      const sealed = sealUsageEntry(entry, ticket, { ephemeralSecret: randomBytes(32), iv: randomBytes(12) });
+      return !host.useRecorded(ticket.tag) && host.queueUse({ tag: ticket.tag, sealed });
+    } catch {
+      return false; // a ticket whose key is not a usable X25519 key: the holder's loss, said in the outcome
+    }
   }
 }

@@ -61,6 +61,7 @@ export const RequestResult = Type.Object({
       holder: Type.Optional(Type.String()),
       usageLogged: Type.Boolean(),
       usageTag: Type.Optional(Type.String()),
+      height: Type.Integer({ description: "the height of the chain state the presentation was judged against: a revocation at or below it was seen" }),
       answeredMs: Type.Integer(),
     }),
   ),

@@ -63,6 +63,10 @@ test('a sealed entry has a fixed size, opens only with the right secret and inde
   bytes[100] = bytes[100]! ^ 1;
   assert.equal(openUsageEntry(bytes.toString('base64url'), k, 3), undefined, 'an altered byte');
   assert.match(entryProblem(entry('bank', 'z'.repeat(129))) ?? '', /purpose/);
+  // A refused use (the credential revoked, say) is sealed and opened the same way; only status and validity codes are taken.
+  const refused = { ...entry('bank', 'x'), refused: 'CREDENTIALS_REVOKED' };
+  assert.deepEqual(openUsageEntry(sealUsageEntry(refused, t, fresh()), k, 3), refused);
+  assert.match(entryProblem({ ...entry('bank', 'x'), refused: 'CREDENTIALS_PROOF_INVALID' }) ?? '', /refused/);
   assert.throws(() => sealUsageEntry(entry('bank', 'x'), { tag: t.tag, key: 'short' }, fresh()), /key/);
 });
 

@@ -64,7 +64,17 @@ export interface UsageEntry {
   claims: string[];
   /** When the verifier checked the presentation, ms since the epoch. */
   time: number;
+  /**
+   * Absent when the verifier accepted the presentation; else the code it was
+   * refused with, for an authentic presentation of a credential that was
+   * genuinely issued but is revoked, suspended, expired or not yet valid
+   * (the holder's claims reached the verifier all the same).
+   */
+  refused?: string;
 }
+
+/** The refusals recorded in the usage log: the holder's proof and the credential's issuance held, its status or validity did not. */
+export const LOGGED_REFUSALS: readonly string[] = ['CREDENTIALS_REVOKED', 'CREDENTIALS_SUSPENDED', 'CREDENTIALS_EXPIRED', 'CREDENTIALS_NOT_YET_VALID'];
 
 function checkSecret(secret: Uint8Array): void {
   if (!(secret instanceof Uint8Array) || secret.length !== 32) throw new Error(`usage-log secret: expected 32 bytes, got ${secret?.length}`);
@@ -104,6 +114,7 @@ export function entryProblem(e: UsageEntry): string | undefined {
   if (e.purpose.length > PURPOSE_CHARS_MAX) return `purpose: at most ${PURPOSE_CHARS_MAX} characters`;
   if (e.claims.length > CLAIMS_MAX) return `claims: at most ${CLAIMS_MAX} names`;
   if (e.claims.some((c) => c.length > CLAIM_NAME_CHARS_MAX)) return `claims: names of at most ${CLAIM_NAME_CHARS_MAX} characters`;
+  if (e.refused !== undefined && !LOGGED_REFUSALS.includes(e.refused)) return `refused: one of ${LOGGED_REFUSALS.join(', ')}`;
   if (canonicalJson(e as unknown as Json).length > ENTRY_PLAINTEXT_BYTES) return `the entry exceeds ${ENTRY_PLAINTEXT_BYTES} bytes`;
   return undefined;
 }

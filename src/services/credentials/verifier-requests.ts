@@ -33,6 +33,8 @@ export interface RequestOutcome {
   /** Whether a usage-log entry was queued for the chain, and its tag. */
   usageLogged: boolean;
   usageTag?: string;
+  /** The height of the chain state the presentation was judged against (the verifying node's head when it answered). */
+  height: number;
   answeredMs: number;
 }
 

@@ -12,6 +12,7 @@
 import type { Json } from '../../crypto/canonical-json.js';
 import { claimsProblem } from './claims.js';
 import { verifyPresentation } from './presentation.js';
+import { LOGGED_REFUSALS } from './usage-log.js';
 
 export interface PresentationCheck {
   verified: boolean;
@@ -27,7 +28,11 @@ export interface PresentationCheck {
 
 export function checkPresentation(get: (key: string) => Json | undefined, presentation: string, expect: { audience: string; nonce: string; nowMs: number }): PresentationCheck {
   const v = verifyPresentation(get, presentation, { audience: expect.audience, nonce: expect.nonce }, { nowMs: expect.nowMs, claimsProblem, takeNonce: (n) => (n === expect.nonce ? 'ok' : 'unknown') });
-  if (!v.verified) return { verified: false, code: v.code!, message: v.message! };
+  if (!v.verified) {
+    // A credential refused for its status or validity was genuinely issued and shown by its holder: name it (usage log).
+    const i = v.credentials.length === 1 && LOGGED_REFUSALS.includes(v.code!) ? v.credentials[0]!.issuance : undefined;
+    return { verified: false, code: v.code!, message: v.message!, ...(i ? { credentialHash: i.hash, credentialType: i.credentialType } : {}) };
+  }
   if (v.credentials.length !== 1) return { verified: false, code: 'CREDENTIALS_PRESENTATION_MALFORMED', message: `the request asks for one credential; the presentation holds ${v.credentials.length}` };
   const c = v.credentials[0]!;
   const i = c.issuance!;
