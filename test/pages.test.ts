@@ -167,6 +167,16 @@ browserSuite('every page passes axe-core at desktop and phone widths', () => {
       },
       { name: 'validators', path: '/validators', ready: '#current-table' },
       { name: 'evidence', path: '/evidence', ready: '#evidence-table .badge' },
+      { name: 'credentials', path: '/credentials', ready: '#dropzone' },
+      {
+        name: 'credentials-invalid',
+        path: '/credentials',
+        ready: '#verdict',
+        act: async (p) => {
+          await p.fill('#credential-text', 'this is not a credential');
+          await p.click('#check');
+        },
+      },
       { name: 'invoices', path: '/invoices', ready: '#lookup-form' },
       { name: 'invoices-found', path: '/invoices?seller=local-department&number=PG-0001', ready: '#lifecycle-table tbody tr' },
       {
