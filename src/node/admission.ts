@@ -59,6 +59,8 @@ export interface Admission {
   submit(values: readonly unknown[], options?: { fromPeer?: boolean }): Promise<SubmitOutcome[]>;
   /** Transactions waiting. */
   readonly size: number;
+  /** Bytes of the transactions waiting (the metrics' mempool size). */
+  readonly bytes: number;
   has(txId: string): boolean;
   /** Up to `limit` waiting transactions, in arrival order. */
   list(limit: number): SignedTx[];
@@ -157,6 +159,9 @@ export function createAdmission(options: AdmissionOptions): Admission {
     },
     get size() {
       return mempool.size;
+    },
+    get bytes() {
+      return mempool.bytes;
     },
     has: (txId) => mempool.has(txId),
     list: (limit) => mempool.list(limit).map((d) => d.tx),
