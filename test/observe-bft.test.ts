@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runInitNetwork } from '../src/cli/network-init.js';
 import type { Io } from '../src/cli/io.js';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { whyNotCommitted } from '../src/cli/wait-cause.js';
 import type { KeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { anchorTx, freePortRange, randomHash, tempDir } from './helpers.js';
@@ -200,5 +201,17 @@ test('four validators: /metrics parses and carries the key series; one stopped k
   console.log(`# polity status --api ${a.api}:\n${status.stdout.trimEnd().split('\n').map((l) => `#   ${l}`).join('\n')}`);
   assert.match(status.stdout, /no quorum/);
   assert.match(status.stdout, /last block/);
+  // A command that waits for a commit gives up after its timeout and names the cause.
+  const doc = join(root, 'minutes.txt');
+  await writeFile(doc, 'minutes of the meeting\n');
+  const notarize = await promisify(execFile)(process.execPath, [BIN, 'notarize', doc, '--api', a.api, '--key', join(a.dir, 'admin-key.json'), '--timeout-ms', '3000']).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+  const said = `${notarize.stdout}${notarize.stderr}`.trim();
+  console.log(`# polity notarize --timeout-ms 3000 with no quorum (exit ${notarize.code}):\n${said.split('\n').map((l) => `#   ${l}`).join('\n')}`);
+  assert.notEqual(notarize.code, 0);
+  assert.match(said, /not ready: no quorum/);
+  assert.match(await whyNotCommitted({ url: c.api }), /^node unreachable/);
   t.diagnostic(`whole test ${Date.now() - t0} ms`);
 });

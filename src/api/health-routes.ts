@@ -19,6 +19,7 @@ import { Type } from '@sinclair/typebox';
 import type { LogLevel } from '../node/log.js';
 import type { PolityNode } from '../node/node.js';
 import * as S from '../schemas/api.js';
+import { errorResponses } from '../schemas/common.js';
 import type { TypedApp } from './route.js';
 
 export interface HealthRouteOptions {
@@ -33,7 +34,7 @@ export const ACCESS_LOG_LEVELS: readonly (LogLevel | 'off')[] = ['off', 'debug',
 export function registerHealthRoutes(app: TypedApp, node: PolityNode, options: HealthRouteOptions = {}): void {
   app.get(
     '/healthz',
-    { schema: { operationId: 'getHealthz', tags: ['operations'], summary: 'Liveness: 200 while the process answers (restart it when this fails).', response: { 200: S.Alive } } },
+    { schema: { operationId: 'getHealthz', tags: ['operations'], summary: 'Liveness: 200 while the process answers (restart it when this fails).', response: { 200: S.Alive, ...errorResponses() } } },
     async () => ({ status: 'alive' as const }),
   );
 
@@ -45,8 +46,8 @@ export function registerHealthRoutes(app: TypedApp, node: PolityNode, options: H
         tags: ['operations'],
         summary: 'Readiness: 200 when the node has quorum, is caught up, is not stalled and its storage is writable; 503 with the reasons otherwise.',
         description:
-          'Quorum (BFT): the validators this node hears from, itself included, hold more than two thirds of the voting power. Stalled: no new block for longer than expected (BFT makes a block at every height; solo only while transactions wait). Reason codes: NO_QUORUM, STALLED, CATCHING_UP, STORAGE_DAMAGED, STORAGE_NOT_WRITABLE, NODE_FAILED.',
-        response: { 200: S.Ready, 503: S.NotReady },
+          'Quorum (BFT): the validators this node hears from, itself included, hold more than two thirds of the voting power. Stalled: no new block for longer than expected (BFT makes a block at every height; solo only while transactions wait). Reason codes: NO_QUORUM, STALLED, CATCHING_UP, STORAGE_DAMAGED, STORAGE_NOT_WRITABLE, STOPPED.',
+        response: { 200: S.Ready, 503: S.NotReady, ...errorResponses() },
       },
     },
     async (_request, reply) => {
@@ -76,7 +77,7 @@ export function registerHealthRoutes(app: TypedApp, node: PolityNode, options: H
           tags: ['operations'],
           summary: 'Prometheus metrics in the text exposition format 0.0.4 (names in spec/operations.md).',
           produces: ['text/plain'],
-          response: { 200: Type.String({ description: 'Prometheus text format' }) },
+          response: { 200: Type.String({ description: 'Prometheus text format' }), ...errorResponses() },
         },
       },
       async (_request, reply) => {

@@ -92,6 +92,6 @@ test('solo: an idle chain without blocks is not stalled; work waiting longer tha
 test('not ready while catching up, with storage damaged or not writable, or after a failure; each named', () => {
   const watch = createStallWatch(0, recorder().log);
   const h = watch.check(bft({ highestPeerHeight: 9, storage: { state: 'damaged', detail: 'the chain store x is damaged: block 3' }, storageWritable: false, failure: 'disk full' }));
-  assert.deepEqual(h.reasons.map((r) => r.code), ['NODE_FAILED', 'STORAGE_DAMAGED', 'STORAGE_NOT_WRITABLE', 'CATCHING_UP']);
+  assert.deepEqual(h.reasons.map((r) => r.code), ['STOPPED', 'STORAGE_DAMAGED', 'STORAGE_NOT_WRITABLE', 'CATCHING_UP']);
   assert.equal(watch.check(bft({ highestPeerHeight: 2 })).ready, true, 'a peer one height ahead is deciding the next block, not ahead');
 });

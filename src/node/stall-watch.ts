@@ -60,7 +60,7 @@ export interface HealthInputs {
   failure?: string;
 }
 
-export type ReadinessCode = 'NO_QUORUM' | 'STALLED' | 'CATCHING_UP' | 'STORAGE_DAMAGED' | 'STORAGE_NOT_WRITABLE' | 'NODE_FAILED';
+export type ReadinessCode = 'NO_QUORUM' | 'STALLED' | 'CATCHING_UP' | 'STORAGE_DAMAGED' | 'STORAGE_NOT_WRITABLE' | 'STOPPED';
 
 export interface Quorum {
   ok: boolean;
@@ -152,7 +152,7 @@ export function createStallWatch(startMs: number, log: Logger, options: Partial<
       const stalled = waitingSince !== undefined && now - waitingSince > stallAfterMs;
 
       const reasons: NodeHealth['reasons'] = [];
-      if (inputs.failure) reasons.push({ code: 'NODE_FAILED', message: `the node stopped after an internal failure: ${inputs.failure.slice(0, 200)}` });
+      if (inputs.failure) reasons.push({ code: 'STOPPED', message: `the node stopped after an internal failure: ${inputs.failure.slice(0, 200)}` });
       if (inputs.storage.state === 'damaged') reasons.push({ code: 'STORAGE_DAMAGED', message: inputs.storage.detail?.slice(0, 300) ?? 'the block store is damaged' });
       if (!inputs.storageWritable) reasons.push({ code: 'STORAGE_NOT_WRITABLE', message: 'the data directory does not accept writes' });
       if (!quorum.ok) {

@@ -16,7 +16,7 @@ const Int = (options: { minimum?: number; maximum?: number; description?: string
 /** Why a node is not ready (GET /readyz, GET /v1/status `health`; src/node/stall-watch.ts). */
 export const ReadinessReason = Type.Object(
   {
-    code: Word(['NO_QUORUM', 'STALLED', 'CATCHING_UP', 'STORAGE_DAMAGED', 'STORAGE_NOT_WRITABLE', 'NODE_FAILED']),
+    code: Word(['NO_QUORUM', 'STALLED', 'CATCHING_UP', 'STORAGE_DAMAGED', 'STORAGE_NOT_WRITABLE', 'STOPPED']),
     message: Type.String({ maxLength: 2000 }),
   },
   { title: 'ReadinessReason' },
