@@ -150,6 +150,8 @@ test('four validators: /metrics parses and carries the key series; one stopped k
   assert.equal(healthz.status, 200);
   const metrics = await getText(a, '/metrics');
   assert.equal(metrics.status, 200);
+  // For `promtool check metrics` (scripts/check-metrics.sh): the scrape, as it came.
+  if (process.env.POLITY_METRICS_OUT) await writeFile(process.env.POLITY_METRICS_OUT, metrics.text);
   const samples = parsePrometheus(metrics.text);
   const shown: string[] = [];
   for (const series of KEY_SERIES) {

@@ -89,4 +89,7 @@ test('the process and runtime defaults are there when asked for', async () => {
   const text = await createNodeMetrics(fakeSource()).text();
   assert.match(text, /^process_cpu_seconds_total /m);
   assert.match(text, /^nodejs_heap_size_used_bytes /m);
+  // Only counters end in _total (prom-client's three gauges that did are removed).
+  const types = new Map(text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => [l.split(' ')[2]!, l.split(' ')[3]!]));
+  for (const [name, type] of types) if (name.endsWith('_total')) assert.equal(type, 'counter', name);
 });

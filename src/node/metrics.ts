@@ -67,7 +67,12 @@ export const snakeCase = (name: string): string => name.replace(/([a-z0-9])([A-Z
 
 export function createNodeMetrics(source: MetricsSource, options: { defaults?: boolean } = {}): NodeMetrics {
   const registry = new Registry();
-  if (options.defaults !== false) collectDefaultMetrics({ register: registry });
+  if (options.defaults !== false) {
+    collectDefaultMetrics({ register: registry });
+    // Gauges prom-client names with `_total`, against the conventions (promtool flags them); the
+    // same counts by type remain (nodejs_active_handles{type}, nodejs_active_requests, nodejs_active_resources).
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  }
   const gauge = (name: string, help: string, read: () => number): void =>
     void new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
   const total = (name: string, help: string, read: () => number): void =>
