@@ -61,6 +61,8 @@ export interface Admission {
   readonly size: number;
   /** Bytes of the transactions waiting (the metrics' mempool size). */
   readonly bytes: number;
+  /** Transactions waiting behind a nonce gap: no block can take them yet (so their wait is no stall). */
+  readonly gapped: number;
   has(txId: string): boolean;
   /** Up to `limit` waiting transactions, in arrival order. */
   list(limit: number): SignedTx[];
@@ -162,6 +164,9 @@ export function createAdmission(options: AdmissionOptions): Admission {
     },
     get bytes() {
       return mempool.bytes;
+    },
+    get gapped() {
+      return mempool.gappedCount;
     },
     has: (txId) => mempool.has(txId),
     list: (limit) => mempool.list(limit).map((d) => d.tx),

@@ -258,7 +258,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     nowMs: clock.now(),
     consensus: engine.kind,
     height: chain.height,
-    pendingWork: consensus!.pendingWork(),
+    // What a block could take now: a transaction behind a nonce gap waits for its sender, not for consensus.
+    pendingWork: Math.max(0, consensus!.pendingWork() - admission.gapped),
     validators: chain.validatorSetAt(chain.height + 1).validators,
     selfKey: nodeKey,
     connected: p2p?.connectedPeers() ?? [],
