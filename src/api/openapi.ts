@@ -25,6 +25,7 @@ export const CORE_TAGS: readonly ApiTag[] = [
   { name: 'state', description: 'The authenticated state: any key, with an inclusion or non-inclusion proof (spec/state.md).' },
   { name: 'consensus', description: 'The validator sets and their handovers: what offline verifiers need to follow the chain (spec/consensus.md).' },
   { name: 'modules', description: 'The modules the chain runs, every action with who may call it.' },
+  { name: 'operations', description: 'Probes and metrics for operators: liveness, readiness with its reasons, Prometheus metrics (spec/operations.md).' },
   { name: 'auth', description: 'Signed requests (RFC 9421) and sessions by challenge and response (spec/api-auth.md).' },
 ];
 

@@ -36,6 +36,8 @@ import { originsOfListenAddress, parsePublicOrigin } from './origin.js';
 import { createSessionStore } from './sessions.js';
 import { registerAuthRoutes, sessionStandingOf } from './auth-routes.js';
 import { registerCoreRoutes } from './core-routes.js';
+import { registerHealthRoutes } from './health-routes.js';
+import type { LogLevel } from '../node/log.js';
 import { registerLimits, type ApiLimits } from './limits.js';
 import { CORE_TAGS, openApiOptions } from './openapi.js';
 import type { ApiService, TypedApp } from './route.js';
@@ -63,6 +65,10 @@ export interface ApiOptions {
   sessionsMax?: number;
   /** Per-client rate limits and the gates for heavy work (limits.ts; defaults in DEFAULT_LIMITS, spec/api.md). */
   limits?: Partial<ApiLimits>;
+  /** Serve GET /metrics (default true; `polity start --metrics off`). */
+  metrics?: boolean;
+  /** Log each answered request at this level (default 'off'; `polity start --access-log`). */
+  accessLog?: LogLevel | 'off';
   /** Each service's `polity start` options that were given (ApiService.startOptions), by service name. */
   serviceOptions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
@@ -135,6 +141,7 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
   const registry = createModuleRegistry(services.map((s) => s.module));
   const statusSchema: TObject = Type.Composite([S.NodeStatus, ...services.flatMap((s) => (s.status ? [s.status] : []))], { title: 'Status' });
   registerCoreRoutes(app, { node, registry, statusSchema });
+  registerHealthRoutes(app, node, { ...(options.metrics === undefined ? {} : { metrics: options.metrics }), ...(options.accessLog ? { accessLog: options.accessLog } : {}) });
   registerAuthRoutes(app, node, auth);
   for (const service of services) {
     service.routes(app, { node, host: node.host(service.name), auth, statusOf: errors.statusOf, get: stateGet, options: options.serviceOptions?.[service.name] ?? {} });

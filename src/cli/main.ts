@@ -49,7 +49,10 @@ const CORE_COMMANDS: Record<string, Command> = {
   },
   start: {
     summary: 'run a node: solo consensus, embedded storage, API and web pages on localhost',
-    usage: 'polity start [--data DIR] [--port N] [--host ADDR] [--public-url URL] [--init] [--block-interval-ms MS] [--no-repair]',
+    usage:
+      'polity start [--data DIR] [--port N] [--host ADDR] [--public-url URL] [--init] [--block-interval-ms MS] [--no-repair]\n' +
+      '       [--log-level debug|info|warn|error|silent (info)] [--log-format text|json (text)] [--access-log off|debug|info|warn (off)]\n' +
+      '       [--metrics on|off (on: GET /metrics on the API port)] [--stall-after-ms MS (10000)]',
     options: {
       ...COMMON,
       data: NODE_TARGET.data,
@@ -62,6 +65,10 @@ const CORE_COMMANDS: Record<string, Command> = {
       // BFT: refuse a damaged block store instead of moving it aside and resyncing (spec/storage.md §8.4).
       'no-repair': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
+      'log-format': { type: 'string', default: 'text' },
+      'access-log': { type: 'string', default: 'off' },
+      metrics: { type: 'string', default: 'on' },
+      'stall-after-ms': { type: 'string' },
     },
     positionals: { min: 0, max: 0 },
     run: (values, positionals, io, app) => runStart(values, positionals, io, app),
@@ -127,7 +134,7 @@ const CORE_COMMANDS: Record<string, Command> = {
     run: (values, positionals, io) => runLocalnet(values, positionals, io),
   },
   status: {
-    summary: "a node's chain, height and latest block",
+    summary: "a node's chain, height, latest block, peers, quorum and readiness",
     usage: 'polity status [--port N | --api URL]',
     options: { ...COMMON, ...NODE_TARGET },
     positionals: { min: 0, max: 0 },

@@ -5,7 +5,8 @@ import { parsePublicOrigin } from '../api/origin.js';
 import { createNode } from '../node/node.js';
 import { exists, initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
 import { isHost, networkPath, readNetworkFile } from './network-init.js';
-import { createLogger, type LogLevel } from '../node/log.js';
+import { createLogger, LOG_FORMATS, type LogFormat, type LogLevel } from '../node/log.js';
+import { ACCESS_LOG_LEVELS } from '../api/health-routes.js';
 import { type Io, parsePort, parsePositiveInt, UsageError } from './io.js';
 import type { CliApp } from './command.js';
 
@@ -47,6 +48,12 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
   const explicitPort = values.port !== undefined ? parsePort(values.port) : undefined;
   const level = values['log-level'] as string;
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) throw new UsageError('--log-level: expected debug, info, warn, error or silent');
+  const format = values['log-format'] as string;
+  if (!LOG_FORMATS.includes(format as LogFormat)) throw new UsageError('--log-format: expected text or json');
+  const accessLog = values['access-log'] as string;
+  if (!ACCESS_LOG_LEVELS.includes(accessLog as never)) throw new UsageError(`--access-log: expected ${ACCESS_LOG_LEVELS.join(', ')}`);
+  if (values.metrics !== 'on' && values.metrics !== 'off') throw new UsageError('--metrics: expected on or off');
+  const stallAfterMs = values['stall-after-ms'] === undefined ? undefined : parsePositiveInt('stall-after-ms', values['stall-after-ms'], 3_600_000);
   const blockIntervalMs = values['block-interval-ms'] === undefined ? undefined : parsePositiveInt('block-interval-ms', values['block-interval-ms'], 60_000);
   if (!(await isInitialised(dir))) {
     if (!values.init) throw new Error(`${dir} is not initialised; run \`polity init --data ${dir}\` first (or pass --init)`);
@@ -59,13 +66,15 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
   const network = (await exists(networkPath(dir))) ? await readNetworkFile(dir) : undefined;
   const port = explicitPort ?? network?.api?.port ?? parsePort(undefined);
   const host = (values.host as string | undefined) ?? network?.api?.host ?? DEFAULT_API_HOST;
-  const log = createLogger(level as LogLevel | 'silent');
+  const log = createLogger(level as LogLevel | 'silent', undefined, format as LogFormat);
   const node = await createNode({
     dataDir: dir,
     genesis: data.genesis,
     nodeSecretKey: data.nodeKey.secretKey,
     services: program.services,
     log,
+    processMetrics: true,
+    ...(stallAfterMs ? { stallWatch: { stallAfterMs } } : {}),
     ...(blockIntervalMs ? { blockIntervalMs } : {}),
     ...(values['no-repair'] ? { repair: false } : {}),
     ...(network
@@ -85,7 +94,7 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
   );
   let app: Awaited<ReturnType<typeof createApi>>;
   try {
-    app = await createApi(node, { services: program.services, serviceOptions, ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
+    app = await createApi(node, { services: program.services, serviceOptions, metrics: values.metrics === 'on', accessLog: accessLog as LogLevel | 'off', ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
   } catch (e) {
     await node.close();
     throw e;
@@ -114,6 +123,7 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     row('explorer', `${url}/`);
     for (const s of program.services) row(s.page.nav, `${url}${s.page.path}`);
     row('API', `${url}/v1/status   (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
+    row('probes', `${url}/healthz ${url}/readyz${values.metrics === 'on' ? `   metrics: ${url}/metrics` : ''}`);
     row('data', resolve(dir));
     io.out('press Ctrl+C to stop');
   }

@@ -8,6 +8,7 @@ import type { TxResult } from '../ledger/block.js';
 import { signTx } from '../ledger/sign.js';
 import { decodeTx } from '../ledger/transaction.js';
 import type { Client } from '../sdk/client.js';
+import { whyNotCommitted } from './wait-cause.js';
 
 export interface Submitted {
   /** The transaction id (the id of a proposal or operation it creates). */
@@ -18,6 +19,8 @@ export interface Submitted {
   height?: number;
   chainId: string;
   ok: boolean;
+  /** When not committed in time: why, as far as the node tells (wait-cause.ts). */
+  cause?: string;
 }
 
 export async function submitSigned(client: Client, key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<Submitted> {
@@ -25,7 +28,7 @@ export async function submitSigned(client: Client, key: KeyPair, module: string,
   const tx = signTx({ v: 1, chainId, module, action, args: args as never, signer: key.publicKey, nonce }, key.secretKey);
   const id = decodeTx(tx).id;
   const outcome = await client.submitTx(tx, { wait: true, timeoutMs: 20_000 });
-  if (outcome.status !== 'committed') return { id, status: outcome.status, chainId, ok: false };
+  if (outcome.status !== 'committed') return { id, status: outcome.status, chainId, ok: false, cause: await whyNotCommitted(client) };
   return { id, status: outcome.status, result: outcome.result, height: outcome.height, chainId, ok: outcome.result.code === 'OK' };
 }
 

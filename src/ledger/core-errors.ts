@@ -130,7 +130,7 @@ export const CORE_ERRORS = defineErrors({
     meaning:
       "the node's chain store is damaged: what was asked for is stored but cannot be read back (LevelDB reports corruption, or a stored block does not link to its successor). The message names the store's directory; the node keeps answering what it can read. An operator recovers the node (spec/storage.md §8): restore the data directory from a backup, or on a BFT network delete `chain/` and let the node resync from its peers",
   },
-  NODE_NOT_READY: { status: 503, arises: 'writes (`POST /v1/tx`, `/v1/txs` and the services\' write routes)', meaning: 'the node has stopped after an internal failure (it is about to exit)' },
+  NODE_NOT_READY: { status: 503, arises: 'writes (`POST /v1/tx`, `/v1/txs` and the services\' write routes); `GET /readyz`', meaning: 'the node has stopped after an internal failure (it is about to exit); from `GET /readyz`: the node lacks quorum, is catching up, is stalled or cannot write its storage (`reasons` names which)' },
 });
 
 declare module './errors.js' {

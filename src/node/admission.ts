@@ -59,6 +59,10 @@ export interface Admission {
   submit(values: readonly unknown[], options?: { fromPeer?: boolean }): Promise<SubmitOutcome[]>;
   /** Transactions waiting. */
   readonly size: number;
+  /** Bytes of the transactions waiting (the metrics' mempool size). */
+  readonly bytes: number;
+  /** Transactions waiting behind a nonce gap: no block can take them yet (so their wait is no stall). */
+  readonly gapped: number;
   has(txId: string): boolean;
   /** Up to `limit` waiting transactions, in arrival order. */
   list(limit: number): SignedTx[];
@@ -157,6 +161,12 @@ export function createAdmission(options: AdmissionOptions): Admission {
     },
     get size() {
       return mempool.size;
+    },
+    get bytes() {
+      return mempool.bytes;
+    },
+    get gapped() {
+      return mempool.gappedCount;
     },
     has: (txId) => mempool.has(txId),
     list: (limit) => mempool.list(limit).map((d) => d.tx),

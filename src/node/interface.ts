@@ -5,6 +5,8 @@
  * own files; node.ts wires them.
  */
 import type { StorageStatus } from './store-health.js';
+import type { NodeMetrics } from './metrics.js';
+import type { NodeHealth, ReadinessCode, StallWatchOptions } from './stall-watch.js';
 import type { Json } from '../crypto/canonical-json.js';
 import type { Block, BlockHeader, CommitCertificate, TxResult } from '../ledger/block.js';
 import type { Genesis } from '../ledger/genesis.js';
@@ -51,6 +53,10 @@ export interface NodeOptions {
    * false, to inspect first). A solo node never does.
    */
   repair?: boolean;
+  /** When no block is a stall (stall-watch.ts; default: 10 s, warned again every minute). */
+  stallWatch?: Partial<StallWatchOptions>;
+  /** Add prom-client's process and runtime metrics to the node's (default false: `polity start` turns them on; they describe the process, not the node). */
+  processMetrics?: boolean;
   /** The full scan of the store after start (store-check.ts): its pace, or false for none (default 16 MiB/s). */
   storeScan?: { bytesPerSecond?: number } | false;
 }
@@ -83,6 +89,20 @@ export interface NodeStatus {
   step?: string;
   /** The block store's health: the background scan's finding, or damage a read found (store-health.ts). */
   storage: StorageStatus;
+  /** Readiness as GET /readyz judges it, with the quorum this node sees (stall-watch.ts). */
+  health: {
+    ready: boolean;
+    reasons: { code: ReadinessCode; message: string }[];
+    quorum: boolean;
+    heardPower: number;
+    totalPower: number;
+    heardFrom: string[];
+    missing: string[];
+    stalled: boolean;
+    caughtUp: boolean;
+    /** Milliseconds since the head block's header time. */
+    lastBlockAgeMs: number;
+  };
   readonly [serviceField: string]: unknown;
 }
 
@@ -95,6 +115,10 @@ export interface PolityNode {
   start(): Promise<void>;
   close(): Promise<void>;
   status(): NodeStatus;
+  /** Readiness now: quorum, caught up, not stalled, storage writable (GET /readyz). */
+  health(): NodeHealth;
+  /** The node's Prometheus metrics (GET /metrics). */
+  readonly metrics: NodeMetrics;
   readonly height: number;
   /** Validate, verify and queue transactions. Every element gets an outcome; bad ones change nothing. */
   submitTxs(values: readonly unknown[], options?: { fromPeer?: boolean }): Promise<SubmitOutcome[]>;

@@ -26,7 +26,7 @@ import type { TendermintEngine } from '../consensus/tendermint.js';
 import { createP2PNetwork, type P2PNetwork } from '../p2p/network.js';
 import { createModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY } from '../runtime/validator-schedule.js';
-import { stat } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createChainStore } from '../storage/chain-store.js';
 import type { ChainStore } from '../storage/interface.js';
@@ -44,17 +44,24 @@ import { createConsensusHost, type ConsensusHost } from './consensus-host.js';
 import { createEngine } from './engine.js';
 import type { NodeOptions, PolityNode } from './interface.js';
 import { createLogger } from './log.js';
+import { createNodeMetrics } from './metrics.js';
+import { createStallWatch, type NodeHealth } from './stall-watch.js';
 import { createPeerProtocol, type PeerProtocol } from './peer-protocol.js';
 import type { HostContext, ServiceHost } from './service-host.js';
 import { createTxStatusService } from './tx-status.js';
 import { createVerifyPool } from './verify-pool.js';
 
+import type { NodeStatus } from './interface.js';
 export type { NodeOptions, NodeStatus, PolityNode, StateRead, SubmitOutcome, TxStatus } from './interface.js';
 
 /** BFT: verified transaction ids remembered, so a peer's block does not verify them again (32 B each plus the set's overhead). */
 const VERIFIED_IDS_MAX = 1_000_000;
 /** Exit status of a node stopped by an internal failure (EX_SOFTWARE). */
 const EXIT_INTERNAL_FAILURE = 70;
+/** How often readiness is judged and a stall looked for (stall-watch.ts), ms. */
+const HEALTH_CHECK_EVERY_MS = 1000;
+/** A peer's height is remembered this long for "caught up", ms (the peer protocol re-sends every second). */
+const PEER_HEIGHT_TTL_MS = 30_000;
 /** Domain of the attestation key's derivation: SHA-256(domain ‖ node secret) is its seed. */
 const ATTEST_KEY_DOMAIN = 'polity-attestation-key:v1:';
 
@@ -166,6 +173,22 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     now: () => clock.now(),
   });
   const engine = createEngine({ ...options, nodeKey, validatorSetAt: (height) => chain.validatorSetAt(height) });
+  // The metrics count what the engine asks for (its own proposals); the engine itself stays pure.
+  const engineStep = engine.step.bind(engine);
+  engine.step = (input) => {
+    const effects = engineStep(input);
+    metrics.engineEffects(effects);
+    return effects;
+  };
+  /** Genesis validators by short key (16 hex digits, as the P2P log names peers): organisation names for the log. */
+  const genesisNames = new Map(genesis.validators.map((v) => [v.pubKey.slice(0, 16), v.name]));
+  /**
+   * The highest height a peer has spoken of, and when: a node behind it is catching up. Forgotten
+   * after PEER_HEIGHT_TTL_MS, so one peer's message naming a far height (unchecked here) cannot keep
+   * the node "catching up" for good; a peer really ahead keeps re-sending its messages.
+   */
+  let highestPeerHeight = 0;
+  let highestPeerHeightAt = 0;
   if (!solo) {
     const settings = options.p2p!;
     p2p = createP2PNetwork({
@@ -180,12 +203,26 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       },
       onMessage: (from, topic, data) => protocol!.onMessage(from, topic, data),
       onRequest: (from, name, data) => protocol!.onRequest(from, name, data),
-      log: (event, fields) => log.debug(`p2p.${event}`, fields as Record<string, string | number | boolean | undefined>),
+      // A peer's link coming up or going down is an operator's event (info, named peer.up and peer.down); the rest is debug.
+      log: (event, fields) => {
+        const f = fields as Record<string, string | number | boolean | undefined>;
+        if (event === 'peer.connected' || event === 'peer.disconnected') {
+          const peer = genesisNames.get(String(f.peer)) ?? undefined;
+          log.info(event === 'peer.connected' ? 'peer.up' : 'peer.down', { ...f, validator: peer, connected: p2p?.connectedPeers().length });
+        } else log.debug(`p2p.${event}`, f);
+      },
     });
     protocol = createPeerProtocol({
       transport: p2p,
       chain,
-      consensus: { receive: (from, message, block) => consensus!.receive(from, message, block), proposedBody: (hash) => consensus!.proposedBody(hash) },
+      consensus: {
+        receive: (from, message, block) => {
+          if (message.height >= highestPeerHeight) [highestPeerHeight, highestPeerHeightAt] = [message.height, clock.now()];
+          if (message.type === 'proposal') metrics.proposalReceived();
+          consensus!.receive(from, message, block);
+        },
+        proposedBody: (hash) => consensus!.proposedBody(hash),
+      },
       submitTxs: (txs) => admission.submit(txs, { fromPeer: true }),
       timers: systemTimers,
       log,
@@ -214,6 +251,47 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     },
   });
 
+  // --- readiness, stalls and metrics (stall-watch.ts, metrics.ts) ---
+  const watch = createStallWatch(clock.now(), log, options.stallWatch);
+  let storageWritable = true;
+  const healthInputs = () => ({
+    nowMs: clock.now(),
+    consensus: engine.kind,
+    height: chain.height,
+    // What a block could take now: a transaction behind a nonce gap waits for its sender, not for consensus.
+    pendingWork: Math.max(0, consensus!.pendingWork() - admission.gapped),
+    validators: chain.validatorSetAt(chain.height + 1).validators,
+    selfKey: nodeKey,
+    connected: p2p?.connectedPeers() ?? [],
+    highestPeerHeight: clock.now() - highestPeerHeightAt < PEER_HEIGHT_TTL_MS ? highestPeerHeight : 0,
+    storage: health.status(),
+    storageWritable,
+    ...(consensus!.failure ? { failure: consensus!.failure.message } : {}),
+  });
+  const checkHealth = (): NodeHealth => watch.check(healthInputs());
+  const metrics = createNodeMetrics(
+    {
+      height: () => chain.height,
+      lastBlockTimeMs: () => chain.head().time,
+      nowMs: () => clock.now(),
+      mempool: () => ({ txs: admission.size, bytes: admission.bytes }),
+      peers: () => ({ connected: p2p?.connectedPeers().length ?? 0, expected: options.p2p?.peers.length ?? 0 }),
+      validators: () => ({ count: chain.validatorSetAt(chain.height + 1).validators.length, signing: chain.lastCertificate()?.signatures.length ?? 0 }),
+      round: () => (engine as Partial<TendermintEngine>).round ?? 0,
+      p2pBytes: () => p2p?.bytesTotal() ?? { received: 0, sent: 0 },
+      health: () => watch.last,
+      serviceGauges: () => Object.fromEntries([...hosts.values()].flatMap((h) => Object.entries(h.status?.() ?? {}).filter(([, v]) => typeof v === 'number'))) as Record<string, number>,
+    },
+    { defaults: options.processMetrics ?? false },
+  );
+  chain.onCommit((committed) => metrics.blockCommitted(committed, chain.lastCertificate()?.round ?? 0, clock.now()));
+  let healthTimer: ReturnType<typeof setInterval> | undefined;
+  const healthTick = (): void => {
+    // The data directory accepts writes (a read-only remount, lost permissions); the result is used at the next tick.
+    void access(options.dataDir, constants.W_OK).then(() => (storageWritable = true), () => (storageWritable = false));
+    checkHealth();
+  };
+
   // A changed validator schedule changes who may connect.
   chain.onCommit(({ changes }) => void (changes.has(SETS_KEY) && p2p?.refreshMembership()));
   const txs = createTxStatusService(chain, admission);
@@ -236,6 +314,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       if (p2p) await p2p.start();
       protocol?.start();
       consensus!.start();
+      healthTimer = setInterval(healthTick, HEALTH_CHECK_EVERY_MS);
+      healthTimer.unref();
       log.info('node.started', { chainId: chain.chainId, height: chain.height, stateKeys: chain.stateKeyCount() });
       // Every value read back once, in the background and paced (store-check.ts), not before the node answers.
       if (options.storeScan !== false) scan = health.scan(store, { bytesPerSecond: options.storeScan?.bytesPerSecond ?? SCAN_BYTES_PER_SECOND, stopped: () => closed });
@@ -243,6 +323,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(healthTimer);
       await scan;
       await health.settled();
       await consensus!.close();
@@ -268,6 +349,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         stateRoot: chain.stateRoot(),
         stateKeys: chain.stateKeyCount(),
         mempoolTxs: admission.size,
+        health: healthStatus(checkHealth(), chain.head().time, clock.now()),
         ...Object.assign({}, ...[...hosts.values()].map((h) => h.status?.() ?? {})),
         validators: chain.validatorSetAt(head.height + 1).validators.map((v) => ({ name: v.name, pubKey: v.pubKey, power: v.power })),
         peers: p2p?.connectedPeers() ?? [],
@@ -277,8 +359,12 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     },
     async submitTxs(values, submitOptions) {
       notReady();
-      return admission.submit(values, submitOptions);
+      const outcomes = await admission.submit(values, submitOptions);
+      metrics.txsSubmitted(outcomes, clock.now());
+      return outcomes;
     },
+    health: checkHealth,
+    metrics,
     txStatus: (txId) => txs.txStatus(txId),
     waitForTx: (txId, timeoutMs) => txs.waitForTx(txId, timeoutMs),
     pendingTxs: (limit) => admission.list(limit),
@@ -299,5 +385,21 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     historyConsistency: (fromHeight, toHeight) => chain.historyConsistency(fromHeight, toHeight),
     onCommit: (listener) => chain.onCommit(listener),
     host: <T extends ServiceHost>(name: string) => hosts.get(name) as T | undefined,
+  };
+}
+
+/** The `health` member of GET /v1/status: readiness and quorum in numbers and words (`polity status` prints them). */
+function healthStatus(h: NodeHealth, headTimeMs: number, nowMs: number): NodeStatus['health'] {
+  return {
+    ready: h.ready,
+    reasons: h.reasons,
+    quorum: h.quorum.ok,
+    heardPower: h.quorum.heardPower,
+    totalPower: h.quorum.totalPower,
+    heardFrom: h.quorum.heardFrom,
+    missing: h.quorum.missing,
+    stalled: h.stalled,
+    caughtUp: h.caughtUp,
+    lastBlockAgeMs: Math.max(0, nowMs - headTimeMs),
   };
 }

@@ -159,6 +159,8 @@ export interface P2PNetwork {
   refreshMembership(): void;
   /** Per-link counters, for status pages and tests. */
   peerStats(): PeerStats[];
+  /** Bytes received and sent over every link since start, closed links included (the node's metrics). */
+  bytesTotal(): { received: number; sent: number };
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -217,6 +219,8 @@ export function createP2PNetwork(options: P2POptions): P2PNetwork {
   const links = new Map<string, SecureLink>();
   /** Links still in their handshake. */
   const pending = new Set<SecureLink>();
+  /** Bytes of links that have closed (bytesTotal). */
+  const closedBytes = { received: 0, sent: 0 };
   /** Inbound links in their handshake: the remote address each holds a slot of. */
   const inboundPending = new Map<SecureLink, string>();
   /** Inbound handshakes per remote address, and how many of them are from unknown addresses in all. */
@@ -321,6 +325,8 @@ export function createP2PNetwork(options: P2POptions): P2PNetwork {
   }
 
   function onClose(link: SecureLink, reason: string, refused: boolean): void {
+    closedBytes.received += link.bytesIn;
+    closedBytes.sent += link.bytesOut;
     pending.delete(link);
     releaseSlot(link);
     const peer = link.peer;
@@ -569,6 +575,15 @@ export function createP2PNetwork(options: P2POptions): P2PNetwork {
         }
         if (!allowed) link.close('no longer a member', true);
       }
+    },
+    bytesTotal() {
+      // Handshakes in progress are counted once they close or become links.
+      const total = { ...closedBytes };
+      for (const l of links.values()) {
+        total.received += l.bytesIn;
+        total.sent += l.bytesOut;
+      }
+      return total;
     },
     peerStats: () =>
       [...links.entries()].map(([peer, l]) => ({ pubKey: peer, outbound: l.outbound, queuedBytes: l.queuedBytes, droppedFrames: l.droppedFrames, bytesIn: l.bytesIn, bytesOut: l.bytesOut })),

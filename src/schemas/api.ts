@@ -13,6 +13,49 @@ const Int = (options: { minimum?: number; maximum?: number; description?: string
 // --- the node -------------------------------------------------------------------
 
 /** The node's own fields of GET /v1/status; services add theirs (ServiceDefinition.status). */
+/** Why a node is not ready (GET /readyz, GET /v1/status `health`; src/node/stall-watch.ts). */
+export const ReadinessReason = Type.Object(
+  {
+    code: Word(['NO_QUORUM', 'STALLED', 'CATCHING_UP', 'STORAGE_DAMAGED', 'STORAGE_NOT_WRITABLE', 'STOPPED']),
+    message: Type.String({ maxLength: 2000 }),
+  },
+  { title: 'ReadinessReason' },
+);
+
+export const NodeHealth = Type.Object(
+  {
+    ready: Type.Boolean({ description: 'what GET /readyz answers: true is 200' }),
+    reasons: Type.Array(ReadinessReason, { description: 'why not ready, in words; empty when ready' }),
+    quorum: Type.Boolean({ description: 'the validators this node hears from (itself included) hold more than two thirds of the voting power (always true on solo)' }),
+    heardPower: Int({ description: 'voting power of the validators heard from' }),
+    totalPower: Int({ description: 'voting power of the set that signs the next block' }),
+    heardFrom: Type.Array(Type.String(), { description: 'validators heard from: organisation name and the first 8 hex digits of the key' }),
+    missing: Type.Array(Type.String(), { description: 'validators not heard from' }),
+    stalled: Type.Boolean({ description: 'no block for longer than expected (BFT: at all; solo: while work waits)' }),
+    caughtUp: Type.Boolean({ description: 'no peer speaks of a height more than one past this head' }),
+    lastBlockAgeMs: Int({ description: "milliseconds since the head block's header time" }),
+  },
+  { description: 'readiness, quorum and stall (spec/operations.md)' },
+);
+
+/** GET /readyz. */
+export const Ready = Type.Object(
+  { status: Type.Literal('ready'), height: Height, lastBlockAgeMs: Int(), quorum: Type.Object({ heardPower: Int(), totalPower: Int(), heardFrom: Type.Array(Type.String()) }) },
+  { title: 'Ready' },
+);
+export const NotReady = Type.Object(
+  {
+    code: Type.Literal('NODE_NOT_READY'),
+    message: Type.String({ description: 'every reason in one sentence' }),
+    reasons: Type.Array(ReadinessReason),
+    height: Height,
+    lastBlockAgeMs: Int(),
+    quorum: Type.Object({ heardPower: Int(), totalPower: Int(), heardFrom: Type.Array(Type.String()), missing: Type.Array(Type.String()) }),
+  },
+  { title: 'NotReady' },
+);
+export const Alive = Type.Object({ status: Type.Literal('alive') }, { title: 'Alive' });
+
 export const NodeStatus = Type.Object(
   {
     chainId: ChainId,
@@ -29,6 +72,7 @@ export const NodeStatus = Type.Object(
     peers: Type.Array(Hex32, { description: 'BFT: node keys of the peers connected now' }),
     round: Type.Optional(Int({ description: 'BFT: the round of the height being decided' })),
     step: Type.Optional(Type.String({ description: 'BFT: the step of that round' })),
+    health: NodeHealth,
     storage: Type.Object(
       {
         state: Word(['checking', 'ok', 'damaged']),

@@ -203,7 +203,7 @@ interface Submitted {
 
 async function submit(client: Client, key: KeyPair, action: string, args: Record<string, Json>): Promise<Submitted> {
   const s = await submitSigned(client, key, 'did', action, args);
-  if (!s.result) return { chainId: s.chainId, ok: false, code: 'TIMEOUT', message: `not committed yet (${s.status}); check later with \`polity did resolve\``, txId: s.id };
+  if (!s.result) return { chainId: s.chainId, ok: false, code: 'TIMEOUT', message: `not committed yet (${s.status}${s.cause ? `; ${s.cause}` : ''}); check later with \`polity did resolve\``, txId: s.id };
   return { chainId: s.chainId, ok: s.ok, code: s.result.code, ...(s.result.message ? { message: s.result.message } : {}), height: s.height!, txId: s.id };
 }
 

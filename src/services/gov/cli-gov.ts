@@ -167,7 +167,7 @@ function report(io: Io, json: boolean, s: Awaited<ReturnType<typeof submitSigned
   const proposed = eventOf(s, 'gov.proposed');
   const outcome = executed ? 'executed' : failed ? 'failed' : rejected ? 'rejected' : 'open';
   if (json) io.out(JSON.stringify({ ok: s.ok, id: s.id, status: s.status, code: s.result?.code, message: s.result?.message, outcome, ...(proposed ? { expiresAt: proposed.expiresAt } : {}) }));
-  else if (!s.result) io.err(`not committed yet (${s.status}); check with: polity gov list`);
+  else if (!s.result) io.err(`not committed yet (${s.status}${s.cause ? `; ${s.cause}` : ''}); check with: polity gov list`);
   else if (!s.ok) io.err(`refused: ${s.result.code}: ${s.result.message}`);
   else {
     io.out(what);

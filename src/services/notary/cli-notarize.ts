@@ -26,6 +26,7 @@ import { isReceipt, notaryClient } from './client.js';
 import { hashFile } from '../../cli/hash-file.js';
 import { apiUrl, type Io, parsePositiveInt, progressBar, UsageError } from '../../cli/io.js';
 import { loadUserKey } from '../../cli/keys.js';
+import { whyNotCommitted } from '../../cli/wait-cause.js';
 
 const SUBMIT_CHUNK = 10_000;
 const RECEIPT_CHUNK = 1_000;
@@ -100,6 +101,8 @@ export async function runNotarize(values: Record<string, unknown>, files: string
     }
   }
   io.progress('');
+  // Give up with the cause the node can tell: no quorum, stalled, unreachable, or still pending.
+  const cause = receipts.size < unique.length ? await whyNotCommitted(client) : undefined;
 
   // 4. Check each receipt offline and write it.
   if (outDir) await mkdir(outDir, { recursive: true });
@@ -107,7 +110,7 @@ export async function runNotarize(values: Record<string, unknown>, files: string
   for (const e of entries) {
     const receipt = receipts.get(e.hash);
     if (!receipt) {
-      e.error = `no receipt within ${timeoutMs} ms (${lastError.get(e.hash) ?? 'not anchored'})`;
+      e.error = `no receipt within ${timeoutMs} ms (${lastError.get(e.hash) ?? 'not anchored'}); ${cause}`;
       continue;
     }
     const check = verifyReceipt(receipt, genesis, { documentHash: e.hash, cache });

@@ -58,7 +58,7 @@ export function reportOp(io: Io, json: boolean, s: Submitted, what: string): num
     const scheduled = eventOf(s, 'validators.scheduled');
     io.out(JSON.stringify({ ok: s.ok, id: s.id, status: s.status, code: s.result?.code, message: s.result?.message, applied: !!applied, ...(pending ? { approvals: pending.approvals, threshold: pending.threshold } : {}), ...(scheduled ? { since: scheduled.since } : {}) }));
   }
-  else if (!s.result) io.err(`not committed yet (${s.status}); check with: polity org show`);
+  else if (!s.result) io.err(`not committed yet (${s.status}${s.cause ? `; ${s.cause}` : ''}); check with: polity org show`);
   else if (!s.ok) io.err(`refused: ${s.result.code}: ${s.result.message}`);
   else if (applied) {
     io.out(`${what}: done (operation ${s.id})`);
