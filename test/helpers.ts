@@ -1,5 +1,6 @@
 /** Shared fixtures for integration tests: a temp data dir, an in-process node and API, signed transactions. */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -75,16 +76,95 @@ export async function freePort(): Promise<number> {
 const RANGE_FLOOR = 20_000;
 const RANGE_CEILING = 32_000;
 
+/** Where test processes on this machine claim the ports they hand out: one file per port, holding the claimer's pid. */
+export const PORT_CLAIMS_DIR = join(tmpdir(), 'polity-test-ports');
+const claimedHere = new Set<number>();
+process.on('exit', () => {
+  for (const port of claimedHere) {
+    try {
+      unlinkSync(join(PORT_CLAIMS_DIR, String(port)));
+    } catch {
+      // already gone
+    }
+  }
+});
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Claim one port for this process: false when this or another live test process claimed it already. */
+function claimPort(port: number): boolean {
+  if (claimedHere.has(port)) return false;
+  const path = join(PORT_CLAIMS_DIR, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      claimedHere.add(port);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(path, 'utf8'));
+      } catch {
+        // removed meanwhile: try again
+      }
+      if (Number.isSafeInteger(owner) && owner > 0 && alive(owner)) return false;
+      try {
+        unlinkSync(path); // a claim left by a process that died
+      } catch {
+        // another process took it over first
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Claim `count` consecutive ports from `base` for this test process, all or
+ * none: two test files running side by side never hand out the same port,
+ * even between a check and the start of the node that binds it.
+ */
+export function claimPorts(base: number, count: number): boolean {
+  mkdirSync(PORT_CLAIMS_DIR, { recursive: true });
+  const got: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (!claimPort(base + i)) {
+      for (const port of got) {
+        claimedHere.delete(port);
+        try {
+          unlinkSync(join(PORT_CLAIMS_DIR, String(port)));
+        } catch {
+          // already gone
+        }
+      }
+      return false;
+    }
+    got.push(base + i);
+  }
+  return true;
+}
+
 /**
  * The first of `count` consecutive free loopback ports, for a network whose
  * nodes take base, base + 1, … (`polity init --validators`). Picked below the
- * ephemeral range, where no concurrently running test's listen(0) or
- * connection can take one between this check and the node's start, and
- * checked by binding every port of the range.
+ * ephemeral range, where no listen(0) or outgoing connection can take one;
+ * claimed for this process (claimPorts), so that no other test process hands
+ * out the same ports between this check and the node's start; and checked
+ * by binding every port of the range, for anything else that holds one.
  */
 export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = RANGE_FLOOR + Math.floor(Math.random() * (RANGE_CEILING - RANGE_FLOOR - count));
+    if (!claimPorts(base, count)) continue;
     const servers: ReturnType<typeof createServer>[] = [];
     try {
       for (let i = 0; i < count; i++) {
@@ -97,7 +177,7 @@ export async function freePortRange(count: number): Promise<number> {
       }
       return base;
     } catch {
-      // a port of the range is taken: try another range
+      // a port of the range is taken by something else: keep the claim (it stays unusable) and try another range
     } finally {
       await Promise.all(servers.map((srv) => new Promise<void>((resolve) => (srv.listening ? srv.close(() => resolve()) : resolve()))));
     }
