@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { PolityApiError } from '../sdk/client.js';
 import { runInit, runStart } from './run-node.js';
 import { runKeys } from './keys.js';
+import { KEY_FILE_OPTIONS } from './passphrase.js';
 import { runCheck } from './check.js';
 import { runStatus } from './status.js';
 import { runSimulate } from './simulate.js';
@@ -29,12 +30,13 @@ const CORE_COMMANDS: Record<string, Command> = {
   init: {
     summary: 'create keys and a genesis: a one-node chain, or with --validators N a network of N departments',
     usage:
-      'polity init [--data DIR] [--chain-id ID] [--org NAME]\n       polity init --validators N [--data DIR] [--orgs "A,B,..."] [--chain-id ID] [--host H] [--base-port P] [--api-base-port A]',
+      'polity init [--data DIR] [--chain-id ID] [--org NAME] [--encrypt [--passphrase-file FILE]]\n       polity init --validators N [--data DIR] [--orgs "A,B,..."] [--chain-id ID] [--host H] [--base-port P] [--api-base-port A]',
     options: {
       ...COMMON,
       data: NODE_TARGET.data,
       'chain-id': { type: 'string' },
       org: { type: 'string' },
+      encrypt: { type: 'boolean', default: false },
       validators: { type: 'string' },
       orgs: { type: 'string' },
       host: { type: 'string' },
@@ -81,16 +83,19 @@ const CORE_COMMANDS: Record<string, Command> = {
     run: (values, positionals, io, app) => runCheck(values, positionals, io, app),
   },
   keys: {
-    summary: 'show your signing key, or create one with `keys new`; --node: the node key in --data',
-    usage: 'polity keys [show|new] [--key FILE] [--force]\n       polity keys [show|new] --node [--data DIR]',
+    summary: 'show your signing key, create one with `keys new`, encrypt or decrypt a key file; --node: the node key in --data',
+    usage:
+      'polity keys [show|new] [--key FILE] [--force] [--encrypt]\n       polity keys encrypt|decrypt [FILE] [--passphrase-file FILE]\n       polity keys [show|new] --node [--data DIR]\n\n' +
+      '  The passphrase comes from --passphrase-file, then $POLITY_KEY_PASSPHRASE, then a prompt on a terminal.',
     options: {
       ...COMMON,
       key: { type: 'string' },
       force: { type: 'boolean', default: false },
+      encrypt: { type: 'boolean', default: false },
       node: { type: 'boolean', default: false },
       data: { type: 'string', default: DEFAULT_DATA },
     },
-    positionals: { min: 0, max: 1 },
+    positionals: { min: 0, max: 2 },
     run: (values, positionals, io) => (values.node ? runNodeKey(values, positionals, io) : runKeys(values, positionals, io)),
   },
   genesis: {
@@ -167,6 +172,12 @@ export function commandsOf(app: CliApp): Record<string, Command> {
       if (all[name]) throw new Error(`invariant broken: the command ${name} of service ${service.name} is taken`);
       all[name] = command;
     }
+  }
+  // Every command that reads a key file takes the passphrase file and the plaintext override (src/cli/passphrase.ts);
+  // `peers --key` is a public key, not a file.
+  for (const [name, command] of Object.entries(all)) {
+    const readsKeyFile = name !== 'peers' && Object.keys(command.options).some((o) => o === 'key' || o.endsWith('-key'));
+    if (readsKeyFile || name === 'init' || name === 'start') all[name] = { ...command, options: { ...command.options, ...KEY_FILE_OPTIONS } };
   }
   // Options services add to `polity start` (an issuing desk's key, say): parsed with the core's, handed to the service's routes.
   const extra = app.services.flatMap((s) => Object.entries(s.startOptions ?? {}));

@@ -28,7 +28,8 @@ import { CHAIN_ID_RE } from '../ledger/transaction.js';
 import { genesisState, slugOf } from '../runtime/membership.js';
 import { parsePublicOrigin } from '../api/origin.js';
 import type { CliApp } from './command.js';
-import { adminKeyPath, exists, genesisPath, loadGenesisFile, loadKeyFile, nodeKeyPath } from '../node/data-dir.js';
+import { adminKeyPath, exists, genesisPath, loadGenesisFile, nodeKeyPath } from '../node/data-dir.js';
+import { publicKeyOfKeyFile } from '../node/key-file.js';
 import { type Io, optionList, parsePositiveInt, UsageError } from './io.js';
 
 // --- limits and defaults -------------------------------------------------------
@@ -525,24 +526,25 @@ export async function runNodeKey(values: Record<string, unknown>, positionals: s
   const sub = positionals[0] ?? 'show';
   const dir = typeof values.data === 'string' ? values.data : './data';
   const path = nodeKeyPath(dir);
-  let key: KeyPair;
+  let publicKey: string;
   if (sub === 'new') {
     if (await exists(path)) throw new Error(`${path} already exists; a node key is never replaced (its public key may already be in a genesis)`);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    key = generateKeyPair();
+    const key = generateKeyPair();
     await saveNodeKey(dir, key);
+    publicKey = key.publicKey;
   } else if (sub === 'show') {
     if (!(await exists(path))) throw new Error(`no node key at ${path}; create one with \`polity keys new --node --data ${dir}\``);
-    key = await loadKeyFile(path);
+    publicKey = await publicKeyOfKeyFile(path);
   } else {
     throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}; expected show or new`);
   }
   if (values.json) {
-    io.out(JSON.stringify({ ok: true, publicKey: key.publicKey, path: resolve(path) }));
+    io.out(JSON.stringify({ ok: true, publicKey, path: resolve(path) }));
     return 0;
   }
   if (sub === 'new') io.out(`created ${resolve(path)} (secret, mode 0600: it never leaves this machine)`);
-  io.out(`node key ${key.publicKey}`);
+  io.out(`node key ${publicKey}`);
   if (sub === 'new') {
     io.out('next: send the coordinator this public key, your organisation name and the address other nodes reach you at (HOST:PORT);');
     io.out(`      then put the genesis.json you receive into ${dir} and write ${networkPath(dir)} (polity peers add).`);
@@ -685,7 +687,7 @@ export async function runPeersAdd(values: Record<string, unknown>, _positionals:
     cfg = { listen, peers: [] };
   }
   if (api) cfg.api = api;
-  const own = (await exists(nodeKeyPath(dir))) ? (await loadKeyFile(nodeKeyPath(dir))).publicKey : undefined;
+  const own = (await exists(nodeKeyPath(dir))) ? (await publicKeyOfKeyFile(nodeKeyPath(dir))) : undefined;
   if (key === own) throw new Error(`${key.slice(0, 16)}… is this node's own key (${nodeKeyPath(dir)}); a node does not dial itself`);
   const listed = cfg.peers.find((p) => p.pubKey === key);
   if (listed) throw new Error(`the node key ${key.slice(0, 16)}… is already a peer (${listed.name} at ${formatHostPort(listed)}); remove it first with \`polity peers remove --data ${dir} --key ${key}\``);
@@ -755,7 +757,7 @@ export async function loadNetwork(root: string): Promise<LoadedNetwork | undefin
     if (!present.some(Boolean)) continue;
     const missing = files.filter((_, i) => !present[i]).map((f) => relative(dir, f));
     if (missing.length > 0) throw new Error(`${dir} is an incomplete node directory: missing ${missing.join(', ')}`);
-    found.push({ dir, genesis: await loadGenesisFile(genesisPath(dir)), key: (await loadKeyFile(nodeKeyPath(dir))).publicKey, network: await readNetworkFile(dir) });
+    found.push({ dir, genesis: await loadGenesisFile(genesisPath(dir)), key: (await publicKeyOfKeyFile(nodeKeyPath(dir))), network: await readNetworkFile(dir) });
   }
   if (found.length === 0) return undefined;
   const genesis = found[0]!.genesis;

@@ -9,6 +9,7 @@ import { createLogger, LOG_FORMATS, type LogFormat, type LogLevel } from '../nod
 import { ACCESS_LOG_LEVELS } from '../api/health-routes.js';
 import { type Io, parsePort, parsePositiveInt, UsageError } from './io.js';
 import type { CliApp } from './command.js';
+import { keyUnlockOf, newPassphrase } from './passphrase.js';
 
 export async function runInit(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
   const dir = values.data as string;
@@ -17,13 +18,15 @@ export async function runInit(values: Record<string, unknown>, _positionals: str
     throw new UsageError('--chain-id: expected 1-48 lowercase letters, digits and dashes');
   }
   if (await isInitialised(dir)) throw new Error(`${dir} is already initialised; use another --data directory`);
-  const created = await initDataDir(dir, { ...(chainId ? { chainId } : {}), ...(values.org ? { organisation: values.org as string } : {}) });
+  // --encrypt: both keys sealed under one passphrase (the node's is opened at start, the admin's where it is used).
+  const passphrase = values.encrypt ? await newPassphrase(values) : undefined;
+  const created = await initDataDir(dir, { ...(chainId ? { chainId } : {}), ...(values.org ? { organisation: values.org as string } : {}), ...(passphrase ? { passphrase } : {}) });
   if (values.json) {
     io.out(JSON.stringify({ ok: true, data: resolve(dir), chainId: created.genesis.chainId, nodeKey: created.nodeKey.publicKey }));
   } else {
     io.out(`initialised ${resolve(dir)}`);
     io.out(`  chain      ${created.genesis.chainId} (one validator, solo consensus)`);
-    io.out(`  node key   ${created.nodeKey.publicKey}`);
+    io.out(`  node key   ${created.nodeKey.publicKey}${passphrase ? ' (encrypted)' : ''}`);
     io.out(`  genesis    ${resolve(dir, 'genesis.json')} (give this file to anyone who verifies receipts)`);
     io.out(`next: polity start --data ${dir}`);
   }
@@ -60,7 +63,7 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
     const created = await initDataDir(dir);
     io.err(`initialised a new one-node chain ${created.genesis.chainId} in ${resolve(dir)}`);
   }
-  const data = await loadDataDir(dir);
+  const data = await loadDataDir(dir, keyUnlockOf(values, io.err));
   // A network of departments: P2P settings (and the API's host and port) from <data>/network.json;
   // --host and --port, when given, win over the file, each on its own.
   const network = (await exists(networkPath(dir))) ? await readNetworkFile(dir) : undefined;

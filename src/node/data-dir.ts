@@ -2,7 +2,8 @@
  * A node's data directory:
  *
  *   <data>/genesis.json    the chain's genesis (public; give it to verifiers)
- *   <data>/node-key.json   the node's Ed25519 key (secret; mode 0600)
+ *   <data>/node-key.json   the node's Ed25519 key (secret; mode 0600; sealed with a
+ *                          passphrase when `polity init --encrypt` made it)
  *   <data>/admin-key.json  the organisation's first admin key (secret; mode 0600;
  *                          it signs membership and governance transactions, and
  *                          belongs with the department's administrator, not the server)
@@ -15,10 +16,10 @@
  * `initDataDir` creates a one-validator chain (solo consensus) whose
  * validator is the node's own key, run by one member organisation.
  */
-import { mkdir, readFile, writeFile, access, chmod } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateKeyPair, publicKeyOf, type KeyPair } from '../crypto/ed25519.js';
-import { isHex } from '../crypto/bytes.js';
+import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js';
+import { loadKeyFile, saveKeyFile, type KeyUnlock } from './key-file.js';
 import { DEFAULT_PARAMS, parseGenesis, type Genesis } from '../ledger/genesis.js';
 import { slugOf } from '../runtime/membership.js';
 
@@ -52,6 +53,8 @@ export interface InitOptions {
   organisation?: string;
   /** Genesis time, ms since the epoch (defaults to now). */
   genesisTime?: number;
+  /** Seal the node and admin keys under this passphrase (src/node/key-file.ts). */
+  passphrase?: string;
 }
 
 export async function initDataDir(dir: string, options: InitOptions = {}): Promise<DataDir> {
@@ -69,10 +72,7 @@ export async function initDataDir(dir: string, options: InitOptions = {}): Promi
     organisations: [{ id: slugOf(name) || 'local-department', name, admins: [adminKey.publicKey], threshold: 1, nodes: [nodeKey.publicKey] }],
   };
   parseGenesis(genesis);
-  for (const [path, key] of [[nodeKeyPath(dir), nodeKey], [adminKeyPath(dir), adminKey]] as const) {
-    await writeFile(path, JSON.stringify(key, null, 2) + '\n', { mode: 0o600 });
-    await chmod(path, 0o600);
-  }
+  for (const [path, key] of [[nodeKeyPath(dir), nodeKey], [adminKeyPath(dir), adminKey]] as const) await saveKeyFile(path, key, options.passphrase);
   await writeFile(genesisPath(dir), JSON.stringify(genesis, null, 2) + '\n');
   return { path: dir, genesis, nodeKey, adminKey };
 }
@@ -93,20 +93,11 @@ export async function loadGenesisFile(path: string): Promise<Genesis> {
   return parseGenesis(value);
 }
 
-export async function loadKeyFile(path: string): Promise<KeyPair> {
-  let value: { publicKey?: unknown; secretKey?: unknown };
-  try {
-    value = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    throw new Error(`cannot read a key file at ${path}`);
-  }
-  if (!isHex(value.secretKey, 32)) throw new Error(`${path}: secretKey must be 32 bytes of hex`);
-  const publicKey = publicKeyOf(value.secretKey);
-  if (value.publicKey !== undefined && value.publicKey !== publicKey) throw new Error(`${path}: publicKey does not match secretKey`);
-  return { publicKey, secretKey: value.secretKey };
-}
+/** Key files, plaintext or sealed: src/node/key-file.ts (re-exported for the callers that load one). */
+export { loadKeyFile } from './key-file.js';
 
-export async function loadDataDir(dir: string): Promise<DataDir> {
+/** Load a data directory; `unlock` opens a sealed node key and says what to do with a plaintext one. */
+export async function loadDataDir(dir: string, unlock: KeyUnlock = {}): Promise<DataDir> {
   if (!(await isInitialised(dir))) throw new Error(`${dir} is not a Polity data directory; run \`polity init --data ${dir}\``);
-  return { path: dir, genesis: await loadGenesisFile(genesisPath(dir)), nodeKey: await loadKeyFile(nodeKeyPath(dir)) };
+  return { path: dir, genesis: await loadGenesisFile(genesisPath(dir)), nodeKey: await loadKeyFile(nodeKeyPath(dir), unlock) };
 }

@@ -16,7 +16,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Client } from '../../sdk/client.js';
 import { UsageError, type Io } from '../../cli/io.js';
-import { loadKeyFile } from '../../node/data-dir.js';
+import { loadKeyFileForCli } from '../../cli/keys.js';
 import { didKeyFromPublicKey } from '../../crypto/multikey.js';
 import { presentSdJwt } from './sd-jwt.js';
 import { EXPECT_CHARS_MAX, PRESENTATION_CHARS_MAX, PRESENTATION_CREDENTIALS_MAX, signVpJwt } from './presentation.js';
@@ -49,7 +49,7 @@ async function present(values: Record<string, unknown>, files: string[], io: Io,
   const audience = expectArg(values, 'audience');
   const nonce = expectArg(values, 'nonce');
   if (typeof values['holder-key'] !== 'string') throw new UsageError("--holder-key: expected the holder's key file (the key the credential was issued to)");
-  const holder = await loadKeyFile(values['holder-key']);
+  const holder = await loadKeyFileForCli(values['holder-key'], values);
   const credentials = await Promise.all(files.map((f) => deps.readCredentialFile(f)));
   let text: string;
   const sd = credentials.filter((c): c is string => typeof c === 'string' && c.includes('~'));

@@ -26,7 +26,7 @@ import { decodeTx, txSignMessage } from '../../ledger/transaction.js';
 import { isPolityError } from '../../ledger/errors.js';
 import type { Json } from '../../crypto/canonical-json.js';
 import type { StateReadT } from '../../schemas/api.js';
-import { exists, loadKeyFile } from '../../node/data-dir.js';
+import { exists } from '../../node/data-dir.js';
 import type { Command } from '../../cli/command.js';
 import { createClient, PolityApiError, type Client } from '../../sdk/client.js';
 import { keyBindingKey, type KeyBinding } from './module.js';
@@ -50,7 +50,7 @@ import {
   type DidVersion,
 } from './method.js';
 import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from '../../cli/io.js';
-import { keyPath, loadUserKey } from '../../cli/keys.js';
+import { keyPath, loadKeyFileForCli, loadUserKey } from '../../cli/keys.js';
 import { submitSigned } from '../../cli/submit.js';
 
 const VERBS = ['create', 'rotate', 'update', 'deactivate', 'recover', 'resolve', 'history', 'check'] as const;
@@ -208,8 +208,8 @@ async function submit(client: Client, key: KeyPair, action: string, args: Record
 }
 
 /** Load the --new-key file, or create it (0600) with a fresh key. */
-async function loadOrCreateKey(path: string): Promise<{ key: KeyPair; created: boolean }> {
-  if (await exists(path)) return { key: await loadKeyFile(path), created: false };
+async function loadOrCreateKey(path: string, values: Record<string, unknown>): Promise<{ key: KeyPair; created: boolean }> {
+  if (await exists(path)) return { key: await loadKeyFileForCli(path, values), created: false };
   await mkdir(dirname(path), { recursive: true });
   const key = generateKeyPair();
   await writeFile(path, JSON.stringify(key, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
@@ -281,7 +281,7 @@ export async function runDid(values: Record<string, unknown>, positionals: strin
   const client = createClient({ url: base, timeoutMs: 30_000 });
   let newKey: { key: KeyPair; created: boolean } | undefined;
   if (newKeyPath !== undefined) {
-    newKey = await loadOrCreateKey(newKeyPath);
+    newKey = await loadOrCreateKey(newKeyPath, values);
     if (newKey.key.publicKey === key.publicKey) throw new UsageError('--new-key: the file holds the key in force; give a fresh key');
   }
   if (verb !== 'create' && action !== 'registrarDeactivate' && verb !== 'recover') {

@@ -24,8 +24,7 @@ import { isHex } from '../../crypto/bytes.js';
 import { createClient } from '../../sdk/client.js';
 import { ORG_ID_RE } from '../../runtime/membership.js';
 import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from '../../cli/io.js';
-import { loadUserKey } from '../../cli/keys.js';
-import { loadKeyFile } from '../../node/data-dir.js';
+import { loadKeyFileForCli, loadUserKey } from '../../cli/keys.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { CONSENT_USES, parseConsents, type ConsentFile, type ConsentUse } from './consent.js';
 import { signConsent } from './consent-sign.js';
@@ -80,7 +79,7 @@ async function consentsOf(values: Record<string, unknown>, chainId: () => Promis
     out.push(...parsed);
   }
   for (const file of optionList(values['consent-key'])) {
-    const key = await loadKeyFile(file);
+    const key = await loadKeyFileForCli(file, values);
     out.push(signConsent({ chainId: await chainId(), org, use, publicKey: key.publicKey, secretKey: key.secretKey }));
   }
   return out;
