@@ -14,6 +14,7 @@ import { PolityApiError } from '../sdk/client.js';
 import { runInit, runStart } from './run-node.js';
 import { runKeys } from './keys.js';
 import { KEY_FILE_OPTIONS } from './passphrase.js';
+import { START_SETTINGS, startHelp, startParseOptions, startSettingsOf } from './start-config.js';
 import { runCheck } from './check.js';
 import { runStatus } from './status.js';
 import { runSimulate } from './simulate.js';
@@ -51,27 +52,9 @@ const CORE_COMMANDS: Record<string, Command> = {
   },
   start: {
     summary: 'run a node: solo consensus, embedded storage, API and web pages on localhost',
-    usage:
-      'polity start [--data DIR] [--port N] [--host ADDR] [--public-url URL] [--init] [--block-interval-ms MS] [--no-repair]\n' +
-      '       [--log-level debug|info|warn|error|silent (info)] [--log-format text|json (text)] [--access-log off|debug|info|warn (off)]\n' +
-      '       [--metrics on|off (on: GET /metrics on the API port)] [--stall-after-ms MS (10000)]',
-    options: {
-      ...COMMON,
-      data: NODE_TARGET.data,
-      port: { type: 'string' },
-      // No default here: network.json's api.host applies when --host is not given (run-node.ts).
-      host: { type: 'string' },
-      'public-url': { type: 'string' },
-      init: { type: 'boolean', default: false },
-      'block-interval-ms': { type: 'string' },
-      // BFT: refuse a damaged block store instead of moving it aside and resyncing (spec/storage.md §8.4).
-      'no-repair': { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'info' },
-      'log-format': { type: 'string', default: 'text' },
-      'access-log': { type: 'string', default: 'off' },
-      metrics: { type: 'string', default: 'on' },
-      'stall-after-ms': { type: 'string' },
-    },
+    // The options, their defaults and variables come from the settings table (start-config.ts), services' own included: see commandsOf.
+    usage: 'polity start [--data DIR] [--config FILE] [options]',
+    options: { ...COMMON, ...startParseOptions(START_SETTINGS) },
     positionals: { min: 0, max: 0 },
     run: (values, positionals, io, app) => runStart(values, positionals, io, app),
   },
@@ -177,19 +160,11 @@ export function commandsOf(app: CliApp): Record<string, Command> {
   // `peers --key` is a public key, not a file.
   for (const [name, command] of Object.entries(all)) {
     const readsKeyFile = name !== 'peers' && Object.keys(command.options).some((o) => o === 'key' || o.endsWith('-key'));
-    if (readsKeyFile || name === 'init' || name === 'start') all[name] = { ...command, options: { ...command.options, ...KEY_FILE_OPTIONS } };
+    if (readsKeyFile || name === 'init') all[name] = { ...command, options: { ...command.options, ...KEY_FILE_OPTIONS } };
   }
-  // Options services add to `polity start` (an issuing desk's key, say): parsed with the core's, handed to the service's routes.
-  const extra = app.services.flatMap((s) => Object.entries(s.startOptions ?? {}));
-  if (extra.length > 0) {
-    const start = all.start!;
-    for (const [name] of extra) if (Object.hasOwn(start.options, name)) throw new Error(`invariant broken: the start option --${name} is taken`);
-    all.start = {
-      ...start,
-      usage: `${start.usage}\n       ${extra.map(([name, o]) => `[--${name} ${o.arg}]`).join(' ')}\n${extra.map(([name, o]) => `\n  --${`${name} ${o.arg}`.padEnd(26)} ${o.summary}`).join('')}`,
-      options: { ...start.options, ...Object.fromEntries(extra.map(([name]) => [name, { type: 'string' as const }])) },
-    };
-  }
+  // `polity start`: every setting of the table (start-config.ts) with the services' own, listed in its help with defaults.
+  const settings = startSettingsOf(app.services);
+  all.start = { ...all.start!, usage: `${all.start!.usage}\n\n${startHelp(settings)}`, options: { ...COMMON, ...startParseOptions(settings) } };
   return all;
 }
 

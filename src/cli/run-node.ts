@@ -9,7 +9,9 @@ import { createLogger, LOG_FORMATS, type LogFormat, type LogLevel } from '../nod
 import { ACCESS_LOG_LEVELS } from '../api/health-routes.js';
 import { type Io, parsePort, parsePositiveInt, UsageError } from './io.js';
 import type { CliApp } from './command.js';
-import { keyUnlockOf, newPassphrase } from './passphrase.js';
+import { keyUnlockOf, newPassphrase, plaintextPolicy } from './passphrase.js';
+import { resolveStartSettings, startSettingsOf } from './start-config.js';
+import type { ApiLimits } from '../api/limits.js';
 
 export async function runInit(values: Record<string, unknown>, _positionals: string[], io: Io): Promise<number> {
   const dir = values.data as string;
@@ -45,10 +47,37 @@ function publicOrigin(value: unknown): string {
   }
 }
 
-export async function runStart(values: Record<string, unknown>, _positionals: string[], io: Io, program: CliApp): Promise<number> {
+/** The API's limits from the settings (start-config.ts), each checked as a whole number within a sane bound. */
+function apiLimitsOf(values: Record<string, unknown>): { bodyLimitBytes: number; sessionsMax: number; limits: Partial<ApiLimits> } {
+  const int = (name: string, max: number): number => parsePositiveInt(name, values[name], max);
+  if (values['loopback-exempt'] !== 'on' && values['loopback-exempt'] !== 'off') throw new UsageError('--loopback-exempt: expected on or off');
+  return {
+    bodyLimitBytes: int('body-limit-bytes', 1024 * 1024 * 1024),
+    sessionsMax: int('sessions-max', 10_000_000),
+    limits: {
+      clientRequestsMax: int('client-requests-max', 1_000_000_000),
+      clientWindowMs: int('client-window-ms', 3_600_000),
+      loopbackExempt: values['loopback-exempt'] === 'on',
+      challengesMax: int('challenges-max', 1_000_000),
+      heavyReadsConcurrent: int('heavy-reads-concurrent', 1024),
+      heavyReadsQueued: int('heavy-reads-queued', 100_000),
+      largeBodyBytes: int('large-body-bytes', 1024 * 1024 * 1024),
+      largeBodiesConcurrent: int('large-bodies-concurrent', 1024),
+      largeBodiesQueued: int('large-bodies-queued', 100_000),
+    },
+  };
+}
+
+export async function runStart(flags: Record<string, unknown>, _positionals: string[], io: Io, program: CliApp): Promise<number> {
+  // Every setting from a flag, POLITY_ variable, config file or default (start-config.ts), then one set of checks.
+  const settings = startSettingsOf(program.services);
+  const resolved = await resolveStartSettings(flags, settings);
+  const values: Record<string, unknown> = { ...flags, ...resolved.values };
   const dir = values.data as string;
   if (values.host !== undefined && (typeof values.host !== 'string' || !isHost(values.host))) throw new UsageError('--host: expected a host name or IP address');
-  const explicitPort = values.port !== undefined ? parsePort(values.port) : undefined;
+  // A port or host not set anywhere: network.json's api section, then the default (below).
+  const explicitPort = resolved.sources.port !== 'default' ? parsePort(values.port) : undefined;
+  const explicitHost = resolved.sources.host !== 'default' ? (values.host as string) : undefined;
   const level = values['log-level'] as string;
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) throw new UsageError('--log-level: expected debug, info, warn, error or silent');
   const format = values['log-format'] as string;
@@ -58,17 +87,25 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
   if (values.metrics !== 'on' && values.metrics !== 'off') throw new UsageError('--metrics: expected on or off');
   const stallAfterMs = values['stall-after-ms'] === undefined ? undefined : parsePositiveInt('stall-after-ms', values['stall-after-ms'], 3_600_000);
   const blockIntervalMs = values['block-interval-ms'] === undefined ? undefined : parsePositiveInt('block-interval-ms', values['block-interval-ms'], 60_000);
+  const apiLimits = apiLimitsOf(values);
+  const plaintextKeys = plaintextPolicy(values);
+  if (values['passphrase-file'] !== undefined && typeof values['passphrase-file'] !== 'string') throw new UsageError('--passphrase-file: expected a file name');
+  if (values['print-config']) {
+    const shown = settings.filter((s) => s.name !== 'print-config').map((s) => [s.name, { value: values[s.name], from: resolved.sources[s.name] }]);
+    io.out(JSON.stringify({ file: resolved.file, settings: Object.fromEntries(shown) }, null, 2));
+    return 0;
+  }
   if (!(await isInitialised(dir))) {
     if (!values.init) throw new Error(`${dir} is not initialised; run \`polity init --data ${dir}\` first (or pass --init)`);
     const created = await initDataDir(dir);
     io.err(`initialised a new one-node chain ${created.genesis.chainId} in ${resolve(dir)}`);
   }
-  const data = await loadDataDir(dir, keyUnlockOf(values, io.err));
+  const data = await loadDataDir(dir, { ...keyUnlockOf(values, io.err), plaintext: plaintextKeys });
   // A network of departments: P2P settings (and the API's host and port) from <data>/network.json;
   // --host and --port, when given, win over the file, each on its own.
   const network = (await exists(networkPath(dir))) ? await readNetworkFile(dir) : undefined;
   const port = explicitPort ?? network?.api?.port ?? parsePort(undefined);
-  const host = (values.host as string | undefined) ?? network?.api?.host ?? DEFAULT_API_HOST;
+  const host = explicitHost ?? network?.api?.host ?? DEFAULT_API_HOST;
   const log = createLogger(level as LogLevel | 'silent', undefined, format as LogFormat);
   const node = await createNode({
     dataDir: dir,
@@ -97,7 +134,7 @@ export async function runStart(values: Record<string, unknown>, _positionals: st
   );
   let app: Awaited<ReturnType<typeof createApi>>;
   try {
-    app = await createApi(node, { services: program.services, serviceOptions, metrics: values.metrics === 'on', accessLog: accessLog as LogLevel | 'off', ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
+    app = await createApi(node, { services: program.services, serviceOptions, ...apiLimits, metrics: values.metrics === 'on', accessLog: accessLog as LogLevel | 'off', ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
   } catch (e) {
     await node.close();
     throw e;
