@@ -9,6 +9,7 @@
  * 1 the check or operation failed, 2 bad usage, 3 the node could not be reached,
  * 4 (`polity check`) the data directory is in use by a running node.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PolityApiError } from '../sdk/client.js';
 import { runInit, runStart } from './run-node.js';
@@ -168,17 +169,28 @@ export function commandsOf(app: CliApp): Record<string, Command> {
   return all;
 }
 
+/** This build's version: package.json's, two folders above dist/src/cli (the checkout, or where npm installed the package). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  if (typeof pkg.version !== 'string') throw new Error('invariant broken: package.json has no version');
+  return pkg.version;
+}
+
 function usage(io: Io, commands: Record<string, Command>): void {
   io.out('Polity — a permissioned blockchain for public services\n');
   io.out('usage: polity <command> [options]\n');
   for (const [name, c] of Object.entries(commands)) io.out(`  ${name.padEnd(10)} ${c.summary}`);
   io.out('\nEvery command that talks to a node takes --port N (default 8700) or --api URL; --json prints JSON.');
-  io.out('Run `polity <command> --help` for its options.');
+  io.out('Run `polity <command> --help` for its options, `polity --version` for the version.');
 }
 
 export async function main(argv: string[], app: CliApp, io: Io = defaultIo()): Promise<number> {
   const commands = commandsOf(app);
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(packageVersion());
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     usage(io, commands);
     return name ? 0 : 2;
