@@ -9,13 +9,19 @@
  * is offered for saving from memory (a blob: link) and dropped when the key
  * is forgotten.
  *
- * `#key-status` carries data-key-state: none, error, or what the page says
- * about the key in use (for the console: admin, not-admin).
+ * An encrypted key file (`polity keys new --encrypt`) is held locked — the
+ * file's text, which is ciphertext — until its passphrase is entered; the
+ * passphrase field is emptied as soon as it is read, and neither the
+ * passphrase nor the opened seed is kept (web/lib/tx-sign.ts).
+ *
+ * `#key-status` carries data-key-state: none, error, locked (waiting for a
+ * passphrase), or what the page says about the key in use (for the console:
+ * admin, not-admin).
  */
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { formatNumber, sentence } from '../lib/format.js';
-import { generateSigningKey, KEY_FILE_BYTES_MAX, KeyFileError, loadSigningKey, type SigningKey } from '../lib/tx-sign.js';
+import { generateSigningKey, KEY_FILE_BYTES_MAX, KeyFileError, loadSigningKey, sealedKeyOf, type SigningKey } from '../lib/tx-sign.js';
 import { CopyButton, Hash, PrivacyNote } from './ui.js';
 
 export interface KeyState {
@@ -30,16 +36,20 @@ export interface KeyState {
   note: string | null;
   /** A key made here: its key file as a blob: URL, until the key is forgotten. */
   created: { url: string; fileName: string } | null;
+  /** An encrypted key file waiting for its passphrase: the public key it names and its (encrypted) text. */
+  locked: { publicKey: string; text: string } | null;
 }
 
 export interface SigningKeys {
   state: KeyState;
   load(file: File): Promise<void>;
+  /** Open the locked key file with its passphrase. */
+  unlock(passphrase: string): Promise<void>;
   create(): Promise<void>;
   forget(): void;
 }
 
-const EMPTY: KeyState = { key: null, generation: 0, reading: null, error: null, note: null, created: null };
+const EMPTY: KeyState = { key: null, generation: 0, reading: null, error: null, note: null, created: null, locked: null };
 
 /** The key in use on this page, and how it is loaded and forgotten. */
 export function useSigningKeys(): SigningKeys {
@@ -57,12 +67,37 @@ export function useSigningKeys(): SigningKeys {
     setState({ ...EMPTY, generation: mine, reading: 'Reading the key…' });
     try {
       if (file.size > KEY_FILE_BYTES_MAX) throw new KeyFileError(`this file is ${formatNumber(file.size)} bytes: too large to be a key file`);
-      const key = await loadSigningKey(await file.text());
+      const text = await file.text();
+      const sealed = sealedKeyOf(text);
+      if (sealed) {
+        if (mine === generation.current) setState({ ...EMPTY, generation: mine, locked: { publicKey: sealed.publicKey, text } });
+        return;
+      }
+      const key = await loadSigningKey(text);
       if (mine === generation.current) setState({ ...EMPTY, generation: mine, key });
     } catch (e) {
       if (mine !== generation.current) return;
       if (!(e instanceof KeyFileError)) console.warn('key file', e);
       setState({ ...EMPTY, generation: mine, error: sentence(e instanceof KeyFileError ? e.message : 'the file could not be read') });
+    }
+  }, []);
+
+  const lockedRef = useRef<KeyState['locked']>(null);
+  lockedRef.current = state.locked;
+  const unlock = useCallback(async (passphrase: string) => {
+    const locked = lockedRef.current;
+    if (!locked) return;
+    const mine = ++generation.current;
+    setState({ ...EMPTY, generation: mine, locked, reading: 'Opening the key with its passphrase…' });
+    try {
+      const key = await loadSigningKey(locked.text, passphrase, (done) => {
+        if (mine === generation.current) setState((s) => (s.reading ? { ...s, reading: `Opening the key with its passphrase… ${Math.round(done * 100)}%` } : s));
+      });
+      if (mine === generation.current) setState({ ...EMPTY, generation: mine, key });
+    } catch (e) {
+      if (mine !== generation.current) return;
+      if (!(e instanceof KeyFileError)) console.warn('key file', e);
+      setState({ ...EMPTY, generation: mine, locked, error: sentence(e instanceof KeyFileError ? e.message : 'the key file could not be opened') });
     }
   }, []);
 
@@ -96,7 +131,7 @@ export function useSigningKeys(): SigningKeys {
     return () => window.removeEventListener('pagehide', leave);
   }, []);
 
-  return { state, load, create, forget };
+  return { state, load, unlock, create, forget };
 }
 
 export function KeyPanel(props: {
@@ -113,7 +148,7 @@ export function KeyPanel(props: {
   /** Offer to make a new key here, and what to say about it. */
   create?: { label: string; hint: ComponentChildren };
 }): JSX.Element {
-  const { state, load, create, forget } = props.keys;
+  const { state, load, unlock, create, forget } = props.keys;
   const input = useRef<HTMLInputElement>(null);
   const forgetButton = useRef<HTMLButtonElement>(null);
   const hadKey = useRef(false);
@@ -134,6 +169,7 @@ export function KeyPanel(props: {
 
   let status: ComponentChildren;
   if (state.reading) status = <p class="muted">{state.reading}</p>;
+  else if (state.locked) status = <UnlockForm publicKey={state.locked.publicKey} error={state.error} unlock={unlock} />;
   else if (state.error)
     status = (
       <div class="notice notice-error" data-key-state="error">
@@ -192,6 +228,40 @@ export function KeyPanel(props: {
         {status}
       </div>
     </section>
+  );
+}
+
+/** The passphrase of an encrypted key file: read once on submit, then the field is emptied. */
+function UnlockForm(props: { publicKey: string; error: string | null; unlock(passphrase: string): Promise<void> }): JSX.Element {
+  const field = useRef<HTMLInputElement>(null);
+  useEffect(() => field.current?.focus(), [props.error]);
+  const onSubmit = (event: Event) => {
+    event.preventDefault();
+    const el = field.current;
+    if (!el || el.value === '') return;
+    const passphrase = el.value;
+    el.value = '';
+    void props.unlock(passphrase);
+  };
+  return (
+    <form id="key-unlock" class="key-unlock" data-key-state="locked" onSubmit={onSubmit}>
+      <p class="tight">
+        This key file is encrypted. Key <Hash value={props.publicKey} short />
+      </p>
+      <p class="tight with-action">
+        <label for="key-passphrase">Passphrase</label>{' '}
+        <input id="key-passphrase" ref={field} type="password" autocomplete="off" spellcheck={false} aria-invalid={props.error ? 'true' : undefined} aria-describedby={props.error ? 'key-unlock-error' : undefined} />{' '}
+        <button type="submit" class="button button-small" id="key-unlock-button">
+          Open the key
+        </button>
+      </p>
+      {props.error ? (
+        <p class="field-error" id="key-unlock-error">
+          {props.error}
+        </p>
+      ) : null}
+      <p class="muted small tight">The passphrase opens the key in this browser only; it is not sent or kept.</p>
+    </form>
   );
 }
 

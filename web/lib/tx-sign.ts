@@ -13,9 +13,18 @@
  * (src/crypto/ed25519.ts). The seed is wrapped in PKCS#8 (RFC 8410) to be
  * imported; what a page keeps is a non-extractable CryptoKey, so no script
  * can read the seed back out of it. Nothing is put in any storage.
+ *
+ * A key file encrypted at rest (`polity keys new --encrypt`, `polity keys
+ * encrypt`; src/crypto/sealed-key.ts) is opened here with its passphrase:
+ * scrypt from @noble/hashes (WebCrypto has no scrypt; the async form yields
+ * to the page every few milliseconds, so it stays responsive), AES-256-GCM
+ * from WebCrypto. The passphrase and the opened seed are not kept: only the
+ * non-extractable CryptoKey is.
  */
 import { fromHex, isHex, toHex } from '../../src/crypto/bytes.js';
 import { decodeTx, txIdBytes, txSignMessage, type SignedTx, type TxBody } from '../../src/ledger/transaction.js';
+import { isSealed, openSealedKey, parseSealedKey, SealedKeyError, type ScryptFn, type SealedKeyFile } from '../../src/crypto/sealed-key.js';
+import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { hasWebCrypto, INSECURE_CONTEXT } from './webcrypto.js';
 
 /** DER prefix of an RFC 8410 PKCS#8 Ed25519 private key; the 32-byte seed follows. */
@@ -61,9 +70,7 @@ async function publicKeyOf(key: CryptoKey): Promise<string> {
   return base64UrlToHex(jwk.x);
 }
 
-/** Read a key file's text into a signing key. Throws KeyFileError saying what is wrong. */
-export async function loadSigningKey(text: string): Promise<SigningKey> {
-  if (!hasWebCrypto()) throw new KeyFileError(INSECURE_CONTEXT);
+function parseKeyFileText(text: string): { publicKey?: unknown; secretKey?: unknown } {
   if (text.length > KEY_FILE_BYTES_MAX) throw new KeyFileError(`this file is larger than a key file (at most ${KEY_FILE_BYTES_MAX} bytes)`);
   let value: { publicKey?: unknown; secretKey?: unknown };
   try {
@@ -72,10 +79,49 @@ export async function loadSigningKey(text: string): Promise<SigningKey> {
     throw new KeyFileError('this file is not JSON, so it is not a Polity key file');
   }
   if (typeof value !== 'object' || value === null) throw new KeyFileError('expected a key file {"publicKey", "secretKey"}');
-  if (!isHex(value.secretKey, 32)) throw new KeyFileError('secretKey: expected 64 hex digits (a 32-byte Ed25519 seed)');
-  if (value.publicKey !== undefined && !isHex(value.publicKey, 32)) throw new KeyFileError('publicKey: expected 64 hex digits');
+  return value;
+}
 
-  const seed = fromHex(value.secretKey, 32);
+/** The sealed key a key file holds, or null for a plaintext key file. Throws KeyFileError for a malformed one. */
+export function sealedKeyOf(text: string): SealedKeyFile | null {
+  const value = parseKeyFileText(text);
+  if (!isSealed(value)) return null;
+  try {
+    return parseSealedKey(value);
+  } catch (e) {
+    throw new KeyFileError(e instanceof SealedKeyError ? e.message : 'this encrypted key file is damaged');
+  }
+}
+
+/** scrypt in the page: noble's, asynchronous, reporting how far it is (0..1). */
+const pageScrypt =
+  (onProgress?: (done: number) => void): ScryptFn =>
+  (passphrase, salt, params) =>
+    scryptAsync(passphrase, salt, { ...params, ...(onProgress ? { onProgress } : {}) });
+
+/**
+ * Read a key file's text into a signing key; an encrypted one needs its
+ * passphrase. Throws KeyFileError saying what is wrong (a wrong passphrase
+ * included); the passphrase is never part of a message.
+ */
+export async function loadSigningKey(text: string, passphrase?: string, onProgress?: (done: number) => void): Promise<SigningKey> {
+  if (!hasWebCrypto()) throw new KeyFileError(INSECURE_CONTEXT);
+  const value = parseKeyFileText(text);
+  let seed: Uint8Array;
+  const sealed = sealedKeyOf(text);
+  if (sealed) {
+    if (passphrase === undefined || passphrase === '') throw new KeyFileError('this key file is encrypted: enter its passphrase');
+    try {
+      seed = await openSealedKey(sealed, passphrase, pageScrypt(onProgress));
+    } catch (e) {
+      throw new KeyFileError(e instanceof SealedKeyError ? e.message : 'the key file could not be opened');
+    }
+    value.publicKey = sealed.publicKey;
+  } else {
+    if (!isHex(value.secretKey, 32)) throw new KeyFileError('secretKey: expected 64 hex digits (a 32-byte Ed25519 seed)');
+    if (value.publicKey !== undefined && !isHex(value.publicKey, 32)) throw new KeyFileError('publicKey: expected 64 hex digits');
+    seed = fromHex(value.secretKey, 32);
+  }
   let publicKey: string;
   let privateKey: CryptoKey;
   try {
