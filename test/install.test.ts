@@ -1,5 +1,5 @@
 /**
- * The installable package (spec/deployment.md §1): what `npm pack` puts in
+ * The installable package (spec/deployment.md §5): what `npm pack` puts in
  * the tarball, read from `npm pack --dry-run` (no build, no network):
  * a scoped name that no public `polity` package can capture, the `polity`
  * command, no script that runs at install time (a tarball has no TypeScript
@@ -39,7 +39,7 @@ function exec(file: string, args: string[], options: { cwd?: string } = {}): Pro
 
 test('package.json: a scoped name, the polity command, Node 24, no install-time script', () => {
   assert.match(pkg.name, /^@[a-z0-9-]+\/polity$/, 'a scoped name: `npx polity` and a registry package called polity can never be this one');
-  assert.equal(pkg.private, true, 'not publishable until the scope is the department\'s own (spec/deployment.md §1)');
+  assert.equal(pkg.private, true, 'not publishable until the scope is the department\'s own (spec/deployment.md §5)');
   assert.deepEqual(pkg.bin, { polity: './bin/polity.js' });
   assert.equal(pkg.engines.node, '>=24');
   for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {

@@ -5,7 +5,7 @@
  * an encrypted key and its passphrase from a file or POLITY_KEY_PASSPHRASE, a
  * wrong passphrase refused, and a plaintext key refused under
  * POLITY_PLAINTEXT_KEYS=refuse unless --allow-plaintext-key says otherwise
- * (spec/deployment.md §6). Then `polity init --encrypt` and `polity start`
+ * (spec/deployment.md §9). Then `polity init --encrypt` and `polity start`
  * opening the encrypted node key.
  */
 import { test, before, after } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * The shipped service files (packaging/, spec/deployment.md §3-4), checked
+ * The shipped service files (packaging/, spec/deployment.md §7-8), checked
  * as far as this machine can without a service manager or a registry:
  *
  * - packaging/polity.service: parsed, its hardening and restart policy

@@ -1,6 +1,6 @@
 /**
  * `polity start` settings from flags, the environment and a config file
- * (spec/deployment.md §5): every option of `polity start --help` is listed
+ * (spec/deployment.md §6): every option of `polity start --help` is listed
  * with its default and its POLITY_ variable, and resolves flag > environment >
  * file > default. `--print-config` shows each value and where it came from; a
  * real node takes its port, log format and body limit from polity.json and

@@ -5,7 +5,7 @@
  *
  * `keys new --encrypt` seals the new key under a passphrase; `keys encrypt
  * FILE` and `keys decrypt FILE` seal and open an existing file in place
- * (src/node/key-file.ts, spec/deployment.md §6). `keys show` reads only the
+ * (src/node/key-file.ts, spec/deployment.md §9). `keys show` reads only the
  * public key, so it needs no passphrase.
  */
 import { mkdir } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * Where a key file's passphrase comes from, and what the CLI does with a
- * plaintext key file (spec/deployment.md §6).
+ * plaintext key file (spec/deployment.md §9).
  *
  * Passphrase, first found: `--passphrase-file FILE` (its first line; for a
  * service manager's credential, e.g. systemd's LoadCredential), then

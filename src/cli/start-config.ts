@@ -1,7 +1,7 @@
 /**
  * `polity start`'s settings: each one a flag, a POLITY_ environment variable
  * and a key of a JSON config file, resolved flag > environment > config file
- * > default (spec/deployment.md §5). A service manager sets the environment
+ * > default (spec/deployment.md §6). A service manager sets the environment
  * (systemd's Environment=, a container's -e); an operator keeps a file
  * (<data>/polity.json, or --config FILE); a person at a terminal types flags.
  *

@@ -3,7 +3,7 @@
  * passphrase (src/crypto/sealed-key.ts: scrypt + AES-256-GCM). Every command
  * that takes `--key`, and `polity start` for the node key, load through here.
  *
- * The plaintext policy is the caller's (spec/deployment.md §6): `allow`,
+ * The plaintext policy is the caller's (spec/deployment.md §9): `allow`,
  * `warn` (the default in this release: used, with a warning that names the
  * file and the command that encrypts it) or `refuse`. The passphrase is asked
  * for only when the file is sealed, and never appears in a message.
