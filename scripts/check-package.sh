@@ -15,7 +15,7 @@ npm pack "$repo" --pack-destination "$work" --silent
 tarball=$(ls "$work"/*.tgz)
 echo "$tarball"
 echo "== npm install -g (prefix $work/prefix)"
-npm install -g --omit=optional --prefix "$work/prefix" --no-audit --no-fund "$tarball"
+npm install -g --prefix "$work/prefix" --no-audit --no-fund "$tarball"
 polity="$work/prefix/bin/polity"
 echo "== polity --version"
 "$polity" --version
@@ -33,7 +33,7 @@ until grep -q 'press Ctrl+C' "$work/start.out" 2>/dev/null; do
 done
 cat "$work/start.out"
 node -e "fetch('http://127.0.0.1:$port/v1/status').then(r => r.json()).then(s => console.log('status:', JSON.stringify({ chainId: s.chainId, height: s.height })))"
-node -e "Promise.all(['/', '/app/web/pages/explorer.js', '/web/app.css'].map((p) => fetch('http://127.0.0.1:' + p).then((r) => p + ' ' + r.status))).then((l) => console.log('pages:', l.join(', ')))"
+node -e "Promise.all(['/', '/app/web/pages/explorer.js', '/web/app.css'].map((p) => fetch('http://127.0.0.1:$port' + p).then((r) => p + ' ' + r.status))).then((l) => console.log('pages:', l.join(', ')))"
 kill -TERM "$pid"
 wait "$pid"
 echo "== stopped (exit $?); installed at $work/prefix/lib/node_modules"
