@@ -123,6 +123,11 @@ test('init --encrypt seals the node and admin keys; start opens the node key wit
     assert.ok(k.sealed, `${name} is sealed`);
   }
 
+  // A planned network's keys are sealed by each department where they live, not by the coordinator.
+  const network = await run(['init', '--validators', '2', '--encrypt', '--data', join(work, 'net')], { POLITY_KEY_PASSPHRASE: PASS });
+  assert.equal(network.code, 2);
+  assert.match(network.stderr, /--encrypt is for a one-node chain/);
+
   const without = await run(['start', '--data', data, '--port', String(await freePort())]);
   assert.equal(without.code, 1);
   assert.match(without.stderr, /node-key\.json is encrypted/);

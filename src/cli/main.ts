@@ -46,10 +46,12 @@ const CORE_COMMANDS: Record<string, Command> = {
       'api-base-port': { type: 'string' },
     },
     positionals: { min: 0, max: 0 },
-    run: (values, positionals, io) =>
-      ['validators', 'orgs', 'host', 'base-port', 'api-base-port'].some((k) => values[k] !== undefined)
-        ? runInitNetwork(values, positionals, io)
-        : runInit(values, positionals, io),
+    run: (values, positionals, io) => {
+      if (!['validators', 'orgs', 'host', 'base-port', 'api-base-port'].some((k) => values[k] !== undefined)) return runInit(values, positionals, io);
+      // A planned network is for development on one machine; each department seals its own keys where they live.
+      if (values.encrypt) throw new UsageError('--encrypt is for a one-node chain; in a network, each department runs `polity keys encrypt` on its own node-key.json and admin-key.json');
+      return runInitNetwork(values, positionals, io);
+    },
   },
   start: {
     summary: 'run a node: solo consensus, embedded storage, API and web pages on localhost',
