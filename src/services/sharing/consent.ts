@@ -17,26 +17,14 @@
  *   grant   "polity-sharing-consent:v1:" ‖ RFC 8785 JSON of the consent (chainId inside)
  *   revoke  "polity-sharing-revoke:v1:" ‖ chainId ‖ ":" ‖ consent id
  *
- * Signing and checking use Ed25519 (crypto/ed25519.ts, node:crypto).
+ * The format without TypeBox (for the web page) is consent-format.ts;
+ * signing and checking with node:crypto are consent-sign.ts.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { canonicalJson } from '../../crypto/canonical-json.js';
-import { utf8Encode } from '../../crypto/bytes.js';
-import { signBytes, verifyBytes } from '../../crypto/ed25519.js';
+import { Type } from '@sinclair/typebox';
 import { Hex32, OrgId } from '../schemas.js';
+import { DATASET_NAME_PATTERN, FIELD_NAME_PATTERN, FIELDS_MAX, PURPOSE_CHARS_MAX, SUBJECT_PATTERN, type Consent as ConsentDoc } from './consent-format.js';
 
-/** Longest purpose a consent, request or access entry states (characters). */
-export const PURPOSE_CHARS_MAX = 128;
-/** Most fields one consent, request or entry names. */
-export const FIELDS_MAX = 64;
-/** A field's name: an identifier, never a value. */
-export const FIELD_NAME_PATTERN = '^[a-z][a-zA-Z0-9_]{0,31}$';
-/** A dataset's name: a slug, a path segment of routes and state keys. */
-export const DATASET_NAME_PATTERN = '^[a-z][a-z0-9-]{1,47}$';
-export const DATASET_NAME_RE = new RegExp(DATASET_NAME_PATTERN);
-/** A subject: a did:key (Ed25519) or a did:polity. */
-export const SUBJECT_PATTERN = '^(did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{40,50}|did:polity:[0-9a-f]{32})$';
-export const SUBJECT_RE = new RegExp(SUBJECT_PATTERN);
+export * from './consent-format.js';
 
 export const FieldName = Type.String({ pattern: FIELD_NAME_PATTERN });
 export const Fields = Type.Array(FieldName, { minItems: 1, maxItems: FIELDS_MAX, uniqueItems: true });
@@ -66,32 +54,4 @@ export const Consent = Type.Object(
   },
   { additionalProperties: false },
 );
-export type Consent = Static<typeof Consent>;
-
-export const CONSENT_DOMAIN = 'polity-sharing-consent:v1:';
-export const REVOKE_DOMAIN = 'polity-sharing-revoke:v1:';
-
-export function consentMessage(consent: Consent): Uint8Array {
-  return utf8Encode(CONSENT_DOMAIN + canonicalJson(consent));
-}
-
-export function revokeMessage(chainId: string, id: string): Uint8Array {
-  return utf8Encode(`${REVOKE_DOMAIN}${chainId}:${id}`);
-}
-
-export function signConsent(consent: Consent, secretKey: string): string {
-  return signBytes(secretKey, consentMessage(consent));
-}
-
-export function signRevocation(chainId: string, id: string, secretKey: string): string {
-  return signBytes(secretKey, revokeMessage(chainId, id));
-}
-
-/** Is `signature` the signature of `message` by `publicKey` (hex)? Never throws. */
-export function signedBy(publicKey: string, message: Uint8Array, signature: string): boolean {
-  try {
-    return verifyBytes(publicKey, message, signature);
-  } catch {
-    return false;
-  }
-}
+export type Consent = ConsentDoc;

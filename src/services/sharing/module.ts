@@ -72,7 +72,8 @@ import { callerOf, getOrg, ORG_ID_RE, ORG_INDEX_KEY } from '../../runtime/member
 import { firstSchemaError } from '../../runtime/registry.js';
 import { Hex32, OrgId } from '../schemas.js';
 import { currentDidKey } from '../did/module.js';
-import { Consent, consentMessage, DatasetName, FieldName, Fields, Purpose, revokeMessage, Signature, signedBy, Subject, DATASET_NAME_RE, FIELDS_MAX } from './consent.js';
+import { Consent, consentMessage, DatasetName, FieldName, Fields, Purpose, revokeMessage, Signature, Subject, DATASET_NAME_RE, FIELDS_MAX } from './consent.js';
+import { signedBy } from './consent-sign.js';
 
 export const SHARING_MODULE = 'sharing';
 export type Get = (key: string) => Json | undefined;
@@ -256,7 +257,7 @@ export interface SharingRequest {
   height: number;
   time: number;
   /** The release, refusal or decline. */
-  decided?: { height: number; time: number; key: string; entry?: string; code?: string; reason?: string };
+  decided?: { height: number; time: number; key: string; entry?: string; code?: string; reason?: (typeof DECLINE_REASONS)[number] };
 }
 
 export const ReleaseArgs = Type.Object({ request: Hex32 }, { additionalProperties: false });
