@@ -81,7 +81,7 @@ function Datasets(props: { datasets: DatasetViewT[] }): JSX.Element {
       {props.datasets.length === 0 ? (
         <p id="no-datasets">This organisation publishes no dataset.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Datasets">
           <table class="table" id="datasets-table">
             <caption class="visually-hidden">Datasets</caption>
             <thead>
@@ -130,7 +130,7 @@ function Queue(props: { queue: QueueAnswerT }): JSX.Element {
       {queue.requests.length === 0 ? (
         <p id="no-requests">No organisation has asked this one for data.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Request queue">
           <table class="table" id="queue-table">
             <caption class="visually-hidden">Request queue ({queue.total})</caption>
             <thead>

@@ -226,7 +226,7 @@ function Consents(props: { consents: ConsentViewT[]; canRevoke: boolean; onRevok
       {props.consents.length === 0 ? (
         <p id="no-consents">You have given no consent under this pseudonym.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Consents">
           <table class="table" id="consents-table">
             <caption class="visually-hidden">Consents</caption>
             <thead>
@@ -278,7 +278,7 @@ function Access(props: { entries: EntryViewT[]; total: number }): JSX.Element {
       {props.entries.length === 0 ? (
         <p id="no-access">No organisation has read your data under this pseudonym.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Access log">
           <table class="table" id="access-table">
             <caption class="visually-hidden">Access log ({props.total} entries)</caption>
             <thead>
