@@ -188,6 +188,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       },
       onMessage: (from, topic, data) => protocol!.onMessage(from, topic, data),
       onRequest: (from, name, data) => protocol!.onRequest(from, name, data),
+      ...(settings.tap ? { tap: settings.tap } : {}),
       log: (event, fields) => log.debug(`p2p.${event}`, fields as Record<string, string | number | boolean | undefined>),
     });
     protocol = createPeerProtocol({

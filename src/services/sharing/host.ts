@@ -71,6 +71,12 @@ export interface SharingHostApi {
 export interface SharingHost extends ServiceHost, SharingHostApi {}
 
 const fail = (code: ErrorCode, message: string): PolityError => new PolityError(code, message);
+/** How long a node answering a peer waits for a block the peer has seen and it has not, ms. */
+const CATCH_UP_WAIT_MS = 5000;
+async function untilOnChain(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + CATCH_UP_WAIT_MS;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
 
 export function createSharingHost(ctx: HostContext): SharingHost {
   const get: Get = (key) => ctx.chain.getState(key);
@@ -252,7 +258,12 @@ export function createSharingHost(ctx: HostContext): SharingHost {
     },
     async onPeerRequest(from, data) {
       const m = decodeMessage(data);
-      if (m.type === 'transfer') return encodeMessage(await serveTransfer(side, from, m.request));
+      // The asker acts on a block this node may not have committed yet: wait for it, a little.
+      if (m.type === 'transfer') {
+        await untilOnChain(() => getRequest(get, m.request) !== undefined);
+        return encodeMessage(await serveTransfer(side, from, m.request));
+      }
+      await untilOnChain(() => getRecord(get, m.recordId) !== undefined);
       await acceptReplica(side, from, m, ctx.keyAgreement.sharedSecret);
       return encodeMessage({ ok: true });
     },
