@@ -13,8 +13,8 @@ import { toHex } from '../src/crypto/bytes.js';
 import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
 import { signConsent } from '../src/services/sharing/consent.js';
 import { subjectKeyPair } from '../src/services/sharing/pseudonym.js';
-import { accessKey } from '../src/services/sharing/module.js';
-import { newKey, startNet, type Dept, type Net } from './sharing-net.js';
+import { accessKey, recordKey } from '../src/services/sharing/module.js';
+import { newKey, rawFiles, startNet, type Dept, type Net } from './sharing-net.js';
 
 const ORGS = ['Bank A', 'Bank B', 'North Hospital', 'South Hospital'];
 const hex32 = (): string => toHex(randomBytes(32));
@@ -91,4 +91,26 @@ test('a patient lets one hospital read records another holds', { timeout: 60_000
   assert.deepEqual(fields, { allergies: 'penicillin', medications: 'insulin glargine', bloodType: 'O-' }, 'the diagnosis stays with the north hospital');
   assert.deepEqual([entry.org, entry.holder, entry.purpose], ['south-hospital', 'north-hospital', 'emergency treatment']);
   console.log(`hospital flow: ${((Date.now() - s0) / 1000).toFixed(1)} s`);
+});
+
+test('retention ends: every holder destroys its copy and confirms, with no erasure order; the commitment stays', { timeout: 60_000 }, async () => {
+  const s0 = Date.now();
+  const [bankA, bankB] = net.depts as [Dept, Dept];
+  const steward = newKey();
+  await net.official(bankA, steward, 'data-steward');
+  await net.ok(bankA, net.sign(steward, 'sharing', 'defineDataset', { name: 'statements', title: 'Account statements', fields: [{ name: 'iban', sensitivity: 'personal' }, { name: 'balance', sensitivity: 'personal' }], sensitivity: 'personal', legalBasis: 'Banking Act s. 3', terms: [], retentionDays: 1 }), 'define');
+  const subject = didKeyFromPublicKey(newKey().publicKey);
+  const stored = await net.call(bankA, steward, 'POST', '/v1/sharing/store/records', { dataset: 'statements', subject, fields: { iban: 'XX00 1234 5678', balance: 1200 }, holders: ['bank-b'], retentionUntil: Date.now() + 4000 });
+  assert.equal(stored.status, 201, JSON.stringify(stored.body));
+  assert.equal(stored.body.replicatedTo, 1);
+  const id = stored.body.recordId as string;
+  step(`bank-a stored a statement ${id.slice(0, 12)}… with bank-b as second holder, retention 4 s`);
+  await net.waitFor('both holders to purge it', async () => (await net.get(bankA, `/v1/state?key=${encodeURIComponent(recordKey(id))}`)).value?.status === 'purged', 40_000);
+  const rec = (await net.get(bankB, `/v1/state?key=${encodeURIComponent(recordKey(id))}`)).value;
+  assert.deepEqual(Object.keys(rec.purged).sort(), ['bank-a', 'bank-b']);
+  assert.equal(rec.erasure.reason, 'retention');
+  assert.equal(rec.commitment, stored.body.commitment, 'the commitment stays');
+  for (const d of [bankA, bankB]) assert.equal((await rawFiles(d.dir)).some((f) => f.path.includes(id)), false, `no file of the record left on ${d.slug}`);
+  step(`retention ended: purged by ${Object.keys(rec.purged).join(' and ')} (reason ${rec.erasure.reason}), no file left, commitment ${rec.commitment.slice(0, 12)}… stays`);
+  console.log(`retention: ${((Date.now() - s0) / 1000).toFixed(1)} s`);
 });
