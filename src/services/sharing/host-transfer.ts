@@ -92,21 +92,32 @@ export interface HolderSide {
 
 /** B's side: answer a released request of `from`'s organisation with the requested fields, sealed to `from`. */
 export async function serveTransfer(side: HolderSide, from: string, requestId: string): Promise<TransferAnswer> {
-  let r = getRequest(side.get, requestId);
+  const r = getRequest(side.get, requestId);
   if (!r) throw refusal('SHARING_REQUEST_UNKNOWN', 'no request with this id');
   const own = side.ownOrg();
   if (r.holder !== own) throw refusal('SHARING_NOT_HOLDER', `the request is to ${r.holder}, not to this node's organisation`);
   if (side.orgOfNode(from) !== r.org) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', `the asking node is not a node of ${r.org}, the requesting organisation`);
   if (side.served.has(requestId)) throw refusal('SHARING_REQUEST_CLOSED', 'this request was answered already: a new read needs a new request');
+  // Taken at once, so two asks of one request at the same moment cannot both be answered; given back if nothing was sent.
+  side.served.add(requestId);
+  try {
+    return await answerReleased(side, from, r);
+  } catch (e) {
+    side.served.delete(requestId);
+    throw e;
+  }
+}
+
+async function answerReleased(side: HolderSide, from: string, request: SharingRequest): Promise<TransferAnswer> {
+  let r = request;
   if (r.status === 'pending' && r.approval === 'auto') {
-    const done = await side.submit('release', { request: requestId });
+    const done = await side.submit('release', { request: r.id });
     if (done.code !== 'OK' && done.code !== 'SHARING_REQUEST_CLOSED') throw refusal(done.code as ErrorCode, `the release was not recorded (${done.message ?? done.code})`);
-    r = getRequest(side.get, requestId)!;
+    r = getRequest(side.get, r.id)!;
   }
   if (r.status !== 'released') throw refusal((r.decided?.code as ErrorCode | undefined) ?? 'SHARING_TRANSFER_NOT_ALLOWED', `the request is ${r.status}${r.decided?.code ? ` (${r.decided.code})` : ''}: nothing is sent`);
   const ids = side.store.find(r.dataset, r.subject).filter((id) => getRecord(side.get, id)?.status === 'held').slice(0, RECORDS_PER_TRANSFER_MAX);
   if (ids.length === 0) throw refusal('SHARING_RECORD_NOT_HELD', `this node holds no record of the subject in ${r.dataset}`);
-  side.served.add(requestId);
   const entry = r.decided!.entry!;
   const records: TransferAnswer['records'] = [];
   for (const id of ids) {
