@@ -20,7 +20,8 @@ import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
 import { verifyStateReceipt } from '../src/ledger/state-receipt.js';
 import { signConsent, signRevocation } from '../src/services/sharing/consent.js';
 import { subjectKeyPair } from '../src/services/sharing/pseudonym.js';
-import { accessKey, recordKey } from '../src/services/sharing/module.js';
+import { accessKey, recordKey, subjectAccessCountKey, subjectAccessPageKey, PAGE_SIZE } from '../src/services/sharing/module.js';
+import { STATE_RECEIPT_TYPE } from '../src/ledger/state-receipt.js';
 import { newKey, rawFiles, startNet, type Net } from './sharing-net.js';
 
 const ORGS = ['Civil Registry', 'Tax Office', 'Health Department', 'Welfare Agency'];
@@ -30,6 +31,21 @@ const tag = toHex(randomBytes(6));
 const CANARY = { name: `CANARY-NAME-${tag}`, nationalId: `CANARY-NID-${tag}`, address: `CANARY-ADDR-${tag}` };
 
 let net: Net;
+type D = Net['depts'][number];
+const state = async (d: D, key: string, proof = false): Promise<any> => net.get(d, `/v1/state?key=${encodeURIComponent(key)}${proof ? '&proof=true' : ''}`);
+/** The subject's access log, as its wallet reads it: the paged index under its pseudonym, then each entry. */
+async function accessLog(d: D, subject: string): Promise<{ id: string; org: string; purpose: string; outcome: string; code?: string; request?: string; legalBasis?: string }[]> {
+  const count = ((await state(d, subjectAccessCountKey(subject))).value as number | null) ?? 0;
+  const ids: string[] = [];
+  for (let page = 0; page * PAGE_SIZE < count; page++) ids.push(...((await state(d, subjectAccessPageKey(subject, page))).value as string[]));
+  return Promise.all(ids.map(async (id) => (await state(d, accessKey(id))).value));
+}
+/** An access entry's state receipt (polity.state.receipt), as exported: the value, its proof, the header and its certificate. */
+async function receiptOf(d: D, entryId: string): Promise<unknown> {
+  const r = await state(d, accessKey(entryId), true);
+  return { type: STATE_RECEIPT_TYPE, v: 1, chainId: net.genesis.chainId, genesisHash: (await net.get(d, '/v1/status')).genesisHash, header: r.header, certificate: r.certificate, entries: [{ key: r.key, value: r.value, proof: r.proof }] };
+}
+const recordOf = async (d: D, id: string): Promise<any> => (await state(d, recordKey(id))).value;
 const t0 = Date.now();
 const step = (text: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${text}`);
 const keys = { steward: newKey(), taxOfficer: newKey(), welfareOfficer: newKey(), anyone: newKey() };
@@ -87,14 +103,16 @@ test('acceptance: consent, A reads B\'s record, the citizen sees it and its rece
   step(`2. the tax office read record ${recordId.slice(0, 12)}… held by the registry: fields ${Object.keys(read.body.records[0].fields).join(', ')} (nationalId withheld); access entry ${entry.slice(0, 12)}…`);
 
   // 3. The citizen sees the access with its purpose, and exports its receipt, which verifies offline against the genesis.
-  const log = await net.get(health, `/v1/sharing/subjects/${encodeURIComponent(subject)}/access`);
-  const seen = (log.entries as { id: string; org: string; purpose: string; outcome: string }[]).find((e) => e.id === entry);
+  const seen = (await accessLog(health, subject)).find((e) => e.id === entry);
   assert.ok(seen, 'the entry is in the subject\'s log, read from a third node');
   assert.deepEqual([seen.org, seen.purpose, seen.outcome], ['tax-office', consent.purpose, 'granted']);
-  const receipt = await net.get(health, `/v1/sharing/access/${entry}/receipt`);
+  const receipt = JSON.parse(JSON.stringify(await receiptOf(health, entry)));
   const offline = verifyStateReceipt(receipt, net.genesis);
   assert.ok(offline.ok, JSON.stringify(offline));
-  assert.deepEqual((offline as { values: Map<string, unknown> }).values.get(accessKey(entry)), (await net.get(health, `/v1/sharing/access/${entry}`)).entry);
+  assert.deepEqual((offline as { values: Map<string, unknown> }).values.get(accessKey(entry)), seen);
+  const forged = JSON.parse(JSON.stringify(receipt));
+  forged.entries[0].value.purpose = 'something else';
+  assert.equal(verifyStateReceipt(forged, net.genesis).ok, false, 'an altered receipt does not verify (control)');
   step(`3. the citizen's log lists the access (tax-office, "${seen.purpose}", granted); its receipt verifies offline against the genesis at height ${(offline as { height: number }).height}`);
 
   // 4. A second request made while the consent stood; the citizen revokes; the next read is refused at release, with a refused entry.
@@ -103,8 +121,7 @@ test('acceptance: consent, A reads B\'s record, the citizen sees it and its rece
   const refused = await net.call(tax, keys.taxOfficer, 'POST', '/v1/sharing/store/fetch', { request: second });
   assert.equal(refused.status, 403, JSON.stringify(refused.body));
   assert.equal(refused.body.code, 'SHARING_CONSENT_REVOKED');
-  const afterRevoke = await net.get(registry, `/v1/sharing/subjects/${encodeURIComponent(subject)}/access`);
-  const refusedEntry = (afterRevoke.entries as { outcome: string; code?: string; request?: string }[]).find((e) => e.request === second);
+  const refusedEntry = (await accessLog(registry, subject)).find((e) => e.request === second);
   assert.deepEqual([refusedEntry?.outcome, refusedEntry?.code], ['refused', 'SHARING_CONSENT_REVOKED'], 'the refusal is in the log');
   const third = await net.commit(tax, net.sign(keys.taxOfficer, 'sharing', 'request', { id: hex32(), holder: 'civil-registry', dataset: 'residents', fields: ['name'], subject, purpose: consent.purpose, consent: consent.id }));
   assert.equal(third.code, 'SHARING_CONSENT_REVOKED', 'a new request on the revoked consent is refused outright');
@@ -113,12 +130,12 @@ test('acceptance: consent, A reads B\'s record, the citizen sees it and its rece
   // 5. Erasure while the health department's node is down: the registry erases at once, the health node when it returns.
   await net.stop(health);
   await net.ok(registry, net.sign(keys.steward, 'sharing', 'erase', { recordId, reason: 'subject-request' }), 'erase');
-  await net.waitFor("the registry's purge confirmation", async () => Object.keys((await net.get(registry, `/v1/sharing/records/${recordId}`)).record?.purged ?? {}).includes('civil-registry'));
-  const midway = (await net.get(registry, `/v1/sharing/records/${recordId}`)).record;
+  await net.waitFor("the registry's purge confirmation", async () => Object.keys((await recordOf(registry, recordId))?.purged ?? {}).includes('civil-registry'));
+  const midway = await recordOf(registry, recordId);
   assert.equal(midway.status, 'erasing', 'waiting for the health department');
   net.start(health);
-  await net.waitFor('the record to be purged on every holder', async () => (await net.get(registry, `/v1/sharing/records/${recordId}`)).record?.status === 'purged', 40_000);
-  const record = (await net.get(tax, `/v1/sharing/records/${recordId}`)).record;
+  await net.waitFor('the record to be purged on every holder', async () => (await recordOf(registry, recordId))?.status === 'purged', 40_000);
+  const record = await recordOf(tax, recordId);
   assert.match(record.commitment, /^[0-9a-f]{64}$/, 'the commitment remains on the chain');
   for (const d of [registry, health]) {
     const files = await rawFiles(d.dir);
@@ -128,7 +145,6 @@ test('acceptance: consent, A reads B\'s record, the citizen sees it and its rece
   const gone = await net.call(registry, keys.steward, 'POST', `/v1/sharing/store/records/${recordId}/read`, { fields: ['name'], purpose: 'check', legalBasis: 'Civil Registration Act s. 4' });
   assert.equal(gone.body.code, 'SHARING_RECORD_NOT_HELD');
   console.log(`acceptance scenario: ${((Date.now() - s0) / 1000).toFixed(1)} s`);
-  void recordKey;
 });
 
 test('"only once": the welfare agency reads a resident\'s birth date and address from the registry on its published legal basis — the citizen hands in no paper — and the access is in the citizen\'s log', { timeout: 60_000 }, async () => {
@@ -147,8 +163,7 @@ test('"only once": the welfare agency reads a resident\'s birth date and address
   step(`the agency's node fetched birthDate and address from the registry's node on "Social Assistance Act s. 12" (a published term, released automatically)`);
   const outside = await net.commit(welfare, net.sign(keys.welfareOfficer, 'sharing', 'request', { id: hex32(), holder: 'civil-registry', dataset: 'residents', fields: ['nationalId'], subject, purpose: 'housing benefit application', legalBasis: 'Social Assistance Act s. 12' }));
   assert.equal(outside.code, 'SHARING_NO_LEGAL_BASIS', 'a field the term does not cover is refused');
-  const log = await net.get(registry, `/v1/sharing/subjects/${encodeURIComponent(subject)}/access`);
-  const e = (log.entries as { request?: string; org: string; legalBasis?: string; outcome: string }[]).find((x) => x.request === id);
+  const e = (await accessLog(registry, subject)).find((x) => x.request === id);
   assert.deepEqual([e?.org, e?.legalBasis, e?.outcome], ['welfare-agency', 'Social Assistance Act s. 12', 'granted']);
   step(`the citizen's log shows it: welfare-agency, legal basis "${e?.legalBasis}"; asking for nationalId on that basis is refused (${outside.code})`);
   console.log(`"only once": ${((Date.now() - s0) / 1000).toFixed(1)} s`);
