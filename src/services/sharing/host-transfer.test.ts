@@ -18,7 +18,7 @@ import { tempDir } from '../../../test/helpers.js';
 import { disclose, newRecord, open, recordCommitment, seal, type Disclosure, type Envelope } from './envelope.js';
 import { recordKey, requestKey, type RecordCommitment, type SharingRequest } from './module.js';
 import { createPrivateStore } from './host-store.js';
-import { acceptReplica, checkAnswer, serveTransfer, type HolderSide } from './host-transfer.js';
+import { acceptReplica, checkAnswer, decodeMessage, serveTransfer, type HolderSide } from './host-transfer.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const agree = (k: KeyPair) => (pub: Uint8Array) => x25519(x25519SecretFromEd25519Seed(fromHex(k.secretKey)), pub);
@@ -124,4 +124,12 @@ test('a replica is kept only by a holder, from the record organisation\'s node, 
   await acceptReplica(sideC, nodeB.publicKey, msg(), agree(nodeC));
   assert.deepEqual(storeC.ids(), [w.record.recordId]);
   await assert.rejects(acceptReplica({ ...sideC, ownOrg: () => 'tax' }, nodeB.publicKey, msg(), agree(nodeC)), (e: PolityError) => e.code === 'SHARING_TRANSFER_NOT_ALLOWED');
+});
+
+test('a peer message is checked for shape before any work, and refused with a sentence that names no value', () => {
+  const bad = ['not json', JSON.stringify({ type: 'transfer', request: 'short' }), JSON.stringify({ type: 'replicate', recordId: 'ab'.repeat(32), dataset: 'x', subject: 's', envelope: { v: 1, kind: 'record', recordId: 'ab'.repeat(32), iv: '00', ct: 'SECRET', wraps: [] } }), JSON.stringify({ type: 'other' }), JSON.stringify(null)];
+  for (const text of bad) {
+    assert.throws(() => decodeMessage(new TextEncoder().encode(text)), (e: PolityError) => e.code === 'SHARING_STORE_INVALID' && !e.message.includes('SECRET'));
+  }
+  assert.deepEqual(decodeMessage(new TextEncoder().encode(JSON.stringify({ type: 'transfer', request: 'ab'.repeat(32), extra: 1 }))), { type: 'transfer', request: 'ab'.repeat(32) });
 });
