@@ -57,6 +57,7 @@ export const sharingAuthorisation: Authorisation = {
     decline: { args: { request: hex(), reason: 'other' }, refused: roleMissing() },
     logAccess: { args: { dataset: 'residents', fields: ['name'], subject: consent.subject, purpose: 'test', legalBasis: 'Act §1', official: hex(), channel: 'console' }, refused: holderSide('SHARING_DATASET_UNKNOWN'), public: "the action admits only a data-steward, admin or node of the dataset's organisation" },
     erase: { args: { recordId: hex(), reason: 'error' }, refused: all('SHARING_RECORD_UNKNOWN'), public: "the action admits only the record's organisation (SHARING_NOT_HOLDER, module tests)" },
+    refuseTransfer: { args: { request: hex(), code: 'SHARING_COMMITMENT_MISMATCH' }, refused: all('SHARING_REQUEST_UNKNOWN'), public: "the action admits only a node or data-requester of the request's recipient (SHARING_NOT_HOLDER, module tests)" },
     purge: { args: { recordId: hex() }, refused: all('SHARING_RECORD_UNKNOWN'), public: "the action admits only a holder of the record (SHARING_NOT_HOLDER, module tests)" },
   },
 };

@@ -3,7 +3,7 @@
  * node:crypto (the module, the CLI and tests); the formats are consent.ts.
  */
 import { signBytes, verifyBytes } from '../../crypto/ed25519.js';
-import { consentMessage, revokeMessage, type Consent } from './consent.js';
+import { consentMessage, revokeMessage, type Consent } from './consent-format.js';
 
 export function signConsent(consent: Consent, secretKey: string): string {
   return signBytes(secretKey, consentMessage(consent));

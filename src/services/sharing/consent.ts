@@ -55,3 +55,6 @@ export const Consent = Type.Object(
   { additionalProperties: false },
 );
 export type Consent = ConsentDoc;
+
+// Signing and checking (node:crypto), for the module, the CLI and tests; the web page imports consent-format.ts only.
+export { signConsent, signRevocation, signedBy } from './consent-sign.js';

@@ -366,3 +366,17 @@ test('nothing on the chain names the subject but its pseudonym: the subject secr
   assert.notEqual(other, w.subject);
   assert.notEqual(subjectPseudonym(w.secret, w.chain.genesis.chainId, 'clinic', 'residents'), w.subject);
 });
+
+test("refuseTransfer: the recipient's node records a refused transfer of a released request, once; nobody else can", () => {
+  const w = world();
+  const bankNode = generateKeyPair();
+  const a = ask(w, { legalBasis: 'AML Act §12' });
+  assert.equal(w.chain.run(w.requester, 'sharing', 'refuseTransfer', { request: a.id, code: 'SHARING_COMMITMENT_MISMATCH' }).code, 'SHARING_REQUEST_CLOSED');
+  assert.equal(w.chain.run(w.registryNode, 'sharing', 'release', { request: a.id }).code, 'OK');
+  for (const k of [w.steward, w.clinicRequester, w.stranger, bankNode]) assert.equal(w.chain.run(k, 'sharing', 'refuseTransfer', { request: a.id, code: 'SHARING_COMMITMENT_MISMATCH' }).code, 'SHARING_NOT_HOLDER');
+  const r = w.chain.run(w.requester, 'sharing', 'refuseTransfer', { request: a.id, code: 'SHARING_COMMITMENT_MISMATCH' });
+  assert.equal(r.code, 'OK', r.message);
+  assert.deepEqual([entry(w, r.txId).outcome, entry(w, r.txId).code, entry(w, r.txId).org], ['refused', 'SHARING_COMMITMENT_MISMATCH', 'bank']);
+  assert.equal(w.chain.run(w.requester, 'sharing', 'refuseTransfer', { request: a.id, code: 'SHARING_COMMITMENT_MISMATCH' }).code, 'SHARING_REQUEST_CLOSED');
+  assert.equal(w.chain.run(w.requester, 'sharing', 'refuseTransfer', { request: hex32(), code: 'SHARING_COMMITMENT_MISMATCH' }).code, 'SHARING_REQUEST_UNKNOWN');
+});

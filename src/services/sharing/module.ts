@@ -45,6 +45,7 @@
  *   sharing/access/<entryId>                 -> AccessEntry (entryId: the id of the transaction that wrote it)
  *   sharing/subject/<s>/access               -> count of the subject's entries
  *   sharing/subject/<s>/access/<page>        -> [entryId, …] (PAGE_SIZE a page)
+ *   sharing/transfer-refused/<request>       -> entryId of the recipient's refusal of a released transfer
  *
  * Actions (access: see each action; "holder side" = an official of the
  * organisation with the role data-steward, or one of its node keys):
@@ -58,6 +59,7 @@
  *   logAccess {dataset, fields, subject, purpose, consent?|legalBasis?, official?, channel, refused?}   holder side
  *   erase {recordId, reason}                                               holder side of the record's owner
  *   purge {recordId}                                                       holder side of a holder
+ *   refuseTransfer {request, code}                                         a node (or data-requester) of the request's recipient
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -114,6 +116,7 @@ export const queueCountKey = (holder: string): string => `sharing/queue/${holder
 export const queuePageKey = (holder: string, page: number): string => `sharing/queue/${holder}/${page}`;
 export const accessKey = (entryId: string): string => `sharing/access/${entryId}`;
 export const subjectAccessCountKey = (subject: string): string => `sharing/subject/${subjectHash(subject)}/access`;
+export const transferRefusedKey = (request: string): string => `sharing/transfer-refused/${request}`;
 export const subjectAccessPageKey = (subject: string, page: number): string => `sharing/subject/${subjectHash(subject)}/access/${page}`;
 
 export const SENSITIVITIES = ['public', 'internal', 'personal', 'special'] as const;
@@ -280,6 +283,7 @@ export const LogAccessArgs = Type.Object(
 export type LogAccessArgs = Static<typeof LogAccessArgs>;
 export const EraseArgs = Type.Object({ recordId: Hex32, reason: Type.Union(ERASE_REASONS.map((r) => Type.Literal(r))) }, { additionalProperties: false });
 export const PurgeArgs = Type.Object({ recordId: Hex32 }, { additionalProperties: false });
+export const RefuseTransferArgs = Type.Object({ request: Hex32, code: Type.String({ pattern: '^SHARING_[A-Z_]{1,48}$' }) }, { additionalProperties: false });
 
 /** One entry of the access log. Its id is the id of the transaction that wrote it. */
 export interface AccessEntry {
@@ -642,6 +646,27 @@ function purge(ctx: ActionContext, args: Static<typeof PurgeArgs>): void {
   ctx.emit({ type: 'sharing.purged', recordId: rec.recordId, holder: org, ...(done ? { complete: true } : {}) });
 }
 
+/**
+ * The recipient's node refused the data a released request brought (it did
+ * not match its commitment, or was not what was asked): the refusal goes in
+ * the subject's log, once per request. No values: the code says why.
+ */
+function refuseTransfer(ctx: ActionContext, args: Static<typeof RefuseTransferArgs>): void {
+  const r = getRequest(ctx.get, args.request);
+  if (!r) throw new PolityError('SHARING_REQUEST_UNKNOWN', 'no request with this id');
+  const org = ctx.caller.org ?? nodeOrgOf(ctx.get, ctx.signer);
+  if (org !== r.org || (ctx.caller.org !== undefined && !ctx.caller.roles.includes('data-requester') && !ctx.caller.admin)) throw new PolityError('SHARING_NOT_HOLDER', `only a node or a data-requester of ${r.org} refuses what its request brought`);
+  if (r.status !== 'released') throw new PolityError('SHARING_REQUEST_CLOSED', `the request is ${r.status}: only a released request brings a transfer`);
+  if (ctx.get(transferRefusedKey(r.id)) !== undefined) throw new PolityError('SHARING_REQUEST_CLOSED', 'the transfer of this request was refused already');
+  const e = writeEntry(ctx, {
+    outcome: 'refused', code: args.code,
+    org: r.org, official: r.official, holder: r.holder, dataset: r.dataset, fields: r.fields, subject: r.subject, purpose: r.purpose,
+    ...(r.consent ? { consent: r.consent } : { legalBasis: r.legalBasis! }),
+    channel: 'transfer', request: r.id,
+  });
+  ctx.set(transferRefusedKey(r.id), e.id);
+}
+
 const grantCheck = TypeCompiler.Compile(GrantConsentArgs);
 /** The first schema problem of a grant's arguments (for the CLI and routes that check before sending). */
 export const grantArgsProblem = (x: unknown): string | undefined => (grantCheck.Check(x) ? undefined : firstSchemaError(grantCheck, x));
@@ -705,6 +730,12 @@ export const sharingModule: ModuleDefinition = {
       args: EraseArgs,
       description: "The record's organisation (a data-steward or a node) orders its erasure on every holder: on the subject's request, at the end of retention, by court order or to correct an error.",
       execute: erase,
+    }),
+    refuseTransfer: defineAction({
+      access: 'anyone',
+      args: RefuseTransferArgs,
+      description: "The recipient's node (or a data-requester) records that it refused the data a released request brought — it did not match its commitment, or was not what was asked — with the code: a refused entry in the subject's log, once per request.",
+      execute: refuseTransfer,
     }),
     purge: defineAction({
       access: 'anyone',
