@@ -35,7 +35,9 @@ export const sharingRoutes: ServiceRoutes = (app, { node, get }) => {
   const orgOrThrow = (org: string): void => {
     if (!getOrg(get, org)) throw new PolityError('ORG_UNKNOWN', `no member organisation ${org}`);
   };
-  const withState = <T extends { grantedAt: number; consent: { until: number } }>(rec: T, height: number) => ({ ...rec, state: consentState(rec as never, height + 1, node.status().latestBlockTime) });
+  /** A consent with its state for the next block, judged at the head's time (read once per answer). */
+  const headTime = (): number => node.status().latestBlockTime;
+  const withState = <T extends { grantedAt: number; consent: { until: number } }>(rec: T, height: number, time: number) => ({ ...rec, state: consentState(rec as never, height + 1, time) });
 
   app.get('/v1/sharing/datasets', { schema: { operationId: 'listSharingDatasets', tags: [TAG], summary: "The directory: every active member's dataset descriptors (fields, sensitivity, legal basis, sharing terms, current version and its hash), at most 1,000. Nothing in it is personal.", response: { 200: DirectoryView, ...errorResponses() } } }, async () => {
     const height = node.height;
@@ -67,7 +69,7 @@ export const sharingRoutes: ServiceRoutes = (app, { node, get }) => {
     const height = node.height;
     const rec = getConsent(get, request.params.id);
     if (!rec) throw new PolityError('SHARING_CONSENT_UNKNOWN', 'no consent with this id');
-    return { height, consent: withState(rec, height) };
+    return { height, consent: withState(rec, height, headTime()) };
   });
 
   app.get('/v1/sharing/requests/:id', { schema: { operationId: 'getSharingRequest', tags: [TAG], summary: 'A request: who asked whom for which fields of which pseudonym, for what purpose and on which basis; and its decision (released, refused with the code, or declined).', params: IdParams, response: { 200: RequestAnswer, ...errorResponses(404) } } }, async (request) => {
@@ -88,7 +90,8 @@ export const sharingRoutes: ServiceRoutes = (app, { node, get }) => {
   app.get('/v1/sharing/subjects/:subject/consents', { schema: { operationId: 'getSubjectConsents', tags: [TAG], summary: "A subject pseudonym's consents (at most 1,000): granted, revoked and expired, each with its state.", params: SubjectParams, response: { 200: ConsentsAnswer, ...errorResponses() } } }, async (request) => {
     const height = node.height;
     const { subject } = request.params;
-    return { height, subject, consents: consentsOf(get, subject).map((c) => withState(c, height)) };
+    const time = headTime();
+    return { height, subject, consents: consentsOf(get, subject).map((c) => withState(c, height, time)) };
   });
 
   app.get('/v1/sharing/subjects/:subject/access', { schema: { operationId: 'getSubjectAccess', tags: [TAG], summary: "A subject pseudonym's access log: every read of its data, granted or refused, in the order written, at most 100 a page.", params: SubjectParams, querystring: PageQuery, response: { 200: AccessAnswer, ...errorResponses() } } }, async (request) => {
