@@ -1,4 +1,5 @@
 /** `polity init` and `polity start`. */
+import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createApi } from '../api/server.js';
 import { parsePublicOrigin } from '../api/origin.js';
@@ -123,6 +124,7 @@ export async function runStart(flags: Record<string, unknown>, _positionals: str
             listen: network.listen,
             peers: network.peers.map((p) => ({ pubKey: p.pubKey, host: p.host, port: p.port })),
             ...(network.observers ? { observers: network.observers } : {}),
+            ...(process.env[P2P_TAP_ENV] ? { tap: tapToFile(process.env[P2P_TAP_ENV]!) } : {}),
           },
         }
       : {}),
@@ -180,4 +182,15 @@ export async function runStart(flags: Record<string, unknown>, _positionals: str
   await app.close();
   await node.close();
   return 0;
+}
+
+/**
+ * Tests that scan the network's traffic for data that must never cross it
+ * (test/sharing-bft.test.ts, the canary scan) set this to a file path: every
+ * frame the node receives, decrypted (above Noise), is appended there. Never
+ * set it in production: the file holds everything peers said.
+ */
+export const P2P_TAP_ENV = 'POLITY_TEST_P2P_TAP';
+function tapToFile(path: string): (peer: string, body: Uint8Array) => void {
+  return (_peer, body) => appendFileSync(path, body);
 }

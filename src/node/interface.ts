@@ -43,7 +43,13 @@ export interface NodeOptions {
   /** Injectable for tests. */
   clock?: Clock;
   /** BFT: where to listen for peers and whom to dial (from <data>/network.json). */
-  p2p?: { listen: { host: string; port: number }; peers: PeerAddress[]; observers?: string[] };
+  p2p?: {
+    listen: { host: string; port: number };
+    peers: PeerAddress[];
+    observers?: string[];
+    /** Tests only: every frame received, decrypted (src/p2p/network.ts `tap`). */
+    tap?: (peer: string, body: Uint8Array) => void;
+  };
   consensusTimeouts?: Partial<Timeouts>;
   /** BFT: how often this node re-sends its messages of the current height, ms (default 1000). */
   resendIntervalMs?: number;

@@ -19,6 +19,7 @@
  */
 import { publicKeyOf, signBytes, signRaw, verifyBytes } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/sha256.js';
+import { x25519, x25519PublicOf, x25519SecretFromEd25519Seed } from '../crypto/x25519.js';
 import { fromHex, toHex, utf8Encode } from '../crypto/bytes.js';
 import { assert, PolityError } from '../ledger/errors.js';
 import { signTx } from '../ledger/sign.js';
@@ -74,6 +75,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   // attests (a signed status list) can never be taken for a vote, a block or a transaction.
   const attestSecret = toHex(sha256(new Uint8Array([...utf8Encode(ATTEST_KEY_DOMAIN), ...fromHex(options.nodeSecretKey, 32)])));
   const attest = { publicKey: publicKeyOf(attestSecret), sign: (message: Uint8Array) => signRaw(attestSecret, message) };
+  // The X25519 twin of the node key (src/crypto/x25519.ts): others encrypt to it from the node key on the chain.
+  const agreeSecret = x25519SecretFromEd25519Seed(fromHex(options.nodeSecretKey, 32));
   const solo = genesis.validators.length === 1;
   // Checked before anything is opened, so a misconfigured node exits at once.
   if (solo && genesis.validators[0]!.pubKey !== nodeKey) throw new Error('the node key is not the genesis validator (a one-validator chain runs solo consensus on its validator)');
@@ -147,7 +150,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   let consensus: ConsensusHost | undefined;
   let protocol: PeerProtocol | undefined;
   let p2p: P2PNetwork | undefined;
-  const hostContext: HostContext = {
+  const hostContext: Omit<HostContext, 'peers'> = {
     dataDir: options.dataDir,
     genesis,
     nodeKey,
@@ -156,9 +159,14 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     attachment: (txId) => chain.attachment(txId),
     workAvailable: () => consensus?.workAvailable(),
     running: () => consensus?.failure === undefined,
+    keyAgreement: { publicKey: x25519PublicOf(agreeSecret), sharedSecret: (publicKey) => x25519(agreeSecret, publicKey) },
   };
+  const hostPeers = (service: string): HostContext['peers'] => ({
+    connectedPeers: () => protocol?.connectedPeers() ?? [],
+    request: (peer, data, timeoutMs) => (protocol ? protocol.requestService(peer, service, data, timeoutMs) : Promise.reject(new Error('a solo node has no peers'))),
+  });
   const hosts = new Map<string, ServiceHost>();
-  for (const s of services) if (s.host) hosts.set(s.name, s.host(hostContext));
+  for (const s of services) if (s.host) hosts.set(s.name, s.host({ ...hostContext, peers: hostPeers(s.name) }));
   for (const h of hosts.values()) await h.open?.();
 
   const verifyPool = createVerifyPool(options.verifyWorkers);
@@ -203,6 +211,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       },
       onMessage: (from, topic, data) => protocol!.onMessage(from, topic, data),
       onRequest: (from, name, data) => protocol!.onRequest(from, name, data),
+      ...(settings.tap ? { tap: settings.tap } : {}),
       // A peer's link coming up or going down is an operator's event (info, named peer.up and peer.down); the rest is debug.
       log: (event, fields) => {
         const f = fields as Record<string, string | number | boolean | undefined>;
@@ -226,6 +235,11 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       submitTxs: (txs) => admission.submit(txs, { fromPeer: true }),
       timers: systemTimers,
       log,
+      serviceRequest: async (from, service, data) => {
+        const host = hosts.get(service);
+        if (!host?.onPeerRequest) throw new Error(`no ${service} requests are served here`);
+        return host.onPeerRequest(from, data);
+      },
       ...(options.resendIntervalMs ? { limits: { resendIntervalMs: options.resendIntervalMs } } : {}),
     });
   }

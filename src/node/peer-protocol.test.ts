@@ -19,10 +19,11 @@ const header = (height: number, tag = 'x'): BlockHeader =>
   ({ v: 1, chainId: 'test', height, time: height, prevHash: tag.padEnd(64, '0'), txRoot: '', txCount: 0, resultsRoot: '', stateRoot: '', historyRoot: '', validatorSetHash: '', proposer: '' }) as unknown as BlockHeader;
 const stored = (height: number): Block => ({ header: header(height), txs: [], certificate: { height, round: 0, blockHash: blockHash(header(height)), signatures: [] } });
 
-function harness(options: { height: number; answers?: Record<string, unknown> }) {
+function harness(options: { height: number; answers?: Record<string, unknown>; serviceRequest?: (from: string, service: string, data: Uint8Array) => Promise<Uint8Array>; limits?: Partial<typeof DEFAULT_PEER_LIMITS> }) {
   const sent: { to: string | 'all'; topic: string; data: any }[] = [];
   const received: { from: string; message: unknown; block: unknown }[] = [];
   const asked: string[] = [];
+  const requests: { peer: string; protocol: string; bytes: number; timeoutMs: number }[] = [];
   let tick: (() => void) | undefined;
   const timers: Timers = {
     after: () => ({ cancel: () => {} }),
@@ -35,8 +36,9 @@ function harness(options: { height: number; answers?: Record<string, unknown> })
     connectedPeers: () => ['p1', 'p2'],
     broadcast: (topic, data) => void sent.push({ to: 'all', topic, data: decode(data) }),
     send: (to, topic, data) => (sent.push({ to, topic, data: decode(data) }), true),
-    request: async (peer) => {
+    request: async (peer, protocol, data, timeoutMs) => {
       asked.push(peer);
+      requests.push({ peer, protocol, bytes: data.length, timeoutMs });
       const answer = options.answers?.[peer];
       if (answer === undefined) throw new Error('no answer');
       return utf8Encode(JSON.stringify(answer));
@@ -55,8 +57,10 @@ function harness(options: { height: number; answers?: Record<string, unknown> })
     submitTxs: async (txs) => void gossiped.push([...txs]),
     timers,
     log: createLogger('silent'),
+    ...(options.serviceRequest ? { serviceRequest: options.serviceRequest } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
-  return { protocol, sent, received, asked, proposed, gossiped, tick: () => tick?.() };
+  return { protocol, sent, received, asked, requests, proposed, gossiped, tick: () => tick?.() };
 }
 
 const ask = async (protocol: ReturnType<typeof harness>['protocol'], name: string, request: unknown): Promise<any> => decode(await protocol.onRequest('p1', name, utf8Encode(JSON.stringify(request))));
@@ -120,4 +124,35 @@ test('what arrives is decoded and bounded: consensus messages go to the host, go
   const txs = Array.from({ length: DEFAULT_PEER_LIMITS.gossipTxsMax + 5 }, (_, i) => ({ i }));
   h.protocol.onMessage('p2', 'tx', utf8Encode(JSON.stringify(txs)));
   assert.equal(h.gossiped[0]?.length, DEFAULT_PEER_LIMITS.gossipTxsMax);
+});
+
+test('a service request reaches the named service with the asking peer, as bytes, bounded both ways', async () => {
+  const served: { from: string; service: string; data: string }[] = [];
+  const h = harness({
+    height: 1,
+    limits: { serviceRequestBytesMax: 64 },
+    serviceRequest: async (from, service, data) => {
+      served.push({ from, service, data: new TextDecoder().decode(data) });
+      return service === 'big' ? new Uint8Array(65) : utf8Encode('answer');
+    },
+  });
+  // Not JSON: the bytes are the service's business.
+  const answer = await h.protocol.onRequest('p1', 'service/sharing', utf8Encode('\u0000raw bytes'));
+  assert.equal(new TextDecoder().decode(answer), 'answer');
+  assert.deepEqual(served, [{ from: 'p1', service: 'sharing', data: '\u0000raw bytes' }]);
+  await assert.rejects(h.protocol.onRequest('p1', 'service/sharing', new Uint8Array(65)), /65 bytes is over the 64-byte limit/);
+  await assert.rejects(h.protocol.onRequest('p1', 'service/big', new Uint8Array(1)), /answer of 65 bytes is over/);
+  await assert.rejects(h.protocol.onRequest('p1', 'service/../x', new Uint8Array(1)), /unknown service/);
+  assert.equal(served.length, 2, 'refused requests reach no handler');
+  // A node without a handler refuses every service request.
+  await assert.rejects(harness({ height: 1 }).protocol.onRequest('p1', 'service/sharing', new Uint8Array(1)), /serves no service requests/);
+});
+
+test('a service request goes out as service/<name>, its wait capped, its size checked before sending', async () => {
+  const h = harness({ height: 1, answers: { p1: 'ok' }, limits: { serviceRequestBytesMax: 64, serviceRequestTimeoutMsMax: 5000 } });
+  assert.equal(decode(await h.protocol.requestService('p1', 'sharing', utf8Encode('{}'), 60_000)), 'ok');
+  assert.deepEqual(h.requests, [{ peer: 'p1', protocol: 'service/sharing', bytes: 2, timeoutMs: 5000 }]);
+  await assert.rejects(h.protocol.requestService('p1', 'sharing', new Uint8Array(65), 1000), /over the 64-byte limit/);
+  await assert.rejects(h.protocol.requestService('p1', 'Sharing/x', new Uint8Array(1), 1000), /expected a service name/);
+  assert.equal(h.requests.length, 1, 'nothing refused was sent');
 });

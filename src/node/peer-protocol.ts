@@ -14,6 +14,14 @@
  *   their certificates (catching up).
  * - `block` `{hash}` -> `{body?}`: the body of a block proposed, or
  *   committed, with that hash.
+ * - `service/<name>` (bytes -> bytes): a service request, answered by the
+ *   host part of the service `<name>` (service-host.ts `onPeerRequest`). The
+ *   protocol carries the bytes and bounds them; what they mean is the
+ *   service's business. Why a channel of its own: off-chain work between
+ *   organisations (a private record sent from the node that holds it to the
+ *   node of an organisation allowed to read it) rides the same
+ *   authenticated links as consensus, so the asker is known by its node key
+ *   (proven in the Noise handshake), and nobody else reads the bytes.
  *
  * Messages a node sent for the height being decided are re-sent to every
  * connected peer each `resendIntervalMs`: a peer that restarted, caught up
@@ -66,6 +74,10 @@ export interface PeerLimits {
   blockRequestTimeoutMs: number;
   /** Most transactions taken from one gossip message. */
   gossipTxsMax: number;
+  /** Most bytes of one service request or answer. */
+  serviceRequestBytesMax: number;
+  /** The longest a service request may wait for its answer, ms (a caller asking longer gets this). */
+  serviceRequestTimeoutMsMax: number;
 }
 
 export const DEFAULT_PEER_LIMITS: PeerLimits = {
@@ -75,7 +87,14 @@ export const DEFAULT_PEER_LIMITS: PeerLimits = {
   syncTimeoutMs: 10_000,
   blockRequestTimeoutMs: 3000,
   gossipTxsMax: 10_000,
+  serviceRequestBytesMax: 4 * 1024 * 1024,
+  serviceRequestTimeoutMsMax: 30_000,
 };
+
+/** Protocol names of service requests: this prefix and the service's name. */
+export const SERVICE_PROTOCOL_PREFIX = 'service/';
+/** A service's name as it may appear in a protocol name. */
+const SERVICE_NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
 
 export interface PeerProtocolOptions {
   transport: PeerTransport;
@@ -87,6 +106,8 @@ export interface PeerProtocolOptions {
   timers: Timers;
   log: Logger;
   limits?: Partial<PeerLimits>;
+  /** Serves `service/<name>` requests (the node hands them to that service's host); without it they are refused. */
+  serviceRequest?(from: string, service: string, data: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface PeerProtocol {
@@ -111,6 +132,8 @@ export interface PeerProtocol {
   /** Committed blocks from `from` on, as `peer` sent them (unchecked: the caller checks each). */
   fetchBlocks(peer: string, from: number): Promise<unknown[]>;
   connectedPeers(): readonly string[];
+  /** Ask `peer`'s host of `service` (a `service/<name>` request); rejects on a bound, timeout, disconnect or a remote refusal. */
+  requestService(peer: string, service: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   /** Start re-sending. */
   start(): void;
   close(): void;
@@ -181,9 +204,20 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
     return encodeJson(body ? { body } : {});
   }
 
+  /** A service request: bounded here, answered by the service's host; its refusals go back as the remote error. */
+  async function serveService(from: string, service: string, data: Uint8Array): Promise<Uint8Array> {
+    if (!SERVICE_NAME_RE.test(service)) throw new Error('unknown service');
+    if (!options.serviceRequest) throw new Error('this node serves no service requests');
+    if (data.length > limits.serviceRequestBytesMax) throw new Error(`a service request of ${data.length} bytes is over the ${limits.serviceRequestBytesMax}-byte limit`);
+    const answer = await options.serviceRequest(from, service, data);
+    if (answer.length > limits.serviceRequestBytesMax) throw new Error(`the ${service} answer of ${answer.length} bytes is over the ${limits.serviceRequestBytesMax}-byte limit`);
+    return answer;
+  }
+
   return {
     onMessage,
-    async onRequest(_from, protocol, data) {
+    async onRequest(from, protocol, data) {
+      if (protocol.startsWith(SERVICE_PROTOCOL_PREFIX)) return serveService(from, protocol.slice(SERVICE_PROTOCOL_PREFIX.length), data);
       const request = decodeJson(data);
       if (protocol === 'sync' && isObject(request) && Number.isSafeInteger(request.from) && (request.from as number) >= 1) return serveSync(request.from as number);
       if (protocol === 'block' && isObject(request) && typeof request.hash === 'string') return serveBlock(request.hash);
@@ -223,6 +257,13 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
       }
     },
     connectedPeers: () => transport.connectedPeers(),
+    async requestService(peer, service, data, timeoutMs) {
+      if (!SERVICE_NAME_RE.test(service)) throw new TypeError(`expected a service name (${SERVICE_NAME_RE.source}), got ${JSON.stringify(service.slice(0, 40))}`);
+      if (data.length > limits.serviceRequestBytesMax) throw new RangeError(`a service request of ${data.length} bytes is over the ${limits.serviceRequestBytesMax}-byte limit`);
+      const answer = await transport.request(peer, SERVICE_PROTOCOL_PREFIX + service, data, Math.min(Math.max(1, timeoutMs), limits.serviceRequestTimeoutMsMax));
+      if (answer.length > limits.serviceRequestBytesMax) throw new RangeError(`the ${service} answer of ${answer.length} bytes is over the ${limits.serviceRequestBytesMax}-byte limit`);
+      return answer;
+    },
     start() {
       resendTimer ??= options.timers.every(limits.resendIntervalMs, () => {
         for (const peer of transport.connectedPeers()) for (const bytes of resend.values()) transport.send(peer, 'consensus', bytes);

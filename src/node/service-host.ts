@@ -32,6 +32,17 @@
  *   changes, after it is durable and visible in the chain reads.
  * - `onEvidence`: the equivocations the node's consensus engine caught.
  * - `status`: fields the host adds to the node's status (GET /v1/status).
+ * - `onPeerRequest` and `HostContext.peers`: a service request channel
+ *   between the hosts of one service on different nodes, over the
+ *   authenticated P2P links (peer-protocol.ts, `service/<name>`): the data
+ *   sharing service sends a private record from the node that holds it to
+ *   the node of an organisation allowed to read it. `from` is the asking
+ *   node's key, proven in the link's handshake. Bytes are bounded by the
+ *   peer protocol; a rejection goes back to the asker as the remote error
+ *   (its message: no personal data).
+ * - `HostContext.keyAgreement`: the node's X25519 key, the twin of its node
+ *   key (src/crypto/x25519.ts), so others can encrypt to a node whose key
+ *   they read on the chain. The host gets shared secrets, never the secret.
  *
  * Hooks run on the node's serial consensus queue (`contribute`, settling,
  * `afterCommit`, `onEvidence`): a host must not block it for long, and a
@@ -60,6 +71,24 @@ export interface HostContext {
   workAvailable(): void;
   /** False once the node has stopped after an internal failure: take no more work then. */
   running(): boolean;
+  /** The service request channel to this service's hosts on other nodes (none on a solo node: no peers, requests reject). */
+  readonly peers: HostPeers;
+  /** The node's X25519 key (the twin of its node key): its public half, and shared secrets with it. */
+  readonly keyAgreement: KeyAgreement;
+}
+
+export interface HostPeers {
+  /** Node keys of the peers with an open link now. */
+  connectedPeers(): readonly string[];
+  /** Ask the same service's host on `peer`; rejects on timeout, disconnect, a size limit or the peer's refusal (its message). */
+  request(peer: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+}
+
+export interface KeyAgreement {
+  /** 32 bytes: X25519 public key of this node (derived from its node key: anyone can compute it from the chain). */
+  readonly publicKey: Uint8Array;
+  /** X25519(node secret, publicKey): 32 bytes; throws for a low-order key. */
+  sharedSecret(publicKey: Uint8Array): Uint8Array;
 }
 
 /** Room left in the block being built, and its height. */
@@ -92,6 +121,8 @@ export interface ServiceHost {
   contribute?(space: BlockSpace): Promise<readonly Contribution[]>;
   afterCommit?(committed: CommittedBlock): void;
   onEvidence?(evidence: Evidence): void;
+  /** A service request from the same service's host on node `from` (its key); the answer's bytes, or a rejection sent back as its message. */
+  onPeerRequest?(from: string, data: Uint8Array): Promise<Uint8Array>;
   /** Fields for the node's status (numbers, strings or flags; names unique across services). */
   status?(): Readonly<Record<string, number | string | boolean>>;
 }

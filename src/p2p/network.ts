@@ -125,6 +125,12 @@ export interface P2POptions {
   /** Mixed into the Noise prologue: nodes of different networks (chain ids) cannot connect. Default ''. */
   networkId?: string;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /**
+   * Tests only: every frame received from a peer, decrypted, before it is
+   * decoded — what a scan of the traffic for data that must never cross the
+   * network reads (the canary scan of the data-sharing service).
+   */
+  tap?(peer: string, body: Uint8Array): void;
 }
 
 export interface PeerStats {
@@ -362,6 +368,7 @@ export function createP2PNetwork(options: P2POptions): P2PNetwork {
   function onFrame(link: SecureLink, body: Buffer): void {
     const peer = link.peer!;
     if (links.get(peer) !== link) return; // a superseded link still draining
+    options.tap?.(peer, body);
     const frame = decodeFrame(body);
     if ('error' in frame) return violation(link, frame.error);
     switch (frame.kind) {

@@ -13,8 +13,9 @@ import { org } from './org/index.js';
 import { gov } from './gov/index.js';
 import { credentials } from './credentials/index.js';
 import { invoices } from './invoices/index.js';
+import { sharing } from './sharing/index.js';
 
-export const SERVICES: readonly ServiceDefinition<any>[] = [notary, evidence, validators, did, org, gov, credentials, invoices];
+export const SERVICES: readonly ServiceDefinition<any>[] = [notary, evidence, validators, did, org, gov, credentials, invoices, sharing];
 
 /** The modules of the services: what a chain runs. */
 export const builtinModules = SERVICES.map((s) => s.module);

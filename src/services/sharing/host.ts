@@ -1,0 +1,274 @@
+/**
+ * The data-sharing service's host part on a node (src/node/service-host.ts):
+ * the private store (host-store.ts), record transfers (host-transfer.ts),
+ * the transactions the node signs for them (host-submit.ts), and erasure.
+ *
+ * - Storing: an official of the node's organisation hands a record to its
+ *   node (routes-store.ts); the node draws the id and salt, seals the record
+ *   for every node of every holder organisation, keeps its copy, has the
+ *   commitment recorded (`sharing.commit`), then sends each other holder's
+ *   nodes their copy.
+ * - Reading its own record: the store's read path waits for the access
+ *   entry (`sharing.logAccess`, committed OK) before it decrypts; a read
+ *   the chain refuses leaves a refused entry and returns the refusal.
+ * - Reading another organisation's record: the node asks the holder's node
+ *   for what a request on the chain names, and checks the answer against
+ *   the commitments before it hands anything over.
+ * - Erasure and retention: when a record this node holds is ordered erased
+ *   (or its retention ends), its file is destroyed and the node confirms
+ *   with `sharing.purge`. At start the node does the same for every record
+ *   the chain says is erased or past retention: a node that was down during
+ *   an erasure carries it out when it returns.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Json } from '../../crypto/canonical-json.js';
+import { PolityError, type ErrorCode } from '../../ledger/errors.js';
+import { callerOf } from '../../runtime/membership.js';
+import type { HostContext, ServiceHost } from '../../node/service-host.js';
+import { fieldsProblem, newRecord, recordCommitment, seal, type RecordFields } from './envelope.js';
+import { getDataset, getRecord, getRequest, nodeOrgOf, sharingModule, type Get } from './module.js';
+import { createPrivateStore, type PrivateStore } from './host-store.js';
+import { createSubmitQueue, type Submitted } from './host-submit.js';
+import { acceptReplica, checkAnswer, decodeMessage, encodeMessage, nodesOf, refusal, refusalCode, serveTransfer, type Accepted, type HolderSide } from './host-transfer.js';
+import './errors-store.js';
+
+/** How long a read waits for its access entry (a few blocks on a busy network), ms. */
+export const ACCESS_WAIT_MS = 20_000;
+/** How long a node waits for another node's answer to a transfer (the holder records the release first), ms. */
+export const TRANSFER_WAIT_MS = 25_000;
+/** Requests remembered as answered (each release is good for one transfer). */
+const SERVED_MAX = 100_000;
+
+export interface StoreRecordInput {
+  dataset: string;
+  subject: string;
+  fields: RecordFields;
+  holders: string[];
+  retentionUntil: number;
+}
+
+export interface ReadOwnInput {
+  recordId: string;
+  official: string;
+  fields: string[];
+  purpose: string;
+  consent?: string;
+  legalBasis?: string;
+}
+
+export interface SharingHostApi {
+  storeRecord(input: StoreRecordInput): Promise<{ recordId: string; commitment: string; height: number; replicatedTo: number }>;
+  readOwn(input: ReadOwnInput): Promise<{ recordId: string; fields: { [name: string]: Json }; entry: string }>;
+  /** Fetch what a released (or auto-releasable) request names from the holder's nodes, checked. */
+  fetch(requestId: string, official: string): Promise<{ request: string; entry: string; records: Accepted[] }>;
+  /** Ids of the records this node holds. */
+  held(): readonly string[];
+  /** Resolves once erasures queued so far are done (tests). */
+  erasures(): Promise<void>;
+  readonly store: PrivateStore;
+}
+
+export interface SharingHost extends ServiceHost, SharingHostApi {}
+
+const fail = (code: ErrorCode, message: string): PolityError => new PolityError(code, message);
+/** How long a node answering a peer waits for a block the peer has seen and it has not, ms. */
+const CATCH_UP_WAIT_MS = 5000;
+async function untilOnChain(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + CATCH_UP_WAIT_MS;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+export function createSharingHost(ctx: HostContext): SharingHost {
+  const get: Get = (key) => ctx.chain.getState(key);
+  const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+  const store = createPrivateStore({ dataDir: ctx.dataDir, nodeKey: ctx.nodeKey, keyAgreement: ctx.keyAgreement });
+  const queue = createSubmitQueue(() => ctx.workAvailable());
+  const submit = (action: string, args: { [key: string]: Json }, waitMs = ACCESS_WAIT_MS): Promise<Submitted> => queue.submit(action, args, waitMs);
+  const ownOrg = (): string | undefined => nodeOrgOf(get, ctx.nodeKey);
+  const served = new Set<string>();
+  const side: HolderSide = {
+    get,
+    ownOrg,
+    orgOfNode: (key) => nodeOrgOf(get, key),
+    nodeKey: ctx.nodeKey,
+    store,
+    submit: (action, args) => submit(action, args),
+    random,
+    served,
+  };
+
+  // --- erasure -----------------------------------------------------------------------
+  let erasing: Promise<void> = Promise.resolve();
+  const scheduled = new Set<string>();
+  /** Destroy a held record and confirm on the chain (unless this organisation has). Serial, off the consensus queue. */
+  const eraseLater = (recordId: string): void => {
+    if (scheduled.has(recordId)) return;
+    scheduled.add(recordId);
+    erasing = erasing.then(async () => {
+      try {
+        if (await store.erase(recordId)) ctx.log.info('sharing.erased', { record: recordId.slice(0, 16) });
+        retention.delete(recordId);
+        const rec = getRecord(get, recordId);
+        const own = ownOrg();
+        if (rec && own !== undefined && rec.holders.includes(own) && rec.purged?.[own] === undefined && rec.status !== 'purged') {
+          const done = await submit('purge', { recordId }, 60_000);
+          ctx.log.info('sharing.purgeConfirmed', { record: recordId.slice(0, 16), code: done.code });
+        }
+      } catch (e) {
+        ctx.log.error('sharing.eraseFailed', { record: recordId.slice(0, 16), error: (e as Error).message });
+      } finally {
+        scheduled.delete(recordId);
+      }
+    });
+  };
+  /** Held record -> its retention date (from the chain, read once: a commitment's retention never changes). */
+  const retention = new Map<string, number>();
+  /** Records this node holds that must go: past retention at `time` (a cheap scan of the map each block), or ordered erased (checked at start). */
+  const dueForErasure = (time: number, checkStatus: boolean): string[] =>
+    store.ids().filter((id) => {
+      let until = retention.get(id);
+      const rec = until === undefined || checkStatus ? getRecord(get, id) : undefined;
+      if (until === undefined && rec) retention.set(id, (until = rec.retentionUntil));
+      return (until !== undefined && time >= until) || (rec !== undefined && rec.status !== 'held');
+    });
+
+  // --- the API -----------------------------------------------------------------------
+
+  async function storeRecord(input: StoreRecordInput): Promise<{ recordId: string; commitment: string; height: number; replicatedTo: number }> {
+    const own = ownOrg();
+    if (own === undefined) throw fail('SHARING_NOT_MEMBER', "this node's key is no active member organisation's node");
+    if (!getDataset(get, own, input.dataset)) throw fail('SHARING_DATASET_UNKNOWN', `${own} publishes no dataset ${input.dataset}`);
+    const problem = fieldsProblem(input.fields);
+    if (problem) throw fail('SHARING_STORE_INVALID', problem);
+    const holders = [...new Set([own, ...input.holders])];
+    const nodes = holders.flatMap((h) => nodesOf(get, h));
+    const record = newRecord(input.dataset, input.fields, random);
+    const commitment = recordCommitment(record);
+    const envelope = seal(record, 'record', nodes, random);
+    await store.save(envelope, { dataset: input.dataset, subject: input.subject });
+    const done = await submit('commit', { recordId: record.recordId, dataset: input.dataset, commitment, holders, retentionUntil: input.retentionUntil });
+    if (done.code !== 'OK') {
+      await store.erase(record.recordId);
+      throw fail(done.code as ErrorCode, `the commitment was not recorded: ${done.message ?? done.code}`);
+    }
+    let replicatedTo = 0;
+    const connected = new Set(ctx.peers.connectedPeers());
+    for (const h of holders.filter((x) => x !== own)) {
+      for (const node of nodesOf(get, h).filter((n) => connected.has(n))) {
+        try {
+          await ctx.peers.request(node, encodeMessage({ type: 'replicate', recordId: record.recordId, dataset: input.dataset, subject: input.subject, envelope }), TRANSFER_WAIT_MS);
+          replicatedTo++;
+        } catch (e) {
+          ctx.log.warn('sharing.replicateFailed', { record: record.recordId.slice(0, 16), holder: h, error: (e as Error).message.slice(0, 200) });
+        }
+      }
+    }
+    return { recordId: record.recordId, commitment, height: done.height!, replicatedTo };
+  }
+
+  async function readOwn(input: ReadOwnInput): Promise<{ recordId: string; fields: { [name: string]: Json }; entry: string }> {
+    const meta = store.meta(input.recordId);
+    const rec = getRecord(get, input.recordId);
+    if (!meta || !rec || rec.status !== 'held') throw fail('SHARING_RECORD_NOT_HELD', `this node holds no record ${input.recordId.slice(0, 16)}…`);
+    if (callerOf(get, input.official).org !== ownOrg()) throw fail('SHARING_NOT_HOLDER', "only an official of this node's organisation reads its records here");
+    const basis: { [key: string]: Json } = input.consent !== undefined ? { consent: input.consent } : input.legalBasis !== undefined ? { legalBasis: input.legalBasis } : {};
+    const scope: { [key: string]: Json } = { dataset: meta.dataset, fields: input.fields, subject: meta.subject, purpose: input.purpose, official: input.official, channel: 'api' };
+    const { record, entry } = await store.read(input.recordId, rec.commitment, async () => {
+      const granted = await submit('logAccess', { ...scope, ...basis });
+      if (granted.code === 'OK') return granted.txId!;
+      if (granted.code.startsWith('SHARING_') && granted.code !== 'SHARING_ACCESS_NOT_RECORDED') {
+        // The chain refused the read: the refusal is logged too (the store decrypts nothing).
+        await submit('logAccess', { ...scope, ...basis, refused: granted.code });
+      }
+      throw fail(granted.code as ErrorCode, `the read was refused: ${granted.message ?? granted.code}`);
+    });
+    const fields = Object.fromEntries(input.fields.filter((f) => f in record.fields).map((f) => [f, record.fields[f]!]));
+    return { recordId: input.recordId, fields, entry };
+  }
+
+  async function fetch(requestId: string, official: string): Promise<{ request: string; entry: string; records: Accepted[] }> {
+    const r = getRequest(get, requestId);
+    if (!r) throw fail('SHARING_REQUEST_UNKNOWN', 'no request with this id');
+    if (r.org !== ownOrg()) throw fail('SHARING_TRANSFER_NOT_ALLOWED', `the request is ${r.org}'s, not this node's organisation's`);
+    const caller = callerOf(get, official);
+    if (official !== r.official && !(caller.org === r.org && (caller.admin || caller.roles.includes('data-steward')))) throw fail('SHARING_TRANSFER_NOT_ALLOWED', 'only the official who asked (or a data-steward of the organisation) fetches a request');
+    const connected = new Set(ctx.peers.connectedPeers());
+    const holders = nodesOf(get, r.holder).filter((n) => connected.has(n));
+    if (holders.length === 0) throw fail('SHARING_TRANSFER_FAILED', `no node of ${r.holder} is connected`);
+    let answer: unknown;
+    let lastError = '';
+    for (const node of holders) {
+      try {
+        answer = JSON.parse(new TextDecoder().decode(await ctx.peers.request(node, encodeMessage({ type: 'transfer', request: requestId }), TRANSFER_WAIT_MS)));
+        break;
+      } catch (e) {
+        lastError = (e as Error).message;
+        const code = refusalCode(lastError);
+        // A refusal is the holder's answer, on the chain's terms: asking its other nodes changes nothing.
+        if (code) throw fail(code, `${r.holder} refused: ${lastError.replace(/^.*?(SHARING_[A-Z_]+): /, '')}`.slice(0, 300));
+      }
+    }
+    if (answer === undefined) throw fail('SHARING_TRANSFER_FAILED', `no node of ${r.holder} answered: ${lastError}`.slice(0, 300));
+    const checked = checkAnswer(get, r, answer, ctx.nodeKey, ctx.keyAgreement.sharedSecret);
+    if ('code' in checked) {
+      ctx.log.warn('sharing.transferRefused', { request: requestId.slice(0, 16), holder: r.holder, code: checked.code });
+      // Recorded on the chain where the module has the action for it (spec §Transfer).
+      if ('refuseTransfer' in sharingModule.actions) {
+        const logged = await submit('refuseTransfer', { request: requestId, code: checked.code });
+        if (logged.code !== 'OK') ctx.log.warn('sharing.refusalNotRecorded', { request: requestId.slice(0, 16), code: logged.code });
+      }
+      throw fail(checked.code, checked.message);
+    }
+    return { request: requestId, entry: getRequest(get, requestId)?.decided?.entry ?? '', records: checked.accepted };
+  }
+
+  return {
+    store,
+    storeRecord,
+    readOwn,
+    fetch,
+    held: () => store.ids(),
+    erasures: async () => {
+      while (true) {
+        const before = erasing;
+        await before;
+        if (before === erasing) return;
+      }
+    },
+    async open() {
+      await store.open();
+      const time = ctx.chain.lastHeader()?.time ?? 0;
+      for (const id of dueForErasure(time, true)) eraseLater(id);
+    },
+    async close() {
+      queue.close();
+      await erasing;
+    },
+    pendingWork: () => queue.pendingWork(),
+    contribute: async (space) => queue.contribute(space),
+    afterCommit({ block, changes }) {
+      for (const key of changes.keys()) {
+        if (!key.startsWith('sharing/rec/')) continue;
+        const id = key.slice('sharing/rec/'.length);
+        const rec = getRecord(get, id);
+        if (store.has(id) && rec && rec.status !== 'held') eraseLater(id);
+      }
+      for (const id of dueForErasure(block.header.time, false)) eraseLater(id);
+      if (served.size > SERVED_MAX) served.clear();
+    },
+    async onPeerRequest(from, data) {
+      const m = decodeMessage(data);
+      // The asker acts on a block this node may not have committed yet: wait for it, a little.
+      if (m.type === 'transfer') {
+        await untilOnChain(() => getRequest(get, m.request) !== undefined);
+        return encodeMessage(await serveTransfer(side, from, m.request));
+      }
+      await untilOnChain(() => getRecord(get, m.recordId) !== undefined);
+      await acceptReplica(side, from, m, ctx.keyAgreement.sharedSecret);
+      return encodeMessage({ ok: true });
+    },
+    status: () => ({ sharingRecordsHeld: store.size }),
+  };
+}
+
+export { refusal };
