@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { toHex } from '../src/crypto/bytes.js';
 import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
 import { verifyStateReceipt } from '../src/ledger/state-receipt.js';
+import { verifyAccessReceipt } from '../src/services/sharing/receipt.js';
 import { signConsent, signRevocation } from '../src/services/sharing/consent.js';
 import { subjectKeyPair } from '../src/services/sharing/pseudonym.js';
 import { accessKey, recordKey, subjectAccessCountKey, subjectAccessPageKey, PAGE_SIZE } from '../src/services/sharing/module.js';
@@ -103,16 +104,21 @@ test('acceptance: consent, A reads B\'s record, the citizen sees it and its rece
   step(`2. the tax office read record ${recordId.slice(0, 12)}… held by the registry: fields ${Object.keys(read.body.records[0].fields).join(', ')} (nationalId withheld); access entry ${entry.slice(0, 12)}…`);
 
   // 3. The citizen sees the access with its purpose, and exports its receipt, which verifies offline against the genesis.
-  const seen = (await accessLog(health, subject)).find((e) => e.id === entry);
+  // As the citizen's page reads it (GET /v1/sharing/subjects/{did}/access), from a third node.
+  const page = await net.get(health, `/v1/sharing/subjects/${encodeURIComponent(subject)}/access?limit=100`);
+  const seen = (page.entries as Awaited<ReturnType<typeof accessLog>>).find((e) => e.id === entry);
+  assert.deepEqual(seen, (await accessLog(health, subject)).find((e) => e.id === entry), 'the route answers what the state holds');
   assert.ok(seen, 'the entry is in the subject\'s log, read from a third node');
   assert.deepEqual([seen.org, seen.purpose, seen.outcome], ['tax-office', consent.purpose, 'granted']);
-  const receipt = JSON.parse(JSON.stringify(await receiptOf(health, entry)));
-  const offline = verifyStateReceipt(receipt, net.genesis);
+  // Exported (GET /v1/sharing/access/{id}/receipt) and checked offline with the genesis alone.
+  const receipt = await net.get(health, `/v1/sharing/access/${entry}/receipt`);
+  const offline = verifyAccessReceipt(receipt, net.genesis, entry);
   assert.ok(offline.ok, JSON.stringify(offline));
-  assert.deepEqual((offline as { values: Map<string, unknown> }).values.get(accessKey(entry)), seen);
+  assert.deepEqual((offline as { entry: unknown }).entry, seen);
+  assert.ok(verifyStateReceipt(JSON.parse(JSON.stringify(await receiptOf(health, entry))), net.genesis).ok, 'the same proof assembled from a plain state read verifies too');
   const forged = JSON.parse(JSON.stringify(receipt));
   forged.entries[0].value.purpose = 'something else';
-  assert.equal(verifyStateReceipt(forged, net.genesis).ok, false, 'an altered receipt does not verify (control)');
+  assert.equal(verifyAccessReceipt(forged, net.genesis, entry).ok, false, 'an altered receipt does not verify (control)');
   step(`3. the citizen's log lists the access (tax-office, "${seen.purpose}", granted); its receipt verifies offline against the genesis at height ${(offline as { height: number }).height}`);
 
   // 4. A second request made while the consent stood; the citizen revokes; the next read is refused at release, with a refused entry.

@@ -26,7 +26,7 @@ import { PolityError, type ErrorCode } from '../../ledger/errors.js';
 import { callerOf } from '../../runtime/membership.js';
 import type { HostContext, ServiceHost } from '../../node/service-host.js';
 import { fieldsProblem, newRecord, recordCommitment, seal, type RecordFields } from './envelope.js';
-import { getDataset, getRecord, getRequest, nodeOrgOf, sharingModule, type Get } from './module.js';
+import { getDataset, getRecord, getRequest, nodeOrgOf, type Get } from './module.js';
 import { createPrivateStore, type PrivateStore } from './host-store.js';
 import { createSubmitQueue, type Submitted } from './host-submit.js';
 import { acceptReplica, checkAnswer, decodeMessage, encodeMessage, nodesOf, refusal, refusalCode, serveTransfer, type Accepted, type HolderSide } from './host-transfer.js';
@@ -212,11 +212,9 @@ export function createSharingHost(ctx: HostContext): SharingHost {
     const checked = checkAnswer(get, r, answer, ctx.nodeKey, ctx.keyAgreement.sharedSecret);
     if ('code' in checked) {
       ctx.log.warn('sharing.transferRefused', { request: requestId.slice(0, 16), holder: r.holder, code: checked.code });
-      // Recorded on the chain where the module has the action for it (spec §Transfer).
-      if ('refuseTransfer' in sharingModule.actions) {
-        const logged = await submit('refuseTransfer', { request: requestId, code: checked.code });
-        if (logged.code !== 'OK') ctx.log.warn('sharing.refusalNotRecorded', { request: requestId.slice(0, 16), code: logged.code });
-      }
+      // The refusal goes in the subject's log on the chain (sharing.refuseTransfer), then to the official.
+      const logged = await submit('refuseTransfer', { request: requestId, code: checked.code });
+      if (logged.code !== 'OK') ctx.log.warn('sharing.refusalNotRecorded', { request: requestId.slice(0, 16), code: logged.code });
       throw fail(checked.code, checked.message);
     }
     return { request: requestId, entry: getRequest(get, requestId)?.decided?.entry ?? '', records: checked.accepted };
