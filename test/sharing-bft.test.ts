@@ -104,7 +104,9 @@ test('acceptance: consent, A reads B\'s record, the citizen sees it and its rece
   step(`2. the tax office read record ${recordId.slice(0, 12)}… held by the registry: fields ${Object.keys(read.body.records[0].fields).join(', ')} (nationalId withheld); access entry ${entry.slice(0, 12)}…`);
 
   // 3. The citizen sees the access with its purpose, and exports its receipt, which verifies offline against the genesis.
-  // As the citizen's page reads it (GET /v1/sharing/subjects/{did}/access), from a third node.
+  // As the citizen's page reads it (GET /v1/sharing/subjects/{did}/access), from a third node, once that node has the
+  // block with the entry (the holder's node answered once the entry was committed there; the others follow).
+  await net.waitFor('the access entry on the third node', async () => (await state(health, accessKey(entry))).value != null);
   const page = await net.get(health, `/v1/sharing/subjects/${encodeURIComponent(subject)}/access?limit=100`);
   const seen = (page.entries as Awaited<ReturnType<typeof accessLog>>).find((e) => e.id === entry);
   assert.deepEqual(seen, (await accessLog(health, subject)).find((e) => e.id === entry), 'the route answers what the state holds');
@@ -141,6 +143,7 @@ test('acceptance: consent, A reads B\'s record, the citizen sees it and its rece
   assert.equal(midway.status, 'erasing', 'waiting for the health department');
   net.start(health);
   await net.waitFor('the record to be purged on every holder', async () => (await recordOf(registry, recordId))?.status === 'purged', 40_000);
+  await net.waitFor("the tax office's node to have the purge too", async () => (await recordOf(tax, recordId))?.status === 'purged');
   const record = await recordOf(tax, recordId);
   assert.match(record.commitment, /^[0-9a-f]{64}$/, 'the commitment remains on the chain');
   for (const d of [registry, health]) {

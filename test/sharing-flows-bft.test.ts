@@ -56,7 +56,10 @@ async function runFlow(f: Flow): Promise<{ fields: Record<string, unknown>; entr
   await net.ok(f.reader, net.sign(officer, 'sharing', 'request', { id, holder: f.holder.slug, dataset: f.dataset.name, fields: f.consentFields, subject, purpose: f.purpose, consent: consent.id }), 'request');
   const read = await net.call(f.reader, officer, 'POST', '/v1/sharing/store/fetch', { request: id });
   assert.equal(read.status, 200, JSON.stringify(read.body));
-  const entry = (await net.get(f.reader, `/v1/state?key=${encodeURIComponent(accessKey(read.body.entry))}`)).value as Record<string, unknown>;
+  // The holder's node answered once the access entry was committed there; the reader's node has it a block later at most.
+  const entryAt = async () => (await net.get(f.reader, `/v1/state?key=${encodeURIComponent(accessKey(read.body.entry))}`)).value as Record<string, unknown> | null;
+  await net.waitFor("the access entry on the reader's node", async () => (await entryAt()) != null);
+  const entry = (await entryAt())!;
   step(`${f.reader.slug} read ${Object.keys(read.body.records[0].fields).join(', ')} from ${f.holder.slug}'s node, checked against the commitment; the person's log has entry ${String(read.body.entry).slice(0, 12)}… (${entry.org}, "${entry.purpose}", ${entry.outcome})`);
   return { fields: read.body.records[0].fields, entry };
 }
@@ -106,6 +109,7 @@ test('retention ends: every holder destroys its copy and confirms, with no erasu
   const id = stored.body.recordId as string;
   step(`bank-a stored a statement ${id.slice(0, 12)}… with bank-b as second holder, retention 4 s`);
   await net.waitFor('both holders to purge it', async () => (await net.get(bankA, `/v1/state?key=${encodeURIComponent(recordKey(id))}`)).value?.status === 'purged', 40_000);
+  await net.waitFor('bank-b to have the purge too', async () => (await net.get(bankB, `/v1/state?key=${encodeURIComponent(recordKey(id))}`)).value?.status === 'purged');
   const rec = (await net.get(bankB, `/v1/state?key=${encodeURIComponent(recordKey(id))}`)).value;
   assert.deepEqual(Object.keys(rec.purged).sort(), ['bank-a', 'bank-b']);
   assert.equal(rec.erasure.reason, 'retention');
