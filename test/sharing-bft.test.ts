@@ -106,7 +106,11 @@ test('acceptance: consent, A reads B\'s record, the citizen sees it and its rece
   // 3. The citizen sees the access with its purpose, and exports its receipt, which verifies offline against the genesis.
   // As the citizen's page reads it (GET /v1/sharing/subjects/{did}/access), from a third node, once that node has the
   // block with the entry (the holder's node answered once the entry was committed there; the others follow).
-  await net.waitFor('the access entry on the third node', async () => (await state(health, accessKey(entry))).value != null);
+  await net.waitFor('the access entry on the third node', async () => (await state(health, accessKey(entry))).value != null).catch(async (e: Error) => {
+    const heights = await Promise.all(net.depts.map(async (d) => `${d.slug} ${(await net.get(d, '/v1/status')).height}`));
+    const onTax = (await state(tax, accessKey(entry))).value != null;
+    throw new Error(`${e.message}: heights ${heights.join(', ')}; the entry is ${onTax ? '' : 'not '}on the tax office's node\n--- health log\n${health.log.join('').slice(-3000)}`);
+  });
   const page = await net.get(health, `/v1/sharing/subjects/${encodeURIComponent(subject)}/access?limit=100`);
   const seen = (page.entries as Awaited<ReturnType<typeof accessLog>>).find((e) => e.id === entry);
   assert.deepEqual(seen, (await accessLog(health, subject)).find((e) => e.id === entry), 'the route answers what the state holds');
