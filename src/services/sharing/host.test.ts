@@ -76,6 +76,21 @@ test('a tampered transfer is refused and the node offers sharing.refuseTransfer;
   await host.close!();
 });
 
+test("the fetch names the release's access entry even when the holder answers before this node has the release's block", async () => {
+  const w = await world(nodeA, () => {
+    // The holder answers once the release is committed on its node; this node gets that block a moment later.
+    setTimeout(() => w.state.set(requestKey(w.request.id), w.request as unknown as Json), 200);
+    return new TextEncoder().encode(JSON.stringify({ records: [{ recordId: w.record.recordId, envelope: seal(disclose(w.record, ['name']), 'disclosure', [nodeA.publicKey], random) }] }));
+  });
+  const { decided: _decided, ...pending } = w.request;
+  w.state.set(requestKey(w.request.id), { ...pending, status: 'pending' } as unknown as Json);
+  const host = createSharingHost(w.ctx);
+  await host.open!();
+  const got = await host.fetch(w.request.id, w.request.official);
+  assert.equal(got.entry, 'dd'.repeat(32), `the fetch answered entry ${JSON.stringify(got.entry)}`);
+  await host.close!();
+});
+
 test('a record ordered erased is destroyed and confirmed, at the block and by a node that starts after the order', async () => {
   const w = await world(nodeB);
   const envelope = seal(w.record, 'record', [nodeB.publicKey], random);

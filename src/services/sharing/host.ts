@@ -217,7 +217,11 @@ export function createSharingHost(ctx: HostContext): SharingHost {
       if (logged.code !== 'OK') ctx.log.warn('sharing.refusalNotRecorded', { request: requestId.slice(0, 16), code: logged.code });
       throw fail(checked.code, checked.message);
     }
-    return { request: requestId, entry: getRequest(get, requestId)?.decided?.entry ?? '', records: checked.accepted };
+    // The holder answered once the release was committed on its node; this node may get that block a moment later.
+    await untilOnChain(() => getRequest(get, requestId)?.decided?.entry !== undefined);
+    const entry = getRequest(get, requestId)?.decided?.entry;
+    if (entry === undefined) throw fail('SHARING_TRANSFER_FAILED', `${r.holder} answered, but this node has not seen the release on the chain yet; fetch again shortly`);
+    return { request: requestId, entry, records: checked.accepted };
   }
 
   return {
