@@ -57,8 +57,14 @@ import {
 } from './vci.js';
 
 const TAG = 'credentials';
-/** A stand-in holder DID for checking an offer's claims before the holder is known (its `id` is the holder's DID then). */
-const PLACEHOLDER_HOLDER = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+/**
+ * When an official makes an offer, the holder is not known yet: its DID becomes the subject's `id` only
+ * at the credential endpoint, from the key it proves. The offer's claims are checked against the type's
+ * schema at once all the same (so a bad offer is refused to the official, not to the holder later), with
+ * this well-formed did:key (the W3C Data Integrity test vector's) standing in as `id`. Nothing is ever
+ * issued to it.
+ */
+const SCHEMA_CHECK_HOLDER_DID = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 /** The token endpoint's form body, bytes. */
 const FORM_BYTES_MAX = 4_096;
 
@@ -116,7 +122,7 @@ export function registerVciRoutes(app: TypedApp, ctx: RouteContext, handle: Desk
       const desk = handle.desk();
       const { credentialType, claims, validUntil, txCode } = request.body;
       if (validUntil !== undefined && parseDateTime(validUntil) === undefined) throw new PolityError('CREDENTIALS_INVALID', 'validUntil: expected an XML Schema date-time with a zone');
-      desk.precheck({ credentialType, subject: { ...(claims as JsonObject), id: PLACEHOLDER_HOLDER }, ...(validUntil ? { validUntil } : {}) });
+      desk.precheck({ credentialType, subject: { ...(claims as JsonObject), id: SCHEMA_CHECK_HOLDER_DID }, ...(validUntil ? { validUntil } : {}) });
       const made = vci().createOffer({ credentialType, claims: claims as JsonObject, ...(validUntil ? { validUntil } : {}), ...(txCode ? { txCode } : {}) });
       const credentialOfferUri = `${origin()}${VCI_PATHS.offers}/${made.id}`;
       const link = offerLink(credentialOfferUri);
