@@ -31,12 +31,16 @@ export interface TestChain {
   readonly genesis: Genesis;
   readonly state: Map<string, Json>;
   readonly height: number;
+  /** The last block's time, ms since the epoch (the genesis time before block 1). */
+  readonly timeMs: number;
   /** Commit one block of calls; its results, its writes (null = deleted) and its height. */
   block(calls: readonly Call[]): { results: TxResult[]; changes: Map<string, Json | null>; height: number };
   /** Sign `action` of `module` with `key` (the next nonce unless given) and commit it alone in a block. */
   run(key: KeyPair, module: string, action: string, args: Record<string, unknown>, options?: { nonce?: number; chainId?: string }): TxResult;
-  /** Commit an empty block (time passes; proposals may expire). */
+  /** Commit empty blocks (each one step of time later). */
   skip(blocks?: number): void;
+  /** Move the clock on by `ms` without a block: the next block's time is `ms` later than it would have been (deadlines are times). */
+  advance(ms: number): void;
   get(key: string): Json | undefined;
 }
 
@@ -67,7 +71,8 @@ export function testOrg(id: string, admins = 1, nodes = 1, more: Partial<TestOrg
 }
 
 /**
- * `blockMs`: block time step (block h's time is genesisTime + h × blockMs);
+ * `blockMs`: block time step (block h's time is genesisTime + h × blockMs,
+ * plus whatever `advance` added before it);
  * `extraState`: entries block 1 writes beside the genesis state (e.g. an
  * official the test needs without running the org module).
  */
@@ -78,6 +83,8 @@ export function createTestChain(genesis: Genesis, modules: readonly ModuleDefini
   const blockMs = options.blockMs ?? 1000;
   const state = new Map<string, Json>();
   let height = 0;
+  let timeMs = genesis.genesisTime;
+  let advancedMs = 0;
   const reader = { get: (key: string) => state.get(key) };
   const block = (calls: readonly Call[]): { results: TxResult[]; changes: Map<string, Json | null>; height: number } => {
     height++;
@@ -89,7 +96,8 @@ export function createTestChain(genesis: Genesis, modules: readonly ModuleDefini
     });
     const sets = state.get(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined;
     const validators = validatorSetAt(sets, genesis.validators, height).validators;
-    const exec = executeBlock(registry, reader, { chainId: genesis.chainId, height, time: genesis.genesisTime + height * blockMs, validators, initial }, txs);
+    timeMs = genesis.genesisTime + height * blockMs + advancedMs;
+    const exec = executeBlock(registry, reader, { chainId: genesis.chainId, height, time: timeMs, validators, initial }, txs);
     for (const [k, v] of exec.changes) {
       if (v === null) state.delete(k);
       else state.set(k, v);
@@ -102,12 +110,19 @@ export function createTestChain(genesis: Genesis, modules: readonly ModuleDefini
     get height() {
       return height;
     },
+    get timeMs() {
+      return timeMs;
+    },
     block,
     run(key, module, action, args, options = {}) {
       return block([{ key, module, action, args, ...options }]).results[0]!;
     },
     skip(blocks = 1) {
       for (let i = 0; i < blocks; i++) block([]);
+    },
+    advance(ms) {
+      if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`advance: expected a whole number of ms, at least 0, got ${ms}`);
+      advancedMs += ms;
     },
     get: (key) => state.get(key),
   };

@@ -10,9 +10,14 @@
  *   polity gov propose remove-org --id ID
  *   polity gov propose validators [--add "NAME:KEY[:POWER]"…] [--remove KEY…] [--power "KEY:POWER"…]
  *   polity gov propose grant|revoke --org ID --module MODULE
- *   polity gov propose param --name approvalNumerator|approvalDenominator|votingBlocks --value N
+ *   polity gov propose param --name approvalNumerator|approvalDenominator|votingSeconds --value N
  *   polity gov vote ID --yes | --no
- *   (every propose takes --voting-blocks N)
+ *   (every propose takes --voting-period P, e.g. 2h or 7d)
+ *
+ * Deadlines are block times (BFT time), printed as dates in UTC with how far
+ * away they are: "open until 2026-12-05 14:03 UTC (in 2 h 10 min)". A
+ * deadline that passed while no block was cut reads as expired (the node
+ * answers by its clock too; spec/services/gov.md).
  */
 import { isHex } from '../../crypto/bytes.js';
 import { createClient } from '../../sdk/client.js';
@@ -23,8 +28,12 @@ import { parseValidatorSpec } from '../../cli/network-init.js';
 import { eventOf, submitSigned } from '../../cli/submit.js';
 import type { Static } from '@sinclair/typebox';
 import type { ProposalDetail, ProposalList, ProposalView } from './schemas.js';
+import { formatDeadline, formatDuration, parsePeriodSeconds, utcMinute } from '../iso-time.js';
+import { VOTING_SECONDS_DEFAULT, VOTING_SECONDS_MAX, VOTING_SECONDS_MIN } from './limits.js';
 
 const STATUSES = ['open', 'executed', 'rejected', 'failed', 'expired'];
+/** The --voting-period line of the help: bounds and default. */
+export const VOTING_PERIOD_HELP = `--voting-period P: ${formatDuration(VOTING_SECONDS_MIN * 1000)} to ${formatDuration(VOTING_SECONDS_MAX * 1000)} (e.g. 2h, 7d, 1d12h); default and longest: the consortium's votingSeconds, ${formatDuration(VOTING_SECONDS_DEFAULT * 1000)} unless governance set it`;
 
 
 const hexKey = (name: string, v: unknown): string => {
@@ -57,11 +66,25 @@ function describeChange(c: ProposalView['change']): string {
   }
 }
 
-function line(p: ProposalView): string {
+/** A voting period as the CLI takes it (--voting-period, and --value of votingSeconds): "2h", "7d", "90s", "1h30m", or seconds. */
+export function parseVotingPeriod(name: string, v: unknown): number {
+  const seconds = typeof v === 'string' ? parsePeriodSeconds(v) : undefined;
+  if (seconds === undefined) throw new UsageError(`--${name}: expected a period such as 90s, 30min, 2h, 7d or 1d12h, got ${JSON.stringify(String(v ?? '').slice(0, 40))}`);
+  if (seconds < VOTING_SECONDS_MIN || seconds > VOTING_SECONDS_MAX) throw new UsageError(`--${name}: from ${formatDuration(VOTING_SECONDS_MIN * 1000)} to ${formatDuration(VOTING_SECONDS_MAX * 1000)}, got ${formatDuration(seconds * 1000)}`);
+  return seconds;
+}
+
+/** When the proposal closes or closed, in words: a date in UTC for a deadline; a block for one stored as a height. */
+function when(p: ProposalView, nowMs: number): string {
+  if (p.status === 'open') return p.expiresAtMs !== undefined ? `open until ${formatDeadline(p.expiresAtMs, nowMs)}` : `open until block ${p.expiresAt}`;
+  if (p.status === 'expired') return p.expiresAtMs !== undefined ? `expired at ${formatDeadline(p.expiresAtMs, nowMs)}` : `expired after block ${p.expiresAt}`;
+  return `${p.status} at block ${p.closedAt}`;
+}
+
+function line(p: ProposalView, nowMs: number): string {
   const yes = Object.values(p.decided).filter((d) => d === 'yes').length;
   const no = Object.values(p.decided).filter((d) => d === 'no').length;
-  const when = p.status === 'open' ? `until block ${p.expiresAt}` : p.status === 'expired' ? `expired after block ${p.expiresAt}` : `at block ${p.closedAt}`;
-  return `${p.id}  ${p.status.padEnd(8)}  ${describeChange(p.change).padEnd(36)} ${yes} yes, ${no} no  ${when}${p.failure ? `  (${p.failure.code})` : ''}`;
+  return `${p.id}  ${p.status.padEnd(8)}  ${describeChange(p.change).padEnd(36)} ${yes} yes, ${no} no  ${when(p, nowMs)}${p.failure ? `  (${p.failure.code})` : ''}`;
 }
 
 export async function runGov(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number> {
@@ -75,7 +98,8 @@ export async function runGov(values: Record<string, unknown>, positionals: strin
     if (json) io.out(JSON.stringify(r));
     else {
       io.out(`${r.proposals.length} proposal(s)${values.status ? ` ${String(values.status)}` : ''} at height ${r.height} (${r.total} in all):`);
-      for (const p of r.proposals) io.out(`  ${line(p)}`);
+      const nowMs = Date.now();
+      for (const p of r.proposals) io.out(`  ${line(p, nowMs)}`);
     }
     return 0;
   }
@@ -85,8 +109,9 @@ export async function runGov(values: Record<string, unknown>, positionals: strin
     if (json) io.out(JSON.stringify(r));
     else {
       const p = r.proposal;
-      io.out(line(p));
-      io.out(`  proposed by ${p.proposer.org} (${p.proposer.key}) at block ${p.proposedAt}`);
+      io.out(line(p, Date.now()));
+      io.out(`  proposed by ${p.proposer.org} (${p.proposer.key}) at block ${p.proposedAt}${p.proposedAtMs !== undefined ? `, ${utcMinute(p.proposedAtMs)}` : ''}`);
+      if (p.expiresAtIso) io.out(`  voting closes after ${p.expiresAtIso} (block time)`);
       io.out(`  change: ${JSON.stringify(p.change)}`);
       for (const [o, v] of Object.entries(p.votes)) io.out(`  ${o.padEnd(24)} ${p.decided[o] ?? 'undecided'}  (${v.yes.length} admin yes, ${v.no.length} admin no)`);
     }
@@ -147,14 +172,14 @@ export async function runGov(values: Record<string, unknown>, positionals: strin
       change = { type: kind === 'grant' ? 'grantPermission' : 'revokePermission', org: org('org', values.org), module: values.module };
       break;
     case 'param':
-      if (!['approvalNumerator', 'approvalDenominator', 'votingBlocks'].includes(String(values.name))) throw new UsageError('--name: approvalNumerator, approvalDenominator or votingBlocks');
-      change = { type: 'setParameter', name: values.name, value: parsePositiveInt('value', values.value) };
+      if (!['approvalNumerator', 'approvalDenominator', 'votingSeconds'].includes(String(values.name))) throw new UsageError('--name: approvalNumerator, approvalDenominator or votingSeconds (voting periods are time; votingBlocks is no longer used)');
+      change = { type: 'setParameter', name: values.name, value: values.name === 'votingSeconds' ? parseVotingPeriod('value', values.value) : parsePositiveInt('value', values.value) };
       break;
     default:
       throw new UsageError('propose takes add-org, remove-org, validators, grant, revoke or param');
   }
   const args: Record<string, unknown> = { change };
-  if (values['voting-blocks'] !== undefined) args.votingBlocks = parsePositiveInt('voting-blocks', values['voting-blocks'], 1_000_000);
+  if (values['voting-period'] !== undefined) args.votingSeconds = parseVotingPeriod('voting-period', values['voting-period']);
   const key = await loadUserKey(values);
   const s = await submitSigned(client, key, 'gov', 'propose', args);
   return report(io, json, s, `proposed: ${describeChange(change as ProposalView['change'])}; proposal id ${s.id}`);
@@ -166,7 +191,8 @@ function report(io: Io, json: boolean, s: Awaited<ReturnType<typeof submitSigned
   const rejected = eventOf(s, 'gov.rejected');
   const proposed = eventOf(s, 'gov.proposed');
   const outcome = executed ? 'executed' : failed ? 'failed' : rejected ? 'rejected' : 'open';
-  if (json) io.out(JSON.stringify({ ok: s.ok, id: s.id, status: s.status, code: s.result?.code, message: s.result?.message, outcome, ...(proposed ? { expiresAt: proposed.expiresAt } : {}) }));
+  const expiresAtMs = typeof proposed?.expiresAtMs === 'number' ? proposed.expiresAtMs : undefined;
+  if (json) io.out(JSON.stringify({ ok: s.ok, id: s.id, status: s.status, code: s.result?.code, message: s.result?.message, outcome, ...(expiresAtMs !== undefined ? { expiresAtMs, expiresAtIso: new Date(expiresAtMs).toISOString() } : {}) }));
   else if (!s.result) io.err(`not committed yet (${s.status}${s.cause ? `; ${s.cause}` : ''}); check with: polity gov list`);
   else if (!s.ok) io.err(`refused: ${s.result.code}: ${s.result.message}`);
   else {
@@ -174,7 +200,7 @@ function report(io: Io, json: boolean, s: Awaited<ReturnType<typeof submitSigned
     if (executed) io.out('the share of organisations was reached: the change is executed');
     else if (failed) io.out(`the share was reached but the change could not be made: ${String(failed.code)}`);
     else if (rejected) io.out('enough organisations said no: the proposal is rejected');
-    else io.out(`open${proposed ? ` until block ${String(proposed.expiresAt)}` : ''}; other organisations' admins vote with: polity gov vote <id> --yes`);
+    else io.out(`open${expiresAtMs !== undefined ? ` until ${formatDeadline(expiresAtMs, Date.now())}` : ''}; other organisations' admins vote with: polity gov vote <id> --yes`);
   }
   return s.ok ? 0 : 1;
 }

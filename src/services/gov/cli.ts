@@ -1,12 +1,12 @@
 /** `polity gov`: consortium governance — proposals and votes of organisation admins. */
 import { COMMON_OPTIONS, NODE_TARGET_OPTIONS, type Command } from '../../cli/command.js';
-import { runGov } from './cli-gov.js';
+import { runGov, VOTING_PERIOD_HELP } from './cli-gov.js';
 
 export const govCommands: Record<string, Command> = {
   gov: {
     summary: 'consortium governance: list and show proposals; organisation admins propose and vote (signed with --key)',
     usage:
-      'polity gov [list [--status S]] | show ID\n       polity gov propose add-org --id ID --name NAME --admin KEY [--threshold N] [--node KEY ...] [--permission MODULE ...]\n       polity gov propose remove-org --id ID\n       polity gov propose validators [--add "NAME:KEY[:POWER]" ...] [--remove KEY ...] [--power "KEY:POWER" ...]\n       polity gov propose grant|revoke --org ID --module MODULE\n       polity gov propose param --name NAME --value N\n       polity gov vote ID --yes|--no\n       (propose takes --voting-blocks N; propose and vote take --key FILE, an admin key)',
+      'polity gov [list [--status S]] | show ID\n       polity gov propose add-org --id ID --name NAME --admin KEY [--threshold N] [--node KEY ...] [--permission MODULE ...]\n       polity gov propose remove-org --id ID\n       polity gov propose validators [--add "NAME:KEY[:POWER]" ...] [--remove KEY ...] [--power "KEY:POWER" ...]\n       polity gov propose grant|revoke --org ID --module MODULE\n       polity gov propose param --name approvalNumerator|approvalDenominator|votingSeconds --value N (votingSeconds also as 2h, 7d)\n       polity gov vote ID --yes|--no\n       (propose takes ' + VOTING_PERIOD_HELP + '; propose and vote take --key FILE, an admin key)\n       deadlines are block times, shown as dates in UTC',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
@@ -24,7 +24,7 @@ export const govCommands: Record<string, Command> = {
       org: { type: 'string' },
       module: { type: 'string' },
       value: { type: 'string' },
-      'voting-blocks': { type: 'string' },
+      'voting-period': { type: 'string' },
       yes: { type: 'boolean', default: false },
       no: { type: 'boolean', default: false },
     },

@@ -10,8 +10,18 @@
  * thirds); it is rejected once that share can no longer be reached; it
  * expires, with no effect, when its voting period ends first.
  *
+ * The voting period is time, not blocks: a proposal's deadline is the block
+ * time (BFT time, the same on every node) of the block that made it plus
+ * `votingSeconds`, and a vote counts in a block whose time is at most the
+ * deadline. Blocks are cut as work arrives, so a count of them would say
+ * nothing about how long members had to vote. Chains made before this keep
+ * `votingBlocks` in gov/params (the genesis still writes it); it is ignored,
+ * and such a chain votes for VOTING_SECONDS_DEFAULT (a week) until governance
+ * sets `votingSeconds`. A proposal stored before (a height in `expiresAt`, no
+ * `expiresAtMs`) still expires by its height.
+ *
  * State:
- *   gov/params            -> { approvalNumerator, approvalDenominator, votingBlocks }
+ *   gov/params            -> { approvalNumerator, approvalDenominator, votingSeconds?, votingBlocks? (ignored) }
  *   gov/proposal/<id>     -> Proposal, with its sequence number (kept for ever: the history is queryable)
  *   gov/count             -> how many proposals were ever made
  *   gov/seq/<n>           -> the id of the n-th proposal (1-based): the history, paged by a cursor
@@ -50,10 +60,11 @@ import { canonicalJson } from '../../crypto/canonical-json.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { activeOrgs, ADMINS_MAX, getOrg, GOV_PARAMS_KEY, NODES_MAX, memberKey, ORG_INDEX_KEY, ORGS_MAX, organisationError, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
 import { checkSet, latestSet, scheduleSet } from '../validators/module.js';
-import { reservedKey, type Reservation } from '../org/module.js';
+import { reservationLive, reservedKey, type Reservation } from '../org/module.js';
 import { Hex32, OrgId, ValidatorSchema } from '../schemas.js';
 import { VALIDATORS_MAX, VALIDATORS_MIN } from '../validators/limits.js';
-import { VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN } from './limits.js';
+import { VOTING_SECONDS_DEFAULT, VOTING_SECONDS_MAX, VOTING_SECONDS_MIN } from './limits.js';
+import { isoTime } from '../iso-time.js';
 
 export const proposalKey = (id: string): string => `gov/proposal/${id}`;
 export const GOV_COUNT_KEY = 'gov/count';
@@ -61,8 +72,10 @@ export const seqKey = (n: number): string => `gov/seq/${n}`;
 export const openKey = (org: string): string => `gov/open/${org}`;
 /** Open proposals one organisation may have at once (see the module header for why 16). */
 export const OPEN_PROPOSALS_PER_ORG_MAX = 16;
-/** Bounds on a proposal's voting period, in blocks (limits.ts, which the web pages read too). */
-export { VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN };
+/** Bounds on a proposal's voting period, in seconds of block time (limits.ts, which the web pages and the CLI read too). */
+export { VOTING_SECONDS_DEFAULT, VOTING_SECONDS_MAX, VOTING_SECONDS_MIN };
+/** Governance parameters a proposal may set; `votingBlocks` is kept only so that old proposals that set it read back, and is refused. */
+export const GOV_PARAMETERS = ['approvalNumerator', 'approvalDenominator', 'votingSeconds'] as const;
 
 const ModuleName = Type.String({ pattern: '^[a-z][a-zA-Z0-9]{0,31}$' });
 /** The most canonical JSON a service decision may carry. */
@@ -100,7 +113,7 @@ export const GovChange = Type.Union([
   Type.Object({ type: Type.Literal('grantPermission'), org: OrgId, module: ModuleName }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('revokePermission'), org: OrgId, module: ModuleName }, { additionalProperties: false }),
   Type.Object(
-    { type: Type.Literal('setParameter'), name: Type.Union([Type.Literal('approvalNumerator'), Type.Literal('approvalDenominator'), Type.Literal('votingBlocks')]), value: Type.Integer({ minimum: 1, maximum: VOTING_BLOCKS_MAX }) },
+    { type: Type.Literal('setParameter'), name: Type.Union([Type.Literal('approvalNumerator'), Type.Literal('approvalDenominator'), Type.Literal('votingSeconds'), Type.Literal('votingBlocks')]), value: Type.Integer({ minimum: 1, maximum: VOTING_SECONDS_MAX }) },
     { additionalProperties: false },
   ),
   Type.Object(
@@ -118,9 +131,14 @@ export interface Proposal {
   seq: number;
   change: GovChange;
   proposer: { org: string; key: string };
+  /** The height of the block that made it. */
   proposedAt: number;
-  /** Last height at which a vote counts. */
-  expiresAt: number;
+  /** That block's time (ms since the epoch); absent on proposals stored before deadlines were times. */
+  proposedAtMs?: number;
+  /** The deadline: the last block time (ms since the epoch) at which a vote counts. */
+  expiresAtMs?: number;
+  /** Proposals stored before deadlines were times only: the last height at which a vote counts. */
+  expiresAt?: number;
   /** Per organisation, the admin keys that voted yes and no. */
   votes: Record<string, { yes: string[]; no: string[] }>;
   /** Organisations whose vote is decided (their threshold of admins agreed). */
@@ -131,16 +149,36 @@ export interface Proposal {
   failure?: { code: string; message: string };
 }
 
-/**
- * The status for a vote in block `height` (a reader at head h asks for h + 1):
- * an open proposal past its period is expired (no transaction closes it).
- */
-export function statusAt(p: Proposal, height: number): ProposalStatus {
-  return p.status === 'open' && height > p.expiresAt ? 'expired' : p.status;
+/** A block as a deadline is judged against: its height and its time (ms since the epoch). */
+export interface BlockAt {
+  height: number;
+  timeMs: number;
 }
 
-export function govParams(get: (key: string) => Json | undefined): GovernanceParams {
-  return get(GOV_PARAMS_KEY) as unknown as GovernanceParams;
+/** The block a transition runs in, as a deadline is judged against. */
+export const blockOf = (ctx: ActionContext): BlockAt => ({ height: ctx.height, timeMs: ctx.time });
+
+/**
+ * The status for a vote in block `at`: an open proposal past its deadline is
+ * expired (no transaction closes it). Transitions pass their own block; a
+ * reader passes the block a vote sent now would meet (queries.ts).
+ */
+export function statusAt(p: Proposal, at: BlockAt): ProposalStatus {
+  if (p.status !== 'open') return p.status;
+  const over = p.expiresAtMs !== undefined ? at.timeMs > p.expiresAtMs : at.height > (p.expiresAt ?? 0);
+  return over ? 'expired' : 'open';
+}
+
+/** gov/params: the genesis `governance` members, and `votingSeconds` once governance set it. */
+export type GovParams = GovernanceParams & { votingSeconds?: number };
+
+export function govParams(get: (key: string) => Json | undefined): GovParams {
+  return get(GOV_PARAMS_KEY) as unknown as GovParams;
+}
+
+/** The consortium's voting period in seconds: `votingSeconds`, or the default on a chain that never set it. */
+export function votingSecondsOf(params: GovParams): number {
+  return params.votingSeconds ?? VOTING_SECONDS_DEFAULT;
 }
 
 /** Can the change be made in the current state? Checked when proposed and again when it executes. */
@@ -159,7 +197,7 @@ function checkChange(ctx: ActionContext, change: GovChange, modules: readonly st
       for (const k of all) if (get(memberKey(k)) !== undefined || used.has(k)) throw new PolityError('ORG_OFFICIAL_EXISTS', `the key ${k.slice(0, 16)}… already acts for a member organisation`);
       for (const k of all) {
         const r = get(reservedKey(k)) as unknown as Reservation | undefined;
-        if (r && r.expiresAt >= ctx.height) throw new PolityError('ORG_KEY_RESERVED', `the key ${k.slice(0, 16)}… is bound by a pending operation of ${r.org} until block ${r.expiresAt}`);
+        if (r && reservationLive(r, ctx)) throw new PolityError('ORG_KEY_RESERVED', `the key ${k.slice(0, 16)}… is bound by a pending operation of ${r.org} until ${r.expiresAtMs !== undefined ? isoTime(r.expiresAtMs) : `block ${r.expiresAt}`}`);
       }
       return;
     }
@@ -187,9 +225,11 @@ function checkChange(ctx: ActionContext, change: GovChange, modules: readonly st
       return;
     }
     case 'setParameter': {
+      if (change.name === 'votingBlocks') throw new PolityError('GOV_INVALID', 'votingBlocks is no longer used: voting periods are time; set votingSeconds');
       const next = { ...govParams(get), [change.name]: change.value };
       if (next.approvalNumerator > next.approvalDenominator) throw new PolityError('GOV_INVALID', 'the approval share cannot exceed 1');
-      if (next.votingBlocks < VOTING_BLOCKS_MIN) throw new PolityError('GOV_INVALID', `votingBlocks: at least ${VOTING_BLOCKS_MIN}`);
+      const seconds = votingSecondsOf(next);
+      if (seconds < VOTING_SECONDS_MIN || seconds > VOTING_SECONDS_MAX) throw new PolityError('GOV_INVALID', `votingSeconds: from ${VOTING_SECONDS_MIN} to ${VOTING_SECONDS_MAX}, got ${seconds}`);
       return;
     }
     case 'serviceDecision': {
@@ -287,21 +327,27 @@ export const govModule: ModuleDefinition = {
     actions: {
       propose: defineAction({
         access: 'orgAdmin',
-        args: Type.Object({ change: GovChange, votingBlocks: Type.Optional(Type.Integer({ minimum: VOTING_BLOCKS_MIN, maximum: VOTING_BLOCKS_MAX })) }, { additionalProperties: false }),
-        description: 'An organisation admin proposes a change; it counts as that admin’s yes vote. Its id is this transaction’s id.',
+        args: Type.Object(
+          {
+            change: GovChange,
+            votingSeconds: Type.Optional(Type.Integer({ minimum: VOTING_SECONDS_MIN, maximum: VOTING_SECONDS_MAX, description: 'a voting period shorter than the consortium’s (gov/params votingSeconds); a longer one is cut to it' })),
+          },
+          { additionalProperties: false },
+        ),
+        description: 'An organisation admin proposes a change; it counts as that admin’s yes vote. Its id is this transaction’s id; its deadline is this block’s time plus the voting period.',
         execute(ctx, args) {
           checkChange(ctx, args.change, ctx.modules);
           const org = ctx.caller.org!;
           // The organisation's open proposals, without those that closed by expiry since.
           const open = ((ctx.get(openKey(org)) as string[] | undefined) ?? []).filter((id) => {
             const q = ctx.get(proposalKey(id)) as unknown as Proposal | undefined;
-            return q !== undefined && statusAt(q, ctx.height) === 'open';
+            return q !== undefined && statusAt(q, blockOf(ctx)) === 'open';
           });
           if (open.length >= OPEN_PROPOSALS_PER_ORG_MAX) {
             throw new PolityError('GOV_OPEN_LIMIT', `${org} has ${OPEN_PROPOSALS_PER_ORG_MAX} open proposals, as many as an organisation may; one must execute, be rejected or expire first`);
           }
           const params = govParams(ctx.get);
-          const period = Math.min(args.votingBlocks ?? params.votingBlocks, params.votingBlocks);
+          const periodSeconds = Math.min(args.votingSeconds ?? votingSecondsOf(params), votingSecondsOf(params));
           const seq = ((ctx.get(GOV_COUNT_KEY) as number | undefined) ?? 0) + 1;
           const p: Proposal = {
             id: ctx.txId,
@@ -309,12 +355,13 @@ export const govModule: ModuleDefinition = {
             change: args.change,
             proposer: { org: ctx.caller.org!, key: ctx.signer },
             proposedAt: ctx.height,
-            expiresAt: ctx.height + period,
+            proposedAtMs: ctx.time,
+            expiresAtMs: ctx.time + periodSeconds * 1000,
             votes: {},
             decided: {},
             status: 'open',
           };
-          ctx.emit({ type: 'gov.proposed', id: ctx.txId, change: args.change.type, expiresAt: p.expiresAt });
+          ctx.emit({ type: 'gov.proposed', id: ctx.txId, change: args.change.type, expiresAtMs: p.expiresAtMs! });
           const settled = vote(ctx, p, true, ctx.modules);
           ctx.set(proposalKey(ctx.txId), settled as unknown as Json);
           ctx.set(GOV_COUNT_KEY, seq);
@@ -329,8 +376,12 @@ export const govModule: ModuleDefinition = {
         execute(ctx, args) {
           const p = ctx.get(proposalKey(args.id)) as unknown as Proposal | undefined;
           if (!p) throw new PolityError('GOV_PROPOSAL_UNKNOWN', `no proposal ${args.id.slice(0, 16)}…`);
-          const status = statusAt(p, ctx.height);
-          if (status === 'expired') throw new PolityError('GOV_PROPOSAL_EXPIRED', `voting closed at height ${p.expiresAt}; the proposal expired without effect`);
+          // The deadline is judged by this block's time alone: no node's clock reaches a transition.
+          const status = statusAt(p, blockOf(ctx));
+          if (status === 'expired') {
+            const closed = p.expiresAtMs !== undefined ? `${isoTime(p.expiresAtMs)}; this block's time is ${isoTime(ctx.time)}` : `height ${p.expiresAt}`;
+            throw new PolityError('GOV_PROPOSAL_EXPIRED', `voting closed at ${closed}; the proposal expired without effect`);
+          }
           if (status !== 'open') throw new PolityError('GOV_PROPOSAL_CLOSED', `the proposal is ${status}`);
           const settled = vote(ctx, p, args.approve, ctx.modules);
           ctx.set(proposalKey(args.id), settled as unknown as Json);

@@ -4,7 +4,7 @@
  * organisation's admin who loads their key file, votes and new proposals —
  * the changes `polity gov` makes:
  *
- *   gov.propose {change, votingBlocks?}   counts as the proposer's yes
+ *   gov.propose {change, votingSeconds?}  counts as the proposer's yes
  *   gov.vote {id, approve}
  *
  * A change executes once the configured share of the active organisations
@@ -24,6 +24,7 @@ import { useTick } from '../../../web/lib/status.js';
 import { useSigningKeys } from '../../../web/components/key-panel.js';
 import { OutcomeRegion, useWriter } from '../../../web/components/signed-write.js';
 import { Notice, Panel } from '../../../web/components/ui.js';
+import { formatDuration } from '../iso-time.js';
 
 /** Proposals per request: the first page, and each "Show older proposals". */
 const PROPOSALS_PAGE = 20;
@@ -99,7 +100,7 @@ function GovernancePage(): JSX.Element {
       >
         <p class="muted" id="gov-rule">
           {g
-            ? `A change executes once ${g.approvalNumerator} of every ${g.approvalDenominator} active organisations approve it (now ${consortium.approvalsNeeded()} of ${consortium.activeOrgs().length}); an organisation decides once its own threshold of admins agree. Voting lasts at most ${plural(g.votingBlocks, 'block')}. ${plural(proposals.total, 'proposal')} so far.`
+            ? `A change executes once ${g.approvalNumerator} of every ${g.approvalDenominator} active organisations approve it (now ${consortium.approvalsNeeded()} of ${consortium.activeOrgs().length}); an organisation decides once its own threshold of admins agree. Voting lasts at most ${formatDuration(g.votingSeconds * 1000)} of block time; deadlines show in your time zone. ${plural(proposals.total, 'proposal')} so far.`
             : consortium.loaded
               ? 'This chain has no governance parameters.'
               : '…'}

@@ -11,13 +11,15 @@ import { useEffect, useState } from 'preact/hooks';
 import type { GovChange } from './module.js';
 import type { AdminSession, ConsortiumView } from '../org/admin.js';
 import type { ProposalView } from '../../../web/lib/api-types.js';
-import { formatNumber, plural, sentence } from '../../../web/lib/format.js';
+import { formatAgo, formatNumber, formatTimeLong, isoTime, plural, sentence } from '../../../web/lib/format.js';
+import { formatDuration } from '../iso-time.js';
 import type { SigningKeys } from '../../../web/components/key-panel.js';
 import { eventOf, TxLink, type Committed, type Outcome, type Writer } from '../../../web/components/signed-write.js';
 import { Badge, Hash, type Tone } from '../../../web/components/ui.js';
 
 const PARAM_WORDS: Record<Extract<GovChange, { type: 'setParameter' }>['name'], string> = {
-  votingBlocks: 'the voting period',
+  votingSeconds: 'the voting period',
+  votingBlocks: 'the voting period in blocks (no longer used)',
   approvalNumerator: 'the numerator of the approval share',
   approvalDenominator: 'the denominator of the approval share',
 };
@@ -46,10 +48,35 @@ export function describeChange(c: GovChange, orgName: (id: string) => string, kn
     case 'revokePermission':
       return `Stop ${orgName(c.org)} acting in the ${c.module} module`;
     case 'setParameter':
-      return `Set ${PARAM_WORDS[c.name]} to ${formatNumber(c.value)}${c.name === 'votingBlocks' ? ' blocks' : ''}`;
+      return `Set ${PARAM_WORDS[c.name]} to ${c.name === 'votingSeconds' ? formatDuration(c.value * 1000) : formatNumber(c.value)}${c.name === 'votingBlocks' ? ' blocks' : ''}`;
     case 'serviceDecision':
       return `A decision for the ${c.module} service (${String(c.decision['type'] ?? 'unnamed')}), which it enacts once executed`;
   }
+}
+
+/**
+ * When voting closes or closed: the deadline (a block time) as a date and
+ * time in the reader's locale and zone, with how far away it is; proposals
+ * stored before deadlines were times show their block.
+ */
+export function Deadline(props: { p: ProposalView }): JSX.Element {
+  const { p } = props;
+  if (p.status !== 'open' && p.status !== 'expired') return <span class="deadline">{`${p.status} at block ${formatNumber(p.closedAt ?? p.proposedAt)}`}</span>;
+  if (p.expiresAtMs === undefined) return <span class="deadline">{p.status === 'open' ? `open until block ${formatNumber(p.expiresAt ?? 0)}` : `expired after block ${formatNumber(p.expiresAt ?? 0)}, without effect`}</span>;
+  const at = (
+    <time dateTime={isoTime(p.expiresAtMs)} title={isoTime(p.expiresAtMs)}>
+      {formatTimeLong(p.expiresAtMs)}
+    </time>
+  );
+  return p.status === 'open' ? (
+    <span class="deadline" data-expires-at-ms={String(p.expiresAtMs)}>
+      open until {at} ({formatAgo(p.expiresAtMs)})
+    </span>
+  ) : (
+    <span class="deadline" data-expires-at-ms={String(p.expiresAtMs)}>
+      voting closed {at}, without effect
+    </span>
+  );
 }
 
 export const describeWith = (consortium: ConsortiumView) => (c: GovChange) => describeChange(c, consortium.orgName, (id) => consortium.orgById(id) !== undefined);
@@ -66,12 +93,7 @@ export function ProposalCard(props: { p: ProposalView; consortium: ConsortiumVie
   const { p, consortium, voter } = props;
   const anchor = `p-${p.id.slice(0, 12)}`;
   const yes = Object.values(p.decided).filter((d) => d === 'yes').length;
-  const when =
-    p.status === 'open'
-      ? `open until block ${formatNumber(p.expiresAt)}`
-      : p.status === 'expired'
-        ? `expired after block ${formatNumber(p.expiresAt)}, without effect`
-        : `${p.status} at block ${formatNumber(p.closedAt ?? p.expiresAt)}`;
+  const when = <Deadline p={p} />;
   // Every organisation that voted and, while the proposal is open, every active one (its vote may still come).
   const orgIds = [...new Set([...(p.status === 'open' ? consortium.activeOrgs().map((o) => o.id) : []), ...Object.keys(p.votes)])];
   const status = STATUS[p.status];
@@ -83,7 +105,8 @@ export function ProposalCard(props: { p: ProposalView; consortium: ConsortiumVie
         <Badge tone={status.tone}>{status.word}</Badge>
       </div>
       <p class="proposal-meta">
-        Proposed by {proposer?.name ?? p.proposer.org} (admin <Hash value={p.proposer.key} short />) at block {formatNumber(p.proposedAt)} · {when}
+        Proposed by {proposer?.name ?? p.proposer.org} (admin <Hash value={p.proposer.key} short />) at block {formatNumber(p.proposedAt)}
+        {p.proposedAtMs !== undefined ? `, ${formatTimeLong(p.proposedAtMs)}` : ''} · {when}
       </p>
       {p.failure ? (
         <p class="error-text">

@@ -15,12 +15,13 @@ import { TOTAL_POWER_MAX, validatorListError, type Validator } from '../../ledge
 import { NAME_RE } from '../../ledger/transaction.js';
 import { ADMINS_MAX, NODES_MAX, ORG_ID_RE, organisationError } from '../../runtime/membership.js';
 import { VALIDATORS_MAX, VALIDATORS_MIN } from '../validators/limits.js';
-import { VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN } from './limits.js';
+import { VOTING_SECONDS_DEFAULT, VOTING_SECONDS_MAX, VOTING_SECONDS_MIN } from './limits.js';
+import { formatDuration, parsePeriodSeconds } from '../iso-time.js';
 import type { GovChange } from './module.js';
 import { describeWith, focusIfLost, govOutcome } from './proposals.js';
 import type { AdminSession, ConsortiumView } from '../org/admin.js';
 import type { SigningKeys } from '../../../web/components/key-panel.js';
-import { Check, CheckGroup, Field, focusFirstError, readInt, readKey, readKeyList, readRequiredInt, Validation } from '../../../web/components/form.js';
+import { Check, CheckGroup, Field, focusFirstError, readKey, readKeyList, readRequiredInt, Validation, type Reading } from '../../../web/components/form.js';
 import { invalidOutcome, OutcomeRegion, type Outcome, type Writer } from '../../../web/components/signed-write.js';
 import { DataTable } from '../../../web/components/table.js';
 import { Hash, Notice, Panel } from '../../../web/components/ui.js';
@@ -28,7 +29,17 @@ import { formatNumber, plural } from '../../../web/lib/format.js';
 
 /** Service decisions are proposed from the service's own page and CLI, which know their content. */
 type ChangeType = Exclude<GovChange['type'], 'serviceDecision'>;
-type ParamName = Extract<GovChange, { type: 'setParameter' }>['name'];
+type ParamName = Exclude<Extract<GovChange, { type: 'setParameter' }>['name'], 'votingBlocks'>;
+
+/** A voting period as typed: "2h", "7d", "90s", "1h30m", or seconds; within `max` (the consortium's period, or the ceiling). */
+function readPeriod(raw: string, options: { max: number; optional?: boolean }): Reading<number | null> {
+  const text = raw.trim();
+  if (text === '' && options.optional) return { ok: true, value: null };
+  const seconds = parsePeriodSeconds(text);
+  if (seconds === undefined) return { ok: false, error: 'Enter a period such as 90s, 30min, 2h, 7d or 1d12h.' };
+  if (seconds < VOTING_SECONDS_MIN || seconds > options.max) return { ok: false, error: `Expected ${formatDuration(VOTING_SECONDS_MIN * 1000)} to ${formatDuration(options.max * 1000)}, got ${formatDuration(seconds * 1000)}.` };
+  return { ok: true, value: seconds };
+}
 
 /** Every change a proposal can make (GovChange), in words: a new kind fails to compile until it has its words and its fields. */
 const CHANGES: Record<ChangeType, string> = {
@@ -51,7 +62,7 @@ const EMPTY = {
   removeOrg: '',
   permOrg: '',
   module: '',
-  param: 'votingBlocks' as ParamName,
+  param: 'votingSeconds' as ParamName,
   value: '',
   /** Voting power typed for each validator of the set in force, by key; absent: unchanged. */
   powers: {} as Record<string, string>,
@@ -59,7 +70,7 @@ const EMPTY = {
   valName: '',
   valKey: '',
   valPower: '1',
-  votingBlocks: '',
+  votingPeriod: '',
 };
 type Values = typeof EMPTY;
 
@@ -118,8 +129,11 @@ export function ProposeForm(props: { keys: SigningKeys; session: AdminSession; c
         return { type: v.type, org, module };
       }
       case 'setParameter': {
-        const value = c.take('param-value', 'New value', readRequiredInt(v.value, { min: v.param === 'votingBlocks' ? VOTING_BLOCKS_MIN : 1, max: VOTING_BLOCKS_MAX, what: 'the new value' }));
-        if (value === undefined) return undefined;
+        const value =
+          v.param === 'votingSeconds'
+            ? c.take('param-value', 'New value', readPeriod(v.value, { max: VOTING_SECONDS_MAX }) as Reading<number>)
+            : c.take('param-value', 'New value', readRequiredInt(v.value, { min: 1, max: VOTING_SECONDS_MAX, what: 'the new value' }));
+        if (value === undefined || value === null) return undefined;
         if (g) {
           const next = { ...g, [v.param]: value };
           if (next.approvalNumerator > next.approvalDenominator)
@@ -163,14 +177,14 @@ export function ProposeForm(props: { keys: SigningKeys; session: AdminSession; c
     if (writer.busy || !key || !session.adminOrg) return;
     const c = new Validation();
     const change = build(c);
-    const votingBlocks = c.take('voting-blocks', 'Voting period', readInt(v.votingBlocks, { min: VOTING_BLOCKS_MIN, max: g?.votingBlocks ?? VOTING_BLOCKS_MAX, optional: true, what: 'the voting period' }));
+    const votingSeconds = c.take('voting-period', 'Voting period', readPeriod(v.votingPeriod, { max: g?.votingSeconds ?? VOTING_SECONDS_MAX, optional: true }));
     setErrors(c.byField());
     if (!change || !c.ok) {
       setOutcome(invalidOutcome(c.errors));
       setTimeout(() => focusFirstError(c.errors), 0);
       return;
     }
-    const sent = await writer.send(setOutcome, key, 'gov', 'propose', votingBlocks === null || votingBlocks === undefined ? { change } : { change, votingBlocks });
+    const sent = await writer.send(setOutcome, key, 'gov', 'propose', votingSeconds === null || votingSeconds === undefined ? { change } : { change, votingSeconds });
     if (sent) {
       setOutcome(govOutcome(sent, `“${describeWith(consortium)(change)}”`, consortium));
       setValues((old) => ({ ...EMPTY, type: old.type, param: old.param, removeOrg: old.removeOrg, permOrg: old.permOrg }));
@@ -316,17 +330,17 @@ export function ProposeForm(props: { keys: SigningKeys; session: AdminSession; c
           {v.type === 'setParameter' ? (
             <div class="change">
               <div class="form-grid">
-                <Field id="param-name" label="Parameter" hint={g ? `Now: voting period ${formatNumber(g.votingBlocks)} blocks; approval share ${g.approvalNumerator}/${g.approvalDenominator}.` : undefined} hintAfter>
+                <Field id="param-name" label="Parameter" hint={g ? `Now: voting period ${formatDuration(g.votingSeconds * 1000)}; approval share ${g.approvalNumerator}/${g.approvalDenominator}.` : undefined} hintAfter>
                   {(a) => (
                     <select {...a} name="name" class="input" value={v.param} onChange={(e) => set('param', (e.currentTarget as HTMLSelectElement).value as ParamName)}>
-                      <option value="votingBlocks">Voting period (blocks)</option>
+                      <option value="votingSeconds">Voting period (a time, e.g. 2h or 7d)</option>
                       <option value="approvalNumerator">Approval share: numerator</option>
                       <option value="approvalDenominator">Approval share: denominator</option>
                     </select>
                   )}
                 </Field>
                 <Field id="param-value" label="New value" error={err('param-value')}>
-                  {(a) => <input {...a} name="value" class="input" type="number" min="1" max={String(VOTING_BLOCKS_MAX)} step="1" inputMode="numeric" {...text('value')} />}
+                  {(a) => (v.param === 'votingSeconds' ? <input {...a} name="value" class="input" type="text" placeholder="7d" {...text('value')} /> : <input {...a} name="value" class="input" type="number" min="1" step="1" inputMode="numeric" {...text('value')} />)}
                 </Field>
               </div>
             </div>
@@ -335,22 +349,18 @@ export function ProposeForm(props: { keys: SigningKeys; session: AdminSession; c
           {v.type === 'setValidators' ? <ValidatorsEditor values={v} set={set} errors={errors} consortium={consortium} /> : null}
 
           <Field
-            id="voting-blocks"
+            id="voting-period"
             class="form-field-narrow"
             label={
               <>
-                Voting period in blocks <span class="muted">(optional)</span>
+                Voting period <span class="muted">(optional)</span>
               </>
             }
-            hint={
-              g
-                ? `Leave empty for the consortium’s full period (${plural(g.votingBlocks, 'block')}); a shorter one may be given, from ${VOTING_BLOCKS_MIN} blocks.`
-                : 'Leave empty for the consortium’s full period.'
-            }
+            hint={`Leave empty for the consortium’s full period (${formatDuration((g?.votingSeconds ?? VOTING_SECONDS_DEFAULT) * 1000)}); a shorter one may be given, from ${formatDuration(VOTING_SECONDS_MIN * 1000)}: e.g. 2h, 3d. The deadline is a block time; the proposal shows it as a date in your time zone.`}
             hintAfter
-            error={err('voting-blocks')}
+            error={err('voting-period')}
           >
-            {(a) => <input {...a} name="votingBlocks" class="input" type="number" min={String(VOTING_BLOCKS_MIN)} max={String(g?.votingBlocks ?? VOTING_BLOCKS_MAX)} step="1" inputMode="numeric" {...text('votingBlocks')} />}
+            {(a) => <input {...a} name="votingPeriod" class="input" type="text" placeholder={formatDuration((g?.votingSeconds ?? VOTING_SECONDS_DEFAULT) * 1000).replace(/ /g, '')} {...text('votingPeriod')} />}
           </Field>
           <div class="form-actions">
             <button type="submit" class="button" aria-disabled={writer.busy ? 'true' : undefined}>

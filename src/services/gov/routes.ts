@@ -2,11 +2,14 @@
  * Reads of consortium governance (spec/services/gov.md): proposals with their
  * votes and outcome. Public: the consortium's decisions are what every
  * member and citizen may audit. Proposals and votes are signed gov.*
- * transactions (POST /v1/tx).
+ * transactions (POST /v1/tx). A proposal reads as expired once its deadline
+ * passed by the head block's time or this node's clock (org/routes.ts
+ * readAtNow); the chain refuses votes by block time only.
  */
 import type { ServiceRoutes } from '../../api/route.js';
 import { PolityError } from '../../ledger/errors.js';
 import { errorResponses } from '../../schemas/common.js';
+import { readAtNow } from '../org/routes.js';
 import { listProposals, proposal } from './queries.js';
 import { PROPOSALS_LIST_DEFAULT, ProposalDetail, ProposalList, ProposalParams, ProposalsQuery } from './schemas.js';
 
@@ -24,7 +27,7 @@ export const govRoutes: ServiceRoutes = (app, { node, get }) => {
     },
     async (request) => {
       const { status, limit = PROPOSALS_LIST_DEFAULT, before } = request.query;
-      return { height: node.height, ...listProposals(get, node.height, { ...(status ? { status } : {}), limit, ...(before ? { before } : {}) }) };
+      return { height: node.height, ...listProposals(get, readAtNow(node), { ...(status ? { status } : {}), limit, ...(before ? { before } : {}) }) };
     },
   );
 
@@ -40,7 +43,7 @@ export const govRoutes: ServiceRoutes = (app, { node, get }) => {
       },
     },
     async (request) => {
-      const p = proposal(get, request.params.id, node.height);
+      const p = proposal(get, request.params.id, readAtNow(node));
       if (!p) throw new PolityError('GOV_PROPOSAL_UNKNOWN', `no proposal ${request.params.id.slice(0, 16)}…`);
       return { height: node.height, proposal: p };
     },

@@ -1,6 +1,7 @@
 /** Requests and answers of the governance routes (spec/services/gov.md). */
 import { Type, type Static } from '@sinclair/typebox';
-import { Height, Hex32, sameType, Word, type Same } from '../../schemas/common.js';
+import { Height, Hex32, sameType, TimeMs, Word, type Same } from '../../schemas/common.js';
+import { TimeIso } from '../org/schemas.js';
 import { GovChange, type Proposal as ProposalT, type ProposalStatus } from './module.js';
 
 export const PROPOSALS_LIST_DEFAULT = 50;
@@ -19,7 +20,11 @@ export const ProposalParams = Type.Object({ id: Hex32 });
 
 const Votes = Type.Object({ yes: Type.Array(Hex32), no: Type.Array(Hex32) });
 
-/** A proposal as read at the head: its status is the one a vote in the next block would meet ('expired' once its period ended). */
+/**
+ * A proposal as read at the head: its status is the one a vote sent now would
+ * meet ('expired' once its deadline passed by the head block's time or the
+ * node's clock); its deadline in ms and as ISO 8601.
+ */
 export const Proposal = Type.Object(
   {
     id: Hex32,
@@ -27,7 +32,11 @@ export const Proposal = Type.Object(
     change: GovChange,
     proposer: Type.Object({ org: Type.String(), key: Hex32 }),
     proposedAt: Height,
-    expiresAt: Height,
+    proposedAtMs: Type.Optional(TimeMs),
+    proposedAtIso: Type.Optional(TimeIso),
+    expiresAtMs: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'the deadline, ms since the epoch: the last block time at which a vote counts' })),
+    expiresAtIso: Type.Optional(TimeIso),
+    expiresAt: Type.Optional(Type.Integer({ minimum: 0, description: 'proposals made before deadlines were times: the last height at which a vote counts' })),
     votes: Type.Record(Type.String(), Votes, { description: 'per organisation, the admin keys that voted yes and no' }),
     decided: Type.Record(Type.String(), Word(['yes', 'no']), { description: "organisations whose vote is decided (their threshold of admins agreed)" }),
     status: Word(['open', 'executed', 'rejected', 'failed', 'expired'] as const satisfies readonly ProposalStatus[]),
@@ -36,7 +45,7 @@ export const Proposal = Type.Object(
   },
   { title: 'GovProposal' },
 );
-type ProposalAtHead = Omit<ProposalT, 'status'> & { status: ProposalStatus };
+type ProposalAtHead = Omit<ProposalT, 'status'> & { status: ProposalStatus; proposedAtIso?: string; expiresAtIso?: string };
 sameType<Same<Static<typeof Proposal>, ProposalAtHead>>();
 
 export const ProposalList = Type.Object(

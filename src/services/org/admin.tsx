@@ -14,7 +14,7 @@ import { ORG_ERRORS } from './errors.js';
 import { GOV_ERRORS } from '../gov/errors.js';
 import { VALIDATORS_ERRORS } from '../validators/errors.js';
 import { getJson } from '../../../web/lib/api.js';
-import type { GovernanceParams, MemberResponse, ModulesResponse, Organisation, OrgsResponse, Validator, ValidatorSetsResponse } from '../../../web/lib/api-types.js';
+import type { MemberResponse, ModulesResponse, Organisation, OrgsResponse, Validator, ValidatorSetsResponse } from '../../../web/lib/api-types.js';
 import { plural } from '../../../web/lib/format.js';
 import { useTick } from '../../../web/lib/status.js';
 import { KeyPanel, type SigningKeys } from '../../../web/components/key-panel.js';
@@ -26,7 +26,8 @@ export const ERROR_MEANINGS = { ...ORG_ERRORS, ...GOV_ERRORS, ...VALIDATORS_ERRO
 export interface Consortium {
   height: number;
   orgs: Organisation[];
-  governance: GovernanceParams | null;
+  /** gov/params as the API answers them (votingSeconds always present). */
+  governance: OrgsResponse['governance'];
   /** The modules the chain runs and the roles officials can hold (GET /v1/modules), once read. */
   catalogue: ModulesResponse | null;
   validators: Validator[];

@@ -30,6 +30,7 @@ import { CONSENT_USES, parseConsents, type ConsentFile, type ConsentUse } from '
 import { signConsent } from './consent-sign.js';
 import { eventOf, submitSigned, type Submitted } from '../../cli/submit.js';
 import type { OrgDetailT, OrgListT } from './schemas.js';
+import { formatDeadline } from '../iso-time.js';
 
 
 function orgId(values: Record<string, unknown>): string {
@@ -138,7 +139,8 @@ export async function runOrg(values: Record<string, unknown>, positionals: strin
       io.out(`  officials (${r.officials.length}):`);
       for (const f of r.officials) io.out(`    ${f.key}  ${(f.roles ?? []).join(', ')}  since block ${f.since ?? 0}`);
       if (r.pending.length) io.out(`  waiting for approval:`);
-      for (const p of r.pending) io.out(`    ${p.id}  ${p.op.type}  ${p.approvals.length} approval(s), until block ${p.expiresAt}`);
+      const nowMs = Date.now();
+      for (const p of r.pending) io.out(`    ${p.id}  ${p.op.type}  ${p.approvals.length} approval(s), open until ${p.expiresAtMs !== undefined ? formatDeadline(p.expiresAtMs, nowMs) : `block ${p.expiresAt}`}`);
     }
     return 0;
   }

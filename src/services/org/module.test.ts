@@ -6,7 +6,7 @@ import type { ConsentUse } from './consent.js';
 import { signConsent } from './consent-sign.js';
 import { callerOf } from '../../runtime/membership.js';
 import { createTestChain, testGenesis, testOrg } from '../test-chain.js';
-import { OP_LIFETIME, orgModule } from './module.js';
+import { OP_LIFETIME_SECONDS, orgModule } from './module.js';
 import { memberInfo, orgDetail } from './queries.js';
 import { validatorsModule } from '../validators/module.js';
 
@@ -19,16 +19,16 @@ test('with two of three admins required, an official is registered once the seco
   const proposed = chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: official.publicKey, roles: ['registrar'], consent: consentOf(chain, 'a', 'official', official) } });
   assert.equal(proposed.code, 'OK');
   assert.deepEqual(callerOf(chain.get, official.publicKey), { roles: [], admin: false }, 'not yet: one of two approvals');
-  const pending = orgDetail(chain.get, 'a', chain.height)!.pending;
-  assert.deepEqual(pending.map((p) => [p.id, p.approvals.length, p.expiresAt]), [[proposed.txId, 1, 1 + OP_LIFETIME]]);
+  const pending = orgDetail(chain.get, 'a', { height: chain.height, timeMs: chain.timeMs })!.pending;
+  assert.deepEqual(pending.map((p) => [p.id, p.approvals.length, p.expiresAtMs]), [[proposed.txId, 1, chain.timeMs + OP_LIFETIME_SECONDS * 1000]]);
   assert.equal(chain.run(a.admins[0]!, 'org', 'approve', { org: 'a', id: proposed.txId }).code, 'ORG_ALREADY_APPROVED');
   assert.equal(chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id: proposed.txId }).code, 'OK');
   assert.deepEqual(memberInfo(chain.get, official.publicKey), { key: official.publicKey, org: 'a', roles: ['registrar'], admin: false });
-  const detail = orgDetail(chain.get, 'a', chain.height)!;
+  const detail = orgDetail(chain.get, 'a', { height: chain.height, timeMs: chain.timeMs })!;
   assert.deepEqual(detail.officials.map((o) => o.key), [official.publicKey]);
   assert.deepEqual(detail.pending, [], 'applied operations are no longer pending');
   assert.equal(detail.log.length, 1);
-  assert.equal(orgDetail(chain.get, 'nope', chain.height), undefined);
+  assert.equal(orgDetail(chain.get, 'nope', { height: chain.height, timeMs: chain.timeMs }), undefined);
 });
 
 test('refusals: an unknown role, a key that already acts, an unknown operation, another organisation', () => {
@@ -70,7 +70,7 @@ test('another organisation can neither take the keys A is rotating to nor A’s 
   assert.equal(chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id: node.txId }).code, 'OK');
   assert.equal(chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id: rot.txId }).code, 'OK');
   assert.equal(callerOf(chain.get, k.publicKey).admin, true);
-  assert.deepEqual(orgDetail(chain.get, 'a', chain.height)!.organisation.nodes, [n.publicKey]);
+  assert.deepEqual(orgDetail(chain.get, 'a', { height: chain.height, timeMs: chain.timeMs })!.organisation.nodes, [n.publicKey]);
 });
 
 test('a key joins only with its holder’s consent: for this chain, this organisation and this use', () => {
@@ -90,4 +90,36 @@ test('a key joins only with its holder’s consent: for this chain, this organis
   assert.equal(setAdmins([]).code, 'ORG_CONSENT_INVALID');
   assert.equal(setAdmins([{ key: fresh.publicKey, signature: consentOf(chain, 'a', 'official', fresh) }]).code, 'ORG_CONSENT_INVALID');
   assert.equal(setAdmins([{ key: fresh.publicKey, signature: consentOf(chain, 'a', 'admin', fresh) }]).code, 'OK');
+});
+
+test('a pending operation waits a time, not a number of blocks: approved at its deadline it runs, after it the approval is refused and the key it reserved is free', () => {
+  const a = testOrg('a', 2, 1, { threshold: 2 });
+  const b = testOrg('b');
+  const chain = createTestChain(testGenesis([a, b]), [orgModule, validatorsModule], { blockMs: 1000 });
+  const propose = (k: KeyPair) => chain.run(a.admins[0]!, 'org', 'propose', { org: 'a', op: { type: 'registerOfficial', key: k.publicKey, roles: ['registrar'], consent: consentOf(chain, 'a', 'official', k) } });
+  const first = generateKeyPair();
+  const one = propose(first);
+  const deadline = chain.timeMs + OP_LIFETIME_SECONDS * 1000;
+  const seen = orgDetail(chain.get, 'a', { height: chain.height, timeMs: chain.timeMs })!.pending[0]!;
+  assert.equal(seen.expiresAtMs, deadline);
+  assert.equal(seen.expiresAtIso, new Date(deadline).toISOString());
+  assert.equal(OP_LIFETIME_SECONDS, 7 * 24 * 3600);
+  chain.skip(20); // blocks pass: still pending
+  chain.advance(deadline - (chain.timeMs + 1000)); // the next block's time is the deadline
+  assert.equal(chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id: one.txId }).code, 'OK');
+  assert.equal(callerOf(chain.get, first.publicKey).org, 'a');
+
+  const second = generateKeyPair();
+  const two = propose(second);
+  const until = chain.timeMs + OP_LIFETIME_SECONDS * 1000;
+  const squat = () => chain.run(b.admins[0]!, 'org', 'propose', { org: 'b', op: { type: 'registerOfficial', key: second.publicKey, roles: ['auditor'], consent: consentOf(chain, 'b', 'official', second) } });
+  const reserved = squat();
+  assert.equal(reserved.code, 'ORG_KEY_RESERVED');
+  assert.match(reserved.message!, new RegExp(new Date(until).toISOString().replace(/[.]/g, '\\.')));
+  chain.advance(until - chain.timeMs); // the next block is 1 s past the deadline
+  assert.equal(orgDetail(chain.get, 'a', { height: chain.height, timeMs: until + 1 })!.pending.length, 0, 'a reader past the deadline sees nothing pending');
+  const late = chain.run(a.admins[1]!, 'org', 'approve', { org: 'a', id: two.txId });
+  assert.equal(late.code, 'ORG_OP_EXPIRED');
+  assert.match(late.message!, /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
+  assert.equal(squat().code, 'OK', 'the expired operation no longer reserves the key');
 });

@@ -8,12 +8,18 @@
  * it when the department has said it needs two.
  *
  * State (beside runtime/membership.ts):
- *   org-op/<orgId>/<opId> -> { op, approvals, proposer, proposedAt, expiresAt }
+ *   org-op/<orgId>/<opId> -> { op, approvals, proposer, proposedAt, proposedAtMs, expiresAtMs }
  *   org-ops/<orgId>       -> [opId, …] pending operations (bounded by PENDING_MAX)
  *   org-officials/<orgId> -> [pubKey, …] the organisation's officials (bounded by OFFICIALS_MAX)
  *   org-log/<orgId>       -> [{ height, txId, op }]   applied operations (bounded, newest last)
  *
- *   org-reserved/<key>    -> { org, op, expiresAt }  a key a pending operation binds
+ *   org-reserved/<key>    -> { org, op, expiresAtMs }  a key a pending operation binds
+ *
+ * A pending operation waits OP_LIFETIME_SECONDS of block time (BFT time) for
+ * the other admins, not a number of blocks: blocks are cut as work arrives,
+ * so a count of them says nothing about how long admins had. An approval
+ * counts in a block whose time is at most `expiresAtMs`. Operations and
+ * reservations stored before (a height in `expiresAt`) still expire by it.
  *
  * Operations:
  *   registerOfficial {key, roles, consent}    a key becomes an official of the organisation
@@ -42,6 +48,7 @@ import type { ConsentUse } from './consent.js';
 import { checkConsent } from './consent-sign.js';
 import { latestSet, scheduleSet } from '../validators/module.js';
 import { Hex32, OrgId } from '../schemas.js';
+import { isoTime } from '../iso-time.js';
 
 export const opKey = (org: string, id: string): string => `org-op/${org}/${id}`;
 export const orgLogKey = (org: string): string => `org-log/${org}`;
@@ -50,8 +57,8 @@ export const officialsKey = (org: string): string => `org-officials/${org}`;
 export const reservedKey = (key: string): string => `org-reserved/${key}`;
 const PENDING_MAX = 200;
 const OFFICIALS_MAX = 10_000;
-/** Blocks an operation may wait for the other admins' approvals. */
-export const OP_LIFETIME = 10_000;
+/** How long an operation may wait for the other admins' approvals, in seconds of block time: a week, as a governance vote. */
+export const OP_LIFETIME_SECONDS = 7 * 24 * 3600;
 const LOG_MAX = 1_000;
 const ROLES_MAX = 16;
 
@@ -81,9 +88,29 @@ export interface PendingOp {
   op: OrgOp;
   approvals: string[];
   proposer: string;
+  /** The height of the block that proposed it. */
   proposedAt: number;
-  expiresAt: number;
+  /** That block's time (ms since the epoch); absent on operations stored before deadlines were times. */
+  proposedAtMs?: number;
+  /** The deadline: the last block time (ms since the epoch) at which an approval counts. */
+  expiresAtMs?: number;
+  /** Operations stored before deadlines were times only: the last height at which an approval counts. */
+  expiresAt?: number;
 }
+
+/** A deadline (a time, or on records stored before, a height) as it stands for a block or a reader. */
+export interface Deadline {
+  expiresAtMs?: number;
+  expiresAt?: number;
+}
+
+/** Is a deadline still ahead of (or at) the block `at` (its height and time, ms)? */
+export function beforeDeadline(d: Deadline, at: { height: number; timeMs: number }): boolean {
+  return d.expiresAtMs !== undefined ? at.timeMs <= d.expiresAtMs : at.height <= (d.expiresAt ?? 0);
+}
+
+/** A deadline in words for messages: an ISO 8601 time, or a block on old records. */
+export const deadlineText = (d: Deadline): string => (d.expiresAtMs !== undefined ? isoTime(d.expiresAtMs) : `block ${d.expiresAt}`);
 
 /** The signer must be an admin of this very organisation (object-level check). */
 function adminOf(ctx: ActionContext, orgId: string): Organisation {
@@ -94,12 +121,14 @@ function adminOf(ctx: ActionContext, orgId: string): Organisation {
   return org;
 }
 
-export interface Reservation {
+export interface Reservation extends Deadline {
   org: string;
   /** The pending operation that binds the key. */
   op: string;
-  expiresAt: number;
 }
+
+/** Does a reservation still bind its key in the transition's block? */
+export const reservationLive = (r: Reservation, ctx: ActionContext): boolean => beforeDeadline(r, { height: ctx.height, timeMs: ctx.time });
 
 /** Is the key a node key anywhere: of any organisation (removed ones too), or of a validator now or scheduled? */
 function isNodeKey(ctx: ActionContext, key: string): boolean {
@@ -116,8 +145,8 @@ function keyFree(ctx: ActionContext, key: string, orgId: string, opId: string): 
   if (m) throw new PolityError('ORG_OFFICIAL_EXISTS', m.org === orgId ? `the key already acts for ${orgId}` : 'the key already acts for another organisation; a person who works for two uses two keys');
   if (isNodeKey(ctx, key)) throw new PolityError('ORG_OFFICIAL_EXISTS', 'the key is a node key (a key has one use)');
   const r = ctx.get(reservedKey(key)) as unknown as Reservation | undefined;
-  if (r && r.op !== opId && r.expiresAt >= ctx.height) {
-    throw new PolityError('ORG_KEY_RESERVED', `a pending operation ${r.org === orgId ? `of ${orgId}` : 'of another organisation'} binds the key until block ${r.expiresAt}; it is free once that operation runs or expires`);
+  if (r && r.op !== opId && reservationLive(r, ctx)) {
+    throw new PolityError('ORG_KEY_RESERVED', `a pending operation ${r.org === orgId ? `of ${orgId}` : 'of another organisation'} binds the key until ${deadlineText(r)}; it is free once that operation runs or expires`);
   }
 }
 
@@ -223,7 +252,11 @@ function maybeApply(ctx: ActionContext, org: Organisation, id: string, pending: 
   if (approvals.length < org.threshold) {
     if (!pendingIds.includes(id)) {
       // Expired operations leave the index as new ones arrive, and free the keys they reserved.
-      const live = pendingIds.filter((x) => ((ctx.get(opKey(org.id, x)) as unknown as PendingOp | undefined)?.expiresAt ?? 0) >= ctx.height);
+      const at = { height: ctx.height, timeMs: ctx.time };
+      const live = pendingIds.filter((x) => {
+        const op = ctx.get(opKey(org.id, x)) as unknown as PendingOp | undefined;
+        return op !== undefined && beforeDeadline(op, at);
+      });
       if (live.length >= PENDING_MAX) throw new PolityError('ORG_INVALID', `at most ${PENDING_MAX} operations may wait for approval; approve or let some expire`);
       for (const x of pendingIds) {
         if (live.includes(x)) continue;
@@ -232,7 +265,8 @@ function maybeApply(ctx: ActionContext, org: Organisation, id: string, pending: 
         ctx.delete(opKey(org.id, x));
       }
       ctx.set(pendingOpsKey(org.id), [...live, id]);
-      for (const { key } of keysBound(org, pending.op)) ctx.set(reservedKey(key), { org: org.id, op: id, expiresAt: pending.expiresAt } satisfies Reservation as unknown as Json);
+      const deadline: Deadline = pending.expiresAtMs !== undefined ? { expiresAtMs: pending.expiresAtMs } : { expiresAt: pending.expiresAt! };
+      for (const { key } of keysBound(org, pending.op)) ctx.set(reservedKey(key), { org: org.id, op: id, ...deadline } satisfies Reservation as unknown as Json);
     }
     ctx.set(opKey(org.id, id), pending as unknown as Json);
     ctx.emit({ type: 'org.pending', org: org.id, op: pending.op.type, id, approvals: approvals.length, threshold: org.threshold });
@@ -267,7 +301,8 @@ export const orgModule: ModuleDefinition = {
           const org = adminOf(ctx, args.org);
           checkConsents(ctx, org, args.op);
           checkOp(ctx, org, args.op, ctx.roles, ctx.txId);
-          maybeApply(ctx, org, ctx.txId, { op: args.op, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height, expiresAt: ctx.height + OP_LIFETIME }, ctx.roles);
+          const pending: PendingOp = { op: args.op, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height, proposedAtMs: ctx.time, expiresAtMs: ctx.time + OP_LIFETIME_SECONDS * 1000 };
+          maybeApply(ctx, org, ctx.txId, pending, ctx.roles);
         },
       }),
       approve: defineAction({
@@ -278,7 +313,8 @@ export const orgModule: ModuleDefinition = {
           const org = adminOf(ctx, args.org);
           const pending = ctx.get(opKey(org.id, args.id)) as unknown as PendingOp | undefined;
           if (!pending) throw new PolityError('ORG_OP_UNKNOWN', `no pending operation ${args.id.slice(0, 16)}… of ${org.id}`);
-          if (ctx.height > pending.expiresAt) throw new PolityError('ORG_OP_EXPIRED', `the operation expired at height ${pending.expiresAt}`);
+          // Judged by this block's time alone: no node's clock reaches a transition.
+          if (!beforeDeadline(pending, { height: ctx.height, timeMs: ctx.time })) throw new PolityError('ORG_OP_EXPIRED', `the operation expired at ${deadlineText(pending)}${pending.expiresAtMs !== undefined ? `; this block's time is ${isoTime(ctx.time)}` : ''}`);
           if (pending.approvals.includes(ctx.signer)) throw new PolityError('ORG_ALREADY_APPROVED', 'this admin already approved the operation');
           maybeApply(ctx, org, args.id, { ...pending, approvals: [...pending.approvals, ctx.signer] }, ctx.roles);
         },

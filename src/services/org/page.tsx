@@ -25,7 +25,7 @@ import { focusIfLost, ProposalCard, useVoting, type Voter } from '../gov/proposa
 import { mountPage } from '../../../web/app.js';
 import { errorText, getJson } from '../../../web/lib/api.js';
 import type { OrgLogEntry, OrgResponse, ProposalsResponse } from '../../../web/lib/api-types.js';
-import { formatNumber, plural, sentence } from '../../../web/lib/format.js';
+import { formatNumber, formatTimeLong, isoTime, plural, sentence } from '../../../web/lib/format.js';
 import { useHashRoute } from '../../../web/lib/hooks.js';
 import { useTick } from '../../../web/lib/status.js';
 import { useSigningKeys } from '../../../web/components/key-panel.js';
@@ -404,7 +404,7 @@ function OrgPanel(props: {
               ),
             },
             { label: 'Approvals', class: 'num', cell: (p) => `${p.approvals.filter((k) => o.admins.includes(k)).length} of ${o.threshold}` },
-            { label: 'Until block', class: 'num col-optional', cell: (p) => formatNumber(p.expiresAt) },
+            { label: 'Open until', class: 'col-optional', cell: (p) => (p.expiresAtMs !== undefined ? <time dateTime={isoTime(p.expiresAtMs)}>{formatTimeLong(p.expiresAtMs)}</time> : `block ${formatNumber(p.expiresAt ?? 0)}`) },
             mine && {
               label: 'Action',
               cell: (p) =>

@@ -8,8 +8,24 @@ import type { ServiceRoutes } from '../../api/route.js';
 import { PolityError } from '../../ledger/errors.js';
 import { GOV_PARAMS_KEY, listOrgs } from '../../runtime/membership.js';
 import { errorResponses } from '../../schemas/common.js';
-import { memberInfo, orgDetail } from './queries.js';
+import type { PolityNode } from '../../node/node.js';
+import { VOTING_SECONDS_DEFAULT } from '../gov/limits.js';
+import { memberInfo, orgDetail, type ReadAt } from './queries.js';
 import { MemberInfo, MemberParams, OrgDetail, OrgList, OrgParams, type OrgListT } from './schemas.js';
+
+/**
+ * Where a read stands (queries.ts ReadAt): the head, and the time the next
+ * block would have as far as this node can tell, the later of the head
+ * block's time + 1 ms and this node's clock. An idle chain cuts no block, so
+ * the head's time alone would keep a deadline open long after it passed; the
+ * chain itself decides by block time only (a transaction sent now meets a
+ * block whose time is about now, or, on a BFT chain, the commit time of the
+ * block before, at most a heartbeat old).
+ */
+export function readAtNow(node: PolityNode): ReadAt {
+  const headTimeMs = node.lastHeader()?.time ?? node.genesis.genesisTime;
+  return { height: node.height, timeMs: Math.max(headTimeMs + 1, Date.now()) };
+}
 
 export const orgRoutes: ServiceRoutes = (app, { node, get }) => {
   app.get(
@@ -18,7 +34,7 @@ export const orgRoutes: ServiceRoutes = (app, { node, get }) => {
     async () => ({
       height: node.height,
       organisations: listOrgs(get),
-      governance: (get(GOV_PARAMS_KEY) as unknown as OrgListT['governance'] | undefined) ?? null,
+      governance: governance(get(GOV_PARAMS_KEY) as unknown as Omit<NonNullable<OrgListT['governance']>, 'votingSeconds'> & { votingSeconds?: number } | undefined),
     }),
   );
 
@@ -34,7 +50,7 @@ export const orgRoutes: ServiceRoutes = (app, { node, get }) => {
       },
     },
     async (request) => {
-      const detail = orgDetail(get, request.params.id, node.height);
+      const detail = orgDetail(get, request.params.id, readAtNow(node));
       if (!detail) throw new PolityError('ORG_UNKNOWN', `no member organisation ${request.params.id}`);
       return detail;
     },
@@ -54,3 +70,8 @@ export const orgRoutes: ServiceRoutes = (app, { node, get }) => {
     async (request) => memberInfo(get, request.params.key),
   );
 };
+
+/** gov/params as answered: `votingSeconds` always, the default where governance never set it (gov/module.ts). */
+function governance(params: (Omit<NonNullable<OrgListT['governance']>, 'votingSeconds'> & { votingSeconds?: number }) | undefined): OrgListT['governance'] {
+  return params ? { ...params, votingSeconds: params.votingSeconds ?? VOTING_SECONDS_DEFAULT } : null;
+}

@@ -1,9 +1,12 @@
 /** Answers of the organisation routes (spec/services/org.md). Officials appear as keys and roles only. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { Organisation as OrganisationT } from '../../runtime/membership.js';
-import { Height, Hex32, sameType, Word, type Same } from '../../schemas/common.js';
+import { Height, Hex32, sameType, TimeMs, Word, type Same } from '../../schemas/common.js';
 import { OrgId } from '../schemas.js';
 import { OrgOp } from './module.js';
+
+/** A block time as ISO 8601 in UTC, beside its ms (`2026-12-05T14:03:00.000Z`). */
+export const TimeIso = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$', description: 'ISO 8601 in UTC, the same time as the ms beside it' });
 
 export const OrgParams = Type.Object({ id: OrgId });
 export const MemberParams = Type.Object({ key: Hex32 });
@@ -25,8 +28,13 @@ export const Organisation = Type.Object(
 sameType<Same<Static<typeof Organisation>, OrganisationT>>();
 
 export const GovernanceParams = Type.Object(
-  { approvalNumerator: Type.Integer(), approvalDenominator: Type.Integer(), votingBlocks: Type.Integer() },
-  { title: 'GovernanceParams', description: 'A proposal executes once approvalNumerator/approvalDenominator of the active organisations approved it, within votingBlocks.' },
+  {
+    approvalNumerator: Type.Integer(),
+    approvalDenominator: Type.Integer(),
+    votingSeconds: Type.Integer({ minimum: 1, description: 'the voting period in seconds of block time (the default, a week, where governance never set it)' }),
+    votingBlocks: Type.Optional(Type.Integer({ description: 'written by the genesis of chains made before voting periods were time; ignored' })),
+  },
+  { title: 'GovernanceParams', description: 'A proposal executes once approvalNumerator/approvalDenominator of the active organisations approved it, within votingSeconds of block time.' },
 );
 
 export const OrgList = Type.Object(
@@ -46,7 +54,18 @@ export const Official = Type.Object(
 );
 
 export const PendingOperation = Type.Object(
-  { id: Hex32, op: OrgOp, approvals: Type.Array(Hex32), proposer: Hex32, proposedAt: Height, expiresAt: Height },
+  {
+    id: Hex32,
+    op: OrgOp,
+    approvals: Type.Array(Hex32),
+    proposer: Hex32,
+    proposedAt: Height,
+    proposedAtMs: Type.Optional(TimeMs),
+    proposedAtIso: Type.Optional(TimeIso),
+    expiresAtMs: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'the deadline, ms since the epoch: the last block time at which an approval counts' })),
+    expiresAtIso: Type.Optional(TimeIso),
+    expiresAt: Type.Optional(Type.Integer({ minimum: 0, description: 'operations proposed before deadlines were times: the last height at which an approval counts' })),
+  },
   { title: 'PendingOrgOperation', description: 'An operation of the organisation that waits for its threshold of admins.' },
 );
 
@@ -81,3 +100,4 @@ export type OrgDetailT = Static<typeof OrgDetail>;
 export type OrgListT = Static<typeof OrgList>;
 export type MemberInfoT = Static<typeof MemberInfo>;
 export type OrgLogEntryT = Static<typeof OrgLogEntry>;
+export type PendingOperationT = Static<typeof PendingOperation>;

@@ -19,7 +19,7 @@ import { mountPage } from '../../../web/app.js';
 import { errorText, getJson, notFoundAs } from '../../../web/lib/api.js';
 import type { OrgsResponse, PendingChangeResponse, ProposalsResponse, ValidatorSetsResponse } from '../../../web/lib/api-types.js';
 import { verifyHandovers } from '../../../web/lib/certificates.js';
-import { formatNumber, plural, sentence } from '../../../web/lib/format.js';
+import { formatNumber, formatTimeLong, isoTime, plural, sentence } from '../../../web/lib/format.js';
 import { useLoad } from '../../../web/lib/hooks.js';
 import { useTick } from '../../../web/lib/status.js';
 import { hasWebCrypto } from '../../../web/lib/webcrypto.js';
@@ -229,7 +229,7 @@ function PendingChanges(props: { facts: Facts }): JSX.Element {
             { label: 'Proposal', cell: (p) => <a href="/governance">{`${p.id.slice(0, 8)}…`}</a> },
             { label: 'New set', cell: (p) => (p.change.type === 'setValidators' ? p.change.validators.map((v) => `${v.name} (${formatNumber(v.power)})`).join(', ') : '') },
             { label: 'Organisations for', class: 'num', cell: (p) => String(Object.values(p.decided).filter((d) => d === 'yes').length) },
-            { label: 'Open until block', class: 'num', cell: (p) => formatNumber(p.expiresAt) },
+            { label: 'Open until', cell: (p) => (p.expiresAtMs !== undefined ? <time dateTime={isoTime(p.expiresAtMs)}>{formatTimeLong(p.expiresAtMs)}</time> : `block ${formatNumber(p.expiresAt ?? 0)}`) },
           ]}
         />
       )}
