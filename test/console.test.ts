@@ -292,16 +292,16 @@ browserSuite('organisation console in Chromium', () => {
   it('a parameter change executes at once in a one-organisation consortium', async () => {
     await openGovernance(adminKeyFile);
     await page.selectOption('#change-type', 'setParameter');
-    await page.selectOption('#param-name', 'votingBlocks');
-    await page.fill('#param-value', '5000');
+    await page.selectOption('#param-name', 'votingSeconds');
+    await page.fill('#param-value', '3d');
     await page.click('#propose-form button[type="submit"]');
     const result = await outcomeOf('propose-outcome');
     assert.equal(result.outcome, 'executed', result.text);
-    assert.match(result.text, /Executed: “Set the voting period to 5,000 blocks”/);
-    assert.equal((await api('/v1/orgs')).governance.votingBlocks, 5000);
+    assert.match(result.text, /Executed: “Set the voting period to 3 d”/);
+    assert.equal((await api('/v1/orgs')).governance.votingSeconds, 3 * 86_400);
     const card = page.locator('#proposal-list article').first();
     assert.equal(await card.getAttribute('data-status'), 'executed');
-    assert.match((await card.textContent())!, /Set the voting period to 5,000 blocks.*Executed.*Local department\s*Yes/s);
+    assert.match((await card.textContent())!, /Set the voting period to 3 d.*Executed.*Local department\s*Yes/s);
     assertNoProblems();
   });
 
@@ -320,19 +320,45 @@ browserSuite('organisation console in Chromium', () => {
     await page.selectOption('#change-type', 'grantPermission');
     await page.selectOption('#perm-org', 'tax-office');
     await page.fill('#perm-module', 'evidence');
-    await page.fill('#voting-blocks', '900');
+    // A period longer than the consortium's (3 days) is caught before anything is signed.
+    await page.fill('#voting-period', '4d');
+    await page.click('#propose-form button[type="submit"]');
+    assert.equal((await outcomeOf('propose-outcome')).outcome, 'invalid');
+    assert.match((await page.locator('#voting-period-error').textContent())!, /Expected 10 s to 3 d, got 4 d/);
+    await page.fill('#voting-period', '2h');
     await page.click('#propose-form button[type="submit"]');
     result = await outcomeOf('propose-outcome');
     assert.equal(result.outcome, 'open', result.text);
-    assert.match(result.text, /open until block/);
     const card = page.locator('#proposal-list article[data-status="open"]');
     await card.waitFor();
     assert.match((await card.textContent())!, /Let Tax Office act in the evidence module.*Open.*Local department\s*Yes.*Tax Office\s*Not decided/s);
-    assert.ok(await card.locator('[data-vote="yes"]').isDisabled(), 'our organisation has decided: no second vote');
-    assert.ok(await card.locator('[data-vote="no"]').isDisabled());
-    assert.match((await card.locator('.vote-why').textContent())!, /Local department has decided: yes/);
+    // The deadline is a date in the reader's locale and zone, two hours after the proposal's block.
+    const shown = (await api('/v1/gov/proposals?status=open')).proposals[0] as { expiresAtMs: number; expiresAtIso: string; proposedAtMs: number };
+    assert.equal(shown.expiresAtMs - shown.proposedAtMs, 2 * 3_600_000);
+    const dateIn = (locale: string, timeZone: string) => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'long', timeZone }).format(new Date(shown.expiresAtMs));
+    const escape = (text: string) => text.replace(/[.+*?()[\]]/g, (c) => `\\${c}`);
+    const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    assert.match(result.text, new RegExp(`open until ${escape(dateIn('en-GB', zone))} \\(in 2 hours\\)`));
+    const deadline = card.locator('.deadline time');
+    assert.equal(await deadline.getAttribute('datetime'), shown.expiresAtIso);
+    assert.equal(await deadline.textContent(), dateIn('en-GB', zone));
+    // A reader in Auckland with a German browser reads the same deadline in their words and zone.
+    const away = await browser.newContext({ viewport: { width: 1000, height: 800 }, locale: 'de-DE', timezoneId: 'Pacific/Auckland' });
+    const reader = await away.newPage();
+    watchPage(reader, (line) => problems.push(line), { ignoreAbortedReads: true });
+    await reader.goto(governanceUrl);
+    const theirs = reader.locator('#proposal-list article[data-status="open"] .deadline');
+    await theirs.waitFor();
+    const words = dateIn('de-DE', 'Pacific/Auckland');
+    assert.match(words, /GMT\+1[23]|NZ[DS]T/, `the date names its zone: ${words}`);
+    assert.equal(await theirs.locator('time').textContent(), words);
+    assert.match((await theirs.textContent())!, /^open until .* \(in 2 Stunden\)$/);
+    await reader.locator('#proposal-list article[data-status="open"]').screenshot({ path: join(OUTPUT, 'governance-deadline-auckland.png') });
+    console.log(`  deadline ${shown.expiresAtIso}: here (${zone}) "${dateIn('en-GB', zone)}"; in Auckland, de-DE "${words}"`);
+    await away.close();
     await card.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(OUTPUT, 'console-proposal.png') });
+    await card.screenshot({ path: join(OUTPUT, 'governance-deadline.png') });
 
     // The Tax Office's admin signs in on the console, where the votes waiting for the organisation are, and votes yes: the change executes.
     await page.goto(pageUrl);

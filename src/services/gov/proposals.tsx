@@ -190,7 +190,7 @@ export function govOutcome(sent: Committed, what: string, consortium: Consortium
   return {
     kind: 'open',
     tone: 'wait',
-    title: `${what}: open${proposed ? ` until block ${formatNumber(Number(proposed.expiresAt))}` : ''}`,
+    title: `${what}: open${typeof proposed?.expiresAtMs === 'number' ? ` until ${formatTimeLong(proposed.expiresAtMs)} (${formatAgo(proposed.expiresAtMs)})` : ''}`,
     details: [`Waiting for the other organisations’ votes (${consortium.approvalsNeeded()} of ${consortium.activeOrgs().length} must approve).`, link],
   };
 }
