@@ -112,7 +112,7 @@ browserSuite('every page passes axe-core at desktop and phone widths', () => {
     const official = generateKeyPair();
     const consent = signConsent({ chainId: tn.genesis.chainId, org: 'local-department', use: 'official', publicKey: official.publicKey, secretKey: official.secretKey }).signature;
     await commit(admin, 'org', 'propose', { org: 'local-department', op: { type: 'registerOfficial', key: official.publicKey, roles: ['registrar'], consent } });
-    await commit(admin, 'gov', 'propose', { change: { type: 'setParameter', name: 'votingBlocks', value: 5000 } });
+    await commit(admin, 'gov', 'propose', { change: { type: 'setParameter', name: 'votingSeconds', value: 5000 } });
     const vote = (blockHashValue: string | null) => {
       const body = { type: 'prevote' as const, chainId: tn.genesis.chainId, height: 2, round: 0, blockHash: blockHashValue, time: tn.genesis.genesisTime + 10 };
       return { ...body, validator: nodeKey.publicKey, sig: signBytes(nodeKey.secretKey, voteSignBytes(body)) };

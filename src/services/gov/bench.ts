@@ -17,7 +17,7 @@ const proposals: BenchPart = {
       const n = quick ? 500 : 5_000;
       const admin = await loadKeyFile(adminKeyPath(t.dir));
       const txs = Array.from({ length: n }, (_, nonce) =>
-        signTx({ v: 1, chainId: t.genesis.chainId, module: 'gov', action: 'propose', args: { change: { type: 'setParameter', name: 'votingBlocks', value: 1_000 + (nonce % 1_000) } }, signer: admin.publicKey, nonce }, admin.secretKey),
+        signTx({ v: 1, chainId: t.genesis.chainId, module: 'gov', action: 'propose', args: { change: { type: 'setParameter', name: 'votingSeconds', value: 1_000 + (nonce % 1_000) } }, signer: admin.publicKey, nonce }, admin.secretKey),
       );
       const decided = await committedPerSecond(url, t.node, txs);
       if (decided.failed > 0) throw new Error(`${decided.failed} proposals failed`);

@@ -4,7 +4,7 @@ import { defineErrors, type DetailsOf } from '../../ledger/errors.js';
 export const GOV_ERRORS = defineErrors({
   GOV_PROPOSAL_UNKNOWN: { status: 404, arises: '`gov.vote`; `GET /v1/gov/proposals/{id}`; `before` of `GET /v1/gov/proposals`', meaning: 'no such proposal' },
   GOV_PROPOSAL_CLOSED: { status: 409, arises: '`gov.vote`', meaning: 'the proposal executed, failed or was rejected' },
-  GOV_PROPOSAL_EXPIRED: { status: 409, arises: '`gov.vote`', meaning: 'its voting period ended (it expired without effect)' },
+  GOV_PROPOSAL_EXPIRED: { status: 409, arises: '`gov.vote`', meaning: 'its voting period ended: this block’s time is past its deadline (`expiresAtMs`); it expired without effect' },
   GOV_ALREADY_VOTED: { status: 409, arises: '`gov.vote`', meaning: "this admin voted already, or its organisation's vote is decided" },
   GOV_OPEN_LIMIT: {
     status: 409,

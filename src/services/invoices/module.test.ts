@@ -192,7 +192,7 @@ test('designation: only the consortium designates; a decision is enacted once; a
   w.chain.run(w.rogue, 'invoices', 'acknowledge', ref());
   assert.equal(w.chain.run(w.reimburser, 'invoices', 'reimburse', ref()).code, 'INVOICES_NOT_REIMBURSER');
   // A decision for another service is not this one's.
-  const other = w.chain.run(w.admins.tax, 'gov', 'propose', { change: { type: 'setParameter', name: 'votingBlocks', value: 500 } }).txId;
+  const other = w.chain.run(w.admins.tax, 'gov', 'propose', { change: { type: 'setParameter', name: 'votingSeconds', value: 500 } }).txId;
   assert.equal(w.chain.run(w.stranger, 'invoices', 'enact', { proposal: other }).code, 'INVOICES_DECISION_UNKNOWN');
 });
 

@@ -7,7 +7,7 @@ export const ORG_ERRORS = defineErrors({
   ORG_EXISTS: { status: 409, arises: '`gov` addOrganisation', meaning: 'the id is taken (ids are never reused)' },
   ORG_INVALID: { status: 400, arises: '`org.*`, `gov.*`', meaning: 'a malformed organisation or operation (threshold above the admins, a key listed twice, a full list)' },
   ORG_OP_UNKNOWN: { status: 404, arises: '`org.approve`', meaning: 'no such pending operation' },
-  ORG_OP_EXPIRED: { status: 409, arises: '`org.approve`', meaning: 'the operation lapsed before enough admins approved it' },
+  ORG_OP_EXPIRED: { status: 409, arises: '`org.approve`', meaning: 'the operation lapsed before enough admins approved it: this block’s time is past its deadline (`expiresAtMs`)' },
   ORG_ALREADY_APPROVED: { status: 409, arises: '`org.approve`', meaning: 'this admin approved already' },
   ORG_OFFICIAL_EXISTS: { status: 409, arises: '`org.propose`', meaning: 'the key already acts for an organisation, or is a node key (a key has one use)' },
   ORG_CONSENT_INVALID: {
