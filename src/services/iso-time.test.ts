@@ -16,6 +16,8 @@ test('deadlines in words: to the minute in UTC, and how far away', () => {
   assert.equal(formatDeadline(at, at - (2 * 3600 + 10 * 60) * 1000), '2026-12-05 14:03 UTC (in 2 h 10 min)');
   assert.equal(formatDeadline(at, at + 5 * 60_000), '2026-12-05 14:03 UTC (5 min ago)');
   assert.deepEqual([45_000, 12 * 60_000, 7_200_000, (3 * 24 + 4) * 3_600_000, 7 * 86_400_000].map(formatDuration), ['45 s', '12 min', '2 h', '3 d 4 h', '7 d']);
+  // Rounded to the smallest unit shown: a deadline a moment after the proposal still reads as its period.
+  assert.deepEqual([7 * 86_400_000 - 100, 7_200_000 - 900, 3_599_700, 59_600].map(formatDuration), ['7 d', '2 h', '1 h', '1 min']);
 });
 
 test('periods as people type them', () => {

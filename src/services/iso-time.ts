@@ -43,16 +43,18 @@ export function utcMinute(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
-/** A duration, at most its two largest units: "45 s", "12 min", "2 h 10 min", "3 d 4 h". */
+/**
+ * A duration, at most its two largest units, rounded to the smaller of them:
+ * "45 s", "12 min", "2 h 10 min", "3 d 4 h" (a week less 100 ms is "7 d").
+ */
 export function formatDuration(ms: number): string {
-  const seconds = Math.floor(Math.abs(ms) / 1000);
+  const seconds = Math.round(Math.abs(ms) / 1000);
   if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
+  const minutes = Math.round(seconds / 60);
   if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
-  const d = Math.floor(hours / 24);
-  return hours % 24 ? `${d} d ${hours % 24} h` : `${d} d`;
+  if (minutes < 24 * 60) return minutes % 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes / 60} h`;
+  const hours = Math.round(seconds / 3600);
+  return hours % 24 ? `${Math.floor(hours / 24)} d ${hours % 24} h` : `${hours / 24} d`;
 }
 
 /** "2026-12-05 14:03 UTC (in 2 h 10 min)" or "… (5 min ago)": a deadline seen at `nowMs`. */
