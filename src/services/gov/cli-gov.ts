@@ -28,7 +28,8 @@ import { parseValidatorSpec } from '../../cli/network-init.js';
 import { eventOf, submitSigned } from '../../cli/submit.js';
 import type { Static } from '@sinclair/typebox';
 import type { ProposalDetail, ProposalList, ProposalView } from './schemas.js';
-import { formatDeadline, formatDuration, parsePeriodSeconds, utcMinute } from '../iso-time.js';
+import { formatDeadline, formatDuration, isoTime, parsePeriodSeconds, utcMinute } from '../iso-time.js';
+import { GOV_PARAMETERS } from './module.js';
 import { VOTING_SECONDS_DEFAULT, VOTING_SECONDS_MAX, VOTING_SECONDS_MIN } from './limits.js';
 
 const STATUSES = ['open', 'executed', 'rejected', 'failed', 'expired'];
@@ -172,7 +173,7 @@ export async function runGov(values: Record<string, unknown>, positionals: strin
       change = { type: kind === 'grant' ? 'grantPermission' : 'revokePermission', org: org('org', values.org), module: values.module };
       break;
     case 'param':
-      if (!['approvalNumerator', 'approvalDenominator', 'votingSeconds'].includes(String(values.name))) throw new UsageError('--name: approvalNumerator, approvalDenominator or votingSeconds (voting periods are time; votingBlocks is no longer used)');
+      if (!(GOV_PARAMETERS as readonly string[]).includes(String(values.name))) throw new UsageError('--name: approvalNumerator, approvalDenominator or votingSeconds (voting periods are time; votingBlocks is no longer used)');
       change = { type: 'setParameter', name: values.name, value: values.name === 'votingSeconds' ? parseVotingPeriod('value', values.value) : parsePositiveInt('value', values.value) };
       break;
     default:
@@ -192,7 +193,7 @@ function report(io: Io, json: boolean, s: Awaited<ReturnType<typeof submitSigned
   const proposed = eventOf(s, 'gov.proposed');
   const outcome = executed ? 'executed' : failed ? 'failed' : rejected ? 'rejected' : 'open';
   const expiresAtMs = typeof proposed?.expiresAtMs === 'number' ? proposed.expiresAtMs : undefined;
-  if (json) io.out(JSON.stringify({ ok: s.ok, id: s.id, status: s.status, code: s.result?.code, message: s.result?.message, outcome, ...(expiresAtMs !== undefined ? { expiresAtMs, expiresAtIso: new Date(expiresAtMs).toISOString() } : {}) }));
+  if (json) io.out(JSON.stringify({ ok: s.ok, id: s.id, status: s.status, code: s.result?.code, message: s.result?.message, outcome, ...(expiresAtMs !== undefined ? { expiresAtMs, expiresAtIso: isoTime(expiresAtMs) } : {}) }));
   else if (!s.result) io.err(`not committed yet (${s.status}${s.cause ? `; ${s.cause}` : ''}); check with: polity gov list`);
   else if (!s.ok) io.err(`refused: ${s.result.code}: ${s.result.message}`);
   else {
