@@ -60,7 +60,7 @@ import { canonicalJson } from '../../crypto/canonical-json.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { activeOrgs, ADMINS_MAX, getOrg, GOV_PARAMS_KEY, NODES_MAX, memberKey, ORG_INDEX_KEY, ORGS_MAX, organisationError, orgKey, type Member, type Organisation } from '../../runtime/membership.js';
 import { checkSet, latestSet, scheduleSet } from '../validators/module.js';
-import { reservationLive, reservedKey, type Reservation } from '../org/module.js';
+import { beforeDeadline, deadlineText, reservationLive, reservedKey, type Reservation } from '../org/module.js';
 import { Hex32, OrgId, ValidatorSchema } from '../schemas.js';
 import { VALIDATORS_MAX, VALIDATORS_MIN } from '../validators/limits.js';
 import { VOTING_SECONDS_DEFAULT, VOTING_SECONDS_MAX, VOTING_SECONDS_MIN } from './limits.js';
@@ -165,8 +165,7 @@ export const blockOf = (ctx: ActionContext): BlockAt => ({ height: ctx.height, t
  */
 export function statusAt(p: Proposal, at: BlockAt): ProposalStatus {
   if (p.status !== 'open') return p.status;
-  const over = p.expiresAtMs !== undefined ? at.timeMs > p.expiresAtMs : at.height > (p.expiresAt ?? 0);
-  return over ? 'expired' : 'open';
+  return beforeDeadline(p, at) ? 'open' : 'expired';
 }
 
 /** gov/params: the genesis `governance` members, and `votingSeconds` once governance set it. */
@@ -197,7 +196,7 @@ function checkChange(ctx: ActionContext, change: GovChange, modules: readonly st
       for (const k of all) if (get(memberKey(k)) !== undefined || used.has(k)) throw new PolityError('ORG_OFFICIAL_EXISTS', `the key ${k.slice(0, 16)}… already acts for a member organisation`);
       for (const k of all) {
         const r = get(reservedKey(k)) as unknown as Reservation | undefined;
-        if (r && reservationLive(r, ctx)) throw new PolityError('ORG_KEY_RESERVED', `the key ${k.slice(0, 16)}… is bound by a pending operation of ${r.org} until ${r.expiresAtMs !== undefined ? isoTime(r.expiresAtMs) : `block ${r.expiresAt}`}`);
+        if (r && reservationLive(r, ctx)) throw new PolityError('ORG_KEY_RESERVED', `the key ${k.slice(0, 16)}… is bound by a pending operation of ${r.org} until ${deadlineText(r)}`);
       }
       return;
     }
