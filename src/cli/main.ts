@@ -1,6 +1,6 @@
 /**
  * `polity`: the command-line tool. Its commands are the core's — below:
- * init, start, check, keys, genesis, peers, localnet, status, simulate — and each
+ * init, start, check, backup, restore, keys, genesis, peers, localnet, status, simulate — and each
  * service's (src/services/<name>/cli.ts: notarize, verify, evidence,
  * validators, did, org, gov, …), assembled from the service list the
  * program hands in (src/main.ts). `polity help` lists them all.

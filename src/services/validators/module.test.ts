@@ -34,7 +34,7 @@ test('three of four validators approve; the new set signs from two blocks after 
   assert.equal(chain.run(org.nodes[3]!, 'validators', 'approve', { id: p.txId }).code, 'VALIDATORS_CHANGE_UNKNOWN');
 });
 
-test('refusals: a set with a key twice, an expired change, a one-validator chain', () => {
+test('refusals: a set with a key twice, an expired change; a one-validator pilot grows into a BFT network', () => {
   const chain = createTestChain(testGenesis([org]), [validatorsModule]);
   const [v0, v1] = org.nodes;
   const twice = [...chain.genesis.validators, chain.genesis.validators[0]!];
