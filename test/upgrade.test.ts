@@ -90,6 +90,29 @@ test("this release starts on release 0.1.0's data directory, migrates it, and it
   const b = await polity('backup', '--data', dir, '--out', backup);
   assert.equal(b.code, 0, b.err);
   assert.equal((await polity('backup', 'check', backup)).code, 0);
+  // Restored (a one-validator chain: with the old folder's commit record, so nothing is rewound) and started:
+  // the notary index, left out of the backup, is rebuilt, and the node serves the old receipt again.
+  const restoredDir = join(root, 'restored');
+  const noRewind = await polity('restore', '--from', backup, '--data', restoredDir);
+  assert.equal(noRewind.code, 1);
+  assert.match(noRewind.err, /one-validator chain.*--rewind/);
+  const r = await polity('restore', '--from', backup, '--data', restoredDir, '--signing-record-from', dir);
+  assert.equal(r.code, 0, r.err);
+  for (const key of ['node-key.json']) await cp(join(dir, key), join(restoredDir, key));
+  const docHash = (JSON.parse(await readFile(join(root, 'receipts', 'deed-1.txt.receipt.json'), 'utf8')) as { hash: string }).hash;
+  const again = start(restoredDir, port, []);
+  try {
+    await waitFor('the restored node to serve the old receipt', async () => {
+      try {
+        return (await fetch(`${api}/v1/notary/receipts/${docHash}`)).status === 200;
+      } catch {
+        return false;
+      }
+    });
+  } finally {
+    again.kill('SIGTERM');
+    await exited(again);
+  }
   await writeFile(join(backup, 'genesis.json'), (await readFile(join(backup, 'genesis.json'), 'utf8')).replace('polity-prev-release', 'polity-prev-releasE'));
   const damaged = await polity('backup', 'check', backup);
   assert.equal(damaged.code, 1);
