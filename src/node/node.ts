@@ -65,6 +65,8 @@ const EXIT_INTERNAL_FAILURE = 70;
 const HEALTH_CHECK_EVERY_MS = 1000;
 /** A peer's height is remembered this long for "caught up", ms (the peer protocol re-sends every second). */
 const PEER_HEIGHT_TTL_MS = 30_000;
+/** How often a restored validator under a signing hold looks whether a peer has been heard, ms. */
+const HOLD_PEER_POLL_MS = 200;
 /** Domain of the attestation key's derivation: SHA-256(domain ‖ node secret) is its seed. */
 const ATTEST_KEY_DOMAIN = 'polity-attestation-key:v1:';
 
@@ -370,7 +372,16 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     async start() {
       if (p2p) await p2p.start();
       protocol?.start();
-      consensus!.start();
+      if (hold && hold.signFromHeight === undefined) {
+        // A restored validator's hold is settled by its peers' height (heldSignFrom): its engine starts once a
+        // peer is heard, unless catching up from that peer started it first. Until then it signs nothing.
+        const waitForPeers = setInterval(() => {
+          if (closed || highestPeerHeight === 0) return void (closed && clearInterval(waitForPeers));
+          clearInterval(waitForPeers);
+          if ((engine as Partial<TendermintEngine>).phase === 'stopped') consensus!.start();
+        }, HOLD_PEER_POLL_MS);
+        waitForPeers.unref();
+      } else consensus!.start();
       healthTimer = setInterval(healthTick, HEALTH_CHECK_EVERY_MS);
       healthTimer.unref();
       log.info('node.started', { chainId: chain.chainId, height: chain.height, stateKeys: chain.stateKeyCount() });
