@@ -26,7 +26,7 @@ import { signTx } from '../src/ledger/sign.js';
 import { saveKeyFile } from '../src/node/key-file.js';
 import { writeNetworkFile } from '../src/cli/network-init.js';
 import { main } from '../src/main.js';
-import { freePortRange, tempDir } from './helpers.js';
+import { anchorTx, freePortRange, randomHash, tempDir } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
 const children = new Set<ChildProcess>();
@@ -138,6 +138,18 @@ test('a one-node pilot with receipts grows to four validators, and its old recei
     const since = scheduled.scheduled[0]!.since;
     console.log(`pilot: ${soloHeight} solo blocks with receipts; the set of four signs from height ${since}`);
     assert.ok(since > soloHeight, JSON.stringify(scheduled));
+
+    // Solo still decides the heights before the new set's first; at that height the solo engine stops and says so.
+    const client = generateKeyPair();
+    for (let i = 0; (await heightOf(pilot)) < since - 1; i++) {
+      const tx = anchorTx(genesis, client, i, randomHash());
+      await fetch(`${pilot.api}/v1/tx?wait=commit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx), signal: AbortSignal.timeout(30_000) });
+    }
+    const waiting = anchorTx(genesis, client, (await get(pilot, `/v1/accounts/${client.publicKey}`)).nonce as number, randomHash());
+    assert.equal((await fetch(`${pilot.api}/v1/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(waiting) })).status, 202);
+    await waitFor('the solo engine to stop before the new set', async () => pilot.log.join('').includes('consensus.soloEnded'));
+    assert.equal(await heightOf(pilot), since - 1, 'solo built nothing at the first height of the set of four');
+    assert.match(pilot.log.join(''), new RegExp(`consensus.soloEnded height=${since} validators=4`));
 
     // 3. The pilot restarts with network settings; three departments join with its genesis and their own keys.
     await stopNode(pilot);
