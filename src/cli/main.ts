@@ -1,6 +1,6 @@
 /**
  * `polity`: the command-line tool. Its commands are the core's — below:
- * init, start, check, keys, genesis, peers, localnet, status, simulate — and each
+ * init, start, check, backup, restore, keys, genesis, peers, localnet, status, simulate — and each
  * service's (src/services/<name>/cli.ts: notarize, verify, evidence,
  * validators, did, org, gov, …), assembled from the service list the
  * program hands in (src/main.ts). `polity help` lists them all.
@@ -17,6 +17,7 @@ import { runKeys } from './keys.js';
 import { KEY_FILE_OPTIONS } from './passphrase.js';
 import { START_SETTINGS, startHelp, startParseOptions, startSettingsOf } from './start-config.js';
 import { runCheck } from './check.js';
+import { BACKUP_COMMANDS } from './backup.js';
 import { runStatus } from './status.js';
 import { runSimulate } from './simulate.js';
 import { runGenesis, runInitNetwork, runNodeKey, runPeers } from './network-init.js';
@@ -68,6 +69,7 @@ const CORE_COMMANDS: Record<string, Command> = {
     positionals: { min: 0, max: 0 },
     run: (values, positionals, io, app) => runCheck(values, positionals, io, app),
   },
+  ...BACKUP_COMMANDS,
   keys: {
     summary: 'show your signing key, create one with `keys new`, encrypt or decrypt a key file; --node: the node key in --data',
     usage:

@@ -68,7 +68,7 @@ export interface ConsensusHostOptions {
    * BFT: the first height this validator may sign at (node/signing-guard.ts);
    * default: the height after the stored head (the normal restart).
    */
-  signFromHeight?: number;
+  signFromHeight?: number | (() => number | undefined);
   hosts: readonly ServiceHost[];
   signer: NodeSigner;
   /** Signature checks of certificates (a synced block's, a proposal's lastCommit). */
@@ -454,6 +454,11 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     return undefined;
   }
 
+  /** The guard's height; a function when it can still rise (a restored validator's signing hold, node.ts). */
+  function signFromNow(): number | undefined {
+    return typeof options.signFromHeight === 'function' ? options.signFromHeight() : options.signFromHeight;
+  }
+
   /** The engine's start at the height after the head, with what this validator signed there before a restart. */
   async function startInput(): Promise<EngineInput> {
     const height = chain.height + 1;
@@ -473,7 +478,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       for (const m of ownMessages) peers?.resendLater(m, m.type === 'proposal' ? received.get(m.blockHash) : undefined);
     }
     const last = chain.lastCertificate();
-    const signFrom = options.signFromHeight;
+    const signFrom = signFromNow();
     return {
       type: 'start',
       nowMs: clock.now(),
@@ -488,7 +493,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
 
   return {
     start() {
-      const signFrom = options.signFromHeight;
+      const signFrom = signFromNow();
       if (!solo && signFrom !== undefined && signFrom > chain.height + 1) {
         log.warn('consensus.signingPaused', { height: chain.height, signFromHeight: signFrom });
       }

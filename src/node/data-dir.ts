@@ -10,6 +10,8 @@
  *   <data>/chain/               the LevelDB store (the node creates it)
  *   <data>/commit-record.json   the highest block committed, signed (the node writes it)
  *   <data>/consensus-wal        what a BFT validator signed (the node writes it)
+ *   <data>/format.json          the data format version (data-format.ts; migrations at start)
+ *   <data>/signing-hold.json    a restored validator signs nothing until caught up (backup.ts)
  *
  * What may be deleted and how to recover a damaged node: spec/storage.md §8.
  *
@@ -22,6 +24,7 @@ import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js';
 import { loadKeyFile, saveKeyFile, type KeyUnlock } from './key-file.js';
 import { DEFAULT_PARAMS, parseGenesis, type Genesis } from '../ledger/genesis.js';
 import { slugOf } from '../runtime/membership.js';
+import { saveDataFormat } from './data-format.js';
 
 export interface DataDir {
   path: string;
@@ -74,6 +77,7 @@ export async function initDataDir(dir: string, options: InitOptions = {}): Promi
   parseGenesis(genesis);
   for (const [path, key] of [[nodeKeyPath(dir), nodeKey], [adminKeyPath(dir), adminKey]] as const) await saveKeyFile(path, key, options.passphrase);
   await writeFile(genesisPath(dir), JSON.stringify(genesis, null, 2) + '\n');
+  await saveDataFormat(dir);
   return { path: dir, genesis, nodeKey, adminKey };
 }
 

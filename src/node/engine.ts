@@ -26,13 +26,53 @@ export interface EngineSettings {
   blockIntervalMs?: number;
   blockTxsTrigger?: number;
   consensusTimeouts?: Partial<Timeouts>;
+  /**
+   * Pilot growth (runsSolo, soloUntilSetChange below): run Tendermint even on a
+   * one-validator genesis, because the node has network settings. Default: solo
+   * exactly when the genesis has one validator.
+   */
+  bft?: boolean;
+  /** Solo: told once when the solo engine stops because the set of `height` is no longer this validator alone. */
+  onSoloEnd?: (height: number, validators: number) => void;
+}
+
+/**
+ * Pilot growth (spec/operations.md): a node runs solo only on a one-validator
+ * genesis without network settings. A pilot restarted with network settings
+ * (once its set has grown, or is about to) runs Tendermint from its next height;
+ * so do the nodes that join it, syncing the solo blocks before it like any
+ * other blocks (each carries a certificate of the set of its height).
+ */
+export const runsSolo = (genesis: Genesis, hasNetwork: boolean): boolean => genesis.validators.length === 1 && !hasNetwork;
+
+/**
+ * The solo engine of a pilot stops before the first height whose validator set
+ * is not this validator alone (a growth scheduled by validators.propose): it
+ * drops the build of that block, so nothing is signed there by solo rules,
+ * and says so once; the operator restarts the node with network settings and
+ * it goes on under Tendermint (runsSolo). Blocks before that height are the
+ * solo blocks they were.
+ */
+export function soloUntilSetChange(engine: ConsensusEngine, self: string, validatorSetAt: (height: number) => ValidatorSetAt, onEnd: (height: number, validators: number) => void): ConsensusEngine {
+  let ended = false;
+  const step = engine.step.bind(engine);
+  engine.step = (input) =>
+    step(input).filter((effect) => {
+      if (effect.type !== 'buildProposal') return true;
+      const set = validatorSetAt(effect.height).validators;
+      if (set.length === 1 && set[0]!.pubKey === self) return true;
+      if (!ended) onEnd(effect.height, set.length);
+      ended = true;
+      return false;
+    });
+  return engine;
 }
 
 export function createEngine(settings: EngineSettings): ConsensusEngine {
   const { genesis } = settings;
   const sign = (message: Uint8Array): string => signBytes(settings.nodeSecretKey, message);
-  if (genesis.validators.length === 1) {
-    return createSoloEngine({
+  if (settings.bft === undefined ? genesis.validators.length === 1 : !settings.bft) {
+    const solo = createSoloEngine({
       chainId: genesis.chainId,
       validators: genesis.validators,
       selfPubKey: settings.nodeKey,
@@ -40,6 +80,7 @@ export function createEngine(settings: EngineSettings): ConsensusEngine {
       blockIntervalMs: settings.blockIntervalMs ?? BLOCK_INTERVAL_MS_DEFAULT,
       blockTxsTrigger: settings.blockTxsTrigger ?? Math.min(BLOCK_TXS_TRIGGER_DEFAULT, genesis.params.blockTxsMax),
     });
+    return soloUntilSetChange(solo, settings.nodeKey, settings.validatorSetAt, settings.onSoloEnd ?? (() => {}));
   }
   return createTendermintEngine({
     chainId: genesis.chainId,

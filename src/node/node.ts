@@ -27,7 +27,7 @@ import type { TendermintEngine } from '../consensus/tendermint.js';
 import { createP2PNetwork, type P2PNetwork } from '../p2p/network.js';
 import { createModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY } from '../runtime/validator-schedule.js';
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createChainStore } from '../storage/chain-store.js';
 import type { ChainStore } from '../storage/interface.js';
@@ -42,7 +42,9 @@ import { clearDamageMarker, damageMarkerPath, loadDamageMarker, saveDamageMarker
 import { SCAN_BYTES_PER_SECOND } from './store-check.js';
 import { systemClock, systemTimers } from './clock.js';
 import { createConsensusHost, type ConsensusHost } from './consensus-host.js';
-import { createEngine } from './engine.js';
+import { createEngine, runsSolo } from './engine.js';
+import { clearSigningHold, createBackupRequests, loadSigningHold, saveSigningHold } from './backup.js';
+import { migrateDataDir } from './data-format.js';
 import type { NodeOptions, PolityNode } from './interface.js';
 import { createLogger } from './log.js';
 import { createNodeMetrics } from './metrics.js';
@@ -63,6 +65,8 @@ const EXIT_INTERNAL_FAILURE = 70;
 const HEALTH_CHECK_EVERY_MS = 1000;
 /** A peer's height is remembered this long for "caught up", ms (the peer protocol re-sends every second). */
 const PEER_HEIGHT_TTL_MS = 30_000;
+/** How often a restored validator under a signing hold looks whether a peer has been heard, ms. */
+const HOLD_PEER_POLL_MS = 200;
 /** Domain of the attestation key's derivation: SHA-256(domain ‖ node secret) is its seed. */
 const ATTEST_KEY_DOMAIN = 'polity-attestation-key:v1:';
 
@@ -77,9 +81,10 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   const attest = { publicKey: publicKeyOf(attestSecret), sign: (message: Uint8Array) => signRaw(attestSecret, message) };
   // The X25519 twin of the node key (src/crypto/x25519.ts): others encrypt to it from the node key on the chain.
   const agreeSecret = x25519SecretFromEd25519Seed(fromHex(options.nodeSecretKey, 32));
-  const solo = genesis.validators.length === 1;
+  // A one-validator genesis runs solo, unless the node has network settings: a pilot growing into a BFT network (engine.ts).
+  const solo = runsSolo(genesis, options.p2p !== undefined);
   // Checked before anything is opened, so a misconfigured node exits at once.
-  if (solo && genesis.validators[0]!.pubKey !== nodeKey) throw new Error('the node key is not the genesis validator (a one-validator chain runs solo consensus on its validator)');
+  if (solo && genesis.validators[0]!.pubKey !== nodeKey) throw new Error('the node key is not the genesis validator (a one-validator chain runs solo consensus on its validator; a node joining a pilot that grows into a BFT network needs network settings, <data>/network.json)');
   if (!solo && !options.p2p) throw new Error('a chain with several validators needs network settings (<data>/network.json: listen address and peers)');
   for (const s of services) assert(s.name === s.module.name, `service ${s.name} carries module ${s.module.name}`);
   const registry = createModuleRegistry(services.map((s) => s.module));
@@ -125,6 +130,9 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       notaryLeaves: `the leaves of notary batches this node aggregated live only in ${aside}: restore them from there or a backup`,
     });
   };
+  // The data format (data-format.ts): migrations from older releases run before any store opens; a newer format is refused.
+  await mkdir(options.dataDir, { recursive: true });
+  for (const m of await migrateDataDir(options.dataDir)) log.info('data.migrated', { from: m.from, to: m.from + 1, what: m.what });
   await repairMarkedStore(moveAside);
   let opened: Awaited<ReturnType<typeof openChain>>;
   try {
@@ -139,11 +147,34 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   const { store, chain } = opened;
   const wal = createConsensusWal(join(options.dataDir, CONSENSUS_WAL_FILE));
   let signFrom: number | undefined;
+  /**
+   * A validator restored from a backup without its newer signing records
+   * (backup.ts, `signing-hold.json`): it signs nothing until it has heard its
+   * peers, then only above the height they were deciding, which it cannot
+   * have reached before it was lost. Read by the consensus host at each
+   * start of the engine (at start-up and after catching up).
+   */
+  let hold = solo ? undefined : await loadSigningHold(options.dataDir);
+  const heldSignFrom = (): number | undefined => {
+    if (!hold) return signFrom;
+    let held = hold.signFromHeight;
+    if (held === undefined) {
+      if (highestPeerHeight === 0) return Number.MAX_SAFE_INTEGER; // no peer heard yet: follow only
+      held = Math.max(signFrom ?? 1, highestPeerHeight + 2);
+      hold = { ...hold, signFromHeight: held };
+      log.warn('consensus.signingHold', { reason: hold.reason, peersDeciding: highestPeerHeight, signFromHeight: held });
+      void saveSigningHold(options.dataDir, hold).catch((e: Error) => log.error('consensus.signingHoldNotSaved', { reason: e.message }));
+    }
+    return Math.max(signFrom ?? 1, held);
+  };
   if (!solo) {
     const opened = await wal.open(chain.genesisHash);
-    const guard = signFromHeight({ storeHeight: chain.height, committedHeight: chain.committedAtStart, wal: opened });
+    const head = chain.validatorSetAt(chain.height).validators;
+    const soloHead = chain.height > 0 && head.length === 1 && head[0]!.pubKey === nodeKey;
+    const guard = signFromHeight({ storeHeight: chain.height, committedHeight: chain.committedAtStart, wal: opened, soloHead });
     signFrom = guard.height;
     if (guard.reason) log.warn('consensus.doubleSignGuard', { reason: guard.reason, signFromHeight: guard.height });
+    if (hold) log.warn('consensus.signingHold', { reason: hold.reason, signFromHeight: hold.signFromHeight ?? 'once the peers are heard' });
   }
 
   // Bound below, once the consensus host exists; service hosts and admission only call through it later.
@@ -180,7 +211,14 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     workAvailable: () => consensus?.workAvailable(),
     now: () => clock.now(),
   });
-  const engine = createEngine({ ...options, nodeKey, validatorSetAt: (height) => chain.validatorSetAt(height) });
+  const engine = createEngine({
+    ...options,
+    nodeKey,
+    validatorSetAt: (height) => chain.validatorSetAt(height),
+    bft: !solo,
+    onSoloEnd: (height, validators) =>
+      log.warn('consensus.soloEnded', { height, validators, next: `the validator set of height ${height} has ${validators} validators: this pilot now grows into a BFT network; restart it with network settings (<data>/network.json) and it runs Tendermint from height ${height} (spec/operations.md)` }),
+  });
   // The metrics count what the engine asks for (its own proposals); the engine itself stays pure.
   const engineStep = engine.step.bind(engine);
   engine.step = (input) => {
@@ -249,7 +287,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     admission,
     ...(protocol ? { peers: protocol } : {}),
     wal,
-    ...(signFrom !== undefined ? { signFromHeight: signFrom } : {}),
+    ...(signFrom !== undefined ? { signFromHeight: heldSignFrom } : {}),
     hosts: [...hosts.values()],
     signer: { publicKey: nodeKey, signTx: (body) => signTx(body, options.nodeSecretKey) },
     verify: verifyBytes,
@@ -303,11 +341,18 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
   const healthTick = (): void => {
     // The data directory accepts writes (a read-only remount, lost permissions); the result is used at the next tick.
     void access(options.dataDir, constants.W_OK).then(() => (storageWritable = true), () => (storageWritable = false));
+    void backups.poll();
     checkHealth();
   };
 
   // A changed validator schedule changes who may connect.
   chain.onCommit(({ changes }) => void (changes.has(SETS_KEY) && p2p?.refreshMembership()));
+  // A restored validator's hold ends once the chain has passed the height it may sign from.
+  chain.onCommit(() => {
+    if (hold?.signFromHeight !== undefined && chain.height >= hold.signFromHeight) void clearSigningHold(options.dataDir);
+  });
+  // Backups asked by `polity backup` through the data directory (backup.ts), checked with the health tick.
+  const backups = createBackupRequests({ dataDir: options.dataDir, store, chainId: chain.chainId, genesisHash: chain.genesisHash, log, now: () => clock.now() });
   const txs = createTxStatusService(chain, admission);
   const notReady = (): void => {
     if (consensus!.failure) throw new PolityError('NODE_NOT_READY', 'the node has stopped after an internal failure');
@@ -327,7 +372,16 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     async start() {
       if (p2p) await p2p.start();
       protocol?.start();
-      consensus!.start();
+      if (hold && hold.signFromHeight === undefined) {
+        // A restored validator's hold is settled by its peers' height (heldSignFrom): its engine starts once a
+        // peer is heard, unless catching up from that peer started it first. Until then it signs nothing.
+        const waitForPeers = setInterval(() => {
+          if (closed || highestPeerHeight === 0) return void (closed && clearInterval(waitForPeers));
+          clearInterval(waitForPeers);
+          if ((engine as Partial<TendermintEngine>).phase === 'stopped') consensus!.start();
+        }, HOLD_PEER_POLL_MS);
+        waitForPeers.unref();
+      } else consensus!.start();
       healthTimer = setInterval(healthTick, HEALTH_CHECK_EVERY_MS);
       healthTimer.unref();
       log.info('node.started', { chainId: chain.chainId, height: chain.height, stateKeys: chain.stateKeyCount() });

@@ -24,3 +24,12 @@ test('a lost, damaged or stale log, or a store behind the record: nothing is sig
   // Everything but the commit record deleted: still guarded by the record.
   assert.equal(signFromHeight({ storeHeight: 0, committedHeight: 9, wal: { found: false, prunedThrough: 0, topHeight: 0 } }).height, 11);
 });
+
+test('a pilot that grew into a BFT network: its solo blocks left no log, and it signs from its next height; not when its store is behind', () => {
+  const none = { found: false, prunedThrough: 0, topHeight: 0 };
+  assert.deepEqual(signFromHeight({ storeHeight: 7, committedHeight: 7, wal: none, soloHead: true }), { height: 8 });
+  // The head was decided by a set of several: the missing log is a lost log.
+  assert.equal(signFromHeight({ storeHeight: 7, committedHeight: 7, wal: none, soloHead: false }).height, 9);
+  // A store behind the record (restored or cut): guarded as before.
+  assert.equal(signFromHeight({ storeHeight: 5, committedHeight: 7, wal: none, soloHead: true }).height, 9);
+});

@@ -20,7 +20,12 @@
  *   chain has passed them: from K + 2 on. Until then it follows the chain
  *   as a non-voting node (its peers' blocks and votes).
  * - A brand-new validator (no log, no record, an empty store) has signed
- *   nothing: from height 1. (Deleting all three at once makes a validator
+ *   nothing: from height 1.
+ * - A pilot that grew into a BFT network (spec/operations.md): its blocks so
+ *   far were decided by it alone under solo consensus, which keeps no log
+ *   because it signs only the block it commits at once. With no log and the
+ *   store not behind the record, it signed nothing above its store: from
+ *   the store's next height. (Deleting all three at once makes a validator
  *   look new; spec/storage.md §8 says not to.)
  */
 import type { WalOpened } from '../storage/interface.js';
@@ -32,6 +37,8 @@ export interface SigningGuardInput {
   committedHeight: number;
   /** What the consensus log knew when opened. */
   wal: WalOpened;
+  /** The block at the store's head was decided by this validator alone (solo consensus: a pilot's blocks). */
+  soloHead?: boolean;
 }
 
 /** The first height at which the validator may sign, and why (for the log). */
@@ -39,6 +46,7 @@ export function signFromHeight(input: SigningGuardInput): { height: number; reas
   const { storeHeight, committedHeight, wal } = input;
   const known = Math.max(storeHeight, committedHeight);
   if (!wal.found && known === 0) return { height: 1 };
+  if (!wal.found && input.soloHead === true && storeHeight >= committedHeight) return { height: storeHeight + 1 };
   const current = wal.found && wal.damaged === undefined && wal.prunedThrough >= known - 1 && wal.prunedThrough <= storeHeight && wal.topHeight <= storeHeight + 1;
   if (current && storeHeight >= committedHeight) return { height: storeHeight + 1 };
   const reason = !wal.found

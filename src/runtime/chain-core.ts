@@ -83,7 +83,11 @@ function execute(ctx: ChainContext, head: ChainHead, height: number, time: numbe
 /** BFT time of the block after `head` (spec/consensus.md §5). */
 export function bftTime(ctx: ChainContext, head: ChainHead, lastCommit: CommitCertificate | undefined): number {
   if (head.height === 0 || !lastCommit) return ctx.genesisTime + 1;
-  return weightedMedianTime(lastCommit.signatures, ctx.validatorsAt(head.height));
+  const previous = ctx.validatorsAt(head.height);
+  const median = weightedMedianTime(lastCommit.signatures, previous);
+  // A one-validator set's certificate (a pilot's solo block) holds one time, the block's own: the block
+  // after it is 1 ms later at least, as the Tendermint engine proposes (a pilot growing into a network).
+  return previous.length === 1 ? Math.max(median, head.time + 1) : median;
 }
 
 /** Build the block after `head` from transactions already verified. */
@@ -151,16 +155,21 @@ export function validateBlock(
   const set = ctx.validatorsAt(height);
   if (!set.some((v) => v.pubKey === header.proposer)) return bad('proposer is not a validator');
   if (txs.length > ctx.params.blockTxsMax) return bad('too many transactions');
+  // A height whose set is one validator is decided by it alone: a pilot's solo blocks carry no
+  // lastCommit and take their validator's clock (solo.ts), and stay valid when the chain has grown
+  // into a BFT network and new nodes sync them (spec/consensus.md §4). Their time only increases.
+  const soloBlock = set.length === 1 && lastCommit === undefined;
   // The previous block's certificate, and the time derived from it.
-  if (head.height > 0) {
+  if (head.height > 0 && !soloBlock) {
     if (!lastCommit) return bad('missing the certificate of the previous block');
     if (lastCommit.height !== head.height || lastCommit.blockHash !== head.blockHash) return bad('lastCommit is not for the previous block');
     const err = checkCertificate(ctx.chainId, lastCommit, ctx.validatorsAt(head.height), verify);
     if (err) return bad(`lastCommit: ${err}`);
-  } else if (lastCommit !== undefined) {
+  } else if (head.height === 0 && lastCommit !== undefined) {
     return bad('block 1 carries no lastCommit');
   }
-  const time = bftTime(ctx, head, lastCommit);
+  const time = soloBlock ? header.time : bftTime(ctx, head, lastCommit);
+  if (!Number.isSafeInteger(time)) return bad('time: expected an integer');
   if (header.time !== time) return bad(`time ${header.time} is not the BFT time ${time}`);
   if (head.height > 0 && time <= head.time) return bad('time does not increase');
   const decoded: DecodedTx[] = [];

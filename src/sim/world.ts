@@ -325,7 +325,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const changeRng = new Prng((options.seed ^ 0x5e7c4a9d) >>> 0);
   const fault = control ? undefined : options.setChangeFault;
   const changeDrawn = changeRng.chance(1 / 3);
-  // A one-validator chain cannot change its set (solo consensus; validators module).
+  // The simulator changes the sets of networks of two or more (a pilot's growth from one is tested end to end: test/pilot-grow.test.ts).
   const wantChange = !control && n >= 2 && options.setChange !== false && (fault !== undefined || options.setChange === true || changeDrawn);
   const spareKey = (() => {
     const secretKey = toHex(sha256(utf8Encode(`polity-sim/${options.seed}/validator/${n}`)));

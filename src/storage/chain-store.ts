@@ -98,6 +98,9 @@ async function checkCurrent(path: string): Promise<void> {
   }
 }
 
+/** Entries per write batch of a backup copy (exportTo): bounded memory whatever the store's size. */
+const EXPORT_BATCH_ENTRIES = 10_000;
+
 /** LevelDB's memtable size for the chain store (its default is 4 MiB; see below). */
 const WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
 
@@ -249,6 +252,38 @@ export function createChainStore(path: string, options: ChainStoreOptions = {}):
         return { next: next ?? afterKey, damage: levelReason(e).reason };
       }
       return { next: count < entriesMax ? undefined : next };
+    },
+    async exportTo(target) {
+      await checkCurrent(target);
+      const files = await readdir(target).catch(() => [] as string[]);
+      if (files.length > 0) throw new Error(`cannot copy the chain store into ${target}: it is not empty`);
+      const copy = new ClassicLevel<Uint8Array, Uint8Array>(target, { keyEncoding: 'buffer', valueEncoding: 'buffer', errorIfExists: true });
+      await copy.open();
+      let head: Head | undefined;
+      let entries = 0;
+      let bytes = 0;
+      try {
+        let batch = copy.batch();
+        // One iterator: LevelDB reads it from one implicit snapshot, taken here, so blocks committed meanwhile are not in the copy.
+        for await (const [k, v] of db.iterator({ fillCache: false })) {
+          const key = k as unknown as Buffer;
+          const value = v as unknown as Buffer;
+          batch.put(key, value);
+          entries++;
+          bytes += key.length + value.length;
+          if (key.toString('utf8') === 'meta/head') head = parse<Head>(value.toString('utf8'), 'the head');
+          if (batch.length >= EXPORT_BATCH_ENTRIES) {
+            await batch.write();
+            batch = copy.batch();
+          }
+        }
+        await batch.write({ sync: true });
+      } catch (e) {
+        throw storeReadError(path, 'the store for a backup', e);
+      } finally {
+        await copy.close();
+      }
+      return { head, entries, bytes };
     },
     async getBlock(height) {
       const text = await get(`b/${pad(height)}`, `block ${height}`);

@@ -127,6 +127,14 @@ export interface ChainStore {
    * iteration ends, and otherwise skips it in silence.
    */
   scanChunk(afterKey: string | undefined, entriesMax: number, visit: (key: string, value: Uint8Array) => void): Promise<ScanChunk>;
+  /**
+   * A consistent copy of the whole store into a new store at `path` (a
+   * backup, node/backup.ts): one iterator, so one LevelDB snapshot; every
+   * block is one atomic batch, so the copy ends at a block boundary. Returns
+   * the copy's head (read from the same snapshot) and how much was copied.
+   * Optional: the simulator's memory store has no files to back up.
+   */
+  exportTo?(path: string): Promise<{ head: Head | undefined; entries: number; bytes: number }>;
 }
 
 /** What `ChainStore.scanChunk` read. */

@@ -1,4 +1,4 @@
-/** `polity validators`: see and change the validator set of a BFT network. */
+/** `polity validators`: see and change the validator set of a BFT network, or grow a one-node pilot into one. */
 import { COMMON_OPTIONS, NODE_TARGET_OPTIONS, type Command } from '../../cli/command.js';
 import { runValidators } from './cli-validators.js';
 

@@ -5,7 +5,7 @@
  * against the same numbers before anything is signed, and say the same.
  */
 
-/** A set of one runs solo consensus, fixed by its genesis: a changed set has at least two validators. */
+/** A set of one runs solo consensus (a pilot's genesis): a changed set has at least two validators, so a pilot can grow into a BFT network but a network never shrinks back to solo. */
 export const VALIDATORS_MIN = 2;
 /** Most validators a set may hold. */
 export const VALIDATORS_MAX = 100;

@@ -15,8 +15,12 @@
  *                               absent while the genesis set is in force
  *   consensus/change/<txId>  -> { validators, approvals, proposer, proposedAt, expiresAt }
  *
- * A one-validator chain runs solo consensus and cannot change its set here:
- * it would have to become a BFT network, which is a new genesis.
+ * A one-validator pilot grows into a BFT network the same way: its
+ * validator (all the power) proposes the new set, which is scheduled at
+ * once. Its solo engine stops before the first height of the new set, and
+ * from there the nodes run Tendermint (src/node/engine.ts); the solo blocks
+ * before it stay valid, so the pilot's receipts still verify
+ * (spec/operations.md, "Grow a pilot into a BFT network").
  */
 import { Type } from '@sinclair/typebox';
 import { PolityError } from '../../ledger/errors.js';
@@ -43,13 +47,8 @@ export interface Change {
   expiresAt: number;
 }
 
-function requireBft(ctx: ActionContext): void {
-  if (ctx.validators.length < 2) throw new PolityError('VALIDATORS_SOLO_CHAIN', 'a one-validator chain runs solo consensus; its validator set is fixed by its genesis');
-}
-
 /** Can `validators` be a set of this chain? Checked when a set is proposed and again when it is scheduled. */
-export function checkSet(ctx: ActionContext, validators: readonly Validator[]): void {
-  requireBft(ctx);
+export function checkSet(_ctx: ActionContext, validators: readonly Validator[]): void {
   const keys = new Set(validators.map((v) => v.pubKey));
   if (validators.length < VALIDATORS_MIN || keys.size !== validators.length) throw new PolityError('VALIDATORS_INVALID_SET', 'a set needs at least two validators, each listed once');
   if (validators.reduce((s, v) => s + v.power, 0) > TOTAL_POWER_MAX) throw new PolityError('VALIDATORS_INVALID_SET', `total voting power over ${TOTAL_POWER_MAX}`);
@@ -115,7 +114,6 @@ export const validatorsModule: ModuleDefinition = {
       args: ApproveArgs,
       description: 'Approve a proposed validator set; the last approval needed schedules it.',
       execute(ctx, args) {
-        requireBft(ctx);
         const change = ctx.get(changeKey(args.id)) as unknown as Change | undefined;
         if (!change) throw new PolityError('VALIDATORS_CHANGE_UNKNOWN', 'no pending change of the validator set has this id');
         if (ctx.height > change.expiresAt) throw new PolityError('VALIDATORS_CHANGE_EXPIRED', `the change expired at height ${change.expiresAt}`);
