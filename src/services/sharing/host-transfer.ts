@@ -34,6 +34,7 @@ import { disclose, disclosureCommitment, envelopeProblem, open, recordCommitment
 import { getRecord, getRequest, type Get, type SharingRequest } from './module.js';
 import type { PrivateStore } from './host-store.js';
 import type { Submitted } from './host-submit.js';
+import { SERVED_WINDOW_MS, type ServedLog } from './host-served.js';
 import './errors-store.js';
 
 /** Most records one transfer answer carries (a subject's records in one dataset). */
@@ -86,8 +87,10 @@ export interface HolderSide {
   store: PrivateStore;
   submit(action: string, args: { [key: string]: Json }): Promise<Submitted>;
   random: Random;
-  /** Requests this node has answered already: each release is good for one transfer. */
-  served: Set<string>;
+  /** Requests this node has answered already (host-served.ts, kept across restarts): each release is good for one transfer. */
+  served: ServedLog;
+  /** The chain's time now (the last block's), ms: a release is answered within SERVED_WINDOW_MS of its block. */
+  now(): number;
 }
 
 /** B's side: answer a released request of `from`'s organisation with the requested fields, sealed to `from`. */
@@ -97,13 +100,15 @@ export async function serveTransfer(side: HolderSide, from: string, requestId: s
   const own = side.ownOrg();
   if (r.holder !== own) throw refusal('SHARING_NOT_HOLDER', `the request is to ${r.holder}, not to this node's organisation`);
   if (side.orgOfNode(from) !== r.org) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', `the asking node is not a node of ${r.org}, the requesting organisation`);
-  if (side.served.has(requestId)) throw refusal('SHARING_REQUEST_CLOSED', 'this request was answered already: a new read needs a new request');
   // Taken at once, so two asks of one request at the same moment cannot both be answered; given back if nothing was sent.
-  side.served.add(requestId);
+  if (!side.served.take(requestId)) throw refusal('SHARING_TRANSFER_ANSWERED', 'this node answered this request already: a new read needs a new request');
   try {
-    return await answerReleased(side, from, r);
+    const answer = await answerReleased(side, from, r);
+    // Durable before it leaves: a restart after this line never answers again.
+    await side.served.record(requestId, getRequest(side.get, requestId)?.decided?.time ?? side.now());
+    return answer;
   } catch (e) {
-    side.served.delete(requestId);
+    side.served.release(requestId);
     throw e;
   }
 }
@@ -115,6 +120,7 @@ async function answerReleased(side: HolderSide, from: string, request: SharingRe
     if (done.code !== 'OK' && done.code !== 'SHARING_REQUEST_CLOSED') throw refusal(done.code as ErrorCode, `the release was not recorded (${done.message ?? done.code})`);
     r = getRequest(side.get, r.id)!;
   }
+  if (r.status === 'released' && r.decided !== undefined && r.decided.time + SERVED_WINDOW_MS <= side.now()) throw refusal('SHARING_RELEASE_STALE', 'the release is older than the window in which the holder answers it');
   if (r.status !== 'released') throw refusal((r.decided?.code as ErrorCode | undefined) ?? 'SHARING_TRANSFER_NOT_ALLOWED', `the request is ${r.status}${r.decided?.code ? ` (${r.decided.code})` : ''}: nothing is sent`);
   const ids = side.store.find(r.dataset, r.subject).filter((id) => getRecord(side.get, id)?.status === 'held').slice(0, RECORDS_PER_TRANSFER_MAX);
   if (ids.length === 0) throw refusal('SHARING_RECORD_NOT_HELD', `this node holds no record of the subject in ${r.dataset}`);

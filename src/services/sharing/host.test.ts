@@ -125,3 +125,21 @@ test('a record ordered erased is destroyed and confirmed, at the block and by a 
   await late.erasures();
   await late.close!();
 });
+
+test('a holder that restarts never answers a released request a second time (SHARING_TRANSFER_ANSWERED)', async () => {
+  const w = await world(nodeB);
+  const envelope = seal(w.record, 'record', [nodeB.publicKey], random);
+  const ask = new TextEncoder().encode(JSON.stringify({ type: 'transfer', request: w.request.id }));
+  const first = createSharingHost(w.ctx);
+  await first.open!();
+  await first.store.save(envelope, { dataset: 'residents', subject: 'did:key:z6MkS' });
+  const answer = JSON.parse(new TextDecoder().decode(await first.onPeerRequest!(nodeA.publicKey, ask))) as { records: unknown[] };
+  assert.equal(answer.records.length, 1);
+  await assert.rejects(first.onPeerRequest!(nodeA.publicKey, ask), (e: PolityError) => e.code === 'SHARING_TRANSFER_ANSWERED');
+  await first.close!();
+  // The node restarts: what it answered is read back from <data>/sharing/, not forgotten with the process.
+  const again = createSharingHost(w.ctx);
+  await again.open!();
+  await assert.rejects(again.onPeerRequest!(nodeA.publicKey, ask), (e: PolityError) => e.code === 'SHARING_TRANSFER_ANSWERED', 'answered twice after a restart');
+  await again.close!();
+});

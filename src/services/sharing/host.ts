@@ -28,6 +28,7 @@ import type { HostContext, ServiceHost } from '../../node/service-host.js';
 import { fieldsProblem, newRecord, recordCommitment, seal, type RecordFields } from './envelope.js';
 import { getDataset, getRecord, getRequest, nodeOrgOf, type Get } from './module.js';
 import { createPrivateStore, type PrivateStore } from './host-store.js';
+import { createServedLog } from './host-served.js';
 import { createSubmitQueue, type Submitted } from './host-submit.js';
 import { acceptReplica, checkAnswer, decodeMessage, encodeMessage, nodesOf, refusal, refusalCode, serveTransfer, type Accepted, type HolderSide } from './host-transfer.js';
 import './errors-store.js';
@@ -36,8 +37,6 @@ import './errors-store.js';
 export const ACCESS_WAIT_MS = 20_000;
 /** How long a node waits for another node's answer to a transfer (the holder records the release first), ms. */
 export const TRANSFER_WAIT_MS = 25_000;
-/** Requests remembered as answered (each release is good for one transfer). */
-const SERVED_MAX = 100_000;
 
 export interface StoreRecordInput {
   dataset: string;
@@ -85,7 +84,8 @@ export function createSharingHost(ctx: HostContext): SharingHost {
   const queue = createSubmitQueue(() => ctx.workAvailable());
   const submit = (action: string, args: { [key: string]: Json }, waitMs = ACCESS_WAIT_MS): Promise<Submitted> => queue.submit(action, args, waitMs);
   const ownOrg = (): string | undefined => nodeOrgOf(get, ctx.nodeKey);
-  const served = new Set<string>();
+  const chainTime = (): number => ctx.chain.lastHeader()?.time ?? 0;
+  const served = createServedLog(ctx.dataDir);
   const side: HolderSide = {
     get,
     ownOrg,
@@ -95,6 +95,7 @@ export function createSharingHost(ctx: HostContext): SharingHost {
     submit: (action, args) => submit(action, args),
     random,
     served,
+    now: chainTime,
   };
 
   // --- erasure -----------------------------------------------------------------------
@@ -239,6 +240,7 @@ export function createSharingHost(ctx: HostContext): SharingHost {
     },
     async open() {
       await store.open();
+      await served.open(chainTime());
       const time = ctx.chain.lastHeader()?.time ?? 0;
       for (const id of dueForErasure(time, true)) eraseLater(id);
     },
@@ -256,7 +258,6 @@ export function createSharingHost(ctx: HostContext): SharingHost {
         if (store.has(id) && rec && rec.status !== 'held') eraseLater(id);
       }
       for (const id of dueForErasure(block.header.time, false)) eraseLater(id);
-      if (served.size > SERVED_MAX) served.clear();
     },
     async onPeerRequest(from, data) {
       const m = decodeMessage(data);
