@@ -143,3 +143,26 @@ test('a holder that restarts never answers a released request a second time (SHA
   await assert.rejects(again.onPeerRequest!(nodeA.publicKey, ask), (e: PolityError) => e.code === 'SHARING_TRANSFER_ANSWERED', 'answered twice after a restart');
   await again.close!();
 });
+
+test('a record file whose commitment never lands is destroyed after a bounded wait; one whose commitment lands is kept', async () => {
+  const orphanWaitMs = 10 * 60_000; // host.ts ORPHAN_WAIT_MS
+  const w = await world(nodeB);
+  const committed = seal(w.record, 'record', [nodeB.publicKey], random);
+  const orphan = seal(newRecord('residents', { name: 'Orphan', nationalId: 'CANARY-H-2' }, random), 'record', [nodeB.publicKey], random);
+  // The node saved both, then stopped before the second's commitment was recorded.
+  const before = createSharingHost(w.ctx);
+  await before.store.open();
+  await before.store.save(committed, { dataset: 'residents', subject: 'did:key:z6MkS' });
+  await before.store.save(orphan, { dataset: 'residents', subject: 'did:key:z6MkS' });
+  const host = createSharingHost(w.ctx);
+  await host.open!(); // chain time 10
+  host.afterCommit!({ block: { header: { time: 10 + orphanWaitMs - 1 } }, changes: new Map() } as unknown as CommittedBlock);
+  await host.erasures();
+  assert.deepEqual([...host.held()].sort(), [committed.recordId, orphan.recordId].sort(), 'kept while its commitment may still land');
+  host.afterCommit!({ block: { header: { time: 10 + orphanWaitMs } }, changes: new Map() } as unknown as CommittedBlock);
+  await host.erasures();
+  assert.deepEqual(host.held(), [committed.recordId], 'the orphan is destroyed once the wait is over');
+  const { readdir } = await import('node:fs/promises');
+  assert.deepEqual((await readdir(host.store.dir)).filter((n) => n.startsWith(orphan.recordId)), []);
+  await host.close!();
+});

@@ -35,6 +35,15 @@ import './errors-store.js';
 
 /** How long a read waits for its access entry (a few blocks on a busy network), ms. */
 export const ACCESS_WAIT_MS = 20_000;
+/**
+ * How long (chain time) a record file may wait for its commitment before it is destroyed as an orphan, ms:
+ * a file saved before `sharing.commit` landed (the node stopped in between, or the commitment was not
+ * recorded in time). Longer than a commit contribution can linger in the submit queue (20 abandoned
+ * blocks), so a commitment that still lands finds its file.
+ */
+export const ORPHAN_WAIT_MS = 10 * 60_000;
+/** Orphan candidates remembered at most (each was a store call or a file found at start). */
+const ORPHANS_MAX = 10_000;
 /** How long a node waits for another node's answer to a transfer (the holder records the release first), ms. */
 export const TRANSFER_WAIT_MS = 25_000;
 
@@ -122,6 +131,31 @@ export function createSharingHost(ctx: HostContext): SharingHost {
       }
     });
   };
+  // --- orphans: files whose commitment is not (yet) on the chain ---------------------------
+  /** Record id -> chain time after which its file goes if the chain still has no commitment. */
+  const orphans = new Map<string, number>();
+  const watchOrphan = (recordId: string): void => {
+    if (orphans.size < ORPHANS_MAX || orphans.has(recordId)) orphans.set(recordId, chainTime() + ORPHAN_WAIT_MS);
+  };
+  /** Destroy a file that never got its commitment (nothing to confirm on the chain: it was never there). */
+  const destroyOrphan = (recordId: string): void => {
+    erasing = erasing.then(async () => {
+      try {
+        if (getRecord(get, recordId) === undefined && (await store.erase(recordId))) ctx.log.info('sharing.orphanDestroyed', { record: recordId.slice(0, 16) });
+      } catch (e) {
+        ctx.log.error('sharing.eraseFailed', { record: recordId.slice(0, 16), error: (e as Error).message });
+      }
+    });
+  };
+  const sweepOrphans = (time: number): void => {
+    for (const [id, deadline] of orphans) {
+      if (getRecord(get, id) !== undefined || !store.has(id)) orphans.delete(id);
+      else if (time >= deadline) {
+        orphans.delete(id);
+        destroyOrphan(id);
+      }
+    }
+  };
   /** Held record -> its retention date (from the chain, read once: a commitment's retention never changes). */
   const retention = new Map<string, number>();
   /** Records this node holds that must go: past retention at `time` (a cheap scan of the map each block), or ordered erased (checked at start). */
@@ -148,6 +182,11 @@ export function createSharingHost(ctx: HostContext): SharingHost {
     const envelope = seal(record, 'record', nodes, random);
     await store.save(envelope, { dataset: input.dataset, subject: input.subject });
     const done = await submit('commit', { recordId: record.recordId, dataset: input.dataset, commitment, holders, retentionUntil: input.retentionUntil });
+    if (done.code === 'SHARING_ACCESS_NOT_RECORDED') {
+      // Not refused, only not seen yet: it may still land. The file waits for it, and goes if it never does.
+      watchOrphan(record.recordId);
+      throw fail(done.code, `the commitment was not recorded in time: ${done.message ?? done.code}`);
+    }
     if (done.code !== 'OK') {
       await store.erase(record.recordId);
       throw fail(done.code as ErrorCode, `the commitment was not recorded: ${done.message ?? done.code}`);
@@ -241,6 +280,8 @@ export function createSharingHost(ctx: HostContext): SharingHost {
     async open() {
       await store.open();
       await served.open(chainTime());
+      // A file saved before its commitment landed (the node stopped in between): it waits a bounded time.
+      for (const id of store.ids()) if (getRecord(get, id) === undefined) watchOrphan(id);
       const time = ctx.chain.lastHeader()?.time ?? 0;
       for (const id of dueForErasure(time, true)) eraseLater(id);
     },
@@ -258,6 +299,7 @@ export function createSharingHost(ctx: HostContext): SharingHost {
         if (store.has(id) && rec && rec.status !== 'held') eraseLater(id);
       }
       for (const id of dueForErasure(block.header.time, false)) eraseLater(id);
+      if (orphans.size > 0) sweepOrphans(block.header.time);
     },
     async onPeerRequest(from, data) {
       const m = decodeMessage(data);
