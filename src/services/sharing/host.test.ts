@@ -16,11 +16,11 @@ import { x25519, x25519PublicOf, x25519SecretFromEd25519Seed } from '../../crypt
 import type { PolityError } from '../../ledger/errors.js';
 import { ORG_INDEX_KEY, orgKey } from '../../runtime/membership.js';
 import { createLogger } from '../../node/log.js';
-import type { HostContext } from '../../node/service-host.js';
+import type { HostContext, HostPeers } from '../../node/service-host.js';
 import type { ChainReads, CommittedBlock } from '../../node/chain-state.js';
 import { tempDir } from '../../../test/helpers.js';
 import { disclose, newRecord, recordCommitment, seal } from './envelope.js';
-import { recordKey, requestKey, type RecordCommitment, type SharingRequest } from './module.js';
+import { datasetKey, recordKey, requestKey, type RecordCommitment, type SharingRequest } from './module.js';
 import { createSharingHost } from './host.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
@@ -165,4 +165,47 @@ test('a record file whose commitment never lands is destroyed after a bounded wa
   const { readdir } = await import('node:fs/promises');
   assert.deepEqual((await readdir(host.store.dir)).filter((n) => n.startsWith(orphan.recordId)), []);
   await host.close!();
+});
+
+test('a holder node that is down when a record is stored gets its copy when it returns, also after the storing node restarts', async () => {
+  const w = await world(nodeB); // the registry's node stores; the tax office (nodeA) is a holder too
+  w.state.set(datasetKey('registry', 'residents'), { name: 'residents', org: 'registry', version: 1 } as unknown as Json);
+  let connected: string[] = [];
+  const received: { type: string; recordId: string; envelope: { wraps: { node: string }[] } }[] = [];
+  (w.ctx as { peers: HostPeers }).peers = {
+    connectedPeers: () => connected,
+    request: async (peer, data) => {
+      if (!connected.includes(peer)) throw new Error('not connected');
+      received.push(JSON.parse(new TextDecoder().decode(data)));
+      return new TextEncoder().encode('{"ok":true}');
+    },
+  };
+  const host = createSharingHost(w.ctx);
+  await host.open!();
+  // The chain side: each commit the node offers is recorded.
+  let height = 10;
+  const chain = setInterval(async () => {
+    for (const c of await host.contribute!({ height, txsMax: 10, bytesMax: 1 << 20 })) {
+      const a = c.body.args as { recordId: string; dataset: string; commitment: string; holders: string[]; retentionUntil: number };
+      if (c.body.action === 'commit') w.state.set(recordKey(a.recordId), { ...a, org: 'registry', datasetVersion: 1, height, time: 10, status: 'held' } as unknown as Json);
+      (c as { settled?: (o: unknown) => void }).settled?.({ status: 'committed', height, txIndex: 0, txId: 'ee'.repeat(32), result: { txId: 'ee'.repeat(32), code: 'OK', events: [] } });
+      height++;
+    }
+  }, 5);
+  try {
+    const stored = await host.storeRecord({ dataset: 'residents', subject: 'did:key:z6MkT', fields: { name: 'Bo', nationalId: 'CANARY-H-3' }, holders: ['tax'], retentionUntil: 9e12 });
+    assert.equal(stored.replicatedTo, 0, 'the tax office node is down');
+    await host.close!();
+    // The storing node restarts; then the tax office's node comes back.
+    const again = createSharingHost(w.ctx);
+    await again.open!();
+    connected = [nodeA.publicKey];
+    while (received.length === 0) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(received[0]!.type, 'replicate');
+    assert.equal(received[0]!.recordId, stored.recordId);
+    assert.ok(received[0]!.envelope.wraps.some((x) => x.node === nodeA.publicKey), 'sealed for the tax office node');
+    await again.close!();
+  } finally {
+    clearInterval(chain);
+  }
 });

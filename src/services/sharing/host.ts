@@ -26,7 +26,8 @@ import { PolityError, type ErrorCode } from '../../ledger/errors.js';
 import { callerOf } from '../../runtime/membership.js';
 import type { HostContext, ServiceHost } from '../../node/service-host.js';
 import { fieldsProblem, newRecord, recordCommitment, seal, type RecordFields } from './envelope.js';
-import { getDataset, getRecord, getRequest, nodeOrgOf, type Get } from './module.js';
+import { getDataset, getRecord, getRequest, mayHold, nodeOrgOf, type Get } from './module.js';
+import { createReplicator } from './host-replicate.js';
 import { createPrivateStore, type PrivateStore } from './host-store.js';
 import { createServedLog } from './host-served.js';
 import { createSubmitQueue, type Submitted } from './host-submit.js';
@@ -95,6 +96,17 @@ export function createSharingHost(ctx: HostContext): SharingHost {
   const ownOrg = (): string | undefined => nodeOrgOf(get, ctx.nodeKey);
   const chainTime = (): number => ctx.chain.lastHeader()?.time ?? 0;
   const served = createServedLog(ctx.dataDir);
+  const replicator = createReplicator({
+    dataDir: ctx.dataDir,
+    get,
+    store,
+    peers: ctx.peers,
+    log: ctx.log,
+    mayHold: (recordId, node) => {
+      const org = nodeOrgOf(get, node);
+      return org !== undefined && mayHold(get, recordId, org);
+    },
+  });
   const side: HolderSide = {
     get,
     ownOrg,
@@ -193,16 +205,24 @@ export function createSharingHost(ctx: HostContext): SharingHost {
     }
     let replicatedTo = 0;
     const connected = new Set(ctx.peers.connectedPeers());
+    const lacking: string[] = [];
     for (const h of holders.filter((x) => x !== own)) {
-      for (const node of nodesOf(get, h).filter((n) => connected.has(n))) {
+      for (const node of nodesOf(get, h)) {
+        if (!connected.has(node)) {
+          lacking.push(node);
+          continue;
+        }
         try {
           await ctx.peers.request(node, encodeMessage({ type: 'replicate', recordId: record.recordId, dataset: input.dataset, subject: input.subject, envelope }), TRANSFER_WAIT_MS);
           replicatedTo++;
         } catch (e) {
+          lacking.push(node);
           ctx.log.warn('sharing.replicateFailed', { record: record.recordId.slice(0, 16), holder: h, error: (e as Error).message.slice(0, 200) });
         }
       }
     }
+    // A holder node that is down or refused now gets its copy later (host-replicate.ts).
+    await replicator.add(record.recordId, lacking);
     return { recordId: record.recordId, commitment, height: done.height!, replicatedTo };
   }
 
@@ -282,10 +302,12 @@ export function createSharingHost(ctx: HostContext): SharingHost {
       await served.open(chainTime());
       // A file saved before its commitment landed (the node stopped in between): it waits a bounded time.
       for (const id of store.ids()) if (getRecord(get, id) === undefined) watchOrphan(id);
+      await replicator.open();
       const time = ctx.chain.lastHeader()?.time ?? 0;
       for (const id of dueForErasure(time, true)) eraseLater(id);
     },
     async close() {
+      await replicator.close();
       queue.close();
       await erasing;
     },

@@ -26,7 +26,7 @@ export const StoreRecordBody = Type.Object(
   { additionalProperties: false },
 );
 export type StoreRecordBody = Static<typeof StoreRecordBody>;
-export const StoredRecordView = Type.Object({ recordId: Hex32, commitment: Hex32, height: Type.Integer(), replicatedTo: Type.Integer({ description: "nodes of the other holders that took their copy now (the others get none: replication is at storing time)" }) });
+export const StoredRecordView = Type.Object({ recordId: Hex32, commitment: Hex32, height: Type.Integer(), replicatedTo: Type.Integer({ description: "nodes of the other holders that took their copy now (the others are offered it again, with backoff, until they have it or the record is erased)" }) });
 
 export const RecordParams = Type.Object({ id: Hex32 });
 export const ReadOwnBody = Type.Object(
