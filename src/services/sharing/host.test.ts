@@ -20,7 +20,7 @@ import type { HostContext, HostPeers } from '../../node/service-host.js';
 import type { ChainReads, CommittedBlock } from '../../node/chain-state.js';
 import { tempDir } from '../../../test/helpers.js';
 import { disclose, newRecord, recordCommitment, seal } from './envelope.js';
-import { datasetKey, recordKey, requestKey, type RecordCommitment, type SharingRequest } from './module.js';
+import { datasetKey, erasureKey, erasuresOfKey, recordKey, requestKey, type RecordCommitment, type SharingRequest } from './module.js';
 import { createSharingHost } from './host.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
@@ -208,4 +208,36 @@ test('a holder node that is down when a record is stored gets its copy when it r
   } finally {
     clearInterval(chain);
   }
+});
+
+test("the holder's node carries out the subject's erasure request from the chain: at the block, and a node that starts after it", async () => {
+  const w = await world(nodeB);
+  const mine = seal(w.record, 'record', [nodeB.publicKey], random);
+  const otherRecord = newRecord('residents', { name: 'Someone else' }, random);
+  w.state.set(recordKey(otherRecord.recordId), { ...(w.state.get(recordKey(w.record.recordId)) as object), recordId: otherRecord.recordId, commitment: recordCommitment(otherRecord) } as unknown as Json);
+  const id = 'ef'.repeat(32);
+  w.state.set(erasureKey(id), { erasure: { type: 'polity-sharing-erasure', v: 1, chainId: 'c', id, subject: 'did:key:z6MkS', holder: 'registry', dataset: 'residents' }, signature: '00'.repeat(64), height: 5, time: 5, txId: 'ab'.repeat(32), records: [] } as unknown as Json);
+  w.state.set(erasuresOfKey('registry', 'residents', 'did:key:z6MkS'), [id]);
+  const offered = async (host: ReturnType<typeof createSharingHost>, height: number) => {
+    let out: readonly { body: { action: string; args: Json } }[] = [];
+    while (out.length === 0) {
+      await new Promise((r) => setTimeout(r, 5));
+      out = await host.contribute!({ height, txsMax: 10, bytesMax: 1 << 20 });
+    }
+    return out;
+  };
+  const host = createSharingHost(w.ctx);
+  await host.open!();
+  await host.store.save(mine, { dataset: 'residents', subject: 'did:key:z6MkS' });
+  await host.store.save(seal(otherRecord, 'record', [nodeB.publicKey], random), { dataset: 'residents', subject: 'did:key:z6MkOther' });
+  host.afterCommit!({ block: { header: { time: 11 } }, changes: new Map([[erasureKey(id), null]]) } as unknown as CommittedBlock);
+  const at = await offered(host, 6);
+  assert.deepEqual(at.map((c) => [c.body.action, c.body.args]), [['erase', { recordId: w.record.recordId, reason: 'subject-request', erasure: id }]], "only the subject's record");
+  await host.close!();
+  // A node that was down when the request landed carries it out when it starts.
+  const late = createSharingHost(w.ctx);
+  await late.open!();
+  const atStart = await offered(late, 7);
+  assert.deepEqual(atStart.map((c) => [c.body.action, c.body.args]), [['erase', { recordId: w.record.recordId, reason: 'subject-request', erasure: id }]]);
+  await late.close!();
 });

@@ -19,6 +19,13 @@
  *   with `sharing.purge`. At start the node does the same for every record
  *   the chain says is erased or past retention: a node that was down during
  *   an erasure carries it out when it returns.
+ * - The subject's erasure request (`sharing.requestErasure`, signed by the
+ *   pseudonym): a node of the holder orders `sharing.erase` naming it for
+ *   each record it files under the pseudonym, at the block and at start.
+ * - Retry replication (host-replicate.ts): holder nodes that missed their
+ *   copy are offered it again until they have it.
+ * - Orphans: a file whose commitment never landed goes after ORPHAN_WAIT_MS.
+ * - Which released requests it answered (host-served.ts), across restarts.
  */
 import { randomBytes } from 'node:crypto';
 import type { Json } from '../../crypto/canonical-json.js';
@@ -26,7 +33,7 @@ import { PolityError, type ErrorCode } from '../../ledger/errors.js';
 import { callerOf } from '../../runtime/membership.js';
 import type { HostContext, ServiceHost } from '../../node/service-host.js';
 import { fieldsProblem, newRecord, recordCommitment, seal, type RecordFields } from './envelope.js';
-import { getDataset, getRecord, getRequest, mayHold, nodeOrgOf, type Get } from './module.js';
+import { erasuresOf, getDataset, getErasureRequest, getRecord, getRequest, mayHold, nodeOrgOf, type Get } from './module.js';
 import { createReplicator } from './host-replicate.js';
 import { createPrivateStore, type PrivateStore } from './host-store.js';
 import { createServedLog } from './host-served.js';
@@ -43,6 +50,8 @@ export const ACCESS_WAIT_MS = 20_000;
  * blocks), so a commitment that still lands finds its file.
  */
 export const ORPHAN_WAIT_MS = 10 * 60_000;
+/** Erase orders waiting for their block at once. */
+const ORDERING_MAX = 10_000;
 /** Orphan candidates remembered at most (each was a store call or a file found at start). */
 const ORPHANS_MAX = 10_000;
 /** How long a node waits for another node's answer to a transfer (the holder records the release first), ms. */
@@ -166,6 +175,38 @@ export function createSharingHost(ctx: HostContext): SharingHost {
         orphans.delete(id);
         destroyOrphan(id);
       }
+    }
+  };
+  // --- the subject's erasure requests (sharing.requestErasure) ------------------------------
+  /** "erasure record" pairs ordered and not yet settled: one `erase` each, not one per block. */
+  const ordering = new Set<string>();
+  /** Order erased (sharing.erase naming the request) each held record of this organisation that the request covers. */
+  const carryOut = (erasureId: string): void => {
+    const req = getErasureRequest(get, erasureId);
+    const own = ownOrg();
+    if (!req || own === undefined || req.erasure.holder !== own) return;
+    const e = req.erasure;
+    const ids = store.find(e.dataset, e.subject).filter((id) => (e.recordId === undefined || id === e.recordId) && !req.records.includes(id));
+    for (const recordId of ids) {
+      const rec = getRecord(get, recordId);
+      const key = `${erasureId} ${recordId}`;
+      if (!rec || rec.org !== own || rec.status !== 'held' || ordering.has(key) || ordering.size >= ORDERING_MAX) continue;
+      ordering.add(key);
+      void submit('erase', { recordId, reason: 'subject-request', erasure: erasureId }, 60_000).then((done) => {
+        ordering.delete(key);
+        ctx.log.info('sharing.erasureOrdered', { record: recordId.slice(0, 16), erasure: erasureId.slice(0, 16), code: done.code });
+      });
+    }
+  };
+  /** At start: the erasure requests for records this node holds (a node that was down when one landed). */
+  const carryOutPending = (): void => {
+    const own = ownOrg();
+    const seen = new Set<string>();
+    for (const id of store.ids()) {
+      const meta = store.meta(id);
+      if (!meta || own === undefined || seen.has(`${meta.dataset} ${meta.subject}`) || getRecord(get, id)?.status !== 'held') continue;
+      seen.add(`${meta.dataset} ${meta.subject}`);
+      for (const erasureId of erasuresOf(get, own, meta.dataset, meta.subject)) carryOut(erasureId);
     }
   };
   /** Held record -> its retention date (from the chain, read once: a commitment's retention never changes). */
@@ -303,6 +344,7 @@ export function createSharingHost(ctx: HostContext): SharingHost {
       // A file saved before its commitment landed (the node stopped in between): it waits a bounded time.
       for (const id of store.ids()) if (getRecord(get, id) === undefined) watchOrphan(id);
       await replicator.open();
+      carryOutPending();
       const time = ctx.chain.lastHeader()?.time ?? 0;
       for (const id of dueForErasure(time, true)) eraseLater(id);
     },
@@ -315,6 +357,7 @@ export function createSharingHost(ctx: HostContext): SharingHost {
     contribute: async (space) => queue.contribute(space),
     afterCommit({ block, changes }) {
       for (const key of changes.keys()) {
+        if (key.startsWith('sharing/erasure/')) carryOut(key.slice('sharing/erasure/'.length));
         if (!key.startsWith('sharing/rec/')) continue;
         const id = key.slice('sharing/rec/'.length);
         const rec = getRecord(get, id);
