@@ -72,6 +72,8 @@ export interface ReadOwnInput {
   purpose: string;
   consent?: string;
   legalBasis?: string;
+  /** Where the official reads (the entry says which): the API (default) or the organisation console. */
+  channel?: 'api' | 'console';
 }
 
 export interface SharingHostApi {
@@ -81,6 +83,8 @@ export interface SharingHostApi {
   fetch(requestId: string, official: string): Promise<{ request: string; entry: string; records: Accepted[] }>;
   /** Ids of the records this node holds. */
   held(): readonly string[];
+  /** The records this node holds, with their datasets (no subject, no value): what an official may open. */
+  heldRecords(max: number): { records: { recordId: string; dataset: string }[]; total: number };
   /** Resolves once erasures queued so far are done (tests). */
   erasures(): Promise<void>;
   readonly store: PrivateStore;
@@ -273,7 +277,7 @@ export function createSharingHost(ctx: HostContext): SharingHost {
     if (!meta || !rec || rec.status !== 'held') throw fail('SHARING_RECORD_NOT_HELD', `this node holds no record ${input.recordId.slice(0, 16)}…`);
     if (callerOf(get, input.official).org !== ownOrg()) throw fail('SHARING_NOT_HOLDER', "only an official of this node's organisation reads its records here");
     const basis: { [key: string]: Json } = input.consent !== undefined ? { consent: input.consent } : input.legalBasis !== undefined ? { legalBasis: input.legalBasis } : {};
-    const scope: { [key: string]: Json } = { dataset: meta.dataset, fields: input.fields, subject: meta.subject, purpose: input.purpose, official: input.official, channel: 'api' };
+    const scope: { [key: string]: Json } = { dataset: meta.dataset, fields: input.fields, subject: meta.subject, purpose: input.purpose, official: input.official, channel: input.channel ?? 'api' };
     const { record, entry } = await store.read(input.recordId, rec.commitment, async () => {
       const granted = await submit('logAccess', { ...scope, ...basis });
       if (granted.code === 'OK') return granted.txId!;
@@ -331,6 +335,10 @@ export function createSharingHost(ctx: HostContext): SharingHost {
     readOwn,
     fetch,
     held: () => store.ids(),
+    heldRecords: (max) => {
+      const ids = store.ids().filter((id) => getRecord(get, id)?.status === 'held');
+      return { records: ids.slice(0, max).map((recordId) => ({ recordId, dataset: store.meta(recordId)?.dataset ?? '' })), total: ids.length };
+    },
     erasures: async () => {
       while (true) {
         const before = erasing;

@@ -30,9 +30,22 @@ export const StoredRecordView = Type.Object({ recordId: Hex32, commitment: Hex32
 
 export const RecordParams = Type.Object({ id: Hex32 });
 export const ReadOwnBody = Type.Object(
-  { fields: Fields, purpose: Purpose, consent: Type.Optional(Hex32), legalBasis: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) },
+  {
+    fields: Fields,
+    purpose: Purpose,
+    consent: Type.Optional(Hex32),
+    legalBasis: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /** Where the official reads: a program through the API (the default), or a person in the organisation console (/data-sharing). The entry says which. */
+    channel: Type.Optional(Type.Union([Type.Literal('api'), Type.Literal('console')])),
+  },
   { additionalProperties: false },
 );
+/** The records the node holds for its organisation: ids and datasets only (no subject, no value). */
+export const HeldRecordsView = Type.Object({
+  records: Type.Array(Type.Object({ recordId: Hex32, dataset: DatasetName })),
+  /** All records held (the list shows the first 1,000). */
+  total: Type.Integer(),
+});
 export const ReadOwnView = Type.Object({ recordId: Hex32, entry: Hex32, fields: RecordFieldsSchema });
 
 export const FetchBody = Type.Object({ request: Hex32 }, { additionalProperties: false });
