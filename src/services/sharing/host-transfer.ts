@@ -21,6 +21,15 @@
  *   organisation the commitment lists as a holder; the receiver checks the
  *   commitment and keeps it.
  *
+ * - `{type: "holdings", after?}` → `{ids, next?}` and `{type: "rewrap",
+ *   recordIds}` → `{records: [{recordId, dataset, subject, envelope}]}`: a
+ *   node added to a holder organisation after a record was sealed asks a
+ *   node of its organisation which records it may hold, then for their keys
+ *   wrapped for it alone (host.ts, at start and when a node of its
+ *   organisation connects). The answering node checks the chain lists the
+ *   asker's organisation as a holder, and opens only the key, never the
+ *   record; the new node checks each against its commitment.
+ *
  * The receiver of either checks what arrived against the commitment on the
  * chain before it accepts it, and refuses a mismatch (SHARING_COMMITMENT_MISMATCH).
  * Refusals travel back as the remote error's message: a code and a
@@ -30,8 +39,8 @@ import { PolityError, type ErrorCode } from '../../ledger/errors.js';
 import type { Json } from '../../crypto/canonical-json.js';
 import { utf8Encode } from '../../crypto/bytes.js';
 import { getOrg } from '../../runtime/membership.js';
-import { disclose, disclosureCommitment, envelopeProblem, open, recordCommitment, sameCommitment, seal, type Disclosure, type Envelope, type PrivateRecord, type Random } from './envelope.js';
-import { getRecord, getRequest, type Get, type SharingRequest } from './module.js';
+import { disclose, disclosureCommitment, envelopeProblem, open, recordCommitment, rewrap, sameCommitment, seal, type Disclosure, type Envelope, type PrivateRecord, type Random } from './envelope.js';
+import { getRecord, getRequest, mayHold, type Get, type SharingRequest } from './module.js';
 import type { PrivateStore } from './host-store.js';
 import type { Submitted } from './host-submit.js';
 import { SERVED_WINDOW_MS, type ServedLog } from './host-served.js';
@@ -42,7 +51,24 @@ export const RECORDS_PER_TRANSFER_MAX = 16;
 
 export type TransferMessage =
   | { type: 'transfer'; request: string }
-  | { type: 'replicate'; recordId: string; dataset: string; subject: string; envelope: Envelope };
+  | { type: 'replicate'; recordId: string; dataset: string; subject: string; envelope: Envelope }
+  | { type: 'holdings'; after?: string }
+  | { type: 'rewrap'; recordIds: string[] };
+
+/** Record ids one `holdings` answer lists. */
+export const HOLDINGS_PAGE_MAX = 1_000;
+/** Records one `rewrap` asks for. */
+export const REWRAP_BATCH_MAX = 16;
+
+/** A `holdings` answer: the ids (ascending) of held records the asker's organisation may hold; `next` to continue after. */
+export interface HoldingsAnswer {
+  ids: string[];
+  next?: string;
+}
+/** A `rewrap` answer: each record's ciphertext with its key wrapped for the asking node alone, and its filing. */
+export interface RewrapAnswer {
+  records: { recordId: string; dataset: string; subject: string; envelope: Envelope }[];
+}
 
 export interface TransferAnswer {
   records: { recordId: string; envelope: Envelope }[];
@@ -50,7 +76,7 @@ export interface TransferAnswer {
 
 const HEX32 = /^[0-9a-f]{64}$/;
 const decoder = new TextDecoder();
-export const encodeMessage = (m: TransferMessage | TransferAnswer | { ok: true }): Uint8Array => utf8Encode(JSON.stringify(m));
+export const encodeMessage = (m: TransferMessage | TransferAnswer | HoldingsAnswer | RewrapAnswer | { ok: true }): Uint8Array => utf8Encode(JSON.stringify(m));
 
 /** A peer's message, checked for shape; throws a refusal naming what was expected. */
 export function decodeMessage(bytes: Uint8Array): TransferMessage {
@@ -66,7 +92,9 @@ export function decodeMessage(bytes: Uint8Array): TransferMessage {
     if (problem) throw refusal('SHARING_STORE_INVALID', problem);
     return { type: 'replicate', recordId: m.recordId, dataset: m.dataset, subject: m.subject, envelope: m.envelope as Envelope };
   }
-  throw refusal('SHARING_STORE_INVALID', 'expected {type: "transfer", request} or {type: "replicate", recordId, dataset, subject, envelope}');
+  if (m?.type === 'holdings' && (m.after === undefined || (typeof m.after === 'string' && HEX32.test(m.after)))) return { type: 'holdings', ...(m.after !== undefined ? { after: m.after } : {}) };
+  if (m?.type === 'rewrap' && Array.isArray(m.recordIds) && m.recordIds.length >= 1 && m.recordIds.length <= REWRAP_BATCH_MAX && m.recordIds.every((id) => typeof id === 'string' && HEX32.test(id))) return { type: 'rewrap', recordIds: [...new Set(m.recordIds as string[])] };
+  throw refusal('SHARING_STORE_INVALID', 'expected {type: "transfer", request}, {type: "replicate", recordId, dataset, subject, envelope}, {type: "holdings", after?} or {type: "rewrap", recordIds}');
 }
 
 /** A refusal as it travels: `CODE: sentence` (the remote error's message), thrown as a PolityError here. */
@@ -178,6 +206,51 @@ export async function acceptReplica(side: HolderSide, from: string, m: Extract<T
   const content = m.envelope.recordId === m.recordId && m.envelope.kind === 'record' ? (open(m.envelope, side.nodeKey, sharedSecret) as PrivateRecord | undefined) : undefined;
   if (!content || content.dataset !== rec.dataset || !sameCommitment(recordCommitment(content), rec.commitment)) throw refusal('SHARING_COMMITMENT_MISMATCH', `the copy of record ${m.recordId.slice(0, 16)}… does not match its commitment on the chain`);
   await side.store.save(m.envelope, { dataset: m.dataset, subject: m.subject });
+}
+
+/**
+ * Re-wrap, the holder's side (spec §11): which held records the asking node's organisation may hold
+ * (ids only, a page at a time). Answered to a node of any active member; the list is empty for one
+ * that may hold nothing.
+ */
+export function serveHoldings(side: HolderSide, from: string, after: string | undefined): HoldingsAnswer {
+  const org = side.orgOfNode(from);
+  if (org === undefined) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', 'the asking node is no active member organisation\'s node');
+  const ids = side.store
+    .ids()
+    .filter((id) => (after === undefined || id > after) && mayHold(side.get, id, org))
+    .sort();
+  const page = ids.slice(0, HOLDINGS_PAGE_MAX);
+  return { ids: page, ...(ids.length > HOLDINGS_PAGE_MAX ? { next: page[page.length - 1]! } : {}) };
+}
+
+/**
+ * Re-wrap: the key of each asked record, wrapped for the asking node alone — only if the chain lists that
+ * node's organisation as a holder of the record and the record is held. The record is not decrypted here.
+ */
+export async function serveRewrap(side: HolderSide, from: string, recordIds: readonly string[], sharedSecret: (pub: Uint8Array) => Uint8Array): Promise<RewrapAnswer> {
+  const org = side.orgOfNode(from);
+  const records: RewrapAnswer['records'] = [];
+  for (const recordId of recordIds) {
+    if (org === undefined || !mayHold(side.get, recordId, org)) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', `the asking node's organisation may not hold record ${recordId.slice(0, 16)}…`);
+    const copy = await side.store.copyOf(recordId);
+    const envelope = copy ? rewrap(copy.envelope, side.nodeKey, sharedSecret, [from], side.random) : undefined;
+    if (copy && envelope) records.push({ recordId, dataset: copy.dataset, subject: copy.subject, envelope });
+  }
+  return { records };
+}
+
+/** Re-wrap, the new node's side: keep a copy only of a held record its organisation may hold, from a node of a holder, that matches its commitment. */
+export async function acceptRewrapped(side: HolderSide, from: string, item: RewrapAnswer['records'][number], sharedSecret: (pub: Uint8Array) => Uint8Array): Promise<void> {
+  const rec = getRecord(side.get, item.recordId);
+  const own = side.ownOrg();
+  if (!rec || rec.status !== 'held' || own === undefined || !rec.holders.includes(own)) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', "this node's organisation may not hold the record");
+  const sender = side.orgOfNode(from);
+  if (sender === undefined || !rec.holders.includes(sender)) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', 'the sending node is no node of a holder of the record');
+  if (envelopeProblem(item.envelope) !== undefined || typeof item.dataset !== 'string' || typeof item.subject !== 'string') throw refusal('SHARING_COMMITMENT_MISMATCH', 'a re-wrapped record is malformed');
+  const content = item.envelope.recordId === item.recordId && item.envelope.kind === 'record' ? (open(item.envelope, side.nodeKey, sharedSecret) as PrivateRecord | undefined) : undefined;
+  if (!content || content.dataset !== rec.dataset || item.dataset !== rec.dataset || !sameCommitment(recordCommitment(content), rec.commitment)) throw refusal('SHARING_COMMITMENT_MISMATCH', `the re-wrapped record ${item.recordId.slice(0, 16)}… does not match its commitment on the chain`);
+  await side.store.save(item.envelope, { dataset: item.dataset, subject: item.subject });
 }
 
 /** The node keys of an organisation's nodes (on the chain), for sealing and for finding its nodes. */

@@ -241,3 +241,35 @@ test("the holder's node carries out the subject's erasure request from the chain
   assert.deepEqual(atStart.map((c) => [c.body.action, c.body.args]), [['erase', { recordId: w.record.recordId, reason: 'subject-request', erasure: id }]]);
   await late.close!();
 });
+
+test("a node added to a holder organisation later gets older records re-wrapped for its key by a node of its organisation, checked against the commitment; another organisation's node gets nothing", async () => {
+  const nodeC = generateKeyPair(); // the registry's new node
+  const w = await world(nodeB);
+  w.state.set(orgKey('registry'), { id: 'registry', status: 'active', nodes: [nodeB.publicKey, nodeC.publicKey], admins: [], permissions: ['sharing'] } as unknown as Json);
+  // Sealed before the new node existed: a wrap for nodeB only.
+  const old = createSharingHost(w.ctx);
+  await old.open!();
+  await old.store.save(seal(w.record, 'record', [nodeB.publicKey], random), { dataset: 'residents', subject: 'did:key:z6MkS' });
+  const secretC = x25519SecretFromEd25519Seed(fromHex(nodeC.secretKey));
+  const ctxC: HostContext = {
+    ...w.ctx,
+    dataDir: await tempDir('polity-sharing-host-c-'),
+    nodeKey: nodeC.publicKey,
+    keyAgreement: { publicKey: x25519PublicOf(secretC), sharedSecret: (p) => x25519(secretC, p) },
+    peers: { connectedPeers: () => [nodeB.publicKey], request: async (_peer, data) => old.onPeerRequest!(nodeC.publicKey, data) },
+  };
+  const fresh = createSharingHost(ctxC);
+  await fresh.open!();
+  while (!fresh.held().includes(w.record.recordId)) await new Promise((r) => setTimeout(r, 50));
+  const file = await fresh.store.copyOf(w.record.recordId);
+  assert.deepEqual(file!.envelope.wraps.map((x) => x.node), [nodeC.publicKey], "the new node's copy carries its own wrap only");
+  assert.equal(file!.subject, 'did:key:z6MkS');
+  const { record } = await fresh.store.read(w.record.recordId, recordCommitment(w.record), async () => 'entry');
+  assert.deepEqual(record.fields, w.record.fields, 'it opens with the new key and matches the commitment');
+  // A node of an organisation that may not hold the record asks: refused, nothing sent.
+  const asks = (m: object) => old.onPeerRequest!(nodeA.publicKey, new TextEncoder().encode(JSON.stringify(m)));
+  await assert.rejects(asks({ type: 'rewrap', recordIds: [w.record.recordId] }), (e: PolityError) => e.code === 'SHARING_TRANSFER_NOT_ALLOWED');
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(await asks({ type: 'holdings' }))).ids, [], 'no ids for an organisation that holds nothing');
+  await fresh.close!();
+  await old.close!();
+});

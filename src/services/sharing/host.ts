@@ -24,6 +24,8 @@
  *   each record it files under the pseudonym, at the block and at start.
  * - Retry replication (host-replicate.ts): holder nodes that missed their
  *   copy are offered it again until they have it.
+ * - Re-wrap: a node added to a holder organisation later asks a node of its
+ *   organisation for the records it may hold, their keys wrapped for it.
  * - Orphans: a file whose commitment never landed goes after ORPHAN_WAIT_MS.
  * - Which released requests it answered (host-served.ts), across restarts.
  */
@@ -38,7 +40,24 @@ import { createReplicator } from './host-replicate.js';
 import { createPrivateStore, type PrivateStore } from './host-store.js';
 import { createServedLog } from './host-served.js';
 import { createSubmitQueue, type Submitted } from './host-submit.js';
-import { acceptReplica, checkAnswer, decodeMessage, encodeMessage, nodesOf, refusal, refusalCode, serveTransfer, type Accepted, type HolderSide } from './host-transfer.js';
+import {
+  acceptReplica,
+  acceptRewrapped,
+  checkAnswer,
+  decodeMessage,
+  encodeMessage,
+  nodesOf,
+  refusal,
+  refusalCode,
+  REWRAP_BATCH_MAX,
+  serveHoldings,
+  serveRewrap,
+  serveTransfer,
+  type Accepted,
+  type HoldingsAnswer,
+  type HolderSide,
+  type RewrapAnswer,
+} from './host-transfer.js';
 import './errors-store.js';
 
 /** How long a read waits for its access entry (a few blocks on a busy network), ms. */
@@ -50,6 +69,12 @@ export const ACCESS_WAIT_MS = 20_000;
  * blocks), so a commitment that still lands finds its file.
  */
 export const ORPHAN_WAIT_MS = 10 * 60_000;
+/** How often a node looks for nodes of its organisation it has not asked for re-wraps yet, ms. */
+const REWRAP_TICK_MS = 2000;
+/** Pages of `holdings` one sync reads (100 × 1,000 ids: the store's limit). */
+const HOLDINGS_PAGES_MAX = 100;
+/** Failed syncs with one node before this run stops asking it. */
+const SYNC_FAILURES_MAX = 10;
 /** Erase orders waiting for their block at once. */
 const ORDERING_MAX = 10_000;
 /** Orphan candidates remembered at most (each was a store call or a file found at start). */
@@ -181,6 +206,60 @@ export function createSharingHost(ctx: HostContext): SharingHost {
       }
     }
   };
+  // --- re-wrap: records sealed before this node joined its organisation ----------------------
+  /** Nodes of this organisation asked (fully) in this run, and failures per node. */
+  const synced = new Set<string>();
+  const syncFailures = new Map<string, number>();
+  let syncing = false;
+  let syncTimer: ReturnType<typeof setInterval> | undefined;
+  const ask = async <T>(peer: string, m: Parameters<typeof encodeMessage>[0]): Promise<T> => JSON.parse(new TextDecoder().decode(await ctx.peers.request(peer, encodeMessage(m), TRANSFER_WAIT_MS))) as T;
+  /** Ask one node of this organisation for what this node may hold and lacks, and for its keys wrapped for this node. */
+  const syncWith = async (peer: string, own: string): Promise<number> => {
+    let after: string | undefined;
+    let got = 0;
+    for (let page = 0; page < HOLDINGS_PAGES_MAX; page++) {
+      const h = await ask<HoldingsAnswer>(peer, { type: 'holdings', ...(after !== undefined ? { after } : {}) });
+      const ids = Array.isArray(h?.ids) ? h.ids.filter((id) => typeof id === 'string' && /^[0-9a-f]{64}$/.test(id)) : [];
+      const missing = ids.filter((id) => !store.has(id) && mayHold(get, id, own));
+      for (let i = 0; i < missing.length; i += REWRAP_BATCH_MAX) {
+        const answer = await ask<RewrapAnswer>(peer, { type: 'rewrap', recordIds: missing.slice(i, i + REWRAP_BATCH_MAX) });
+        for (const item of Array.isArray(answer?.records) ? answer.records.slice(0, REWRAP_BATCH_MAX) : []) {
+          try {
+            await acceptRewrapped(side, peer, item, ctx.keyAgreement.sharedSecret);
+            got++;
+          } catch (e) {
+            ctx.log.warn('sharing.rewrapRefused', { record: String(item?.recordId).slice(0, 16), error: (e as Error).message.slice(0, 200) });
+          }
+        }
+      }
+      if (typeof h?.next !== 'string' || h.next === after) break;
+      after = h.next;
+    }
+    return got;
+  };
+  const syncRound = async (): Promise<void> => {
+    if (syncing) return;
+    syncing = true;
+    try {
+      const own = ownOrg();
+      if (own === undefined) return;
+      const connected = new Set(ctx.peers.connectedPeers());
+      for (const peer of nodesOf(get, own)) {
+        if (peer === ctx.nodeKey || synced.has(peer) || !connected.has(peer) || (syncFailures.get(peer) ?? 0) >= SYNC_FAILURES_MAX) continue;
+        try {
+          const got = await syncWith(peer, own);
+          synced.add(peer);
+          if (got > 0) ctx.log.info('sharing.rewrapped', { records: got, from: peer.slice(0, 16) });
+        } catch (e) {
+          syncFailures.set(peer, (syncFailures.get(peer) ?? 0) + 1);
+          ctx.log.warn('sharing.rewrapFailed', { from: peer.slice(0, 16), error: (e as Error).message.slice(0, 200) });
+        }
+      }
+    } finally {
+      syncing = false;
+    }
+  };
+
   // --- the subject's erasure requests (sharing.requestErasure) ------------------------------
   /** "erasure record" pairs ordered and not yet settled: one `erase` each, not one per block. */
   const ordering = new Set<string>();
@@ -353,10 +432,13 @@ export function createSharingHost(ctx: HostContext): SharingHost {
       for (const id of store.ids()) if (getRecord(get, id) === undefined) watchOrphan(id);
       await replicator.open();
       carryOutPending();
+      syncTimer = setInterval(() => void syncRound(), REWRAP_TICK_MS);
+      syncTimer.unref();
       const time = ctx.chain.lastHeader()?.time ?? 0;
       for (const id of dueForErasure(time, true)) eraseLater(id);
     },
     async close() {
+      if (syncTimer) clearInterval(syncTimer);
       await replicator.close();
       queue.close();
       await erasing;
@@ -381,6 +463,8 @@ export function createSharingHost(ctx: HostContext): SharingHost {
         await untilOnChain(() => getRequest(get, m.request) !== undefined);
         return encodeMessage(await serveTransfer(side, from, m.request));
       }
+      if (m.type === 'holdings') return encodeMessage(serveHoldings(side, from, m.after));
+      if (m.type === 'rewrap') return encodeMessage(await serveRewrap(side, from, m.recordIds, ctx.keyAgreement.sharedSecret));
       await untilOnChain(() => getRecord(get, m.recordId) !== undefined);
       await acceptReplica(side, from, m, ctx.keyAgreement.sharedSecret);
       return encodeMessage({ ok: true });
