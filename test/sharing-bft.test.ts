@@ -184,3 +184,15 @@ test('"only once": the welfare agency reads a resident\'s birth date and address
   step(`the citizen's log shows it: welfare-agency, legal basis "${e?.legalBasis}"; asking for nationalId on that basis is refused (${outside.code})`);
   console.log(`"only once": ${((Date.now() - s0) / 1000).toFixed(1)} s`);
 });
+
+test("a holder's node that is down when a record is stored gets its copy when it returns (retry replication), checked against the commitment", { timeout: 90_000 }, async () => {
+  const [registry, , health] = net.depts as [typeof net.depts[0], typeof net.depts[0], typeof net.depts[0]];
+  await net.stop(health);
+  const stored = await net.call(registry, keys.steward, 'POST', '/v1/sharing/store/records', { dataset: 'residents', subject, fields: { ...CANARY, birthDate: '1990-04-01' }, holders: ['health-department'], retentionUntil: Date.now() + 86_400_000 });
+  assert.equal(stored.status, 201, JSON.stringify(stored.body));
+  assert.equal(stored.body.replicatedTo, 0, "the health department's node is down");
+  const file = join(health.dir, 'sharing', 'records', `${stored.body.recordId}.env`);
+  net.start(health);
+  await net.waitFor("the health department's copy", async () => (await readFile(file).then(() => true, () => false)), 60_000);
+  step(`a record stored while the health department's node was down (replicatedTo 0) reached it when it returned: ${stored.body.recordId.slice(0, 12)}… in its private store`);
+});
