@@ -101,7 +101,8 @@ export function createServedLog(dataDir: string | undefined, max = SERVED_MAX): 
     },
     release: (id) => void taken.delete(id),
     async record(id, releasedAt) {
-      if (served.size >= max) throw new PolityError('SHARING_STORE_FULL', `this node remembers ${max} answered requests, its limit, until older releases age out`);
+      // Prefixed with its code: it travels back to the asking node as the remote error's message (host-transfer.ts `refusal`).
+      if (served.size >= max) throw new PolityError('SHARING_STORE_FULL', `SHARING_STORE_FULL: this node remembers ${max} answered requests, its limit, until older releases age out`);
       const next = appending.then(() => append(`${id} ${Math.max(0, Math.floor(releasedAt))}\n`));
       appending = next.catch(() => {});
       await next;
