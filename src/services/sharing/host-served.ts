@@ -79,7 +79,8 @@ export function createServedLog(dataDir: string | undefined, max = SERVED_MAX): 
       } catch {
         text = '';
       }
-      for (const line of text.split('\n')) {
+      // Only lines ended by their newline count: what follows the last one is a torn append (or nothing).
+      for (const line of text.split('\n').slice(0, -1)) {
         const m = LINE_RE.exec(line);
         if (m && Number(m[2]) + SERVED_WINDOW_MS > now) served.set(m[1]!, Number(m[2]));
       }
