@@ -29,6 +29,7 @@ import { signConsent } from '../src/services/sharing/consent-sign.js';
 import type { Consent } from '../src/services/sharing/consent.js';
 import { subjectKeyPair } from '../src/services/sharing/pseudonym.js';
 import type { AccessAnswerT, ConsentsAnswerT, DatasetAnswerT, QueueAnswerT } from '../src/services/sharing/schemas.js';
+import { signedFetch } from '../src/sdk/http-auth.js';
 import { startTestNode, tempDir, type TestNode } from './helpers.js';
 
 let t: TestNode;
@@ -191,4 +192,23 @@ test('bad input through the API, each with its own code: a forged consent, a con
   const unknown = await t.app.inject({ method: 'GET', url: `/v1/sharing/access/${toHex(randomBytes(32))}/receipt` });
   assert.equal(unknown.statusCode, 404);
   assert.equal((unknown.json() as { code: string }).code, 'SHARING_ENTRY_UNKNOWN');
+});
+
+test("the subject asks for erasure on the chain with `polity sharing request-erasure`: the registry's node carries it out, the record is purged and its file gone", async () => {
+  const secretFile = join(work, 'erasure.secret');
+  assert.equal((await cli(undefined, ['sharing', 'secret', '--out', secretFile])).code, 0);
+  const subject = (await cli(undefined, ['sharing', 'pseudonym', '--secret', secretFile, '--holder', registry, '--dataset', 'residents'])).out.trim();
+  const res = await signedFetch(`${api}/v1/sharing/store/records`, { method: 'POST', body: JSON.stringify({ dataset: 'residents', subject, fields: { name: 'CANARY-Erase Me' }, retentionUntil: Date.now() + 86_400_000 }) }, { keyId: keys.steward.publicKey, secretKey: keys.steward.secretKey });
+  const stored = (await res.json()) as { recordId: string };
+  assert.equal(res.status, 201, JSON.stringify(stored));
+  const asked = await cli(undefined, ['sharing', 'request-erasure', '--secret', secretFile, '--holder', registry, '--dataset', 'residents', '--json']);
+  assert.equal(asked.code, 0, asked.err);
+  let status = '';
+  for (let i = 0; i < 600 && status !== 'purged'; i++) {
+    status = (await get<{ record: { status: string } }>(`/v1/sharing/records/${stored.recordId}`)).record.status;
+    if (status !== 'purged') await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(status, 'purged', "the registry's node ordered the erasure and confirmed the purge");
+  const file = join(t.dir, 'sharing', 'records', `${stored.recordId}.env`);
+  assert.equal(await readFile(file).then(() => 'present', () => 'gone'), 'gone');
 });

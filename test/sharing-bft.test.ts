@@ -19,9 +19,9 @@ import { toHex } from '../src/crypto/bytes.js';
 import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
 import { verifyStateReceipt } from '../src/ledger/state-receipt.js';
 import { verifyAccessReceipt } from '../src/services/sharing/receipt.js';
-import { signConsent, signRevocation } from '../src/services/sharing/consent.js';
+import { signConsent, signErasure, signRevocation } from '../src/services/sharing/consent.js';
 import { subjectKeyPair } from '../src/services/sharing/pseudonym.js';
-import { accessKey, recordKey, subjectAccessCountKey, subjectAccessPageKey, PAGE_SIZE } from '../src/services/sharing/module.js';
+import { accessKey, erasureKey, recordKey, subjectAccessCountKey, subjectAccessPageKey, PAGE_SIZE } from '../src/services/sharing/module.js';
 import { STATE_RECEIPT_TYPE } from '../src/ledger/state-receipt.js';
 import { newKey, rawFiles, startNet, type Net } from './sharing-net.js';
 
@@ -139,9 +139,12 @@ test('acceptance: consent, A reads B\'s record, the citizen sees it and its rece
   assert.equal(third.code, 'SHARING_CONSENT_REVOKED', 'a new request on the revoked consent is refused outright');
   step(`4. the citizen revoked; the tax office's next read was refused (${refused.body.code}) and left a refused entry; a new request is refused too (${third.code})`);
 
-  // 5. Erasure while the health department's node is down: the registry erases at once, the health node when it returns.
+  // 5. The citizen requests erasure on the chain (signed with the pseudonym's key) while the health department's node is down:
+  // the registry's node carries it out (sharing.erase naming the request) and erases at once, the health node when it returns.
   await net.stop(health);
-  await net.ok(registry, net.sign(keys.steward, 'sharing', 'erase', { recordId, reason: 'subject-request' }), 'erase');
+  const erasure = { type: 'polity-sharing-erasure', v: 1, chainId: net.genesis.chainId, id: hex32(), subject, holder: 'civil-registry', dataset: 'residents' } as const;
+  await net.ok(tax, net.sign(keys.anyone, 'sharing', 'requestErasure', { erasure, signature: signErasure(erasure as never, subjectKey.secretKey) }), 'the citizen requests erasure');
+  await net.waitFor('the registry to carry out the erasure request', async () => ((await state(registry, erasureKey(erasure.id))).value as { records?: string[] } | null)?.records?.includes(recordId) === true);
   await net.waitFor("the registry's purge confirmation", async () => Object.keys((await recordOf(registry, recordId))?.purged ?? {}).includes('civil-registry'));
   const midway = await recordOf(registry, recordId);
   assert.equal(midway.status, 'erasing', 'waiting for the health department');
@@ -154,7 +157,7 @@ test('acceptance: consent, A reads B\'s record, the citizen sees it and its rece
     const files = await rawFiles(d.dir);
     assert.equal(files.filter((f) => f.bytes.includes(ciphertextPrefix) || f.bytes.includes(`${recordId}.env`)).length, 0, `no copy of the record is left in ${d.slug}'s data directory`);
   }
-  step(`5. erased: the registry at once, the health department (down during the order) on its return; status ${record.status}, purged by ${Object.keys(record.purged).join(' and ')}; commitment ${record.commitment.slice(0, 12)}… remains; no ciphertext left on either holder`);
+  step(`5. the citizen's signed erasure request ${erasure.id.slice(0, 12)}… was carried out: the registry at once, the health department (down during the order) on its return; status ${record.status}, purged by ${Object.keys(record.purged).join(' and ')}; commitment ${record.commitment.slice(0, 12)}… remains; no ciphertext left on either holder`);
   const gone = await net.call(registry, keys.steward, 'POST', `/v1/sharing/store/records/${recordId}/read`, { fields: ['name'], purpose: 'check', legalBasis: 'Civil Registration Act s. 4' });
   assert.equal(gone.body.code, 'SHARING_RECORD_NOT_HELD');
   console.log(`acceptance scenario: ${((Date.now() - s0) / 1000).toFixed(1)} s`);
@@ -180,4 +183,16 @@ test('"only once": the welfare agency reads a resident\'s birth date and address
   assert.deepEqual([e?.org, e?.legalBasis, e?.outcome], ['welfare-agency', 'Social Assistance Act s. 12', 'granted']);
   step(`the citizen's log shows it: welfare-agency, legal basis "${e?.legalBasis}"; asking for nationalId on that basis is refused (${outside.code})`);
   console.log(`"only once": ${((Date.now() - s0) / 1000).toFixed(1)} s`);
+});
+
+test("a holder's node that is down when a record is stored gets its copy when it returns (retry replication), checked against the commitment", { timeout: 90_000 }, async () => {
+  const [registry, , health] = net.depts as [typeof net.depts[0], typeof net.depts[0], typeof net.depts[0]];
+  await net.stop(health);
+  const stored = await net.call(registry, keys.steward, 'POST', '/v1/sharing/store/records', { dataset: 'residents', subject, fields: { ...CANARY, birthDate: '1990-04-01' }, holders: ['health-department'], retentionUntil: Date.now() + 86_400_000 });
+  assert.equal(stored.status, 201, JSON.stringify(stored.body));
+  assert.equal(stored.body.replicatedTo, 0, "the health department's node is down");
+  const file = join(health.dir, 'sharing', 'records', `${stored.body.recordId}.env`);
+  net.start(health);
+  await net.waitFor("the health department's copy", async () => (await readFile(file).then(() => true, () => false)), 60_000);
+  step(`a record stored while the health department's node was down (replicatedTo 0) reached it when it returned: ${stored.body.recordId.slice(0, 12)}… in its private store`);
 });

@@ -81,7 +81,7 @@ test('canary scan: a private record\'s values are found 0 times in any node\'s b
   const refused = await net.call(registry, steward, 'POST', `/v1/sharing/store/records/${recordId}/read`, { fields: ['nationalId'], purpose: 'curiosity', legalBasis: 'no such act' });
   assert.equal(refused.body.code, 'SHARING_NO_LEGAL_BASIS', 'a read without a basis is refused (and its refused entry recorded)');
   const again = await net.call(tax, taxOfficer, 'POST', '/v1/sharing/store/fetch', { request: byConsent });
-  assert.equal(again.body.code, 'SHARING_REQUEST_CLOSED', 'one release, one transfer');
+  assert.equal(again.body.code, 'SHARING_TRANSFER_ANSWERED', 'one release, one transfer');
   step(`record ${recordId.slice(0, 12)}… stored and replicated; read by consent (tax office), by law (welfare agency) and by its holder; a read without basis refused (${refused.body.code}); a second transfer refused (${again.body.code})`);
 
   const ciphertexts = await Promise.all([registry, health].map(async (d) => JSON.parse(await readFile(join(d.dir, 'sharing', 'records', `${recordId}.env`), 'utf8')).envelope.ct.slice(0, 48) as string));

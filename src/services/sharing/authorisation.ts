@@ -57,6 +57,7 @@ export const sharingAuthorisation: Authorisation = {
     decline: { args: { request: hex(), reason: 'other' }, refused: roleMissing() },
     logAccess: { args: { dataset: 'residents', fields: ['name'], subject: consent.subject, purpose: 'test', legalBasis: 'Act §1', official: hex(), channel: 'console' }, refused: holderSide('SHARING_DATASET_UNKNOWN'), public: "the action admits only a data-steward, admin or node of the dataset's organisation" },
     erase: { args: { recordId: hex(), reason: 'error' }, refused: all('SHARING_RECORD_UNKNOWN'), public: "the action admits only the record's organisation (SHARING_NOT_HOLDER, module tests)" },
+    requestErasure: { args: { erasure: { type: 'polity-sharing-erasure', v: 1, chainId: 'polity-test', id: hex(), subject: consent.subject, holder: 'a', dataset: 'residents' }, signature: '00'.repeat(64) }, refused: all('SHARING_ERASURE_FORGED'), public: "the subject pseudonym's signature inside the arguments authorises it, whoever submits it" },
     refuseTransfer: { args: { request: hex(), code: 'SHARING_COMMITMENT_MISMATCH' }, refused: all('SHARING_REQUEST_UNKNOWN'), public: "the action admits only a node or data-requester of the request's recipient (SHARING_NOT_HOLDER, module tests)" },
     purge: { args: { recordId: hex() }, refused: all('SHARING_RECORD_UNKNOWN'), public: "the action admits only a holder of the record (SHARING_NOT_HOLDER, module tests)" },
   },

@@ -32,6 +32,7 @@ import { newRecord, recordCommitment, seal } from './envelope.js';
 import { recordKey, requestKey, type RecordCommitment, type SharingRequest } from './module.js';
 import { createPrivateStore } from './host-store.js';
 import { checkAnswer, serveTransfer, type HolderSide } from './host-transfer.js';
+import { createServedLog } from './host-served.js';
 import type { SharingHost } from './host.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
@@ -116,7 +117,7 @@ async function transfersPerSecond(n: number): Promise<number> {
     state.set(requestKey(r.id), r as unknown as Json);
     requests.push(r);
   }
-  const side: HolderSide = { get, ownOrg: () => 'registry', orgOfNode: (k) => (k === a.publicKey ? 'tax' : 'registry'), nodeKey: b.publicKey, store, submit: async () => ({ code: 'OK' }), random, served: new Set() };
+  const side: HolderSide = { get, ownOrg: () => 'registry', orgOfNode: (k) => (k === a.publicKey ? 'tax' : 'registry'), nodeKey: b.publicKey, store, submit: async () => ({ code: 'OK' }), random, served: createServedLog(undefined), now: () => 0 };
   const reader = agree(a);
   const t0 = now();
   await pool(requests, 16, async (r) => {

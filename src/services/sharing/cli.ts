@@ -17,6 +17,8 @@
  *   polity sharing queue ORG [--offset N] [--limit N]      requests to an organisation
  *   polity sharing consents|access (--subject DID | --secret FILE)   a subject's consents, or who read its data
  *   polity sharing erase RECORD --reason R | purge RECORD
+ *   polity sharing request-erasure [RECORD] --secret FILE --holder ORG --dataset D
+ *                                                          the subject asks for erasure on the chain (signed with the pseudonym)
  *   polity sharing receipt ENTRY [--out FILE]              an access entry's state receipt
  *   polity sharing verify-receipt FILE --genesis G [--entry ID]   check one offline
  *
@@ -38,8 +40,8 @@ import type { KeyPair } from '../../crypto/ed25519.js';
 import { loadGenesisFile } from '../../node/data-dir.js';
 import { ORG_ID_RE } from '../../runtime/membership.js';
 import { createClient, type Client } from '../../sdk/client.js';
-import { DATASET_NAME_RE, FIELD_NAME_PATTERN, PURPOSE_CHARS_MAX, SUBJECT_RE, type Consent } from './consent.js';
-import { signConsent, signRevocation } from './consent-sign.js';
+import { DATASET_NAME_RE, FIELD_NAME_PATTERN, PURPOSE_CHARS_MAX, SUBJECT_RE, type Consent, type ErasureDoc } from './consent.js';
+import { signConsent, signErasure, signRevocation } from './consent-sign.js';
 import { DECLINE_REASONS, ERASE_REASONS, LEGAL_BASIS_CHARS_MAX } from './module.js';
 import { subjectKeyPair, subjectPseudonym, SUBJECT_SECRET_BYTES } from './pseudonym.js';
 import { LIST_LIMIT_MAX } from './queries.js';
@@ -294,6 +296,15 @@ export async function runSharing(values: Record<string, unknown>, positionals: s
       if (!(ERASE_REASONS as readonly unknown[]).includes(values.reason)) throw new UsageError(`--reason: one of ${ERASE_REASONS.join(', ')}`);
       return send(client, io, await loadUserKey(values), 'erase', { recordId: idArg('record id', a), reason: values.reason }, json, `erasure of record ${a} ordered`);
     }
+    case 'request-erasure': {
+      const secret = await loadSecret(values);
+      const { chainId } = await client.genesis();
+      const holder = orgArg('--holder', values.holder);
+      const dataset = datasetArg(values.dataset);
+      const keys = subjectKeyPair(secret, chainId, holder, dataset);
+      const erasure: ErasureDoc = { type: 'polity-sharing-erasure', v: 1, chainId, id: toHex(randomBytes(32)), subject: subjectPseudonym(secret, chainId, holder, dataset), holder, dataset, ...(a !== undefined ? { recordId: idArg('record id', a) } : {}) };
+      return send(client, io, values.key ? await loadUserKey(values) : keys, 'requestErasure', { erasure: erasure as never, signature: signErasure(erasure, keys.secretKey) }, json, `erasure request ${erasure.id} recorded; ${holder}'s node carries it out`);
+    }
     case 'purge':
       return send(client, io, await loadUserKey(values), 'purge', { recordId: idArg('record id', a) }, json, `purge of record ${a} confirmed`);
     case 'receipt': {
@@ -325,6 +336,7 @@ export const sharingCommands: Record<string, Command> = {
       '       polity sharing release REQUEST | decline REQUEST --reason R | queue ORG [--offset N] [--limit N]',
       '       polity sharing consents|access (--subject DID | --secret FILE)',
       '       polity sharing erase RECORD --reason R | purge RECORD',
+      '       polity sharing request-erasure [RECORD] --secret FILE --holder ORG --dataset D',
       '       polity sharing receipt ENTRY [--out FILE] | verify-receipt FILE --genesis G [--entry ID]',
     ].join('\n'),
     options: {

@@ -51,3 +51,27 @@ export function consentMessage(consent: Consent): Uint8Array {
 export function revokeMessage(chainId: string, id: string): Uint8Array {
   return utf8Encode(`${REVOKE_DOMAIN}${chainId}:${id}`);
 }
+
+/**
+ * The subject's erasure request (spec §12a): signed by the same pairwise
+ * pseudonym key as consents, so only the subject asks. Naming a record is
+ * optional: without one it asks for every record the holder files under
+ * this pseudonym in the dataset (the subject rarely knows record ids).
+ */
+export interface ErasureDoc {
+  type: 'polity-sharing-erasure';
+  v: 1;
+  chainId: string;
+  /** 32 random bytes chosen by the signer, hex: the request's id, used once. */
+  id: string;
+  subject: string;
+  holder: string;
+  dataset: string;
+  recordId?: string;
+}
+
+export const ERASURE_DOMAIN = 'polity-sharing-erasure:v1:';
+
+export function erasureMessage(erasure: ErasureDoc): Uint8Array {
+  return utf8Encode(ERASURE_DOMAIN + canonicalJson(erasure as never));
+}

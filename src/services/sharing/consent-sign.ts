@@ -3,7 +3,7 @@
  * node:crypto (the module, the CLI and tests); the formats are consent.ts.
  */
 import { signBytes, verifyBytes } from '../../crypto/ed25519.js';
-import { consentMessage, revokeMessage, type Consent } from './consent-format.js';
+import { consentMessage, erasureMessage, revokeMessage, type Consent, type ErasureDoc } from './consent-format.js';
 
 export function signConsent(consent: Consent, secretKey: string): string {
   return signBytes(secretKey, consentMessage(consent));
@@ -11,6 +11,10 @@ export function signConsent(consent: Consent, secretKey: string): string {
 
 export function signRevocation(chainId: string, id: string, secretKey: string): string {
   return signBytes(secretKey, revokeMessage(chainId, id));
+}
+
+export function signErasure(erasure: ErasureDoc, secretKey: string): string {
+  return signBytes(secretKey, erasureMessage(erasure));
 }
 
 /** Is `signature` the signature of `message` by `publicKey` (hex)? Never throws. */

@@ -56,5 +56,20 @@ export const Consent = Type.Object(
 );
 export type Consent = ConsentDoc;
 
+/** The erasure request the subject signs (consent-format.ts `ErasureDoc`). */
+export const ErasureDocSchema = Type.Object(
+  {
+    type: Type.Literal('polity-sharing-erasure'),
+    v: Type.Literal(1),
+    chainId: Type.String({ minLength: 1, maxLength: 64 }),
+    id: Hex32,
+    subject: Subject,
+    holder: OrgId,
+    dataset: DatasetName,
+    recordId: Type.Optional(Hex32),
+  },
+  { additionalProperties: false },
+);
+
 // Signing and checking (node:crypto), for the module, the CLI and tests; the web page imports consent-format.ts only.
-export { signConsent, signRevocation, signedBy } from './consent-sign.js';
+export { signConsent, signErasure, signRevocation, signedBy } from './consent-sign.js';

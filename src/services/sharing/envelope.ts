@@ -209,6 +209,46 @@ function gcmOpen(key: Uint8Array, iv: Uint8Array, sealed: Uint8Array, aad: Uint8
   }
 }
 
+/** Wrap a content key for one node (its Ed25519 key's X25519 twin), with a fresh ephemeral key. */
+function wrapFor(contentKey: Uint8Array, node: string, recordId: string, random: Random): Wrap {
+  const recipient = twinOf(node);
+  const ephemeral = random(32);
+  const epk = x25519PublicOf(ephemeral);
+  const kek = wrapKey(x25519(ephemeral, recipient), epk, recipient, recordId);
+  // The wrapping key is used once (a fresh ephemeral key each), so a fixed IV is safe.
+  return { node, epk: toHex(epk), key: toHex(gcmSeal(kek, new Uint8Array(12), contentKey, fromHex(node))) };
+}
+
+/** The content key of an envelope, unwrapped as `node`; undefined when it has no wrap for it or the wrap does not open. */
+function unwrap(envelope: Envelope, node: string, sharedSecret: (publicKey: Uint8Array) => Uint8Array): Uint8Array | undefined {
+  const wrap = envelope.wraps.find((w) => w.node === node);
+  if (!wrap) return undefined;
+  const epk = fromHex(wrap.epk, 32);
+  let shared: Uint8Array;
+  try {
+    shared = sharedSecret(epk);
+  } catch {
+    return undefined; // a low-order ephemeral key: not an envelope anyone sealed
+  }
+  const recipient = twinOf(node);
+  return gcmOpen(wrapKey(shared, epk, recipient, envelope.recordId), new Uint8Array(12), fromHex(wrap.key, 48), fromHex(node));
+}
+
+/**
+ * The same ciphertext with its content key wrapped for `forNodes` only (a node added to a holder
+ * organisation after the record was sealed). Opens the key with this node's wrap; never decrypts the
+ * record. Undefined when this node cannot open the key.
+ */
+export function rewrap(envelope: Envelope, node: string, sharedSecret: (publicKey: Uint8Array) => Uint8Array, forNodes: readonly string[], random: Random): Envelope | undefined {
+  const recipients = [...new Set(forNodes)];
+  if (recipients.length === 0 || recipients.length > WRAPS_MAX) throw new RangeError(`expected 1 to ${WRAPS_MAX} recipient nodes, got ${recipients.length}`);
+  const contentKey = unwrap(envelope, node, sharedSecret);
+  if (!contentKey) return undefined;
+  const wraps = recipients.map((n) => wrapFor(contentKey, n, envelope.recordId, random));
+  contentKey.fill(0);
+  return { ...envelope, wraps };
+}
+
 /** Encrypt a record or a disclosure for the given nodes (Ed25519 node keys, hex): a fresh content key, one wrap each. */
 export function seal(content: PrivateRecord | Disclosure, kind: Envelope['kind'], nodes: readonly string[], random: Random): Envelope {
   const recipients = [...new Set(nodes)];
@@ -218,14 +258,7 @@ export function seal(content: PrivateRecord | Disclosure, kind: Envelope['kind']
   const contentKey = random(32);
   const iv = random(12);
   const ct = gcmSeal(contentKey, iv, plaintext, utf8Encode(ENVELOPE_AAD_DOMAIN + kind + ':' + content.recordId));
-  const wraps = recipients.map((node): Wrap => {
-    const recipient = twinOf(node);
-    const ephemeral = random(32);
-    const epk = x25519PublicOf(ephemeral);
-    const kek = wrapKey(x25519(ephemeral, recipient), epk, recipient, content.recordId);
-    // The wrapping key is used once (a fresh ephemeral key each), so a fixed IV is safe.
-    return { node, epk: toHex(epk), key: toHex(gcmSeal(kek, new Uint8Array(12), contentKey, fromHex(node))) };
-  });
+  const wraps = recipients.map((node) => wrapFor(contentKey, node, content.recordId, random));
   contentKey.fill(0);
   return { v: 1, recordId: content.recordId, kind, iv: toHex(iv), ct: Buffer.from(ct).toString('base64'), wraps };
 }
@@ -251,17 +284,7 @@ export function envelopeProblem(e: unknown): string | undefined {
  * Undefined when it has no wrap for this node or its bytes do not decrypt (altered, or moved to another record).
  */
 export function open(envelope: Envelope, node: string, sharedSecret: (publicKey: Uint8Array) => Uint8Array): PrivateRecord | Disclosure | undefined {
-  const wrap = envelope.wraps.find((w) => w.node === node);
-  if (!wrap) return undefined;
-  const epk = fromHex(wrap.epk, 32);
-  let shared: Uint8Array;
-  try {
-    shared = sharedSecret(epk);
-  } catch {
-    return undefined; // a low-order ephemeral key: not an envelope anyone sealed
-  }
-  const recipient = twinOf(node);
-  const contentKey = gcmOpen(wrapKey(shared, epk, recipient, envelope.recordId), new Uint8Array(12), fromHex(wrap.key, 48), fromHex(node));
+  const contentKey = unwrap(envelope, node, sharedSecret);
   if (!contentKey) return undefined;
   const plaintext = gcmOpen(contentKey, fromHex(envelope.iv, 12), new Uint8Array(Buffer.from(envelope.ct, 'base64')), utf8Encode(ENVELOPE_AAD_DOMAIN + envelope.kind + ':' + envelope.recordId));
   contentKey.fill(0);

@@ -14,6 +14,8 @@ export const SHARING_STORE_ERRORS = defineErrors({
   SHARING_COMMITMENT_MISMATCH: { status: 502, arises: 'record transfers and replication', meaning: "the record another node sent does not open for this node, is not a held record of the request's holder and dataset, carries other fields than those asked for, or does not match its commitment on the chain: it is refused, and the refusal is recorded on the chain" },
   SHARING_TRANSFER_FAILED: { status: 502, arises: 'record transfers', meaning: "no node of the holding organisation answered (not connected, timed out, or it refused: its reason is in the message)" },
   SHARING_TRANSFER_NOT_ALLOWED: { status: 403, arises: 'record transfers', meaning: "the asking node's organisation may not receive this record: no release for it on the chain" },
+  SHARING_TRANSFER_ANSWERED: { status: 409, arises: 'record transfers', meaning: "the holder's node answered this released request already (it remembers across restarts, in `<data>/sharing/served.log`): a release is good for one transfer, a new read needs a new request" },
+  SHARING_RELEASE_STALE: { status: 410, arises: 'record transfers', meaning: 'the release is older than the 7 days within which the holder answers it: a new read needs a new request' },
   SHARING_ACCESS_NOT_RECORDED: { status: 503, arises: 'the private store, record transfers', meaning: 'the access entry could not be recorded on the chain in time, so the record was not read' },
 });
 

@@ -86,6 +86,11 @@ export interface PrivateStore {
    * record, checked against `commitment`. Throws SHARING_RECORD_NOT_HELD, SHARING_STORE_MISMATCH, or what `access` threw.
    */
   read<E>(recordId: string, commitment: string, access: () => Promise<E>): Promise<{ record: PrivateRecord; entry: E }>;
+  /**
+   * A held record's file as stored — the envelope (ciphertext, its key wrapped for the holder nodes) and
+   * its filing — to hand a holder its copy (replication, re-wrap). Decrypts nothing.
+   */
+  copyOf(recordId: string): Promise<StoredFile | undefined>;
   /** Destroy a record: its file overwritten, flushed and unlinked. False when it was not held. */
   erase(recordId: string): Promise<boolean>;
   /** The folder (for tests that scan raw files). */
@@ -197,6 +202,7 @@ export function createPrivateStore(options: PrivateStoreOptions): PrivateStore {
       await syncDir(dir);
       held.set(envelope.recordId, indexKey(meta.dataset, meta.subject));
     },
+    copyOf: async (recordId) => (RECORD_ID_RE.test(recordId) && held.has(recordId) ? loadFile(recordId) : undefined),
     async read(recordId, commitment, access) {
       if (!RECORD_ID_RE.test(recordId) || !held.has(recordId)) throw new PolityError('SHARING_RECORD_NOT_HELD', `this node holds no record ${recordId.slice(0, 16)}…`);
       // The entry first: a refusal here means nothing was decrypted.

@@ -19,6 +19,7 @@ import { disclose, newRecord, open, recordCommitment, seal, type Disclosure, typ
 import { recordKey, requestKey, type RecordCommitment, type SharingRequest } from './module.js';
 import { createPrivateStore } from './host-store.js';
 import { acceptReplica, checkAnswer, decodeMessage, serveTransfer, type HolderSide } from './host-transfer.js';
+import { createServedLog } from './host-served.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const agree = (k: KeyPair) => (pub: Uint8Array) => x25519(x25519SecretFromEd25519Seed(fromHex(k.secretKey)), pub);
@@ -78,7 +79,7 @@ async function holder(w: ReturnType<typeof world>, submitted: string[] = []): Pr
   await store.open();
   await store.save(seal(w.record, 'record', [nodeB.publicKey], random), { dataset: 'residents', subject: w.request.subject });
   const orgs: Record<string, string> = { [nodeA.publicKey]: 'tax', [nodeB.publicKey]: 'registry', [nodeC.publicKey]: 'health' };
-  return { get: w.get, ownOrg: () => 'registry', orgOfNode: (k) => orgs[k], nodeKey: nodeB.publicKey, store, submit: async (action) => (submitted.push(action), { code: 'OK' }), random, served: new Set() };
+  return { get: w.get, ownOrg: () => 'registry', orgOfNode: (k) => orgs[k], nodeKey: nodeB.publicKey, store, submit: async (action) => (submitted.push(action), { code: 'OK' }), random, served: createServedLog(undefined), now: () => 0 };
 }
 
 test('the holder answers a released request once, to a node of the requesting organisation, with the requested fields sealed to it', async () => {
@@ -90,7 +91,7 @@ test('the holder answers a released request once, to a node of the requesting or
   assert.deepEqual(Object.keys(d.fields).sort(), ['address', 'name']);
   assert.ok(!JSON.stringify(answer).includes('CANARY'), 'the withheld field is not in the answer, not even encrypted');
   assert.equal(open(answer.records[0]!.envelope, nodeC.publicKey, agree(nodeC)), undefined, 'sealed to the asker only');
-  await assert.rejects(serveTransfer(side, nodeA.publicKey, w.request.id), (e: PolityError) => e.code === 'SHARING_REQUEST_CLOSED');
+  await assert.rejects(serveTransfer(side, nodeA.publicKey, w.request.id), (e: PolityError) => e.code === 'SHARING_TRANSFER_ANSWERED');
 });
 
 test('the holder sends nothing for a refused or declined request, and releases a pending one on the chain first', async () => {
@@ -116,7 +117,7 @@ test('a replica is kept only by a holder, from the record organisation\'s node, 
   const storeC = createPrivateStore({ dataDir: await tempDir('polity-sharing-replica-'), nodeKey: nodeC.publicKey, keyAgreement: { publicKey: x25519PublicOf(secretC), sharedSecret: (p) => x25519(secretC, p) } });
   await storeC.open();
   const orgs: Record<string, string> = { [nodeA.publicKey]: 'tax', [nodeB.publicKey]: 'registry', [nodeC.publicKey]: 'health' };
-  const sideC: HolderSide = { get: w.get, ownOrg: () => 'health', orgOfNode: (k) => orgs[k], nodeKey: nodeC.publicKey, store: storeC, submit: async () => ({ code: 'OK' }), random, served: new Set() };
+  const sideC: HolderSide = { get: w.get, ownOrg: () => 'health', orgOfNode: (k) => orgs[k], nodeKey: nodeC.publicKey, store: storeC, submit: async () => ({ code: 'OK' }), random, served: createServedLog(undefined), now: () => 0 };
   const msg = (record = w.record) => ({ type: 'replicate' as const, recordId: w.record.recordId, dataset: 'residents', subject: 'did:key:z6MkS', envelope: seal(record, 'record', [nodeB.publicKey, nodeC.publicKey], random) });
   await assert.rejects(acceptReplica(sideC, nodeA.publicKey, msg(), agree(nodeC)), (e: PolityError) => e.code === 'SHARING_TRANSFER_NOT_ALLOWED');
   await assert.rejects(acceptReplica(sideC, nodeB.publicKey, msg({ ...w.record, fields: { ...fields, name: 'Eve' } }), agree(nodeC)), (e: PolityError) => e.code === 'SHARING_COMMITMENT_MISMATCH');

@@ -21,6 +21,15 @@
  *   organisation the commitment lists as a holder; the receiver checks the
  *   commitment and keeps it.
  *
+ * - `{type: "holdings", after?}` → `{ids, next?}` and `{type: "rewrap",
+ *   recordIds}` → `{records: [{recordId, dataset, subject, envelope}]}`: a
+ *   node added to a holder organisation after a record was sealed asks a
+ *   node of its organisation which records it may hold, then for their keys
+ *   wrapped for it alone (host.ts, at start and when a node of its
+ *   organisation connects). The answering node checks the chain lists the
+ *   asker's organisation as a holder, and opens only the key, never the
+ *   record; the new node checks each against its commitment.
+ *
  * The receiver of either checks what arrived against the commitment on the
  * chain before it accepts it, and refuses a mismatch (SHARING_COMMITMENT_MISMATCH).
  * Refusals travel back as the remote error's message: a code and a
@@ -30,10 +39,11 @@ import { PolityError, type ErrorCode } from '../../ledger/errors.js';
 import type { Json } from '../../crypto/canonical-json.js';
 import { utf8Encode } from '../../crypto/bytes.js';
 import { getOrg } from '../../runtime/membership.js';
-import { disclose, disclosureCommitment, envelopeProblem, open, recordCommitment, sameCommitment, seal, type Disclosure, type Envelope, type PrivateRecord, type Random } from './envelope.js';
-import { getRecord, getRequest, type Get, type SharingRequest } from './module.js';
+import { disclose, disclosureCommitment, envelopeProblem, open, recordCommitment, rewrap, sameCommitment, seal, type Disclosure, type Envelope, type PrivateRecord, type Random } from './envelope.js';
+import { getRecord, getRequest, mayHold, type Get, type SharingRequest } from './module.js';
 import type { PrivateStore } from './host-store.js';
 import type { Submitted } from './host-submit.js';
+import { SERVED_WINDOW_MS, type ServedLog } from './host-served.js';
 import './errors-store.js';
 
 /** Most records one transfer answer carries (a subject's records in one dataset). */
@@ -41,7 +51,24 @@ export const RECORDS_PER_TRANSFER_MAX = 16;
 
 export type TransferMessage =
   | { type: 'transfer'; request: string }
-  | { type: 'replicate'; recordId: string; dataset: string; subject: string; envelope: Envelope };
+  | { type: 'replicate'; recordId: string; dataset: string; subject: string; envelope: Envelope }
+  | { type: 'holdings'; after?: string }
+  | { type: 'rewrap'; recordIds: string[] };
+
+/** Record ids one `holdings` answer lists. */
+export const HOLDINGS_PAGE_MAX = 1_000;
+/** Records one `rewrap` asks for. */
+export const REWRAP_BATCH_MAX = 16;
+
+/** A `holdings` answer: the ids (ascending) of held records the asker's organisation may hold; `next` to continue after. */
+export interface HoldingsAnswer {
+  ids: string[];
+  next?: string;
+}
+/** A `rewrap` answer: each record's ciphertext with its key wrapped for the asking node alone, and its filing. */
+export interface RewrapAnswer {
+  records: { recordId: string; dataset: string; subject: string; envelope: Envelope }[];
+}
 
 export interface TransferAnswer {
   records: { recordId: string; envelope: Envelope }[];
@@ -49,7 +76,7 @@ export interface TransferAnswer {
 
 const HEX32 = /^[0-9a-f]{64}$/;
 const decoder = new TextDecoder();
-export const encodeMessage = (m: TransferMessage | TransferAnswer | { ok: true }): Uint8Array => utf8Encode(JSON.stringify(m));
+export const encodeMessage = (m: TransferMessage | TransferAnswer | HoldingsAnswer | RewrapAnswer | { ok: true }): Uint8Array => utf8Encode(JSON.stringify(m));
 
 /** A peer's message, checked for shape; throws a refusal naming what was expected. */
 export function decodeMessage(bytes: Uint8Array): TransferMessage {
@@ -65,7 +92,9 @@ export function decodeMessage(bytes: Uint8Array): TransferMessage {
     if (problem) throw refusal('SHARING_STORE_INVALID', problem);
     return { type: 'replicate', recordId: m.recordId, dataset: m.dataset, subject: m.subject, envelope: m.envelope as Envelope };
   }
-  throw refusal('SHARING_STORE_INVALID', 'expected {type: "transfer", request} or {type: "replicate", recordId, dataset, subject, envelope}');
+  if (m?.type === 'holdings' && (m.after === undefined || (typeof m.after === 'string' && HEX32.test(m.after)))) return { type: 'holdings', ...(m.after !== undefined ? { after: m.after } : {}) };
+  if (m?.type === 'rewrap' && Array.isArray(m.recordIds) && m.recordIds.length >= 1 && m.recordIds.length <= REWRAP_BATCH_MAX && m.recordIds.every((id) => typeof id === 'string' && HEX32.test(id))) return { type: 'rewrap', recordIds: [...new Set(m.recordIds as string[])] };
+  throw refusal('SHARING_STORE_INVALID', 'expected {type: "transfer", request}, {type: "replicate", recordId, dataset, subject, envelope}, {type: "holdings", after?} or {type: "rewrap", recordIds}');
 }
 
 /** A refusal as it travels: `CODE: sentence` (the remote error's message), thrown as a PolityError here. */
@@ -86,8 +115,10 @@ export interface HolderSide {
   store: PrivateStore;
   submit(action: string, args: { [key: string]: Json }): Promise<Submitted>;
   random: Random;
-  /** Requests this node has answered already: each release is good for one transfer. */
-  served: Set<string>;
+  /** Requests this node has answered already (host-served.ts, kept across restarts): each release is good for one transfer. */
+  served: ServedLog;
+  /** The chain's time now (the last block's), ms: a release is answered within SERVED_WINDOW_MS of its block. */
+  now(): number;
 }
 
 /** B's side: answer a released request of `from`'s organisation with the requested fields, sealed to `from`. */
@@ -97,13 +128,15 @@ export async function serveTransfer(side: HolderSide, from: string, requestId: s
   const own = side.ownOrg();
   if (r.holder !== own) throw refusal('SHARING_NOT_HOLDER', `the request is to ${r.holder}, not to this node's organisation`);
   if (side.orgOfNode(from) !== r.org) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', `the asking node is not a node of ${r.org}, the requesting organisation`);
-  if (side.served.has(requestId)) throw refusal('SHARING_REQUEST_CLOSED', 'this request was answered already: a new read needs a new request');
   // Taken at once, so two asks of one request at the same moment cannot both be answered; given back if nothing was sent.
-  side.served.add(requestId);
+  if (!side.served.take(requestId)) throw refusal('SHARING_TRANSFER_ANSWERED', 'this node answered this request already: a new read needs a new request');
   try {
-    return await answerReleased(side, from, r);
+    const answer = await answerReleased(side, from, r);
+    // Durable before it leaves: a restart after this line never answers again.
+    await side.served.record(requestId, getRequest(side.get, requestId)?.decided?.time ?? side.now());
+    return answer;
   } catch (e) {
-    side.served.delete(requestId);
+    side.served.release(requestId);
     throw e;
   }
 }
@@ -115,6 +148,7 @@ async function answerReleased(side: HolderSide, from: string, request: SharingRe
     if (done.code !== 'OK' && done.code !== 'SHARING_REQUEST_CLOSED') throw refusal(done.code as ErrorCode, `the release was not recorded (${done.message ?? done.code})`);
     r = getRequest(side.get, r.id)!;
   }
+  if (r.status === 'released' && r.decided !== undefined && r.decided.time + SERVED_WINDOW_MS <= side.now()) throw refusal('SHARING_RELEASE_STALE', 'the release is older than the window in which the holder answers it');
   if (r.status !== 'released') throw refusal((r.decided?.code as ErrorCode | undefined) ?? 'SHARING_TRANSFER_NOT_ALLOWED', `the request is ${r.status}${r.decided?.code ? ` (${r.decided.code})` : ''}: nothing is sent`);
   const ids = side.store.find(r.dataset, r.subject).filter((id) => getRecord(side.get, id)?.status === 'held').slice(0, RECORDS_PER_TRANSFER_MAX);
   if (ids.length === 0) throw refusal('SHARING_RECORD_NOT_HELD', `this node holds no record of the subject in ${r.dataset}`);
@@ -172,6 +206,51 @@ export async function acceptReplica(side: HolderSide, from: string, m: Extract<T
   const content = m.envelope.recordId === m.recordId && m.envelope.kind === 'record' ? (open(m.envelope, side.nodeKey, sharedSecret) as PrivateRecord | undefined) : undefined;
   if (!content || content.dataset !== rec.dataset || !sameCommitment(recordCommitment(content), rec.commitment)) throw refusal('SHARING_COMMITMENT_MISMATCH', `the copy of record ${m.recordId.slice(0, 16)}… does not match its commitment on the chain`);
   await side.store.save(m.envelope, { dataset: m.dataset, subject: m.subject });
+}
+
+/**
+ * Re-wrap, the holder's side (spec §11): which held records the asking node's organisation may hold
+ * (ids only, a page at a time). Answered to a node of any active member; the list is empty for one
+ * that may hold nothing.
+ */
+export function serveHoldings(side: HolderSide, from: string, after: string | undefined): HoldingsAnswer {
+  const org = side.orgOfNode(from);
+  if (org === undefined) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', 'the asking node is no active member organisation\'s node');
+  const ids = side.store
+    .ids()
+    .filter((id) => (after === undefined || id > after) && mayHold(side.get, id, org))
+    .sort();
+  const page = ids.slice(0, HOLDINGS_PAGE_MAX);
+  return { ids: page, ...(ids.length > HOLDINGS_PAGE_MAX ? { next: page[page.length - 1]! } : {}) };
+}
+
+/**
+ * Re-wrap: the key of each asked record, wrapped for the asking node alone — only if the chain lists that
+ * node's organisation as a holder of the record and the record is held. The record is not decrypted here.
+ */
+export async function serveRewrap(side: HolderSide, from: string, recordIds: readonly string[], sharedSecret: (pub: Uint8Array) => Uint8Array): Promise<RewrapAnswer> {
+  const org = side.orgOfNode(from);
+  const records: RewrapAnswer['records'] = [];
+  for (const recordId of recordIds) {
+    if (org === undefined || !mayHold(side.get, recordId, org)) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', `the asking node's organisation may not hold record ${recordId.slice(0, 16)}…`);
+    const copy = await side.store.copyOf(recordId);
+    const envelope = copy ? rewrap(copy.envelope, side.nodeKey, sharedSecret, [from], side.random) : undefined;
+    if (copy && envelope) records.push({ recordId, dataset: copy.dataset, subject: copy.subject, envelope });
+  }
+  return { records };
+}
+
+/** Re-wrap, the new node's side: keep a copy only of a held record its organisation may hold, from a node of a holder, that matches its commitment. */
+export async function acceptRewrapped(side: HolderSide, from: string, item: RewrapAnswer['records'][number], sharedSecret: (pub: Uint8Array) => Uint8Array): Promise<void> {
+  const rec = getRecord(side.get, item.recordId);
+  const own = side.ownOrg();
+  if (!rec || rec.status !== 'held' || own === undefined || !rec.holders.includes(own)) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', "this node's organisation may not hold the record");
+  const sender = side.orgOfNode(from);
+  if (sender === undefined || !rec.holders.includes(sender)) throw refusal('SHARING_TRANSFER_NOT_ALLOWED', 'the sending node is no node of a holder of the record');
+  if (envelopeProblem(item.envelope) !== undefined || typeof item.dataset !== 'string' || typeof item.subject !== 'string') throw refusal('SHARING_COMMITMENT_MISMATCH', 'a re-wrapped record is malformed');
+  const content = item.envelope.recordId === item.recordId && item.envelope.kind === 'record' ? (open(item.envelope, side.nodeKey, sharedSecret) as PrivateRecord | undefined) : undefined;
+  if (!content || content.dataset !== rec.dataset || item.dataset !== rec.dataset || !sameCommitment(recordCommitment(content), rec.commitment)) throw refusal('SHARING_COMMITMENT_MISMATCH', `the re-wrapped record ${item.recordId.slice(0, 16)}… does not match its commitment on the chain`);
+  await side.store.save(item.envelope, { dataset: item.dataset, subject: item.subject });
 }
 
 /** The node keys of an organisation's nodes (on the chain), for sealing and for finding its nodes. */

@@ -16,11 +16,11 @@ import { x25519, x25519PublicOf, x25519SecretFromEd25519Seed } from '../../crypt
 import type { PolityError } from '../../ledger/errors.js';
 import { ORG_INDEX_KEY, orgKey } from '../../runtime/membership.js';
 import { createLogger } from '../../node/log.js';
-import type { HostContext } from '../../node/service-host.js';
+import type { HostContext, HostPeers } from '../../node/service-host.js';
 import type { ChainReads, CommittedBlock } from '../../node/chain-state.js';
 import { tempDir } from '../../../test/helpers.js';
 import { disclose, newRecord, recordCommitment, seal } from './envelope.js';
-import { recordKey, requestKey, type RecordCommitment, type SharingRequest } from './module.js';
+import { datasetKey, erasureKey, erasuresOfKey, recordKey, requestKey, type RecordCommitment, type SharingRequest } from './module.js';
 import { createSharingHost } from './host.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
@@ -124,4 +124,152 @@ test('a record ordered erased is destroyed and confirmed, at the block and by a 
   (purge[0] as { settled?: (o: unknown) => void }).settled?.({ status: 'committed', height: 5, txIndex: 0, txId: 'ee'.repeat(32), result: { txId: 'ee'.repeat(32), code: 'OK', events: [] } });
   await late.erasures();
   await late.close!();
+});
+
+test('a holder that restarts never answers a released request a second time (SHARING_TRANSFER_ANSWERED)', async () => {
+  const w = await world(nodeB);
+  const envelope = seal(w.record, 'record', [nodeB.publicKey], random);
+  const ask = new TextEncoder().encode(JSON.stringify({ type: 'transfer', request: w.request.id }));
+  const first = createSharingHost(w.ctx);
+  await first.open!();
+  await first.store.save(envelope, { dataset: 'residents', subject: 'did:key:z6MkS' });
+  const answer = JSON.parse(new TextDecoder().decode(await first.onPeerRequest!(nodeA.publicKey, ask))) as { records: unknown[] };
+  assert.equal(answer.records.length, 1);
+  await assert.rejects(first.onPeerRequest!(nodeA.publicKey, ask), (e: PolityError) => e.code === 'SHARING_TRANSFER_ANSWERED');
+  await first.close!();
+  // The node restarts: what it answered is read back from <data>/sharing/, not forgotten with the process.
+  const again = createSharingHost(w.ctx);
+  await again.open!();
+  await assert.rejects(again.onPeerRequest!(nodeA.publicKey, ask), (e: PolityError) => e.code === 'SHARING_TRANSFER_ANSWERED', 'answered twice after a restart');
+  await again.close!();
+});
+
+test('a record file whose commitment never lands is destroyed after a bounded wait; one whose commitment lands is kept', async () => {
+  const orphanWaitMs = 10 * 60_000; // host.ts ORPHAN_WAIT_MS
+  const w = await world(nodeB);
+  const committed = seal(w.record, 'record', [nodeB.publicKey], random);
+  const orphan = seal(newRecord('residents', { name: 'Orphan', nationalId: 'CANARY-H-2' }, random), 'record', [nodeB.publicKey], random);
+  // The node saved both, then stopped before the second's commitment was recorded.
+  const before = createSharingHost(w.ctx);
+  await before.store.open();
+  await before.store.save(committed, { dataset: 'residents', subject: 'did:key:z6MkS' });
+  await before.store.save(orphan, { dataset: 'residents', subject: 'did:key:z6MkS' });
+  const host = createSharingHost(w.ctx);
+  await host.open!(); // chain time 10
+  host.afterCommit!({ block: { header: { time: 10 + orphanWaitMs - 1 } }, changes: new Map() } as unknown as CommittedBlock);
+  await host.erasures();
+  assert.deepEqual([...host.held()].sort(), [committed.recordId, orphan.recordId].sort(), 'kept while its commitment may still land');
+  host.afterCommit!({ block: { header: { time: 10 + orphanWaitMs } }, changes: new Map() } as unknown as CommittedBlock);
+  await host.erasures();
+  assert.deepEqual(host.held(), [committed.recordId], 'the orphan is destroyed once the wait is over');
+  const { readdir } = await import('node:fs/promises');
+  assert.deepEqual((await readdir(host.store.dir)).filter((n) => n.startsWith(orphan.recordId)), []);
+  await host.close!();
+});
+
+test('a holder node that is down when a record is stored gets its copy when it returns, also after the storing node restarts', async () => {
+  const w = await world(nodeB); // the registry's node stores; the tax office (nodeA) is a holder too
+  w.state.set(datasetKey('registry', 'residents'), { name: 'residents', org: 'registry', version: 1 } as unknown as Json);
+  let connected: string[] = [];
+  const received: { type: string; recordId: string; envelope: { wraps: { node: string }[] } }[] = [];
+  (w.ctx as { peers: HostPeers }).peers = {
+    connectedPeers: () => connected,
+    request: async (peer, data) => {
+      if (!connected.includes(peer)) throw new Error('not connected');
+      received.push(JSON.parse(new TextDecoder().decode(data)));
+      return new TextEncoder().encode('{"ok":true}');
+    },
+  };
+  const host = createSharingHost(w.ctx);
+  await host.open!();
+  // The chain side: each commit the node offers is recorded.
+  let height = 10;
+  const chain = setInterval(async () => {
+    for (const c of await host.contribute!({ height, txsMax: 10, bytesMax: 1 << 20 })) {
+      const a = c.body.args as { recordId: string; dataset: string; commitment: string; holders: string[]; retentionUntil: number };
+      if (c.body.action === 'commit') w.state.set(recordKey(a.recordId), { ...a, org: 'registry', datasetVersion: 1, height, time: 10, status: 'held' } as unknown as Json);
+      (c as { settled?: (o: unknown) => void }).settled?.({ status: 'committed', height, txIndex: 0, txId: 'ee'.repeat(32), result: { txId: 'ee'.repeat(32), code: 'OK', events: [] } });
+      height++;
+    }
+  }, 5);
+  try {
+    const stored = await host.storeRecord({ dataset: 'residents', subject: 'did:key:z6MkT', fields: { name: 'Bo', nationalId: 'CANARY-H-3' }, holders: ['tax'], retentionUntil: 9e12 });
+    assert.equal(stored.replicatedTo, 0, 'the tax office node is down');
+    await host.close!();
+    // The storing node restarts; then the tax office's node comes back.
+    const again = createSharingHost(w.ctx);
+    await again.open!();
+    connected = [nodeA.publicKey];
+    while (received.length === 0) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(received[0]!.type, 'replicate');
+    assert.equal(received[0]!.recordId, stored.recordId);
+    assert.ok(received[0]!.envelope.wraps.some((x) => x.node === nodeA.publicKey), 'sealed for the tax office node');
+    await again.close!();
+  } finally {
+    clearInterval(chain);
+  }
+});
+
+test("the holder's node carries out the subject's erasure request from the chain: at the block, and a node that starts after it", async () => {
+  const w = await world(nodeB);
+  const mine = seal(w.record, 'record', [nodeB.publicKey], random);
+  const otherRecord = newRecord('residents', { name: 'Someone else' }, random);
+  w.state.set(recordKey(otherRecord.recordId), { ...(w.state.get(recordKey(w.record.recordId)) as object), recordId: otherRecord.recordId, commitment: recordCommitment(otherRecord) } as unknown as Json);
+  const id = 'ef'.repeat(32);
+  w.state.set(erasureKey(id), { erasure: { type: 'polity-sharing-erasure', v: 1, chainId: 'c', id, subject: 'did:key:z6MkS', holder: 'registry', dataset: 'residents' }, signature: '00'.repeat(64), height: 5, time: 5, txId: 'ab'.repeat(32), records: [] } as unknown as Json);
+  w.state.set(erasuresOfKey('registry', 'residents', 'did:key:z6MkS'), [id]);
+  const offered = async (host: ReturnType<typeof createSharingHost>, height: number) => {
+    let out: readonly { body: { action: string; args: Json } }[] = [];
+    while (out.length === 0) {
+      await new Promise((r) => setTimeout(r, 5));
+      out = await host.contribute!({ height, txsMax: 10, bytesMax: 1 << 20 });
+    }
+    return out;
+  };
+  const host = createSharingHost(w.ctx);
+  await host.open!();
+  await host.store.save(mine, { dataset: 'residents', subject: 'did:key:z6MkS' });
+  await host.store.save(seal(otherRecord, 'record', [nodeB.publicKey], random), { dataset: 'residents', subject: 'did:key:z6MkOther' });
+  host.afterCommit!({ block: { header: { time: 11 } }, changes: new Map([[erasureKey(id), null]]) } as unknown as CommittedBlock);
+  const at = await offered(host, 6);
+  assert.deepEqual(at.map((c) => [c.body.action, c.body.args]), [['erase', { recordId: w.record.recordId, reason: 'subject-request', erasure: id }]], "only the subject's record");
+  await host.close!();
+  // A node that was down when the request landed carries it out when it starts.
+  const late = createSharingHost(w.ctx);
+  await late.open!();
+  const atStart = await offered(late, 7);
+  assert.deepEqual(atStart.map((c) => [c.body.action, c.body.args]), [['erase', { recordId: w.record.recordId, reason: 'subject-request', erasure: id }]]);
+  await late.close!();
+});
+
+test("a node added to a holder organisation later gets older records re-wrapped for its key by a node of its organisation, checked against the commitment; another organisation's node gets nothing", async () => {
+  const nodeC = generateKeyPair(); // the registry's new node
+  const w = await world(nodeB);
+  w.state.set(orgKey('registry'), { id: 'registry', status: 'active', nodes: [nodeB.publicKey, nodeC.publicKey], admins: [], permissions: ['sharing'] } as unknown as Json);
+  // Sealed before the new node existed: a wrap for nodeB only.
+  const old = createSharingHost(w.ctx);
+  await old.open!();
+  await old.store.save(seal(w.record, 'record', [nodeB.publicKey], random), { dataset: 'residents', subject: 'did:key:z6MkS' });
+  const secretC = x25519SecretFromEd25519Seed(fromHex(nodeC.secretKey));
+  const ctxC: HostContext = {
+    ...w.ctx,
+    dataDir: await tempDir('polity-sharing-host-c-'),
+    nodeKey: nodeC.publicKey,
+    keyAgreement: { publicKey: x25519PublicOf(secretC), sharedSecret: (p) => x25519(secretC, p) },
+    peers: { connectedPeers: () => [nodeB.publicKey], request: async (_peer, data) => old.onPeerRequest!(nodeC.publicKey, data) },
+  };
+  const fresh = createSharingHost(ctxC);
+  await fresh.open!();
+  while (!fresh.held().includes(w.record.recordId)) await new Promise((r) => setTimeout(r, 50));
+  const file = await fresh.store.copyOf(w.record.recordId);
+  assert.deepEqual(file!.envelope.wraps.map((x) => x.node), [nodeC.publicKey], "the new node's copy carries its own wrap only");
+  assert.equal(file!.subject, 'did:key:z6MkS');
+  const { record } = await fresh.store.read(w.record.recordId, recordCommitment(w.record), async () => 'entry');
+  assert.deepEqual(record.fields, w.record.fields, 'it opens with the new key and matches the commitment');
+  // A node of an organisation that may not hold the record asks: refused, nothing sent.
+  const asks = (m: object) => old.onPeerRequest!(nodeA.publicKey, new TextEncoder().encode(JSON.stringify(m)));
+  await assert.rejects(asks({ type: 'rewrap', recordIds: [w.record.recordId] }), (e: PolityError) => e.code === 'SHARING_TRANSFER_NOT_ALLOWED');
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(await asks({ type: 'holdings' }))).ids, [], 'no ids for an organisation that holds nothing');
+  await fresh.close!();
+  await old.close!();
 });

@@ -13,16 +13,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { canonicalHash } from '../../crypto/canonical-json.js';
-import { toHex } from '../../crypto/bytes.js';
-import { generateKeyPair, type KeyPair } from '../../crypto/ed25519.js';
+import { canonicalHash, canonicalJson } from '../../crypto/canonical-json.js';
+import { toHex, utf8Encode } from '../../crypto/bytes.js';
+import { generateKeyPair, signBytes, type KeyPair } from '../../crypto/ed25519.js';
 import { builtinModules } from '../index.js';
 import { createTestChain, testGenesis, testOrg, type TestChain } from '../test-chain.js';
 import { signConsent as signOrgConsent } from '../org/consent-sign.js';
 import type { Consent } from './consent.js';
 import { signConsent, signRevocation } from './consent-sign.js';
 import { subjectKeyPair, subjectPseudonym } from './pseudonym.js';
-import { accessKey, consentProblem, getRecord, getRequest, mayHold, recordKey, releaseProblem, sharingModule, type AccessEntry, type DatasetVersion } from './module.js';
+import { accessKey, consentProblem, erasuresOf, getErasureRequest, getRecord, getRequest, mayHold, recordKey, releaseProblem, sharingModule, type AccessEntry, type DatasetVersion } from './module.js';
 import { accessOf, consentsOf, consentState, datasetHistory, datasetsOf, directory, requestsTo } from './queries.js';
 
 const MODULES = builtinModules.some((m) => m.name === 'sharing') ? builtinModules : [...builtinModules, sharingModule];
@@ -379,4 +379,38 @@ test("refuseTransfer: the recipient's node records a refused transfer of a relea
   assert.deepEqual([entry(w, r.txId).outcome, entry(w, r.txId).code, entry(w, r.txId).org], ['refused', 'SHARING_COMMITMENT_MISMATCH', 'bank']);
   assert.equal(w.chain.run(w.requester, 'sharing', 'refuseTransfer', { request: a.id, code: 'SHARING_COMMITMENT_MISMATCH' }).code, 'SHARING_REQUEST_CLOSED');
   assert.equal(w.chain.run(w.requester, 'sharing', 'refuseTransfer', { request: hex32(), code: 'SHARING_COMMITMENT_MISMATCH' }).code, 'SHARING_REQUEST_UNKNOWN');
+});
+
+test("the subject's erasure request is on the chain: signed by the pseudonym, for a held record of the holder's dataset, once; the holder's erase names it", () => {
+  const w = world();
+  const now = w.chain.genesis.genesisTime;
+  const recordId = hex32();
+  const other = hex32();
+  for (const id of [recordId, other]) assert.equal(w.chain.run(w.steward, 'sharing', 'commit', { recordId: id, dataset: 'residents', commitment: hex32(), holders: ['registry', 'clinic'], retentionUntil: now + 100 * DAY }).code, 'OK');
+  const doc = (more: Record<string, unknown> = {}) => ({ type: 'polity-sharing-erasure', v: 1, chainId: w.chain.genesis.chainId, id: hex32(), subject: w.subject, holder: 'registry', dataset: 'residents', recordId, ...more });
+  // The exact bytes signed: a domain, then the RFC 8785 JSON of the document (as consents).
+  const sign = (d: object, key = w.subjectKeys): string => signBytes(key.secretKey, utf8Encode(`polity-sharing-erasure:v1:${canonicalJson(d as never)}`));
+  const ask = (d: object, key = w.subjectKeys) => w.chain.run(w.stranger, 'sharing', 'requestErasure', { erasure: d, signature: sign(d, key) });
+  assert.equal(ask(doc(), w.stranger).code, 'SHARING_ERASURE_FORGED', 'only the subject');
+  assert.equal(ask(doc({ chainId: 'another-chain' })).code, 'SHARING_ERASURE_FORGED');
+  assert.equal(ask(doc({ recordId: hex32() })).code, 'SHARING_RECORD_UNKNOWN', 'the record exists');
+  assert.equal(ask(doc({ dataset: 'tax-returns' })).code, 'SHARING_DATASET_UNKNOWN');
+  const first = doc();
+  assert.equal(ask(first).code, 'OK');
+  assert.equal(w.chain.run(w.stranger, 'sharing', 'requestErasure', { erasure: first, signature: sign(first) }).code, 'SHARING_ERASURE_EXISTS', 'a replayed request');
+  const e = getErasureRequest(w.chain.get, first.id)!;
+  assert.equal(e.erasure.subject, w.subject);
+  assert.deepEqual(e.records, []);
+  // The holder carries it out: its erase names the request; another record than the one named is refused.
+  assert.equal(w.chain.run(w.registryNode, 'sharing', 'erase', { recordId: other, reason: 'subject-request', erasure: first.id }).code, 'SHARING_INVALID');
+  assert.equal(w.chain.run(w.registryNode, 'sharing', 'erase', { recordId, reason: 'subject-request', erasure: first.id }).code, 'OK');
+  assert.equal(getRecord(w.chain.get, recordId)!.status, 'erasing');
+  assert.deepEqual(getErasureRequest(w.chain.get, first.id)!.records, [recordId]);
+  assert.equal(ask(doc()).code, 'SHARING_RECORD_ERASED', 'not already erased or purged');
+  // A request naming no record: every record of the subject the holder files in the dataset.
+  const all = doc({ recordId: undefined });
+  delete (all as { recordId?: string }).recordId;
+  assert.equal(ask(all).code, 'OK');
+  assert.equal(w.chain.run(w.registryNode, 'sharing', 'erase', { recordId: other, reason: 'subject-request', erasure: all.id }).code, 'OK');
+  assert.deepEqual(erasuresOf(w.chain.get, 'registry', 'residents', w.subject), [first.id, all.id]);
 });

@@ -45,6 +45,8 @@
  *   sharing/access/<entryId>                 -> AccessEntry (entryId: the id of the transaction that wrote it)
  *   sharing/subject/<s>/access               -> count of the subject's entries
  *   sharing/subject/<s>/access/<page>        -> [entryId, …] (PAGE_SIZE a page)
+ *   sharing/erasure/<id>                     -> ErasureRequest (the subject's, signed)
+ *   sharing/erasure-of/<holder>/<dataset>/<s> -> [erasure id, …] (≤ ERASURES_PER_SUBJECT_MAX)
  *   sharing/transfer-refused/<request>       -> entryId of the recipient's refusal of a released transfer
  *
  * Actions (access: see each action; "holder side" = an official of the
@@ -57,7 +59,8 @@
  *   release {request}                                                      holder side of the request's holder
  *   decline {request, reason}                                              data-steward of the holder
  *   logAccess {dataset, fields, subject, purpose, consent?|legalBasis?, official?, channel, refused?}   holder side
- *   erase {recordId, reason}                                               holder side of the record's owner
+ *   erase {recordId, reason, erasure?}                                     holder side of the record's owner
+ *   requestErasure {erasure, signature}                                    anyone, signed by the subject's pseudonym
  *   purge {recordId}                                                       holder side of a holder
  *   refuseTransfer {request, code}                                         a node (or data-requester) of the request's recipient
  */
@@ -74,7 +77,7 @@ import { callerOf, getOrg, ORG_ID_RE, ORG_INDEX_KEY } from '../../runtime/member
 import { firstSchemaError } from '../../runtime/registry.js';
 import { Hex32, OrgId } from '../schemas.js';
 import { currentDidKey } from '../did/module.js';
-import { Consent, consentMessage, DatasetName, FieldName, Fields, Purpose, revokeMessage, Signature, Subject, DATASET_NAME_RE, FIELDS_MAX } from './consent.js';
+import { Consent, consentMessage, erasureMessage, ErasureDocSchema, type ErasureDoc, DatasetName, FieldName, Fields, Purpose, revokeMessage, Signature, Subject, DATASET_NAME_RE, FIELDS_MAX } from './consent.js';
 import { signedBy } from './consent-sign.js';
 
 export const SHARING_MODULE = 'sharing';
@@ -117,6 +120,8 @@ export const queuePageKey = (holder: string, page: number): string => `sharing/q
 export const accessKey = (entryId: string): string => `sharing/access/${entryId}`;
 export const subjectAccessCountKey = (subject: string): string => `sharing/subject/${subjectHash(subject)}/access`;
 export const transferRefusedKey = (request: string): string => `sharing/transfer-refused/${request}`;
+export const erasureKey = (id: string): string => `sharing/erasure/${id}`;
+export const erasuresOfKey = (holder: string, dataset: string, subject: string): string => `sharing/erasure-of/${holder}/${dataset}/${subjectHash(subject)}`;
 export const subjectAccessPageKey = (subject: string, page: number): string => `sharing/subject/${subjectHash(subject)}/access/${page}`;
 
 export const SENSITIVITIES = ['public', 'internal', 'personal', 'special'] as const;
@@ -184,6 +189,11 @@ export interface DatasetVersion {
   /** The key that signed the change. */
   key: string;
 }
+
+/** Erasure requests one subject pseudonym may make (one holder's dataset). */
+export const ERASURES_PER_SUBJECT_MAX = 100;
+/** Records one erasure request may carry out (the subject's records in one dataset). */
+export const RECORDS_PER_ERASURE_MAX = 1_000;
 
 export const CommitArgs = Type.Object(
   {
@@ -281,7 +291,27 @@ export const LogAccessArgs = Type.Object(
   { additionalProperties: false },
 );
 export type LogAccessArgs = Static<typeof LogAccessArgs>;
-export const EraseArgs = Type.Object({ recordId: Hex32, reason: Type.Union(ERASE_REASONS.map((r) => Type.Literal(r))) }, { additionalProperties: false });
+export const EraseArgs = Type.Object(
+  {
+    recordId: Hex32,
+    reason: Type.Union(ERASE_REASONS.map((r) => Type.Literal(r))),
+    /** The subject's erasure request this carries out (reason subject-request). */
+    erasure: Type.Optional(Hex32),
+  },
+  { additionalProperties: false },
+);
+export const RequestErasureArgs = Type.Object({ erasure: ErasureDocSchema, signature: Signature }, { additionalProperties: false });
+
+/** A subject's erasure request on the chain, and the records its holder erased for it. */
+export interface ErasureRequest {
+  erasure: ErasureDoc;
+  signature: string;
+  height: number;
+  time: number;
+  txId: string;
+  /** Records the holder ordered erased for this request. */
+  records: string[];
+}
 export const PurgeArgs = Type.Object({ recordId: Hex32 }, { additionalProperties: false });
 export const RefuseTransferArgs = Type.Object({ request: Hex32, code: Type.String({ pattern: '^SHARING_[A-Z_]{1,48}$' }) }, { additionalProperties: false });
 
@@ -318,6 +348,9 @@ export function getDataset(get: Get, org: string, name: string): Dataset | undef
 export const getRecord = (get: Get, recordId: string): RecordCommitment | undefined => get(recordKey(recordId)) as unknown as RecordCommitment | undefined;
 export const getConsent = (get: Get, id: string): ConsentRecord | undefined => get(consentKey(id)) as unknown as ConsentRecord | undefined;
 export const getRequest = (get: Get, id: string): SharingRequest | undefined => get(requestKey(id)) as unknown as SharingRequest | undefined;
+export const getErasureRequest = (get: Get, id: string): ErasureRequest | undefined => get(erasureKey(id)) as unknown as ErasureRequest | undefined;
+/** The ids of a subject pseudonym's erasure requests for one holder's dataset, oldest first. */
+export const erasuresOf = (get: Get, holder: string, dataset: string, subject: string): string[] => (get(erasuresOfKey(holder, dataset, subject)) as string[] | undefined) ?? [];
 export const getAccessEntry = (get: Get, id: string): AccessEntry | undefined => get(accessKey(id)) as unknown as AccessEntry | undefined;
 
 /** The key (hex) that signs for a subject DID now: a did:key's own key, a did:polity's key in force. */
@@ -625,8 +658,43 @@ function erase(ctx: ActionContext, args: Static<typeof EraseArgs>): void {
   requireHolderSide(ctx, rec.org, 'orders the erasure of its records');
   if (rec.status !== 'held') throw new PolityError('SHARING_RECORD_ERASED', `the record is ${rec.status} already`);
   if (args.reason === 'retention' && ctx.time < rec.retentionUntil) throw new PolityError('SHARING_INVALID', 'reason retention: the retention period has not ended');
+  if (args.erasure !== undefined) {
+    const req = getErasureRequest(ctx.get, args.erasure);
+    if (!req) throw new PolityError('SHARING_INVALID', 'erasure: no erasure request with this id');
+    const e = req.erasure;
+    if (args.reason !== 'subject-request' || e.holder !== rec.org || e.dataset !== rec.dataset || (e.recordId !== undefined && e.recordId !== rec.recordId)) throw new PolityError('SHARING_INVALID', "erasure: the request is for another holder, dataset or record, or the reason is not subject-request");
+    if (req.records.length >= RECORDS_PER_ERASURE_MAX) throw new PolityError('SHARING_OVERSIZED', `the erasure request carried out ${RECORDS_PER_ERASURE_MAX} erasures, its limit`);
+    ctx.set(erasureKey(args.erasure), { ...req, records: [...req.records, rec.recordId] } satisfies ErasureRequest as unknown as Json);
+  }
   ctx.set(recordKey(rec.recordId), { ...rec, status: 'erasing', erasure: { reason: args.reason, height: ctx.height, time: ctx.time, key: ctx.signer }, purged: {} } satisfies RecordCommitment as unknown as Json);
   ctx.emit({ type: 'sharing.erasureOrdered', recordId: rec.recordId, org: rec.org });
+}
+
+/**
+ * The subject asks for erasure, signed with the pseudonym key (as consents). The chain checks the
+ * signature, the dataset, the record if one is named (exists, of this holder's dataset, held), and that
+ * the id is new. Which records are the subject's only the holder knows (it files them under the
+ * pseudonym; the chain never links a record to a subject), so the holder's node carries it out with
+ * `erase {…, erasure}` for each of them (host.ts).
+ */
+function requestErasure(ctx: ActionContext, args: Static<typeof RequestErasureArgs>): void {
+  const e = args.erasure;
+  if (e.chainId !== ctx.chainId) throw new PolityError('SHARING_ERASURE_FORGED', `the erasure request is for chain ${e.chainId.slice(0, 64)}, not this one`);
+  const key = subjectKey(ctx.get, e.subject);
+  if (key === undefined || !signedBy(key, erasureMessage(e as ErasureDoc), args.signature)) throw new PolityError('SHARING_ERASURE_FORGED', "the signature is not the subject pseudonym's signature of this erasure request");
+  datasetOrThrow(ctx.get, e.holder, e.dataset);
+  if (e.recordId !== undefined) {
+    const rec = recordOrThrow(ctx.get, e.recordId);
+    if (rec.org !== e.holder || rec.dataset !== e.dataset) throw new PolityError('SHARING_RECORD_UNKNOWN', `no record with this id in ${e.holder}/${e.dataset}`);
+    if (rec.status !== 'held') throw new PolityError('SHARING_RECORD_ERASED', `the record is ${rec.status} already`);
+  }
+  if (ctx.get(erasureKey(e.id)) !== undefined) throw new PolityError('SHARING_ERASURE_EXISTS', 'an erasure request with this id is recorded already');
+  const list = erasuresOf(ctx.get, e.holder, e.dataset, e.subject);
+  if (list.length >= ERASURES_PER_SUBJECT_MAX) throw new PolityError('SHARING_OVERSIZED', `the subject made ${ERASURES_PER_SUBJECT_MAX} erasure requests for this dataset, the limit`);
+  const req: ErasureRequest = { erasure: e as ErasureDoc, signature: args.signature, height: ctx.height, time: ctx.time, txId: ctx.txId, records: [] };
+  ctx.set(erasureKey(e.id), req as unknown as Json);
+  ctx.set(erasuresOfKey(e.holder, e.dataset, e.subject), [...list, e.id]);
+  ctx.emit({ type: 'sharing.erasureRequested', erasure: e.id, holder: e.holder, dataset: e.dataset });
 }
 
 function purge(ctx: ActionContext, args: Static<typeof PurgeArgs>): void {
@@ -730,6 +798,12 @@ export const sharingModule: ModuleDefinition = {
       args: EraseArgs,
       description: "The record's organisation (a data-steward or a node) orders its erasure on every holder: on the subject's request, at the end of retention, by court order or to correct an error.",
       execute: erase,
+    }),
+    requestErasure: defineAction({
+      access: 'anyone',
+      args: RequestErasureArgs,
+      description: "Records the subject's erasure request, signed with the pseudonym's key (as consents): of one record, or of every record the holder files under the pseudonym in the dataset. Anyone may submit it; the holder's node carries it out with `erase`.",
+      execute: requestErasure,
     }),
     refuseTransfer: defineAction({
       access: 'anyone',

@@ -5,6 +5,7 @@
  * own organisation: the node holds that organisation's records, and the
  * answers carry personal data.
  *
+ *   GET  /v1/sharing/store/records            an official lists the records the node holds (ids and datasets)
  *   POST /v1/sharing/store/records            a data-steward stores a record (its commitment goes on the chain)
  *   POST /v1/sharing/store/records/{id}/read  an official reads one of the organisation's records (the access entry first)
  *   POST /v1/sharing/store/fetch              the official who made a request fetches what it names from the holder
@@ -16,10 +17,12 @@ import { callerOf } from '../../runtime/membership.js';
 import { errorResponses } from '../../schemas/common.js';
 import type { SharingHostApi } from './host.js';
 import { nodeOrgOf } from './module.js';
-import { FetchBody, FetchView, ReadOwnBody, ReadOwnView, RecordParams, StoreRecordBody, StoredRecordView } from './schemas-store.js';
+import { FetchBody, FetchView, HeldRecordsView, ReadOwnBody, ReadOwnView, RecordParams, StoreRecordBody, StoredRecordView } from './schemas-store.js';
 import './errors-store.js';
 
 const TAG = 'sharing';
+/** Records one listing shows. */
+const HELD_LIST_MAX = 1_000;
 
 export const sharingStoreRoutes: ServiceRoutes<SharingHostApi | undefined> = (app, { node, host, auth, get }) => {
   const hostOrThrow = (): SharingHostApi => {
@@ -35,6 +38,15 @@ export const sharingStoreRoutes: ServiceRoutes<SharingHostApi | undefined> = (ap
     if (roles && !caller.admin && !roles.some((r) => caller.roles.includes(r))) throw new PolityError('SHARING_NOT_HOLDER', `expected an official with the role ${roles.join(' or ')}`);
     return principal.publicKey;
   };
+
+  app.get(
+    '/v1/sharing/store/records',
+    { schema: { operationId: 'listHeldSharingRecords', tags: [TAG], summary: "An official of the node's organisation lists the records its node holds — ids and datasets only, no subject and no value — to choose one to open (the organisation console does).", security: [...SIGNED_OR_SESSION], response: { 200: HeldRecordsView, ...errorResponses(401, 403) } } },
+    async (request) => {
+      await officialOf(request);
+      return hostOrThrow().heldRecords(HELD_LIST_MAX);
+    },
+  );
 
   app.post(
     '/v1/sharing/store/records',
@@ -53,7 +65,7 @@ export const sharingStoreRoutes: ServiceRoutes<SharingHostApi | undefined> = (ap
     async (request) => {
       const official = await officialOf(request);
       const b = request.body;
-      return hostOrThrow().readOwn({ recordId: request.params.id, official, fields: b.fields, purpose: b.purpose, ...(b.consent ? { consent: b.consent } : {}), ...(b.legalBasis ? { legalBasis: b.legalBasis } : {}) });
+      return hostOrThrow().readOwn({ recordId: request.params.id, official, fields: b.fields, purpose: b.purpose, ...(b.consent ? { consent: b.consent } : {}), ...(b.legalBasis ? { legalBasis: b.legalBasis } : {}), ...(b.channel ? { channel: b.channel } : {}) });
     },
   );
 

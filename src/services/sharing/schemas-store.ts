@@ -26,13 +26,26 @@ export const StoreRecordBody = Type.Object(
   { additionalProperties: false },
 );
 export type StoreRecordBody = Static<typeof StoreRecordBody>;
-export const StoredRecordView = Type.Object({ recordId: Hex32, commitment: Hex32, height: Type.Integer(), replicatedTo: Type.Integer({ description: "nodes of the other holders that took their copy now (the others get none: replication is at storing time)" }) });
+export const StoredRecordView = Type.Object({ recordId: Hex32, commitment: Hex32, height: Type.Integer(), replicatedTo: Type.Integer({ description: "nodes of the other holders that took their copy now (the others are offered it again, with backoff, until they have it or the record is erased)" }) });
 
 export const RecordParams = Type.Object({ id: Hex32 });
 export const ReadOwnBody = Type.Object(
-  { fields: Fields, purpose: Purpose, consent: Type.Optional(Hex32), legalBasis: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) },
+  {
+    fields: Fields,
+    purpose: Purpose,
+    consent: Type.Optional(Hex32),
+    legalBasis: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /** Where the official reads: a program through the API (the default), or a person in the organisation console (/data-sharing). The entry says which. */
+    channel: Type.Optional(Type.Union([Type.Literal('api'), Type.Literal('console')])),
+  },
   { additionalProperties: false },
 );
+/** The records the node holds for its organisation: ids and datasets only (no subject, no value). */
+export const HeldRecordsView = Type.Object({
+  records: Type.Array(Type.Object({ recordId: Hex32, dataset: DatasetName })),
+  /** All records held (the list shows the first 1,000). */
+  total: Type.Integer(),
+});
 export const ReadOwnView = Type.Object({ recordId: Hex32, entry: Hex32, fields: RecordFieldsSchema });
 
 export const FetchBody = Type.Object({ request: Hex32 }, { additionalProperties: false });
