@@ -385,7 +385,7 @@ function ValidatorsEditor(props: { values: Values; set: <K extends keyof Values>
       </p>
       {solo ? (
         <Notice tone="warn">
-          <p>This chain has one validator and runs solo consensus: its validator set is fixed by its genesis, and the chain will refuse a change (VALIDATORS_SOLO_CHAIN).</p>
+          <p>This chain has one validator and runs solo consensus (a pilot). A new set of at least two validators grows it into a BFT network without a new genesis, so its receipts stay valid: the pilot stops before the new set's first height, and restarts with the new validators' network settings (README, “Grow a pilot into a network”).</p>
         </Notice>
       ) : null}
       <DataTable
