@@ -110,6 +110,8 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
   const inFlight = new Map<string, InFlight>();
   let indexing: Promise<void> = Promise.resolve();
   let pumping = false;
+  /** The running pump, awaited at close so no leaves are written to a closed store. */
+  let pumpRun: Promise<void> = Promise.resolve();
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
 
@@ -199,7 +201,7 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
   function pump(): void {
     if (pumping || closed || !ctx.running()) return;
     pumping = true;
-    void (async () => {
+    pumpRun = (async () => {
       try {
         while (!closed && inFlight.size < IN_FLIGHT_MAX && aggregator.pendingCount + aggregator.sealingCount > 0) {
           let refused = false;
@@ -294,6 +296,7 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
     async close() {
       closed = true;
       if (retry) clearTimeout(retry);
+      await pumpRun;
       await indexing;
       await pool.close();
       await index.close();
