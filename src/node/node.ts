@@ -190,6 +190,9 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     attachment: (txId) => chain.attachment(txId),
     workAvailable: () => consensus?.workAvailable(),
     running: () => consensus?.failure === undefined,
+    signOwnTx: (body) => signTx({ v: 1, chainId: chain.chainId, ...body, signer: nodeKey }, options.nodeSecretKey),
+    // Bound when admission exists (below); hosts submit only after they are opened.
+    submitOwnTx: (tx) => admission.submit([tx]).then((outcomes) => outcomes[0]!),
     keyAgreement: { publicKey: x25519PublicOf(agreeSecret), sharedSecret: (publicKey) => x25519(agreeSecret, publicKey) },
   };
   const hostPeers = (service: string): HostContext['peers'] => ({

@@ -28,6 +28,18 @@
  *   contribution is later settled: committed, failed (in the block, with a
  *   failed result) or abandoned (over the block's limits, or the block
  *   was not the one committed), so a host can requeue or forget its work.
+ * - `HostContext.signOwnTx` and `submitOwnTx`: a transaction signed with
+ *   the node key that goes through the node's mempool like any client's,
+ *   so whichever validator proposes next includes it (peers receive it by
+ *   gossip), where a contribution waits for this node's own turn to
+ *   propose, one block in four with four validators, and never comes on a
+ *   node that does not propose (an observer, a retired validator). The
+ *   notary's aggregation batches go this way. The host picks the nonce (its
+ *   transactions in flight run on from the committed one) and an
+ *   `expiresAt` height, after which it knows the transaction can no longer
+ *   commit. A contribution made meanwhile at the same nonce comes first in
+ *   its block, and the mempool one then fails with `TX_NONCE_USED`: the host
+ *   sees the failed result and submits its work again.
  * - `afterCommit`: every committed block with its results and state
  *   changes, after it is durable and visible in the chain reads.
  * - `onEvidence`: the equivocations the node's consensus engine caught.
@@ -52,6 +64,7 @@ import type { Json } from '../crypto/canonical-json.js';
 import type { Genesis } from '../ledger/genesis.js';
 import type { TxResult } from '../ledger/block.js';
 import type { Evidence } from '../ledger/votes.js';
+import type { SignedTx } from '../ledger/transaction.js';
 import type { ModuleDefinition } from '../runtime/module.js';
 import type { ChainReads, CommittedBlock } from './chain-state.js';
 import type { Logger } from './log.js';
@@ -71,10 +84,24 @@ export interface HostContext {
   workAvailable(): void;
   /** False once the node has stopped after an internal failure: take no more work then. */
   running(): boolean;
+  /** Sign a transaction with the node key (this chain, version 1); the key stays in the node. */
+  signOwnTx(body: OwnTxBody): SignedTx;
+  /** Submit a transaction the node signed to its mempool; accepted ones are gossiped to peers like any client's. */
+  submitOwnTx(tx: SignedTx): Promise<{ txId: string; status: 'accepted' } | { txId?: string; status: 'rejected'; code: string; message: string }>;
   /** The service request channel to this service's hosts on other nodes (none on a solo node: no peers, requests reject). */
   readonly peers: HostPeers;
   /** The node's X25519 key (the twin of its node key): its public half, and shared secrets with it. */
   readonly keyAgreement: KeyAgreement;
+}
+
+/** A transaction the node signs for a host: everything but version, chain, signer and signature. */
+export interface OwnTxBody {
+  module: string;
+  action: string;
+  args: { [key: string]: Json };
+  nonce: number;
+  /** The last height at which it may be included (spec/transactions.md). */
+  expiresAt?: number;
 }
 
 export interface HostPeers {

@@ -16,6 +16,12 @@ export const NOTARY_ERRORS = defineErrors({
     meaning:
       'the hashes queued for sealing plus those of the request would exceed the limit (8,000,000 by default; hashes already being sealed or sealed are not counted); the whole request is refused, nothing is queued; retry shortly',
   },
+  NOTARY_NO_VALIDATOR: {
+    status: 503,
+    arises: '`POST /v1/notary/batch`',
+    meaning:
+      'this node is not a validator (an observer, a retired validator) and has no open link to one, so no block would ever anchor the hashes; nothing is queued. Submit them to a validator\'s node, or retry once this node is connected',
+  },
   NOTARY_NOT_ANCHORED: {
     status: 404,
     arises: '`GET /v1/notary/receipts/{hash}`; per hash in `POST /v1/notary/receipts`',

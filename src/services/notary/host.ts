@@ -4,12 +4,25 @@
  *
  * - Aggregation (host/aggregator.ts): hashes submitted through the batch
  *   endpoint wait here, are sealed into RFC 9162 trees on worker threads
- *   (host/merkle-pool.ts), and each sealed tree is contributed to the next
- *   block this node proposes as one `notary.anchorBatch` transaction, which
- *   the node signs with its key. The batch's leaves are the transaction's
- *   attachment: stored in the block's own atomic write (under `nl/<txId>`,
- *   the layout data directories already have), so receipts can be rebuilt
- *   after any restart.
+ *   (host/merkle-pool.ts), and each sealed tree becomes one
+ *   `notary.anchorBatch` transaction, signed with the node key and
+ *   submitted to the node's mempool like a client's: peers receive it by
+ *   gossip, so whichever validator proposes next anchors it. (A
+ *   contribution to this node's own proposals waited one block in four
+ *   with four validators, and forever on an observer.) The batch's leaves
+ *   are written, synced, to the host's own store before the transaction
+ *   leaves the node (host/leaf-store.ts), so receipts can be rebuilt after
+ *   any restart. Blocks stored before this kept the leaves in the chain
+ *   store (`nl/<txId>`), where they are still read.
+ * - Forwarding limits: at most `IN_FLIGHT_MAX` batch transactions wait for
+ *   a block at once; meanwhile hashes gather into the next, larger batch
+ *   (group commit). Each carries `expiresAt` = head + `EXPIRY_BLOCKS`: one
+ *   not committed by then can no longer be, and its hashes are queued
+ *   again, as are those of a batch that failed on chain for any reason
+ *   but an identical root already anchored.
+ * - A node that is not a validator and has no link to one refuses hashes
+ *   (`NOTARY_NO_VALIDATOR`) rather than answer "pending" for hashes no
+ *   block would take.
  * - The hash index (host/hash-index.ts): document hash -> (height, tx,
  *   leaf), derived from the leaves and written after each commit, off the
  *   commit path; at `open` the blocks it missed are indexed again. Until a
@@ -17,16 +30,20 @@
  * - Look-ups and receipts (host/receipts.ts), for the notary's routes.
  *
  * Only the node that aggregated a batch holds its leaves (others see the
- * root), so receipts of aggregated hashes come from that node, as a KSI
- * gateway serves its clients.
+ * root; the transaction's signer is that node, whoever proposed its block),
+ * so receipts of aggregated hashes come from that node, as a KSI gateway
+ * serves its clients.
  */
 import { join } from 'node:path';
 import { toHex } from '../../crypto/bytes.js';
 import { assert, PolityError } from '../../ledger/errors.js';
-import type { Contribution, ContributionOutcome, HostContext, ServiceHost } from '../../node/service-host.js';
+import { decodeTx } from '../../ledger/transaction.js';
+import type { CommittedBlock } from '../../node/chain-state.js';
+import type { HostContext, ServiceHost } from '../../node/service-host.js';
 import { notaryModule } from './module.js';
 import { createNotaryAggregator, type SealedBatch } from './host/aggregator.js';
 import { createHashIndex, type HashLocation, type IndexedBatch } from './host/hash-index.js';
+import { createLeafStore } from './host/leaf-store.js';
 import { createMerklePool } from './host/merkle-pool.js';
 import { createReceiptService } from './host/receipts.js';
 import type { NotaryHostApi } from './schemas.js';
@@ -47,6 +64,19 @@ export interface NotaryHostOptions {
 
 const DEFAULTS: Required<NotaryHostOptions> = { pendingHashesMax: 8_000_000, eagerHashesMin: 20_000, cachedLeavesMax: 8_000_000, merkleWorkers: 2 };
 const ANCHOR_BATCH = 'anchorBatch';
+/** Batch transactions of this node waiting for a block at once; more hashes gather into the next batch meanwhile. */
+const IN_FLIGHT_MAX = 8;
+/** A batch transaction may be included up to this many blocks after the head it was signed at. */
+const EXPIRY_BLOCKS = 32;
+/** Wait before submitting again after the mempool refused a batch transaction (full, or the node is busy). */
+const RETRY_MS = 200;
+
+/** A batch transaction submitted and not yet seen in a block. */
+interface InFlight {
+  batch: SealedBatch;
+  nonce: number;
+  expiresAt: number;
+}
 
 export interface NotaryHost extends ServiceHost, NotaryHostApi {
   /** Where each hash was first anchored in an aggregation batch, if it was. */
@@ -62,6 +92,7 @@ export const notaryHost =
 export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = {}): NotaryHost {
   const settings = { ...DEFAULTS, ...options };
   const index = createHashIndex(join(ctx.dataDir, 'notary-index'));
+  const leaves = createLeafStore(join(ctx.dataDir, 'notary-leaves'));
   const pool = createMerklePool(settings.merkleWorkers);
   const aggregator = createNotaryAggregator(
     {
@@ -69,28 +100,46 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
       batchHashesMax: ctx.genesis.params.notaryBatchHashesMax,
       eagerHashesMin: settings.eagerHashesMin,
       cacheLeavesMax: settings.cachedLeavesMax,
-      onReady: () => ctx.workAvailable(),
+      onReady: () => pump(),
     },
     pool,
   );
   /** Committed blocks whose batches the index has not taken yet: height -> batches with their hashes. */
   const unindexed = new Map<number, { txIndex: number; hashes: readonly string[]; positions?: Map<string, number> }[]>();
-  /** Batches of the block being committed, indexed once it is (afterCommit). */
-  let toIndex: IndexedBatch[] = [];
+  /** This node's batch transactions waiting for a block, by transaction id. */
+  const inFlight = new Map<string, InFlight>();
   let indexing: Promise<void> = Promise.resolve();
+  let pumping = false;
+  /** The running pump, awaited at close so no leaves are written to a closed store. */
+  let pumpRun: Promise<void> = Promise.resolve();
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  /** The leaves of this node's batch transaction: its own store, or (blocks stored before) the chain store's attachment. */
+  const leavesOf = async (txId: string): Promise<Uint8Array | undefined> => (await leaves.get(txId)) ?? (await ctx.attachment(txId));
+
+  /** This node's committed batches in a block: transaction index and id. */
+  const ownBatches = (block: CommittedBlock['block'], results: readonly { txId: string; code: string }[]): { txIndex: number; txId: string; ok: boolean }[] => {
+    const out: { txIndex: number; txId: string; ok: boolean }[] = [];
+    for (const [txIndex, tx] of block.txs.entries()) {
+      const { module, action, signer } = tx.body;
+      // Other nodes' batches: only their roots are here, their leaves are with them.
+      if (module !== notaryModule.name || action !== ANCHOR_BATCH || signer !== ctx.nodeKey) continue;
+      out.push({ txIndex, txId: results[txIndex]!.txId, ok: results[txIndex]!.code === 'OK' });
+    }
+    return out;
+  };
 
   /** The batches this node anchored in a stored block, with their leaves. */
   async function storedBatches(height: number): Promise<IndexedBatch[]> {
     const [block, results] = await Promise.all([ctx.chain.getBlock(height), ctx.chain.getResults(height)]);
     assert(block && results, `block ${height} is missing from the store`);
     const out: IndexedBatch[] = [];
-    for (const [txIndex, tx] of block.txs.entries()) {
-      const { module, action, signer } = tx.body;
-      // Other nodes' batches: only their roots are here, their leaves are with them.
-      if (module !== notaryModule.name || action !== ANCHOR_BATCH || signer !== ctx.nodeKey || results[txIndex]!.code !== 'OK') continue;
-      const leaves = await ctx.attachment(results[txIndex]!.txId);
-      assert(leaves, `the leaves of the batch in block ${height} are missing`);
-      out.push({ txIndex, leaves });
+    for (const { txIndex, txId, ok } of ownBatches(block, results)) {
+      if (!ok) continue;
+      const stored = await leavesOf(txId);
+      assert(stored, `the leaves of the batch in block ${height} are missing`);
+      out.push({ txIndex, leaves: stored });
     }
     return out;
   }
@@ -115,30 +164,124 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
     });
   }
 
-  function settle(batch: SealedBatch, outcome: ContributionOutcome): void {
-    if (outcome.status === 'abandoned') {
-      aggregator.unseal(batch);
-      return;
-    }
-    if (outcome.status === 'failed') {
-      // Only an identical, already anchored root can fail here: its hashes are anchored.
-      aggregator.discard(batch);
-      ctx.log.warn('notary.batchFailed', { height: outcome.height, code: outcome.result.code, hashes: batch.hashes.length });
-      return;
-    }
-    aggregator.committed(batch, outcome.txId);
-    toIndex.push({ txIndex: outcome.txIndex, leaves: batch.leaves });
-    const list = unindexed.get(outcome.height) ?? [];
-    list.push({ txIndex: outcome.txIndex, hashes: batch.hashes });
-    unindexed.set(outcome.height, list);
+  /** Whether a block of this chain would ever take a batch from this node: it proposes, or it reaches a validator that does. */
+  const reachesProposer = (): boolean => {
+    const next = ctx.chain.validatorSetAt(ctx.chain.height + 1).validators.map((v) => v.pubKey);
+    if (next.includes(ctx.nodeKey)) return true;
+    const linked = new Set(ctx.peers.connectedPeers());
+    return next.some((key) => linked.has(key));
+  };
+
+  /** The nonce for the next batch transaction: after the committed one and after every one still in flight. */
+  const nextNonce = (): number => {
+    let nonce = ctx.chain.nextNonce(ctx.nodeKey);
+    for (const f of inFlight.values()) nonce = Math.max(nonce, f.nonce + 1);
+    return nonce;
+  };
+
+  /** Sign, store the leaves of, and submit one sealed batch; false when the mempool refused it (the batch is ready again). */
+  async function submitBatch(batch: SealedBatch): Promise<boolean> {
+    const nonce = nextNonce();
+    const expiresAt = ctx.chain.height + EXPIRY_BLOCKS;
+    const tx = ctx.signOwnTx({ module: notaryModule.name, action: ANCHOR_BATCH, args: { root: toHex(batch.tree.root), count: batch.hashes.length }, nonce, expiresAt });
+    const { id } = decodeTx(tx);
+    // The leaves are durable before the transaction can reach any block.
+    await leaves.put(id, batch.leaves);
+    inFlight.set(id, { batch, nonce, expiresAt });
+    const outcome = await ctx.submitOwnTx(tx);
+    if (outcome.status === 'accepted') return true;
+    inFlight.delete(id);
+    aggregator.unseal(batch);
+    await leaves.delete(id);
+    ctx.log.warn('notary.batchRefused', { code: outcome.code, hashes: batch.hashes.length });
+    return false;
   }
 
-  const receipts = createReceiptService({ chain: ctx.chain, attachment: (txId) => ctx.attachment(txId), locations, aggregator });
+  /** Seal what waits and submit it, while fewer than IN_FLIGHT_MAX batch transactions wait for a block. */
+  function pump(): void {
+    if (pumping || closed || !ctx.running()) return;
+    pumping = true;
+    pumpRun = (async () => {
+      try {
+        while (!closed && inFlight.size < IN_FLIGHT_MAX && aggregator.pendingCount + aggregator.sealingCount > 0) {
+          let refused = false;
+          for (const batch of await aggregator.take()) {
+            if (refused || inFlight.size >= IN_FLIGHT_MAX) aggregator.unseal(batch);
+            else if (!(await submitBatch(batch))) refused = true;
+          }
+          if (refused) {
+            retry ??= setTimeout(() => {
+              retry = undefined;
+              pump();
+            }, RETRY_MS);
+            break;
+          }
+        }
+      } catch (e) {
+        // The leaves cannot be stored: stop rather than anchor roots whose receipts could not be served.
+        ctx.log.error('notary.submitFailed', { error: (e as Error).message });
+        setImmediate(() => {
+          throw e;
+        });
+      } finally {
+        pumping = false;
+      }
+    })();
+  }
+
+  /** What became of this node's batch transactions in a committed block, and of those that can no longer commit. */
+  function settle({ height, block, results }: CommittedBlock): { indexed: IndexedBatch[]; orphans: { txIndex: number; txId: string }[]; dropped: string[] } {
+    const indexed: IndexedBatch[] = [];
+    const orphans: { txIndex: number; txId: string }[] = [];
+    const dropped: string[] = [];
+    for (const { txIndex, txId, ok } of ownBatches(block, results)) {
+      const f = inFlight.get(txId);
+      if (!f) {
+        // Submitted before a restart (or queued again after it expired here): its leaves are stored.
+        if (ok) orphans.push({ txIndex, txId });
+        continue;
+      }
+      inFlight.delete(txId);
+      const result = results[txIndex]!;
+      if (ok) {
+        aggregator.committed(f.batch, txId);
+        indexed.push({ txIndex, leaves: f.batch.leaves });
+        const list = unindexed.get(height) ?? [];
+        list.push({ txIndex, hashes: f.batch.hashes });
+        unindexed.set(height, list);
+      } else if (result.code === 'NOTARY_ALREADY_ANCHORED') {
+        // An identical root is anchored: so are its hashes.
+        aggregator.discard(f.batch);
+        dropped.push(txId);
+        ctx.log.warn('notary.batchFailed', { height, code: result.code, hashes: f.batch.hashes.length });
+      } else {
+        // Its nonce was taken (a contribution of this node came first) or another check failed: anchor the hashes again.
+        aggregator.unseal(f.batch);
+        dropped.push(txId);
+        ctx.log.warn('notary.batchRequeued', { height, code: result.code, hashes: f.batch.hashes.length });
+      }
+    }
+    // Past its last height no block can include a transaction; nor, lacking its nonce, the later ones in flight.
+    let expiredNonce = Infinity;
+    for (const f of inFlight.values()) if (f.expiresAt <= height) expiredNonce = Math.min(expiredNonce, f.nonce);
+    for (const [txId, f] of inFlight) {
+      if (f.nonce < expiredNonce) continue;
+      inFlight.delete(txId);
+      aggregator.unseal(f.batch);
+      // A later one could still commit if its missing nonce is used: its leaves stay.
+      if (f.expiresAt <= height) dropped.push(txId);
+      ctx.log.warn('notary.batchExpired', { height, expiresAt: f.expiresAt, hashes: f.batch.hashes.length });
+    }
+    return { indexed, orphans, dropped };
+  }
+
+  const receipts = createReceiptService({ chain: ctx.chain, attachment: leavesOf, locations, aggregator });
 
   return {
     ...receipts,
     locations,
     async open() {
+      await leaves.open();
       await index.open();
       // An index ahead of the store was derived from a store that is gone (moved aside or deleted
       // to resync from peers, spec/storage.md §8.4): the leaves it points to are not in this one.
@@ -151,34 +294,41 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
       for (let h = (await index.indexedHeight()) + 1; h <= ctx.chain.height; h++) await index.write(h, await storedBatches(h));
     },
     async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await pumpRun;
       await indexing;
       await pool.close();
       await index.close();
+      await leaves.close();
     },
     async submitHashes(hashes) {
       if (!ctx.running()) throw new PolityError('NODE_NOT_READY', 'the node has stopped after an internal failure');
+      if (!reachesProposer()) {
+        throw new PolityError('NOTARY_NO_VALIDATOR', 'this node is not a validator and has no link to one, so no block would anchor these hashes; submit them to a validator\'s node');
+      }
       // No index read here: a hash anchored before is simply anchored again,
       // and look-ups and receipts report its earliest anchoring.
       const queued = aggregator.add(hashes);
-      ctx.workAvailable();
+      pump();
       return queued;
     },
-    pendingWork: () => aggregator.pendingCount + aggregator.sealingCount,
-    async contribute(): Promise<Contribution[]> {
-      const sealed = await aggregator.take();
-      return sealed.map((batch) => ({
-        body: { module: notaryModule.name, action: ANCHOR_BATCH, args: { root: toHex(batch.tree.root), count: batch.hashes.length } },
-        attachment: batch.leaves,
-        settled: (outcome) => settle(batch, outcome),
-      }));
-    },
-    afterCommit({ height }) {
+    afterCommit(committed) {
+      const { height } = committed;
+      const { indexed, orphans, dropped } = settle(committed);
       // The block is durable; its hashes reach the index in the background, in height order
       // (every height is written, batches or not, so the index's marker follows the chain).
-      const batches = toIndex;
-      toIndex = [];
       indexing = indexing
-        .then(() => index.write(height, batches))
+        .then(async () => {
+          const late: IndexedBatch[] = [];
+          for (const o of orphans) {
+            const stored = await leaves.get(o.txId);
+            if (stored) late.push({ txIndex: o.txIndex, leaves: stored });
+            else ctx.log.warn('notary.leavesMissing', { height, txIndex: o.txIndex });
+          }
+          await index.write(height, [...indexed, ...late]);
+          for (const txId of dropped) await leaves.delete(txId);
+        })
         .then(() => void unindexed.delete(height))
         .catch((e: Error) => {
           // The index cannot be written: stop rather than serve look-ups that silently miss hashes.
@@ -187,7 +337,12 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
             throw e;
           });
         });
+      pump();
     },
-    status: () => ({ notaryPendingHashes: aggregator.pendingCount + aggregator.sealingCount }),
+    status: () => {
+      let waiting = aggregator.pendingCount + aggregator.sealingCount;
+      for (const f of inFlight.values()) waiting += f.batch.hashes.length;
+      return { notaryPendingHashes: waiting };
+    },
   };
 }

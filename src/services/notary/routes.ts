@@ -43,7 +43,7 @@ export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { no
           'The request must be signed with HTTP Message Signatures (RFC 9421, Ed25519, covering @method, @target-uri, content-digest and content-type) or carry a session token (POST /v1/auth/session); see spec/api-auth.md. Answers how many distinct new hashes were queued (repeats of a waiting hash are not counted). Each receipt is ready once the next block commits (POST /v1/notary/receipts). A hash anchored before is anchored again; look-ups and receipts report its earliest anchoring.',
         body: BatchBody,
         security: [...SIGNED_OR_SESSION],
-        // 503: the aggregation queue is full (NOTARY_BATCH_FULL), or large bodies are being served as many as may be at once (NODE_BUSY).
+        // 503: the aggregation queue is full (NOTARY_BATCH_FULL), a node that is no validator has no link to one (NOTARY_NO_VALIDATOR), or large bodies are being served as many as may be at once (NODE_BUSY).
         response: { 202: BatchQueued, ...errorResponses(401, 503) },
       },
     },

@@ -46,6 +46,10 @@ async function world(me: KeyPair, answer?: (data: Uint8Array) => Uint8Array) {
     attachment: async () => undefined,
     workAvailable: () => {},
     running: () => true,
+    signOwnTx: () => {
+      throw new Error('the sharing host signs through contributions');
+    },
+    submitOwnTx: async () => ({ status: 'rejected', code: 'NOT_IN_TEST', message: 'not in this test' }),
     peers: { connectedPeers: () => [nodeB.publicKey], request: async (_peer, data) => answer!(data) },
     keyAgreement: { publicKey: x25519PublicOf(secret), sharedSecret: (p) => x25519(secret, p) },
   };
