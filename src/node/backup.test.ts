@@ -100,3 +100,33 @@ test('a one-validator chain is not rewound without the word: its later receipts 
   const rewound = await restoreBackup({ from: out, data: join(await temp(), 'p'), yes: false, rewind: true, nowMs: 0 });
   assert.equal(rewound.bft, false);
 });
+
+test('a LevelDB store that holds primary data (the notary batch leaves) is in the backup: copied from a stopped node, exported by a running one', async () => {
+  const { ClassicLevel } = await import('classic-level');
+  const dir = await dataDir(4, true);
+  const leaves = new ClassicLevel<string, string>(join(dir, 'notary-leaves'));
+  await leaves.put('batch-1', 'leaf hashes of batch 1');
+  await leaves.close();
+  // Stopped node: the command opens the store itself.
+  const stopped = await backupOf(dir);
+  assert.ok(stopped.manifest.files.some((f) => f.path.startsWith('notary-leaves/')), `notary-leaves/ is not in the backup: ${JSON.stringify(stopped.manifest.leftOut)}`);
+  assert.ok(!stopped.manifest.leftOut.some((l) => l.path === 'notary-leaves/'));
+  const copy = new ClassicLevel<string, string>(join(stopped.out, 'notary-leaves'));
+  assert.equal(await copy.get('batch-1'), 'leaf hashes of batch 1');
+  await copy.close();
+  // Running node: the store is open (and locked) in this process; its owner exports it.
+  const open = new ClassicLevel<string, string>(join(dir, 'notary-leaves'));
+  await open.open();
+  await open.put('batch-2', 'leaf hashes of batch 2');
+  try {
+    const out = join(await temp(), 'b');
+    const { exportLevelDb } = await import('../storage/level-copy.js');
+    const manifest = await writeBackup({ dataDir: dir, out, store: fakeStore, chainId: 'c', genesisHash: 'cd'.repeat(32), includeKeys: false, nowMs: 0, openStores: new Map([['notary-leaves', (target: string) => exportLevelDb(open as never, target)]]) });
+    assert.ok(manifest.files.some((f) => f.path.startsWith('notary-leaves/')));
+    const running = new ClassicLevel<string, string>(join(out, 'notary-leaves'));
+    assert.equal(await running.get('batch-2'), 'leaf hashes of batch 2');
+    await running.close();
+  } finally {
+    await open.close();
+  }
+});

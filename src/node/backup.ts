@@ -28,8 +28,11 @@
  *   had voted on (double-signing). A restore takes them from the old data
  *   directory when it still exists, or holds the validator's signing until
  *   it has caught up with its peers (signing-hold.ts).
- * - stores a service host derives from the chain (a LevelDB folder, e.g.
- *   the notary's hash index): rebuilt at start from the chain.
+ * - stores a service host derives from the chain (DERIVED_STORES: the
+ *   notary's hash index): rebuilt at start from the chain. A service's
+ *   LevelDB store of primary data (the notary's batch leaves) is copied from
+ *   one snapshot: by its owner on a running node (ServiceHost.backupStores),
+ *   or opened by the command on a stopped one.
  * - key files, unless asked: a backup often goes to a place with weaker
  *   protection than the server.
  *
@@ -46,6 +49,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { ChainStore, Head } from '../storage/interface.js';
 import { replaceFile } from '../storage/atomic-file.js';
 import { COMMIT_RECORD_FILE } from '../storage/commit-record.js';
+import { copyLevelDbAt } from '../storage/level-copy.js';
 import { CONSENSUS_WAL_FILE } from '../storage/consensus-wal.js';
 import { DATA_FORMAT_FILE, loadDataFormat } from './data-format.js';
 import type { Logger } from './log.js';
@@ -61,6 +65,13 @@ const BACKUP_FILES_MAX = 1_000_000;
 const MANIFEST_BYTES_MAX = 256 * 1024 * 1024;
 /** A request or result file is a few hundred bytes. */
 const REQUEST_BYTES_MAX = 8192;
+/**
+ * LevelDB stores in the data directory that a service host rebuilds from the
+ * chain at start (left out). Every other LevelDB store is copied: a store
+ * not named here is taken to hold primary data, so a new store is never
+ * lost from backups by default.
+ */
+const DERIVED_STORES = new Set<string>(['notary-index']);
 /** Key files: copied only when asked. */
 export const KEY_FILES = ['node-key.json', 'admin-key.json'] as const;
 /** Never copied: the signing records (see the header), transient files, the node's lock and request files. */
@@ -98,6 +109,12 @@ export interface BackupOptions {
   genesisHash: string;
   includeKeys: boolean;
   nowMs: number;
+  /**
+   * LevelDB stores this process has open (a running node's service hosts),
+   * by folder name in the data directory: each copies itself from one
+   * snapshot. Any other store holding primary data is opened and copied.
+   */
+  openStores?: ReadonlyMap<string, (target: string) => Promise<unknown>>;
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -129,7 +146,7 @@ async function isEmptyDir(dir: string): Promise<boolean> {
 }
 
 /** Copy the directory's own files (not the store) into `out`, leaving out what the header says. */
-async function copyOwnFiles(dataDir: string, out: string, includeKeys: boolean, leftOut: BackupManifest['leftOut']): Promise<void> {
+async function copyOwnFiles(dataDir: string, out: string, includeKeys: boolean, leftOut: BackupManifest['leftOut'], openStores?: BackupOptions['openStores']): Promise<void> {
   const visit = async (rel: string): Promise<void> => {
     const from = join(dataDir, rel);
     for (const entry of await readdir(from, { withFileTypes: true })) {
@@ -142,7 +159,14 @@ async function copyOwnFiles(dataDir: string, out: string, includeKeys: boolean, 
       }
       if (entry.isDirectory()) {
         if (await isLevelDb(join(from, entry.name))) {
-          leftOut.push({ path: `${path}/`, why: "a service's store derived from the chain: rebuilt at start" });
+          if (rel === '' && DERIVED_STORES.has(entry.name)) {
+            leftOut.push({ path: `${path}/`, why: "a service's store derived from the chain: rebuilt at start" });
+            continue;
+          }
+          // Any other store may hold primary data (the notary's batch leaves): copied from one snapshot.
+          const exporter = rel === '' ? openStores?.get(entry.name) : undefined;
+          if (exporter) await exporter(join(out, path));
+          else await copyLevelDbAt(join(dataDir, path), join(out, path));
           continue;
         }
         await mkdir(join(out, path), { recursive: true, mode: 0o700 });
@@ -180,7 +204,7 @@ export async function writeBackup(options: BackupOptions): Promise<BackupManifes
     { path: COMMIT_RECORD_FILE, why: "the node's record of what it committed: a restore keeps the newer one (see spec/operations.md)" },
     { path: CONSENSUS_WAL_FILE, why: 'what the validator signed: a restore keeps the newer one, or holds signing until caught up' },
   ];
-  await copyOwnFiles(options.dataDir, out, options.includeKeys, leftOut);
+  await copyOwnFiles(options.dataDir, out, options.includeKeys, leftOut, options.openStores);
   const head: Head | undefined = copied.head;
   return writeManifest(out, {
     v: 1,

@@ -355,7 +355,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     if (hold?.signFromHeight !== undefined && chain.height >= hold.signFromHeight) void clearSigningHold(options.dataDir);
   });
   // Backups asked by `polity backup` through the data directory (backup.ts), checked with the health tick.
-  const backups = createBackupRequests({ dataDir: options.dataDir, store, chainId: chain.chainId, genesisHash: chain.genesisHash, log, now: () => clock.now() });
+  const openStores = new Map([...hosts.values()].flatMap((h) => [...(h.backupStores?.() ?? new Map<string, (target: string) => Promise<unknown>>())]));
+  const backups = createBackupRequests({ dataDir: options.dataDir, store, openStores, chainId: chain.chainId, genesisHash: chain.genesisHash, log, now: () => clock.now() });
   const txs = createTxStatusService(chain, admission);
   const notReady = (): void => {
     if (consensus!.failure) throw new PolityError('NODE_NOT_READY', 'the node has stopped after an internal failure');

@@ -150,6 +150,12 @@ export interface ServiceHost {
   onEvidence?(evidence: Evidence): void;
   /** A service request from the same service's host on node `from` (its key); the answer's bytes, or a rejection sent back as its message. */
   onPeerRequest?(from: string, data: Uint8Array): Promise<Uint8Array>;
+  /**
+   * The LevelDB stores of primary data this host keeps open, by folder name
+   * in the data directory, each with a copy from one snapshot for a backup
+   * of the running node (backup.ts).
+   */
+  backupStores?(): ReadonlyMap<string, (target: string) => Promise<unknown>>;
   /** Fields for the node's status (numbers, strings or flags; names unique across services). */
   status?(): Readonly<Record<string, number | string | boolean>>;
 }

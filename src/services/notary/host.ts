@@ -339,6 +339,7 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
         });
       pump();
     },
+    backupStores: () => new Map([['notary-leaves', (target: string) => leaves.exportTo(target)]]),
     status: () => {
       let waiting = aggregator.pendingCount + aggregator.sealingCount;
       for (const f of inFlight.values()) waiting += f.batch.hashes.length;

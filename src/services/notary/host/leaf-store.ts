@@ -20,6 +20,7 @@
  * most one batch's leaves per transaction the node had in flight).
  */
 import { ClassicLevel } from 'classic-level';
+import { exportLevelDb } from '../../../storage/level-copy.js';
 
 export interface LeafStore {
   open(): Promise<void>;
@@ -29,6 +30,8 @@ export interface LeafStore {
   get(txId: string): Promise<Uint8Array | undefined>;
   /** Forget the leaves of a batch transaction that can no longer commit (it failed on chain, or expired). */
   delete(txId: string): Promise<void>;
+  /** Copy the store from one snapshot into an empty folder (a backup of the running node). */
+  exportTo(target: string): Promise<unknown>;
 }
 
 export function createLeafStore(path: string): LeafStore {
@@ -43,5 +46,6 @@ export function createLeafStore(path: string): LeafStore {
       return value === undefined ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
     },
     delete: (txId) => db.del(key(txId)),
+    exportTo: (target) => exportLevelDb(db, target),
   };
 }
