@@ -3,7 +3,11 @@
  *
  *   signed     signed notary.anchor transactions committed/s on one node,
  *              through HTTP, signature checks, mempool, execution and synced
- *              storage, against all-core Ed25519 verification
+ *              storage, against all-core Ed25519 verification; and the
+ *              main thread's CPU time per committed transaction, with the
+ *              throughput it implies where cores are plenty (1e6 / that
+ *              time): on a machine with few cores the tx/s figure measures
+ *              the cores, this one measures the node's one serial thread
  *   aggregate  document hashes anchored/s through the batch endpoint until
  *              every hash's receipt can be served, against one-core SHA-256;
  *              receipts served/s by the node; receipts verified/s offline,
