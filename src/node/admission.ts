@@ -38,7 +38,7 @@ export interface TxVerifier {
   /** Resolves true when the transaction's signature is valid for its signer. */
   verify(tx: DecodedTx): Promise<boolean>;
   /** Optional: decode, hash and verify submitted values off the main thread, one answer per value (tx-intake.ts). */
-  intake?(values: readonly unknown[], chainId: string): Promise<IntakeResult[]>;
+  intake?(values: readonly unknown[], chainId: string | null): Promise<IntakeResult[]>;
 }
 
 /** The committed chain as admission reads it. */
@@ -227,12 +227,19 @@ export function createAdmission(options: AdmissionOptions): Admission {
     async verifyBlockTxs(raw) {
       const verifiedHere = new Set<string>();
       const checks: Promise<void>[] = [];
-      for (const value of raw) {
+      // Decoded and hashed in the workers when there are any (a refusal there, such as a full
+      // queue, is decoded here instead: a peer's block never fails for this node's load).
+      const intake = verifier.intake ? await verifier.intake(raw, null) : undefined;
+      for (let i = 0; i < raw.length; i++) {
+        const r = intake?.[i];
         let d: DecodedTx;
-        try {
-          d = decodeTx(value);
-        } catch {
-          continue; // block validation names the malformed transaction
+        if (r && r.status !== 'refused') d = r.decoded;
+        else {
+          try {
+            d = decodeTx(raw[i]);
+          } catch {
+            continue; // block validation names the malformed transaction
+          }
         }
         if (verifiedIds.has(d.id)) continue;
         const tx = d;

@@ -13,7 +13,7 @@ import { Type } from '@sinclair/typebox';
 import { generateKeyPair } from '../crypto/ed25519.js';
 import { signTx } from '../ledger/sign.js';
 import { verifyBytes } from '../crypto/ed25519.js';
-import { txSignMessage, type TxBody } from '../ledger/transaction.js';
+import { decodeTx, txSignMessage, type TxBody } from '../ledger/transaction.js';
 import { defineAction, type ModuleDefinition } from '../runtime/module.js';
 import { createModuleRegistry } from '../runtime/registry.js';
 import { createAdmission, type SubmitOutcome, type TxVerifier } from './admission.js';
@@ -151,4 +151,42 @@ test('closing the pool answers intake in flight and refuses what comes after', a
   const inline = createVerifyPool(0);
   await inline.close();
   assert.ok((await inline.intake(values.slice(0, 3), 'test')).every((r) => r.status === 'refused' && r.code === 'NODE_BUSY'));
+});
+
+test("a peer's block: its transactions are decoded in the workers, and the same ones verify as inline, each signature checked once", async () => {
+  const good = Array.from({ length: 30 }, (_, n) => signTx(body({ nonce: n }), alice.secretKey));
+  const badSig = { ...signTx(body({ nonce: 99 }), alice.secretKey), sig: good[14]!.sig }; // a body no other transaction in the block has
+  const block: unknown[] = [...good.slice(0, 10), badSig, 'malformed', { body: {}, sig: 'x' }, ...good.slice(10)];
+  const verdicts = async (verifier: TxVerifier): Promise<{ verdicts: boolean[]; verifyCalls: number }> => {
+    let verifyCalls = 0;
+    const counting: TxVerifier = { verify: (d) => (verifyCalls++, verifier.verify(d)), ...(verifier.intake ? { intake: verifier.intake.bind(verifier) } : {}) };
+    const admission = createAdmission({ chain: { chainId: 'test', height: 5, nextNonce: () => 0 }, registry, verifier: counting, verifiedIdsMax: 1000, workAvailable: () => {}, now: () => 0 });
+    // The first five arrived by gossip and were verified then.
+    const admitted = await admission.submit(good.slice(0, 5), { fromPeer: true });
+    assert.ok(admitted.every((o) => o.status === 'accepted'));
+    const before = verifyCalls;
+    const verified = await admission.verifyBlockTxs(block);
+    const decoded = block.map((v) => {
+      try {
+        return decodeTx(v);
+      } catch {
+        return undefined;
+      }
+    });
+    return { verdicts: decoded.map((d) => (d ? verified(d) : false)), verifyCalls: verifyCalls - before };
+  };
+  const inline = await verdicts({ verify: async (d) => verifyBytes(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig) });
+  assert.deepEqual(inline.verdicts, block.map((v) => good.includes(v as never)));
+  for (const workers of [0, 2]) {
+    const pool = createVerifyPool(workers);
+    try {
+      const through = await verdicts(pool);
+      assert.deepEqual(through.verdicts, inline.verdicts, `${workers} workers: the same verdicts`);
+      assert.equal(through.verifyCalls, 26, `${workers} workers: signatures verified at admission are not checked again`);
+    } finally {
+      await pool.close();
+    }
+  }
+  // Verified at admission: not checked again (30 good + 1 bad, less the 5 seen before).
+  assert.equal(inline.verifyCalls, 26);
 });

@@ -21,14 +21,16 @@ import { decodeTx, txSignMessage, type DecodedTx } from '../ledger/transaction.j
 import { verifyBytes } from '../crypto/ed25519.js';
 
 /** What intake says about one value. */
-export type IntakeStatus = 'valid' | 'bad-signature' | 'other-chain' | 'refused';
+export type IntakeStatus = 'valid' | 'bad-signature' | 'other-chain' | 'refused' | 'decoded';
 
-const STATUS_CODES: readonly IntakeStatus[] = ['valid', 'bad-signature', 'other-chain', 'refused'];
+const STATUS_CODES: readonly IntakeStatus[] = ['valid', 'bad-signature', 'other-chain', 'refused', 'decoded'];
 const VALID = 0;
 const BAD_SIGNATURE = 1;
 /** Decoded, but for another chain: its signature is not worth checking (admission refuses it as TX_WRONG_CHAIN). */
 const OTHER_CHAIN = 2;
 const REFUSED = 3;
+/** Decoded only (chain id `null`): the caller verifies the signatures it has not verified before. */
+const DECODED = 4;
 
 /** A batch's answers, packed (see the header). */
 export interface IntakeBatch {
@@ -49,10 +51,12 @@ const ZERO_ID_HEX = '0'.repeat(64);
 
 /**
  * Decode and verify `values` (JSON data: plain objects, arrays, strings,
- * numbers, booleans, null) for the chain `chainId`. Pure apart from the
- * signature check; never throws for bad input.
+ * numbers, booleans, null) for the chain `chainId`; with `chainId` null,
+ * decode only (a peer's block: most of its transactions were verified when
+ * they arrived). Pure apart from the signature check; never throws for bad
+ * input.
  */
-export function intakeBatch(values: readonly unknown[], chainId: string): IntakeBatch {
+export function intakeBatch(values: readonly unknown[], chainId: string | null): IntakeBatch {
   const count = values.length;
   const status = new Uint8Array(count);
   const sizes = new Uint32Array(count);
@@ -73,7 +77,8 @@ export function intakeBatch(values: readonly unknown[], chainId: string): Intake
     sizes[i] = d.bytes;
     idBytes.set(d.idBytes, i * 32);
     hex[i] = d.id;
-    if (d.tx.body.chainId !== chainId) status[i] = OTHER_CHAIN;
+    if (chainId === null) status[i] = DECODED;
+    else if (d.tx.body.chainId !== chainId) status[i] = OTHER_CHAIN;
     else status[i] = verifyBytes(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig) ? VALID : BAD_SIGNATURE;
   }
   return { count, status, sizes, idBytes, idHex: hex.join(''), refusals };
@@ -93,7 +98,7 @@ export function refusedBatch(count: number, code: string, message: string): Inta
 
 /** One value's answer, unpacked. `value` must be the value the batch was computed from. */
 export type IntakeResult =
-  | { status: 'valid' | 'bad-signature' | 'other-chain'; decoded: DecodedTx }
+  | { status: 'valid' | 'bad-signature' | 'other-chain' | 'decoded'; decoded: DecodedTx }
   | { status: 'refused'; code: string; message: string };
 
 /** Unpack a batch against the values it was computed from (the decoded transaction holds the caller's own value, not a copy). */

@@ -46,11 +46,12 @@ export interface VerifyPool {
   /** Resolves true when `sig` (64 bytes) is `pubKey`'s (32 bytes, hex) Ed25519 signature of `message`. */
   verifySignature(pubKey: string, message: Uint8Array, sig: Uint8Array): Promise<boolean>;
   /**
-   * Decode, hash and verify submitted values (JSON data) for chain `chainId`:
-   * one answer per value, in order (tx-intake.ts). Never rejects: values over
-   * the bound, or sent after `close`, are refused with NODE_BUSY.
+   * Decode, hash and verify submitted values (JSON data) for chain `chainId`
+   * (null: decode and hash only): one answer per value, in order
+   * (tx-intake.ts). Never rejects: values over the bound, or sent after
+   * `close`, are refused with NODE_BUSY.
    */
-  intake(values: readonly unknown[], chainId: string): Promise<IntakeResult[]>;
+  intake(values: readonly unknown[], chainId: string | null): Promise<IntakeResult[]>;
   /** Values in intake now (for tests and metrics). */
   readonly intakeInFlight: number;
   close(): Promise<void>;
@@ -192,7 +193,7 @@ export function createVerifyPool(workerCount = availableParallelism(), options: 
   };
 
   /** Send `values[from, to)` to the least busy worker; resolves with its packed answer. */
-  const intakeChunk = (values: readonly unknown[], from: number, to: number, chainId: string): Promise<IntakeBatch> =>
+  const intakeChunk = (values: readonly unknown[], from: number, to: number, chainId: string | null): Promise<IntakeBatch> =>
     new Promise<IntakeBatch>((resolve) => {
       const target = leastBusy();
       const id = nextId++;

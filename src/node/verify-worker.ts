@@ -31,7 +31,7 @@ function verifyRaw(data: Uint8Array): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(ok);
 }
 
-parentPort?.on('message', (msg: { id: number; buffer: ArrayBuffer; raw?: boolean; intake?: { values: unknown[]; chainId: string } }) => {
+parentPort?.on('message', (msg: { id: number; buffer: ArrayBuffer; raw?: boolean; intake?: { values: unknown[]; chainId: string | null } }) => {
   if (msg.intake) {
     const batch = intakeBatch(msg.intake.values, msg.intake.chainId);
     parentPort!.postMessage({ id: msg.id, intake: batch }, [batch.status.buffer, batch.sizes.buffer, batch.idBytes.buffer]);
