@@ -92,33 +92,60 @@ export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => 
   );
 }
 
+/** What `committedPerSecond` measured. */
+export interface CommittedFigures {
+  txsPerSecond: number;
+  blocks: number;
+  failed: number;
+  /** The main thread's CPU time (user + system, `process.threadCpuUsage`) over the window, per committed transaction, in microseconds. */
+  mainThreadCpuUsPerTx: number;
+  /** The throughput the main thread alone would allow on a machine with enough cores for the rest: 1e6 / mainThreadCpuUsPerTx. */
+  impliedTxsPerSecond: number;
+}
+
 /**
  * Submit signed transactions through POST /v1/txs (1,000 a request, four in
  * flight) and wait until every one is committed: transactions committed per
  * second, from the first request to the last commit. Signing is the
- * clients' work, done before the clock starts.
+ * clients' work, done before the clock starts; the client runs on its own
+ * thread (client-worker.ts), so the main thread's CPU time over the window
+ * is the node's alone.
  */
-export async function committedPerSecond(url: string, node: PolityNode, txs: readonly SignedTx[]): Promise<{ txsPerSecond: number; blocks: number; failed: number }> {
+export async function committedPerSecond(url: string, node: PolityNode, txs: readonly SignedTx[]): Promise<CommittedFigures> {
   const bodies: string[] = [];
   for (let i = 0; i < txs.length; i += 1000) bodies.push(JSON.stringify({ txs: txs.slice(i, i + 1000) }));
   const startHeight = node.height;
   let committed = 0;
   let failed = 0;
   let lastCommitAt = 0;
+  let cpuAtLastCommit = { user: 0, system: 0 };
   const off = node.onCommit(({ block, results }) => {
     committed += block.txs.length;
     failed += results.filter((r) => r.code !== 'OK').length;
     lastCommitAt = now();
+    cpuAtLastCommit = process.threadCpuUsage();
   });
+  const client = new Worker(new URL('./client-worker.js', import.meta.url), { workerData: { url: `${url}/v1/txs`, bodies, concurrency: 4 } });
+  await once(client, 'online');
+  const cpu0 = process.threadCpuUsage();
   const t0 = now();
-  await pool(bodies, 4, async (body) => {
-    const r = await post(`${url}/v1/txs`, body);
-    const rejected = r.results.filter((x: { status: string }) => x.status !== 'accepted');
-    if (rejected.length) throw new Error(`rejected: ${JSON.stringify(rejected[0])}`);
-  });
+  const [{ failure }] = (await once(client, 'message')) as [{ failure?: string }];
+  await client.terminate();
+  if (failure !== undefined) {
+    off();
+    throw new Error(failure);
+  }
   while (committed < txs.length) await new Promise((r) => setTimeout(r, 5));
   off();
-  return { txsPerSecond: rate(committed, lastCommitAt - t0), blocks: node.height - startHeight, failed };
+  const cpuUs = cpuAtLastCommit.user - cpu0.user + (cpuAtLastCommit.system - cpu0.system);
+  const mainThreadCpuUsPerTx = committed > 0 ? cpuUs / committed : 0;
+  return {
+    txsPerSecond: rate(committed, lastCommitAt - t0),
+    blocks: node.height - startHeight,
+    failed,
+    mainThreadCpuUsPerTx: Math.round(mainThreadCpuUsPerTx * 10) / 10,
+    impliedTxsPerSecond: mainThreadCpuUsPerTx > 0 ? Math.round(1e6 / mainThreadCpuUsPerTx) : 0,
+  };
 }
 
 /** Answers/s of `n` GET requests to `urls` (cycled), injected in process: the same path as a request off the socket, minus the socket. */

@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { fromHex, toHex } from './bytes.js';
+import { fromHex, toHex, utf8Encode } from './bytes.js';
 import {
+  leafHashUtf8,
   EMPTY_ROOT,
   buildMerkleTree,
   consistencyProof,
@@ -562,5 +563,13 @@ describe('merkle: negative controls', () => {
     assert.deepEqual(hexList(tree.proof(3)), hexList(inclusionProof(leaves, 3)));
     merkleRoot([]).fill(0);
     assert.equal(toHex(EMPTY_ROOT), ROOTS[0]);
+  });
+});
+
+describe('leafHashUtf8', () => {
+  it('is the leaf hash of the text\'s UTF-8 bytes, for any text (one encoding pass, no byte array)', () => {
+    for (const text of ['', 'a', '{"code":"OK","events":[],"txId":"ab"}', 'é漢字🙂', '\u0000']) assert.deepEqual(leafHashUtf8(text), leafHash(utf8Encode(text)));
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => toHex(leafHashUtf8(text)) === toHex(leafHash(utf8Encode(text)))));
+    assert.notDeepEqual(leafHashUtf8('a'), leafHash(utf8Encode('b'))); // negative control
   });
 });

@@ -37,7 +37,7 @@
  * Pure: imports only ./sha256.js and ./bytes.js.
  */
 import { equalBytes } from './bytes.js';
-import { sha256, sha256Into } from './sha256.js';
+import { sha256, sha256Into, sha256Utf8 } from './sha256.js';
 
 export const HASH_BYTES = 32;
 
@@ -52,6 +52,15 @@ export interface MerkleTree {
   root: Uint8Array;
   /** Inclusion proof (RFC 9162 PATH) for the leaf at `index`, deepest sibling first. */
   proof(index: number): Uint8Array[];
+}
+
+/**
+ * SHA-256(0x00 || UTF-8 bytes of `text`): the leaf hash of a text, hashed as
+ * text (U+0000 encodes as the single byte 0x00), so no byte array is built.
+ * Blocks hash every transaction's result this way.
+ */
+export function leafHashUtf8(text: string): Uint8Array {
+  return sha256Utf8('\u0000' + text).hash;
 }
 
 /** SHA-256(0x00 || data). */

@@ -52,7 +52,7 @@ export const CORE_ERRORS = defineErrors({
   NODE_BUSY: {
     status: 503,
     arises:
-      'routes that hold a whole block or many receipts (`GET /v1/blocks/{ref}`, `GET /v1/txs/{id}`, `GET /v1/mempool`, the notary\'s look-ups and receipts) when 2 run and 32 wait; any request with a body over 256 KiB when 2 run and 8 wait (spec/api.md §"Limits")',
+      'routes that hold a whole block or many receipts (`GET /v1/blocks/{ref}`, `GET /v1/txs/{id}`, `GET /v1/mempool`, the notary\'s look-ups and receipts) when 2 run and 32 wait; any request with a body over 256 KiB when 2 run and 8 wait (spec/api.md §"Limits"); a submitted transaction\'s outcome (`POST /v1/tx`, `POST /v1/txs`) when 65,536 submitted transactions are already being decoded and verified, or the node is shutting down',
     meaning: 'the node is at its limit of concurrent heavy work and its queue is full; retry after the `Retry-After` seconds',
   },
   INTERNAL: { status: 500, arises: 'any route', meaning: 'a bug; the message is only "internal error", and the node logs the route and a truncated error message' },

@@ -13,6 +13,12 @@
  * wait behind a nonce gap are bounded, expire and are evicted first
  * (mempool.ts).
  *
+ * A verifier that offers `intake` (the worker pool) takes the stateless part
+ * whole — decoding, canonical encoding, hashing and the signature — off the
+ * main thread first; the checks that read the chain and the mempool then run
+ * here on its answers, in the same order and with the same codes as the
+ * inline path, so a submission gets the same outcomes either way.
+ *
  * Each transaction's signature is verified once per node: ids verified at
  * admission are remembered (up to `verifiedIdsMax`), and a peer's block
  * verifies only the transactions this node has not seen. A solo node
@@ -23,6 +29,7 @@ import { decodeTx, type DecodedTx, type SignedTx } from '../ledger/transaction.j
 import type { ModuleRegistry } from '../runtime/registry.js';
 import type { CommittedBlock } from './chain-state.js';
 import { createMempool, DEFAULT_MEMPOOL, type MempoolOptions } from './mempool.js';
+import type { IntakeResult } from './tx-intake.js';
 
 export type SubmitOutcome = { txId: string; status: 'accepted' } | { txId?: string; status: 'rejected'; code: string; message: string };
 
@@ -30,6 +37,8 @@ export type SubmitOutcome = { txId: string; status: 'accepted' } | { txId?: stri
 export interface TxVerifier {
   /** Resolves true when the transaction's signature is valid for its signer. */
   verify(tx: DecodedTx): Promise<boolean>;
+  /** Optional: decode, hash and verify submitted values off the main thread, one answer per value (tx-intake.ts). */
+  intake?(values: readonly unknown[], chainId: string | null): Promise<IntakeResult[]>;
 }
 
 /** The committed chain as admission reads it. */
@@ -88,9 +97,8 @@ export function createAdmission(options: AdmissionOptions): Admission {
     verifiedIds.add(id);
   };
 
-  /** The checks before the signature; throws PolityError with the first failure. */
-  const precheck = (value: unknown): DecodedTx => {
-    const decoded = decodeTx(value);
+  /** The checks of a decoded transaction before its signature counts; throws PolityError with the first failure. */
+  const checkDecoded = (decoded: DecodedTx): void => {
     const body = decoded.tx.body;
     if (body.chainId !== chain.chainId) throw new PolityError('TX_WRONG_CHAIN', `transaction is for chain ${JSON.stringify(body.chainId)}, this is ${JSON.stringify(chain.chainId)}`);
     if (body.expiresAt !== undefined && body.expiresAt <= chain.height) {
@@ -106,37 +114,78 @@ export function createAdmission(options: AdmissionOptions): Admission {
       throw new PolityError('TX_ARGS_INVALID', `${body.module}.${body.action} arguments: ${first ? `${first.path || '/'}: ${first.message}` : 'invalid'}`);
     }
     mempool.check(decoded, chain.nextNonce(body.signer));
+  };
+
+  /** The checks before the signature; throws PolityError with the first failure. */
+  const precheck = (value: unknown): DecodedTx => {
+    const decoded = decodeTx(value);
+    checkDecoded(decoded);
     return decoded;
+  };
+
+  const rejection = (e: unknown): SubmitOutcome => {
+    const err = e instanceof PolityError ? e : new PolityError('TX_MALFORMED', (e as Error).message);
+    return { status: 'rejected', code: err.code, message: err.message };
+  };
+  const badSignature = (d: DecodedTx): SubmitOutcome => ({ txId: d.id, status: 'rejected', code: 'TX_BAD_SIGNATURE', message: 'the signature does not verify against body.signer' });
+
+  /** Inline: decode and check each value, then verify the survivors' signatures on the verifier. */
+  const checkInline = async (values: readonly unknown[], outcomes: SubmitOutcome[], verified: (DecodedTx | undefined)[]): Promise<void> => {
+    const checks: Promise<void>[] = [];
+    for (let i = 0; i < values.length; i++) {
+      let d: DecodedTx;
+      try {
+        d = precheck(values[i]);
+      } catch (e) {
+        outcomes[i] = rejection(e);
+        continue;
+      }
+      checks.push(
+        verifier.verify(d).then((ok) => {
+          if (!ok) {
+            outcomes[i] = badSignature(d);
+            return;
+          }
+          rememberVerified(d.id);
+          verified[i] = d;
+        }),
+      );
+    }
+    await Promise.all(checks);
+  };
+
+  /** Through intake: decoded and verified off this thread, then the same checks in the same order. */
+  const checkThroughIntake = async (intake: NonNullable<TxVerifier['intake']>, values: readonly unknown[], outcomes: SubmitOutcome[], verified: (DecodedTx | undefined)[]): Promise<void> => {
+    const results = await intake(values, chain.chainId);
+    for (let i = 0; i < values.length; i++) {
+      const r = results[i]!;
+      if (r.status === 'refused') {
+        outcomes[i] = { status: 'rejected', code: r.code, message: r.message };
+        continue;
+      }
+      try {
+        checkDecoded(r.decoded);
+      } catch (e) {
+        outcomes[i] = rejection(e);
+        continue;
+      }
+      // Intake skips the signature only of another chain's transactions, which checkDecoded refused.
+      if (r.status !== 'valid') {
+        outcomes[i] = badSignature(r.decoded);
+        continue;
+      }
+      rememberVerified(r.decoded.id);
+      verified[i] = r.decoded;
+    }
   };
 
   return {
     async submit(values, submitOptions) {
       const outcomes: SubmitOutcome[] = new Array(values.length);
       const accepted: SignedTx[] = [];
-      const checks: Promise<void>[] = [];
       const verified: (DecodedTx | undefined)[] = new Array(values.length);
-      for (let i = 0; i < values.length; i++) {
-        let decoded: DecodedTx;
-        try {
-          decoded = precheck(values[i]);
-        } catch (e) {
-          const err = e instanceof PolityError ? e : new PolityError('TX_MALFORMED', (e as Error).message);
-          outcomes[i] = { status: 'rejected', code: err.code, message: err.message };
-          continue;
-        }
-        const d = decoded;
-        checks.push(
-          verifier.verify(d).then((ok) => {
-            if (!ok) {
-              outcomes[i] = { txId: d.id, status: 'rejected', code: 'TX_BAD_SIGNATURE', message: 'the signature does not verify against body.signer' };
-              return;
-            }
-            rememberVerified(d.id);
-            verified[i] = d;
-          }),
-        );
-      }
-      await Promise.all(checks);
+      if (verifier.intake) await checkThroughIntake(verifier.intake.bind(verifier), values, outcomes, verified);
+      else await checkInline(values, outcomes, verified);
       // Added in the submission's order, not in the order the workers finished: a client's
       // consecutive nonces then never look gapped to the mempool's limits on what cannot run.
       const nowMs = options.now();
@@ -178,12 +227,19 @@ export function createAdmission(options: AdmissionOptions): Admission {
     async verifyBlockTxs(raw) {
       const verifiedHere = new Set<string>();
       const checks: Promise<void>[] = [];
-      for (const value of raw) {
+      // Decoded and hashed in the workers when there are any (a refusal there, such as a full
+      // queue, is decoded here instead: a peer's block never fails for this node's load).
+      const intake = verifier.intake ? await verifier.intake(raw, null) : undefined;
+      for (let i = 0; i < raw.length; i++) {
+        const r = intake?.[i];
         let d: DecodedTx;
-        try {
-          d = decodeTx(value);
-        } catch {
-          continue; // block validation names the malformed transaction
+        if (r && r.status !== 'refused') d = r.decoded;
+        else {
+          try {
+            d = decodeTx(raw[i]);
+          } catch {
+            continue; // block validation names the malformed transaction
+          }
         }
         if (verifiedIds.has(d.id)) continue;
         const tx = d;

@@ -139,13 +139,16 @@ export function createNodeMetrics(source: MetricsSource, options: { defaults?: b
     blockCommitted(committed, round, nowMs) {
       blocks.inc();
       rounds.observe(round + 1);
+      // Counted per code, then added once per code: a label lookup per block, not per transaction.
+      const perCode = new Map<string, number>();
       for (const r of committed.results) {
-        committedTxs.inc({ code: codeLabel(r.code) });
+        perCode.set(r.code, (perCode.get(r.code) ?? 0) + 1);
         const at = acceptedAt.get(r.txId);
         if (at === undefined) continue;
         acceptedAt.delete(r.txId);
         latency.observe(Math.max(0, nowMs - at) / 1000);
       }
+      for (const [code, n] of perCode) committedTxs.inc({ code: codeLabel(code) }, n);
     },
     engineEffects(effects) {
       for (const e of effects) if (e.type === 'buildProposal') proposals.inc({ origin: 'own' });

@@ -10,22 +10,50 @@
  * The same workers check signatures over arbitrary messages for the API
  * (`verifySignature`: a credential's eddsa-jcs-2022 proof or JWS), so a
  * verifier's Ed25519 work uses every core instead of the API's one thread.
+ *
+ * They also take admission's stateless work whole (`intake`, tx-intake.ts):
+ * a submission's values are cloned to the workers in chunks, one chunk per
+ * worker, and come back decoded, hashed and verified, so the main thread no
+ * longer encodes or hashes a submitted transaction. The values in flight are
+ * bounded (`intakeTxsMax`): beyond it a submission's values are refused with
+ * NODE_BUSY at once rather than queued without limit. With no workers the
+ * same work runs inline, with the same answers.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { verifyBytes } from '../crypto/ed25519.js';
 import { txSignMessage, type DecodedTx } from '../ledger/transaction.js';
+import { intakeBatch, refusedBatch, unpackIntake, type IntakeBatch, type IntakeResult } from './tx-intake.js';
 
 const RECORD_BYTES = 128;
 const BATCH_MAX = 1024;
 /** Bytes of raw messages packed into one batch before it is sent (a message may be up to ~90 KB, a vc+jwt). */
 const RAW_BATCH_BYTES_MAX = 1 << 20;
+/** Values of a submission sent to one worker at once; a submission of 1,000 is split among the workers. */
+const INTAKE_CHUNK_MAX = 1024;
+const INTAKE_CHUNK_MIN = 64;
+/** Default bound on values in intake at once (about 16 submissions of the largest size). */
+export const INTAKE_TXS_MAX = 65_536;
+
+export interface VerifyPoolOptions {
+  /** Most submitted values being decoded and verified at once; more are refused with NODE_BUSY (default INTAKE_TXS_MAX). */
+  intakeTxsMax?: number;
+}
 
 export interface VerifyPool {
   /** Resolves true when the transaction's signature is valid. */
   verify(tx: DecodedTx): Promise<boolean>;
   /** Resolves true when `sig` (64 bytes) is `pubKey`'s (32 bytes, hex) Ed25519 signature of `message`. */
   verifySignature(pubKey: string, message: Uint8Array, sig: Uint8Array): Promise<boolean>;
+  /**
+   * Decode, hash and verify submitted values (JSON data) for chain `chainId`
+   * (null: decode and hash only): one answer per value, in order
+   * (tx-intake.ts). Never rejects: values over the bound, or sent after
+   * `close`, are refused with NODE_BUSY.
+   */
+  intake(values: readonly unknown[], chainId: string | null): Promise<IntakeResult[]>;
+  /** Values in intake now (for tests and metrics). */
+  readonly intakeInFlight: number;
   close(): Promise<void>;
   readonly workers: number;
 }
@@ -42,27 +70,57 @@ interface PendingRaw {
   resolve: (ok: boolean) => void;
 }
 
-export function createVerifyPool(workerCount = availableParallelism()): VerifyPool {
+const busyMessage = (max: number): string => `the node is decoding and verifying as many transactions as it may at once (${max}); retry shortly`;
+const CLOSED_MESSAGE = 'the node is shutting down';
+
+export function createVerifyPool(workerCount = availableParallelism(), options: VerifyPoolOptions = {}): VerifyPool {
+  const intakeTxsMax = options.intakeTxsMax ?? INTAKE_TXS_MAX;
+  if (!(Number.isSafeInteger(workerCount) && workerCount >= 0)) throw new RangeError(`verify workers: expected a non-negative integer, got ${workerCount}`);
+  if (!(Number.isSafeInteger(intakeTxsMax) && intakeTxsMax >= 1)) throw new RangeError(`intakeTxsMax: expected a positive integer, got ${intakeTxsMax}`);
   if (workerCount === 0) {
+    let closed = false;
     return {
       workers: 0,
+      intakeInFlight: 0,
       verify: async (tx) => verifyBytes(tx.tx.body.signer, txSignMessage(tx.idBytes), tx.tx.sig),
       verifySignature: async (pubKey, message, sig) => verifyBytes(pubKey, message, sig),
-      close: async () => {},
+      intake: async (values, chainId) => {
+        if (closed) return unpackIntake(refusedBatch(values.length, 'NODE_BUSY', CLOSED_MESSAGE), values);
+        if (values.length > intakeTxsMax) return unpackIntake(refusedBatch(values.length, 'NODE_BUSY', busyMessage(intakeTxsMax)), values);
+        return unpackIntake(intakeBatch(values, chainId), values);
+      },
+      close: async () => {
+        closed = true;
+      },
     };
   }
   const workers = Array.from({ length: workerCount }, () => {
     const worker = new Worker(new URL('./verify-worker.js', import.meta.url));
     worker.unref();
-    return { worker, outstanding: 0, batches: new Map<number, { items: { resolve: (ok: boolean) => void }[] }>() };
+    return {
+      worker,
+      outstanding: 0,
+      batches: new Map<number, { items: { resolve: (ok: boolean) => void }[] }>(),
+      intakes: new Map<number, { count: number; done: (batch: IntakeBatch) => void }>(),
+    };
   });
+  let intakeInFlight = 0;
+  let closed = false;
   let nextId = 1;
   let queue: Pending[] = [];
   let rawQueue: PendingRaw[] = [];
   let scheduled = false;
 
   for (const w of workers) {
-    w.worker.on('message', (msg: { id: number; ok: Uint8Array }) => {
+    w.worker.on('message', (msg: { id: number; ok: Uint8Array } | { id: number; intake: IntakeBatch }) => {
+      if ('intake' in msg) {
+        const pending = w.intakes.get(msg.id);
+        if (!pending) return;
+        w.intakes.delete(msg.id);
+        w.outstanding -= pending.count;
+        pending.done(msg.intake);
+        return;
+      }
       const batch = w.batches.get(msg.id);
       if (!batch) return;
       w.batches.delete(msg.id);
@@ -73,6 +131,8 @@ export function createVerifyPool(workerCount = availableParallelism()): VerifyPo
       // A worker crash is a bug; fail its outstanding requests rather than hang.
       for (const batch of w.batches.values()) for (const p of batch.items) p.resolve(false);
       w.batches.clear();
+      for (const pending of w.intakes.values()) pending.done(refusedBatch(pending.count, 'INTERNAL', 'internal error'));
+      w.intakes.clear();
       throw err;
     });
   }
@@ -132,8 +192,46 @@ export function createVerifyPool(workerCount = availableParallelism()): VerifyPo
     }
   };
 
+  /** Send `values[from, to)` to the least busy worker; resolves with its packed answer. */
+  const intakeChunk = (values: readonly unknown[], from: number, to: number, chainId: string | null): Promise<IntakeBatch> =>
+    new Promise<IntakeBatch>((resolve) => {
+      const target = leastBusy();
+      const id = nextId++;
+      const count = to - from;
+      target.intakes.set(id, { count, done: resolve });
+      target.outstanding += count;
+      try {
+        target.worker.postMessage({ id, intake: { values: from === 0 && to === values.length ? values : values.slice(from, to), chainId } });
+      } catch (e) {
+        // Only values that are not JSON data fail to clone; answer them here, as the inline path would.
+        target.intakes.delete(id);
+        target.outstanding -= count;
+        resolve(intakeBatch(values.slice(from, to), chainId));
+      }
+    });
+
   return {
     workers: workerCount,
+    get intakeInFlight() {
+      return intakeInFlight;
+    },
+    async intake(values, chainId) {
+      const n = values.length;
+      if (closed) return unpackIntake(refusedBatch(n, 'NODE_BUSY', CLOSED_MESSAGE), values);
+      if (intakeInFlight + n > intakeTxsMax) return unpackIntake(refusedBatch(n, 'NODE_BUSY', busyMessage(intakeTxsMax)), values);
+      intakeInFlight += n;
+      try {
+        const chunk = Math.min(INTAKE_CHUNK_MAX, Math.max(INTAKE_CHUNK_MIN, Math.ceil(n / workerCount)));
+        const starts: number[] = [];
+        for (let from = 0; from < n; from += chunk) starts.push(from);
+        const batches = await Promise.all(starts.map((from) => intakeChunk(values, from, Math.min(n, from + chunk), chainId)));
+        const results: IntakeResult[] = new Array(n);
+        batches.forEach((batch, k) => unpackIntake(batch, values, results, starts[k]!));
+        return results;
+      } finally {
+        intakeInFlight -= n;
+      }
+    },
     verify(tx) {
       return new Promise<boolean>((resolve) => {
         queue.push({ tx, resolve });
@@ -157,7 +255,15 @@ export function createVerifyPool(workerCount = availableParallelism()): VerifyPo
       });
     },
     async close() {
+      closed = true;
       await Promise.all(workers.map((w) => w.worker.terminate()));
+      // Whatever was in flight is answered, so no caller waits for a worker that is gone.
+      for (const w of workers) {
+        for (const pending of w.intakes.values()) pending.done(refusedBatch(pending.count, 'NODE_BUSY', CLOSED_MESSAGE));
+        w.intakes.clear();
+        for (const batch of w.batches.values()) for (const p of batch.items) p.resolve(false);
+        w.batches.clear();
+      }
     },
   };
 }

@@ -6,10 +6,15 @@
  * A batch marked `raw` holds signatures over arbitrary messages (a
  * credential's proof, a JWS): records of (message length u32 big-endian,
  * public key 32 B, signature 64 B, message), checked over the message as is.
+ *
+ * A message with `intake` carries submitted values to decode, hash and
+ * verify (tx-intake.ts); the packed answer goes back with its buffers
+ * transferred.
  */
 import { parentPort } from 'node:worker_threads';
 import { verifyBytes } from '../crypto/ed25519.js';
 import { txSignMessage } from '../ledger/transaction.js';
+import { intakeBatch } from './tx-intake.js';
 
 export const RECORD_BYTES = 128;
 
@@ -26,7 +31,12 @@ function verifyRaw(data: Uint8Array): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(ok);
 }
 
-parentPort?.on('message', (msg: { id: number; buffer: ArrayBuffer; raw?: boolean }) => {
+parentPort?.on('message', (msg: { id: number; buffer: ArrayBuffer; raw?: boolean; intake?: { values: unknown[]; chainId: string | null } }) => {
+  if (msg.intake) {
+    const batch = intakeBatch(msg.intake.values, msg.intake.chainId);
+    parentPort!.postMessage({ id: msg.id, intake: batch }, [batch.status.buffer, batch.sizes.buffer, batch.idBytes.buffer]);
+    return;
+  }
   const data = new Uint8Array(msg.buffer);
   if (msg.raw) {
     const ok = verifyRaw(data);

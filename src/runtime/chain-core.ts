@@ -11,7 +11,7 @@
  */
 import { canonicalHash, canonicalJson, type Json } from '../crypto/canonical-json.js';
 import { fromHex, toHex, utf8Encode } from '../crypto/bytes.js';
-import { leafHash, merkleRoot } from '../crypto/merkle.js';
+import { leafHash, leafHashUtf8, merkleRoot } from '../crypto/merkle.js';
 import { blockHash, certificateChecks, hasQuorum, type BlockHeader, type CommitCertificate } from '../ledger/block.js';
 import type { ChainParams, Validator } from '../ledger/genesis.js';
 import { setHashOf } from '../ledger/set-history.js';
@@ -76,7 +76,7 @@ function execute(ctx: ChainContext, head: ChainHead, height: number, time: numbe
   }
   const tree = applyStateChanges(head.tree, changes);
   const resultTexts = exec.results.map((r) => canonicalJson(r));
-  const resultsRoot = toHex(merkleRoot(resultTexts.map((t) => leafHash(utf8Encode(t)))));
+  const resultsRoot = toHex(merkleRoot(resultTexts.map(leafHashUtf8)));
   return { exec, tree, resultsRoot, stateRoot: toHex(stateRoot(tree)), encoded, resultTexts };
 }
 
