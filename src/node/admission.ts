@@ -19,9 +19,12 @@
  * here on its answers, in the same order and with the same codes as the
  * inline path, so a submission gets the same outcomes either way.
  *
- * Each transaction's signature is verified once per node: ids verified at
- * admission are remembered (up to `verifiedIdsMax`), and a peer's block
- * verifies only the transactions this node has not seen. A solo node
+ * Each transaction's signature is verified once per node: the (id,
+ * signature) pairs verified at admission are remembered (up to
+ * `verifiedIdsMax`), and a peer's block verifies only the transactions this
+ * node has not seen. The pair, not the id alone: a transaction's id covers
+ * its body only, so a block may carry a body seen before with another
+ * signature, which is checked like any other. A solo node
  * validates no one else's blocks and remembers none.
  */
 import { PolityError } from '../ledger/errors.js';
@@ -90,11 +93,13 @@ export interface Admission {
 export function createAdmission(options: AdmissionOptions): Admission {
   const { chain, registry, verifier } = options;
   const mempool = createMempool(options.mempool ?? DEFAULT_MEMPOOL);
+  /** `${id}:${sig}` of the transactions whose signature this node verified. */
   const verifiedIds = new Set<string>();
-  const rememberVerified = (id: string): void => {
+  const seen = (d: DecodedTx): string => `${d.id}:${d.tx.sig}`;
+  const rememberVerified = (d: DecodedTx): void => {
     if (options.verifiedIdsMax === 0) return;
     if (verifiedIds.size >= options.verifiedIdsMax) verifiedIds.clear();
-    verifiedIds.add(id);
+    verifiedIds.add(seen(d));
   };
 
   /** The checks of a decoded transaction before its signature counts; throws PolityError with the first failure. */
@@ -146,7 +151,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
             outcomes[i] = badSignature(d);
             return;
           }
-          rememberVerified(d.id);
+          rememberVerified(d);
           verified[i] = d;
         }),
       );
@@ -174,7 +179,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
         outcomes[i] = badSignature(r.decoded);
         continue;
       }
-      rememberVerified(r.decoded.id);
+      rememberVerified(r.decoded);
       verified[i] = r.decoded;
     }
   };
@@ -241,18 +246,18 @@ export function createAdmission(options: AdmissionOptions): Admission {
             continue; // block validation names the malformed transaction
           }
         }
-        if (verifiedIds.has(d.id)) continue;
+        if (verifiedIds.has(seen(d))) continue;
         const tx = d;
         checks.push(
           verifier.verify(tx).then((ok) => {
             if (!ok) return;
-            verifiedHere.add(tx.id);
-            rememberVerified(tx.id);
+            verifiedHere.add(seen(tx));
+            rememberVerified(tx);
           }),
         );
       }
       await Promise.all(checks);
-      return (tx) => verifiedHere.has(tx.id) || verifiedIds.has(tx.id);
+      return (tx) => verifiedHere.has(seen(tx)) || verifiedIds.has(seen(tx));
     },
     committed(block) {
       const nonces = new Map<string, number>();

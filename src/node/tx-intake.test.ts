@@ -190,3 +190,23 @@ test("a peer's block: its transactions are decoded in the workers, and the same 
   // Verified at admission: not checked again (30 good + 1 bad, less the 5 seen before).
   assert.equal(inline.verifyCalls, 26);
 });
+
+test("a peer's block carrying a body this node verified before, but with another (forged) signature: that transaction does not verify", async () => {
+  const genuine = signTx(body({ nonce: 7 }), alice.secretKey);
+  const other = signTx(body({ nonce: 8 }), alice.secretKey);
+  const forged = { ...genuine, sig: other.sig }; // the same body, so the same transaction id, and a signature that is not over it
+  for (const workers of [0, 2]) {
+    const pool = createVerifyPool(workers);
+    try {
+      const admission = createAdmission({ chain: { chainId: 'test', height: 5, nextNonce: () => 0 }, registry, verifier: pool, verifiedIdsMax: 1000, workAvailable: () => {}, now: () => 0 });
+      const admitted = await admission.submit([genuine], { fromPeer: true });
+      assert.equal(admitted[0]!.status, 'accepted');
+      const verified = await admission.verifyBlockTxs([forged]);
+      assert.equal(decodeTx(forged).id, decodeTx(genuine).id);
+      assert.equal(verified(decodeTx(forged)), false, `${workers} workers: a forged signature on a body verified before was taken as verified`);
+      assert.equal(verified(decodeTx(genuine)), true);
+    } finally {
+      await pool.close();
+    }
+  }
+});
