@@ -172,3 +172,38 @@ test('init --encrypt seals the node and admin keys; start opens the node key wit
   }
   assert.equal(await exited, 0, stderr);
 });
+
+test('polity start --issuing-key opens an encrypted key like the node key, and refuses a plaintext one by default', async () => {
+  const data = join(work, 'desk-node');
+  assert.equal((await run(['init', '--encrypt', '--data', data], { POLITY_KEY_PASSPHRASE: PASS })).code, 0);
+  const sealedKey = join(work, 'issuer-sealed.json');
+  assert.equal((await run(['keys', 'new', '--encrypt', '--key', sealedKey], { POLITY_KEY_PASSPHRASE: PASS })).code, 0);
+  const plainKey = join(work, 'issuer-plain.json');
+  assert.equal((await run(['keys', 'new', '--key', plainKey])).code, 0);
+
+  const plain = await run(['start', '--data', data, '--port', String(await freePort()), '--issuing-key', plainKey], { POLITY_KEY_PASSPHRASE: PASS });
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /issuer-plain\.json is not encrypted; encrypt it with `polity keys encrypt .*` or pass --allow-plaintext-key/);
+
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'start', '--data', data, '--port', String(port), '--log-level', 'warn', '--issuing-key', sealedKey, '--public-url', `http://127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', POLITY_KEY_PASSPHRASE: PASS },
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/press Ctrl\+C/.test(stdout) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    assert.match(stdout, /Polity node running/, stderr);
+    // The desk runs: its OAuth metadata answers (503 CREDENTIALS_DESK_OFF without a desk).
+    const res = await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`);
+    assert.equal(res.status, 200, await res.clone().text());
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr);
+});

@@ -17,6 +17,7 @@
  *
  * Tests call the app in-process (`app.inject`) without opening a socket.
  */
+import type { KeyPair } from '../crypto/ed25519.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -71,6 +72,8 @@ export interface ApiOptions {
   accessLog?: LogLevel | 'off';
   /** Each service's `polity start` options that were given (ApiService.startOptions), by service name. */
   serviceOptions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Keys the caller opened for start options marked `keyFile` (sealed or allowed plaintext, as `polity start` opens its node key), by service name, then option name. */
+  serviceKeys?: Readonly<Record<string, Readonly<Record<string, KeyPair>>>>;
 }
 
 /** Default largest request body: 8 MiB (a batch of 100,000 hashes is ~6.7 MB). */
@@ -144,7 +147,7 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
   registerHealthRoutes(app, node, { ...(options.metrics === undefined ? {} : { metrics: options.metrics }), ...(options.accessLog ? { accessLog: options.accessLog } : {}) });
   registerAuthRoutes(app, node, auth);
   for (const service of services) {
-    service.routes(app, { node, host: node.host(service.name), auth, statusOf: errors.statusOf, get: stateGet, options: options.serviceOptions?.[service.name] ?? {} });
+    service.routes(app, { node, host: node.host(service.name), auth, statusOf: errors.statusOf, get: stateGet, options: options.serviceOptions?.[service.name] ?? {}, keys: options.serviceKeys?.[service.name] ?? {} });
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

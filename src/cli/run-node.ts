@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { createApi } from '../api/server.js';
 import { parsePublicOrigin } from '../api/origin.js';
 import { createNode } from '../node/node.js';
+import { loadKeyFile } from '../node/key-file.js';
+import type { KeyPair } from '../crypto/ed25519.js';
 import { adminKeyPath, type DataDir, exists, initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
 import { isHost, networkPath, readNetworkFile } from './network-init.js';
 import { createLogger, LOG_FORMATS, type LogFormat, type LogLevel } from '../node/log.js';
@@ -157,7 +159,20 @@ export async function runStart(flags: Record<string, unknown>, _positionals: str
   );
   let app: Awaited<ReturnType<typeof createApi>>;
   try {
-    app = await createApi(node, { services: program.services, serviceOptions, ...apiLimits, metrics: values.metrics === 'on', accessLog: accessLog as LogLevel | 'off', ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
+    // Key files among them (--issuing-key) open as the node key did: sealed with the passphrase, plaintext only where allowed.
+    const unlock = { ...keyUnlockOf(values, io.err), plaintext: plaintextKeys };
+    const serviceKeys: Record<string, Record<string, KeyPair>> = {};
+    for (const s of program.services) {
+      for (const [name, option] of Object.entries(s.startOptions ?? {})) {
+        if (!option.keyFile || typeof values[name] !== 'string') continue;
+        try {
+          (serviceKeys[s.name] ??= {})[name] = await loadKeyFile(values[name] as string, unlock);
+        } catch (e) {
+          throw new Error(`--${name}: ${(e as Error).message}`);
+        }
+      }
+    }
+    app = await createApi(node, { services: program.services, serviceOptions, serviceKeys, ...apiLimits, metrics: values.metrics === 'on', accessLog: accessLog as LogLevel | 'off', ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
   } catch (e) {
     await node.close();
     throw e;
