@@ -54,7 +54,13 @@ test('init then start: the node prints its URL, answers, and stops on SIGTERM', 
   const data = join(work, 'node-a');
   const init = await run(['init', '--data', data, '--chain-id', 'test-chain', '--json']);
   assert.equal(init.code, 0, init.stderr);
-  assert.equal(JSON.parse(init.stdout).chainId, 'test-chain');
+  const initialised = JSON.parse(init.stdout);
+  assert.equal(initialised.chainId, 'test-chain');
+  assert.equal(initialised.organisation, 'local-department', 'init names the organisation id');
+  assert.equal(initialised.adminKeyFile, join(data, 'admin-key.json'), 'and where the admin key is');
+  const text = await run(['init', '--data', join(work, 'node-text')]);
+  assert.match(text.stdout, /organisation\s+local-department/);
+  assert.match(text.stdout, new RegExp(`admin key\\s+${join(work, 'node-text', 'admin-key.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'start', '--data', data, '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -111,7 +117,7 @@ test('notarize many files, verify each offline; a changed byte fails verificatio
   assert.equal(JSON.parse(swapped.stdout).ok, false);
 });
 
-test('verify --json answers a verdict with a reason for a malformed or forged receipt, and exits 1', async () => {
+test('verify --json answers a verdict with a reason for a malformed or forged receipt, and exits 5 (RECEIPT_INVALID)', async () => {
   const f = join(work, 'malformed-case.txt');
   await writeFile(f, 'a document whose receipt will be damaged');
   const res = await run(['notarize', f, '--api', api, '--sign']);
@@ -132,7 +138,7 @@ test('verify --json answers a verdict with a reason for a malformed or forged re
     const file = join(work, 'malformed.receipt.json');
     await writeFile(file, bad);
     const v = await run(['verify', f, file, '--genesis', genesisFile, '--json']);
-    assert.equal(v.code, 1, `${name}: ${v.stderr}`);
+    assert.equal(v.code, 5, `${name}: ${v.stderr}`);
     assert.equal(v.stderr, '', `${name}: nothing but the verdict`);
     const verdict = JSON.parse(v.stdout);
     assert.equal(verdict.ok, false, name);
@@ -141,6 +147,42 @@ test('verify --json answers a verdict with a reason for a malformed or forged re
   // The undamaged receipt still verifies (the cases above fail for their damage alone).
   const ok = await run(['verify', f, `${f}.receipt.json`, '--genesis', genesisFile, '--json']);
   assert.equal(ok.code, 0, ok.stdout);
+});
+
+test('verify exits with a distinct code for each case, and --json names it: mismatch 1, usage 2, invalid or forged 5, inconclusive 6', async () => {
+  const f = join(work, 'exit-codes.txt');
+  await writeFile(f, 'a document whose verdicts are counted');
+  assert.equal((await run(['notarize', f, '--api', api, '--sign'])).code, 0);
+  const receiptFile = `${f}.receipt.json`;
+  const receipt = JSON.parse(await readFile(receiptFile, 'utf8'));
+  const genesisFile = join(work, 'genesis-codes.json');
+  await writeFile(genesisFile, JSON.stringify(t.genesis));
+  const other = join(work, 'other.txt');
+  await writeFile(other, 'another document');
+  const forged = join(work, 'forged.receipt.json');
+  await writeFile(forged, JSON.stringify({ ...receipt, tx: { ...receipt.tx, sig: '00'.repeat(64) } }));
+  const notJson = join(work, 'codes-not-json.json');
+  await writeFile(notJson, '{');
+  const otherGenesis = join(work, 'other-genesis.json');
+  await writeFile(otherGenesis, JSON.stringify({ ...t.genesis, chainId: 'another-chain' }));
+  const cases: [string, string[], number, string][] = [
+    ['verified', [f, receiptFile, '--genesis', genesisFile], 0, 'VERIFIED'],
+    ['another document', [other, receiptFile, '--genesis', genesisFile], 1, 'DOCUMENT_MISMATCH'],
+    ['forged signature', [f, forged, '--genesis', genesisFile], 5, 'RECEIPT_INVALID'],
+    ['not JSON', [f, notJson, '--genesis', genesisFile], 5, 'RECEIPT_INVALID'],
+    ["another chain's genesis", [f, receiptFile, '--genesis', otherGenesis], 6, 'INCONCLUSIVE'],
+    ['no genesis at hand', [f, receiptFile, '--data', join(work, 'nowhere')], 6, 'INCONCLUSIVE'],
+    ['missing receipt file', [f, join(work, 'no-such.receipt.json'), '--genesis', genesisFile], 2, 'USAGE'],
+  ];
+  for (const [name, args, code, reasonCode] of cases) {
+    const v = await run(['verify', ...args, '--json']);
+    assert.equal(v.code, code, `${name}: ${v.stdout} ${v.stderr}`);
+    assert.equal(JSON.parse(v.stdout).code, reasonCode, `${name}: ${v.stdout}`);
+  }
+  const usage = await run(['verify', f]);
+  assert.equal(usage.code, 2);
+  const help = await run(['verify', '--help']);
+  for (const code of ['VERIFIED', 'DOCUMENT_MISMATCH', 'RECEIPT_INVALID', 'INCONCLUSIVE', 'USAGE']) assert.match(help.stdout + help.stderr, new RegExp(code), `verify --help documents ${code}`);
 });
 
 test('notarize --sign with metadata writes receipts into --out, naming the signer', async () => {
@@ -196,9 +238,9 @@ test('every command refuses bad input with a clear error and a non-zero exit', a
     [['notarize', f, '--api', api, '--sign', '--key', join(work, 'nope.json')], 1, /no key/],
     [['notarize', f, '--api', api, '--timeout-ms', '-5'], 2, /timeout-ms/],
     [['verify', f], 2, /expected 2/],
-    [['verify', f, notJson, '--data', work], 1, /not JSON/],
-    [['verify', f, join(work, 'missing.json')], 1, /cannot read the receipt/],
-    [['verify', f, notJson, '--data', join(work, 'nowhere')], 1, /not JSON/],
+    [['verify', f, notJson, '--data', work], 5, /not JSON/],
+    [['verify', f, join(work, 'missing.json')], 2, /cannot read the receipt/],
+    [['verify', f, notJson, '--data', join(work, 'nowhere')], 5, /not JSON/],
   ];
   for (const [args, code, pattern] of cases) {
     const res = await runInProcess(args);
@@ -209,4 +251,19 @@ test('every command refuses bad input with a clear error and a non-zero exit', a
   assert.deepEqual((await readdir(work)).filter((n) => n === 'x' || n === 'empty'), []);
   // No receipt written for the failed notarization.
   await assert.rejects(readFile(`${join(work, 'missing.pdf')}.receipt.json`));
+});
+
+test('every command --help lists each of its options with its default, "flag" or "optional"', async () => {
+  const { commandsOf } = await import('../src/cli/main.js');
+  const { SERVICES } = await import('../src/services/index.js');
+  const commands = commandsOf({ services: SERVICES, simWorker: new URL('file:///unused') } as never);
+  for (const [name, command] of Object.entries(commands)) {
+    const help = await runInProcess([name, '--help']);
+    assert.equal(help.code, 0, `${name} --help`);
+    for (const [option, spec] of Object.entries(command.options)) {
+      const line = help.out.split("\n").find((l) => new RegExp(`^\\s+--${option}(?![\\w-])`).test(l));
+      assert.ok(line, `polity ${name} --help lists --${option}`);
+      if (name !== 'start') assert.match(line!, spec.type === 'boolean' ? /\bflag\b/ : spec.default !== undefined ? new RegExp(`default: ${String(spec.default).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) : /\boptional\b/, `polity ${name} --help: --${option}`);
+    }
+  }
 });

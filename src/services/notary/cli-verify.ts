@@ -7,58 +7,95 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Genesis } from '../../ledger/genesis.js';
-import { verifyReceipt } from '../../ledger/receipt-verify.js';
+import { verifyReceipt, type ReceiptFailureCode } from '../../ledger/receipt-verify.js';
 import { exists, genesisPath, loadGenesisFile } from '../../node/data-dir.js';
 import { createClient } from '../../sdk/client.js';
 import { hashFile } from '../../cli/hash-file.js';
 import { apiUrl, type Io } from '../../cli/io.js';
 import { parseGenesis } from '../../ledger/genesis.js';
 
+/**
+ * The verdicts of `polity verify`, each with its exit code (spec/receipts.md
+ * §4.1). Scripts branch on the code (`--json`: `code`), people read the
+ * reason. 3 is every command's "no node answered" (only with --api).
+ */
+export const VERIFY_EXIT_CODES = {
+  VERIFIED: 0,
+  DOCUMENT_MISMATCH: 1,
+  USAGE: 2,
+  RECEIPT_INVALID: 5,
+  INCONCLUSIVE: 6,
+} as const satisfies Record<ReceiptFailureCode | 'VERIFIED' | 'USAGE', number>;
+export type VerifyCode = keyof typeof VERIFY_EXIT_CODES;
+
+/** The lines `polity verify --help` adds: each code, its exit status and what it means. */
+export const VERIFY_HELP = [
+  'exit codes (--json: "code"):',
+  '  0 VERIFIED           the file is the one the receipt anchored, in a block the chain signed',
+  '  1 DOCUMENT_MISMATCH  the receipt is not for this file (the file was changed, or it is another file\'s receipt)',
+  '  2 USAGE              wrong arguments, or the file or receipt cannot be read',
+  '  3                    no node answered (--api only)',
+  '  5 RECEIPT_INVALID    the receipt is malformed, altered or forged: do not trust it',
+  '  6 INCONCLUSIVE       cannot be decided here: no genesis, another chain\'s genesis, or a validator-set handover is missing',
+  'examples:',
+  '  polity verify contract.pdf contract.pdf.receipt.json --genesis genesis.json',
+  '  polity verify contract.pdf contract.pdf.receipt.json --api https://node.example.gov --json',
+];
+
+type Verdict = ReturnType<typeof verifyReceipt> | { ok: false; reason: string; code: 'USAGE' };
+
 export async function runVerify(values: Record<string, unknown>, [file, receiptPath]: string[], io: Io): Promise<number> {
-  const hash = await hashFile(file!);
+  let hash: string;
+  try {
+    hash = await hashFile(file!);
+  } catch (e) {
+    return report(io, values, file!, undefined, { ok: false, reason: (e as Error).message, code: 'USAGE' });
+  }
   let receiptText: string;
   try {
     receiptText = await readFile(receiptPath!, 'utf8');
   } catch {
-    throw new Error(`cannot read the receipt ${receiptPath}`);
+    return report(io, values, file!, hash, { ok: false, reason: `cannot read the receipt ${receiptPath}`, code: 'USAGE' });
   }
   let receipt: unknown;
   try {
     receipt = JSON.parse(receiptText);
   } catch {
-    return report(io, values, file!, hash, { ok: false, reason: `${receiptPath} is not JSON` });
+    return report(io, values, file!, hash, { ok: false, reason: `${receiptPath} is not JSON`, code: 'RECEIPT_INVALID' });
   }
 
   let genesis: Genesis;
   let genesisSource: string;
-  if (typeof values.genesis === 'string') {
-    genesis = await loadGenesisFile(values.genesis);
-    genesisSource = values.genesis;
-  } else if (typeof values.api === 'string' || typeof values.port === 'string') {
-    const url = apiUrl(values);
-    genesis = parseGenesis(await createClient({ url, timeoutMs: 10_000 }).genesis());
-    genesisSource = `${url}/v1/genesis (fetched from the node)`;
-  } else if (await exists(genesisPath(values.data as string))) {
-    genesis = await loadGenesisFile(genesisPath(values.data as string));
-    genesisSource = genesisPath(values.data as string);
-  } else {
-    throw new Error(`need the chain's genesis to verify: pass --genesis FILE (no ${genesisPath(values.data as string)} here)`);
+  try {
+    if (typeof values.genesis === 'string') {
+      genesis = await loadGenesisFile(values.genesis);
+      genesisSource = values.genesis;
+    } else if (typeof values.api === 'string' || typeof values.port === 'string') {
+      const url = apiUrl(values);
+      // A node that does not answer throws through: exit 3, as for every command.
+      genesis = parseGenesis(await createClient({ url, timeoutMs: 10_000 }).genesis());
+      genesisSource = `${url}/v1/genesis (fetched from the node)`;
+    } else if (await exists(genesisPath(values.data as string))) {
+      genesis = await loadGenesisFile(genesisPath(values.data as string));
+      genesisSource = genesisPath(values.data as string);
+    } else {
+      return report(io, values, file!, hash, { ok: false, reason: `need the chain's genesis to verify: pass --genesis FILE (no ${genesisPath(values.data as string)} here)`, code: 'INCONCLUSIVE' });
+    }
+  } catch (e) {
+    if (typeof values.genesis !== 'string' && values.data === undefined) throw e;
+    if (typeof values.api === 'string' || typeof values.port === 'string') throw e;
+    return report(io, values, file!, hash, { ok: false, reason: `no usable genesis: ${(e as Error).message.slice(0, 200)}`, code: 'INCONCLUSIVE' });
   }
   const result = verifyReceipt(receipt, genesis, { documentHash: hash });
   return report(io, values, file!, hash, result, genesisSource);
 }
 
-function report(
-  io: Io,
-  values: Record<string, unknown>,
-  file: string,
-  hash: string,
-  result: ReturnType<typeof verifyReceipt>,
-  genesisSource?: string,
-): number {
+function report(io: Io, values: Record<string, unknown>, file: string, hash: string | undefined, result: Verdict, genesisSource?: string): number {
+  const code: VerifyCode = result.ok ? 'VERIFIED' : result.code;
+  const exit = VERIFY_EXIT_CODES[code];
   if (values.json) {
-    io.out(JSON.stringify(result.ok ? { ok: true, file, ...result.facts, genesis: genesisSource } : { ok: false, file, hash, reason: result.reason }));
-    return result.ok ? 0 : 1;
+    io.out(JSON.stringify(result.ok ? { ok: true, code, file, ...result.facts, genesis: genesisSource } : { ok: false, code, file, ...(hash ? { hash } : {}), reason: result.reason }));
+    return exit;
   }
   if (result.ok) {
     const f = result.facts;
@@ -68,10 +105,11 @@ function report(
     io.out(`  mode     ${f.mode === 'batch' ? 'aggregated batch' : `signed by ${f.signer}`}`);
     if (f.meta) io.out(`  metadata ${JSON.stringify(f.meta)}`);
     io.out(`  genesis  ${genesisSource}`);
-    return 0;
+    return exit;
   }
-  io.err(`NOT verified: ${file}`);
+  io.err(`${code === 'INCONCLUSIVE' ? 'INCONCLUSIVE' : 'NOT verified'}: ${file}`);
+  io.err(`  code     ${code} (exit ${exit})`);
   io.err(`  reason   ${result.reason}`);
-  io.err(`  sha256   ${hash}`);
-  return 1;
+  if (hash) io.err(`  sha256   ${hash}`);
+  return exit;
 }
