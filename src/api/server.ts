@@ -40,6 +40,7 @@ import { registerCoreRoutes } from './core-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { LogLevel } from '../node/log.js';
 import { registerLimits, type ApiLimits } from './limits.js';
+import { createRouteTable } from './method-not-allowed.js';
 import { CORE_TAGS, openApiOptions } from './openapi.js';
 import type { ApiService, TypedApp } from './route.js';
 import { RequestValidationError, typeboxValidatorCompiler } from './validator.js';
@@ -134,12 +135,20 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
     origins: () => (publicOrigin ? [publicOrigin] : originsOfListenAddress(app.server.address())),
   };
 
-  // Before any route: the limits attach to routes as they are added.
+  // Before any route: the limits attach to routes as they are added, and the route table records them.
+  const routeTable = createRouteTable(app);
   await registerLimits(app, options.limits);
   await app.register(swagger, openApiOptions([...CORE_TAGS, ...services.flatMap((s) => s.tags)], '1'));
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, reply, errors, node, request.routeOptions.url));
   // The message names no part of the URL: a path may carry data a client should not have put there.
-  app.setNotFoundHandler((_request, reply) => reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route; see /openapi.json' }));
+  // A path that is a route under other methods is a 405 with Allow (method-not-allowed.ts).
+  app.setNotFoundHandler((request, reply) => {
+    const allow = routeTable.allowed(request.url.split('?')[0]!);
+    if (allow.length > 0 && !allow.includes(request.method)) {
+      return reply.status(405).header('allow', allow.join(', ')).send({ code: 'METHOD_NOT_ALLOWED', message: `this path answers ${allow.join(', ')}; see /openapi.json` });
+    }
+    return reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route; see /openapi.json' });
+  });
 
   const registry = createModuleRegistry(services.map((s) => s.module));
   const statusSchema: TObject = Type.Composite([S.NodeStatus, ...services.flatMap((s) => (s.status ? [s.status] : []))], { title: 'Status' });
