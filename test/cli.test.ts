@@ -185,6 +185,30 @@ test('verify exits with a distinct code for each case, and --json names it: mism
   for (const code of ['VERIFIED', 'DOCUMENT_MISMATCH', 'RECEIPT_INVALID', 'INCONCLUSIVE', 'USAGE']) assert.match(help.stdout + help.stderr, new RegExp(code), `verify --help documents ${code}`);
 });
 
+test('notarizing a file again says it was already anchored, and when; nothing is anchored twice', async () => {
+  const f = join(work, 'twice.txt');
+  await writeFile(f, 'a document notarized twice');
+  const first = await run(['notarize', f, '--api', api]);
+  assert.equal(first.code, 0, first.stderr);
+  const height = t.node.height;
+  const again = await run(['notarize', f, '--api', api]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /already anchored\s+.*twice\.txt\s+block \d+, \d{4}-\d\d-\d\dT[\d:.]+Z/);
+  const json = await run(['notarize', f, '--api', api, '--json']);
+  const entry = JSON.parse(json.stdout).files[0];
+  assert.equal(entry.alreadyAnchored, true);
+  assert.match(entry.timeIso, /^\d{4}-\d\d-\d\dT.*Z$/);
+  assert.equal(typeof entry.time, 'number');
+  assert.equal(t.node.height, height, 'no new block: nothing was anchored again');
+  // A signed anchor once: then --sign says it was anchored (the module would refuse a second one).
+  const g = join(work, 'twice-signed.txt');
+  await writeFile(g, 'a document signed twice');
+  assert.equal((await run(['notarize', g, '--api', api, '--sign'])).code, 0);
+  const signedAgain = await run(['notarize', g, '--api', api, '--sign']);
+  assert.equal(signedAgain.code, 0, signedAgain.stderr);
+  assert.match(signedAgain.stdout, /already anchored/);
+});
+
 test('notarize --sign with metadata writes receipts into --out, naming the signer', async () => {
   const keyFile = join(work, 'me.json');
   const k = await run(['keys', 'new', '--key', keyFile, '--json']);
