@@ -148,6 +148,8 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
   const firstHeight = r0.header.height;
   const again = await signedPost('/v1/notary/batch', { hashes: [hashes[0]] });
   assert.equal(again.body.status, 'pending');
+  // The answer says it was anchored before, and when (the earliest anchoring), raw and ISO 8601.
+  assert.deepEqual(again.body.anchored, [{ hash: hashes[0], height: firstHeight, time: r0.header.time, timeIso: new Date(r0.header.time).toISOString() }]);
   await quiescent();
   assert.ok(t.node.height > firstHeight, 'the repeat was anchored in a later block');
   assert.equal((await inject('GET', `/v1/notary/hashes/${hashes[0]}`)).body.height, firstHeight);
@@ -277,7 +279,7 @@ test('every route refuses bad input with a 4xx {code, message} and changes nothi
     ['receipt: bad hash', 'GET', '/v1/notary/receipts/123', undefined, 400, 'SCHEMA_INVALID'],
     ['lookup: bad hash', 'GET', '/v1/notary/hashes/G'.padEnd(40, 'G'), undefined, 400, 'SCHEMA_INVALID'],
     ['unknown route', 'GET', '/v1/nothing', undefined, 404, 'NOT_FOUND'],
-    ['wrong method', 'DELETE', '/v1/tx', undefined, 404, 'NOT_FOUND'],
+    ['wrong method', 'DELETE', '/v1/tx', undefined, 405, 'METHOD_NOT_ALLOWED'],
     ['path traversal', 'GET', '/web/../package.json', undefined, 404, 'NOT_FOUND'],
     ['lib outside allow-list', 'GET', '/lib/node/node.js', undefined, 404, 'NOT_FOUND'],
   ];
