@@ -264,6 +264,21 @@ browserSuite('web pages in Chromium', () => {
     problems = [];
   });
 
+  it('explorer search takes a DID to the DID page, resolving it there', async () => {
+    const didKey = 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp';
+    await page.goto(`${base}/explorer`);
+    await page.fill('#search-input', didKey);
+    await page.press('#search-input', 'Enter');
+    await page.waitForURL((url) => url.pathname === '/did' && url.searchParams.get('did') === didKey);
+    await page.locator('main', { hasText: 'z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp' }).waitFor();
+    // Another method: the explorer says so and stays.
+    await page.goto(`${base}/explorer`);
+    await page.fill('#search-input', 'did:web:example.gov');
+    await page.press('#search-input', 'Enter');
+    await page.locator('#search-message', { hasText: 'did:polity and did:key' }).waitFor();
+    assertNoProblems();
+  });
+
   it('explorer fits a phone screen', async () => {
     const phone = await context.newPage();
     watch(phone);
