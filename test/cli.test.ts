@@ -209,6 +209,32 @@ test('notarizing a file again says it was already anchored, and when; nothing is
   assert.match(signedAgain.stdout, /already anchored/);
 });
 
+test('verify names the signer in words beside the key: from the genesis offline, from the node with --api', async () => {
+  const data = join(work, 'node-named');
+  assert.equal((await run(['init', '--data', data, '--org', 'Civil Registry'])).code, 0);
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'start', '--data', data, '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const deadline = Date.now() + 30_000;
+    while (!stdout.includes('press Ctrl+C') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    const f = join(work, 'named.txt');
+    await writeFile(f, 'a document the civil registry admin signs');
+    const signedByAdmin = await run(['notarize', f, '--port', String(port), '--sign', '--key', join(data, 'admin-key.json')]);
+    assert.equal(signedByAdmin.code, 0, signedByAdmin.stderr);
+    const offline = await run(['verify', f, `${f}.receipt.json`, '--data', data]);
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stdout, /signer\s+Admin, Civil Registry — key [0-9a-f]{16}… \(from the genesis\)/);
+    const online = await run(['verify', f, `${f}.receipt.json`, '--port', String(port), '--json']);
+    const v = JSON.parse(online.stdout);
+    assert.equal(v.signerName, 'Admin, Civil Registry');
+    assert.match(v.signerNameFrom, /current state at height \d+/);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
 test('notarize --sign with metadata writes receipts into --out, naming the signer', async () => {
   const keyFile = join(work, 'me.json');
   const k = await run(['keys', 'new', '--key', keyFile, '--json']);
@@ -285,7 +311,7 @@ test('every command --help lists each of its options with its default, "flag" or
     const help = await runInProcess([name, '--help']);
     assert.equal(help.code, 0, `${name} --help`);
     for (const [option, spec] of Object.entries(command.options)) {
-      const line = help.out.split("\n").find((l) => new RegExp(`^\\s+--${option}(?![\\w-])`).test(l));
+      const line = help.out.split('\n').find((l) => new RegExp(`^\\s+--${option}(?![\\w-])`).test(l));
       assert.ok(line, `polity ${name} --help lists --${option}`);
       if (name !== 'start') assert.match(line!, spec.type === 'boolean' ? /\bflag\b/ : spec.default !== undefined ? new RegExp(`default: ${String(spec.default).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) : /\boptional\b/, `polity ${name} --help: --${option}`);
     }

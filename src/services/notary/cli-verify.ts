@@ -87,14 +87,55 @@ export async function runVerify(values: Record<string, unknown>, [file, receiptP
     return report(io, values, file!, hash, { ok: false, reason: `no usable genesis: ${(e as Error).message.slice(0, 200)}`, code: 'INCONCLUSIVE' });
   }
   const result = verifyReceipt(receipt, genesis, { documentHash: hash });
-  return report(io, values, file!, hash, result, genesisSource);
+  const who = result.ok ? await signerInWords(values, genesis, result.facts.signer, result.facts.mode) : undefined;
+  return report(io, values, file!, hash, result, genesisSource, who);
 }
 
-function report(io: Io, values: Record<string, unknown>, file: string, hash: string | undefined, result: Verdict, genesisSource?: string): number {
+/** Who signed, in words, and from what: the node's current state (--api), or the genesis (offline). */
+interface SignerName {
+  name: string;
+  from: string;
+}
+
+const titleCase = (role: string): string => role.charAt(0).toUpperCase() + role.slice(1);
+
+/**
+ * Name the signer: "Registrar, Civil Registry". With --api (or --port) the
+ * node's current state says (GET /v1/members/{key}, /v1/orgs): roles may have
+ * changed since the block, and the line says it is today's. Offline, the
+ * genesis knows only the first organisations' admins and node keys.
+ */
+async function signerInWords(values: Record<string, unknown>, genesis: Genesis, signer: string, mode: 'signed' | 'batch'): Promise<SignerName | undefined> {
+  if (typeof values.api === 'string' || typeof values.port === 'string') {
+    try {
+      const client = createClient({ url: apiUrl(values), timeoutMs: 10_000 });
+      const member = (await client.request('GET', `/v1/members/${signer}`)) as { org?: string; roles: string[]; admin: boolean; nodeOf?: string };
+      const orgs = (await client.request('GET', '/v1/orgs')) as { height: number; organisations: { id: string; name: string }[] };
+      const orgName = (id: string | undefined) => orgs.organisations.find((o) => o.id === id)?.name ?? id;
+      const from = `the node's current state at height ${orgs.height}, not necessarily the block's`;
+      if (member.nodeOf) return { name: `${mode === 'batch' ? 'aggregating node' : 'node'} of ${orgName(member.nodeOf)}`, from };
+      if (member.org) {
+        // An admin may act in every role: "Admin" says it; an official is named by the roles held.
+        const roles = (member.admin ? ['admin'] : [...new Set(member.roles)]).map(titleCase);
+        return { name: `${roles.length ? roles.join(' and ') : 'Member'}, ${orgName(member.org)}`, from };
+      }
+      return { name: 'no organisation: a citizen, or a key no organisation holds now', from };
+    } catch {
+      return undefined;
+    }
+  }
+  for (const o of genesis.organisations ?? []) {
+    if (o.nodes.includes(signer)) return { name: `${mode === 'batch' ? 'aggregating node' : 'node'} of ${o.name}`, from: 'the genesis' };
+    if (o.admins.includes(signer)) return { name: `Admin, ${o.name}`, from: 'the genesis' };
+  }
+  return { name: 'not named in the genesis', from: 'the genesis; pass --api URL to ask a node who holds the key now' };
+}
+
+function report(io: Io, values: Record<string, unknown>, file: string, hash: string | undefined, result: Verdict, genesisSource?: string, who?: SignerName): number {
   const code: VerifyCode = result.ok ? 'VERIFIED' : result.code;
   const exit = VERIFY_EXIT_CODES[code];
   if (values.json) {
-    io.out(JSON.stringify(result.ok ? { ok: true, code, file, ...result.facts, genesis: genesisSource } : { ok: false, code, file, ...(hash ? { hash } : {}), reason: result.reason }));
+    io.out(JSON.stringify(result.ok ? { ok: true, code, file, ...result.facts, ...(who ? { signerName: who.name, signerNameFrom: who.from } : {}), genesis: genesisSource } : { ok: false, code, file, ...(hash ? { hash } : {}), reason: result.reason }));
     return exit;
   }
   if (result.ok) {
@@ -103,6 +144,7 @@ function report(io: Io, values: Record<string, unknown>, file: string, hash: str
     io.out(`  sha256   ${hash}`);
     io.out(`  block    ${f.blockHash}`);
     io.out(`  mode     ${f.mode === 'batch' ? 'aggregated batch' : `signed by ${f.signer}`}`);
+    if (who) io.out(`  signer   ${who.name} — key ${f.signer.slice(0, 16)}… (from ${who.from})`);
     if (f.meta) io.out(`  metadata ${JSON.stringify(f.meta)}`);
     io.out(`  genesis  ${genesisSource}`);
     return exit;
