@@ -146,15 +146,19 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
     '/v1/blocks',
     { schema: { operationId: 'listBlocks', tags: ['blocks'], summary: 'Latest block headers, newest first.', querystring: S.BlocksQuery, response: { 200: S.BlockList, ...errorResponses() } } },
     async (request) => {
-      const { limit = 20, before } = request.query;
-      const top = Math.min(before !== undefined ? before - 1 : node.height, node.height);
+      const { limit = 20, before, cursor } = request.query;
+      // The cursor is the height the page starts below (opaque to clients); `before` is its older name.
+      const below = cursor !== undefined ? Number(cursor) : before;
+      const top = Math.min(below !== undefined ? below - 1 : node.height, node.height);
       const heights: number[] = [];
       for (let h = top; h >= 1 && heights.length < limit; h--) heights.push(h);
       // Headers and certificates only (stored apart from the bodies): a list reads kilobytes per block.
       const blocks = await Promise.all(heights.map((h) => node.getSignedHeader(h)));
+      const lowest = heights[heights.length - 1];
       return {
         height: node.height,
         blocks: blocks.filter((b) => b !== undefined).map((b) => ({ hash: b.certificate.blockHash, header: b.header, signatures: b.certificate.signatures.length })),
+        next: lowest !== undefined && lowest > 1 ? String(lowest) : null,
       };
     },
   );
