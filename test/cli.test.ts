@@ -11,6 +11,7 @@ import { mkdir, readFile, writeFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/main.js';
+import { generateKeyPair } from '../src/crypto/ed25519.js';
 import type { Io } from '../src/cli/io.js';
 import { freePort, startTestNode, tempDir, type TestNode } from './helpers.js';
 
@@ -287,6 +288,10 @@ test('every command refuses bad input with a clear error and a non-zero exit', a
     [['notarize', f, '--api', api, '--type', 'x'.repeat(65)], 2, /--type/],
     [['notarize', f, '--api', api, '--sign', '--key', join(work, 'nope.json')], 1, /no key/],
     [['notarize', f, '--api', api, '--timeout-ms', '-5'], 2, /timeout-ms/],
+    // Keys that are no Ed25519 point are refused where they are taken in.
+    [['org', 'official', 'add', '--org', 'x', '--official', '02' + '00'.repeat(31), '--role', 'registrar', '--consent', join(work, 'c.json'), '--api', unreachable], 2, /not a point of the curve/],
+    [['genesis', '--validator', `A:${'02' + '00'.repeat(31)}`], 2, /not a point of the curve/],
+    [['genesis', '--validator', `A:${generateKeyPair().publicKey}`, '--admin', `A:${'01' + '00'.repeat(31)}`], 2, /small order/],
     [['verify', f], 2, /expected 2/],
     [['verify', f, notJson, '--data', work], 5, /not JSON/],
     [['verify', f, join(work, 'missing.json')], 2, /cannot read the receipt/],
