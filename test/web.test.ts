@@ -275,6 +275,16 @@ browserSuite('web pages in Chromium', () => {
     assert.equal(committed.status, 200, JSON.stringify(committed.body));
     await page.goto(`${base}/explorer#/doc/${hash}`);
     await page.locator('.signer-name', { hasText: 'Admin, Civil Registry' }).waitFor();
+    // The verify page too, beside the key, once the receipt checked out.
+    const doc = join(dir, 'extract.txt');
+    await writeFile(doc, 'A birth certificate extract signed by the registry admin.');
+    const receipt = join(dir, 'extract.txt.receipt.json');
+    const r = await api(`/v1/notary/receipts/${hash}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await writeFile(receipt, JSON.stringify(r.body));
+    const checked = await verify(doc, receipt);
+    assert.equal(checked.status, 'verified', checked.text);
+    await page.locator('#verify-result .signer-name', { hasText: 'Admin, Civil Registry' }).waitFor();
     assertNoProblems();
   });
 
