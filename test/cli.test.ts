@@ -179,6 +179,7 @@ test('verify exits with a distinct code for each case, and --json names it: mism
     const v = await run(['verify', ...args, '--json']);
     assert.equal(v.code, code, `${name}: ${v.stdout} ${v.stderr}`);
     assert.equal(JSON.parse(v.stdout).code, reasonCode, `${name}: ${v.stdout}`);
+    if (code === 0) assert.match(JSON.parse(v.stdout).timeIso, /^\d{4}-\d\d-\d\dT[\d:.]+Z$/, 'the block time in ISO 8601 beside the milliseconds');
   }
   const usage = await run(['verify', f]);
   assert.equal(usage.code, 2);

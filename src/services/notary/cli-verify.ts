@@ -135,7 +135,7 @@ function report(io: Io, values: Record<string, unknown>, file: string, hash: str
   const code: VerifyCode = result.ok ? 'VERIFIED' : result.code;
   const exit = VERIFY_EXIT_CODES[code];
   if (values.json) {
-    io.out(JSON.stringify(result.ok ? { ok: true, code, file, ...result.facts, ...(who ? { signerName: who.name, signerNameFrom: who.from } : {}), genesis: genesisSource } : { ok: false, code, file, ...(hash ? { hash } : {}), reason: result.reason }));
+    io.out(JSON.stringify(result.ok ? { ok: true, code, file, ...result.facts, timeIso: new Date(result.facts.time).toISOString(), ...(who ? { signerName: who.name, signerNameFrom: who.from } : {}), genesis: genesisSource } : { ok: false, code, file, ...(hash ? { hash } : {}), reason: result.reason }));
     return exit;
   }
   if (result.ok) {
