@@ -293,6 +293,8 @@ test('every command refuses bad input with a clear error and a non-zero exit', a
     [['org', 'official', 'add', '--org', 'x', '--official', '02' + '00'.repeat(31), '--role', 'registrar', '--consent', join(work, 'c.json'), '--api', unreachable], 2, /not a point of the curve/],
     [['genesis', '--validator', `A:${'02' + '00'.repeat(31)}`], 2, /not a point of the curve/],
     [['genesis', '--validator', `A:${generateKeyPair().publicKey}`, '--admin', `A:${'01' + '00'.repeat(31)}`], 2, /small order/],
+    // Irreversible: a revocation is final, so it asks for --yes before anything is read or sent.
+    [['credential', 'status', 'revoke', 'ab'.repeat(32), '--api', unreachable], 2, /final.*--yes/],
     [['verify', f], 2, /expected 2/],
     [['verify', f, notJson, '--data', work], 5, /not JSON/],
     [['verify', f, join(work, 'missing.json')], 2, /cannot read the receipt/],
