@@ -77,7 +77,7 @@ async function startNetwork(root: string, validators: number): Promise<{ nodes: 
   const genesis = JSON.parse(await readFile(join(root, slugs[0]!, 'genesis.json'), 'utf8')) as Genesis;
   const nodes = slugs.map((slug, i) => ({
     api: `http://127.0.0.1:${apiBase + i}`,
-    proc: spawn(process.execPath, [BIN, 'start', '--data', join(root, slug), '--log-level', 'warn', '--port', String(apiBase + i)], { stdio: ['ignore', 'ignore', 'ignore'] }),
+    proc: spawn(process.execPath, [BIN, 'start', '--allow-plaintext-key', '--data', join(root, slug), '--log-level', 'warn', '--port', String(apiBase + i)], { stdio: ['ignore', 'ignore', 'ignore'] }),
   }));
   for (const n of nodes) {
     for (let t = 0; ; t++) {

@@ -11,3 +11,5 @@ echo "scraped $(grep -c '^[a-z]' "$out") samples; promtool check metrics:"
 promtool check metrics < "$out" && echo "promtool: no problems"
 grep -E '^polity_(height|last_block_age_seconds|peers_connected|quorum|validators_signing|transaction_commit_latency_seconds_count|p2p_sent_bytes_total) ' "$out"
 rm -f "$out"
+echo "promtool check rules packaging/prometheus/polity-rules.yml:"
+promtool check rules packaging/prometheus/polity-rules.yml

@@ -19,8 +19,9 @@ npm install -g --prefix "$work/prefix" --no-audit --no-fund "$tarball"
 polity="$work/prefix/bin/polity"
 echo "== polity --version"
 "$polity" --version
-echo "== polity init"
-"$polity" init --data "$work/data" --chain-id package-check
+echo "== polity init --encrypt (keys sealed: polity start refuses plaintext ones)"
+export POLITY_KEY_PASSPHRASE="package check passphrase"
+"$polity" init --encrypt --data "$work/data" --chain-id package-check
 port=${POLITY_CHECK_PORT:-18700}
 echo "== polity start (port $port)"
 "$polity" start --data "$work/data" --port "$port" --log-level warn > "$work/start.out" 2> "$work/start.err" &

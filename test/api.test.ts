@@ -148,6 +148,8 @@ test('aggregated hashes each get a receipt that verifies; a tampered receipt doe
   const firstHeight = r0.header.height;
   const again = await signedPost('/v1/notary/batch', { hashes: [hashes[0]] });
   assert.equal(again.body.status, 'pending');
+  // The answer says it was anchored before, and when (the earliest anchoring), raw and ISO 8601.
+  assert.deepEqual(again.body.anchored, [{ hash: hashes[0], height: firstHeight, time: r0.header.time, timeIso: new Date(r0.header.time).toISOString() }]);
   await quiescent();
   assert.ok(t.node.height > firstHeight, 'the repeat was anchored in a later block');
   assert.equal((await inject('GET', `/v1/notary/hashes/${hashes[0]}`)).body.height, firstHeight);
@@ -277,7 +279,7 @@ test('every route refuses bad input with a 4xx {code, message} and changes nothi
     ['receipt: bad hash', 'GET', '/v1/notary/receipts/123', undefined, 400, 'SCHEMA_INVALID'],
     ['lookup: bad hash', 'GET', '/v1/notary/hashes/G'.padEnd(40, 'G'), undefined, 400, 'SCHEMA_INVALID'],
     ['unknown route', 'GET', '/v1/nothing', undefined, 404, 'NOT_FOUND'],
-    ['wrong method', 'DELETE', '/v1/tx', undefined, 404, 'NOT_FOUND'],
+    ['wrong method', 'DELETE', '/v1/tx', undefined, 405, 'METHOD_NOT_ALLOWED'],
     ['path traversal', 'GET', '/web/../package.json', undefined, 404, 'NOT_FOUND'],
     ['lib outside allow-list', 'GET', '/lib/node/node.js', undefined, 404, 'NOT_FOUND'],
   ];
@@ -404,4 +406,24 @@ test('GET /v1/modules publishes who may call each action, and the roles', async 
   assert.equal(actions.get('notary.anchor'), 'anyone');
   assert.ok([...actions.values()].every((a) => a !== undefined), 'every action declares its access');
   assert.deepEqual(res.body.roles.slice(0, 4), ['registrar', 'issuer', 'approver', 'auditor']);
+});
+
+test('block lists page with ?limit=&cursor= and answer next (null on the last page); the older ?before= still works', async () => {
+  await quiescent();
+  assert.ok(t.node.height >= 3, 'a few blocks to page through');
+  const seen: number[] = [];
+  let cursor: string | null | undefined;
+  for (let pages = 0; pages < 100; pages++) {
+    const page = await inject('GET', `/v1/blocks?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.equal(page.status, 200, JSON.stringify(page.body));
+    seen.push(...page.body.blocks.map((b: { header: { height: number } }) => b.header.height));
+    cursor = page.body.next;
+    if (cursor === null) break;
+    assert.equal(typeof cursor, 'string');
+  }
+  assert.equal(cursor, null, 'the last page says there is no next');
+  assert.deepEqual(seen, Array.from({ length: seen[0]! }, (_, i) => seen[0]! - i), 'every block once, newest first');
+  const before = await inject('GET', `/v1/blocks?limit=1&before=2`);
+  assert.equal(before.body.blocks[0].header.height, 1);
+  assert.equal((await inject('GET', '/v1/blocks?cursor=not-a-cursor')).status, 400);
 });

@@ -11,6 +11,7 @@ import { mkdir, readFile, writeFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/main.js';
+import { generateKeyPair } from '../src/crypto/ed25519.js';
 import type { Io } from '../src/cli/io.js';
 import { freePort, startTestNode, tempDir, type TestNode } from './helpers.js';
 
@@ -54,7 +55,13 @@ test('init then start: the node prints its URL, answers, and stops on SIGTERM', 
   const data = join(work, 'node-a');
   const init = await run(['init', '--data', data, '--chain-id', 'test-chain', '--json']);
   assert.equal(init.code, 0, init.stderr);
-  assert.equal(JSON.parse(init.stdout).chainId, 'test-chain');
+  const initialised = JSON.parse(init.stdout);
+  assert.equal(initialised.chainId, 'test-chain');
+  assert.equal(initialised.organisation, 'local-department', 'init names the organisation id');
+  assert.equal(initialised.adminKeyFile, join(data, 'admin-key.json'), 'and where the admin key is');
+  const text = await run(['init', '--data', join(work, 'node-text')]);
+  assert.match(text.stdout, /organisation\s+local-department/);
+  assert.match(text.stdout, new RegExp(`admin key\\s+${join(work, 'node-text', 'admin-key.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'start', '--data', data, '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -111,7 +118,7 @@ test('notarize many files, verify each offline; a changed byte fails verificatio
   assert.equal(JSON.parse(swapped.stdout).ok, false);
 });
 
-test('verify --json answers a verdict with a reason for a malformed or forged receipt, and exits 1', async () => {
+test('verify --json answers a verdict with a reason for a malformed or forged receipt, and exits 5 (RECEIPT_INVALID)', async () => {
   const f = join(work, 'malformed-case.txt');
   await writeFile(f, 'a document whose receipt will be damaged');
   const res = await run(['notarize', f, '--api', api, '--sign']);
@@ -132,7 +139,7 @@ test('verify --json answers a verdict with a reason for a malformed or forged re
     const file = join(work, 'malformed.receipt.json');
     await writeFile(file, bad);
     const v = await run(['verify', f, file, '--genesis', genesisFile, '--json']);
-    assert.equal(v.code, 1, `${name}: ${v.stderr}`);
+    assert.equal(v.code, 5, `${name}: ${v.stderr}`);
     assert.equal(v.stderr, '', `${name}: nothing but the verdict`);
     const verdict = JSON.parse(v.stdout);
     assert.equal(verdict.ok, false, name);
@@ -141,6 +148,93 @@ test('verify --json answers a verdict with a reason for a malformed or forged re
   // The undamaged receipt still verifies (the cases above fail for their damage alone).
   const ok = await run(['verify', f, `${f}.receipt.json`, '--genesis', genesisFile, '--json']);
   assert.equal(ok.code, 0, ok.stdout);
+});
+
+test('verify exits with a distinct code for each case, and --json names it: mismatch 1, usage 2, invalid or forged 5, inconclusive 6', async () => {
+  const f = join(work, 'exit-codes.txt');
+  await writeFile(f, 'a document whose verdicts are counted');
+  assert.equal((await run(['notarize', f, '--api', api, '--sign'])).code, 0);
+  const receiptFile = `${f}.receipt.json`;
+  const receipt = JSON.parse(await readFile(receiptFile, 'utf8'));
+  const genesisFile = join(work, 'genesis-codes.json');
+  await writeFile(genesisFile, JSON.stringify(t.genesis));
+  const other = join(work, 'other.txt');
+  await writeFile(other, 'another document');
+  const forged = join(work, 'forged.receipt.json');
+  await writeFile(forged, JSON.stringify({ ...receipt, tx: { ...receipt.tx, sig: '00'.repeat(64) } }));
+  const notJson = join(work, 'codes-not-json.json');
+  await writeFile(notJson, '{');
+  const otherGenesis = join(work, 'other-genesis.json');
+  await writeFile(otherGenesis, JSON.stringify({ ...t.genesis, chainId: 'another-chain' }));
+  const cases: [string, string[], number, string][] = [
+    ['verified', [f, receiptFile, '--genesis', genesisFile], 0, 'VERIFIED'],
+    ['another document', [other, receiptFile, '--genesis', genesisFile], 1, 'DOCUMENT_MISMATCH'],
+    ['forged signature', [f, forged, '--genesis', genesisFile], 5, 'RECEIPT_INVALID'],
+    ['not JSON', [f, notJson, '--genesis', genesisFile], 5, 'RECEIPT_INVALID'],
+    ["another chain's genesis", [f, receiptFile, '--genesis', otherGenesis], 6, 'INCONCLUSIVE'],
+    ['no genesis at hand', [f, receiptFile, '--data', join(work, 'nowhere')], 6, 'INCONCLUSIVE'],
+    ['missing receipt file', [f, join(work, 'no-such.receipt.json'), '--genesis', genesisFile], 2, 'USAGE'],
+  ];
+  for (const [name, args, code, reasonCode] of cases) {
+    const v = await run(['verify', ...args, '--json']);
+    assert.equal(v.code, code, `${name}: ${v.stdout} ${v.stderr}`);
+    assert.equal(JSON.parse(v.stdout).code, reasonCode, `${name}: ${v.stdout}`);
+    if (code === 0) assert.match(JSON.parse(v.stdout).timeIso, /^\d{4}-\d\d-\d\dT[\d:.]+Z$/, 'the block time in ISO 8601 beside the milliseconds');
+  }
+  const usage = await run(['verify', f]);
+  assert.equal(usage.code, 2);
+  const help = await run(['verify', '--help']);
+  for (const code of ['VERIFIED', 'DOCUMENT_MISMATCH', 'RECEIPT_INVALID', 'INCONCLUSIVE', 'USAGE']) assert.match(help.stdout + help.stderr, new RegExp(code), `verify --help documents ${code}`);
+});
+
+test('notarizing a file again says it was already anchored, and when; nothing is anchored twice', async () => {
+  const f = join(work, 'twice.txt');
+  await writeFile(f, 'a document notarized twice');
+  const first = await run(['notarize', f, '--api', api]);
+  assert.equal(first.code, 0, first.stderr);
+  const height = t.node.height;
+  const again = await run(['notarize', f, '--api', api]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /already anchored\s+.*twice\.txt\s+block \d+, \d{4}-\d\d-\d\dT[\d:.]+Z/);
+  const json = await run(['notarize', f, '--api', api, '--json']);
+  const entry = JSON.parse(json.stdout).files[0];
+  assert.equal(entry.alreadyAnchored, true);
+  assert.match(entry.timeIso, /^\d{4}-\d\d-\d\dT.*Z$/);
+  assert.equal(typeof entry.time, 'number');
+  assert.equal(t.node.height, height, 'no new block: nothing was anchored again');
+  // A signed anchor once: then --sign says it was anchored (the module would refuse a second one).
+  const g = join(work, 'twice-signed.txt');
+  await writeFile(g, 'a document signed twice');
+  assert.equal((await run(['notarize', g, '--api', api, '--sign'])).code, 0);
+  const signedAgain = await run(['notarize', g, '--api', api, '--sign']);
+  assert.equal(signedAgain.code, 0, signedAgain.stderr);
+  assert.match(signedAgain.stdout, /already anchored/);
+});
+
+test('verify names the signer in words beside the key: from the genesis offline, from the node with --api', async () => {
+  const data = join(work, 'node-named');
+  assert.equal((await run(['init', '--data', data, '--org', 'Civil Registry'])).code, 0);
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'start', '--data', data, '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const deadline = Date.now() + 30_000;
+    while (!stdout.includes('press Ctrl+C') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    const f = join(work, 'named.txt');
+    await writeFile(f, 'a document the civil registry admin signs');
+    const signedByAdmin = await run(['notarize', f, '--port', String(port), '--sign', '--key', join(data, 'admin-key.json')]);
+    assert.equal(signedByAdmin.code, 0, signedByAdmin.stderr);
+    const offline = await run(['verify', f, `${f}.receipt.json`, '--data', data]);
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stdout, /signer\s+Admin, Civil Registry — key [0-9a-f]{16}… \(from the genesis\)/);
+    const online = await run(['verify', f, `${f}.receipt.json`, '--port', String(port), '--json']);
+    const v = JSON.parse(online.stdout);
+    assert.equal(v.signerName, 'Admin, Civil Registry');
+    assert.match(v.signerNameFrom, /current state at height \d+/);
+  } finally {
+    child.kill('SIGTERM');
+  }
 });
 
 test('notarize --sign with metadata writes receipts into --out, naming the signer', async () => {
@@ -195,10 +289,16 @@ test('every command refuses bad input with a clear error and a non-zero exit', a
     [['notarize', f, '--api', api, '--type', 'x'.repeat(65)], 2, /--type/],
     [['notarize', f, '--api', api, '--sign', '--key', join(work, 'nope.json')], 1, /no key/],
     [['notarize', f, '--api', api, '--timeout-ms', '-5'], 2, /timeout-ms/],
+    // Keys that are no Ed25519 point are refused where they are taken in.
+    [['org', 'official', 'add', '--org', 'x', '--official', '02' + '00'.repeat(31), '--role', 'registrar', '--consent', join(work, 'c.json'), '--api', unreachable], 2, /not a point of the curve/],
+    [['genesis', '--validator', `A:${'02' + '00'.repeat(31)}`], 2, /not a point of the curve/],
+    [['genesis', '--validator', `A:${generateKeyPair().publicKey}`, '--admin', `A:${'01' + '00'.repeat(31)}`], 2, /small order/],
+    // Irreversible: a revocation is final, so it asks for --yes before anything is read or sent.
+    [['credential', 'status', 'revoke', 'ab'.repeat(32), '--api', unreachable], 2, /final.*--yes/],
     [['verify', f], 2, /expected 2/],
-    [['verify', f, notJson, '--data', work], 1, /not JSON/],
-    [['verify', f, join(work, 'missing.json')], 1, /cannot read the receipt/],
-    [['verify', f, notJson, '--data', join(work, 'nowhere')], 1, /not JSON/],
+    [['verify', f, notJson, '--data', work], 5, /not JSON/],
+    [['verify', f, join(work, 'missing.json')], 2, /cannot read the receipt/],
+    [['verify', f, notJson, '--data', join(work, 'nowhere')], 5, /not JSON/],
   ];
   for (const [args, code, pattern] of cases) {
     const res = await runInProcess(args);
@@ -209,4 +309,19 @@ test('every command refuses bad input with a clear error and a non-zero exit', a
   assert.deepEqual((await readdir(work)).filter((n) => n === 'x' || n === 'empty'), []);
   // No receipt written for the failed notarization.
   await assert.rejects(readFile(`${join(work, 'missing.pdf')}.receipt.json`));
+});
+
+test('every command --help lists each of its options with its default, "flag" or "optional"', async () => {
+  const { commandsOf } = await import('../src/cli/main.js');
+  const { SERVICES } = await import('../src/services/index.js');
+  const commands = commandsOf({ services: SERVICES, simWorker: new URL('file:///unused') } as never);
+  for (const [name, command] of Object.entries(commands)) {
+    const help = await runInProcess([name, '--help']);
+    assert.equal(help.code, 0, `${name} --help`);
+    for (const [option, spec] of Object.entries(command.options)) {
+      const line = help.out.split('\n').find((l) => new RegExp(`^\\s+--${option}(?![\\w-])`).test(l));
+      assert.ok(line, `polity ${name} --help lists --${option}`);
+      if (name !== 'start') assert.match(line!, spec.type === 'boolean' ? /\bflag\b/ : spec.default !== undefined ? new RegExp(`default: ${String(spec.default).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) : /\boptional\b/, `polity ${name} --help: --${option}`);
+    }
+  }
 });

@@ -124,7 +124,7 @@ test('issue, verify with the CLI, the API and the W3C VC API; the status list cr
   assert.match(s.out, /NOT VALID \(CREDENTIALS_SUSPENDED\)/);
   assert.equal((await cli(['credential', 'status', 'reinstate', file])).code, 0);
   assert.equal((await verifyApi(credential)).verified, true);
-  assert.equal((await cli(['credential', 'status', 'revoke', file, '--reason', 'issued-in-error'])).code, 0);
+  assert.equal((await cli(['credential', 'status', 'revoke', file, '--reason', 'issued-in-error', '--yes'])).code, 0);
   assert.equal(await statusList('revocation'), true);
   assert.equal((await verifyApi(credential)).code, 'CREDENTIALS_REVOKED');
   const revoked = await t.app.inject({ method: 'POST', url: '/credentials/verify', payload: { verifiableCredential: credential } });
@@ -157,7 +157,7 @@ test('the vc+jwt form: issue with --format jwt, verify the token file with the C
   const refused = await t.app.inject({ method: 'POST', url: '/credentials/verify', payload: { verifiableCredential: none } });
   assert.equal(refused.statusCode, 400);
   assert.equal((refused.json() as { errors: { code: string }[] }).errors[0]!.code, 'CREDENTIALS_JWT_ALG');
-  const revoke = await cli(['credential', 'status', 'revoke', file]);
+  const revoke = await cli(['credential', 'status', 'revoke', file, '--yes']);
   assert.equal(revoke.code, 0, revoke.err);
   const after = await cli(['credential', 'verify', file]);
   assert.equal(after.code, 1);

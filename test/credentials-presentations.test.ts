@@ -166,7 +166,7 @@ test('a vp+jwt of a vc+jwt credential: present with the holder key, verify with 
   assert.equal(JSON.parse(Buffer.from((await readFile(p, 'utf8')).split('.')[0]!, 'base64url').toString()).typ, 'vp+jwt');
   const ok = await cli(['credential', 'verify-presentation', p, '--audience', BAR, '--nonce', n]);
   assert.equal(ok.code, 0, ok.out + ok.err);
-  assert.equal((await cli(['credential', 'status', 'revoke', file])).code, 0);
+  assert.equal((await cli(['credential', 'status', 'revoke', file, '--yes'])).code, 0);
   const n2 = await nonce();
   const revoked = await cli(['credential', 'verify-presentation', await present(file, n2), '--audience', BAR, '--nonce', n2]);
   assert.equal(revoked.code, 1);

@@ -34,8 +34,8 @@ function* sources(dir: string): Generator<string> {
 const CODE_RE = /['`]([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)*)['`]/g;
 /** Files that declare codes rather than produce them. */
 const TABLE_FILE = /(?:ledger\/core-errors|services\/[a-z]+\/errors)\.ts$/;
-/** Codes of other domains: the SDK's client-side codes, the network layer's own (spec/errors.md §4, p2p.md). */
-const NOT_API_CODES = /^(?:NODE_UNREACHABLE|BAD_RESPONSE|HTTP_\d+|P2P_[A-Z_]+)$/;
+/** Codes of other domains: the SDK's client-side codes, the network layer's own (spec/errors.md §4, p2p.md), receipt verdicts (spec/receipts.md §4.0). */
+const NOT_API_CODES = /^(?:NODE_UNREACHABLE|BAD_RESPONSE|HTTP_\d+|P2P_[A-Z_]+|RECEIPT_INVALID|DOCUMENT_MISMATCH)$/;
 
 export function producedCodes(files: Iterable<[string, string]>): Map<string, string[]> {
   const out = new Map<string, string[]>();

@@ -16,6 +16,15 @@ import { signTx } from '../src/ledger/sign.js';
 import type { SignedTx, TxBody } from '../src/ledger/transaction.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 
+/**
+ * Test keys are throwaway plaintext files: the `polity` processes and
+ * in-process commands of the tests use them (POLITY_PLAINTEXT_KEYS=allow,
+ * inherited by every child that gets process.env). Tests of the refusal
+ * itself (keys-sealed, start-config) run `polity` with an environment of
+ * their own, without it.
+ */
+process.env.POLITY_PLAINTEXT_KEYS ??= 'allow';
+
 export async function tempDir(prefix = 'polity-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }

@@ -119,3 +119,40 @@ test('?wait=commit answers what GET /v1/txs/{id} says of a committed transaction
   assert.deepEqual(s.blockHash, (await t.app.inject({ url: `/v1/txs/${s.txId}` })).json().blockHash);
   assert.equal(typeof s.time, 'number');
 });
+
+test('a wrong method on a path that exists is 405 METHOD_NOT_ALLOWED with Allow; an unknown path stays 404', async () => {
+  const base = `http://127.0.0.1:${port}`;
+  const del = await fetch(`${base}/v1/status`, { method: 'DELETE' });
+  assert.equal(del.status, 405);
+  assert.equal(((await del.json()) as { code: string }).code, 'METHOD_NOT_ALLOWED');
+  assert.match(del.headers.get('allow') ?? '', /\bGET\b/);
+  const postBlock = await fetch(`${base}/v1/blocks/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(postBlock.status, 405, 'a path with a parameter');
+  assert.match(postBlock.headers.get('allow') ?? '', /\bGET\b/);
+  const getTx = await fetch(`${base}/v1/tx`);
+  assert.equal(getTx.status, 405);
+  assert.match(getTx.headers.get('allow') ?? '', /\bPOST\b/);
+  // Negative control: a path that is no route is a 404.
+  const none = await fetch(`${base}/v1/no-such-thing`, { method: 'DELETE' });
+  assert.equal(none.status, 404);
+});
+
+test('a block by height or hash is immutable: Cache-Control immutable with max-age, ETag its hash, If-None-Match answers 304; latest is not cached', async () => {
+  const committed = await t.app.inject({ method: 'POST', url: '/v1/tx?wait=commit&timeoutMs=10000', payload: anchorTx(t.genesis, generateKeyPair(), 0, randomHash()) });
+  assert.equal(committed.statusCode, 200, committed.body);
+  const base = `http://127.0.0.1:${port}`;
+  const first = await fetch(`${base}/v1/blocks/1`);
+  assert.equal(first.status, 200);
+  const hash = ((await first.json()) as { hash: string }).hash;
+  assert.match(first.headers.get('cache-control') ?? '', /immutable/);
+  assert.match(first.headers.get('cache-control') ?? '', /max-age=\d+/);
+  assert.equal(first.headers.get('etag'), `"${hash}"`);
+  const again = await fetch(`${base}/v1/blocks/1`, { headers: { 'if-none-match': `"${hash}"` } });
+  assert.equal(again.status, 304);
+  const byHash = await fetch(`${base}/v1/blocks/${hash}`, { headers: { 'if-none-match': `W/"${hash}"` } });
+  assert.equal(byHash.status, 304, 'a weak validator matches too (RFC 9110 §13.1.2)');
+  const other = await fetch(`${base}/v1/blocks/1`, { headers: { 'if-none-match': `"${'0'.repeat(64)}"` } });
+  assert.equal(other.status, 200, 'another tag: the block');
+  const latest = await fetch(`${base}/v1/blocks/latest`);
+  assert.doesNotMatch(latest.headers.get('cache-control') ?? '', /immutable/);
+});

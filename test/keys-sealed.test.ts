@@ -3,8 +3,8 @@
  * --encrypt`, `keys show` without the passphrase, `keys decrypt` and `keys
  * encrypt` back (the same key), a signing command (`notarize --sign`) with
  * an encrypted key and its passphrase from a file or POLITY_KEY_PASSPHRASE, a
- * wrong passphrase refused, and a plaintext key refused under
- * POLITY_PLAINTEXT_KEYS=refuse unless --allow-plaintext-key says otherwise
+ * wrong passphrase refused, and a plaintext key refused by default unless
+ * --allow-plaintext-key or POLITY_PLAINTEXT_KEYS=allow says otherwise
  * (spec/deployment.md §9). Then `polity init --encrypt` and `polity start`
  * opening the encrypted node key.
  */
@@ -94,23 +94,42 @@ test('a signing command opens an encrypted key with its passphrase, and refuses 
   assert.match(none.stderr, /is encrypted.*POLITY_KEY_PASSPHRASE.*--passphrase-file/);
 });
 
-test('a plaintext key: used with a warning by default, refused under POLITY_PLAINTEXT_KEYS=refuse unless --allow-plaintext-key', async () => {
+test('a plaintext key: refused by default; --allow-plaintext-key uses it with a one-line notice, POLITY_PLAINTEXT_KEYS=allow silently', async () => {
   const file = join(work, 'plain.json');
-  assert.equal((await run(['keys', 'new', '--key', file])).code, 0);
+  const made = await run(['keys', 'new', '--key', file]);
+  assert.equal(made.code, 0);
+  assert.match(made.stdout, /not encrypted/, 'keys new says the file is not encrypted');
   const doc = join(work, 'plain-doc.txt');
   await writeFile(doc, 'a document signed with a plaintext key');
 
-  const warned = await run(['notarize', doc, '--api', api, '--key', file, '--type', 'memo']);
-  assert.equal(warned.code, 0, warned.stderr);
-  assert.match(warned.stderr, /warning: .*plain\.json is not encrypted.*polity keys encrypt/);
-
-  const refused = await run(['notarize', doc, '--api', api, '--key', file, '--type', 'memo'], { POLITY_PLAINTEXT_KEYS: 'refuse' });
+  const refused = await run(['notarize', doc, '--api', api, '--key', file, '--type', 'memo']);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /plain\.json is not encrypted; encrypt it with `polity keys encrypt .*` or pass --allow-plaintext-key/);
 
-  const allowed = await run(['notarize', doc, '--api', api, '--key', file, '--type', 'memo', '--allow-plaintext-key'], { POLITY_PLAINTEXT_KEYS: 'refuse' });
-  assert.equal(allowed.code, 0, allowed.stderr);
-  assert.doesNotMatch(allowed.stderr, /warning/);
+  const flagged = await run(['notarize', doc, '--api', api, '--key', file, '--type', 'memo', '--allow-plaintext-key']);
+  assert.equal(flagged.code, 0, flagged.stderr);
+  assert.equal(flagged.stderr.trim().split('\n').filter((l) => /plain\.json/.test(l)).length, 1, flagged.stderr);
+  assert.match(flagged.stderr, /not encrypted/);
+
+  const env = await run(['notarize', doc, '--api', api, '--key', file, '--type', 'memo'], { POLITY_PLAINTEXT_KEYS: 'allow' });
+  assert.equal(env.code, 0, env.stderr);
+  assert.doesNotMatch(env.stderr, /not encrypted/);
+
+  const warn = await run(['notarize', doc, '--api', api, '--key', file, '--type', 'memo'], { POLITY_PLAINTEXT_KEYS: 'warn' });
+  assert.equal(warn.code, 0, warn.stderr);
+  assert.match(warn.stderr, /warning: .*plain\.json is not encrypted/);
+});
+
+test('polity start refuses a plaintext node key by default and names the override; npm start passes it for a try-out node', async () => {
+  const data = join(work, 'node-plain');
+  const init = await run(['init', '--data', data]);
+  assert.equal(init.code, 0, init.stderr);
+  assert.match(init.stdout, /not encrypted/, 'init says the keys are not encrypted');
+  const refused = await run(['start', '--data', data, '--port', String(await freePort())]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /node-key\.json is not encrypted; encrypt it with `polity keys encrypt .*` or pass --allow-plaintext-key/);
+  const pkg = JSON.parse(await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
+  assert.match(pkg.scripts.start, /start --init --data \.\/data --allow-plaintext-key/);
 });
 
 test('init --encrypt seals the node and admin keys; start opens the node key with the passphrase, and says why not without it', async () => {
@@ -148,6 +167,41 @@ test('init --encrypt seals the node and admin keys; start opens the node key wit
     assert.match(stdout, /Polity node running/, stderr);
     const status = await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json();
     assert.equal(typeof status.height, 'number');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr);
+});
+
+test('polity start --issuing-key opens an encrypted key like the node key, and refuses a plaintext one by default', async () => {
+  const data = join(work, 'desk-node');
+  assert.equal((await run(['init', '--encrypt', '--data', data], { POLITY_KEY_PASSPHRASE: PASS })).code, 0);
+  const sealedKey = join(work, 'issuer-sealed.json');
+  assert.equal((await run(['keys', 'new', '--encrypt', '--key', sealedKey], { POLITY_KEY_PASSPHRASE: PASS })).code, 0);
+  const plainKey = join(work, 'issuer-plain.json');
+  assert.equal((await run(['keys', 'new', '--key', plainKey])).code, 0);
+
+  const plain = await run(['start', '--data', data, '--port', String(await freePort()), '--issuing-key', plainKey], { POLITY_KEY_PASSPHRASE: PASS });
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /issuer-plain\.json is not encrypted; encrypt it with `polity keys encrypt .*` or pass --allow-plaintext-key/);
+
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'start', '--data', data, '--port', String(port), '--log-level', 'warn', '--issuing-key', sealedKey, '--public-url', `http://127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', POLITY_KEY_PASSPHRASE: PASS },
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/press Ctrl\+C/.test(stdout) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    assert.match(stdout, /Polity node running/, stderr);
+    // The desk runs: its OAuth metadata answers (503 CREDENTIALS_DESK_OFF without a desk).
+    const res = await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`);
+    assert.equal(res.status, 200, await res.clone().text());
   } finally {
     child.kill('SIGTERM');
   }

@@ -55,6 +55,7 @@ browserSuite('web pages in Chromium', () => {
   const files = {} as Record<'signedDoc' | 'signedReceipt' | 'batchDoc' | 'batchReceipt' | 'changedDoc' | 'tamperedReceipt' | 'forgedReceipt' | 'doubledReceipt' | 'nullEntryReceipt' | 'hugeRoundReceipt' | 'zeroTxSigReceipt' | 'genesis', string>;
   let signedHash: string;
   let validatorSecret: string;
+  let adminKey: { publicKey: string; secretKey: string };
   let signedHeight: number;
   let batchHeight: number;
 
@@ -87,6 +88,7 @@ browserSuite('web pages in Chromium', () => {
     await mkdir(OUTPUT, { recursive: true });
     dir = await mkdtemp(join(tmpdir(), 'polity-web-'));
     const data = await initDataDir(join(dir, 'data'), { organisation: 'Civil Registry' });
+    adminKey = data.adminKey!;
     validatorSecret = data.nodeKey.secretKey;
     node = await createNode({ dataDir: data.path, genesis: data.genesis, nodeSecretKey: data.nodeKey.secretKey, services: SERVICES, log: createLogger('silent'), blockIntervalMs: 50 });
     app = await createApi(node, { services: SERVICES });
@@ -262,6 +264,43 @@ browserSuite('web pages in Chromium', () => {
     const consoleNotFound = 'console: Failed to load resource: the server responded with a status of 404 (Not Found)';
     assert.deepEqual([...problems].sort(), [...lookups, consoleNotFound, consoleNotFound].sort(), 'only the two expected 404 look-ups');
     problems = [];
+  });
+
+  it('explorer names the signer of a document in words beside its key', async () => {
+    const hash = sha256Hex(new TextEncoder().encode('A birth certificate extract signed by the registry admin.'));
+    const nonce = ((await api(`/v1/accounts/${adminKey.publicKey}`)).body as { nonce: number }).nonce;
+    const genesis = (await api('/v1/genesis')).body as { chainId: string };
+    const tx = signTx({ v: 1, chainId: genesis.chainId, module: 'notary', action: 'anchor', args: { hash }, signer: adminKey.publicKey, nonce }, adminKey.secretKey);
+    const committed = await api('/v1/tx?wait=commit', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+    assert.equal(committed.status, 200, JSON.stringify(committed.body));
+    await page.goto(`${base}/explorer#/doc/${hash}`);
+    await page.locator('.signer-name', { hasText: 'Admin, Civil Registry' }).waitFor();
+    // The verify page too, beside the key, once the receipt checked out.
+    const doc = join(dir, 'extract.txt');
+    await writeFile(doc, 'A birth certificate extract signed by the registry admin.');
+    const receipt = join(dir, 'extract.txt.receipt.json');
+    const r = await api(`/v1/notary/receipts/${hash}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await writeFile(receipt, JSON.stringify(r.body));
+    const checked = await verify(doc, receipt);
+    assert.equal(checked.status, 'verified', checked.text);
+    await page.locator('#verify-result .signer-name', { hasText: 'Admin, Civil Registry' }).waitFor();
+    assertNoProblems();
+  });
+
+  it('explorer search takes a DID to the DID page, resolving it there', async () => {
+    const didKey = 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp';
+    await page.goto(`${base}/explorer`);
+    await page.fill('#search-input', didKey);
+    await page.press('#search-input', 'Enter');
+    await page.waitForURL((url) => url.pathname === '/did' && url.searchParams.get('did') === didKey);
+    await page.locator('main', { hasText: 'z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp' }).waitFor();
+    // Another method: the explorer says so and stays.
+    await page.goto(`${base}/explorer`);
+    await page.fill('#search-input', 'did:web:example.gov');
+    await page.press('#search-input', 'Enter');
+    await page.locator('#search-message', { hasText: 'did:polity and did:key' }).waitFor();
+    assertNoProblems();
   });
 
   it('explorer fits a phone screen', async () => {

@@ -5,7 +5,7 @@
  * (src/services/<name>/routes.ts); authentication routes are in
  * auth-routes.ts.
  */
-import type { TObject, TSchema } from '@sinclair/typebox';
+import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { assert, PolityError, type ErrorCode } from '../ledger/errors.js';
 import type { ModuleDefinition } from '../runtime/module.js';
 import type { ModuleRegistry } from '../runtime/registry.js';
@@ -140,19 +140,28 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
   );
 
   // --- blocks -------------------------------------------------------------------
+  /** A committed block's answer: the same for ever (a year is the longest max-age caches honour, RFC 9111 §5.2.2.1). */
+  const IMMUTABLE = 'public, max-age=31536000, immutable';
+  /** Whether If-None-Match names this block hash (strong or weak, or `*`; RFC 9110 §13.1.2). */
+  const ifNoneMatch = (header: string | undefined, hash: string): boolean =>
+    header !== undefined && header.length <= 4096 && header.split(',').some((tag) => { const t = tag.trim().replace(/^W\//, ''); return t === '*' || t === `"${hash}"`; });
   app.get(
     '/v1/blocks',
     { schema: { operationId: 'listBlocks', tags: ['blocks'], summary: 'Latest block headers, newest first.', querystring: S.BlocksQuery, response: { 200: S.BlockList, ...errorResponses() } } },
     async (request) => {
-      const { limit = 20, before } = request.query;
-      const top = Math.min(before !== undefined ? before - 1 : node.height, node.height);
+      const { limit = 20, before, cursor } = request.query;
+      // The cursor is the height the page starts below (opaque to clients); `before` is its older name.
+      const below = cursor !== undefined ? Number(cursor) : before;
+      const top = Math.min(below !== undefined ? below - 1 : node.height, node.height);
       const heights: number[] = [];
       for (let h = top; h >= 1 && heights.length < limit; h--) heights.push(h);
       // Headers and certificates only (stored apart from the bodies): a list reads kilobytes per block.
       const blocks = await Promise.all(heights.map((h) => node.getSignedHeader(h)));
+      const lowest = heights[heights.length - 1];
       return {
         height: node.height,
         blocks: blocks.filter((b) => b !== undefined).map((b) => ({ hash: b.certificate.blockHash, header: b.header, signatures: b.certificate.signatures.length })),
+        next: lowest !== undefined && lowest > 1 ? String(lowest) : null,
       };
     },
   );
@@ -165,16 +174,26 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
         tags: ['blocks'],
         summary: 'A block with its transactions, results and commit certificate.',
         params: S.BlockRefParams,
-        response: { 200: S.BlockWithResults, ...errorResponses(404, 503) },
+        response: { 200: S.BlockWithResults, 304: Type.Null({ description: "Not modified: If-None-Match names this block's hash (its ETag); a block by height or hash is immutable" }), ...errorResponses(404, 503) },
       },
       // A whole block (up to blockBytesMax) and its results: a few at a time (limits.ts).
       config: { cost: 'heavyRead' },
     },
-    async (request) => {
+    async (request, reply) => {
       const { ref } = request.params;
+      // A committed block never changes (BFT finality): by height or hash it is cached for good, its hash the ETag.
+      // `latest` moves, so it is not cached.
+      if (ref !== 'latest') {
+        const known = ref.length === 64 ? ref : (await node.getSignedHeader(Number(ref)))?.certificate.blockHash;
+        if (known !== undefined && ifNoneMatch(request.headers['if-none-match'], known)) {
+          return reply.status(304).header('etag', `"${known}"`).header('cache-control', IMMUTABLE).send(null);
+        }
+      }
       const block = ref === 'latest' ? await node.getBlock(node.height) : ref.length === 64 ? await node.getBlockByHash(ref) : await node.getBlock(Number(ref));
       if (!block) throw new PolityError('NOT_FOUND', `no block ${ref} on this node`);
       const results = (await node.getResults(block.header.height)) ?? [];
+      if (ref === 'latest') void reply.header('cache-control', 'no-cache');
+      else void reply.header('etag', `"${block.certificate.blockHash}"`).header('cache-control', IMMUTABLE);
       return { hash: block.certificate.blockHash, ...block, results };
     },
   );

@@ -15,6 +15,7 @@
  * every answer with the declared schema, so members the schema does not name
  * never leave the node.
  */
+import type { KeyPair } from '../crypto/ed25519.js';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TObject } from '@sinclair/typebox';
@@ -37,6 +38,8 @@ export interface RouteContext<H = unknown> {
   get(key: string): Json | undefined;
   /** The service's own `polity start` options that were given (ApiService.startOptions), by name: file paths and the like, read when the routes are registered. */
   options?: Readonly<Record<string, string>>;
+  /** The keys of its `keyFile` start options, opened by `polity start` (passphrase, plaintext policy) before the routes are registered. */
+  keys?: Readonly<Record<string, KeyPair>>;
 }
 
 /** An option a service adds to `polity start` (a string: a file path, a URL), with its line of help. */
@@ -44,6 +47,8 @@ export interface StartOption {
   /** What the value is, in the usage line: FILE, URL. */
   arg: string;
   summary: string;
+  /** A key file: `polity start` opens it as it opens the node key (sealed, or plaintext where allowed) and hands the key to the routes (RouteContext.keys). */
+  keyFile?: boolean;
 }
 
 export type ServiceRoutes<H = unknown> = (app: TypedApp, ctx: RouteContext<H>) => void;

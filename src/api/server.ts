@@ -17,6 +17,7 @@
  *
  * Tests call the app in-process (`app.inject`) without opening a socket.
  */
+import type { KeyPair } from '../crypto/ed25519.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -39,6 +40,7 @@ import { registerCoreRoutes } from './core-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { LogLevel } from '../node/log.js';
 import { registerLimits, type ApiLimits } from './limits.js';
+import { createRouteTable } from './method-not-allowed.js';
 import { CORE_TAGS, openApiOptions } from './openapi.js';
 import type { ApiService, TypedApp } from './route.js';
 import { RequestValidationError, typeboxValidatorCompiler } from './validator.js';
@@ -71,6 +73,8 @@ export interface ApiOptions {
   accessLog?: LogLevel | 'off';
   /** Each service's `polity start` options that were given (ApiService.startOptions), by service name. */
   serviceOptions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Keys the caller opened for start options marked `keyFile` (sealed or allowed plaintext, as `polity start` opens its node key), by service name, then option name. */
+  serviceKeys?: Readonly<Record<string, Readonly<Record<string, KeyPair>>>>;
 }
 
 /** Default largest request body: 8 MiB (a batch of 100,000 hashes is ~6.7 MB). */
@@ -131,12 +135,20 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
     origins: () => (publicOrigin ? [publicOrigin] : originsOfListenAddress(app.server.address())),
   };
 
-  // Before any route: the limits attach to routes as they are added.
+  // Before any route: the limits attach to routes as they are added, and the route table records them.
+  const routeTable = createRouteTable(app);
   await registerLimits(app, options.limits);
   await app.register(swagger, openApiOptions([...CORE_TAGS, ...services.flatMap((s) => s.tags)], '1'));
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, reply, errors, node, request.routeOptions.url));
   // The message names no part of the URL: a path may carry data a client should not have put there.
-  app.setNotFoundHandler((_request, reply) => reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route; see /openapi.json' }));
+  // A path that is a route under other methods is a 405 with Allow (method-not-allowed.ts).
+  app.setNotFoundHandler((request, reply) => {
+    const allow = routeTable.allowed(request.url.split('?')[0]!);
+    if (allow.length > 0 && !allow.includes(request.method)) {
+      return reply.status(405).header('allow', allow.join(', ')).send({ code: 'METHOD_NOT_ALLOWED', message: `this path answers ${allow.join(', ')}; see /openapi.json` });
+    }
+    return reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route; see /openapi.json' });
+  });
 
   const registry = createModuleRegistry(services.map((s) => s.module));
   const statusSchema: TObject = Type.Composite([S.NodeStatus, ...services.flatMap((s) => (s.status ? [s.status] : []))], { title: 'Status' });
@@ -144,7 +156,7 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
   registerHealthRoutes(app, node, { ...(options.metrics === undefined ? {} : { metrics: options.metrics }), ...(options.accessLog ? { accessLog: options.accessLog } : {}) });
   registerAuthRoutes(app, node, auth);
   for (const service of services) {
-    service.routes(app, { node, host: node.host(service.name), auth, statusOf: errors.statusOf, get: stateGet, options: options.serviceOptions?.[service.name] ?? {} });
+    service.routes(app, { node, host: node.host(service.name), auth, statusOf: errors.statusOf, get: stateGet, options: options.serviceOptions?.[service.name] ?? {}, keys: options.serviceKeys?.[service.name] ?? {} });
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -16,6 +16,12 @@ export interface Command {
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   positionals?: { min: number; max?: number };
+  /** Lines `--help` prints after the options: exit codes, examples. */
+  details?: readonly string[];
+  /** A line of help for some options, by name (the option list shows each option's default or "flag" either way). */
+  optionHelp?: Readonly<Record<string, string>>;
+  /** The usage already lists every option with its default (`polity start`): `--help` adds no option list. */
+  listsOptions?: boolean;
   run(values: Record<string, unknown>, positionals: string[], io: Io, app: CliApp): Promise<number>;
 }
 
@@ -47,3 +53,15 @@ export const NODE_TARGET_OPTIONS = {
   port: { type: 'string' },
   api: { type: 'string' },
 } as const;
+
+/** The option list `--help` prints: every option with its value, default (or "flag", or "optional"), and its line of help where the command gives one. */
+export function optionLines(command: Command): string[] {
+  const lines: string[] = [];
+  for (const [name, o] of Object.entries(command.options)) {
+    const flag = `--${name}${o.type === 'string' ? ' VALUE' : ''}${o.short ? `, -${o.short}` : ''}`;
+    const def = o.type === 'boolean' ? 'flag' : o.default !== undefined ? `default: ${String(o.default)}` : 'optional';
+    const help = command.optionHelp?.[name];
+    lines.push(`  ${flag.padEnd(28)} ${def}${help ? `; ${help}` : ''}`);
+  }
+  return lines;
+}

@@ -48,7 +48,7 @@ export async function runKeys(values: Record<string, unknown>, positionals: stri
     await mkdir(dirname(path), { recursive: true });
     const key = generateKeyPair();
     await saveKeyFile(path, key, passphrase);
-    return report(key.publicKey, Boolean(passphrase), `created ${path}${passphrase ? ' (encrypted)' : ''}\npublic key ${key.publicKey}`);
+    return report(key.publicKey, Boolean(passphrase), `created ${path}${passphrase ? ' (encrypted)' : ` (not encrypted: commands refuse it unless --allow-plaintext-key; seal it with \`polity keys encrypt ${path}\`)`}\npublic key ${key.publicKey}`);
   }
   if (!(await exists(path))) throw new Error(`no key at ${path}; create one with \`polity keys new${values.key ? ` --key ${path}` : ''}\``);
   if (sub === 'show') {

@@ -11,6 +11,9 @@
  * A node that stops on its own is reported (exit code or signal) and the
  * others keep running: a department going down is a scenario the network is
  * built to survive. When no node is left, localnet exits 1.
+ *
+ * Its keys are plaintext files on this machine (a development network), so
+ * it starts each node with --allow-plaintext-key.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -65,7 +68,7 @@ interface Running {
 export function defaultNodeCommand(node: NetworkNode, logLevel: string): { file: string; args: string[] } {
   return {
     file: process.execPath,
-    args: [POLITY_BIN, 'start', '--data', node.dir, '--port', String(node.network.api.port), '--host', node.network.api.host, '--log-level', logLevel],
+    args: [POLITY_BIN, 'start', '--allow-plaintext-key', '--data', node.dir, '--port', String(node.network.api.port), '--host', node.network.api.host, '--log-level', logLevel],
   };
 }
 

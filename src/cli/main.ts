@@ -23,7 +23,7 @@ import { runSimulate } from './simulate.js';
 import { runGenesis, runInitNetwork, runNodeKey, runPeers } from './network-init.js';
 import { runLocalnet } from './localnet.js';
 import { UsageError, type Io, defaultIo } from './io.js';
-import { COMMON_OPTIONS as COMMON, DEFAULT_DATA, NODE_TARGET_OPTIONS as NODE_TARGET, type CliApp, type Command } from './command.js';
+import { COMMON_OPTIONS as COMMON, DEFAULT_DATA, NODE_TARGET_OPTIONS as NODE_TARGET, optionLines, type CliApp, type Command } from './command.js';
 
 export { DEFAULT_PORT_FALLBACK as DEFAULT_PORT } from './defaults.js';
 export { DEFAULT_DATA } from './command.js';
@@ -169,7 +169,7 @@ export function commandsOf(app: CliApp): Record<string, Command> {
   }
   // `polity start`: every setting of the table (start-config.ts) with the services' own, listed in its help with defaults.
   const settings = startSettingsOf(app.services);
-  all.start = { ...all.start!, usage: `${all.start!.usage}\n\n${startHelp(settings)}`, options: { ...COMMON, ...startParseOptions(settings) } };
+  all.start = { ...all.start!, listsOptions: true, usage: `${all.start!.usage}\n\n${startHelp(settings)}`, options: { ...COMMON, ...startParseOptions(settings) } };
   return all;
 }
 
@@ -215,6 +215,10 @@ export async function main(argv: string[], app: CliApp, io: Io = defaultIo()): P
   }
   if (values.help) {
     io.out(`usage: ${command.usage}\n\n${command.summary}`);
+    // `start` lists its settings in its usage; the options it does not list (--json, --help) follow.
+    const lines = optionLines(command).filter((l) => !command.listsOptions || !new RegExp(`^\\s+--${l.trim().split(/[\\s,]/)[0]!.slice(2)}(?![\\w-])`, "m").test(command.usage));
+    if (lines.length) io.out(`\n${command.listsOptions ? 'also' : 'options'}:\n${lines.join('\n')}`);
+    if (command.details?.length) io.out(`\n${command.details.join('\n')}`);
     return 0;
   }
   const p = command.positionals ?? { min: 0, max: 0 };

@@ -23,6 +23,7 @@ import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'no
 import { join, relative, resolve } from 'node:path';
 import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js';
 import { isHex } from '../crypto/bytes.js';
+import { ed25519PointProblem } from '../crypto/ed25519-point.js';
 import { DEFAULT_PARAMS, genesisHash, parseGenesis, type Genesis, type Validator } from '../ledger/genesis.js';
 import { CHAIN_ID_RE } from '../ledger/transaction.js';
 import { genesisState, slugOf } from '../runtime/membership.js';
@@ -566,6 +567,8 @@ export function parseValidatorSpec(spec: string): Validator {
   if (parts.length === 0 || !isHex(pubKey, 32)) {
     throw new UsageError(`--validator: expected NAME:PUBKEY[:POWER] with a 64-hex-digit node key (from \`polity keys new --node\`), got ${describe(spec)}`);
   }
+  const problem = ed25519PointProblem(pubKey!);
+  if (problem) throw new UsageError(`--validator: the node key of ${describe(spec)} is ${problem.replace(/^not /, 'not ')}`);
   return { name: parseOrgName('--validator', parts.join(':')), pubKey: pubKey!, power };
 }
 
@@ -589,6 +592,8 @@ export async function runGenesis(values: Record<string, unknown>, _positionals: 
     const name = spec.slice(0, at);
     const key = spec.slice(at + 1);
     if (at < 1 || !isHex(key, 32)) throw new UsageError(`--admin: expected NAME:PUBKEY with a 64-hex-digit key (from \`polity keys new\`), got ${describe(spec)}`);
+    const problem = ed25519PointProblem(key);
+    if (problem) throw new UsageError(`--admin: the key of ${describe(spec)}: ${problem}`);
     const v = validators.find((x) => x.name.toLowerCase() === name.toLowerCase());
     if (!v) throw new UsageError(`--admin: ${JSON.stringify(name)} is not the name of a --validator department`);
     admins.set(v.name, [...(admins.get(v.name) ?? []), key]);

@@ -8,9 +8,12 @@
  * (not echoed). Nothing else: no passphrase on the command line, where `ps`
  * and the shell history would show it.
  *
- * Plaintext key files: `--allow-plaintext-key` allows them; otherwise
- * $POLITY_PLAINTEXT_KEYS (or `plaintext-keys` in polity.json for `polity
- * start`) says allow, warn or refuse; the default is warn in this release.
+ * Plaintext key files are refused by default: a key that signs for a
+ * department is sealed at rest. `--allow-plaintext-key` uses one with a
+ * one-line notice on stderr (a try-out node: `npm start` passes it);
+ * otherwise $POLITY_PLAINTEXT_KEYS (or `plaintext-keys` in polity.json for
+ * `polity start`) says allow (silently, for scripts and tests), warn or
+ * refuse.
  */
 import { readFile } from 'node:fs/promises';
 import { PASSPHRASE_CHARS_MAX, PASSPHRASE_CHARS_MIN } from '../crypto/sealed-key.js';
@@ -25,11 +28,11 @@ export const KEY_FILE_OPTIONS = {
 
 const PASSPHRASE_FILE_BYTES_MAX = 4096;
 
-/** The plaintext policy from the flag, then `configured` (polity.json), then the environment; warn by default. */
+/** The plaintext policy: the flag (used, with a notice), then `plaintext-keys` (polity start's settings), the environment, `configured` (polity.json); refuse by default. */
 export function plaintextPolicy(values: Record<string, unknown>, configured?: unknown): PlaintextKeys {
-  if (values['allow-plaintext-key'] === true) return 'allow';
+  if (values['allow-plaintext-key'] === true) return 'warn';
   const given = values['plaintext-keys'] ?? process.env.POLITY_PLAINTEXT_KEYS ?? configured;
-  if (given === undefined || given === '') return 'warn';
+  if (given === undefined || given === '') return 'refuse';
   if (!PLAINTEXT_KEYS.includes(given as PlaintextKeys)) throw new UsageError(`plaintext-keys (POLITY_PLAINTEXT_KEYS): expected ${PLAINTEXT_KEYS.join(', ')}, got ${JSON.stringify(String(given).slice(0, 20))}`);
   return given as PlaintextKeys;
 }

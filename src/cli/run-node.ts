@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 import { createApi } from '../api/server.js';
 import { parsePublicOrigin } from '../api/origin.js';
 import { createNode } from '../node/node.js';
-import { exists, initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
+import { loadKeyFile } from '../node/key-file.js';
+import type { KeyPair } from '../crypto/ed25519.js';
+import { adminKeyPath, type DataDir, exists, initDataDir, isInitialised, loadDataDir } from '../node/data-dir.js';
 import { isHost, networkPath, readNetworkFile } from './network-init.js';
 import { createLogger, LOG_FORMATS, type LogFormat, type LogLevel } from '../node/log.js';
 import { ACCESS_LOG_LEVELS } from '../api/health-routes.js';
@@ -24,16 +26,29 @@ export async function runInit(values: Record<string, unknown>, _positionals: str
   // --encrypt: both keys sealed under one passphrase (the node's is opened at start, the admin's where it is used).
   const passphrase = values.encrypt ? await newPassphrase(values) : undefined;
   const created = await initDataDir(dir, { ...(chainId ? { chainId } : {}), ...(values.org ? { organisation: values.org as string } : {}), ...(passphrase ? { passphrase } : {}) });
+  const org = created.genesis.organisations![0]!;
   if (values.json) {
-    io.out(JSON.stringify({ ok: true, data: resolve(dir), chainId: created.genesis.chainId, nodeKey: created.nodeKey.publicKey }));
+    io.out(JSON.stringify({ ok: true, data: resolve(dir), chainId: created.genesis.chainId, nodeKey: created.nodeKey.publicKey, organisation: org.id, adminKey: created.adminKey!.publicKey, adminKeyFile: resolve(adminKeyPath(dir)), encrypted: Boolean(passphrase) }));
   } else {
     io.out(`initialised ${resolve(dir)}`);
-    io.out(`  chain      ${created.genesis.chainId} (one validator, solo consensus)`);
-    io.out(`  node key   ${created.nodeKey.publicKey}${passphrase ? ' (encrypted)' : ''}`);
-    io.out(`  genesis    ${resolve(dir, 'genesis.json')} (give this file to anyone who verifies receipts)`);
-    io.out(`next: polity start --data ${dir}`);
+    for (const line of initLines(created, Boolean(passphrase))) io.out(line);
+    io.out(`next: polity start --data ${dir}${passphrase ? '' : ' --allow-plaintext-key   (or encrypt the keys first: polity keys encrypt FILE)'}`);
   }
   return 0;
+}
+
+/** What `polity init` and `polity start --init` say about a new data directory: the chain, the organisation, and where each key is. */
+function initLines(created: DataDir, encrypted: boolean): string[] {
+  const org = created.genesis.organisations![0]!;
+  const sealed = encrypted ? ' (encrypted)' : ' (NOT encrypted)';
+  return [
+    `  chain         ${created.genesis.chainId} (one validator, solo consensus)`,
+    `  organisation  ${org.id} (${org.name}): the id other commands take as --org`,
+    `  admin key     ${resolve(adminKeyPath(created.path))}${sealed}: the organisation's admin; move it to its administrator (--key)`,
+    `  node key      ${resolve(created.path, 'node-key.json')}${sealed}: public ${created.nodeKey.publicKey}`,
+    `  genesis       ${resolve(created.path, 'genesis.json')} (give this file to anyone who verifies receipts)`,
+    ...(encrypted ? [] : ['  the keys are not encrypted: polity start and --key refuse them unless --allow-plaintext-key (spec/deployment.md §9)']),
+  ];
 }
 
 /** Where the API listens when neither --host nor network.json's api.host says: loopback only. */
@@ -98,8 +113,16 @@ export async function runStart(flags: Record<string, unknown>, _positionals: str
   }
   if (!(await isInitialised(dir))) {
     if (!values.init) throw new Error(`${dir} is not initialised; run \`polity init --data ${dir}\` first (or pass --init)`);
-    const created = await initDataDir(dir);
-    io.err(`initialised a new one-node chain ${created.genesis.chainId} in ${resolve(dir)}`);
+    // Keys a department will use are sealed: with a passphrase source (--passphrase-file, POLITY_KEY_PASSPHRASE)
+    // --init seals them; without one it makes plaintext keys only where they are allowed (a try-out node, `npm start`).
+    const hasPassphrase = typeof values['passphrase-file'] === 'string' || Boolean(process.env.POLITY_KEY_PASSPHRASE);
+    if (!hasPassphrase && plaintextKeys === 'refuse') {
+      throw new UsageError('--init would make unencrypted keys: set POLITY_KEY_PASSPHRASE or pass --passphrase-file FILE to seal them, or pass --allow-plaintext-key for a try-out node');
+    }
+    const passphrase = hasPassphrase ? await newPassphrase(values) : undefined;
+    const created = await initDataDir(dir, passphrase ? { passphrase } : {});
+    io.err(`initialised a new one-node chain in ${resolve(dir)}`);
+    for (const line of initLines(created, Boolean(passphrase))) io.err(line);
   }
   const data = await loadDataDir(dir, { ...keyUnlockOf(values, io.err), plaintext: plaintextKeys });
   // A network of departments: P2P settings (and the API's host and port) from <data>/network.json;
@@ -136,7 +159,20 @@ export async function runStart(flags: Record<string, unknown>, _positionals: str
   );
   let app: Awaited<ReturnType<typeof createApi>>;
   try {
-    app = await createApi(node, { services: program.services, serviceOptions, ...apiLimits, metrics: values.metrics === 'on', accessLog: accessLog as LogLevel | 'off', ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
+    // Key files among them (--issuing-key) open as the node key did: sealed with the passphrase, plaintext only where allowed.
+    const unlock = { ...keyUnlockOf(values, io.err), plaintext: plaintextKeys };
+    const serviceKeys: Record<string, Record<string, KeyPair>> = {};
+    for (const s of program.services) {
+      for (const [name, option] of Object.entries(s.startOptions ?? {})) {
+        if (!option.keyFile || typeof values[name] !== 'string') continue;
+        try {
+          (serviceKeys[s.name] ??= {})[name] = await loadKeyFile(values[name] as string, unlock);
+        } catch (e) {
+          throw new Error(`--${name}: ${(e as Error).message}`);
+        }
+      }
+    }
+    app = await createApi(node, { services: program.services, serviceOptions, serviceKeys, ...apiLimits, metrics: values.metrics === 'on', accessLog: accessLog as LogLevel | 'off', ...(publicUrl === undefined ? {} : { publicOrigin: publicOrigin(publicUrl) }) });
   } catch (e) {
     await node.close();
     throw e;

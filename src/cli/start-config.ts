@@ -69,8 +69,8 @@ export const START_SETTINGS: readonly StartSetting[] = [
   { name: 'large-bodies-concurrent', kind: 'string', arg: 'N', default: DEFAULT_LIMITS.largeBodiesConcurrent, summary: 'large bodies read at once' },
   { name: 'large-bodies-queued', kind: 'string', arg: 'N', default: DEFAULT_LIMITS.largeBodiesQueued, summary: 'large bodies waiting; more get 503 NODE_BUSY' },
   { name: 'sessions-max', kind: 'string', arg: 'N', default: SESSIONS_MAX_DEFAULT, summary: 'signed-in sessions held at most' },
-  { name: 'plaintext-keys', kind: 'string', arg: 'allow|warn|refuse', default: 'warn', summary: 'what to do with a node key file that is not encrypted' },
-  { name: 'allow-plaintext-key', kind: 'boolean', default: false, summary: 'use a plaintext node key even under plaintext-keys refuse', env: false },
+  { name: 'plaintext-keys', kind: 'string', arg: 'allow|warn|refuse', default: 'refuse', summary: 'what to do with a key file that is not encrypted (the node key, --issuing-key)' },
+  { name: 'allow-plaintext-key', kind: 'boolean', default: false, summary: 'use plaintext key files, with a notice (a try-out node; npm start passes it)', env: false },
   { name: 'passphrase-file', kind: 'string', arg: 'FILE', summary: "the encrypted node key's passphrase, first line (else POLITY_KEY_PASSPHRASE, else a prompt)" },
   { name: 'print-config', kind: 'boolean', default: false, summary: 'print each setting, its value and where it came from, as JSON, and exit', env: false, file: false },
 ];

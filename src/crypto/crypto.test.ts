@@ -196,3 +196,17 @@ test('sha256Utf8 equals SHA-256 over the UTF-8 bytes, and counts them', () => {
   );
   assert.notDeepEqual(sha256Utf8('a').hash, sha256(utf8Encode('b'))); // negative control
 });
+
+test('ed25519PointProblem: RFC 8032 and generated keys are points; an off-curve key, y ≥ p and the small-order points are refused', async () => {
+  const { ed25519PointProblem, isEd25519Point, generateKeyPair } = await import('./ed25519.js');
+  // RFC 8032 §7.1 tests 1-3 public keys.
+  for (const k of ['d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', 'fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025']) {
+    assert.equal(ed25519PointProblem(k), undefined, k);
+  }
+  for (let i = 0; i < 50; i++) assert.ok(isEd25519Point(generateKeyPair().publicKey));
+  assert.match(ed25519PointProblem('02' + '00'.repeat(31))!, /not a point of the curve/);
+  assert.match(ed25519PointProblem('ed' + 'ff'.repeat(30) + '7f')!, /y is not below p/);
+  assert.match(ed25519PointProblem('01' + '00'.repeat(31))!, /small order/);
+  assert.match(ed25519PointProblem('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85')!, /small order/);
+  assert.match(ed25519PointProblem('AB'.repeat(32))!, /64 lowercase hex/);
+});

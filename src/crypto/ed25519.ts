@@ -83,3 +83,7 @@ export function verifyBytes(publicKey: string | Uint8Array, message: Uint8Array,
     return false;
   }
 }
+
+
+/** Whether a public key is a point (ed25519-point.ts: no node:crypto, so the web pages use it too). */
+export { ed25519PointProblem, isEd25519Point } from './ed25519-point.js';

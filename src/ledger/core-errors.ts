@@ -40,8 +40,13 @@ export const CORE_ERRORS = defineErrors({
   },
   NOT_FOUND: {
     status: 404,
-    arises: 'HTTP: no such route (a wrong method on an existing path is also "no route"), an unknown transaction or block, a static file that does not exist',
+    arises: 'HTTP: no such route, an unknown transaction or block, a static file that does not exist',
     meaning: 'nothing here by that name',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    arises: 'HTTP: a method the path does not answer (`DELETE /v1/status`, `GET /v1/tx`)',
+    meaning: 'the path exists under other methods, named in the `Allow` header',
   },
   RATE_LIMITED: {
     status: 429,

@@ -19,18 +19,21 @@
 import { verifyBytes } from '../crypto/ed25519.js';
 import { verifyCertificate } from './sign.js';
 import type { Genesis } from './genesis.js';
-import { checkReceipt, createReceiptCache, malformed, sameJson, TX_SIGNATURE_REASON, type ReceiptCache, type ReceiptFacts } from './receipt.js';
+import { checkReceipt, createReceiptCache, malformed, sameJson, TX_SIGNATURE_REASON, type ReceiptCache, type ReceiptFacts, type ReceiptFailureCode } from './receipt.js';
 
-export { createReceiptCache, type ReceiptCache };
+export { createReceiptCache, type ReceiptCache, type ReceiptFailureCode };
 
-export type ReceiptVerification = { ok: true; facts: ReceiptFacts } | { ok: false; reason: string };
+/** The verdict code of a failed signature or a malformed receipt (a receipt verdict, not an API error code). */
+const INVALID: ReceiptFailureCode = 'RECEIPT_INVALID';
+
+export type ReceiptVerification = { ok: true; facts: ReceiptFacts } | { ok: false; reason: string; code: ReceiptFailureCode };
 
 /** Verify a receipt against a genesis. Never throws: a malformed receipt is a failed verdict with the reason. */
 export function verifyReceipt(receipt: unknown, genesis: Genesis, options: { documentHash?: string; cache?: ReceiptCache } = {}): ReceiptVerification {
   try {
     return verifyUnsafe(receipt, genesis, options);
   } catch (e) {
-    return { ok: false, reason: malformed(e) };
+    return { ok: false, reason: malformed(e), code: INVALID };
   }
 }
 
@@ -42,12 +45,12 @@ function verifyUnsafe(receipt: unknown, genesis: Genesis, options: { documentHas
     if (verified && sameJson(verified, c.certificate)) continue;
     const what = c.blockHash === check.facts.blockHash ? 'commit certificate' : `validator-set handover at block ${c.height}`;
     const verdict = verifyCertificate(genesis.chainId, c.certificate, c.validators);
-    if (!verdict.ok) return { ok: false, reason: `${what}: ${verdict.reason}` };
+    if (!verdict.ok) return { ok: false, reason: `${what}: ${verdict.reason}`, code: INVALID };
     options.cache?.certificates.set(c.blockHash, c.certificate);
   }
   const t = check.transaction;
   if (options.cache?.txSignatures.get(t.txId) !== t.sig) {
-    if (!verifyBytes(t.pubKey, t.message, t.sig)) return { ok: false, reason: TX_SIGNATURE_REASON };
+    if (!verifyBytes(t.pubKey, t.message, t.sig)) return { ok: false, reason: TX_SIGNATURE_REASON, code: INVALID };
     options.cache?.txSignatures.set(t.txId, t.sig);
   }
   return { ok: true, facts: check.facts };

@@ -87,8 +87,19 @@ export interface TxSignatureToCheck {
   sig: string;
 }
 
+/**
+ * Why a receipt did not verify, as a stable code a script can act on
+ * (spec/receipts.md §4.1), as KSI separates a wrong document from an
+ * inconclusive check:
+ * - DOCUMENT_MISMATCH: the receipt is sound as far as checked, but for another document;
+ * - RECEIPT_INVALID: the receipt is malformed, altered or forged;
+ * - INCONCLUSIVE: it cannot be decided with what the verifier holds: the
+ *   genesis given is another chain's, or a validator-set handover is missing.
+ */
+export type ReceiptFailureCode = 'DOCUMENT_MISMATCH' | 'RECEIPT_INVALID' | 'INCONCLUSIVE';
+
 export type ReceiptCheck =
-  | { ok: false; reason: string }
+  | { ok: false; reason: string; code: ReceiptFailureCode }
   | {
       ok: true;
       facts: ReceiptFacts;
@@ -160,7 +171,7 @@ export function checkReceipt(receipt: unknown, genesis: Genesis, documentHash?: 
   try {
     return checkReceiptUnsafe(receipt as Receipt, genesis, documentHash, cache);
   } catch (e) {
-    return { ok: false, reason: malformed(e) };
+    return { ok: false, reason: malformed(e), code: 'RECEIPT_INVALID' };
   }
 }
 
@@ -170,8 +181,8 @@ export function malformed(e: unknown): string {
   return `malformed receipt (${message.slice(0, 160)})`;
 }
 
-function fail(reason: string): ReceiptCheck {
-  return { ok: false, reason };
+function fail(reason: string, code: ReceiptFailureCode = 'RECEIPT_INVALID'): ReceiptCheck {
+  return { ok: false, reason, code };
 }
 
 function paths(list: unknown): Uint8Array[] | undefined {
@@ -277,11 +288,11 @@ function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash: string |
   if (shapeError) return fail(`malformed receipt: ${shapeError}`);
   if (!isHex(r.hash, 32)) return fail('receipt.hash is not a SHA-256 hash in hex');
   if (documentHash !== undefined && documentHash !== r.hash) {
-    return fail('the document does not match the receipt: its SHA-256 differs from the anchored hash (the file was changed, or this is the receipt of another file)');
+    return fail('the document does not match the receipt: its SHA-256 differs from the anchored hash (the file was changed, or this is the receipt of another file)', 'DOCUMENT_MISMATCH');
   }
-  if (r.chainId !== genesis.chainId) return fail(`receipt is for chain ${JSON.stringify(r.chainId)}, not ${JSON.stringify(genesis.chainId)}`);
+  if (r.chainId !== genesis.chainId) return fail(`receipt is for chain ${JSON.stringify(r.chainId)}, not ${JSON.stringify(genesis.chainId)}`, 'INCONCLUSIVE');
   const g = factsOf(genesis);
-  if (r.genesisHash !== g.hash) return fail('receipt names a different genesis than the one given');
+  if (r.genesisHash !== g.hash) return fail('receipt names a different genesis than the one given', 'INCONCLUSIVE');
   const h = r.header;
   if (typeof h !== 'object' || h === null || h.chainId !== genesis.chainId) return fail('block header is missing or for another chain');
   if (h.height === 1 && h.prevHash !== r.genesisHash) return fail('block 1 does not follow this genesis');
@@ -298,12 +309,14 @@ function checkReceiptUnsafe(r: Receipt, genesis: Genesis, documentHash: string |
   // and the handovers that lead from its set to the block's.
   // Many receipts carry the same handovers: with a cache, a handover header already hashed is not hashed again.
   const sets = followSets(genesis.chainId, genesis.validators, r.validatorSets, h.height, cache ? (header) => cachedHash(cache, header) : undefined);
-  if (!sets.ok) return fail(sets.reason);
+  if (!sets.ok) return fail(sets.reason, /a handover is missing/.test(sets.reason) ? 'INCONCLUSIVE' : 'RECEIPT_INVALID');
   if (h.validatorSetHash !== setHashOf(sets.validators)) {
     return fail(
       r.validatorSets === undefined
         ? 'the block was signed by a validator set other than the genesis set, and the receipt carries no validator-set history to follow'
         : 'the block was not signed by the validator set its validator-set history reaches',
+      // No history, or one that stops short: a handover is missing, not proven false.
+      'INCONCLUSIVE',
     );
   }
 

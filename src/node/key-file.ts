@@ -4,7 +4,7 @@
  * that takes `--key`, and `polity start` for the node key, load through here.
  *
  * The plaintext policy is the caller's (spec/deployment.md §9): `allow`,
- * `warn` (the default in this release: used, with a warning that names the
+ * `warn` (used, with a warning that names the
  * file and the command that encrypts it) or `refuse`. The passphrase is asked
  * for only when the file is sealed, and never appears in a message.
  */
@@ -76,7 +76,7 @@ export async function loadKeyFile(path: string, unlock: KeyUnlock = {}): Promise
   if (!content.sealed) {
     const policy = unlock.plaintext ?? 'allow';
     if (policy === 'refuse') throw new Error(`${path} is not encrypted; encrypt it with \`polity keys encrypt ${path}\`${unlock.override ? ` or ${unlock.override}` : ''}`);
-    if (policy === 'warn') unlock.warn?.(`warning: the key file ${path} is not encrypted; encrypt it with \`polity keys encrypt ${path}\` (plaintext key files will be refused by default in a later release)`);
+    if (policy === 'warn') unlock.warn?.(`warning: the key file ${path} is not encrypted (used because plaintext keys are allowed here); encrypt it with \`polity keys encrypt ${path}\``);
     return content.key;
   }
   const passphrase = await unlock.passphrase?.(path);

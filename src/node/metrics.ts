@@ -29,7 +29,8 @@ export interface MetricsSource {
   /** The head block's header time, ms since the epoch. */
   lastBlockTimeMs(): number;
   nowMs(): number;
-  mempool(): { txs: number; bytes: number };
+  /** What waits, and the most the mempool holds (its limits: a full mempool refuses new transactions). */
+  mempool(): { txs: number; bytes: number; txsMax?: number; bytesMax?: number };
   /** Peers linked now, and peers configured to dial (BFT; 0 on solo). */
   peers(): { connected: number; expected: number };
   /** Validators in the set that signs the next block, and signatures in the head's commit certificate. */
@@ -82,6 +83,8 @@ export function createNodeMetrics(source: MetricsSource, options: { defaults?: b
   gauge('polity_last_block_age_seconds', "Seconds since the last committed block's header time.", () => Math.max(0, (source.nowMs() - source.lastBlockTimeMs()) / 1000));
   gauge('polity_mempool_transactions', 'Transactions waiting for a block.', () => source.mempool().txs);
   gauge('polity_mempool_bytes', 'Bytes of the transactions waiting for a block.', () => source.mempool().bytes);
+  gauge('polity_mempool_transactions_max', 'Most transactions the mempool holds; beyond it new ones are refused (MEMPOOL_FULL).', () => source.mempool().txsMax ?? 0);
+  gauge('polity_mempool_bytes_max', 'Most bytes the mempool holds.', () => source.mempool().bytesMax ?? 0);
   gauge('polity_peers_connected', 'Peers this node holds a live link to.', () => source.peers().connected);
   gauge('polity_peers_expected', 'Peers this node is configured to dial (network.json).', () => source.peers().expected);
   gauge('polity_validators', 'Validators in the set that signs the next block.', () => source.validators().count);
@@ -93,6 +96,8 @@ export function createNodeMetrics(source: MetricsSource, options: { defaults?: b
   gauge('polity_ready', '1 when GET /readyz answers 200.', flag((h) => h.ready));
   gauge('polity_quorum', 'BFT: 1 when the validators this node hears from hold more than two thirds of the power.', flag((h) => h.quorum.ok));
   gauge('polity_stalled', '1 while no block comes for longer than expected.', flag((h) => h.stalled));
+  gauge('polity_storage_damaged', '1 when the block store was found damaged (GET /readyz: STORAGE_DAMAGED).', flag((h) => h.reasons.some((r) => r.code === 'STORAGE_DAMAGED')));
+  gauge('polity_storage_not_writable', '1 when the data directory cannot be written (GET /readyz: STORAGE_NOT_WRITABLE).', flag((h) => h.reasons.some((r) => r.code === 'STORAGE_NOT_WRITABLE')));
   gauge('polity_quorum_heard_power', 'Voting power of the validators this node hears from, itself included.', () => source.health()?.quorum.heardPower ?? 0);
   gauge('polity_quorum_total_power', 'Voting power of the set that signs the next block.', () => source.health()?.quorum.totalPower ?? 0);
   for (const field of Object.keys(source.serviceGauges())) {

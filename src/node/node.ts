@@ -17,6 +17,7 @@
  * (src/sim/world.ts), so what it checks is this code. The node knows
  * nothing of HTTP: src/api/ calls the methods below.
  */
+import { DEFAULT_MEMPOOL } from './mempool.js';
 import { publicKeyOf, signBytes, signRaw, verifyBytes } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/sha256.js';
 import { x25519, x25519PublicOf, x25519SecretFromEd25519Seed } from '../crypto/x25519.js';
@@ -329,7 +330,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       height: () => chain.height,
       lastBlockTimeMs: () => chain.head().time,
       nowMs: () => clock.now(),
-      mempool: () => ({ txs: admission.size, bytes: admission.bytes }),
+      mempool: () => ({ txs: admission.size, bytes: admission.bytes, txsMax: (options.mempool ?? DEFAULT_MEMPOOL).txsMax, bytesMax: (options.mempool ?? DEFAULT_MEMPOOL).bytesMax }),
       peers: () => ({ connected: p2p?.connectedPeers().length ?? 0, expected: options.p2p?.peers.length ?? 0 }),
       validators: () => ({ count: chain.validatorSetAt(chain.height + 1).validators.length, signing: chain.lastCertificate()?.signatures.length ?? 0 }),
       round: () => (engine as Partial<TendermintEngine>).round ?? 0,

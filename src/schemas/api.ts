@@ -153,12 +153,20 @@ export const Mempool = Type.Object({ height: Height, size: Int(), txs: Type.Arra
 export const BlocksQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    before: Type.Optional(Type.Integer({ minimum: 1, description: 'list blocks below this height' })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: "where the next page starts: the previous page's `next` (opaque to clients)" })),
+    before: Type.Optional(Type.Integer({ minimum: 1, description: 'list blocks below this height (the older form of cursor)' })),
   },
   { additionalProperties: false },
 );
 export const BlockSummary = Type.Object({ hash: Hex32, header: BlockHeader, signatures: Int({ description: 'signatures in its certificate' }) }, { title: 'BlockSummary' });
-export const BlockList = Type.Object({ height: Height, blocks: Type.Array(BlockSummary) }, { title: 'BlockList' });
+export const BlockList = Type.Object(
+  {
+    height: Height,
+    blocks: Type.Array(BlockSummary),
+    next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page (`?cursor=`), or null on the last page (spec/api.md, Lists)' }),
+  },
+  { title: 'BlockList' },
+);
 export const BlockWithResults = Type.Composite([Block, Type.Object({ hash: Hex32, results: Type.Array(TxResult) })], { title: 'BlockWithResults' });
 
 export const BlockRefParams = Type.Object({ ref: Type.String({ pattern: '^(?:[0-9]{1,15}|[0-9a-f]{64}|latest)$', description: 'a height, a block hash, or "latest"' }) });

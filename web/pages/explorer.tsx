@@ -52,7 +52,7 @@ function Explorer(): JSX.Element {
   );
 }
 
-/** Find a block, a transaction or a document by what a person has: a height, a hash. */
+/** Find a block, a transaction, a DID or a document by what a person has: a height, a hash, a DID. */
 function Search(): JSX.Element {
   const [text, setText] = useState('');
   const [message, setMessage] = useState<{ text: string; error: boolean }>({ text: '', error: false });
@@ -66,11 +66,18 @@ function Search(): JSX.Element {
   const fail = (t: string) => setMessage({ text: t, error: true });
 
   const search = async (raw: string) => {
-    const q = raw.trim().toLowerCase().replace(/^0x/, '');
+    const trimmed = raw.trim();
     setMessage({ text: '', error: false });
+    // A DID (did:polity, did:key): its document and history are on the DID page, resolved there.
+    if (/^did:[a-z0-9]+:/i.test(trimmed)) {
+      if (!/^did:(polity|key):[A-Za-z0-9._:%-]{1,200}$/.test(trimmed)) return fail('This node resolves did:polity and did:key DIDs: check the DID.');
+      location.assign(`/did?${new URLSearchParams({ did: trimmed })}`);
+      return;
+    }
+    const q = trimmed.toLowerCase().replace(/^0x/, '');
     if (q === '') return;
     if (/^\d{1,15}$/.test(q) || q === 'latest') return go(`#/block/${q}`);
-    if (!isHash(q)) return fail('Enter a block height, or a 64-character hash: a block hash, a transaction id or the SHA-256 of a document.');
+    if (!isHash(q)) return fail('Enter a block height, a DID, or a 64-character hash: a block hash, a transaction id or the SHA-256 of a document.');
     setMessage({ text: 'Searching…', error: false });
     try {
       // The notary look-up answers for any hash, so it goes first; only then are the
@@ -98,7 +105,7 @@ function Search(): JSX.Element {
       >
         <label for="search-input">Search the ledger</label>
         <p class="search-hint" id="search-hint">
-          A block height, a block hash, a transaction id or the SHA-256 of a document
+          A block height, a block hash, a transaction id, a DID (did:polity:…) or the SHA-256 of a document
         </p>
         <div class="search-row">
           <input

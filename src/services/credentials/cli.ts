@@ -191,6 +191,7 @@ async function setStatus(client: Client, values: Record<string, unknown>, positi
   const [, verb, target] = positionals;
   const status = verb === 'suspend' ? 'suspended' : verb === 'reinstate' ? 'active' : verb === 'revoke' ? 'revoked' : undefined;
   if (!status || !target) throw new UsageError('expected: status suspend|reinstate|revoke FILE|HASH');
+  if (status === 'revoked' && values.yes !== true) throw new UsageError('revocation is final: the credential can never be reinstated (suspend it instead to pause it); add --yes to go ahead');
   const hash = isHex(target, 32) ? target : hashOf(await readCredentialFile(target));
   const reason = values.reason;
   if (reason !== undefined && !(REASONS as readonly unknown[]).includes(reason)) throw new UsageError(`--reason: one of ${REASONS.join(', ')}`);
@@ -313,7 +314,7 @@ export const credentialCommands: Record<string, Command> = {
   credential: {
     summary: 'verifiable credentials: verify a credential file; the registry of types and issuers; issue, suspend, reinstate, revoke (signed with --key)',
     usage:
-      'polity credential verify FILE [--json] | verify FILE --offline --status-receipt R [--status-receipt R2] --genesis G [--max-status-age SECONDS]\n       polity credential receipt FILE|HASH [--status] [--out R]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt|sd-jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential nonce | present FILE [FILE…] --audience A --nonce N --holder-key KEY [--disclose a,b] [--out FILE] | verify-presentation FILE --audience A --nonce N [--json]\n       polity credential ask --type T --claims A,B --purpose TEXT [--format dc+sd-jwt|jwt_vc_json] [--key FILE] | asked ID [--key FILE]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential status suspend|reinstate|revoke FILE|HASH [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | define-type --template diploma|business-licence|driving-licence|residence [--name N] | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer | classify --org ID --kinds K1,K2\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
+      'polity credential verify FILE [--json] | verify FILE --offline --status-receipt R [--status-receipt R2] --genesis G [--max-status-age SECONDS]\n       polity credential receipt FILE|HASH [--status] [--out R]\n       polity credential types | type NAME | record FILE|HASH\n       polity credential issue --type T --subject FILE [--format data-integrity|jwt|sd-jwt] [--valid-until DATE] [--issuer DID] [--out FILE] [--key FILE]\n       polity credential nonce | present FILE [FILE…] --audience A --nonce N --holder-key KEY [--disclose a,b] [--out FILE] | verify-presentation FILE --audience A --nonce N [--json]\n       polity credential ask --type T --claims A,B --purpose TEXT [--format dc+sd-jwt|jwt_vc_json] [--key FILE] | asked ID [--key FILE]\n       polity credential offer --type T --subject FILE [--tx-code DIGITS] [--valid-until DATE] [--key FILE]\n       polity credential status suspend|reinstate FILE|HASH | revoke FILE|HASH --yes [--reason R] [--key FILE]\n       polity credential propose define-type --name N --title T --schema FILE | define-type --template diploma|business-licence|driving-licence|residence [--name N] | retire-type --name N | accredit|withdraw --org ID --type T --role accreditor|issuer | classify --org ID --kinds K1,K2\n       polity credential enact PROPOSAL\n       polity credential accredit|withdraw --org ID --type T',
     options: {
       ...COMMON_OPTIONS,
       ...NODE_TARGET_OPTIONS,
@@ -325,6 +326,7 @@ export const credentialCommands: Record<string, Command> = {
       format: { type: 'string' },
       out: { type: 'string' },
       reason: { type: 'string' },
+      yes: { type: 'boolean', default: false },
       'tx-code': { type: 'string' },
       name: { type: 'string' },
       title: { type: 'string' },

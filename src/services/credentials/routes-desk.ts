@@ -54,7 +54,7 @@ const TOKEN_RE = /^[A-Za-z0-9._~+/=-]{32,256}$/;
 
 /** The start options of the credentials service (`polity start --issuing-key FILE --issuing-token-file FILE`). */
 export const DESK_START_OPTIONS = {
-  'issuing-key': { arg: 'FILE', summary: 'run an issuing desk with this key of an official with the role issuer (VC API issue and status, OpenID4VCI)' },
+  'issuing-key': { arg: 'FILE', summary: 'run an issuing desk with this key of an official with the role issuer (VC API issue and status, OpenID4VCI); encrypted like the node key', keyFile: true },
   'issuing-token-file': { arg: 'FILE', summary: 'the bearer token machine clients send to the issuing desk (one line, 32-256 characters)' },
   'issuing-default-type': { arg: 'TYPE', summary: "the credential type of the chain the issuing desk issues a VC API request as when it names none (added to the credential's type)" },
 } as const;
@@ -73,6 +73,7 @@ export interface DeskHandle {
   hashOf(credentialId: string): string | undefined;
 }
 
+/** A plaintext key file, for callers that give the path without opening it (in-process tests); `polity start` opens it first (RouteContext.keys), sealed or not. */
 function readKey(path: string): { publicKey: string; secretKey: string } {
   let parsed: { publicKey?: unknown; secretKey?: unknown };
   try {
@@ -104,7 +105,7 @@ export function createDeskHandle(ctx: RouteContext): DeskHandle {
   if (tokenFile !== undefined && keyFile === undefined) throw new Error('--issuing-token-file needs --issuing-key');
   if (defaultType !== undefined && keyFile === undefined) throw new Error('--issuing-default-type needs --issuing-key');
   if (defaultType !== undefined && !TYPE_NAME_RE.test(defaultType)) throw new Error('--issuing-default-type: expected a credential type name (a letter, then letters and digits)');
-  const key = keyFile === undefined ? undefined : readKey(keyFile);
+  const key = ctx.keys?.['issuing-key'] ?? (keyFile === undefined ? undefined : readKey(keyFile));
   const tokenHash = tokenFile === undefined ? undefined : readToken(tokenFile);
   const ids = new Map<string, string>();
   let desk: Desk | undefined;

@@ -6,7 +6,7 @@
  *   polity did update     (--service ... | --clear-services)   replace the DID's services
  *   polity did deactivate --yes [--did DID]                    final
  *   polity did recover    --did DID --new-public-key HEX --reason R [--case-ref HEX]      (registrar)
- *   polity did deactivate --did DID --reason R [--case-ref HEX]                           (registrar)
+ *   polity did deactivate --did DID --reason R --yes [--case-ref HEX]                     (registrar)
  *   polity did resolve    <DID> [--height N | --version-id N | --version-time ISO]
  *   polity did history    <DID>
  *   polity did check      <DID> --tx TXID   judge a committed transaction's signature by the key the DID held at its block
@@ -21,7 +21,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isHex } from '../../crypto/bytes.js';
-import { generateKeyPair, verifyBytes, type KeyPair } from '../../crypto/ed25519.js';
+import { generateKeyPair, verifyBytes, type KeyPair, ed25519PointProblem } from '../../crypto/ed25519.js';
 import { decodeTx, txSignMessage } from '../../ledger/transaction.js';
 import { isPolityError } from '../../ledger/errors.js';
 import type { Json } from '../../crypto/canonical-json.js';
@@ -65,7 +65,7 @@ const didCommand: Command = {
     '       polity did update (--service ID:TYPE:URL ... | --clear-services) [--did DID] [--key FILE]',
     '       polity did deactivate --yes [--did DID] [--key FILE]',
     '       polity did recover --did DID --new-public-key HEX --reason R [--case-ref HEX] [--key FILE]    (registrar)',
-    '       polity did deactivate --did DID --reason R [--case-ref HEX] [--key FILE]                      (registrar)',
+    '       polity did deactivate --did DID --reason R --yes [--case-ref HEX] [--key FILE]                (registrar)',
     '       polity did resolve <DID> [--height N | --version-id N | --version-time ISO]',
     '       polity did history <DID>',
     '       polity did check <DID> --tx TXID                  was the transaction signed by the key the DID held at its block?',
@@ -257,7 +257,7 @@ export async function runDid(values: Record<string, unknown>, positionals: strin
       if (values.reason !== undefined) {
         // A registrar's deactivation.
         if (did === undefined) throw new UsageError('a registrar deactivation needs --did DID');
-        if (values.yes) throw new UsageError('--yes is for a holder deactivating their own DID; a registrar gives --reason');
+        if (!values.yes) throw new UsageError('deactivation is final: no key of the DID will be valid again, and it cannot be undone; add --yes to go ahead');
         action = 'registrarDeactivate';
         const caseRef = hexOption('case-ref', values['case-ref'], 'the SHA-256 of the case file');
         args = { did, reason: reasonOption(values.reason, DEACTIVATE_REASONS, 'deactivate'), ...(caseRef ? { caseRef } : {}) };
@@ -271,6 +271,8 @@ export async function runDid(values: Record<string, unknown>, positionals: strin
       if (did === undefined) throw new UsageError('recover needs --did DID');
       const publicKey = hexOption('new-public-key', values['new-public-key'], "the holder's new Ed25519 public key");
       if (publicKey === undefined) throw new UsageError("recover needs --new-public-key HEX: the holder's new public key (the holder keeps its secret)");
+      const problem = ed25519PointProblem(publicKey);
+      if (problem) throw new UsageError(`--new-public-key: ${problem}; ask the holder for the public key their wallet shows`);
       const caseRef = hexOption('case-ref', values['case-ref'], 'the SHA-256 of the case file');
       args = { did, publicKey, reason: reasonOption(values.reason, RECOVER_REASONS, 'recover'), ...(caseRef ? { caseRef } : {}) };
       break;

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { defineErrors, type DetailsOf } from '../../ledger/errors.js';
 
 /** On resolution routes: the DID Resolution error name (W3C DID Resolution) beside Polity's code. */
-const Resolution = Type.Object({ error: Type.String({ description: 'invalidDid, notFound, methodNotSupported or invalidOptions' }) });
+const Resolution = Type.Object({ error: Type.String({ description: 'invalidDid, notFound, methodNotSupported, invalidOptions or invalidPublicKey (a did:key whose key is no Ed25519 point)' }) });
 
 export const DID_ERRORS = defineErrors({
   DID_EXISTS: {
@@ -24,7 +24,7 @@ export const DID_ERRORS = defineErrors({
   DID_INVALID: {
     status: 400,
     arises: '`did.*`; `GET /v1/dids/{did}`',
-    meaning: "a malformed DID, a bad service, a key that is not fresh, recovery to the registrar's own key, the version limit",
+    meaning: "a malformed DID, a bad service, a key that is not fresh or no Ed25519 point (a did:key's: `invalidPublicKey`), recovery to the registrar's own key, the version limit",
     details: Resolution,
     detailsOptional: true,
   },

@@ -345,3 +345,12 @@ test('XML Schema datetimes by arithmetic agree with Date (property), and bad one
     assert.equal(parseDateTime(bad), undefined, String(bad));
   }
 });
+
+test('a did:key whose key is no Ed25519 point: invalidPublicKey (did:key §3.1.4), not a document', () => {
+  const offCurve = '02' + '00'.repeat(31);
+  throwsResolution(() => parseDid(didKeyFromPublicKey(offCurve)), 'invalidPublicKey', /not a point of the curve/);
+  throwsResolution(() => parseDid(didKeyFromPublicKey('01' + '00'.repeat(31))), 'invalidPublicKey', /small order/);
+  // Negative control: a real key's did:key parses.
+  const real = publicKeyOf('11'.repeat(32));
+  assert.equal((parseDid(didKeyFromPublicKey(real)) as { publicKey: string }).publicKey, real);
+});

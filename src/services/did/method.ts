@@ -17,6 +17,7 @@
  * everywhere. Imports only crypto and the error type, so it also runs in a
  * browser (with the sha256 import map of the other pages).
  */
+import { ed25519PointProblem } from '../../crypto/ed25519-point.js';
 import { fromHex, isHex, toHex, utf8Encode } from '../../crypto/bytes.js';
 import { sha256 } from '../../crypto/sha256.js';
 import { multikeyDecode, multikeyEncode } from '../../crypto/multikey.js';
@@ -51,9 +52,9 @@ export const POLITY_ID_RE = /^[0-9a-f]{32}$/;
 export const POLITY_DID_RE = /^did:polity:[0-9a-f]{32}$/;
 
 /** The resolution errors of DID Core §7.1.2 this node reports (and `invalidOptions` for bad version parameters). */
-export type ResolutionErrorName = 'invalidDid' | 'notFound' | 'methodNotSupported' | 'invalidOptions';
+export type ResolutionErrorName = 'invalidDid' | 'notFound' | 'methodNotSupported' | 'invalidOptions' | 'invalidPublicKey';
 
-const RESOLUTION_CODES = { invalidDid: 'DID_INVALID', notFound: 'DID_UNKNOWN', methodNotSupported: 'DID_METHOD_UNSUPPORTED', invalidOptions: 'BAD_REQUEST' } as const;
+const RESOLUTION_CODES = { invalidDid: 'DID_INVALID', notFound: 'DID_UNKNOWN', methodNotSupported: 'DID_METHOD_UNSUPPORTED', invalidOptions: 'BAD_REQUEST', invalidPublicKey: 'DID_INVALID' } as const;
 type ResolutionCode = (typeof RESOLUTION_CODES)[ResolutionErrorName];
 
 /** A failed resolution: a Polity error code, a sentence, and the DID Resolution error name in `details.error`. */
@@ -117,18 +118,24 @@ export { base58Decode, base58Encode, didKeyFromPublicKey, ED25519_MULTICODEC, mu
 /**
  * The Ed25519 public key (hex) of a did:key. Throws `resolutionError`:
  * `invalidDid` for a malformed did:key, `methodNotSupported` for a did:key
- * of another key type (this node verifies Ed25519 only).
+ * of another key type (this node verifies Ed25519 only), `invalidPublicKey`
+ * for 32 bytes that are no Ed25519 point (did:key §3.1.4, "Ed25519 public
+ * key" check).
  */
 export function publicKeyFromDidKey(did: string): string {
   if (typeof did !== 'string' || !did.startsWith('did:key:') || did.length > DID_LENGTH_MAX) throw resolutionError('invalidDid', 'expected did:key:z…');
   const msid = did.slice('did:key:'.length);
   if (msid[0] !== 'z') throw resolutionError('invalidDid', 'a did:key identifier is multibase base58btc and starts with "z"');
+  let publicKey: string;
   try {
-    return multikeyDecode(msid, BASE58_TEXT_MAX);
+    publicKey = multikeyDecode(msid, BASE58_TEXT_MAX);
   } catch (e) {
     if (e instanceof RangeError) throw resolutionError('methodNotSupported', 'this node resolves did:key for Ed25519 keys only (multicodec 0xed01, "z6Mk…")');
     throw resolutionError('invalidDid', `malformed did:key: ${(e as Error).message}`);
   }
+  const problem = ed25519PointProblem(publicKey);
+  if (problem) throw resolutionError('invalidPublicKey', `the did:key's key is no Ed25519 public key: ${problem}`);
+  return publicKey;
 }
 
 // --- service endpoints ------------------------------------------------------------------

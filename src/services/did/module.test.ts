@@ -278,3 +278,23 @@ test(`a holder makes at most ${HOLDER_VERSIONS_MAX} versions; deactivation and r
   assert.equal(chain.run(chain.registrar, 'recover', { did, publicKey: generateKeyPair().publicKey, reason: 'compromised-key' }).code, 'OK');
   assert.equal(readVersions(chain.get, did.slice(11)).length, HOLDER_VERSIONS_MAX + 1);
 });
+
+test('keys that are no Ed25519 point are refused at every key the did module takes in (rotate, recover): DID_INVALID, nothing changes', () => {
+  const chain = createChain();
+  const a = generateKeyPair();
+  assert.equal(chain.run(a, 'create', {}).code, 'OK');
+  const did = didPolityFromKey(CHAIN, a.publicKey);
+  const before = snapshot(chain.state);
+  for (const bad of ['02' + '00'.repeat(31), '01' + '00'.repeat(31)]) {
+    const recover = chain.run(chain.registrar, 'recover', { did, publicKey: bad, reason: 'lost-key' });
+    assert.equal(recover.code, 'DID_INVALID', recover.message);
+    assert.match(recover.message ?? '', /Ed25519/);
+    assertOnlyNonce(recover.changes, chain.registrar);
+    const rotate = chain.run(a, 'rotate', { did, publicKey: bad });
+    assert.equal(rotate.code, 'DID_INVALID', rotate.message);
+    assertOnlyNonce(rotate.changes, a);
+  }
+  assert.deepEqual(snapshot(chain.state), before);
+  // Negative control: a real fresh key is taken.
+  assert.equal(chain.run(chain.registrar, 'recover', { did, publicKey: generateKeyPair().publicKey, reason: 'lost-key' }).code, 'OK');
+});

@@ -37,6 +37,8 @@ interface FileEntry {
   hash: string;
   out: string;
   receipt?: Receipt;
+  /** The hash had a receipt before this run: nothing was anchored again. */
+  alreadyAnchored?: boolean;
   error?: string;
 }
 
@@ -70,18 +72,25 @@ export async function runNotarize(values: Record<string, unknown>, files: string
   io.progress('');
   const genesis = await client.genesis();
 
-  // 2. Anchor.
+  // 2. Anchor what is not anchored yet: a file notarized before keeps its first anchoring,
+  // and its receipt says when (a signed anchor of it would be refused as NOTARY_ALREADY_ANCHORED).
   const unique = [...new Set(entries.map((e) => e.hash))];
-  if (signed) await anchorSigned(client, genesis, unique, meta, key, io);
+  const receipts = new Map<string, Receipt>();
+  // With --sign, a hash only aggregated before is anchored again, signed: the signature is what was asked for.
+  for (let i = 0; i < unique.length; i += RECEIPT_CHUNK) {
+    for (const r of await notaryClient(client).receipts(unique.slice(i, i + RECEIPT_CHUNK))) if (isReceipt(r) && !(signed && r.batch)) receipts.set(r.hash, r);
+  }
+  const anchoredBefore = new Set(receipts.keys());
+  const fresh = unique.filter((h) => !anchoredBefore.has(h));
+  if (signed) await anchorSigned(client, genesis, fresh, meta, key, io);
   else {
-    for (let i = 0; i < unique.length; i += SUBMIT_CHUNK) {
-      io.progress(progressBar(i, unique.length, 'hashes submitted'));
-      await notaryClient(client).batch(unique.slice(i, i + SUBMIT_CHUNK));
+    for (let i = 0; i < fresh.length; i += SUBMIT_CHUNK) {
+      io.progress(progressBar(i, fresh.length, 'hashes submitted'));
+      await notaryClient(client).batch(fresh.slice(i, i + SUBMIT_CHUNK));
     }
   }
 
   // 3. Collect receipts as blocks commit.
-  const receipts = new Map<string, Receipt>();
   const lastError = new Map<string, string>();
   const deadline = Date.now() + timeoutMs;
   let waitMs = 100;
@@ -120,6 +129,7 @@ export async function runNotarize(values: Record<string, unknown>, files: string
     }
     await writeFile(e.out, JSON.stringify(receipt, null, 2) + '\n');
     e.receipt = receipt;
+    if (anchoredBefore.has(e.hash)) e.alreadyAnchored = true;
   }
 
   const failed = entries.filter((e) => e.error);
@@ -129,14 +139,25 @@ export async function runNotarize(values: Record<string, unknown>, files: string
         ok: failed.length === 0,
         files: entries.map((e) =>
           e.receipt
-            ? { file: e.file, hash: e.hash, receipt: e.out, height: e.receipt.header.height, time: e.receipt.header.time, mode: e.receipt.batch ? 'batch' : 'signed' }
+            ? {
+                file: e.file,
+                hash: e.hash,
+                receipt: e.out,
+                height: e.receipt.header.height,
+                time: e.receipt.header.time,
+                timeIso: new Date(e.receipt.header.time).toISOString(),
+                mode: e.receipt.batch ? 'batch' : 'signed',
+                alreadyAnchored: Boolean(e.alreadyAnchored),
+              }
             : { file: e.file, hash: e.hash, error: e.error },
         ),
       }),
     );
   } else {
     for (const e of entries) {
-      if (e.receipt) io.out(`anchored  ${e.file}  block ${e.receipt.header.height}, ${new Date(e.receipt.header.time).toISOString()}  -> ${e.out}`);
+      if (e.receipt && e.alreadyAnchored) {
+        io.out(`already anchored  ${e.file}  block ${e.receipt.header.height}, ${new Date(e.receipt.header.time).toISOString()}  (notarized before: its first anchoring stands; receipt -> ${e.out})`);
+      } else if (e.receipt) io.out(`anchored  ${e.file}  block ${e.receipt.header.height}, ${new Date(e.receipt.header.time).toISOString()}  -> ${e.out}`);
       else io.err(`FAILED    ${e.file}: ${e.error}`);
     }
     io.out(`${entries.length - failed.length} of ${entries.length} file${entries.length === 1 ? '' : 's'} notarized${signed ? ' (signed)' : ''}`);

@@ -1,7 +1,7 @@
 /** The notary's commands: `polity notarize` and `polity verify`. */
 import { COMMON_OPTIONS, NODE_TARGET_OPTIONS, type Command } from '../../cli/command.js';
 import { runNotarize } from './cli-notarize.js';
-import { runVerify } from './cli-verify.js';
+import { runVerify, VERIFY_HELP } from './cli-verify.js';
 
 export const notaryCommands: Record<string, Command> = {
   notarize: {
@@ -26,6 +26,8 @@ export const notaryCommands: Record<string, Command> = {
     usage: 'polity verify <file> <receipt> [--genesis FILE | --data DIR | --api URL]',
     options: { ...COMMON_OPTIONS, ...NODE_TARGET_OPTIONS, genesis: { type: 'string' } },
     positionals: { min: 2, max: 2 },
+    details: VERIFY_HELP,
+    optionHelp: { genesis: "the chain's genesis file (else <data>/genesis.json, or fetched with --api)" },
     run: (values, positionals, io) => runVerify(values, positionals, io),
   },
 };

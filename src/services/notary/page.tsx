@@ -24,6 +24,7 @@ import { genesisHash, parseGenesis, type Genesis, type Validator } from '../../l
 import { checkReceipt, malformed, TX_SIGNATURE_REASON, type ReceiptFacts } from '../../ledger/receipt.js';
 import { mountPage } from '../../../web/app.js';
 import { getJson } from '../../../web/lib/api.js';
+import { memberInWords } from '../../../web/lib/members.js';
 import { verifyCertificate } from '../../../web/lib/certificates.js';
 import { formatBytes, formatNumber, formatTimeLong, shortHex, sentence } from '../../../web/lib/format.js';
 import { ed25519Verify, hasWebCrypto, sha256File } from '../../../web/lib/webcrypto.js';
@@ -454,6 +455,19 @@ function Verified(props: { result: Extract<Result, { kind: 'verified' }> }): JSX
   const when = formatTimeLong(facts.time);
   const meta = facts.meta ? Object.entries(facts.meta) : [];
   const signerName = names.get(facts.signer);
+  // An official or admin is named from this node's current state (today's roles), beside the key the receipt proves.
+  const [member, setMember] = useState<{ name: string; height: number } | undefined>(undefined);
+  useEffect(() => {
+    if (signerName) return;
+    let live = true;
+    memberInWords(facts.signer).then(
+      (w) => live && setMember(w),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [facts.signer]);
   return (
     <>
       <ResultHead icon="✓" title={`Verified — anchored in block ${formatNumber(facts.height)} at ${when}`}>
@@ -474,6 +488,11 @@ function Verified(props: { result: Extract<Result, { kind: 'verified' }> }): JSX
             value: (
               <span>
                 {signerName ? <span class="validator-name">{signerName}</span> : null}
+                {member ? (
+                  <span class="validator-name signer-name" title={`Who holds this key now, says this node (block ${member.height}); roles may have changed since it signed`}>
+                    {member.name}
+                  </span>
+                ) : null}
                 <Hash value={facts.signer} />
               </span>
             ),

@@ -16,7 +16,8 @@ import { SIGNED_OR_SESSION, type ServiceRoutes } from '../../api/route.js';
 import { PolityError } from '../../ledger/errors.js';
 import { errorResponses } from '../../schemas/common.js';
 import { Receipt } from '../../schemas/ledger.js';
-import { AnchorBody, BatchBody, BatchQueued, HashParams, Lookup, Receipts, ReceiptsBody, type NotaryHostApi } from './schemas.js';
+import { ANCHORED_REPORT_MAX, AnchorBody, BatchBody, BatchQueued, HashParams, Lookup, Receipts, ReceiptsBody, type NotaryHostApi } from './schemas.js';
+import { docKey, type AnchorRecord } from './module.js';
 
 export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { node, host, auth }) => {
   const notary = (): NotaryHostApi => {
@@ -52,8 +53,21 @@ export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { no
       // Aggregated anchoring is a public service like a signed anchor: any authenticated key may use it.
       // Who it was stays out of the logs (a citizen's key is personal data).
       await requirePrincipal(request, auth);
-      const count = await notary().submitHashes(request.body.hashes);
-      return reply.code(202).send({ status: 'pending', count });
+      const { hashes } = request.body;
+      // Say which were anchored before, and when: a signed anchor is in state, an aggregated one in the index.
+      const anchored: { hash: string; height: number; time: number; timeIso: string }[] = [];
+      if (hashes.length <= ANCHORED_REPORT_MAX) {
+        const located = await notary().locations(hashes);
+        for (const [i, hash] of hashes.entries()) {
+          const signed = node.getState(docKey(hash)) as AnchorRecord | undefined;
+          const height = Math.min(signed?.height ?? Infinity, located[i]?.height ?? Infinity);
+          if (height === Infinity || anchored.some((a) => a.hash === hash)) continue;
+          const time = signed && signed.height === height ? signed.time : (await node.getSignedHeader(height))?.header.time;
+          if (time !== undefined) anchored.push({ hash, height, time, timeIso: new Date(time).toISOString() });
+        }
+      }
+      const count = await notary().submitHashes(hashes);
+      return reply.code(202).send({ status: 'pending', count, ...(anchored.length > 0 ? { anchored } : {}) });
     },
   );
 

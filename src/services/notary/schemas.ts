@@ -23,8 +23,23 @@ export const AnchorBody = Type.Object(
 );
 
 export const BatchBody = Type.Object({ hashes: Type.Array(Hash, { minItems: 1, maxItems: BATCH_REQUEST_HASHES_MAX }) }, { additionalProperties: false });
+/** Requests of at most this many hashes are told which were anchored before (a look-up per hash). */
+export const ANCHORED_REPORT_MAX = 1_000;
+
 export const BatchQueued = Type.Object(
-  { status: Type.Literal('pending'), count: Type.Integer({ minimum: 0, description: 'distinct hashes newly queued (repeats of a waiting hash are not counted)' }) },
+  {
+    status: Type.Literal('pending'),
+    count: Type.Integer({ minimum: 0, description: 'distinct hashes newly queued (repeats of a waiting hash are not counted)' }),
+    anchored: Type.Optional(
+      Type.Array(
+        Type.Object({ hash: Hash, height: Height, time: TimeMs, timeIso: Type.String({ format: 'date-time', description: 'the block time, ISO 8601 UTC' }) }, { title: 'NotaryAnchoredBefore' }),
+        {
+          maxItems: ANCHORED_REPORT_MAX,
+          description: `For a request of at most ${ANCHORED_REPORT_MAX} hashes: those already anchored, each with its earliest anchoring (block and time). They are queued again all the same; look-ups and receipts report the earliest.`,
+        },
+      ),
+    ),
+  },
   { title: 'NotaryBatchQueued' },
 );
 
@@ -65,4 +80,6 @@ export interface NotaryHostApi {
   /** The receipt of an anchored hash; throws NOTARY_PENDING or NOTARY_NOT_ANCHORED otherwise. */
   receipt(hash: string): Promise<ReceiptT>;
   receipts(hashes: readonly string[]): Promise<(ReceiptT | ReceiptErrorT)[]>;
+  /** Where aggregated hashes were anchored (the earliest), from the hash index; undefined for one not aggregated. */
+  locations(hashes: readonly string[]): Promise<({ height: number } | undefined)[]>;
 }

@@ -21,6 +21,7 @@
  * chain id comes from the node's genesis.
  */
 import { isHex } from '../../crypto/bytes.js';
+import { ed25519PointProblem } from '../../crypto/ed25519-point.js';
 import { createClient } from '../../sdk/client.js';
 import { ORG_ID_RE } from '../../runtime/membership.js';
 import { apiUrl, optionList, parsePositiveInt, UsageError, type Io } from '../../cli/io.js';
@@ -41,6 +42,8 @@ function orgId(values: Record<string, unknown>): string {
 
 function hexKey(name: string, v: unknown): string {
   if (!isHex(v, 32)) throw new UsageError(`--${name}: expected a 64-hex-digit public key, got ${JSON.stringify(String(v ?? '').slice(0, 70))}`);
+  const problem = ed25519PointProblem(v);
+  if (problem) throw new UsageError(`--${name}: ${problem}; check the key its holder gave (\`polity keys show\`)`);
   return v as string;
 }
 

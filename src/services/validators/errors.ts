@@ -2,7 +2,7 @@
 import { defineErrors, type DetailsOf } from '../../ledger/errors.js';
 
 export const VALIDATORS_ERRORS = defineErrors({
-  VALIDATORS_INVALID_SET: { status: 409, arises: 'result of `validators.propose`; a governance change of the set', meaning: 'fewer than two validators, a key listed twice, or total power over 2^50' },
+  VALIDATORS_INVALID_SET: { status: 409, arises: 'result of `validators.propose`; a governance change of the set', meaning: 'fewer than two validators, a key listed twice or that is no Ed25519 point, or total power over 2^50' },
   VALIDATORS_CHANGE_UNKNOWN: {
     status: 404,
     arises: 'result of `validators.approve`',

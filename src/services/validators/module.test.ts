@@ -51,3 +51,14 @@ test('refusals: a set with a key twice, an expired change; a one-validator pilot
   assert.equal(result.code, 'OK', `a pilot's proposal to grow: ${result.code}`);
   assert.equal(schedule(soloChain.get)!.sets.at(-1)!.validators.length, grown.length);
 });
+
+test('a set with a key that is no Ed25519 point is refused: such a validator could never sign, and its power would stall the chain', () => {
+  const chain = createTestChain(testGenesis([org]), [validatorsModule]);
+  const [v0] = org.nodes;
+  const offCurve = [...chain.genesis.validators, { name: 'Typo', pubKey: '02' + '00'.repeat(31), power: 1 }];
+  const r = chain.run(v0!, 'validators', 'propose', { validators: offCurve });
+  assert.equal(r.code, 'VALIDATORS_INVALID_SET', r.message);
+  assert.match(r.message ?? '', /Ed25519/);
+  // Negative control: the same set with a real key is taken.
+  assert.equal(chain.run(v0!, 'validators', 'propose', { validators: proposed(chain.genesis.validators) }).code, 'OK');
+});

@@ -22,6 +22,7 @@
  * before it stay valid, so the pilot's receipts still verify
  * (spec/operations.md, "Grow a pilot into a BFT network").
  */
+import { ed25519PointProblem } from '../../crypto/ed25519-point.js';
 import { Type } from '@sinclair/typebox';
 import { PolityError } from '../../ledger/errors.js';
 import { TOTAL_POWER_MAX, type Validator } from '../../ledger/genesis.js';
@@ -52,6 +53,11 @@ export function checkSet(_ctx: ActionContext, validators: readonly Validator[]):
   const keys = new Set(validators.map((v) => v.pubKey));
   if (validators.length < VALIDATORS_MIN || keys.size !== validators.length) throw new PolityError('VALIDATORS_INVALID_SET', 'a set needs at least two validators, each listed once');
   if (validators.reduce((s, v) => s + v.power, 0) > TOTAL_POWER_MAX) throw new PolityError('VALIDATORS_INVALID_SET', `total voting power over ${TOTAL_POWER_MAX}`);
+  // A key no secret key makes could never sign: its power would count against every quorum.
+  for (const v of validators) {
+    const problem = ed25519PointProblem(v.pubKey);
+    if (problem) throw new PolityError('VALIDATORS_INVALID_SET', `the node key of ${v.name.slice(0, 64)} is no Ed25519 public key: ${problem}`);
+  }
 }
 
 function powerOf(validators: readonly Validator[], keys: readonly string[]): number {

@@ -1,9 +1,10 @@
 /** A transaction, and the notary record of a document hash. */
 import type { JSX } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { TxEvent } from '../../../src/ledger/block.js';
 import { getJson, notFoundAs } from '../../lib/api.js';
 import type { NotaryLookupResponse, TxResponse } from '../../lib/api-types.js';
+import { memberInWords } from '../../lib/members.js';
 import { formatNumber, formatTime, shortHex } from '../../lib/format.js';
 import { useLoad } from '../../lib/hooks.js';
 import { useTick } from '../../lib/status.js';
@@ -12,10 +13,27 @@ import { ResultBadge, validatorName } from './chain.js';
 import { Breadcrumbs, LoadFailed } from './parts.js';
 
 function Signer(props: { pubKey: string }): JSX.Element {
-  const name = validatorName(props.pubKey);
+  const validator = validatorName(props.pubKey);
+  const [who, setWho] = useState<{ name: string; height: number } | undefined>(undefined);
+  useEffect(() => {
+    if (validator) return;
+    let live = true;
+    memberInWords(props.pubKey).then(
+      (w) => live && setWho(w),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.pubKey]);
   return (
     <span>
-      {name ? <span class="validator-name">{name}</span> : null}
+      {validator ? <span class="validator-name">{validator}</span> : null}
+      {who ? (
+        <span class="validator-name signer-name" title={`Who holds this key now (block ${who.height}); roles may have changed since it signed`}>
+          {who.name}
+        </span>
+      ) : null}
       <Hash value={props.pubKey} />
     </span>
   );
