@@ -311,7 +311,7 @@ test('every command refuses bad input with a clear error and a non-zero exit', a
   await assert.rejects(readFile(`${join(work, 'missing.pdf')}.receipt.json`));
 });
 
-test('every command --help lists each of its options with its default, "flag" or "optional"', async () => {
+test('every command --help lists each of its options with its default, "flag", "optional" or "required"', async () => {
   const { commandsOf } = await import('../src/cli/main.js');
   const { SERVICES } = await import('../src/services/index.js');
   const commands = commandsOf({ services: SERVICES, simWorker: new URL('file:///unused') } as never);
@@ -321,7 +321,7 @@ test('every command --help lists each of its options with its default, "flag" or
     for (const [option, spec] of Object.entries(command.options)) {
       const line = help.out.split('\n').find((l) => new RegExp(`^\\s+--${option}(?![\\w-])`).test(l));
       assert.ok(line, `polity ${name} --help lists --${option}`);
-      if (name !== 'start') assert.match(line!, spec.type === 'boolean' ? /\bflag\b/ : spec.default !== undefined ? new RegExp(`default: ${String(spec.default).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) : /\boptional\b/, `polity ${name} --help: --${option}`);
+      if (name !== 'start') assert.match(line!, spec.type === 'boolean' ? /\bflag\b/ : spec.default !== undefined ? new RegExp(`default: ${String(spec.default).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) : /\b(optional|required)\b/, `polity ${name} --help: --${option}`);
     }
   }
 });
