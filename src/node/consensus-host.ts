@@ -160,7 +160,11 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     }
   }
 
-  const pendingWork = (): number => hosts.reduce((sum, h) => sum + (h.pendingWork?.() ?? 0), admission.size);
+  /**
+   * Work a block could take now: the services' and the mempool's, less what waits behind a nonce gap.
+   * Gapped transactions may never run, so they must not start heights (no empty blocks, tendermint.ts).
+   */
+  const pendingWork = (): number => hosts.reduce((sum, h) => sum + (h.pendingWork?.() ?? 0), Math.max(0, admission.size - admission.gapped));
 
   const workAvailable = (): void => {
     if (workSignalQueued) return;
