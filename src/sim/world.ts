@@ -713,7 +713,10 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     const id = decodeTx(tx).id;
     clientTxIds.add(id);
     unconfirmed[c]!.push({ id, tx });
-    r.pick(nodes).submit(tx);
+    if (!control) r.pick(nodes).submit(tx);
+    // The control's partition never heals: each side gets every transaction, or a client's nonces would
+    // gap on both sides (its transactions alternate between them) and neither would have a block to fork.
+    else for (const side of [0, 1]) r.pick(nodes.filter((x) => x.spec.side === side)).submit(tx);
   };
   /**
    * Clients re-send, as real ones do when no commit comes: once a second, each
