@@ -99,8 +99,9 @@ export interface SimOptions {
   /** An idle period after healing: true forces one, false forbids it (default: half the seeds; never in the control). */
   idle?: boolean;
   /**
-   * Negative control of the `idle` checker (forces an idle period): the engines
-   * decide a block at every height, empty or not, as the paper does.
+   * Negative control of the `idle` checker (forces an idle period, with honest
+   * validators only and no set change): the engines decide a block at every
+   * height, empty or not, as the paper does.
    */
   emptyBlocks?: boolean;
   /** Print a line per commit and fault. */
@@ -331,7 +332,10 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const order = rng.shuffle(validators.map((_, i) => i));
   const byzantineIdx: number[] = [];
   let byzPower = 0;
-  const wanted = options.byzantine ?? (control ? Number.MAX_SAFE_INTEGER : rng.int(0, Math.floor((n - 1) / 3)));
+  // The idle checker's control (emptyBlocks) runs honest validators only and no set change: each may add empty blocks of its own.
+  const emptyBlocks = options.emptyBlocks === true;
+  const drawByzantine = (): number => (control ? Number.MAX_SAFE_INTEGER : rng.int(0, Math.floor((n - 1) / 3)));
+  const wanted = options.byzantine ?? (emptyBlocks ? (drawByzantine(), 0) : drawByzantine());
   for (const i of order) {
     if (byzantineIdx.length >= wanted) break;
     if (control) {
@@ -356,7 +360,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const fault = control ? undefined : options.setChangeFault;
   const changeDrawn = changeRng.chance(1 / 3);
   // A one-validator chain cannot change its set (solo consensus; validators module).
-  const wantChange = !control && n >= 2 && options.setChange !== false && (fault !== undefined || options.setChange === true || changeDrawn);
+  const wantChange = !control && !emptyBlocks && n >= 2 && options.setChange !== false && (fault !== undefined || options.setChange === true || changeDrawn);
   const spareKey = (() => {
     const secretKey = toHex(sha256(utf8Encode(`polity-sim/${options.seed}/validator/${n}`)));
     return { secretKey, pubKey: publicKeyOf(secretKey) };
@@ -365,7 +369,6 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
 
   // Timing, from its own stream of the seed (seeds keep their faults and set changes).
   const timingRng = new Prng((options.seed ^ 0x1d1e7a55) >>> 0);
-  const emptyBlocks = options.emptyBlocks === true;
   const profile: 'lan' | 'wan' = control ? 'lan' : timingRng.pick(['lan', 'lan', 'wan'] as const);
   const heartbeatMs = control || emptyBlocks ? 0 : timingRng.pick([0, 0, 0, 1000, 3000]);
   const idleDrawn = timingRng.chance(0.5);
@@ -896,6 +899,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         if (!seen || c.at < seen.at) firstAt.set(c.height, { at: c.at, empty: c.txIds.length === 0 });
       }
     }
+    // A scheduled set change is waiting work until its first block (consensus-host.ts): blocks up to it may be empty.
+    for (const h of [...firstAt.keys()]) if (changeSeen.since !== undefined && h <= changeSeen.since) firstAt.delete(h);
     const inWindow = [...firstAt.values()].filter((b) => b.at >= from && b.at < idle.until);
     const empty = inWindow.filter((b) => b.empty).length;
     idleReport = { from: idle.from, until: idle.until, emptyBlocks: empty, blocks: inWindow.length };
