@@ -167,7 +167,12 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
    * committed: it takes effect at a height, which an idle chain would otherwise not reach.
    */
   const pendingWork = (): number =>
-    hosts.reduce((sum, h) => sum + (h.pendingWork?.() ?? 0), Math.max(0, admission.size - admission.gapped)) + (!solo && chain.validatorSetAt(Number.MAX_SAFE_INTEGER).since > chain.height ? 1 : 0);
+    hosts.reduce((sum, h) => sum + (h.pendingWork?.() ?? 0), Math.max(0, admission.size - admission.gapped)) + (!solo && setChangePending() ? 1 : 0);
+  /** A set scheduled by a committed block (the genesis set, in force from 1, is none) whose first block is not yet committed. */
+  const setChangePending = (): boolean => {
+    const latest = chain.validatorSetAt(Number.MAX_SAFE_INTEGER).since;
+    return latest > 1 && latest > chain.height;
+  };
 
   const workAvailable = (): void => {
     if (workSignalQueued) return;
