@@ -53,6 +53,17 @@ export const ratio = (a: number, b: number): string => `${((a / b) * 100).toFixe
 /** A figure's line: label, value and unit, then what it is measured against. */
 export const line = (label: string, value: number, unit: string, against: string): string => `  ${label.padEnd(36)} ${fmt(value).padStart(12)} ${unit.padEnd(9)} ${against}`;
 
+/** A node with the node's defaults (group commit, a verify worker per core), listening on loopback. */
+export async function withDefaultNode<T>(fn: (url: string, t: TestNode) => Promise<T>): Promise<T> {
+  const t = await startTestNode({ listen: true, blockIntervalMs: 0, verifyWorkers: availableParallelism() });
+  const { port } = t.app.server.address() as { port: number };
+  try {
+    return await fn(`http://127.0.0.1:${port}`, t);
+  } finally {
+    await t.close();
+  }
+}
+
 /** A node tuned for load (large mempool, every core verifying), listening on loopback. */
 export async function withNode<T>(fn: (url: string, t: TestNode) => Promise<T>): Promise<T> {
   const t = await startTestNode({

@@ -27,6 +27,7 @@ import {
   httpUrl,
   loadNetwork,
   parseChainId,
+  parseHeartbeatMs,
   parseNetworkOptions,
   planNetwork,
   printNetwork,
@@ -309,6 +310,9 @@ function checkMatches(net: LoadedNetwork, values: Record<string, unknown>): void
   }
   if (values['api-base-port'] !== undefined && Number(values['api-base-port']) !== first.network.api.port) {
     throw new UsageError(`${where} whose API ports start at ${first.network.api.port}; drop --api-base-port or choose another --data`);
+  }
+  if (values['heartbeat-ms'] !== undefined && parseHeartbeatMs(values['heartbeat-ms']) !== (net.genesis.params.heartbeatMs ?? 0)) {
+    throw new UsageError(`${where} with a heartbeat of ${net.genesis.params.heartbeatMs ?? 0} ms; drop --heartbeat-ms or choose another --data`);
   }
   if (values.orgs !== undefined) {
     const names = String(values.orgs).split(',').map((n) => n.trim());

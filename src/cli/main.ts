@@ -33,7 +33,7 @@ const CORE_COMMANDS: Record<string, Command> = {
   init: {
     summary: 'create keys and a genesis: a one-node chain, or with --validators N a network of N departments',
     usage:
-      'polity init [--data DIR] [--chain-id ID] [--org NAME] [--encrypt [--passphrase-file FILE]]\n       polity init --validators N [--data DIR] [--orgs "A,B,..."] [--chain-id ID] [--host H] [--base-port P] [--api-base-port A]',
+      'polity init [--data DIR] [--chain-id ID] [--org NAME] [--encrypt [--passphrase-file FILE]]\n       polity init --validators N [--data DIR] [--orgs "A,B,..."] [--chain-id ID] [--host H] [--base-port P] [--api-base-port A] [--heartbeat-ms MS]',
     options: {
       ...COMMON,
       data: NODE_TARGET.data,
@@ -45,10 +45,11 @@ const CORE_COMMANDS: Record<string, Command> = {
       host: { type: 'string' },
       'base-port': { type: 'string' },
       'api-base-port': { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
     },
     positionals: { min: 0, max: 0 },
     run: (values, positionals, io) => {
-      if (!['validators', 'orgs', 'host', 'base-port', 'api-base-port'].some((k) => values[k] !== undefined)) return runInit(values, positionals, io);
+      if (!['validators', 'orgs', 'host', 'base-port', 'api-base-port', 'heartbeat-ms'].some((k) => values[k] !== undefined)) return runInit(values, positionals, io);
       // A planned network is for development on one machine; each department seals its own keys where they live.
       if (values.encrypt) throw new UsageError('--encrypt is for a one-node chain; in a network, each department runs `polity keys encrypt` on its own node-key.json and admin-key.json');
       return runInitNetwork(values, positionals, io);
@@ -112,7 +113,7 @@ const CORE_COMMANDS: Record<string, Command> = {
   localnet: {
     summary: 'run a network of N departments on this machine, one node process each (development)',
     usage:
-      'polity localnet [--validators N] [--data DIR] [--orgs "A,B,..."] [--chain-id ID] [--base-port P] [--api-base-port A] [--log-level L]',
+      'polity localnet [--validators N] [--data DIR] [--orgs "A,B,..."] [--chain-id ID] [--base-port P] [--api-base-port A] [--heartbeat-ms MS] [--log-level L]',
     options: {
       ...COMMON,
       data: { type: 'string', default: './localnet' },
@@ -121,6 +122,7 @@ const CORE_COMMANDS: Record<string, Command> = {
       'chain-id': { type: 'string' },
       'base-port': { type: 'string' },
       'api-base-port': { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
     },
     positionals: { min: 0, max: 0 },
@@ -135,7 +137,7 @@ const CORE_COMMANDS: Record<string, Command> = {
   },
   simulate: {
     summary: 'run the deterministic consensus simulator: seeded faults and Byzantine validators, safety and liveness checks',
-    usage: 'polity simulate [--seeds N [--from S] [--workers W] | --seed S [--trace]] [--validators K] [--byzantine B] [--control]',
+    usage: 'polity simulate [--seeds N [--from S] [--workers W] | --seed S [--trace]] [--validators K] [--byzantine B] [--control | --empty-blocks]',
     options: {
       ...COMMON,
       seeds: { type: 'string' },
@@ -145,6 +147,7 @@ const CORE_COMMANDS: Record<string, Command> = {
       validators: { type: 'string' },
       byzantine: { type: 'string' },
       control: { type: 'boolean', default: false },
+      'empty-blocks': { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
     },
     positionals: { min: 0, max: 0 },

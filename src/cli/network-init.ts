@@ -24,7 +24,7 @@ import { join, relative, resolve } from 'node:path';
 import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js';
 import { isHex } from '../crypto/bytes.js';
 import { ed25519PointProblem } from '../crypto/ed25519-point.js';
-import { DEFAULT_PARAMS, genesisHash, parseGenesis, type Genesis, type Validator } from '../ledger/genesis.js';
+import { DEFAULT_PARAMS, genesisHash, HEARTBEAT_MS_MAX, HEARTBEAT_MS_MIN, parseGenesis, type Genesis, type Validator } from '../ledger/genesis.js';
 import { CHAIN_ID_RE } from '../ledger/transaction.js';
 import { genesisState, slugOf } from '../runtime/membership.js';
 import { parsePublicOrigin } from '../api/origin.js';
@@ -283,6 +283,29 @@ export interface NetworkOptions {
   apiBasePort: number;
   /** Milliseconds since the epoch. */
   genesisTime: number;
+  /** The genesis's `params.heartbeatMs` when above 1 validator (0: no heartbeat). */
+  heartbeatMs: number;
+}
+
+/**
+ * The heartbeat of a network planned on one machine, ms: an idle development
+ * network cuts an empty block every 2 s, so block time and anything counted in
+ * blocks move while nobody submits (a BFT chain makes no empty block otherwise,
+ * spec/consensus.md §4.1), about a quarter of the blocks it cut before when
+ * every height made one. Scripts and tests written against a chain that moves
+ * by itself keep working. `--heartbeat-ms 0` turns it off (a production
+ * genesis, from `polity genesis`, has none unless its coordinator adds one).
+ */
+export const LOCAL_HEARTBEAT_MS_DEFAULT = 2_000;
+
+/** `--heartbeat-ms`: 0 (off) or within the genesis bounds. */
+export function parseHeartbeatMs(value: unknown): number {
+  if (value === undefined) return LOCAL_HEARTBEAT_MS_DEFAULT;
+  const n = Number(value);
+  if (!/^[0-9]{1,9}$/.test(String(value)) || (n !== 0 && (n < HEARTBEAT_MS_MIN || n > HEARTBEAT_MS_MAX))) {
+    throw new UsageError(`--heartbeat-ms: expected 0 (off) or a whole number from ${HEARTBEAT_MS_MIN} to ${HEARTBEAT_MS_MAX}, got ${JSON.stringify(String(value).slice(0, 20))}`);
+  }
+  return n;
 }
 
 export interface PlannedNode {
@@ -338,7 +361,8 @@ export function parseNetworkOptions(values: Record<string, unknown>, defaultVali
   if (p2pBasePort <= last(apiBasePort) && apiBasePort <= last(p2pBasePort)) {
     throw new UsageError(`--base-port and --api-base-port overlap: P2P ports ${p2pBasePort}-${last(p2pBasePort)}, API ports ${apiBasePort}-${last(apiBasePort)}`);
   }
-  return { validators, orgs, chainId, host, p2pBasePort, apiBasePort, genesisTime: Date.now() };
+  const heartbeatMs = parseHeartbeatMs(values['heartbeat-ms']);
+  return { validators, orgs, chainId, host, p2pBasePort, apiBasePort, genesisTime: Date.now(), heartbeatMs };
 }
 
 /** Keys, genesis and network files for every node; pure but for key generation. */
@@ -363,7 +387,8 @@ export function planNetwork(options: NetworkOptions, generateKey: () => KeyPair 
     chainId: options.chainId,
     genesisTime: options.genesisTime,
     validators: drafts.map((d) => ({ name: d.name, pubKey: d.nodeKey.publicKey, power: 1 })),
-    params: { ...DEFAULT_PARAMS },
+    // A one-validator chain runs solo consensus, which has no heartbeat.
+    params: { ...DEFAULT_PARAMS, ...(drafts.length > 1 && options.heartbeatMs > 0 ? { heartbeatMs: options.heartbeatMs } : {}) },
     organisations: drafts.map((d) => ({ id: d.slug, name: d.name, admins: [d.adminKey.publicKey], threshold: 1, nodes: [d.nodeKey.publicKey] })),
   };
   parseGenesis(genesis);

@@ -102,7 +102,8 @@ export async function runStart(flags: Record<string, unknown>, _positionals: str
   if (!ACCESS_LOG_LEVELS.includes(accessLog as never)) throw new UsageError(`--access-log: expected ${ACCESS_LOG_LEVELS.join(', ')}`);
   if (values.metrics !== 'on' && values.metrics !== 'off') throw new UsageError('--metrics: expected on or off');
   const stallAfterMs = values['stall-after-ms'] === undefined ? undefined : parsePositiveInt('stall-after-ms', values['stall-after-ms'], 3_600_000);
-  const blockIntervalMs = values['block-interval-ms'] === undefined ? undefined : parsePositiveInt('block-interval-ms', values['block-interval-ms'], 60_000);
+  const blockIntervalMs =
+    values['block-interval-ms'] === undefined || String(values['block-interval-ms']) === '0' ? undefined : parsePositiveInt('block-interval-ms', values['block-interval-ms'], 60_000);
   const apiLimits = apiLimitsOf(values);
   const plaintextKeys = plaintextPolicy(values);
   if (values['passphrase-file'] !== undefined && typeof values['passphrase-file'] !== 'string') throw new UsageError('--passphrase-file: expected a file name');

@@ -8,6 +8,8 @@
  *   polity simulate --seed 42 --trace          one seed, every commit and fault
  *   polity simulate --control --seeds 20       f+1 Byzantine twins: the checkers must
  *                                              find a violation in every seed (exit 1 if not)
+ *   polity simulate --empty-blocks --seeds 20  engines that decide empty blocks, and an idle
+ *                                              period in every seed: the idle checker must fire
  */
 import { runSeeds } from '../sim/run-seeds.js';
 import { UsageError, progressBar, type Io } from './io.js';
@@ -28,9 +30,11 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
   const validators = int(values, 'validators', 1, 64);
   const byzantine = int(values, 'byzantine', 0, 64);
   const workers = int(values, 'workers', 1, 64);
-  const control = values.control === true;
+  // --empty-blocks: the negative control of the idle checker (engines decide empty blocks; an idle period in every seed).
+  const emptyBlocks = values['empty-blocks'] === true;
+  const control = values.control === true || emptyBlocks;
   if (seed !== undefined && seeds !== undefined) throw new UsageError('give --seed S (one seed) or --seeds N (many), not both');
-  const sim = { ...(validators !== undefined ? { validators } : {}), ...(byzantine !== undefined ? { byzantine } : {}), control };
+  const sim = { ...(validators !== undefined ? { validators } : {}), ...(byzantine !== undefined ? { byzantine } : {}), control: values.control === true, ...(emptyBlocks ? { emptyBlocks } : {}) };
 
   if (seed !== undefined) {
     const { results } = await runSeeds({ ...sim, from: seed, count: 1, workers: 1, worker: seedWorker, ...(values.trace ? { trace: (line: string) => io.out(`  ${line}`) } : {}) });
@@ -64,8 +68,9 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
   if (values.json) {
     io.out(JSON.stringify({ ...summary, failed: summary.failed.map((r) => ({ seed: r.seed, violations: r.violations })) }));
   } else {
-    io.out(`${summary.seeds} seeds (${from}..${from + count - 1}) in ${(summary.ms / 1000).toFixed(1)} s: ${summary.byzantineSeeds} with Byzantine validators, ${summary.setChanges} with validator-set changes, ${summary.commits} commits, ${summary.evidence} pieces of evidence`);
-    if (control) io.out(`negative control (f+1 Byzantine twins): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
+    io.out(`${summary.seeds} seeds (${from}..${from + count - 1}) in ${(summary.ms / 1000).toFixed(1)} s: ${summary.byzantineSeeds} with Byzantine validators, ${summary.setChanges} with validator-set changes, ${summary.idleSeeds} with idle periods, ${summary.heartbeatSeeds} with heartbeats, ${summary.burstSeeds} with bursts, ${summary.commits} commits, ${summary.evidence} pieces of evidence`);
+    if (emptyBlocks) io.out(`negative control (empty blocks while idle): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
+    else if (control) io.out(`negative control (f+1 Byzantine twins): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
     else io.out(`violations: ${caught === 0 ? 'none' : `${caught} seeds ${JSON.stringify(summary.byChecker)}`}`);
     for (const r of summary.failed.slice(0, control ? 0 : 20)) {
       io.out(`  seed ${r.seed}: ${r.violations[0]!.checker}: ${r.violations[0]!.message}`);

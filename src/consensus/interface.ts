@@ -17,7 +17,7 @@ import type { BlockHeader, CommitCertificate } from '../ledger/block.js';
 import type { Validator } from '../ledger/genesis.js';
 import type { ConsensusMessage, Evidence, VerifyFn } from '../ledger/votes.js';
 
-export type TimerName = 'block' | 'propose' | 'prevote' | 'precommit' | 'commit';
+export type TimerName = 'block' | 'propose' | 'prevote' | 'precommit' | 'commit' | 'heartbeat';
 
 /** A block the host built and executed at the engine's request. */
 export interface BuiltProposal {

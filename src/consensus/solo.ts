@@ -2,11 +2,27 @@
  * Solo consensus: one validator, instant finality. For trying Polity out and
  * for one-department pilots (DESIGN.md, decision 1).
  *
- * It cuts a block when `blockIntervalMs` has passed since the last one and
- * transactions wait, or at once when at least `blockTxsTrigger` wait; with
- * nothing waiting it cuts no empty blocks (a notary chain should not grow
- * when idle). Its certificate holds its own precommit, which is recorded
- * (persistVote) before the commit, exactly as a BFT validator would.
+ * Group commit, as a database commits its log: a block is cut as soon as
+ * transactions wait and the previous block is committed (durable: the host
+ * carries out `commit` before it feeds the next input). Nothing else sets the
+ * latency of a lone transaction: it waits for the block being stored, if any,
+ * then for its own. Under load, batches grow by themselves: whatever arrives
+ * while a block is built and stored goes into the next one. With nothing
+ * waiting it cuts no block (a notary chain does not grow when idle).
+ *
+ * Bounds of one block: at most the genesis's `blockTxsMax` transactions and
+ * `blockBytesMax` bytes of them (the host reaps within both; the rest wait for
+ * the next block, which follows at once); in time, a block takes what building
+ * and storing it take, about linear in its transactions. `blockIntervalMs`
+ * (node default 0; `polity start --block-interval-ms`) is an optional least
+ * spacing between blocks, kept for operators who prefer fewer, larger blocks
+ * to lower latency; within it a block is still cut at once when
+ * `blockTxsTrigger` transactions wait. A build that finds nothing to take
+ * (the mempool held only transactions that cannot go in yet) is retried after
+ * `max(blockIntervalMs, FAILED_BUILD_RETRY_MS)`, so that it never spins.
+ *
+ * Its certificate holds its own precommit, which is recorded (persistVote)
+ * before the commit, exactly as a BFT validator would.
  *
  * Block time is the validator's clock, never earlier than the previous
  * block's time + 1 ms, so block times strictly increase.
@@ -21,6 +37,9 @@ export interface SoloOptions extends EngineOptions {
 }
 
 type Phase = 'stopped' | 'waiting' | 'building';
+
+/** Least wait before building again after a build found nothing to take, ms. */
+export const FAILED_BUILD_RETRY_MS = 50;
 
 export function createSoloEngine(options: SoloOptions): ConsensusEngine {
   assert(options.validators.length === 1, 'solo consensus needs exactly one validator');
@@ -69,7 +88,7 @@ export function createSoloEngine(options: SoloOptions): ConsensusEngine {
         case 'proposalFailed':
           if (phase !== 'building' || input.height !== height) return [];
           phase = 'waiting';
-          return armTimer(options.blockIntervalMs);
+          return armTimer(Math.max(options.blockIntervalMs, FAILED_BUILD_RETRY_MS));
         case 'proposalBuilt': {
           if (phase !== 'building' || input.height !== height) return [];
           const { proposal } = input;

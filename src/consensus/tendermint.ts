@@ -21,6 +21,38 @@
  *   - a faulty peer cannot make it store unbounded data: heights h and h+1
  *     only, rounds at most ROUND_WINDOW ahead, bounded future buffer (§11).
  *
+ * No empty blocks (`emptyBlocks: false`, what a node runs; spec/consensus.md
+ * §4.1). The paper starts round 0 of every height at once, so an idle chain
+ * decides an empty block every commit interval. Here a height that begins
+ * with nothing to decide *waits*: no proposal, no vote, no timer. It starts
+ * its round 0 (StartRound(0), unchanged) on the first of:
+ *   - transactions or service work wait in this node's mempool (`pendingTxs`
+ *     of `start`, `txsAvailable`, or the commit timeout that began it);
+ *   - any valid message of a validator for this height arrives: another
+ *     validator started it. This is the liveness argument: transactions reach
+ *     every mempool by gossip, but if the proposer of round 0 has none yet
+ *     (gossip lags, or it lost them) the validators holding them start the
+ *     height, time out on the proposer and prevote nil; those prevotes start
+ *     the height at the proposer too, which proposes what it has, possibly an
+ *     empty block. Every honest validator thus joins a height some honest
+ *     validator started, and from there the algorithm is the paper's, whose
+ *     liveness does not depend on what a mempool holds;
+ *   - restored messages it signed at this height before a restart;
+ *   - the `heartbeat` timer, `heartbeatMs` after the height began (0: none),
+ *     which keeps block time moving on an idle chain.
+ * Waiting changes no rule's outcome, only when round 0 starts, so safety is the
+ * paper's. A Byzantine validator can start a height on an idle chain by sending
+ * a vote: it costs an empty block, as its own proposals could already.
+ * Evidence and validator-set changes need no block of their own: evidence
+ * travels as a transaction (it waits in the mempool like any other), and a set
+ * change takes effect at the height the schedule names, whenever it comes.
+ *
+ * Pipelining: once a height is decided, the next starts on the `commit` timer,
+ * which the network profiles set to 0 ms. The host carries the timer's expiry
+ * after the commit is durable, with the mempool's new size, so a node starts
+ * the next height as soon as the previous block is stored if transactions wait,
+ * and transactions that arrived while a height was decided go in the next.
+ *
  * Pure: no clock, I/O or randomness. Time comes in with each input;
  * signatures are made and checked by the functions given at creation.
  */
@@ -53,6 +85,7 @@ export interface Timeouts {
   commitMs: number;
 }
 
+/** The pure engine's default (the paper's shape: the commit timer paces blocks). A node uses a profile. */
 export const DEFAULT_TIMEOUTS: Timeouts = {
   proposeMs: 1000,
   proposeDeltaMs: 500,
@@ -62,6 +95,27 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   precommitDeltaMs: 250,
   commitMs: 500,
 };
+
+/**
+ * Timeouts per network, chosen by the genesis (`params.consensusTimeouts`,
+ * spec/consensus.md §6). Both start the next height at once after a commit
+ * (commit 0 ms: no empty blocks, so the commit timer no longer paces an idle
+ * chain). A timeout only matters when a validator is down or slow: messages
+ * between departments on one LAN take milliseconds, so "lan" gives up on a
+ * silent proposer after 1 s; "wan" allows for links of hundreds of ms, slow
+ * disks and TLS renegotiation, as CometBFT's defaults do (3 s propose).
+ * The deltas grow each round, so a round finally outlasts any delay.
+ */
+export const TIMEOUT_PROFILES: Record<'lan' | 'wan', Timeouts> = {
+  lan: { proposeMs: 1000, proposeDeltaMs: 500, prevoteMs: 500, prevoteDeltaMs: 250, precommitMs: 500, precommitDeltaMs: 250, commitMs: 0 },
+  wan: { proposeMs: 3000, proposeDeltaMs: 1000, prevoteMs: 1000, prevoteDeltaMs: 500, precommitMs: 1000, precommitDeltaMs: 500, commitMs: 0 },
+};
+
+/** The timeouts of a genesis's `params.consensusTimeouts`: the profile ("lan" by default), then the overrides. */
+export function timeoutsOf(param: ({ profile?: 'lan' | 'wan' } & Partial<Timeouts>) | undefined): Timeouts {
+  const { profile, ...overrides } = param ?? {};
+  return { ...TIMEOUT_PROFILES[profile ?? 'lan'], ...overrides };
+}
 
 export interface ValidatorSetAt {
   validators: readonly Validator[];
@@ -74,6 +128,13 @@ export interface TendermintOptions extends EngineOptions {
   /** The set in force at `height`; must answer for h + 1 once h - 1 is committed. Default: `validators` since height 1. */
   validatorSet?: (height: number) => ValidatorSetAt;
   timeouts?: Partial<Timeouts>;
+  /**
+   * Decide a block at every height, empty or not (the paper; default true). A node
+   * runs with false: an idle height waits until there is something to decide (header).
+   */
+  emptyBlocks?: boolean;
+  /** With `emptyBlocks: false`: start an idle height after this many ms anyway (0: never). */
+  heartbeatMs?: number;
 }
 
 /** Messages for rounds further ahead than this are dropped (spec §11). */
@@ -113,7 +174,7 @@ type Step = 'propose' | 'prevote' | 'precommit';
 
 export interface TendermintEngine extends ConsensusEngine {
   readonly round: number;
-  readonly phase: Step | 'committed' | 'stopped';
+  readonly phase: Step | 'committed' | 'stopped' | 'idle';
   /** For tracing: lock, valid value and what has been received per round. */
   describe(): string;
 }
@@ -152,6 +213,12 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
   let committedCertificate: CommitCertificate | undefined;
   /** No signing below this height (the host's double-sign guard, `start.signFromHeight`). */
   let signFrom = 0;
+  /** The height began with nothing to decide: round 0 has not started (no empty blocks, header). */
+  let waiting = false;
+  /** Transactions and service work waiting in this node's mempool, as last reported by the host. */
+  let pendingTxs = 0;
+  const emptyBlocks = options.emptyBlocks ?? true;
+  const heartbeatMs = options.heartbeatMs ?? 0;
 
   // --- per-step context --------------------------------------------------------
   let out: EngineEffect[] = [];
@@ -337,6 +404,7 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
 
   /** StartRound(r) of the paper. */
   const startRound = (r: number): void => {
+    waiting = false;
     round = r;
     step = 'propose';
     building = undefined;
@@ -391,8 +459,19 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
     const pending = future;
     future = [];
     for (const raw of pending) receive(raw);
+    // No empty blocks: with nothing to decide, nothing signed here before, and no peer
+    // heard from at this height, wait (header); otherwise StartRound as the paper does.
+    if (!emptyBlocks && pendingTxs === 0 && own.size === 0 && !heardAtHeight()) {
+      waiting = true;
+      round = startAt;
+      if (heartbeatMs > 0) setTimer('heartbeat', 0, heartbeatMs);
+      return;
+    }
     startRound(startAt);
   };
+
+  /** A validator's message for this height was counted: someone started it. */
+  const heardAtHeight = (): boolean => [...rounds.values()].some((rs) => rs.senders.size > 0);
 
   const commitDecision = (r: number, blockHash: string, timeMs: number): void => {
     const rs = roundState(r);
@@ -414,6 +493,12 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
   /** Fire one applicable rule; true if one fired (call again until false). */
   const fireOne = (): boolean => {
     if (decided) return false;
+    if (waiting) {
+      // An idle height starts when work waits or a validator speaks of it (header).
+      if (pendingTxs === 0 && !heardAtHeight()) return false;
+      startRound(round);
+      return true;
+    }
     // L49: a decision, from any round.
     for (const [r, rs] of rounds) {
       for (const [key, { power }] of rs.precommits.byValue) {
@@ -522,6 +607,10 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
       beginHeight(height + 1, []);
       return;
     }
+    if (timer === 'heartbeat') {
+      if (waiting) startRound(round);
+      return;
+    }
     if (decided || r !== round) return;
     if (timer === 'propose' && step === 'propose') {
       vote('prevote', null);
@@ -552,11 +641,12 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
       return `locked ${lockedValue?.slice(0, 4) ?? '-'}@${lockedRound} valid ${validValue?.slice(0, 4) ?? '-'}@${validRound} total ${totalPower} ${rs.join(' ')}`;
     },
     get phase() {
-      return !started ? 'stopped' : decided ? 'committed' : step;
+      return !started ? 'stopped' : decided ? 'committed' : waiting ? 'idle' : step;
     },
     step(input: EngineInput): EngineEffect[] {
       out = [];
       now = input.nowMs;
+      if (input.type === 'start' || input.type === 'timeout' || input.type === 'txsAvailable') pendingTxs = input.pendingTxs;
       switch (input.type) {
         case 'start':
           started = true;
@@ -570,7 +660,7 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
           if (started) onTimeout(input.timer, input.height, input.round);
           break;
         case 'txsAvailable':
-          break; // blocks come at the consensus pace, not on demand
+          break; // a waiting height starts (progress, below); otherwise blocks come at the consensus pace
         case 'proposalBuilt': {
           const b = building;
           if (!b || b.height !== input.height || b.round !== input.round || decided || input.round !== round) break;

@@ -25,7 +25,44 @@ export interface ChainParams {
   blockBytesMax: number;
   /** Most hashes one notary aggregation batch may anchor. */
   notaryBatchHashesMax: number;
+  /**
+   * BFT timeouts (spec/consensus.md §6): a profile's defaults ("lan", the
+   * default, or "wan") with overrides. Absent from older genesis files, which
+   * keep their hash: absent means the "lan" profile.
+   */
+  consensusTimeouts?: ConsensusTimeoutsParam;
+  /**
+   * BFT: an idle chain cuts no block; with a heartbeat it cuts an empty one
+   * this many ms after the last, so that block time keeps moving. 0 or absent: off.
+   */
+  heartbeatMs?: number;
 }
+
+/** The timeouts a genesis may set; each override replaces the profile's value. */
+export interface ConsensusTimeoutsParam {
+  profile?: 'lan' | 'wan';
+  proposeMs?: number;
+  proposeDeltaMs?: number;
+  prevoteMs?: number;
+  prevoteDeltaMs?: number;
+  precommitMs?: number;
+  precommitDeltaMs?: number;
+  commitMs?: number;
+}
+
+/** Bounds of the genesis timeouts, ms: [least, most]. A propose timeout of 0 would never wait for a proposal. */
+export const CONSENSUS_TIMEOUT_BOUNDS_MS: Record<Exclude<keyof ConsensusTimeoutsParam, 'profile'>, readonly [number, number]> = {
+  proposeMs: [1, 600_000],
+  proposeDeltaMs: [0, 600_000],
+  prevoteMs: [1, 600_000],
+  prevoteDeltaMs: [0, 600_000],
+  precommitMs: [1, 600_000],
+  precommitDeltaMs: [0, 600_000],
+  commitMs: [0, 60_000],
+};
+/** Heartbeat bounds when on, ms: at least a second (it is a floor on idle block spacing), at most a day. */
+export const HEARTBEAT_MS_MIN = 1_000;
+export const HEARTBEAT_MS_MAX = 86_400_000;
 
 /** A member organisation as genesis lists it (spec/identity.md §2). */
 export interface GenesisOrganisation {
@@ -105,6 +142,24 @@ export function parseGenesis(value: unknown): Genesis {
   if (typeof p !== 'object' || p === null) bad('params: expected an object');
   for (const key of Object.keys(DEFAULT_PARAMS) as (keyof ChainParams)[]) {
     if (!Number.isSafeInteger(p[key]) || (p[key] as number) < 1) bad(`params.${key}: expected a positive integer`);
+  }
+  if (p.consensusTimeouts !== undefined) {
+    const t = p.consensusTimeouts as Record<string, unknown>;
+    if (typeof t !== 'object' || t === null || Array.isArray(t)) bad('params.consensusTimeouts: expected an object');
+    for (const key of Object.keys(t)) {
+      if (key !== 'profile' && !(key in CONSENSUS_TIMEOUT_BOUNDS_MS)) bad(`params.consensusTimeouts: unexpected member ${JSON.stringify(key.slice(0, 40))}`);
+    }
+    if (t.profile !== undefined && t.profile !== 'lan' && t.profile !== 'wan') bad('params.consensusTimeouts.profile: expected "lan" or "wan"');
+    for (const [key, [least, most]] of Object.entries(CONSENSUS_TIMEOUT_BOUNDS_MS)) {
+      const v = t[key];
+      if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < least || (v as number) > most)) bad(`params.consensusTimeouts.${key}: expected an integer from ${least} to ${most} (ms)`);
+    }
+  }
+  if (p.heartbeatMs !== undefined) {
+    const v = p.heartbeatMs;
+    if (!Number.isSafeInteger(v) || (v !== 0 && ((v as number) < HEARTBEAT_MS_MIN || (v as number) > HEARTBEAT_MS_MAX))) {
+      bad(`params.heartbeatMs: expected 0 (off) or an integer from ${HEARTBEAT_MS_MIN} to ${HEARTBEAT_MS_MAX} (ms)`);
+    }
   }
   if (g.organisations !== undefined && (!Array.isArray(g.organisations) || g.organisations.some((o) => typeof o !== 'object' || o === null))) {
     bad('organisations: expected a list of objects');

@@ -160,7 +160,19 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     }
   }
 
-  const pendingWork = (): number => hosts.reduce((sum, h) => sum + (h.pendingWork?.() ?? 0), admission.size);
+  /**
+   * Work a block could take now: the services' and the mempool's, less what waits behind a nonce gap.
+   * Gapped transactions may never run, so they must not start heights (no empty blocks, tendermint.ts).
+   * BFT: a scheduled validator-set change counts as one until the first block of the new set is
+   * committed: it takes effect at a height, which an idle chain would otherwise not reach.
+   */
+  const pendingWork = (): number =>
+    hosts.reduce((sum, h) => sum + (h.pendingWork?.() ?? 0), Math.max(0, admission.size - admission.gapped)) + (!solo && setChangePending() ? 1 : 0);
+  /** A set scheduled by a committed block (the genesis set, in force from 1, is none) whose first block is not yet committed. */
+  const setChangePending = (): boolean => {
+    const latest = chain.validatorSetAt(Number.MAX_SAFE_INTEGER).since;
+    return latest > 1 && latest > chain.height;
+  };
 
   const workAvailable = (): void => {
     if (workSignalQueued) return;

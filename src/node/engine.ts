@@ -3,16 +3,25 @@
  * one-validator chain, Tendermint for several (DESIGN.md, decision 1). Both
  * sign with the node key; Tendermint takes the validator set of each
  * height from the chain's committed schedule.
+ *
+ * Neither cuts empty blocks. Solo commits in groups: a block as soon as work
+ * waits and the previous block is durable (no interval by default). BFT runs
+ * with `emptyBlocks: false`, the genesis's timeouts (`params.consensusTimeouts`,
+ * profile "lan" when absent) and heartbeat (`params.heartbeatMs`, off when absent).
  */
 import { signBytes, verifyBytes } from '../crypto/ed25519.js';
 import type { Genesis } from '../ledger/genesis.js';
 import type { ConsensusEngine } from '../consensus/interface.js';
 import { createSoloEngine } from '../consensus/solo.js';
-import { createTendermintEngine, type Timeouts } from '../consensus/tendermint.js';
+import { createTendermintEngine, timeoutsOf, type Timeouts } from '../consensus/tendermint.js';
 import type { ValidatorSetAt } from './chain-state.js';
 
-/** Solo: the least time between blocks, ms. */
-export const BLOCK_INTERVAL_MS_DEFAULT = 250;
+/**
+ * Solo: the least time between blocks, ms. 0: group commit, a block as soon as
+ * work waits and the previous one is committed; the latency is that of the work,
+ * and a batch is whatever arrived while the previous block was built and stored.
+ */
+export const BLOCK_INTERVAL_MS_DEFAULT = 0;
 /** Solo: cut a block at once when this many transactions wait (at most the chain's blockTxsMax). */
 export const BLOCK_TXS_TRIGGER_DEFAULT = 5_000;
 
@@ -90,6 +99,8 @@ export function createEngine(settings: EngineSettings): ConsensusEngine {
     validatorSet: (height) => settings.validatorSetAt(height),
     sign,
     verify: verifyBytes,
-    ...(settings.consensusTimeouts ? { timeouts: settings.consensusTimeouts } : {}),
+    timeouts: { ...timeoutsOf(genesis.params.consensusTimeouts), ...settings.consensusTimeouts },
+    emptyBlocks: false,
+    heartbeatMs: genesis.params.heartbeatMs ?? 0,
   });
 }

@@ -32,7 +32,7 @@ export interface NodeOptions {
   nodeSecretKey: string;
   /** The services this node runs: their modules make the chain's registry (the same on every node), their hosts run beside it. */
   services: readonly NodeService[];
-  /** Solo: the least time between blocks, ms (default 250). */
+  /** Solo: the least time between blocks, ms (default 0: a block as soon as work waits and the previous one is committed). */
   blockIntervalMs?: number;
   /** Solo: cut a block at once when this many transactions wait (default min(5,000, blockTxsMax)). */
   blockTxsTrigger?: number;

@@ -315,7 +315,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     consensus: engine.kind,
     height: chain.height,
     // What a block could take now: a transaction behind a nonce gap waits for its sender, not for consensus.
-    pendingWork: Math.max(0, consensus!.pendingWork() - admission.gapped),
+    pendingWork: consensus!.pendingWork(),
     validators: chain.validatorSetAt(chain.height + 1).validators,
     selfKey: nodeKey,
     connected: p2p?.connectedPeers() ?? [],

@@ -95,3 +95,19 @@ test('not ready while catching up, with storage damaged or not writable, or afte
   assert.deepEqual(h.reasons.map((r) => r.code), ['STOPPED', 'STORAGE_DAMAGED', 'STORAGE_NOT_WRITABLE', 'CATCHING_UP']);
   assert.equal(watch.check(bft({ highestPeerHeight: 2 })).ready, true, 'a peer one height ahead is deciding the next block, not ahead');
 });
+
+test('BFT without empty blocks: an idle chain with quorum is not stalled; work waiting, or no quorum, longer than stallAfterMs is', () => {
+  const { log, lines } = recorder();
+  const watch = createStallWatch(0, log, { stallAfterMs: 10_000 });
+  assert.equal(watch.check(bft({ nowMs: 0 })).ready, true);
+  assert.equal(watch.check(bft({ nowMs: 3_600_000 })).ready, true, 'an hour idle with quorum');
+  assert.equal(watch.check(bft({ nowMs: 3_600_001, pendingWork: 3 })).ready, true, 'work just arrived');
+  const stalled = watch.check(bft({ nowMs: 3_610_002, pendingWork: 3 }));
+  assert.deepEqual(stalled.reasons.map((r) => r.code), ['STALLED']);
+  assert.match(stalled.reasons[0]!.message, /while 3 transactions wait/);
+  assert.equal(watch.check(bft({ nowMs: 3_610_003, height: 2 })).ready, true, 'a block ends it');
+  assert.deepEqual(watch.check(bft({ nowMs: 3_613_000, height: 2, connected: [key('b')] })).reasons.map((r) => r.code), ['NO_QUORUM'], 'quorum lost 3 s after a block');
+  const noQuorum = watch.check(bft({ nowMs: 3_623_004, height: 2, connected: [key('b')] }));
+  assert.deepEqual(noQuorum.reasons.map((r) => r.code), ['NO_QUORUM', 'STALLED'], 'no quorum and no block for stallAfterMs is a stall even with nothing waiting');
+  assert.deepEqual(lines.map((l) => l.event), ['node.stalled', 'node.resumed', 'consensus.quorumLost', 'node.stalled']);
+});

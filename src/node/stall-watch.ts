@@ -12,10 +12,10 @@
  *   block can commit anywhere this node can see;
  * - caught up: no peer has spoken of a height more than one past this
  *   node's head (it would be fetching blocks);
- * - not stalled: BFT decides a block at every height, empty or not, at the
- *   consensus pace (about one a second with the default timeouts), so no new
- *   block for `stallAfterMs` is a stall; solo cuts no empty block, so there
- *   it is a stall only while work waits;
+ * - not stalled: neither engine cuts empty blocks (BFT at most a heartbeat
+ *   now and then), so an idle chain without new blocks is healthy. A stall is
+ *   work waiting for longer than `stallAfterMs` without a new block, or (BFT)
+ *   no quorum heard and no new block for that long;
  * - storage: the block store is not found damaged (store-health.ts), the
  *   data directory is writable, and no store write stopped the node.
  *
@@ -29,13 +29,13 @@
 import type { LogFields, Logger } from './log.js';
 
 export interface StallWatchOptions {
-  /** No new block for this long (BFT), or this long while work waits (solo), is a stall. */
+  /** No new block for this long while work waits, or (BFT) without quorum, is a stall. */
   stallAfterMs: number;
   /** While stalled, the warning is repeated this often. */
   repeatEveryMs: number;
 }
 
-/** 10 s: ten BFT heights at the default timeouts, forty solo block intervals. */
+/** 10 s: many rounds at the default timeouts; a block with work waiting takes milliseconds. */
 export const DEFAULT_STALL_WATCH: StallWatchOptions = { stallAfterMs: 10_000, repeatEveryMs: 60_000 };
 
 /** What the node observes, handed to `check`. */
@@ -113,7 +113,7 @@ export function createStallWatch(startMs: number, log: Logger, options: Partial<
   const { stallAfterMs, repeatEveryMs } = { ...DEFAULT_STALL_WATCH, ...options };
   let lastHeight = -1;
   let progressMs = startMs;
-  /** Since when work has waited (solo), undefined when none waits. */
+  /** Since when work has waited, undefined when none waits. */
   let workSinceMs: number | undefined;
   /** Undefined until the first check: a node that starts without its peers is waiting, not losing quorum. */
   let quorumWasOk: boolean | undefined;
@@ -147,8 +147,9 @@ export function createStallWatch(startMs: number, log: Logger, options: Partial<
       const sinceProgressMs = Math.max(0, now - progressMs);
       const quorum = quorumOf(inputs);
       const caughtUp = inputs.highestPeerHeight <= inputs.height + 1;
-      // Solo waits for work; BFT makes a block at every height.
-      const waitingSince = inputs.consensus === 'solo' ? (workSinceMs === undefined ? undefined : Math.max(workSinceMs, progressMs)) : progressMs;
+      // Both wait for work (no empty blocks). Without quorum (BFT) nothing can commit, waiting or not:
+      // then no block for stallAfterMs is a stall, as when every height made a block.
+      const waitingSince = !quorum.ok ? progressMs : workSinceMs === undefined ? undefined : Math.max(workSinceMs, progressMs);
       const stalled = waitingSince !== undefined && now - waitingSince > stallAfterMs;
 
       const reasons: NodeHealth['reasons'] = [];
@@ -163,7 +164,7 @@ export function createStallWatch(startMs: number, log: Logger, options: Partial<
       }
       if (!caughtUp) reasons.push({ code: 'CATCHING_UP', message: `catching up: at height ${inputs.height}, peers at ${inputs.highestPeerHeight}` });
       if (stalled) {
-        const why = inputs.consensus === 'solo' ? `while ${inputs.pendingWork} transactions wait` : 'while the chain makes a block at every height';
+        const why = inputs.pendingWork > 0 ? `while ${inputs.pendingWork} transactions wait` : 'without quorum';
         reasons.push({ code: 'STALLED', message: `stalled: no new block for ${Math.round((now - waitingSince!) / 1000)} s ${why}` });
       }
 

@@ -91,7 +91,24 @@ export const Genesis = Type.Object(
     chainId: ChainId,
     genesisTime: TimeMs,
     validators: Type.Array(Validator),
-    params: Type.Object({ blockTxsMax: Int(), blockBytesMax: Int(), notaryBatchHashesMax: Int() }),
+    params: Type.Object({
+      blockTxsMax: Int(),
+      blockBytesMax: Int(),
+      notaryBatchHashesMax: Int(),
+      consensusTimeouts: Type.Optional(
+        Type.Object({
+          profile: Type.Optional(Type.Union([Type.Literal('lan'), Type.Literal('wan')])),
+          proposeMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          proposeDeltaMs: Type.Optional(Type.Integer({ minimum: 0 })),
+          prevoteMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          prevoteDeltaMs: Type.Optional(Type.Integer({ minimum: 0 })),
+          precommitMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          precommitDeltaMs: Type.Optional(Type.Integer({ minimum: 0 })),
+          commitMs: Type.Optional(Type.Integer({ minimum: 0 })),
+        }),
+      ),
+      heartbeatMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    }),
     organisations: Type.Optional(
       Type.Array(
         Type.Object({

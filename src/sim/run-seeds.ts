@@ -31,6 +31,10 @@ export interface SeedsSummary {
   /** Seeds whose run included a change of the validator set (by kind in `setChangeKinds`). */
   setChanges: number;
   setChangeKinds: Record<string, number>;
+  /** Seeds with an idle period, with a heartbeat, and with a burst of transactions. */
+  idleSeeds: number;
+  heartbeatSeeds: number;
+  burstSeeds: number;
   ms: number;
   /** The results, by seed. */
   results: SimResult[];
@@ -86,6 +90,9 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsSummary> {
     byzantineSeeds: results.filter((r) => r.byzantine > 0).length,
     setChanges: results.filter((r) => r.setChange !== null).length,
     setChangeKinds,
+    idleSeeds: results.filter((r) => r.timing.idle !== null).length,
+    heartbeatSeeds: results.filter((r) => r.timing.heartbeatMs > 0).length,
+    burstSeeds: results.filter((r) => r.timing.burstTxs > 0).length,
     ms: performance.now() - started,
     results,
   };

@@ -29,10 +29,20 @@
  * third of both sets. Each node follows the schedule committed in its own
  * state (node/chain-state.ts).
  *
+ * Timing (from its own stream of the seed, so the scenarios above stay as
+ * they were): nodes run the engine as a node does, without empty blocks, with
+ * the "lan" or "wan" timeouts and in some seeds a heartbeat. In about half the
+ * seeds the clients fall silent for a while after healing (an idle period),
+ * and in some a burst of transactions arrives at once.
+ *
  * Checkers (honest nodes only): agreement, validity, equal state roots at
  * equal heights, certificates valid for the set in force at their height,
- * evidence only against Byzantine validators, liveness once healed, and that
- * a planned set change took effect.
+ * evidence only against Byzantine validators, liveness once healed (and
+ * again after an idle period: the next transactions commit), that a planned
+ * set change took effect, and `idle`: during an idle period no empty block
+ * beyond the heartbeats, and with a heartbeat, at least one block. Its
+ * negative control (`emptyBlocks`) runs the paper's engine, which decides
+ * empty blocks at every height.
  *
  * Determinism: everything random comes from the seed, time is virtual, and
  * the node's parts await nothing but promises of in-memory work, so after
@@ -50,7 +60,7 @@ import { validatorSetHash, type Genesis, type Validator } from '../ledger/genesi
 import { decodeTx, txSignMessage, type DecodedTx, type SignedTx } from '../ledger/transaction.js';
 import { signTx } from '../ledger/sign.js';
 import type { ConsensusMessage, Evidence, VerifyFn } from '../ledger/votes.js';
-import { createTendermintEngine, type TendermintEngine } from '../consensus/tendermint.js';
+import { createTendermintEngine, TIMEOUT_PROFILES, type TendermintEngine } from '../consensus/tendermint.js';
 import { checkCertificate } from '../runtime/chain-core.js';
 import { createModuleRegistry, type ModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
@@ -86,6 +96,14 @@ export interface SimOptions {
    * the approvals. Either must make the 'setChange' or 'certificate' checker fire.
    */
   setChangeFault?: SetChangeFault;
+  /** An idle period after healing: true forces one, false forbids it (default: half the seeds; never in the control). */
+  idle?: boolean;
+  /**
+   * Negative control of the `idle` checker (forces an idle period, with honest
+   * validators only and no set change): the engines decide a block at every
+   * height, empty or not, as the paper does.
+   */
+  emptyBlocks?: boolean;
   /** Print a line per commit and fault. */
   trace?: (line: string) => void;
   /**
@@ -100,7 +118,7 @@ export type SetChangeKind = 'add' | 'remove' | 'power';
 export type SetChangeFault = 'ignoreSchedule' | 'dropApprovals';
 
 export interface Violation {
-  checker: 'agreement' | 'validity' | 'stateRoot' | 'certificate' | 'evidence' | 'liveness' | 'setChange';
+  checker: 'agreement' | 'validity' | 'stateRoot' | 'certificate' | 'evidence' | 'liveness' | 'setChange' | 'idle';
   message: string;
 }
 
@@ -127,7 +145,18 @@ export interface SimResult {
   virtualMs: number;
   /** The validator-set change of this seed, or null. */
   setChange: SetChangeReport | null;
+  /** The timing of this seed: timeouts profile, heartbeat, idle period and burst. */
+  timing: TimingReport;
   violations: Violation[];
+}
+
+export interface TimingReport {
+  profile: 'lan' | 'wan';
+  heartbeatMs: number;
+  /** The idle period [from, until) in virtual ms, or null; and the empty blocks honest nodes committed in its checked part. */
+  idle: { from: number; until: number; emptyBlocks: number; blocks: number } | null;
+  /** Transactions sent at once, or 0. */
+  burstTxs: number;
 }
 
 
@@ -136,6 +165,8 @@ const GENESIS_TIME = 1_800_000_000_000;
 const HEARD_MAX = 200;
 /** Verified transaction ids each node remembers (as a BFT node does; a run is far smaller). */
 const VERIFIED_IDS_MAX = 100_000;
+/** The first part of an idle period is not checked: what was sent before it may still be deciding (a round or two). */
+const IDLE_SETTLE_MS = 4_000;
 
 /** Verdicts of Ed25519 checks, shared by all nodes of a run (a verdict is a pure function of its inputs). */
 function cachedVerifier(): VerifyFn {
@@ -301,7 +332,10 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const order = rng.shuffle(validators.map((_, i) => i));
   const byzantineIdx: number[] = [];
   let byzPower = 0;
-  const wanted = options.byzantine ?? (control ? Number.MAX_SAFE_INTEGER : rng.int(0, Math.floor((n - 1) / 3)));
+  // The idle checker's control (emptyBlocks) runs honest validators only and no set change: each may add empty blocks of its own.
+  const emptyBlocks = options.emptyBlocks === true;
+  const drawByzantine = (): number => (control ? Number.MAX_SAFE_INTEGER : rng.int(0, Math.floor((n - 1) / 3)));
+  const wanted = options.byzantine ?? (emptyBlocks ? (drawByzantine(), 0) : drawByzantine());
   for (const i of order) {
     if (byzantineIdx.length >= wanted) break;
     if (control) {
@@ -326,12 +360,24 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const fault = control ? undefined : options.setChangeFault;
   const changeDrawn = changeRng.chance(1 / 3);
   // The simulator changes the sets of networks of two or more (a pilot's growth from one is tested end to end: test/pilot-grow.test.ts).
-  const wantChange = !control && n >= 2 && options.setChange !== false && (fault !== undefined || options.setChange === true || changeDrawn);
+  const wantChange = !control && !emptyBlocks && n >= 2 && options.setChange !== false && (fault !== undefined || options.setChange === true || changeDrawn);
   const spareKey = (() => {
     const secretKey = toHex(sha256(utf8Encode(`polity-sim/${options.seed}/validator/${n}`)));
     return { secretKey, pubKey: publicKeyOf(secretKey) };
   })();
   const plan = wantChange ? planSetChange(changeRng, validators, new Set(byzantineIdx), spareKey.pubKey, `dept-${n}`) : undefined;
+
+  // Timing, from its own stream of the seed (seeds keep their faults and set changes).
+  const timingRng = new Prng((options.seed ^ 0x1d1e7a55) >>> 0);
+  const profile: 'lan' | 'wan' = control ? 'lan' : timingRng.pick(['lan', 'lan', 'wan'] as const);
+  const heartbeatMs = control || emptyBlocks ? 0 : timingRng.pick([0, 0, 0, 1000, 3000]);
+  const idleDrawn = timingRng.chance(0.5);
+  const wantIdle = !control && options.idle !== false && (emptyBlocks || options.idle === true || idleDrawn);
+  const idleOffset = timingRng.int(500, 4000);
+  const idleMs = timingRng.int(8000, 14000);
+  const burstDrawn = timingRng.chance(0.3);
+  const burstTxs = control || !burstDrawn ? 0 : timingRng.int(20, 200);
+  const burstFraction = timingRng.float();
 
   const genesis: Genesis = {
     v: 1,
@@ -397,6 +443,11 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   }
   for (const c of crashes) faults.push(`crash node ${c.node} ${c.at}-${c.until} ms`);
   if (plan) faults.push(`set change: ${plan.detail}, from ${plan.at} ms${fault ? ` (${fault})` : ''}`);
+  const idle = wantIdle ? { from: healAt + idleOffset, until: healAt + idleOffset + idleMs } : undefined;
+  const burstAt = Math.floor(burstFraction * (healAt + 5000));
+  faults.push(`timeouts ${profile}${heartbeatMs > 0 ? `, heartbeat ${heartbeatMs} ms` : ''}${emptyBlocks ? ', empty blocks' : ''}`);
+  if (idle) faults.push(`idle ${idle.from}-${idle.until} ms`);
+  if (burstTxs > 0) faults.push(`burst of ${burstTxs} txs at ${burstAt} ms`);
   for (const p of partitions) {
     agenda.at(p.at, () => {
       net.partition = p.sides;
@@ -534,6 +585,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         selfPubKey: spec.pubKey,
         sign: (m) => signBytes(spec.secretKey, m),
         verify,
+        // As a node runs it (node/engine.ts); the control of the idle checker runs the paper's engine.
+        ...(emptyBlocks ? {} : { timeouts: TIMEOUT_PROFILES[profile], emptyBlocks: false, heartbeatMs }),
       });
       inc.protocol = createPeerProtocol({
         transport,
@@ -653,16 +706,60 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       boot(nodes[c.node]!);
     });
   }
+  /** What each client sent and has not yet seen committed, oldest first (for re-sending). */
+  const unconfirmed = clients.map(() => [] as { id: string; tx: unknown }[]);
+  /** One signed anchor from a client to a node, both drawn from `r`. */
+  const sendAnchor = (r: Prng): void => {
+    const c = r.int(0, clients.length - 1);
+    const client = clients[c]!;
+    const tx = signTx({ v: 1, chainId, module: 'notary', action: 'anchor', args: { hash: r.hex32() }, signer: client.pubKey, nonce: client.nonce++ }, client.secretKey);
+    const id = decodeTx(tx).id;
+    clientTxIds.add(id);
+    unconfirmed[c]!.push({ id, tx });
+    if (!control) r.pick(nodes).submit(tx);
+    // The control's partition never heals: each side gets every transaction, or a client's nonces would
+    // gap on both sides (its transactions alternate between them) and neither would have a block to fork.
+    else for (const side of [0, 1]) r.pick(nodes.filter((x) => x.spec.side === side)).submit(tx);
+  };
+  /**
+   * Clients re-send, as real ones do when no commit comes: once a second, each
+   * client's oldest transactions that an honest node it asks has not committed
+   * go to another node. Without this, one transaction lost with a crashed node
+   * leaves a nonce gap that holds every later one of its client forever, and
+   * with no empty blocks the chain would rightly stop. (Own stream of the seed.)
+   */
+  const resendClients = (at: number): void => {
+    agenda.at(at, () => {
+      const up = honest.filter((x) => x.up);
+      if (up.length > 0) {
+        const watch = timingRng.pick(up);
+        for (const list of unconfirmed) {
+          while (list.length > 0 && watch.hasCommitted(list[0]!.id)) list.shift();
+          for (const t of list.slice(0, 8)) timingRng.pick(nodes).submit(t.tx);
+        }
+      }
+      if (agenda.now < endAt) resendClients(agenda.now + 1000);
+    });
+  };
+  resendClients(1000);
   const scheduleClient = (at: number): void => {
     agenda.at(at, () => {
-      const client = rng.pick(clients);
-      const tx = signTx({ v: 1, chainId, module: 'notary', action: 'anchor', args: { hash: rng.hex32() }, signer: client.pubKey, nonce: client.nonce++ }, client.secretKey);
-      clientTxIds.add(decodeTx(tx).id);
-      rng.pick(nodes).submit(tx);
+      // An idle period: the clients fall silent until it ends.
+      if (idle && agenda.now >= idle.from && agenda.now < idle.until) {
+        scheduleClient(idle.until);
+        return;
+      }
+      sendAnchor(rng);
       if (agenda.now < endAt - 5000) scheduleClient(agenda.now + rng.int(50, 400));
     });
   };
   scheduleClient(10);
+  if (burstTxs > 0 && !(idle && burstAt >= idle.from && burstAt < idle.until)) {
+    agenda.at(burstAt, () => {
+      trace?.(`${agenda.now} burst of ${burstTxs} transactions`);
+      for (let i = 0; i < burstTxs; i++) sendAnchor(timingRng);
+    });
+  }
 
   // The set change: an honest client holding the proposer's and approvers' node keys
   // watches a node and re-sends what that node has not committed yet, once a second.
@@ -718,10 +815,20 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   agenda.at(healAt, () => {
     heightAtHeal = Math.max(...nodes.map((x) => x.height));
   });
+  // After an idle period the clients send again: the chain must commit again (two blocks on every honest node).
+  let heightAtIdleEnd = -1;
+  if (idle) {
+    agenda.at(idle.from, () => trace?.(`${agenda.now} idle: the clients fall silent until ${idle.until} ms`));
+    agenda.at(idle.until, () => {
+      heightAtIdleEnd = Math.max(...honest.map((x) => x.height));
+      trace?.(`${agenda.now} idle period over at height ${heightAtIdleEnd}`);
+    });
+  }
+  const idleSettled = (): boolean => !idle || (heightAtIdleEnd >= 0 && honest.every((x) => x.height >= heightAtIdleEnd + 2));
   for (let e = agenda.pop(); e && e.at <= endAt; e = agenda.pop()) {
     e.run();
     await settle();
-    if (livenessTarget() && changeSettled()) break;
+    if (livenessTarget() && changeSettled() && idleSettled()) break;
   }
 
 
@@ -779,6 +886,39 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       }
     }
   }
+  // Idle: in the checked part of the idle period, honest nodes commit no empty block beyond the
+  // heartbeats (blocks with transactions may still come: a set-change client re-sends its own),
+  // and with a heartbeat, at least one block; after it, the next transactions commit.
+  let idleReport: TimingReport['idle'] = null;
+  if (idle) {
+    const from = idle.from + IDLE_SETTLE_MS;
+    const firstAt = new Map<number, { at: number; empty: boolean }>();
+    for (const x of honest) {
+      for (const c of x.commits) {
+        const seen = firstAt.get(c.height);
+        if (!seen || c.at < seen.at) firstAt.set(c.height, { at: c.at, empty: c.txIds.length === 0 });
+      }
+    }
+    // A scheduled set change is waiting work until its first block (consensus-host.ts): blocks up to it may be empty.
+    for (const h of [...firstAt.keys()]) if (changeSeen.since !== undefined && h <= changeSeen.since) firstAt.delete(h);
+    const inWindow = [...firstAt.values()].filter((b) => b.at >= from && b.at < idle.until);
+    const empty = inWindow.filter((b) => b.empty).length;
+    idleReport = { from: idle.from, until: idle.until, emptyBlocks: empty, blocks: inWindow.length };
+    const windowMs = idle.until - from;
+    // A Byzantine validator may start a height on an idle chain by sending a vote (tendermint.ts): it
+    // costs an empty block. Seen with twins, whose two copies' mempools differ; two such are allowed.
+    const allowed = (heartbeatMs > 0 ? Math.floor(windowMs / heartbeatMs) + 1 : 0) + (byzantineIdx.length > 0 ? 2 : 0);
+    if (empty > allowed) {
+      violations.push({ checker: 'idle', message: `idle ${from}-${idle.until} ms: honest nodes committed ${empty} empty blocks (allowed ${allowed}${heartbeatMs > 0 ? `, heartbeat ${heartbeatMs} ms` : ''})` });
+    }
+    const roundMs = TIMEOUT_PROFILES[profile].proposeMs + TIMEOUT_PROFILES[profile].prevoteMs + TIMEOUT_PROFILES[profile].precommitMs;
+    if (heartbeatMs > 0 && windowMs >= 2 * heartbeatMs + 3 * roundMs && inWindow.length === 0) {
+      violations.push({ checker: 'idle', message: `idle ${from}-${idle.until} ms: no heartbeat block (heartbeat ${heartbeatMs} ms)` });
+    }
+    if (!control && !idleSettled()) {
+      violations.push({ checker: 'liveness', message: `after the idle period (${idle.until} ms, height ${heightAtIdleEnd}) honest nodes reached ${honest.map((x) => x.height).join(', ')} by ${agenda.now} ms (needed ${heightAtIdleEnd + 2})` });
+    }
+  }
   if (!control && !livenessTarget()) {
     violations.push({
       checker: 'liveness',
@@ -826,6 +966,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     evidence: honest.reduce((s, x) => s + x.evidence.length, 0),
     virtualMs: agenda.now,
     setChange,
+    timing: { profile, heartbeatMs, idle: idleReport, burstTxs },
     violations,
   };
 }

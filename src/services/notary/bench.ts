@@ -8,6 +8,10 @@
  *              throughput it implies where cores are plenty (1e6 / that
  *              time): on a machine with few cores the tx/s figure measures
  *              the cores, this one measures the node's one serial thread
+ *   latency    commit latency of `POST /v1/tx?wait=commit` on one node with
+ *              the node's defaults (group commit): p50/p99 at concurrency 1
+ *              and 200 in flight, and committed/s at 200, against all-core
+ *              Ed25519 verification
  *   aggregate  document hashes anchored/s through the batch endpoint until
  *              every hash's receipt can be served, against one-core SHA-256;
  *              receipts served/s by the node; receipts verified/s offline,
@@ -18,7 +22,7 @@ import { generateKeyPair } from '../../crypto/ed25519.js';
 import { signTx } from '../../ledger/sign.js';
 import { createReceiptCache, verifyReceipt } from '../../ledger/receipt-verify.js';
 import type { Receipt } from '../../ledger/receipt.js';
-import { committedPerSecond, fmt, line, now, pool, post, rate, ratio, withNode, type BenchPart } from '../../../bench/part.js';
+import { committedPerSecond, fmt, line, now, pool, post, rate, ratio, withDefaultNode, withNode, type BenchPart } from '../../../bench/part.js';
 
 const signed: BenchPart = {
   name: 'signed',
@@ -117,4 +121,40 @@ const aggregate: BenchPart = {
     }),
 };
 
-export const benches: BenchPart[] = [signed, aggregate];
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+const latency: BenchPart = {
+  name: 'latency',
+  title: 'commit latency, one node with the defaults (POST /v1/tx?wait=commit, closed loop)',
+  run: async ({ quick, ceilings, say }) =>
+    withDefaultNode(async (base, t) => {
+      const url = `${base}/v1/tx?wait=commit`;
+      const closedLoop = async (concurrency: number, total: number): Promise<{ p50: number; p99: number; perSecond: number }> => {
+        const keys = Array.from({ length: concurrency }, () => ({ key: generateKeyPair(), nonce: 0 }));
+        const times: number[] = [];
+        const t0 = now();
+        await pool(
+          Array.from({ length: total }, (_, i) => i),
+          concurrency,
+          async (i) => {
+            const k = keys[i % concurrency]!;
+            const body = JSON.stringify(signTx({ v: 1, chainId: t.genesis.chainId, module: 'notary', action: 'anchor', args: { hash: randomBytes(32).toString('hex') }, signer: k.key.publicKey, nonce: k.nonce++ }, k.key.secretKey));
+            const s0 = now();
+            const r = await post(url, body);
+            if (r.status !== 'committed') throw new Error(`not committed: ${JSON.stringify(r).slice(0, 200)}`);
+            times.push(now() - s0);
+          },
+        );
+        const ms = now() - t0;
+        times.sort((a, b) => a - b);
+        return { p50: percentile(times, 0.5), p99: percentile(times, 0.99), perSecond: rate(total, ms) };
+      };
+      const one = await closedLoop(1, quick ? 50 : 300);
+      say(line('p50 at concurrency 1', Math.round(one.p50 * 10) / 10, 'ms', `p99 ${one.p99.toFixed(1)} ms; ${one.perSecond} committed/s`));
+      const many = await closedLoop(200, quick ? 2_000 : 20_000);
+      say(line('committed at concurrency 200', many.perSecond, 'tx/s', `p50 ${many.p50.toFixed(1)} ms, p99 ${many.p99.toFixed(1)} ms; = ${ratio(many.perSecond, ceilings.ed25519VerifyAllCoresPerSecond)} of all-core Ed25519 verify`));
+      return { notaryLatencyP50C1Ms: one.p50, notaryLatencyP99C1Ms: one.p99, notaryCommittedPerSecondC200: many.perSecond, notaryLatencyP50C200Ms: many.p50, notaryLatencyP99C200Ms: many.p99 };
+    }),
+};
+
+export const benches: BenchPart[] = [signed, latency, aggregate];
