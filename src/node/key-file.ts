@@ -58,7 +58,7 @@ export async function readKeyFile(path: string): Promise<KeyFileContent> {
       throw new Error(`${path}: ${(e as Error).message}`);
     }
   }
-  if (typeof value !== 'object' || value === null || !isHex(value.secretKey, 32)) throw new Error(`${path}: secretKey must be 32 bytes of hex`);
+  if (typeof value !== 'object' || value === null || !isHex(value.secretKey, 32)) throw new Error(`${path} is not a key file: secretKey must be 32 bytes of hex`);
   const publicKey = publicKeyOf(value.secretKey);
   if (value.publicKey !== undefined && value.publicKey !== publicKey) throw new Error(`${path}: publicKey does not match secretKey`);
   return { sealed: false, key: { publicKey, secretKey: value.secretKey } };
