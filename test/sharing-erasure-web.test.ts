@@ -106,6 +106,7 @@ browserSuite('/sharing: a citizen asks for erasure, the holder purges, the page 
     const row = page.locator(`#erasures-table tr[data-erasure="${req.request.erasure.id}"]`);
     await row.and(page.locator('[data-status="purged"]')).waitFor();
     assert.match(await row.innerText(), new RegExp(`purged[\\s\\S]*${org} \\(block \\d+\\)`));
+    assert.equal(await row.locator('[data-purged-by]').getAttribute('data-purged-by'), org, 'the page names the holder that confirmed the purge');
     const rec = (await t.app.inject({ method: 'GET', url: `/v1/sharing/records/${recordId}` })).json() as { record: { status: string; purged: Record<string, number> } };
     assert.equal(rec.record.status, 'purged');
     assert.deepEqual(Object.keys(rec.record.purged), [org]);
@@ -127,6 +128,10 @@ browserSuite('/sharing: a citizen asks for erasure, the holder purges, the page 
     await page.click('#erasure-ask');
     await page.locator('#erasure-confirm').waitFor();
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.setViewportSize(PHONE);
+    await page.locator('#erasures-title').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-phone.png') });
+    await page.setViewportSize(DESKTOP);
     await page.click('#erasure-cancel');
     assert.deepEqual(problems, []);
   });

@@ -181,7 +181,6 @@ export function Erasures(props: { erasures: ErasureStatusViewT[] }): JSX.Element
               <th scope="col">Asked</th>
               <th scope="col">Data</th>
               <th scope="col">Status</th>
-              <th scope="col">Purged by</th>
             </tr>
           </thead>
           <tbody>
@@ -210,8 +209,15 @@ export function Erasures(props: { erasures: ErasureStatusViewT[] }): JSX.Element
                           ? `${records(e.recordsTotal)} being destroyed`
                           : `${records(e.recordsTotal)} destroyed everywhere`}
                     </span>
+                    {by.holders.length > 0 ? (
+                      <>
+                        <br />
+                        <span data-purged-by={by.holders.join(',')}>
+                          purged by {by.holders.join(', ')} (block {by.height})
+                        </span>
+                      </>
+                    ) : null}
                   </td>
-                  <td>{by.holders.length > 0 ? `${by.holders.join(', ')} (block ${by.height})` : <span class="muted">no one yet</span>}</td>
                 </tr>
               );
             })}
