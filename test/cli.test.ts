@@ -295,6 +295,10 @@ test('every command refuses bad input with a clear error and a non-zero exit', a
     [['genesis', '--validator', `A:${generateKeyPair().publicKey}`, '--admin', `A:${'01' + '00'.repeat(31)}`], 2, /small order/],
     // Irreversible: a revocation is final, so it asks for --yes before anything is read or sent.
     [['credential', 'status', 'revoke', 'ab'.repeat(32), '--api', unreachable], 2, /final.*--yes/],
+    // Erasure is final too: erase, purge and request-erasure refuse before the key or secret file is read (neither exists) or anything sent.
+    [['sharing', 'erase', 'ab'.repeat(32), '--reason', 'error', '--key', join(work, 'nope.json'), '--api', unreachable], 2, /^polity sharing: erasure is final.*--yes/m],
+    [['sharing', 'purge', 'ab'.repeat(32), '--key', join(work, 'nope.json'), '--api', unreachable], 2, /^polity sharing: a purge is final.*--yes/m],
+    [['sharing', 'request-erasure', '--secret', join(work, 'nope.secret'), '--holder', 'registry', '--dataset', 'residents', '--api', unreachable], 2, /^polity sharing: an erasure request is final.*--yes/m],
     [['verify', f], 2, /expected 2/],
     [['verify', f, notJson, '--data', work], 5, /not JSON/],
     [['verify', f, join(work, 'missing.json')], 2, /cannot read the receipt/],

@@ -201,7 +201,7 @@ test("the subject asks for erasure on the chain with `polity sharing request-era
   const res = await signedFetch(`${api}/v1/sharing/store/records`, { method: 'POST', body: JSON.stringify({ dataset: 'residents', subject, fields: { name: 'CANARY-Erase Me' }, retentionUntil: Date.now() + 86_400_000 }) }, { keyId: keys.steward.publicKey, secretKey: keys.steward.secretKey });
   const stored = (await res.json()) as { recordId: string };
   assert.equal(res.status, 201, JSON.stringify(stored));
-  const asked = await cli(undefined, ['sharing', 'request-erasure', '--secret', secretFile, '--holder', registry, '--dataset', 'residents', '--json']);
+  const asked = await cli(undefined, ['sharing', 'request-erasure', '--secret', secretFile, '--holder', registry, '--dataset', 'residents', '--yes', '--json']);
   assert.equal(asked.code, 0, asked.err);
   let status = '';
   for (let i = 0; i < 600 && status !== 'purged'; i++) {
@@ -211,4 +211,13 @@ test("the subject asks for erasure on the chain with `polity sharing request-era
   assert.equal(status, 'purged', "the registry's node ordered the erasure and confirmed the purge");
   const file = join(t.dir, 'sharing', 'records', `${stored.recordId}.env`);
   assert.equal(await readFile(file).then(() => 'present', () => 'gone'), 'gone');
+  // The subject follows the request on the chain (what /sharing shows): the record erased for it, purged by the registry.
+  const mine = await get<{ erasures: { request: { erasure: { id: string; holder: string }; records: string[] }; records: { recordId: string; status: string; purged?: Record<string, number> }[]; recordsTotal: number }[]; truncated: boolean }>(`/v1/sharing/subjects/${subject}/erasures`);
+  assert.equal(mine.truncated, false);
+  assert.equal(mine.erasures.length, 1);
+  const [e] = mine.erasures;
+  assert.equal(e!.request.erasure.holder, registry);
+  assert.deepEqual(e!.request.records, [stored.recordId]);
+  assert.deepEqual({ recordsTotal: e!.recordsTotal, recordId: e!.records[0]!.recordId, status: e!.records[0]!.status, purgedBy: Object.keys(e!.records[0]!.purged ?? {}) }, { recordsTotal: 1, recordId: stored.recordId, status: 'purged', purgedBy: [registry] });
+  assert.deepEqual((await get<{ erasures: unknown[] }>(`/v1/sharing/subjects/${didKeyFromPublicKey(generateKeyPair().publicKey)}/erasures`)).erasures, [], 'another pseudonym has none');
 });

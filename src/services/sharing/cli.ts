@@ -16,9 +16,13 @@
  *   polity sharing release|decline REQUEST [--reason R]   the holder
  *   polity sharing queue ORG [--offset N] [--limit N]      requests to an organisation
  *   polity sharing consents|access (--subject DID | --secret FILE)   a subject's consents, or who read its data
- *   polity sharing erase RECORD --reason R | purge RECORD
- *   polity sharing request-erasure [RECORD] --secret FILE --holder ORG --dataset D
+ *   polity sharing erase RECORD --reason R --yes | purge RECORD --yes
+ *   polity sharing request-erasure [RECORD] --secret FILE --holder ORG --dataset D --yes
  *                                                          the subject asks for erasure on the chain (signed with the pseudonym)
+ *
+ * Erasure cannot be undone (the record, its keys and its salt are destroyed
+ * on every node that holds it), so `erase`, `purge` and `request-erasure`
+ * refuse without --yes (exit 2) before reading any file or sending anything.
  *   polity sharing receipt ENTRY [--out FILE]              an access entry's state receipt
  *   polity sharing verify-receipt FILE --genesis G [--entry ID]   check one offline
  *
@@ -99,6 +103,11 @@ async function loadSecret(values: Record<string, unknown>): Promise<Uint8Array> 
   const text = (await readBounded(values.secret, '--secret')).toString('utf8').trim();
   if (!isHex(text, SUBJECT_SECRET_BYTES)) throw new UsageError(`--secret: expected a file holding ${SUBJECT_SECRET_BYTES} bytes as hex`);
   return fromHex(text, SUBJECT_SECRET_BYTES);
+}
+
+/** Irreversible actions go ahead only with --yes: checked before any file is read or anything sent. */
+function requireYes(values: Record<string, unknown>, what: string): void {
+  if (values.yes !== true) throw new UsageError(`${what} is final: the record, its keys and its salt are destroyed on every node that holds it, and it cannot be undone; add --yes to go ahead`);
 }
 
 async function send(client: Client, io: Io, key: KeyPair, action: string, args: Record<string, unknown>, json: boolean, done: string): Promise<number> {
@@ -293,10 +302,12 @@ export async function runSharing(values: Record<string, unknown>, positionals: s
     case 'access':
       return listSubject(client, values, io, 'access');
     case 'erase': {
+      requireYes(values, 'erasure');
       if (!(ERASE_REASONS as readonly unknown[]).includes(values.reason)) throw new UsageError(`--reason: one of ${ERASE_REASONS.join(', ')}`);
       return send(client, io, await loadUserKey(values), 'erase', { recordId: idArg('record id', a), reason: values.reason }, json, `erasure of record ${a} ordered`);
     }
     case 'request-erasure': {
+      requireYes(values, 'an erasure request');
       const secret = await loadSecret(values);
       const { chainId } = await client.genesis();
       const holder = orgArg('--holder', values.holder);
@@ -306,6 +317,7 @@ export async function runSharing(values: Record<string, unknown>, positionals: s
       return send(client, io, values.key ? await loadUserKey(values) : keys, 'requestErasure', { erasure: erasure as never, signature: signErasure(erasure, keys.secretKey) }, json, `erasure request ${erasure.id} recorded; ${holder}'s node carries it out`);
     }
     case 'purge':
+      requireYes(values, 'a purge');
       return send(client, io, await loadUserKey(values), 'purge', { recordId: idArg('record id', a) }, json, `purge of record ${a} confirmed`);
     case 'receipt': {
       const receipt = await client.request<unknown>('GET', `/v1/sharing/access/${idArg('entry id', a)}/receipt`);
@@ -335,8 +347,8 @@ export const sharingCommands: Record<string, Command> = {
       '       polity sharing request --holder ORG --dataset D --fields A,B --subject DID --purpose TEXT (--consent ID | --legal-basis TEXT) [--key FILE]',
       '       polity sharing release REQUEST | decline REQUEST --reason R | queue ORG [--offset N] [--limit N]',
       '       polity sharing consents|access (--subject DID | --secret FILE)',
-      '       polity sharing erase RECORD --reason R | purge RECORD',
-      '       polity sharing request-erasure [RECORD] --secret FILE --holder ORG --dataset D',
+      '       polity sharing erase RECORD --reason R --yes | purge RECORD --yes',
+      '       polity sharing request-erasure [RECORD] --secret FILE --holder ORG --dataset D --yes',
       '       polity sharing receipt ENTRY [--out FILE] | verify-receipt FILE --genesis G [--entry ID]',
     ].join('\n'),
     options: {
@@ -364,7 +376,9 @@ export const sharingCommands: Record<string, Command> = {
       limit: { type: 'string' },
       genesis: { type: 'string' },
       entry: { type: 'string' },
+      yes: { type: 'boolean', default: false },
     },
+    optionHelp: { yes: 'erase, purge and request-erasure are final (the record, its keys and salt destroyed on every holder) and refuse without it' },
     positionals: { min: 1, max: 3 },
     run: (values, positionals, io) => runSharing(values, positionals, io),
   },

@@ -10,6 +10,11 @@
  * signed here with WebCrypto Ed25519 by the pseudonym's key and sent in a
  * transaction signed by the same key. The key stays in this browser tab.
  *
+ * With the key loaded, the citizen may also ask for erasure (erasure-panel.tsx):
+ * the same signed request as `polity sharing request-erasure`, sent only
+ * after a confirmation, then followed on the chain — requested, erasing,
+ * purged by each holder — while it is not purged everywhere.
+ *
  * The query string (?subject=did:key:…) makes a view a link; the node that
  * serves the page learns which pseudonym was asked for (spec §2).
  */
@@ -23,20 +28,25 @@ import { invalidOutcome, OutcomeRegion, useWriter, type Outcome } from '../../..
 import { Badge, Hash, Notice, Panel, PrivacyNote } from '../../../web/components/ui.js';
 import { toHex } from '../../crypto/bytes.js';
 import { didKeyFromPublicKey } from '../../crypto/multikey.js';
-import { consentMessage, revokeMessage, FIELD_NAME_PATTERN, SUBJECT_PATTERN, type Consent } from './consent-format.js';
+import { consentMessage, erasureMessage, revokeMessage, FIELD_NAME_PATTERN, SUBJECT_PATTERN, type Consent, type ErasureDoc } from './consent-format.js';
 import { SHARING_ERRORS } from './errors.js';
-import type { AccessAnswerT, ConsentsAnswerT, ConsentViewT, DirectoryViewT, EntryViewT } from './schemas.js';
+import { ErasureForm, Erasures, erasureStage } from './erasure-panel.js';
+import type { AccessAnswerT, ConsentsAnswerT, ConsentViewT, DirectoryViewT, EntryViewT, ErasuresAnswerT, ErasureStatusViewT } from './schemas.js';
 
 const SUBJECT_RE = new RegExp(SUBJECT_PATTERN);
 const FIELD_RE = new RegExp(FIELD_NAME_PATTERN);
 const ORG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const LABELS: Record<string, string> = { 'grant-dataset': 'Dataset', 'grant-fields': 'Fields', 'grant-recipient': 'Recipient organisation', 'grant-purpose': 'Purpose', 'grant-days': 'Valid for (days)' };
 const STATE_TONE = { effective: 'ok', pending: 'info', revoked: 'muted', expired: 'muted' } as const;
+/** While an erasure request is not purged everywhere, its status is read again this often, at most this many times. */
+const ERASURE_POLL_MS = 2_000;
+const ERASURE_POLLS_MAX = 300;
 
 interface View {
   consents: ConsentViewT[];
   entries: EntryViewT[];
   total: number;
+  erasures: ErasureStatusViewT[];
 }
 
 async function sign(privateKey: CryptoKey, message: Uint8Array): Promise<string> {
@@ -56,6 +66,7 @@ function SharingPage(): JSX.Element {
   const [view, setView] = useState<View | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [polls, setPolls] = useState(0);
   const keys = useSigningKeys();
   const writer = useWriter(SHARING_ERRORS);
   const key = keys.state.key;
@@ -68,10 +79,23 @@ function SharingPage(): JSX.Element {
       return setProblem('A pseudonym is a did:key:z6Mk… (or did:polity:…) — the one `polity sharing pseudonym` prints.');
     }
     setSubject(s);
-    const [c, a] = await Promise.all([fetchAnswer<ConsentsAnswerT>(`/v1/sharing/subjects/${s}/consents`), fetchAnswer<AccessAnswerT>(`/v1/sharing/subjects/${s}/access?limit=100`)]);
-    if (c.status !== 200 || a.status !== 200 || !c.body || !a.body) return setProblem('The node could not read this log. Try again in a moment.');
-    setView({ consents: c.body.consents, entries: a.body.entries, total: a.body.total });
+    const [c, a, e] = await Promise.all([fetchAnswer<ConsentsAnswerT>(`/v1/sharing/subjects/${s}/consents`), fetchAnswer<AccessAnswerT>(`/v1/sharing/subjects/${s}/access?limit=100`), fetchAnswer<ErasuresAnswerT>(`/v1/sharing/subjects/${s}/erasures`)]);
+    if (c.status !== 200 || a.status !== 200 || e.status !== 200 || !c.body || !a.body || !e.body) return setProblem('The node could not read this log. Try again in a moment.');
+    setView({ consents: c.body.consents, entries: a.body.entries, total: a.body.total, erasures: e.body.erasures });
   };
+
+  // An erasure request moves on without the citizen: requested, then erasing, then purged by each holder.
+  const pending = view?.erasures.some((x) => erasureStage(x) !== 'purged') ?? false;
+  useEffect(() => {
+    if (!pending || !subject || polls >= ERASURE_POLLS_MAX) return;
+    const timer = setTimeout(() => {
+      void fetchAnswer<ErasuresAnswerT>(`/v1/sharing/subjects/${subject}/erasures`).then((e) => {
+        if (e.status === 200 && e.body) setView((v) => (v ? { ...v, erasures: e.body!.erasures } : v));
+        setPolls((n) => n + 1);
+      });
+    }, ERASURE_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [pending, subject, polls]);
 
   useEffect(() => {
     if (typed) void load(typed.trim());
@@ -96,6 +120,17 @@ function SharingPage(): JSX.Element {
     const done = await writer.send(setOutcome, key, 'sharing', 'revokeConsent', { id, signature });
     if (done) {
       setOutcome({ kind: 'done', tone: 'ok', title: 'Consent revoked', details: ['From the next block on, no organisation can read your data on it.'] });
+      if (subject) void load(subject);
+    }
+  };
+
+  const askErasure = async (erasure: ErasureDoc, title: string): Promise<void> => {
+    if (!key) return;
+    const signature = await sign(key.privateKey, erasureMessage(erasure));
+    const done = await writer.send(setOutcome, key, 'sharing', 'requestErasure', { erasure: erasure as never, signature });
+    if (done) {
+      setOutcome({ kind: 'done', tone: 'ok', title: 'Erasure requested', details: [`Recorded on the chain at block ${done.height}. The nodes that hold your data in ${title} now destroy it; "Your erasure requests" below shows each purge as it is confirmed.`] });
+      setPolls(0);
       if (subject) void load(subject);
     }
   };
@@ -147,6 +182,17 @@ function SharingPage(): JSX.Element {
       }} busy={writer.busy} setOutcome={setOutcome} /> : null}
       {view && subject ? <Consents consents={view.consents} canRevoke={keySubject === subject} onRevoke={revoke} busy={writer.busy} /> : null}
       {view && subject ? <Access entries={view.entries} total={view.total} /> : null}
+      {view && subject && view.erasures.length > 0 ? <Erasures erasures={view.erasures} /> : null}
+      {key && keySubject && view && keySubject === subject ? (
+        <ErasureForm
+          keySubject={keySubject}
+          preferred={view.consents.map((c) => `${c.consent.holder}/${c.consent.dataset}`)}
+          busy={writer.busy}
+          setOutcome={setOutcome}
+          chainId={chainIdOf}
+          onAsk={askErasure}
+        />
+      ) : null}
     </>
   );
 }

@@ -9,7 +9,10 @@ import {
   accessKey,
   datasetsOfKey,
   datasetVersionKey,
+  erasuresOf,
   getAccessEntry,
+  getErasureRequest,
+  getRecord,
   getConsent,
   getDataset,
   getRequest,
@@ -23,6 +26,8 @@ import {
   type ConsentRecord,
   type Dataset,
   type DatasetVersion,
+  type ErasureRequest,
+  type RecordCommitment,
   type Get,
   type SharingRequest,
 } from './module.js';
@@ -33,6 +38,8 @@ export { basisProblem, consentProblem, getAccessEntry, getConsent, getDataset, g
 export const LIST_LIMIT_MAX = 100;
 /** The most datasets the directory answers at once (all organisations). */
 export const DIRECTORY_MAX = 1_000;
+/** The most erasure requests, and records per request, one answer about a subject shows. */
+export const ERASURES_SHOWN_MAX = 100;
 
 /** Items `offset`… of a paged index (count key, page keys), at most `limit`: a bounded number of pages read. */
 function readPaged(get: Get, countKey: string, pageKey: (p: number) => string, offset: number, limit: number): { total: number; ids: string[] } {
@@ -104,4 +111,35 @@ export function consentState(rec: ConsentRecord, height: number, time: number): 
   if (rec.revokedAt !== undefined && height > rec.revokedAt) return 'revoked';
   if (time >= rec.consent.until) return 'expired';
   return height > rec.grantedAt ? 'effective' : 'pending';
+}
+
+/** An erasure request as the subject's page shows it: each record the holder erased for it, with every holder's purge. */
+export interface ErasureStatus {
+  request: ErasureRequest;
+  records: Pick<RecordCommitment, 'recordId' | 'holders' | 'status' | 'purged'>[];
+  recordsTotal: number;
+}
+
+/**
+ * A subject pseudonym's erasure requests, in every dataset of the directory
+ * (a pseudonym is pairwise, so in practice one), oldest first: at most
+ * ERASURES_SHOWN_MAX requests and as many records each. Reads at most
+ * DIRECTORY_MAX index keys plus what it shows.
+ */
+export function erasuresOfSubject(get: Get, subject: string): { erasures: ErasureStatus[]; truncated: boolean } {
+  const out: ErasureStatus[] = [];
+  for (const ds of directory(get).datasets) {
+    for (const id of erasuresOf(get, ds.org, ds.name, subject)) {
+      if (out.length >= ERASURES_SHOWN_MAX) return { erasures: out, truncated: true };
+      const request = getErasureRequest(get, id);
+      if (!request) throw new Error(`invariant broken: erasure ${id} is listed and not recorded`);
+      const records = request.records.slice(0, ERASURES_SHOWN_MAX).map((r) => {
+        const rec = getRecord(get, r);
+        if (!rec) throw new Error(`invariant broken: erasure ${id} names record ${r}, which has no commitment`);
+        return { recordId: rec.recordId, holders: rec.holders, status: rec.status, ...(rec.purged ? { purged: rec.purged } : {}) };
+      });
+      out.push({ request, records, recordsTotal: request.records.length });
+    }
+  }
+  return { erasures: out, truncated: false };
 }

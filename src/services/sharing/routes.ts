@@ -5,6 +5,7 @@
  *   GET /v1/sharing/datasets/{org}                   one organisation's datasets
  *   GET /v1/sharing/datasets/{org}/{name}            a dataset and its change log (provenance)
  *   GET /v1/sharing/records/{id}                     a record's commitment, holders, retention, erasure
+ *   GET /v1/sharing/subjects/{subject}/erasures      a subject's erasure requests and each holder's purge
  *   GET /v1/sharing/consents/{id}                    a consent and its state
  *   GET /v1/sharing/requests/{id}                    a request and its decision
  *   GET /v1/sharing/queue/{org}                      the requests to an organisation, paged
@@ -26,8 +27,8 @@ import { errorResponses } from '../../schemas/common.js';
 import type { ServiceRoutes } from '../../api/route.js';
 import { StateReceiptView } from '../credentials/schemas.js';
 import { getAccessEntry, getConsent, getDataset, getRecord, getRequest } from './module.js';
-import { accessOf, consentsOf, consentState, datasetHistory, datasetsOf, directory, receiptKeys, requestsTo } from './queries.js';
-import { AccessAnswer, ConsentAnswer, ConsentsAnswer, DatasetAnswer, DatasetParams, DirectoryView, EntryAnswer, IdParams, OrgParams, PageQuery, QueueAnswer, RecordView, RequestAnswer, SubjectParams } from './schemas.js';
+import { accessOf, consentsOf, consentState, datasetHistory, datasetsOf, directory, erasuresOfSubject, receiptKeys, requestsTo } from './queries.js';
+import { AccessAnswer, ConsentAnswer, ConsentsAnswer, DatasetAnswer, DatasetParams, DirectoryView, EntryAnswer, ErasuresAnswer, IdParams, OrgParams, PageQuery, QueueAnswer, RecordView, RequestAnswer, SubjectParams } from './schemas.js';
 
 const TAG = 'sharing';
 
@@ -99,6 +100,12 @@ export const sharingRoutes: ServiceRoutes = (app, { node, get }) => {
     const { subject } = request.params;
     const { offset = 0, limit = 20 } = request.query;
     return { height, subject, offset, ...accessOf(get, subject, offset, limit) };
+  });
+
+  app.get('/v1/sharing/subjects/:subject/erasures', { schema: { operationId: 'getSubjectErasures', tags: [TAG], summary: "A subject pseudonym's erasure requests (at most 100), oldest first: when each was recorded, the records its holder erased for it (at most 100 shown) and each holder's purge confirmation.", params: SubjectParams, response: { 200: ErasuresAnswer, ...errorResponses() } } }, async (request) => {
+    const height = node.height;
+    const { subject } = request.params;
+    return { height, subject, ...erasuresOfSubject(get, subject) };
   });
 
   app.get('/v1/sharing/access/:id', { schema: { operationId: 'getSharingAccess', tags: [TAG], summary: 'One access-log entry.', params: IdParams, response: { 200: EntryAnswer, ...errorResponses(404) } } }, async (request) => {

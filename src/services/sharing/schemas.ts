@@ -80,6 +80,40 @@ export const RecordView = Type.Object({
   }),
 });
 
+const ErasureDocView = Type.Object({
+  type: Type.Literal('polity-sharing-erasure'),
+  v: Type.Literal(1),
+  chainId: Type.String(),
+  id: Type.String(),
+  subject: Type.String(),
+  holder: Type.String(),
+  dataset: Type.String(),
+  recordId: Type.Optional(Type.String()),
+});
+export const ErasureStatusView = Type.Object({
+  request: Type.Object({
+    erasure: ErasureDocView,
+    signature: Type.String(),
+    height: Type.Integer({ description: 'the block that recorded the request' }),
+    time: Type.Integer(),
+    txId: Type.String(),
+    records: Type.Array(Type.String(), { description: 'the records the holder ordered erased for it' }),
+  }),
+  records: Type.Array(
+    Type.Object({
+      recordId: Type.String(),
+      holders: Type.Array(Type.String()),
+      status: lit(['held', 'erasing', 'purged'] as const),
+      purged: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'holder → height of its purge confirmation' })),
+    }),
+    { description: 'the first 100 of those records, each with its purge by every holder' },
+  ),
+  recordsTotal: Type.Integer(),
+});
+export type ErasureStatusViewT = Static<typeof ErasureStatusView>;
+export const ErasuresAnswer = Type.Object({ height: Height, subject: Type.String(), erasures: Type.Array(ErasureStatusView), truncated: Type.Boolean() });
+export type ErasuresAnswerT = Static<typeof ErasuresAnswer>;
+
 const ConsentDoc = Type.Object({
   type: Type.Literal('polity-sharing-consent'),
   v: Type.Literal(1),
