@@ -25,6 +25,11 @@ export interface ChainParams {
   blockBytesMax: number;
   /** Most hashes one notary aggregation batch may anchor. */
   notaryBatchHashesMax: number;
+  /**
+   * The transition rules the chain starts under (ledger/rules-version.ts); absent = 1, release
+   * 0.1.0's rules. Optional so that genesis files written before keep their hash.
+   */
+  rulesVersion?: number;
 }
 
 /** A member organisation as genesis lists it (spec/identity.md §2). */

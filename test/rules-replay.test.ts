@@ -1,0 +1,69 @@
+/**
+ * Old blocks stay replayable (spec/operations.md, "Rules versions"): a node
+ * that syncs a chain from genesis re-executes every block and must reproduce
+ * each header's resultsRoot and stateRoot. test/fixtures/release-0.1.0-gov is
+ * a chain made by release 0.1.0 (commit 44c84b7) whose blocks hold what this
+ * release does differently: a governance proposal with a voting period in
+ * blocks, `setParameter votingBlocks`, a validator set proposed on a
+ * one-validator chain (refused then), an organisation operation pending for
+ * OP_LIFETIME blocks. Its genesis names no rules version (= 1), so this
+ * release must replay it with release 0.1.0's rules, through the chain
+ * core's validateBlock as a syncing node does.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verifyBytes } from '../src/crypto/ed25519.js';
+import { parseGenesis } from '../src/ledger/genesis.js';
+import { decodeTx, txSignMessage, type DecodedTx } from '../src/ledger/transaction.js';
+import { buildBlock, validateBlock, type BlockBody } from '../src/runtime/chain-core.js';
+import { createModuleRegistry } from '../src/runtime/registry.js';
+import { createChainState } from '../src/node/chain-state.js';
+import { createLogger } from '../src/node/log.js';
+import { createChainStore } from '../src/storage/chain-store.js';
+import { createMemoryStore } from '../src/storage/memory-store.js';
+import { SERVICES } from '../src/services/index.js';
+import { tempDir } from './helpers.js';
+
+const FIXTURE = fileURLToPath(new URL('../../test/fixtures/release-0.1.0-gov/node-data', import.meta.url));
+
+test("release 0.1.0's chain with gov, org and validators transactions replays from genesis with identical results and state roots", { timeout: 60_000 }, async () => {
+  const root = await tempDir('polity-rules-replay-');
+  await cp(FIXTURE, root, { recursive: true });
+  const genesis = parseGenesis(JSON.parse(await readFile(join(root, 'genesis.json'), 'utf8')));
+  assert.equal(genesis.params.rulesVersion, undefined, 'the fixture is a release 0.1.0 genesis (no rules version)');
+  const registry = createModuleRegistry(SERVICES.map((s) => s.module));
+  const silent = createLogger('silent');
+  const old = await createChainState({ store: createChainStore(join(root, 'chain')), genesis, registry, log: silent });
+  const fresh = await createChainState({ store: createMemoryStore(), genesis, registry, log: silent });
+  try {
+    assert.ok(old.height >= 8, `the fixture holds ${old.height} blocks`);
+    const verified = (d: DecodedTx): boolean => verifyBytes(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig);
+    const codes: string[] = [];
+    for (let h = 1; h <= old.height; h++) {
+      const block = (await old.getBlock(h))!;
+      const body: BlockBody = { header: block.header, txs: block.txs, ...(block.lastCommit ? { lastCommit: block.lastCommit } : {}) };
+      const verdict = validateBlock(fresh.context, fresh.head(), body, verified, verifyBytes);
+      const results = (await old.getResults(h))!;
+      if (!verdict.ok) {
+        // What this release makes of the block, beside what release 0.1.0 recorded.
+        const txs = block.txs.map((t) => decodeTx(t));
+        const mine = buildBlock(fresh.context, fresh.head(), { txs, time: block.header.time, proposer: block.header.proposer, ...(block.lastCommit ? { lastCommit: block.lastCommit } : {}) });
+        console.log(`block ${h}: ${verdict.reason}`);
+        console.log(`  release 0.1.0: ${JSON.stringify(results.map((r) => [r.code, r.message ?? '']))}`);
+        console.log(`  this release:  ${JSON.stringify(mine.exec.results.map((r) => [r.code, r.message ?? '']))}`);
+      }
+      assert.ok(verdict.ok, `block ${h} does not replay: ${verdict.ok ? '' : verdict.reason}`);
+      assert.deepEqual(verdict.built.exec.results, results, `block ${h}: results`);
+      codes.push(...results.map((r) => r.code));
+      await fresh.commit(verdict.built, block.certificate, []);
+    }
+    assert.equal(fresh.stateRoot(), old.stateRoot());
+    console.log(`replayed ${old.height} blocks of release 0.1.0; results ${codes.join(' ')}; state root ${fresh.stateRoot().slice(0, 16)}…`);
+  } finally {
+    await fresh.close();
+    await old.close();
+  }
+});
