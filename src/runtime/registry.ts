@@ -13,6 +13,8 @@ export interface RegisteredAction {
   name: string;
   definition: ActionDefinition;
   check: TypeCheck<TSchema>;
+  /** The argument check under a rules version: `check`, or the one of `argsByRules` for that version. */
+  checkAt(rulesVersion: number): TypeCheck<TSchema>;
   /** May this action write `key` (its module's keys, and those of the modules it writes through)? */
   mayWrite(key: string): boolean;
 }
@@ -43,7 +45,9 @@ export function createModuleRegistry(modules: readonly ModuleDefinition[]): Modu
     }
     const mayWrite = (key: string): boolean => keyOwnedBy(owned, key);
     for (const [name, definition] of Object.entries(m.actions)) {
-      table.set(`${m.name}.${name}`, { module: m.name, name, definition, check: TypeCompiler.Compile(definition.args), mayWrite });
+      const check = TypeCompiler.Compile(definition.args);
+      const byRules = new Map(Object.entries(definition.argsByRules ?? {}).map(([v, schema]) => [Number(v), TypeCompiler.Compile(schema)]));
+      table.set(`${m.name}.${name}`, { module: m.name, name, definition, check, checkAt: (v) => byRules.get(v) ?? check, mayWrite });
     }
   }
   return {
