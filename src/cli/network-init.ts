@@ -24,6 +24,7 @@ import { join, relative, resolve } from 'node:path';
 import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js';
 import { isHex } from '../crypto/bytes.js';
 import { DEFAULT_PARAMS, genesisHash, parseGenesis, type Genesis, type Validator } from '../ledger/genesis.js';
+import { RULES_VERSION_CURRENT } from '../ledger/rules-version.js';
 import { CHAIN_ID_RE } from '../ledger/transaction.js';
 import { genesisState, slugOf } from '../runtime/membership.js';
 import { parsePublicOrigin } from '../api/origin.js';
@@ -362,7 +363,7 @@ export function planNetwork(options: NetworkOptions, generateKey: () => KeyPair 
     chainId: options.chainId,
     genesisTime: options.genesisTime,
     validators: drafts.map((d) => ({ name: d.name, pubKey: d.nodeKey.publicKey, power: 1 })),
-    params: { ...DEFAULT_PARAMS },
+    params: { ...DEFAULT_PARAMS, rulesVersion: RULES_VERSION_CURRENT },
     organisations: drafts.map((d) => ({ id: d.slug, name: d.name, admins: [d.adminKey.publicKey], threshold: 1, nodes: [d.nodeKey.publicKey] })),
   };
   parseGenesis(genesis);
@@ -604,7 +605,7 @@ export async function runGenesis(values: Record<string, unknown>, _positionals: 
     chainId,
     genesisTime: Date.now(),
     validators,
-    params: { ...DEFAULT_PARAMS },
+    params: { ...DEFAULT_PARAMS, rulesVersion: RULES_VERSION_CURRENT },
     ...(admins.size > 0
       ? { organisations: validators.map((v, i) => ({ id: slugOf(v.name) || `org-${i + 1}`, name: v.name, admins: admins.get(v.name)!, threshold: 1, nodes: [v.pubKey] })) }
       : {}),

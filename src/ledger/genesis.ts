@@ -9,6 +9,7 @@ import { canonicalHash } from '../crypto/canonical-json.js';
 import { isHex, toHex } from '../crypto/bytes.js';
 import { CHAIN_ID_RE } from './transaction.js';
 import { PolityError } from './errors.js';
+import { isKnownRulesVersion, RULES_VERSION_CURRENT, RULES_VERSION_FIRST } from './rules-version.js';
 
 export interface Validator {
   /** Display name of the operating organisation. */
@@ -111,6 +112,7 @@ export function parseGenesis(value: unknown): Genesis {
   for (const key of Object.keys(DEFAULT_PARAMS) as (keyof ChainParams)[]) {
     if (!Number.isSafeInteger(p[key]) || (p[key] as number) < 1) bad(`params.${key}: expected a positive integer`);
   }
+  if (p.rulesVersion !== undefined && !isKnownRulesVersion(p.rulesVersion)) bad(`params.rulesVersion: expected ${RULES_VERSION_FIRST} to ${RULES_VERSION_CURRENT} (a newer version needs a newer release)`);
   if (g.organisations !== undefined && (!Array.isArray(g.organisations) || g.organisations.some((o) => typeof o !== 'object' || o === null))) {
     bad('organisations: expected a list of objects');
   }
