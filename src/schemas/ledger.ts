@@ -91,7 +91,12 @@ export const Genesis = Type.Object(
     chainId: ChainId,
     genesisTime: TimeMs,
     validators: Type.Array(Validator),
-    params: Type.Object({ blockTxsMax: Int(), blockBytesMax: Int(), notaryBatchHashesMax: Int() }),
+    params: Type.Object({
+      blockTxsMax: Int(),
+      blockBytesMax: Int(),
+      notaryBatchHashesMax: Int(),
+      rulesVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'the transition rules the chain starts under; absent: 1, release 0.1.0’s (spec/operations.md §"Rules versions")' })),
+    }),
     organisations: Type.Optional(
       Type.Array(
         Type.Object({
