@@ -15,8 +15,8 @@ import assert from 'node:assert/strict';
 import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { verifyBytes } from '../src/crypto/ed25519.js';
-import { parseGenesis } from '../src/ledger/genesis.js';
+import { generateKeyPair, verifyBytes } from '../src/crypto/ed25519.js';
+import { DEFAULT_PARAMS, parseGenesis } from '../src/ledger/genesis.js';
 import { decodeTx, txSignMessage, type DecodedTx } from '../src/ledger/transaction.js';
 import { buildBlock, validateBlock, type BlockBody } from '../src/runtime/chain-core.js';
 import { createModuleRegistry } from '../src/runtime/registry.js';
@@ -26,6 +26,8 @@ import { createChainStore } from '../src/storage/chain-store.js';
 import { createMemoryStore } from '../src/storage/memory-store.js';
 import { SERVICES } from '../src/services/index.js';
 import { tempDir } from './helpers.js';
+import { builtinModules } from '../src/services/index.js';
+import { createTestChain, testGenesis, testOrg } from '../src/services/test-chain.js';
 
 const FIXTURE = fileURLToPath(new URL('../../test/fixtures/release-0.1.0-gov/node-data', import.meta.url));
 
@@ -66,4 +68,18 @@ test("release 0.1.0's chain with gov, org and validators transactions replays fr
     await fresh.close();
     await old.close();
   }
+});
+
+test('sharing under rules version 1: requestErasure is an unknown action and erase takes no erasure, as in release 0.1.0; version 2 has both', () => {
+  const a = testOrg('a');
+  const v1 = createTestChain(testGenesis([a], { params: { ...DEFAULT_PARAMS } }), builtinModules);
+  const v2 = createTestChain(testGenesis([a]), builtinModules);
+  const citizen = generateKeyPair();
+  const erase = { recordId: 'ab'.repeat(32), reason: 'subject-request', erasure: 'cd'.repeat(32) };
+  const r1 = v1.run(citizen, 'sharing', 'requestErasure', {});
+  assert.deepEqual([r1.code, r1.message], ['TX_UNKNOWN_ACTION', 'no action sharing.requestErasure']);
+  const e1 = v1.run(a.admins[0]!, 'sharing', 'erase', erase);
+  assert.deepEqual([e1.code, e1.message], ['TX_ARGS_INVALID', 'sharing.erase arguments: /erasure: Unexpected property']);
+  assert.equal(v2.run(citizen, 'sharing', 'requestErasure', {}).code, 'TX_ARGS_INVALID', 'known, its arguments checked');
+  assert.notEqual(v2.run(a.admins[0]!, 'sharing', 'erase', erase).code, 'TX_ARGS_INVALID');
 });

@@ -79,12 +79,14 @@ function executeTx(registry: ModuleRegistry, blockOverlay: Overlay, block: Block
   }
   blockOverlay.set(accountKey(body.signer), { nonce: expected + 1 });
 
-  const action = registry.action(body.module, body.action);
+  const rulesVersion = block.rulesVersion ?? RULES_VERSION_CURRENT;
+  const found = registry.action(body.module, body.action);
+  // An action a later rules version added is unknown to a chain below it, as it was to the release before.
+  const action = found && found.sinceRules <= rulesVersion ? found : undefined;
   if (!action) {
     const code = registry.hasModule(body.module) ? 'TX_UNKNOWN_ACTION' : 'TX_UNKNOWN_MODULE';
     return failed(new PolityError(code, `no action ${body.module}.${body.action}`));
   }
-  const rulesVersion = block.rulesVersion ?? RULES_VERSION_CURRENT;
   const check = action.checkAt(rulesVersion);
   if (!check.Check(body.args)) {
     return failed(new PolityError('TX_ARGS_INVALID', `${body.module}.${body.action} arguments: ${firstSchemaError(check, body.args)}`));

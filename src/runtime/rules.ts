@@ -46,6 +46,21 @@ export const RULE_CHANGES = {
 
 export type RuleChange = keyof typeof RULE_CHANGES;
 
+/**
+ * Actions a rules version added (`module.action` -> version). Below it a chain refuses them as the
+ * release before did: `TX_UNKNOWN_ACTION`, "no action module.action".
+ * - sharing.requestErasure (2): a subject's signed erasure request.
+ */
+export const ACTIONS_ADDED: Readonly<Record<string, number>> = { 'sharing.requestErasure': 2 };
+
+/**
+ * Optional arguments a rules version added to an existing action (`module.action` -> argument ->
+ * version). Below it the action's schema is checked without them, so the argument is refused as
+ * the release before refused it (`TX_ARGS_INVALID`, "/name: Unexpected property").
+ * - sharing.erase {erasure} (2): the erasure request an erasure carries out.
+ */
+export const ARGS_ADDED: Readonly<Record<string, Readonly<Record<string, number>>>> = { 'sharing.erase': { erasure: 2 } };
+
 /** Does the behaviour `change` apply under rules version `version`? */
 export function rulesAllow(version: number, change: RuleChange): boolean {
   return version >= RULE_CHANGES[change];
