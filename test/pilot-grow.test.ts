@@ -163,9 +163,10 @@ test('a one-node pilot with receipts grows to four validators, and its old recei
       await writeNetworkFile(d.dir, { listen: { host: '127.0.0.1', port: d.p2pPort }, api: { host: '127.0.0.1', port: d.apiPort }, peers });
     }
     for (const d of depts) startNode(d);
-    await waitFor('all four to run Tendermint past the new set', async () => {
+    // The set change is work the chain waits for, so its first height is decided; after it an idle chain makes no block.
+    await waitFor('all four to run Tendermint at the new set', async () => {
       const all = await Promise.all(depts.map(statusOf));
-      return all.every((s) => s?.consensus === 'bft' && s.height >= since + 2);
+      return all.every((s) => s?.consensus === 'bft' && s.height >= since);
     }, 120_000);
 
     // 4. More documents, signed by the set of four.

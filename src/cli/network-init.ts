@@ -25,6 +25,7 @@ import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js';
 import { isHex } from '../crypto/bytes.js';
 import { ed25519PointProblem } from '../crypto/ed25519-point.js';
 import { DEFAULT_PARAMS, genesisHash, HEARTBEAT_MS_MAX, HEARTBEAT_MS_MIN, parseGenesis, type Genesis, type Validator } from '../ledger/genesis.js';
+import { RULES_VERSION_CURRENT } from '../ledger/rules-version.js';
 import { CHAIN_ID_RE } from '../ledger/transaction.js';
 import { genesisState, slugOf } from '../runtime/membership.js';
 import { parsePublicOrigin } from '../api/origin.js';
@@ -388,7 +389,7 @@ export function planNetwork(options: NetworkOptions, generateKey: () => KeyPair 
     genesisTime: options.genesisTime,
     validators: drafts.map((d) => ({ name: d.name, pubKey: d.nodeKey.publicKey, power: 1 })),
     // A one-validator chain runs solo consensus, which has no heartbeat.
-    params: { ...DEFAULT_PARAMS, ...(drafts.length > 1 && options.heartbeatMs > 0 ? { heartbeatMs: options.heartbeatMs } : {}) },
+    params: { ...DEFAULT_PARAMS, rulesVersion: RULES_VERSION_CURRENT, ...(drafts.length > 1 && options.heartbeatMs > 0 ? { heartbeatMs: options.heartbeatMs } : {}) },
     organisations: drafts.map((d) => ({ id: d.slug, name: d.name, admins: [d.adminKey.publicKey], threshold: 1, nodes: [d.nodeKey.publicKey] })),
   };
   parseGenesis(genesis);
@@ -634,7 +635,7 @@ export async function runGenesis(values: Record<string, unknown>, _positionals: 
     chainId,
     genesisTime: Date.now(),
     validators,
-    params: { ...DEFAULT_PARAMS },
+    params: { ...DEFAULT_PARAMS, rulesVersion: RULES_VERSION_CURRENT },
     ...(admins.size > 0
       ? { organisations: validators.map((v, i) => ({ id: slugOf(v.name) || `org-${i + 1}`, name: v.name, admins: admins.get(v.name)!, threshold: 1, nodes: [v.pubKey] })) }
       : {}),

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_PARAMS, genesisHash, parseGenesis, TOTAL_POWER_MAX, type Genesis } from './genesis.js';
 import { hasQuorum } from './block.js';
+import { genesisRulesVersion, RULES_VERSION_CURRENT } from './rules-version.js';
 
 const good = (): Genesis => ({
   v: 1,
@@ -40,4 +41,18 @@ test('quorum is strictly more than two thirds, exact up to the power bound', () 
   const twoThirds = Math.floor((2 * t) / 3);
   assert.equal(hasQuorum(twoThirds, t), false);
   assert.equal(hasQuorum(twoThirds + 1, t), true);
+});
+
+test('params.rulesVersion is optional: a genesis without it keeps its hash (rules version 1); an unknown version is refused', () => {
+  // The hash of a genesis written before rules versions (test/fixtures/release-0.1.0-gov/node-data/genesis.json's shape) is unchanged.
+  const old = good();
+  assert.equal(genesisHash(parseGenesis(old)), genesisHash(good()));
+  assert.equal(genesisRulesVersion(old.params), 1);
+  const v2 = { ...good(), params: { ...DEFAULT_PARAMS, rulesVersion: RULES_VERSION_CURRENT } };
+  assert.deepEqual(parseGenesis(v2), v2);
+  assert.equal(genesisRulesVersion(v2.params), RULES_VERSION_CURRENT);
+  assert.notEqual(genesisHash(v2), genesisHash(old));
+  for (const bad of [0, RULES_VERSION_CURRENT + 1, 1.5, '2']) {
+    assert.throws(() => parseGenesis({ ...good(), params: { ...DEFAULT_PARAMS, rulesVersion: bad } }), /params\.rulesVersion: expected 1 to/);
+  }
 });

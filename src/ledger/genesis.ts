@@ -9,6 +9,7 @@ import { canonicalHash } from '../crypto/canonical-json.js';
 import { isHex, toHex } from '../crypto/bytes.js';
 import { CHAIN_ID_RE } from './transaction.js';
 import { PolityError } from './errors.js';
+import { isKnownRulesVersion, RULES_VERSION_CURRENT, RULES_VERSION_FIRST } from './rules-version.js';
 
 export interface Validator {
   /** Display name of the operating organisation. */
@@ -36,6 +37,11 @@ export interface ChainParams {
    * this many ms after the last, so that block time keeps moving. 0 or absent: off.
    */
   heartbeatMs?: number;
+  /**
+   * The transition rules the chain starts under (ledger/rules-version.ts); absent = 1, release
+   * 0.1.0's rules. Optional so that genesis files written before keep their hash.
+   */
+  rulesVersion?: number;
 }
 
 /** The timeouts a genesis may set; each override replaces the profile's value. */
@@ -161,6 +167,7 @@ export function parseGenesis(value: unknown): Genesis {
       bad(`params.heartbeatMs: expected 0 (off) or an integer from ${HEARTBEAT_MS_MIN} to ${HEARTBEAT_MS_MAX} (ms)`);
     }
   }
+  if (p.rulesVersion !== undefined && !isKnownRulesVersion(p.rulesVersion)) bad(`params.rulesVersion: expected ${RULES_VERSION_FIRST} to ${RULES_VERSION_CURRENT} (a newer version needs a newer release)`);
   if (g.organisations !== undefined && (!Array.isArray(g.organisations) || g.organisations.some((o) => typeof o !== 'object' || o === null))) {
     bad('organisations: expected a list of objects');
   }

@@ -30,9 +30,11 @@
 import { PolityError } from '../ledger/errors.js';
 import { decodeTx, type DecodedTx, type SignedTx } from '../ledger/transaction.js';
 import type { ModuleRegistry } from '../runtime/registry.js';
+import { RULES_VERSION_CURRENT } from '../runtime/rules.js';
 import type { CommittedBlock } from './chain-state.js';
 import { createMempool, DEFAULT_MEMPOOL, type MempoolOptions } from './mempool.js';
 import type { IntakeResult } from './tx-intake.js';
+
 
 export type SubmitOutcome = { txId: string; status: 'accepted' } | { txId?: string; status: 'rejected'; code: string; message: string };
 
@@ -49,6 +51,8 @@ export interface AdmissionChain {
   readonly chainId: string;
   readonly height: number;
   nextNonce(signer: string): number;
+  /** The rules version the next block runs under (runtime/rules.ts); without it, the newest. */
+  rulesVersion?(): number;
 }
 
 export interface AdmissionOptions {
@@ -109,13 +113,17 @@ export function createAdmission(options: AdmissionOptions): Admission {
     if (body.expiresAt !== undefined && body.expiresAt <= chain.height) {
       throw new PolityError('TX_EXPIRED', `transaction expired at height ${body.expiresAt}; the chain is at ${chain.height}`);
     }
-    const action = registry.action(body.module, body.action);
+    // As the next block will check it: a chain at an older rules version takes that version's arguments.
+    const rulesVersion = chain.rulesVersion?.() ?? RULES_VERSION_CURRENT;
+    const found = registry.action(body.module, body.action);
+    const action = found && found.sinceRules <= rulesVersion ? found : undefined;
     if (!action) {
       const code = registry.hasModule(body.module) ? 'TX_UNKNOWN_ACTION' : 'TX_UNKNOWN_MODULE';
       throw new PolityError(code, `no action ${body.module}.${body.action}`);
     }
-    if (!action.check.Check(body.args)) {
-      const first = action.check.Errors(body.args).First();
+    const check = action.checkAt(rulesVersion);
+    if (!check.Check(body.args)) {
+      const first = check.Errors(body.args).First();
       throw new PolityError('TX_ARGS_INVALID', `${body.module}.${body.action} arguments: ${first ? `${first.path || '/'}: ${first.message}` : 'invalid'}`);
     }
     mempool.check(decoded, chain.nextNonce(body.signer));

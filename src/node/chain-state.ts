@@ -43,6 +43,7 @@ import type { DecodedTx } from '../ledger/transaction.js';
 import type { BuiltBlock, ChainContext, ChainHead } from '../runtime/chain-core.js';
 import { nextNonce } from '../runtime/executor.js';
 import { genesisState } from '../runtime/membership.js';
+import { rulesVersionAt } from '../runtime/rules.js';
 import type { ModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
 import { blockHash as hashOfHeader } from '../ledger/block.js';
@@ -119,6 +120,8 @@ export interface ChainState extends ChainReads {
   head(): ChainHead;
   readState(key: string, withProof: boolean): StateRead;
   stateRoot(): string;
+  /** The rules version the next block runs under (runtime/rules.ts): what admission checks against. */
+  rulesVersion(): number;
   stateKeyCount(): number;
   /** Where a transaction committed, with its result. */
   committedTx(txId: string): Promise<{ height: number; index: number; result: TxResult } | undefined>;
@@ -377,6 +380,7 @@ export async function createChainState(options: ChainStateOptions): Promise<Chai
     }),
     // Before block 1 the genesis state is what block 1 will write first: reads see it already.
     getState: (key) => (head ? state.get(key) : (state.get(key) ?? initialState.get(key))),
+    rulesVersion: () => rulesVersionAt((key) => state.get(key), genesis.params),
     stateKeys: (prefix) => [...state.keys()].filter((k) => k.startsWith(prefix)).sort(),
     readState(key, withProof) {
       const value = state.get(key);

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js';
 import { loadKeyFile, saveKeyFile, type KeyUnlock } from './key-file.js';
 import { DEFAULT_PARAMS, parseGenesis, type Genesis } from '../ledger/genesis.js';
+import { RULES_VERSION_CURRENT } from '../ledger/rules-version.js';
 import { slugOf } from '../runtime/membership.js';
 import { saveDataFormat } from './data-format.js';
 
@@ -71,7 +72,7 @@ export async function initDataDir(dir: string, options: InitOptions = {}): Promi
     chainId: options.chainId ?? 'polity-local',
     genesisTime: options.genesisTime ?? Date.now(),
     validators: [{ name, pubKey: nodeKey.publicKey, power: 1 }],
-    params: { ...DEFAULT_PARAMS },
+    params: { ...DEFAULT_PARAMS, rulesVersion: RULES_VERSION_CURRENT },
     organisations: [{ id: slugOf(name) || 'local-department', name, admins: [adminKey.publicKey], threshold: 1, nodes: [nodeKey.publicKey] }],
   };
   parseGenesis(genesis);

@@ -14,6 +14,7 @@ import { fromHex, toHex, utf8Encode } from '../crypto/bytes.js';
 import { leafHash, leafHashUtf8, merkleRoot } from '../crypto/merkle.js';
 import { blockHash, certificateChecks, hasQuorum, type BlockHeader, type CommitCertificate } from '../ledger/block.js';
 import type { ChainParams, Validator } from '../ledger/genesis.js';
+import { rulesVersionAt } from './rules.js';
 import { setHashOf } from '../ledger/set-history.js';
 import { createHistoryLog, type HistoryLogState } from '../ledger/history-log.js';
 import { applyStateChanges, stateRoot, type StateTree } from '../ledger/state-tree.js';
@@ -66,7 +67,9 @@ export interface BuiltBlock {
 const stateReaderOf = (head: ChainHead) => ({ get: (key: string) => head.state.get(key) });
 
 function execute(ctx: ChainContext, head: ChainHead, height: number, time: number, txs: DecodedTx[]) {
-  const exec = executeBlock(ctx.registry, stateReaderOf(head), { chainId: ctx.chainId, height, time, validators: ctx.validatorsAt(height), ...(ctx.genesisState ? { initial: ctx.genesisState } : {}) }, txs);
+  // The rules of this block: as the state stood after the previous block (an upgrade applies from the next block).
+  const rulesVersion = rulesVersionAt((key) => head.state.get(key), ctx.params);
+  const exec = executeBlock(ctx.registry, stateReaderOf(head), { chainId: ctx.chainId, height, time, validators: ctx.validatorsAt(height), rulesVersion, ...(ctx.genesisState ? { initial: ctx.genesisState } : {}) }, txs);
   const changes: { key: Uint8Array; value: Uint8Array | null }[] = [];
   const encoded = new Map<string, Uint8Array | null>();
   for (const [key, value] of exec.changes) {

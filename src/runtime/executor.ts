@@ -23,6 +23,7 @@ import type { DecodedTx } from '../ledger/transaction.js';
 import type { Access, ActionContext, Caller } from './module.js';
 import { callerOf, getOrg } from './membership.js';
 import { firstSchemaError, type ModuleRegistry } from './registry.js';
+import { RULES_VERSION_CURRENT } from './rules.js';
 import { Overlay, STATE_KEY_MAX, type StateReader } from './state-view.js';
 
 export interface BlockContext {
@@ -31,6 +32,8 @@ export interface BlockContext {
   time: number;
   /** The validator set that signs the block (modules that check consensus signatures need it). */
   validators: readonly Validator[];
+  /** The transition rules of the block (runtime/rules.ts); default the newest this release knows. */
+  rulesVersion?: number;
   /** Block 1 only: the genesis state (membership.ts `genesisState`), written before the first transaction. */
   initial?: ReadonlyMap<string, Json>;
 }
@@ -76,13 +79,17 @@ function executeTx(registry: ModuleRegistry, blockOverlay: Overlay, block: Block
   }
   blockOverlay.set(accountKey(body.signer), { nonce: expected + 1 });
 
-  const action = registry.action(body.module, body.action);
+  const rulesVersion = block.rulesVersion ?? RULES_VERSION_CURRENT;
+  const found = registry.action(body.module, body.action);
+  // An action a later rules version added is unknown to a chain below it, as it was to the release before.
+  const action = found && found.sinceRules <= rulesVersion ? found : undefined;
   if (!action) {
     const code = registry.hasModule(body.module) ? 'TX_UNKNOWN_ACTION' : 'TX_UNKNOWN_MODULE';
     return failed(new PolityError(code, `no action ${body.module}.${body.action}`));
   }
-  if (!action.check.Check(body.args)) {
-    return failed(new PolityError('TX_ARGS_INVALID', `${body.module}.${body.action} arguments: ${firstSchemaError(action.check, body.args)}`));
+  const check = action.checkAt(rulesVersion);
+  if (!check.Check(body.args)) {
+    return failed(new PolityError('TX_ARGS_INVALID', `${body.module}.${body.action} arguments: ${firstSchemaError(check, body.args)}`));
   }
 
   const overlay = new Overlay(blockOverlay);
@@ -96,6 +103,7 @@ function executeTx(registry: ModuleRegistry, blockOverlay: Overlay, block: Block
     txIndex,
     signer: body.signer,
     validators: block.validators,
+    rulesVersion,
     modules: registry.names,
     roles: registry.roles,
     get caller() {

@@ -23,6 +23,8 @@ export interface ActionContext {
   readonly signer: string;
   /** The validator set that signs this block. */
   readonly validators: readonly Validator[];
+  /** The transition rules of this block (runtime/rules.ts): fixed for the whole block, the same on every node. */
+  readonly rulesVersion: number;
   /** The signer's organisation and roles (computed on first use). */
   readonly caller: Caller;
   /** Names of the modules this chain runs (governance grants permissions in them). */
@@ -68,6 +70,11 @@ export interface ActionDefinition<S extends TSchema = TSchema> {
   description: string;
   /** Who may call it (checked before `execute`). */
   access: Access;
+  /**
+   * The arguments under an earlier rules version, where they differed (runtime/rules.ts): a chain
+   * at that version checks these instead, so its old blocks replay with the same refusals.
+   */
+  argsByRules?: Readonly<Record<number, TSchema>>;
   execute(ctx: ActionContext, args: Static<S>): void;
 }
 

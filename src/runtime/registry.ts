@@ -4,7 +4,8 @@
  * modules; the registry is built at start-up and never changes while running.
  */
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { ACTIONS_ADDED, ARGS_ADDED, RULES_VERSION_CURRENT, RULES_VERSION_FIRST } from './rules.js';
 import { keyOwnedBy, type ActionDefinition, type ModuleDefinition } from './module.js';
 import { COMMON_ROLES } from './membership.js';
 
@@ -13,6 +14,10 @@ export interface RegisteredAction {
   name: string;
   definition: ActionDefinition;
   check: TypeCheck<TSchema>;
+  /** The argument check under a rules version: `argsByRules` for that version, else `args` without the arguments added later (rules.ts ARGS_ADDED). */
+  checkAt(rulesVersion: number): TypeCheck<TSchema>;
+  /** The rules version that added the action (rules.ts ACTIONS_ADDED; 1 for the others). */
+  sinceRules: number;
   /** May this action write `key` (its module's keys, and those of the modules it writes through)? */
   mayWrite(key: string): boolean;
 }
@@ -43,7 +48,18 @@ export function createModuleRegistry(modules: readonly ModuleDefinition[]): Modu
     }
     const mayWrite = (key: string): boolean => keyOwnedBy(owned, key);
     for (const [name, definition] of Object.entries(m.actions)) {
-      table.set(`${m.name}.${name}`, { module: m.name, name, definition, check: TypeCompiler.Compile(definition.args), mayWrite });
+      const check = TypeCompiler.Compile(definition.args);
+      // One check per earlier rules version whose arguments differ; compiled once, here.
+      const byRules = new Map<number, TypeCheck<TSchema>>();
+      const added = ARGS_ADDED[`${m.name}.${name}`] ?? {};
+      for (let v = RULES_VERSION_FIRST; v < RULES_VERSION_CURRENT; v++) {
+        const own = definition.argsByRules?.[v];
+        const later = Object.keys(added).filter((arg) => added[arg]! > v);
+        if (own) byRules.set(v, TypeCompiler.Compile(own));
+        else if (later.length > 0) byRules.set(v, TypeCompiler.Compile(Type.Omit(definition.args, later)));
+      }
+      const sinceRules = ACTIONS_ADDED[`${m.name}.${name}`] ?? RULES_VERSION_FIRST;
+      table.set(`${m.name}.${name}`, { module: m.name, name, definition, check, checkAt: (v) => byRules.get(v) ?? check, sinceRules, mayWrite });
     }
   }
   return {

@@ -108,6 +108,7 @@ export const Genesis = Type.Object(
         }),
       ),
       heartbeatMs: Type.Optional(Type.Integer({ minimum: 0 })),
+      rulesVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'the transition rules the chain starts under; absent: 1, release 0.1.0’s (spec/operations.md §"Rules versions")' })),
     }),
     organisations: Type.Optional(
       Type.Array(

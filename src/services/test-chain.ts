@@ -15,6 +15,7 @@ import { executeBlock, nextNonce } from '../runtime/executor.js';
 import { genesisState } from '../runtime/membership.js';
 import type { ModuleDefinition } from '../runtime/module.js';
 import { createModuleRegistry } from '../runtime/registry.js';
+import { RULES_VERSION_CURRENT, rulesVersionAt } from '../runtime/rules.js';
 import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
 
 /** One transaction of a block: `key` signs it with its next nonce (within the block too) unless `nonce` is given. */
@@ -63,7 +64,7 @@ export function testGenesis(orgs: TestOrg[], extra: Partial<Genesis> = {}): Gene
     ...(o.permissions ? { permissions: o.permissions } : {}),
   }));
   const validators: Validator[] = orgs.flatMap((o) => o.nodes.map((k, i) => ({ name: `${o.id}-${i}`, pubKey: k.publicKey, power: 1 })));
-  return { v: 1, chainId: 'polity-test', genesisTime: 1_700_000_000_000, validators, params: { blockTxsMax: 100, blockBytesMax: 1_000_000, notaryBatchHashesMax: 1000 }, organisations, ...extra };
+  return { v: 1, chainId: 'polity-test', genesisTime: 1_700_000_000_000, validators, params: { blockTxsMax: 100, blockBytesMax: 1_000_000, notaryBatchHashesMax: 1000, rulesVersion: RULES_VERSION_CURRENT }, organisations, ...extra };
 }
 
 export function testOrg(id: string, admins = 1, nodes = 1, more: Partial<TestOrg> = {}): TestOrg {
@@ -97,7 +98,9 @@ export function createTestChain(genesis: Genesis, modules: readonly ModuleDefini
     const sets = state.get(SETS_KEY) as unknown as { sets: ScheduledSet[] } | undefined;
     const validators = validatorSetAt(sets, genesis.validators, height).validators;
     timeMs = genesis.genesisTime + height * blockMs + advancedMs;
-    const exec = executeBlock(registry, reader, { chainId: genesis.chainId, height, time: timeMs, validators, initial }, txs);
+    // As the chain core: the rules of the state after the previous block (runtime/rules.ts).
+    const rulesVersion = rulesVersionAt((key) => state.get(key), genesis.params);
+    const exec = executeBlock(registry, reader, { chainId: genesis.chainId, height, time: timeMs, validators, rulesVersion, initial }, txs);
     for (const [k, v] of exec.changes) {
       if (v === null) state.delete(k);
       else state.set(k, v);

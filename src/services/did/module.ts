@@ -34,6 +34,7 @@
  * the organisation's `did` permission before they run.
  */
 import { ed25519PointProblem } from '../../crypto/ed25519-point.js';
+import { rulesAllow } from '../../runtime/rules.js';
 import { Type } from '@sinclair/typebox';
 import type { Json } from '../../crypto/canonical-json.js';
 import { PolityError } from '../../ledger/errors.js';
@@ -167,7 +168,7 @@ function requireController(ctx: ActionContext, did: string, head: DidHead): void
 
 function requireFreshKey(ctx: ActionContext, head: DidHead, publicKey: string): void {
   // A key no secret key makes (off the curve, or of small order) would lock the DID: refused before it is bound.
-  const problem = ed25519PointProblem(publicKey);
+  const problem = rulesAllow(ctx.rulesVersion, 'ed25519PointChecks') ? ed25519PointProblem(publicKey) : undefined;
   if (problem) throw new PolityError('DID_INVALID', `the new key is no Ed25519 public key: ${problem}`);
   if (publicKey === head.key) throw new PolityError('DID_INVALID', 'the new key is the key in force already');
   if (getKeyBinding((k) => ctx.get(k), publicKey)) {

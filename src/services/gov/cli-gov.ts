@@ -11,6 +11,7 @@
  *   polity gov propose validators [--add "NAME:KEY[:POWER]"…] [--remove KEY…] [--power "KEY:POWER"…]
  *   polity gov propose grant|revoke --org ID --module MODULE
  *   polity gov propose param --name approvalNumerator|approvalDenominator|votingSeconds --value N
+ *   polity gov propose rules --value VERSION   (move the chain to a newer rules version)
  *   polity gov vote ID --yes | --no
  *   (every propose takes --voting-period P, e.g. 2h or 7d)
  *
@@ -62,6 +63,8 @@ function describeChange(c: ProposalView['change']): string {
       return `set ${c.name} = ${c.value}`;
     case 'serviceDecision':
       return `${c.module} decision ${String(c.decision['type'] ?? '')}`.trim();
+    case 'upgradeRules':
+      return `move to rules version ${c.version}`;
     default:
       return (c satisfies never, 'a change this version does not know');
   }
@@ -176,8 +179,12 @@ export async function runGov(values: Record<string, unknown>, positionals: strin
       if (!(GOV_PARAMETERS as readonly string[]).includes(String(values.name))) throw new UsageError('--name: approvalNumerator, approvalDenominator or votingSeconds (voting periods are time; votingBlocks is no longer used)');
       change = { type: 'setParameter', name: values.name, value: values.name === 'votingSeconds' ? parseVotingPeriod('value', values.value) : parsePositiveInt('value', values.value) };
       break;
+    case 'rules':
+      // The chain runs under the new rules from the block after the one that executes it (spec/operations.md §"Rules versions").
+      change = { type: 'upgradeRules', version: parsePositiveInt('value', values.value) };
+      break;
     default:
-      throw new UsageError('propose takes add-org, remove-org, validators, grant, revoke or param');
+      throw new UsageError('propose takes add-org, remove-org, validators, grant, revoke, param or rules');
   }
   const args: Record<string, unknown> = { change };
   if (values['voting-period'] !== undefined) args.votingSeconds = parseVotingPeriod('voting-period', values['voting-period']);

@@ -65,6 +65,8 @@ import { Hex32, OrgId, ValidatorSchema } from '../schemas.js';
 import { VALIDATORS_MAX, VALIDATORS_MIN } from '../validators/limits.js';
 import { VOTING_SECONDS_DEFAULT, VOTING_SECONDS_MAX, VOTING_SECONDS_MIN } from './limits.js';
 import { isoTime } from '../iso-time.js';
+import { RULES_KEY, RULES_VERSION_CURRENT, RULES_VERSION_FIRST, rulesAllow, type RulesRecord } from '../../runtime/rules.js';
+import { SetParameterChangeV1, VOTING_BLOCKS_MAX, VOTING_BLOCKS_MIN } from './rules-v1.js';
 
 export const proposalKey = (id: string): string => `gov/proposal/${id}`;
 export const GOV_COUNT_KEY = 'gov/count';
@@ -81,7 +83,8 @@ const ModuleName = Type.String({ pattern: '^[a-z][a-zA-Z0-9]{0,31}$' });
 /** The most canonical JSON a service decision may carry. */
 export const DECISION_BYTES_MAX = 12 * 1024;
 
-export const GovChange = Type.Union([
+/** The change types every rules version shares, in their order (`setParameter` changed: see below). */
+const SharedChanges = [
   Type.Object(
     {
       type: Type.Literal('addOrganisation'),
@@ -112,15 +115,27 @@ export const GovChange = Type.Union([
   ),
   Type.Object({ type: Type.Literal('grantPermission'), org: OrgId, module: ModuleName }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('revokePermission'), org: OrgId, module: ModuleName }, { additionalProperties: false }),
+] as const;
+const ServiceDecisionChange = Type.Object(
+  { type: Type.Literal('serviceDecision'), module: ModuleName, decision: Type.Unsafe<{ [key: string]: Json }>(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 })) },
+  { additionalProperties: false },
+);
+/** Move the chain to a newer rules version (runtime/rules.ts), from the block after the one that executes it. */
+const UpgradeRulesChange = Type.Object({ type: Type.Literal('upgradeRules'), version: Type.Integer({ minimum: RULES_VERSION_FIRST + 1, maximum: 1_000 }) }, { additionalProperties: false });
+
+export const GovChange = Type.Union([
+  ...SharedChanges,
   Type.Object(
     { type: Type.Literal('setParameter'), name: Type.Union([Type.Literal('approvalNumerator'), Type.Literal('approvalDenominator'), Type.Literal('votingSeconds'), Type.Literal('votingBlocks')]), value: Type.Integer({ minimum: 1, maximum: VOTING_SECONDS_MAX }) },
     { additionalProperties: false },
   ),
-  Type.Object(
-    { type: Type.Literal('serviceDecision'), module: ModuleName, decision: Type.Unsafe<{ [key: string]: Json }>(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 })) },
-    { additionalProperties: false },
-  ),
+  ServiceDecisionChange,
+  UpgradeRulesChange,
 ]);
+/** Rules version 1 (release 0.1.0): `setParameter` names `votingBlocks`, not `votingSeconds`; `upgradeRules` is the way up. */
+export const GovChangeV1 = Type.Union([...SharedChanges, SetParameterChangeV1, ServiceDecisionChange, UpgradeRulesChange]);
+/** `propose` as rules version 1 checks it: a voting period in blocks. */
+const ProposeArgsV1 = Type.Object({ change: GovChangeV1, votingBlocks: Type.Optional(Type.Integer({ minimum: VOTING_BLOCKS_MIN, maximum: VOTING_BLOCKS_MAX })) }, { additionalProperties: false });
 export type GovChange = Static<typeof GovChange>;
 
 export type ProposalStatus = 'open' | 'executed' | 'rejected' | 'failed' | 'expired';
@@ -224,11 +239,25 @@ function checkChange(ctx: ActionContext, change: GovChange, modules: readonly st
       return;
     }
     case 'setParameter': {
+      if (!rulesAllow(ctx.rulesVersion, 'timeDeadlines')) {
+        // Rules version 1: voting periods in blocks.
+        const next = { ...govParams(get), [change.name]: change.value };
+        if (next.approvalNumerator > next.approvalDenominator) throw new PolityError('GOV_INVALID', 'the approval share cannot exceed 1');
+        if (next.votingBlocks < VOTING_BLOCKS_MIN) throw new PolityError('GOV_INVALID', `votingBlocks: at least ${VOTING_BLOCKS_MIN}`);
+        return;
+      }
       if (change.name === 'votingBlocks') throw new PolityError('GOV_INVALID', 'votingBlocks is no longer used: voting periods are time; set votingSeconds');
       const next = { ...govParams(get), [change.name]: change.value };
       if (next.approvalNumerator > next.approvalDenominator) throw new PolityError('GOV_INVALID', 'the approval share cannot exceed 1');
       const seconds = votingSecondsOf(next);
       if (seconds < VOTING_SECONDS_MIN || seconds > VOTING_SECONDS_MAX) throw new PolityError('GOV_INVALID', `votingSeconds: from ${VOTING_SECONDS_MIN} to ${VOTING_SECONDS_MAX}, got ${seconds}`);
+      return;
+    }
+    case 'upgradeRules': {
+      // Against the version in force, or one an upgrade earlier in this block set (it applies from the next block).
+      const current = (get(RULES_KEY) as unknown as RulesRecord | undefined)?.version ?? ctx.rulesVersion;
+      if (change.version <= current) throw new PolityError('GOV_INVALID', `the chain is at rules version ${current} already; a chain only moves up`);
+      if (change.version > RULES_VERSION_CURRENT) throw new PolityError('GOV_INVALID', `rules version ${change.version} is unknown to this release (it knows up to ${RULES_VERSION_CURRENT}); upgrade the nodes first`);
       return;
     }
     case 'serviceDecision': {
@@ -274,6 +303,10 @@ function execute(ctx: ActionContext, change: GovChange, id: string): void {
     }
     case 'setParameter':
       ctx.set(GOV_PARAMS_KEY, { ...govParams(get), [change.name]: change.value } as unknown as Json);
+      return;
+    case 'upgradeRules':
+      // Read by the chain core before each block: the next block runs under the new rules, this one does not.
+      ctx.set(RULES_KEY, { version: change.version, fromHeight: ctx.height + 1 } satisfies RulesRecord as unknown as Json);
       return;
     case 'serviceDecision':
       return; // the executed proposal is the record the service enacts
@@ -333,7 +366,8 @@ export const govModule: ModuleDefinition = {
           },
           { additionalProperties: false },
         ),
-        description: 'An organisation admin proposes a change; it counts as that admin’s yes vote. Its id is this transaction’s id; its deadline is this block’s time plus the voting period.',
+        argsByRules: { 1: ProposeArgsV1 },
+        description: 'An organisation admin proposes a change; it counts as that admin’s yes vote. Its id is this transaction’s id; its deadline is this block’s time plus the voting period (under rules version 1: `votingBlocks`, a period in blocks).',
         execute(ctx, args) {
           checkChange(ctx, args.change, ctx.modules);
           const org = ctx.caller.org!;
@@ -346,21 +380,20 @@ export const govModule: ModuleDefinition = {
             throw new PolityError('GOV_OPEN_LIMIT', `${org} has ${OPEN_PROPOSALS_PER_ORG_MAX} open proposals, as many as an organisation may; one must execute, be rejected or expire first`);
           }
           const params = govParams(ctx.get);
-          const periodSeconds = Math.min(args.votingSeconds ?? votingSecondsOf(params), votingSecondsOf(params));
           const seq = ((ctx.get(GOV_COUNT_KEY) as number | undefined) ?? 0) + 1;
-          const p: Proposal = {
-            id: ctx.txId,
-            seq,
-            change: args.change,
-            proposer: { org: ctx.caller.org!, key: ctx.signer },
-            proposedAt: ctx.height,
-            proposedAtMs: ctx.time,
-            expiresAtMs: ctx.time + periodSeconds * 1000,
-            votes: {},
-            decided: {},
-            status: 'open',
-          };
-          ctx.emit({ type: 'gov.proposed', id: ctx.txId, change: args.change.type, expiresAtMs: p.expiresAtMs! });
+          const made = { id: ctx.txId, seq, change: args.change, proposer: { org: ctx.caller.org!, key: ctx.signer }, proposedAt: ctx.height };
+          let p: Proposal;
+          if (rulesAllow(ctx.rulesVersion, 'timeDeadlines')) {
+            const periodSeconds = Math.min(args.votingSeconds ?? votingSecondsOf(params), votingSecondsOf(params));
+            p = { ...made, proposedAtMs: ctx.time, expiresAtMs: ctx.time + periodSeconds * 1000, votes: {}, decided: {}, status: 'open' };
+            ctx.emit({ type: 'gov.proposed', id: ctx.txId, change: args.change.type, expiresAtMs: p.expiresAtMs! });
+          } else {
+            // Rules version 1: a period in blocks (the arguments were checked against ProposeArgsV1).
+            const votingBlocks = (args as { votingBlocks?: number }).votingBlocks;
+            const period = Math.min(votingBlocks ?? params.votingBlocks, params.votingBlocks);
+            p = { ...made, expiresAt: ctx.height + period, votes: {}, decided: {}, status: 'open' };
+            ctx.emit({ type: 'gov.proposed', id: ctx.txId, change: args.change.type, expiresAt: p.expiresAt! });
+          }
           const settled = vote(ctx, p, true, ctx.modules);
           ctx.set(proposalKey(ctx.txId), settled as unknown as Json);
           ctx.set(GOV_COUNT_KEY, seq);

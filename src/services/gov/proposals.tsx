@@ -51,6 +51,8 @@ export function describeChange(c: GovChange, orgName: (id: string) => string, kn
       return `Set ${PARAM_WORDS[c.name]} to ${c.name === 'votingSeconds' ? formatDuration(c.value * 1000) : formatNumber(c.value)}${c.name === 'votingBlocks' ? ' blocks' : ''}`;
     case 'serviceDecision':
       return `A decision for the ${c.module} service (${String(c.decision['type'] ?? 'unnamed')}), which it enacts once executed`;
+    case 'upgradeRules':
+      return `Move the chain to rules version ${c.version}, from the block after the one that executes it`;
   }
 }
 

@@ -28,7 +28,8 @@ import { Hash, Notice, Panel } from '../../../web/components/ui.js';
 import { formatNumber, plural } from '../../../web/lib/format.js';
 
 /** Service decisions are proposed from the service's own page and CLI, which know their content. */
-type ChangeType = Exclude<GovChange['type'], 'serviceDecision'>;
+/** What the page proposes; a rules upgrade is proposed with the CLI (`polity gov propose rules`), after the nodes are upgraded. */
+type ChangeType = Exclude<GovChange['type'], 'serviceDecision' | 'upgradeRules'>;
 type ParamName = Exclude<Extract<GovChange, { type: 'setParameter' }>['name'], 'votingBlocks'>;
 
 /** A voting period as typed: "2h", "7d", "90s", "1h30m", or seconds; within `max` (the consortium's period, or the ceiling). */

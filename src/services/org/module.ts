@@ -49,6 +49,7 @@ import { checkConsent } from './consent-sign.js';
 import { latestSet, scheduleSet } from '../validators/module.js';
 import { Hex32, OrgId } from '../schemas.js';
 import { isoTime } from '../iso-time.js';
+import { rulesAllow } from '../../runtime/rules.js';
 
 export const opKey = (org: string, id: string): string => `org-op/${org}/${id}`;
 export const orgLogKey = (org: string): string => `org-log/${org}`;
@@ -59,6 +60,8 @@ const PENDING_MAX = 200;
 const OFFICIALS_MAX = 10_000;
 /** How long an operation may wait for the other admins' approvals, in seconds of block time: a week, as a governance vote. */
 export const OP_LIFETIME_SECONDS = 7 * 24 * 3600;
+/** Rules version 1 (release 0.1.0): how many blocks an operation waited. */
+export const OP_LIFETIME_BLOCKS_V1 = 10_000;
 const LOG_MAX = 1_000;
 const ROLES_MAX = 16;
 
@@ -301,7 +304,11 @@ export const orgModule: ModuleDefinition = {
           const org = adminOf(ctx, args.org);
           checkConsents(ctx, org, args.op);
           checkOp(ctx, org, args.op, ctx.roles, ctx.txId);
-          const pending: PendingOp = { op: args.op, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height, proposedAtMs: ctx.time, expiresAtMs: ctx.time + OP_LIFETIME_SECONDS * 1000 };
+          const made = { op: args.op, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height };
+          // Rules version 1 (runtime/rules.ts timeDeadlines): the operation waits OP_LIFETIME_BLOCKS_V1 blocks.
+          const pending: PendingOp = rulesAllow(ctx.rulesVersion, 'timeDeadlines')
+            ? { ...made, proposedAtMs: ctx.time, expiresAtMs: ctx.time + OP_LIFETIME_SECONDS * 1000 }
+            : { ...made, expiresAt: ctx.height + OP_LIFETIME_BLOCKS_V1 };
           maybeApply(ctx, org, ctx.txId, pending, ctx.roles);
         },
       }),
@@ -314,7 +321,11 @@ export const orgModule: ModuleDefinition = {
           const pending = ctx.get(opKey(org.id, args.id)) as unknown as PendingOp | undefined;
           if (!pending) throw new PolityError('ORG_OP_UNKNOWN', `no pending operation ${args.id.slice(0, 16)}… of ${org.id}`);
           // Judged by this block's time alone: no node's clock reaches a transition.
-          if (!beforeDeadline(pending, { height: ctx.height, timeMs: ctx.time })) throw new PolityError('ORG_OP_EXPIRED', `the operation expired at ${deadlineText(pending)}${pending.expiresAtMs !== undefined ? `; this block's time is ${isoTime(ctx.time)}` : ''}`);
+          if (!beforeDeadline(pending, { height: ctx.height, timeMs: ctx.time })) {
+            // Rules version 1 said it in its own words (a result's message is part of the results root).
+            if (!rulesAllow(ctx.rulesVersion, 'timeDeadlines')) throw new PolityError('ORG_OP_EXPIRED', `the operation expired at height ${pending.expiresAt}`);
+            throw new PolityError('ORG_OP_EXPIRED', `the operation expired at ${deadlineText(pending)}${pending.expiresAtMs !== undefined ? `; this block's time is ${isoTime(ctx.time)}` : ''}`);
+          }
           if (pending.approvals.includes(ctx.signer)) throw new PolityError('ORG_ALREADY_APPROVED', 'this admin already approved the operation');
           maybeApply(ctx, org, args.id, { ...pending, approvals: [...pending.approvals, ctx.signer] }, ctx.roles);
         },

@@ -2,6 +2,11 @@
 import { defineErrors, type DetailsOf } from '../../ledger/errors.js';
 
 export const VALIDATORS_ERRORS = defineErrors({
+  VALIDATORS_SOLO_CHAIN: {
+    status: 409,
+    arises: 'result of `validators.propose` / `approve` and a governance change of the set, on a chain at rules version 1 only (spec/operations.md §"Rules versions")',
+    meaning: 'a one-validator chain at rules version 1 runs solo consensus; its set is fixed by its genesis (version 2 lets a pilot grow into a BFT network)',
+  },
   VALIDATORS_INVALID_SET: { status: 409, arises: 'result of `validators.propose`; a governance change of the set', meaning: 'fewer than two validators, a key listed twice or that is no Ed25519 point, or total power over 2^50' },
   VALIDATORS_CHANGE_UNKNOWN: {
     status: 404,

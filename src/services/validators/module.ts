@@ -25,6 +25,7 @@
 import { ed25519PointProblem } from '../../crypto/ed25519-point.js';
 import { Type } from '@sinclair/typebox';
 import { PolityError } from '../../ledger/errors.js';
+import { rulesAllow } from '../../runtime/rules.js';
 import { TOTAL_POWER_MAX, type Validator } from '../../ledger/genesis.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { SETS_KEY, type ScheduledSet } from '../../runtime/validator-schedule.js';
@@ -48,13 +49,21 @@ export interface Change {
   expiresAt: number;
 }
 
+/** Rules version 1 (runtime/rules.ts soloSetChange): a one-validator chain's set was fixed by its genesis. */
+function refuseSoloV1(ctx: ActionContext): void {
+  if (!rulesAllow(ctx.rulesVersion, 'soloSetChange') && ctx.validators.length < 2) {
+    throw new PolityError('VALIDATORS_SOLO_CHAIN', 'a one-validator chain runs solo consensus; its validator set is fixed by its genesis');
+  }
+}
+
 /** Can `validators` be a set of this chain? Checked when a set is proposed and again when it is scheduled. */
-export function checkSet(_ctx: ActionContext, validators: readonly Validator[]): void {
+export function checkSet(ctx: ActionContext, validators: readonly Validator[]): void {
+  refuseSoloV1(ctx);
   const keys = new Set(validators.map((v) => v.pubKey));
   if (validators.length < VALIDATORS_MIN || keys.size !== validators.length) throw new PolityError('VALIDATORS_INVALID_SET', 'a set needs at least two validators, each listed once');
   if (validators.reduce((s, v) => s + v.power, 0) > TOTAL_POWER_MAX) throw new PolityError('VALIDATORS_INVALID_SET', `total voting power over ${TOTAL_POWER_MAX}`);
   // A key no secret key makes could never sign: its power would count against every quorum.
-  for (const v of validators) {
+  for (const v of rulesAllow(ctx.rulesVersion, 'ed25519PointChecks') ? validators : []) {
     const problem = ed25519PointProblem(v.pubKey);
     if (problem) throw new PolityError('VALIDATORS_INVALID_SET', `the node key of ${v.name.slice(0, 64)} is no Ed25519 public key: ${problem}`);
   }
@@ -120,6 +129,7 @@ export const validatorsModule: ModuleDefinition = {
       args: ApproveArgs,
       description: 'Approve a proposed validator set; the last approval needed schedules it.',
       execute(ctx, args) {
+        refuseSoloV1(ctx);
         const change = ctx.get(changeKey(args.id)) as unknown as Change | undefined;
         if (!change) throw new PolityError('VALIDATORS_CHANGE_UNKNOWN', 'no pending change of the validator set has this id');
         if (ctx.height > change.expiresAt) throw new PolityError('VALIDATORS_CHANGE_EXPIRED', `the change expired at height ${change.expiresAt}`);
