@@ -83,7 +83,7 @@ test('every list is walked from its first page by following next until it is nul
 
 test('a malformed cursor is 400 CURSOR_INVALID on every list, and so is a cursor given with the older parameter', async () => {
   const malformed = ['not-a-cursor!', 'e30', Buffer.from('{"o":-1}').toString('base64url'), Buffer.from('[1]').toString('base64url'), 'x'.repeat(190)];
-  for (const list of [...lists().map((l) => ({ url: l.url, older: l.older })), { url: `/v1/sharing/datasets/${org}/none?limit=2`, older: 'offset=0' }, { url: `/v1/tax/invoices/${org}?limit=2`, older: 'offset=0' }]) {
+  for (const list of [...lists().map((l) => ({ url: l.url, older: l.older })), { url: `/v1/sharing/datasets/${org}/none?limit=2`, older: 'offset=0' }, { url: `/v1/tax/invoices/${org}?limit=2`, older: 'offset=0' }, { url: `/v1/dids/did:polity:${'0'.repeat(32)}/history?limit=2`, older: 'from=1' }]) {
     for (const bad of malformed) {
       const res = await inject(`${list.url}&cursor=${encodeURIComponent(bad)}`);
       assert.equal(res.status, 400, `${list.url} cursor=${bad}`);

@@ -45,9 +45,9 @@ function refuseBoth(cursor: string | undefined, older: unknown, name: string): v
   if (cursor !== undefined && older !== undefined) throw new PolityError('CURSOR_INVALID', `cursor and ${name}: give one (cursor replaces ${name})`);
 }
 
-/** Where a list read by position starts: the cursor's offset, else the older `offset`, else 0. */
-export function startOffset(cursor: string | undefined, offset: number | undefined): number {
-  refuseBoth(cursor, offset, 'offset');
+/** Where a list read by position starts: the cursor's offset, else the older parameter's (`offset`, or `name`), else 0. */
+export function startOffset(cursor: string | undefined, offset: number | undefined, name = 'offset'): number {
+  refuseBoth(cursor, offset, name);
   if (cursor === undefined) return offset ?? 0;
   const o = decode(cursor, 'o');
   if (!Number.isSafeInteger(o) || (o as number) < 0 || (o as number) > POSITION_MAX) throw invalid();

@@ -26,8 +26,8 @@ export const CORE_ERRORS = defineErrors({
   },
   CURSOR_INVALID: {
     status: 400,
-    arises: 'every list route (`?cursor=`: `GET /v1/blocks`, `/v1/evidence`, `/v1/gov/proposals`, the invoice, sharing queue, access and dataset-history lists)',
-    meaning: "the cursor is not one the list gave (pass back the previous page's `next` unchanged), or it is given together with the older parameter it replaces (`before`, `offset`)",
+    arises: 'every list route (`?cursor=`: `GET /v1/blocks`, `/v1/evidence`, `/v1/gov/proposals`, the invoice, sharing queue, access and dataset-history lists, `/v1/dids/{did}/history`)',
+    meaning: "the cursor is not one the list gave (pass back the previous page's `next` unchanged), or it is given together with the older parameter it replaces (`before`, `offset`, `from`)",
   },
   BODY_TOO_LARGE: { status: 413, arises: 'HTTP', meaning: 'the body exceeds the limit (8 MiB by default)' },
   URI_TOO_LONG: { status: 414, arises: 'HTTP, routing', meaning: 'a part of the path is longer than the router accepts (100 characters)' },
