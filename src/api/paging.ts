@@ -16,8 +16,8 @@
 import { PolityError } from '../ledger/errors.js';
 import { CURSOR_CHARS_MAX } from '../schemas/common.js';
 
-/** The largest offset or numeric key a cursor carries (the older `offset` parameters' bound is lower). */
-const POSITION_MAX = Number.MAX_SAFE_INTEGER;
+/** The largest offset a cursor carries: the older `offset` parameters' bound. */
+const OFFSET_MAX = 100_000_000;
 
 const encode = (position: { o: number } | { b: string | number }): string => Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 /** The cursor of a page that starts at this offset. */
@@ -50,7 +50,7 @@ export function startOffset(cursor: string | undefined, offset: number | undefin
   refuseBoth(cursor, offset, name);
   if (cursor === undefined) return offset ?? 0;
   const o = decode(cursor, 'o');
-  if (!Number.isSafeInteger(o) || (o as number) < 0 || (o as number) > POSITION_MAX) throw invalid();
+  if (!Number.isSafeInteger(o) || (o as number) < 0 || (o as number) > OFFSET_MAX) throw invalid();
   return o as number;
 }
 
