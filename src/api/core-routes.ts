@@ -13,6 +13,7 @@ import { Either, errorResponses } from '../schemas/common.js';
 import { Genesis, SignedTx } from '../schemas/ledger.js';
 import * as S from '../schemas/api.js';
 import type { PolityNode } from '../node/node.js';
+import { isPosition, keyCursor, startBelow } from './paging.js';
 import type { TypedApp } from './route.js';
 
 /** How long `?wait=commit` waits when no timeoutMs is given. */
@@ -150,8 +151,9 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
     { schema: { operationId: 'listBlocks', tags: ['blocks'], summary: 'Latest block headers, newest first.', querystring: S.BlocksQuery, response: { 200: S.BlockList, ...errorResponses() } } },
     async (request) => {
       const { limit = 20, before, cursor } = request.query;
-      // The cursor is the height the page starts below (opaque to clients); `before` is its older name.
-      const below = cursor !== undefined ? Number(cursor) : before;
+      // The cursor names the height the page starts below; `before` is its older form. A bare height
+      // is what cursors were before they were shared with every list: still taken from clients mid-walk.
+      const below = startBelow(cursor !== undefined && /^[0-9]{1,15}$/.test(cursor) ? keyCursor(Number(cursor)) : cursor, before, isPosition);
       const top = Math.min(below !== undefined ? below - 1 : node.height, node.height);
       const heights: number[] = [];
       for (let h = top; h >= 1 && heights.length < limit; h--) heights.push(h);
@@ -161,7 +163,7 @@ export function registerCoreRoutes(app: TypedApp, { node, registry, statusSchema
       return {
         height: node.height,
         blocks: blocks.filter((b) => b !== undefined).map((b) => ({ hash: b.certificate.blockHash, header: b.header, signatures: b.certificate.signatures.length })),
-        next: lowest !== undefined && lowest > 1 ? String(lowest) : null,
+        next: lowest !== undefined && lowest > 1 ? keyCursor(lowest) : null,
       };
     },
   );

@@ -24,6 +24,11 @@ export const CORE_ERRORS = defineErrors({
     meaning:
       "the body, path parameters or query do not match the route's schema. Bodies are checked as sent, never coerced (`\"5\"` for a number is this error, and so is a member the schema does not allow); query strings and path parameters are converted to the schema's types first. The message is the first error, `<part><path>: <rule>`, where `<part>` is `body`, `querystring` or `params`, cut to 300 characters",
   },
+  CURSOR_INVALID: {
+    status: 400,
+    arises: 'every list route (`?cursor=`: `GET /v1/blocks`, `/v1/evidence`, `/v1/gov/proposals`, the invoice, sharing queue, access and dataset-history lists, `/v1/dids/{did}/history`)',
+    meaning: "the cursor is not one the list gave (pass back the previous page's `next` unchanged), or it is given together with the older parameter it replaces (`before`, `offset`, `from`)",
+  },
   BODY_TOO_LARGE: { status: 413, arises: 'HTTP', meaning: 'the body exceeds the limit (8 MiB by default)' },
   URI_TOO_LONG: { status: 414, arises: 'HTTP, routing', meaning: 'a part of the path is longer than the router accepts (100 characters)' },
   HEADERS_TOO_LARGE: { status: 431, arises: "HTTP, before routing (Node's parser)", meaning: 'the request line and headers exceed 16 KB; a long URL counts. The connection is closed' },

@@ -5,7 +5,7 @@
  * have their schemas in src/services/<name>/schemas.ts.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { AnyJson, ChainId, Either, Hex32, Hex64, Height, TimeMs, Word } from './common.js';
+import { AnyJson, ChainId, CursorParam, Either, Hex32, Hex64, Height, NextCursor, TimeMs, Word } from './common.js';
 import { Block, BlockHeader, CommitCertificate, SetHandover, SignedTx, StateProof, TxResult, Validator } from './ledger.js';
 
 const Int = (options: { minimum?: number; maximum?: number; description?: string } = {}) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, ...options });
@@ -153,7 +153,7 @@ export const Mempool = Type.Object({ height: Height, size: Int(), txs: Type.Arra
 export const BlocksQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: "where the next page starts: the previous page's `next` (opaque to clients)" })),
+    cursor: Type.Optional(CursorParam),
     before: Type.Optional(Type.Integer({ minimum: 1, description: 'list blocks below this height (the older form of cursor)' })),
   },
   { additionalProperties: false },
@@ -163,7 +163,7 @@ export const BlockList = Type.Object(
   {
     height: Height,
     blocks: Type.Array(BlockSummary),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page (`?cursor=`), or null on the last page (spec/api.md, Lists)' }),
+    next: NextCursor,
   },
   { title: 'BlockList' },
 );

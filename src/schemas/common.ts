@@ -79,3 +79,11 @@ export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : fa
 export function sameType<T extends true>(): T | undefined {
   return undefined;
 }
+
+// --- paging (api/paging.ts; spec/api.md, Paging)
+/** The longest cursor accepted: a 64-hex key encodes in about 100 characters. */
+export const CURSOR_CHARS_MAX = 200;
+/** The `cursor` query parameter of every list. */
+export const CursorParam = Type.String({ minLength: 1, maxLength: CURSOR_CHARS_MAX, description: "where the page starts: the previous page's `next` (opaque; spec/api.md, Paging)" });
+/** The `next` member of every list's answer. */
+export const NextCursor = Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page (`?cursor=`), or null on the last page (spec/api.md, Paging)' });

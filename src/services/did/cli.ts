@@ -372,7 +372,7 @@ async function history(base: string, did: string, values: Record<string, unknown
     const why = v.reason ? `, reason ${v.reason}${v.caseRef ? `, case ${short(v.caseRef)}` : ''}` : '';
     io.out(`  v${String(v.version).padEnd(4)} block ${String(v.height).padEnd(7)} ${xmlDateTime(v.time)}  ${v.operation.padEnd(19)} key ${v.deactivated ? '—' : multikeyEncode(v.key)}  by ${who}${why}`);
   }
-  if (body.next) io.out(`  … more from version ${body.next}: GET /v1/dids/${did}/history?from=${body.next}`);
+  if (body.next) io.out(`  … more from version ${versions.length > 0 ? versions[versions.length - 1]!.version + 1 : '?'}: GET /v1/dids/${did}/history?cursor=${body.next}`);
   return 0;
 }
 

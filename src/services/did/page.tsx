@@ -406,8 +406,8 @@ function History(props: { did: string; first: DidHistoryResponse; currentVersion
   const versions = pages.flatMap((p) => p.versions);
   const next = pages[pages.length - 1]!.next;
   const more = async () => {
-    if (next === undefined) return;
-    setPages([...pages, await getJson<DidHistoryResponse>(`/v1/dids/${encodeURIComponent(props.did)}/history?from=${next}`)]);
+    if (next == null) return;
+    setPages([...pages, await getJson<DidHistoryResponse>(`/v1/dids/${encodeURIComponent(props.did)}/history?cursor=${encodeURIComponent(next)}`)]);
   };
   const isCurrent = (v: DidVersion) => String(v.version) === props.currentVersion;
   return (

@@ -25,6 +25,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { offsetCursor, startOffset } from '../../api/paging.js';
 import type { ServiceRoutes } from '../../api/route.js';
 import { isPolityError, type PolityError } from '../../ledger/errors.js';
 import { DID_LENGTH_MAX, parseDid, resolutionError, resolutionErrorName, resolutionErrorResult } from './method.js';
@@ -98,13 +99,15 @@ export const didRoutes: ServiceRoutes = (app, { node, get, statusOf }) => {
     async (request, reply) =>
       answer(reply, () => {
         if (request.validationError) throw invalidOptions(request.validationError);
-        const { from = 1, limit = 1_000 } = request.query;
+        const { limit = 1_000, cursor } = request.query;
+        // A cursor holds the offset of the page's first version; `from` (1-based) is its older form.
+        const from = startOffset(cursor, request.query.from === undefined ? undefined : request.query.from - 1, 'from') + 1;
         const { did, head, versions } = didHistory(get, request.params.did, from, limit);
         const last = from - 1 + versions.length;
         return reply
           .status(200)
           .header('content-type', json)
-          .send({ did, height: node.height, total: head.version, deactivated: head.deactivated, from, versions, ...(last < head.version ? { next: last + 1 } : {}) });
+          .send({ did, height: node.height, total: head.version, deactivated: head.deactivated, from, versions, next: versions.length > 0 && last < head.version ? offsetCursor(last) : null });
       }),
   );
 

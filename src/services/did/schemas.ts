@@ -5,7 +5,7 @@
  * this node writes), so they pass through whole.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Height } from '../../schemas/common.js';
+import { CursorParam, Height, NextCursor } from '../../schemas/common.js';
 import type { DidResolutionResult, DidVersion } from './method.js';
 
 export const DidParams = Type.Object({ did: Type.String({ description: 'a DID: did:polity:<32 hex> or did:key:z6Mk… (URL-encoding optional)' }) });
@@ -21,7 +21,8 @@ export const DidResolveQuery = Type.Object(
 
 export const DidHistoryQuery = Type.Object(
   {
-    from: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1, description: 'first version to list' })),
+    cursor: Type.Optional(CursorParam),
+    from: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'first version to list (the older form of cursor; default 1)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, default: 1_000, description: 'most versions to list' })),
   },
   { additionalProperties: false },
@@ -54,7 +55,7 @@ export const DidHistory = Type.Object(
     deactivated: Type.Boolean(),
     from: Type.Integer({ minimum: 1 }),
     versions: Type.Array(DidVersionRecord),
-    next: Type.Optional(Type.Integer({ minimum: 2, description: 'the `from` of the next page, when there is one' })),
+    next: NextCursor,
   },
   { title: 'DidHistory' },
 );

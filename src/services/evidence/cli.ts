@@ -19,12 +19,12 @@ export const evidenceCommands: Record<string, Command> = {
       const client = createClient({ url: apiUrl(values), timeoutMs: 10_000 });
       // Every page, newest first: evidence is rare, and a page is bounded by the API (EVIDENCE_PAGE_MAX).
       const evidence: Static<typeof EvidenceList>['evidence'] = [];
-      let before: number | undefined;
+      let cursor: string | null = null;
       for (let pages = 0; pages < CLI_PAGES_MAX; pages++) {
-        const page = await client.request<Static<typeof EvidenceList>>('GET', `/v1/evidence?limit=${EVIDENCE_PAGE_MAX}${before === undefined ? '' : `&before=${before}`}`);
+        const page: Static<typeof EvidenceList> = await client.request<Static<typeof EvidenceList>>('GET', `/v1/evidence?limit=${EVIDENCE_PAGE_MAX}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
         evidence.push(...page.evidence);
-        before = page.next;
-        if (before === undefined) break;
+        cursor = page.next;
+        if (cursor === null) break;
       }
       const status = await client.status();
       if (values.json) {

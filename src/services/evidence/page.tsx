@@ -89,7 +89,7 @@ function EvidencePage(): JSX.Element {
             <p class="muted" id="evidence-summary">
               {records.length === evidence.data!.total
                 ? `${plural(records.length, 'record')}, newest first.`
-                : `The newest ${formatNumber(records.length)} of ${plural(evidence.data!.total, 'record')}; \`polity evidence --json\` and GET /v1/evidence?before=… page through the older ones.`}
+                : `The newest ${formatNumber(records.length)} of ${plural(evidence.data!.total, 'record')}; \`polity evidence --json\` and GET /v1/evidence?cursor=… page through the older ones.`}
             </p>
             <DataTable
               id="evidence-table"

@@ -1,5 +1,6 @@
 /** GET /v1/evidence: equivocation evidence recorded on the chain (spec/services/evidence.md). */
 import type { ServiceRoutes } from '../../api/route.js';
+import { isPosition, keyCursor, startBelow } from '../../api/paging.js';
 import { errorResponses } from '../../schemas/common.js';
 import { evidencePage } from './queries.js';
 import { EVIDENCE_PAGE_DEFAULT, EvidenceList, EvidenceQuery, type EvidenceHostApi } from './schemas.js';
@@ -17,8 +18,9 @@ export const evidenceRoutes: ServiceRoutes<EvidenceHostApi | undefined> = (app, 
       },
     },
     async (request) => {
-      const { limit = EVIDENCE_PAGE_DEFAULT, before } = request.query;
-      return evidencePage(get, host?.recordedKeys() ?? [], limit, before);
+      const { limit = EVIDENCE_PAGE_DEFAULT, before, cursor } = request.query;
+      const { next, ...page } = evidencePage(get, host?.recordedKeys() ?? [], limit, startBelow(cursor, before, isPosition));
+      return { ...page, next: next !== undefined ? keyCursor(next) : null };
     },
   );
 };

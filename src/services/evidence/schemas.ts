@@ -1,7 +1,7 @@
 /** Answers of the evidence routes (spec/services/evidence.md), and what the routes ask of its host part. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { ConsensusMessage } from '../../ledger/votes.js';
-import { Height, Hex32 } from '../../schemas/common.js';
+import { CursorParam, Height, Hex32, NextCursor } from '../../schemas/common.js';
 import { EVIDENCE_PAGE_DEFAULT, EVIDENCE_PAGE_MAX } from './limits.js';
 
 const SignedMessage = Type.Unsafe<ConsensusMessage>(Type.Record(Type.String(), Type.Unknown(), { description: 'a signed proposal, prevote or precommit (spec/consensus.md §3)' }));
@@ -24,7 +24,8 @@ export { EVIDENCE_PAGE_DEFAULT, EVIDENCE_PAGE_MAX };
 export const EvidenceQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: EVIDENCE_PAGE_MAX, default: EVIDENCE_PAGE_DEFAULT })),
-    before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'the `next` of the previous page: records recorded before this position' })),
+    cursor: Type.Optional(CursorParam),
+    before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'records recorded before this position (the older form of cursor)' })),
   },
   { additionalProperties: false },
 );
@@ -32,7 +33,7 @@ export const EvidenceList = Type.Object(
   {
     evidence: Type.Array(EvidenceRecord, { maxItems: EVIDENCE_PAGE_MAX, description: 'newest first' }),
     total: Type.Integer({ minimum: 0, description: 'records on the chain in all' }),
-    next: Type.Optional(Type.Integer({ minimum: 1, description: 'pass as `before` for the next (older) page; absent on the last page' })),
+    next: NextCursor,
   },
   { title: 'EvidenceList' },
 );

@@ -33,12 +33,12 @@ const PROPOSALS_PAGE = 20;
 function useProposals(filter: string) {
   // `next`: where the following page starts (the list's cursor; a filtered page may be short and still have one).
   const [state, setState] = useState<{ proposals: ProposalView[]; total: number; more: boolean; next?: string; loaded: boolean; error: unknown }>({ proposals: [], total: 0, more: false, loaded: false, error: undefined });
-  const query = (limit: number, before?: string) => `/v1/gov/proposals?limit=${limit}${filter ? `&status=${filter}` : ''}${before ? `&before=${before}` : ''}`;
+  const query = (limit: number, cursor?: string) => `/v1/gov/proposals?limit=${limit}${filter ? `&status=${filter}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
   const refresh = useCallback(async () => {
     try {
       const shown = Math.max(PROPOSALS_PAGE, state.proposals.length);
       const r = await getJson<ProposalsResponse>(query(shown));
-      setState({ proposals: r.proposals, total: r.total, more: r.next !== undefined, ...(r.next ? { next: r.next } : {}), loaded: true, error: undefined });
+      setState({ proposals: r.proposals, total: r.total, more: r.next != null, ...(r.next ? { next: r.next } : {}), loaded: true, error: undefined });
     } catch (error) {
       setState((s) => ({ ...s, loaded: true, error }));
     }
@@ -48,7 +48,7 @@ function useProposals(filter: string) {
     const r = await getJson<ProposalsResponse>(query(PROPOSALS_PAGE, state.next));
     setState((s) => {
       const { next: _old, ...rest } = s;
-      return { ...rest, proposals: [...s.proposals, ...r.proposals], more: r.next !== undefined, ...(r.next ? { next: r.next } : {}) };
+      return { ...rest, proposals: [...s.proposals, ...r.proposals], more: r.next != null, ...(r.next ? { next: r.next } : {}) };
     });
   };
   useEffect(() => {

@@ -6,6 +6,7 @@
  * passed by the head block's time or this node's clock (org/routes.ts
  * readAtNow); the chain refuses votes by block time only.
  */
+import { isHex32, keyCursor, startBelow } from '../../api/paging.js';
 import type { ServiceRoutes } from '../../api/route.js';
 import { PolityError } from '../../ledger/errors.js';
 import { errorResponses } from '../../schemas/common.js';
@@ -26,8 +27,10 @@ export const govRoutes: ServiceRoutes = (app, { node, get }) => {
       },
     },
     async (request) => {
-      const { status, limit = PROPOSALS_LIST_DEFAULT, before } = request.query;
-      return { height: node.height, ...listProposals(get, readAtNow(node), { ...(status ? { status } : {}), limit, ...(before ? { before } : {}) }) };
+      const { status, limit = PROPOSALS_LIST_DEFAULT, before: older, cursor } = request.query;
+      const before = startBelow(cursor, older, isHex32);
+      const { next, ...page } = listProposals(get, readAtNow(node), { ...(status ? { status } : {}), limit, ...(before ? { before } : {}) });
+      return { height: node.height, ...page, next: next !== undefined ? keyCursor(next) : null };
     },
   );
 

@@ -1,6 +1,6 @@
 /** Requests and answers of the governance routes (spec/services/gov.md). */
 import { Type, type Static } from '@sinclair/typebox';
-import { Height, Hex32, sameType, TimeMs, Word, type Same } from '../../schemas/common.js';
+import { CursorParam, Height, Hex32, sameType, TimeMs, Word, type Same } from '../../schemas/common.js';
 import { TimeIso } from '../org/schemas.js';
 import { GovChange, type Proposal as ProposalT, type ProposalStatus } from './module.js';
 
@@ -12,6 +12,7 @@ export const ProposalsQuery = Type.Object(
   {
     status: Type.Optional(Status),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: PROPOSALS_LIST_DEFAULT })),
+    cursor: Type.Optional(CursorParam),
     before: Type.Optional(Hex32),
   },
   { additionalProperties: false },
@@ -53,7 +54,7 @@ export const ProposalList = Type.Object(
     height: Height,
     proposals: Type.Array(Proposal),
     total: Type.Integer({ minimum: 0, description: 'proposals ever made' }),
-    next: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'more, older proposals remain: pass this as `before` for the next page (a filtered page may be short and still have one)' })),
+    next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page (`?cursor=`; a filtered page may be short and still have one), or null when no older proposals remain (spec/api.md, Paging)' }),
   },
   { title: 'GovProposalList' },
 );

@@ -15,6 +15,7 @@
  * which GET /v1/state serves to any reader (see the spec's privacy notes).
  */
 import { requirePrincipal } from '../../api/authenticate.js';
+import { nextOffset, startOffset } from '../../api/paging.js';
 import { SIGNED_OR_SESSION, type ServiceRoutes } from '../../api/route.js';
 import { PolityError } from '../../ledger/errors.js';
 import { callerOf, getOrg } from '../../runtime/membership.js';
@@ -47,10 +48,11 @@ export const invoicesRoutes: ServiceRoutes = (app, { node, get, auth }) => {
     async (request) => {
       const { org } = request.params;
       orgOrThrow(org);
-      const { side = 'seller', offset = 0, limit = 20 } = request.query;
+      const { side = 'seller', limit = 20 } = request.query;
+      const offset = startOffset(request.query.cursor, request.query.offset);
       const height = node.height;
       const l = listInvoices(get, side, org, offset, limit);
-      return { height, org, side, total: l.total, offset: l.offset, invoices: l.invoices.map(publicSummary) };
+      return { height, org, side, total: l.total, offset: l.offset, invoices: l.invoices.map(publicSummary), next: nextOffset(l.offset, l.invoices.length, l.total) };
     },
   );
 
@@ -68,6 +70,8 @@ export const invoicesRoutes: ServiceRoutes = (app, { node, get, auth }) => {
       },
     },
     async (request) => {
+      // The cursor is checked first: a malformed one is the client's mistake whoever signs.
+      const offset = startOffset(request.query.cursor, request.query.offset);
       const principal = await requirePrincipal(request, auth);
       const caller = callerOf(get, principal.publicKey);
       if (!isDesignated(get, caller.org, 'tax-authority') || !(caller.admin || caller.roles.includes('tax-inspector'))) {
@@ -75,10 +79,10 @@ export const invoicesRoutes: ServiceRoutes = (app, { node, get, auth }) => {
       }
       const { org } = request.params;
       orgOrThrow(org);
-      const { side = 'seller', offset = 0, limit = 20 } = request.query;
+      const { side = 'seller', limit = 20 } = request.query;
       const height = node.height;
       const l = listInvoices(get, side, org, offset, limit);
-      return { height, org, side, total: l.total, offset: l.offset, invoices: l.invoices, taxAuthority: caller.org! };
+      return { height, org, side, total: l.total, offset: l.offset, invoices: l.invoices, next: nextOffset(l.offset, l.invoices.length, l.total), taxAuthority: caller.org! };
     },
   );
 

@@ -6,6 +6,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ORG_ID_PATTERN } from '../../runtime/membership.js';
+import { CursorParam, NextCursor } from '../../schemas/common.js';
 import { NUMBER_CHARS_MAX, VOID_REASONS } from './module.js';
 import { LIST_LIMIT_MAX } from './queries.js';
 
@@ -42,7 +43,8 @@ export const OrgParams = Type.Object({ org: Type.String({ pattern: ORG_ID_PATTER
 export const ListQuery = Type.Object(
   {
     side: Type.Optional(Type.Union([Type.Literal('seller'), Type.Literal('buyer')], { default: 'seller' })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, default: 0 })),
+    cursor: Type.Optional(CursorParam),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'where the page starts (the older form of cursor; default 0)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX, default: 20 })),
   },
   { additionalProperties: false },
@@ -56,6 +58,7 @@ export const PublicList = Type.Object({
   total: Type.Integer(),
   offset: Type.Integer(),
   invoices: Type.Array(Summary),
+  next: NextCursor,
 });
 export type PublicListT = Static<typeof PublicList>;
 export const TaxList = Type.Object({
@@ -65,6 +68,7 @@ export const TaxList = Type.Object({
   total: Type.Integer(),
   offset: Type.Integer(),
   invoices: Type.Array(InvoiceView),
+  next: NextCursor,
   /** The tax authority the principal reads for. */
   taxAuthority: Type.String(),
 });

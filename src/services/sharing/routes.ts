@@ -24,6 +24,7 @@ import { PolityError } from '../../ledger/errors.js';
 import { STATE_RECEIPT_TYPE } from '../../ledger/state-receipt.js';
 import { getOrg } from '../../runtime/membership.js';
 import { errorResponses } from '../../schemas/common.js';
+import { nextOffset, startOffset } from '../../api/paging.js';
 import type { ServiceRoutes } from '../../api/route.js';
 import { StateReceiptView } from '../credentials/schemas.js';
 import { getAccessEntry, getConsent, getDataset, getRecord, getRequest } from './module.js';
@@ -53,10 +54,12 @@ export const sharingRoutes: ServiceRoutes = (app, { node, get }) => {
 
   app.get('/v1/sharing/datasets/:org/:name', { schema: { operationId: 'getSharingDataset', tags: [TAG], summary: "A dataset's current descriptor and its change log: every version with its hash, the hash before it, the signing key, block and time (the data's provenance; at most 100 versions from ?offset).", params: DatasetParams, querystring: PageQuery, response: { 200: DatasetAnswer, ...errorResponses(404) } } }, async (request) => {
     const { org, name } = request.params;
+    const offset = startOffset(request.query.cursor, request.query.offset);
     const height = node.height;
     const dataset = getDataset(get, org, name);
     if (!dataset) throw new PolityError('SHARING_DATASET_UNKNOWN', `${org} publishes no dataset ${name}`);
-    return { height, dataset, history: datasetHistory(get, org, name, (request.query.offset ?? 0) + 1) };
+    const history = datasetHistory(get, org, name, offset + 1);
+    return { height, dataset, history, next: nextOffset(offset, history.length, dataset.version) };
   });
 
   app.get('/v1/sharing/records/:id', { schema: { operationId: 'getSharingRecord', tags: [TAG], summary: "A record's commitment: its organisation and dataset, the HMAC under the holders' salt, the organisations that may hold it, its retention, and its erasure and each holder's purge.", params: IdParams, response: { 200: RecordView, ...errorResponses(404) } } }, async (request) => {
@@ -83,9 +86,11 @@ export const sharingRoutes: ServiceRoutes = (app, { node, get }) => {
   app.get('/v1/sharing/queue/:org', { schema: { operationId: 'getSharingQueue', tags: [TAG], summary: 'The requests made to an organisation, in the order received, at most 100 a page, each with its status.', params: OrgParams, querystring: PageQuery, response: { 200: QueueAnswer, ...errorResponses(404) } } }, async (request) => {
     const { org } = request.params;
     orgOrThrow(org);
-    const { offset = 0, limit = 20 } = request.query;
+    const { limit = 20 } = request.query;
+    const offset = startOffset(request.query.cursor, request.query.offset);
     const height = node.height;
-    return { height, org, offset, ...requestsTo(get, org, offset, limit) };
+    const page = requestsTo(get, org, offset, limit);
+    return { height, org, offset, ...page, next: nextOffset(offset, page.requests.length, page.total) };
   });
 
   app.get('/v1/sharing/subjects/:subject/consents', { schema: { operationId: 'getSubjectConsents', tags: [TAG], summary: "A subject pseudonym's consents (at most 1,000): granted, revoked and expired, each with its state.", params: SubjectParams, response: { 200: ConsentsAnswer, ...errorResponses() } } }, async (request) => {
@@ -98,8 +103,10 @@ export const sharingRoutes: ServiceRoutes = (app, { node, get }) => {
   app.get('/v1/sharing/subjects/:subject/access', { schema: { operationId: 'getSubjectAccess', tags: [TAG], summary: "A subject pseudonym's access log: every read of its data, granted or refused, in the order written, at most 100 a page.", params: SubjectParams, querystring: PageQuery, response: { 200: AccessAnswer, ...errorResponses() } } }, async (request) => {
     const height = node.height;
     const { subject } = request.params;
-    const { offset = 0, limit = 20 } = request.query;
-    return { height, subject, offset, ...accessOf(get, subject, offset, limit) };
+    const { limit = 20 } = request.query;
+    const offset = startOffset(request.query.cursor, request.query.offset);
+    const page = accessOf(get, subject, offset, limit);
+    return { height, subject, offset, ...page, next: nextOffset(offset, page.entries.length, page.total) };
   });
 
   app.get('/v1/sharing/subjects/:subject/erasures', { schema: { operationId: 'getSubjectErasures', tags: [TAG], summary: "A subject pseudonym's erasure requests (at most 100), oldest first: when each was recorded, the records its holder erased for it (at most 100 shown) and each holder's purge confirmation.", params: SubjectParams, response: { 200: ErasuresAnswer, ...errorResponses() } } }, async (request) => {

@@ -6,6 +6,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ORG_ID_PATTERN } from '../../runtime/membership.js';
+import { CursorParam, NextCursor } from '../../schemas/common.js';
 import { Hex32 } from '../schemas.js';
 import { CHANNELS, DECLINE_REASONS, ERASE_REASONS, SENSITIVITIES } from './module.js';
 import { DATASET_NAME_PATTERN, SUBJECT_PATTERN } from './consent.js';
@@ -21,7 +22,8 @@ export const IdParams = Type.Object({ id: Hex32 });
 export const SubjectParams = Type.Object({ subject: Type.String({ pattern: SUBJECT_PATTERN, description: 'the subject pseudonym (a did:key or did:polity)' }) });
 export const PageQuery = Type.Object(
   {
-    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, default: 0 })),
+    cursor: Type.Optional(CursorParam),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'where the page starts (the older form of cursor; default 0)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX, default: 20 })),
   },
   { additionalProperties: false },
@@ -59,7 +61,7 @@ export const VersionView = Type.Object({
 });
 export const DirectoryView = Type.Object({ height: Height, datasets: Type.Array(DatasetView), truncated: Type.Boolean() });
 export type DirectoryViewT = Static<typeof DirectoryView>;
-export const DatasetAnswer = Type.Object({ height: Height, dataset: DatasetView, history: Type.Array(VersionView) });
+export const DatasetAnswer = Type.Object({ height: Height, dataset: DatasetView, history: Type.Array(VersionView), next: NextCursor });
 export type DatasetAnswerT = Static<typeof DatasetAnswer>;
 
 export const RecordView = Type.Object({
@@ -162,7 +164,7 @@ export const RequestView = Type.Object({
 });
 export type RequestViewT = Static<typeof RequestView>;
 export const RequestAnswer = Type.Object({ height: Height, request: RequestView });
-export const QueueAnswer = Type.Object({ height: Height, org: Type.String(), total: Type.Integer(), offset: Type.Integer(), requests: Type.Array(RequestView) });
+export const QueueAnswer = Type.Object({ height: Height, org: Type.String(), total: Type.Integer(), offset: Type.Integer(), requests: Type.Array(RequestView), next: NextCursor });
 export type QueueAnswerT = Static<typeof QueueAnswer>;
 
 export const EntryView = Type.Object({
@@ -185,5 +187,5 @@ export const EntryView = Type.Object({
 });
 export type EntryViewT = Static<typeof EntryView>;
 export const EntryAnswer = Type.Object({ height: Height, entry: EntryView });
-export const AccessAnswer = Type.Object({ height: Height, subject: Type.String(), total: Type.Integer(), offset: Type.Integer(), entries: Type.Array(EntryView) });
+export const AccessAnswer = Type.Object({ height: Height, subject: Type.String(), total: Type.Integer(), offset: Type.Integer(), entries: Type.Array(EntryView), next: NextCursor });
 export type AccessAnswerT = Static<typeof AccessAnswer>;
