@@ -15,6 +15,7 @@ import { createHashIndex } from '../src/services/notary/host/hash-index.js';
 import type { NotaryHost } from '../src/services/notary/host.js';
 import { SERVICES } from '../src/services/index.js';
 import { verifyReceipt } from '../src/ledger/receipt-verify.js';
+import { ClassicLevel } from 'classic-level';
 import { createApi } from '../src/api/server.js';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
 import { signTx } from '../src/ledger/sign.js';
@@ -50,7 +51,7 @@ test('an index that is behind is rebuilt from the stored leaves at start-up', as
   await rm(dir, { recursive: true, force: true });
 });
 
-test('document references: exact look-up through the API, newest first, paged, and rebuilt after a restart', async () => {
+test('document references: exact look-up through the API, newest first, paged, and rebuilt after a restart (lost index, or one made before references)', async () => {
   const dir = await tempDir('polity-refs-');
   const { genesis, nodeKey } = await initDataDir(dir);
   const open = () => createNode({ dataDir: dir, genesis, nodeSecretKey: nodeKey.secretKey, services: SERVICES, log: createLogger('silent'), blockIntervalMs: 20, verifyWorkers: 1 });
@@ -107,6 +108,19 @@ test('document references: exact look-up through the API, newest first, paged, a
 
   // Lose the index: the restart rebuilds the references from the blocks.
   await rm(join(dir, 'notary-index'), { recursive: true, force: true });
+  node = await open();
+  app = await createApi(node, { services: SERVICES });
+  await node.start();
+  await check();
+  await app.close();
+  await node.close();
+
+  // An index made before references: complete up to the head, but without them or a version.
+  const raw = new ClassicLevel<Buffer, Buffer>(join(dir, 'notary-index'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  await raw.open();
+  await raw.clear({ gte: Buffer.from([0x02]), lt: Buffer.from([0x03]) });
+  await raw.del(Buffer.from('meta/version'));
+  await raw.close();
   node = await open();
   app = await createApi(node, { services: SERVICES });
   await node.start();
