@@ -37,6 +37,7 @@
  */
 import { ClassicLevel } from 'classic-level';
 import { assert } from '../../../ledger/errors.js';
+import { REFERENCE_CHARS_MAX } from '../schemas.js';
 
 export interface HashLocation {
   height: number;
@@ -71,8 +72,7 @@ export interface ReferencePosition {
   txIndex: number;
 }
 
-export { REFERENCE_CHARS_MAX } from '../schemas.js';
-import { REFERENCE_CHARS_MAX } from '../schemas.js';
+export { REFERENCE_CHARS_MAX };
 
 export interface HashIndex {
   open(): Promise<void>;
