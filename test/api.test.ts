@@ -389,7 +389,7 @@ test('a read of non-public data (the waiting transactions) needs a signed reques
 });
 
 test('a path segment over the length limit is refused in the API\'s error shape, without echoing the path', async () => {
-  const secret = 'citizen-name-'.repeat(12);
+  const secret = 'citizen-name-'.repeat(120);
   const res = await inject('GET', `/v1/orgs/${secret}`);
   assert.equal(res.status, 414);
   assert.equal(res.body.code, 'URI_TOO_LONG');

@@ -303,6 +303,46 @@ browserSuite('web pages in Chromium', () => {
     assertNoProblems();
   });
 
+  it('explorer search finds documents by their reference: one opens it, several are listed, none says so', async () => {
+    const genesis = (await api('/v1/genesis')).body as { chainId: string };
+    const clerk = generateKeyPair();
+    const anchored: string[] = [];
+    for (const [i, [text, reference]] of [
+      ['Decision on appeal, case 77/2025, part one.', 'CASE-77/2025'],
+      ['Decision on appeal, case 77/2025, part two.', 'CASE-77/2025'],
+      ['Zoning decision 2025-Z-9.', 'ZONING-2025-Z-9'],
+    ].entries()) {
+      const hash = sha256Hex(text!);
+      anchored.push(hash);
+      const tx = signTx({ v: 1, chainId: genesis.chainId, module: 'notary', action: 'anchor', args: { hash, meta: { docType: 'decision', reference: reference! } }, signer: clerk.publicKey, nonce: i }, clerk.secretKey);
+      const committed = await api('/v1/tx?wait=commit', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+      assert.equal(committed.status, 200, JSON.stringify(committed.body));
+    }
+    // One document: its page opens.
+    await page.goto(`${base}/explorer`);
+    await page.fill('#search-input', 'ZONING-2025-Z-9');
+    await page.press('#search-input', 'Enter');
+    await page.waitForFunction((h) => location.hash === h, `#/doc/${anchored[2]}`);
+    await page.locator('#doc-status').waitFor();
+    // Several: listed, newest first, each a link to its page.
+    await page.fill('#search-input', 'CASE-77/2025');
+    await page.press('#search-input', 'Enter');
+    const links = page.locator('#search-results a');
+    await links.nth(1).waitFor();
+    assert.deepEqual(await links.evaluateAll((as) => as.map((a) => a.getAttribute('href'))), [`#/doc/${anchored[1]}`, `#/doc/${anchored[0]}`]);
+    assert.match((await page.locator('#search-message').textContent())!, /2 documents have the reference CASE-77\/2025/);
+    await page.screenshot({ path: join(OUTPUT, 'explorer-reference.png'), fullPage: true });
+    await links.nth(1).click();
+    await page.waitForFunction((h) => location.hash === h, `#/doc/${anchored[0]}`);
+    await page.locator('#doc-status').waitFor();
+    // None: said in plain words.
+    await page.fill('#search-input', 'case-77/2025');
+    await page.press('#search-input', 'Enter');
+    await page.locator('#search-message', { hasText: 'No document on this chain has the reference case-77/2025' }).waitFor();
+    assert.equal(await page.locator('#search-results a').count(), 0);
+    assertNoProblems();
+  });
+
   it('explorer fits a phone screen', async () => {
     const phone = await context.newPage();
     watch(phone);

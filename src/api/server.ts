@@ -97,6 +97,9 @@ export async function createApi(node: PolityNode, options: ApiOptions): Promise<
     logger: false,
     bodyLimit: options.bodyLimitBytes ?? BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // A path segment as sent, percent-encoded: a document reference of 128 characters
+    // (GET /v1/notary/references/{reference}) is up to 1,536 once encoded (4-byte UTF-8, %XX each).
+    routerOptions: { maxParamLength: 1536 },
     // Requests Node's parser refuses before routing (headers over 16 KB, malformed HTTP): {code, message} too.
     clientErrorHandler: answerClientError,
     // Errors of the router itself (a malformed URL, a path segment over the length limit) answer in

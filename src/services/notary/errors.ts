@@ -32,6 +32,11 @@ export const NOTARY_ERRORS = defineErrors({
     arises: 'the receipt routes',
     meaning: 'the hash waits for a block (queued, being sealed, or in a sealed batch whose block has not committed); its receipt is ready once that block commits',
   },
+  NOTARY_REFERENCE_INVALID: {
+    status: 400,
+    arises: '`GET /v1/notary/references/{reference}`',
+    meaning: 'the reference is longer than 128 characters, the most `meta.reference` may hold, so no document can have it',
+  },
 });
 
 declare module '../../ledger/errors.js' {

@@ -27,6 +27,11 @@
  *   leaf), derived from the leaves and written after each commit, off the
  *   commit path; at `open` the blocks it missed are indexed again. Until a
  *   block's entries land, look-ups find its hashes in memory.
+ * - Document references (`meta.reference` of a signed anchor) are indexed
+ *   in the same index, from each committed block's `notary.anchor`
+ *   transactions, so the routes can list the documents of a case number
+ *   without a state key per reference. A look-up first waits for the blocks
+ *   committed so far to be indexed.
  * - Look-ups and receipts (host/receipts.ts), for the notary's routes.
  *
  * Only the node that aggregated a batch holds its leaves (others see the
@@ -42,7 +47,7 @@ import type { CommittedBlock } from '../../node/chain-state.js';
 import type { HostContext, ServiceHost } from '../../node/service-host.js';
 import { notaryModule } from './module.js';
 import { createNotaryAggregator, type SealedBatch } from './host/aggregator.js';
-import { createHashIndex, type HashLocation, type IndexedBatch } from './host/hash-index.js';
+import { createHashIndex, REFERENCE_CHARS_MAX, type HashLocation, type IndexedBatch, type IndexedReference, type ReferenceEntry, type ReferencePosition } from './host/hash-index.js';
 import { createLeafStore } from './host/leaf-store.js';
 import { createMerklePool } from './host/merkle-pool.js';
 import { createReceiptService } from './host/receipts.js';
@@ -64,6 +69,7 @@ export interface NotaryHostOptions {
 
 const DEFAULTS: Required<NotaryHostOptions> = { pendingHashesMax: 8_000_000, eagerHashesMin: 20_000, cachedLeavesMax: 8_000_000, merkleWorkers: 2 };
 const ANCHOR_BATCH = 'anchorBatch';
+const ANCHOR = 'anchor';
 /** Batch transactions of this node waiting for a block at once; more hashes gather into the next batch meanwhile. */
 const IN_FLIGHT_MAX = 8;
 /** A batch transaction may be included up to this many blocks after the head it was signed at. */
@@ -81,6 +87,23 @@ interface InFlight {
 export interface NotaryHost extends ServiceHost, NotaryHostApi {
   /** Where each hash was first anchored in an aggregation batch, if it was. */
   locations(hashes: readonly string[]): Promise<(HashLocation | undefined)[]>;
+  /** The documents anchored with this reference (exact), newest first; at most `limit`, below `before`. */
+  references(reference: string, limit: number, before?: ReferencePosition): Promise<ReferenceEntry[]>;
+}
+
+/** The references of a block's committed `notary.anchor` transactions (batches carry none). */
+function referencesOf(block: CommittedBlock['block'], results: readonly { code: string }[]): IndexedReference[] {
+  const out: IndexedReference[] = [];
+  for (const [txIndex, tx] of block.txs.entries()) {
+    const { module, action, args } = tx.body;
+    if (module !== notaryModule.name || action !== ANCHOR || results[txIndex]?.code !== 'OK') continue;
+    const { hash, meta } = args as { hash: string; meta?: { reference?: unknown } };
+    // The module's schema allows 1-128 characters; anything else never committed.
+    const reference = meta?.reference;
+    assert(reference === undefined || (typeof reference === 'string' && reference.length >= 1 && reference.length <= REFERENCE_CHARS_MAX), `a committed anchor in tx ${txIndex} has a malformed reference`);
+    if (reference !== undefined) out.push({ reference, hash, txIndex });
+  }
+  return out;
 }
 
 /** The notary's host factory, for the service list. */
@@ -130,8 +153,8 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
     return out;
   };
 
-  /** The batches this node anchored in a stored block, with their leaves. */
-  async function storedBatches(height: number): Promise<IndexedBatch[]> {
+  /** The batches this node anchored in a stored block, with their leaves, and the block's document references. */
+  async function storedEntries(height: number): Promise<{ batches: IndexedBatch[]; references: IndexedReference[] }> {
     const [block, results] = await Promise.all([ctx.chain.getBlock(height), ctx.chain.getResults(height)]);
     assert(block && results, `block ${height} is missing from the store`);
     const out: IndexedBatch[] = [];
@@ -141,7 +164,7 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
       assert(stored, `the leaves of the batch in block ${height} are missing`);
       out.push({ txIndex, leaves: stored });
     }
-    return out;
+    return { batches: out, references: referencesOf(block, results) };
   }
 
   async function locations(hashes: readonly string[]): Promise<(HashLocation | undefined)[]> {
@@ -280,6 +303,12 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
   return {
     ...receipts,
     locations,
+    async references(reference, limit, before) {
+      // Blocks committed so far reach the index in the background: wait for them, so a
+      // document whose anchoring was answered as committed is found.
+      await indexing;
+      return index.references(reference, limit, before);
+    },
     async open() {
       await leaves.open();
       await index.open();
@@ -288,10 +317,17 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
       if ((await index.indexedHeight()) > ctx.chain.height) {
         ctx.log.warn('notary.indexReset', { indexedHeight: await index.indexedHeight(), storeHeight: ctx.chain.height });
         await index.reset();
+      } else if (!(await index.current())) {
+        // Written before the index held references: derived data, built again from the blocks.
+        ctx.log.warn('notary.indexRebuilt', { indexedHeight: await index.indexedHeight(), storeHeight: ctx.chain.height });
+        await index.reset();
       }
       // The index is written after each commit; blocks stored but not yet indexed
       // when the node stopped are indexed again from their stored leaves.
-      for (let h = (await index.indexedHeight()) + 1; h <= ctx.chain.height; h++) await index.write(h, await storedBatches(h));
+      for (let h = (await index.indexedHeight()) + 1; h <= ctx.chain.height; h++) {
+        const { batches, references } = await storedEntries(h);
+        await index.write(h, batches, references);
+      }
     },
     async close() {
       closed = true;
@@ -316,6 +352,7 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
     afterCommit(committed) {
       const { height } = committed;
       const { indexed, orphans, dropped } = settle(committed);
+      const references = referencesOf(committed.block, committed.results);
       // The block is durable; its hashes reach the index in the background, in height order
       // (every height is written, batches or not, so the index's marker follows the chain).
       indexing = indexing
@@ -326,7 +363,7 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
             if (stored) late.push({ txIndex: o.txIndex, leaves: stored });
             else ctx.log.warn('notary.leavesMissing', { height, txIndex: o.txIndex });
           }
-          await index.write(height, [...indexed, ...late]);
+          await index.write(height, [...indexed, ...late], references);
           for (const txId of dropped) await leaves.delete(txId);
         })
         .then(() => void unindexed.delete(height))

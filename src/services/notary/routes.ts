@@ -6,6 +6,7 @@
  *   GET  /v1/notary/hashes/{hash}   when and where a hash was anchored
  *   GET  /v1/notary/receipts/{hash} its offline-verifiable receipt
  *   POST /v1/notary/receipts        receipts of up to 1,000 hashes
+ *   GET  /v1/notary/references/{reference}  the documents anchored with a reference, newest first
  *
  * Aggregation, look-ups and receipts are the host part's (host.ts): the
  * hashes of a batch are indexed off-state on the node that aggregated them.
@@ -16,7 +17,7 @@ import { SIGNED_OR_SESSION, type ServiceRoutes } from '../../api/route.js';
 import { PolityError } from '../../ledger/errors.js';
 import { errorResponses } from '../../schemas/common.js';
 import { Receipt } from '../../schemas/ledger.js';
-import { ANCHORED_REPORT_MAX, AnchorBody, BatchBody, BatchQueued, HashParams, Lookup, Receipts, ReceiptsBody, type NotaryHostApi } from './schemas.js';
+import { ANCHORED_REPORT_MAX, AnchorBody, BatchBody, BatchQueued, HashParams, Lookup, Receipts, ReceiptsBody, REFERENCE_CHARS_MAX, ReferenceList, ReferenceParams, ReferenceQuery, type NotaryHostApi } from './schemas.js';
 import { docKey, type AnchorRecord } from './module.js';
 
 export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { node, host, auth }) => {
@@ -109,5 +110,43 @@ export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { no
       config: { cost: 'heavyRead' },
     },
     async (request) => ({ receipts: await notary().receipts(request.body.hashes) }),
+  );
+
+  app.get(
+    '/v1/notary/references/:reference',
+    {
+      schema: {
+        operationId: 'notaryReferences',
+        tags: ['notary'],
+        summary: 'The documents anchored with a reference (a case or file number), newest first.',
+        description:
+          'Exact and case-sensitive. Only signed `notary.anchor` transactions carry metadata, so only they are found; aggregated hashes have no reference. Pages: `?limit=` (1-100, default 20) and `?cursor=` (the previous page\'s `next`).',
+        params: ReferenceParams,
+        querystring: ReferenceQuery,
+        response: { 200: ReferenceList, ...errorResponses(400, 503) },
+      },
+    },
+    async (request) => {
+      const { reference } = request.params;
+      if (reference.length > REFERENCE_CHARS_MAX) {
+        // The reference itself stays out of the message: it is echoed nowhere but in a 200 answer.
+        throw new PolityError('NOTARY_REFERENCE_INVALID', `a reference is at most ${REFERENCE_CHARS_MAX} characters; this one has ${reference.length}`);
+      }
+      const { limit = 20, cursor } = request.query;
+      // The cursor is the (height, transaction index) the page starts below; u32 both, as the index keys them.
+      const before = cursor === undefined ? undefined : (([h, i]) => ({ height: Math.min(Number(h), 0xffffffff), txIndex: Math.min(Number(i), 0xffffffff) }))(cursor.split('-'));
+      // One more than the page: whether a next page exists.
+      const found = await notary().references(reference, limit + 1, before);
+      const page = found.slice(0, limit);
+      const items = [];
+      for (const { hash, height } of page) {
+        const record = node.getState(docKey(hash)) as AnchorRecord | undefined;
+        // A committed anchor's record is never removed; the index may only be behind, never ahead.
+        if (!record) continue;
+        items.push({ hash, height, time: record.time, timeIso: new Date(record.time).toISOString(), txId: record.txId, signer: record.signer, ...(record.meta?.docType ? { docType: record.meta.docType } : {}) });
+      }
+      const last = page[page.length - 1];
+      return { reference, items, next: found.length > limit && last ? `${last.height}-${last.txIndex}` : null };
+    },
   );
 };

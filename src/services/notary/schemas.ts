@@ -65,6 +65,44 @@ export const Lookup = Type.Object(
   { title: 'NotaryLookup', description: 'Where and when a hash was first anchored, or that it waits, or is unknown.' },
 );
 
+/** Longest reference looked up, in characters: the module's limit on `meta.reference`. */
+export const REFERENCE_CHARS_MAX = 128;
+/** Most documents one page of a reference lists. */
+export const REFERENCE_PAGE_MAX = 100;
+
+export const ReferenceParams = Type.Object({
+  reference: Type.String({ minLength: 1, description: `a document reference (\`meta.reference\` of a signed anchor), exact and case-sensitive; at most ${REFERENCE_CHARS_MAX} characters (longer: NOTARY_REFERENCE_INVALID)` }),
+});
+export const ReferenceQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: REFERENCE_PAGE_MAX, default: 20 })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}-[0-9]{1,10}$', description: "where the next page starts: the previous page's `next` (opaque to clients)" })),
+  },
+  { additionalProperties: false },
+);
+export const ReferenceList = Type.Object(
+  {
+    reference: Type.String(),
+    items: Type.Array(
+      Type.Object(
+        {
+          hash: Hash,
+          height: Height,
+          time: TimeMs,
+          timeIso: Type.String({ format: 'date-time', description: 'the block time, ISO 8601 UTC' }),
+          txId: Hex32,
+          signer: Hex32,
+          docType: Type.Optional(Type.String()),
+        },
+        { title: 'NotaryReferencedDocument' },
+      ),
+      { maxItems: REFERENCE_PAGE_MAX, description: 'documents anchored with this reference by signed anchors, newest first' },
+    ),
+    next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page; null on the last' }),
+  },
+  { title: 'NotaryReferenceList' },
+);
+
 /** What the notary adds to GET /v1/status. */
 export const StatusFields = Type.Object({ notaryPendingHashes: Type.Integer({ minimum: 0, description: 'hashes waiting for an aggregation batch or its block' }) });
 
@@ -82,4 +120,6 @@ export interface NotaryHostApi {
   receipts(hashes: readonly string[]): Promise<(ReceiptT | ReceiptErrorT)[]>;
   /** Where aggregated hashes were anchored (the earliest), from the hash index; undefined for one not aggregated. */
   locations(hashes: readonly string[]): Promise<({ height: number } | undefined)[]>;
+  /** Documents anchored with a reference (exact), newest first: at most `limit`, below `before` (height, transaction index). */
+  references(reference: string, limit: number, before?: { height: number; txIndex: number }): Promise<{ hash: string; height: number; txIndex: number }[]>;
 }

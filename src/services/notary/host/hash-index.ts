@@ -13,13 +13,31 @@
  * same atomic batch; after a crash the notary host re-indexes the blocks
  * above that height from their stored leaves (../host.ts).
  *
+ * It also holds the document references: a signed `notary.anchor` may carry
+ * public metadata `meta.reference` (a case or file number), kept in state
+ * under the document hash only. Finding the documents of a reference would
+ * otherwise mean reading every block, and a state key per reference would
+ * change the state machine (and the state roots of old blocks); so they are
+ * derived here too, from the committed transactions, in the same batch as
+ * the height they belong to.
+ *
  * Layout (binary keys and values):
  *   0x01 || docHash (32) || height (u32 BE) -> txIndex (u32 BE) || leafIndex (u32 BE)
+ *   0x02 || refLen (u16 BE) || reference (UTF-8) || height (u32 BE) || txIndex (u32 BE) -> docHash (32)
  *   "meta/indexed"                          -> the last height indexed (decimal text)
+ *   "meta/version"                          -> INDEX_VERSION (decimal text)
  * A hash anchored again later gets a second entry (no read before write);
- * the first key of its prefix is the earliest anchoring.
+ * the first key of its prefix is the earliest anchoring. The reference's
+ * length prefix makes its look-up exact: no reference is a prefix of another
+ * one's keys. Its entries sort by (height, txIndex), so reading the prefix
+ * backwards lists the newest first.
+ *
+ * An index of an older version (none recorded: before references) is
+ * cleared at open and rebuilt from the blocks like a lost one.
  */
 import { ClassicLevel } from 'classic-level';
+import { assert } from '../../../ledger/errors.js';
+import { REFERENCE_CHARS_MAX } from '../schemas.js';
 
 export interface HashLocation {
   height: number;
@@ -33,13 +51,40 @@ export interface IndexedBatch {
   leaves: Uint8Array;
 }
 
+/** A document anchored with a reference, in the order the chain anchored it. */
+export interface IndexedReference {
+  reference: string;
+  /** The document hash, 64 hex characters. */
+  hash: string;
+  txIndex: number;
+}
+
+/** A document of a reference, as the index finds it. */
+export interface ReferenceEntry {
+  hash: string;
+  height: number;
+  txIndex: number;
+}
+
+/** Where a page of a reference's documents starts: below this position. */
+export interface ReferencePosition {
+  height: number;
+  txIndex: number;
+}
+
+export { REFERENCE_CHARS_MAX };
+
 export interface HashIndex {
   open(): Promise<void>;
   close(): Promise<void>;
   /** Last height whose batches are indexed (0 when none). */
   indexedHeight(): Promise<number>;
-  /** Index the batches of `height` and record it as indexed, atomically. */
-  write(height: number, batches: readonly IndexedBatch[]): Promise<void>;
+  /** Whether the index was written by this version of the layout (false: it must be reset and rebuilt). */
+  current(): Promise<boolean>;
+  /** Index the batches and references of `height` and record it as indexed, atomically. */
+  write(height: number, batches: readonly IndexedBatch[], references?: readonly IndexedReference[]): Promise<void>;
+  /** The documents anchored with `reference` (exact match), newest first, below `before` when given; at most `limit`. */
+  references(reference: string, limit: number, before?: ReferencePosition): Promise<ReferenceEntry[]>;
   /** The earliest indexed anchoring of each hash. */
   lookup(hashes: readonly string[]): Promise<(HashLocation | undefined)[]>;
   /** Forget everything (the block store it was derived from was replaced); durable when it resolves. */
@@ -47,7 +92,31 @@ export interface HashIndex {
 }
 
 const PREFIX = 0x01;
+const REFERENCE_PREFIX = 0x02;
 const MARKER = 'meta/indexed';
+const VERSION_KEY = 'meta/version';
+/** 2: document references (0x02 keys). An index without them is rebuilt. */
+const INDEX_VERSION = 2;
+
+/** 0x02 || refLen (u16 BE) || reference: the prefix of one reference's keys. */
+function referencePrefix(reference: string): Buffer {
+  const bytes = Buffer.from(reference, 'utf8');
+  // 128 characters are at most 512 bytes of UTF-8.
+  assert(reference.length <= REFERENCE_CHARS_MAX && bytes.length <= 0xffff, 'reference over its length limit');
+  const out = Buffer.alloc(3 + bytes.length);
+  out[0] = REFERENCE_PREFIX;
+  out.writeUInt16BE(bytes.length, 1);
+  bytes.copy(out, 3);
+  return out;
+}
+
+function referenceKey(prefix: Buffer, height: number, txIndex: number): Buffer {
+  const key = Buffer.alloc(prefix.length + 8);
+  prefix.copy(key);
+  key.writeUInt32BE(height, prefix.length);
+  key.writeUInt32BE(txIndex, prefix.length + 4);
+  return key;
+}
 
 /** LevelDB's memtable size for the index: one block's batches (200k hashes, ~9 MiB of entries) fit without a flush. */
 const WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
@@ -63,13 +132,21 @@ export function createHashIndex(path: string): HashIndex {
     close: () => db.close(),
     async reset() {
       await db.clear();
-      await db.put(MARKER, '0', { sync: true });
+      await db.batch().put(VERSION_KEY, String(INDEX_VERSION)).put(MARKER, '0').write({ sync: true });
+    },
+    async current() {
+      const version = (await db.get(VERSION_KEY)) as unknown as Buffer | undefined;
+      if (version !== undefined) return Number(version.toString('utf8')) === INDEX_VERSION;
+      // A new, empty index is current; one with entries but no version predates references.
+      const any = (await db.keys({ limit: 1 }).all()).length > 0;
+      if (!any) await db.put(VERSION_KEY, String(INDEX_VERSION), { sync: true });
+      return !any;
     },
     async indexedHeight() {
       const value = (await db.get(MARKER)) as unknown as Buffer | undefined;
       return value === undefined ? 0 : Number(value.toString('utf8'));
     },
-    async write(height, batches) {
+    async write(height, batches, references = []) {
       const batch = db.batch();
       for (const { txIndex, leaves } of batches) {
         const count = leaves.length / 32;
@@ -85,8 +162,19 @@ export function createHashIndex(path: string): HashIndex {
           batch.put(keys.subarray(i * 37, i * 37 + 37), values.subarray(i * 8, i * 8 + 8));
         }
       }
+      for (const { reference, hash, txIndex } of references) {
+        batch.put(referenceKey(referencePrefix(reference), height, txIndex), Buffer.from(hash, 'hex'));
+      }
       batch.put(MARKER, String(height));
       await batch.write();
+    },
+    async references(reference, limit, before) {
+      const prefix = referencePrefix(reference);
+      const from = referenceKey(prefix, 0, 0);
+      const to = before ? referenceKey(prefix, before.height, before.txIndex) : Buffer.concat([prefix, Buffer.alloc(8, 0xff)]);
+      const range = before ? { gte: from, lt: to } : { gte: from, lte: to };
+      const entries = (await db.iterator({ ...range, reverse: true, limit }).all()) as unknown as [Buffer, Buffer][];
+      return entries.map(([key, value]) => ({ hash: value.toString('hex'), height: key.readUInt32BE(prefix.length), txIndex: key.readUInt32BE(prefix.length + 4) }));
     },
     lookup(hashes) {
       return Promise.all(
