@@ -11,6 +11,7 @@
  * Aggregation, look-ups and receipts are the host part's (host.ts): the
  * hashes of a batch are indexed off-state on the node that aggregated them.
  */
+import { keyCursor, startBelow } from '../../api/paging.js';
 import { requirePrincipal } from '../../api/authenticate.js';
 import { registerSubmitRoute } from '../../api/core-routes.js';
 import { SIGNED_OR_SESSION, type ServiceRoutes } from '../../api/route.js';
@@ -19,6 +20,10 @@ import { errorResponses } from '../../schemas/common.js';
 import { Receipt } from '../../schemas/ledger.js';
 import { ANCHORED_REPORT_MAX, AnchorBody, BatchBody, BatchQueued, HashParams, Lookup, Receipts, ReceiptsBody, REFERENCE_CHARS_MAX, ReferenceList, ReferenceParams, ReferenceQuery, type NotaryHostApi } from './schemas.js';
 import { docKey, type AnchorRecord } from './module.js';
+
+/** A "height-txIndex" position of the reference index, both u32. */
+const isIndexPosition = (key: unknown): key is string =>
+  typeof key === 'string' && /^[0-9]{1,10}-[0-9]{1,10}$/.test(key) && key.split('-').every((n) => Number(n) <= 0xffffffff);
 
 export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { node, host, auth }) => {
   const notary = (): NotaryHostApi => {
@@ -133,8 +138,9 @@ export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { no
         throw new PolityError('NOTARY_REFERENCE_INVALID', `a reference is at most ${REFERENCE_CHARS_MAX} characters; this one has ${reference.length}`);
       }
       const { limit = 20, cursor } = request.query;
-      // The cursor is the (height, transaction index) the page starts below; u32 both, as the index keys them.
-      const before = cursor === undefined ? undefined : (([h, i]) => ({ height: Math.min(Number(h), 0xffffffff), txIndex: Math.min(Number(i), 0xffffffff) }))(cursor.split('-'));
+      // The cursor (the one paging style, api/paging.ts) holds the "height-txIndex" the page starts below; u32 both, as the index keys them.
+      const below = startBelow(cursor, undefined, isIndexPosition);
+      const before = below === undefined ? undefined : (([h, i]) => ({ height: Number(h), txIndex: Number(i) }))(below.split('-'));
       // One more than the page: whether a next page exists.
       const found = await notary().references(reference, limit + 1, before);
       const page = found.slice(0, limit);
@@ -146,7 +152,7 @@ export const notaryRoutes: ServiceRoutes<NotaryHostApi | undefined> = (app, { no
         items.push({ hash, height, time: record.time, timeIso: new Date(record.time).toISOString(), txId: record.txId, signer: record.signer, ...(record.meta?.docType ? { docType: record.meta.docType } : {}) });
       }
       const last = page[page.length - 1];
-      return { reference, items, next: found.length > limit && last ? `${last.height}-${last.txIndex}` : null };
+      return { reference, items, next: found.length > limit && last ? keyCursor(`${last.height}-${last.txIndex}`) : null };
     },
   );
 };

@@ -2,6 +2,7 @@
  * The notary's requests and answers (spec/services/notary.md), and the
  * interface of its host part that the routes call.
  */
+import { CursorParam } from '../../schemas/common.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Either, Hash, Height, Hex32, Hex64, TimeMs, Word } from '../../schemas/common.js';
 import { Receipt, TxBody } from '../../schemas/ledger.js';
@@ -76,7 +77,7 @@ export const ReferenceParams = Type.Object({
 export const ReferenceQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: REFERENCE_PAGE_MAX, default: 20 })),
-    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}-[0-9]{1,10}$', description: "where the next page starts: the previous page's `next` (opaque to clients)" })),
+    cursor: Type.Optional(CursorParam),
   },
   { additionalProperties: false },
 );
