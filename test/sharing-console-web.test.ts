@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
@@ -24,7 +25,7 @@ import { startTestNode, tempDir, type TestNode } from './helpers.js';
 import { browserSuite, openBrowser, watchPage } from './browser.js';
 
 const WAIT_MS = 20_000;
-const SCREENSHOT = process.env.SHARING_CONSOLE_PNG ?? '/work/notes/i12fin-console.png';
+const SCREENSHOT = process.env.SHARING_CONSOLE_PNG ?? join(fileURLToPath(new URL('../..', import.meta.url)), 'test-output', 'sharing-console.png');
 
 browserSuite('the organisation console: an official reads a record, the access entry first', () => {
   let t: TestNode;

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
@@ -26,7 +27,7 @@ import { startTestNode, tempDir, type TestNode } from './helpers.js';
 import { axeViolations, browserSuite, DESKTOP, openBrowser, PHONE, watchPage } from './browser.js';
 
 const WAIT_MS = 60_000;
-const SCREENSHOT = process.env.SHARING_ERASURE_PNG ?? '/work/notes/portal-erasure.png';
+const SCREENSHOT = process.env.SHARING_ERASURE_PNG ?? join(fileURLToPath(new URL('../..', import.meta.url)), 'test-output', 'sharing-erasure.png');
 
 browserSuite('/sharing: a citizen asks for erasure, the holder purges, the page shows it', () => {
   let t: TestNode;
