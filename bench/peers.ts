@@ -16,7 +16,7 @@
  * concurrency that gives about half of their saturation throughput (the
  * p99 there is an acceptance line). It prints a table (committed/s, p50,
  * p99), the ratios Polity one node ÷ etcd one member and four validators ÷
- * etcd three members, and the acceptance check lines of issue 13.
+ * etcd three members, and the target lines.
  *
  * Why a closed loop: it is what an official's client does (send, wait for
  * the commit, send the next), and what etcd's own `benchmark put --clients`
@@ -426,7 +426,7 @@ async function main(): Promise<void> {
   say(`ratios at concurrency 200: Polity one node / etcd one member ${x(soloRatio)}; four validators / etcd three members ${x(fourRatio)}`);
   if (half) say(`half of saturation: ${fmt(half.committedPerSecond)} committed/s at concurrency ${half.concurrency} (saturation ${fmt(Math.max(four200.committedPerSecond, half.committedPerSecond))}/s)`);
   say('');
-  say('acceptance (issue 13)');
+  say('targets');
   say(check(soloRatio === undefined ? undefined : soloRatio >= 1.0, `Polity one node >= 1.0x etcd one member in committed/s: ${x(soloRatio)}`));
   say(check(solo1.requests > 0 ? solo1.p50Ms <= 20 : false, `Polity one node p50 <= 20 ms at concurrency 1: ${solo1.p50Ms.toFixed(1)} ms`));
   say(check(fourRatio === undefined ? undefined : fourRatio >= 0.5, `four validators >= 0.5x etcd three members in committed/s: ${x(fourRatio)}`));

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Issue 13's acceptance, full length: a four-validator localnet without a heartbeat,
+# The idle-chain check at full length: a four-validator localnet without a heartbeat,
 # idle for 60 s (or $1 seconds), makes no block; then the next transaction commits.
 # Prints the heights and the commit latency. Needs a build (npx tsc -p tsconfig.json).
 set -e

@@ -1,5 +1,5 @@
 /**
- * Issue 11's acceptance scenario, certificates without paper, on a BFT
+ * The scenario of certificates without paper, on a BFT
  * network of four departments running as real `polity start` validators on
  * loopback: a university, an employer, a ministry of education and a civil
  * registry (the holder's wallet reads the chain through the civil

@@ -1,5 +1,5 @@
 /**
- * Acceptance (issue 13): a four-validator `polity localnet` without a
+ * A four-validator `polity localnet` without a
  * heartbeat, left idle, makes no block; then it commits the next
  * transaction. Real node processes on loopback. The idle time is 12 s here
  * (POLITY_IDLE_MS overrides it: scripts/idle-localnet.sh runs 60 s); the

@@ -1,6 +1,6 @@
 /**
- * Transactions that can never run must not lock honest signers out
- * (issue 10, item 6). Four free keys send nonces 1, 2, 3, … and never 0,
+ * Transactions that can never run must not lock honest signers out.
+ * Four free keys send nonces 1, 2, 3, … and never 0,
  * until the mempool refuses them; an honest signer's transactions are then
  * still admitted and committed. Small limits stand for the defaults
  * (txsMax 200,000 with an eighth for gapped transactions): the same shape

@@ -1,6 +1,6 @@
 /**
  * Aggregated notary hashes on a BFT network of four departments plus an
- * observer, as real `polity start` processes on loopback (issue 13, item 5):
+ * observer, as real `polity start` processes on loopback:
  *
  * - hashes queued at a validator are anchored by whichever validator
  *   proposes next, not only in that node's own proposals (one block in four);

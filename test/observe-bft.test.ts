@@ -1,6 +1,6 @@
 /**
  * Observing a BFT network of four departments, run as real `polity start`
- * processes on loopback (issue 14, "Observe" and "A stall is loud"):
+ * processes on loopback:
  * - every node serves Prometheus metrics at /metrics, parsed here strictly
  *   (each sample line is `name{labels} value`, each name declared by a
  *   # TYPE line) and the key series read back;

@@ -1,6 +1,5 @@
 /**
- * Per-client limits and heavy work that cannot starve cheap reads (issue 10,
- * item 7):
+ * Per-client limits and heavy work that cannot starve cheap reads:
  * - a flood of POST /v1/auth/challenge from one address is answered
  *   429 RATE_LIMITED with Retry-After once over its limit, while another
  *   address is still served;

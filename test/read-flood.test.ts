@@ -1,5 +1,5 @@
 /**
- * Bounded cost of reads (issue 10, item 5): lists of blocks read no block
+ * Bounded cost of reads: lists of blocks read no block
  * bodies, whole-block reads are few at a time, and a flood of both leaves
  * the node's memory bounded and its cheap reads answered.
  *

@@ -1,6 +1,5 @@
 /**
- * Sessions that a flood cannot fill for everyone (issue 10, item 7;
- * spec/api-auth.md §5), through the HTTP API of a node in this process whose
+ * Sessions that a flood cannot fill for everyone (spec/api-auth.md §5), through the HTTP API of a node in this process whose
  * session table holds 8 (a quarter, 2, shared by keys that are no
  * organisation's). Free keys from 40 addresses open a session each; then an
  * organisation's admin and a registered did:polity open theirs, and both

@@ -1,6 +1,6 @@
 /**
  * Why something a command waited for has not committed, in words a person
- * can act on (issue 14): the node does not answer; the node is not ready
+ * can act on: the node does not answer; the node is not ready
  * (no quorum, stalled, catching up: its `GET /readyz` reasons); or the node
  * is ready and the transaction is simply still waiting for a block.
  */

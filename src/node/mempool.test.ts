@@ -92,7 +92,7 @@ test('a signer may park transactions only a few nonces past its next runnable on
   assert.equal(m.size, 11);
 });
 
-test('gapped transactions from a few keys cannot fill the mempool; runnable ones still get in (the attack of issue 10, small)', () => {
+test('gapped transactions from a few keys cannot fill the mempool; runnable ones still get in (a nonce-gap flood, small)', () => {
   const m = createMempool(SMALL);
   // Four keys send nonces 1.. and never 0, as many as they are allowed.
   for (let k = 0; k < 4; k++) {

@@ -10,7 +10,7 @@
  * A transaction whose nonce is past a gap (the signer's next runnable nonce
  * is missing) cannot run until the gap fills, and may never run: keys are
  * free, so gapped transactions are what a flood that costs nothing is made
- * of (issue 10: four keys sending nonces 1..49,999 and never 0 pinned a
+ * of (four keys sending nonces 1..49,999 and never 0 pinned a
  * mempool of 200,000 until restart). So what cannot run is held on a short
  * leash:
  * - it may be at most `futureNonceWindow` nonces past the signer's next

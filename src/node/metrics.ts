@@ -1,5 +1,5 @@
 /**
- * The node's Prometheus metrics (issue 14), served by the API at
+ * The node's Prometheus metrics, served by the API at
  * `GET /metrics` (src/api/health-routes.ts; spec/operations.md lists them).
  *
  * prom-client (the maintained Node client, README "Dependencies") renders

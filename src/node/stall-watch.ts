@@ -1,5 +1,5 @@
 /**
- * Whether the node is ready to serve, and a loud stall (issue 14): the one
+ * Whether the node is ready to serve, and a loud stall: the one
  * place that decides what `GET /readyz`, `polity status`, the metrics
  * `polity_ready`, `polity_quorum` and `polity_stalled`, and the warnings in
  * the log say, so they never disagree.
