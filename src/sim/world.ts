@@ -901,8 +901,13 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     }
     // A scheduled set change is waiting work until its first block (consensus-host.ts): blocks up to it may be empty.
     for (const h of [...firstAt.keys()]) if (changeSeen.since !== undefined && h <= changeSeen.since) firstAt.delete(h);
-    const inWindow = [...firstAt.values()].filter((b) => b.at >= from && b.at < idle.until);
-    const empty = inWindow.filter((b) => b.empty).length;
+    const inWindow = [...firstAt.values()].filter((b) => b.at >= from && b.at < idle.until).sort((a, b) => a.at - b.at);
+    // An empty block followed, in the window, by a block with transactions was the price of work in
+    // flight: a transaction some validators held and the proposer did not (a dropped gossip message, a
+    // client's re-send), so a height started and its proposer had nothing to put in it (tendermint.ts,
+    // liveness). Only an empty block after the window's last transactions is one an idle chain made.
+    const lastWork = inWindow.reduce((at, b) => (b.empty ? at : b.at), -1);
+    const empty = inWindow.filter((b) => b.empty && b.at > lastWork).length;
     idleReport = { from: idle.from, until: idle.until, emptyBlocks: empty, blocks: inWindow.length };
     const windowMs = idle.until - from;
     // A Byzantine validator may start a height on an idle chain by sending a vote (tendermint.ts): it
