@@ -69,8 +69,10 @@ test('init then start: the node prints its URL, answers, and stops on SIGTERM', 
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     const deadline = Date.now() + 15_000;
-    while (!stdout.includes('explorer') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!stdout.includes('press Ctrl+C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.match(stdout, new RegExp(`explorer\\s+http://127\\.0\\.0\\.1:${port}/`));
+    // Every page the node serves is named, the further pages of a service too.
+    for (const path of ['/verify', '/credentials', '/wallet', '/sharing', '/data-sharing']) assert.match(stdout, new RegExp(`http://127\\.0\\.0\\.1:${port}${path}\\n`), `the start banner names ${path}`);
     const page = await fetch(`http://127.0.0.1:${port}/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<html/i);

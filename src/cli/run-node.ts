@@ -200,7 +200,7 @@ export async function runStart(flags: Record<string, unknown>, _positionals: str
     const row = (label: string, value: string): void => io.out(`  ${label.padEnd(18)} ${value}`);
     if (network) row('peers', `listening on ${network.listen.host}:${network.listen.port}, dialling ${network.peers.length}`);
     row('explorer', `${url}/`);
-    for (const s of program.services) row(s.page.nav, `${url}${s.page.path}`);
+    for (const s of program.services) for (const page of [s.page, ...(s.morePages ?? [])]) row(page.nav, `${url}${page.path}`);
     row('API', `${url}/v1/status   (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
     row('probes', `${url}/healthz ${url}/readyz${values.metrics === 'on' ? `   metrics: ${url}/metrics` : ''}`);
     row('data', resolve(dir));
