@@ -68,6 +68,14 @@ export async function startTestNode(options: Partial<Omit<NodeOptions, 'services
   };
 }
 
+/** Sign a transaction with `key`'s next nonce, submit it to the test node, wait for its block, and require it to succeed (OK). */
+export async function commitTx(t: TestNode, key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<void> {
+  const { nonce } = (await t.app.inject({ method: 'GET', url: `/v1/accounts/${key.publicKey}` })).json() as { nonce: number };
+  const tx = signTx({ v: 1, chainId: t.genesis.chainId, module, action, args: args as never, signer: key.publicKey, nonce }, key.secretKey);
+  const done = (await t.app.inject({ method: 'POST', url: '/v1/tx?wait=commit', payload: tx })).json() as { result?: { code: string; message?: string } };
+  if (done.result?.code !== 'OK') throw new Error(`${module}.${action} did not commit OK: ${JSON.stringify(done)}`);
+}
+
 export function anchorTx(genesis: Genesis, key: KeyPair, nonce: number, hash: string, extra: Partial<TxBody> = {}): SignedTx {
   return signTx({ v: 1, chainId: genesis.chainId, module: 'notary', action: 'anchor', args: { hash }, signer: key.publicKey, nonce, ...extra }, key.secretKey);
 }

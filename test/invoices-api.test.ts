@@ -24,7 +24,7 @@ import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
 import { signTx } from '../src/ledger/sign.js';
 import { adminKeyPath } from '../src/node/data-dir.js';
 import { signConsent } from '../src/services/org/consent-sign.js';
-import { startTestNode, tempDir, type TestNode } from './helpers.js';
+import { commitTx, startTestNode, tempDir, type TestNode } from './helpers.js';
 
 let t: TestNode;
 let api: string;
@@ -41,12 +41,7 @@ async function cli(key: keyof typeof files | undefined, args: string[]): Promise
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-async function commit(key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<void> {
-  const { nonce } = (await t.app.inject({ method: 'GET', url: `/v1/accounts/${key.publicKey}` })).json() as { nonce: number };
-  const tx = signTx({ v: 1, chainId: t.genesis.chainId, module, action, args: args as never, signer: key.publicKey, nonce }, key.secretKey);
-  const done = (await t.app.inject({ method: 'POST', url: '/v1/tx?wait=commit', payload: tx })).json() as { result?: { code: string; message?: string } };
-  assert.equal(done.result?.code, 'OK', JSON.stringify(done));
-}
+const commit = (key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<void> => commitTx(t, key, module, action, args);
 
 const official = (org: string, key: KeyPair, role: string) => ({
   org,

@@ -14,7 +14,7 @@ import { signTx } from '../src/ledger/sign.js';
 import { adminKeyPath } from '../src/node/data-dir.js';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
 import { signConsent } from '../src/services/org/consent-sign.js';
-import { randomHash, startTestNode, type TestNode } from './helpers.js';
+import { commitTx, randomHash, startTestNode, type TestNode } from './helpers.js';
 
 let t: TestNode;
 let admin: KeyPair;
@@ -26,12 +26,7 @@ async function inject(url: string): Promise<{ status: number; body: any }> {
   return { status: res.statusCode, body: res.json() };
 }
 
-async function commit(key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<void> {
-  const { nonce } = (await inject(`/v1/accounts/${key.publicKey}`)).body as { nonce: number };
-  const tx = signTx({ v: 1, chainId: t.genesis.chainId, module, action, args: args as never, signer: key.publicKey, nonce }, key.secretKey);
-  const done = (await t.app.inject({ method: 'POST', url: '/v1/tx?wait=commit', payload: tx })).json() as { result?: { code: string } };
-  assert.equal(done.result?.code, 'OK', JSON.stringify(done));
-}
+const commit = (key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<void> => commitTx(t, key, module, action, args);
 
 before(async () => {
   t = await startTestNode();

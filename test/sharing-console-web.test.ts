@@ -21,7 +21,7 @@ import { signTx } from '../src/ledger/sign.js';
 import { adminKeyPath } from '../src/node/data-dir.js';
 import { signedFetch } from '../src/sdk/http-auth.js';
 import { signConsent as signOrgConsent } from '../src/services/org/consent-sign.js';
-import { startTestNode, tempDir, type TestNode } from './helpers.js';
+import { commitTx, startTestNode, tempDir, type TestNode } from './helpers.js';
 import { browserSuite, openBrowser, watchPage } from './browser.js';
 
 const WAIT_MS = 20_000;
@@ -39,12 +39,7 @@ browserSuite('the organisation console: an official reads a record, the access e
   const steward = generateKeyPair();
   const problems: string[] = [];
 
-  async function commit(key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<void> {
-    const { nonce } = (await t.app.inject({ method: 'GET', url: `/v1/accounts/${key.publicKey}` })).json() as { nonce: number };
-    const tx = signTx({ v: 1, chainId: t.genesis.chainId, module, action, args: args as never, signer: key.publicKey, nonce }, key.secretKey);
-    const done = (await t.app.inject({ method: 'POST', url: '/v1/tx?wait=commit', payload: tx })).json() as { result: { code: string; message?: string } };
-    assert.equal(done.result.code, 'OK', JSON.stringify(done.result));
-  }
+  const commit = (key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<void> => commitTx(t, key, module, action, args);
 
   before(async () => {
     t = await startTestNode({ listen: true });

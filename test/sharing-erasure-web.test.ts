@@ -23,7 +23,7 @@ import { adminKeyPath } from '../src/node/data-dir.js';
 import { signedFetch } from '../src/sdk/http-auth.js';
 import { signConsent as signOrgConsent } from '../src/services/org/consent-sign.js';
 import { subjectKeyPair } from '../src/services/sharing/pseudonym.js';
-import { startTestNode, tempDir, type TestNode } from './helpers.js';
+import { commitTx, startTestNode, tempDir, type TestNode } from './helpers.js';
 import { axeViolations, browserSuite, DESKTOP, openBrowser, PHONE, watchPage } from './browser.js';
 
 const WAIT_MS = 60_000;
@@ -41,12 +41,7 @@ browserSuite('/sharing: a citizen asks for erasure, the holder purges, the page 
   const steward = generateKeyPair();
   const problems: string[] = [];
 
-  async function commit(key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<void> {
-    const { nonce } = (await t.app.inject({ method: 'GET', url: `/v1/accounts/${key.publicKey}` })).json() as { nonce: number };
-    const tx = signTx({ v: 1, chainId: t.genesis.chainId, module, action, args: args as never, signer: key.publicKey, nonce }, key.secretKey);
-    const done = (await t.app.inject({ method: 'POST', url: '/v1/tx?wait=commit', payload: tx })).json() as { result: { code: string; message?: string } };
-    assert.equal(done.result.code, 'OK', JSON.stringify(done.result));
-  }
+  const commit = (key: KeyPair, module: string, action: string, args: Record<string, unknown>): Promise<void> => commitTx(t, key, module, action, args);
   const erasures = async () => (await t.app.inject({ method: 'GET', url: `/v1/sharing/subjects/${subject}/erasures` })).json() as { erasures: { request: { erasure: { id: string; subject: string; holder: string; dataset: string; recordId?: string }; records: string[] } }[] };
 
   before(async () => {
