@@ -35,7 +35,10 @@ export async function openBrowser(options: { timeoutMs: number; timezoneId?: str
  * Record what went wrong on a page: console errors, page errors, failed
  * requests and 4xx/5xx answers, each as one line given to `report`.
  * `ignoreAbortedReads`: a GET the browser cancels because the test navigated
- * away (a favicon, a periodic refresh) is no fault of the page.
+ * away (a periodic refresh, a lazy load) is no fault of the page.
+ * The favicon is always exempt from that one failure: Chromium fetches it by
+ * itself after the load event, and a test that navigates again at once
+ * cancels it (`net::ERR_ABORTED`), whatever the page does.
  */
 export function watchPage(page: Page, report: (line: string) => void, options: { ignoreAbortedReads?: boolean } = {}): void {
   page.on('console', (message) => {
@@ -43,7 +46,8 @@ export function watchPage(page: Page, report: (line: string) => void, options: {
   });
   page.on('pageerror', (error) => report(`page error: ${error.message}`));
   page.on('requestfailed', (request) => {
-    if (options.ignoreAbortedReads && request.method() === 'GET' && request.failure()?.errorText === 'net::ERR_ABORTED') return;
+    const aborted = request.method() === 'GET' && request.failure()?.errorText === 'net::ERR_ABORTED';
+    if (aborted && (options.ignoreAbortedReads || new URL(request.url()).pathname.endsWith('/favicon.svg'))) return;
     report(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`);
   });
   page.on('response', (response) => {
