@@ -38,6 +38,7 @@
  * `--skip-etcd` measures Polity alone.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -86,6 +87,8 @@ interface Phase {
   p50Ms: number;
   p99Ms: number;
   requests: number;
+  /** This process's CPU time (the client's) per answered request, in µs: what the load generator itself costs. */
+  clientCpuUsPerRequest: number;
   errors: number;
   /** The first error seen, for the reader (no payloads). */
   firstError?: string;
@@ -106,6 +109,10 @@ async function closedLoop(system: string, concurrency: number, send: (client: nu
   /** Set when a client's pre-signed transactions ran out: the window then ends at the last answer. */
   let ranOut = false;
   let lastAnswer = measureFrom;
+  let cpuFrom: NodeJS.CpuUsage | undefined;
+  let cpuSpent: NodeJS.CpuUsage | undefined;
+  const cpuTimer = setTimeout(() => (cpuFrom = process.cpuUsage()), Math.max(0, measureFrom - performance.now()));
+  const cpuEnd = setTimeout(() => (cpuSpent = cpuFrom && process.cpuUsage(cpuFrom)), Math.max(0, end - performance.now()));
   await Promise.all(
     Array.from({ length: concurrency }, async (_, client) => {
       for (let seq = 0; performance.now() < end; seq++) {
@@ -129,10 +136,14 @@ async function closedLoop(system: string, concurrency: number, send: (client: nu
       }
     }),
   );
+  clearTimeout(cpuTimer);
+  clearTimeout(cpuEnd);
+  cpuSpent ??= cpuFrom && process.cpuUsage(cpuFrom);
+  const clientCpuUsPerRequest = cpuSpent && latencies.length ? (cpuSpent.user + cpuSpent.system) / latencies.length : 0;
   latencies.sort((a, b) => a - b);
   const pct = (p: number): number => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! : 0);
   const windowMs = ranOut ? Math.max(1, lastAnswer - measureFrom) : PHASE_MS;
-  return { system, concurrency, committedPerSecond: (latencies.length / windowMs) * 1000, p50Ms: pct(50), p99Ms: pct(99), requests: latencies.length, errors, ...(firstError ? { firstError } : {}) };
+  return { system, concurrency, committedPerSecond: (latencies.length / windowMs) * 1000, p50Ms: pct(50), p99Ms: pct(99), requests: latencies.length, clientCpuUsPerRequest, errors, ...(firstError ? { firstError } : {}) };
 }
 
 // --- processes and clean-up ---------------------------------------------------------
@@ -329,21 +340,45 @@ function signAnchors(genesis: Genesis, clients: number, perClient: number): Sign
   });
 }
 
-/** Submit one transaction and wait for its commit; throws unless it committed with result OK. */
-async function commitTx(api: string, tx: SignedTx): Promise<void> {
-  const res = await fetch(`${api}/v1/tx?wait=commit&timeoutMs=${REQUEST_TIMEOUT_MS}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(tx),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS + 5_000),
+/**
+ * The HTTP client of the Polity phases: node:http with kept-alive
+ * connections (one per client in flight), the bodies encoded before the
+ * clock starts. A client as lean as the etcd3 client's gRPC channel: on a
+ * machine with few cores the load generator shares the CPUs with the
+ * system it measures, so a heavy client (the WHATWG fetch, about four times
+ * the CPU per request) would be measured as the server's slowness. Each
+ * phase prints the client's CPU per request beside its figures.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+
+function postJson(api: string, path: string, body: string): Promise<{ status: number; text: string }> {
+  const url = new URL(api);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { agent, host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: REQUEST_TIMEOUT_MS + 5_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end(body);
   });
-  const body = (await res.json()) as { result?: { code: string }; code?: string; status?: string };
+}
+
+/** Submit one transaction (its JSON) and wait for its commit; throws unless it committed with result OK. */
+async function commitTx(api: string, txJson: string): Promise<void> {
+  const res = await postJson(api, `/v1/tx?wait=commit&timeoutMs=${REQUEST_TIMEOUT_MS}`, txJson);
+  const body = JSON.parse(res.text) as { result?: { code: string }; code?: string; status?: string };
   if (res.status !== 200 || body.result?.code !== 'OK') throw new Error(`HTTP ${res.status}: ${body.result?.code ?? body.code ?? body.status}`);
 }
 
 /** The closed loop against a Polity network: client i sends to node i mod n. */
 function polityLoop(net: PolityNet, system: string, concurrency: number): Promise<Phase> {
-  const txs = signAnchors(net.genesis, concurrency, concurrency === 1 ? TXS_PER_CLIENT_C1 : Math.ceil(TXS_MANY_CLIENTS / concurrency));
+  const txs = signAnchors(net.genesis, concurrency, concurrency === 1 ? TXS_PER_CLIENT_C1 : Math.ceil(TXS_MANY_CLIENTS / concurrency)).map((list) => list.map((tx) => JSON.stringify(tx)));
   return closedLoop(system, concurrency, (client, seq) => {
     const tx = txs[client]![seq];
     return tx ? commitTx(net.apis[client % net.apis.length]!, tx) : undefined;
@@ -369,7 +404,7 @@ async function halfLoad(net: PolityNet, saturation: number): Promise<Phase | und
 
 function row(p: Phase): string {
   const errors = p.errors ? `   ${fmt(p.errors)} errors (first: ${p.firstError})` : '';
-  return `| ${p.system.padEnd(24)} | ${String(p.concurrency).padStart(11)} | ${fmt(p.committedPerSecond).padStart(11)} | ${p.p50Ms.toFixed(1).padStart(8)} ms | ${p.p99Ms.toFixed(1).padStart(8)} ms |${errors}`;
+  return `| ${p.system.padEnd(24)} | ${String(p.concurrency).padStart(11)} | ${fmt(p.committedPerSecond).padStart(11)} | ${p.p50Ms.toFixed(1).padStart(8)} ms | ${p.p99Ms.toFixed(1).padStart(8)} ms | ${fmt(p.clientCpuUsPerRequest).padStart(9)} µs |${errors}`;
 }
 
 const check = (ok: boolean | undefined, text: string): string => `  [${ok === undefined ? 'n/a ' : ok ? 'PASS' : 'FAIL'}] ${text}`;
@@ -418,8 +453,8 @@ async function main(): Promise<void> {
   const x = (r: number | undefined): string => (r === undefined ? 'n/a (no etcd figure)' : `${r.toFixed(2)}x`);
 
   say('');
-  say('| system                   | concurrency | committed/s |      p50    |      p99    |');
-  say('|--------------------------|-------------|-------------|-------------|-------------|');
+  say('| system                   | concurrency | committed/s |      p50    |      p99    | client CPU/req |');
+  say('|--------------------------|-------------|-------------|-------------|-------------|----------------|');
   for (const p of phases) say(row(p));
   if (half) say(row({ ...half, system: 'four validators, ~half' }));
   say('');
