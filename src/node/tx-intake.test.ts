@@ -115,6 +115,35 @@ test('intake in workers answers a large submission in order, split across worker
   }
 });
 
+test('small submissions in the same turn travel to the workers together, and each gets its own answers, as inline', async () => {
+  // One value per submission mostly (a client's transaction), some of two or three, some for another chain id:
+  // every one of the mixed submission's answers, asked one by one at once.
+  const values = mixedSubmission();
+  const submissions: { values: unknown[]; chainId: string | null }[] = [];
+  for (let i = 0; i < values.length; ) {
+    const size = i % 7 === 0 ? 3 : i % 5 === 0 ? 2 : 1;
+    submissions.push({ values: values.slice(i, i + size), chainId: i % 11 === 0 ? 'other' : i % 13 === 0 ? null : 'test' });
+    i += size;
+  }
+  const workers = createVerifyPool(2);
+  const inline = createVerifyPool(0);
+  try {
+    const [a, b] = await Promise.all([
+      Promise.all(submissions.map((s) => workers.intake(s.values, s.chainId))),
+      Promise.all(submissions.map((s) => inline.intake(s.values, s.chainId))),
+    ]);
+    assert.deepEqual(a, b);
+    assert.ok(a.flat().some((r) => r.status === 'valid') && a.flat().some((r) => r.status === 'other-chain') && a.flat().some((r) => r.status === 'decoded'), 'answers of every chain id came back');
+    submissions.forEach((s, k) => {
+      assert.equal(a[k]!.length, s.values.length, `submission ${k}: one answer per value`);
+      a[k]!.forEach((r, i) => r.status !== 'refused' && assert.equal(r.decoded.tx, s.values[i], `submission ${k}: its own values`));
+    });
+  } finally {
+    await workers.close();
+    await inline.close();
+  }
+});
+
 test('intake is bounded: values beyond intakeTxsMax are refused with NODE_BUSY at once, and room returns', async () => {
   const values = Array.from({ length: 60 }, (_, n) => signTx(body({ nonce: n }), alice.secretKey));
   for (const workers of [0, 1]) {
