@@ -83,7 +83,7 @@ export interface Admission {
   /** Up to `limit` waiting transactions, in arrival order. */
   list(limit: number): SignedTx[];
   /** Transactions for the block at `height`: expired ones dropped first, then ready ones, fairly across signers. */
-  reap(height: number, txsMax: number, bytesMax: number): DecodedTx[];
+  reap(height: number, txsMax: number, bytesMax: number, which?: { only?: string; skip?: string }): DecodedTx[];
   /**
    * Verify the transactions of a peer's block this node has not verified
    * (those that do not decode are left to block validation to name). Returns
@@ -232,10 +232,10 @@ export function createAdmission(options: AdmissionOptions): Admission {
     },
     has: (txId) => mempool.has(txId),
     list: (limit) => mempool.list(limit).map((d) => d.tx),
-    reap(height, txsMax, bytesMax) {
+    reap(height, txsMax, bytesMax, which) {
       mempool.dropExpired(height);
       mempool.expire(options.now());
-      return mempool.reap(txsMax, bytesMax);
+      return mempool.reap(txsMax, bytesMax, which);
     },
     async verifyBlockTxs(raw) {
       const verifiedHere = new Set<string>();

@@ -211,6 +211,30 @@ test('contributions are signed with the node key and its next nonces, stored wit
   await node.host.close();
 });
 
+test("the node's own transactions waiting in the mempool (a notary batch) come before its contributions, which take the nonces after them", async () => {
+  const key = generateKeyPair();
+  const leaves = Uint8Array.of(9, 9);
+  const service = contributingHost([[{ body: { module: 'kv', action: 'put', args: { key: 'service', value: 's' } }, attachment: leaves }]]);
+  const node = await startNode({ key, validators: [{ name: 'v', pubKey: key.publicKey, power: 10 }], store: createMemoryStore(), hosts: [service] });
+  // Two transactions of the node key wait in the mempool, as the notary's batch transactions do.
+  await node.submit(key, 'put', { key: 'own0', value: 'o' }, 0);
+  await node.submit(key, 'put', { key: 'own1', value: 'o' }, 1);
+  await node.start();
+  const b1 = node.commits[0]!;
+  assert.deepEqual(
+    b1.block.txs.map((t, i) => [t.body.nonce, t.body.args.key, b1.results[i]!.code]),
+    [
+      [0, 'own0', 'OK'],
+      [1, 'own1', 'OK'],
+      [2, 'service', 'OK'],
+    ],
+    'the waiting ones first, then the contribution with the next nonce; none refused for its nonce',
+  );
+  assert.deepEqual(service.outcomes, [{ status: 'committed', height: 1, txIndex: 2, txId: b1.results[2]!.txId, result: b1.results[2] }]);
+  assert.deepEqual(new Uint8Array((await node.chain.attachment(b1.results[2]!.txId))!), leaves, "the contribution's attachment is stored under its own transaction");
+  await node.host.close();
+});
+
 test('a contribution past the block limits is abandoned, and a failed one keeps no attachment', async () => {
   const key = generateKeyPair();
   const bytes = Uint8Array.of(1, 2, 3);

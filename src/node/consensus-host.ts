@@ -98,8 +98,10 @@ export interface ConsensusHost extends ConsensusReceiver {
 
 interface Candidate {
   built: BuiltBlock;
-  /** What this node's services contributed, in block order (transaction i is contribution i); empty in others' blocks. */
+  /** What this node's services contributed, in block order (transaction contributedAt + i is contribution i); empty in others' blocks. */
   contributed: { contribution: Contribution; tx: DecodedTx }[];
+  /** Where the contributions start in the block: after the node key's own transactions from the mempool. */
+  contributedAt?: number;
   timings?: { contributeMs: number; buildMs: number };
 }
 
@@ -271,18 +273,20 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
 
   // --- proposals ---------------------------------------------------------------------
   /** The services' transactions for the block at `height`, signed with the node key, within the block's limits. */
-  async function collectContributions(height: number): Promise<Candidate['contributed']> {
+  async function collectContributions(height: number, own: readonly DecodedTx[]): Promise<Candidate['contributed']> {
     const out: Candidate['contributed'] = [];
-    let nonce = chain.nextNonce(signer.publicKey);
-    let bytes = 0;
+    // After the node key's own transactions that wait in the mempool (the notary's batches), which the block takes first.
+    let nonce = chain.nextNonce(signer.publicKey) + own.length;
+    let bytes = own.reduce((sum, tx) => sum + tx.bytes, 0);
+    const txsMax = params.blockTxsMax - own.length;
     for (const host of hosts) {
       if (!host.contribute) continue;
-      const offered = await host.contribute({ height, txsMax: params.blockTxsMax - out.length, bytesMax: params.blockBytesMax - bytes });
+      const offered = await host.contribute({ height, txsMax: txsMax - out.length, bytesMax: params.blockBytesMax - bytes });
       for (const contribution of offered) {
         const { module, action, args } = contribution.body;
         const tx = decodeTx(signer.signTx({ v: 1, chainId: chain.chainId, module, action, args, signer: signer.publicKey, nonce }));
         // Contributions obey the block's limits like any transaction; the rest wait for a later block.
-        if (out.length + 1 > params.blockTxsMax || bytes + tx.bytes > params.blockBytesMax) {
+        if (out.length + 1 > txsMax || bytes + tx.bytes > params.blockBytesMax) {
           contribution.settled?.({ status: 'abandoned', reason: 'over the block limits' });
           continue;
         }
@@ -298,12 +302,15 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   async function propose(height: number, round: number, timeMs: number, lastCommit: CommitCertificate | undefined): Promise<EngineInput> {
     assert(height === chain.height + 1, `asked to build block ${height} on head ${chain.height}`);
     const t0 = clock.monotonic();
-    const contributed = await collectContributions(height);
+    // The node key's own waiting transactions, its services' contributions, then everyone else's: one run of the node key's nonces.
+    const own = admission.reap(height, params.blockTxsMax, params.blockBytesMax, { only: signer.publicKey });
+    const contributed = await collectContributions(height, own);
     const t1 = clock.monotonic();
     let built: BuiltBlock | undefined;
     try {
-      const used = contributed.reduce((sum, c) => sum + c.tx.bytes, 0);
-      const txs = [...contributed.map((c) => c.tx), ...admission.reap(height, params.blockTxsMax - contributed.length, params.blockBytesMax - used)];
+      const used = [...own, ...contributed.map((c) => c.tx)].reduce((sum, tx) => sum + tx.bytes, 0);
+      const taken = own.length + contributed.length;
+      const txs = [...own, ...contributed.map((c) => c.tx), ...admission.reap(height, params.blockTxsMax - taken, params.blockBytesMax - used, { skip: signer.publicKey })];
       // BFT decides a block at every height, empty or not; solo cuts none when nothing waits.
       if (txs.length > 0 || !solo) built = buildBlock(chain.context, chain.head(), { txs, time: timeMs, proposer: signer.publicKey, ...(lastCommit ? { lastCommit } : {}) });
     } catch (e) {
@@ -313,7 +320,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       throw e;
     }
     if (!built) return { type: 'proposalFailed', nowMs: clock.now(), height, round, reason: 'nothing to propose' };
-    candidates.set(built.hash, { built, contributed, timings: { contributeMs: Math.round(t1 - t0), buildMs: Math.round(clock.monotonic() - t1) } });
+    candidates.set(built.hash, { built, contributed, contributedAt: own.length, timings: { contributeMs: Math.round(t1 - t0), buildMs: Math.round(clock.monotonic() - t1) } });
     return { type: 'proposalBuilt', nowMs: clock.now(), height, round, proposal: { header: built.body.header, hash: built.hash } };
   }
 
@@ -380,9 +387,10 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     const own = certificate.signatures.find((s) => s.validator === signer.publicKey);
     if (own) peers?.resendLater({ type: 'precommit', chainId: chain.chainId, height, round: certificate.round, blockHash: hash, time: own.time, validator: own.validator, sig: own.sig });
     const { results } = decided.built.exec;
-    // Attachments of contributions that succeeded are stored with the block (transaction i is contribution i).
+    // Attachments of contributions that succeeded are stored with the block (transaction contributedAt + i is contribution i).
+    const at = decided.contributedAt ?? 0;
     const attachments = decided.contributed.flatMap(({ contribution, tx }, i) =>
-      contribution.attachment && results[i]!.code === 'OK' ? [{ txId: tx.id, bytes: contribution.attachment }] : [],
+      contribution.attachment && results[at + i]!.code === 'OK' ? [{ txId: tx.id, bytes: contribution.attachment }] : [],
     );
     const storeStart = clock.monotonic();
     const committed = await chain.commit(decided.built, certificate, attachments);
@@ -393,7 +401,8 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     if (!solo) await wal.pruneWal(height);
 
     for (const other of others) for (const c of other.contributed) c.contribution.settled?.({ status: 'abandoned', reason: 'another block was committed at this height' });
-    decided.contributed.forEach(({ contribution, tx }, txIndex) => {
+    decided.contributed.forEach(({ contribution, tx }, i) => {
+      const txIndex = at + i;
       const result = results[txIndex]!;
       assert(result.txId === tx.id, `result ${txIndex} of block ${height} is not the contributed transaction's`);
       contribution.settled?.({ status: result.code === 'OK' ? 'committed' : 'failed', height, txIndex, txId: tx.id, result });

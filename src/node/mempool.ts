@@ -88,8 +88,11 @@ export interface Mempool {
   check(tx: DecodedTx, committedNonce: number): void;
   /** Admit `tx` at time `nowMs`, evicting gapped transactions when it is runnable and there is no room. */
   add(tx: DecodedTx, committedNonce: number, nowMs: number): void;
-  /** Transactions for the next block: ready (gap-free) ones, fairly across signers. */
-  reap(txsMax: number, bytesMax: number): DecodedTx[];
+  /**
+   * Transactions for the next block: ready (gap-free) ones, fairly across
+   * signers; `only` takes one signer's alone, `skip` all but one signer's.
+   */
+  reap(txsMax: number, bytesMax: number, which?: { only?: string; skip?: string }): DecodedTx[];
   /** After a commit: drop included and now-stale transactions. */
   update(committedNonces: ReadonlyMap<string, number>, includedIds: Iterable<string>): void;
   /** Drop transactions that expire before `height`. */
@@ -247,11 +250,12 @@ export function createMempool(options: MempoolOptions = DEFAULT_MEMPOOL): Mempoo
         bytes += tx.bytes;
       });
     },
-    reap(txsMax, bytesMax) {
+    reap(txsMax, bytesMax, which = {}) {
       const out: DecodedTx[] = [];
       let used = 0;
       // Round-robin across signers: each round takes the next ready nonce of every signer.
-      const cursors = [...signers.values()].map((q) => ({ q, next: q.committedNonce }));
+      const queues = which.only !== undefined ? [signers.get(which.only)].filter((q) => q !== undefined) : [...signers].filter(([signer]) => signer !== which.skip).map(([, q]) => q);
+      const cursors = queues.map((q) => ({ q, next: q.committedNonce }));
       let active = cursors;
       while (active.length > 0 && out.length < txsMax) {
         const still: typeof cursors = [];
