@@ -13,10 +13,10 @@ import type { Block, TxResult } from '../ledger/block.js';
 import { createChainStore } from './chain-store.js';
 import type { BlockCommit, ChainStore, ConsensusWal } from './interface.js';
 import { createMemoryStore, createMemoryWal } from './memory-store.js';
-import { createConsensusWal } from './consensus-wal.js';
+import { COMPACT_BYTES, createConsensusWal } from './consensus-wal.js';
 import { createCommitRecordFile } from './commit-record.js';
 import { generateKeyPair, signBytes, verifyBytes } from '../crypto/ed25519.js';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 
 const GENESIS = 'aa'.repeat(32);
 const hex = (byte: string): string => byte.repeat(32);
@@ -178,6 +178,45 @@ test('the consensus log file drops a torn last append and reports a damaged line
     const opened = await wal.open(GENESIS);
     assert.equal(opened.found, true);
     assert.match(opened.damaged ?? '', /line 2 is unreadable/);
+    await wal.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the consensus log file prunes with an appended mark, honours a mark at open, drops a torn one, and compacts when large', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'polity-wal-'));
+  const path = join(dir, 'consensus-wal');
+  try {
+    const wal = createConsensusWal(path);
+    await wal.open(GENESIS);
+    await wal.putWal({ type: 'prevote', height: 5, round: 0 });
+    await wal.putWal({ type: 'prevote', height: 6, round: 0 });
+    const before = await stat(path);
+    await wal.pruneWal(5);
+    const after = await stat(path);
+    assert.equal(after.ino, before.ino, 'the same file, appended to (no rewrite on every commit)');
+    const text = await readFile(path, 'utf8');
+    assert.match(text.trimEnd().split('\n').at(-1)!, /^[0-9a-f]{8} \{"prunedThrough":5\}$/, 'the last line is the mark');
+    await wal.close();
+    assert.deepEqual(await wal.open(GENESIS), { found: true, prunedThrough: 5, topHeight: 6 }, 'the mark counts at open');
+    assert.equal((await wal.loadWal(5)).messages.length, 0, "a pruned height's messages are gone");
+    assert.equal((await wal.loadWal(6)).messages.length, 1);
+    // A torn mark (a crash while pruning height 6): the prune never happened.
+    await wal.pruneWal(6);
+    await wal.close();
+    const marked = await readFile(path, 'utf8');
+    await writeFile(path, marked.slice(0, marked.length - 6));
+    assert.deepEqual(await wal.open(GENESIS), { found: true, prunedThrough: 5, topHeight: 6 });
+    // Past COMPACT_BYTES the prune rewrites the file with only what is still needed.
+    const big = { hash: hex('cc'), body: { pad: 'x'.repeat(COMPACT_BYTES) } };
+    await wal.putWal({ type: 'proposal', height: 7, round: 0 }, big);
+    await wal.putWal({ type: 'prevote', height: 8, round: 0 });
+    await wal.pruneWal(7);
+    assert.ok((await stat(path)).size < 4_096, 'compacted');
+    assert.match((await readFile(path, 'utf8')).split('\n')[0]!, /"prunedThrough":7/, "the header carries the prune");
+    await wal.close();
+    assert.deepEqual(await wal.open(GENESIS), { found: true, prunedThrough: 7, topHeight: 8 });
     await wal.close();
   } finally {
     await rm(dir, { recursive: true, force: true });

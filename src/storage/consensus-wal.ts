@@ -22,12 +22,17 @@
  *   middle of an append leaves a torn last line, which fails its checksum
  *   and is dropped at the next open: that message was never sent (sending
  *   waits for the sync).
- * - Prune: once a height commits, its messages are no longer needed; the
- *   file is rewritten atomically (atomic-file.ts) with the header's
- *   `prunedThrough` raised and only later heights' lines. So the file stays
- *   small (the messages of one height), and its header tells how recent it
- *   is: a log whose `prunedThrough` is older than the chain (restored from
- *   an old backup, say) is recognised as stale.
+ * - Prune: once a height commits, its messages are no longer needed. A
+ *   line `{"prunedThrough":h}` is appended and synced (one append, as a
+ *   vote: rewriting the file, a temporary file, two syncs and a rename,
+ *   cost about ten times as much on every commit of a busy chain); lines of
+ *   heights up to the highest such mark are dropped at the next open. When
+ *   the file passes `COMPACT_BYTES` it is rewritten atomically
+ *   (atomic-file.ts) with the header's `prunedThrough` raised and only later
+ *   heights' lines, as it is at every open. So the file stays small, and it
+ *   tells how recent it is: a log whose `prunedThrough` (header or mark) is
+ *   older than the chain (restored from an old backup, say) is recognised as
+ *   stale.
  * - Damage: a line other than the last that fails its checksum makes the
  *   log untrustworthy; it is reported (`damaged`), and the node then treats
  *   it as lost (it signs nothing until the chain has passed every height it
@@ -42,6 +47,8 @@ export const CONSENSUS_WAL_FILE = 'consensus-wal';
 /** A log larger than this is not read (it holds the messages of one height: kilobytes, plus block bodies). */
 const WAL_FILE_BYTES_MAX = 512 * 1024 * 1024;
 const HEADER_KIND = 'polity/consensus-wal';
+/** A log past this size is rewritten with only the lines still needed when a height is pruned. */
+export const COMPACT_BYTES = 1024 * 1024;
 
 interface Entry {
   height: number;
@@ -77,13 +84,17 @@ export function createConsensusWal(path: string): ConsensusWal {
   let genesis = '';
   let prunedThrough = 0;
   let entries: Entry[] = [];
+  /** Bytes in the file now (what decides when it is compacted). */
+  let fileBytes = 0;
 
   /** Write the whole log anew (header and the lines kept), atomically; then append to it. */
   async function rewrite(): Promise<void> {
     await fh?.close();
     fh = undefined;
     const header = encodeLine({ v: 1, kind: HEADER_KIND, genesisHash: genesis, prunedThrough });
-    await replaceFile(path, header + entries.map((e) => e.line).join(''));
+    const text = header + entries.map((e) => e.line).join('');
+    await replaceFile(path, text);
+    fileBytes = Buffer.byteLength(text);
     fh = await open(path, 'a');
   }
 
@@ -99,7 +110,11 @@ export function createConsensusWal(path: string): ConsensusWal {
     for (let i = 1; i <= last; i++) {
       const line = lines[i]!;
       if (i === last && line === '') break;
-      const value = decodeLine(line) as { message?: unknown; block?: { hash?: unknown; body?: unknown } } | undefined;
+      const value = decodeLine(line) as { message?: unknown; block?: { hash?: unknown; body?: unknown }; prunedThrough?: unknown } | undefined;
+      if (value && value.message === undefined && Number.isSafeInteger(value.prunedThrough)) {
+        prunedThrough = Math.max(prunedThrough, value.prunedThrough as number);
+        continue;
+      }
       if (!value || !isMessage(value.message)) {
         if (i === last) break; // a torn append: never sent
         return `line ${i + 1} is unreadable`;
@@ -108,6 +123,8 @@ export function createConsensusWal(path: string): ConsensusWal {
       if (value.block && typeof value.block.hash === 'string') entry.block = { hash: value.block.hash, body: value.block.body };
       entries.push(entry);
     }
+    // Lines of heights a mark pruned are no longer needed.
+    entries = entries.filter((e) => e.height > prunedThrough);
     return undefined;
   }
 
@@ -139,6 +156,7 @@ export function createConsensusWal(path: string): ConsensusWal {
       const line = encodeLine(block ? { message, block } : { message });
       await fh!.write(line);
       await fh!.datasync();
+      fileBytes += Buffer.byteLength(line);
       entries.push({ height: message.height, line, message, ...(block ? { block } : {}) });
     },
     async loadWal(height) {
@@ -157,7 +175,11 @@ export function createConsensusWal(path: string): ConsensusWal {
     async pruneWal(height) {
       entries = entries.filter((e) => e.height > height);
       prunedThrough = Math.max(prunedThrough, height);
-      await rewrite();
+      if (fileBytes >= COMPACT_BYTES) return rewrite();
+      const line = encodeLine({ prunedThrough });
+      await fh!.write(line);
+      await fh!.datasync();
+      fileBytes += Buffer.byteLength(line);
     },
   };
 }
