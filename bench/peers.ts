@@ -30,6 +30,14 @@
  * alone. Every process runs on 127.0.0.1 with free ports and a temporary
  * data directory, all removed at the end (and on Ctrl+C).
  *
+ * The floor: a committed Polity transaction costs at least one Ed25519
+ * verification per node (each validator verifies it), and every request
+ * costs the client its own CPU, on the same cores. Measured in the same run
+ * (the one-core verification rate before the phases, the client's CPU in
+ * each phase), that floor bounds what any implementation could commit per
+ * second on this machine; the bench prints it beside the target, so a
+ * target above it reads as the machine's limit, not the node's.
+ *
  * Limits: every phase runs for a fixed time (`--quick`: short, a smoke
  * test) or until its pre-signed transactions run out; every request has a
  * 30 s timeout; a phase with no committed request reports zeros.
@@ -50,6 +58,7 @@ import { signTx } from '../src/ledger/sign.js';
 import type { SignedTx } from '../src/ledger/transaction.js';
 import { runInitNetwork } from '../src/cli/network-init.js';
 import { freePortRange } from '../test/helpers.js';
+import { ed25519OneCore } from './ceilings.js';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -412,6 +421,9 @@ const check = (ok: boolean | undefined, text: string): string => `  [${ok === un
 async function main(): Promise<void> {
   say(`Polity beside etcd — ${availableParallelism()} cores, Node ${process.version}${QUICK ? ' (quick sample)' : ''}`);
   say(`closed loop: N requests in flight, each answered once committed; ${PHASE_MS / 1000} s per phase after ${WARMUP_MS / 1000} s of warm-up`);
+  const verifyPerSecond = ed25519OneCore(QUICK ? 2_000 : 10_000);
+  const verifyUs = 1e6 / verifyPerSecond;
+  say(`Ed25519: ${fmt(verifyPerSecond)} verifications/s on one core (${verifyUs.toFixed(0)} µs each)`);
   const phases: Phase[] = [];
   let etcdNote: string | undefined;
   const etcd = SKIP_ETCD ? ({ ok: false, reason: '--skip-etcd' } as const) : ensureEtcd();
@@ -460,6 +472,18 @@ async function main(): Promise<void> {
   say('');
   say(`ratios at concurrency 200: Polity one node / etcd one member ${x(soloRatio)}; four validators / etcd three members ${x(fourRatio)}`);
   if (half) say(`half of saturation: ${fmt(half.committedPerSecond)} committed/s at concurrency ${half.concurrency} (saturation ${fmt(Math.max(four200.committedPerSecond, half.committedPerSecond))}/s)`);
+  // The floor: CPU no implementation avoids per committed transaction here (verifications and the client), over all cores.
+  const cores = availableParallelism();
+  const floor = (p: Phase, verifications: number, peer: Phase | undefined, target: number): string => {
+    const us = verifications * verifyUs + p.clientCpuUsPerRequest;
+    const most = (cores * 1e6) / us;
+    const vsPeer = peer && peer.committedPerSecond > 0 ? ` = ${(most / peer.committedPerSecond).toFixed(2)}x ${peer.system} (target ${target.toFixed(1)}x)` : '';
+    return `${p.system}: >= ${us.toFixed(0)} µs of CPU per committed transaction (${verifications} x ${verifyUs.toFixed(0)} µs Ed25519 + ${p.clientCpuUsPerRequest.toFixed(0)} µs client) -> at most ${fmt(most)}/s on ${cores} cores${vsPeer}; measured ${fmt(p.committedPerSecond)}/s = ${((100 * p.committedPerSecond) / most).toFixed(0)}% of that`;
+  };
+  say('');
+  say('floor on this machine (what no implementation avoids: each node verifies each signature; the client shares the cores)');
+  say(`  ${floor(solo200, 1, etcd1, 1.0)}`);
+  say(`  ${floor(four200, 4, etcd3, 0.5)}`);
   say('');
   say('targets');
   say(check(soloRatio === undefined ? undefined : soloRatio >= 1.0, `Polity one node >= 1.0x etcd one member in committed/s: ${x(soloRatio)}`));
@@ -471,6 +495,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         cores: availableParallelism(),
         quick: QUICK,
+        ed25519VerifyOneCorePerSecond: verifyPerSecond,
         ...(etcd.ok ? { etcdVersion: etcdVersion() } : { etcdNote }),
         phases,
         halfLoad: half ?? null,
