@@ -88,6 +88,8 @@ test('a config file with an unknown key, a wrong type or a bad value is refused,
     [{ 'log-levle': 'info' }, /unknown setting "log-levle"/],
     [{ port: true }, /port: expected a number or a string/],
     [{ 'log-level': 'loud' }, /--log-level: expected debug, info, warn, error or silent/],
+    [{ 'verify-workers': 'many' }, /--verify-workers: expected a whole number from 0 to 256/],
+    [{ 'verify-workers': 1000 }, /--verify-workers: expected a whole number from 0 to 256/],
     [[1, 2], /expected a JSON object/],
     [{ data: '/elsewhere' }, /data: set the data directory with --data or POLITY_DATA/],
   ];
@@ -105,12 +107,12 @@ test('a config file with an unknown key, a wrong type or a bad value is refused,
   assert.equal(env.code, 2);
 });
 
-test('a node started from polity.json and the environment: its port, JSON logs and body limit as configured', async () => {
+test('a node started from polity.json and the environment: its port, JSON logs and body limit as configured (and no verification workers: intake on the main thread)', async () => {
   const data = await tempDir('polity-config-node-');
   dirs.push(data);
   assert.equal((await run(['init', '--data', data])).code, 0);
   const port = await freePort();
-  await writeFile(join(data, 'polity.json'), JSON.stringify({ port, 'log-format': 'json', 'log-level': 'info', 'body-limit-bytes': 4096, 'plaintext-keys': 'allow' }));
+  await writeFile(join(data, 'polity.json'), JSON.stringify({ port, 'log-format': 'json', 'log-level': 'info', 'body-limit-bytes': 4096, 'plaintext-keys': 'allow', 'verify-workers': 0 }));
   const child = spawn(process.execPath, [BIN, 'start', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', POLITY_ACCESS_LOG: 'info' } });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stdout = '';

@@ -104,6 +104,7 @@ export async function runStart(flags: Record<string, unknown>, _positionals: str
   const stallAfterMs = values['stall-after-ms'] === undefined ? undefined : parsePositiveInt('stall-after-ms', values['stall-after-ms'], 3_600_000);
   const blockIntervalMs =
     values['block-interval-ms'] === undefined || String(values['block-interval-ms']) === '0' ? undefined : parsePositiveInt('block-interval-ms', values['block-interval-ms'], 60_000);
+  const verifyWorkers = verifyWorkersOf(values['verify-workers']);
   const apiLimits = apiLimitsOf(values);
   const plaintextKeys = plaintextPolicy(values);
   if (values['passphrase-file'] !== undefined && typeof values['passphrase-file'] !== 'string') throw new UsageError('--passphrase-file: expected a file name');
@@ -141,6 +142,7 @@ export async function runStart(flags: Record<string, unknown>, _positionals: str
     processMetrics: true,
     ...(stallAfterMs ? { stallWatch: { stallAfterMs } } : {}),
     ...(blockIntervalMs ? { blockIntervalMs } : {}),
+    ...(verifyWorkers !== undefined ? { verifyWorkers } : {}),
     ...(values['no-repair'] ? { repair: false } : {}),
     ...(network
       ? {
@@ -230,4 +232,15 @@ export async function runStart(flags: Record<string, unknown>, _positionals: str
 export const P2P_TAP_ENV = 'POLITY_TEST_P2P_TAP';
 function tapToFile(path: string): (peer: string, body: Uint8Array) => void {
   return (_peer, body) => appendFileSync(path, body);
+}
+
+/** Most verification workers `--verify-workers` takes (a thread each). */
+const VERIFY_WORKERS_MAX = 256;
+
+/** `--verify-workers`: undefined for the default (one per core), else 0 to VERIFY_WORKERS_MAX. */
+function verifyWorkersOf(value: unknown): number | undefined {
+  if (value === undefined || value === 'one per core') return undefined;
+  const text = String(value);
+  if (!/^\d{1,4}$/.test(text) || Number(text) > VERIFY_WORKERS_MAX) throw new UsageError(`--verify-workers: expected a whole number from 0 to ${VERIFY_WORKERS_MAX}`);
+  return Number(text);
 }

@@ -56,6 +56,7 @@ export const START_SETTINGS: readonly StartSetting[] = [
   { name: 'access-log', kind: 'string', arg: 'off|debug|info|warn', default: 'off', summary: 'log each answered HTTP request at this level' },
   { name: 'metrics', kind: 'string', arg: 'on|off', default: 'on', summary: 'serve GET /metrics on the API port' },
   { name: 'block-interval-ms', kind: 'string', arg: 'MS', default: BLOCK_INTERVAL_MS_DEFAULT, summary: 'solo: least time between blocks (0: a block as soon as transactions wait and the previous one is stored)' },
+  { name: 'verify-workers', kind: 'string', arg: 'N', default: 'one per core', summary: 'worker threads that decode, hash and verify transactions and signatures off the main thread (0: on the main thread)' },
   { name: 'stall-after-ms', kind: 'string', arg: 'MS', default: DEFAULT_STALL_WATCH.stallAfterMs, summary: 'no new block (or no quorum) this long is a stall: warned, /readyz red' },
   { name: 'no-repair', kind: 'boolean', default: false, summary: 'BFT: refuse a damaged block store instead of moving it aside and resyncing' },
   { name: 'body-limit-bytes', kind: 'string', arg: 'BYTES', default: BODY_LIMIT_BYTES_DEFAULT, summary: 'largest request body accepted' },
