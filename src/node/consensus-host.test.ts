@@ -310,6 +310,39 @@ test('a BFT validator logs the block it proposed; after a restart it keeps it, r
   await second.host.close();
 });
 
+test("a proposer logs its proposal and its own prevote in one write (one sync), both before either is broadcast", async () => {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+  const key = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const inner = createMemoryWal();
+  const events: string[] = [];
+  const wal: ConsensusWal = {
+    ...inner,
+    putWal: async (message, block) => {
+      events.push(`sync ${message.type}`);
+      return inner.putWal(message, block);
+    },
+    putWalMany: async (records) => {
+      events.push(`sync ${records.map((r) => r.message.type).join('+')}`);
+      return inner.putWalMany(records);
+    },
+  };
+  const peers: ConsensusPeers = {
+    broadcastConsensus: (message) => void events.push(`send ${message.type}`),
+    resendLater: () => {},
+    heightDecided: () => {},
+    fetchBody: async () => undefined,
+    fetchBlocks: async () => [],
+  };
+  const node = await startNode({ key, validators, store: createMemoryStore(), wal, peers });
+  await node.start();
+  assert.deepEqual(events.slice(0, 3), ['sync proposal+prevote', 'send proposal', 'send prevote'], `events: ${events.join(', ')}`);
+  const logged = await inner.loadWal(1);
+  assert.deepEqual((logged.messages as ConsensusMessage[]).map((m) => m.type).sort(), ['prevote', 'proposal']);
+  assert.equal(logged.blocks.length, 1, 'the proposed block is in the log once');
+  await node.host.close();
+});
+
 test('a block +2/3 precommitted before this node saw it is fetched, checked and committed', async () => {
   const keys = Array.from({ length: 4 }, () => generateKeyPair());
   const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));

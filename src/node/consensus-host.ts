@@ -63,7 +63,7 @@ export interface ConsensusHostOptions {
   admission: Admission;
   peers?: ConsensusPeers;
   /** The consensus write-ahead log (`<data>/consensus-wal`; unused by solo). */
-  wal: Pick<ConsensusWal, 'putWal' | 'loadWal' | 'pruneWal'>;
+  wal: Pick<ConsensusWal, 'putWal' | 'putWalMany' | 'loadWal' | 'pruneWal'>;
   /**
    * BFT: the first height this validator may sign at (node/signing-guard.ts);
    * default: the height after the stored head (the normal restart).
@@ -200,7 +200,20 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   async function handle(first: EngineEffect[]): Promise<void> {
     const answers: EngineInput[] = [];
     for (let effects: EngineEffect[] | undefined = first; effects; effects = answers.length > 0 ? engine.step(answers.shift()!) : undefined) {
-      for (const effect of effects) {
+      /** Messages of this step already on disk: logged ahead with an earlier one of the step. */
+      const logged = new Set<EngineEffect>();
+      for (let i = 0; i < effects.length; i++) {
+        const effect = effects[i]!;
+        if (effect.type === 'persistVote' && effect.message && !solo) {
+          if (!logged.has(effect)) {
+            // Every message the step signed goes to the log in one write and one sync (a proposer's
+            // proposal and its own prevote): each is still durable before its broadcast, which comes after.
+            const ahead = effects.slice(i).filter((e): e is Extract<EngineEffect, { type: 'persistVote' }> => e.type === 'persistVote' && e.message !== undefined);
+            await persist(ahead.map((e) => e.message as ConsensusMessage));
+            for (const e of ahead) logged.add(e);
+          }
+          continue;
+        }
         const answer = await carryOut(effect);
         if (answer) answers.push(answer);
       }
@@ -228,7 +241,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
         // Solo commits in the same step it votes: the vote is stored inside the block's
         // certificate by the commit that follows, in one atomic write. BFT: the signed
         // message (and the block it names, once) is on disk before the broadcast that follows.
-        if (effect.message) await persist(effect.message);
+        if (effect.message) await persist([effect.message as ConsensusMessage]);
         break;
       case 'broadcast': {
         const message = effect.message as ConsensusMessage;
@@ -253,11 +266,20 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     return undefined;
   }
 
-  async function persist(message: ConsensusMessage): Promise<void> {
-    const hash = message.blockHash;
-    const body = hash !== null && !loggedBodies.has(hash) ? bodyOf(hash) : undefined;
-    await wal.putWal(message, body ? { hash: hash!, body } : undefined);
-    if (body) loggedBodies.add(hash!);
+  /** Log signed messages (with the body of a block each names, once per block) in one write and one sync. */
+  async function persist(messages: readonly ConsensusMessage[]): Promise<void> {
+    const records = messages.map((message) => {
+      const hash = message.blockHash;
+      const body = hash !== null && !loggedBodies.has(hash) ? bodyOf(hash) : undefined;
+      if (body) loggedBodies.add(hash!);
+      return body ? { message, block: { hash: hash!, body } } : { message };
+    });
+    try {
+      await (records.length === 1 ? wal.putWal(records[0]!.message, records[0]!.block) : wal.putWalMany(records));
+    } catch (e) {
+      for (const r of records) if (r.block) loggedBodies.delete(r.block.hash);
+      throw e;
+    }
   }
 
   function caughtEvidence(evidence: Evidence): void {

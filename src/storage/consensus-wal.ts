@@ -128,6 +128,17 @@ export function createConsensusWal(path: string): ConsensusWal {
     return undefined;
   }
 
+  /** Append the records' lines in one write, then one sync. */
+  async function putWalMany(records: readonly { message: WalMessage; block?: { hash: string; body: unknown } }[]): Promise<void> {
+    if (records.length === 0) return;
+    const lines = records.map((r) => encodeLine(r.block ? { message: r.message, block: r.block } : { message: r.message }));
+    const text = lines.join('');
+    await fh!.write(text);
+    await fh!.datasync();
+    fileBytes += Buffer.byteLength(text);
+    records.forEach((r, i) => entries.push({ height: r.message.height, line: lines[i]!, message: r.message, ...(r.block ? { block: r.block } : {}) }));
+  }
+
   return {
     path,
     async open(genesisHash) {
@@ -152,13 +163,8 @@ export function createConsensusWal(path: string): ConsensusWal {
       await fh?.close();
       fh = undefined;
     },
-    async putWal(message, block) {
-      const line = encodeLine(block ? { message, block } : { message });
-      await fh!.write(line);
-      await fh!.datasync();
-      fileBytes += Buffer.byteLength(line);
-      entries.push({ height: message.height, line, message, ...(block ? { block } : {}) });
-    },
+    putWal: (message, block) => putWalMany([block ? { message, block } : { message }]),
+    putWalMany,
     async loadWal(height) {
       const record: WalRecord = { messages: [], blocks: [] };
       const hashes = new Set<string>();

@@ -172,6 +172,12 @@ export interface ConsensusWal {
    * and height is enough).
    */
   putWal(message: WalMessage, block?: { hash: string; body: unknown }): Promise<void>;
+  /**
+   * Append several signed messages at once, durable together when it
+   * resolves (one write, one sync): a proposer's proposal and its own
+   * prevote, signed in the same step.
+   */
+  putWalMany(records: readonly { message: WalMessage; block?: { hash: string; body: unknown } }[]): Promise<void>;
   /** What the log holds for `height`. */
   loadWal(height: number): Promise<WalRecord>;
   /** Forget the log of heights up to `height` (they are committed); durable when it resolves. */

@@ -20,7 +20,7 @@
  */
 import { assert } from '../ledger/errors.js';
 import type { Block } from '../ledger/block.js';
-import { padHeight, padRound, type ChainStore, type CommitRecordFile, type CommittedHeight, type ConsensusWal, type Head, type SignedHeader, type TxLocation, type WalRecord } from './interface.js';
+import { padHeight, padRound, type ChainStore, type CommitRecordFile, type CommittedHeight, type ConsensusWal, type Head, type SignedHeader, type TxLocation, type WalMessage, type WalRecord } from './interface.js';
 
 const utf8 = new TextDecoder();
 
@@ -167,6 +167,12 @@ export function createMemoryWal(path = 'memory wal'): ConsensusWal {
   /** Key (height, type or block, round or hash, in sortable form) -> JSON text. */
   const wal = new Map<string, string>();
   const ready = (): void => assert(open, `the log ${path} is not open`);
+  const put = (message: WalMessage, block?: { hash: string; body: unknown }): void => {
+    ready();
+    const prefix = `w/${padHeight(message.height)}/`;
+    if (block) wal.set(`${prefix}block/${block.hash}`, JSON.stringify(block.body));
+    wal.set(`${prefix}${message.type}/${padRound(message.round)}`, JSON.stringify(message));
+  };
   return {
     path,
     async open(genesisHash) {
@@ -182,10 +188,10 @@ export function createMemoryWal(path = 'memory wal'): ConsensusWal {
       open = false;
     },
     async putWal(message, block) {
-      ready();
-      const prefix = `w/${padHeight(message.height)}/`;
-      if (block) wal.set(`${prefix}block/${block.hash}`, JSON.stringify(block.body));
-      wal.set(`${prefix}${message.type}/${padRound(message.round)}`, JSON.stringify(message));
+      put(message, block);
+    },
+    async putWalMany(records) {
+      for (const r of records) put(r.message, r.block);
     },
     async loadWal(height) {
       ready();
