@@ -70,6 +70,13 @@ export interface AdmissionOptions {
   now(): number;
 }
 
+/**
+ * What `verifyBlockTxs` found: was a transaction's signature verified, and
+ * the transactions decoded (in the workers), by index, so that block
+ * validation does not decode and hash them again.
+ */
+export type BlockTxsChecked = ((tx: DecodedTx) => boolean) & { readonly decoded: readonly (DecodedTx | undefined)[] };
+
 export interface Admission {
   /** Validate, verify and queue transactions. Every element gets an outcome; bad ones change nothing. */
   submit(values: readonly unknown[], options?: { fromPeer?: boolean }): Promise<SubmitOutcome[]>;
@@ -89,7 +96,7 @@ export interface Admission {
    * (those that do not decode are left to block validation to name). Returns
    * the test block validation uses: was this transaction's signature verified?
    */
-  verifyBlockTxs(raw: readonly unknown[]): Promise<(tx: DecodedTx) => boolean>;
+  verifyBlockTxs(raw: readonly unknown[]): Promise<BlockTxsChecked>;
   /** A block committed: drop its transactions and those whose nonces it used up. */
   committed(block: CommittedBlock): void;
 }
@@ -243,6 +250,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
       // Decoded and hashed in the workers when there are any (a refusal there, such as a full
       // queue, is decoded here instead: a peer's block never fails for this node's load).
       const intake = verifier.intake ? await verifier.intake(raw, null) : undefined;
+      const decoded: (DecodedTx | undefined)[] = Array.from({ length: raw.length }, () => undefined);
       for (let i = 0; i < raw.length; i++) {
         const r = intake?.[i];
         let d: DecodedTx;
@@ -254,6 +262,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
             continue; // block validation names the malformed transaction
           }
         }
+        decoded[i] = d;
         if (verifiedIds.has(seen(d))) continue;
         const tx = d;
         checks.push(
@@ -265,7 +274,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
         );
       }
       await Promise.all(checks);
-      return (tx) => verifiedHere.has(seen(tx)) || verifiedIds.has(seen(tx));
+      return Object.assign((tx: DecodedTx) => verifiedHere.has(seen(tx)) || verifiedIds.has(seen(tx)), { decoded });
     },
     committed(block) {
       const nonces = new Map<string, number>();

@@ -350,7 +350,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   async function validateBody(body: unknown): Promise<{ ok: true; built: BuiltBlock } | { ok: false; reason: string }> {
     const txs = (body as BlockBody | undefined)?.txs;
     const verified = await admission.verifyBlockTxs(Array.isArray(txs) ? txs : []);
-    return validateBlock(chain.context, chain.head(), body, verified, options.verify);
+    return validateBlock(chain.context, chain.head(), body, verified, options.verify, verified.decoded);
   }
 
   /** Judge a proposed block for the height being decided; returns the verdict for the engine, or nothing while its body is fetched. */

@@ -202,6 +202,9 @@ test("a peer's block: its transactions are decoded in the workers, and the same 
         return undefined;
       }
     });
+    // The decoded transactions come back by index, for block validation not to decode them again: the same ids, the caller's own values.
+    assert.deepEqual(verified.decoded.map((d) => d?.id), decoded.map((d) => d?.id));
+    verified.decoded.forEach((d, i) => d && assert.equal(d.tx, block[i]));
     return { verdicts: decoded.map((d) => (d ? verified(d) : false)), verifyCalls: verifyCalls - before };
   };
   const inline = await verdicts({ verify: async (d) => verifyBytes(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig) });

@@ -147,6 +147,8 @@ export function validateBlock(
   body: unknown,
   txVerified: (tx: DecodedTx) => boolean,
   verify: VerifyFn,
+  /** The block's transactions already decoded (by the node's intake workers), by index; others are decoded here. Each must be `decodeTx` of the same value. */
+  predecoded?: readonly (DecodedTx | undefined)[],
 ): { ok: true; built: BuiltBlock } | { ok: false; reason: string } {
   const bad = (reason: string) => ({ ok: false as const, reason });
   if (typeof body !== 'object' || body === null) return bad('block: expected an object');
@@ -179,10 +181,14 @@ export function validateBlock(
   let bytes = 0;
   for (const [i, raw] of txs.entries()) {
     let d: DecodedTx;
-    try {
-      d = decodeTx(raw);
-    } catch (e) {
-      return bad(`transaction ${i}: ${(e as Error).message}`);
+    const given = predecoded?.[i];
+    if (given && given.tx === raw) d = given;
+    else {
+      try {
+        d = decodeTx(raw);
+      } catch (e) {
+        return bad(`transaction ${i}: ${(e as Error).message}`);
+      }
     }
     if (!txVerified(d)) return bad(`transaction ${i}: bad signature`);
     bytes += d.bytes;
