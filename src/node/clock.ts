@@ -22,6 +22,8 @@ export interface Timers {
   after(delayMs: number, run: () => void): Timer;
   /** Run `run` every `intervalMs`, the first time `intervalMs` from now. */
   every(intervalMs: number, run: () => void): Timer;
+  /** Run `run` as soon as this turn's work is done (after I/O already arrived); without it, `after(0, run)`. */
+  soon?(run: () => void): Timer;
 }
 
 export const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
@@ -41,5 +43,9 @@ export const systemTimers: Timers = {
     const t = setInterval(run, intervalMs);
     t.unref();
     return { cancel: () => clearInterval(t) };
+  },
+  soon(run) {
+    const t = setImmediate(run);
+    return { cancel: () => clearImmediate(t) };
   },
 };

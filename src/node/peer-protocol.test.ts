@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { utf8Encode } from '../crypto/bytes.js';
 import { blockHash, type Block, type BlockHeader } from '../ledger/block.js';
 import type { ConsensusMessage } from '../ledger/votes.js';
+import type { SignedTx } from '../ledger/transaction.js';
 import type { BlockBody } from '../runtime/chain-core.js';
 import { createLogger } from './log.js';
-import { createPeerProtocol, DEFAULT_PEER_LIMITS, type PeerTransport } from './peer-protocol.js';
+import { createPeerProtocol, DEFAULT_PEER_LIMITS, GOSSIP_BATCH_BYTES, type PeerTransport } from './peer-protocol.js';
 import type { Timers } from './clock.js';
 
 const decode = (bytes: Uint8Array): any => JSON.parse(new TextDecoder().decode(bytes));
@@ -25,8 +26,10 @@ function harness(options: { height: number; answers?: Record<string, unknown>; s
   const asked: string[] = [];
   const requests: { peer: string; protocol: string; bytes: number; timeoutMs: number }[] = [];
   let tick: (() => void) | undefined;
+  const soon: (() => void)[] = [];
   const timers: Timers = {
     after: () => ({ cancel: () => {} }),
+    soon: (run) => (soon.push(run), { cancel: () => {} }),
     every: (_ms, run) => {
       tick = run;
       return { cancel: () => (tick = undefined) };
@@ -60,7 +63,7 @@ function harness(options: { height: number; answers?: Record<string, unknown>; s
     ...(options.serviceRequest ? { serviceRequest: options.serviceRequest } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });
-  return { protocol, sent, received, asked, requests, proposed, gossiped, tick: () => tick?.() };
+  return { protocol, sent, received, asked, requests, proposed, gossiped, tick: () => tick?.(), endTurn: () => soon.splice(0).forEach((run) => run()) };
 }
 
 const ask = async (protocol: ReturnType<typeof harness>['protocol'], name: string, request: unknown): Promise<any> => decode(await protocol.onRequest('p1', name, utf8Encode(JSON.stringify(request))));
@@ -124,6 +127,30 @@ test('what arrives is decoded and bounded: consensus messages go to the host, go
   const txs = Array.from({ length: DEFAULT_PEER_LIMITS.gossipTxsMax + 5 }, (_, i) => ({ i }));
   h.protocol.onMessage('p2', 'tx', utf8Encode(JSON.stringify(txs)));
   assert.equal(h.gossiped[0]?.length, DEFAULT_PEER_LIMITS.gossipTxsMax);
+});
+
+test("the transactions accepted in one turn are gossiped together, in order, split only past a message's bounds", () => {
+  const h = harness({ height: 1, limits: { gossipTxsMax: 50 } });
+  const tx = (i: number) => ({ body: { nonce: i }, sig: 'ab'.repeat(64) }) as unknown as SignedTx;
+  h.protocol.gossipTxs([tx(0)]);
+  h.protocol.gossipTxs([tx(1), tx(2)]);
+  h.protocol.gossipTxs([tx(3)]);
+  assert.equal(h.sent.length, 0, 'nothing is sent before the turn ends');
+  h.endTurn();
+  assert.deepEqual(h.sent, [{ to: 'all', topic: 'tx', data: [tx(0), tx(1), tx(2), tx(3)] }], 'one message for the turn');
+  // A message holds at most gossipTxsMax transactions (what a peer takes from one), and at most GOSSIP_BATCH_BYTES of them.
+  h.sent.length = 0;
+  h.protocol.gossipTxs(Array.from({ length: 120 }, (_, i) => tx(i)));
+  h.endTurn();
+  assert.deepEqual(h.sent.map((m) => m.data.length), [50, 50, 20]);
+  assert.deepEqual(h.sent.flatMap((m) => m.data), Array.from({ length: 120 }, (_, i) => tx(i)), 'every one, in order');
+  h.sent.length = 0;
+  const big = (i: number) => ({ body: { nonce: i, pad: 'x'.repeat(15_000) }, sig: 'cd'.repeat(64) }) as unknown as SignedTx;
+  h.protocol.gossipTxs(Array.from({ length: 600 }, (_, i) => big(i)));
+  h.endTurn();
+  assert.ok(h.sent.length >= 3, `several messages (${h.sent.length})`);
+  for (const m of h.sent) assert.ok(JSON.stringify(m.data).length <= GOSSIP_BATCH_BYTES, 'each within the bytes bound');
+  assert.equal(h.sent.flatMap((m) => m.data).length, 600);
 });
 
 test('a service request reaches the named service with the asking peer, as bytes, bounded both ways', async () => {

@@ -6,9 +6,11 @@
  * Messages (gossip topics):
  * - `consensus`: `{message, block?}` — a signed proposal or vote; a
  *   proposal travels with the body of its block.
- * - `tx`: a JSON array of signed transactions a client submitted to the
+ * - `tx`: a JSON array of signed transactions clients submitted to the
  *   sender (peers admit them; the network relays them, so they are not
- *   sent back out).
+ *   sent back out). The transactions accepted in one turn of the event loop
+ *   go out together (up to `GOSSIP_BATCH_BYTES` a message): 200 clients'
+ *   transactions cost a few messages, each relayed by every peer, not 200.
  * Requests (answered by the peer asked):
  * - `sync` `{from}` -> `{blocks}`: committed blocks from a height, with
  *   their certificates (catching up).
@@ -141,6 +143,8 @@ export interface PeerProtocol {
 
 const decoder = new TextDecoder();
 const encodeJson = (value: unknown): Uint8Array => utf8Encode(JSON.stringify(value));
+/** Bytes of transactions' JSON in one `tx` gossip message (a quarter of the transport's default message limit). */
+export const GOSSIP_BATCH_BYTES = 4 * 1024 * 1024;
 const decodeJson = (bytes: Uint8Array): unknown => JSON.parse(decoder.decode(bytes));
 /** The hash of a header a peer sent, or undefined when it is not a header. */
 const hashOf = (header: BlockHeader): string | undefined => {
@@ -157,6 +161,9 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
   const limits: PeerLimits = { ...DEFAULT_PEER_LIMITS, ...options.limits };
   /** What this node sent for the height being decided, as sent, by its text (each once). */
   const resend = new Map<string, Uint8Array>();
+  /** Transactions accepted this turn, as JSON, waiting for the turn's `tx` gossip. */
+  let gossipQueue: string[] = [];
+  let gossipArmed = false;
   const keep = (message: ConsensusMessage, block: BlockBody | undefined): Uint8Array => {
     const text = JSON.stringify(block ? { message, block } : { message });
     let bytes = resend.get(text);
@@ -233,7 +240,23 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
       resend.clear();
     },
     gossipTxs(txs) {
-      transport.broadcast('tx', encodeJson(txs));
+      for (const tx of txs) gossipQueue.push(JSON.stringify(tx));
+      if (gossipArmed || gossipQueue.length === 0) return;
+      gossipArmed = true;
+      const flush = (): void => {
+        gossipArmed = false;
+        const queued = gossipQueue;
+        gossipQueue = [];
+        for (let from = 0; from < queued.length; ) {
+          let to = from;
+          let bytes = 2;
+          while (to < queued.length && to - from < limits.gossipTxsMax && (to === from || bytes + queued[to]!.length + 1 <= GOSSIP_BATCH_BYTES)) bytes += queued[to++]!.length + 1;
+          transport.broadcast('tx', utf8Encode(`[${queued.slice(from, to).join(',')}]`));
+          from = to;
+        }
+      };
+      if (options.timers.soon) options.timers.soon(flush);
+      else options.timers.after(0, flush);
     },
     async fetchBody(hash, height) {
       for (const peer of transport.connectedPeers()) {
