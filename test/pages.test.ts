@@ -325,6 +325,8 @@ browserSuite('the validators and evidence pages verify what they show, in Chromi
   const genesisSet = members.slice(0, 3);
   const nextSet = [members[0]!.v, members[1]!.v, members[3]!.v];
   const changeId = sha256Hex('a change of the validator set');
+  /** The deadline of that change: a time (rules version 2). */
+  const CHANGE_EXPIRES_MS = Date.UTC(2026, 11, 12, 14, 3, 30);
   const genesis: Genesis = { v: 1, chainId, genesisTime: 1_740_830_400_000, validators: genesisSet.map((m) => m.v), params: DEFAULT_PARAMS };
 
   const evidenceRecord = () => {
@@ -350,7 +352,7 @@ browserSuite('the validators and evidence pages verify what they show, in Chromi
     app.get('/v1/validators/changes/:id', async (request, reply) => {
       const { id } = request.params as { id: string };
       if (id !== changeId) return reply.status(404).send({ code: 'VALIDATORS_CHANGE_UNKNOWN', message: 'no pending change of the validator set has this id' });
-      return { id, validators: [...nextSet, members[2]!.v], proposer: members[0]!.v.pubKey, approvals: [members[0]!.v.pubKey], approvedPower: 1, totalPower: 3, proposedAt: 30, expiresAt: 10_030 };
+      return { id, validators: [...nextSet, members[2]!.v], proposer: members[0]!.v.pubKey, approvals: [members[0]!.v.pubKey], approvedPower: 1, totalPower: 3, proposedAt: 30, proposedAtMs: CHANGE_EXPIRES_MS - 604_800_000, proposedAtIso: new Date(CHANGE_EXPIRES_MS - 604_800_000).toISOString(), expiresAtMs: CHANGE_EXPIRES_MS, expiresAtIso: new Date(CHANGE_EXPIRES_MS).toISOString() };
     });
     await registerStatic(app, { pages: webPagesOf(SERVICES) });
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -393,6 +395,9 @@ browserSuite('the validators and evidence pages verify what they show, in Chromi
     await page.click('#change-form button[type="submit"]');
     await page.locator('#change-result', { hasText: 'holding 1 of 3 voting power' }).waitFor();
     assert.match((await page.locator('#change-result').textContent())!, /Civil Registry \(1\), Tax Office \(1\), Treasury \(1\), Land Registry \(1\)/);
+    // A deadline in block time shows as a date, not a block.
+    assert.match((await page.locator('#change-result').textContent())!, /Open until/);
+    assert.equal(await page.getAttribute('#change-result time', 'datetime'), new Date(CHANGE_EXPIRES_MS).toISOString());
     assert.deepEqual(problems, []);
     const unknown = sha256Hex('no such change');
     await page.fill('#change-id', unknown);

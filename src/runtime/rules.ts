@@ -35,6 +35,8 @@ export const RULE_CHANGES = {
    * `expiresAt` height, 2 to 1,000,000 blocks).
    * org: a pending operation waits 7 days of block time (`expiresAtMs`); version 1: OP_LIFETIME
    * = 10,000 blocks (`expiresAt` height), and an expired approval says "expired at height N".
+   * validators: a proposed set change waits 7 days of block time (`proposedAtMs`, `expiresAtMs`);
+   * version 1: 10,000 blocks (`expiresAt` height), "the change expired at height N".
    */
   timeDeadlines: 2,
   /**

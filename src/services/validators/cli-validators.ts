@@ -11,7 +11,8 @@
  *   polity validators approve <id>                           approve a proposed change
  *
  * A change takes effect two blocks after validators holding more than two
- * thirds of the power have approved it.
+ * thirds of the power have approved it, and lapses a week (of block time)
+ * after it was proposed; `show` prints that deadline as a date in UTC.
  */
 import { isHex } from '../../crypto/bytes.js';
 import type { Validator } from '../../ledger/genesis.js';
@@ -20,6 +21,7 @@ import { createClient } from '../../sdk/client.js';
 import { apiUrl, optionList, UsageError, type Io } from '../../cli/io.js';
 import { parseValidatorSpec } from '../../cli/network-init.js';
 import { eventOf, submitSigned } from '../../cli/submit.js';
+import { formatDeadline } from '../iso-time.js';
 import type { PendingChangeT } from './schemas.js';
 
 
@@ -42,7 +44,9 @@ export async function runValidators(values: Record<string, unknown>, positionals
     const change = await client.request<PendingChangeT>('GET', `/v1/validators/changes/${rest[0]}`);
     if (values.json) io.out(JSON.stringify({ ok: true, ...change }));
     else {
-      io.out(`change ${change.id}: a set of ${change.validators.length} validator(s), proposed at height ${change.proposedAt}, open until ${change.expiresAt}`);
+      // A time deadline as `polity org show` prints one; a change made under rules version 1 waits until a height.
+      const until = change.expiresAtMs !== undefined ? formatDeadline(change.expiresAtMs, Date.now()) : `block ${change.expiresAt}`;
+      io.out(`change ${change.id}: a set of ${change.validators.length} validator(s), proposed at height ${change.proposedAt}, open until ${until}`);
       for (const v of change.validators) io.out(`  ${v.name.padEnd(28)} ${v.pubKey}  power ${v.power}`);
       io.out(`approved by ${change.approvals.length} validator(s) holding ${change.approvedPower} of ${change.totalPower} power (more than two thirds schedules it)`);
     }

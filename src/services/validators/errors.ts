@@ -10,10 +10,14 @@ export const VALIDATORS_ERRORS = defineErrors({
   VALIDATORS_INVALID_SET: { status: 409, arises: 'result of `validators.propose`; a governance change of the set', meaning: 'fewer than two validators, a key listed twice or that is no Ed25519 point, or total power over 2^50' },
   VALIDATORS_CHANGE_UNKNOWN: {
     status: 404,
-    arises: 'result of `validators.approve`',
-    meaning: "no pending change has this id (never proposed, already scheduled, or another chain's)",
+    arises: 'result of `validators.approve`; `GET /v1/validators/changes/{id}`',
+    meaning: "no pending change has this id (never proposed, already scheduled, or another chain's); the route also answers it for a change past its deadline",
   },
-  VALIDATORS_CHANGE_EXPIRED: { status: 409, arises: 'result of `validators.approve`', meaning: 'the change waited longer than 10,000 blocks for approvals' },
+  VALIDATORS_CHANGE_EXPIRED: {
+    status: 409,
+    arises: 'result of `validators.approve`',
+    meaning: 'the change lapsed before enough validators approved it: this block’s time is past its deadline (`expiresAtMs`, a week after it was proposed); under rules version 1, this block is past its height `expiresAt` (10,000 blocks)',
+  },
   VALIDATORS_ALREADY_APPROVED: { status: 409, arises: 'result of `validators.approve`', meaning: 'the signer already approved it' },
 });
 

@@ -13,7 +13,20 @@
  * State:
  *   consensus/sets           -> { sets: [{ since, validators }] }, sorted by `since`;
  *                               absent while the genesis set is in force
- *   consensus/change/<txId>  -> { validators, approvals, proposer, proposedAt, expiresAt }
+ *   consensus/change/<txId>  -> { validators, approvals, proposer, proposedAt, proposedAtMs, expiresAtMs }
+ *                               (rules version 1: { …, proposedAt, expiresAt }, a height)
+ *
+ * A proposed change waits CHANGE_LIFETIME_SECONDS of block time (BFT time)
+ * for approvals, not a number of blocks: blocks are cut as work arrives, so
+ * on an idle chain 10,000 blocks may take months or never come, and on a
+ * busy one they pass in hours. An approval counts in a block whose time is
+ * at most `expiresAtMs`.
+ * A week, as an organisation's operation (services/org) and a governance
+ * vote: each approval is a department's operator acting on its own node, so
+ * the wait must span a weekend and a day's absence; and a change nobody
+ * completed should lapse rather than be scheduled months later, when the
+ * set it names was reviewed against a consortium that has moved on. Changes
+ * stored before (a height in `expiresAt`) still expire by their height.
  *
  * A one-validator pilot grows into a BFT network the same way: its
  * validator (all the power) proposes the new set, which is scheduled at
@@ -26,6 +39,7 @@ import { ed25519PointProblem } from '../../crypto/ed25519-point.js';
 import { Type } from '@sinclair/typebox';
 import { PolityError } from '../../ledger/errors.js';
 import { rulesAllow } from '../../runtime/rules.js';
+import { isoTime } from '../iso-time.js';
 import { TOTAL_POWER_MAX, type Validator } from '../../ledger/genesis.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { SETS_KEY, type ScheduledSet } from '../../runtime/validator-schedule.js';
@@ -33,8 +47,10 @@ import { Hex32, ValidatorSchema } from '../schemas.js';
 import { SET_CHANGE_DELAY, VALIDATORS_MAX, VALIDATORS_MIN } from './limits.js';
 
 export const changeKey = (id: string): string => `consensus/change/${id}`;
-/** Blocks a proposed change may wait for approvals. */
-export const CHANGE_LIFETIME = 10_000;
+/** How long a proposed change may wait for approvals, in seconds of block time: a week (header). */
+export const CHANGE_LIFETIME_SECONDS = 7 * 24 * 3600;
+/** Rules version 1 (release 0.1.0): how many blocks a proposed change waited. */
+export const CHANGE_LIFETIME_BLOCKS_V1 = 10_000;
 /** Blocks between the approval that completes a change and the first block the new set signs (limits.ts). */
 export { SET_CHANGE_DELAY };
 
@@ -45,8 +61,23 @@ export interface Change {
   validators: Validator[];
   approvals: string[];
   proposer: string;
+  /** The height of the block that proposed it. */
   proposedAt: number;
-  expiresAt: number;
+  /** That block's time (ms since the epoch); absent on changes made under rules version 1. */
+  proposedAtMs?: number;
+  /** The deadline: the last block time (ms since the epoch) at which an approval counts. */
+  expiresAtMs?: number;
+  /** Changes made under rules version 1 only: the last height at which an approval counts. */
+  expiresAt?: number;
+}
+
+/**
+ * Is a change's deadline still ahead of (or at) the block `at` (its height
+ * and time, ms)? The rule of org's beforeDeadline, restated here because
+ * services/org imports this module.
+ */
+export function changeOpen(change: Pick<Change, 'expiresAtMs' | 'expiresAt'>, at: { height: number; timeMs: number }): boolean {
+  return change.expiresAtMs !== undefined ? at.timeMs <= change.expiresAtMs : at.height <= (change.expiresAt ?? 0);
 }
 
 /** Rules version 1 (runtime/rules.ts soloSetChange): a one-validator chain's set was fixed by its genesis. */
@@ -119,7 +150,11 @@ export const validatorsModule: ModuleDefinition = {
       description: 'Propose a new validator set (the whole set); counts as the proposer’s approval. Its id is this transaction’s id.',
       execute(ctx, args) {
         checkSet(ctx, args.validators);
-        const change: Change = { validators: args.validators, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height, expiresAt: ctx.height + CHANGE_LIFETIME };
+        const made = { validators: args.validators, approvals: [ctx.signer], proposer: ctx.signer, proposedAt: ctx.height };
+        // Rules version 1 (runtime/rules.ts timeDeadlines): the change waits CHANGE_LIFETIME_BLOCKS_V1 blocks.
+        const change: Change = rulesAllow(ctx.rulesVersion, 'timeDeadlines')
+          ? { ...made, proposedAtMs: ctx.time, expiresAtMs: ctx.time + CHANGE_LIFETIME_SECONDS * 1000 }
+          : { ...made, expiresAt: ctx.height + CHANGE_LIFETIME_BLOCKS_V1 };
         ctx.emit({ type: 'validators.proposed', id: ctx.txId, validators: args.validators.length });
         maybeSchedule(ctx, ctx.txId, change);
       },
@@ -132,7 +167,13 @@ export const validatorsModule: ModuleDefinition = {
         refuseSoloV1(ctx);
         const change = ctx.get(changeKey(args.id)) as unknown as Change | undefined;
         if (!change) throw new PolityError('VALIDATORS_CHANGE_UNKNOWN', 'no pending change of the validator set has this id');
-        if (ctx.height > change.expiresAt) throw new PolityError('VALIDATORS_CHANGE_EXPIRED', `the change expired at height ${change.expiresAt}`);
+        // Judged by this block's height and time alone: no node's clock reaches a transition.
+        if (!changeOpen(change, { height: ctx.height, timeMs: ctx.time })) {
+          // Rules version 1 (runtime/rules.ts timeDeadlines) said it in its own words (a result's message is part of the results root).
+          if (!rulesAllow(ctx.rulesVersion, 'timeDeadlines')) throw new PolityError('VALIDATORS_CHANGE_EXPIRED', `the change expired at height ${change.expiresAt}`);
+          const deadline = change.expiresAtMs !== undefined ? `${isoTime(change.expiresAtMs)}; this block's time is ${isoTime(ctx.time)}` : `block ${change.expiresAt}`;
+          throw new PolityError('VALIDATORS_CHANGE_EXPIRED', `the change expired at ${deadline}`);
+        }
         if (change.approvals.includes(ctx.signer)) throw new PolityError('VALIDATORS_ALREADY_APPROVED', 'this validator already approved the change');
         maybeSchedule(ctx, args.id, { ...change, approvals: [...change.approvals, ctx.signer] });
       },

@@ -258,7 +258,10 @@ function PendingChanges(props: { facts: Facts }): JSX.Element {
                 value: `${plural(found.change.approvals.length, 'validator')}, holding ${formatNumber(found.change.approvedPower)} of ${formatNumber(found.change.totalPower)} voting power; more than two thirds schedule it`,
               },
               { label: 'Proposed at block', value: formatNumber(found.change.proposedAt) },
-              { label: 'Waits until block', value: formatNumber(found.change.expiresAt) },
+              // A deadline in block time; a change made under rules version 1 waits until a height.
+              found.change.expiresAtMs !== undefined
+                ? { label: 'Open until', value: <time dateTime={isoTime(found.change.expiresAtMs)}>{formatTimeLong(found.change.expiresAtMs)}</time> }
+                : { label: 'Waits until block', value: formatNumber(found.change.expiresAt ?? 0) },
             ]}
           />
         )}
