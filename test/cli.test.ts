@@ -79,6 +79,9 @@ test('init then start: the node prints its URL, answers, and stops on SIGTERM', 
     const status = await run(['status', '--port', String(port)]);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /chain\s+test-chain/);
+    assert.match(status.stdout, /rules\s+version 2\n/, 'the rules version the chain runs (a new chain: the newest)');
+    const json = (await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json()) as { rulesVersion: number; rulesVersionNewest: number };
+    assert.deepEqual([json.rulesVersion, json.rulesVersionNewest], [2, 2]);
   } finally {
     // Stopped whatever happened above: a node left running would hold the test run open.
     child.kill('SIGTERM');

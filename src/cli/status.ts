@@ -27,6 +27,7 @@ export async function runStatus(values: Record<string, unknown>, _positionals: s
   if (h.stalled) io.out(`             the chain is stalled: ${h.quorum ? 'see the reasons above' : 'no block can commit until validators holding more than two thirds of the power are back'}`);
   io.out(`state root   ${s.stateRoot} (${s.stateKeys} keys)`);
   io.out(`waiting      ${s.mempoolTxs} transactions`);
+  io.out(`rules        version ${s.rulesVersion}${s.rulesVersionNewest > s.rulesVersion ? ` (this node's release runs up to ${s.rulesVersionNewest}: a governance upgradeRules change moves the chain up)` : ''}`);
   // What each service's host adds to the status, in its schema's words.
   for (const service of app.services) {
     for (const [field, schema] of Object.entries(service.status?.properties ?? {})) {

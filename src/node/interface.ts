@@ -87,6 +87,10 @@ export interface NodeStatus {
   stateRoot: string;
   stateKeys: number;
   mempoolTxs: number;
+  /** The rules version the next block runs under (runtime/rules.ts). */
+  rulesVersion: number;
+  /** The newest rules version this release runs: above `rulesVersion`, governance can move the chain up (gov upgradeRules). */
+  rulesVersionNewest: number;
   validators: { name: string; pubKey: string; power: number }[];
   /** BFT: the node keys of the peers connected now. */
   peers: string[];

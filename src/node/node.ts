@@ -17,6 +17,7 @@
  * (src/sim/world.ts), so what it checks is this code. The node knows
  * nothing of HTTP: src/api/ calls the methods below.
  */
+import { RULES_VERSION_CURRENT } from '../runtime/rules.js';
 import { DEFAULT_MEMPOOL } from './mempool.js';
 import { publicKeyOf, signBytes, signRaw, verifyBytes } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/sha256.js';
@@ -422,6 +423,8 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
         stateRoot: chain.stateRoot(),
         stateKeys: chain.stateKeyCount(),
         mempoolTxs: admission.size,
+        rulesVersion: chain.rulesVersion(),
+        rulesVersionNewest: RULES_VERSION_CURRENT,
         health: healthStatus(checkHealth(), chain.head().time, clock.now()),
         ...Object.assign({}, ...[...hosts.values()].map((h) => h.status?.() ?? {})),
         validators: chain.validatorSetAt(head.height + 1).validators.map((v) => ({ name: v.name, pubKey: v.pubKey, power: v.power })),

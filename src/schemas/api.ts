@@ -68,6 +68,8 @@ export const NodeStatus = Type.Object(
     stateRoot: Hex32,
     stateKeys: Int(),
     mempoolTxs: Int(),
+    rulesVersion: Type.Integer({ minimum: 1, description: 'the rules version the next block runs under (spec/operations.md §4.7)' }),
+    rulesVersionNewest: Type.Integer({ minimum: 1, description: "the newest rules version this node's release runs; above rulesVersion, a governance upgradeRules change moves the chain up" }),
     validators: Type.Array(Validator, { description: 'the set that signs the next block' }),
     peers: Type.Array(Hex32, { description: 'BFT: node keys of the peers connected now' }),
     round: Type.Optional(Int({ description: 'BFT: the round of the height being decided' })),
