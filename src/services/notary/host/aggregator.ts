@@ -86,6 +86,8 @@ interface Waiting {
 
 /** Most hashes the queue makes room for in advance after a seal (8 MiB of hashes; a table much larger than what arrives costs more in cache misses than growing). */
 const PRESIZE_HASHES_MAX = 1 << 18;
+/** A queue emptied by a seal keeps its memory up to this many hashes (16 MiB of hashes and 4 MiB of table). */
+const REUSE_HASHES_MAX = 1 << 19;
 
 export function createNotaryAggregator(options: AggregatorOptions, pool: MerklePool): NotaryAggregator {
   assert(options.pendingMax <= HASH_SET_ENTRIES_MAX, `at most ${HASH_SET_ENTRIES_MAX} hashes may wait; pendingMax is ${options.pendingMax}`);
@@ -118,9 +120,15 @@ export function createNotaryAggregator(options: AggregatorOptions, pool: MerkleP
     // A copy: the queue's own bytes are reused as it grows.
     const leaves = all.slice(0, count * HASH_BYTES);
     const rest = all.subarray(count * HASH_BYTES);
-    // Room for as many as this seal took: hashes arrive at about the same pace until the next (no rehashing while they do).
-    pending = createHashSet(Math.max(rest.length / HASH_BYTES, Math.min(count, PRESIZE_HASHES_MAX)));
-    pending.addAll(rest);
+    if (rest.length === 0 && pending.capacity <= REUSE_HASHES_MAX) {
+      // The usual case: the queue is emptied and its memory kept, rather than new arrays each seal
+      // (large allocations are what make V8 run full collections at this rate).
+      pending.clear();
+    } else {
+      // Room for as many as this seal took: hashes arrive at about the same pace until the next (no rehashing while they do).
+      pending = createHashSet(Math.max(rest.length / HASH_BYTES, Math.min(count, PRESIZE_HASHES_MAX)));
+      pending.addAll(rest);
+    }
     // Stands for the batch in `sealed` while its tree is built, so isPending() sees its hashes.
     const building = { count, leaves } as SealedBatch;
     const waiting: Waiting = { leaves };

@@ -36,6 +36,22 @@ test('it holds what a Set of hex strings holds, first-added order kept, through 
   );
 });
 
+test('a cleared set is empty and takes hashes again, in order, in the same memory', () => {
+  const set = createHashSet(100);
+  const first = new Uint8Array(randomBytes(100 * 32));
+  assert.equal(set.addAll(first), 100);
+  const capacity = set.capacity;
+  set.clear();
+  assert.equal(set.size, 0);
+  assert.equal(set.indexOf(first, 0), -1, 'forgotten');
+  const second = new Uint8Array(randomBytes(50 * 32));
+  assert.equal(set.addAll(second), 50);
+  assert.equal(set.addAll(first.subarray(0, 32)), 1, 'a hash of before the clear is new again');
+  assert.deepEqual(Buffer.from(set.bytes().subarray(0, 50 * 32)), Buffer.from(second));
+  assert.equal(set.indexOf(first, 0), 50);
+  assert.equal(set.capacity, capacity);
+});
+
 test('unaligned input is read the same as aligned, and look-ups find hashes at any offset', () => {
   const data = randomBytes(1 + 100 * 32);
   const unaligned = new Uint8Array(data.buffer, data.byteOffset + 1, 100 * 32);

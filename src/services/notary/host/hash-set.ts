@@ -32,8 +32,12 @@ export interface HashSet {
   addAll(hashes: Uint8Array): number;
   /** The entry number (0-based, in the order added) of the hash at `offset` of `bytes` (32 bytes), or -1. */
   indexOf(bytes: Uint8Array, offset?: number): number;
-  /** The hashes in the order added, 32 bytes each (a view: valid until the next `addAll`). */
+  /** The hashes in the order added, 32 bytes each (a view: valid until the next `addAll` or `clear`). */
   bytes(): Uint8Array;
+  /** How many hashes it holds before it must grow. */
+  readonly capacity: number;
+  /** Empty it, keeping its memory for the hashes to come. */
+  clear(): void;
 }
 
 /** 32-bit words of a hash. */
@@ -143,6 +147,13 @@ export function createHashSet(expected = 0): HashSet {
       return slots[find(w, 0)]! - 1;
     },
     bytes: () => new Uint8Array(data.buffer, 0, size * HASH_BYTES),
+    get capacity() {
+      return Math.min(data.length / WORDS, slots.length / 2);
+    },
+    clear() {
+      slots.fill(0);
+      size = 0;
+    },
   };
 }
 
