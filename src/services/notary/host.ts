@@ -48,10 +48,12 @@ import type { HostContext, ServiceHost } from '../../node/service-host.js';
 import { notaryModule } from './module.js';
 import { createNotaryAggregator, type SealedBatch } from './host/aggregator.js';
 import { createHashIndex, REFERENCE_CHARS_MAX, type HashLocation, type IndexedBatch, type IndexedReference, type ReferenceEntry, type ReferencePosition } from './host/hash-index.js';
+import { HASH_BYTES, hashSetOf, type HashSet } from './host/hash-set.js';
 import { createLeafStore } from './host/leaf-store.js';
 import { createMerklePool } from './host/merkle-pool.js';
 import { createReceiptService } from './host/receipts.js';
 import type { NotaryHostApi } from './schemas.js';
+import { packHashes } from './batch-body.js';
 
 export type { LookupResult } from './host/receipts.js';
 export type { HashLocation } from './host/hash-index.js';
@@ -127,8 +129,8 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
     },
     pool,
   );
-  /** Committed blocks whose batches the index has not taken yet: height -> batches with their hashes. */
-  const unindexed = new Map<number, { txIndex: number; hashes: readonly string[]; positions?: Map<string, number> }[]>();
+  /** Committed blocks whose batches the index has not taken yet: height -> batches with their leaves (a set of them built on the first look-up). */
+  const unindexed = new Map<number, { txIndex: number; leaves: Uint8Array; positions?: HashSet }[]>();
   /** This node's batch transactions waiting for a block, by transaction id. */
   const inFlight = new Map<string, InFlight>();
   let indexing: Promise<void> = Promise.resolve();
@@ -172,15 +174,17 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
     // landed, so every block is in the snapshot or visible to the look-up below, or both.
     const pending = [...unindexed];
     const found = await index.lookup(hashes);
+    const missed = found.some((loc) => loc === undefined) && pending.length > 0;
+    const packed = missed ? packHashes(hashes) : undefined;
     // The index holds every batch below the not-yet-indexed heights, so its answer is the earliest.
-    return hashes.map((hash, i) => {
+    return hashes.map((_, i) => {
       const loc = found[i];
-      if (loc) return loc;
+      if (loc || !packed) return loc;
       for (const [height, batches] of pending) {
         for (const b of batches) {
-          b.positions ??= new Map(b.hashes.map((x, j) => [x, j]));
-          const leafIndex = b.positions.get(hash);
-          if (leafIndex !== undefined) return { height, txIndex: b.txIndex, leafIndex };
+          b.positions ??= hashSetOf(b.leaves);
+          const leafIndex = b.positions.indexOf(packed, i * HASH_BYTES);
+          if (leafIndex >= 0) return { height, txIndex: b.txIndex, leafIndex };
         }
       }
       return undefined;
@@ -206,7 +210,7 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
   async function submitBatch(batch: SealedBatch): Promise<boolean> {
     const nonce = nextNonce();
     const expiresAt = ctx.chain.height + EXPIRY_BLOCKS;
-    const tx = ctx.signOwnTx({ module: notaryModule.name, action: ANCHOR_BATCH, args: { root: toHex(batch.tree.root), count: batch.hashes.length }, nonce, expiresAt });
+    const tx = ctx.signOwnTx({ module: notaryModule.name, action: ANCHOR_BATCH, args: { root: toHex(batch.tree.root), count: batch.count }, nonce, expiresAt });
     const { id } = decodeTx(tx);
     // The leaves are durable before the transaction can reach any block.
     await leaves.put(id, batch.leaves);
@@ -216,7 +220,7 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
     inFlight.delete(id);
     aggregator.unseal(batch);
     await leaves.delete(id);
-    ctx.log.warn('notary.batchRefused', { code: outcome.code, hashes: batch.hashes.length });
+    ctx.log.warn('notary.batchRefused', { code: outcome.code, hashes: batch.count });
     return false;
   }
 
@@ -270,18 +274,18 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
         aggregator.committed(f.batch, txId);
         indexed.push({ txIndex, leaves: f.batch.leaves });
         const list = unindexed.get(height) ?? [];
-        list.push({ txIndex, hashes: f.batch.hashes });
+        list.push({ txIndex, leaves: f.batch.leaves });
         unindexed.set(height, list);
       } else if (result.code === 'NOTARY_ALREADY_ANCHORED') {
         // An identical root is anchored: so are its hashes.
         aggregator.discard(f.batch);
         dropped.push(txId);
-        ctx.log.warn('notary.batchFailed', { height, code: result.code, hashes: f.batch.hashes.length });
+        ctx.log.warn('notary.batchFailed', { height, code: result.code, hashes: f.batch.count });
       } else {
         // Its nonce was taken (a contribution of this node came first) or another check failed: anchor the hashes again.
         aggregator.unseal(f.batch);
         dropped.push(txId);
-        ctx.log.warn('notary.batchRequeued', { height, code: result.code, hashes: f.batch.hashes.length });
+        ctx.log.warn('notary.batchRequeued', { height, code: result.code, hashes: f.batch.count });
       }
     }
     // Past its last height no block can include a transaction; nor, lacking its nonce, the later ones in flight.
@@ -293,7 +297,7 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
       aggregator.unseal(f.batch);
       // A later one could still commit if its missing nonce is used: its leaves stay.
       if (f.expiresAt <= height) dropped.push(txId);
-      ctx.log.warn('notary.batchExpired', { height, expiresAt: f.expiresAt, hashes: f.batch.hashes.length });
+      ctx.log.warn('notary.batchExpired', { height, expiresAt: f.expiresAt, hashes: f.batch.count });
     }
     return { indexed, orphans, dropped };
   }
@@ -345,7 +349,8 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
       }
       // No index read here: a hash anchored before is simply anchored again,
       // and look-ups and receipts report its earliest anchoring.
-      const queued = aggregator.add(hashes);
+      // Strings (callers in process) are checked by the caller like a request's body.
+      const queued = aggregator.add(hashes instanceof Uint8Array ? hashes : packHashes(hashes));
       pump();
       return queued;
     },
@@ -379,7 +384,7 @@ export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = 
     backupStores: () => new Map([['notary-leaves', (target: string) => leaves.exportTo(target)]]),
     status: () => {
       let waiting = aggregator.pendingCount + aggregator.sealingCount;
-      for (const f of inFlight.values()) waiting += f.batch.hashes.length;
+      for (const f of inFlight.values()) waiting += f.batch.count;
       return { notaryPendingHashes: waiting };
     },
   };

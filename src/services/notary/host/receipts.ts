@@ -8,7 +8,7 @@
  * cost array look-ups rather than re-hashing (see spec/receipts.md).
  */
 import type { LookupT, NotaryHostApi } from '../schemas.js';
-import { toHex } from '../../../crypto/bytes.js';
+import { fromHex, toHex } from '../../../crypto/bytes.js';
 import { canonicalBytes } from '../../../crypto/canonical-json.js';
 import { buildMerkleTree, leafHash, type MerkleTree } from '../../../crypto/merkle.js';
 import type { Block, TxResult } from '../../../ledger/block.js';
@@ -156,15 +156,16 @@ export function createReceiptService(source: ReceiptSource): ReceiptService {
     return receipt;
   };
 
+  const pending = (hash: string): boolean => aggregator.isPending(fromHex(hash, 32));
   const missing = (hash: string): PolityError =>
-    aggregator.isPending(hash)
+    pending(hash)
       ? new PolityError('NOTARY_PENDING', 'the hash waits for the next block; its receipt is ready once that block commits')
       : new PolityError('NOTARY_NOT_ANCHORED', 'this hash has not been anchored on this chain');
 
   return {
     async lookup(hash) {
       const [loc] = await locate([hash]);
-      if (!loc) return { hash, status: aggregator.isPending(hash) ? 'pending' : 'unknown' };
+      if (!loc) return { hash, status: pending(hash) ? 'pending' : 'unknown' };
       const { block, results } = await blockProofs(loc.height);
       const tx = block.txs[loc.txIndex]!;
       const out: LookupResult = {
