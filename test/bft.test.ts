@@ -326,7 +326,10 @@ test('the chain changes its own validator set: two thirds approve a fifth depart
     const s = (await status(depts[4]!)) as unknown as { validators: { pubKey: string }[] };
     assert.ok(s.validators.some((v) => v.pubKey === fifth.publicKey));
     assert.ok(s.validators.some((v) => v.pubKey === keyOf('department-4').publicKey), 'the change short of approvals did not remove department 4');
-    // Every node still agrees, and the header names the new set.
+    // Every node still agrees, and the header names the new set: once each has committed the new set's first block
+    // (one may be a moment behind the node that showed the fifth department's signature).
+    const firstOfNewSet = ((await get(depts[0]!, '/v1/validator-sets')) as { current: { since: number } }).current.since;
+    await waitFor('every node past the handover', async () => (await Promise.all(depts.map(heightOf))).every((h) => h >= firstOfNewSet), 30_000);
     const top = Math.min(...(await Promise.all(depts.map(heightOf))));
     const headers = await Promise.all(depts.map((d) => get(d, `/v1/blocks/${top}`)));
     assert.equal(new Set(headers.map((b) => JSON.stringify(b.header))).size, 1);
