@@ -2,7 +2,7 @@
  * `polity validators show <id>` says until when a change is open: a date in
  * UTC (as `polity org show` prints an operation's deadline) for a change
  * with a time deadline, the block height for one made under rules version 1.
- * A stub API on 127.0.0.1 answers the change, so no chain is needed.
+ * A stand-in API on 127.0.0.1 answers the change, so no chain is needed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,7 +4,7 @@
  * time deadline, answers 404 as for an unknown change, even with no block cut
  * since (the read's time is the later of the head's time + 1 ms and the
  * clock). Registered on a bare Fastify with the API's request validation and
- * a stub node and state: no chain, no socket (inject).
+ * a stand-in node and state: no chain, no socket (inject).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
