@@ -49,6 +49,7 @@ import { checkConsent } from './consent-sign.js';
 import { latestSet, scheduleSet } from '../validators/module.js';
 import { Hex32, OrgId } from '../schemas.js';
 import { isoTime } from '../iso-time.js';
+import { beforeDeadline, deadlineText, type Deadline } from '../deadline.js';
 import { rulesAllow } from '../../runtime/rules.js';
 
 export const opKey = (org: string, id: string): string => `org-op/${org}/${id}`;
@@ -101,19 +102,6 @@ export interface PendingOp {
   expiresAt?: number;
 }
 
-/** A deadline (a time, or on records stored before, a height) as it stands for a block or a reader. */
-export interface Deadline {
-  expiresAtMs?: number;
-  expiresAt?: number;
-}
-
-/** Is a deadline still ahead of (or at) the block `at` (its height and time, ms)? */
-export function beforeDeadline(d: Deadline, at: { height: number; timeMs: number }): boolean {
-  return d.expiresAtMs !== undefined ? at.timeMs <= d.expiresAtMs : at.height <= (d.expiresAt ?? 0);
-}
-
-/** A deadline in words for messages: an ISO 8601 time, or a block on old records. */
-export const deadlineText = (d: Deadline): string => (d.expiresAtMs !== undefined ? isoTime(d.expiresAtMs) : `block ${d.expiresAt}`);
 
 /** The signer must be an admin of this very organisation (object-level check). */
 function adminOf(ctx: ActionContext, orgId: string): Organisation {

@@ -2,7 +2,8 @@
 import type { Json } from '../../crypto/canonical-json.js';
 import { callerOf, getOrg, listOrgs, memberKey, type Member } from '../../runtime/membership.js';
 import { isoTime } from '../iso-time.js';
-import { beforeDeadline, officialsKey, opKey, orgLogKey, pendingOpsKey, type PendingOp } from './module.js';
+import { beforeDeadline } from '../deadline.js';
+import { officialsKey, opKey, orgLogKey, pendingOpsKey, type PendingOp } from './module.js';
 import type { MemberInfoT, OrgDetailT, OrgLogEntryT, PendingOperationT } from './schemas.js';
 
 type Get = (key: string) => Json | undefined;

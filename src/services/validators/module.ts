@@ -40,6 +40,7 @@ import { Type } from '@sinclair/typebox';
 import { PolityError } from '../../ledger/errors.js';
 import { rulesAllow } from '../../runtime/rules.js';
 import { isoTime } from '../iso-time.js';
+import { beforeDeadline, deadlineText } from '../deadline.js';
 import { TOTAL_POWER_MAX, type Validator } from '../../ledger/genesis.js';
 import { defineAction, type ActionContext, type ModuleDefinition } from '../../runtime/module.js';
 import { SETS_KEY, type ScheduledSet } from '../../runtime/validator-schedule.js';
@@ -69,15 +70,6 @@ export interface Change {
   expiresAtMs?: number;
   /** Changes made under rules version 1 only: the last height at which an approval counts. */
   expiresAt?: number;
-}
-
-/**
- * Is a change's deadline still ahead of (or at) the block `at` (its height
- * and time, ms)? The rule of org's beforeDeadline, restated here because
- * services/org imports this module.
- */
-export function changeOpen(change: Pick<Change, 'expiresAtMs' | 'expiresAt'>, at: { height: number; timeMs: number }): boolean {
-  return change.expiresAtMs !== undefined ? at.timeMs <= change.expiresAtMs : at.height <= (change.expiresAt ?? 0);
 }
 
 /** Rules version 1 (runtime/rules.ts soloSetChange): a one-validator chain's set was fixed by its genesis. */
@@ -168,11 +160,10 @@ export const validatorsModule: ModuleDefinition = {
         const change = ctx.get(changeKey(args.id)) as unknown as Change | undefined;
         if (!change) throw new PolityError('VALIDATORS_CHANGE_UNKNOWN', 'no pending change of the validator set has this id');
         // Judged by this block's height and time alone: no node's clock reaches a transition.
-        if (!changeOpen(change, { height: ctx.height, timeMs: ctx.time })) {
+        if (!beforeDeadline(change, { height: ctx.height, timeMs: ctx.time })) {
           // Rules version 1 (runtime/rules.ts timeDeadlines) said it in its own words (a result's message is part of the results root).
           if (!rulesAllow(ctx.rulesVersion, 'timeDeadlines')) throw new PolityError('VALIDATORS_CHANGE_EXPIRED', `the change expired at height ${change.expiresAt}`);
-          const deadline = change.expiresAtMs !== undefined ? `${isoTime(change.expiresAtMs)}; this block's time is ${isoTime(ctx.time)}` : `block ${change.expiresAt}`;
-          throw new PolityError('VALIDATORS_CHANGE_EXPIRED', `the change expired at ${deadline}`);
+          throw new PolityError('VALIDATORS_CHANGE_EXPIRED', `the change expired at ${deadlineText(change)}${change.expiresAtMs !== undefined ? `; this block's time is ${isoTime(ctx.time)}` : ''}`);
         }
         if (change.approvals.includes(ctx.signer)) throw new PolityError('VALIDATORS_ALREADY_APPROVED', 'this validator already approved the change');
         maybeSchedule(ctx, args.id, { ...change, approvals: [...change.approvals, ctx.signer] });

@@ -3,7 +3,8 @@ import type { Json } from '../../crypto/canonical-json.js';
 import type { Validator } from '../../ledger/genesis.js';
 import { isoTime } from '../iso-time.js';
 import type { ReadAt } from '../org/queries.js';
-import { changeKey, changeOpen, type Change } from './module.js';
+import { beforeDeadline } from '../deadline.js';
+import { changeKey, type Change } from './module.js';
 import type { PendingChangeT } from './schemas.js';
 
 type Get = (key: string) => Json | undefined;
@@ -18,7 +19,7 @@ type Get = (key: string) => Json | undefined;
  */
 export function pendingChange(get: Get, id: string, current: readonly Validator[], at: ReadAt): PendingChangeT | undefined {
   const change = get(changeKey(id)) as unknown as Change | undefined;
-  if (!change || !changeOpen(change, { height: at.height + 1, timeMs: at.timeMs })) return undefined;
+  if (!change || !beforeDeadline(change, { height: at.height + 1, timeMs: at.timeMs })) return undefined;
   const totalPower = current.reduce((s, v) => s + v.power, 0);
   const approvedPower = current.filter((v) => change.approvals.includes(v.pubKey)).reduce((s, v) => s + v.power, 0);
   return {
