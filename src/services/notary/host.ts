@@ -25,8 +25,9 @@
  *   block would take.
  * - The hash index (host/hash-index.ts): document hash -> (height, tx,
  *   leaf), derived from the leaves and written after each commit, off the
- *   commit path; at `open` the blocks it missed are indexed again. Until a
- *   block's entries land, look-ups find its hashes in memory.
+ *   commit path and on a thread of its own (host/hash-index-thread.ts);
+ *   at `open` the blocks it missed are indexed again. Until a block's
+ *   entries land, look-ups find its hashes in memory.
  * - Document references (`meta.reference` of a signed anchor) are indexed
  *   in the same index, from each committed block's `notary.anchor`
  *   transactions, so the routes can list the documents of a case number
@@ -47,7 +48,8 @@ import type { CommittedBlock } from '../../node/chain-state.js';
 import type { HostContext, ServiceHost } from '../../node/service-host.js';
 import { notaryModule } from './module.js';
 import { createNotaryAggregator, type SealedBatch } from './host/aggregator.js';
-import { createHashIndex, REFERENCE_CHARS_MAX, type HashLocation, type IndexedBatch, type IndexedReference, type ReferenceEntry, type ReferencePosition } from './host/hash-index.js';
+import { REFERENCE_CHARS_MAX, type HashLocation, type IndexedBatch, type IndexedReference, type ReferenceEntry, type ReferencePosition } from './host/hash-index.js';
+import { createHashIndexThread } from './host/hash-index-thread.js';
 import { HASH_BYTES, hashSetOf, type HashSet } from './host/hash-set.js';
 import { createLeafStore } from './host/leaf-store.js';
 import { createMerklePool } from './host/merkle-pool.js';
@@ -116,7 +118,7 @@ export const notaryHost =
 
 export function createNotaryHost(ctx: HostContext, options: NotaryHostOptions = {}): NotaryHost {
   const settings = { ...DEFAULTS, ...options };
-  const index = createHashIndex(join(ctx.dataDir, 'notary-index'));
+  const index = createHashIndexThread(join(ctx.dataDir, 'notary-index'));
   const leaves = createLeafStore(join(ctx.dataDir, 'notary-leaves'));
   const pool = createMerklePool(settings.merkleWorkers);
   const aggregator = createNotaryAggregator(

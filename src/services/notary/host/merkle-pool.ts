@@ -25,9 +25,7 @@ export interface MerklePool {
 
 export function createMerklePool(workerCount: number): MerklePool {
   const workers = Array.from({ length: workerCount }, () => {
-    const worker = new Worker(new URL('./merkle-worker.js', import.meta.url));
-    worker.unref();
-    return worker;
+    return new Worker(new URL('./merkle-worker.js', import.meta.url));
   });
   const pending = new Map<number, (levels: ArrayBuffer[]) => void>();
   let nextId = 1;
@@ -35,6 +33,7 @@ export function createMerklePool(workerCount: number): MerklePool {
     w.on('message', (msg: { id: number; levels: ArrayBuffer[] }) => {
       const resolve = pending.get(msg.id);
       pending.delete(msg.id);
+      if (pending.size === 0) for (const x of workers) x.unref();
       resolve?.(msg.levels);
     });
     w.on('error', (err) => {
@@ -43,11 +42,15 @@ export function createMerklePool(workerCount: number): MerklePool {
         throw err;
       });
     });
+    // An idle pool does not keep the process running; a tree being built does. (After the listeners:
+    // adding a 'message' listener refs the worker's port again.)
+    w.unref();
   }
   let turn = 0;
   const chunkLevels = (docs: Uint8Array): Promise<Uint8Array[]> =>
     new Promise((resolve) => {
       const id = nextId++;
+      if (pending.size === 0) for (const x of workers) x.ref();
       pending.set(id, (levels) => resolve(levels.map((b) => new Uint8Array(b))));
       const copy = new Uint8Array(docs); // a real copy: Buffer#slice shares memory, possibly the shared pool
       workers[turn++ % workers.length]!.postMessage({ id, leaves: copy.buffer, levelsMax: CHUNK_LEVELS }, [copy.buffer]);
