@@ -3,8 +3,8 @@
  * old contents or the new, never a mix or nothing: write a temporary file
  * beside it, fsync it, rename it over the old one, fsync the directory (the
  * rename is durable only once the directory entry is). This is how the
- * commit record and the consensus write-ahead log are rewritten
- * (spec/storage.md §8).
+ * consensus write-ahead log is compacted, and the commit record's first
+ * padded sector written (spec/storage.md §8).
  *
  * Measured on this machine class: one replacement of a ~300-byte file costs
  * two fsyncs, about 0.4-1 ms; see spec/storage.md §8 for what it adds per
