@@ -10,6 +10,9 @@
  *                                              find a violation in every seed (exit 1 if not)
  *   polity simulate --empty-blocks --seeds 20  engines that decide empty blocks, and an idle
  *                                              period in every seed: the idle checker must fire
+ *   polity simulate --stale-blocks --seeds 20  proposers that never make a catch-up block, and
+ *                                              an idle period past its bound in every seed: the
+ *                                              blockTime checker must fire
  */
 import { runSeeds } from '../sim/run-seeds.js';
 import { UsageError, progressBar, type Io } from './io.js';
@@ -32,9 +35,12 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
   const workers = int(values, 'workers', 1, 64);
   // --empty-blocks: the negative control of the idle checker (engines decide empty blocks; an idle period in every seed).
   const emptyBlocks = values['empty-blocks'] === true;
-  const control = values.control === true || emptyBlocks;
+  // --stale-blocks: the negative control of the blockTime checker (no catch-up blocks; an idle period past their bound in every seed).
+  const staleBlocks = values['stale-blocks'] === true;
+  if ([values.control === true, emptyBlocks, staleBlocks].filter(Boolean).length > 1) throw new UsageError('give one of --control, --empty-blocks and --stale-blocks');
+  const control = values.control === true || emptyBlocks || staleBlocks;
   if (seed !== undefined && seeds !== undefined) throw new UsageError('give --seed S (one seed) or --seeds N (many), not both');
-  const sim = { ...(validators !== undefined ? { validators } : {}), ...(byzantine !== undefined ? { byzantine } : {}), control: values.control === true, ...(emptyBlocks ? { emptyBlocks } : {}) };
+  const sim = { ...(validators !== undefined ? { validators } : {}), ...(byzantine !== undefined ? { byzantine } : {}), control: values.control === true, ...(emptyBlocks ? { emptyBlocks } : {}), ...(staleBlocks ? { staleBlocks } : {}) };
 
   if (seed !== undefined) {
     const { results } = await runSeeds({ ...sim, from: seed, count: 1, workers: 1, worker: seedWorker, ...(values.trace ? { trace: (line: string) => io.out(`  ${line}`) } : {}) });
@@ -69,7 +75,8 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
     io.out(JSON.stringify({ ...summary, failed: summary.failed.map((r) => ({ seed: r.seed, violations: r.violations })) }));
   } else {
     io.out(`${summary.seeds} seeds (${from}..${from + count - 1}) in ${(summary.ms / 1000).toFixed(1)} s: ${summary.byzantineSeeds} with Byzantine validators, ${summary.setChanges} with validator-set changes, ${summary.idleSeeds} with idle periods, ${summary.heartbeatSeeds} with heartbeats, ${summary.burstSeeds} with bursts, ${summary.commits} commits, ${summary.evidence} pieces of evidence`);
-    if (emptyBlocks) io.out(`negative control (empty blocks while idle): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
+    if (staleBlocks) io.out(`negative control (no catch-up block after idle periods): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
+    else if (emptyBlocks) io.out(`negative control (empty blocks while idle): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
     else if (control) io.out(`negative control (f+1 Byzantine twins): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
     else io.out(`violations: ${caught === 0 ? 'none' : `${caught} seeds ${JSON.stringify(summary.byChecker)}`}`);
     for (const r of summary.failed.slice(0, control ? 0 : 20)) {

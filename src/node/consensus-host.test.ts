@@ -29,7 +29,7 @@ import { signFromHeight } from './signing-guard.js';
 import { createAdmission } from './admission.js';
 import { createChainState, type ChainState, type CommittedBlock } from './chain-state.js';
 import type { Timers } from './clock.js';
-import { createConsensusHost, type ConsensusHost, type ConsensusPeers } from './consensus-host.js';
+import { CATCH_UP_AFTER_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from './consensus-host.js';
 import { createLogger } from './log.js';
 import type { Contribution, ContributionOutcome, ServiceHost } from './service-host.js';
 
@@ -102,6 +102,8 @@ async function startNode(options: {
   params?: Partial<ChainParams>;
   peers?: ConsensusPeers;
   timers?: Timers;
+  /** The node's clock at start (ms); it moves 10 ms a reading. */
+  nowStart?: number;
 }): Promise<Harness> {
   const { key, validators, store } = options;
   const wal = options.wal ?? createMemoryWal();
@@ -113,7 +115,7 @@ async function startNode(options: {
   const commits: CommittedBlock[] = [];
   chain.onCommit((c) => commits.push(c));
   let host: ConsensusHost | undefined;
-  let now = GENESIS_TIME + 1000;
+  let now = options.nowStart ?? GENESIS_TIME + 1000;
   const admission = createAdmission({
     chain,
     registry,
@@ -412,6 +414,54 @@ test('after a commit a validator keeps re-sending its own precommit for the bloc
   assert.deepEqual([own.type, own.validator, own.blockHash], ['precommit', self.publicKey, block.hash]);
   assert.ok(verifyBytes(self.publicKey, voteSignBytes(own), own.sig), 'it is the precommit this validator signed');
   await node.host.close();
+});
+
+/**
+ * The proposer of height 2, with a transaction waiting, once block 1 is committed by the others'
+ * precommits signed at GENESIS_TIME + 5: what does its proposal carry, with its clock at `nowStart`?
+ */
+async function proposalAfterIdle(nowStart: number): Promise<{ txs: number; time: number }> {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+  const self = keys.find((k) => k.publicKey === proposerOf(validators, 1, 2, 0).pubKey)!;
+  assert.notEqual(self.publicKey, proposerOf(validators, 1, 1, 0).pubKey);
+  const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
+  const block = buildBlock(elsewhere.context, elsewhere.head(), { txs: [], time: GENESIS_TIME + 1, proposer: proposerOf(validators, 1, 1, 0).pubKey });
+  const proposals: { message: ConsensusMessage; block?: BlockBody }[] = [];
+  const peers: ConsensusPeers = {
+    broadcastConsensus: (message, body) => void (message.type === 'proposal' && proposals.push({ message, ...(body ? { block: body } : {}) })),
+    resendLater: () => {},
+    heightDecided: () => {},
+    fetchBody: async (hash) => (hash === block.hash ? block.body : undefined),
+    fetchBlocks: async () => [],
+  };
+  const timers = manualTimers();
+  const node = await startNode({ key: self, validators, store: createMemoryStore(), peers, nowStart, timers });
+  await node.start();
+  const client = generateKeyPair();
+  await node.submit(client, 'put', { key: 'late-vote', value: 'yes' }, 0);
+  for (const k of keys.filter((x) => x !== self)) {
+    const vote = { type: 'precommit' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, time: GENESIS_TIME + 5 };
+    const signed: Vote = { ...vote, validator: k.publicKey, sig: signBytes(k.secretKey, voteSignBytes(vote)) };
+    node.host.receive(k.publicKey, signed, undefined);
+  }
+  await drain();
+  assert.equal(node.chain.height, 1, 'block 1 committed');
+  // The commit timeout (zero when transactions wait) starts height 2.
+  timers.fireAll();
+  await drain();
+  const second = proposals.find((p) => p.message.height === 2);
+  assert.ok(second?.block, 'the proposer of height 2 proposed at once: a transaction waits');
+  await node.host.close();
+  return { txs: second.block.txs.length, time: second.block.header.time };
+}
+
+test('a proposer whose block time is far behind its clock (an idle chain) proposes an empty catch-up block; otherwise the waiting transactions', async () => {
+  // Block 2's time is the median of block 1's precommits: GENESIS_TIME + 5.
+  const fresh = await proposalAfterIdle(GENESIS_TIME + 1000);
+  assert.deepEqual(fresh, { txs: 1, time: GENESIS_TIME + 5 }, 'one second behind: the transaction goes in');
+  const idle = await proposalAfterIdle(GENESIS_TIME + 5 + CATCH_UP_AFTER_MS + 60_000);
+  assert.deepEqual(idle, { txs: 0, time: GENESIS_TIME + 5 }, 'a minute past the bound: an empty block, so the transaction is judged at the time of the next one');
 });
 
 /**

@@ -12,7 +12,9 @@
  * Its duties, per effect:
  * - build a proposal: the service hosts' contributions (signed here with
  *   the node key and its next nonces), then the mempool, executed by the
- *   chain core; contributions are settled when the height is decided;
+ *   chain core; contributions are settled when the height is decided. A
+ *   BFT proposal whose block time is more than `CATCH_UP_AFTER_MS` behind
+ *   this node's clock is a catch-up block, empty (see the constant);
  * - validate a peer's proposal (valid(v)): signatures once per node, then
  *   re-execution; fetch its body from peers when it came without one;
  * - persist, broadcast, keep evidence for the services, commit;
@@ -50,6 +52,25 @@ export interface NodeSigner {
 /** What the host needs of the peer protocol (absent on a solo node). */
 export type ConsensusPeers = Pick<PeerProtocol, 'broadcastConsensus' | 'resendLater' | 'heightDecided' | 'fetchBody' | 'fetchBlocks'>;
 
+/**
+ * A BFT block's time is the median of the previous block's precommit times
+ * (spec/consensus.md §5). After an idle period (no block is made while
+ * nothing waits), those precommits are as old as the idle period, so the
+ * first block after it would carry the time of the last block before it,
+ * and its transactions would be judged at that time: a vote cast on Monday
+ * after a deadline of Friday evening, on a chain idle since Friday
+ * afternoon, would count. So a proposer whose block time is more than this
+ * behind its own clock proposes an empty block first: its precommits are
+ * signed now, and the next block, which takes the waiting transactions,
+ * carries the current time. Heights decided in normal operation take
+ * milliseconds to a few rounds of timeouts, far under it; the bound is also
+ * the most clock skew between validators that costs nothing (a proposer
+ * whose clock runs further ahead proposes empty blocks; the others' turns
+ * carry the transactions). The first block is exempt: its time is set by
+ * the genesis, and no deadline precedes it.
+ */
+export const CATCH_UP_AFTER_MS = 10_000;
+
 export interface ConsensusHostLimits {
   /** Most bodies of peers' proposals held for the height being decided. */
   receivedBodiesMax: number;
@@ -77,6 +98,8 @@ export interface ConsensusHostOptions {
   timers: Timers;
   log: Logger;
   limits?: Partial<ConsensusHostLimits>;
+  /** Block time behind this node's clock past which its BFT proposals are empty catch-up blocks (default CATCH_UP_AFTER_MS; the simulator's negative control turns it off with Infinity). */
+  catchUpAfterMs?: number;
   /** The queue stopped on an error (a failed store write, a broken invariant): the node cannot go on. */
   onFatal(error: Error): void;
 }
@@ -323,16 +346,21 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   /** Build the block the engine asked for; returns the engine's answer (built, or failed when there is nothing to propose). */
   async function propose(height: number, round: number, timeMs: number, lastCommit: CommitCertificate | undefined): Promise<EngineInput> {
     assert(height === chain.height + 1, `asked to build block ${height} on head ${chain.height}`);
+    const behindMs = clock.now() - timeMs;
+    // A catch-up block (CATCH_UP_AFTER_MS): empty, so nothing is judged at a stale time.
+    const catchUp = !solo && height > 1 && behindMs > (options.catchUpAfterMs ?? CATCH_UP_AFTER_MS);
+    if (catchUp) log.info('consensus.catchUpBlock', { height, round, behindMs });
     const t0 = clock.monotonic();
     // The node key's own waiting transactions, its services' contributions, then everyone else's: one run of the node key's nonces.
-    const own = admission.reap(height, params.blockTxsMax, params.blockBytesMax, { only: signer.publicKey });
-    const contributed = await collectContributions(height, own);
+    const own = catchUp ? [] : admission.reap(height, params.blockTxsMax, params.blockBytesMax, { only: signer.publicKey });
+    const contributed = catchUp ? [] : await collectContributions(height, own);
     const t1 = clock.monotonic();
     let built: BuiltBlock | undefined;
     try {
       const used = [...own, ...contributed.map((c) => c.tx)].reduce((sum, tx) => sum + tx.bytes, 0);
       const taken = own.length + contributed.length;
-      const txs = [...own, ...contributed.map((c) => c.tx), ...admission.reap(height, params.blockTxsMax - taken, params.blockBytesMax - used, { skip: signer.publicKey })];
+      const others = catchUp ? [] : admission.reap(height, params.blockTxsMax - taken, params.blockBytesMax - used, { skip: signer.publicKey });
+      const txs = [...own, ...contributed.map((c) => c.tx), ...others];
       // BFT decides a block at every height, empty or not; solo cuts none when nothing waits.
       if (txs.length > 0 || !solo) built = buildBlock(chain.context, chain.head(), { txs, time: timeMs, proposer: signer.publicKey, ...(lastCommit ? { lastCommit } : {}) });
     } catch (e) {

@@ -30,3 +30,9 @@ test('negative control of the idle checker: engines that cut empty blocks are ca
   assert.equal(summary.failed.length, 8);
   for (const r of summary.failed) assert.ok(r.violations.some((v) => v.checker === 'idle'), `seed ${r.seed}: ${JSON.stringify(r.violations)}`);
 });
+
+test('negative control of the blockTime checker: proposers that never make a catch-up block are caught, in every seed', async () => {
+  const summary = await runSeeds({ from: 1, count: 8, staleBlocks: true, workers: 2 });
+  assert.equal(summary.failed.length, 8);
+  for (const r of summary.failed) assert.ok(r.violations.some((v) => v.checker === 'blockTime'), `seed ${r.seed}: ${JSON.stringify(r.violations)}`);
+});

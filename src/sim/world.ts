@@ -69,7 +69,7 @@ import { signFromHeight } from '../node/signing-guard.js';
 import { createAdmission, type Admission } from '../node/admission.js';
 import { createChainState, type ChainState, type CommittedBlock } from '../node/chain-state.js';
 import type { Clock } from '../node/clock.js';
-import { createConsensusHost, type ConsensusHost } from '../node/consensus-host.js';
+import { CATCH_UP_AFTER_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from '../node/consensus-host.js';
 import type { LogFields, Logger } from '../node/log.js';
 import { createPeerProtocol, type PeerProtocol } from '../node/peer-protocol.js';
 import type { NodeService } from '../node/service-host.js';
@@ -104,6 +104,13 @@ export interface SimOptions {
    * height, empty or not, as the paper does.
    */
   emptyBlocks?: boolean;
+  /**
+   * Negative control of the `blockTime` checker (forces an idle period longer
+   * than CATCH_UP_AFTER_MS, with no heartbeat): honest proposers never make
+   * a catch-up block, so the first block after the idle period takes the
+   * waiting transactions at the time of the last block before it.
+   */
+  staleBlocks?: boolean;
   /** Print a line per commit and fault. */
   trace?: (line: string) => void;
   /**
@@ -118,7 +125,7 @@ export type SetChangeKind = 'add' | 'remove' | 'power';
 export type SetChangeFault = 'ignoreSchedule' | 'dropApprovals';
 
 export interface Violation {
-  checker: 'agreement' | 'validity' | 'stateRoot' | 'certificate' | 'evidence' | 'liveness' | 'setChange' | 'idle';
+  checker: 'agreement' | 'validity' | 'stateRoot' | 'certificate' | 'evidence' | 'liveness' | 'setChange' | 'idle' | 'blockTime';
   message: string;
 }
 
@@ -333,9 +340,11 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const byzantineIdx: number[] = [];
   let byzPower = 0;
   // The idle checker's control (emptyBlocks) runs honest validators only and no set change: each may add empty blocks of its own.
+  // So does the blockTime checker's (staleBlocks): the first proposer after the idle period is then honest, and its proposal checked.
   const emptyBlocks = options.emptyBlocks === true;
+  const staleBlocks = options.staleBlocks === true;
   const drawByzantine = (): number => (control ? Number.MAX_SAFE_INTEGER : rng.int(0, Math.floor((n - 1) / 3)));
-  const wanted = options.byzantine ?? (emptyBlocks ? (drawByzantine(), 0) : drawByzantine());
+  const wanted = options.byzantine ?? (emptyBlocks || staleBlocks ? (drawByzantine(), 0) : drawByzantine());
   for (const i of order) {
     if (byzantineIdx.length >= wanted) break;
     if (control) {
@@ -360,7 +369,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const fault = control ? undefined : options.setChangeFault;
   const changeDrawn = changeRng.chance(1 / 3);
   // The simulator changes the sets of networks of two or more (a pilot's growth from one is tested end to end: test/pilot-grow.test.ts).
-  const wantChange = !control && !emptyBlocks && n >= 2 && options.setChange !== false && (fault !== undefined || options.setChange === true || changeDrawn);
+  const wantChange = !control && !emptyBlocks && !staleBlocks && n >= 2 && options.setChange !== false && (fault !== undefined || options.setChange === true || changeDrawn);
   const spareKey = (() => {
     const secretKey = toHex(sha256(utf8Encode(`polity-sim/${options.seed}/validator/${n}`)));
     return { secretKey, pubKey: publicKeyOf(secretKey) };
@@ -370,11 +379,12 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   // Timing, from its own stream of the seed (seeds keep their faults and set changes).
   const timingRng = new Prng((options.seed ^ 0x1d1e7a55) >>> 0);
   const profile: 'lan' | 'wan' = control ? 'lan' : timingRng.pick(['lan', 'lan', 'wan'] as const);
-  const heartbeatMs = control || emptyBlocks ? 0 : timingRng.pick([0, 0, 0, 1000, 3000]);
+  const heartbeatMs = control || emptyBlocks || staleBlocks ? 0 : timingRng.pick([0, 0, 0, 1000, 3000]);
   const idleDrawn = timingRng.chance(0.5);
-  const wantIdle = !control && options.idle !== false && (emptyBlocks || options.idle === true || idleDrawn);
+  const wantIdle = !control && options.idle !== false && (emptyBlocks || staleBlocks || options.idle === true || idleDrawn);
   const idleOffset = timingRng.int(500, 4000);
-  const idleMs = timingRng.int(8000, 14000);
+  // Some idle periods outlast CATCH_UP_AFTER_MS (10 s), some do not; the blockTime control's always do.
+  const idleMs = staleBlocks ? timingRng.int(25000, 30000) : timingRng.int(8000, 14000);
   const burstDrawn = timingRng.chance(0.3);
   const burstTxs = control || !burstDrawn ? 0 : timingRng.int(20, 200);
   const burstFraction = timingRng.float();
@@ -445,7 +455,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   if (plan) faults.push(`set change: ${plan.detail}, from ${plan.at} ms${fault ? ` (${fault})` : ''}`);
   const idle = wantIdle ? { from: healAt + idleOffset, until: healAt + idleOffset + idleMs } : undefined;
   const burstAt = Math.floor(burstFraction * (healAt + 5000));
-  faults.push(`timeouts ${profile}${heartbeatMs > 0 ? `, heartbeat ${heartbeatMs} ms` : ''}${emptyBlocks ? ', empty blocks' : ''}`);
+  faults.push(`timeouts ${profile}${heartbeatMs > 0 ? `, heartbeat ${heartbeatMs} ms` : ''}${emptyBlocks ? ', empty blocks' : ''}${staleBlocks ? ', no catch-up blocks' : ''}`);
   if (idle) faults.push(`idle ${idle.from}-${idle.until} ms`);
   if (burstTxs > 0) faults.push(`burst of ${burstTxs} txs at ${burstAt} ms`);
   for (const p of partitions) {
@@ -479,6 +489,9 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     return { debug: () => {}, info: () => {}, warn: line('warn'), error: line('error') };
   };
   const txVerifier = { verify: async (d: DecodedTx): Promise<boolean> => verify(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig) };
+  /** Blocks honest validators proposed afresh (not a re-proposal of a block some round already prevoted), for the blockTime checker. */
+  const freshProposals: { node: number; height: number; at: number; time: number; txs: number }[] = [];
+  const proposedBy = new Set<string>();
   const nodes: SimNode[] = specs.map((spec) => createSimNode(spec));
   for (const node of nodes) net.join(node);
   const honest = nodes.filter((x) => x.spec.byzantine.length === 0);
@@ -596,11 +609,28 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         timers,
         log,
       });
+      const protocol = inc.protocol;
+      const peers: ConsensusPeers = {
+        broadcastConsensus(message, block) {
+          // What this proposer's clock read when it built the block, against the block's own time. Only
+          // the first sending: after a restart, what it signed before is sent again, built back then.
+          if (spec.byzantine.length === 0 && message.type === 'proposal' && message.polRound === -1 && block && !proposedBy.has(`${spec.id} ${message.blockHash}`)) {
+            proposedBy.add(`${spec.id} ${message.blockHash}`);
+            freshProposals.push({ node: spec.id, height: message.height, at: clock.now(), time: block.header.time, txs: block.txs.length });
+          }
+          protocol.broadcastConsensus(message, block);
+        },
+        resendLater: (message, block) => protocol.resendLater(message, block),
+        heightDecided: () => protocol.heightDecided(),
+        fetchBody: (hash, height) => protocol.fetchBody(hash, height),
+        fetchBlocks: (peer, from) => protocol.fetchBlocks(peer, from),
+      };
       inc.consensus = createConsensusHost({
         chain: view,
         engine: inc.engine,
         admission: inc.admission,
-        peers: inc.protocol,
+        peers,
+        ...(staleBlocks ? { catchUpAfterMs: Infinity } : {}),
         wal,
         signFromHeight: guard.height,
         // What the checkers learn of the node's engine: the evidence it caught, through the services' hook.
@@ -922,6 +952,16 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     }
     if (!control && !idleSettled()) {
       violations.push({ checker: 'liveness', message: `after the idle period (${idle.until} ms, height ${heightAtIdleEnd}) honest nodes reached ${honest.map((x) => x.height).join(', ')} by ${agenda.now} ms (needed ${heightAtIdleEnd + 2})` });
+    }
+  }
+  // Block time: an honest proposer puts transactions only in a block whose time is at most
+  // CATCH_UP_AFTER_MS behind its clock (after an idle period it makes an empty catch-up block first),
+  // so no transaction is judged at a time long past (consensus-host.ts).
+  for (const p of freshProposals) {
+    const behind = p.at - p.time;
+    if (p.height > 1 && p.txs > 0 && behind > CATCH_UP_AFTER_MS) {
+      violations.push({ checker: 'blockTime', message: `node ${p.node} proposed block ${p.height} with ${p.txs} transactions at a block time ${behind} ms behind its clock (bound ${CATCH_UP_AFTER_MS} ms): they would be judged at a time long past` });
+      break;
     }
   }
   if (!control && !livenessTarget()) {
