@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,28 +63,3 @@ test('if the thread dies, the waiting call and every later one are refused, neve
   await assert.rejects(index.lookup([randomBytes(32).toString('hex')]), /exit code 3/);
   await index.close();
 });
-
-test('an index left open does not keep the process running', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'polity-index-thread-'));
-  const script = `import { createHashIndexThread } from ${JSON.stringify(new URL('./hash-index-thread.js', import.meta.url).href)};
-const index = createHashIndexThread(${JSON.stringify(join(dir, 'index'))});
-await index.open();
-console.log(await index.indexedHeight());`;
-  const r = runScript(script);
-  assert.equal(r.signal, null, 'the child was killed at the timeout: the index kept it running');
-  assert.equal(r.stdout.trim(), '0');
-  assert.equal(r.status, 0);
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** Runs an ES module's text in a child process (a file: its workers must not inherit --input-type). */
-function runScript(script: string): SpawnSyncReturns<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'polity-child-'));
-  const file = join(dir, 'child.mjs');
-  writeFileSync(file, script);
-  try {
-    return spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 15_000 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
