@@ -221,3 +221,16 @@ test("the subject asks for erasure on the chain with `polity sharing request-era
   assert.deepEqual({ recordsTotal: e!.recordsTotal, recordId: e!.records[0]!.recordId, status: e!.records[0]!.status, purgedBy: Object.keys(e!.records[0]!.purged ?? {}) }, { recordsTotal: 1, recordId: stored.recordId, status: 'purged', purgedBy: [registry] });
   assert.deepEqual((await get<{ erasures: unknown[] }>(`/v1/sharing/subjects/${didKeyFromPublicKey(generateKeyPair().publicKey)}/erasures`)).erasures, [], 'another pseudonym has none');
 });
+
+test("a dataset's change log is read a page at a time: ?limit versions, then the next page from its cursor", async () => {
+  const base = { name: 'permits', fields: [{ name: 'holder', sensitivity: 'personal' }], sensitivity: 'personal', legalBasis: 'Permits Act §1', terms: [], retentionDays: 365 };
+  for (const title of ['Permits', 'Permits, second edition', 'Permits, third edition']) await commit(keys.steward, 'sharing', 'defineDataset', { ...base, title });
+  const first = await get<DatasetAnswerT>(`/v1/sharing/datasets/${registry}/permits?limit=2`);
+  assert.deepEqual(first.history.map((v) => v.version), [1, 2]);
+  assert.ok(first.next, 'a cursor to the rest');
+  const rest = await get<DatasetAnswerT>(`/v1/sharing/datasets/${registry}/permits?limit=2&cursor=${first.next}`);
+  assert.deepEqual(rest.history.map((v) => v.version), [3]);
+  assert.equal(rest.next, null);
+  const all = await get<DatasetAnswerT>(`/v1/sharing/datasets/${registry}/permits`);
+  assert.deepEqual(all.history.map((v) => v.version), [1, 2, 3], 'without ?limit, a page of up to 100 versions, as before');
+});

@@ -78,11 +78,12 @@ export function directory(get: Get): { datasets: Dataset[]; truncated: boolean }
 }
 
 /** A dataset's change log, versions `from`… (1-based), at most LIST_LIMIT_MAX. */
-export function datasetHistory(get: Get, org: string, name: string, from = 1): DatasetVersion[] {
+export function datasetHistory(get: Get, org: string, name: string, from = 1, limit = LIST_LIMIT_MAX): DatasetVersion[] {
   const ds = getDataset(get, org, name);
   if (!ds) return [];
   const out: DatasetVersion[] = [];
-  for (let v = Math.max(1, from); v <= ds.version && out.length < LIST_LIMIT_MAX; v++) out.push(get(datasetVersionKey(org, name, v)) as unknown as DatasetVersion);
+  const most = Math.min(limit, LIST_LIMIT_MAX);
+  for (let v = Math.max(1, from); v <= ds.version && out.length < most; v++) out.push(get(datasetVersionKey(org, name, v)) as unknown as DatasetVersion);
   return out;
 }
 

@@ -28,8 +28,8 @@ import { nextOffset, startOffset } from '../../api/paging.js';
 import type { ServiceRoutes } from '../../api/route.js';
 import { StateReceiptView } from '../credentials/schemas.js';
 import { getAccessEntry, getConsent, getDataset, getRecord, getRequest } from './module.js';
-import { accessOf, consentsOf, consentState, datasetHistory, datasetsOf, directory, erasuresOfSubject, receiptKeys, requestsTo } from './queries.js';
-import { AccessAnswer, ConsentAnswer, ConsentsAnswer, DatasetAnswer, DatasetParams, DirectoryView, EntryAnswer, ErasuresAnswer, IdParams, OrgParams, PageQuery, QueueAnswer, RecordView, RequestAnswer, SubjectParams } from './schemas.js';
+import { accessOf, consentsOf, consentState, datasetHistory, datasetsOf, directory, erasuresOfSubject, LIST_LIMIT_MAX, receiptKeys, requestsTo } from './queries.js';
+import { AccessAnswer, ConsentAnswer, ConsentsAnswer, DatasetAnswer, DatasetParams, DirectoryView, EntryAnswer, ErasuresAnswer, HistoryQuery, IdParams, OrgParams, PageQuery, QueueAnswer, RecordView, RequestAnswer, SubjectParams } from './schemas.js';
 
 const TAG = 'sharing';
 
@@ -52,13 +52,13 @@ export const sharingRoutes: ServiceRoutes = (app, { node, get }) => {
     return { height, datasets: datasetsOf(get, request.params.org), truncated: false };
   });
 
-  app.get('/v1/sharing/datasets/:org/:name', { schema: { operationId: 'getSharingDataset', tags: [TAG], summary: "A dataset's current descriptor and its change log: every version with its hash, the hash before it, the signing key, block and time (the data's provenance; at most 100 versions from ?offset).", params: DatasetParams, querystring: PageQuery, response: { 200: DatasetAnswer, ...errorResponses(404) } } }, async (request) => {
+  app.get('/v1/sharing/datasets/:org/:name', { schema: { operationId: 'getSharingDataset', tags: [TAG], summary: "A dataset's current descriptor and its change log: every version with its hash, the hash before it, the signing key, block and time (the data's provenance; a page of ?limit versions, 100 unless fewer are asked for, from ?cursor).", params: DatasetParams, querystring: HistoryQuery, response: { 200: DatasetAnswer, ...errorResponses(404) } } }, async (request) => {
     const { org, name } = request.params;
     const offset = startOffset(request.query.cursor, request.query.offset);
     const height = node.height;
     const dataset = getDataset(get, org, name);
     if (!dataset) throw new PolityError('SHARING_DATASET_UNKNOWN', `${org} publishes no dataset ${name}`);
-    const history = datasetHistory(get, org, name, offset + 1);
+    const history = datasetHistory(get, org, name, offset + 1, request.query.limit ?? LIST_LIMIT_MAX);
     return { height, dataset, history, next: nextOffset(offset, history.length, dataset.version) };
   });
 

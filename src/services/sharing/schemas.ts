@@ -20,6 +20,16 @@ export const OrgParams = Type.Object({ org: Type.String({ pattern: ORG_ID_PATTER
 export const DatasetParams = Type.Object({ org: Type.String({ pattern: ORG_ID_PATTERN }), name: Type.String({ pattern: DATASET_NAME_PATTERN }) });
 export const IdParams = Type.Object({ id: Hex32 });
 export const SubjectParams = Type.Object({ subject: Type.String({ pattern: SUBJECT_PATTERN, description: 'the subject pseudonym (a did:key or did:polity)' }) });
+/** A dataset's change log: a page of up to 100 versions unless ?limit asks for fewer. */
+export const HistoryQuery = Type.Object(
+  {
+    cursor: Type.Optional(CursorParam),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'where the page starts (the older form of cursor; default 0)' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_MAX })),
+  },
+  { additionalProperties: false },
+);
+
 export const PageQuery = Type.Object(
   {
     cursor: Type.Optional(CursorParam),
