@@ -19,6 +19,8 @@ export const Hash = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-2
 export const Height = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'a block height (0: before the first block)' });
 /** Milliseconds since the epoch. */
 export const TimeMs = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'milliseconds since the Unix epoch' });
+/** A block time as ISO 8601 in UTC, beside its ms (`2026-12-05T14:03:00.000Z`). */
+export const TimeIso = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$', description: 'ISO 8601 in UTC, the same time as the ms beside it' });
 export const ChainId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,47}$', description: 'the chain id' });
 /** Any JSON value (state values, transaction arguments): passed through as stored. */
 export const AnyJson = Type.Unsafe<Json>(Type.Unknown({ description: 'a JSON value' }));

@@ -6,6 +6,8 @@
  * organisation operations, key reservations, governance proposals and
  * validator-set changes all use it.
  */
+import { Type } from '@sinclair/typebox';
+import { Height, TimeIso, TimeMs } from '../schemas/common.js';
 import { isoTime } from './iso-time.js';
 
 /** A deadline (a time, or on records stored before, a height) as it stands for a block or a reader. */
@@ -21,3 +23,20 @@ export function beforeDeadline(d: Deadline, at: { height: number; timeMs: number
 
 /** A deadline in words for messages: an ISO 8601 time, or a block on old records. */
 export const deadlineText = (d: Deadline): string => (d.expiresAtMs !== undefined ? isoTime(d.expiresAtMs) : `block ${d.expiresAt}`);
+
+/**
+ * The members a pending item answers with for its proposal and deadline:
+ * when it was proposed (height, ms and ISO 8601) and its deadline (ms and
+ * ISO 8601, or on older records a height). `counts` is what the deadline
+ * bounds ("a vote"); `older` names the records that carry a height.
+ */
+export function deadlineFields(counts: string, older: string) {
+  return {
+    proposedAt: Height,
+    proposedAtMs: Type.Optional(TimeMs),
+    proposedAtIso: Type.Optional(TimeIso),
+    expiresAtMs: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: `the deadline, ms since the epoch: the last block time at which ${counts} counts` })),
+    expiresAtIso: Type.Optional(TimeIso),
+    expiresAt: Type.Optional(Type.Integer({ minimum: 0, description: `${older}: the last height at which ${counts} counts` })),
+  };
+}

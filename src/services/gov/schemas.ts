@@ -1,7 +1,7 @@
 /** Requests and answers of the governance routes (spec/services/gov.md). */
 import { Type, type Static } from '@sinclair/typebox';
-import { CursorParam, Height, Hex32, sameType, TimeMs, Word, type Same } from '../../schemas/common.js';
-import { TimeIso } from '../org/schemas.js';
+import { CursorParam, Height, Hex32, sameType, Word, type Same } from '../../schemas/common.js';
+import { deadlineFields } from '../deadline.js';
 import { GovChange, type Proposal as ProposalT, type ProposalStatus } from './module.js';
 
 export const PROPOSALS_LIST_DEFAULT = 50;
@@ -32,12 +32,7 @@ export const Proposal = Type.Object(
     seq: Type.Integer({ minimum: 1, description: 'its place in the history: the n-th proposal made on the chain' }),
     change: GovChange,
     proposer: Type.Object({ org: Type.String(), key: Hex32 }),
-    proposedAt: Height,
-    proposedAtMs: Type.Optional(TimeMs),
-    proposedAtIso: Type.Optional(TimeIso),
-    expiresAtMs: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'the deadline, ms since the epoch: the last block time at which a vote counts' })),
-    expiresAtIso: Type.Optional(TimeIso),
-    expiresAt: Type.Optional(Type.Integer({ minimum: 0, description: 'proposals made before deadlines were times: the last height at which a vote counts' })),
+    ...deadlineFields('a vote', 'proposals made before deadlines were times'),
     votes: Type.Record(Type.String(), Votes, { description: 'per organisation, the admin keys that voted yes and no' }),
     decided: Type.Record(Type.String(), Word(['yes', 'no']), { description: "organisations whose vote is decided (their threshold of admins agreed)" }),
     status: Word(['open', 'executed', 'rejected', 'failed', 'expired'] as const satisfies readonly ProposalStatus[]),

@@ -1,12 +1,11 @@
 /** Answers of the organisation routes (spec/services/org.md). Officials appear as keys and roles only. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { Organisation as OrganisationT } from '../../runtime/membership.js';
-import { Height, Hex32, sameType, TimeMs, Word, type Same } from '../../schemas/common.js';
+import { Height, Hex32, sameType, Word, type Same } from '../../schemas/common.js';
+import { deadlineFields } from '../deadline.js';
 import { OrgId } from '../schemas.js';
 import { OrgOp } from './module.js';
 
-/** A block time as ISO 8601 in UTC, beside its ms (`2026-12-05T14:03:00.000Z`). */
-export const TimeIso = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$', description: 'ISO 8601 in UTC, the same time as the ms beside it' });
 
 export const OrgParams = Type.Object({ id: OrgId });
 export const MemberParams = Type.Object({ key: Hex32 });
@@ -59,12 +58,7 @@ export const PendingOperation = Type.Object(
     op: OrgOp,
     approvals: Type.Array(Hex32),
     proposer: Hex32,
-    proposedAt: Height,
-    proposedAtMs: Type.Optional(TimeMs),
-    proposedAtIso: Type.Optional(TimeIso),
-    expiresAtMs: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'the deadline, ms since the epoch: the last block time at which an approval counts' })),
-    expiresAtIso: Type.Optional(TimeIso),
-    expiresAt: Type.Optional(Type.Integer({ minimum: 0, description: 'operations proposed before deadlines were times: the last height at which an approval counts' })),
+    ...deadlineFields('an approval', 'operations proposed before deadlines were times'),
   },
   { title: 'PendingOrgOperation', description: 'An operation of the organisation that waits for its threshold of admins.' },
 );
