@@ -87,6 +87,14 @@ export interface Admission {
   /** Transactions waiting behind a nonce gap: no block can take them yet (so their wait is no stall). */
   readonly gapped: number;
   has(txId: string): boolean;
+  /** The waiting transaction with this id, decoded and verified here. */
+  get(txId: string): DecodedTx | undefined;
+  /**
+   * Resolves once the submissions in progress now are answered: what a
+   * peer gossiped before a message that names its transactions by id
+   * (a compact proposal) is then in the mempool, or was refused.
+   */
+  settled(): Promise<void>;
   /** Up to `limit` waiting transactions, in arrival order. */
   list(limit: number): SignedTx[];
   /** Transactions for the block at `height`: expired ones dropped first, then ready ones, fairly across signers. */
@@ -95,8 +103,10 @@ export interface Admission {
    * Verify the transactions of a peer's block this node has not verified
    * (those that do not decode are left to block validation to name). Returns
    * the test block validation uses: was this transaction's signature verified?
+   * `known[i]`, when given, is the decoded transaction `raw[i]` is (the very
+   * object, taken from the mempool): it is not decoded again.
    */
-  verifyBlockTxs(raw: readonly unknown[]): Promise<BlockTxsChecked>;
+  verifyBlockTxs(raw: readonly unknown[], known?: readonly (DecodedTx | undefined)[]): Promise<BlockTxsChecked>;
   /** A block committed: drop its transactions and those whose nonces it used up. */
   committed(block: CommittedBlock): void;
 }
@@ -199,34 +209,48 @@ export function createAdmission(options: AdmissionOptions): Admission {
     }
   };
 
-  return {
-    async submit(values, submitOptions) {
-      const outcomes: SubmitOutcome[] = new Array(values.length);
-      const accepted: SignedTx[] = [];
-      const verified: (DecodedTx | undefined)[] = new Array(values.length);
-      if (verifier.intake) await checkThroughIntake(verifier.intake.bind(verifier), values, outcomes, verified);
-      else await checkInline(values, outcomes, verified);
-      // Added in the submission's order, not in the order the workers finished: a client's
-      // consecutive nonces then never look gapped to the mempool's limits on what cannot run.
-      const nowMs = options.now();
-      mempool.expire(nowMs);
-      for (let i = 0; i < values.length; i++) {
-        const d = verified[i];
-        if (!d) continue;
-        try {
-          // Checked again: the mempool may have changed while the signature was verified.
-          mempool.add(d, chain.nextNonce(d.tx.body.signer), nowMs);
-          outcomes[i] = { txId: d.id, status: 'accepted' };
-          accepted.push(d.tx);
-        } catch (e) {
-          const err = e as PolityError;
-          outcomes[i] = { txId: d.id, status: 'rejected', code: err.code, message: err.message };
-        }
+  /** Submissions being answered: what `settled` waits for. */
+  const inFlight = new Set<Promise<unknown>>();
+
+  const submit = async (values: readonly unknown[], submitOptions?: { fromPeer?: boolean }): Promise<SubmitOutcome[]> => {
+    const outcomes: SubmitOutcome[] = new Array(values.length);
+    const accepted: SignedTx[] = [];
+    const verified: (DecodedTx | undefined)[] = new Array(values.length);
+    if (verifier.intake) await checkThroughIntake(verifier.intake.bind(verifier), values, outcomes, verified);
+    else await checkInline(values, outcomes, verified);
+    // Added in the submission's order, not in the order the workers finished: a client's
+    // consecutive nonces then never look gapped to the mempool's limits on what cannot run.
+    const nowMs = options.now();
+    mempool.expire(nowMs);
+    for (let i = 0; i < values.length; i++) {
+      const d = verified[i];
+      if (!d) continue;
+      try {
+        // Checked again: the mempool may have changed while the signature was verified.
+        mempool.add(d, chain.nextNonce(d.tx.body.signer), nowMs);
+        outcomes[i] = { txId: d.id, status: 'accepted' };
+        accepted.push(d.tx);
+      } catch (e) {
+        const err = e as PolityError;
+        outcomes[i] = { txId: d.id, status: 'rejected', code: err.code, message: err.message };
       }
-      // A peer's transactions are relayed by the network, not sent back out.
-      if (accepted.length > 0 && !submitOptions?.fromPeer) options.onAccepted?.(accepted);
-      if (accepted.length > 0) options.workAvailable();
-      return outcomes;
+    }
+    // A peer's transactions are relayed by the network, not sent back out.
+    if (accepted.length > 0 && !submitOptions?.fromPeer) options.onAccepted?.(accepted);
+    if (accepted.length > 0) options.workAvailable();
+    return outcomes;
+  };
+
+  return {
+    submit(values, submitOptions) {
+      const answered = submit(values, submitOptions);
+      inFlight.add(answered);
+      const done = (): void => void inFlight.delete(answered);
+      answered.then(done, done);
+      return answered;
+    },
+    async settled() {
+      if (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
     get size() {
       return mempool.size;
@@ -238,23 +262,30 @@ export function createAdmission(options: AdmissionOptions): Admission {
       return mempool.gappedCount;
     },
     has: (txId) => mempool.has(txId),
+    get: (txId) => mempool.get(txId),
     list: (limit) => mempool.list(limit).map((d) => d.tx),
     reap(height, txsMax, bytesMax, which) {
       mempool.dropExpired(height);
       mempool.expire(options.now());
       return mempool.reap(txsMax, bytesMax, which);
     },
-    async verifyBlockTxs(raw) {
+    async verifyBlockTxs(raw, known) {
       const verifiedHere = new Set<string>();
       const checks: Promise<void>[] = [];
-      // Decoded and hashed in the workers when there are any (a refusal there, such as a full
-      // queue, is decoded here instead: a peer's block never fails for this node's load).
-      const intake = verifier.intake ? await verifier.intake(raw, null) : undefined;
+      // Those not known are decoded and hashed in the workers when there are any (a refusal there,
+      // such as a full queue, is decoded here instead: a peer's block never fails for this node's load).
+      const unknown: number[] = [];
+      for (let i = 0; i < raw.length; i++) if (known?.[i]?.tx !== raw[i] || raw[i] === undefined) unknown.push(i);
+      const intake = verifier.intake && unknown.length > 0 ? await verifier.intake(unknown.length === raw.length ? raw : unknown.map((i) => raw[i]), null) : undefined;
+      const intakeAt = new Map<number, number>();
+      unknown.forEach((i, k) => intakeAt.set(i, k));
       const decoded: (DecodedTx | undefined)[] = Array.from({ length: raw.length }, () => undefined);
       for (let i = 0; i < raw.length; i++) {
-        const r = intake?.[i];
+        const at = intakeAt.get(i);
+        const r = at === undefined ? undefined : intake?.[at];
         let d: DecodedTx;
-        if (r && r.status !== 'refused') d = r.decoded;
+        if (at === undefined) d = known![i]!;
+        else if (r && r.status !== 'refused') d = r.decoded;
         else {
           try {
             d = decodeTx(raw[i]);

@@ -16,7 +16,7 @@ import { DEFAULT_PARAMS, type ChainParams, type Genesis, type Validator } from '
 import { PolityError } from '../ledger/errors.js';
 import { proposerOf } from '../ledger/proposer.js';
 import { signTx } from '../ledger/sign.js';
-import { txSignMessage } from '../ledger/transaction.js';
+import { decodeTx, txSignMessage } from '../ledger/transaction.js';
 import { proposalSignBytes, voteSignBytes, type ConsensusMessage, type Vote } from '../ledger/votes.js';
 import { createSoloEngine } from '../consensus/solo.js';
 import { createTendermintEngine } from '../consensus/tendermint.js';
@@ -31,6 +31,7 @@ import { createChainState, type ChainState, type CommittedBlock } from './chain-
 import type { Timers } from './clock.js';
 import { CATCH_UP_AFTER_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from './consensus-host.js';
 import { createLogger } from './log.js';
+import type { CompactBody } from './peer-protocol.js';
 import type { Contribution, ContributionOutcome, ServiceHost } from './service-host.js';
 
 const kv: ModuleDefinition = {
@@ -372,6 +373,101 @@ test('a block +2/3 precommitted before this node saw it is fetched, checked and 
   assert.deepEqual(fetched, [block.hash], 'the body was asked for once');
   assert.equal(node.chain.height, 1, 'and the block committed');
   assert.equal(node.commits[0]?.hash, block.hash);
+  await node.host.close();
+});
+
+/** Two transactions of one user, and the block of height 1 that takes them, built on a chain of its own by `proposer`. */
+async function blockOfTwo(validators: Validator[], proposer: KeyPair) {
+  const user = generateKeyPair();
+  const txs = [0, 1].map((nonce) => signTx({ v: 1, chainId: 'test', module: 'kv', action: 'put', args: { key: `k${nonce}`, value: 'v' }, signer: user.publicKey, nonce }, user.secretKey));
+  const decoded = txs.map((t) => decodeTx(t));
+  const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
+  return { user, decoded, block: buildBlock(elsewhere.context, elsewhere.head(), { txs: decoded, time: GENESIS_TIME + 1, proposer: proposer.publicKey }) };
+}
+
+test('a compact proposal is judged with the transactions from the mempool, no body fetched; one naming a transaction this node lacks is fetched whole', async () => {
+  for (const lacks of [false, true]) {
+    const keys = Array.from({ length: 4 }, () => generateKeyPair());
+    const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+    const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+    const self = keys.find((k) => k !== proposer)!;
+    const { user, decoded, block } = await blockOfTwo(validators, proposer);
+    const fetched: string[] = [];
+    const prevotes: ConsensusMessage[] = [];
+    const peers: ConsensusPeers = {
+      broadcastConsensus: (m) => void (m.type === 'prevote' && prevotes.push(m)),
+      resendLater: () => {},
+      heightDecided: () => {},
+      fetchBody: async (hash) => (fetched.push(hash), hash === block.hash ? block.body : undefined),
+      fetchBlocks: async () => [],
+    };
+    const node = await startNode({ key: self, validators, store: createMemoryStore(), peers });
+    await node.start();
+    // The proposer's gossip: both transactions, or the first only.
+    await node.submit(user, 'put', { key: 'k0', value: 'v' }, 0);
+    if (!lacks) await node.submit(user, 'put', { key: 'k1', value: 'v' }, 1);
+    const pBody = { type: 'proposal' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, polRound: -1 };
+    const proposal: ConsensusMessage = { ...pBody, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(pBody)) };
+    node.host.receive(proposer.publicKey, proposal, undefined, { header: block.body.header, txs: decoded.map((d) => d.id) });
+    await drain();
+    assert.deepEqual(fetched, lacks ? [block.hash] : [], lacks ? 'the body was fetched whole' : 'no body was fetched');
+    assert.deepEqual(prevotes.map((m) => m.blockHash), [block.hash], 'this validator prevoted for the block: it judged it valid');
+    await node.host.close();
+  }
+});
+
+test('a compact body that does not resolve to its header is no verdict: the body is fetched whole and the block judged from it', async () => {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+  const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const self = keys.find((k) => k !== proposer)!;
+  const { user, decoded, block } = await blockOfTwo(validators, proposer);
+  const fetched: string[] = [];
+  const prevotes: ConsensusMessage[] = [];
+  const peers: ConsensusPeers = {
+    broadcastConsensus: (m) => void (m.type === 'prevote' && prevotes.push(m)),
+    resendLater: () => {},
+    heightDecided: () => {},
+    fetchBody: async (hash) => (fetched.push(hash), hash === block.hash ? block.body : undefined),
+    fetchBlocks: async () => [],
+  };
+  const node = await startNode({ key: self, validators, store: createMemoryStore(), peers });
+  await node.start();
+  await node.submit(user, 'put', { key: 'k0', value: 'v' }, 0);
+  await node.submit(user, 'put', { key: 'k1', value: 'v' }, 1);
+  const pBody = { type: 'proposal' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, polRound: -1 };
+  const proposal: ConsensusMessage = { ...pBody, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(pBody)) };
+  // A relay that swapped the two: the header's hash is right, the transactions are not in its order.
+  node.host.receive(proposer.publicKey, proposal, undefined, { header: block.body.header, txs: [decoded[1]!.id, decoded[0]!.id] });
+  await drain();
+  assert.deepEqual(fetched, [block.hash], 'the body was fetched whole');
+  assert.deepEqual(prevotes.map((m) => m.blockHash), [block.hash], 'and the block judged valid from it');
+  await node.host.close();
+});
+
+test("a proposer sends its block compact: the mempool's transactions by id, its services' contributions whole; re-sends keep the whole body", async () => {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+  const self = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const client = generateKeyPair();
+  const service = contributingHost([[{ body: { module: 'kv', action: 'put', args: { key: 'service', value: 'x' } } }]]);
+  const sent: { message: ConsensusMessage; block?: BlockBody; compact?: CompactBody }[] = [];
+  const peers: ConsensusPeers = {
+    broadcastConsensus: (message, block, compact) => void sent.push({ message, ...(block ? { block } : {}), ...(compact ? { compact } : {}) }),
+    resendLater: () => {},
+    heightDecided: () => {},
+    fetchBody: async () => undefined,
+    fetchBlocks: async () => [],
+  };
+  const node = await startNode({ key: self, validators, store: createMemoryStore(), peers, hosts: [service] });
+  await node.submit(client, 'put', { key: 'client', value: 'c' }, 0);
+  await node.start();
+  const proposal = sent.find((s) => s.message.type === 'proposal');
+  assert.ok(proposal?.block && proposal.compact, 'the proposal went out with its body and its compact form');
+  const [contributed, fromMempool] = proposal.block.txs;
+  assert.equal(contributed!.body.signer, self.publicKey, 'the contribution comes first');
+  assert.deepEqual(proposal.compact.txs, [contributed, decodeTx(fromMempool).id], 'the contribution whole, the mempool transaction by id');
+  assert.deepEqual(proposal.compact.header, proposal.block.header);
   await node.host.close();
 });
 

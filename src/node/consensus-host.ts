@@ -16,7 +16,10 @@
  *   BFT proposal whose block time is more than `CATCH_UP_AFTER_MS` behind
  *   this node's clock is a catch-up block, empty (see the constant);
  * - validate a peer's proposal (valid(v)): signatures once per node, then
- *   re-execution; fetch its body from peers when it came without one;
+ *   re-execution; a compact body takes its transactions from the mempool;
+ *   fetch the body from peers when it came without one (or its compact
+ *   form did not resolve);
+ * - send own proposals compact (spec/consensus.md §2.1);
  * - persist, broadcast, keep evidence for the services, commit;
  * - catch up: a peer two heights ahead has blocks this node lacks, so they
  *   are fetched, each checked against its certificate and re-executed, then
@@ -28,6 +31,8 @@
  * its own, and awaits nothing but the promises of those parts.
  */
 import type { CommitCertificate } from '../ledger/block.js';
+import { toHex } from '../crypto/bytes.js';
+import { leafHash, merkleRoot } from '../crypto/merkle.js';
 import { blockHash } from '../ledger/block.js';
 import { assert } from '../ledger/errors.js';
 import { decodeTx, type DecodedTx, type SignedTx, type TxBody } from '../ledger/transaction.js';
@@ -39,7 +44,7 @@ import type { Admission } from './admission.js';
 import type { ChainState } from './chain-state.js';
 import type { Clock, Timer, Timers } from './clock.js';
 import type { Logger } from './log.js';
-import type { ConsensusReceiver, PeerProtocol } from './peer-protocol.js';
+import type { CompactBody, ConsensusReceiver, PeerProtocol } from './peer-protocol.js';
 import type { Contribution, ServiceHost } from './service-host.js';
 
 /** Signs what the node itself submits, with the node key. */
@@ -100,6 +105,12 @@ export interface ConsensusHostOptions {
   limits?: Partial<ConsensusHostLimits>;
   /** Block time behind this node's clock past which its BFT proposals are empty catch-up blocks (default CATCH_UP_AFTER_MS; the simulator's negative control turns it off with Infinity). */
   catchUpAfterMs?: number;
+  /**
+   * Send own proposals compact, naming by id the transactions that came
+   * from the mempool (default true; spec/consensus.md §2.1). The
+   * simulator's Byzantine nodes send whole bodies, which their faults edit.
+   */
+  compactProposals?: boolean;
   /** The queue stopped on an error (a failed store write, a broken invariant): the node cannot go on. */
   onFatal(error: Error): void;
 }
@@ -127,6 +138,8 @@ interface Candidate {
   contributedAt?: number;
   timings?: { contributeMs: number; buildMs: number };
 }
+
+const TX_ID_RE = /^[0-9a-f]{64}$/;
 
 /** The round given with the verdict on a block fetched for a commit (the engine reads only the hash). */
 const FETCHED_ROUND = 0;
@@ -210,6 +223,71 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
 
   const bodyOf = (hash: string): BlockBody | undefined => candidates.get(hash)?.built.body ?? received.get(hash);
 
+  // --- compact proposals (spec/consensus.md §2.1) ----------------------------------------
+  /** Transactions of a received body taken from the mempool (decoded and verified here), by index. */
+  const knownTxs = new WeakMap<BlockBody, (DecodedTx | undefined)[]>();
+
+  /** The compact form of a block this node built or validated: the transactions in its mempool by id; undefined when none is. */
+  const compactOf = (hash: string): CompactBody | undefined => {
+    const built = candidates.get(hash)?.built;
+    if (!built || options.compactProposals === false) return undefined;
+    let named = 0;
+    const txs = built.txs.map((d) => (admission.has(d.id) ? (named++, d.id) : d.tx));
+    if (named === 0) return undefined;
+    const { header, lastCommit } = built.body;
+    return { header, txs, ...(lastCommit ? { lastCommit } : {}) };
+  };
+
+  /**
+   * A compact body with its named transactions taken from the mempool, after
+   * the submissions in progress are answered (the proposer's gossip came
+   * first, on the same link). Undefined — the body is then fetched whole, as
+   * for a proposal that came without one — when a named transaction is not
+   * there, when the form is not a compact body, or when its transactions do
+   * not hash to its header's txRoot: a relay that edited it is kept from
+   * making this node judge the block, which only the header's hash names.
+   */
+  async function resolveCompact(compact: unknown): Promise<BlockBody | undefined> {
+    if (typeof compact !== 'object' || compact === null) return undefined;
+    const { header, txs, lastCommit } = compact as Partial<CompactBody>;
+    if (typeof header !== 'object' || header === null || !Array.isArray(txs) || txs.length > params.blockTxsMax || txs.length !== header.txCount) return undefined;
+    const known: (DecodedTx | undefined)[] = new Array(txs.length);
+    const lookUp = (): boolean => {
+      let all = true;
+      for (let i = 0; i < txs.length; i++) {
+        const t = txs[i];
+        if (typeof t !== 'string' || known[i]) continue;
+        known[i] = TX_ID_RE.test(t) ? admission.get(t) : undefined;
+        if (!known[i]) all = false;
+      }
+      return all;
+    };
+    if (!lookUp()) {
+      await admission.settled();
+      if (!lookUp()) return undefined;
+    }
+    // The transactions sent whole (the proposer's services'; a few a block) are decoded here.
+    for (let i = 0; i < txs.length; i++) {
+      if (known[i]) continue;
+      try {
+        known[i] = decodeTx(txs[i]);
+      } catch {
+        return undefined;
+      }
+    }
+    if (toHex(merkleRoot(known.map((d) => leafHash(d!.idBytes)))) !== header.txRoot) return undefined;
+    const body: BlockBody = { header, txs: known.map((d) => d!.tx), ...(lastCommit !== undefined ? { lastCommit } : {}) };
+    knownTxs.set(body, known);
+    return body;
+  }
+
+  /** Keep a compact body a peer sent, resolved, as `takeBody` keeps a whole one. */
+  async function takeCompact(hash: string, compact: unknown): Promise<void> {
+    if (received.has(hash) || candidates.has(hash)) return;
+    const body = await resolveCompact(compact);
+    if (body) await takeBody(hash, body);
+  }
+
   // --- effects ----------------------------------------------------------------------
   /**
    * Carry out a step's effects in order, each finished before the next. An
@@ -268,7 +346,8 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
         break;
       case 'broadcast': {
         const message = effect.message as ConsensusMessage;
-        peers?.broadcastConsensus(message, message.type === 'proposal' ? bodyOf(message.blockHash) : undefined);
+        if (message.type === 'proposal') peers?.broadcastConsensus(message, bodyOf(message.blockHash), compactOf(message.blockHash));
+        else peers?.broadcastConsensus(message);
         break;
       }
       case 'validateProposal':
@@ -377,7 +456,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   /** Check a proposed block (valid(v)): signatures once per node, then re-execution by the chain core. */
   async function validateBody(body: unknown): Promise<{ ok: true; built: BuiltBlock } | { ok: false; reason: string }> {
     const txs = (body as BlockBody | undefined)?.txs;
-    const verified = await admission.verifyBlockTxs(Array.isArray(txs) ? txs : []);
+    const verified = await admission.verifyBlockTxs(Array.isArray(txs) ? txs : [], body ? knownTxs.get(body as BlockBody) : undefined);
     return validateBlock(chain.context, chain.head(), body, verified, options.verify, verified.decoded);
   }
 
@@ -584,15 +663,18 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     get idle() {
       return tasks.length === 0 && pumping === undefined;
     },
-    receive(from, message, block) {
+    receive(from, message, block, compact) {
       if (closed || failure) return;
       const next = chain.height + 1;
       // A peer two heights ahead has blocks this node lacks: catch up from it.
       if (message.height >= next + 1) requestSync(from);
       const hash = message.blockHash;
-      const withBody = block !== undefined && message.type === 'proposal' && message.height === next && typeof hash === 'string';
+      const proposed = message.type === 'proposal' && message.height === next && typeof hash === 'string';
+      const withBody = proposed && block !== undefined;
+      const withCompact = proposed && block === undefined && compact !== undefined;
       enqueueTask(async () => {
         if (withBody) await takeBody(hash, block);
+        else if (withCompact) await takeCompact(hash, compact);
         await handle(engine.step({ type: 'peerMessage', nowMs: clock.now(), from, message }));
       });
     },

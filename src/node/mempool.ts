@@ -79,6 +79,8 @@ export interface Mempool {
   /** Transactions waiting behind a nonce gap. */
   readonly gappedCount: number;
   has(txId: string): boolean;
+  /** The waiting transaction with this id. */
+  get(txId: string): DecodedTx | undefined;
   /**
    * Check that `tx` could be admitted, given the signer's committed nonce.
    * Throws PolityError (TX_DUPLICATE, TX_NONCE_USED, TX_NONCE_TOO_FAR,
@@ -224,6 +226,7 @@ export function createMempool(options: MempoolOptions = DEFAULT_MEMPOOL): Mempoo
       return gapped;
     },
     has: (txId) => ids.has(txId),
+    get: (txId) => ids.get(txId)?.tx,
     check,
     add(tx, committedNonce, nowMs) {
       check(tx, committedNonce);

@@ -268,10 +268,10 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
       transport: p2p,
       chain,
       consensus: {
-        receive: (from, message, block) => {
+        receive: (from, message, block, compact) => {
           if (message.height >= highestPeerHeight) [highestPeerHeight, highestPeerHeightAt] = [message.height, clock.now()];
           if (message.type === 'proposal') metrics.proposalReceived();
-          consensus!.receive(from, message, block);
+          consensus!.receive(from, message, block, compact);
         },
         proposedBody: (hash) => consensus!.proposedBody(hash),
       },

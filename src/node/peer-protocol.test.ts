@@ -22,7 +22,7 @@ const stored = (height: number): Block => ({ header: header(height), txs: [], ce
 
 function harness(options: { height: number; answers?: Record<string, unknown>; serviceRequest?: (from: string, service: string, data: Uint8Array) => Promise<Uint8Array>; limits?: Partial<typeof DEFAULT_PEER_LIMITS> }) {
   const sent: { to: string | 'all'; topic: string; data: any }[] = [];
-  const received: { from: string; message: unknown; block: unknown }[] = [];
+  const received: { from: string; message: unknown; block: unknown; compact?: unknown }[] = [];
   const asked: string[] = [];
   const requests: { peer: string; protocol: string; bytes: number; timeoutMs: number }[] = [];
   let tick: (() => void) | undefined;
@@ -56,7 +56,7 @@ function harness(options: { height: number; answers?: Record<string, unknown>; s
       getBlock: async (h) => (h >= 1 && h <= options.height ? stored(h) : undefined),
       getBlockByHash: async (hash) => [...Array(options.height).keys()].map((i) => stored(i + 1)).find((b) => b.certificate.blockHash === hash),
     },
-    consensus: { receive: (from, message, block) => void received.push({ from, message, block }), proposedBody: (hash) => proposed.get(hash) },
+    consensus: { receive: (from, message, block, compact) => void received.push({ from, message, block, ...(compact !== undefined ? { compact } : {}) }), proposedBody: (hash) => proposed.get(hash) },
     submitTxs: async (txs) => void gossiped.push([...txs]),
     timers,
     log: createLogger('silent'),
@@ -115,6 +115,32 @@ test('own messages are re-sent to each peer once per interval, each message once
   h.protocol.heightDecided();
   h.tick();
   assert.equal(h.sent.length, 5, 'nothing is re-sent once the height is decided');
+});
+
+test('a compact proposal goes out after the gossip waiting, and arrives as such; re-sends carry the whole body', () => {
+  const h = harness({ height: 1 });
+  const tx = { body: { nonce: 0 }, sig: 'ab'.repeat(64) } as unknown as SignedTx;
+  const body: BlockBody = { header: header(2), txs: [tx] };
+  const compact = { header: header(2), txs: ['cd'.repeat(32)] };
+  const proposal = { type: 'proposal', chainId: 'test', height: 2, round: 0, blockHash: 'ef'.repeat(32), polRound: -1, proposer: 'v', sig: 's' } as ConsensusMessage;
+  h.protocol.start();
+  h.protocol.gossipTxs([tx]);
+  h.protocol.broadcastConsensus(proposal, body, compact);
+  assert.deepEqual(h.sent.map((s) => s.topic), ['tx', 'consensus'], 'the gossip first, then the proposal, without waiting for the end of the turn');
+  assert.deepEqual(h.sent[1]!.data, { message: proposal, compact });
+  h.endTurn();
+  assert.equal(h.sent.length, 2, 'the gossip went out once');
+  h.tick();
+  assert.deepEqual(h.sent.slice(2).map((s) => [s.to, Object.keys(s.data).sort()]), [
+    ['p1', ['block', 'message']],
+    ['p2', ['block', 'message']],
+  ]);
+  h.protocol.onMessage('p1', 'consensus', utf8Encode(JSON.stringify({ message: proposal, compact })));
+  h.protocol.onMessage('p1', 'consensus', utf8Encode(JSON.stringify({ message: proposal, block: body, compact })));
+  assert.deepEqual(h.received, [
+    { from: 'p1', message: proposal, block: undefined, compact },
+    { from: 'p1', message: proposal, block: body },
+  ], 'a whole body, when one came, is what the host gets');
 });
 
 test('what arrives is decoded and bounded: consensus messages go to the host, gossiped transactions to admission', () => {

@@ -5,7 +5,14 @@
  *
  * Messages (gossip topics):
  * - `consensus`: `{message, block?}` — a signed proposal or vote; a
- *   proposal travels with the body of its block.
+ *   proposal travels with the body of its block, or `{message, compact}`:
+ *   the body with each transaction the proposer had in its mempool named
+ *   by its id (spec/consensus.md §2.1). Every peer was sent those
+ *   transactions by `tx` gossip, so it has them decoded and verified, and
+ *   the block costs a few bytes a transaction instead of the transactions
+ *   again. Pending gossip goes out before the proposal, on the same links.
+ *   Re-sends carry the whole body: a peer that missed the message may have
+ *   missed the gossip too.
  * - `tx`: a JSON array of signed transactions clients submitted to the
  *   sender (peers admit them; the network relays them, so they are not
  *   sent back out). The transactions accepted in one turn of the event loop
@@ -39,6 +46,16 @@ import { blockHash, type Block, type BlockHeader } from '../ledger/block.js';
 import type { SignedTx } from '../ledger/transaction.js';
 import type { ConsensusMessage } from '../ledger/votes.js';
 import type { BlockBody } from '../runtime/chain-core.js';
+
+/**
+ * A proposed block's body with the transactions every peer holds named by
+ * id: each entry of `txs` is a transaction id (64 hex) or a transaction.
+ */
+export interface CompactBody {
+  header: BlockHeader;
+  txs: (string | SignedTx)[];
+  lastCommit?: BlockBody['lastCommit'];
+}
 import type { Topic } from '../p2p/network.js';
 import type { Timer, Timers } from './clock.js';
 import type { Logger } from './log.js';
@@ -57,8 +74,8 @@ export interface PeerTransport {
 
 /** The consensus host, as the protocol hands it what arrives. */
 export interface ConsensusReceiver {
-  /** A consensus message from `from`, with the block body that came with it. */
-  receive(from: string, message: { height: number; type?: unknown; blockHash?: unknown }, block: unknown): void;
+  /** A consensus message from `from`, with the block body that came with it, whole or compact (unchecked). */
+  receive(from: string, message: { height: number; type?: unknown; blockHash?: unknown }, block: unknown, compact?: unknown): void;
   /** The body of a block proposed at the height being decided, if held. */
   proposedBody(hash: string): BlockBody | undefined;
 }
@@ -117,8 +134,12 @@ export interface PeerProtocol {
   onMessage(from: string, topic: Topic, data: Uint8Array): void;
   /** Incoming request (wired to the transport); rejects for an unknown request. */
   onRequest(from: string, protocol: string, data: Uint8Array): Promise<Uint8Array>;
-  /** Send a consensus message this node signed (a proposal with its block body) to every peer; keep it for re-sending. */
-  broadcastConsensus(message: ConsensusMessage, block?: BlockBody): void;
+  /**
+   * Send a consensus message this node signed (a proposal with its block
+   * body, or its compact form when given) to every peer; keep it, with the
+   * whole body, for re-sending.
+   */
+  broadcastConsensus(message: ConsensusMessage, block?: BlockBody, compact?: CompactBody): void;
   /**
    * Keep a message this node signed before a restart for re-sending: the
    * engine signs nothing twice and resumes at its latest round, so without
@@ -159,21 +180,39 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
   const { transport, chain, consensus, log } = options;
   const limits: PeerLimits = { ...DEFAULT_PEER_LIMITS, ...options.limits };
-  /** What this node sent for the height being decided, as sent, by its text (each once). */
-  const resend = new Map<string, Uint8Array>();
+  /**
+   * What this node sent for the height being decided, by the message's text
+   * (each once), encoded with its whole body when first re-sent: a proposal
+   * that went out compact is not encoded whole unless a re-send needs it.
+   */
+  const resend = new Map<string, { message: ConsensusMessage; block: BlockBody | undefined; bytes?: Uint8Array }>();
+  const keep = (message: ConsensusMessage, block: BlockBody | undefined): { message: ConsensusMessage; block: BlockBody | undefined; bytes?: Uint8Array } => {
+    const key = (block ? 'block ' : '') + JSON.stringify(message);
+    let kept = resend.get(key);
+    if (!kept) {
+      kept = { message, block };
+      if (resend.size < limits.resentMessagesMax) resend.set(key, kept);
+    }
+    return kept;
+  };
   /** Transactions accepted this turn, as JSON, waiting for the turn's `tx` gossip. */
   let gossipQueue: string[] = [];
   let gossipArmed = false;
-  const keep = (message: ConsensusMessage, block: BlockBody | undefined): Uint8Array => {
-    const text = JSON.stringify(block ? { message, block } : { message });
-    let bytes = resend.get(text);
-    if (!bytes) {
-      bytes = utf8Encode(text);
-      if (resend.size < limits.resentMessagesMax) resend.set(text, bytes);
-    }
-    return bytes;
-  };
+  const wireOf = (message: ConsensusMessage, block: BlockBody | undefined): Uint8Array => encodeJson(block ? { message, block } : { message });
   let resendTimer: Timer | undefined;
+
+  /** Send the transactions accepted so far, in messages of up to GOSSIP_BATCH_BYTES. */
+  function flushGossip(): void {
+    const queued = gossipQueue;
+    gossipQueue = [];
+    for (let from = 0; from < queued.length; ) {
+      let to = from;
+      let bytes = 2;
+      while (to < queued.length && to - from < limits.gossipTxsMax && (to === from || bytes + queued[to]!.length + 1 <= GOSSIP_BATCH_BYTES)) bytes += queued[to++]!.length + 1;
+      transport.broadcast('tx', utf8Encode(`[${queued.slice(from, to).join(',')}]`));
+      from = to;
+    }
+  }
 
   function onMessage(from: string, topic: Topic, data: Uint8Array): void {
     let parsed: unknown;
@@ -187,9 +226,9 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
       return;
     }
     if (topic !== 'consensus' || !isObject(parsed)) return;
-    const { message, block } = parsed;
+    const { message, block, compact } = parsed;
     if (!isObject(message) || typeof message.height !== 'number') return;
-    consensus.receive(from, message as { height: number }, block);
+    consensus.receive(from, message as { height: number }, block, block === undefined ? compact : undefined);
   }
 
   async function serveSync(from: number): Promise<Uint8Array> {
@@ -230,8 +269,10 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
       if (protocol === 'block' && isObject(request) && typeof request.hash === 'string') return serveBlock(request.hash);
       throw new Error('unknown request');
     },
-    broadcastConsensus(message, block) {
-      transport.broadcast('consensus', keep(message, block));
+    broadcastConsensus(message, block, compact) {
+      const kept = keep(message, block);
+      if (compact) flushGossip(); // what the compact body names goes first, on the same links
+      transport.broadcast('consensus', compact ? encodeJson({ message, compact }) : (kept.bytes ??= wireOf(message, block)));
     },
     resendLater(message, block) {
       keep(message, block);
@@ -245,15 +286,7 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
       gossipArmed = true;
       const flush = (): void => {
         gossipArmed = false;
-        const queued = gossipQueue;
-        gossipQueue = [];
-        for (let from = 0; from < queued.length; ) {
-          let to = from;
-          let bytes = 2;
-          while (to < queued.length && to - from < limits.gossipTxsMax && (to === from || bytes + queued[to]!.length + 1 <= GOSSIP_BATCH_BYTES)) bytes += queued[to++]!.length + 1;
-          transport.broadcast('tx', utf8Encode(`[${queued.slice(from, to).join(',')}]`));
-          from = to;
-        }
+        flushGossip();
       };
       if (options.timers.soon) options.timers.soon(flush);
       else options.timers.after(0, flush);
@@ -289,7 +322,7 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
     },
     start() {
       resendTimer ??= options.timers.every(limits.resendIntervalMs, () => {
-        for (const peer of transport.connectedPeers()) for (const bytes of resend.values()) transport.send(peer, 'consensus', bytes);
+        for (const peer of transport.connectedPeers()) for (const kept of resend.values()) transport.send(peer, 'consensus', (kept.bytes ??= wireOf(kept.message, kept.block)));
       });
     },
     close() {

@@ -604,21 +604,21 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       inc.protocol = createPeerProtocol({
         transport,
         chain: view,
-        consensus: { receive: (from, message, block) => inc.consensus.receive(from, message, block), proposedBody: (hash) => inc.consensus.proposedBody(hash) },
+        consensus: { receive: (from, message, block, compact) => inc.consensus.receive(from, message, block, compact), proposedBody: (hash) => inc.consensus.proposedBody(hash) },
         submitTxs: (txs) => inc.admission.submit(txs, { fromPeer: true }),
         timers,
         log,
       });
       const protocol = inc.protocol;
       const peers: ConsensusPeers = {
-        broadcastConsensus(message, block) {
+        broadcastConsensus(message, block, compact) {
           // What this proposer's clock read when it built the block, against the block's own time. Only
           // the first sending: after a restart, what it signed before is sent again, built back then.
           if (spec.byzantine.length === 0 && message.type === 'proposal' && message.polRound === -1 && block && !proposedBy.has(`${spec.id} ${message.blockHash}`)) {
             proposedBy.add(`${spec.id} ${message.blockHash}`);
             freshProposals.push({ node: spec.id, height: message.height, at: clock.now(), time: block.header.time, txs: block.txs.length });
           }
-          protocol.broadcastConsensus(message, block);
+          protocol.broadcastConsensus(message, block, compact);
         },
         resendLater: (message, block) => protocol.resendLater(message, block),
         heightDecided: () => protocol.heightDecided(),
@@ -631,6 +631,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         admission: inc.admission,
         peers,
         ...(staleBlocks ? { catchUpAfterMs: Infinity } : {}),
+        // A Byzantine node's faults edit whole bodies (byzantine.ts); honest nodes send compact ones.
+        ...(byz.size > 0 ? { compactProposals: false } : {}),
         wal,
         signFromHeight: guard.height,
         // What the checkers learn of the node's engine: the evidence it caught, through the services' hook.
