@@ -137,7 +137,7 @@ const CORE_COMMANDS: Record<string, Command> = {
   },
   simulate: {
     summary: 'run the deterministic consensus simulator: seeded faults and Byzantine validators, safety and liveness checks',
-    usage: 'polity simulate [--seeds N [--from S] [--workers W] | --seed S [--trace]] [--validators K] [--byzantine B] [--control | --empty-blocks | --stale-blocks]',
+    usage: 'polity simulate [--seeds N [--from S] [--workers W] | --seed S [--trace]] [--validators K] [--byzantine B] [--control | --empty-blocks | --stale-blocks | --trusting-compact]',
     options: {
       ...COMMON,
       seeds: { type: 'string' },
@@ -149,6 +149,7 @@ const CORE_COMMANDS: Record<string, Command> = {
       control: { type: 'boolean', default: false },
       'empty-blocks': { type: 'boolean', default: false },
       'stale-blocks': { type: 'boolean', default: false },
+      'trusting-compact': { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
     },
     positionals: { min: 0, max: 0 },

@@ -18,6 +18,12 @@
  * - `replay`: with each message it sends one it received earlier;
  * - `forge`: with each message it sends one in an honest validator's name
  *   whose signature does not verify;
+ * - `lyingCompact`: its proposals go out compact (spec/consensus.md §2.1)
+ *   with a false list of transactions — in another order, one replaced by
+ *   an id nobody holds or by another transaction its peers hold, or one
+ *   more — under the true header, a different lie to each peer. The block is valid; only its wire form lies, and
+ *   honest validators must fetch the body rather than judge the block by
+ *   it (the `honestRejected` checker);
  * - `twin` is not a wrapper: two nodes run the same key (world.ts).
  */
 import { utf8Encode } from '../crypto/bytes.js';
@@ -25,14 +31,14 @@ import { signBytes } from '../crypto/ed25519.js';
 import { blockHash } from '../ledger/block.js';
 import type { Validator } from '../ledger/genesis.js';
 import { signTx } from '../ledger/sign.js';
-import type { DecodedTx } from '../ledger/transaction.js';
+import { decodeTx, type DecodedTx } from '../ledger/transaction.js';
 import { proposalSignBytes, voteSignBytes, type ConsensusMessage } from '../ledger/votes.js';
 import { buildBlock, type BlockBody, type ChainContext, type ChainHead } from '../runtime/chain-core.js';
 import type { SimTransport } from './network.js';
 import type { Prng } from './prng.js';
 
-export type Behaviour = 'twin' | 'equivocate' | 'conflictingProposal' | 'invalidBlock' | 'silent' | 'replay' | 'forge';
-export const BEHAVIOURS: readonly Behaviour[] = ['twin', 'equivocate', 'conflictingProposal', 'invalidBlock', 'silent', 'replay', 'forge'];
+export type Behaviour = 'twin' | 'equivocate' | 'conflictingProposal' | 'invalidBlock' | 'silent' | 'replay' | 'forge' | 'lyingCompact';
+export const BEHAVIOURS: readonly Behaviour[] = ['twin', 'equivocate', 'conflictingProposal', 'invalidBlock', 'silent', 'replay', 'forge', 'lyingCompact'];
 
 /** Share of its proposals a Byzantine `invalidBlock` validator corrupts. */
 const CORRUPT_SHARE = 0.7;
@@ -55,12 +61,19 @@ export interface ByzantineNode {
 interface Wire {
   message: ConsensusMessage;
   block?: BlockBody;
+  compact?: { header: BlockBody['header']; txs: string[]; lastCommit?: BlockBody['lastCommit'] };
 }
 
 const decoder = new TextDecoder();
-const encode = (wire: Wire): Uint8Array => utf8Encode(JSON.stringify(wire.block ? { message: wire.message, block: wire.block } : { message: wire.message }));
+const encode = (wire: Wire): Uint8Array =>
+  utf8Encode(JSON.stringify(wire.block ? { message: wire.message, block: wire.block } : wire.compact ? { message: wire.message, compact: wire.compact } : { message: wire.message }));
 
-export function byzantineTransport(inner: SimTransport, behaviours: ReadonlySet<Behaviour>, node: ByzantineNode, rng: Prng): SimTransport {
+/**
+ * `onlyPassingLies`: a `lyingCompact` node tells, when it can, only the lies
+ * that name known transactions of the right count — those a node that
+ * skipped the txRoot check would believe (the honestRejected control).
+ */
+export function byzantineTransport(inner: SimTransport, behaviours: ReadonlySet<Behaviour>, node: ByzantineNode, rng: Prng, onlyPassingLies = false): SimTransport {
   /** invalidBlock: the corrupted block sent in place of each honest one, by the honest hash. */
   const substitutes = new Map<string, { hash: string; body: BlockBody } | null>();
   /** conflictingProposal: the other block proposed beside each honest one, by the honest hash. */
@@ -122,6 +135,24 @@ export function byzantineTransport(inner: SimTransport, behaviours: ReadonlySet<
     return alt;
   };
 
+  /** lyingCompact: a proposal's body as a compact form that does not match its header (a fresh lie each call). */
+  const lie = (wire: Wire): Wire => {
+    const body = wire.block!;
+    const ids = body.txs.map((t) => decodeTx(t).id);
+    // Another transaction its peers hold: the list then names only known transactions, of the right count.
+    const other = ids.length > 0 ? node.pendingTxs(body.header.height, CONFLICT_TXS_MAX).find((d) => !ids.includes(d.id))?.id : undefined;
+    const unknown: (() => string[])[] = [
+      () => [...ids, rng.hex32()], // one more, which nobody holds
+      () => ids.map((id, i) => (i === 0 ? rng.hex32() : id)), // one replaced by an id nobody holds
+    ];
+    const passing: (() => string[])[] = [
+      ...(ids.length >= 2 ? [() => [...ids].reverse()] : []), // in another order
+      ...(other !== undefined ? [() => ids.map((id, i) => (i === 0 ? other : id))] : []), // one replaced by another transaction
+    ];
+    const txs = rng.pick(onlyPassingLies && passing.length > 0 ? passing : [...unknown, ...passing])();
+    return { message: wire.message, compact: { header: body.header, txs, ...(body.lastCommit ? { lastCommit: body.lastCommit } : {}) } };
+  };
+
   /** What one peer gets instead of `wire`. */
   const forPeer = (wire: Wire): Wire => {
     const m = wire.message;
@@ -132,6 +163,7 @@ export function byzantineTransport(inner: SimTransport, behaviours: ReadonlySet<
       const alt = alternative(m, wire.block);
       if (alt && rng.chance(0.5)) return { message: resign({ ...m, blockHash: alt.hash }), block: alt.body };
     }
+    if (m.type === 'proposal' && wire.block && behaviours.has('lyingCompact')) return lie(wire);
     return wire;
   };
 
@@ -142,7 +174,7 @@ export function byzantineTransport(inner: SimTransport, behaviours: ReadonlySet<
     if (behaviours.has('silent') && wire.message.type !== 'proposal') return undefined;
     return wire;
   };
-  const perPeer = behaviours.has('equivocate') || behaviours.has('conflictingProposal');
+  const perPeer = behaviours.has('equivocate') || behaviours.has('conflictingProposal') || behaviours.has('lyingCompact');
 
   return {
     ...inner,

@@ -111,6 +111,14 @@ export interface SimOptions {
    * waiting transactions at the time of the last block before it.
    */
   staleBlocks?: boolean;
+  /**
+   * Negative control of the `honestRejected` checker (forces a Byzantine
+   * validator that lies in its compact proposals, and nothing else):
+   * honest nodes take a compact body without checking it against the
+   * header's txRoot, so a reordered list makes them judge a valid block
+   * invalid.
+   */
+  trustingCompact?: boolean;
   /** Print a line per commit and fault. */
   trace?: (line: string) => void;
   /**
@@ -125,7 +133,7 @@ export type SetChangeKind = 'add' | 'remove' | 'power';
 export type SetChangeFault = 'ignoreSchedule' | 'dropApprovals';
 
 export interface Violation {
-  checker: 'agreement' | 'validity' | 'stateRoot' | 'certificate' | 'evidence' | 'liveness' | 'setChange' | 'idle' | 'blockTime';
+  checker: 'agreement' | 'validity' | 'stateRoot' | 'certificate' | 'evidence' | 'liveness' | 'setChange' | 'idle' | 'blockTime' | 'honestRejected';
   message: string;
 }
 
@@ -343,8 +351,10 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   // So does the blockTime checker's (staleBlocks): the first proposer after the idle period is then honest, and its proposal checked.
   const emptyBlocks = options.emptyBlocks === true;
   const staleBlocks = options.staleBlocks === true;
+  const trustingCompact = options.trustingCompact === true;
   const drawByzantine = (): number => (control ? Number.MAX_SAFE_INTEGER : rng.int(0, Math.floor((n - 1) / 3)));
-  const wanted = options.byzantine ?? (emptyBlocks || staleBlocks ? (drawByzantine(), 0) : drawByzantine());
+  // The honestRejected checker's control (trustingCompact): one Byzantine validator, which lies in its compact proposals.
+  const wanted = options.byzantine ?? (emptyBlocks || staleBlocks ? (drawByzantine(), 0) : trustingCompact ? (drawByzantine(), 1) : drawByzantine());
   for (const i of order) {
     if (byzantineIdx.length >= wanted) break;
     if (control) {
@@ -356,6 +366,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const behaviours = new Map<number, Behaviour[]>();
   for (const i of byzantineIdx) {
     if (control) behaviours.set(i, ['twin']);
+    else if (trustingCompact) behaviours.set(i, ['lyingCompact']);
     else {
       const count = rng.int(1, 3);
       const set = new Set<Behaviour>();
@@ -386,7 +397,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   // Some idle periods outlast CATCH_UP_AFTER_MS (10 s), some do not; the blockTime control's always do.
   const idleMs = staleBlocks ? timingRng.int(25000, 30000) : timingRng.int(8000, 14000);
   const burstDrawn = timingRng.chance(0.3);
-  const burstTxs = control || !burstDrawn ? 0 : timingRng.int(20, 200);
+  // The honestRejected control always has a burst: blocks of several transactions, whose compact form a liar can falsify with known ones.
+  const burstTxs = control || (!burstDrawn && !trustingCompact) ? 0 : timingRng.int(20, 200);
   const burstFraction = timingRng.float();
 
   const genesis: Genesis = {
@@ -455,7 +467,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   if (plan) faults.push(`set change: ${plan.detail}, from ${plan.at} ms${fault ? ` (${fault})` : ''}`);
   const idle = wantIdle ? { from: healAt + idleOffset, until: healAt + idleOffset + idleMs } : undefined;
   const burstAt = Math.floor(burstFraction * (healAt + 5000));
-  faults.push(`timeouts ${profile}${heartbeatMs > 0 ? `, heartbeat ${heartbeatMs} ms` : ''}${emptyBlocks ? ', empty blocks' : ''}${staleBlocks ? ', no catch-up blocks' : ''}`);
+  faults.push(`timeouts ${profile}${heartbeatMs > 0 ? `, heartbeat ${heartbeatMs} ms` : ''}${emptyBlocks ? ', empty blocks' : ''}${staleBlocks ? ', no catch-up blocks' : ''}${trustingCompact ? ', compact bodies taken unchecked' : ''}`);
   if (idle) faults.push(`idle ${idle.from}-${idle.until} ms`);
   if (burstTxs > 0) faults.push(`burst of ${burstTxs} txs at ${burstAt} ms`);
   for (const p of partitions) {
@@ -484,10 +496,19 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   let fatal: Error | undefined;
   /** A node's log: warnings and errors go to the trace, stamped with virtual time (never the wall clock, so a trace replays). */
   const logOf = (id: number): Logger => {
-    const line = (level: string) => (event: string, fields?: LogFields) =>
+    const line = (level: string) => (event: string, fields?: LogFields) => {
+      if (event === 'consensus.invalidProposal') rejected.push({ node: id, height: Number(fields?.height), block: String(fields?.block), reason: String(fields?.reason) });
       trace?.(`${agenda.now} node ${id} ${level} ${event}${Object.entries(fields ?? {}).map(([k, v]) => (v === undefined ? '' : ` ${k}=${v}`)).join('')}`);
+    };
     return { debug: () => {}, info: () => {}, warn: line('warn'), error: line('error') };
   };
+  /** Proposals nodes judged invalid (the first 16 hex of the block hash), for the honestRejected checker. */
+  const rejected: { node: number; height: number; block: string; reason: string }[] = [];
+  /**
+   * Blocks a node's own consensus host proposed (first 16 hex of the hash), before any Byzantine
+   * wrapper touched the wire: each is valid, so no honest node may judge one invalid.
+   */
+  const builtBlocks = new Set<string>();
   const txVerifier = { verify: async (d: DecodedTx): Promise<boolean> => verify(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig) };
   /** Blocks honest validators proposed afresh (not a re-proposal of a block some round already prevoted), for the blockTime checker. */
   const freshProposals: { node: number; height: number; at: number; time: number; txs: number }[] = [];
@@ -580,6 +601,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
                 heard,
               },
               rng,
+              trustingCompact,
             );
       inc.admission = createAdmission({
         chain: view,
@@ -614,6 +636,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         broadcastConsensus(message, block, compact) {
           // What this proposer's clock read when it built the block, against the block's own time. Only
           // the first sending: after a restart, what it signed before is sent again, built back then.
+          if (message.type === 'proposal') builtBlocks.add(message.blockHash.slice(0, 16));
           if (spec.byzantine.length === 0 && message.type === 'proposal' && message.polRound === -1 && block && !proposedBy.has(`${spec.id} ${message.blockHash}`)) {
             proposedBy.add(`${spec.id} ${message.blockHash}`);
             freshProposals.push({ node: spec.id, height: message.height, at: clock.now(), time: block.header.time, txs: block.txs.length });
@@ -633,6 +656,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         ...(staleBlocks ? { catchUpAfterMs: Infinity } : {}),
         // A Byzantine node's faults edit whole bodies (byzantine.ts); honest nodes send compact ones.
         ...(byz.size > 0 ? { compactProposals: false } : {}),
+        ...(trustingCompact ? { compactRootCheck: false } : {}),
         wal,
         signFromHeight: guard.height,
         // What the checkers learn of the node's engine: the evidence it caught, through the services' hook.
@@ -965,6 +989,14 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       violations.push({ checker: 'blockTime', message: `node ${p.node} proposed block ${p.height} with ${p.txs} transactions at a block time ${behind} ms behind its clock (bound ${CATCH_UP_AFTER_MS} ms): they would be judged at a time long past` });
       break;
     }
+  }
+  // No honest validator judges a valid block invalid (one a node's own host built, whoever sent it): what came with
+  // the proposal (a compact body a Byzantine proposer lied in, say) is no verdict on the block, which only its hash
+  // names (spec/consensus.md §2.1).
+  const honestIds = new Set(honest.map((x) => x.spec.id));
+  const wronged = rejected.find((r) => honestIds.has(r.node) && builtBlocks.has(r.block));
+  if (wronged) {
+    violations.push({ checker: 'honestRejected', message: `node ${wronged.node} judged block ${wronged.block} of height ${wronged.height}, a valid block, invalid: ${wronged.reason}` });
   }
   if (!control && !livenessTarget()) {
     violations.push({
