@@ -35,6 +35,8 @@ after(() => {
 });
 
 const quietIo: Io = { out: () => {}, err: () => {}, progress: () => {}, isTty: false };
+/** A series' value in a Prometheus text exposition (0 when absent). */
+const metricOf = (text: string, series: string): number => Number(text.split('\n').find((l) => l.startsWith(series + ' '))?.split(' ')[1] ?? 0);
 
 interface Dept {
   name: string;
@@ -118,6 +120,14 @@ test('four validators: crash, partition and loss of quorum lose nothing and fork
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
+
+    // 1b. Proposals travel compact: peers take the streamed transactions from their mempools (spec/consensus.md §2.1).
+    const compactBodies = async (): Promise<number> => {
+      let n = 0;
+      for (const d of depts) n += metricOf(await (await fetch(`${d.api}/metrics`)).text(), 'polity_consensus_proposal_bodies_total{how="compact"}');
+      return n;
+    };
+    await waitFor('a compact proposal resolved from the mempool', async () => (await compactBodies()) > 0);
 
     // 2. SIGKILL one; the other three go on.
     const h0 = await heightOf(a);

@@ -113,6 +113,8 @@ export interface ConsensusHostOptions {
   compactProposals?: boolean;
   /** Check that a compact body's transactions hash to its header's txRoot before taking it (default true; the simulator's negative control turns it off). */
   compactRootCheck?: boolean;
+  /** How a peer's proposed body arrived (metrics): with the proposal, compact and resolved or not, fetched. */
+  onBody?(how: 'whole' | 'compact' | 'unresolved' | 'fetched'): void;
   /** The queue stopped on an error (a failed store write, a broken invariant): the node cannot go on. */
   onFatal(error: Error): void;
 }
@@ -287,6 +289,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   async function takeCompact(hash: string, compact: unknown): Promise<void> {
     if (received.has(hash) || candidates.has(hash)) return;
     const body = await resolveCompact(compact);
+    options.onBody?.(body ? 'compact' : 'unresolved');
     if (body) await takeBody(hash, body);
   }
 
@@ -496,6 +499,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   /** Ask peers for a proposed block's body (it should have come with the proposal). */
   function fetchBody(hash: string, height: number): void {
     if (!peers) return;
+    options.onBody?.('fetched');
     void peers.fetchBody(hash, height).then((body) => {
       if (body) enqueueTask(() => (chain.height + 1 === height ? takeBody(hash, body) : Promise.resolve()));
     });
@@ -675,8 +679,10 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       const withBody = proposed && block !== undefined;
       const withCompact = proposed && block === undefined && compact !== undefined;
       enqueueTask(async () => {
-        if (withBody) await takeBody(hash, block);
-        else if (withCompact) await takeCompact(hash, compact);
+        if (withBody) {
+          options.onBody?.('whole');
+          await takeBody(hash, block);
+        } else if (withCompact) await takeCompact(hash, compact);
         await handle(engine.step({ type: 'peerMessage', nowMs: clock.now(), from, message }));
       });
     },

@@ -61,6 +61,9 @@ test('commit latency on a fake clock, committed and rejected by code, rounds per
   m.txsSubmitted([{ txId: 't1', status: 'accepted' }, { txId: 't2', status: 'accepted' }, { status: 'rejected', code: 'NONCE_USED', message: 'x' }], 1_000_000);
   m.engineEffects([{ type: 'buildProposal', height: 8, round: 0, timeMs: 0 }]);
   m.proposalReceived();
+  m.proposalBody('compact');
+  m.proposalBody('compact');
+  m.proposalBody('fetched');
   m.blockCommitted(block([{ txId: 't1', code: 'OK' }, { txId: 't2', code: 'NOTARY_DUPLICATE' }, { txId: 'other', code: 'OK' }]), 2, 1_000_400);
   const text = await m.text();
   assert.equal(sample(text, 'polity_transaction_commit_latency_seconds_count'), 2, 'only transactions accepted here');
@@ -73,6 +76,9 @@ test('commit latency on a fake clock, committed and rejected by code, rounds per
   assert.equal(sample(text, 'polity_consensus_rounds_per_height_bucket{le="3"}'), 1);
   assert.equal(sample(text, 'polity_consensus_proposals_total{origin="own"}'), 1);
   assert.equal(sample(text, 'polity_consensus_proposals_total{origin="peer"}'), 1);
+  assert.equal(sample(text, 'polity_consensus_proposal_bodies_total{how="compact"}'), 2);
+  assert.equal(sample(text, 'polity_consensus_proposal_bodies_total{how="fetched"}'), 1);
+  assert.equal(sample(text, 'polity_consensus_proposal_bodies_total{how="unresolved"}'), 0);
 });
 
 test('label values are bounded: odd or too many codes count as OTHER', async () => {

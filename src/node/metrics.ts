@@ -56,7 +56,16 @@ export interface NodeMetrics {
   engineEffects(effects: readonly EngineEffect[]): void;
   /** A proposal came from a peer. */
   proposalReceived(): void;
+  /**
+   * How a peer's proposed body reached this node: whole with the proposal,
+   * compact and resolved from the mempool, compact and not resolved, or
+   * fetched from a peer (spec/consensus.md §2.1).
+   */
+  proposalBody(how: ProposalBodyHow): void;
 }
+
+export type ProposalBodyHow = 'whole' | 'compact' | 'unresolved' | 'fetched';
+const BODY_HOWS: readonly ProposalBodyHow[] = ['whole', 'compact', 'unresolved', 'fetched'];
 
 /** Distinct error codes kept as label values; more are counted as OTHER. */
 export const CODES_MAX = 256;
@@ -116,6 +125,8 @@ export function createNodeMetrics(source: MetricsSource, options: { defaults?: b
   const proposals = new Counter({ name: 'polity_consensus_proposals_total', help: 'Block proposals: built by this node (own) or received from peers (peer).', labelNames: ['origin'], registers: [registry] });
   const rounds = new Histogram({ name: 'polity_consensus_rounds_per_height', help: 'Rounds it took to decide each height (1: the first round).', buckets: [1, 2, 3, 5, 10], registers: [registry] });
   for (const origin of ['own', 'peer']) proposals.inc({ origin }, 0);
+  const bodies = new Counter({ name: 'polity_consensus_proposal_bodies_total', help: "How peers' proposed bodies arrived: whole, compact (resolved from the mempool), unresolved (compact, then fetched), fetched.", labelNames: ['how'], registers: [registry] });
+  for (const how of BODY_HOWS) bodies.inc({ how }, 0);
   committedTxs.inc({ code: 'OK' }, 0);
 
   const codes = new Set<string>();
@@ -159,5 +170,6 @@ export function createNodeMetrics(source: MetricsSource, options: { defaults?: b
       for (const e of effects) if (e.type === 'buildProposal') proposals.inc({ origin: 'own' });
     },
     proposalReceived: () => proposals.inc({ origin: 'peer' }),
+    proposalBody: (how) => bodies.inc({ how }),
   };
 }

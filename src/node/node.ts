@@ -299,6 +299,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     clock,
     timers: systemTimers,
     log,
+    onBody: (how) => metrics.proposalBody(how),
     onFatal: (error) => {
       // A failure to store a block is unrecoverable here: stop rather than diverge.
       process.exitCode = EXIT_INTERNAL_FAILURE;
