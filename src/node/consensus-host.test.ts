@@ -385,38 +385,11 @@ async function blockOfTwo(validators: Validator[], proposer: KeyPair) {
   return { user, decoded, block: buildBlock(elsewhere.context, elsewhere.head(), { txs: decoded, time: GENESIS_TIME + 1, proposer: proposer.publicKey }) };
 }
 
-test('a compact proposal is judged with the transactions from the mempool, no body fetched; one naming a transaction this node lacks is fetched whole', async () => {
-  for (const lacks of [false, true]) {
-    const keys = Array.from({ length: 4 }, () => generateKeyPair());
-    const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
-    const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
-    const self = keys.find((k) => k !== proposer)!;
-    const { user, decoded, block } = await blockOfTwo(validators, proposer);
-    const fetched: string[] = [];
-    const prevotes: ConsensusMessage[] = [];
-    const peers: ConsensusPeers = {
-      broadcastConsensus: (m) => void (m.type === 'prevote' && prevotes.push(m)),
-      resendLater: () => {},
-      heightDecided: () => {},
-      fetchBody: async (hash) => (fetched.push(hash), hash === block.hash ? block.body : undefined),
-      fetchBlocks: async () => [],
-    };
-    const node = await startNode({ key: self, validators, store: createMemoryStore(), peers });
-    await node.start();
-    // The proposer's gossip: both transactions, or the first only.
-    await node.submit(user, 'put', { key: 'k0', value: 'v' }, 0);
-    if (!lacks) await node.submit(user, 'put', { key: 'k1', value: 'v' }, 1);
-    const pBody = { type: 'proposal' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, polRound: -1 };
-    const proposal: ConsensusMessage = { ...pBody, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(pBody)) };
-    node.host.receive(proposer.publicKey, proposal, undefined, { header: block.body.header, txs: decoded.map((d) => d.id) });
-    await drain();
-    assert.deepEqual(fetched, lacks ? [block.hash] : [], lacks ? 'the body was fetched whole' : 'no body was fetched');
-    assert.deepEqual(prevotes.map((m) => m.blockHash), [block.hash], 'this validator prevoted for the block: it judged it valid');
-    await node.host.close();
-  }
-});
-
-test('a compact body that does not resolve to its header is no verdict: the body is fetched whole and the block judged from it', async () => {
+/**
+ * A validator that is not the proposer of height 1, with `held` of the two transactions of the
+ * proposer's block in its mempool (gossip), and the proposal (without body) signed by the proposer.
+ */
+async function compactCase(held: number) {
   const keys = Array.from({ length: 4 }, () => generateKeyPair());
   const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
   const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
@@ -433,10 +406,25 @@ test('a compact body that does not resolve to its header is no verdict: the body
   };
   const node = await startNode({ key: self, validators, store: createMemoryStore(), peers });
   await node.start();
-  await node.submit(user, 'put', { key: 'k0', value: 'v' }, 0);
-  await node.submit(user, 'put', { key: 'k1', value: 'v' }, 1);
+  for (let nonce = 0; nonce < held; nonce++) await node.submit(user, 'put', { key: `k${nonce}`, value: 'v' }, nonce);
   const pBody = { type: 'proposal' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, polRound: -1 };
   const proposal: ConsensusMessage = { ...pBody, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(pBody)) };
+  return { node, block, decoded, fetched, prevotes, proposer, proposal };
+}
+
+test('a compact proposal is judged with the transactions from the mempool, no body fetched; one naming a transaction this node lacks is fetched whole', async () => {
+  for (const lacks of [false, true]) {
+    const { node, block, decoded, fetched, prevotes, proposer, proposal } = await compactCase(lacks ? 1 : 2);
+    node.host.receive(proposer.publicKey, proposal, undefined, { header: block.body.header, txs: decoded.map((d) => d.id) });
+    await drain();
+    assert.deepEqual(fetched, lacks ? [block.hash] : [], lacks ? 'the body was fetched whole' : 'no body was fetched');
+    assert.deepEqual(prevotes.map((m) => m.blockHash), [block.hash], 'this validator prevoted for the block: it judged it valid');
+    await node.host.close();
+  }
+});
+
+test('a compact body that does not resolve to its header is no verdict: the body is fetched whole and the block judged from it', async () => {
+  const { node, block, decoded, fetched, prevotes, proposer, proposal } = await compactCase(2);
   // A relay that swapped the two: the header's hash is right, the transactions are not in its order.
   node.host.receive(proposer.publicKey, proposal, undefined, { header: block.body.header, txs: [decoded[1]!.id, decoded[0]!.id] });
   await drain();
@@ -445,7 +433,7 @@ test('a compact body that does not resolve to its header is no verdict: the body
   await node.host.close();
 });
 
-test("a proposer sends its block compact: the mempool's transactions by id, its services' contributions whole; re-sends keep the whole body", async () => {
+test("a proposer sends its block compact: the mempool's transactions by id, its services' contributions whole", async () => {
   const keys = Array.from({ length: 4 }, () => generateKeyPair());
   const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
   const self = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
