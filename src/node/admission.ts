@@ -274,17 +274,20 @@ export function createAdmission(options: AdmissionOptions): Admission {
       const checks: Promise<void>[] = [];
       // Those not known are decoded and hashed in the workers when there are any (a refusal there,
       // such as a full queue, is decoded here instead: a peer's block never fails for this node's load).
+      const given = (i: number): DecodedTx | undefined => (known?.[i] !== undefined && known[i]!.tx === raw[i] ? known[i] : undefined);
       const unknown: number[] = [];
-      for (let i = 0; i < raw.length; i++) if (known?.[i]?.tx !== raw[i] || raw[i] === undefined) unknown.push(i);
-      const intake = verifier.intake && unknown.length > 0 ? await verifier.intake(unknown.length === raw.length ? raw : unknown.map((i) => raw[i]), null) : undefined;
-      const intakeAt = new Map<number, number>();
-      unknown.forEach((i, k) => intakeAt.set(i, k));
+      for (let i = 0; i < raw.length; i++) if (!given(i)) unknown.push(i);
+      const intake: (IntakeResult | undefined)[] = new Array(raw.length);
+      if (verifier.intake && unknown.length > 0) {
+        const answers = await verifier.intake(unknown.length === raw.length ? raw : unknown.map((i) => raw[i]), null);
+        unknown.forEach((i, k) => (intake[i] = answers[k]));
+      }
       const decoded: (DecodedTx | undefined)[] = Array.from({ length: raw.length }, () => undefined);
       for (let i = 0; i < raw.length; i++) {
-        const at = intakeAt.get(i);
-        const r = at === undefined ? undefined : intake?.[at];
+        const r = intake[i];
         let d: DecodedTx;
-        if (at === undefined) d = known![i]!;
+        const mine = given(i);
+        if (mine) d = mine;
         else if (r && r.status !== 'refused') d = r.decoded;
         else {
           try {

@@ -78,6 +78,27 @@ function manualTimers(): Timers & { fireAll(): void } {
 }
 
 /** Let in-memory work finish: the host awaits nothing else. */
+/** Four validators of equal power, and the key of the proposer of round 0 at `height`. */
+function fourValidators(height = 1): { keys: KeyPair[]; validators: Validator[]; proposer: KeyPair } {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
+  return { keys, validators, proposer: keys.find((k) => k.publicKey === proposerOf(validators, 1, height, 0).pubKey)! };
+}
+
+/** Peers that hold `block` alone: the bodies fetched from them (by hash), and the prevotes the node broadcast. */
+function servingPeers(block: { hash: string; body: BlockBody }): { peers: ConsensusPeers; fetched: string[]; prevotes: ConsensusMessage[] } {
+  const fetched: string[] = [];
+  const prevotes: ConsensusMessage[] = [];
+  const peers: ConsensusPeers = {
+    broadcastConsensus: (m) => void (m.type === 'prevote' && prevotes.push(m)),
+    resendLater: () => {},
+    heightDecided: () => {},
+    fetchBody: async (hash) => (fetched.push(hash), hash === block.hash ? block.body : undefined),
+    fetchBlocks: async () => [],
+  };
+  return { peers, fetched, prevotes };
+}
+
 const drain = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 };
@@ -314,9 +335,7 @@ test('a BFT validator logs the block it proposed; after a restart it keeps it, r
 });
 
 test("a proposer logs its proposal and its own prevote in one write (one sync), both before either is broadcast", async () => {
-  const keys = Array.from({ length: 4 }, () => generateKeyPair());
-  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
-  const key = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const { keys, validators, proposer: key } = fourValidators();
   const inner = createMemoryWal();
   const events: string[] = [];
   const wal: ConsensusWal = {
@@ -347,21 +366,12 @@ test("a proposer logs its proposal and its own prevote in one write (one sync), 
 });
 
 test('a block +2/3 precommitted before this node saw it is fetched, checked and committed', async () => {
-  const keys = Array.from({ length: 4 }, () => generateKeyPair());
-  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
-  const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const { keys, validators, proposer } = fourValidators();
   const self = keys.find((k) => k !== proposer)!;
   // The block the others decided, built on a chain of its own.
   const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
   const block = buildBlock(elsewhere.context, elsewhere.head(), { txs: [], time: GENESIS_TIME + 1, proposer: proposer.publicKey });
-  const fetched: string[] = [];
-  const peers: ConsensusPeers = {
-    broadcastConsensus: () => {},
-    resendLater: () => {},
-    heightDecided: () => {},
-    fetchBody: async (hash) => (fetched.push(hash), hash === block.hash ? block.body : undefined),
-    fetchBlocks: async () => [],
-  };
+  const { peers, fetched } = servingPeers(block);
   const node = await startNode({ key: self, validators, store: createMemoryStore(), peers });
   await node.start();
   for (const k of keys.filter((x) => x !== self)) {
@@ -390,20 +400,10 @@ async function blockOfTwo(validators: Validator[], proposer: KeyPair) {
  * proposer's block in its mempool (gossip), and the proposal (without body) signed by the proposer.
  */
 async function compactCase(held: number) {
-  const keys = Array.from({ length: 4 }, () => generateKeyPair());
-  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
-  const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const { keys, validators, proposer } = fourValidators();
   const self = keys.find((k) => k !== proposer)!;
   const { user, decoded, block } = await blockOfTwo(validators, proposer);
-  const fetched: string[] = [];
-  const prevotes: ConsensusMessage[] = [];
-  const peers: ConsensusPeers = {
-    broadcastConsensus: (m) => void (m.type === 'prevote' && prevotes.push(m)),
-    resendLater: () => {},
-    heightDecided: () => {},
-    fetchBody: async (hash) => (fetched.push(hash), hash === block.hash ? block.body : undefined),
-    fetchBlocks: async () => [],
-  };
+  const { peers, fetched, prevotes } = servingPeers(block);
   const node = await startNode({ key: self, validators, store: createMemoryStore(), peers });
   await node.start();
   for (let nonce = 0; nonce < held; nonce++) await node.submit(user, 'put', { key: `k${nonce}`, value: 'v' }, nonce);
@@ -434,9 +434,7 @@ test('a compact body that does not resolve to its header is no verdict: the body
 });
 
 test("a proposer sends its block compact: the mempool's transactions by id, its services' contributions whole", async () => {
-  const keys = Array.from({ length: 4 }, () => generateKeyPair());
-  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
-  const self = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const { keys, validators, proposer: self } = fourValidators();
   const client = generateKeyPair();
   const service = contributingHost([[{ body: { module: 'kv', action: 'put', args: { key: 'service', value: 'x' } } }]]);
   const sent: { message: ConsensusMessage; block?: BlockBody; compact?: CompactBody }[] = [];
@@ -460,9 +458,7 @@ test("a proposer sends its block compact: the mempool's transactions by id, its 
 });
 
 test('after a commit a validator keeps re-sending its own precommit for the block until the next height is decided', async () => {
-  const keys = Array.from({ length: 4 }, () => generateKeyPair());
-  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
-  const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const { keys, validators, proposer } = fourValidators();
   const self = keys.find((k) => k !== proposer)!;
   const others = keys.filter((k) => k !== self);
   const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
@@ -505,9 +501,7 @@ test('after a commit a validator keeps re-sending its own precommit for the bloc
  * precommits signed at GENESIS_TIME + 5: what does its proposal carry, with its clock at `nowStart`?
  */
 async function proposalAfterIdle(nowStart: number): Promise<{ txs: number; time: number }> {
-  const keys = Array.from({ length: 4 }, () => generateKeyPair());
-  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
-  const self = keys.find((k) => k.publicKey === proposerOf(validators, 1, 2, 0).pubKey)!;
+  const { keys, validators, proposer: self } = fourValidators(2);
   assert.notEqual(self.publicKey, proposerOf(validators, 1, 1, 0).pubKey);
   const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
   const block = buildBlock(elsewhere.context, elsewhere.head(), { txs: [], time: GENESIS_TIME + 1, proposer: proposerOf(validators, 1, 1, 0).pubKey });
@@ -580,9 +574,7 @@ test('the double-sign checker catches two conflicting messages (negative control
  * that makes any block it builds there differ from the first.
  */
 async function restartAfterLoss(wipe: 'blocks' | 'signing record'): Promise<{ sent: ConsensusMessage[]; chain: ChainState }> {
-  const keys = Array.from({ length: 4 }, () => generateKeyPair());
-  const validators = keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 10 }));
-  const self = keys.find((k) => k.publicKey === proposerOf(validators, 1, 2, 0).pubKey)!;
+  const { keys, validators, proposer: self } = fourValidators(2);
   const firstProposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
   assert.notEqual(self, firstProposer, 'proposers rotate');
   const others = keys.filter((k) => k !== self);

@@ -31,14 +31,12 @@
  * its own, and awaits nothing but the promises of those parts.
  */
 import type { CommitCertificate } from '../ledger/block.js';
-import { toHex } from '../crypto/bytes.js';
-import { leafHash, merkleRoot } from '../crypto/merkle.js';
 import { blockHash } from '../ledger/block.js';
 import { assert } from '../ledger/errors.js';
 import { decodeTx, type DecodedTx, type SignedTx, type TxBody } from '../ledger/transaction.js';
 import type { ConsensusMessage, Evidence, VerifyFn } from '../ledger/votes.js';
 import type { ConsensusEngine, EngineEffect, EngineInput, TimerName } from '../consensus/interface.js';
-import { buildBlock, checkCertificate, validateBlock, type BlockBody, type BuiltBlock } from '../runtime/chain-core.js';
+import { buildBlock, checkCertificate, txRootOf, validateBlock, type BlockBody, type BuiltBlock } from '../runtime/chain-core.js';
 import type { ConsensusWal } from '../storage/interface.js';
 import type { Admission } from './admission.js';
 import type { ChainState } from './chain-state.js';
@@ -113,8 +111,8 @@ export interface ConsensusHostOptions {
   compactProposals?: boolean;
   /** Check that a compact body's transactions hash to its header's txRoot before taking it (default true; the simulator's negative control turns it off). */
   compactRootCheck?: boolean;
-  /** How a peer's proposed body arrived (metrics): with the proposal, compact and resolved or not, fetched. */
-  onBody?(how: 'whole' | 'compact' | 'unresolved' | 'fetched'): void;
+  /** How a peer's proposed body arrived (metrics). */
+  onBody?(how: ProposalBodyHow): void;
   /** The queue stopped on an error (a failed store write, a broken invariant): the node cannot go on. */
   onFatal(error: Error): void;
 }
@@ -144,6 +142,9 @@ interface Candidate {
 }
 
 const TX_ID_RE = /^[0-9a-f]{64}$/;
+
+/** How a peer's proposed body arrived: whole with the proposal, compact and resolved from the mempool, compact and not resolved, or fetched from a peer. */
+export type ProposalBodyHow = 'whole' | 'compact' | 'unresolved' | 'fetched';
 
 /** The round given with the verdict on a block fetched for a commit (the engine reads only the hash). */
 const FETCHED_ROUND = 0;
@@ -279,8 +280,9 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
         return undefined;
       }
     }
-    if (options.compactRootCheck !== false && toHex(merkleRoot(known.map((d) => leafHash(d!.idBytes)))) !== header.txRoot) return undefined;
-    const body: BlockBody = { header, txs: known.map((d) => d!.tx), ...(lastCommit !== undefined ? { lastCommit } : {}) };
+    const decoded = known as DecodedTx[];
+    if (options.compactRootCheck !== false && txRootOf(decoded) !== header.txRoot) return undefined;
+    const body: BlockBody = { header, txs: decoded.map((d) => d.tx), ...(lastCommit !== undefined ? { lastCommit } : {}) };
     knownTxs.set(body, known);
     return body;
   }
@@ -677,7 +679,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       const hash = message.blockHash;
       const proposed = message.type === 'proposal' && message.height === next && typeof hash === 'string';
       const withBody = proposed && block !== undefined;
-      const withCompact = proposed && block === undefined && compact !== undefined;
+      const withCompact = proposed && compact !== undefined;
       enqueueTask(async () => {
         if (withBody) {
           options.onBody?.('whole');

@@ -19,6 +19,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineEffect } from '../consensus/interface.js';
+import type { ProposalBodyHow } from './consensus-host.js';
 import type { SubmitOutcome } from './admission.js';
 import type { CommittedBlock } from './chain-state.js';
 import type { NodeHealth } from './stall-watch.js';
@@ -64,7 +65,6 @@ export interface NodeMetrics {
   proposalBody(how: ProposalBodyHow): void;
 }
 
-export type ProposalBodyHow = 'whole' | 'compact' | 'unresolved' | 'fetched';
 const BODY_HOWS: readonly ProposalBodyHow[] = ['whole', 'compact', 'unresolved', 'fetched'];
 
 /** Distinct error codes kept as label values; more are counted as OTHER. */

@@ -46,6 +46,9 @@ import { blockHash, type Block, type BlockHeader } from '../ledger/block.js';
 import type { SignedTx } from '../ledger/transaction.js';
 import type { ConsensusMessage } from '../ledger/votes.js';
 import type { BlockBody } from '../runtime/chain-core.js';
+import type { Topic } from '../p2p/network.js';
+import type { Timer, Timers } from './clock.js';
+import type { Logger } from './log.js';
 
 /**
  * A proposed block's body with the transactions every peer holds named by
@@ -56,9 +59,6 @@ export interface CompactBody {
   txs: (string | SignedTx)[];
   lastCommit?: BlockBody['lastCommit'];
 }
-import type { Topic } from '../p2p/network.js';
-import type { Timer, Timers } from './clock.js';
-import type { Logger } from './log.js';
 
 /** What the protocol needs of a network: the methods of src/p2p's network, or a virtual one. */
 export interface PeerTransport {

@@ -83,6 +83,11 @@ function execute(ctx: ChainContext, head: ChainHead, height: number, time: numbe
   return { exec, tree, resultsRoot, stateRoot: toHex(stateRoot(tree)), encoded, resultTexts };
 }
 
+/** A block header's txRoot: RFC 9162 root over the transactions' ids, in block order. */
+export function txRootOf(txs: readonly DecodedTx[]): string {
+  return toHex(merkleRoot(txs.map((t) => leafHash(t.idBytes))));
+}
+
 /** BFT time of the block after `head` (spec/consensus.md §5). */
 export function bftTime(ctx: ChainContext, head: ChainHead, lastCommit: CommitCertificate | undefined): number {
   if (head.height === 0 || !lastCommit) return ctx.genesisTime + 1;
@@ -111,7 +116,7 @@ export function buildBlock(
     height,
     time: args.time,
     prevHash: head.height === 0 ? ctx.genesisHash : head.blockHash,
-    txRoot: toHex(merkleRoot(args.txs.map((t) => leafHash(t.idBytes)))),
+    txRoot: txRootOf(args.txs),
     txCount: args.txs.length,
     resultsRoot,
     stateRoot: root,
