@@ -17,6 +17,10 @@
  *                                              a validator that lies in its compact proposals,
  *                                              honest ones that do not check them: the
  *                                              honestRejected checker must fire in 3 seeds of 4
+ *   polity simulate --trusting-relays --seeds 20
+ *                                              a validator that edits the bodies it relays and
+ *                                              serves, honest ones that judge blocks by them
+ *                                              unchecked: honestRejected must fire in 3 seeds of 4
  */
 import { runSeeds } from '../sim/run-seeds.js';
 import { UsageError, progressBar, type Io } from './io.js';
@@ -43,10 +47,14 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
   const staleBlocks = values['stale-blocks'] === true;
   // --trusting-compact: the negative control of the honestRejected checker (a Byzantine validator lies in its compact proposals; honest nodes do not check them).
   const trustingCompact = values['trusting-compact'] === true;
-  if ([values.control === true, emptyBlocks, staleBlocks, trustingCompact].filter(Boolean).length > 1) throw new UsageError('give one of --control, --empty-blocks, --stale-blocks and --trusting-compact');
-  const control = values.control === true || emptyBlocks || staleBlocks || trustingCompact;
+  // --trusting-relays: the same for whole bodies (a Byzantine validator edits the bodies it relays and serves; honest nodes judge blocks by them unchecked).
+  const trustingRelays = values['trusting-relays'] === true;
+  if ([values.control === true, emptyBlocks, staleBlocks, trustingCompact, trustingRelays].filter(Boolean).length > 1) {
+    throw new UsageError('give one of --control, --empty-blocks, --stale-blocks, --trusting-compact and --trusting-relays');
+  }
+  const control = values.control === true || emptyBlocks || staleBlocks || trustingCompact || trustingRelays;
   if (seed !== undefined && seeds !== undefined) throw new UsageError('give --seed S (one seed) or --seeds N (many), not both');
-  const sim = { ...(validators !== undefined ? { validators } : {}), ...(byzantine !== undefined ? { byzantine } : {}), control: values.control === true, ...(emptyBlocks ? { emptyBlocks } : {}), ...(staleBlocks ? { staleBlocks } : {}), ...(trustingCompact ? { trustingCompact } : {}) };
+  const sim = { ...(validators !== undefined ? { validators } : {}), ...(byzantine !== undefined ? { byzantine } : {}), control: values.control === true, ...(emptyBlocks ? { emptyBlocks } : {}), ...(staleBlocks ? { staleBlocks } : {}), ...(trustingCompact ? { trustingCompact } : {}), ...(trustingRelays ? { trustingRelays } : {}) };
 
   if (seed !== undefined) {
     const { results } = await runSeeds({ ...sim, from: seed, count: 1, workers: 1, worker: seedWorker, ...(values.trace ? { trace: (line: string) => io.out(`  ${line}`) } : {}) });
@@ -81,7 +89,8 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
     io.out(JSON.stringify({ ...summary, failed: summary.failed.map((r) => ({ seed: r.seed, violations: r.violations })) }));
   } else {
     io.out(`${summary.seeds} seeds (${from}..${from + count - 1}) in ${(summary.ms / 1000).toFixed(1)} s: ${summary.byzantineSeeds} with Byzantine validators, ${summary.setChanges} with validator-set changes, ${summary.idleSeeds} with idle periods, ${summary.heartbeatSeeds} with heartbeats, ${summary.burstSeeds} with bursts, ${summary.commits} commits, ${summary.evidence} pieces of evidence`);
-    if (trustingCompact) io.out(`negative control (compact proposals taken unchecked): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
+    if (trustingRelays) io.out(`negative control (whole bodies taken unchecked): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
+    else if (trustingCompact) io.out(`negative control (compact proposals taken unchecked): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
     else if (staleBlocks) io.out(`negative control (no catch-up block after idle periods): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
     else if (emptyBlocks) io.out(`negative control (empty blocks while idle): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
     else if (control) io.out(`negative control (f+1 Byzantine twins): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
@@ -92,7 +101,8 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
     }
   }
   // The compact control cannot fire in a seed whose liar proposed no block it could falsify with known transactions
-  // only (a short run, a liar crashed or cut off): it passes when three seeds in four or more are caught.
-  const needed = trustingCompact ? Math.ceil((summary.seeds * 3) / 4) : summary.seeds;
+  // only (a short run, a liar crashed or cut off), nor the relays' control in one whose edited copies all came
+  // after the true ones: each passes when three seeds in four or more are caught.
+  const needed = trustingCompact || trustingRelays ? Math.ceil((summary.seeds * 3) / 4) : summary.seeds;
   return control ? (caught >= needed ? 0 : 1) : caught === 0 ? 0 : 1;
 }

@@ -16,7 +16,7 @@ import { DEFAULT_PARAMS, type ChainParams, type Genesis, type Validator } from '
 import { PolityError } from '../ledger/errors.js';
 import { proposerOf } from '../ledger/proposer.js';
 import { signTx } from '../ledger/sign.js';
-import { decodeTx, txSignMessage } from '../ledger/transaction.js';
+import { decodeTx, txSignMessage, type SignedTx } from '../ledger/transaction.js';
 import { proposalSignBytes, voteSignBytes, type ConsensusMessage, type Vote } from '../ledger/votes.js';
 import { createSoloEngine } from '../consensus/solo.js';
 import { createTendermintEngine } from '../consensus/tendermint.js';
@@ -29,7 +29,7 @@ import { signFromHeight } from './signing-guard.js';
 import { createAdmission } from './admission.js';
 import { createChainState, type ChainState, type CommittedBlock } from './chain-state.js';
 import type { Timers } from './clock.js';
-import { CATCH_UP_AFTER_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from './consensus-host.js';
+import { BODY_REFETCHES_MAX, CATCH_UP_AFTER_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from './consensus-host.js';
 import { createLogger } from './log.js';
 import type { CompactBody } from './peer-protocol.js';
 import type { Contribution, ContributionOutcome, ServiceHost } from './service-host.js';
@@ -85,15 +85,18 @@ function fourValidators(height = 1): { keys: KeyPair[]; validators: Validator[];
   return { keys, validators, proposer: keys.find((k) => k.publicKey === proposerOf(validators, 1, height, 0).pubKey)! };
 }
 
-/** Peers that hold `block` alone: the bodies fetched from them (by hash), and the prevotes the node broadcast. */
-function servingPeers(block: { hash: string; body: BlockBody }): { peers: ConsensusPeers; fetched: string[]; prevotes: ConsensusMessage[] } {
+/** Peers that hold `block` alone (or serve what `serve` answers): the bodies fetched from them (by hash), and the prevotes the node broadcast. */
+function servingPeers(
+  block: { hash: string; body: BlockBody },
+  serve = (hash: string): BlockBody | undefined => (hash === block.hash ? block.body : undefined),
+): { peers: ConsensusPeers; fetched: string[]; prevotes: ConsensusMessage[] } {
   const fetched: string[] = [];
   const prevotes: ConsensusMessage[] = [];
   const peers: ConsensusPeers = {
     broadcastConsensus: (m) => void (m.type === 'prevote' && prevotes.push(m)),
     resendLater: () => {},
     heightDecided: () => {},
-    fetchBody: async (hash) => (fetched.push(hash), hash === block.hash ? block.body : undefined),
+    fetchBody: async (hash) => (fetched.push(hash), serve(hash)),
     fetchBlocks: async () => [],
   };
   return { peers, fetched, prevotes };
@@ -430,6 +433,44 @@ test('a compact body that does not resolve to its header is no verdict: the body
   await drain();
   assert.deepEqual(fetched, [block.hash], 'the body was fetched whole');
   assert.deepEqual(prevotes.map((m) => m.blockHash), [block.hash], 'and the block judged valid from it');
+  await node.host.close();
+});
+
+test('a whole body that does not match its header (edited in transit) is no verdict: the body is fetched again and the block judged from it', async () => {
+  /** What a relay can edit without changing the header, which the proposal's hash names. */
+  const edits: [string, (body: BlockBody) => BlockBody][] = [
+    ['two transactions swapped', (b) => ({ ...b, txs: [b.txs[1]!, b.txs[0]!] })],
+    ['one dropped', (b) => ({ ...b, txs: [b.txs[0]!] })],
+    ['a signature altered', (b) => ({ ...b, txs: [b.txs[0]!, { ...b.txs[1]!, sig: b.txs[1]!.sig.replace(/^./, (c) => (c === '0' ? '1' : '0')) }] })],
+    ['a transaction that does not decode', (b) => ({ ...b, txs: [b.txs[0]!, { body: 'x', sig: b.txs[1]!.sig } as unknown as SignedTx] })],
+  ];
+  for (const [what, edit] of edits) {
+    const { node, block, fetched, prevotes, proposer, proposal } = await compactCase(0);
+    node.host.receive(proposer.publicKey, proposal, edit(block.body));
+    await drain();
+    assert.deepEqual(fetched, [block.hash], `${what}: the body was fetched again`);
+    assert.deepEqual(prevotes.map((m) => m.blockHash), [block.hash], `${what}: and the block judged valid from it`);
+    await node.host.close();
+  }
+});
+
+test('a block whose every copy does not match its header is fetched a bounded number of times, and judged when its body comes', async () => {
+  const { keys, validators, proposer } = fourValidators();
+  const self = keys.find((k) => k !== proposer)!;
+  const { block } = await blockOfTwo(validators, proposer);
+  const swapped = { ...block.body, txs: [block.body.txs[1]!, block.body.txs[0]!] };
+  const { peers, fetched, prevotes } = servingPeers(block, () => swapped);
+  const node = await startNode({ key: self, validators, store: createMemoryStore(), peers });
+  await node.start();
+  const pBody = { type: 'proposal' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, polRound: -1 };
+  const proposal: ConsensusMessage = { ...pBody, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(pBody)) };
+  node.host.receive(proposer.publicKey, proposal, swapped);
+  for (let i = 0; i < 10; i++) await drain();
+  assert.equal(fetched.length, BODY_REFETCHES_MAX, 'fetched again, up to the bound');
+  assert.equal(prevotes.length, 0, 'no verdict on the block from the copies');
+  node.host.receive(proposer.publicKey, proposal, block.body);
+  await drain();
+  assert.deepEqual(prevotes.map((m) => m.blockHash), [block.hash], 'the true body, when it comes, is judged');
   await node.host.close();
 });
 

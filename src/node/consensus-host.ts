@@ -36,7 +36,7 @@ import { assert } from '../ledger/errors.js';
 import { decodeTx, type DecodedTx, type SignedTx, type TxBody } from '../ledger/transaction.js';
 import type { ConsensusMessage, Evidence, VerifyFn } from '../ledger/votes.js';
 import type { ConsensusEngine, EngineEffect, EngineInput, TimerName } from '../consensus/interface.js';
-import { buildBlock, checkCertificate, txRootOf, validateBlock, type BlockBody, type BuiltBlock } from '../runtime/chain-core.js';
+import { bodyMismatch, buildBlock, checkCertificate, txRootOf, validateBlock, type BlockBody, type BuiltBlock } from '../runtime/chain-core.js';
 import type { ConsensusWal } from '../storage/interface.js';
 import type { Admission } from './admission.js';
 import type { ChainState } from './chain-state.js';
@@ -74,6 +74,15 @@ export type ConsensusPeers = Pick<PeerProtocol, 'broadcastConsensus' | 'resendLa
  */
 export const CATCH_UP_AFTER_MS = 10_000;
 
+/**
+ * Most times one proposed block's body is fetched again at one height
+ * because a copy did not match its header (edited by whoever relayed or
+ * served it): each time from the next peer. A block no peer serves a true
+ * copy of gets no verdict, and the round's timeout moves on
+ * (spec/consensus.md §2.1).
+ */
+export const BODY_REFETCHES_MAX = 4;
+
 export interface ConsensusHostLimits {
   /** Most bodies of peers' proposals held for the height being decided. */
   receivedBodiesMax: number;
@@ -109,8 +118,12 @@ export interface ConsensusHostOptions {
    * simulator's Byzantine nodes send whole bodies, which their faults edit.
    */
   compactProposals?: boolean;
-  /** Check that a compact body's transactions hash to its header's txRoot before taking it (default true; the simulator's negative control turns it off). */
-  compactRootCheck?: boolean;
+  /**
+   * Check that a peer's body, compact or whole, is what its header commits
+   * to before judging the block by it (default true; the simulator's
+   * negative controls turn it off).
+   */
+  bodyCheck?: boolean;
   /** How a peer's proposed body arrived (metrics). */
   onBody?(how: ProposalBodyHow): void;
   /** The queue stopped on an error (a failed store write, a broken invariant): the node cannot go on. */
@@ -143,8 +156,12 @@ interface Candidate {
 
 const TX_ID_RE = /^[0-9a-f]{64}$/;
 
-/** How a peer's proposed body arrived: whole with the proposal, compact and resolved from the mempool, compact and not resolved, or fetched from a peer. */
-export type ProposalBodyHow = 'whole' | 'compact' | 'unresolved' | 'fetched';
+/**
+ * How a peer's proposed body arrived: whole with the proposal, compact and
+ * resolved from the mempool, compact and not resolved, or fetched from a
+ * peer; `mismatched`: a copy that did not match its header, dropped.
+ */
+export type ProposalBodyHow = 'whole' | 'compact' | 'unresolved' | 'fetched' | 'mismatched';
 
 /** The round given with the verdict on a block fetched for a commit (the engine reads only the hash). */
 const FETCHED_ROUND = 0;
@@ -170,6 +187,8 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   const received = new Map<string, BlockBody>();
   /** Blocks the engine asked to validate before their body arrived: hash -> round. */
   const awaitingBody = new Map<string, number>();
+  /** Copies of a block's body that did not match its header, at the height being decided: hash -> how many. */
+  const mismatches = new Map<string, number>();
   /** Hashes whose body is in the write-ahead log for the height being decided. */
   const loggedBodies = new Set<string>();
   const engineTimers = new Map<TimerName, Timer>();
@@ -281,7 +300,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       }
     }
     const decoded = known as DecodedTx[];
-    if (options.compactRootCheck !== false && txRootOf(decoded) !== header.txRoot) return undefined;
+    if (options.bodyCheck !== false && txRootOf(decoded) !== header.txRoot) return undefined;
     const body: BlockBody = { header, txs: decoded.map((d) => d.tx), ...(lastCommit !== undefined ? { lastCommit } : {}) };
     knownTxs.set(body, known);
     return body;
@@ -460,10 +479,22 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     return { type: 'proposalBuilt', nowMs: clock.now(), height, round, proposal: { header: built.body.header, hash: built.hash } };
   }
 
-  /** Check a proposed block (valid(v)): signatures once per node, then re-execution by the chain core. */
-  async function validateBody(body: unknown): Promise<{ ok: true; built: BuiltBlock } | { ok: false; reason: string }> {
-    const txs = (body as BlockBody | undefined)?.txs;
-    const verified = await admission.verifyBlockTxs(Array.isArray(txs) ? txs : [], body ? knownTxs.get(body as BlockBody) : undefined);
+  /**
+   * Check a proposed block (valid(v)): signatures once per node, then
+   * re-execution by the chain core. `mismatch`: the body is not what its
+   * header commits to (bodyMismatch), or a transaction's signature does not
+   * verify, which a header does not commit to either: no verdict on the
+   * block, only on this copy of its body.
+   */
+  async function validateBody(body: BlockBody): Promise<{ ok: true; built: BuiltBlock } | { ok: false; reason: string; mismatch?: true }> {
+    const { txs } = body;
+    const verified = await admission.verifyBlockTxs(Array.isArray(txs) ? txs : [], knownTxs.get(body));
+    if (options.bodyCheck !== false) {
+      const reason = bodyMismatch(body, verified.decoded);
+      if (reason) return { ok: false, reason, mismatch: true };
+      const unsigned = verified.decoded.findIndex((d) => !verified(d!));
+      if (unsigned >= 0) return { ok: false, reason: `transaction ${unsigned}: bad signature`, mismatch: true };
+    }
     return validateBlock(chain.context, chain.head(), body, verified, options.verify, verified.decoded);
   }
 
@@ -480,6 +511,17 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     }
     awaitingBody.delete(hash);
     const verdict = await validateBody(body);
+    if (!verdict.ok && verdict.mismatch) {
+      // Not the block's body: dropped, and fetched again from the next peer, a bounded number of times.
+      received.delete(hash);
+      options.onBody?.('mismatched');
+      const times = (mismatches.get(hash) ?? 0) + 1;
+      mismatches.set(hash, times);
+      log.info('consensus.bodyMismatch', { height, round, block: hash.slice(0, 16), reason: verdict.reason.slice(0, 200), times });
+      awaitingBody.set(hash, round);
+      if (times <= BODY_REFETCHES_MAX) fetchBody(hash, height, times);
+      return undefined;
+    }
     const valid = verdict.ok && verdict.built.hash === hash;
     if (verdict.ok && valid) candidates.set(hash, { built: verdict.built, contributed: [] });
     if (!valid) log.warn('consensus.invalidProposal', { height, round, block: hash.slice(0, 16), reason: verdict.ok ? 'the block does not hash to the proposal' : verdict.reason.slice(0, 200) });
@@ -498,11 +540,11 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     if (verdict) await handle(engine.step(verdict));
   }
 
-  /** Ask peers for a proposed block's body (it should have come with the proposal). */
-  function fetchBody(hash: string, height: number): void {
+  /** Ask peers for a proposed block's body (it should have come with the proposal); `attempt` picks the peer asked first. */
+  function fetchBody(hash: string, height: number, attempt = 0): void {
     if (!peers) return;
     options.onBody?.('fetched');
-    void peers.fetchBody(hash, height).then((body) => {
+    void peers.fetchBody(hash, height, attempt).then((body) => {
       if (body) enqueueTask(() => (chain.height + 1 === height ? takeBody(hash, body) : Promise.resolve()));
     });
   }
@@ -515,6 +557,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     candidates.clear();
     received.clear();
     awaitingBody.clear();
+    mismatches.clear();
     loggedBodies.clear();
     peers?.heightDecided();
     // This validator's precommit for the block is re-sent until the next height is decided. A peer still
@@ -603,7 +646,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     if (hash === undefined || b.certificate?.blockHash !== hash || b.certificate.height !== height) return 'the certificate is not for this block';
     const certError = checkCertificate(chain.chainId, b.certificate, chain.validatorSetAt(height).validators, options.verify);
     if (certError) return `certificate: ${certError}`;
-    const verdict = await validateBody({ header: b.header, txs: b.txs, ...(b.lastCommit ? { lastCommit: b.lastCommit } : {}) });
+    const verdict = await validateBody({ header: b.header, txs: b.txs, ...(b.lastCommit ? { lastCommit: b.lastCommit } : {}) } as BlockBody);
     if (!verdict.ok) return verdict.reason;
     if (verdict.built.hash !== hash) return 'the block does not hash to its certificate';
     // A block this node built itself keeps its contributions (and their attachments).

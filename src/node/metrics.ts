@@ -65,7 +65,7 @@ export interface NodeMetrics {
   proposalBody(how: ProposalBodyHow): void;
 }
 
-const BODY_HOWS: readonly ProposalBodyHow[] = ['whole', 'compact', 'unresolved', 'fetched'];
+const BODY_HOWS: readonly ProposalBodyHow[] = ['whole', 'compact', 'unresolved', 'fetched', 'mismatched'];
 
 /** Distinct error codes kept as label values; more are counted as OTHER. */
 export const CODES_MAX = 256;

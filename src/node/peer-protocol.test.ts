@@ -97,6 +97,15 @@ test('a fetched body is taken only when it hashes to what was asked, from the fi
   assert.equal(await none.protocol.fetchBody(hash, 6), undefined, 'a body of another height is not taken');
 });
 
+test('a body fetched again starts at the next peer: one that served a false copy is not asked first again', async () => {
+  const wanted: BlockBody = { header: header(5, 'w'), txs: [] };
+  const hash = blockHash(wanted.header);
+  const h = harness({ height: 4, answers: { p1: { body: wanted }, p2: { body: wanted } } });
+  assert.deepEqual(await h.protocol.fetchBody(hash, 5, 1), wanted);
+  assert.deepEqual(await h.protocol.fetchBody(hash, 5, 2), wanted);
+  assert.deepEqual(h.asked, ['p2', 'p1'], 'attempt 1 asks p2 first, attempt 2 p1 (two peers)');
+});
+
 test('own messages are re-sent to each peer once per interval, each message once, until the height is decided', () => {
   const h = harness({ height: 1 });
   const vote = { type: 'prevote', chainId: 'test', height: 2, round: 0, blockHash: null, time: 1, validator: 'v', sig: 's' } as ConsensusMessage;

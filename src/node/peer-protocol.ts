@@ -150,8 +150,12 @@ export interface PeerProtocol {
   /** The height was decided: stop re-sending its messages. */
   heightDecided(): void;
   gossipTxs(txs: readonly SignedTx[]): void;
-  /** Ask connected peers, one after another, for the body of a block of `height`; undefined if none had it. */
-  fetchBody(hash: string, height: number): Promise<BlockBody | undefined>;
+  /**
+   * Ask connected peers, one after another, for the body of a block of
+   * `height` (its header hashing to `hash`); undefined if none had it. The
+   * `attempt`-th fetch of a body starts at the `attempt`-th peer (modulo).
+   */
+  fetchBody(hash: string, height: number, attempt?: number): Promise<BlockBody | undefined>;
   /** Committed blocks from `from` on, as `peer` sent them (unchecked: the caller checks each). */
   fetchBlocks(peer: string, from: number): Promise<unknown[]>;
   connectedPeers(): readonly string[];
@@ -291,8 +295,11 @@ export function createPeerProtocol(options: PeerProtocolOptions): PeerProtocol {
       if (options.timers.soon) options.timers.soon(flush);
       else options.timers.after(0, flush);
     },
-    async fetchBody(hash, height) {
-      for (const peer of transport.connectedPeers()) {
+    async fetchBody(hash, height, attempt = 0) {
+      const connected = transport.connectedPeers();
+      // Each attempt asks first the peer after the last one's: one that serves a false copy is not asked first again.
+      const start = connected.length === 0 ? 0 : attempt % connected.length;
+      for (const peer of [...connected.slice(start), ...connected.slice(0, start)]) {
         try {
           const reply = decodeJson(await transport.request(peer, 'block', encodeJson({ hash }), limits.blockRequestTimeoutMs));
           const body = isObject(reply) ? (reply.body as BlockBody | undefined) : undefined;

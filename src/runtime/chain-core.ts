@@ -88,6 +88,32 @@ export function txRootOf(txs: readonly DecodedTx[]): string {
   return toHex(merkleRoot(txs.map((t) => leafHash(t.idBytes))));
 }
 
+/**
+ * Why `body` is not the content its header commits to, or undefined when it
+ * is: `txs` an array of `header.txCount` transactions, each decoded (`decoded`,
+ * by index), whose ids hash to `header.txRoot`, and a `lastCommit` that hashes
+ * to `header.lastCommitHash` (both or neither). The header names the body; a
+ * copy that fails this was edited on its way (or built so by its proposer),
+ * and says nothing of the block (spec/consensus.md §2.1). A header commits to
+ * transactions' ids, not to their signatures: those the caller verifies.
+ */
+export function bodyMismatch(body: BlockBody, decoded: readonly (DecodedTx | undefined)[]): string | undefined {
+  const { header, txs, lastCommit } = body;
+  if (!Array.isArray(txs)) return 'txs is not an array';
+  if (txs.length !== header.txCount) return `${txs.length} transactions, the header counts ${header.txCount}`;
+  const missing = txs.findIndex((_, i) => decoded[i] === undefined);
+  if (missing >= 0) return `transaction ${missing} does not decode`;
+  if (txRootOf(decoded as DecodedTx[]) !== header.txRoot) return 'the transactions do not hash to txRoot';
+  let commitHash: string | undefined;
+  try {
+    commitHash = lastCommit === undefined ? undefined : toHex(canonicalHash(lastCommit as unknown as Json));
+  } catch {
+    return 'lastCommit is not canonical JSON';
+  }
+  if (commitHash !== header.lastCommitHash) return 'lastCommit does not hash to lastCommitHash';
+  return undefined;
+}
+
 /** BFT time of the block after `head` (spec/consensus.md §5). */
 export function bftTime(ctx: ChainContext, head: ChainHead, lastCommit: CommitCertificate | undefined): number {
   if (head.height === 0 || !lastCommit) return ctx.genesisTime + 1;

@@ -24,6 +24,13 @@
  *   more — under the true header, a different lie to each peer. The block is valid; only its wire form lies, and
  *   honest validators must fetch the body rather than judge the block by
  *   it (the `honestRejected` checker);
+ * - `tamperingRelay`: it forwards the proposals of others, as any node may,
+ *   with their body edited under the true header (two transactions
+ *   swapped, one dropped, one added, a signature or the lastCommit altered:
+ *   `editBody`), and answers requests for a block's body with such a copy.
+ *   The block is valid; honest validators must take the copy for no body
+ *   and fetch it again, not judge the block by it (`honestRejected`). The
+ *   forwarding is world.ts's: it needs what the node received;
  * - `twin` is not a wrapper: two nodes run the same key (world.ts).
  */
 import { utf8Encode } from '../crypto/bytes.js';
@@ -37,8 +44,8 @@ import { buildBlock, type BlockBody, type ChainContext, type ChainHead } from '.
 import type { SimTransport } from './network.js';
 import type { Prng } from './prng.js';
 
-export type Behaviour = 'twin' | 'equivocate' | 'conflictingProposal' | 'invalidBlock' | 'silent' | 'replay' | 'forge' | 'lyingCompact';
-export const BEHAVIOURS: readonly Behaviour[] = ['twin', 'equivocate', 'conflictingProposal', 'invalidBlock', 'silent', 'replay', 'forge', 'lyingCompact'];
+export type Behaviour = 'twin' | 'equivocate' | 'conflictingProposal' | 'invalidBlock' | 'silent' | 'replay' | 'forge' | 'lyingCompact' | 'tamperingRelay';
+export const BEHAVIOURS: readonly Behaviour[] = ['twin', 'equivocate', 'conflictingProposal', 'invalidBlock', 'silent', 'replay', 'forge', 'lyingCompact', 'tamperingRelay'];
 
 /** Share of its proposals a Byzantine `invalidBlock` validator corrupts. */
 const CORRUPT_SHARE = 0.7;
@@ -62,6 +69,27 @@ interface Wire {
   message: ConsensusMessage;
   block?: BlockBody;
   compact?: { header: BlockBody['header']; txs: string[]; lastCommit?: BlockBody['lastCommit'] };
+}
+
+/**
+ * tamperingRelay: a copy of `body` edited under its header (which is kept,
+ * so the copy still names the block), a different edit each call; undefined
+ * when there is nothing to edit (an empty first block). `others`: a
+ * transaction the block does not hold, to add.
+ */
+export function editBody(body: BlockBody, rng: Prng, others: readonly DecodedTx[]): BlockBody | undefined {
+  const { txs, lastCommit } = body;
+  const flip = (hex: string): string => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
+  const inBlock = new Set(txs.map((t) => t.sig));
+  const extra = others.find((d) => !inBlock.has(d.tx.sig))?.tx;
+  const edits: (() => BlockBody)[] = [
+    ...(txs.length >= 2 ? [() => ({ ...body, txs: [txs[1]!, txs[0]!, ...txs.slice(2)] })] : []), // two swapped
+    ...(txs.length >= 1 ? [() => ({ ...body, txs: txs.slice(1) })] : []), // one dropped
+    ...(txs.length >= 1 ? [() => ({ ...body, txs: [{ ...txs[0]!, sig: flip(txs[0]!.sig) }, ...txs.slice(1)] })] : []), // a signature altered
+    ...(extra ? [() => ({ ...body, txs: [...txs, extra] })] : []), // one added
+    ...(lastCommit && lastCommit.signatures.length > 0 ? [() => ({ ...body, lastCommit: { ...lastCommit, signatures: lastCommit.signatures.slice(1) } })] : []), // a signer dropped from lastCommit
+  ];
+  return edits.length === 0 ? undefined : rng.pick(edits)();
 }
 
 const decoder = new TextDecoder();

@@ -61,7 +61,7 @@ import { decodeTx, txSignMessage, type DecodedTx, type SignedTx } from '../ledge
 import { signTx } from '../ledger/sign.js';
 import type { ConsensusMessage, Evidence, VerifyFn } from '../ledger/votes.js';
 import { createTendermintEngine, TIMEOUT_PROFILES, type TendermintEngine } from '../consensus/tendermint.js';
-import { checkCertificate } from '../runtime/chain-core.js';
+import { checkCertificate, type BlockBody } from '../runtime/chain-core.js';
 import { createModuleRegistry, type ModuleRegistry } from '../runtime/registry.js';
 import { SETS_KEY, validatorSetAt, type ScheduledSet } from '../runtime/validator-schedule.js';
 import { createMemoryCommitRecord, createMemoryStore, createMemoryWal } from '../storage/memory-store.js';
@@ -74,8 +74,8 @@ import type { LogFields, Logger } from '../node/log.js';
 import { createPeerProtocol, type PeerProtocol } from '../node/peer-protocol.js';
 import type { NodeService } from '../node/service-host.js';
 import { Agenda, virtualTimers } from './agenda.js';
-import { BEHAVIOURS, byzantineTransport, type Behaviour } from './byzantine.js';
-import { VirtualNetwork, type Endpoint } from './network.js';
+import { BEHAVIOURS, byzantineTransport, editBody, type Behaviour } from './byzantine.js';
+import { VirtualNetwork, type Endpoint, type SimTransport } from './network.js';
 import { Prng } from './prng.js';
 
 export { BEHAVIOURS, type Behaviour } from './byzantine.js';
@@ -119,6 +119,14 @@ export interface SimOptions {
    * invalid.
    */
   trustingCompact?: boolean;
+  /**
+   * Negative control of the `honestRejected` checker for whole bodies
+   * (forces a Byzantine `tamperingRelay` validator, and nothing else):
+   * honest nodes judge a block by a whole body without checking it against
+   * its header, so a copy edited in transit makes them judge a valid block
+   * invalid.
+   */
+  trustingRelays?: boolean;
   /** Print a line per commit and fault. */
   trace?: (line: string) => void;
   /**
@@ -265,6 +273,8 @@ interface Incarnation {
   engine: TendermintEngine;
   consensus: ConsensusHost;
   protocol: PeerProtocol;
+  /** The network as the node's honest parts see it, without the Byzantine wrapper. */
+  plain: SimTransport;
 }
 
 /**
@@ -352,9 +362,11 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const emptyBlocks = options.emptyBlocks === true;
   const staleBlocks = options.staleBlocks === true;
   const trustingCompact = options.trustingCompact === true;
+  const trustingRelays = options.trustingRelays === true;
+  const trusting = trustingCompact || trustingRelays;
   const drawByzantine = (): number => (control ? Number.MAX_SAFE_INTEGER : rng.int(0, Math.floor((n - 1) / 3)));
-  // The honestRejected checker's control (trustingCompact): one Byzantine validator, which lies in its compact proposals.
-  const wanted = options.byzantine ?? (emptyBlocks || staleBlocks ? (drawByzantine(), 0) : trustingCompact ? (drawByzantine(), 1) : drawByzantine());
+  // The honestRejected checker's controls (trusting…): one Byzantine validator, which lies in its compact proposals or edits the bodies it relays.
+  const wanted = options.byzantine ?? (emptyBlocks || staleBlocks ? (drawByzantine(), 0) : trusting ? (drawByzantine(), 1) : drawByzantine());
   for (const i of order) {
     if (byzantineIdx.length >= wanted) break;
     if (control) {
@@ -367,6 +379,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   for (const i of byzantineIdx) {
     if (control) behaviours.set(i, ['twin']);
     else if (trustingCompact) behaviours.set(i, ['lyingCompact']);
+    else if (trustingRelays) behaviours.set(i, ['tamperingRelay']);
     else {
       const count = rng.int(1, 3);
       const set = new Set<Behaviour>();
@@ -397,8 +410,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   // Some idle periods outlast CATCH_UP_AFTER_MS (10 s), some do not; the blockTime control's always do.
   const idleMs = staleBlocks ? timingRng.int(25000, 30000) : timingRng.int(8000, 14000);
   const burstDrawn = timingRng.chance(0.3);
-  // The honestRejected control always has a burst: blocks of several transactions, whose compact form a liar can falsify with known ones.
-  const burstTxs = control || (!burstDrawn && !trustingCompact) ? 0 : timingRng.int(20, 200);
+  // The honestRejected controls always have a burst: blocks of several transactions, whose compact form a liar can falsify with known ones.
+  const burstTxs = control || (!burstDrawn && !trusting) ? 0 : timingRng.int(20, 200);
   const burstFraction = timingRng.float();
 
   const genesis: Genesis = {
@@ -467,7 +480,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   if (plan) faults.push(`set change: ${plan.detail}, from ${plan.at} ms${fault ? ` (${fault})` : ''}`);
   const idle = wantIdle ? { from: healAt + idleOffset, until: healAt + idleOffset + idleMs } : undefined;
   const burstAt = Math.floor(burstFraction * (healAt + 5000));
-  faults.push(`timeouts ${profile}${heartbeatMs > 0 ? `, heartbeat ${heartbeatMs} ms` : ''}${emptyBlocks ? ', empty blocks' : ''}${staleBlocks ? ', no catch-up blocks' : ''}${trustingCompact ? ', compact bodies taken unchecked' : ''}`);
+  faults.push(`timeouts ${profile}${heartbeatMs > 0 ? `, heartbeat ${heartbeatMs} ms` : ''}${emptyBlocks ? ', empty blocks' : ''}${staleBlocks ? ', no catch-up blocks' : ''}${trustingCompact ? ', compact bodies taken unchecked' : ''}${trustingRelays ? ', whole bodies taken unchecked' : ''}`);
   if (idle) faults.push(`idle ${idle.from}-${idle.until} ms`);
   if (burstTxs > 0) faults.push(`burst of ${burstTxs} txs at ${burstAt} ms`);
   for (const p of partitions) {
@@ -574,6 +587,37 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       }
     }
 
+    /**
+     * tamperingRelay: a proposal of another validator, forwarded once to each peer a millisecond after it
+     * arrived (once this node holds its body), with the body edited under its header (byzantine.ts).
+     */
+    const relayed = new Set<string>();
+    function relayTampered(message: ConsensusMessage): void {
+      if (message.type !== 'proposal' || message.proposer === spec.pubKey || relayed.has(message.blockHash)) return;
+      if (relayed.size >= HEARD_MAX) relayed.clear();
+      relayed.add(message.blockHash);
+      agenda.at(agenda.now + 1, () => {
+        const inc = current;
+        const body = inc?.alive ? inc.consensus.proposedBody(message.blockHash) : undefined;
+        if (!inc || !body) return;
+        const others = inc.admission.reap(body.header.height, 10, genesis.params.blockBytesMax);
+        for (const peer of inc.plain.peerNames()) {
+          const block = editBody(body, rng, others);
+          if (block) inc.plain.send(peer, 'consensus', utf8Encode(JSON.stringify({ message, block })));
+        }
+      });
+    }
+    /** tamperingRelay: an answer to a block request, its body edited. */
+    function tamperedAnswer(answer: Uint8Array): Uint8Array {
+      try {
+        const reply = JSON.parse(new TextDecoder().decode(answer)) as { body?: BlockBody };
+        const block = reply.body && current ? editBody(reply.body, rng, current.admission.reap(reply.body.header.height, 10, genesis.params.blockBytesMax)) : undefined;
+        return block ? utf8Encode(JSON.stringify({ ...reply, body: block })) : answer;
+      } catch {
+        return answer;
+      }
+    }
+
     /** The node's parts, built from its store as at any start. */
     async function boot(): Promise<void> {
       const chain = await createChainState({ store, genesis, registry, log, commitRecord, resync: true });
@@ -603,6 +647,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
               rng,
               trustingCompact,
             );
+      inc.plain = plain;
       inc.admission = createAdmission({
         chain: view,
         registry,
@@ -645,7 +690,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         },
         resendLater: (message, block) => protocol.resendLater(message, block),
         heightDecided: () => protocol.heightDecided(),
-        fetchBody: (hash, height) => protocol.fetchBody(hash, height),
+        fetchBody: (hash, height, attempt) => protocol.fetchBody(hash, height, attempt),
         fetchBlocks: (peer, from) => protocol.fetchBlocks(peer, from),
       };
       inc.consensus = createConsensusHost({
@@ -656,7 +701,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         ...(staleBlocks ? { catchUpAfterMs: Infinity } : {}),
         // A Byzantine node's faults edit whole bodies (byzantine.ts); honest nodes send compact ones.
         ...(byz.size > 0 ? { compactProposals: false } : {}),
-        ...(trustingCompact ? { compactRootCheck: false } : {}),
+        ...(trusting ? { bodyCheck: false } : {}),
         wal,
         signFromHeight: guard.height,
         // What the checkers learn of the node's engine: the evidence it caught, through the services' hook.
@@ -719,9 +764,11 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       },
       receive(from, topic, data) {
         if (!current) return;
-        if (byz.has('replay') && topic === 'consensus' && heard.length < HEARD_MAX) {
+        if ((byz.has('replay') || byz.has('tamperingRelay')) && topic === 'consensus') {
           try {
-            heard.push((JSON.parse(new TextDecoder().decode(data)) as { message: ConsensusMessage }).message);
+            const { message } = JSON.parse(new TextDecoder().decode(data)) as { message: ConsensusMessage };
+            if (byz.has('replay') && heard.length < HEARD_MAX) heard.push(message);
+            if (byz.has('tamperingRelay')) relayTampered(message);
           } catch {
             // not a consensus message: nothing to replay
           }
@@ -729,7 +776,9 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         current.protocol.onMessage(from, topic, data);
       },
       serve(from, protocol, data) {
-        return current?.protocol.onRequest(from, protocol, data);
+        const answer = current?.protocol.onRequest(from, protocol, data);
+        // tamperingRelay: a block's body served edited under its header.
+        return answer && byz.has('tamperingRelay') && protocol === 'block' ? answer.then(tamperedAnswer) : answer;
       },
       status(): string {
         const engine = current?.engine;
