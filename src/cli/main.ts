@@ -137,7 +137,7 @@ const CORE_COMMANDS: Record<string, Command> = {
   },
   simulate: {
     summary: 'run the deterministic consensus simulator: seeded faults and Byzantine validators, safety and liveness checks',
-    usage: 'polity simulate [--seeds N [--from S] [--workers W] | --seed S [--trace]] [--validators K] [--byzantine B] [--control | --empty-blocks | --stale-blocks | --trusting-compact | --trusting-relays]',
+    usage: 'polity simulate [--seeds N [--from S] [--workers W] | --seed S [--trace]] [--validators K] [--byzantine B] [--control | --empty-blocks | --stale-blocks | --trusting-compact | --trusting-relays | --untimely]',
     options: {
       ...COMMON,
       seeds: { type: 'string' },
@@ -151,6 +151,7 @@ const CORE_COMMANDS: Record<string, Command> = {
       'stale-blocks': { type: 'boolean', default: false },
       'trusting-compact': { type: 'boolean', default: false },
       'trusting-relays': { type: 'boolean', default: false },
+      untimely: { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
     },
     positionals: { min: 0, max: 0 },

@@ -21,6 +21,8 @@
  *                                              a validator that edits the bodies it relays and
  *                                              serves, honest ones that judge blocks by them
  *                                              unchecked: honestRejected must fire in 3 seeds of 4
+ *   polity simulate --untimely --seeds 20      as --stale-blocks, with validators that prevote
+ *                                              stale proposals: the backdated checker must fire
  */
 import { runSeeds } from '../sim/run-seeds.js';
 import { UsageError, progressBar, type Io } from './io.js';
@@ -49,12 +51,14 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
   const trustingCompact = values['trusting-compact'] === true;
   // --trusting-relays: the same for whole bodies (a Byzantine validator edits the bodies it relays and serves; honest nodes judge blocks by them unchecked).
   const trustingRelays = values['trusting-relays'] === true;
-  if ([values.control === true, emptyBlocks, staleBlocks, trustingCompact, trustingRelays].filter(Boolean).length > 1) {
-    throw new UsageError('give one of --control, --empty-blocks, --stale-blocks, --trusting-compact and --trusting-relays');
+  // --untimely: the negative control of the backdated checker (as --stale-blocks, and validators prevote stale proposals).
+  const untimely = values.untimely === true;
+  if ([values.control === true, emptyBlocks, staleBlocks, trustingCompact, trustingRelays, untimely].filter(Boolean).length > 1) {
+    throw new UsageError('give one of --control, --empty-blocks, --stale-blocks, --trusting-compact, --trusting-relays and --untimely');
   }
-  const control = values.control === true || emptyBlocks || staleBlocks || trustingCompact || trustingRelays;
+  const control = values.control === true || emptyBlocks || staleBlocks || trustingCompact || trustingRelays || untimely;
   if (seed !== undefined && seeds !== undefined) throw new UsageError('give --seed S (one seed) or --seeds N (many), not both');
-  const sim = { ...(validators !== undefined ? { validators } : {}), ...(byzantine !== undefined ? { byzantine } : {}), control: values.control === true, ...(emptyBlocks ? { emptyBlocks } : {}), ...(staleBlocks ? { staleBlocks } : {}), ...(trustingCompact ? { trustingCompact } : {}), ...(trustingRelays ? { trustingRelays } : {}) };
+  const sim = { ...(validators !== undefined ? { validators } : {}), ...(byzantine !== undefined ? { byzantine } : {}), control: values.control === true, ...(emptyBlocks ? { emptyBlocks } : {}), ...(staleBlocks ? { staleBlocks } : {}), ...(trustingCompact ? { trustingCompact } : {}), ...(trustingRelays ? { trustingRelays } : {}), ...(untimely ? { untimely } : {}) };
 
   if (seed !== undefined) {
     const { results } = await runSeeds({ ...sim, from: seed, count: 1, workers: 1, worker: seedWorker, ...(values.trace ? { trace: (line: string) => io.out(`  ${line}`) } : {}) });
@@ -88,8 +92,9 @@ export async function runSimulate(values: Record<string, unknown>, _positionals:
   if (values.json) {
     io.out(JSON.stringify({ ...summary, failed: summary.failed.map((r) => ({ seed: r.seed, violations: r.violations })) }));
   } else {
-    io.out(`${summary.seeds} seeds (${from}..${from + count - 1}) in ${(summary.ms / 1000).toFixed(1)} s: ${summary.byzantineSeeds} with Byzantine validators, ${summary.setChanges} with validator-set changes, ${summary.idleSeeds} with idle periods, ${summary.heartbeatSeeds} with heartbeats, ${summary.burstSeeds} with bursts, ${summary.commits} commits, ${summary.evidence} pieces of evidence`);
-    if (trustingRelays) io.out(`negative control (whole bodies taken unchecked): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
+    io.out(`${summary.seeds} seeds (${from}..${from + count - 1}) in ${(summary.ms / 1000).toFixed(1)} s: ${summary.byzantineSeeds} with Byzantine validators, ${summary.setChanges} with validator-set changes, ${summary.idleSeeds} with idle periods, ${summary.heartbeatSeeds} with heartbeats, ${summary.burstSeeds} with bursts, ${summary.commits} commits, ${summary.evidence} pieces of evidence, ${summary.staleRefused} stale proposals refused`);
+    if (untimely) io.out(`negative control (stale proposals prevoted, no catch-up block after idle periods): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
+    else if (trustingRelays) io.out(`negative control (whole bodies taken unchecked): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
     else if (trustingCompact) io.out(`negative control (compact proposals taken unchecked): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
     else if (staleBlocks) io.out(`negative control (no catch-up block after idle periods): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);
     else if (emptyBlocks) io.out(`negative control (empty blocks while idle): the checkers found a violation in ${caught} of ${summary.seeds} seeds ${JSON.stringify(summary.byChecker)}`);

@@ -50,8 +50,8 @@ export type EngineInput =
   | { type: 'txsAvailable'; nowMs: number; pendingTxs: number }
   | { type: 'proposalBuilt'; nowMs: number; height: number; round: number; proposal: BuiltProposal }
   | { type: 'proposalFailed'; nowMs: number; height: number; round: number; reason: string }
-  /** BFT: the host's verdict on a proposed block it was asked to validate (valid(v) of the paper), with the block's time. */
-  | { type: 'proposalValidated'; nowMs: number; height: number; round: number; blockHash: string; valid: boolean; timeMs: number }
+  /** BFT: the host's verdict on a proposed block it was asked to validate (valid(v) of the paper), with the block's time and transaction count (timeliness). */
+  | { type: 'proposalValidated'; nowMs: number; height: number; round: number; blockHash: string; valid: boolean; timeMs: number; txCount: number }
   | { type: 'peerMessage'; nowMs: number; from: string; message: unknown };
 
 export type EngineEffect =

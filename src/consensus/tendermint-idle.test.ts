@@ -54,7 +54,7 @@ function network(options: { heartbeatMs?: number; emptyBlocks?: boolean } = {}) 
         const hash = toHex(sha256(utf8Encode(`block ${e.height} ${e.round} ${node}`)));
         queue.push({ node, input: { type: 'proposalBuilt', nowMs: now, height: e.height, round: e.round, proposal: { hash, header: { time: e.timeMs } as never } } });
       }
-      if (e.type === 'validateProposal') queue.push({ node, input: { type: 'proposalValidated', nowMs: now, height: e.height, round: e.round, blockHash: e.blockHash, valid: true, timeMs: now } });
+      if (e.type === 'validateProposal') queue.push({ node, input: { type: 'proposalValidated', nowMs: now, height: e.height, round: e.round, blockHash: e.blockHash, valid: true, timeMs: now, txCount: 0 } });
       if (e.type === 'setTimer') timers.push({ node, at: now + e.delayMs, input: { type: 'timeout', nowMs: 0, timer: e.timer, height: e.height, round: e.round, pendingTxs: 0 } });
       if (e.type === 'commit') {
         commits.push({ node, height: e.height, round: e.certificate.round, at: now });

@@ -28,13 +28,14 @@ function keys(n: number, tag = 'k'): { secretKey: string; pubKey: string }[] {
   });
 }
 
-function engineFor(k: { secretKey: string; pubKey: string }, validators: Validator[]): TendermintEngine {
+function engineFor(k: { secretKey: string; pubKey: string }, validators: Validator[], staleProposalMs?: number): TendermintEngine {
   return createTendermintEngine({
     chainId: CHAIN,
     validators,
     selfPubKey: k.pubKey,
     sign: (m) => signBytes(k.secretKey, m),
     verify: (p, m, s) => verifyBytes(p, m, s),
+    ...(staleProposalMs !== undefined ? { staleProposalMs } : {}),
   });
 }
 
@@ -59,7 +60,7 @@ function runNetwork(n: number, heights: number, powers?: number[]) {
         const hash = blockHashFor(e.height, e.round, ks[node]!.pubKey);
         queue.push({ node, input: { type: 'proposalBuilt', nowMs: now, height: e.height, round: e.round, proposal: { hash, header: { time: e.timeMs } as never } } });
       }
-      if (e.type === 'validateProposal') queue.push({ node, input: { type: 'proposalValidated', nowMs: now, height: e.height, round: e.round, blockHash: e.blockHash, valid: true, timeMs: now } });
+      if (e.type === 'validateProposal') queue.push({ node, input: { type: 'proposalValidated', nowMs: now, height: e.height, round: e.round, blockHash: e.blockHash, valid: true, timeMs: now, txCount: 0 } });
       if (e.type === 'setTimer') timers.push({ node, at: now + e.delayMs, input: { type: 'timeout', nowMs: 0, timer: e.timer, height: e.height, round: e.round, pendingTxs: 0 } });
       if (e.type === 'commit') commits.push({ node, height: e.height, blockHash: e.blockHash, certificate: e.certificate });
     }
@@ -155,7 +156,7 @@ test('L22: a validator locked on a block prevotes nil for a different, valid pro
   assert.equal(engine.round, r);
   fx = engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: proposal });
   assert.ok(fx.some((e) => e.type === 'validateProposal' && e.blockHash === B), 'asks the host to validate B');
-  fx = engine.step({ type: 'proposalValidated', nowMs: T0, height: 1, round: r, blockHash: B, valid: true, timeMs: T0 });
+  fx = engine.step({ type: 'proposalValidated', nowMs: T0, height: 1, round: r, blockHash: B, valid: true, timeMs: T0, txCount: 0 });
   const myPrevote = fx.flatMap((e) => (e.type === 'broadcast' ? [e.message as Vote] : [])).find((m) => m.type === 'prevote');
   assert.ok(myPrevote);
   assert.equal(myPrevote.blockHash, null, 'locked on A: prevote nil for B');
@@ -165,9 +166,49 @@ test('L22: a validator locked on a block prevotes nil for a different, valid pro
   free.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(0, 'prevote', 1, r, null) });
   free.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(2, 'prevote', 1, r, null) });
   free.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: proposal });
-  const fx2 = free.step({ type: 'proposalValidated', nowMs: T0, height: 1, round: r, blockHash: B, valid: true, timeMs: T0 });
+  const fx2 = free.step({ type: 'proposalValidated', nowMs: T0, height: 1, round: r, blockHash: B, valid: true, timeMs: T0, txCount: 0 });
   const freeVote = fx2.flatMap((e) => (e.type === 'broadcast' ? [e.message as Vote] : [])).find((m) => m.type === 'prevote');
   assert.equal(freeVote?.blockHash, B);
+});
+
+test('a fresh proposal of a block with transactions whose time is past the stale bound when it arrives is prevoted nil; an empty one, a timely one, a re-proposal and an engine without the bound prevote it', () => {
+  const { ks, validators, me, vote } = handDriven();
+  const BOUND = 20_000;
+  const proposer = proposerOf(validators, 1, 1, 0);
+  assert.notEqual(proposer.pubKey, me.pubKey, 'the fixture needs another proposer at round 0');
+  const B = blockHashFor(1, 0, 'B');
+  const signed = (polRound: number) => {
+    const body = { type: 'proposal' as const, chainId: CHAIN, height: 1, round: 0, blockHash: B, polRound };
+    return { ...body, proposer: proposer.pubKey, sig: signBytes(ks[validators.indexOf(proposer)]!.secretKey, proposalSignBytes(body)) };
+  };
+  /** The prevote of a validator that got the proposal at `arrivedAt` and the verdict after (a body fetched late). */
+  const prevote = (c: { blockTime: number; arrivedAt: number; txCount: number; bound?: number }): string | null | undefined => {
+    const engine = engineFor(me, validators, c.bound);
+    engine.step({ type: 'start', nowMs: T0, height: 1, lastBlockTimeMs: T0 - 1, pendingTxs: 1 });
+    engine.step({ type: 'peerMessage', nowMs: c.arrivedAt, from: 'x', message: signed(-1) });
+    const fx = engine.step({ type: 'proposalValidated', nowMs: c.arrivedAt + 60_000, height: 1, round: 0, blockHash: B, valid: true, timeMs: c.blockTime, txCount: c.txCount });
+    return fx.flatMap((e) => (e.type === 'broadcast' ? [e.message as Vote] : [])).find((m) => m.type === 'prevote')?.blockHash;
+  };
+  assert.equal(prevote({ blockTime: T0, arrivedAt: T0 + BOUND + 1, txCount: 3, bound: BOUND }), null, 'stale, with transactions: nil');
+  assert.equal(prevote({ blockTime: T0, arrivedAt: T0 + BOUND, txCount: 3, bound: BOUND }), B, 'at the bound, judged on arrival (not when the verdict came): timely');
+  assert.equal(prevote({ blockTime: T0, arrivedAt: T0 + BOUND + 1, txCount: 0, bound: BOUND }), B, 'stale but empty (a catch-up block): prevoted');
+  assert.equal(prevote({ blockTime: T0, arrivedAt: T0 + BOUND + 1, txCount: 3 }), B, 'no bound (the paper; negative control): prevoted');
+  // A re-proposal (polRound 0) rests on the +2/3 that prevoted it when it was fresh: no timeliness check.
+  const engine = engineFor(me, validators, BOUND);
+  engine.step({ type: 'start', nowMs: T0, height: 1, lastBlockTimeMs: T0 - 1, pendingTxs: 1 });
+  let r = 1;
+  while (proposerOf(validators, 1, 1, r).pubKey === me.pubKey) r++;
+  const later = proposerOf(validators, 1, 1, r);
+  const others = [0, 2, 3].map((i) => ks[i]!).filter((k) => k.pubKey !== me.pubKey);
+  for (const k of others) engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(ks.indexOf(k), 'prevote', 1, 0, B) });
+  for (const k of others.slice(0, 2)) engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(ks.indexOf(k), 'prevote', 1, r, null) });
+  assert.equal(engine.round, r);
+  const rBody = { type: 'proposal' as const, chainId: CHAIN, height: 1, round: r, blockHash: B, polRound: 0 };
+  const reproposal = { ...rBody, proposer: later.pubKey, sig: signBytes(ks[validators.indexOf(later)]!.secretKey, proposalSignBytes(rBody)) };
+  engine.step({ type: 'peerMessage', nowMs: T0 + BOUND * 3, from: 'x', message: reproposal });
+  const fx = engine.step({ type: 'proposalValidated', nowMs: T0 + BOUND * 3, height: 1, round: r, blockHash: B, valid: true, timeMs: T0, txCount: 3 });
+  const re = fx.flatMap((e) => (e.type === 'broadcast' ? [e.message as Vote] : [])).find((m) => m.type === 'prevote' && m.round === r);
+  assert.equal(re?.blockHash, B, 'a re-proposal of a block +2/3 prevoted: prevoted, however old its time');
 });
 
 test("L36': a polka of an earlier round learned late becomes the validValue this validator re-proposes (with its polRound)", () => {
@@ -192,7 +233,7 @@ test("L36': a polka of an earlier round learned late becomes the validValue this
     if (learnPolka) {
       // Late: round 0's proposal of A and +2/3 prevotes for it (the three others).
       engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: proposalA });
-      engine.step({ type: 'proposalValidated', nowMs: T0, height: 1, round: 0, blockHash: A, valid: true, timeMs: T0 });
+      engine.step({ type: 'proposalValidated', nowMs: T0, height: 1, round: 0, blockHash: A, valid: true, timeMs: T0, txCount: 0 });
       for (const i of others) engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(i, 'prevote', 1, 0, A) });
       assert.match(engine.describe(), /valid [0-9a-f]{4}@0/, 'validValue is A from round 0');
       assert.match(engine.describe(), /locked -@-1/, 'no lock is taken');

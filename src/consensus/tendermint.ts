@@ -47,6 +47,24 @@
  * travels as a transaction (it waits in the mempool like any other), and a set
  * change takes effect at the height the schedule names, whenever it comes.
  *
+ * Stale proposals (`staleProposalMs`; spec/consensus.md §5.1). Block time
+ * is the median of the previous block's precommit times, so the first block
+ * after an idle stretch carries a time long past. An honest proposer then
+ * proposes an empty catch-up block first (the host's CATCH_UP_AFTER_MS); a
+ * faulty one could instead fill it with transactions — a vote sent after a
+ * deadline, judged at a time before it. So a validator prevotes nil on a
+ * fresh proposal (polRound -1) of a block with transactions whose time was
+ * more than `staleProposalMs` behind its clock when the proposal arrived,
+ * as CometBFT's proposer-based timestamps judge a proposal "timely". Like
+ * theirs, the check is made once, at the prevote of the round the proposal
+ * is fresh in: valid(v) stays a property of the block (cached by hash), a
+ * re-proposal (polRound >= 0) rests on the +2/3 that prevoted it when it was
+ * fresh, and locks and precommits are the paper's, so safety is unchanged.
+ * Liveness: the bound is looser than the proposer's catch-up bound by the
+ * clock differences and delays it allows, so an honest proposer's block
+ * passes; a stale one is refused, and the next honest proposer's catch-up
+ * block brings block time to the present.
+ *
  * Pipelining: once a height is decided, the next starts on the `commit` timer,
  * which the network profiles set to 0 ms. The host carries the timer's expiry
  * after the commit is durable, with the mempool's new size, so a node starts
@@ -135,6 +153,13 @@ export interface TendermintOptions extends EngineOptions {
   emptyBlocks?: boolean;
   /** With `emptyBlocks: false`: start an idle height after this many ms anyway (0: never). */
   heartbeatMs?: number;
+  /**
+   * Timeliness (header, "Stale proposals"): prevote nil on a fresh proposal
+   * (polRound -1) of a block with transactions whose time is more than this
+   * many ms behind this node's clock when the proposal arrived. 0 or absent:
+   * no such check (the paper).
+   */
+  staleProposalMs?: number;
 }
 
 /** Messages for rounds further ahead than this are dropped (spec §11). */
@@ -157,6 +182,8 @@ interface VoteSet {
 
 interface RoundState {
   proposal?: ProposalMessage;
+  /** This node's clock when the proposal was counted (timeliness). */
+  proposalAtMs?: number;
   prevotes: VoteSet;
   precommits: VoteSet;
   /** Validators with any message in this round, and their power (rule L55). */
@@ -165,6 +192,12 @@ interface RoundState {
   prevoteTimerSet: boolean;
   precommitTimerSet: boolean;
   l36Done: boolean;
+}
+
+interface Verdict {
+  valid: boolean;
+  timeMs: number;
+  txCount: number;
 }
 
 const emptyVoteSet = (): VoteSet => ({ first: new Map(), anyPower: 0, byValue: new Map() });
@@ -198,8 +231,8 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
   let powerOf = new Map<string, number>();
   let totalPower = 0;
   let rounds = new Map<number, RoundState>();
-  /** valid(v) as answered by the host, with the block's time. */
-  let validity = new Map<string, { valid: boolean; timeMs: number }>();
+  /** valid(v) as answered by the host, with the block's time and how many transactions it holds. */
+  let validity = new Map<string, Verdict>();
   let validating = new Set<string>();
   let fetching = new Set<string>();
   let building: { height: number; round: number } | undefined;
@@ -287,6 +320,7 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
     noteSender(rs, signer);
     if (m.type === 'proposal') {
       rs.proposal = m;
+      rs.proposalAtMs = now;
       proposed.add(m.blockHash);
       requestValidation(m.round, m.blockHash);
       return;
@@ -490,6 +524,14 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
 
   // --- the upon rules ----------------------------------------------------------------
 
+  /**
+   * A fresh proposal is timely unless its block holds transactions and its
+   * time was more than `staleProposalMs` behind this node's clock when the
+   * proposal arrived (header, "Stale proposals").
+   */
+  const timely = (rs: RoundState, verdict: Verdict): boolean =>
+    !options.staleProposalMs || verdict.txCount === 0 || (rs.proposalAtMs ?? now) - verdict.timeMs <= options.staleProposalMs;
+
   /** Fire one applicable rule; true if one fired (call again until false). */
   const fireOne = (): boolean => {
     if (decided) return false;
@@ -528,7 +570,7 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
       const verdict = validity.get(p.blockHash);
       if (verdict) {
         if (p.polRound === -1) {
-          vote('prevote', verdict.valid && (lockedRound === -1 || lockedValue === p.blockHash) ? p.blockHash : null);
+          vote('prevote', verdict.valid && timely(rs, verdict) && (lockedRound === -1 || lockedValue === p.blockHash) ? p.blockHash : null);
           step = 'prevote';
           return true;
         }
@@ -665,7 +707,7 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
           const b = building;
           if (!b || b.height !== input.height || b.round !== input.round || decided || input.round !== round) break;
           building = undefined;
-          validity.set(input.proposal.hash, { valid: true, timeMs: input.proposal.header.time });
+          validity.set(input.proposal.hash, { valid: true, timeMs: input.proposal.header.time, txCount: input.proposal.header.txCount });
           propose(input.proposal.hash, -1);
           break;
         }
@@ -675,7 +717,7 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
         case 'proposalValidated':
           if (input.height !== height) break;
           validating.delete(input.blockHash);
-          if (!validity.has(input.blockHash)) validity.set(input.blockHash, { valid: input.valid, timeMs: input.timeMs });
+          if (!validity.has(input.blockHash)) validity.set(input.blockHash, { valid: input.valid, timeMs: input.timeMs, txCount: input.txCount });
           break;
         case 'peerMessage':
           if (started) receive(input.message);

@@ -75,6 +75,17 @@ export type ConsensusPeers = Pick<PeerProtocol, 'broadcastConsensus' | 'resendLa
 export const CATCH_UP_AFTER_MS = 10_000;
 
 /**
+ * How far behind a validator's clock the time of a fresh proposal's block
+ * with transactions may be when the proposal arrives; further, it prevotes
+ * nil (the engine's `staleProposalMs`, spec/consensus.md §5.1). Twice the
+ * catch-up bound: the other 10 s allow for the proposer's clock being
+ * behind this node's and for the proposal's way, so an honest proposer's
+ * block always passes, while a faulty proposer cannot skip the catch-up
+ * block and judge transactions at a time long past.
+ */
+export const STALE_PROPOSAL_MS = 2 * CATCH_UP_AFTER_MS;
+
+/**
  * Most times one proposed block's body is fetched again at one height
  * because a copy did not match its header (edited by whoever relayed or
  * served it): each time from the next peer. A block no peer serves a true
@@ -502,7 +513,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   async function validateCandidate(hash: string, round: number): Promise<EngineInput | undefined> {
     const height = chain.height + 1;
     const own = candidates.get(hash);
-    if (own) return { type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid: true, timeMs: own.built.body.header.time };
+    if (own) return { type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid: true, timeMs: own.built.body.header.time, txCount: own.built.body.header.txCount };
     const body = received.get(hash);
     if (!body) {
       awaitingBody.set(hash, round);
@@ -525,7 +536,11 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     const valid = verdict.ok && verdict.built.hash === hash;
     if (verdict.ok && valid) candidates.set(hash, { built: verdict.built, contributed: [] });
     if (!valid) log.warn('consensus.invalidProposal', { height, round, block: hash.slice(0, 16), reason: verdict.ok ? 'the block does not hash to the proposal' : verdict.reason.slice(0, 200) });
-    return { type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid, timeMs: body.header.time };
+    const behindMs = clock.now() - body.header.time;
+    if (valid && body.header.txCount > 0 && behindMs > STALE_PROPOSAL_MS && !solo) {
+      log.warn('consensus.staleProposal', { height, round, block: hash.slice(0, 16), behindMs, txs: body.header.txCount });
+    }
+    return { type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid, timeMs: body.header.time, txCount: body.header.txCount };
   }
 
   /** Keep a proposed body a peer sent for the height being decided; if the engine waits for it, judge it and tell the engine. */

@@ -7,9 +7,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPair } from '../crypto/ed25519.js';
+import { generateKeyPair, signBytes } from '../crypto/ed25519.js';
 import { genesisHash, parseGenesis, type Genesis } from '../ledger/genesis.js';
 import type { BlockHeader } from '../ledger/block.js';
+import { proposerOf } from '../ledger/proposer.js';
+import { proposalSignBytes } from '../ledger/votes.js';
+import { STALE_PROPOSAL_MS } from './consensus-host.js';
 import { createEngine } from './engine.js';
 
 const T0 = 1_800_000_000_000;
@@ -78,4 +81,25 @@ test('BFT: the heartbeat and timeouts come from the genesis', () => {
   assert.deepEqual(engine.step({ type: 'start', nowMs: T0 + 10, height: 1, lastBlockTimeMs: T0, pendingTxs: 0 }), [{ type: 'setTimer', timer: 'heartbeat', height: 1, round: 0, delayMs: 30_000 }]);
   const fx = engine.step({ type: 'timeout', nowMs: T0 + 30_010, timer: 'heartbeat', height: 1, round: 0, pendingTxs: 0 });
   assert.ok(fx.some((e) => e.type === 'setTimer' && e.timer === 'propose' && e.delayMs === 4_000), JSON.stringify(fx.map((e) => e.type)));
+});
+
+test('BFT: a validator prevotes nil on a fresh proposal of a block with transactions more than STALE_PROPOSAL_MS behind its clock, and for a timely one', () => {
+  const keys = Array.from({ length: 4 }, () => generateKeyPair());
+  const genesis: Genesis = { v: 1, chainId: 'c', genesisTime: T0, validators: keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 1 })), params };
+  const validators = genesis.validators;
+  const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const self = keys.find((k) => k !== proposer)!;
+  const body = { type: 'proposal' as const, chainId: 'c', height: 1, round: 0, blockHash: 'ab'.repeat(32), polRound: -1 };
+  const proposal = { ...body, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(body)) };
+  const prevote = (behindMs: number): string | null | undefined => {
+    const engine = createEngine({ genesis, nodeSecretKey: self.secretKey, nodeKey: self.publicKey, validatorSetAt: () => ({ validators, since: 1 }) });
+    const now = T0 + 100_000;
+    engine.step({ type: 'start', nowMs: now, height: 1, lastBlockTimeMs: T0, pendingTxs: 1 });
+    engine.step({ type: 'peerMessage', nowMs: now, from: proposer.publicKey, message: proposal });
+    const fx = engine.step({ type: 'proposalValidated', nowMs: now, height: 1, round: 0, blockHash: body.blockHash, valid: true, timeMs: now - behindMs, txCount: 2 });
+    const vote = fx.flatMap((e) => (e.type === 'broadcast' ? [e.message as { type: string; blockHash: string | null }] : [])).find((m) => m.type === 'prevote');
+    return vote?.blockHash;
+  };
+  assert.equal(prevote(STALE_PROPOSAL_MS + 1), null, 'stale: nil');
+  assert.equal(prevote(STALE_PROPOSAL_MS), body.blockHash, 'at the bound: for it');
 });

@@ -15,6 +15,7 @@ import type { ConsensusEngine } from '../consensus/interface.js';
 import { createSoloEngine } from '../consensus/solo.js';
 import { createTendermintEngine, timeoutsOf, type Timeouts } from '../consensus/tendermint.js';
 import type { ValidatorSetAt } from './chain-state.js';
+import { STALE_PROPOSAL_MS } from './consensus-host.js';
 
 /**
  * Solo: the least time between blocks, ms. 0: group commit, a block as soon as
@@ -102,5 +103,6 @@ export function createEngine(settings: EngineSettings): ConsensusEngine {
     timeouts: { ...timeoutsOf(genesis.params.consensusTimeouts), ...settings.consensusTimeouts },
     emptyBlocks: false,
     heartbeatMs: genesis.params.heartbeatMs ?? 0,
+    staleProposalMs: STALE_PROPOSAL_MS,
   });
 }

@@ -31,6 +31,10 @@
  *   The block is valid; honest validators must take the copy for no body
  *   and fetch it again, not judge the block by it (`honestRejected`). The
  *   forwarding is world.ts's: it needs what the node received;
+ * - `staleProposer` is not a wrapper either: its host makes no catch-up
+ *   block (world.ts), so after an idle stretch its fresh block takes
+ *   transactions at a time long past; honest validators must prevote nil
+ *   (spec/consensus.md §5.1, the `backdated` checker);
  * - `twin` is not a wrapper: two nodes run the same key (world.ts).
  */
 import { utf8Encode } from '../crypto/bytes.js';
@@ -44,8 +48,8 @@ import { buildBlock, type BlockBody, type ChainContext, type ChainHead } from '.
 import type { SimTransport } from './network.js';
 import type { Prng } from './prng.js';
 
-export type Behaviour = 'twin' | 'equivocate' | 'conflictingProposal' | 'invalidBlock' | 'silent' | 'replay' | 'forge' | 'lyingCompact' | 'tamperingRelay';
-export const BEHAVIOURS: readonly Behaviour[] = ['twin', 'equivocate', 'conflictingProposal', 'invalidBlock', 'silent', 'replay', 'forge', 'lyingCompact', 'tamperingRelay'];
+export type Behaviour = 'twin' | 'equivocate' | 'conflictingProposal' | 'invalidBlock' | 'silent' | 'replay' | 'forge' | 'lyingCompact' | 'tamperingRelay' | 'staleProposer';
+export const BEHAVIOURS: readonly Behaviour[] = ['twin', 'equivocate', 'conflictingProposal', 'invalidBlock', 'silent', 'replay', 'forge', 'lyingCompact', 'tamperingRelay', 'staleProposer'];
 
 /** Share of its proposals a Byzantine `invalidBlock` validator corrupts. */
 const CORRUPT_SHARE = 0.7;

@@ -27,6 +27,8 @@ export interface SeedsSummary {
   byChecker: Record<string, number>;
   commits: number;
   evidence: number;
+  /** Stale fresh proposals with transactions that honest validators refused (spec/consensus.md §5.1). */
+  staleRefused: number;
   byzantineSeeds: number;
   /** Seeds whose run included a change of the validator set (by kind in `setChangeKinds`). */
   setChanges: number;
@@ -87,6 +89,7 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsSummary> {
     byChecker,
     commits: results.reduce((s, r) => s + r.commits, 0),
     evidence: results.reduce((s, r) => s + r.evidence, 0),
+    staleRefused: results.reduce((s, r) => s + r.staleRefused, 0),
     byzantineSeeds: results.filter((r) => r.byzantine > 0).length,
     setChanges: results.filter((r) => r.setChange !== null).length,
     setChangeKinds,

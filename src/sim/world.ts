@@ -69,7 +69,7 @@ import { signFromHeight } from '../node/signing-guard.js';
 import { createAdmission, type Admission } from '../node/admission.js';
 import { createChainState, type ChainState, type CommittedBlock } from '../node/chain-state.js';
 import type { Clock } from '../node/clock.js';
-import { CATCH_UP_AFTER_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from '../node/consensus-host.js';
+import { CATCH_UP_AFTER_MS, STALE_PROPOSAL_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from '../node/consensus-host.js';
 import type { LogFields, Logger } from '../node/log.js';
 import { createPeerProtocol, type PeerProtocol } from '../node/peer-protocol.js';
 import type { NodeService } from '../node/service-host.js';
@@ -86,6 +86,8 @@ export interface SimOptions {
   validators?: number;
   /** Byzantine validators (default: 0 to f, from the seed). */
   byzantine?: number;
+  /** What every Byzantine validator does (default: one to three behaviours each, from the seed). */
+  behaviours?: Behaviour[];
   /** The negative control: f + 1 Byzantine twins and a partition that splits the honest nodes. */
   control?: boolean;
   /** A validator-set change in this seed: true forces one, false forbids it (default: about a third of the seeds; never in the control). */
@@ -98,6 +100,8 @@ export interface SimOptions {
   setChangeFault?: SetChangeFault;
   /** An idle period after healing: true forces one, false forbids it (default: half the seeds; never in the control). */
   idle?: boolean;
+  /** The idle period's length in ms, when there is one (default: 8 to 24 s, from the seed). */
+  idleMs?: number;
   /**
    * Negative control of the `idle` checker (forces an idle period, with honest
    * validators only and no set change): the engines decide a block at every
@@ -127,6 +131,15 @@ export interface SimOptions {
    * invalid.
    */
   trustingRelays?: boolean;
+  /**
+   * Negative control of the `backdated` checker (set up as `staleBlocks`:
+   * honest validators only, proposers that make no catch-up block, an idle
+   * period of 25–30 s, no heartbeat): validators do not check that a fresh
+   * proposal's block is timely (the engine's `staleProposalMs` off), so the
+   * first block after the idle period takes transactions sent at its end at
+   * the time before it.
+   */
+  untimely?: boolean;
   /** Print a line per commit and fault. */
   trace?: (line: string) => void;
   /**
@@ -141,7 +154,7 @@ export type SetChangeKind = 'add' | 'remove' | 'power';
 export type SetChangeFault = 'ignoreSchedule' | 'dropApprovals';
 
 export interface Violation {
-  checker: 'agreement' | 'validity' | 'stateRoot' | 'certificate' | 'evidence' | 'liveness' | 'setChange' | 'idle' | 'blockTime' | 'honestRejected';
+  checker: 'agreement' | 'validity' | 'stateRoot' | 'certificate' | 'evidence' | 'liveness' | 'setChange' | 'idle' | 'blockTime' | 'honestRejected' | 'backdated';
   message: string;
 }
 
@@ -165,6 +178,8 @@ export interface SimResult {
   commits: number;
   messages: number;
   evidence: number;
+  /** Fresh proposals of stale blocks with transactions that honest validators refused (`consensus.staleProposal`). */
+  staleRefused: number;
   virtualMs: number;
   /** The validator-set change of this seed, or null. */
   setChange: SetChangeReport | null;
@@ -186,6 +201,10 @@ export interface TimingReport {
 const GENESIS_TIME = 1_800_000_000_000;
 /** Consensus messages a Byzantine node remembers for replaying. */
 const HEARD_MAX = 200;
+/** Honest clocks drift by up to 800 ms either way (`drift`, below). */
+const CLOCK_DRIFT_MAX_MS = 800;
+/** The backdated checker's bound: the validators' stale bound, with the drift of the clock that judged it. */
+const BACKDATE_MAX_MS = STALE_PROPOSAL_MS + CLOCK_DRIFT_MAX_MS;
 /** Verified transaction ids each node remembers (as a BFT node does; a run is far smaller). */
 const VERIFIED_IDS_MAX = 100_000;
 /** The first part of an idle period is not checked: what was sent before it may still be deciding (a round or two). */
@@ -225,6 +244,8 @@ interface CommitRecord {
   headerSetHash: string;
   /** The header's nextValidatorSetHash (present on the last block of a set). */
   headerNextSetHash: string | undefined;
+  /** The header's block time. */
+  time: number;
   txs: SignedTx[];
   txIds: string[];
   certificate: CommitCertificate;
@@ -361,12 +382,15 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   // So does the blockTime checker's (staleBlocks): the first proposer after the idle period is then honest, and its proposal checked.
   const emptyBlocks = options.emptyBlocks === true;
   const staleBlocks = options.staleBlocks === true;
+  const untimely = options.untimely === true;
+  /** The blockTime and backdated controls' setting: honest validators, no catch-up blocks, a long idle period, no heartbeat. */
+  const staleSetup = staleBlocks || untimely;
   const trustingCompact = options.trustingCompact === true;
   const trustingRelays = options.trustingRelays === true;
   const trusting = trustingCompact || trustingRelays;
   const drawByzantine = (): number => (control ? Number.MAX_SAFE_INTEGER : rng.int(0, Math.floor((n - 1) / 3)));
   // The honestRejected checker's controls (trusting…): one Byzantine validator, which lies in its compact proposals or edits the bodies it relays.
-  const wanted = options.byzantine ?? (emptyBlocks || staleBlocks ? (drawByzantine(), 0) : trusting ? (drawByzantine(), 1) : drawByzantine());
+  const wanted = options.byzantine ?? (emptyBlocks || staleSetup ? (drawByzantine(), 0) : trusting ? (drawByzantine(), 1) : drawByzantine());
   for (const i of order) {
     if (byzantineIdx.length >= wanted) break;
     if (control) {
@@ -384,7 +408,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       const count = rng.int(1, 3);
       const set = new Set<Behaviour>();
       while (set.size < count) set.add(rng.pick(BEHAVIOURS));
-      behaviours.set(i, [...set]);
+      behaviours.set(i, options.behaviours ?? [...set]);
     }
   }
 
@@ -393,7 +417,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const fault = control ? undefined : options.setChangeFault;
   const changeDrawn = changeRng.chance(1 / 3);
   // The simulator changes the sets of networks of two or more (a pilot's growth from one is tested end to end: test/pilot-grow.test.ts).
-  const wantChange = !control && !emptyBlocks && !staleBlocks && n >= 2 && options.setChange !== false && (fault !== undefined || options.setChange === true || changeDrawn);
+  const wantChange = !control && !emptyBlocks && !staleSetup && n >= 2 && options.setChange !== false && (fault !== undefined || options.setChange === true || changeDrawn);
   const spareKey = (() => {
     const secretKey = toHex(sha256(utf8Encode(`polity-sim/${options.seed}/validator/${n}`)));
     return { secretKey, pubKey: publicKeyOf(secretKey) };
@@ -403,12 +427,14 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   // Timing, from its own stream of the seed (seeds keep their faults and set changes).
   const timingRng = new Prng((options.seed ^ 0x1d1e7a55) >>> 0);
   const profile: 'lan' | 'wan' = control ? 'lan' : timingRng.pick(['lan', 'lan', 'wan'] as const);
-  const heartbeatMs = control || emptyBlocks || staleBlocks ? 0 : timingRng.pick([0, 0, 0, 1000, 3000]);
+  const heartbeatMs = control || emptyBlocks || staleSetup ? 0 : timingRng.pick([0, 0, 0, 1000, 3000]);
   const idleDrawn = timingRng.chance(0.5);
-  const wantIdle = !control && options.idle !== false && (emptyBlocks || staleBlocks || options.idle === true || idleDrawn);
+  const wantIdle = !control && options.idle !== false && (emptyBlocks || staleSetup || options.idle === true || idleDrawn);
   const idleOffset = timingRng.int(500, 4000);
   // Some idle periods outlast CATCH_UP_AFTER_MS (10 s), some do not; the blockTime control's always do.
-  const idleMs = staleBlocks ? timingRng.int(25000, 30000) : timingRng.int(8000, 14000);
+  // Some outlast STALE_PROPOSAL_MS (20 s) too: a faulty proposer that makes no catch-up block then proposes a stale one.
+  const idleDrawnMs = staleSetup ? timingRng.int(25000, 30000) : timingRng.int(8000, 24000);
+  const idleMs = options.idleMs ?? idleDrawnMs;
   const burstDrawn = timingRng.chance(0.3);
   // The honestRejected controls always have a burst: blocks of several transactions, whose compact form a liar can falsify with known ones.
   const burstTxs = control || (!burstDrawn && !trusting) ? 0 : timingRng.int(20, 200);
@@ -428,12 +454,12 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const specs: NodeSpec[] = [];
   for (let i = 0; i < n; i++) {
     const b = behaviours.get(i) ?? [];
-    const drift = (): number => (control ? 0 : rng.int(-800, 800));
+    const drift = (): number => (control ? 0 : rng.int(-CLOCK_DRIFT_MAX_MS, CLOCK_DRIFT_MAX_MS));
     specs.push({ id: specs.length, ...keys[i]!, byzantine: b, clockOffsetMs: drift() });
     if (b.includes('twin')) specs.push({ id: specs.length, ...keys[i]!, byzantine: b, clockOffsetMs: drift() });
   }
   // The spare node of an 'add' change: a follower from the start, with its own key.
-  if (plan?.kind === 'add') specs.push({ id: specs.length, ...spareKey, byzantine: [], clockOffsetMs: rng.int(-800, 800) });
+  if (plan?.kind === 'add') specs.push({ id: specs.length, ...spareKey, byzantine: [], clockOffsetMs: rng.int(-CLOCK_DRIFT_MAX_MS, CLOCK_DRIFT_MAX_MS) });
   // Control: honest validators split into two halves, each twin has one copy on each side.
   if (control) {
     const honest = specs.filter((s) => s.byzantine.length === 0);
@@ -480,7 +506,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   if (plan) faults.push(`set change: ${plan.detail}, from ${plan.at} ms${fault ? ` (${fault})` : ''}`);
   const idle = wantIdle ? { from: healAt + idleOffset, until: healAt + idleOffset + idleMs } : undefined;
   const burstAt = Math.floor(burstFraction * (healAt + 5000));
-  faults.push(`timeouts ${profile}${heartbeatMs > 0 ? `, heartbeat ${heartbeatMs} ms` : ''}${emptyBlocks ? ', empty blocks' : ''}${staleBlocks ? ', no catch-up blocks' : ''}${trustingCompact ? ', compact bodies taken unchecked' : ''}${trustingRelays ? ', whole bodies taken unchecked' : ''}`);
+  faults.push(`timeouts ${profile}${heartbeatMs > 0 ? `, heartbeat ${heartbeatMs} ms` : ''}${emptyBlocks ? ', empty blocks' : ''}${staleSetup ? ', no catch-up blocks' : ''}${untimely ? ', stale proposals prevoted' : ''}${trustingCompact ? ', compact bodies taken unchecked' : ''}${trustingRelays ? ', whole bodies taken unchecked' : ''}`);
   if (idle) faults.push(`idle ${idle.from}-${idle.until} ms`);
   if (burstTxs > 0) faults.push(`burst of ${burstTxs} txs at ${burstAt} ms`);
   for (const p of partitions) {
@@ -497,6 +523,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
 
   // --- clients: signed notary anchors, sent to random nodes ---------------------------
   const clientTxIds = new Set<string>();
+  /** When each client transaction was first sent (virtual ms), for the backdated checker. */
+  const sentAt = new Map<string, number>();
   const clients = Array.from({ length: 3 }, (_, i) => {
     const secretKey = toHex(sha256(utf8Encode(`polity-sim/${options.seed}/client/${i}`)));
     return { secretKey, pubKey: publicKeyOf(secretKey), nonce: 0 };
@@ -507,9 +535,12 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const changeSeen: { since?: number; newSetSigned: boolean; addedSigned: boolean } = { newSetSigned: false, addedSigned: false };
   /** A node's queue stopped on an error: a bug, which ends the run. */
   let fatal: Error | undefined;
+  let staleRefused = 0;
+  const honestIdsOf = new Set(specs.filter((x) => x.byzantine.length === 0).map((x) => x.id));
   /** A node's log: warnings and errors go to the trace, stamped with virtual time (never the wall clock, so a trace replays). */
   const logOf = (id: number): Logger => {
     const line = (level: string) => (event: string, fields?: LogFields) => {
+      if (event === 'consensus.staleProposal' && honestIdsOf.has(id)) staleRefused++;
       if (event === 'consensus.invalidProposal') rejected.push({ node: id, height: Number(fields?.height), block: String(fields?.block), reason: String(fields?.reason) });
       trace?.(`${agenda.now} node ${id} ${level} ${event}${Object.entries(fields ?? {}).map(([k, v]) => (v === undefined ? '' : ` ${k}=${v}`)).join('')}`);
     };
@@ -575,6 +606,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         headerStateRoot: header.stateRoot,
         headerSetHash: header.validatorSetHash,
         headerNextSetHash: header.nextValidatorSetHash,
+        time: header.time,
         txs: c.block.txs,
         txIds: c.txs.map((t) => t.id),
         certificate: c.block.certificate,
@@ -666,7 +698,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         sign: (m) => signBytes(spec.secretKey, m),
         verify,
         // As a node runs it (node/engine.ts); the control of the idle checker runs the paper's engine.
-        ...(emptyBlocks ? {} : { timeouts: TIMEOUT_PROFILES[profile], emptyBlocks: false, heartbeatMs }),
+        ...(emptyBlocks ? {} : { timeouts: TIMEOUT_PROFILES[profile], emptyBlocks: false, heartbeatMs, staleProposalMs: untimely ? 0 : STALE_PROPOSAL_MS }),
       });
       inc.protocol = createPeerProtocol({
         transport,
@@ -698,7 +730,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         engine: inc.engine,
         admission: inc.admission,
         peers,
-        ...(staleBlocks ? { catchUpAfterMs: Infinity } : {}),
+        // A staleProposer makes no catch-up block: after an idle stretch its fresh block takes transactions at the old time.
+        ...(staleSetup || byz.has('staleProposer') ? { catchUpAfterMs: Infinity } : {}),
         // A Byzantine node's faults edit whole bodies (byzantine.ts); honest nodes send compact ones.
         ...(byz.size > 0 ? { compactProposals: false } : {}),
         ...(trusting ? { bodyCheck: false } : {}),
@@ -820,6 +853,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     const tx = signTx({ v: 1, chainId, module: 'notary', action: 'anchor', args: { hash: r.hex32() }, signer: client.pubKey, nonce: client.nonce++ }, client.secretKey);
     const id = decodeTx(tx).id;
     clientTxIds.add(id);
+    sentAt.set(id, agenda.now);
     unconfirmed[c]!.push({ id, tx });
     if (!control) r.pick(nodes).submit(tx);
     // The control's partition never heals: each side gets every transaction, or a client's nonces would
@@ -953,6 +987,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     return { set, hash };
   };
   const byHeight = new Map<number, { hash: string; stateRoot: string; node: number }>();
+  let backdated = false;
   for (const x of honest) {
     for (const c of x.commits) {
       const first = byHeight.get(c.height);
@@ -967,6 +1002,14 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       if (c.stateRoot !== c.headerStateRoot) violations.push({ checker: 'stateRoot', message: `height ${c.height} node ${x.spec.id}: state root differs from the header` });
       for (const id of c.txIds) {
         if (!clientTxIds.has(id)) violations.push({ checker: 'validity', message: `height ${c.height} node ${x.spec.id}: committed a transaction no client signed (${id.slice(0, 12)})` });
+        // Backdated: a transaction is never judged at a block time further before it was sent than the validators'
+        // stale bound and the honest clocks' drift allow (spec/consensus.md §5.1), whoever proposed the block.
+        const sent = sentAt.get(id);
+        const early = sent === undefined ? 0 : GENESIS_TIME + sent - c.time;
+        if (early > BACKDATE_MAX_MS && !backdated) {
+          backdated = true;
+          violations.push({ checker: 'backdated', message: `height ${c.height} node ${x.spec.id}: a transaction sent at ${sent} ms went into a block timed ${early} ms before (bound ${BACKDATE_MAX_MS} ms)` });
+        }
       }
       const inForce = setOf(c.height);
       const certErr =
@@ -1092,6 +1135,7 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
     commits: honest.reduce((s, x) => s + x.commits.length, 0),
     messages: net.messages,
     evidence: honest.reduce((s, x) => s + x.evidence.length, 0),
+    staleRefused,
     virtualMs: agenda.now,
     setChange,
     timing: { profile, heartbeatMs, idle: idleReport, burstTxs },
