@@ -24,7 +24,11 @@
  * `verifiedIdsMax`), and a peer's block verifies only the transactions this
  * node has not seen. The pair, not the id alone: a transaction's id covers
  * its body only, so a block may carry a body seen before with another
- * signature, which is checked like any other. A solo node
+ * signature, which is checked like any other. They are kept in two
+ * generations of half the bound each: when the newer fills, the older is
+ * dropped, so what was verified last is always remembered (a single set
+ * cleared when full forgot everything at once, and the mempool's waiting
+ * transactions were all verified again when blocks named them). A solo node
  * validates no one else's blocks and remembers none.
  */
 import { PolityError } from '../ledger/errors.js';
@@ -114,13 +118,24 @@ export interface Admission {
 export function createAdmission(options: AdmissionOptions): Admission {
   const { chain, registry, verifier } = options;
   const mempool = createMempool(options.mempool ?? DEFAULT_MEMPOOL);
-  /** `${id}:${sig}` of the transactions whose signature this node verified. */
-  const verifiedIds = new Set<string>();
+  /**
+   * id -> signature of the transactions whose signature this node verified,
+   * newer and older generation (the strings are the transactions' own: no
+   * key is built).
+   */
+  let verifiedNewer = new Map<string, string>();
+  let verifiedOlder = new Map<string, string>();
+  const generationMax = Math.ceil(options.verifiedIdsMax / 2);
+  /** A transaction's (id, signature) pair as one key (a block's own checks). */
   const seen = (d: DecodedTx): string => `${d.id}:${d.tx.sig}`;
+  const wasVerified = (d: DecodedTx): boolean => verifiedNewer.get(d.id) === d.tx.sig || verifiedOlder.get(d.id) === d.tx.sig;
   const rememberVerified = (d: DecodedTx): void => {
     if (options.verifiedIdsMax === 0) return;
-    if (verifiedIds.size >= options.verifiedIdsMax) verifiedIds.clear();
-    verifiedIds.add(seen(d));
+    if (verifiedNewer.size >= generationMax) {
+      verifiedOlder = verifiedNewer;
+      verifiedNewer = new Map();
+    }
+    verifiedNewer.set(d.id, d.tx.sig);
   };
 
   /** The checks of a decoded transaction before its signature counts; throws PolityError with the first failure. */
@@ -297,7 +312,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
           }
         }
         decoded[i] = d;
-        if (verifiedIds.has(seen(d))) continue;
+        if (wasVerified(d)) continue;
         const tx = d;
         checks.push(
           verifier.verify(tx).then((ok) => {
@@ -308,7 +323,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
         );
       }
       await Promise.all(checks);
-      return Object.assign((tx: DecodedTx) => verifiedHere.has(seen(tx)) || verifiedIds.has(seen(tx)), { decoded });
+      return Object.assign((tx: DecodedTx) => verifiedHere.has(seen(tx)) || wasVerified(tx), { decoded });
     },
     committed(block) {
       const nonces = new Map<string, number>();

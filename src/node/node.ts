@@ -59,8 +59,13 @@ import { createVerifyPool } from './verify-pool.js';
 import type { NodeStatus } from './interface.js';
 export type { NodeOptions, NodeStatus, PolityNode, StateRead, SubmitOutcome, TxStatus } from './interface.js';
 
-/** BFT: verified transaction ids remembered, so a peer's block does not verify them again (32 B each plus the set's overhead). */
-const VERIFIED_IDS_MAX = 1_000_000;
+/**
+ * BFT: verified transactions remembered (id and signature), so a peer's block
+ * does not verify them again: this many times the mempool's bound, in two
+ * generations (admission.ts). About 260 B each once the transaction has left
+ * the mempool: at most about 100 MB with the default mempool.
+ */
+const VERIFIED_IDS_PER_MEMPOOL_TX = 2;
 /** Exit status of a node stopped by an internal failure (EX_SOFTWARE). */
 const EXIT_INTERNAL_FAILURE = 70;
 /** How often readiness is judged and a stall looked for (stall-watch.ts), ms. */
@@ -211,7 +216,7 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     registry,
     verifier: verifyPool,
     ...(options.mempool ? { mempool: options.mempool } : {}),
-    verifiedIdsMax: solo ? 0 : VERIFIED_IDS_MAX,
+    verifiedIdsMax: solo ? 0 : VERIFIED_IDS_PER_MEMPOOL_TX * (options.mempool ?? DEFAULT_MEMPOOL).txsMax,
     onAccepted: (txs) => protocol?.gossipTxs(txs),
     workAvailable: () => consensus?.workAvailable(),
     now: () => clock.now(),

@@ -223,6 +223,22 @@ test("a peer's block: its transactions are decoded in the workers, and the same 
   assert.equal(inline.verifyCalls, 26);
 });
 
+test('verified transactions are remembered in two generations: when the bound is reached the older half goes, never the latest ones', async () => {
+  const txs = Array.from({ length: 5 }, (_, n) => signTx(body({ nonce: n }), alice.secretKey));
+  let verifyCalls = 0;
+  const verifier: TxVerifier = { verify: async (d) => (verifyCalls++, verifyBytes(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig)) };
+  const admission = createAdmission({ chain: { chainId: 'test', height: 5, nextNonce: () => 0 }, registry, verifier, verifiedIdsMax: 4, workAvailable: () => {}, now: () => 0 });
+  for (const tx of txs) assert.equal((await admission.submit([tx], { fromPeer: true }))[0]!.status, 'accepted');
+  const recheck = async (block: unknown[]): Promise<number> => {
+    const before = verifyCalls;
+    const verified = await admission.verifyBlockTxs(block);
+    assert.ok(verified.decoded.every((d) => d && verified(d)));
+    return verifyCalls - before;
+  };
+  assert.equal(await recheck(txs.slice(2)), 0, 'the last three (the bound is four): none verified again');
+  assert.equal(await recheck(txs.slice(0, 2)), 2, 'the first two were dropped with the older generation');
+});
+
 test("a peer's block carrying a body this node verified before, but with another (forged) signature: that transaction does not verify", async () => {
   const genuine = signTx(body({ nonce: 7 }), alice.secretKey);
   const other = signTx(body({ nonce: 8 }), alice.secretKey);

@@ -21,7 +21,8 @@
  * - `lyingCompact`: its proposals go out compact (spec/consensus.md §2.1)
  *   with a false list of transactions — in another order, one replaced by
  *   an id nobody holds or by another transaction its peers hold, or one
- *   more — under the true header, a different lie to each peer. The block is valid; only its wire form lies, and
+ *   more — or the true list with a signer dropped from the lastCommit,
+ *   under the true header, a different lie to each peer. The block is valid; only its wire form lies, and
  *   honest validators must fetch the body rather than judge the block by
  *   it (the `honestRejected` checker);
  * - `tamperingRelay`: it forwards the proposals of others, as any node may,
@@ -181,8 +182,13 @@ export function byzantineTransport(inner: SimTransport, behaviours: ReadonlySet<
       ...(ids.length >= 2 ? [() => [...ids].reverse()] : []), // in another order
       ...(other !== undefined ? [() => ids.map((id, i) => (i === 0 ? other : id))] : []), // one replaced by another transaction
     ];
+    const { lastCommit } = body;
+    // The true list with the lastCommit short of a signer: it still resolves, and does not hash to lastCommitHash.
+    if (lastCommit && lastCommit.signatures.length > 0 && rng.chance(0.2)) {
+      return { message: wire.message, compact: { header: body.header, txs: ids, lastCommit: { ...lastCommit, signatures: lastCommit.signatures.slice(1) } } };
+    }
     const txs = rng.pick(onlyPassingLies && passing.length > 0 ? passing : [...unknown, ...passing])();
-    return { message: wire.message, compact: { header: body.header, txs, ...(body.lastCommit ? { lastCommit: body.lastCommit } : {}) } };
+    return { message: wire.message, compact: { header: body.header, txs, ...(lastCommit ? { lastCommit } : {}) } };
   };
 
   /** What one peer gets instead of `wire`. */
