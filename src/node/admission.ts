@@ -94,9 +94,12 @@ export interface Admission {
   /** The waiting transaction with this id, decoded and verified here. */
   get(txId: string): DecodedTx | undefined;
   /**
-   * Resolves once the submissions in progress now are answered: what a
-   * peer gossiped before a message that names its transactions by id
-   * (a compact proposal) is then in the mempool, or was refused.
+   * Resolves once the peers' submissions in progress now are answered: what
+   * a peer gossiped before a message that names its transactions by id (a
+   * compact proposal) is then in the mempool, or was refused. Clients'
+   * submissions are not waited for: a proposer can name a transaction only
+   * once some node accepted and gossiped it, and that gossip is a peer's
+   * submission here.
    */
   settled(): Promise<void>;
   /** Up to `limit` waiting transactions, in arrival order. */
@@ -224,7 +227,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     }
   };
 
-  /** Submissions being answered: what `settled` waits for. */
+  /** Peers' submissions being answered: what `settled` waits for. */
   const inFlight = new Set<Promise<unknown>>();
 
   const submit = async (values: readonly unknown[], submitOptions?: { fromPeer?: boolean }): Promise<SubmitOutcome[]> => {
@@ -259,9 +262,11 @@ export function createAdmission(options: AdmissionOptions): Admission {
   return {
     submit(values, submitOptions) {
       const answered = submit(values, submitOptions);
-      inFlight.add(answered);
-      const done = (): void => void inFlight.delete(answered);
-      answered.then(done, done);
+      if (submitOptions?.fromPeer) {
+        inFlight.add(answered);
+        const done = (): void => void inFlight.delete(answered);
+        answered.then(done, done);
+      }
       return answered;
     },
     async settled() {

@@ -259,7 +259,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   const bodyOf = (hash: string): BlockBody | undefined => candidates.get(hash)?.built.body ?? received.get(hash);
 
   // --- compact proposals (spec/consensus.md §2.1) ----------------------------------------
-  /** Transactions of a received body taken from the mempool (decoded and verified here), by index. */
+  /** Transactions of a received body taken from the mempool (decoded and verified here), by index: a compact body, whose txRoot was checked. */
   const knownTxs = new WeakMap<BlockBody, (DecodedTx | undefined)[]>();
 
   /** The compact form of a block this node built or validated: the transactions in its mempool by id; undefined when none is. */
@@ -501,7 +501,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     const { txs } = body;
     const verified = await admission.verifyBlockTxs(Array.isArray(txs) ? txs : [], knownTxs.get(body));
     if (options.bodyCheck !== false) {
-      const reason = bodyMismatch(body, verified.decoded);
+      const reason = bodyMismatch(body, verified.decoded, knownTxs.has(body));
       if (reason) return { ok: false, reason, mismatch: true };
       const unsigned = verified.decoded.findIndex((d) => !verified(d!));
       if (unsigned >= 0) return { ok: false, reason: `transaction ${unsigned}: bad signature`, mismatch: true };

@@ -223,6 +223,27 @@ test("a peer's block: its transactions are decoded in the workers, and the same 
   assert.equal(inline.verifyCalls, 26);
 });
 
+test("settled() waits for the peers' submissions in progress, not for the clients'", async () => {
+  const release: (() => void)[] = [];
+  const verifier: TxVerifier = { verify: (d) => new Promise((resolve) => release.push(() => resolve(verifyBytes(d.tx.body.signer, txSignMessage(d.idBytes), d.tx.sig)))) };
+  const admission = createAdmission({ chain: { chainId: 'test', height: 5, nextNonce: () => 0 }, registry, verifier, verifiedIdsMax: 10, workAvailable: () => {}, now: () => 0 });
+  const [fromPeer, fromClient] = [0, 1].map((n) => signTx(body({ nonce: n }), alice.secretKey));
+  const client = admission.submit([fromClient]);
+  let settled = false;
+  await admission.settled();
+  settled = true;
+  assert.ok(settled, "a client's submission in progress is not waited for");
+  const peer = admission.submit([fromPeer], { fromPeer: true });
+  const waiting = admission.settled().then(() => (settled = true));
+  settled = false;
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(settled, false, "a peer's submission in progress is waited for");
+  for (const r of release) r();
+  await Promise.all([client, peer, waiting]);
+  assert.equal(settled, true);
+  assert.ok(admission.has(decodeTx(fromPeer).id), "then the peer's transaction is in the mempool");
+});
+
 test('verified transactions are remembered in two generations: when the bound is reached the older half goes, never the latest ones', async () => {
   const txs = Array.from({ length: 5 }, (_, n) => signTx(body({ nonce: n }), alice.secretKey));
   let verifyCalls = 0;
