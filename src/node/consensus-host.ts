@@ -528,7 +528,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       options.onBody?.('mismatched');
       const times = (mismatches.get(hash) ?? 0) + 1;
       mismatches.set(hash, times);
-      log.info('consensus.bodyMismatch', { height, round, block: hash.slice(0, 16), reason: verdict.reason.slice(0, 200), times });
+      log.warn('consensus.bodyMismatch', { height, round, block: hash.slice(0, 16), reason: verdict.reason.slice(0, 200), times });
       awaitingBody.set(hash, round);
       if (times <= BODY_REFETCHES_MAX) fetchBody(hash, height, times);
       return undefined;

@@ -28,7 +28,9 @@
  * - `tamperingRelay`: it forwards the proposals of others, as any node may,
  *   with their body edited under the true header (two transactions
  *   swapped, one dropped, one added, a signature or the lastCommit altered:
- *   `editBody`), and answers requests for a block's body with such a copy.
+ *   `editBody`), and answers requests for a block's body with such a copy,
+ *   and requests for committed blocks (catching up) with the last one so
+ *   edited (its certificate kept).
  *   The block is valid; honest validators must take the copy for no body
  *   and fetch it again, not judge the block by it (`honestRejected`). The
  *   forwarding is world.ts's: it needs what the node received;

@@ -639,12 +639,18 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         }
       });
     }
-    /** tamperingRelay: an answer to a block request, its body edited. */
+    /** tamperingRelay: an answer to a block request with its body edited, or to a sync request with its last block edited (certificate kept). */
     function tamperedAnswer(answer: Uint8Array): Uint8Array {
+      const edit = (body: BlockBody): BlockBody | undefined => (current ? editBody(body, rng, current.admission.reap(body.header.height, 10, genesis.params.blockBytesMax)) : undefined);
       try {
-        const reply = JSON.parse(new TextDecoder().decode(answer)) as { body?: BlockBody };
-        const block = reply.body && current ? editBody(reply.body, rng, current.admission.reap(reply.body.header.height, 10, genesis.params.blockBytesMax)) : undefined;
-        return block ? utf8Encode(JSON.stringify({ ...reply, body: block })) : answer;
+        const reply = JSON.parse(new TextDecoder().decode(answer)) as { body?: BlockBody; blocks?: BlockBody[] };
+        if (reply.body) {
+          const block = edit(reply.body);
+          return block ? utf8Encode(JSON.stringify({ ...reply, body: block })) : answer;
+        }
+        const last = reply.blocks?.at(-1);
+        const edited = last ? edit(last) : undefined;
+        return edited ? utf8Encode(JSON.stringify({ ...reply, blocks: [...reply.blocks!.slice(0, -1), edited] })) : answer;
       } catch {
         return answer;
       }
@@ -810,8 +816,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
       },
       serve(from, protocol, data) {
         const answer = current?.protocol.onRequest(from, protocol, data);
-        // tamperingRelay: a block's body served edited under its header.
-        return answer && byz.has('tamperingRelay') && protocol === 'block' ? answer.then(tamperedAnswer) : answer;
+        // tamperingRelay: a block's body, or the last of the committed blocks it serves, edited under its header.
+        return answer && byz.has('tamperingRelay') && (protocol === 'block' || protocol === 'sync') ? answer.then(tamperedAnswer) : answer;
       },
       status(): string {
         const engine = current?.engine;
