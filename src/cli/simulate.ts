@@ -22,7 +22,9 @@
  *                                              serves, honest ones that judge blocks by them
  *                                              unchecked: honestRejected must fire in 3 seeds of 4
  *   polity simulate --untimely --seeds 20      as --stale-blocks, with validators that prevote
- *                                              stale proposals: the backdated checker must fire
+ *                                              stale proposals: the backdated checker fires
+ *                                              (or blockTime, where re-sent transactions kept
+ *                                              the chain from idling long enough)
  */
 import { runSeeds } from '../sim/run-seeds.js';
 import { UsageError, progressBar, type Io } from './io.js';
