@@ -10,13 +10,11 @@
  *   5. every transaction a node ever reported committed is committed, at the
  *      same height, on every node; every node holds the same blocks.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { decodeTx } from '../src/ledger/transaction.js';
@@ -27,33 +25,10 @@ import { readNetworkFile, runInitNetwork, writeNetworkFile } from '../src/cli/ne
 import type { Io } from '../src/cli/io.js';
 import { main } from '../src/main.js';
 import { anchorTx, CHROMIUM, CHROMIUM_ARGS, freePort, freePortRange, randomHash, tempDir } from './helpers.js';
+import { type Dept, quietIo, signalAll, startNode, waitFor } from './node-procs.js';
 
-const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-const quietIo: Io = { out: () => {}, err: () => {}, progress: () => {}, isTty: false };
 /** A series' value in a Prometheus text exposition (0 when absent). */
 const metricOf = (text: string, series: string): number => Number(text.split('\n').find((l) => l.startsWith(series + ' '))?.split(' ')[1] ?? 0);
-
-interface Dept {
-  name: string;
-  dir: string;
-  api: string;
-  proc?: ChildProcess;
-  log: string[];
-}
-
-function startNode(d: Dept): void {
-  const proc = spawn(process.execPath, [BIN, 'start', '--data', d.dir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (b: Buffer) => d.log.push(b.toString()));
-  proc.stderr!.on('data', (b: Buffer) => d.log.push(b.toString()));
-  children.add(proc);
-  proc.on('exit', () => children.delete(proc));
-  d.proc = proc;
-}
 
 async function get(d: Dept, path: string): Promise<any> {
   const res = await fetch(d.api + path, { signal: AbortSignal.timeout(2000) });
@@ -64,13 +39,6 @@ async function status(d: Dept): Promise<{ height: number; latestBlockHash: strin
     return await get(d, '/v1/status');
   } catch {
     return undefined;
-  }
-}
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 const heightOf = async (d: Dept): Promise<number> => (await status(d))?.height ?? -1;
@@ -216,7 +184,7 @@ async function whileRunning(root: string, depts: () => Dept[], body: () => Promi
     for (const d of depts()) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
     throw e;
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    signalAll('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     await rm(root, { recursive: true, force: true });
   }

@@ -10,43 +10,19 @@
  * the same heights and the same invoice record, naming the same
  * reimbursement.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { signTx } from '../src/ledger/sign.js';
 import { decodeTx, type SignedTx } from '../src/ledger/transaction.js';
 import { runInitNetwork } from '../src/cli/network-init.js';
-import type { Io } from '../src/cli/io.js';
 import { signConsent } from '../src/services/org/consent-sign.js';
 import { freePortRange, tempDir } from './helpers.js';
-
-const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
-const quietIo: Io = { out: () => {}, err: () => {}, progress: () => {}, isTty: false };
-
-interface Dept {
-  name: string;
-  dir: string;
-  api: string;
-  log: string[];
-}
-
-function startNode(d: Dept): void {
-  const proc = spawn(process.execPath, [BIN, 'start', '--data', d.dir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (b: Buffer) => d.log.push(b.toString()));
-  proc.stderr!.on('data', (b: Buffer) => d.log.push(b.toString()));
-  children.add(proc);
-  proc.on('exit', () => children.delete(proc));
-}
+import { type Dept, quietIo, signalAll, startNode, waitFor } from './node-procs.js';
 
 async function get(d: Dept, path: string): Promise<any> {
   const res = await fetch(d.api + path, { signal: AbortSignal.timeout(2000) });
@@ -59,13 +35,6 @@ const heightOf = async (d: Dept): Promise<number> => {
     return -1;
   }
 };
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const ORGS = ['Welfare Agency', 'Corner Shop', 'Tax Office', 'Health Department'];
 
@@ -152,7 +121,7 @@ test('two reimbursements of one invoice sent at once to two validators: exactly 
     for (const d of depts) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2000)}\n`);
     throw e;
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    signalAll('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     await rm(root, { recursive: true, force: true });
   }

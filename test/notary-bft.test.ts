@@ -12,14 +12,12 @@
  * The speed of anchoring is a benchmark matter; here the test waits
  * generously and prints the heights it saw.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateKeyPair, type KeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { verifyReceipt } from '../src/ledger/receipt-verify.js';
@@ -28,30 +26,7 @@ import type { Io } from '../src/cli/io.js';
 import { main } from '../src/main.js';
 import { signedFetch } from '../src/sdk/http-auth.js';
 import { freePort, freePortRange, tempDir } from './helpers.js';
-
-const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
-const quietIo: Io = { out: () => {}, err: () => {}, progress: () => {}, isTty: false };
-
-interface Dept {
-  name: string;
-  dir: string;
-  api: string;
-  log: string[];
-  proc?: ChildProcess;
-}
-
-function startNode(d: Dept): void {
-  const proc = spawn(process.execPath, [BIN, 'start', '--data', d.dir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (b: Buffer) => d.log.push(b.toString()));
-  proc.stderr!.on('data', (b: Buffer) => d.log.push(b.toString()));
-  children.add(proc);
-  proc.on('exit', () => children.delete(proc));
-  d.proc = proc;
-}
+import { type Dept, quietIo, signalAll, startNode, waitFor } from './node-procs.js';
 
 async function get(d: Dept, path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(d.api + path, { signal: AbortSignal.timeout(5000) });
@@ -65,13 +40,6 @@ const heightOf = async (d: Dept): Promise<number> => {
     return -1;
   }
 };
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A node beside the four departments: its own key, the same genesis, the validators as peers; with `admit`, every validator lets it in (an observer). */
 async function observerNode(root: string, slugs: readonly string[], name: string, admit: boolean): Promise<{ key: KeyPair; dept: Dept }> {
@@ -182,7 +150,7 @@ test('aggregated hashes queued at any validator or at an observer are anchored b
     for (const d of all) process.stderr.write(`--- ${d.name}\n${d.log.join('').slice(-2500)}\n`);
     throw e;
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    signalAll('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     await rm(root, { recursive: true, force: true });
   }

@@ -14,51 +14,21 @@
  * The nodes run with --stall-after-ms 5000 and --log-format json, so the
  * test reads the warning as a JSON line. It prints what it saw.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runInitNetwork } from '../src/cli/network-init.js';
-import type { Io } from '../src/cli/io.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { whyNotCommitted } from '../src/cli/wait-cause.js';
 import type { KeyPair } from '../src/crypto/ed25519.js';
 import type { Genesis } from '../src/ledger/genesis.js';
 import { anchorTx, freePortRange, randomHash, tempDir } from './helpers.js';
+import { BIN, type Dept, quietIo, startNode, stopNode, waitFor } from './node-procs.js';
 
-const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
-const quietIo: Io = { out: () => {}, err: () => {}, progress: () => {}, isTty: false };
-
-interface Dept {
-  name: string;
-  dir: string;
-  api: string;
-  log: string[];
-  proc?: ChildProcess;
-}
-
-function startNode(d: Dept): void {
-  const proc = spawn(process.execPath, [BIN, 'start', '--data', d.dir, '--log-level', 'info', '--log-format', 'json', '--stall-after-ms', '5000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (b: Buffer) => d.log.push(b.toString()));
-  proc.stderr!.on('data', (b: Buffer) => d.log.push(b.toString()));
-  children.add(proc);
-  proc.on('exit', () => children.delete(proc));
-  d.proc = proc;
-}
-
-async function stopNode(d: Dept): Promise<void> {
-  const proc = d.proc!;
-  if (proc.exitCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGKILL');
-  await exited;
-}
+/** A node here logs JSON lines and reports a stall after 5 s without progress (what the test reads). */
+const OBSERVE_ARGS = ['--log-format', 'json', '--stall-after-ms', '5000'];
 
 async function getText(d: Dept, path: string): Promise<{ status: number; text: string }> {
   try {
@@ -66,13 +36,6 @@ async function getText(d: Dept, path: string): Promise<{ status: number; text: s
     return { status: res.status, text: await res.text() };
   } catch {
     return { status: -1, text: '' };
-  }
-}
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -133,7 +96,7 @@ test('four validators: /metrics parses and carries the key series; one stopped k
   assert.equal(await runInitNetwork({ validators: '4', data: root, orgs: ORGS.join(','), 'base-port': String(p2pBase), 'api-base-port': String(apiBase), json: false }, [], quietIo), 0);
   const slugs = ['civil-registry', 'tax-office', 'health-department', 'land-registry'];
   const depts: Dept[] = slugs.map((slug, i) => ({ name: slug, dir: join(root, slug), api: `http://127.0.0.1:${apiBase + i}`, log: [] }));
-  for (const d of depts) startNode(d);
+  for (const d of depts) startNode(d, OBSERVE_ARGS);
   const [a, b, c, dd] = depts as [Dept, Dept, Dept, Dept];
   const t0 = Date.now();
 
