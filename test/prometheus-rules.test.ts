@@ -42,9 +42,9 @@ test('promtool check rules accepts the shipped rules, and refuses a planted typo
   }
 });
 
-test('the rules alert on a stall, no quorum, not ready, an old last block, a full mempool, damaged storage, a full disk and a node down; each polity_* series they read is served', async () => {
+test('the rules alert on a stall, no quorum, not ready, an old last block, a full mempool, damaged storage, edited block bodies, a full disk and a node down; each polity_* series they read is served', async () => {
   const text = await readFile(RULES, 'utf8');
-  for (const alert of ['PolityDown', 'PolityStalled', 'PolityNoQuorum', 'PolityNotReady', 'PolityLastBlockOld', 'PolityMempoolFull', 'PolityStorageDamaged', 'PolityDiskFull']) {
+  for (const alert of ['PolityDown', 'PolityStalled', 'PolityNoQuorum', 'PolityNotReady', 'PolityLastBlockOld', 'PolityMempoolFull', 'PolityStorageDamaged', 'PolityPeerEditsBodies', 'PolityDiskFull']) {
     assert.match(text, new RegExp(`alert: ${alert}\\b`), alert);
   }
   const t = await startTestNode({ processMetrics: true });
@@ -57,5 +57,48 @@ test('the rules alert on a stall, no quorum, not ready, an old last block, a ful
     for (const name of read) assert.ok(served.has(name), `${name} is served at /metrics`);
   } finally {
     await t.close();
+  }
+});
+
+test('PolityPeerEditsBodies fires for the node that dropped an edited body, and not for the one that dropped none (promtool test rules)', async (t) => {
+  if (!(await promtool(['--version']))) return t.skip('promtool not installed (Debian: apt-get install prometheus)');
+  const text = await readFile(RULES, 'utf8');
+  const rule = text.slice(text.indexOf('alert: PolityPeerEditsBodies'));
+  const annotation = (name: string): string => JSON.parse(rule.match(new RegExp(`${name}: ("(?:[^"\\\\]|\\\\.)*")`))![1]!) as string;
+  const series = (instance: string, values: string) => ({ series: `polity_consensus_proposal_bodies_total{how="mismatched",instance="${instance}",job="polity"}`, values });
+  const unitTest = {
+    rule_files: [RULES],
+    evaluation_interval: '1m',
+    tests: [
+      {
+        interval: '1m',
+        input_series: [series('a', '0 0 0 1 1 1'), series('b', '0 0 0 0 0 0')],
+        alert_rule_test: [
+          {
+            eval_time: '5m',
+            alertname: 'PolityPeerEditsBodies',
+            exp_alerts: [
+              {
+                exp_labels: { severity: 'warning', how: 'mismatched', instance: 'a', job: 'polity' },
+                exp_annotations: { summary: annotation('summary').replace('{{ $labels.instance }}', 'a'), description: annotation('description') },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'polity-rules-'));
+  try {
+    const file = join(dir, 'edits.yml');
+    await writeFile(file, JSON.stringify(unitTest));
+    const ran = await promtool(['test', 'rules', file]);
+    assert.equal(ran!.code, 0, ran!.out);
+    // Negative control: expecting it for the node that dropped none fails.
+    unitTest.tests[0]!.alert_rule_test[0]!.exp_alerts[0]!.exp_labels.instance = 'b';
+    await writeFile(file, JSON.stringify(unitTest));
+    assert.notEqual((await promtool(['test', 'rules', file]))!.code, 0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -60,7 +60,8 @@ export interface NodeMetrics {
   /**
    * How a peer's proposed body reached this node: whole with the proposal,
    * compact and resolved from the mempool, compact and not resolved, or
-   * fetched from a peer (spec/consensus.md §2.1).
+   * fetched from a peer; or a copy dropped because it did not match its
+   * header (spec/consensus.md §2.1).
    */
   proposalBody(how: ProposalBodyHow): void;
 }
@@ -125,7 +126,7 @@ export function createNodeMetrics(source: MetricsSource, options: { defaults?: b
   const proposals = new Counter({ name: 'polity_consensus_proposals_total', help: 'Block proposals: built by this node (own) or received from peers (peer).', labelNames: ['origin'], registers: [registry] });
   const rounds = new Histogram({ name: 'polity_consensus_rounds_per_height', help: 'Rounds it took to decide each height (1: the first round).', buckets: [1, 2, 3, 5, 10], registers: [registry] });
   for (const origin of ['own', 'peer']) proposals.inc({ origin }, 0);
-  const bodies = new Counter({ name: 'polity_consensus_proposal_bodies_total', help: "How peers' proposed bodies arrived: whole, compact (resolved from the mempool), unresolved (compact, then fetched), fetched.", labelNames: ['how'], registers: [registry] });
+  const bodies = new Counter({ name: 'polity_consensus_proposal_bodies_total', help: "How peers' proposed bodies arrived: whole, compact (resolved from the mempool), unresolved (compact, then fetched), fetched; mismatched: a copy that did not match its header, dropped and fetched again.", labelNames: ['how'], registers: [registry] });
   for (const how of BODY_HOWS) bodies.inc({ how }, 0);
   committedTxs.inc({ code: 'OK' }, 0);
 
