@@ -42,9 +42,9 @@ test('promtool check rules accepts the shipped rules, and refuses a planted typo
   }
 });
 
-test('the rules alert on a stall, no quorum, not ready, an old last block, a full mempool, damaged storage, edited block bodies, a full disk and a node down; each polity_* series they read is served', async () => {
+test('the rules alert on a stall, no quorum, not ready, an old last block, a full mempool, damaged storage, edited block bodies, stale proposals, a full disk and a node down; each polity_* series they read is served', async () => {
   const text = await readFile(RULES, 'utf8');
-  for (const alert of ['PolityDown', 'PolityStalled', 'PolityNoQuorum', 'PolityNotReady', 'PolityLastBlockOld', 'PolityMempoolFull', 'PolityStorageDamaged', 'PolityPeerEditsBodies', 'PolityDiskFull']) {
+  for (const alert of ['PolityDown', 'PolityStalled', 'PolityNoQuorum', 'PolityNotReady', 'PolityLastBlockOld', 'PolityMempoolFull', 'PolityStorageDamaged', 'PolityPeerEditsBodies', 'PolityStaleProposals', 'PolityDiskFull']) {
     assert.match(text, new RegExp(`alert: ${alert}\\b`), alert);
   }
   const t = await startTestNode({ processMetrics: true });

@@ -171,42 +171,51 @@ test('L22: a validator locked on a block prevotes nil for a different, valid pro
   assert.equal(freeVote?.blockHash, B);
 });
 
-test('a fresh proposal of a block with transactions whose time is past the stale bound when it arrives is prevoted nil; an empty one, a timely one, a re-proposal and an engine without the bound prevote it', () => {
+test('a fresh proposal of a block with transactions whose time is past the stale bound when it arrives is prevoted nil (that of block 1 too); an empty one, a timely one, a re-proposal and an engine without the bound prevote it', () => {
   const { ks, validators, me, vote } = handDriven();
   const BOUND = 20_000;
-  const proposer = proposerOf(validators, 1, 1, 0);
-  assert.notEqual(proposer.pubKey, me.pubKey, 'the fixture needs another proposer at round 0');
+  /** A height whose round-0 proposer is another validator, from `from` on. */
+  const heightFrom = (from: number): number => {
+    let h = from;
+    while (proposerOf(validators, 1, h, 0).pubKey === me.pubKey) h++;
+    return h;
+  };
   const B = blockHashFor(1, 0, 'B');
-  const signed = (polRound: number) => {
-    const body = { type: 'proposal' as const, chainId: CHAIN, height: 1, round: 0, blockHash: B, polRound };
+  const signedBy = (height: number, round: number, polRound: number) => {
+    const proposer = proposerOf(validators, 1, height, round);
+    const body = { type: 'proposal' as const, chainId: CHAIN, height, round, blockHash: B, polRound };
     return { ...body, proposer: proposer.pubKey, sig: signBytes(ks[validators.indexOf(proposer)]!.secretKey, proposalSignBytes(body)) };
   };
+  const started = (height: number, bound?: number): TendermintEngine => {
+    const engine = engineFor(me, validators, bound);
+    engine.step({ type: 'start', nowMs: T0, height, lastBlockTimeMs: T0 - 1, pendingTxs: 1 });
+    return engine;
+  };
   /** The prevote of a validator that got the proposal at `arrivedAt` and the verdict after (a body fetched late). */
-  const prevote = (c: { blockTime: number; arrivedAt: number; txCount: number; bound?: number }): string | null | undefined => {
-    const engine = engineFor(me, validators, c.bound);
-    engine.step({ type: 'start', nowMs: T0, height: 1, lastBlockTimeMs: T0 - 1, pendingTxs: 1 });
-    engine.step({ type: 'peerMessage', nowMs: c.arrivedAt, from: 'x', message: signed(-1) });
-    const fx = engine.step({ type: 'proposalValidated', nowMs: c.arrivedAt + 60_000, height: 1, round: 0, blockHash: B, valid: true, timeMs: c.blockTime, txCount: c.txCount });
+  const prevote = (c: { blockTime: number; arrivedAt: number; txCount: number; bound?: number; height?: number }): string | null | undefined => {
+    const height = c.height ?? heightFrom(2);
+    const engine = started(height, c.bound);
+    engine.step({ type: 'peerMessage', nowMs: c.arrivedAt, from: 'x', message: signedBy(height, 0, -1) });
+    const fx = engine.step({ type: 'proposalValidated', nowMs: c.arrivedAt + 60_000, height, round: 0, blockHash: B, valid: true, timeMs: c.blockTime, txCount: c.txCount });
     return fx.flatMap((e) => (e.type === 'broadcast' ? [e.message as Vote] : [])).find((m) => m.type === 'prevote')?.blockHash;
   };
   assert.equal(prevote({ blockTime: T0, arrivedAt: T0 + BOUND + 1, txCount: 3, bound: BOUND }), null, 'stale, with transactions: nil');
   assert.equal(prevote({ blockTime: T0, arrivedAt: T0 + BOUND, txCount: 3, bound: BOUND }), B, 'at the bound, judged on arrival (not when the verdict came): timely');
   assert.equal(prevote({ blockTime: T0, arrivedAt: T0 + BOUND + 1, txCount: 0, bound: BOUND }), B, 'stale but empty (a catch-up block): prevoted');
   assert.equal(prevote({ blockTime: T0, arrivedAt: T0 + BOUND + 1, txCount: 3 }), B, 'no bound (the paper; negative control): prevoted');
+  assert.notEqual(proposerOf(validators, 1, 1, 0).pubKey, me.pubKey, 'the fixture needs another proposer of block 1');
+  assert.equal(prevote({ blockTime: T0, arrivedAt: T0 + BOUND + 1, txCount: 3, bound: BOUND, height: 1 }), null, 'block 1 with transactions, at the genesis time long past: nil');
   // A re-proposal (polRound 0) rests on the +2/3 that prevoted it when it was fresh: no timeliness check.
-  const engine = engineFor(me, validators, BOUND);
-  engine.step({ type: 'start', nowMs: T0, height: 1, lastBlockTimeMs: T0 - 1, pendingTxs: 1 });
+  const height = heightFrom(2);
+  const engine = started(height, BOUND);
   let r = 1;
-  while (proposerOf(validators, 1, 1, r).pubKey === me.pubKey) r++;
-  const later = proposerOf(validators, 1, 1, r);
+  while (proposerOf(validators, 1, height, r).pubKey === me.pubKey) r++;
   const others = [0, 2, 3].map((i) => ks[i]!).filter((k) => k.pubKey !== me.pubKey);
-  for (const k of others) engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(ks.indexOf(k), 'prevote', 1, 0, B) });
-  for (const k of others.slice(0, 2)) engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(ks.indexOf(k), 'prevote', 1, r, null) });
+  for (const k of others) engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(ks.indexOf(k), 'prevote', height, 0, B) });
+  for (const k of others.slice(0, 2)) engine.step({ type: 'peerMessage', nowMs: T0, from: 'x', message: vote(ks.indexOf(k), 'prevote', height, r, null) });
   assert.equal(engine.round, r);
-  const rBody = { type: 'proposal' as const, chainId: CHAIN, height: 1, round: r, blockHash: B, polRound: 0 };
-  const reproposal = { ...rBody, proposer: later.pubKey, sig: signBytes(ks[validators.indexOf(later)]!.secretKey, proposalSignBytes(rBody)) };
-  engine.step({ type: 'peerMessage', nowMs: T0 + BOUND * 3, from: 'x', message: reproposal });
-  const fx = engine.step({ type: 'proposalValidated', nowMs: T0 + BOUND * 3, height: 1, round: r, blockHash: B, valid: true, timeMs: T0, txCount: 3 });
+  engine.step({ type: 'peerMessage', nowMs: T0 + BOUND * 3, from: 'x', message: signedBy(height, r, 0) });
+  const fx = engine.step({ type: 'proposalValidated', nowMs: T0 + BOUND * 3, height, round: r, blockHash: B, valid: true, timeMs: T0, txCount: 3 });
   const re = fx.flatMap((e) => (e.type === 'broadcast' ? [e.message as Vote] : [])).find((m) => m.type === 'prevote' && m.round === r);
   assert.equal(re?.blockHash, B, 'a re-proposal of a block +2/3 prevoted: prevoted, however old its time');
 });

@@ -54,7 +54,8 @@
  * faulty one could instead fill it with transactions — a vote sent after a
  * deadline, judged at a time before it. So a validator prevotes nil on a
  * fresh proposal (polRound -1) of a block with transactions whose time was
- * more than `staleProposalMs` behind its clock when the proposal arrived,
+ * more than `staleProposalMs` behind its clock when the proposal arrived
+ * (block 1 too, whose time is the genesis time),
  * as CometBFT's proposer-based timestamps judge a proposal "timely". Like
  * theirs, the check is made once, at the prevote of the round the proposal
  * is fresh in: valid(v) stays a property of the block (cached by hash), a
@@ -527,7 +528,9 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
   /**
    * A fresh proposal is timely unless its block holds transactions and its
    * time was more than `staleProposalMs` behind this node's clock when the
-   * proposal arrived (header, "Stale proposals").
+   * proposal arrived (header, "Stale proposals"). Block 1 too: its time is
+   * the genesis time + 1 ms, so a network started long after its genesis
+   * begins with an empty block 1, as an honest proposer proposes.
    */
   const timely = (rs: RoundState, verdict: Verdict): boolean =>
     !options.staleProposalMs || verdict.txCount === 0 || (rs.proposalAtMs ?? now) - verdict.timeMs <= options.staleProposalMs;

@@ -29,7 +29,7 @@ import { signFromHeight } from './signing-guard.js';
 import { createAdmission } from './admission.js';
 import { createChainState, type ChainState, type CommittedBlock } from './chain-state.js';
 import type { Timers } from './clock.js';
-import { BODY_REFETCHES_MAX, CATCH_UP_AFTER_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from './consensus-host.js';
+import { BODY_REFETCHES_MAX, CATCH_UP_AFTER_MS, STALE_PROPOSAL_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from './consensus-host.js';
 import { createLogger } from './log.js';
 import type { CompactBody } from './peer-protocol.js';
 import type { Contribution, ContributionOutcome, ServiceHost } from './service-host.js';
@@ -129,6 +129,7 @@ async function startNode(options: {
   timers?: Timers;
   /** The node's clock at start (ms); it moves 10 ms a reading. */
   nowStart?: number;
+  onStaleProposal?: () => void;
 }): Promise<Harness> {
   const { key, validators, store } = options;
   const wal = options.wal ?? createMemoryWal();
@@ -153,7 +154,7 @@ async function startNode(options: {
   const engine =
     validators.length === 1
       ? createSoloEngine({ chainId: 'test', validators, selfPubKey: key.publicKey, sign, blockIntervalMs: 0, blockTxsTrigger: 1 })
-      : createTendermintEngine({ chainId: 'test', validators, selfPubKey: key.publicKey, sign, verify: verifyBytes });
+      : createTendermintEngine({ chainId: 'test', validators, selfPubKey: key.publicKey, sign, verify: verifyBytes, staleProposalMs: STALE_PROPOSAL_MS });
   host = createConsensusHost({
     chain,
     engine,
@@ -168,6 +169,7 @@ async function startNode(options: {
     timers: options.timers ?? manualTimers(),
     log: silent,
     onFatal: (e) => assert.fail(`the consensus host stopped: ${e.message}`),
+    ...(options.onStaleProposal ? { onStaleProposal: options.onStaleProposal } : {}),
   });
   return {
     chain,
@@ -474,6 +476,26 @@ test('a block whose every copy does not match its header is fetched a bounded nu
   await node.host.close();
 });
 
+test('a fresh proposal of a block with transactions far behind the clock (block 1 of a network started long after its genesis) is prevoted nil and counted; a timely one is prevoted for', async () => {
+  for (const behindMs of [STALE_PROPOSAL_MS + 60_000, 1_000]) {
+    const { keys, validators, proposer } = fourValidators();
+    const self = keys.find((k) => k !== proposer)!;
+    const { block } = await blockOfTwo(validators, proposer);
+    const { peers, prevotes } = servingPeers(block);
+    let stale = 0;
+    const node = await startNode({ key: self, validators, store: createMemoryStore(), peers, nowStart: block.body.header.time + behindMs, onStaleProposal: () => stale++ });
+    await node.start();
+    const pBody = { type: 'proposal' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, polRound: -1 };
+    const proposal: ConsensusMessage = { ...pBody, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(pBody)) };
+    node.host.receive(proposer.publicKey, proposal, block.body);
+    await drain();
+    const fresh = behindMs < STALE_PROPOSAL_MS;
+    assert.deepEqual(prevotes.map((m) => m.blockHash), [fresh ? block.hash : null], `${behindMs} ms behind`);
+    assert.equal(stale, fresh ? 0 : 1, 'counted for the metrics');
+    await node.host.close();
+  }
+});
+
 test("a proposer sends its block compact: the mempool's transactions by id, its services' contributions whole", async () => {
   const { keys, validators, proposer: self } = fourValidators();
   const client = generateKeyPair();
@@ -574,6 +596,27 @@ async function proposalAfterIdle(nowStart: number): Promise<{ txs: number; time:
   await node.host.close();
   return { txs: second.block.txs.length, time: second.block.header.time };
 }
+
+test('the proposer of block 1 of a network started long after its genesis time proposes it empty; soon after, with the waiting transaction', async () => {
+  for (const [lateMs, txs] of [[1_000, 1], [CATCH_UP_AFTER_MS + 60_000, 0]] as const) {
+    const { validators, proposer: self } = fourValidators();
+    const proposals: { message: ConsensusMessage; block?: BlockBody }[] = [];
+    const peers: ConsensusPeers = {
+      broadcastConsensus: (message, body) => void (message.type === 'proposal' && proposals.push({ message, ...(body ? { block: body } : {}) })),
+      resendLater: () => {},
+      heightDecided: () => {},
+      fetchBody: async () => undefined,
+      fetchBlocks: async () => [],
+    };
+    const node = await startNode({ key: self, validators, store: createMemoryStore(), peers, nowStart: GENESIS_TIME + lateMs });
+    // The transaction waits before the engine starts (this harness's engine proposes at once, as the paper's does).
+    await node.submit(generateKeyPair(), 'put', { key: 'first', value: 'doc' }, 0);
+    await node.start();
+    const first = proposals.find((p) => p.message.height === 1);
+    assert.deepEqual({ txs: first?.block?.txs.length, time: first?.block?.header.time }, { txs, time: GENESIS_TIME + 1 }, `${lateMs} ms after the genesis`);
+    await node.host.close();
+  }
+});
 
 test('a proposer whose block time is far behind its clock (an idle chain) proposes an empty catch-up block; otherwise the waiting transactions', async () => {
   // Block 2's time is the median of block 1's precommits: GENESIS_TIME + 5.

@@ -69,8 +69,10 @@ export type ConsensusPeers = Pick<PeerProtocol, 'broadcastConsensus' | 'resendLa
  * milliseconds to a few rounds of timeouts, far under it; the bound is also
  * the most clock skew between validators that costs nothing (a proposer
  * whose clock runs further ahead proposes empty blocks; the others' turns
- * carry the transactions). The first block is exempt: its time is set by
- * the genesis, and no deadline precedes it.
+ * carry the transactions). The first block too: its time is the genesis
+ * time + 1 ms, so a network started later than this after its genesis
+ * begins with an empty block 1 (else a document notarised in it, days after
+ * the genesis, would carry the genesis time on its receipt).
  */
 export const CATCH_UP_AFTER_MS = 10_000;
 
@@ -137,6 +139,8 @@ export interface ConsensusHostOptions {
   bodyCheck?: boolean;
   /** How a peer's proposed body arrived (metrics). */
   onBody?(how: ProposalBodyHow): void;
+  /** A peer's block was judged too stale for a fresh proposal (metrics; spec/consensus.md §5.1). */
+  onStaleProposal?(): void;
   /** The queue stopped on an error (a failed store write, a broken invariant): the node cannot go on. */
   onFatal(error: Error): void;
 }
@@ -464,7 +468,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     assert(height === chain.height + 1, `asked to build block ${height} on head ${chain.height}`);
     const behindMs = clock.now() - timeMs;
     // A catch-up block (CATCH_UP_AFTER_MS): empty, so nothing is judged at a stale time.
-    const catchUp = !solo && height > 1 && behindMs > (options.catchUpAfterMs ?? CATCH_UP_AFTER_MS);
+    const catchUp = !solo && behindMs > (options.catchUpAfterMs ?? CATCH_UP_AFTER_MS);
     if (catchUp) log.info('consensus.catchUpBlock', { height, round, behindMs });
     const t0 = clock.monotonic();
     // The node key's own waiting transactions, its services' contributions, then everyone else's: one run of the node key's nonces.
@@ -539,6 +543,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     const behindMs = clock.now() - body.header.time;
     if (valid && body.header.txCount > 0 && behindMs > STALE_PROPOSAL_MS && !solo) {
       log.warn('consensus.staleProposal', { height, round, block: hash.slice(0, 16), behindMs, txs: body.header.txCount });
+      options.onStaleProposal?.();
     }
     return { type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid, timeMs: body.header.time, txCount: body.header.txCount };
   }

@@ -83,23 +83,25 @@ test('BFT: the heartbeat and timeouts come from the genesis', () => {
   assert.ok(fx.some((e) => e.type === 'setTimer' && e.timer === 'propose' && e.delayMs === 4_000), JSON.stringify(fx.map((e) => e.type)));
 });
 
-test('BFT: a validator prevotes nil on a fresh proposal of a block with transactions more than STALE_PROPOSAL_MS behind its clock, and for a timely one', () => {
+test('BFT: a validator prevotes nil on a fresh proposal of a block with transactions more than STALE_PROPOSAL_MS behind its clock (that of block 1 too, at the genesis time), and for a timely one', () => {
   const keys = Array.from({ length: 4 }, () => generateKeyPair());
   const genesis: Genesis = { v: 1, chainId: 'c', genesisTime: T0, validators: keys.map((k, i) => ({ name: `v${i}`, pubKey: k.publicKey, power: 1 })), params };
   const validators = genesis.validators;
-  const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
-  const self = keys.find((k) => k !== proposer)!;
-  const body = { type: 'proposal' as const, chainId: 'c', height: 1, round: 0, blockHash: 'ab'.repeat(32), polRound: -1 };
-  const proposal = { ...body, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(body)) };
-  const prevote = (behindMs: number): string | null | undefined => {
+  const blockHash = 'ab'.repeat(32);
+  const prevote = (height: number, behindMs: number): string | null | undefined => {
+    const proposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, height, 0).pubKey)!;
+    const self = keys.find((k) => k !== proposer)!;
+    const body = { type: 'proposal' as const, chainId: 'c', height, round: 0, blockHash, polRound: -1 };
+    const proposal = { ...body, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(body)) };
     const engine = createEngine({ genesis, nodeSecretKey: self.secretKey, nodeKey: self.publicKey, validatorSetAt: () => ({ validators, since: 1 }) });
     const now = T0 + 100_000;
-    engine.step({ type: 'start', nowMs: now, height: 1, lastBlockTimeMs: T0, pendingTxs: 1 });
+    engine.step({ type: 'start', nowMs: now, height, lastBlockTimeMs: T0, pendingTxs: 1 });
     engine.step({ type: 'peerMessage', nowMs: now, from: proposer.publicKey, message: proposal });
-    const fx = engine.step({ type: 'proposalValidated', nowMs: now, height: 1, round: 0, blockHash: body.blockHash, valid: true, timeMs: now - behindMs, txCount: 2 });
+    const fx = engine.step({ type: 'proposalValidated', nowMs: now, height, round: 0, blockHash, valid: true, timeMs: now - behindMs, txCount: 2 });
     const vote = fx.flatMap((e) => (e.type === 'broadcast' ? [e.message as { type: string; blockHash: string | null }] : [])).find((m) => m.type === 'prevote');
     return vote?.blockHash;
   };
-  assert.equal(prevote(STALE_PROPOSAL_MS + 1), null, 'stale: nil');
-  assert.equal(prevote(STALE_PROPOSAL_MS), body.blockHash, 'at the bound: for it');
+  assert.equal(prevote(2, STALE_PROPOSAL_MS + 1), null, 'stale: nil');
+  assert.equal(prevote(2, STALE_PROPOSAL_MS), blockHash, 'at the bound: for it');
+  assert.equal(prevote(1, STALE_PROPOSAL_MS + 1), null, 'block 1 at the genesis time long past: nil');
 });

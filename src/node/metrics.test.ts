@@ -64,6 +64,7 @@ test('commit latency on a fake clock, committed and rejected by code, rounds per
   m.proposalBody('compact');
   m.proposalBody('compact');
   m.proposalBody('fetched');
+  m.staleProposal();
   m.blockCommitted(block([{ txId: 't1', code: 'OK' }, { txId: 't2', code: 'NOTARY_DUPLICATE' }, { txId: 'other', code: 'OK' }]), 2, 1_000_400);
   const text = await m.text();
   assert.equal(sample(text, 'polity_transaction_commit_latency_seconds_count'), 2, 'only transactions accepted here');
@@ -78,6 +79,7 @@ test('commit latency on a fake clock, committed and rejected by code, rounds per
   assert.equal(sample(text, 'polity_consensus_proposals_total{origin="peer"}'), 1);
   assert.equal(sample(text, 'polity_consensus_proposal_bodies_total{how="compact"}'), 2);
   assert.equal(sample(text, 'polity_consensus_proposal_bodies_total{how="fetched"}'), 1);
+  assert.equal(sample(text, 'polity_consensus_stale_proposals_total'), 1);
   assert.equal(sample(text, 'polity_consensus_proposal_bodies_total{how="unresolved"}'), 0);
 });
 

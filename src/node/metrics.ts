@@ -64,6 +64,8 @@ export interface NodeMetrics {
    * header (spec/consensus.md §2.1).
    */
   proposalBody(how: ProposalBodyHow): void;
+  /** A peer's fresh proposal of a block with transactions, too far behind this node's clock (spec/consensus.md §5.1). */
+  staleProposal(): void;
 }
 
 const BODY_HOWS: readonly ProposalBodyHow[] = ['whole', 'compact', 'unresolved', 'fetched', 'mismatched'];
@@ -128,6 +130,7 @@ export function createNodeMetrics(source: MetricsSource, options: { defaults?: b
   for (const origin of ['own', 'peer']) proposals.inc({ origin }, 0);
   const bodies = new Counter({ name: 'polity_consensus_proposal_bodies_total', help: "How peers' proposed bodies arrived: whole, compact (resolved from the mempool), unresolved (compact, then fetched), fetched; mismatched: a copy that did not match its header, dropped and fetched again.", labelNames: ['how'], registers: [registry] });
   for (const how of BODY_HOWS) bodies.inc({ how }, 0);
+  const stale = new Counter({ name: 'polity_consensus_stale_proposals_total', help: "Peers' fresh proposals of blocks with transactions whose time was more than 20 s behind this node's clock: prevoted nil.", registers: [registry] });
   committedTxs.inc({ code: 'OK' }, 0);
 
   const codes = new Set<string>();
@@ -172,5 +175,6 @@ export function createNodeMetrics(source: MetricsSource, options: { defaults?: b
     },
     proposalReceived: () => proposals.inc({ origin: 'peer' }),
     proposalBody: (how) => bodies.inc({ how }),
+    staleProposal: () => stale.inc(),
   };
 }
