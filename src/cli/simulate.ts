@@ -24,7 +24,7 @@
  *   polity simulate --untimely --seeds 20      as --stale-blocks, with validators that prevote
  *                                              stale proposals: the backdated checker fires
  *                                              (or blockTime, where re-sent transactions kept
- *                                              the chain from idling long enough)
+ *                                              the chain from idling long enough: 2 of 200)
  */
 import { runSeeds } from '../sim/run-seeds.js';
 import { UsageError, progressBar, type Io } from './io.js';

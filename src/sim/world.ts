@@ -443,7 +443,8 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   const idleMs = options.idleMs ?? idleDrawnMs;
   const burstDrawn = timingRng.chance(0.3);
   // The honestRejected controls always have a burst: blocks of several transactions, whose compact form a liar can falsify with known ones.
-  const burstTxs = control || (!burstDrawn && !trusting) ? 0 : timingRng.int(20, 200);
+  // The blockTime and backdated controls never do: a burst's re-sent stragglers could keep blocks coming through their idle period.
+  const burstTxs = control || staleSetup || (!burstDrawn && !trusting) ? 0 : timingRng.int(20, 200);
   const burstFraction = timingRng.float();
 
   const genesis: Genesis = {
