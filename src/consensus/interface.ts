@@ -72,6 +72,8 @@ export type EngineEffect =
   | { type: 'fetchBlock'; height: number; blockHash: string }
   /** BFT: a validator signed two conflicting messages; submit the evidence to the chain. */
   | { type: 'evidence'; evidence: Evidence }
+  /** BFT: this validator prevoted nil on a fresh proposal of a valid block because its time was stale (spec/consensus.md §5.1); for the log and metrics. */
+  | { type: 'staleProposal'; height: number; round: number; blockHash: string; behindMs: number; txCount: number }
   | { type: 'broadcast'; message: unknown }
   | { type: 'commit'; height: number; blockHash: string; certificate: CommitCertificate };
 

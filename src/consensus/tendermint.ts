@@ -573,7 +573,9 @@ export function createTendermintEngine(options: TendermintOptions): TendermintEn
       const verdict = validity.get(p.blockHash);
       if (verdict) {
         if (p.polRound === -1) {
-          vote('prevote', verdict.valid && timely(rs, verdict) && (lockedRound === -1 || lockedValue === p.blockHash) ? p.blockHash : null);
+          const fresh = timely(rs, verdict);
+          if (!fresh && verdict.valid) out.push({ type: 'staleProposal', height, round, blockHash: p.blockHash, behindMs: (rs.proposalAtMs ?? now) - verdict.timeMs, txCount: verdict.txCount });
+          vote('prevote', verdict.valid && fresh && (lockedRound === -1 || lockedValue === p.blockHash) ? p.blockHash : null);
           step = 'prevote';
           return true;
         }

@@ -129,7 +129,8 @@ async function startNode(options: {
   timers?: Timers;
   /** The node's clock at start (ms); it moves 10 ms a reading. */
   nowStart?: number;
-  onStaleProposal?: () => void;
+  /** Told each warning the host logs, by event name. */
+  onWarn?: (event: string) => void;
 }): Promise<Harness> {
   const { key, validators, store } = options;
   const wal = options.wal ?? createMemoryWal();
@@ -167,9 +168,8 @@ async function startNode(options: {
     verify: verifyBytes,
     clock: { now: () => (now += 10), monotonic: () => 0 },
     timers: options.timers ?? manualTimers(),
-    log: silent,
+    log: options.onWarn ? { ...silent, warn: (event) => options.onWarn!(event) } : silent,
     onFatal: (e) => assert.fail(`the consensus host stopped: ${e.message}`),
-    ...(options.onStaleProposal ? { onStaleProposal: options.onStaleProposal } : {}),
   });
   return {
     chain,
@@ -483,7 +483,7 @@ test('a fresh proposal of a block with transactions far behind the clock (block 
     const { block } = await blockOfTwo(validators, proposer);
     const { peers, prevotes } = servingPeers(block);
     let stale = 0;
-    const node = await startNode({ key: self, validators, store: createMemoryStore(), peers, nowStart: block.body.header.time + behindMs, onStaleProposal: () => stale++ });
+    const node = await startNode({ key: self, validators, store: createMemoryStore(), peers, nowStart: block.body.header.time + behindMs, onWarn: (event) => void (event === 'consensus.staleProposal' && stale++) });
     await node.start();
     const pBody = { type: 'proposal' as const, chainId: 'test', height: 1, round: 0, blockHash: block.hash, polRound: -1 };
     const proposal: ConsensusMessage = { ...pBody, proposer: proposer.publicKey, sig: signBytes(proposer.secretKey, proposalSignBytes(pBody)) };

@@ -139,8 +139,6 @@ export interface ConsensusHostOptions {
   bodyCheck?: boolean;
   /** How a peer's proposed body arrived (metrics). */
   onBody?(how: ProposalBodyHow): void;
-  /** A peer's block was judged too stale for a fresh proposal (metrics; spec/consensus.md §5.1). */
-  onStaleProposal?(): void;
   /** The queue stopped on an error (a failed store write, a broken invariant): the node cannot go on. */
   onFatal(error: Error): void;
 }
@@ -401,6 +399,9 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       case 'evidence':
         caughtEvidence(effect.evidence);
         break;
+      case 'staleProposal':
+        log.warn('consensus.staleProposal', { height: effect.height, round: effect.round, block: effect.blockHash.slice(0, 16), behindMs: effect.behindMs, txs: effect.txCount });
+        break;
       case 'commit':
         await commit(effect.height, effect.blockHash, effect.certificate);
         if (pendingWork() > 0) workAvailable();
@@ -540,11 +541,6 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
     const valid = verdict.ok && verdict.built.hash === hash;
     if (verdict.ok && valid) candidates.set(hash, { built: verdict.built, contributed: [] });
     if (!valid) log.warn('consensus.invalidProposal', { height, round, block: hash.slice(0, 16), reason: verdict.ok ? 'the block does not hash to the proposal' : verdict.reason.slice(0, 200) });
-    const behindMs = clock.now() - body.header.time;
-    if (valid && body.header.txCount > 0 && behindMs > STALE_PROPOSAL_MS && !solo) {
-      log.warn('consensus.staleProposal', { height, round, block: hash.slice(0, 16), behindMs, txs: body.header.txCount });
-      options.onStaleProposal?.();
-    }
     return { type: 'proposalValidated', nowMs: clock.now(), height, round, blockHash: hash, valid, timeMs: body.header.time, txCount: body.header.txCount };
   }
 

@@ -64,7 +64,7 @@ test('commit latency on a fake clock, committed and rejected by code, rounds per
   m.proposalBody('compact');
   m.proposalBody('compact');
   m.proposalBody('fetched');
-  m.staleProposal();
+  m.engineEffects([{ type: 'staleProposal', height: 9, round: 0, blockHash: 'ab'.repeat(32), behindMs: 30_000, txCount: 2 }]);
   m.blockCommitted(block([{ txId: 't1', code: 'OK' }, { txId: 't2', code: 'NOTARY_DUPLICATE' }, { txId: 'other', code: 'OK' }]), 2, 1_000_400);
   const text = await m.text();
   assert.equal(sample(text, 'polity_transaction_commit_latency_seconds_count'), 2, 'only transactions accepted here');

@@ -64,8 +64,6 @@ export interface NodeMetrics {
    * header (spec/consensus.md §2.1).
    */
   proposalBody(how: ProposalBodyHow): void;
-  /** A peer's fresh proposal of a block with transactions, too far behind this node's clock (spec/consensus.md §5.1). */
-  staleProposal(): void;
 }
 
 const BODY_HOWS: readonly ProposalBodyHow[] = ['whole', 'compact', 'unresolved', 'fetched', 'mismatched'];
@@ -171,10 +169,12 @@ export function createNodeMetrics(source: MetricsSource, options: { defaults?: b
       for (const [code, n] of perCode) committedTxs.inc({ code: codeLabel(code) }, n);
     },
     engineEffects(effects) {
-      for (const e of effects) if (e.type === 'buildProposal') proposals.inc({ origin: 'own' });
+      for (const e of effects) {
+        if (e.type === 'buildProposal') proposals.inc({ origin: 'own' });
+        else if (e.type === 'staleProposal') stale.inc();
+      }
     },
     proposalReceived: () => proposals.inc({ origin: 'peer' }),
     proposalBody: (how) => bodies.inc({ how }),
-    staleProposal: () => stale.inc(),
   };
 }

@@ -305,7 +305,6 @@ export async function createNode(options: NodeOptions): Promise<PolityNode> {
     timers: systemTimers,
     log,
     onBody: (how) => metrics.proposalBody(how),
-    onStaleProposal: () => metrics.staleProposal(),
     onFatal: (error) => {
       // A failure to store a block is unrecoverable here: stop rather than diverge.
       process.exitCode = EXIT_INTERNAL_FAILURE;
