@@ -78,6 +78,10 @@ interface Wire {
   compact?: { header: BlockBody['header']; txs: string[]; lastCommit?: BlockBody['lastCommit'] };
 }
 
+/** A lastCommit short of its first signer (still a certificate's shape; no longer what lastCommitHash names), or undefined when it has none. */
+const shortOfASigner = (lastCommit: BlockBody['lastCommit']): BlockBody['lastCommit'] | undefined =>
+  lastCommit && lastCommit.signatures.length > 0 ? { ...lastCommit, signatures: lastCommit.signatures.slice(1) } : undefined;
+
 /**
  * tamperingRelay: a copy of `body` edited under its header (which is kept,
  * so the copy still names the block), a different edit each call; undefined
@@ -85,7 +89,8 @@ interface Wire {
  * transaction the block does not hold, to add.
  */
 export function editBody(body: BlockBody, rng: Prng, others: readonly DecodedTx[]): BlockBody | undefined {
-  const { txs, lastCommit } = body;
+  const { txs } = body;
+  const short = shortOfASigner(body.lastCommit);
   const flip = (hex: string): string => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
   const inBlock = new Set(txs.map((t) => t.sig));
   const extra = others.find((d) => !inBlock.has(d.tx.sig))?.tx;
@@ -94,7 +99,7 @@ export function editBody(body: BlockBody, rng: Prng, others: readonly DecodedTx[
     ...(txs.length >= 1 ? [() => ({ ...body, txs: txs.slice(1) })] : []), // one dropped
     ...(txs.length >= 1 ? [() => ({ ...body, txs: [{ ...txs[0]!, sig: flip(txs[0]!.sig) }, ...txs.slice(1)] })] : []), // a signature altered
     ...(extra ? [() => ({ ...body, txs: [...txs, extra] })] : []), // one added
-    ...(lastCommit && lastCommit.signatures.length > 0 ? [() => ({ ...body, lastCommit: { ...lastCommit, signatures: lastCommit.signatures.slice(1) } })] : []), // a signer dropped from lastCommit
+    ...(short ? [() => ({ ...body, lastCommit: short })] : []), // a signer dropped from lastCommit
   ];
   return edits.length === 0 ? undefined : rng.pick(edits)();
 }
@@ -186,9 +191,8 @@ export function byzantineTransport(inner: SimTransport, behaviours: ReadonlySet<
     ];
     const { lastCommit } = body;
     // The true list with the lastCommit short of a signer: it still resolves, and does not hash to lastCommitHash.
-    if (lastCommit && lastCommit.signatures.length > 0 && rng.chance(0.2)) {
-      return { message: wire.message, compact: { header: body.header, txs: ids, lastCommit: { ...lastCommit, signatures: lastCommit.signatures.slice(1) } } };
-    }
+    const short = shortOfASigner(lastCommit);
+    if (short && rng.chance(0.2)) return { message: wire.message, compact: { header: body.header, txs: ids, lastCommit: short } };
     const txs = rng.pick(onlyPassingLies && passing.length > 0 ? passing : [...unknown, ...passing])();
     return { message: wire.message, compact: { header: body.header, txs, ...(lastCommit ? { lastCommit } : {}) } };
   };

@@ -201,6 +201,8 @@ export interface TimingReport {
 const GENESIS_TIME = 1_800_000_000_000;
 /** Consensus messages a Byzantine node remembers for replaying. */
 const HEARD_MAX = 200;
+/** tamperingRelay: transactions of its mempool it picks one to add from. */
+const EXTRA_TXS_OFFERED = 10;
 /** Honest clocks drift by up to 800 ms either way (`drift`, below). */
 const CLOCK_DRIFT_MAX_MS = 800;
 /** The backdated checker's bound: the validators' stale bound, with the drift of the clock that judged it. */
@@ -544,11 +546,12 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   /** A node's queue stopped on an error: a bug, which ends the run. */
   let fatal: Error | undefined;
   let staleRefused = 0;
-  const honestIdsOf = new Set(specs.filter((x) => x.byzantine.length === 0).map((x) => x.id));
+  /** The honest nodes' ids (the checkers judge what they did). */
+  const honestIds = new Set(specs.filter((x) => x.byzantine.length === 0).map((x) => x.id));
   /** A node's log: warnings and errors go to the trace, stamped with virtual time (never the wall clock, so a trace replays). */
   const logOf = (id: number): Logger => {
     const line = (level: string) => (event: string, fields?: LogFields) => {
-      if (event === 'consensus.staleProposal' && honestIdsOf.has(id)) staleRefused++;
+      if (event === 'consensus.staleProposal' && honestIds.has(id)) staleRefused++;
       if (event === 'consensus.invalidProposal') rejected.push({ node: id, height: Number(fields?.height), block: String(fields?.block), reason: String(fields?.reason) });
       trace?.(`${agenda.now} node ${id} ${level} ${event}${Object.entries(fields ?? {}).map(([k, v]) => (v === undefined ? '' : ` ${k}=${v}`)).join('')}`);
     };
@@ -640,16 +643,18 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
         const inc = current;
         const body = inc?.alive ? inc.consensus.proposedBody(message.blockHash) : undefined;
         if (!inc || !body) return;
-        const others = inc.admission.reap(body.header.height, 10, genesis.params.blockBytesMax);
+        const others = offered(inc, body.header.height);
         for (const peer of inc.plain.peerNames()) {
           const block = editBody(body, rng, others);
           if (block) inc.plain.send(peer, 'consensus', utf8Encode(JSON.stringify({ message, block })));
         }
       });
     }
+    /** tamperingRelay: transactions of this node's mempool, one of which an edit may add (byzantine.ts editBody). */
+    const offered = (inc: Incarnation, height: number) => inc.admission.reap(height, EXTRA_TXS_OFFERED, genesis.params.blockBytesMax);
+    const edit = (body: BlockBody): BlockBody | undefined => (current ? editBody(body, rng, offered(current, body.header.height)) : undefined);
     /** tamperingRelay: an answer to a block request with its body edited, or to a sync request with its last block edited (certificate kept). */
     function tamperedAnswer(answer: Uint8Array): Uint8Array {
-      const edit = (body: BlockBody): BlockBody | undefined => (current ? editBody(body, rng, current.admission.reap(body.header.height, 10, genesis.params.blockBytesMax)) : undefined);
       try {
         const reply = JSON.parse(new TextDecoder().decode(answer)) as { body?: BlockBody; blocks?: BlockBody[] };
         if (reply.body) {
@@ -1099,7 +1104,6 @@ export async function runSeed(options: SimOptions): Promise<SimResult> {
   // No honest validator judges a valid block invalid (one a node's own host built, whoever sent it): what came with
   // the proposal (a compact body a Byzantine proposer lied in, say) is no verdict on the block, which only its hash
   // names (spec/consensus.md §2.1).
-  const honestIds = new Set(honest.map((x) => x.spec.id));
   const wronged = rejected.find((r) => honestIds.has(r.node) && builtBlocks.has(r.block));
   if (wronged) {
     violations.push({ checker: 'honestRejected', message: `node ${wronged.node} judged block ${wronged.block} of height ${wronged.height}, a valid block, invalid: ${wronged.reason}` });
