@@ -13,7 +13,7 @@ import { CHROMIUM, CHROMIUM_ARGS } from './helpers.js';
 
 /**
  * `describe(title, body)` when Chromium is installed, and one failing test when it is not: `npm test`
- * installs it first (scripts/ensure-chromium.js), so a missing browser is never a silent skip.
+ * installs it first (scripts/ensure-test-tools.js), so a missing browser is never a silent skip.
  */
 export function browserSuite(title: string, body: () => void): void {
   if (existsSync(CHROMIUM)) describe(title, body);
