@@ -60,7 +60,7 @@
  * Pure: no I/O; hashing through crypto/sha256.js.
  */
 import { equalBytes, fromHex, isHex, toHex } from '../crypto/bytes.js';
-import { sha256 } from '../crypto/sha256.js';
+import { sha256, sha256Into } from '../crypto/sha256.js';
 import { assert } from './errors.js';
 
 const HASH_BYTES = 32;
@@ -419,11 +419,11 @@ function makeLeaf(keyHash: Uint8Array, value: Uint8Array): Leaf {
   const at = reserve(96);
   const bytes = slab;
   copyHash(bytes, at, keyHash, 0);
-  copyHash(bytes, at + 32, sha256(value), 0);
+  sha256Into(value, bytes, at + 32);
   nodeInput[0] = 0x00;
   copyHash(nodeInput, 1, bytes, at);
   copyHash(nodeInput, 33, bytes, at + 32);
-  copyHash(bytes, at + 64, sha256(nodeInput), 0);
+  sha256Into(nodeInput, bytes, at + 64);
   return { kind: 'leaf', bytes, at };
 }
 
@@ -435,7 +435,7 @@ function makeBranch(bit: number, left: TrieNode, right: TrieNode): Branch {
   writeHashAt(right, bit + 1, nodeInput, 33);
   const at = reserve(HASH_BYTES);
   const bytes = slab;
-  copyHash(bytes, at, sha256(nodeInput), 0);
+  sha256Into(nodeInput, bytes, at);
   return {
     kind: 'branch',
     bit,
@@ -484,7 +484,11 @@ function remember(node: Branch, depth: number): void {
   node.upDepth = depth;
 }
 
-/** One internal hash per level from the branch's own depth up to `depth`, each with an empty sibling. */
+/**
+ * One internal hash per level from the branch's own depth up to `depth`, each
+ * with an empty sibling. The result may be `padOutput`, overwritten by the
+ * next call: callers copy it at once.
+ */
 function paddedHash(node: Branch, depth: number): Uint8Array {
   let hash: Uint8Array = node.bytes;
   let at = node.at;
@@ -497,7 +501,8 @@ function paddedHash(node: Branch, depth: number): Uint8Array {
       padInput.fill(0, 1, 33);
       copyHash(padInput, 33, hash, at);
     }
-    hash = sha256(padInput);
+    sha256Into(padInput, padOutput, 0);
+    hash = padOutput;
     at = 0;
   }
   return at === 0 ? hash : hash.subarray(at, at + HASH_BYTES);
@@ -515,6 +520,8 @@ function hashTriple(prefix: number, a: Uint8Array, b: Uint8Array): Uint8Array {
 /** Reused hash inputs (65 bytes: a prefix byte and two hashes). */
 const nodeInput = new Uint8Array(1 + 2 * HASH_BYTES);
 const padInput = new Uint8Array(1 + 2 * HASH_BYTES);
+/** paddedHash's result when it hashed at least one level. */
+const padOutput = new Uint8Array(HASH_BYTES);
 
 function copyHash(target: Uint8Array, to: number, source: Uint8Array, from: number): void {
   for (let i = 0; i < HASH_BYTES; i++) target[to + i] = source[from + i]!;
