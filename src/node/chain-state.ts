@@ -454,6 +454,9 @@ export async function createChainState(options: ChainStateOptions): Promise<Chai
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
-    close: () => store.close(),
+    async close() {
+      await options.commitRecord?.close();
+      await store.close();
+    },
   };
 }

@@ -171,7 +171,7 @@ export interface DataDirCheck extends StoreScanResult {
 }
 
 /** A commit record that is read, never written: `polity check` changes nothing. */
-const readOnly = (record: CommitRecordFile): CommitRecordFile => ({ path: record.path, load: () => record.load(), save: async () => {} });
+const readOnly = (record: CommitRecordFile): CommitRecordFile => ({ path: record.path, load: () => record.load(), save: async () => {}, close: () => record.close() });
 
 /**
  * `polity check`: the start-up checks of `polity start` (the links, the

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, signBytes, verifyBytes } from '../crypto/ed25519.js';
@@ -34,6 +34,33 @@ test('the record is one padded sector, overwritten in place after its first writ
     assert.equal((JSON.parse(text) as { height: number }).height, 20, 'readers that parse the file whole still can');
     assert.match(text, /^\{.*\} +\n$/, 'the JSON, spaces, one newline');
     assert.deepEqual(await createCommitRecordFile(path, options).load(), { height: 20, blockHash: hex('14') });
+  });
+});
+
+/** How many of this process's open files are `path` (Linux: /proc/self/fd). */
+async function openCount(path: string): Promise<number> {
+  let n = 0;
+  for (const fd of await readdir('/proc/self/fd')) if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')) === path) n++;
+  return n;
+}
+
+test('the in-place writes go through one file kept open until close; a load or a replacement lets it go', { skip: process.platform !== 'linux' && 'reads /proc/self/fd' }, async () => {
+  await withRecord('polity-test', async (path, options) => {
+    const record = createCommitRecordFile(path, options);
+    await record.save({ height: 1, blockHash: hex('01') });
+    assert.equal(await openCount(path), 0, 'the first record replaces the file: nothing is left open');
+    await record.save({ height: 2, blockHash: hex('02') });
+    assert.equal(await openCount(path), 1, 'an in-place write opens the file and keeps it');
+    for (let h = 3; h <= 10; h++) await record.save({ height: h, blockHash: hex(h.toString(16).padStart(2, '0')) });
+    assert.equal(await openCount(path), 1, 'and writes every later record through it');
+    assert.equal((JSON.parse(await readFile(path, 'utf8')) as { height: number }).height, 10, 'each durable in the file itself');
+    await record.close();
+    assert.equal(await openCount(path), 0, 'close lets it go');
+    await record.save({ height: 11, blockHash: hex('0b') });
+    assert.equal(await openCount(path), 1, 'a save after close opens it again');
+    assert.deepEqual(await record.load(), { height: 11, blockHash: hex('0b') });
+    assert.equal(await openCount(path), 0, 'a load lets it go (the file it reads may not be the one held)');
+    await record.close();
   });
 });
 

@@ -26,6 +26,13 @@
  * commit path. The first write of a directory, and any file of another size
  * (a record of an older release, unpadded), is replaced atomically
  * (atomic-file.ts) with the padded form, so every later one is in place.
+ * The file is opened once for those in-place writes and kept open until
+ * `close` (or the next `load`): each block's record is then one write and
+ * one `fdatasync`, not also an open and a close (measured: 108 µs a record
+ * against 171 µs, and 17 µs of the main thread's CPU against 46). A record
+ * deleted while the node runs is therefore written again only at the next
+ * start, from the store's head (node/chain-state.ts), as one deleted while
+ * it was stopped.
  * Padding is JSON whitespace: the file is still one JSON document. The record names its chain and is signed by
  * the node key that wrote it: one of another chain, or whose signature does
  * not verify (edited by hand, garbled), is refused rather than trusted. One
@@ -38,7 +45,7 @@
  * `sig` is the node key's Ed25519 signature over the canonical JSON
  * (RFC 8785) of the other members.
  */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { isHex } from '../crypto/bytes.js';
 import { assert } from '../ledger/errors.js';
 import { canonicalBytes } from '../crypto/canonical-json.js';
@@ -79,6 +86,13 @@ export function createCommitRecordFile(path: string, options: CommitRecordOption
   });
   /** Whether the file is known to be one padded sector, so the next record may overwrite it in place. */
   let sector = false;
+  /** The file, open for the in-place writes; undefined until the first of them, after a replacement and after `close`. */
+  let handle: FileHandle | undefined;
+  const release = async (): Promise<void> => {
+    const fh = handle;
+    handle = undefined;
+    await fh?.close();
+  };
   const refuse = (why: string): Error => new Error(`the commit record ${path} ${why}; it is not this node's record of what it committed (spec/storage.md §8)`);
 
   return {
@@ -86,6 +100,7 @@ export function createCommitRecordFile(path: string, options: CommitRecordOption
     async load() {
       let text: string;
       sector = false;
+      await release();
       try {
         text = await readFile(path, 'utf8');
       } catch (e) {
@@ -118,17 +133,22 @@ export function createCommitRecordFile(path: string, options: CommitRecordOption
       assert(text.length < RECORD_SECTOR_BYTES, `a commit record of ${text.length} bytes does not fit one sector`);
       const padded = Buffer.from(text + ' '.repeat(RECORD_SECTOR_BYTES - 1 - text.length) + '\n', 'latin1');
       if (!sector) {
+        // A handle open on the file being replaced would write to the old one.
+        await release();
         await replaceFile(path, padded);
         sector = true;
         return;
       }
-      const fh = await open(path, 'r+');
+      handle ??= await open(path, 'r+');
       try {
-        await fh.write(padded, 0, RECORD_SECTOR_BYTES, 0);
-        await fh.datasync();
-      } finally {
-        await fh.close();
+        await handle.write(padded, 0, RECORD_SECTOR_BYTES, 0);
+        await handle.datasync();
+      } catch (e) {
+        // The next record opens the file again rather than trust a handle that failed.
+        await release().catch(() => {});
+        throw e;
       }
     },
+    close: release,
   };
 }

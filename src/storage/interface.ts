@@ -201,6 +201,8 @@ export interface CommitRecordFile {
   load(): Promise<CommittedHeight | undefined>;
   /** Replace the record; durable when it resolves. */
   save(committed: CommittedHeight): Promise<void>;
+  /** Close the file kept open for the records (a later `save` opens it again). */
+  close(): Promise<void>;
 }
 
 /** Keys sort in height order with heights left-padded to 12 digits. */

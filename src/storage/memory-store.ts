@@ -221,5 +221,6 @@ export function createMemoryCommitRecord(path = 'memory commit record'): CommitR
     async save(committed) {
       record = { ...committed };
     },
+    close: async () => {},
   };
 }
