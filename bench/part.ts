@@ -22,6 +22,7 @@ import { startTestNode, type TestNode } from '../test/helpers.js';
 import { SERVICES } from '../src/services/index.js';
 import { notaryHost } from '../src/services/notary/host.js';
 import { DEFAULT_MEMPOOL } from '../src/node/mempool.js';
+import { createVerifyPool } from '../src/node/verify-pool.js';
 
 export interface Ceilings {
   ed25519VerifyOneCorePerSecond: number;
@@ -157,6 +158,34 @@ export async function committedPerSecond(url: string, node: PolityNode, txs: rea
     mainThreadCpuUsPerTx: Math.round(mainThreadCpuUsPerTx * 10) / 10,
     impliedTxsPerSecond: mainThreadCpuUsPerTx > 0 ? Math.round(1e6 / mainThreadCpuUsPerTx) : 0,
   };
+}
+
+/**
+ * The ceiling of `committedPerSecond` measured without the ledger: the same
+ * transactions in the same bodies (1,000 a body, four in flight), each body
+ * parsed and its transactions decoded, hashed and verified by the node's own
+ * intake (a worker per core), and nothing else: no HTTP, no mempool, no block,
+ * no execution, no storage. What a node could commit per second if all of
+ * that cost nothing; run with no node alive, so it has the cores to itself.
+ */
+export async function intakeAlonePerSecond(txs: readonly SignedTx[], chainId: string): Promise<number> {
+  const bodies: string[] = [];
+  for (let i = 0; i < txs.length; i += 1000) bodies.push(JSON.stringify({ txs: txs.slice(i, i + 1000) }));
+  const verifier = createVerifyPool(availableParallelism());
+  try {
+    await verifier.intake([txs[0]], chainId); // the workers started and their code compiled
+    let valid = 0;
+    const t0 = now();
+    await pool(bodies, 4, async (body) => {
+      const results = await verifier.intake((JSON.parse(body) as { txs: unknown[] }).txs, chainId);
+      for (const r of results) if (r.status === 'valid') valid++;
+    });
+    const ms = now() - t0;
+    if (valid !== txs.length) throw new Error(`intake alone: ${txs.length - valid} of ${txs.length} transactions were not valid`);
+    return rate(valid, ms);
+  } finally {
+    await verifier.close();
+  }
 }
 
 /** Answers/s of `n` GET requests to `urls` (cycled), injected in process: the same path as a request off the socket, minus the socket. */

@@ -11,8 +11,13 @@
  *                           the clock starts
  *   Polity, four validators the same against four `polity start`
  *                           processes (BFT), requests spread over them
+ *   intake alone            the platform's ceiling (intake-server.ts): a
+ *                           bare node:http process that answers each
+ *                           transaction once the node's own intake has
+ *                           decoded, hashed and verified it, and does
+ *                           nothing else (no block, state or storage)
  *
- * each at concurrency 1 and 200, then the four validators again at the
+ * each at concurrency 1 and 200 (intake alone at 200), then the four validators again at the
  * concurrency that gives about half of their saturation throughput (the
  * p99 there is an acceptance line). It prints a table (committed/s, p50,
  * p99), the ratios Polity one node ÷ etcd one member and four validators ÷
@@ -36,7 +41,13 @@
  * (the one-core verification rate before the phases, the client's CPU in
  * each phase), that floor bounds what any implementation could commit per
  * second on this machine; the bench prints it beside the target, so a
- * target above it reads as the machine's limit, not the node's.
+ * target above it reads as the machine's limit, not the node's. The
+ * intake-alone phase is the same bound measured rather than computed, with
+ * what the platform adds (an HTTP request in Node.js, the JSON parse, the
+ * transaction's hash): what Polity's node could reach if everything else it
+ * does (mempool, blocks, execution, the state tree, synced storage, the API
+ * framework) cost nothing. The share of the target left to all of that is
+ * printed beside it.
  *
  * Limits: every phase runs for a fixed time (`--quick`: short, a smoke
  * test) or until its pre-signed transactions run out; every request has a
@@ -70,6 +81,7 @@ const say = (line: string): void => {
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const BIN = fileURLToPath(new URL('../../bin/polity.js', import.meta.url));
+const INTAKE_SERVER = fileURLToPath(new URL('./intake-server.js', import.meta.url));
 
 /** How long each measured phase runs, after a short warm-up. */
 const PHASE_MS = QUICK ? 3_000 : 10_000;
@@ -80,6 +92,8 @@ const CONCURRENCIES = [1, 200] as const;
 const TXS_PER_CLIENT_C1 = QUICK ? 1_000 : 6_000;
 /** Pre-signed transactions in all at a higher concurrency, shared out over its clients. */
 const TXS_MANY_CLIENTS = QUICK ? 12_000 : 80_000;
+/** Pre-signed transactions for the intake-alone phase, which answers without committing anything. */
+const TXS_INTAKE_ALONE = QUICK ? 60_000 : 240_000;
 /** Phases tried to find the concurrency of half the saturation throughput. */
 const HALF_LOAD_PROBES_MAX = QUICK ? 2 : 6;
 /** One request's limit (the wait for its commit included). */
@@ -386,12 +400,28 @@ async function commitTx(api: string, txJson: string): Promise<void> {
 }
 
 /** The closed loop against a Polity network: client i sends to node i mod n. */
-function polityLoop(net: PolityNet, system: string, concurrency: number): Promise<Phase> {
-  const txs = signAnchors(net.genesis, concurrency, concurrency === 1 ? TXS_PER_CLIENT_C1 : Math.ceil(TXS_MANY_CLIENTS / concurrency)).map((list) => list.map((tx) => JSON.stringify(tx)));
+function polityLoop(net: PolityNet, system: string, concurrency: number, total = concurrency === 1 ? TXS_PER_CLIENT_C1 : TXS_MANY_CLIENTS): Promise<Phase> {
+  const txs = signAnchors(net.genesis, concurrency, Math.ceil(total / concurrency)).map((list) => list.map((tx) => JSON.stringify(tx)));
   return closedLoop(system, concurrency, (client, seq) => {
     const tx = txs[client]![seq];
     return tx ? commitTx(net.apis[client % net.apis.length]!, tx) : undefined;
   });
+}
+
+/** The intake-alone ceiling (intake-server.ts) at `concurrency`, with the same client and transactions as the Polity phases. */
+async function measureIntakeAlone(concurrency: number): Promise<Phase> {
+  // Any chain id does: the process checks each transaction's against it and keeps nothing (the signers need only it).
+  const genesis = { chainId: 'polity-bench-intake' } as Genesis;
+  const port = await freePortRange(1);
+  const log: string[] = [];
+  const proc = startProcess(process.execPath, [INTAKE_SERVER, String(port), genesis.chainId], log);
+  try {
+    await waitUntil('the intake-alone process', log, async () => log.join('').includes('listening'));
+    // Faster than a node: enough transactions for the warm-up and the whole phase.
+    return await polityLoop({ apis: [`http://127.0.0.1:${port}`], genesis, procs: [proc], log }, 'intake alone (no ledger)', concurrency, TXS_INTAKE_ALONE);
+  } finally {
+    await stopAll([proc]);
+  }
 }
 
 /**
@@ -453,6 +483,9 @@ async function main(): Promise<void> {
     await stopAll(four.procs);
   }
 
+  const intake200 = await measureIntakeAlone(200);
+  phases.push(intake200);
+
   const get = (system: string, c: number): Phase | undefined => phases.find((p) => p.system === system && p.concurrency === c);
   const etcd1 = get('etcd, one member', 200);
   const etcd3 = get('etcd, 3 members', 200);
@@ -484,6 +517,23 @@ async function main(): Promise<void> {
   say('floor on this machine (what no implementation avoids: each node verifies each signature; the client shares the cores)');
   say(`  ${floor(solo200, 1, etcd1, 1.0)}`);
   say(`  ${floor(four200, 4, etcd3, 0.5)}`);
+  // The measured ceiling: the platform's own part of a transaction (HTTP, JSON, hash, one verification) and nothing else.
+  const intakeRatio = ratio(intake200, etcd1);
+  say('');
+  say('the platform alone on this machine (intake alone: HTTP in Node.js, JSON, hash and one verification a transaction, nothing else)');
+  if (intakeRatio !== undefined) {
+    const left = (100 * (intakeRatio - 1.0)) / intakeRatio;
+    say(`  one node: ${fmt(intake200.committedPerSecond)}/s = ${intakeRatio.toFixed(2)}x etcd one member: at the 1.0x target, ${left > 0 ? `${left.toFixed(0)}% of each transaction's CPU is left for everything else a node does` : 'nothing is left for anything else a node does'}; Polity one node measured ${((100 * solo200.committedPerSecond) / intake200.committedPerSecond).toFixed(0)}% of it`);
+    // Four validators: the same work once, and three more verifications (every validator verifies every transaction), on the same cores.
+    const fourMost = (cores * 1e6) / ((cores * 1e6) / intake200.committedPerSecond + 3 * verifyUs);
+    const fourCeilingRatio = ratio({ ...four200, committedPerSecond: fourMost }, etcd3);
+    if (fourCeilingRatio !== undefined) {
+      const fourLeft = (100 * (fourCeilingRatio - 0.5)) / fourCeilingRatio;
+      say(`  four validators, computed from it (three more verifications a transaction): at most ${fmt(fourMost)}/s = ${fourCeilingRatio.toFixed(2)}x etcd three members: at the 0.5x target, ${fourLeft > 0 ? `${fourLeft.toFixed(0)}% is left for everything else four nodes do` : 'nothing is left for anything else four nodes do'}; measured ${((100 * four200.committedPerSecond) / fourMost).toFixed(0)}% of it`);
+    }
+  } else {
+    say(`  ${fmt(intake200.committedPerSecond)}/s; Polity one node measured ${((100 * solo200.committedPerSecond) / Math.max(1, intake200.committedPerSecond)).toFixed(0)}% of it`);
+  }
   say('');
   say('targets');
   say(check(soloRatio === undefined ? undefined : soloRatio >= 1.0, `Polity one node >= 1.0x etcd one member in committed/s: ${x(soloRatio)}`));
@@ -499,7 +549,7 @@ async function main(): Promise<void> {
         ...(etcd.ok ? { etcdVersion: etcdVersion() } : { etcdNote }),
         phases,
         halfLoad: half ?? null,
-        ratios: { soloToEtcdOne: soloRatio ?? null, fourToEtcdThree: fourRatio ?? null },
+        ratios: { soloToEtcdOne: soloRatio ?? null, fourToEtcdThree: fourRatio ?? null, intakeAloneToEtcdOne: intakeRatio ?? null },
       }) + '\n',
     );
   }
