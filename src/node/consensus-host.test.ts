@@ -29,7 +29,7 @@ import { signFromHeight } from './signing-guard.js';
 import { createAdmission } from './admission.js';
 import { createChainState, type ChainState, type CommittedBlock } from './chain-state.js';
 import type { Timers } from './clock.js';
-import { BODY_REFETCHES_MAX, CATCH_UP_AFTER_MS, STALE_PROPOSAL_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from './consensus-host.js';
+import { BODY_REFETCHES_MAX, CATCH_UP_AFTER_MS, STALE_PROPOSAL_MS, SYNC_DISTRUST_MS, createConsensusHost, type ConsensusHost, type ConsensusPeers } from './consensus-host.js';
 import { createLogger } from './log.js';
 import type { CompactBody } from './peer-protocol.js';
 import type { Contribution, ContributionOutcome, ServiceHost } from './service-host.js';
@@ -114,6 +114,8 @@ interface Harness {
   commits: CommittedBlock[];
   start(): Promise<void>;
   submit(key: KeyPair, action: string, args: Record<string, string>, nonce: number): Promise<void>;
+  /** Move the node's clock on. */
+  advanceClock(ms: number): void;
 }
 
 async function startNode(options: {
@@ -188,6 +190,9 @@ async function startNode(options: {
       const [outcome] = await admission.submit([signTx({ v: 1, chainId: 'test', module: 'kv', action, args, signer: signer.publicKey, nonce }, signer.secretKey)]);
       assert.equal(outcome?.status, 'accepted', JSON.stringify(outcome));
       await drain();
+    },
+    advanceClock(ms) {
+      now += ms;
     },
   };
 }
@@ -718,4 +723,67 @@ test('a validator whose block store is wiped does not sign a second message at a
 test('a validator whose signing record is lost does not sign a second message at a height it signed at', async () => {
   const { sent } = await restartAfterLoss('signing record');
   assert.deepEqual(doubleSigns(sent), []);
+});
+
+test('a peer that served an edited committed block is not asked for blocks again for a while; the node catches up from another', async () => {
+  const { keys, validators, proposer: self } = fourValidators(2);
+  const firstProposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
+  const others = keys.filter((k) => k !== self);
+  const vote = (k: KeyPair, type: 'prevote' | 'precommit', height: number, blockHash: string | null): Vote => {
+    const body = { type, chainId: 'test', height, round: 0, blockHash, time: GENESIS_TIME + 5 };
+    return { ...body, validator: k.publicKey, sig: signBytes(k.secretKey, voteSignBytes(body)) };
+  };
+  // Block 1 as the network committed it, with its certificate: decided by the others on a node that watched.
+  const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
+  const block1 = buildBlock(elsewhere.context, elsewhere.head(), { txs: [], time: GENESIS_TIME + 1, proposer: firstProposer.publicKey });
+  const watcher = await startNode({ key: self, validators, store: createMemoryStore(), peers: servingPeers(block1).peers });
+  await watcher.start();
+  for (const k of others) watcher.host.receive(k.publicKey, vote(k, 'precommit', 1, block1.hash), undefined);
+  await drain();
+  const committed1 = (await watcher.chain.getBlock(1)) as { header: BlockBody['header'] };
+  assert.ok(committed1, 'block 1 committed where it was watched');
+  await watcher.stop();
+
+  // A late node: peer A serves block 1 edited (its header no longer matches the certificate), peer B the true one.
+  const [a, b] = others as [KeyPair, KeyPair];
+  const asked: string[] = [];
+  const warnings: string[] = [];
+  const late = await startNode({
+    key: self,
+    validators,
+    store: createMemoryStore(),
+    onWarn: (event) => void warnings.push(event),
+    peers: {
+      broadcastConsensus: () => {},
+      resendLater: () => {},
+      heightDecided: () => {},
+      fetchBody: async () => undefined,
+      fetchBlocks: async (peer, from) => {
+        asked.push(peer === a.publicKey ? 'A' : 'B');
+        if (from !== 1) return [];
+        return peer === a.publicKey ? [{ ...committed1, header: { ...committed1.header, time: committed1.header.time + 1 } }] : [committed1];
+      },
+    },
+  });
+  await late.start();
+  late.host.receive(a.publicKey, vote(a, 'prevote', 2, null), undefined);
+  await drain();
+  assert.deepEqual(asked, ['A']);
+  assert.deepEqual(warnings, ['sync.rejectedBlock']);
+  assert.equal(late.chain.height, 0, 'the edited block is not committed');
+  // A's next messages do not start the same fetch again ...
+  late.host.receive(a.publicKey, vote(a, 'precommit', 2, null), undefined);
+  await drain();
+  assert.deepEqual(asked, ['A'], 'a peer that served an edited block is not asked again at once');
+  // ... until the distrust runs out (a node whose own checks were at fault would ask everyone again).
+  late.advanceClock(SYNC_DISTRUST_MS);
+  late.host.receive(a.publicKey, vote(a, 'prevote', 2, null), undefined);
+  await drain();
+  assert.deepEqual(asked, ['A', 'A'], 'asked again once the distrust has run out');
+  // Another peer's message: the node catches up from it.
+  late.host.receive(b.publicKey, vote(b, 'prevote', 2, null), undefined);
+  await drain();
+  assert.deepEqual(asked, ['A', 'A', 'B']);
+  assert.equal(late.chain.height, 1, 'caught up from the peer that served the true block');
+  await late.stop();
 });
