@@ -96,6 +96,16 @@ export const STALE_PROPOSAL_MS = 2 * CATCH_UP_AFTER_MS;
  */
 export const BODY_REFETCHES_MAX = 4;
 
+/**
+ * How long a peer that served a committed block failing its checks (edited,
+ * or not matching its certificate) is not asked for blocks again when this
+ * node catches up: its next messages would otherwise start the same fetch of
+ * the same edited block, and the node would catch up only when another
+ * peer's message happened to come first. Bounded, so a node whose own
+ * checks are at fault asks everyone again soon (spec/consensus.md §2.1).
+ */
+export const SYNC_DISTRUST_MS = 30_000;
+
 export interface ConsensusHostLimits {
   /** Most bodies of peers' proposals held for the height being decided. */
   receivedBodiesMax: number;
@@ -206,6 +216,8 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   const loggedBodies = new Set<string>();
   const engineTimers = new Map<TimerName, Timer>();
   let syncing = false;
+  /** Peers that served a block failing its checks, and until when they are not asked for blocks (SYNC_DISTRUST_MS). */
+  const distrusted = new Map<string, number>();
   let closed = false;
 
   // --- the serial queue ---------------------------------------------------------
@@ -619,12 +631,17 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
   /** Fetch committed blocks from `peer`, then apply them on the serial queue. */
   function requestSync(peer: string): void {
     if (syncing || !peers) return;
+    const until = distrusted.get(peer);
+    if (until !== undefined) {
+      if (clock.now() < until) return;
+      distrusted.delete(peer);
+    }
     syncing = true;
     void peers.fetchBlocks(peer, chain.height + 1).then((blocks) => {
       if (closed || failure) return;
       enqueueTask(async () => {
         try {
-          await applySynced(blocks);
+          await applySynced(peer, blocks);
         } finally {
           syncing = false;
         }
@@ -637,7 +654,7 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
    * and re-executed, up to the first that fails a check; then restart the
    * engine at the new height (it was deciding a height now committed).
    */
-  async function applySynced(blocks: readonly unknown[]): Promise<void> {
+  async function applySynced(peer: string, blocks: readonly unknown[]): Promise<void> {
     let applied = 0;
     for (const raw of blocks) {
       const height = chain.height + 1;
@@ -645,7 +662,9 @@ export function createConsensusHost(options: ConsensusHostOptions): ConsensusHos
       if (b?.header?.height !== height) continue;
       const reason = await applySyncedBlock(height, b);
       if (reason !== undefined) {
-        log.warn('sync.rejectedBlock', { height, reason: reason.slice(0, 200) });
+        // The blocks before it were true and are kept; this peer is not asked again for a while.
+        distrusted.set(peer, clock.now() + SYNC_DISTRUST_MS);
+        log.warn('sync.rejectedBlock', { height, peer: peer.slice(0, 16), reason: reason.slice(0, 200), distrustMs: SYNC_DISTRUST_MS });
         break;
       }
       applied++;
