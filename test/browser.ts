@@ -55,6 +55,17 @@ export function watchPage(page: Page, report: (line: string) => void, options: {
   });
 }
 
+/**
+ * The id of the element that has the focus once it is `expected`, or after
+ * `timeoutMs` whatever has it then. A page moves the focus in an effect after
+ * it renders, a moment after the element it focuses appears: read at once,
+ * a busy machine sees the focus still where it was.
+ */
+export async function focusedId(page: Page, expected: string, timeoutMs = 5_000): Promise<string | undefined> {
+  await page.waitForFunction((id) => document.activeElement?.id === id, expected, { timeout: timeoutMs }).catch(() => undefined);
+  return page.evaluate(() => document.activeElement?.id);
+}
+
 /** The two widths every page is checked at. */
 export const DESKTOP = { width: 1280, height: 900 } as const;
 export const PHONE = { width: 390, height: 844 } as const;

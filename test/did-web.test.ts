@@ -41,7 +41,7 @@ import type { TypedApp } from '../src/api/route.js';
 import type { AuthenticateDeps } from '../src/api/authenticate.js';
 import { didModule } from '../src/services/did/module.js';
 import { didPolityFromKey, multikeyEncode } from '../src/services/did/method.js';
-import { browserSuite, openBrowser, watchPage } from './browser.js';
+import { browserSuite, focusedId, openBrowser, watchPage } from './browser.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUTPUT = join(ROOT, 'test-output');
@@ -161,7 +161,7 @@ browserSuite('the "Resolve a DID" page in Chromium', () => {
     const status = page.locator('#did-status');
     await status.waitFor();
     assert.match((await status.textContent())!, /Active — version 4/);
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'did-status', 'focus moves to the answer');
+    assert.equal(await focusedId(page, 'did-status'), 'did-status', 'focus moves to the answer');
     const keys = (await page.locator('#keys-table').textContent())!;
     assert.ok(keys.includes(multikeyEncode(recovered.publicKey)), 'the key in force, in multibase');
     assert.match(keys, /Multikey/);
@@ -228,7 +228,7 @@ browserSuite('the "Resolve a DID" page in Chromium', () => {
     await resolveInForm('hello');
     await page.locator('#form-message', { hasText: 'A DID starts with "did:"' }).waitFor();
     assert.equal(await page.getAttribute('#did-input', 'aria-invalid'), 'true');
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'did-input');
+    assert.equal(await focusedId(page, 'did-input'), 'did-input');
     await page.screenshot({ path: join(OUTPUT, 'did-invalid-local.png'), fullPage: false });
     await resolveInForm(did, 'twelve');
     await page.locator('#form-message', { hasText: 'The block is a whole number' }).waitFor();

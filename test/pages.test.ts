@@ -42,7 +42,7 @@ import { SERVICES } from '../src/services/index.js';
 import { didPolityFromKey } from '../src/services/did/method.js';
 import { didKeyFromPublicKey } from '../src/crypto/multikey.js';
 import { anchorTx, startTestNode, type TestNode } from './helpers.js';
-import { axeViolations, browserSuite, DESKTOP, openBrowser, PHONE, watchPage, type AxeViolation } from './browser.js';
+import { axeViolations, browserSuite, DESKTOP, focusedId, openBrowser, PHONE, watchPage, type AxeViolation } from './browser.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUTPUT = join(ROOT, 'test-output', 'pages');
@@ -390,7 +390,7 @@ browserSuite('the validators and evidence pages verify what they show, in Chromi
     await page.click('#change-form button[type="submit"]');
     await page.locator('#change-id-error', { hasText: 'Expected 64 hex digits, got 3.' }).waitFor();
     assert.equal(await page.getAttribute('#change-id', 'aria-invalid'), 'true');
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'change-id', 'focus goes to the field in error');
+    assert.equal(await focusedId(page, 'change-id'), 'change-id', 'focus goes to the field in error');
     await page.fill('#change-id', changeId);
     await page.click('#change-form button[type="submit"]');
     await page.locator('#change-result', { hasText: 'holding 1 of 3 voting power' }).waitFor();

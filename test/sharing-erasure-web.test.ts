@@ -24,7 +24,7 @@ import { signedFetch } from '../src/sdk/http-auth.js';
 import { signConsent as signOrgConsent } from '../src/services/org/consent-sign.js';
 import { subjectKeyPair } from '../src/services/sharing/pseudonym.js';
 import { commitTx, startTestNode, tempDir, type TestNode } from './helpers.js';
-import { axeViolations, browserSuite, DESKTOP, openBrowser, PHONE, watchPage } from './browser.js';
+import { axeViolations, browserSuite, DESKTOP, focusedId, openBrowser, PHONE, watchPage } from './browser.js';
 
 const WAIT_MS = 60_000;
 const SCREENSHOT = process.env.SHARING_ERASURE_PNG ?? join(fileURLToPath(new URL('../..', import.meta.url)), 'test-output', 'sharing-erasure.png');
@@ -84,7 +84,7 @@ browserSuite('/sharing: a citizen asks for erasure, the holder purges, the page 
     await page.click('#erasure-ask');
     await page.locator('#erasure-confirm').waitFor();
     assert.match(await page.locator('#erasure-confirm-text').innerText(), /Resident register.*cannot be undone/s);
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'erasure-yes', 'the confirmation takes the focus');
+    assert.equal(await focusedId(page, 'erasure-yes'), 'erasure-yes', 'the confirmation takes the focus');
     await page.click('#erasure-cancel');
     assert.equal(await page.locator('#erasure-confirm').isVisible(), false);
     assert.deepEqual((await erasures()).erasures, [], 'nothing was sent');
