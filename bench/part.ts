@@ -104,6 +104,13 @@ export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => 
   );
 }
 
+/** `POST /v1/txs` bodies of 1,000 transactions each, as `committedPerSecond` sends them. */
+function txBodies(txs: readonly SignedTx[]): string[] {
+  const bodies: string[] = [];
+  for (let i = 0; i < txs.length; i += 1000) bodies.push(JSON.stringify({ txs: txs.slice(i, i + 1000) }));
+  return bodies;
+}
+
 /** What `committedPerSecond` measured. */
 export interface CommittedFigures {
   txsPerSecond: number;
@@ -124,8 +131,7 @@ export interface CommittedFigures {
  * is the node's alone.
  */
 export async function committedPerSecond(url: string, node: PolityNode, txs: readonly SignedTx[]): Promise<CommittedFigures> {
-  const bodies: string[] = [];
-  for (let i = 0; i < txs.length; i += 1000) bodies.push(JSON.stringify({ txs: txs.slice(i, i + 1000) }));
+  const bodies = txBodies(txs);
   const startHeight = node.height;
   let committed = 0;
   let failed = 0;
@@ -169,8 +175,7 @@ export async function committedPerSecond(url: string, node: PolityNode, txs: rea
  * that cost nothing; run with no node alive, so it has the cores to itself.
  */
 export async function intakeAlonePerSecond(txs: readonly SignedTx[], chainId: string): Promise<number> {
-  const bodies: string[] = [];
-  for (let i = 0; i < txs.length; i += 1000) bodies.push(JSON.stringify({ txs: txs.slice(i, i + 1000) }));
+  const bodies = txBodies(txs);
   const verifier = createVerifyPool(availableParallelism());
   try {
     await verifier.intake([txs[0]], chainId); // the workers started and their code compiled

@@ -521,15 +521,18 @@ async function main(): Promise<void> {
   const intakeRatio = ratio(intake200, etcd1);
   say('');
   say('the platform alone on this machine (intake alone: HTTP in Node.js, JSON, hash and one verification a transaction, nothing else)');
+  /** The share of a ceiling's CPU a transaction that a target (as a ratio to etcd) leaves for the rest of the work, in words. */
+  const leftAt = (ceilingRatio: number, target: number, of: string, what: string): string => {
+    const left = (100 * (ceilingRatio - target)) / ceilingRatio;
+    return `at the ${target.toFixed(1)}x target, ${left > 0 ? `${left.toFixed(0)}%${of} is left for everything else ${what}` : `nothing is left for anything else ${what}`}`;
+  };
   if (intakeRatio !== undefined) {
-    const left = (100 * (intakeRatio - 1.0)) / intakeRatio;
-    say(`  one node: ${fmt(intake200.committedPerSecond)}/s = ${intakeRatio.toFixed(2)}x etcd one member: at the 1.0x target, ${left > 0 ? `${left.toFixed(0)}% of each transaction's CPU is left for everything else a node does` : 'nothing is left for anything else a node does'}; Polity one node measured ${((100 * solo200.committedPerSecond) / intake200.committedPerSecond).toFixed(0)}% of it`);
+    say(`  one node: ${fmt(intake200.committedPerSecond)}/s = ${intakeRatio.toFixed(2)}x etcd one member: ${leftAt(intakeRatio, 1.0, " of each transaction's CPU", 'a node does')}; Polity one node measured ${((100 * solo200.committedPerSecond) / intake200.committedPerSecond).toFixed(0)}% of it`);
     // Four validators: the same work once, and three more verifications (every validator verifies every transaction), on the same cores.
     const fourMost = (cores * 1e6) / ((cores * 1e6) / intake200.committedPerSecond + 3 * verifyUs);
-    const fourCeilingRatio = ratio({ ...four200, committedPerSecond: fourMost }, etcd3);
-    if (fourCeilingRatio !== undefined) {
-      const fourLeft = (100 * (fourCeilingRatio - 0.5)) / fourCeilingRatio;
-      say(`  four validators, computed from it (three more verifications a transaction): at most ${fmt(fourMost)}/s = ${fourCeilingRatio.toFixed(2)}x etcd three members: at the 0.5x target, ${fourLeft > 0 ? `${fourLeft.toFixed(0)}% is left for everything else four nodes do` : 'nothing is left for anything else four nodes do'}; measured ${((100 * four200.committedPerSecond) / fourMost).toFixed(0)}% of it`);
+    if (etcd3 && etcd3.committedPerSecond > 0) {
+      const fourCeilingRatio = fourMost / etcd3.committedPerSecond;
+      say(`  four validators, computed from it (three more verifications a transaction): at most ${fmt(fourMost)}/s = ${fourCeilingRatio.toFixed(2)}x etcd three members: ${leftAt(fourCeilingRatio, 0.5, '', 'four nodes do')}; measured ${((100 * four200.committedPerSecond) / fourMost).toFixed(0)}% of it`);
     }
   } else {
     say(`  ${fmt(intake200.committedPerSecond)}/s; Polity one node measured ${((100 * solo200.committedPerSecond) / Math.max(1, intake200.committedPerSecond)).toFixed(0)}% of it`);

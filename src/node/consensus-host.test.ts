@@ -102,6 +102,12 @@ function servingPeers(
   return { peers, fetched, prevotes };
 }
 
+/** `k`'s signed vote of round 0 at `height`. */
+const vote = (k: KeyPair, type: 'prevote' | 'precommit', height: number, blockHash: string | null): Vote => {
+  const body = { type, chainId: 'test', height, round: 0, blockHash, time: GENESIS_TIME + 5 };
+  return { ...body, validator: k.publicKey, sig: signBytes(k.secretKey, voteSignBytes(body)) };
+};
+
 const drain = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 };
@@ -682,11 +688,6 @@ async function restartAfterLoss(wipe: 'blocks' | 'signing record'): Promise<{ se
     fetchBody: async (hash) => (hash === block1.hash ? block1.body : undefined),
     fetchBlocks: async (_peer, from) => (from === 1 && committed1 ? [committed1] : []),
   };
-  const vote = (k: KeyPair, type: 'prevote' | 'precommit', height: number, blockHash: string | null): Vote => {
-    const body = { type, chainId: 'test', height, round: 0, blockHash, time: GENESIS_TIME + 5 };
-    return { ...body, validator: k.publicKey, sig: signBytes(k.secretKey, voteSignBytes(body)) };
-  };
-
   // First life: block 1 is decided by the others; at height 2 this validator proposes and prevotes.
   const timers = manualTimers();
   const first = await startNode({ key: self, validators, store, wal, commitRecord, peers, timers });
@@ -729,10 +730,6 @@ test('a peer that served an edited committed block is not asked for blocks again
   const { keys, validators, proposer: self } = fourValidators(2);
   const firstProposer = keys.find((k) => k.publicKey === proposerOf(validators, 1, 1, 0).pubKey)!;
   const others = keys.filter((k) => k !== self);
-  const vote = (k: KeyPair, type: 'prevote' | 'precommit', height: number, blockHash: string | null): Vote => {
-    const body = { type, chainId: 'test', height, round: 0, blockHash, time: GENESIS_TIME + 5 };
-    return { ...body, validator: k.publicKey, sig: signBytes(k.secretKey, voteSignBytes(body)) };
-  };
   // Block 1 as the network committed it, with its certificate: decided by the others on a node that watched.
   const elsewhere = await createChainState({ store: createMemoryStore(), genesis: { v: 1, chainId: 'test', genesisTime: GENESIS_TIME, validators, params: DEFAULT_PARAMS }, registry, log: silent });
   const block1 = buildBlock(elsewhere.context, elsewhere.head(), { txs: [], time: GENESIS_TIME + 1, proposer: firstProposer.publicKey });

@@ -102,7 +102,7 @@ export const BODY_REFETCHES_MAX = 4;
  * node catches up: its next messages would otherwise start the same fetch of
  * the same edited block, and the node would catch up only when another
  * peer's message happened to come first. Bounded, so a node whose own
- * checks are at fault asks everyone again soon (spec/consensus.md §2.1).
+ * checks are at fault asks everyone again soon (spec/consensus.md §10).
  */
 export const SYNC_DISTRUST_MS = 30_000;
 

@@ -38,19 +38,18 @@ const signed: BenchPart = {
   name: 'signed',
   title: 'signed notary transactions, one node (HTTP -> verify workers -> mempool -> execute -> synced LevelDB)',
   run: async ({ quick, ceilings, say }) => {
-    let chainId = '';
-    let txs: SignedTx[] = [];
-    const r = await withNode(async (url, t) => {
+    const { r, txs, chainId } = await withNode(async (url, t) => {
       const total = quick ? 10_000 : 120_000;
       const signerCount = 64;
       const keys = Array.from({ length: signerCount }, () => generateKeyPair());
-      chainId = t.genesis.chainId;
+      const chainId = t.genesis.chainId;
+      const txs: SignedTx[] = [];
       for (let n = 0; n < Math.ceil(total / signerCount); n++) {
         for (const k of keys) {
           txs.push(signTx({ v: 1, chainId, module: 'notary', action: 'anchor', args: { hash: randomBytes(32).toString('hex') }, signer: k.publicKey, nonce: n }, k.secretKey));
         }
       }
-      return committedPerSecond(url, t.node, txs);
+      return { r: await committedPerSecond(url, t.node, txs), txs, chainId };
     });
     // The same transactions through the intake alone, once the node is gone: the ledger's work removed.
     const intakeAlone = await intakeAlonePerSecond(txs, chainId);
